@@ -1,0 +1,52 @@
+"""Runtime dependencies the domain services need, assembled by the process that hosts them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from domain.events import EventBus, InMemoryEventBus
+from domain.jobs import JobQueue
+from domain.services.downloads import DownloadCounter
+from storage.failover import BreakerBoard
+from storage.interface import BlobStore
+from storage.scratch import ScratchArea
+
+
+@dataclass(frozen=True)
+class Policy:
+    max_upload_bytes: int = 500 * 1024**2
+    public_base_url: str | None = None
+    normalize_mod_layout: bool = True
+    unlisted_require_auth: bool = False
+
+
+@dataclass
+class StorageSet:
+    primary: BlobStore
+    mirrors: list[BlobStore] = field(default_factory=list)
+    # Per-backend circuit breakers shared by this process's reads (storage/failover.py).
+    breakers: BreakerBoard = field(default_factory=BreakerBoard)
+
+    @property
+    def all(self) -> list[BlobStore]:
+        return [self.primary, *self.mirrors]
+
+    def by_name(self, name: str) -> BlobStore | None:
+        return next((store for store in self.all if store.name == name), None)
+
+
+@dataclass
+class RegistryContext:
+    storage: StorageSet
+    jobs: JobQueue
+    policy: Policy = field(default_factory=Policy)
+    events: EventBus = field(default_factory=InMemoryEventBus)
+    downloads: DownloadCounter = field(default_factory=DownloadCounter)
+    scratch: ScratchArea | None = None
+
+    def new_upload_path(self) -> Path:
+        """A scratch path for an incoming or rewritten upload (removed if we are killed)."""
+        if self.scratch is None:
+            raise RuntimeError("no scratch area configured")
+        return self.scratch.new_path("upload-")

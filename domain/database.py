@@ -1,0 +1,73 @@
+"""Database lifecycle: Tortoise configuration, migrations and connection checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as migrate_api
+
+MODELS_MODULE = "domain.models"
+MIGRATIONS_MODULE = "domain.migrations"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def ensure_sqlite_parent(database_url: str) -> None:
+    """SQLite creates the file, but not its folder: make the folder for the embedded default."""
+    if not database_url.startswith("sqlite:"):
+        return
+    path = database_url.split("://", 1)[1].split("?", 1)[0]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def apply_migrations(database_url: str) -> None:
+    """Apply every checked-in migration; safe to run repeatedly and from several processes."""
+    ensure_sqlite_parent(database_url)
+    await migrate_api(config=tortoise_config(database_url))
+    await Tortoise.close_connections()
+
+
+async def init_database(database_url: str, *, migrate: bool = False) -> None:
+    if migrate:
+        await apply_migrations(database_url)
+    ensure_sqlite_parent(database_url)
+    await Tortoise.init(config=tortoise_config(database_url))
+    # Fail at start, not on the first request, when the database cannot be reached.
+    await connections.get("default").execute_query("SELECT 1")
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+async def database_ok() -> tuple[bool, str]:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - readiness reports any backend failure as text
+        return False, f"{type(exc).__name__}: {exc}"
+    return True, "ok"
+
+
+def describe_database(database_url: str) -> str:
+    """A log-safe description of the database URL (never the password)."""
+    parts = urlsplit(database_url)
+    if parts.scheme == "sqlite":
+        return database_url
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 5432}{parts.path}"

@@ -1,0 +1,277 @@
+"""Tortoise models: the registry's persistent state.
+
+Names that must be unique case-insensitively (packages, artifacts, publishers) carry a lowercase
+`*_key` column with the unique constraint, so uniqueness is enforced by the database on SQLite
+and PostgreSQL alike (SQLite has no `select_for_update`; constraints are what we rely on).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class User(Model):
+    """A CloudM user, created from the claims of the first valid token it presents."""
+
+    id = fields.CharField(primary_key=True, max_length=128)
+    username = fields.CharField(max_length=150)
+    email = fields.CharField(max_length=320, default="")
+    is_admin = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "users"
+
+
+class Publisher(Model):
+    id = fields.CharField(primary_key=True, max_length=32, default=new_id)
+    name = fields.CharField(max_length=50, unique=True)  # slugs are lowercase by rule
+    display_name = fields.CharField(max_length=200)
+    email = fields.CharField(max_length=320)
+    homepage = fields.CharField(max_length=500, default="")
+    github = fields.CharField(max_length=100, default="")
+    verification_status = fields.CharField(max_length=16, default="unverified", db_index=True)
+    verified_at = fields.DatetimeField(null=True)
+    verified_by = fields.CharField(max_length=128, default="")
+    verification_notes = fields.TextField(default="")
+    notice = fields.TextField(default="")
+    can_publish_public = fields.BooleanField(default=False)
+    can_publish_artifacts = fields.BooleanField(default=False)
+    max_package_bytes = fields.BigIntField(null=True)
+    storage_quota_bytes = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "publishers"
+
+
+class PublisherMember(Model):
+    id = fields.IntField(primary_key=True)
+    publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
+        "models.Publisher", related_name="members", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="memberships", on_delete=fields.CASCADE
+    )
+    role = fields.CharField(max_length=16, default="owner")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "publisher_members"
+        unique_together = (("publisher", "user"),)
+
+
+class VerificationRequest(Model):
+    """One verification attempt of a publisher. The newest row is the current request."""
+
+    id = fields.IntField(primary_key=True)
+    publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
+        "models.Publisher", related_name="verification_requests", on_delete=fields.CASCADE
+    )
+    method = fields.CharField(max_length=16)
+    data = fields.JSONField(default=dict)
+    challenge = fields.CharField(max_length=128, default="")
+    challenge_expires_at = fields.DatetimeField(null=True)
+    state = fields.CharField(max_length=16, default="pending")
+    check_result = fields.JSONField(null=True)
+    submitted_by = fields.CharField(max_length=128, default="")
+    submitted_at = fields.DatetimeField(auto_now_add=True)
+    checked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "verification_requests"
+
+
+class Package(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    name_key = fields.CharField(max_length=100, unique=True)
+    display_name = fields.CharField(max_length=200, default="")
+    package_type = fields.CharField(max_length=16, default="mod", db_index=True)
+    visibility = fields.CharField(max_length=16, default="public", db_index=True)
+    publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
+        "models.Publisher", related_name="packages", on_delete=fields.RESTRICT
+    )
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="packages", null=True, on_delete=fields.SET_NULL
+    )
+    description = fields.CharField(max_length=500, default="")
+    readme = fields.TextField(default="")
+    homepage = fields.CharField(max_length=500, default="")
+    repository = fields.CharField(max_length=500, default="")
+    license = fields.CharField(max_length=100, default="")
+    keywords = fields.JSONField(default=list)
+    # Lowercased name, display name, description and keywords: one indexed place to match.
+    search_text = fields.TextField(default="")
+    latest_version = fields.CharField(max_length=100, default="")
+    total_downloads = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    # Deleted packages keep their row so the name stays reserved (no takeover).
+    deleted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "packages"
+
+
+class PackageVersion(Model):
+    id = fields.IntField(primary_key=True)
+    package: fields.ForeignKeyRelation[Package] = fields.ForeignKeyField(
+        "models.Package", related_name="versions", on_delete=fields.CASCADE
+    )
+    version = fields.CharField(max_length=100)
+    version_key = fields.CharField(max_length=100)  # PEP 440 normalised, for duplicate checks
+    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    yanked = fields.BooleanField(default=False)
+    yank_reason = fields.TextField(default="")
+    changelog = fields.TextField(default="")
+    toolbox_version = fields.CharField(max_length=200, default="")
+    python_version = fields.CharField(max_length=100, default="")
+    blob_key = fields.CharField(max_length=200)
+    sha256 = fields.CharField(max_length=64, db_index=True)
+    upload_sha256 = fields.CharField(max_length=64, db_index=True, default="")
+    size_bytes = fields.BigIntField()
+    downloads = fields.BigIntField(default=0)
+    platforms = fields.JSONField(default=list)
+    warnings = fields.JSONField(default=list)
+    scan_report = fields.JSONField(null=True)
+    uploaded_by = fields.CharField(max_length=128, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    published_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "package_versions"
+        unique_together = (("package", "version_key"),)
+
+
+class Dependency(Model):
+    id = fields.IntField(primary_key=True)
+    version: fields.ForeignKeyRelation[PackageVersion] = fields.ForeignKeyField(
+        "models.PackageVersion", related_name="dependencies", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    name_key = fields.CharField(max_length=100, db_index=True)
+    version_spec = fields.CharField(max_length=200, default="*")
+    optional = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "dependencies"
+
+
+class Artifact(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    name_key = fields.CharField(max_length=100, unique=True)
+    artifact_type = fields.CharField(max_length=32)
+    publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
+        "models.Publisher", related_name="artifacts", on_delete=fields.RESTRICT
+    )
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="artifacts", null=True, on_delete=fields.SET_NULL
+    )
+    description = fields.CharField(max_length=500, default="")
+    homepage = fields.CharField(max_length=500, default="")
+    repository = fields.CharField(max_length=500, default="")
+    latest_version = fields.CharField(max_length=100, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "artifacts"
+
+
+class ArtifactVersion(Model):
+    id = fields.IntField(primary_key=True)
+    artifact: fields.ForeignKeyRelation[Artifact] = fields.ForeignKeyField(
+        "models.Artifact", related_name="versions", on_delete=fields.CASCADE
+    )
+    version = fields.CharField(max_length=100)
+    version_key = fields.CharField(max_length=100)
+    changelog = fields.TextField(default="")
+    min_os_version = fields.CharField(max_length=50, default="")
+    released_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "artifact_versions"
+        unique_together = (("artifact", "version_key"),)
+
+
+class ArtifactBuild(Model):
+    id = fields.IntField(primary_key=True)
+    artifact_version: fields.ForeignKeyRelation[ArtifactVersion] = fields.ForeignKeyField(
+        "models.ArtifactVersion", related_name="builds", on_delete=fields.CASCADE
+    )
+    platform = fields.CharField(max_length=16)
+    architecture = fields.CharField(max_length=16)
+    filename = fields.CharField(max_length=255)
+    blob_key = fields.CharField(max_length=200)
+    sha256 = fields.CharField(max_length=64, db_index=True)
+    size_bytes = fields.BigIntField()
+    installer_type = fields.CharField(max_length=32, default="")
+    downloads = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "artifact_builds"
+        unique_together = (("artifact_version", "platform", "architecture"),)
+
+
+class StoredCopy(Model):
+    """Which backend holds a copy of which content-addressed object, and when it was verified."""
+
+    id = fields.IntField(primary_key=True)
+    blob_key = fields.CharField(max_length=200)
+    backend = fields.CharField(max_length=32)
+    sha256 = fields.CharField(max_length=64)
+    size_bytes = fields.BigIntField()
+    state = fields.CharField(max_length=16, default="present")  # present | missing | corrupt
+    verified_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "stored_copies"
+        unique_together = (("blob_key", "backend"),)
+
+
+class ApiToken(Model):
+    id = fields.CharField(primary_key=True, max_length=32, default=new_id)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    scopes = fields.JSONField(default=list)
+    package_globs = fields.JSONField(default=list)
+    expires_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "api_tokens"
+
+
+class AuditEvent(Model):
+    id = fields.IntField(primary_key=True)
+    actor_id = fields.CharField(max_length=128, default="", db_index=True)
+    action = fields.CharField(max_length=64, db_index=True)
+    target_type = fields.CharField(max_length=32, default="")
+    target_id = fields.CharField(max_length=200, default="", db_index=True)
+    publisher_id = fields.CharField(max_length=32, default="", db_index=True)
+    request_id = fields.CharField(max_length=64, default="")
+    ip = fields.CharField(max_length=64, default="")
+    details = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "audit_events"

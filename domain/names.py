@@ -1,0 +1,88 @@
+"""Name rules from REST_CONTRACT §7: case preserved, unique and looked up case-insensitively."""
+
+from __future__ import annotations
+
+import re
+
+from domain.exceptions import InvalidInput
+
+PACKAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+PUBLISHER_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
+RESERVED_PACKAGE_NAMES = frozenset({"admin"})
+RESERVED_PUBLISHER_SLUGS = frozenset({"admin", "verify"})
+FEATURE_PREFIX = "tbv2-feature-"
+
+PACKAGE_TYPES = ("mod", "library", "theme", "plugin", "artifact", "widget", "feature")
+VISIBILITIES = ("public", "unlisted", "private")
+ARTIFACT_TYPES = ("tauri_app", "cli_executable", "browser_extension", "mobile_app", "library")
+PLATFORMS = ("all", "windows", "linux", "macos", "android", "ios")
+ARCHITECTURES = ("all", "x64", "x86", "arm64", "arm32")
+_PLATFORM_ALIASES = {"win": "windows", "win32": "windows", "win64": "windows",
+                     "darwin": "macos", "osx": "macos", "mac": "macos"}
+_ARCH_ALIASES = {"x86_64": "x64", "amd64": "x64", "i386": "x86", "i686": "x86",
+                 "aarch64": "arm64", "armv8": "arm64", "armv7": "arm32", "armv7l": "arm32",
+                 "arm": "arm32"}
+
+
+def name_key(name: str) -> str:
+    """The case-insensitive identity of a package, artifact or dependency name."""
+    return name.lower()
+
+
+def validate_package_name(name: object, *, what: str = "package") -> str:
+    if not isinstance(name, str) or not PACKAGE_NAME.fullmatch(name):
+        raise InvalidInput(
+            f"Invalid {what} name {name!r}: use 1-100 letters, digits, '_' or '-', "
+            "starting with a letter or digit",
+            field="name",
+        )
+    if name_key(name) in RESERVED_PACKAGE_NAMES:
+        raise InvalidInput(f"The {what} name {name!r} is reserved", field="name")
+    return name
+
+
+def validate_publisher_slug(slug: object) -> str:
+    if not isinstance(slug, str) or not PUBLISHER_SLUG.fullmatch(slug):
+        raise InvalidInput(
+            f"Invalid publisher name {slug!r}: use 1-50 lowercase letters, digits, '_' or '-', "
+            "starting with a letter or digit",
+            field="name",
+        )
+    if slug in RESERVED_PUBLISHER_SLUGS:
+        raise InvalidInput(f"The publisher name {slug!r} is reserved", field="name")
+    return slug
+
+
+def _choice(value: object, allowed: tuple[str, ...], what: str, field: str) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise InvalidInput(f"Invalid {what} {value!r}: expected one of {', '.join(allowed)}",
+                           field=field)
+    return value
+
+
+def validate_package_type(value: object) -> str:
+    return _choice(value, PACKAGE_TYPES, "package type", "package_type")
+
+
+def validate_visibility(value: object) -> str:
+    return _choice(value, VISIBILITIES, "visibility", "visibility")
+
+
+def validate_artifact_type(value: object) -> str:
+    return _choice(value, ARTIFACT_TYPES, "artifact type", "artifact_type")
+
+
+def canonical_platform(value: object) -> str:
+    lowered = value.strip().lower() if isinstance(value, str) else value
+    lowered = _PLATFORM_ALIASES.get(lowered, lowered) if isinstance(lowered, str) else lowered
+    return _choice(lowered, PLATFORMS, "platform", "platform")
+
+
+def canonical_architecture(value: object) -> str:
+    lowered = value.strip().lower() if isinstance(value, str) else value
+    lowered = _ARCH_ALIASES.get(lowered, lowered) if isinstance(lowered, str) else lowered
+    return _choice(lowered, ARCHITECTURES, "architecture", "architecture")
+
+
+def is_feature_pack_name(name: str) -> bool:
+    return name_key(name).startswith(FEATURE_PREFIX)

@@ -1,0 +1,187 @@
+"""Random-access byte sources the scanner reads through, and a buffered sequential cursor.
+
+The scanner never asks for the whole object: it reads the tail once (end records), then walks the
+central directory and the entries front to back in blocks of `block_size` bytes. A storage
+backend (S3 ranged GETs) implements `RandomAccessReader` and gets large, sequential requests.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Protocol, runtime_checkable
+
+DEFAULT_BLOCK_SIZE = 1024 * 1024
+
+
+class ShortReadError(OSError):
+    """A reader returned fewer bytes than it holds: an infrastructure fault, never a verdict."""
+
+
+@runtime_checkable
+class RandomAccessReader(Protocol):
+    """`size` bytes, readable at any offset. `read_at` returns exactly
+    `min(length, size - offset)` bytes and raises `OSError` on infrastructure failures."""
+
+    @property
+    def size(self) -> int: ...  # a plain attribute satisfies this too
+
+    def read_at(self, offset: int, length: int) -> bytes: ...
+
+
+def read_exactly(reader: RandomAccessReader, offset: int, length: int) -> bytes:
+    """Read `length` bytes (clamped to the object's end) and insist the reader delivered them."""
+    if offset < 0 or length < 0:
+        raise ValueError("offset and length must not be negative")
+    wanted = max(0, min(length, reader.size - offset))
+    if wanted == 0:
+        return b""
+    data = reader.read_at(offset, wanted)
+    if len(data) != wanted:
+        raise ShortReadError(
+            f"reader returned {len(data)} bytes at offset {offset}, expected {wanted}"
+        )
+    return data
+
+
+class BytesReader:
+    """An in-memory object (tests, small uploads)."""
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self._data = bytes(data)
+        self.size = len(self._data)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        return self._data[offset : offset + length]
+
+
+class FileReader:
+    """A local file, read with `pread` so concurrent readers never share a file position."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        self.size = os.fstat(self._fd).st_size
+        self._lock = threading.Lock()
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if hasattr(os, "pread"):
+            chunks: list[bytes] = []
+            while length > 0:
+                chunk = os.pread(self._fd, length, offset)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                offset += len(chunk)
+                length -= len(chunk)
+            return b"".join(chunks)
+        with self._lock:  # pragma: no cover - platforms without pread (Windows)
+            os.lseek(self._fd, offset, os.SEEK_SET)
+            return os.read(self._fd, length)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> FileReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class FileObjectReader:
+    """A seekable binary file object (a spooled temporary file holding a nested archive)."""
+
+    def __init__(self, fileobj: IO[bytes], size: int | None = None) -> None:
+        self._file = fileobj
+        if size is None:
+            fileobj.seek(0, os.SEEK_END)
+            size = fileobj.tell()
+        self.size = size
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        self._file.seek(offset)
+        return self._file.read(max(0, min(length, self.size - offset)))
+
+
+class BlockCursor:
+    """Sequential reads over `[start, end)` of a reader, fetched in blocks of `block_size`.
+
+    Only one block is held at a time, so memory stays at about `block_size` whatever the entry
+    sizes are. Reads never go past `end`; callers compare what they got with what they wanted.
+    """
+
+    def __init__(
+        self,
+        reader: RandomAccessReader,
+        start: int,
+        end: int,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+    ) -> None:
+        self._reader = reader
+        self._end = min(end, reader.size)
+        self._block_size = max(4096, block_size)
+        self._block = b""
+        self._block_start = start
+        self.pos = start
+
+    @property
+    def end(self) -> int:
+        return self._end
+
+    def _available(self) -> memoryview:
+        """The buffered bytes at `pos`, fetching the next block when the buffer is used up."""
+        offset = self.pos - self._block_start
+        if 0 <= offset < len(self._block):
+            return memoryview(self._block)[offset:]
+        if self.pos >= self._end:
+            return memoryview(b"")
+        length = min(self._block_size, self._end - self.pos)
+        self._block = read_exactly(self._reader, self.pos, length)
+        self._block_start = self.pos
+        return memoryview(self._block)
+
+    def read(self, length: int) -> bytes:
+        """Up to `length` bytes; fewer only at `end`."""
+        parts: list[bytes] = []
+        while length > 0:
+            view = self._available()
+            if not view:
+                break
+            piece = view[:length]
+            parts.append(bytes(piece))
+            self.pos += len(piece)
+            length -= len(piece)
+        return b"".join(parts)
+
+    def chunks(self, length: int) -> Iterator[memoryview]:
+        """Yield views covering the next `length` bytes (fewer only at `end`).
+
+        A view is valid until the next call on the cursor; consumers use it right away.
+        """
+        while length > 0:
+            view = self._available()
+            if not view:
+                return
+            piece = view[:length]
+            self.pos += len(piece)
+            length -= len(piece)
+            yield piece
+
+    def skip(self, length: int) -> int:
+        """Consume up to `length` bytes without reading them; returns how many were skipped."""
+        skipped = max(0, min(length, self._end - self.pos))
+        self.pos += skipped
+        return skipped
+
+    def peek(self, length: int) -> bytes:
+        """Up to `length` bytes at `pos` without consuming them."""
+        saved_pos = self.pos
+        data = self.read(length)
+        # If `read` crossed into the next block, `_available` refetches from `pos` when needed.
+        self.pos = saved_pos
+        return data

@@ -1,0 +1,103 @@
+"""Audit events: written by every mutating service, inside the same transaction as the change,
+and read back by admins (everything, with filters) and publishers (their own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import Q
+
+from domain.actor import Actor
+from domain.exceptions import InvalidInput, NotFound, PermissionDenied
+from domain.models import AuditEvent, Publisher
+
+
+async def record(actor: Actor, action: str, *, target_type: str = "", target_id: str = "",
+                 publisher_id: str = "", details: dict[str, Any] | None = None,
+                 using_db: Any = None) -> AuditEvent:
+    """Write one event; pass the open transaction as `using_db` so it rolls back with the change."""
+    return await AuditEvent.create(
+        actor_id=actor.user_id or "",
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        publisher_id=publisher_id,
+        request_id=actor.request_id,
+        ip=actor.ip,
+        details=details or {},
+        using_db=using_db,
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Every field narrows the result; `action` ending in `.*` or `*` matches a prefix
+    (`publisher.*`)."""
+
+    actor: str | None = None
+    action: str | None = None
+    target: str | None = None
+    target_type: str | None = None
+    publisher: str | None = None  # id or slug
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    total: int
+    # False for publishers' own view: their colleagues' IP addresses are not theirs to see.
+    shows_ip: bool
+
+
+async def _publisher_id(name_or_id: str) -> str:
+    publisher = await Publisher.get_or_none(name=name_or_id.lower())
+    if publisher is None:
+        publisher = await Publisher.get_or_none(id=name_or_id)
+    if publisher is None:
+        raise NotFound(f"Publisher not found: {name_or_id}")
+    return publisher.id
+
+
+async def query(actor: Actor, filters: AuditFilter, *, page: int, per_page: int) -> AuditPage:
+    """Admins see every event. Anyone else sees events of the publishers they belong to, plus
+    their own actions; a caller with neither gets 403. Newest first."""
+    user_id = actor.require_user()
+    is_admin_view = actor.acts_as_admin
+    if is_admin_view:
+        base = AuditEvent.all()
+    else:
+        if not actor.has_scope("read-private"):
+            raise PermissionDenied("Reading the audit log needs the read-private scope")
+        if not actor.publisher_ids:
+            raise PermissionDenied("Only admins and publishers can read the audit log")
+        base = AuditEvent.filter(Q(publisher_id__in=list(actor.publisher_ids))
+                                 | Q(actor_id=user_id))
+    if filters.actor:
+        base = base.filter(actor_id=filters.actor)
+    if filters.action:
+        action = filters.action
+        if action.endswith("*"):
+            base = base.filter(action__startswith=action.rstrip("*"))
+        else:
+            base = base.filter(action=action)
+    if filters.target:
+        base = base.filter(target_id=filters.target)
+    if filters.target_type:
+        base = base.filter(target_type=filters.target_type)
+    if filters.publisher:
+        base = base.filter(publisher_id=await _publisher_id(filters.publisher))
+    if filters.since and filters.until and filters.since > filters.until:
+        raise InvalidInput("since must not be after until", field="since")
+    if filters.since:
+        base = base.filter(created_at__gte=filters.since)
+    if filters.until:
+        base = base.filter(created_at__lte=filters.until)
+    total = await base.count()
+    events = await base.order_by("-created_at", "-id").offset((page - 1) * per_page
+                                                              ).limit(per_page)
+    return AuditPage(events, total, shows_ip=is_admin_view)

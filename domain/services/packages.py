@@ -1,0 +1,239 @@
+"""Packages: lookup with visibility, listing, search, create, update and delete."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domain.actor import Actor
+from domain.exceptions import Conflict, InvalidInput, PermissionDenied
+from domain.models import Package, PackageVersion, Publisher
+from domain.names import name_key, validate_package_name, validate_package_type, validate_visibility
+from domain.services import audit, publishers
+from domain.services.access import listed_filter, require_manage, require_view
+from domain.versions import highest_version
+
+MAX_DESCRIPTION = 500
+MAX_KEYWORDS = 20
+_TEXT_LIMITS = {"display_name": 200, "description": MAX_DESCRIPTION, "readme": 200_000,
+                "homepage": 500, "repository": 500, "license": 100}
+EDITABLE_FIELDS = ("display_name", "visibility", "description", "readme", "homepage",
+                   "repository", "license", "keywords")
+
+
+def _clean_text(field: str, value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string", field=field)
+    value = value.strip() if field != "readme" else value
+    if len(value) > _TEXT_LIMITS[field]:
+        raise InvalidInput(f"{field} is longer than {_TEXT_LIMITS[field]} characters", field=field)
+    if field in ("homepage", "repository") and value and not re.match(r"https?://", value):
+        raise InvalidInput(f"{field} must be an http(s) URL", field=field)
+    return value
+
+
+def _clean_keywords(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[,\s]+", value) if part]
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise InvalidInput("keywords must be a list of strings", field="keywords")
+    cleaned = list(dict.fromkeys(k.strip().lower() for k in value if k.strip()))
+    if len(cleaned) > MAX_KEYWORDS or any(len(k) > 50 for k in cleaned):
+        raise InvalidInput(f"at most {MAX_KEYWORDS} keywords of at most 50 characters",
+                           field="keywords")
+    return cleaned
+
+
+def clean_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate the editable fields present in `data`; unknown keys are ignored."""
+    cleaned: dict[str, Any] = {}
+    for field in EDITABLE_FIELDS:
+        if field not in data:
+            continue
+        value = data[field]
+        if field == "visibility":
+            cleaned[field] = validate_visibility(value)
+        elif field == "keywords":
+            cleaned[field] = _clean_keywords(value)
+        else:
+            cleaned[field] = _clean_text(field, value)
+    return cleaned
+
+
+def search_text_of(package: Package) -> str:
+    parts = [package.name, package.display_name, package.description, *package.keywords]
+    return "\n".join(p.lower() for p in parts if p)
+
+
+async def find_package(name: str) -> Package | None:
+    if not isinstance(name, str) or not name:
+        return None
+    return await Package.get_or_none(name_key=name_key(name), deleted_at__isnull=True
+                                     ).prefetch_related("publisher")
+
+
+async def get_package(actor: Actor, name: str) -> Package:
+    return require_view(actor, await find_package(name), name)
+
+
+async def list_packages(actor: Actor, *, page: int, per_page: int,
+                        package_type: str | None = None, publisher: str | None = None,
+                        visibility: str | None = None) -> tuple[list[Package], int]:
+    query = Package.filter(listed_filter(actor))
+    if package_type:
+        query = query.filter(package_type=validate_package_type(package_type))
+    if visibility:
+        query = query.filter(visibility=validate_visibility(visibility))
+    if publisher:
+        try:
+            owner = await publishers.get_publisher(publisher)
+        except Exception:  # noqa: BLE001 - an unknown publisher simply matches nothing
+            return [], 0
+        query = query.filter(publisher_id=owner.id)
+    total = await query.count()
+    items = (await query.order_by("name_key").offset((page - 1) * per_page).limit(per_page)
+             .prefetch_related("publisher"))
+    return items, total
+
+
+def _rank(package_key: str, display: str, query: str) -> int:
+    if package_key == query:
+        return 0
+    if package_key.startswith(query):
+        return 1
+    if query in package_key:
+        return 2
+    if query in display:
+        return 3
+    return 4
+
+
+async def search_packages(actor: Actor, query: str, *, page: int, per_page: int,
+                          package_type: str | None = None, visibility: str | None = None,
+                          publisher: str | None = None) -> tuple[list[Package], int]:
+    """Listed packages matching `query` (empty = all), ranked exact > prefix > substring."""
+    needle = (query or "").strip().lower()
+    base = Package.filter(listed_filter(actor))
+    if needle:
+        base = base.filter(search_text__contains=needle)
+    if package_type:
+        base = base.filter(package_type=validate_package_type(package_type))
+    if visibility:
+        base = base.filter(visibility=validate_visibility(visibility))
+    if publisher:
+        base = base.filter(publisher__name=publisher.lower())
+    rows = await base.values("id", "name_key", "display_name", "total_downloads")
+    rows.sort(key=lambda r: (_rank(r["name_key"], (r["display_name"] or "").lower(), needle)
+                             if needle else 0, -int(r["total_downloads"]), r["name_key"]))
+    page_ids = [r["id"] for r in rows[(page - 1) * per_page : page * per_page]]
+    by_id = {p.id: p for p in await Package.filter(id__in=page_ids).prefetch_related("publisher")}
+    return [by_id[i] for i in page_ids if i in by_id], len(rows)
+
+
+async def suggest_names(actor: Actor, prefix: str, limit: int) -> list[str]:
+    needle = (prefix or "").strip().lower()
+    if not needle:
+        return []
+    names = await (Package.filter(listed_filter(actor), name_key__startswith=needle)
+                   .order_by("-total_downloads", "name_key").limit(limit)
+                   .values_list("name", flat=True))
+    return [str(n) for n in names]
+
+
+async def create_package(actor: Actor, data: dict[str, Any], *, using_db: Any = None
+                         ) -> Package:
+    """Create a package owned by the caller's publisher (REST_CONTRACT §4.4)."""
+    actor.require_scope("publish-new")
+    owner = await publishers.require_own_publisher(actor)
+    name = validate_package_name(data.get("name"))
+    actor.require_scope("publish-new", name)
+    package_type = validate_package_type(data.get("package_type") or "mod")
+    fields = clean_fields({**data, "visibility": data.get("visibility") or "public"})
+    publishers.check_can_publish(owner, fields["visibility"])
+    if await Package.exists(name_key=name_key(name)):
+        raise Conflict(f"Package already exists: {name}")
+    package = Package(name=name, name_key=name_key(name), package_type=package_type,
+                      publisher_id=owner.id, owner_id=actor.user_id, **fields)
+    if not package.display_name:
+        package.display_name = name
+    package.search_text = search_text_of(package)
+    try:
+        async with in_transaction() as conn:
+            db = using_db or conn
+            await package.save(using_db=db)
+            await audit.record(actor, "package.create", target_type="package",
+                               target_id=name, publisher_id=owner.id,
+                               details={"visibility": package.visibility,
+                                        "type": package_type}, using_db=db)
+    except IntegrityError:
+        raise Conflict(f"Package already exists: {name}") from None
+    package.publisher = owner
+    return package
+
+
+async def update_package(actor: Actor, name: str, data: dict[str, Any]) -> Package:
+    package = await get_package(actor, name)
+    require_manage(actor, package, "publish-update")
+    changes = clean_fields(data)
+    if "visibility" in changes and changes["visibility"] != package.visibility:
+        publishers.check_can_publish(package.publisher, changes["visibility"])
+    if not changes:
+        return package
+    old_visibility = package.visibility
+    for field, value in changes.items():
+        setattr(package, field, value)
+    package.search_text = search_text_of(package)
+    async with in_transaction() as conn:
+        await package.save(using_db=conn)
+        await audit.record(actor, "package.update", target_type="package", target_id=package.name,
+                           publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                           details={"fields": sorted(changes)}, using_db=conn)
+        if old_visibility != package.visibility:
+            await audit.record(actor, "package.visibility", target_type="package",
+                               target_id=package.name,
+                               publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                               details={"from": old_visibility, "to": package.visibility},
+                               using_db=conn)
+    return package
+
+
+async def delete_package(actor: Actor, name: str) -> list[str]:
+    """Soft-delete: the name stays reserved. Returns blob keys no longer referenced."""
+    package = await get_package(actor, name)
+    require_manage(actor, package, "yank")
+    if not (actor.acts_as_admin or actor.has_scope("publish-update")):
+        raise PermissionDenied("Deleting a package needs the publish-update scope")
+    keys = await PackageVersion.filter(package_id=package.id).values_list("blob_key", flat=True)
+    async with in_transaction() as conn:
+        package.deleted_at = datetime.now(UTC)
+        package.latest_version = ""
+        await package.save(using_db=conn, update_fields=["deleted_at", "latest_version"])
+        await PackageVersion.filter(package_id=package.id).using_db(conn).delete()
+        await audit.record(actor, "package.delete", target_type="package", target_id=package.name,
+                           publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                           using_db=conn)
+    still_used = set(await PackageVersion.filter(blob_key__in=list(keys))
+                     .values_list("blob_key", flat=True))
+    return [str(k) for k in set(keys) - still_used]
+
+
+async def refresh_latest_version(package_id: int, using_db: Any = None) -> str:
+    """Recompute the cached `latest_version`: highest published, non-yanked (§3)."""
+    versions = await (PackageVersion.filter(package_id=package_id, status="published",
+                                            yanked=False).using_db(using_db)
+                      .values_list("version", flat=True))
+    latest = highest_version(str(v) for v in versions)
+    await Package.filter(id=package_id).using_db(using_db).update(latest_version=latest)
+    return latest
+
+
+async def publisher_for(package: Package) -> Publisher:
+    return package.publisher

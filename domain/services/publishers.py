@@ -1,0 +1,408 @@
+"""Publishers: registration, lookup, the publishing policy and the admin decisions.
+
+Status machine (REST_CONTRACT §7): `unverified` → `pending` (request) → `verified` or `rejected`
+(admin or automated check); `verified` → `unverified` (revoke or failed re-check); any →
+`suspended` (admin). Verification requests themselves live in `verification.py`, members in
+`members.py`; this module owns the publisher row and its flags.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Count, Sum
+from tortoise.transactions import in_transaction
+
+from domain.actor import Actor
+from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.models import Package, Publisher, PublisherMember, VerificationRequest
+from domain.names import validate_publisher_slug
+from domain.services import audit
+
+PUBLISHER_STATUSES = ("unverified", "pending", "verified", "rejected", "suspended")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+# Request states an admin decision closes (the newest open request is the one decided).
+OPEN_REQUEST_STATES = ("pending",)
+MAX_NOTES = 2000
+SUSPENDED_NOTICE = "This publisher is suspended and cannot publish"
+
+
+@dataclass(frozen=True)
+class PublisherStats:
+    package_count: int = 0
+    total_downloads: int = 0
+
+
+def require_session(actor: Actor, action: str) -> str:
+    """Account and publisher management needs a CloudM session: API tokens are for CI and mod
+    managers, and a leaked one must not be able to take over a publisher."""
+    user_id = actor.require_user()
+    if actor.scopes is not None:
+        raise PermissionDenied(f"API tokens cannot {action}; use a CloudM session")
+    return user_id
+
+
+async def get_publisher(name_or_id: str) -> Publisher:
+    """By slug (case-insensitive) or by id."""
+    if not isinstance(name_or_id, str) or not name_or_id:
+        raise NotFound(f"Publisher not found: {name_or_id}")
+    publisher = await Publisher.get_or_none(name=name_or_id.lower())
+    if publisher is None:
+        publisher = await Publisher.get_or_none(id=name_or_id)
+    if publisher is None:
+        raise NotFound(f"Publisher not found: {name_or_id}")
+    return publisher
+
+
+async def publisher_of_user(user_id: str) -> Publisher | None:
+    """The publisher a user owns (or, failing that, the oldest one it belongs to)."""
+    memberships = await (PublisherMember.filter(user_id=user_id).order_by("id")
+                         .prefetch_related("publisher"))
+    if not memberships:
+        return None
+    owned = [m for m in memberships if m.role == "owner"]
+    return (owned or memberships)[0].publisher
+
+
+async def stats_for(publisher_ids: list[str], *, include_hidden: bool = False
+                    ) -> dict[str, PublisherStats]:
+    """Counters for many publishers in one query. Public views count public packages only, so
+    a publisher's private work does not leak through its counters."""
+    if not publisher_ids:
+        return {}
+    query = Package.filter(publisher_id__in=publisher_ids, deleted_at__isnull=True)
+    if not include_hidden:
+        query = query.filter(visibility="public")
+    rows = (
+        await query.group_by("publisher_id")
+        .annotate(count=Count("id"), downloads=Sum("total_downloads"))
+        .values("publisher_id", "count", "downloads")
+    )
+    return {row["publisher_id"]: PublisherStats(int(row["count"]), int(row["downloads"] or 0))
+            for row in rows}
+
+
+def _text(value: object, field: str, *, required: bool, max_length: int) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string", field=field)
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(f"{field} is required", field=field)
+    if len(value) > max_length:
+        raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
+    return value
+
+
+def _email(value: object) -> str:
+    mail = _text(value, "email", required=True, max_length=320)
+    if not _EMAIL.fullmatch(mail):
+        raise InvalidInput(f"Invalid email address {mail!r}", field="email")
+    return mail
+
+
+def _homepage(value: object) -> str:
+    home = _text(value, "homepage", required=False, max_length=500)
+    if home and not re.match(r"https?://", home):
+        raise InvalidInput("homepage must be an http(s) URL", field="homepage")
+    return home
+
+
+def _github(value: object) -> str:
+    login = _text(value, "github", required=False, max_length=39)
+    if login and not _GITHUB_LOGIN.fullmatch(login):
+        raise InvalidInput(f"Invalid GitHub login {login!r}", field="github")
+    return login
+
+
+def validate_github_login(value: object, field: str = "username") -> str:
+    login = _text(value, field, required=True, max_length=39)
+    if not _GITHUB_LOGIN.fullmatch(login):
+        raise InvalidInput(f"Invalid GitHub login {login!r}", field=field)
+    return login
+
+
+def _notes(value: object) -> str:
+    return _text(value, "notes", required=False, max_length=MAX_NOTES)
+
+
+async def register_publisher(actor: Actor, *, name: object, display_name: object,
+                             email: object, homepage: object = "", github: object = ""
+                             ) -> Publisher:
+    user_id = require_session(actor, "register publishers")
+    slug = validate_publisher_slug(name)
+    display = _text(display_name, "display_name", required=True, max_length=200)
+    mail = _email(email)
+    home = _homepage(homepage)
+    gh = _github(github)
+    if await PublisherMember.exists(user_id=user_id):
+        raise InvalidInput("You are already a publisher")
+    if await Publisher.exists(name=slug):
+        raise Conflict(f"Publisher name already taken: {slug}")
+    try:
+        async with in_transaction() as conn:
+            publisher = await Publisher.create(name=slug, display_name=display, email=mail,
+                                               homepage=home, github=gh, using_db=conn)
+            await PublisherMember.create(publisher=publisher, user_id=user_id, role="owner",
+                                         using_db=conn)
+            await audit.record(actor, "publisher.register", target_type="publisher",
+                               target_id=publisher.id, publisher_id=publisher.id,
+                               details={"name": slug}, using_db=conn)
+    except IntegrityError:
+        raise Conflict(f"Publisher name already taken: {slug}") from None
+    return publisher
+
+
+async def require_owner(actor: Actor, publisher: Publisher, action: str) -> str:
+    """The caller must own `publisher` (admins may act for any publisher)."""
+    user_id = require_session(actor, action)
+    if actor.is_admin:
+        return user_id
+    if not await PublisherMember.exists(publisher_id=publisher.id, user_id=user_id,
+                                        role="owner"):
+        raise PermissionDenied(f"Only owners of publisher {publisher.name} may {action}")
+    return user_id
+
+
+PROFILE_FIELDS = ("display_name", "email", "homepage", "github")
+
+
+async def update_profile(actor: Actor, name_or_id: str, data: dict[str, Any]) -> Publisher:
+    """Owners edit display name, email, homepage and GitHub login; the slug never changes."""
+    publisher = await get_publisher(name_or_id)
+    await require_owner(actor, publisher, "edit the publisher profile")
+    cleaners = {"display_name": lambda v: _text(v, "display_name", required=True,
+                                                max_length=200),
+                "email": _email, "homepage": _homepage, "github": _github}
+    changes = {key: cleaners[key](data[key]) for key in PROFILE_FIELDS if key in data}
+    changes = {k: v for k, v in changes.items() if getattr(publisher, k) != v}
+    if not changes:
+        return publisher
+    for key, value in changes.items():
+        setattr(publisher, key, value)
+    async with in_transaction() as conn:
+        await publisher.save(update_fields=[*changes, "updated_at"], using_db=conn)
+        await audit.record(actor, "publisher.update", target_type="publisher",
+                           target_id=publisher.id, publisher_id=publisher.id,
+                           details={"fields": sorted(changes)}, using_db=conn)
+    return publisher
+
+
+async def list_publishers(*, page: int, per_page: int, status: str | None = None,
+                          verified_only: bool | None = None) -> tuple[list[Publisher], int]:
+    """A page of publishers by slug; `status` wins over the legacy `verified_only` switch."""
+    query = Publisher.all()
+    if status is not None:
+        if status not in PUBLISHER_STATUSES:
+            raise InvalidInput(f"Invalid status {status!r}: expected one of "
+                               f"{', '.join(PUBLISHER_STATUSES)}", field="status")
+        query = query.filter(verification_status=status)
+    elif verified_only:
+        query = query.filter(verification_status="verified")
+    total = await query.count()
+    items = await query.order_by("name").offset((page - 1) * per_page).limit(per_page)
+    return items, total
+
+
+def check_can_publish(publisher: Publisher, visibility: str, *, artifact: bool = False) -> None:
+    """The publishing policy: suspended publishers publish nothing; only verified publishers
+    with the admin-granted flag publish public packages (or artifacts)."""
+    if publisher.verification_status == "suspended":
+        raise PermissionDenied(f"Publisher {publisher.name} is suspended and cannot publish")
+    if artifact:
+        if not (publisher.verification_status == "verified" and publisher.can_publish_artifacts):
+            raise PermissionDenied("Only verified publishers allowed by an admin may publish "
+                                   "artifacts")
+        return
+    if visibility == "public" and not (
+        publisher.verification_status == "verified" and publisher.can_publish_public
+    ):
+        raise PermissionDenied("Only verified publishers may publish public packages; publish "
+                               "it as private or unlisted, or request verification")
+
+
+async def require_own_publisher(actor: Actor) -> Publisher:
+    user_id = actor.require_user()
+    publisher = await publisher_of_user(user_id)
+    if publisher is None:
+        raise PermissionDenied("You are not a publisher; register one first")
+    return publisher
+
+
+# --- admin decisions -------------------------------------------------------------------------
+
+
+async def _close_open_request(publisher: Publisher, state: str, actor: Actor, notes: str,
+                              conn: Any) -> VerificationRequest | None:
+    """Mark the publisher's newest open request with the admin's decision."""
+    request = await (VerificationRequest.filter(publisher_id=publisher.id,
+                                                state__in=OPEN_REQUEST_STATES)
+                     .using_db(conn).order_by("-id").first())
+    if request is None:
+        return None
+    request.state = state
+    request.checked_at = datetime.now(UTC)
+    request.check_result = {"ok": state == "approved", "decided_by": actor.user_id or "",
+                            "notes": notes}
+    await request.save(update_fields=["state", "checked_at", "check_result"], using_db=conn)
+    return request
+
+
+async def _save_decision(actor: Actor, publisher: Publisher, action: str, fields: list[str],
+                         details: dict[str, Any], request_state: str | None, notes: str
+                         ) -> Publisher:
+    async with in_transaction() as conn:
+        await publisher.save(update_fields=[*fields, "updated_at"], using_db=conn)
+        if request_state is not None:
+            closed = await _close_open_request(publisher, request_state, actor, notes, conn)
+            if closed is not None:
+                details = {**details, "request_id": closed.id}
+        await audit.record(actor, action, target_type="publisher", target_id=publisher.id,
+                           publisher_id=publisher.id, details=details, using_db=conn)
+    return publisher
+
+
+async def admin_verify(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
+    """Any status → verified, with both publishing flags granted (§4.3)."""
+    actor.require_admin()
+    text = _notes(notes)
+    publisher = await get_publisher(name_or_id)
+    previous = publisher.verification_status
+    publisher.verification_status = "verified"
+    publisher.verified_at = datetime.now(UTC)
+    publisher.verified_by = actor.user_id or ""
+    publisher.verification_notes = text
+    publisher.can_publish_public = True
+    publisher.can_publish_artifacts = True
+    publisher.notice = ""
+    return await _save_decision(
+        actor, publisher, "publisher.verify",
+        ["verification_status", "verified_at", "verified_by", "verification_notes",
+         "can_publish_public", "can_publish_artifacts", "notice"],
+        {"from": previous, "notes": text}, "approved", text)
+
+
+async def admin_reject(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
+    actor.require_admin()
+    text = _notes(notes)
+    publisher = await get_publisher(name_or_id)
+    previous = publisher.verification_status
+    publisher.verification_status = "rejected"
+    publisher.verified_at = None
+    publisher.verification_notes = text
+    return await _save_decision(
+        actor, publisher, "publisher.reject",
+        ["verification_status", "verified_at", "verification_notes"],
+        {"from": previous, "notes": text}, "rejected", text)
+
+
+async def admin_revoke(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
+    """verified → unverified; anything else is a 400 (§4.3)."""
+    actor.require_admin()
+    text = _notes(notes)
+    publisher = await get_publisher(name_or_id)
+    if publisher.verification_status != "verified":
+        raise InvalidInput(f"Publisher {publisher.name} is not verified "
+                           f"(status: {publisher.verification_status})")
+    publisher.verification_status = "unverified"
+    publisher.verified_at = None
+    publisher.verification_notes = text
+    return await _save_decision(
+        actor, publisher, "publisher.revoke",
+        ["verification_status", "verified_at", "verification_notes"],
+        {"from": "verified", "notes": text}, None, text)
+
+
+async def admin_suspend(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
+    """Any status → suspended: nothing can be published, and its packages carry a notice."""
+    actor.require_admin()
+    text = _notes(notes)
+    publisher = await get_publisher(name_or_id)
+    if publisher.verification_status == "suspended":
+        return publisher
+    previous = publisher.verification_status
+    publisher.verification_status = "suspended"
+    publisher.verification_notes = text
+    publisher.notice = f"{SUSPENDED_NOTICE}: {text}" if text else SUSPENDED_NOTICE
+    return await _save_decision(
+        actor, publisher, "publisher.suspend",
+        ["verification_status", "verification_notes", "notice"],
+        {"from": previous, "notes": text}, "cancelled", text)
+
+
+async def admin_unsuspend(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
+    """suspended → verified when its verification was never withdrawn, else unverified."""
+    actor.require_admin()
+    text = _notes(notes)
+    publisher = await get_publisher(name_or_id)
+    if publisher.verification_status != "suspended":
+        raise InvalidInput(f"Publisher {publisher.name} is not suspended "
+                           f"(status: {publisher.verification_status})")
+    # verified_at survives a suspension and is cleared by every withdrawal of verification.
+    publisher.verification_status = "verified" if publisher.verified_at else "unverified"
+    publisher.verification_notes = text
+    publisher.notice = ""
+    return await _save_decision(
+        actor, publisher, "publisher.unsuspend",
+        ["verification_status", "verification_notes", "notice"],
+        {"to": publisher.verification_status, "notes": text}, None, text)
+
+
+POLICY_FIELDS = ("can_publish_public", "can_publish_artifacts", "max_package_bytes",
+                 "storage_quota_bytes")
+
+
+def _policy_value(field: str, value: object) -> bool | int | None:
+    if field.startswith("can_"):
+        if not isinstance(value, bool):
+            raise InvalidInput(f"{field} must be true or false", field=field)
+        return value
+    if value is None:
+        return None  # no limit beyond the registry-wide one
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInput(f"{field} must be a positive whole number of bytes or null",
+                           field=field)
+    return value
+
+
+async def admin_set_policy(actor: Actor, name_or_id: str, data: dict[str, Any]) -> Publisher:
+    """Set the publishing flags and the size/quota limits; only the keys present change."""
+    actor.require_admin()
+    publisher = await get_publisher(name_or_id)
+    changes = {field: _policy_value(field, data[field]) for field in POLICY_FIELDS
+               if field in data}
+    if not changes:
+        raise InvalidInput(f"Nothing to change: send any of {', '.join(POLICY_FIELDS)}")
+    before = {field: getattr(publisher, field) for field in changes}
+    for field, value in changes.items():
+        setattr(publisher, field, value)
+    async with in_transaction() as conn:
+        await publisher.save(update_fields=[*changes, "updated_at"], using_db=conn)
+        await audit.record(actor, "publisher.policy", target_type="publisher",
+                           target_id=publisher.id, publisher_id=publisher.id,
+                           details={"from": before, "to": changes}, using_db=conn)
+    return publisher
+
+
+async def pending_publishers(actor: Actor, *, page: int, per_page: int
+                             ) -> tuple[list[Publisher], int, dict[str, VerificationRequest]]:
+    """Publishers awaiting a decision, oldest request first, with their current request."""
+    actor.require_admin()
+    query = Publisher.filter(verification_status="pending")
+    total = await query.count()
+    items = await query.order_by("updated_at", "name").offset((page - 1) * per_page
+                                                              ).limit(per_page)
+    requests: dict[str, VerificationRequest] = {}
+    if items:
+        rows = await (VerificationRequest.filter(publisher_id__in=[p.id for p in items],
+                                                 state__in=OPEN_REQUEST_STATES)
+                      .order_by("id"))
+        for row in rows:  # ascending: the newest open request wins
+            requests[row.publisher_id] = row  # type: ignore[attr-defined]
+    return items, total, requests

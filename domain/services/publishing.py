@@ -1,0 +1,219 @@
+"""Publishing a version: validate, read the manifest, normalise, store, record, scan.
+
+Order matters for "nothing lost or half-written": the object is stored (atomically, content-
+addressed) before the rows that point at it are written in one transaction; if that
+transaction fails, the object is removed again unless another row references it. A
+`StoredCopy` row in state `writing` marks the window in between, so a process killed there
+leaves a marker that `sweep_interrupted_writes` clears on the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
+
+from domain.actor import Actor
+from domain.context import RegistryContext
+from domain.exceptions import Conflict, InvalidInput, QuotaExceeded, TooLarge
+from domain.manifest import (
+    DependencySpec,
+    Manifest,
+    ManifestError,
+    compare_manifest,
+    parse_dependencies,
+)
+from domain.models import ArtifactBuild, Dependency, Package, PackageVersion, Publisher
+from domain.names import is_feature_pack_name, name_key
+from domain.normalize import needs_reroot, reroot_zip
+from domain.services import audit, blobs, packages, publishers
+from domain.services.access import require_manage, require_view
+from domain.services.inspect import inspect_upload
+from domain.services.scans import SCAN_JOB
+from domain.services.urls import package_file_url
+from domain.uploads import SpooledFile
+from domain.versions import parse_version
+
+
+@dataclass
+class UploadRequest:
+    file: SpooledFile
+    version: str
+    changelog: str = ""
+    toolbox_version: str = ""
+    python_version: str = ""
+    dependencies: list[DependencySpec] | None = None  # None: take them from the manifest
+
+
+@dataclass
+class PublishResult:
+    package: Package
+    version: PackageVersion
+    download_url: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def _text_field(value: object, name: str, limit: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be a string", field=name)
+    if len(value) > limit:
+        raise InvalidInput(f"{name} is longer than {limit} characters", field=name)
+    return value.strip()
+
+
+async def storage_used(publisher_id: str) -> int:
+    """Bytes a publisher stores: package versions plus artifact builds."""
+    used = 0
+    for query in (PackageVersion.filter(package__publisher_id=publisher_id),
+                  ArtifactBuild.filter(artifact_version__artifact__publisher_id=publisher_id)):
+        rows = await query.annotate(total=Sum("size_bytes")).values("total")
+        used += int((rows[0]["total"] if rows else 0) or 0)
+    return used
+
+
+async def _check_limits(publisher: Publisher, size: int) -> None:
+    if publisher.max_package_bytes is not None and size > publisher.max_package_bytes:
+        raise TooLarge(f"Upload of {size} bytes exceeds this publisher's maximum package size "
+                       f"of {publisher.max_package_bytes} bytes")
+    if publisher.storage_quota_bytes is not None:
+        used = await storage_used(publisher.id)
+        if used + size > publisher.storage_quota_bytes:
+            raise QuotaExceeded(f"Storage quota exceeded: {used} of "
+                                f"{publisher.storage_quota_bytes} bytes used, this upload "
+                                f"needs {size} more")
+
+
+async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
+                         request: UploadRequest, *, new_path: Any) -> PublishResult:
+    """Publish a new version of an existing package (REST_CONTRACT §4.4, §6)."""
+    package = require_view(actor, await packages.find_package(name), name)
+    require_manage(actor, package, "publish-update")
+    publisher: Publisher = package.publisher
+    publishers.check_can_publish(publisher, package.visibility)
+    version = parse_version(request.version)
+    if await PackageVersion.exists(package_id=package.id, version_key=str(version)):
+        raise Conflict(f"Version {request.version} of {package.name} already exists")
+    changelog = _text_field(request.changelog, "changelog", 100_000)
+    toolbox_version = _text_field(request.toolbox_version, "toolbox_version", 200)
+    python_version = _text_field(request.python_version, "python_version", 100)
+    upload = request.file
+    await _check_limits(publisher, upload.size)
+
+    inspection = await inspect_upload(upload.path, package.name, package.package_type)
+    manifest: Manifest | None = inspection.manifest
+    warnings = list(inspection.warnings)
+    if manifest is not None:
+        warnings += compare_manifest(manifest, package.name, request.version)
+    dependencies = request.dependencies
+    if dependencies is None:
+        dependencies = list(manifest.dependencies) if manifest else []
+    toolbox_version = toolbox_version or (manifest.toolbox_version or "" if manifest else "")
+
+    stored_path, stored_sha = upload.path, upload.sha256
+    rerooted: Path | None = None
+    if (package.package_type == "mod" and ctx.policy.normalize_mod_layout
+            and needs_reroot(inspection.names, package.name)):
+        rerooted = new_path()
+        # False: the archive failed the strict structural checks and was copied unchanged,
+        # so the scan judges (and quarantines) the original bytes rather than a cleaned copy.
+        if await asyncio.to_thread(reroot_zip, upload.path, rerooted, package.name):
+            stored_path, stored_sha = rerooted, await blobs.sha256_of(rerooted)
+            warnings.append(f"Archive re-rooted under {package.name}/ so that mod managers "
+                            "can install it")
+    try:
+        stored = await blobs.store_file(ctx, stored_path, stored_sha)
+    finally:
+        if rerooted is not None:
+            with contextlib.suppress(FileNotFoundError):
+                rerooted.unlink()
+    key = stored.key
+    sha256, size = stored.sha256, stored.size
+
+    try:
+        async with in_transaction() as conn:
+            await blobs.mark_stored(ctx, stored, using_db=conn)
+            row = await PackageVersion.create(
+                package_id=package.id, version=request.version, version_key=str(version),
+                status="pending", changelog=changelog, toolbox_version=toolbox_version,
+                python_version=python_version, blob_key=key, sha256=sha256,
+                upload_sha256=upload.sha256, size_bytes=size, warnings=warnings,
+                uploaded_by=actor.user_id or "", using_db=conn)
+            await Dependency.bulk_create([
+                Dependency(version_id=row.id, name=dep.name, name_key=name_key(dep.name),
+                           version_spec=dep.version_spec or "*", optional=dep.optional)
+                for dep in dependencies
+            ], using_db=conn)
+            await audit.record(actor, "version.upload", target_type="version",
+                               target_id=f"{package.name}=={request.version}",
+                               publisher_id=publisher.id,
+                               details={"sha256": sha256, "size": size}, using_db=conn)
+    except IntegrityError:
+        await blobs.forget_if_unused(ctx, key)
+        raise Conflict(f"Version {request.version} of {package.name} already exists") from None
+    except BaseException:
+        await blobs.forget_if_unused(ctx, key)
+        raise
+    await ctx.jobs.enqueue(SCAN_JOB, row.id, job_id=f"scan:{row.id}")
+    return PublishResult(package, row, package_file_url(package.name, row.version,
+                                                        ctx.policy.public_base_url), warnings)
+
+
+def _metadata_dependencies(value: object) -> list[DependencySpec] | None:
+    if value is None:
+        return None
+    try:
+        return parse_dependencies(value, where="metadata.dependencies")[0]
+    except ManifestError as exc:
+        raise InvalidInput(f"metadata.dependencies: {exc}", field="dependencies") from None
+
+
+async def publish_with_metadata(ctx: RegistryContext, actor: Actor, upload: SpooledFile,
+                                metadata: dict[str, Any], *, new_path: Any) -> PublishResult:
+    """One-step publish (multipart POST /packages): create the package when missing."""
+    inspection = await inspect_upload(upload.path, metadata.get("name") or "", None)
+    manifest = inspection.manifest
+    name = metadata.get("name") or (manifest.name if manifest else "")
+    if not name:
+        raise InvalidInput("No package name: put it in metadata.name or the manifest",
+                           field="name")
+    version = metadata.get("version") or (manifest.version if manifest else "")
+    if not version:
+        raise InvalidInput("No version: put it in metadata.version or the manifest",
+                           field="version")
+    package = await packages.find_package(name)
+    if package is None:
+        default_type = "library" if is_feature_pack_name(str(name)) else "mod"
+        fields = {k: metadata.get(k) for k in packages.EDITABLE_FIELDS if metadata.get(k)}
+        if manifest is not None:
+            for key in ("description", "license", "homepage", "repository", "display_name"):
+                fields.setdefault(key, getattr(manifest, key) or None)
+            if manifest.keywords and "keywords" not in fields:
+                fields["keywords"] = manifest.keywords
+        fields = {k: v for k, v in fields.items() if v is not None}
+        if isinstance(fields.get("description"), str):
+            fields["description"] = fields["description"][: packages.MAX_DESCRIPTION]
+        package = await packages.create_package(actor, {
+            **fields, "name": name, "package_type": metadata.get("package_type") or default_type,
+        })
+    else:
+        require_manage(actor, package, "publish-update")
+        changes = {k: metadata[k] for k in packages.EDITABLE_FIELDS
+                   if k != "visibility" and metadata.get(k)}
+        if isinstance(changes.get("description"), str):
+            changes["description"] = changes["description"][: packages.MAX_DESCRIPTION]
+        if changes:
+            package = await packages.update_package(actor, package.name, changes)
+    return await upload_version(ctx, actor, package.name, UploadRequest(
+        file=upload, version=str(version), changelog=metadata.get("changelog") or "",
+        toolbox_version=metadata.get("toolbox_version") or "",
+        python_version=metadata.get("python_version") or "",
+        dependencies=_metadata_dependencies(metadata.get("dependencies")),
+    ), new_path=new_path)

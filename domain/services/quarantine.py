@@ -1,0 +1,168 @@
+"""Scan results and their moderation: who sees a scan report, and what admins do with a
+quarantined version (release it with a reason, or delete it).
+
+One place for these rules; REST (`registry/rest/admin_versions.py`) and GraphQL call them.
+Every admin decision is audited in the same transaction as the change it records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from domain.actor import Actor
+from domain.context import RegistryContext
+from domain.events import VERSION_STATUS_CHANGED
+from domain.exceptions import Conflict, InvalidInput
+from domain.models import Dependency, Package, PackageVersion
+from domain.services import audit, blobs, packages, versions
+from domain.services.access import not_found
+from domain.services.scans import announce_published
+
+MAX_REASON = 1000
+DELETE_OBJECT_JOB = "delete_object"
+
+
+@dataclass(frozen=True)
+class QuarantinePage:
+    """Quarantined versions, newest upload first; each has `package` (and its publisher)
+    prefetched."""
+
+    versions: list[PackageVersion]
+    total: int
+
+
+@dataclass(frozen=True)
+class ScanReportView:
+    package: Package
+    version: PackageVersion
+
+    @property
+    def report(self) -> dict[str, Any] | None:
+        """The stored report; None while the version is still pending."""
+        return self.version.scan_report
+
+
+@dataclass(frozen=True)
+class DeletedVersion:
+    package: str
+    version: str
+    status: str  # what the version was before deletion
+    object_released: bool  # no other row used its object: a delete job was queued
+
+
+def _reason(value: object, *, required: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput("reason must be a string", field="reason")
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput("A reason is required", field="reason")
+    if len(value) > MAX_REASON:
+        raise InvalidInput(f"reason is longer than {MAX_REASON} characters", field="reason")
+    return value
+
+
+def _target(package: Package, row: PackageVersion) -> str:
+    return f"{package.name}=={row.version}"
+
+
+async def _admin_target(actor: Actor, name: str, version: str
+                        ) -> tuple[Package, PackageVersion]:
+    """Admins act on any live package, whatever its visibility."""
+    actor.require_admin()
+    package = await packages.find_package(name)
+    if package is None:
+        raise not_found(name)
+    row = await versions.find_version(package, version)
+    if row is None:
+        raise versions.version_not_found(package.name, version)
+    return package, row
+
+
+async def list_quarantined(actor: Actor, *, page: int = 1, per_page: int = 50,
+                           package: str | None = None) -> QuarantinePage:
+    """Admin: the quarantine queue, optionally for one package."""
+    actor.require_admin()
+    query = PackageVersion.filter(status="quarantined", package__deleted_at__isnull=True)
+    if package:
+        found = await packages.find_package(package)
+        if found is None:
+            raise not_found(package)
+        query = query.filter(package_id=found.id)
+    total = await query.count()
+    rows = await (query.order_by("-id").offset((page - 1) * per_page).limit(per_page)
+                  .prefetch_related("package__publisher"))
+    return QuarantinePage(list(rows), total)
+
+
+async def scan_report(actor: Actor, name: str, version: str) -> ScanReportView:
+    """The scan report of a version, for its owners and admins; anyone else gets the same
+    404 as for a version that does not exist."""
+    package = await packages.get_package(actor, name)
+    row = await versions.find_version(package, version)
+    if row is None or not (versions.sees_unpublished(actor, package) or actor.acts_as_admin):
+        raise versions.version_not_found(package.name, version)
+    return ScanReportView(package, row)
+
+
+async def release_version(actor: Actor, ctx: RegistryContext, name: str, version: str,
+                          reason: str) -> PackageVersion:
+    """Admin: publish a quarantined version despite its scan (a false positive), with a
+    reason for the audit log. Only quarantined versions can be released (409 otherwise)."""
+    reason = _reason(reason, required=True)
+    package, row = await _admin_target(actor, name, version)
+    refused = Conflict(f"Only a quarantined version can be released; {package.name} "
+                       f"{row.version} is {row.status}")
+    if row.status != "quarantined":
+        raise refused
+    report = row.scan_report or {}
+    async with in_transaction() as conn:
+        # Conditional: a concurrent release or deletion leaves nothing to update.
+        updated = await PackageVersion.filter(id=row.id, status="quarantined").using_db(
+            conn).update(status="published", published_at=datetime.now(UTC))
+        if not updated:
+            raise refused
+        await packages.refresh_latest_version(package.id, using_db=conn)
+        await audit.record(actor, "version.release", target_type="version",
+                           target_id=_target(package, row),
+                           publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                           details={"reason": reason, "rule": report.get("rule"),
+                                    "sha256": row.sha256}, using_db=conn)
+    await row.refresh_from_db()
+    await ctx.events.publish(VERSION_STATUS_CHANGED, {
+        "package": package.name, "version": row.version, "status": row.status,
+        "rule": report.get("rule") or ""})
+    await announce_published(ctx, package, row)
+    return row
+
+
+async def delete_version(actor: Actor, ctx: RegistryContext, name: str, version: str,
+                         reason: str = "") -> DeletedVersion:
+    """Admin: remove a version row (usually a quarantined one; any status is allowed so that
+    malware found after publication can be taken down). The version string becomes free
+    again. Its object is deleted from every backend by a job when no other version or build
+    uses it."""
+    reason = _reason(reason, required=False)
+    package, row = await _admin_target(actor, name, version)
+    async with in_transaction() as conn:
+        await Dependency.filter(version_id=row.id).using_db(conn).delete()
+        deleted = await PackageVersion.filter(id=row.id).using_db(conn).delete()
+        if not deleted:
+            raise versions.version_not_found(package.name, version)
+        await packages.refresh_latest_version(package.id, using_db=conn)
+        await audit.record(actor, "version.delete", target_type="version",
+                           target_id=_target(package, row),
+                           publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                           details={"reason": reason, "status": row.status,
+                                    "sha256": row.sha256,
+                                    "rule": (row.scan_report or {}).get("rule")},
+                           using_db=conn)
+    released = not await blobs.is_referenced(row.blob_key)
+    if released:
+        await ctx.jobs.enqueue(DELETE_OBJECT_JOB, row.blob_key, job_id=f"delete:{row.blob_key}")
+    return DeletedVersion(package.name, row.version, row.status, released)

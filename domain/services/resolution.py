@@ -1,0 +1,130 @@
+"""Dependency resolution over the registry: load what the solver may see, then solve.
+
+The solver (domain/resolver) is pure and synchronous. Its source is loaded here breadth-first,
+one dependency level at a time, with three batched queries per level (packages, versions,
+dependencies) and cached for the request, so a 50-root request costs a handful of queries
+rather than one per candidate version.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from domain.actor import Actor
+from domain.exceptions import InvalidInput
+from domain.models import Dependency as DependencyRow
+from domain.models import Package, PackageVersion
+from domain.names import name_key
+from domain.ranges import InvalidRange, InvalidRequirement, parse_requirement
+from domain.resolver import (
+    Candidate,
+    Dependency,
+    InMemorySource,
+    InvalidToolboxVersion,
+    NoSolution,
+    Requirement,
+    Resolution,
+    solve,
+)
+from domain.services.access import can_view
+from domain.services.urls import package_file_url
+
+MAX_ROOTS = 500
+MAX_LEVELS = 64
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """What a client needs to fetch a resolved version (the solver's opaque payload)."""
+
+    sha256: str
+    size_bytes: int
+    download_url: str
+
+
+async def load_source(actor: Actor, root_names: Sequence[str], *, base_url: str | None
+                      ) -> InMemorySource:
+    """Everything reachable from `root_names` that `actor` may install, level by level."""
+    source = InMemorySource()
+    seen: set[str] = set()
+    frontier = {name_key(n) for n in root_names}
+    for _ in range(MAX_LEVELS):
+        frontier -= seen
+        if not frontier:
+            break
+        seen |= frontier
+        packages = [p for p in await Package.filter(name_key__in=list(frontier),
+                                                    deleted_at__isnull=True)
+                    if can_view(actor, p)]
+        by_id = {p.id: p for p in packages}
+        rows = await PackageVersion.filter(package_id__in=list(by_id), status="published"
+                                           ).values("id", "package_id", "version", "yanked",
+                                                    "toolbox_version", "platforms", "sha256",
+                                                    "size_bytes")
+        deps_by_version: dict[int, list[Dependency]] = defaultdict(list)
+        next_names: set[str] = set()
+        for dep in await DependencyRow.filter(version_id__in=[r["id"] for r in rows]).values(
+                "version_id", "name", "name_key", "version_spec", "optional"):
+            deps_by_version[dep["version_id"]].append(
+                Dependency(dep["name"], dep["version_spec"] or "*", dep["optional"]))
+            next_names.add(dep["name_key"])
+        candidates: dict[int, list[Candidate]] = defaultdict(list)
+        for row in rows:
+            package = by_id[row["package_id"]]
+            candidates[package.id].append(Candidate(
+                version=row["version"], yanked=row["yanked"],
+                toolbox_version=row["toolbox_version"] or "",
+                platforms=tuple(row["platforms"] or ()),
+                dependencies=tuple(deps_by_version.get(row["id"], ())),
+                payload=Artifact(row["sha256"], row["size_bytes"],
+                                 package_file_url(package.name, row["version"], base_url))))
+        for package in packages:
+            source.add(package.name, candidates.get(package.id, []))
+        frontier = next_names
+    return source
+
+
+def parse_roots(requirements: Sequence[str | tuple[str, str]]) -> list[Requirement]:
+    """Validate root requirements up front: an unparseable one is the caller's 400."""
+    if len(requirements) > MAX_ROOTS:
+        raise InvalidInput(f"At most {MAX_ROOTS} requirements per request")
+    roots: list[Requirement] = []
+    for item in requirements:
+        text = item if isinstance(item, str) else f"{item[0]} {item[1]}"
+        try:
+            roots.append(parse_requirement(text))
+        except (InvalidRequirement, InvalidRange) as exc:
+            raise InvalidInput(f"Invalid requirement {text!r}: {exc}",
+                               field="requirements") from None
+    return roots
+
+
+async def resolve(actor: Actor, requirements: Sequence[str | tuple[str, str]], *,
+                  toolbox_version: str | None = None, platform: str | None = None,
+                  include_optional: bool = False, base_url: str | None = None
+                  ) -> Resolution | NoSolution:
+    roots = parse_roots(requirements)
+    if not roots:
+        raise InvalidInput("At least one requirement is required", field="requirements")
+    source = await load_source(actor, [r.name for r in roots], base_url=base_url)
+    try:
+        return solve(roots, source, toolbox_version=toolbox_version or None,
+                     platform=platform or None, include_optional=include_optional)
+    except InvalidToolboxVersion as exc:
+        raise InvalidInput(str(exc), field="toolbox_version") from None
+    except (InvalidRequirement, InvalidRange) as exc:
+        raise InvalidInput(str(exc), field="requirements") from None
+
+
+async def check_compatibility(actor: Actor, package: str, version: str,
+                              toolbox_version: str | None) -> tuple[bool, list[str], list[str]]:
+    """(compatible, warnings, conflicts) for installing exactly `package==version`."""
+    if not package or not version:
+        raise InvalidInput("package and version are required")
+    result = await resolve(actor, [f"{package}=={version}"], toolbox_version=toolbox_version)
+    if isinstance(result, NoSolution):
+        return False, list(result.warnings), list(result.errors)
+    toolbox_warnings = [w for w in result.warnings if "toolbox" in w.lower()]
+    return not toolbox_warnings, list(result.warnings), []

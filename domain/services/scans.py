@@ -1,0 +1,148 @@
+"""The scan step of the publishing pipeline: a pending version gets a verdict.
+
+Idempotent by construction: only a `pending` version is scanned, and the verdict is written
+with a conditional update (`status = 'pending'` in the WHERE clause), so of two runs of the same
+job (arq may start one again after a crash) exactly one records the verdict and announces it;
+the other changes nothing.
+
+Infrastructure failures never become a verdict: a storage error while reading the object is
+carried through the scanner as an `OSError` (which it re-raises instead of judging) and comes
+out of `scan_version` as the original `StorageError`, for the job runner to retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any, Self
+
+from tortoise import timezone
+from tortoise.transactions import in_transaction
+
+from domain.context import RegistryContext
+from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED
+from domain.models import Package, PackageVersion
+from domain.scanning import ScanLimits, ScanReport, scan_archive
+from domain.services import packages, replication
+from storage.errors import StorageError
+from storage.interface import BlobStore
+from storage.interface import RandomAccessReader as StoreReader
+
+log = logging.getLogger("registry.scan")
+
+SCAN_JOB = "scan_version"
+STUCK_AFTER = timedelta(minutes=10)
+
+
+def scan_job_id(version_id: int) -> str:
+    """One live scan job per version: both job runners drop a second enqueue of this id."""
+    return f"scan:{version_id}"
+
+
+class StorageReadFailed(OSError):
+    """A storage error met inside the scanner, disguised as the OSError the scanner lets
+    through (it judges everything else); `scan_version` unwraps it again."""
+
+    def __init__(self, error: StorageError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _ScannerReader:
+    """The store's reader as the scanner sees it: storage errors surface as OSError."""
+
+    def __init__(self, reader: StoreReader) -> None:
+        self._reader = reader
+
+    @property
+    def size(self) -> int:
+        return self._reader.size
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        try:
+            return self._reader.read_at(offset, length)
+        except StorageError as exc:
+            raise StorageReadFailed(exc) from exc
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._reader.close()
+
+
+def _scan_blocking(store: BlobStore, key: str, limits: ScanLimits, package_type: str,
+                   package_name: str, package_version: str) -> ScanReport:
+    with _ScannerReader(store.reader(key)) as reader:
+        return scan_archive(reader, limits=limits, package_type=package_type,
+                            package_name=package_name, package_version=package_version)
+
+
+async def _record_verdict(row: PackageVersion, status: str, report: dict[str, Any]) -> bool:
+    """Write the verdict if the version is still pending; False when another run (or an
+    admin deletion) got there first."""
+    fields: dict[str, Any] = {"status": status, "scan_report": report}
+    if status == "published":
+        fields["published_at"] = datetime.now(UTC)
+    async with in_transaction() as conn:
+        updated = await PackageVersion.filter(id=row.id, status="pending").using_db(
+            conn).update(**fields)
+        if updated:
+            await packages.refresh_latest_version(row.package_id,  # type: ignore[attr-defined]
+                                                  using_db=conn)
+    return bool(updated)
+
+
+async def announce_published(ctx: RegistryContext, package: Package,
+                             row: PackageVersion) -> None:
+    """After a version became published (scan or admin release): copy its object to the
+    mirrors and tell subscribers."""
+    await replication.enqueue_replication(ctx, row.blob_key)
+    await ctx.events.publish(PACKAGE_PUBLISHED, {
+        "package": package.name, "version": row.version,
+        "package_type": package.package_type,
+        "publisher_id": package.publisher_id})  # type: ignore[attr-defined]
+
+
+async def scan_version(ctx: RegistryContext, version_id: int,
+                       limits: ScanLimits | None = None) -> str | None:
+    """Scan one pending version and record the verdict. Returns the new status, or None when
+    there was nothing to do. Storage errors propagate (as `StorageError`) so the job runner
+    retries; a verdict is final."""
+    row = await PackageVersion.get_or_none(id=version_id).prefetch_related("package")
+    if row is None or row.status != "pending":
+        return None
+    package = row.package
+    started = time.monotonic()
+    try:
+        report = await asyncio.to_thread(
+            _scan_blocking, ctx.storage.primary, row.blob_key,
+            limits or ScanLimits.for_package_type(package.package_type),
+            package.package_type, package.name, row.version)
+    except StorageReadFailed as failed:
+        raise failed.error from failed
+    data: dict[str, Any] = report.to_dict()
+    data.setdefault("duration_ms", round((time.monotonic() - started) * 1000, 1))
+    status = "published" if report.verdict == "pass" else "quarantined"
+    if not await _record_verdict(row, status, data):
+        return None
+    log.info("scan %s==%s: %s (%s)", package.name, row.version, status, report.rule or "clean")
+    await ctx.events.publish(VERSION_STATUS_CHANGED, {
+        "package": package.name, "version": row.version, "status": status,
+        "rule": report.rule or ""})
+    if status == "published":
+        await announce_published(ctx, package, row)
+    return status
+
+
+async def requeue_stuck(ctx: RegistryContext, older_than: timedelta = STUCK_AFTER) -> int:
+    """Re-enqueue scans of versions pending for too long (lost jobs, crashed workers, retries
+    given up). A job still queued or running keeps its id, so this never doubles one."""
+    cutoff = timezone.now() - older_than
+    ids = await PackageVersion.filter(status="pending", created_at__lt=cutoff).values_list(
+        "id", flat=True)
+    for version_id in ids:
+        await ctx.jobs.enqueue(SCAN_JOB, version_id, job_id=scan_job_id(version_id))
+    return len(ids)

@@ -1,0 +1,73 @@
+"""Users come from CloudM tokens: created on first sight, refreshed on each later token."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+
+from domain.actor import Actor
+from domain.exceptions import NotFound
+from domain.models import PublisherMember, User
+
+# User ids named by the operator (ADMIN_USERS) become admins on first sight.
+_bootstrap_admins: frozenset[str] = frozenset()
+
+
+def set_bootstrap_admins(user_ids: tuple[str, ...]) -> None:
+    global _bootstrap_admins
+    _bootstrap_admins = frozenset(user_ids)
+
+
+async def upsert_user(user_id: str, username: str, email: str) -> User:
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        try:
+            user = await User.create(id=user_id, username=username, email=email,
+                                     is_admin=user_id in _bootstrap_admins)
+        except IntegrityError:  # a concurrent first request created it
+            user = await User.get(id=user_id)
+    if user.username != username or (email and user.email != email):
+        user.username = username
+        user.email = email or user.email
+        await user.save(update_fields=["username", "email", "last_seen_at"])
+    return user
+
+
+async def publisher_ids_of(user_id: str) -> frozenset[str]:
+    rows = await PublisherMember.filter(user_id=user_id).values_list("publisher_id", flat=True)
+    return frozenset(str(r) for r in rows)
+
+
+async def actor_for_user(user: User, *, request_id: str = "", ip: str = "",
+                         scopes: tuple[str, ...] | None = None,
+                         package_globs: tuple[str, ...] = (), token_id: str | None = None
+                         ) -> Actor:
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        is_admin=user.is_admin,
+        scopes=scopes,
+        package_globs=package_globs,
+        token_id=token_id,
+        request_id=request_id,
+        ip=ip,
+        publisher_ids=await publisher_ids_of(user.id),
+    )
+
+
+async def actor_from_claims(user_id: str, username: str, email: str, *, request_id: str = "",
+                            ip: str = "") -> Actor:
+    user = await upsert_user(user_id, username, email)
+    return await actor_for_user(user, request_id=request_id, ip=ip)
+
+
+async def set_admin(user_id: str, is_admin: bool, *, username: str | None = None) -> User:
+    """Grant or revoke admin (CLI). Unknown users are created when a username is given."""
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        if username is None:
+            raise NotFound(f"User not found: {user_id}")
+        user = await User.create(id=user_id, username=username, is_admin=is_admin)
+        return user
+    user.is_admin = is_admin
+    await user.save(update_fields=["is_admin"])
+    return user

@@ -1,0 +1,118 @@
+"""Package versions: lookup with the status rules, listing, yank and unyank."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from domain.actor import Actor
+from domain.exceptions import InvalidInput, NotFound
+from domain.models import Package, PackageVersion
+from domain.services import audit, packages
+from domain.services.access import can_read_private, is_member, require_manage
+from domain.versions import loose_version, sort_newest_first, version_key
+
+VERSION_STATUSES = ("pending", "published", "quarantined")
+# The columns a version summary (and the versions list) reads.
+SUMMARY_FIELDS = ("id", "version", "status", "yanked", "yank_reason", "downloads",
+                  "published_at", "created_at", "changelog", "toolbox_version",
+                  "python_version")
+
+
+def sees_unpublished(actor: Actor, package: Package) -> bool:
+    """Owners and admins see pending and quarantined versions; nobody else does."""
+    publisher_id = package.publisher_id  # type: ignore[attr-defined]
+    return is_member(actor, publisher_id) or (actor.is_admin and
+                                              can_read_private(actor, publisher_id))
+
+
+def version_not_found(name: str, version: str) -> NotFound:
+    return NotFound(f"Version not found: {name} {version}")
+
+
+async def find_version(package: Package, version: str) -> PackageVersion | None:
+    """Exact string first, then PEP 440-normalised equality (REST_CONTRACT §4.4)."""
+    row = await PackageVersion.get_or_none(package_id=package.id, version=version)
+    if row is None and loose_version(version) is not None:
+        row = await PackageVersion.get_or_none(package_id=package.id,
+                                               version_key=str(loose_version(version)))
+    return row
+
+
+async def get_version(actor: Actor, name: str, version: str) -> tuple[Package, PackageVersion]:
+    package = await packages.get_package(actor, name)
+    row = await find_version(package, version)
+    if row is None or (row.status != "published" and not sees_unpublished(actor, package)):
+        raise version_not_found(package.name, version)
+    return package, row
+
+
+async def visible_versions(actor: Actor, package: Package,
+                           rows: list[PackageVersion] | None = None) -> list[PackageVersion]:
+    """Newest first by precedence, yanked included, unpublished only for owners/admins."""
+    if rows is None:
+        # Only what version summaries show: the JSON columns (scan report, warnings,
+        # platforms) would be decoded for every version on every read.
+        rows = await PackageVersion.filter(package_id=package.id).only(*SUMMARY_FIELDS)
+    if not sees_unpublished(actor, package):
+        rows = [r for r in rows if r.status == "published"]
+    return sort_newest_first(rows, key=lambda r: r.version)
+
+
+async def set_yanked(actor: Actor, name: str, version: str, yanked: bool,
+                     reason: str = "") -> tuple[Package, PackageVersion]:
+    if not isinstance(reason, str) or len(reason) > 1000:
+        raise InvalidInput("reason must be a string of at most 1000 characters", field="reason")
+    package = await packages.get_package(actor, name)
+    row = await find_version(package, version)
+    if row is None:
+        raise version_not_found(package.name, version)
+    require_manage(actor, package, "yank")
+    if row.yanked == yanked and (not yanked or row.yank_reason == reason):
+        return package, row  # idempotent
+    async with in_transaction() as conn:
+        row.yanked = yanked
+        row.yank_reason = reason if yanked else ""
+        await row.save(using_db=conn, update_fields=["yanked", "yank_reason"])
+        await packages.refresh_latest_version(package.id, using_db=conn)
+        await audit.record(actor, "version.yank" if yanked else "version.unyank",
+                           target_type="version", target_id=f"{package.name}=={row.version}",
+                           publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                           details={"reason": reason}, using_db=conn)
+    return package, row
+
+
+async def mark_status(version_id: int, status: str, *, report: dict[str, Any] | None = None,
+                      actor: Actor | None = None, reason: str = "") -> PackageVersion | None:
+    """Move a version to a new status (scan verdict or admin release); idempotent."""
+    if status not in VERSION_STATUSES:
+        raise InvalidInput(f"Invalid status {status!r}")
+    async with in_transaction() as conn:
+        row = await PackageVersion.get_or_none(id=version_id).using_db(conn)
+        if row is None:
+            return None
+        fields = ["status"]
+        row.status = status
+        if report is not None:
+            row.scan_report = report
+            fields.append("scan_report")
+        if status == "published" and row.published_at is None:
+            row.published_at = datetime.now(UTC)
+            fields.append("published_at")
+        await row.save(using_db=conn, update_fields=fields)
+        await packages.refresh_latest_version(row.package_id,  # type: ignore[attr-defined]
+                                              using_db=conn)
+        if actor is not None:
+            await audit.record(actor, f"version.{status}", target_type="version",
+                               target_id=str(row.id), details={"reason": reason},
+                               using_db=conn)
+    return row
+
+
+def same_version(a: str, b: str) -> bool:
+    try:
+        return version_key(a) == version_key(b)
+    except InvalidInput:
+        return a == b
