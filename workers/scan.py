@@ -1,0 +1,43 @@
+"""Scan jobs: thin wrappers over domain.services.scans.
+
+A verdict (published or quarantined) is final and never retried; only infrastructure errors
+(the object store failing or missing the object) ask the runner for another attempt, with an
+exponential backoff. After the runner's last attempt the version stays `pending`, invisible,
+and `requeue_stuck_scans` tries again later.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from domain.services import scans
+from storage.errors import StorageError
+from workers.functions import Retry, job
+
+log = logging.getLogger("registry.scan")
+
+RETRY_BASE_SECONDS = 5.0
+RETRY_MAX_SECONDS = 300.0
+
+
+def retry_delay(job_try: int) -> float:
+    """5 s, 10 s, 20 s, ... capped at 5 minutes."""
+    return min(RETRY_BASE_SECONDS * 2 ** max(job_try - 1, 0), RETRY_MAX_SECONDS)
+
+
+@job
+async def scan_version(ctx: dict[str, Any], version_id: int) -> str | None:
+    try:
+        return await scans.scan_version(ctx["registry"], version_id)
+    except (StorageError, OSError) as exc:
+        # Infrastructure, not a verdict: try again later.
+        delay = retry_delay(int(ctx.get("job_try") or 1))
+        log.warning("scan of version %s hit a storage error, retry in %.0f s: %s",
+                    version_id, delay, exc)
+        raise Retry(defer_seconds=delay) from exc
+
+
+@job
+async def requeue_stuck_scans(ctx: dict[str, Any]) -> int:
+    return await scans.requeue_stuck(ctx["registry"])

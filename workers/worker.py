@@ -1,0 +1,96 @@
+"""`tb-registry worker`: an arq worker running the registry's jobs from Redis.
+
+The job functions are shared with the in-process runner (`workers/inprocess.py`) and raise
+`workers.functions.Retry` for transient errors. arq only retries its own `arq.Retry`, so every
+function is wrapped here to translate one into the other; together with the same number of
+tries and job ids that only block while a job is queued or running (no kept results), both
+runners treat a job the same way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from typing import Any
+
+from arq import Retry as ArqRetry
+from arq import func
+from arq.connections import RedisSettings
+from arq.cron import CronJob
+from arq.worker import Worker
+
+from registry.config import Settings
+from registry.runtime import Runtime
+from workers import tasks
+from workers.functions import JOBS, JobFunction, Retry
+from workers.inprocess import InProcessQueue
+
+# The in-process runner's default, so a job gets the same number of attempts on both runners.
+MAX_TRIES: int = inspect.signature(InProcessQueue).parameters["max_tries"].default
+JOB_TIMEOUT_SECONDS = 600
+CRON_KEEP_RESULT_SECONDS = 3600
+
+
+def for_arq(function: JobFunction) -> JobFunction:
+    """The job function as arq runs it: our Retry becomes arq's Retry with the same delay."""
+
+    @functools.wraps(function)
+    async def run(ctx: dict[str, Any], *args: Any) -> Any:
+        try:
+            return await function(ctx, *args)
+        except Retry as retry:
+            raise ArqRetry(defer=retry.defer_seconds) from retry
+
+    return run
+
+
+def _cron_for_arq(cron_job: CronJob) -> CronJob:
+    # A unique cron job's id names one scheduled run (name:timestamp); keeping its result is
+    # what stops a second worker from starting that same run once the first has finished.
+    return dataclasses.replace(cron_job, coroutine=for_arq(cron_job.coroutine),
+                               keep_result_s=CRON_KEEP_RESULT_SECONDS)
+
+
+def worker_options(settings: Settings, runtime: Runtime | None = None) -> dict[str, Any]:
+    """Keyword arguments for arq's Worker; tests build workers from the same options.
+
+    Without `runtime` the worker starts (and stops) its own; with one, it runs its jobs on that
+    already started runtime (a worker inside a process that hosts the registry, e.g. a test).
+    """
+    assert settings.redis_url is not None
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        if runtime is not None:
+            ctx["registry"] = runtime.ctx
+            return
+        own = Runtime(settings)
+        await own.start(migrate=False)
+        ctx["runtime"] = own
+        ctx["registry"] = own.ctx
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        if "runtime" in ctx:
+            await ctx["runtime"].stop()
+
+    return {
+        "functions": [func(for_arq(function), name=name, max_tries=MAX_TRIES)
+                      for name, function in JOBS.items()],
+        "cron_jobs": [_cron_for_arq(cron_job) for cron_job in tasks.cron_jobs()],
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "redis_settings": RedisSettings.from_dsn(settings.redis_url),
+        "queue_name": settings.queue_name,
+        "retry_jobs": True,
+        "max_tries": MAX_TRIES,
+        # No kept results: a job id only blocks a second enqueue while the job is queued or
+        # running, as in the in-process runner. Otherwise a scan that gave up could not be
+        # re-enqueued by `requeue_stuck_scans` (nor an object deleted again) for an hour.
+        "keep_result": 0,
+        "max_jobs": 8,
+        "job_timeout": JOB_TIMEOUT_SECONDS,
+    }
+
+
+def run_worker(settings: Settings) -> None:
+    Worker(**worker_options(settings)).run()
