@@ -1,0 +1,59 @@
+"""The Starlette application: REST under /api/v1, GraphQL at /graphql, health at the root."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route, Router
+
+from registry.config import Settings, load_settings
+from registry.errors import EXCEPTION_HANDLERS
+from registry.middleware import RequestIdMiddleware
+from registry.ratelimit import build_limiter
+from registry.ratelimit_middleware import RateLimitMiddleware
+from registry.rest import files, health
+from registry.rest.router import api_routes
+from registry.runtime import Runtime
+from schema.view import graphql_routes
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:
+    """Build the app. A `runtime` passed in is owned by the caller (tests start it themselves)."""
+    settings = settings or load_settings()
+    owns_runtime = runtime is None
+    runtime = runtime or Runtime(settings)
+    limiter = build_limiter(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if owns_runtime:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            await limiter.aclose()
+            if owns_runtime:
+                await runtime.stop()
+
+    app = Starlette(
+        debug=False,  # tracebacks never reach clients; DEBUG only raises log verbosity
+        routes=[
+            # The client never follows redirects: no trailing-slash redirects anywhere (§1.3).
+            Mount("/api/v1", app=Router(api_routes(), redirect_slashes=False)),
+            Route("/health", health.health, methods=["GET", "HEAD"]),
+            *files.root_routes,
+            *graphql_routes(settings),
+        ],
+        middleware=[Middleware(RequestIdMiddleware),
+                    Middleware(RateLimitMiddleware, limiter=limiter)],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False
+    app.state.settings = settings
+    app.state.runtime = runtime
+    app.state.rate_limiter = limiter
+    return app

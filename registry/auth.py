@@ -1,0 +1,107 @@
+"""Bearer authentication: CloudM JWTs (REST_CONTRACT §2.1) and registry API tokens.
+
+Public routes treat any token problem as anonymous; authenticated routes answer 401 with
+`WWW-Authenticate: Bearer`. The outcome is computed once per request and cached on its state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jwt
+from starlette.requests import Request
+
+from domain.actor import ANONYMOUS, Actor
+from domain.exceptions import NotAuthenticated
+from domain.services import tokens, users
+
+JWT_LEEWAY_SECONDS = 30
+
+
+class InvalidToken(Exception):
+    """The presented bearer token cannot be accepted."""
+
+
+@dataclass(frozen=True)
+class CloudMClaims:
+    user_id: str
+    username: str
+    email: str
+
+
+def decode_cloudm_jwt(token: str, secret: str) -> CloudMClaims:
+    """Verify a CloudM access token exactly as REST_CONTRACT §2.1 prescribes."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=["HS256"],  # pinned: `none` and every other algorithm are refused
+            options={"require": ["exp"], "verify_aud": False, "verify_iss": False},
+            leeway=JWT_LEEWAY_SECONDS,
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(str(exc)) from None
+    exp = claims.get("exp")
+    if isinstance(exp, bool) or not isinstance(exp, int | float):
+        raise InvalidToken("exp must be numeric")
+    if claims.get("type", "access") != "access":
+        raise InvalidToken("only access tokens are accepted")
+    user_id = claims.get("user_id") or claims.get("sub")
+    username = claims.get("username")
+    if not isinstance(user_id, str) or not user_id.strip():
+        raise InvalidToken("token has no user id")
+    if not isinstance(username, str) or not username.strip():
+        raise InvalidToken("token has no username")
+    email = claims.get("email")
+    return CloudMClaims(user_id, username, email if isinstance(email, str) else "")
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def _authenticate(request: Request) -> tuple[Actor, str | None]:
+    """Return the caller and, when a token was presented but refused, why."""
+    token = bearer_token(request)
+    request_id = getattr(request.state, "request_id", "")
+    ip = request.client.host if request.client else ""
+    if token is None:
+        return Actor(request_id=request_id, ip=ip), None
+    if tokens.looks_like_api_token(token):
+        actor = await tokens.authenticate(token, request_id=request_id, ip=ip)
+        return (actor, None) if actor else (ANONYMOUS, "Invalid or expired token")
+    secret = request.app.state.settings.jwt_secret
+    if not secret:
+        return Actor(request_id=request_id, ip=ip), "Invalid or expired token"
+    try:
+        claims = decode_cloudm_jwt(token, secret)
+    except InvalidToken:
+        return Actor(request_id=request_id, ip=ip), "Invalid or expired token"
+    actor = await users.actor_from_claims(
+        claims.user_id, claims.username, claims.email, request_id=request_id, ip=ip
+    )
+    return actor, None
+
+
+async def optional_actor(request: Request) -> Actor:
+    """The caller on a public route: a missing or bad token is anonymous, never 401."""
+    cached = getattr(request.state, "auth", None)
+    if cached is None:
+        cached = await _authenticate(request)
+        request.state.auth = cached
+    return cached[0]
+
+
+async def required_actor(request: Request) -> Actor:
+    """The caller on an authenticated route: no token or a bad one raises NotAuthenticated."""
+    actor = await optional_actor(request)
+    error = request.state.auth[1]
+    if error is not None:
+        raise NotAuthenticated(error)
+    if not actor.is_authenticated:
+        raise NotAuthenticated("Not authenticated")
+    return actor

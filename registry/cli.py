@@ -1,0 +1,196 @@
+"""`tb-registry` command line: serve (default), worker, migrate and admin helpers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+
+import jwt
+
+from registry.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("registry")
+
+
+def _configure_logging(settings: Settings) -> None:
+    # Logs go to stdout; stderr is kept for the one line that explains a failed start.
+    logging.basicConfig(
+        level=logging.DEBUG if settings.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stdout,
+    )
+    if not settings.debug:
+        for noisy in ("tortoise", "urllib3", "aiosqlite", "asyncio"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+async def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from registry.app import create_app
+    from registry.runtime import Runtime
+
+    runtime = Runtime(settings)
+    await runtime.start()  # fails here, before binding, when a backend is unreachable
+    try:
+        app = create_app(settings, runtime=runtime)
+        config = uvicorn.Config(app, host=settings.host, port=settings.port,
+                                log_level="debug" if settings.debug else "info",
+                                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+        log.info("TB Registry on http://%s:%d (database %s, storage %s)", settings.host,
+                 settings.port, _describe_db(settings), settings.primary_storage.kind)
+        await uvicorn.Server(config).serve()
+    finally:
+        await runtime.stop()
+
+
+def _describe_db(settings: Settings) -> str:
+    from domain.database import describe_database
+
+    return describe_database(settings.database_url)
+
+
+async def _migrate(settings: Settings) -> None:
+    from domain.database import apply_migrations
+
+    await apply_migrations(settings.database_url)
+    print(f"migrations applied to {_describe_db(settings)}")
+
+
+def _worker(settings: Settings) -> None:
+    from workers.worker import run_worker
+
+    if not settings.uses_redis:
+        raise ConfigError("REDIS_URL: required for `tb-registry worker` (without it, jobs run "
+                          "inside `tb-registry serve`)")
+    run_worker(settings)
+
+
+async def _with_database(settings: Settings, action: Callable[[], Awaitable[None]]) -> None:
+    from domain.database import close_database, init_database
+
+    await init_database(settings.database_url, migrate=settings.is_sqlite)
+    try:
+        await action()
+    finally:
+        await close_database()
+
+
+async def _set_admin(settings: Settings, user_id: str, grant: bool, username: str | None) -> None:
+    from domain.services.users import set_admin
+
+    async def action() -> None:
+        user = await set_admin(user_id, grant, username=username)
+        state = "is now an admin" if user.is_admin else "is no longer an admin"
+        print(f"user {user.id} ({user.username}) {state}")
+
+    await _with_database(settings, action)
+
+
+async def _reconcile(settings: Settings, full: bool) -> int:
+    """Run one reconciliation pass now and print its summary; 1 when problems remain."""
+    from domain.context import RegistryContext
+    from domain.services import reconciliation, replication
+    from registry.runtime import open_storage, replication_config_from
+    from workers.inprocess import InProcessQueue
+
+    outcome: list[bool] = []
+
+    async def action() -> None:
+        replication.configure(replication_config_from(settings))
+        storage = await open_storage(settings)
+        job_ctx: dict[str, object] = {}
+        queue = InProcessQueue(job_ctx)
+        ctx = RegistryContext(storage=storage, jobs=queue)
+        job_ctx["registry"] = ctx
+        try:
+            summary = await reconciliation.reconcile(ctx, full=True if full else None)
+            await queue.aclose()
+        finally:
+            for store in storage.all:
+                await store.aclose()
+        print("\n".join(summary.lines()))
+        outcome.append(summary.ok)
+
+    await _with_database(settings, action)
+    return 0 if all(outcome) else 1
+
+
+def _mint_token(settings: Settings, user_id: str, username: str, email: str, ttl: int) -> None:
+    if not settings.jwt_secret:
+        raise ConfigError("CLOUDM_JWT_SECRET: required to mint a development token")
+    now = time.time()
+    claims = {"sub": user_id, "user_id": user_id, "username": username, "email": email,
+              "level": 1, "provider": "dev", "type": "access", "jti": uuid.uuid4().hex,
+              "iat": now, "exp": now + ttl}
+    print(jwt.encode(claims, settings.jwt_secret, algorithm="HS256"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tb-registry", description="TB Registry server.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("serve", help="run the HTTP server (default)",
+                        description="Run the HTTP server; SERVER_HOST/SERVER_PORT set the bind.")
+    commands.add_parser("worker", help="run an arq worker (needs REDIS_URL)",
+                        description="Run background jobs from Redis (scans, mirrors, checks).")
+    commands.add_parser("migrate", help="apply database migrations",
+                        description="Apply the checked-in database migrations.")
+    admin = commands.add_parser("admin", help="grant or revoke admin",
+                                description="Grant or revoke the stored admin flag of a user.")
+    admin_cmds = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
+    for action in ("grant", "revoke"):
+        sub = admin_cmds.add_parser(action, help=f"{action} admin",
+                                    description=f"{action.capitalize()} admin for a user id.")
+        sub.add_argument("user_id", help="CloudM user id")
+        sub.add_argument("--username", help="create the user with this name if unknown")
+    reconcile = commands.add_parser(
+        "reconcile", help="check and repair object copies on every storage backend",
+        description="Find missing or corrupt copies on the primary and every mirror, repair "
+                    "them from a verified copy, delete orphaned objects, and print a summary. "
+                    "Exit status 1 when something could not be repaired.")
+    reconcile.add_argument("--full", action="store_true",
+                           help="hash every copy (default: RECONCILE_MODE, sampled)")
+    token = commands.add_parser("dev-token", help="mint a signed development JWT",
+                                description="Print a CloudM-style access token signed with "
+                                            "CLOUDM_JWT_SECRET (development only).")
+    token.add_argument("user_id")
+    token.add_argument("username")
+    token.add_argument("--email", default="")
+    token.add_argument("--ttl", type=int, default=900, help="lifetime in seconds (900)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        _configure_logging(settings)
+        command = args.command or "serve"
+        if command == "serve":
+            asyncio.run(_serve(settings))
+        elif command == "worker":
+            _worker(settings)
+        elif command == "migrate":
+            asyncio.run(_migrate(settings))
+        elif command == "admin":
+            asyncio.run(_set_admin(settings, args.user_id, args.admin_command == "grant",
+                                   args.username))
+        elif command == "reconcile":
+            return asyncio.run(_reconcile(settings, args.full))
+        elif command == "dev-token":
+            _mint_token(settings, args.user_id, args.username, args.email, args.ttl)
+    except KeyboardInterrupt:
+        return 130
+    except ConfigError as exc:
+        print(f"tb-registry: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceback
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"tb-registry: cannot start: {type(exc).__name__}: {message}", file=sys.stderr)
+        return 1
+    return 0

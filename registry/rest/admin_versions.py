@@ -1,0 +1,158 @@
+"""Scan reports and the quarantine queue over REST [N]: thin adapters over
+domain.services.quarantine.
+
+- `GET /packages/{name}/versions/{version}/scan` — owners and admins; 404 for everyone else.
+- `GET /admin/quarantine` — admins: quarantined versions, newest first.
+- `POST /admin/versions/{name}/{version}/release` — admins: publish it, with a reason.
+- `DELETE /admin/versions/{name}/{version}` — admins: remove it (204).
+
+The OpenAPI metadata of these routes lives here too, next to the handlers, and is added to
+the document's operation table when this module is imported by the router.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from domain.models import Package, PackageVersion
+from domain.services import quarantine
+from registry.auth import required_actor
+from registry.rest import openapi
+from registry.rest.openapi import (
+    API_PREFIX,
+    INT,
+    PAGE,
+    SHA256,
+    STR,
+    TEXT,
+    TIMESTAMP,
+    VERSION_STATUS,
+    Op,
+    Param,
+    array,
+    nullable,
+    obj,
+    per_page,
+    ref,
+)
+from registry.rest.params import json_body, paging, query_text
+from registry.rest.serializers import iso, version_detail
+
+
+def _ctx(request: Request):  # noqa: ANN202 - RegistryContext
+    return request.app.state.runtime.ctx
+
+
+def quarantined_json(row: PackageVersion) -> dict[str, Any]:
+    package: Package = row.package
+    report = row.scan_report or {}
+    return {
+        "package": package.name,
+        "version": row.version,
+        "status": row.status,
+        "publisher": package.publisher.name,
+        "publisher_id": package.publisher.id,
+        "uploaded_by": row.uploaded_by,
+        "uploaded_at": iso(row.created_at),
+        "checksum_sha256": row.sha256,
+        "size_bytes": row.size_bytes,
+        "rule": report.get("rule") or "",
+        "message": report.get("message") or "",
+        "scan_report": row.scan_report,
+    }
+
+
+async def version_scan(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    view = await quarantine.scan_report(actor, request.path_params["name"],
+                                        request.path_params["version"])
+    return JSONResponse({"package": view.package.name, "version": view.version.version,
+                         "status": view.version.status, "scan_report": view.report})
+
+
+async def list_quarantine(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    page, size = paging(request, default_per_page=50)
+    result = await quarantine.list_quarantined(actor, page=page, per_page=size,
+                                               package=query_text(request, "package"))
+    return JSONResponse({"versions": [quarantined_json(row) for row in result.versions],
+                         "total": result.total, "page": page, "per_page": size})
+
+
+async def release_version(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    data = await json_body(request, allow_empty=True)
+    ctx = _ctx(request)
+    row = await quarantine.release_version(actor, ctx, request.path_params["name"],
+                                           request.path_params["version"], data.get("reason"))
+    package: Package = await row.package
+    body = version_detail(package, row, await row.dependencies.all().order_by("id"),
+                          ctx.policy.public_base_url)
+    return JSONResponse({**body, "scan_report": row.scan_report})
+
+
+async def delete_version(request: Request) -> Response:
+    actor = await required_actor(request)
+    data = await json_body(request, allow_empty=True)
+    await quarantine.delete_version(actor, _ctx(request), request.path_params["name"],
+                                    request.path_params["version"], data.get("reason"))
+    return Response(status_code=204)
+
+
+routes = [
+    Route("/packages/{name}/versions/{version}/scan", version_scan, methods=["GET"]),
+    Route("/admin/quarantine", list_quarantine, methods=["GET"]),
+    Route("/admin/versions/{name}/{version}/release", release_version, methods=["POST"]),
+    Route("/admin/versions/{name}/{version}", delete_version, methods=["DELETE"]),
+]
+
+
+# --- OpenAPI metadata ------------------------------------------------------------------------
+
+SCAN_REPORT = obj({
+    "verdict": {"type": "string", "enum": ["pass", "fail"]},
+    "rule": nullable(STR), "entry": nullable(STR), "message": STR,
+    "total_uncompressed": INT, "compressed_size": INT, "entry_count": INT,
+    "max_ratio": {"type": "number"}, "detected_types": {"type": "object"},
+    "duration_ms": {"type": "number"}, "warnings": array(STR),
+}, {"manifest": nullable({"type": "object"})},
+    description="What the scan found; `rule` names the first rule that fired (null on a pass)")
+
+openapi.SCHEMAS.update({
+    "ScanReport": SCAN_REPORT,
+    "VersionScan": obj({"package": STR, "version": STR, "status": VERSION_STATUS,
+                        "scan_report": nullable(ref("ScanReport"))},
+                       description="scan_report is null while the version is pending"),
+    "QuarantinedVersion": obj({
+        "package": STR, "version": STR, "status": VERSION_STATUS, "publisher": STR,
+        "publisher_id": STR, "uploaded_by": TEXT, "uploaded_at": TIMESTAMP,
+        "checksum_sha256": SHA256, "size_bytes": INT, "rule": TEXT, "message": TEXT,
+        "scan_report": nullable(ref("ScanReport"))}),
+    "QuarantinePage": obj({"versions": array(ref("QuarantinedVersion")), "total": INT,
+                           "page": INT, "per_page": INT}),
+    "ReleaseBody": obj({"reason": STR}, description="Why the scan's verdict is overruled"),
+    "DeleteVersionBody": obj({}, {"reason": STR}),
+    "ReleasedVersion": {"allOf": [ref("VersionDetail"),
+                                  obj({"scan_report": nullable(ref("ScanReport"))})]},
+})
+
+V = API_PREFIX
+openapi.OPERATIONS.update({
+    ("GET", f"{V}/packages/{{name}}/versions/{{version}}/scan"): Op(
+        "The version's scan report (owners and admins; 404 for anyone else)", "packages",
+        "user", ok={200: "VersionScan"}, errors=(404,)),
+    ("GET", f"{V}/admin/quarantine"): Op(
+        "Admin: quarantined versions, newest first", "admin", "admin",
+        query=(PAGE, per_page(50), Param("package", description="Only this package")),
+        ok={200: "QuarantinePage"}, errors=(400, 404)),
+    ("POST", f"{V}/admin/versions/{{name}}/{{version}}/release"): Op(
+        "Admin: publish a quarantined version (reason required, audited)", "admin", "admin",
+        body="ReleaseBody", ok={200: "ReleasedVersion"}, errors=(400, 404, 409)),
+    ("DELETE", f"{V}/admin/versions/{{name}}/{{version}}"): Op(
+        "Admin: delete a version and, when unused, its object (audited)", "admin", "admin",
+        body="DeleteVersionBody", body_required=False, ok={204: None}, errors=(400, 404)),
+})

@@ -1,0 +1,66 @@
+"""Auth routes (REST_CONTRACT §4.2): who am I, my publisher, register a publisher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from domain.models import Publisher, User
+from domain.services import publishers
+from registry.auth import required_actor
+from registry.rest.params import json_body
+from registry.rest.serializers import publisher_json
+
+
+async def publisher_with_stats(publisher: Publisher, *, include_hidden: bool = False
+                               ) -> dict[str, Any]:
+    stats = await publishers.stats_for([publisher.id], include_hidden=include_hidden)
+    return publisher_json(publisher, stats.get(publisher.id))
+
+
+async def me(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    user = await User.get(id=actor.user_id)
+    publisher = await publishers.publisher_of_user(user.id)
+    return JSONResponse({
+        "id": user.id,
+        "cloudm_user_id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "is_admin": user.is_admin,
+        "is_verified": publisher is not None and publisher.verification_status == "verified",
+        "publisher_id": publisher.id if publisher else None,
+        "publisher_name": publisher.name if publisher else "",
+        "verification_status": publisher.verification_status if publisher else "",
+        # null for a CloudM session (every right), the token's scopes for an API token.
+        "scopes": list(actor.scopes) if actor.scopes is not None else None,
+    })
+
+
+async def my_publisher(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    publisher = await publishers.publisher_of_user(actor.require_user())
+    if publisher is None:
+        return JSONResponse(None)
+    # The owner's own view counts private and unlisted packages too.
+    return JSONResponse(await publisher_with_stats(publisher, include_hidden=True))
+
+
+async def register_publisher(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    data = await json_body(request)
+    publisher = await publishers.register_publisher(
+        actor, name=data.get("name"), display_name=data.get("display_name"),
+        email=data.get("email"), homepage=data.get("homepage") or "",
+        github=data.get("github") or "")
+    return JSONResponse(await publisher_with_stats(publisher), status_code=201)
+
+
+routes = [
+    Route("/auth/me", me, methods=["GET"]),
+    Route("/auth/publisher", my_publisher, methods=["GET"]),
+    Route("/auth/register-publisher", register_publisher, methods=["POST"]),
+]

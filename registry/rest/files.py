@@ -1,0 +1,70 @@
+"""Byte routes for package versions and the feature-loader fallback (§4.5, §4.11)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from domain.exceptions import NotFound
+from domain.names import FEATURE_PREFIX
+from domain.services import packages
+from domain.services.downloads import downloadable_version
+from domain.services.urls import package_file_url
+from registry.auth import optional_actor
+from registry.rest.blobs import BlobDescriptor, blob_response
+
+
+async def package_file(request: Request) -> Response:
+    actor = await optional_actor(request)
+    ctx = request.app.state.runtime.ctx
+    package, row = await downloadable_version(
+        actor, request.path_params["name"], request.path_params["version"],
+        unlisted_require_auth=ctx.policy.unlisted_require_auth)
+    blob = BlobDescriptor(key=row.blob_key, sha256=row.sha256, size=row.size_bytes,
+                          filename=f"{package.name}-{row.version}.zip",
+                          content_type="application/zip",
+                          private=package.visibility == "private")
+    return await blob_response(request, ctx, blob,
+                               on_complete=lambda: ctx.downloads.count_version(package.id,
+                                                                               row.id))
+
+
+def _external_base(request: Request) -> str:
+    """urllib cannot resolve relative URLs: use PUBLIC_BASE_URL, else this request's origin."""
+    configured = request.app.state.runtime.ctx.policy.public_base_url
+    return configured or f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def _latest(request: Request, name: str) -> tuple[str, str, str]:
+    actor = await optional_actor(request)
+    package = await packages.get_package(actor, name)
+    if not package.latest_version:
+        raise NotFound(f"No published version of {package.name}")
+    _, row = await downloadable_version(actor, package.name, package.latest_version)
+    return package.name, row.version, row.sha256
+
+
+async def feature_latest(request: Request) -> JSONResponse:
+    name, version, sha256 = await _latest(request, request.path_params["package"])
+    return JSONResponse({"name": name, "version": version, "checksum_sha256": sha256,
+                         "download_url": package_file_url(name, version, _external_base(request))})
+
+
+async def feature_latest_zip(request: Request) -> Response:
+    """(root) /features/{package}-latest.zip: a redirect urllib follows to the file URL."""
+    name = request.path_params["package"]
+    if not name.lower().startswith(FEATURE_PREFIX):
+        name = FEATURE_PREFIX + name
+    package_name, version, _ = await _latest(request, name)
+    return RedirectResponse(package_file_url(package_name, version, _external_base(request)),
+                            status_code=302)
+
+
+routes = [
+    Route("/packages/{name}/versions/{version}/file", package_file, methods=["GET", "HEAD"]),
+    Route("/features/{package}/latest", feature_latest, methods=["GET"]),
+]
+root_routes = [
+    Route("/features/{package}-latest.zip", feature_latest_zip, methods=["GET"]),
+]

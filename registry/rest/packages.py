@@ -1,0 +1,213 @@
+"""Package routes (REST_CONTRACT §4.4): thin adapters over domain.services."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from domain.exceptions import InvalidInput, NotFound
+from domain.models import Dependency, Package
+from domain.services import package_view, packages, publishing, versions
+from domain.services.publishing import PublishResult, UploadRequest
+from registry.auth import optional_actor, required_actor
+from registry.multipart import read_upload_form
+from registry.rest import serializers
+from registry.rest.params import json_body, paging, query_text
+
+
+def _ctx(request: Request):  # noqa: ANN202 - RegistryContext
+    return request.app.state.runtime.ctx
+
+
+async def list_packages(request: Request) -> JSONResponse:
+    actor = await optional_actor(request)
+    page, per_page = paging(request, default_per_page=100)
+    items, total = await packages.list_packages(
+        actor, page=page, per_page=per_page,
+        package_type=query_text(request, "package_type"),
+        publisher=query_text(request, "publisher"),
+        visibility=query_text(request, "visibility"),
+    )
+    return JSONResponse({"packages": [serializers.package_summary(p) for p in items],
+                         "total": total, "page": page, "per_page": per_page})
+
+
+async def _detail(actor: Any, package: Package) -> dict[str, Any]:
+    return serializers.package_detail(package, await versions.visible_versions(actor, package))
+
+
+async def create_package(request: Request) -> Response:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return await publish_package(request)
+    actor = await required_actor(request)
+    data = await json_body(request)
+    package = await packages.create_package(actor, data)
+    return JSONResponse(await _detail(actor, package), status_code=201)
+
+
+def _upload_response(result: PublishResult) -> JSONResponse:
+    row = result.version
+    return JSONResponse({
+        "status": row.status,
+        "package": result.package.name,
+        "version": row.version,
+        "checksum_sha256": row.sha256,
+        "upload_sha256": row.upload_sha256,
+        "size_bytes": row.size_bytes,
+        "download_url": result.download_url,
+        "warnings": result.warnings,
+    }, status_code=201)
+
+
+async def publish_package(request: Request) -> JSONResponse:
+    """One-step publish: multipart `file` + `metadata` JSON string."""
+    actor = await required_actor(request)
+    ctx = _ctx(request)
+    form = await read_upload_form(request, ctx.new_upload_path, ctx.policy.max_upload_bytes)
+    try:
+        if form.file is None:
+            raise InvalidInput("The multipart body has no 'file' part", field="file")
+        raw = form.fields.get("metadata", "") or "{}"
+        try:
+            metadata = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"metadata is not valid JSON: {exc}", field="metadata") from None
+        if not isinstance(metadata, dict):
+            raise InvalidInput("metadata must be a JSON object", field="metadata")
+        result = await publishing.publish_with_metadata(ctx, actor, form.file, metadata,
+                                                        new_path=ctx.new_upload_path)
+    finally:
+        form.discard()
+    return _upload_response(result)
+
+
+async def upload_version(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    ctx = _ctx(request)
+    name = request.path_params["name"]
+    # Unknown or invisible packages are refused before the body is read.
+    await packages.get_package(actor, name)
+    form = await read_upload_form(request, ctx.new_upload_path, ctx.policy.max_upload_bytes)
+    try:
+        if form.file is None:
+            raise InvalidInput("The multipart body has no 'file' part", field="file")
+        result = await publishing.upload_version(ctx, actor, name, UploadRequest(
+            file=form.file, version=form.fields.get("version", ""),
+            changelog=form.fields.get("changelog", ""),
+            toolbox_version=form.fields.get("toolbox_version", ""),
+            python_version=form.fields.get("python_version", ""),
+        ), new_path=ctx.new_upload_path)
+    finally:
+        form.discard()
+    return _upload_response(result)
+
+
+async def get_package(request: Request) -> JSONResponse:
+    actor = await optional_actor(request)
+    # One query for package, publisher and versions: this is the client's most frequent call.
+    package, rows = await package_view.package_detail(actor, request.path_params["name"])
+    return JSONResponse(serializers.package_detail(package, rows))
+
+
+async def update_package(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    data = await json_body(request)
+    package = await packages.update_package(actor, request.path_params["name"], data)
+    return JSONResponse(await _detail(actor, package))
+
+
+async def delete_package(request: Request) -> Response:
+    actor = await required_actor(request)
+    orphaned = await packages.delete_package(actor, request.path_params["name"])
+    ctx = _ctx(request)
+    for key in orphaned:
+        await ctx.jobs.enqueue("delete_object", key, job_id=f"delete:{key}")
+    return Response(status_code=204)
+
+
+async def list_versions(request: Request) -> JSONResponse:
+    actor = await optional_actor(request)
+    package = await packages.get_package(actor, request.path_params["name"])
+    rows = await versions.visible_versions(actor, package)
+    return JSONResponse({"package": package.name, "versions": [
+        {**serializers.version_summary(r), "changelog": r.changelog,
+         "toolbox_version": r.toolbox_version, "python_version": r.python_version}
+        for r in rows]})
+
+
+async def get_version(request: Request) -> JSONResponse:
+    actor = await optional_actor(request)
+    package, row = await versions.get_version(actor, request.path_params["name"],
+                                              request.path_params["version"])
+    deps = await Dependency.filter(version_id=row.id).order_by("id")
+    body = serializers.version_detail(package, row, deps, _ctx(request).policy.public_base_url)
+    if versions.sees_unpublished(actor, package) and row.scan_report is not None:
+        body["scan_report"] = row.scan_report
+    return JSONResponse(body)
+
+
+async def _yank(request: Request, yanked: bool) -> JSONResponse:
+    actor = await required_actor(request)
+    reason = ""
+    if yanked:
+        data = await json_body(request, allow_empty=True)
+        reason = data.get("reason") or ""
+    package, row = await versions.set_yanked(actor, request.path_params["name"],
+                                             request.path_params["version"], yanked, reason)
+    return JSONResponse({"status": "yanked" if yanked else "unyanked", "package": package.name,
+                         "version": row.version, "reason": row.yank_reason})
+
+
+async def yank_version(request: Request) -> JSONResponse:
+    return await _yank(request, True)
+
+
+async def unyank_version(request: Request) -> JSONResponse:
+    return await _yank(request, False)
+
+
+async def download_info(request: Request) -> JSONResponse:
+    """Legacy JSON download descriptor (§4.5): a URL to the bytes route, no login needed."""
+    from domain.services.downloads import downloadable_version
+    from domain.services.urls import package_file_url
+
+    actor = await optional_actor(request)
+    ctx = _ctx(request)
+    package, row = await downloadable_version(
+        actor, request.path_params["name"], request.path_params["version"],
+        unlisted_require_auth=ctx.policy.unlisted_require_auth)
+    return JSONResponse({"url": package_file_url(package.name, row.version,
+                                                 ctx.policy.public_base_url),
+                         "expires_in": 3600, "package": package.name, "version": row.version,
+                         "checksum_sha256": row.sha256, "size_bytes": row.size_bytes})
+
+
+async def diff_not_available(request: Request) -> JSONResponse:
+    # Always 404 by design: the client's diff path would install stale contents (§4.9).
+    raise NotFound("Diff not available")
+
+
+routes = [
+    Route("/packages", list_packages, methods=["GET"]),
+    Route("/packages", create_package, methods=["POST"]),
+    Route("/packages/{name}", get_package, methods=["GET"]),
+    Route("/packages/{name}", update_package, methods=["PATCH"]),
+    Route("/packages/{name}", delete_package, methods=["DELETE"]),
+    Route("/packages/{name}/versions", list_versions, methods=["GET"]),
+    Route("/packages/{name}/versions", upload_version, methods=["POST"]),
+    Route("/packages/{name}/upload", upload_version, methods=["POST"]),
+    Route("/packages/{name}/versions/{version}", get_version, methods=["GET"]),
+    Route("/packages/{name}/versions/{version}/yank", yank_version, methods=["POST"]),
+    Route("/packages/{name}/versions/{version}/yank", unyank_version, methods=["DELETE"]),
+    Route("/packages/{name}/versions/{version}/unyank", unyank_version, methods=["POST"]),
+    Route("/packages/{name}/versions/{version}/download", download_info, methods=["GET"]),
+    Route("/packages/{name}/diff/{from_version}/{to_version}", diff_not_available,
+          methods=["GET"]),
+    Route("/packages/{name}/diff/{from_version}/{to_version}/download", diff_not_available,
+          methods=["GET"]),
+]

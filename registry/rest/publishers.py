@@ -1,0 +1,206 @@
+"""Publisher routes (REST_CONTRACT §4.3): listing, lookup, verification, members, and the admin
+routes, which answer under both `/publishers/admin/...` and `/packages/admin/...`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from domain.actor import Actor
+from domain.models import Publisher, VerificationRequest
+from domain.services import members, publishers, verification
+from registry.auth import required_actor
+from registry.rest.params import json_body, paging, query_bool, query_text
+from registry.rest.serializers import iso, publisher_json
+
+
+async def _page_json(items: list[Publisher]) -> list[dict[str, Any]]:
+    stats = await publishers.stats_for([p.id for p in items])  # one query for the whole page
+    return [publisher_json(p, stats.get(p.id)) for p in items]
+
+
+async def list_publishers(request: Request) -> JSONResponse:
+    page, per_page = paging(request, default_per_page=20)
+    items, total = await publishers.list_publishers(
+        page=page, per_page=per_page, status=query_text(request, "status"),
+        verified_only=query_bool(request, "verified_only"))
+    return JSONResponse({"publishers": await _page_json(items), "total": total, "page": page,
+                         "per_page": per_page})
+
+
+async def get_publisher(request: Request) -> JSONResponse:
+    publisher = await publishers.get_publisher(request.path_params["name"])
+    return JSONResponse((await _page_json([publisher]))[0])
+
+
+async def update_publisher(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    data = await json_body(request)
+    publisher = await publishers.update_profile(actor, request.path_params["name"], data)
+    return JSONResponse((await _page_json([publisher]))[0])
+
+
+# --- verification ----------------------------------------------------------------------------
+
+
+async def submit_verification(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    data = await json_body(request)
+    jobs = request.app.state.runtime.ctx.jobs
+    submission = await verification.submit_verification(jobs, actor, data.get("method"),
+                                                        data.get("data"))
+    # Exactly 202: the client counts 200 and 201 as failure here (§4.0).
+    return JSONResponse({
+        "status": "submitted",
+        "message": submission.message,
+        "challenge": submission.challenge.value,
+        "challenge_expires_at": iso(submission.challenge.expires_at),
+        "instructions": submission.instructions,
+        "method": submission.request.method,
+        "request_id": submission.request.id,
+        "verification_status": submission.publisher.verification_status,
+    }, status_code=202)
+
+
+async def issue_challenge(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    challenge = await verification.issue_challenge(actor)
+    return JSONResponse({"challenge": challenge.value,
+                         "expires_at": iso(challenge.expires_at),
+                         "user_id": actor.user_id})
+
+
+# --- members ---------------------------------------------------------------------------------
+
+
+def _member_json(member: members.Member) -> dict[str, Any]:
+    return {"user_id": member.user_id, "username": member.username, "role": member.role,
+            "added_at": iso(member.added_at)}
+
+
+async def list_members(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    rows = await members.list_members(actor, request.path_params["name"])
+    return JSONResponse({"members": [_member_json(m) for m in rows]})
+
+
+async def add_member(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    data = await json_body(request)
+    member = await members.add_member(actor, request.path_params["name"],
+                                      user_id=data.get("user_id"),
+                                      username=data.get("username"), role=data.get("role"))
+    return JSONResponse(_member_json(member), status_code=201)
+
+
+async def remove_member(request: Request) -> Response:
+    actor = await required_actor(request)
+    user_id = request.path_params.get("user_id")
+    if user_id is None:
+        user_id = (await json_body(request)).get("user_id")
+    await members.remove_member(actor, request.path_params["name"], user_id)
+    return Response(status_code=204)
+
+
+# --- admin -----------------------------------------------------------------------------------
+
+
+def _request_json(row: VerificationRequest | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"id": row.id, "method": row.method, "data": row.data, "state": row.state,
+            "submitted_by": row.submitted_by, "submitted_at": iso(row.submitted_at),
+            "checked_at": iso(row.checked_at), "check_result": row.check_result}
+
+
+async def admin_pending(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    page, per_page = paging(request, default_per_page=50)
+    items, total, requests = await publishers.pending_publishers(actor, page=page,
+                                                                 per_page=per_page)
+    body = await _page_json(items)
+    for item, publisher in zip(body, items, strict=True):
+        item["verification_request"] = _request_json(requests.get(publisher.id))
+    return JSONResponse({"publishers": body, "total": total, "page": page,
+                         "per_page": per_page})
+
+
+AdminAction = Callable[[Actor, str, object], Awaitable[Publisher]]
+_ADMIN_ACTIONS: dict[str, tuple[AdminAction, str]] = {
+    "verify": (publishers.admin_verify, "verified"),
+    "reject": (publishers.admin_reject, "rejected"),
+    "revoke": (publishers.admin_revoke, "revoked"),
+    "suspend": (publishers.admin_suspend, "suspended"),
+    "unsuspend": (publishers.admin_unsuspend, "unsuspended"),
+}
+
+
+def _admin_action(name: str) -> Callable[[Request], Awaitable[JSONResponse]]:
+    action, outcome = _ADMIN_ACTIONS[name]
+
+    async def handler(request: Request) -> JSONResponse:
+        actor = await required_actor(request)
+        actor.require_admin()  # 403 before the body is even looked at
+        data = await json_body(request, allow_empty=True)
+        publisher = await action(actor, request.path_params["publisher_id"], data.get("notes"))
+        return JSONResponse({"status": outcome, "publisher_id": publisher.id,
+                             "verification_status": publisher.verification_status})
+
+    handler.__name__ = f"admin_{name}"
+    return handler
+
+
+async def admin_set_policy(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    actor.require_admin()
+    data = await json_body(request)
+    publisher = await publishers.admin_set_policy(actor, request.path_params["publisher_id"],
+                                                  data)
+    body = (await _page_json([publisher]))[0]
+    body.update({field: getattr(publisher, field) for field in publishers.POLICY_FIELDS})
+    return JSONResponse(body)
+
+
+async def admin_get_publisher(request: Request) -> JSONResponse:
+    """The full admin view: flags, limits, notes and the current request."""
+    actor = await required_actor(request)
+    actor.require_admin()
+    publisher = await publishers.get_publisher(request.path_params["publisher_id"])
+    body = (await _page_json([publisher]))[0]
+    body.update({field: getattr(publisher, field) for field in publishers.POLICY_FIELDS})
+    body.update({"email": publisher.email, "verified_by": publisher.verified_by,
+                 "verification_notes": publisher.verification_notes,
+                 "verification_request": _request_json(
+                     await verification.current_request(publisher.id))})
+    return JSONResponse(body)
+
+
+def _admin_routes(prefix: str) -> list[Route]:
+    routes = [
+        Route(f"{prefix}/admin/pending", admin_pending, methods=["GET"]),
+        Route(f"{prefix}/admin/{{publisher_id}}", admin_get_publisher, methods=["GET"]),
+        Route(f"{prefix}/admin/{{publisher_id}}", admin_set_policy, methods=["PATCH"]),
+    ]
+    routes += [Route(f"{prefix}/admin/{{publisher_id}}/{name}", _admin_action(name),
+                     methods=["POST"]) for name in _ADMIN_ACTIONS]
+    return routes
+
+
+routes = [
+    *_admin_routes("/publishers"),
+    *_admin_routes("/packages"),
+    Route("/publishers", list_publishers, methods=["GET"]),
+    Route("/publishers/verify", submit_verification, methods=["POST"]),
+    Route("/publishers/verify/challenge", issue_challenge, methods=["POST"]),
+    Route("/publishers/{name}", get_publisher, methods=["GET"]),
+    Route("/publishers/{name}", update_publisher, methods=["PATCH"]),
+    Route("/publishers/{name}/members", list_members, methods=["GET"]),
+    Route("/publishers/{name}/members", add_member, methods=["POST"]),
+    Route("/publishers/{name}/members", remove_member, methods=["DELETE"]),
+    Route("/publishers/{name}/members/{user_id}", remove_member, methods=["DELETE"]),
+]

@@ -1,0 +1,80 @@
+"""Search, suggestions and update checks (REST_CONTRACT §4.6, §4.8) plus hash lookups."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from domain.exceptions import NotFound
+from domain.services import packages, updates
+from registry.auth import optional_actor
+from registry.rest import serializers
+from registry.rest.params import json_body, paging, query_int, query_text
+
+
+async def search(request: Request) -> JSONResponse:
+    actor = await optional_actor(request)
+    page, per_page = paging(request, default_per_page=100)
+    query = request.query_params.get("q", "") or ""
+    items, total = await packages.search_packages(
+        actor, query, page=page, per_page=per_page,
+        package_type=query_text(request, "package_type"),
+        visibility=query_text(request, "visibility"),
+        publisher=query_text(request, "publisher"),
+    )
+    found = [serializers.package_summary(p) for p in items]
+    return JSONResponse({"packages": found, "results": found, "total": total, "query": query,
+                         "page": page, "per_page": per_page})
+
+
+async def suggest(request: Request) -> JSONResponse:
+    actor = await optional_actor(request)
+    limit = query_int(request, "limit", 5, maximum=10, clamp=True)
+    return JSONResponse(await packages.suggest_names(actor, request.query_params.get("q", ""),
+                                                     limit))
+
+
+async def latest_versions(request: Request) -> JSONResponse:
+    actor = await optional_actor(request)
+    raw = request.query_params.getlist("names")
+    names = [n.strip() for value in raw for n in value.split(",") if n.strip()] if raw else None
+    return JSONResponse({"versions": await updates.latest_versions(actor, names)})
+
+
+async def file_by_sha256(request: Request) -> JSONResponse:
+    actor = await optional_actor(request)
+    matches = await updates.find_by_sha256(actor, request.path_params["sha256"])
+    if not matches:
+        raise NotFound("No published file has this SHA-256")
+    base = request.app.state.runtime.ctx.policy.public_base_url
+    first = matches[0]
+    return JSONResponse({
+        "package": first.package.name,
+        "version": first.version.version,
+        "checksum_sha256": first.version.sha256,
+        "download_url": serializers.version_detail(first.package, first.version, [], base)[
+            "download_url"],
+        "matches": [{"package": m.package.name, "version": m.version.version} for m in matches],
+    })
+
+
+async def batch_updates(request: Request) -> JSONResponse:
+    actor = await optional_actor(request)
+    data = await json_body(request)
+    toolbox = data.get("toolbox_version")
+    platform = data.get("platform")
+    answers = await updates.newest_compatible(
+        actor, data.get("items", data.get("files")),
+        toolbox_version=toolbox if isinstance(toolbox, str) else None,
+        platform=platform if isinstance(platform, str) else None)
+    return JSONResponse({"updates": answers})
+
+
+routes = [
+    Route("/search", search, methods=["GET"]),
+    Route("/search/suggest", suggest, methods=["GET"]),
+    Route("/versions", latest_versions, methods=["GET"]),
+    Route("/files/{sha256}", file_by_sha256, methods=["GET"]),
+    Route("/updates", batch_updates, methods=["POST"]),
+]

@@ -1,0 +1,58 @@
+"""API token routes [N]: create (plaintext shown once), list, revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from domain.models import ApiToken
+from domain.services import tokens
+from registry.auth import required_actor
+from registry.rest.params import json_body
+from registry.rest.serializers import iso
+
+
+def token_json(token: ApiToken) -> dict[str, Any]:
+    """Everything about a token except its secret, which is never stored."""
+    return {
+        "id": token.id,
+        "name": token.name,
+        "scopes": list(token.scopes or []),
+        "package_globs": list(token.package_globs or []),
+        "expires_at": iso(token.expires_at) or None,
+        "last_used_at": iso(token.last_used_at) or None,
+        "created_at": iso(token.created_at),
+        "prefix": tokens.PREFIX,
+    }
+
+
+async def create_token(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    data = await json_body(request)
+    created = await tokens.create_token(actor, data.get("name"), data.get("scopes"),
+                                        package_globs=data.get("package_globs"),
+                                        expires_at=data.get("expires_at"))
+    return JSONResponse({**token_json(created.token), "token": created.plaintext,
+                         "warning": "Store this token now: it is shown only once"},
+                        status_code=201, headers={"Cache-Control": "no-store"})
+
+
+async def list_tokens(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    return JSONResponse({"tokens": [token_json(t) for t in await tokens.list_tokens(actor)]})
+
+
+async def revoke_token(request: Request) -> Response:
+    actor = await required_actor(request)
+    await tokens.revoke_token(actor, request.path_params["token_id"])
+    return Response(status_code=204)
+
+
+routes = [
+    Route("/tokens", create_token, methods=["POST"]),
+    Route("/tokens", list_tokens, methods=["GET"]),
+    Route("/tokens/{token_id}", revoke_token, methods=["DELETE"]),
+]

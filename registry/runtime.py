@@ -1,0 +1,151 @@
+"""The process runtime: database, storage backends, job queue and event bus, started once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from domain import database
+from domain.context import Policy, RegistryContext, StorageSet
+from domain.events import EventBus, InMemoryEventBus
+from domain.services import replication, users, verification
+from domain.services.blobs import sweep_interrupted_writes
+from registry.config import Settings
+from storage.errors import StorageError
+from storage.factory import build_store
+from storage.failover import BreakerBoard
+from storage.interface import BlobStore
+from storage.scratch import ScratchArea
+from workers import tasks
+from workers.arq_queue import ArqQueue
+from workers.events import RedisEventBus
+from workers.inprocess import InProcessQueue
+
+log = logging.getLogger("registry")
+
+
+def policy_from(settings: Settings) -> Policy:
+    return Policy(
+        max_upload_bytes=settings.max_upload_bytes,
+        public_base_url=settings.public_base_url,
+        normalize_mod_layout=settings.normalize_mod_layout,
+        unlisted_require_auth=settings.unlisted_require_auth,
+    )
+
+
+def verification_config_from(settings: Settings) -> verification.VerificationConfig:
+    return verification.VerificationConfig(
+        github_base_url=settings.verify_github_base_url,
+        domain_url_template=settings.verify_domain_url_template,
+        dns_nameservers=settings.verify_dns_nameservers,
+        dns_port=settings.verify_dns_port,
+        timeout_seconds=float(settings.verify_timeout_seconds),
+        max_response_bytes=settings.verify_max_response_bytes,
+        challenge_ttl_seconds=settings.verify_challenge_ttl_seconds,
+        recheck_interval_seconds=settings.verify_recheck_interval_seconds,
+    )
+
+
+def replication_config_from(settings: Settings) -> replication.ReplicationConfig:
+    return replication.ReplicationConfig(
+        reconcile_full=settings.reconcile_mode == "full",
+        sample_size=settings.reconcile_sample_size,
+        retry_base_seconds=settings.replication_retry_base_seconds,
+    )
+
+
+async def open_storage(settings: Settings) -> StorageSet:
+    """Build and check every backend. An unreachable primary fails the start with a clear
+    error; an unreachable mirror is only logged (its breaker starts open): mirrors exist to
+    survive outages, so one must not keep the server or the worker from starting.
+    Reconciliation sets the mirror up once it is back."""
+    settings.spool_dir.mkdir(parents=True, exist_ok=True)
+    breakers = BreakerBoard(settings.storage_breaker_cooldown_seconds)
+    stores: list[BlobStore] = []
+    try:
+        for spec in (settings.primary_storage, *settings.mirrors):
+            store = build_store(spec, spool_dir=settings.spool_dir)
+            stores.append(store)
+            try:
+                await store.ensure_ready()
+                await store.startup_cleanup()
+            except StorageError as exc:
+                if spec is settings.primary_storage:
+                    raise
+                log.warning("mirror %s is unavailable at start: %s", spec.name, exc)
+                breakers.get(spec.name).record_failure(str(exc))
+    except BaseException:
+        for store in stores:
+            await store.aclose()
+        raise
+    return StorageSet(primary=stores[0], mirrors=stores[1:], breakers=breakers)
+
+
+def event_bus_for(settings: Settings) -> EventBus:
+    """Events cross processes through Redis pub/sub when Redis is configured (scans run in
+    worker processes, subscribers sit in web processes); otherwise one process has them all."""
+    if settings.redis_url is not None:
+        return RedisEventBus.from_url(settings.redis_url, prefix=f"{settings.queue_name}:events:")
+    return InMemoryEventBus()
+
+
+class Runtime:
+    """Everything a web or worker process holds open, with one start and one stop."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.context: RegistryContext | None = None
+        self.queue: InProcessQueue | ArqQueue | None = None
+
+    @property
+    def ctx(self) -> RegistryContext:
+        if self.context is None:
+            raise RuntimeError("runtime not started")
+        return self.context
+
+    async def start(self, *, migrate: bool | None = None) -> None:
+        settings = self.settings
+        users.set_bootstrap_admins(settings.admin_users)
+        verification.configure(verification_config_from(settings))
+        replication.configure(replication_config_from(settings))
+        should_migrate = settings.is_sqlite if migrate is None else migrate
+        await database.init_database(settings.database_url, migrate=should_migrate)
+        try:
+            storage = await open_storage(settings)
+            job_ctx: dict[str, Any] = {}
+            if settings.uses_redis:
+                assert settings.redis_url is not None
+                self.queue = await ArqQueue.connect(settings.redis_url, settings.queue_name)
+            else:
+                self.queue = InProcessQueue(job_ctx)
+            self.context = RegistryContext(storage=storage, jobs=self.queue,
+                                           policy=policy_from(settings),
+                                           events=event_bus_for(settings),
+                                           scratch=ScratchArea(settings.spool_dir / "uploads"))
+            await asyncio.to_thread(self.context.scratch.cleanup_stale)
+            await sweep_interrupted_writes(self.context)
+            job_ctx["registry"] = self.context
+            self.context.downloads.start()
+            if isinstance(self.queue, InProcessQueue):
+                self.queue.start_periodic(tasks.PERIODIC)
+        except BaseException:
+            await self.stop()
+            raise
+        if not settings.jwt_secret:
+            log.warning("CLOUDM_JWT_SECRET is not set: tokens cannot be verified, the registry "
+                        "is read-only for anonymous users")
+
+    async def stop(self) -> None:
+        if self.context is not None:
+            await self.context.downloads.stop()
+            if isinstance(self.context.events, RedisEventBus):
+                await self.context.events.aclose()
+        if self.queue is not None:
+            await self.queue.aclose()
+        if self.context is not None:
+            for store in self.context.storage.all:
+                await store.aclose()
+            if self.context.scratch is not None:
+                self.context.scratch.release()
+        await database.close_database()
