@@ -1,0 +1,1 @@
+"""Admin queues and the audit log."""

@@ -1,0 +1,1 @@
+"""Binary artifacts with builds per platform and architecture."""

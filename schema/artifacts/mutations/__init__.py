@@ -1,0 +1,1 @@
+"""Artifact mutations, one per module."""

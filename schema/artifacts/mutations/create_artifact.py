@@ -1,0 +1,39 @@
+"""createArtifact: a new artifact owned by the caller's (verified, allowed) publisher."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.services import artifacts
+from schema.artifacts.types import Artifact, ArtifactType
+from schema.core.context import Info
+from schema.core.errors import UserError, returns_user_errors
+
+
+@strawberry.input(description="A new artifact (REST: POST /artifacts).")
+class CreateArtifactInput:
+    name: str = strawberry.field(description="Unique name: letters, digits, '_' and '-'.")
+    artifact_type: ArtifactType = strawberry.field(description="Kind of artifact.")
+    description: str = strawberry.field(default="", description="Short description.")
+    homepage: str = strawberry.field(default="", description="http(s) URL.")
+    repository: str = strawberry.field(default="", description="http(s) URL.")
+
+
+@strawberry.type(description="Result of createArtifact.")
+class CreateArtifactPayload:
+    artifact: Artifact | None = strawberry.field(default=None, description="The new artifact.")
+    errors: list[UserError] = strawberry.field(default_factory=list,
+                                               description="Why it was refused, if it was.")
+
+
+@returns_user_errors(CreateArtifactPayload)
+async def create_artifact(info: Info, input: Annotated[
+        CreateArtifactInput, strawberry.argument(description="The artifact.")]
+                          ) -> CreateArtifactPayload | None:
+    row = await artifacts.create_artifact(info.context.actor, {
+        "name": input.name, "artifact_type": input.artifact_type.value,
+        "description": input.description, "homepage": input.homepage,
+        "repository": input.repository})
+    return CreateArtifactPayload(artifact=Artifact.from_model(row))

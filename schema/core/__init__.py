@@ -1,0 +1,1 @@
+"""Cross-cutting GraphQL machinery: context, loaders, ids, pagination, errors and protection."""

@@ -1,0 +1,48 @@
+"""The per-request GraphQL context: who is calling, the registry runtime, and the loaders.
+
+Resolvers see only this object; the HTTP view (schema/view.py) builds it from the request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import strawberry
+
+from domain.actor import Actor
+from domain.context import RegistryContext
+from schema.core.dataloaders import LoaderRegistry, RegistryDataLoader
+from schema.core.limits import GraphQLLimits
+
+L = TypeVar("L", bound=RegistryDataLoader[Any, Any])
+
+
+@dataclass
+class GraphQLContext:
+    registry: RegistryContext
+    actor: Actor
+    limits: GraphQLLimits = field(default_factory=GraphQLLimits)
+    # The Starlette Request or WebSocket, when there is one (absent in schema-level tests).
+    connection: Any = None
+    response: Any = None
+    # The graphql-transport-ws `connection_init` payload (Strawberry fills it in).
+    connection_params: dict[str, Any] | None = None
+    loaders: LoaderRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = LoaderRegistry(self)
+
+    @property
+    def request_id(self) -> str:
+        return self.actor.request_id
+
+    def loader(self, loader_class: type[L]) -> L:
+        return self.loaders.get(loader_class)
+
+    def new_upload_path(self) -> Path:
+        return self.registry.new_upload_path()
+
+
+Info = strawberry.Info[GraphQLContext, None]

@@ -1,0 +1,155 @@
+"""Errors: typed user errors in mutation payloads, and masking of everything unexpected.
+
+Expected failures are `domain.exceptions.DomainError`s. In a mutation they become
+`errors: [UserError]` in the payload; in a query they become a GraphQL error whose
+`extensions.code` names the kind. Any other exception is a bug or an outage: the client gets a
+generic message with the request id, and the log gets the traceback under the same id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from enum import Enum
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.utils.str_converters import to_camel_case
+
+from domain.exceptions import DomainError, RateLimited
+
+log = logging.getLogger("registry.graphql")
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@strawberry.enum(description="Why an operation was refused.")
+class ErrorCode(Enum):
+    INVALID = strawberry.enum_value("invalid", description="The input is not acceptable.")
+    NOT_AUTHENTICATED = strawberry.enum_value(
+        "not_authenticated", description="No valid token was presented.")
+    FORBIDDEN = strawberry.enum_value(
+        "forbidden", description="The caller lacks the right or token scope.")
+    NOT_FOUND = strawberry.enum_value(
+        "not_found", description="The object does not exist or is not visible to the caller.")
+    CONFLICT = strawberry.enum_value(
+        "conflict", description="The object already exists or changed concurrently.")
+    TOO_LARGE = strawberry.enum_value("too_large", description="An upload exceeds a size limit.")
+    QUOTA_EXCEEDED = strawberry.enum_value(
+        "quota_exceeded", description="The publisher's storage quota would be exceeded.")
+    RATE_LIMITED = strawberry.enum_value(
+        "rate_limited", description="Too many requests; retry after `retryAfter` seconds.")
+
+
+@strawberry.type(description="An expected failure of a mutation, addressed to the user.")
+class UserError:
+    field: str | None = strawberry.field(
+        description="The input field the error is about (camelCase), or null for the whole "
+                    "input.")
+    code: ErrorCode = strawberry.field(description="Machine-readable kind of the failure.")
+    message: str = strawberry.field(description="Human-readable explanation.")
+    retry_after: int | None = strawberry.field(
+        default=None, description="Seconds to wait before retrying (rate limits only).")
+
+
+def _code_of(error: DomainError) -> ErrorCode:
+    try:
+        return ErrorCode(error.code)
+    except ValueError:
+        return ErrorCode.INVALID
+
+
+def user_error(error: DomainError) -> UserError:
+    return UserError(
+        field=to_camel_case(error.field) if error.field else None,
+        code=_code_of(error),
+        message=error.message,
+        retry_after=error.retry_after if isinstance(error, RateLimited) else None,
+    )
+
+
+def returns_user_errors(payload: Callable[..., T]
+                        ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
+    """Decorate a mutation resolver: a DomainError becomes `payload(errors=[UserError])`."""
+
+    def decorate(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+        @wraps(resolver)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return await resolver(*args, **kwargs)
+            except DomainError as error:
+                return payload(errors=[user_error(error)])
+
+        return run
+
+    return decorate
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    """True for exceptions that are neither GraphQL errors nor expected domain errors."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError | DomainError)
+
+
+def internal_error_message(request_id: str) -> str:
+    return f"Internal server error (request id {request_id or '-'})"
+
+
+def request_id_of(execution_context: Any) -> str:
+    context = getattr(execution_context, "context", None)
+    return getattr(context, "request_id", "") or ""
+
+
+def log_unexpected(errors: list[GraphQLError], execution_context: Any) -> None:
+    request_id = request_id_of(execution_context)
+    for error in errors:
+        if is_unexpected(error):
+            original = error.original_error
+            assert original is not None
+            log.error("unhandled error in GraphQL field %s (request %s)",
+                      ".".join(str(p) for p in (error.path or [])) or "-", request_id or "-",
+                      exc_info=(type(original), original, original.__traceback__))
+
+
+def _public_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, DomainError):
+        extensions: dict[str, Any] = {"code": original.code}
+        if original.field:
+            extensions["field"] = to_camel_case(original.field)
+        if isinstance(original, RateLimited):
+            extensions["retryAfter"] = original.retry_after
+        return GraphQLError(original.message, error.nodes, error.source, error.positions,
+                            error.path, None, extensions)
+    if is_unexpected(error):
+        return GraphQLError(internal_error_message(request_id), error.nodes, error.source,
+                            error.positions, error.path, None,
+                            {"code": "internal_error", "requestId": request_id})
+    return error
+
+
+class RegistryErrors(SchemaExtension):
+    """Give domain errors their code and mask unexpected ones (logged by the schema)."""
+
+    def _rewrite(self, result: Any) -> None:
+        errors = getattr(result, "errors", None)
+        if errors:
+            request_id = request_id_of(self.execution_context)
+            result.errors = [_public_error(e, request_id) for e in errors]
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None:
+            self._rewrite(result)
+            initial = getattr(result, "initial_result", None)
+            if initial is not None:
+                self._rewrite(initial)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        self._rewrite(result)
+        yield None

@@ -1,0 +1,124 @@
+"""Relay connections with keyset cursors.
+
+A cursor is the sort key of the last item seen (plus the name of the ordering it belongs to),
+base64url-encoded JSON. The next page is "items after this key" in an indexed order, so pages
+stay cheap however deep a client pages and do not shift when rows are inserted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+
+from domain.exceptions import InvalidInput
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+# Deepest position a cursor from a different page size may continue from.
+MAX_UNALIGNED_WINDOW = 1000
+
+NodeT = TypeVar("NodeT")
+ItemT = TypeVar("ItemT")
+
+
+def encode_cursor(ordering: str, key: Sequence[str | int]) -> str:
+    raw = json.dumps([ordering, *key], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, ordering: str, arity: int) -> list[Any]:
+    """The sort key inside `cursor`; InvalidInput when it is malformed or from another order."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("Invalid cursor", field="after") from None
+    if not isinstance(value, list) or len(value) != arity + 1 or value[0] != ordering:
+        raise InvalidInput("The cursor belongs to another query or sort order", field="after")
+    return value[1:]
+
+
+def page_size(first: int | None, default: int = DEFAULT_PAGE_SIZE,
+              maximum: int = MAX_PAGE_SIZE) -> int:
+    if first is None:
+        return default
+    if first < 0 or first > maximum:
+        raise InvalidInput(f"first must be between 0 and {maximum}", field="first")
+    return first
+
+
+@strawberry.type(description="A page of a list, with keyset cursors and the total count.")
+class CountableConnection(relay.Connection[NodeT], Generic[NodeT]):
+    total_count: int = strawberry.field(
+        description="How many items match in total, across all pages.")
+
+
+def build_connection(connection: type[Any], rows: list[ItemT], *, limit: int,
+                     cursor_of: Callable[[ItemT], str], node_of: Callable[[ItemT], Any],
+                     total: int, after: str | None) -> Any:
+    """`rows` holds up to limit + 1 items: the extra one only says that a next page exists."""
+    page = rows[:limit]
+    edges = [relay.Edge(cursor=cursor_of(row), node=node_of(row)) for row in page]
+    return connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=len(rows) > limit,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
+PageFetcher = Callable[[int, int], Awaitable[tuple[list[ItemT], int]]]
+
+
+async def offset_window(fetch: PageFetcher[ItemT], *, ordering: str, first: int | None,
+                        after: str | None) -> tuple[list[tuple[str, ItemT]], int, bool]:
+    """Cursor paging over a domain function that pages by number (`fetch(page, per_page)`),
+    for lists whose order the domain owns (audit log, admin queues, publishers).
+
+    A cursor is (page size, position). With the page size a client keeps using, the next page
+    is exactly the domain's next page; otherwise the window is cut from a larger first page.
+    Returns ((cursor, item) pairs, total, has_next_page).
+    """
+    limit = page_size(first)
+    start = 0
+    if after is not None:
+        size, position = decode_cursor(after, ordering, 2)
+        if not (isinstance(size, int) and isinstance(position, int)) or position < 0:
+            raise InvalidInput("Invalid cursor", field="after")
+        start = position + 1
+    if limit == 0:
+        _, total = await fetch(1, 1)
+        return [], total, start < total
+    if start % limit == 0:
+        items, total = await fetch(start // limit + 1, limit)
+    else:
+        if start + limit > MAX_UNALIGNED_WINDOW:
+            raise InvalidInput("Keep the same `first` while paging this list", field="first")
+        items, total = await fetch(1, start + limit)
+        items = items[start:]
+    pairs = [(encode_cursor(ordering, [limit, start + i]), item)
+             for i, item in enumerate(items[:limit])]
+    return pairs, total, start + len(pairs) < total
+
+
+def connection_from_pairs(connection: type[Any], pairs: list[tuple[str, Any]], *,
+                          total: int, has_next: bool, after: str | None,
+                          node_of: Callable[[Any], Any]) -> Any:
+    edges = [relay.Edge(cursor=cursor, node=node_of(item)) for cursor, item in pairs]
+    return connection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=has_next, has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None),
+        total_count=total)

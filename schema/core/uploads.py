@@ -1,0 +1,204 @@
+"""File uploads over the GraphQL multipart request spec, streamed to the scratch area.
+
+Strawberry's own multipart support buffers the body through Starlette's form parser before a
+resolver can apply a limit. This parser reads the body as it arrives: `operations` and `map`
+are small JSON parts (bounded), each file part streams into a `SpoolWriter` that hashes,
+counts and refuses bytes past the upload limit, exactly like REST uploads. Resolvers receive
+`SpooledFile`s in place of the spec's `null` placeholders.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from strawberry.file_uploads.utils import replace_placeholders_with_files
+
+from domain.exceptions import InvalidInput
+from domain.uploads import SpooledFile, SpoolWriter, spool_stream, too_large
+
+MAX_JSON_PART = 1024 * 1024
+MAX_FILES = 4
+# Multipart framing and the JSON parts ride on top of the files themselves.
+FRAMING_ALLOWANCE = 2 * 1024 * 1024
+
+
+@dataclass
+class GraphQLMultipart:
+    """A parsed multipart request: the operations with files in place, and the spooled files."""
+
+    operations: Any
+    files: list[SpooledFile] = field(default_factory=list)
+
+    def discard(self) -> None:
+        for spooled in self.files:
+            spooled.remove()
+
+
+@dataclass
+class _Part:
+    name: str = ""
+    data: bytearray = field(default_factory=bytearray)
+    writer: SpoolWriter | None = None
+
+
+class _Parser:
+    """Callbacks for python-multipart, enforcing the spec's part order and every limit."""
+
+    def __init__(self, new_path: Callable[[], Path], max_bytes: int) -> None:
+        self.new_path = new_path
+        self.max_bytes = max_bytes
+        self.json_parts: dict[str, Any] = {}
+        self.writers: dict[str, SpoolWriter] = {}
+        self.file_bytes = 0
+        self.part = _Part()
+        self.headers: dict[bytes, bytes] = {}
+        self.header_name = b""
+        self.header_value = b""
+        self.ended = False
+
+    def on_part_begin(self) -> None:
+        self.part = _Part()
+        self.headers = {}
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header_name += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self.headers[self.header_name.lower()] = self.header_value
+        self.header_name = self.header_value = b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
+        if b"name" not in options:
+            raise InvalidInput("A multipart part has no name")
+        name = options[b"name"].decode("utf-8", "replace")
+        self.part.name = name
+        if name in ("operations", "map"):
+            if name in self.json_parts:
+                raise InvalidInput(f"Duplicate multipart part {name!r}")
+            return
+        if "map" not in self.json_parts:
+            raise InvalidInput("The 'operations' and 'map' parts must come before the files")
+        if name not in self.json_parts["map"]:
+            raise InvalidInput(f"File part {name!r} is not in the map")
+        if name in self.writers:
+            raise InvalidInput(f"Duplicate file part {name!r}")
+        if len(self.writers) >= MAX_FILES:
+            raise InvalidInput(f"At most {MAX_FILES} files per request")
+        filename = options.get(b"filename", b"").decode("utf-8", "replace")
+        content_type = self.headers.get(b"content-type", b"").decode("latin-1")
+        self.part.writer = SpoolWriter(self.new_path(), self.max_bytes, filename, content_type)
+        self.writers[name] = self.part.writer
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.part.writer is not None:
+            self.file_bytes += end - start
+            if self.file_bytes > self.max_bytes:  # all files together share one limit
+                raise too_large(self.max_bytes)
+            self.part.writer.feed(data[start:end])
+            return
+        if len(self.part.data) + (end - start) > MAX_JSON_PART:
+            raise InvalidInput(f"Multipart part {self.part.name!r} is too large")
+        self.part.data.extend(data[start:end])
+
+    def on_part_end(self) -> None:
+        if self.part.writer is not None:
+            return
+        try:
+            value = json.loads(self.part.data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise InvalidInput(f"Multipart part {self.part.name!r} is not valid JSON") from None
+        if self.part.name == "map" and not (
+            isinstance(value, dict) and all(isinstance(paths, list) and
+                                            all(isinstance(p, str) for p in paths)
+                                            for paths in value.values())):
+            raise InvalidInput("The 'map' part must map file names to lists of paths")
+        self.json_parts[self.part.name] = value
+
+    def on_end(self) -> None:
+        self.ended = True
+
+    def callbacks(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in (
+            "on_part_begin", "on_part_data", "on_part_end", "on_header_field",
+            "on_header_value", "on_header_end", "on_headers_finished", "on_end")}
+
+
+def is_multipart(content_type: str) -> bool:
+    kind, _ = parse_options_header(content_type)
+    return kind == b"multipart/form-data"
+
+
+async def read_graphql_multipart(content_type: str, body: AsyncIterator[bytes],
+                                 new_path: Callable[[], Path], max_bytes: int
+                                 ) -> GraphQLMultipart:
+    """Parse a GraphQL multipart request body; raises InvalidInput or TooLarge."""
+    kind, params = parse_options_header(content_type)
+    if kind != b"multipart/form-data" or b"boundary" not in params:
+        raise InvalidInput("Expected a multipart/form-data body with a boundary")
+    state = _Parser(new_path, max_bytes)
+    parser = MultipartParser(params[b"boundary"], state.callbacks())
+    received = 0
+    try:
+        async for chunk in body:
+            received += len(chunk)
+            if received > max_bytes + FRAMING_ALLOWANCE:
+                raise too_large(max_bytes)
+            try:
+                parser.write(chunk)
+            except FormParserError as exc:
+                raise InvalidInput(f"Malformed multipart body: {exc}") from None
+            for writer in state.writers.values():
+                if writer.needs_flush:
+                    await writer.flush()
+        try:
+            parser.finalize()
+        except FormParserError as exc:
+            raise InvalidInput(f"Malformed multipart body: {exc}") from None
+        if not state.ended:
+            raise InvalidInput("Truncated multipart body: the closing boundary is missing")
+        if "operations" not in state.json_parts:
+            raise InvalidInput("The multipart body has no 'operations' part")
+        files = {name: await writer.finish() for name, writer in state.writers.items()}
+    except BaseException:
+        for writer in state.writers.values():
+            writer.abort()
+        raise
+    request = GraphQLMultipart(state.json_parts["operations"], list(files.values()))
+    try:
+        request.operations = replace_placeholders_with_files(
+            request.operations, state.json_parts.get("map", {}), files)
+    except (KeyError, IndexError, TypeError, ValueError):
+        request.discard()
+        raise InvalidInput("The 'map' part names a file or path that does not exist") from None
+    return request
+
+
+async def as_spooled_file(value: Any, new_path: Callable[[], Path], max_bytes: int
+                          ) -> SpooledFile:
+    """The upload as a spooled file: already one when it came through `read_graphql_multipart`;
+    anything with an async `read(size)` (e.g. a Starlette UploadFile) is streamed into one."""
+    if isinstance(value, SpooledFile):
+        if value.size > max_bytes:
+            raise too_large(max_bytes)
+        return value
+    read = getattr(value, "read", None)
+    if read is None:
+        raise InvalidInput("Expected a file upload", field="file")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await read(1024 * 1024):
+            yield chunk
+
+    return await spool_stream(chunks(), new_path(), max_bytes,
+                              filename=getattr(value, "filename", "") or "",
+                              content_type=getattr(value, "content_type", "") or "")

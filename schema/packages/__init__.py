@@ -1,0 +1,1 @@
+"""Packages, versions and dependencies: types, queries, mutations and subscriptions."""

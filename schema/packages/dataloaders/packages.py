@@ -1,0 +1,29 @@
+"""Packages by id and by name. Rows are returned as stored: visibility is applied by the
+domain's access rules where a row is turned into a GraphQL object."""
+
+from __future__ import annotations
+
+from domain.models import Package
+from domain.names import name_key
+from schema.core.dataloaders import RegistryDataLoader
+
+
+class PackageByIdLoader(RegistryDataLoader[int, Package | None]):
+    async def batch_load(self, keys: list[int]) -> list[Package | None]:
+        rows = {p.id: p for p in await Package.filter(id__in=keys)}
+        return [rows.get(key) for key in keys]
+
+
+class PackageByNameLoader(RegistryDataLoader[str, Package | None]):
+    """Live (not deleted) packages by case-insensitive name."""
+
+    async def batch_load(self, keys: list[str]) -> list[Package | None]:
+        lowered = [name_key(key) for key in keys]
+        rows = {p.name_key: p for p in await Package.filter(name_key__in=lowered,
+                                                              deleted_at__isnull=True)}
+        packages = [rows.get(key) for key in lowered]
+        ids = self.context.loader(PackageByIdLoader)
+        for package in packages:
+            if package is not None:
+                ids.prime(package.id, package)
+        return packages

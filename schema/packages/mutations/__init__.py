@@ -1,0 +1,1 @@
+"""Package mutations, one per module."""

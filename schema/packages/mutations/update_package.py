@@ -1,0 +1,62 @@
+"""updatePackage: change some of a package's editable fields."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+
+from domain.services import packages
+from schema.core.arguments import PackageName
+from schema.core.context import Info
+from schema.core.errors import UserError, returns_user_errors
+from schema.packages.enums import Visibility
+from schema.packages.types import Package
+
+
+@strawberry.input(description="Fields to change; omitted fields stay as they are "
+                              "(REST: PATCH /packages/{name}).")
+class UpdatePackageInput:
+    display_name: str | None = strawberry.field(default=strawberry.UNSET,
+                                                description="Human-friendly name.")
+    visibility: Visibility | None = strawberry.field(
+        default=strawberry.UNSET, description="Making a package public needs a verified "
+                                              "publisher allowed to publish public packages.")
+    description: str | None = strawberry.field(default=strawberry.UNSET,
+                                                description="At most 500 chars.")
+    readme: str | None = strawberry.field(default=strawberry.UNSET,
+                                          description="Long description.")
+    homepage: str | None = strawberry.field(default=strawberry.UNSET, description="http(s) URL.")
+    repository: str | None = strawberry.field(default=strawberry.UNSET,
+                                              description="http(s) URL.")
+    license: str | None = strawberry.field(default=strawberry.UNSET, description="License.")
+    keywords: list[str] | None = strawberry.field(default=strawberry.UNSET,
+                                                  description="Replaces all keywords.")
+
+
+@strawberry.type(description="Result of updatePackage.")
+class UpdatePackagePayload:
+    package: Package | None = strawberry.field(default=None, description="The package after "
+                                                                         "the change.")
+    errors: list[UserError] = strawberry.field(default_factory=list,
+                                               description="Why it was refused, if it was.")
+
+
+def changes_of(input: UpdatePackageInput) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for field in packages.EDITABLE_FIELDS:
+        value = getattr(input, field)
+        if value is strawberry.UNSET:
+            continue
+        # null clears a text field; the domain validates it like any other value.
+        changes[field] = value.value if isinstance(value, Visibility) else value
+    return changes
+
+
+@returns_user_errors(UpdatePackagePayload)
+async def update_package(
+    info: Info, name: PackageName,
+    input: Annotated[UpdatePackageInput, strawberry.argument(description="What to change.")],
+) -> UpdatePackagePayload | None:
+    row = await packages.update_package(info.context.actor, name, changes_of(input))
+    return UpdatePackagePayload(package=Package.from_model(row))

@@ -1,0 +1,280 @@
+"""GraphQL types of packages, versions and dependencies, built from Tortoise rows.
+
+Which rows a caller sees is decided by the domain (`access.can_view`,
+`versions.visible_versions`); these types only ask it and load related rows through the
+request's DataLoaders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from domain import models
+from domain.services import versions as version_rules
+from domain.services.access import can_view
+from domain.services.urls import package_file_url
+from schema.core.context import Info
+from schema.core.pagination import CountableConnection
+from schema.core.scalars import BigInt
+from schema.packages.dataloaders import (
+    DependenciesByVersionIdLoader,
+    DependencyByIdLoader,
+    DependentPackagesByNameLoader,
+    PackageByIdLoader,
+    PackageByNameLoader,
+    VersionByIdLoader,
+    VersionsByPackageIdLoader,
+)
+from schema.packages.enums import PackageType, VersionStatus, Visibility
+from schema.publishers.dataloaders import PublisherByIdLoader
+
+if TYPE_CHECKING:
+    from schema.publishers.types import Publisher
+
+MAX_VERSIONS = 500
+
+
+async def visible_package(info: Info, row: models.Package | None) -> Package | None:
+    """The package as GraphQL object, or None when it does not exist for this caller."""
+    if row is None or not can_view(info.context.actor, row):
+        return None
+    return Package.from_model(row)
+
+
+async def visible_version_rows(info: Info, package: models.Package,
+                               rows: list[models.PackageVersion]
+                               ) -> list[models.PackageVersion]:
+    return await version_rules.visible_versions(info.context.actor, package, rows)
+
+
+async def visible_version(info: Info, row: models.PackageVersion | None
+                          ) -> PackageVersion | None:
+    """A version the caller may see (its package visible, and published unless the caller
+    owns it or is an admin), else None."""
+    if row is None:
+        return None
+    package = await info.context.loader(PackageByIdLoader).load(row.package_id)  # type: ignore[attr-defined]
+    if package is None or not can_view(info.context.actor, package):
+        return None
+    if not await visible_version_rows(info, package, [row]):
+        return None
+    return PackageVersion.from_model(row)
+
+
+@strawberry.type(description="A package: a mod, library, theme, plugin, widget or feature pack.")
+class Package(relay.Node):
+    pk: relay.NodeID[str]
+    row: strawberry.Private[models.Package]
+    name: str = strawberry.field(description="Canonical spelling of the name; lookups are "
+                                             "case-insensitive.")
+    display_name: str = strawberry.field(description="Human-friendly name (defaults to name).")
+    package_type: PackageType = strawberry.field(description="Kind of package.")
+    visibility: Visibility = strawberry.field(description="Who may see the package.")
+    description: str = strawberry.field(description="Short description (at most 500 chars).")
+    readme: str = strawberry.field(description="Long description, usually Markdown.")
+    homepage: str = strawberry.field(description="Project homepage URL, or empty.")
+    repository: str = strawberry.field(description="Source repository URL, or empty.")
+    license: str = strawberry.field(description="License name or SPDX expression, or empty.")
+    keywords: list[str] = strawberry.field(description="Lowercase keywords.")
+    latest_version: str | None = strawberry.field(
+        description="Highest published, non-yanked version (PEP 440 order; pre-releases only "
+                    "when there is no stable one), or null.")
+    total_downloads: BigInt = strawberry.field(description="Downloads of all versions.")
+    created_at: datetime = strawberry.field(description="When the package was created.")
+    updated_at: datetime = strawberry.field(description="When the package last changed.")
+
+    @classmethod
+    def from_model(cls, row: models.Package) -> Package:
+        return cls(
+            pk=str(row.id), row=row, name=row.name, display_name=row.display_name or row.name,
+            package_type=PackageType(row.package_type),
+            visibility=Visibility(row.visibility), description=row.description,
+            readme=row.readme, homepage=row.homepage, repository=row.repository,
+            license=row.license, keywords=list(row.keywords or []),
+            latest_version=row.latest_version or None, total_downloads=row.total_downloads,
+            created_at=row.created_at, updated_at=row.updated_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+                            required: bool = False) -> list[Package | None]:
+        loader = info.context.loader(PackageByIdLoader)
+        rows = await loader.load_many([int(i) if i.isdigit() else -1 for i in node_ids])
+        return [await visible_package(info, row) for row in rows]
+
+    @strawberry.field(description="The publisher that owns the package.")
+    async def publisher(self, info: Info) -> Annotated[
+            Publisher, strawberry.lazy("schema.publishers.types")]:
+        from schema.publishers.types import Publisher
+
+        row = await info.context.loader(PublisherByIdLoader).load(self.row.publisher_id)  # type: ignore[attr-defined]
+        assert row is not None, "a package always has a publisher"
+        return Publisher.from_model(row)
+
+    @strawberry.field(description="Versions newest first by version precedence, yanked ones "
+                                  "included by default; pending and quarantined versions only "
+                                  "for owners and admins.")
+    async def versions(
+        self, info: Info,
+        include_yanked: Annotated[bool, strawberry.argument(
+            description="Include yanked versions.")] = True,
+        first: Annotated[int, strawberry.argument(
+            description=f"At most this many versions (max {MAX_VERSIONS}).")] = 100,
+    ) -> list[PackageVersion]:
+        rows = await info.context.loader(VersionsByPackageIdLoader).load(self.row.id)
+        visible = await visible_version_rows(info, self.row, rows)
+        if not include_yanked:
+            visible = [r for r in visible if not r.yanked]
+        return [PackageVersion.from_model(r) for r in visible[: max(0, min(first,
+                                                                             MAX_VERSIONS))]]
+
+    @strawberry.field(description="One version by its exact string or PEP 440-equal spelling, "
+                                  "or null when it does not exist for the caller.")
+    async def version(self, info: Info, version: Annotated[str, strawberry.argument(
+            description="The version, e.g. 1.2.3.")]) -> PackageVersion | None:
+        row = await version_rules.find_version(self.row, version)
+        return await visible_version(info, row)
+
+    @strawberry.field(description="The version named by latestVersion, or null.")
+    async def latest(self, info: Info) -> PackageVersion | None:
+        if not self.row.latest_version:
+            return None
+        rows = await info.context.loader(VersionsByPackageIdLoader).load(self.row.id)
+        row = next((r for r in rows if r.version == self.row.latest_version), None)
+        return await visible_version(info, row)
+
+    @strawberry.field(description="Listed packages with a published version that depends on "
+                                  "this one, most downloaded first.")
+    async def used_by(
+        self, info: Info,
+        first: Annotated[int, strawberry.argument(
+            description="At most this many packages (max 100).")] = 20,
+    ) -> list[Package]:
+        rows = await info.context.loader(DependentPackagesByNameLoader).load(self.row.name_key)
+        return [Package.from_model(r) for r in rows[: max(0, min(first, 100))]]
+
+
+@strawberry.type(description="One uploaded version of a package.")
+class PackageVersion(relay.Node):
+    pk: relay.NodeID[str]
+    row: strawberry.Private[models.PackageVersion]
+    version: str = strawberry.field(description="The version as uploaded, e.g. 1.2.3.")
+    status: VersionStatus = strawberry.field(description="Scan status.")
+    yanked: bool = strawberry.field(description="Withdrawn by its owner: still downloadable by "
+                                                "exact version, never chosen by ranges.")
+    yank_reason: str = strawberry.field(description="Why it was yanked, or empty.")
+    changelog: str = strawberry.field(description="Changes in this version.")
+    toolbox_version: str = strawberry.field(description="ToolBoxV2 versions it supports (a "
+                                                        "range), or empty.")
+    python_version: str = strawberry.field(description="Python versions it supports, or empty.")
+    checksum_sha256: str = strawberry.field(description="SHA-256 (lowercase hex) of the bytes "
+                                                        "served for download.")
+    upload_sha256: str = strawberry.field(description="SHA-256 of the file as uploaded (differs "
+                                                      "when the layout was normalised).")
+    size_bytes: BigInt = strawberry.field(description="Size of the stored file in bytes.")
+    downloads: BigInt = strawberry.field(description="Downloads of this version.")
+    platforms: list[str] = strawberry.field(description="Platforms it declares, if any.")
+    warnings: list[str] = strawberry.field(description="Warnings raised at upload.")
+    published_at: datetime | None = strawberry.field(
+        description="When it passed the scan, or null while not published.")
+    created_at: datetime = strawberry.field(description="When it was uploaded.")
+
+    @classmethod
+    def from_model(cls, row: models.PackageVersion) -> PackageVersion:
+        return cls(
+            pk=str(row.id), row=row, version=row.version,
+            status=VersionStatus(row.status), yanked=row.yanked,
+            yank_reason=row.yank_reason, changelog=row.changelog,
+            toolbox_version=row.toolbox_version, python_version=row.python_version,
+            checksum_sha256=row.sha256, upload_sha256=row.upload_sha256,
+            size_bytes=row.size_bytes, downloads=row.downloads,
+            platforms=[str(p) for p in row.platforms or []],
+            warnings=[str(w) for w in row.warnings or []],
+            published_at=row.published_at, created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+                            required: bool = False) -> list[PackageVersion | None]:
+        rows = await info.context.loader(VersionByIdLoader).load_many(
+            [int(i) if i.isdigit() else -1 for i in node_ids])
+        return [await visible_version(info, row) for row in rows]
+
+    async def _package(self, info: Info) -> models.Package:
+        row = await info.context.loader(PackageByIdLoader).load(self.row.package_id)  # type: ignore[attr-defined]
+        assert row is not None, "a version always has a package"
+        return row
+
+    @strawberry.field(description="The package this version belongs to.")
+    async def package(self, info: Info) -> Package:
+        return Package.from_model(await self._package(info))
+
+    @strawberry.field(description="Where to download the file (relative to the registry unless "
+                                  "PUBLIC_BASE_URL is set); null while not published.")
+    async def download_url(self, info: Info) -> str | None:
+        if self.row.status != "published":
+            return None
+        package = await self._package(info)
+        return package_file_url(package.name, self.row.version,
+                                info.context.registry.policy.public_base_url)
+
+    @strawberry.field(description="Dependencies declared by this version, in manifest order.")
+    async def dependencies(self, info: Info) -> list[Dependency]:
+        rows = await info.context.loader(DependenciesByVersionIdLoader).load(self.row.id)
+        return [Dependency.from_model(r) for r in rows]
+
+    @strawberry.field(description="The security scan report; only for owners and admins.")
+    async def scan_report(self, info: Info) -> JSON | None:
+        if self.row.scan_report is None:
+            return None
+        package = await self._package(info)
+        if not version_rules.sees_unpublished(info.context.actor, package):
+            return None
+        return self.row.scan_report
+
+
+@strawberry.type(description="A dependency of a version on another package.")
+class Dependency(relay.Node):
+    pk: relay.NodeID[str]
+    row: strawberry.Private[models.Dependency]
+    name: str = strawberry.field(description="Name of the package depended on, as declared.")
+    version_spec: str = strawberry.field(description="Allowed versions (a range); '*' = any.")
+    optional: bool = strawberry.field(description="Optional dependencies are not installed by "
+                                                  "default.")
+
+    @classmethod
+    def from_model(cls, row: models.Dependency) -> Dependency:
+        return cls(pk=str(row.id), row=row, name=row.name,
+                   version_spec=row.version_spec or "*", optional=row.optional)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+                            required: bool = False) -> list[Dependency | None]:
+        rows = await info.context.loader(DependencyByIdLoader).load_many(
+            [int(i) if i.isdigit() else -1 for i in node_ids])
+        results: list[Dependency | None] = []
+        for row in rows:
+            version = None
+            if row is not None:
+                version_row = await info.context.loader(VersionByIdLoader).load(
+                    row.version_id)  # type: ignore[attr-defined]
+                version = await visible_version(info, version_row)
+            results.append(Dependency.from_model(row) if version and row else None)
+        return results
+
+    @strawberry.field(description="The registry package of that name, or null when the "
+                                  "registry has none visible to the caller (e.g. a pip name).")
+    async def package(self, info: Info) -> Package | None:
+        row = await info.context.loader(PackageByNameLoader).load(self.row.name_key)
+        return await visible_package(info, row)
+
+
+@strawberry.type(description="A page of packages.")
+class PackageConnection(CountableConnection[Package]):
+    pass

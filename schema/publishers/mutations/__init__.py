@@ -1,0 +1,1 @@
+"""Publisher mutations, one per module."""

@@ -1,0 +1,208 @@
+"""GraphQL types of publishers and their verification requests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from domain import models
+from domain.exceptions import DomainError
+from domain.services import members
+from domain.services.access import can_read_private
+from domain.services.publishers import PublisherStats
+from schema.core.context import Info
+from schema.core.pagination import CountableConnection
+from schema.core.scalars import BigInt
+from schema.packages.enums import PackageSort
+from schema.publishers.dataloaders import (
+    LatestVerificationRequestByPublisherIdLoader,
+    PublisherByIdLoader,
+    PublisherStatsByIdLoader,
+)
+
+if TYPE_CHECKING:
+    from schema.packages.types import PackageConnection
+
+
+@strawberry.enum(description="Verification state of a publisher (REST_CONTRACT §7).")
+class PublisherStatus(Enum):
+    UNVERIFIED = strawberry.enum_value("unverified", description="Not verified (yet).")
+    PENDING = strawberry.enum_value("pending", description="A verification request is open.")
+    VERIFIED = strawberry.enum_value("verified", description="Identity proven.")
+    REJECTED = strawberry.enum_value("rejected", description="The last request was refused.")
+    SUSPENDED = strawberry.enum_value("suspended", description="Blocked by an admin; cannot "
+                                                               "publish.")
+
+
+@strawberry.enum(description="How a publisher proves its identity.")
+class VerificationMethod(Enum):
+    GITHUB = strawberry.enum_value(
+        "github", description="VERIFY.txt in the GitHub repository <username>/tb-registry-verify.")
+    DOMAIN = strawberry.enum_value(
+        "domain", description="https://<domain>/.well-known/tb-registry-verify or a DNS TXT "
+                              "record at _tb-registry.<domain>.")
+    MANUAL = strawberry.enum_value("manual", description="An admin decides.")
+
+
+def sees_private_details(info: Info, publisher_id: str) -> bool:
+    """Members and admins (with the read-private scope, for tokens) see a publisher's
+    verification details and hidden counters: the domain's private-read rule."""
+    return can_read_private(info.context.actor, publisher_id)
+
+
+@strawberry.type(description="A verification request of a publisher.")
+class VerificationRequest(relay.Node):
+    pk: relay.NodeID[str]
+    method: str = strawberry.field(description="github, domain or manual.")
+    data: JSON = strawberry.field(description="The claim, e.g. {\"username\": ...} for github.")
+    state: str = strawberry.field(description="pending, verified, rejected or failed.")
+    challenge: str = strawberry.field(description="Registry-issued proof string, or empty when "
+                                                  "the user id is the proof.")
+    check_result: JSON | None = strawberry.field(description="Outcome of the automatic check.")
+    submitted_at: datetime = strawberry.field(description="When it was submitted.")
+    checked_at: datetime | None = strawberry.field(description="When it was last checked.")
+
+    @classmethod
+    def from_model(cls, row: models.VerificationRequest) -> VerificationRequest:
+        return cls(pk=str(row.id), method=row.method, data=row.data or {}, state=row.state,
+                   challenge=row.challenge, check_result=row.check_result,
+                   submitted_at=row.submitted_at, checked_at=row.checked_at)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+                            required: bool = False) -> list[VerificationRequest | None]:
+        ids = [int(i) for i in node_ids if i.isdigit()]
+        rows = {r.id: r for r in await models.VerificationRequest.filter(id__in=ids)}
+        results: list[VerificationRequest | None] = []
+        for node_id in node_ids:
+            row = rows.get(int(node_id)) if node_id.isdigit() else None
+            visible = row is not None and sees_private_details(
+                info, row.publisher_id)  # type: ignore[attr-defined]
+            results.append(cls.from_model(row) if visible and row else None)
+        return results
+
+
+@strawberry.type(description="A member of a publisher.")
+class PublisherMember:
+    user_id: str = strawberry.field(description="The member's registry (CloudM) user id.")
+    username: str = strawberry.field(description="The member's username.")
+    role: str = strawberry.field(description="owner or member.")
+    added_at: datetime = strawberry.field(description="When the member was added.")
+
+
+@strawberry.type(description="A publisher: the organisation or person that owns packages.")
+class Publisher(relay.Node):
+    pk: relay.NodeID[str]
+    row: strawberry.Private[models.Publisher]
+    database_id: str = strawberry.field(description="The publisher's registry id, as REST "
+                                                   "shows it (the admin routes accept it).")
+    name: str = strawberry.field(description="The slug (lowercase).")
+    display_name: str = strawberry.field(description="Human-friendly name.")
+    verification_status: PublisherStatus = strawberry.field(description="Verification state.")
+    homepage: str = strawberry.field(description="Homepage URL, or empty.")
+    github: str = strawberry.field(description="GitHub account, or empty.")
+    notice: str = strawberry.field(description="A notice shown with its packages (e.g. why it "
+                                               "was suspended), or empty.")
+    can_publish_public: bool = strawberry.field(description="An admin allowed public packages.")
+    can_publish_artifacts: bool = strawberry.field(description="An admin allowed artifacts.")
+    created_at: datetime = strawberry.field(description="When it registered.")
+    verified_at: datetime | None = strawberry.field(description="When it was verified.")
+
+    @classmethod
+    def from_model(cls, row: models.Publisher) -> Publisher:
+        return cls(pk=row.id, row=row, database_id=row.id, name=row.name,
+                   display_name=row.display_name,
+                   verification_status=PublisherStatus(row.verification_status),
+                   homepage=row.homepage, github=row.github, notice=row.notice,
+                   can_publish_public=row.can_publish_public,
+                   can_publish_artifacts=row.can_publish_artifacts,
+                   created_at=row.created_at, verified_at=row.verified_at)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+                            required: bool = False) -> list[Publisher | None]:
+        rows = await info.context.loader(PublisherByIdLoader).load_many(list(node_ids))
+        return [cls.from_model(row) if row else None for row in rows]
+
+    async def _stats(self, info: Info) -> PublisherStats:
+        key = (self.row.id, sees_private_details(info, self.row.id))
+        return await info.context.loader(PublisherStatsByIdLoader).load(key)
+
+    @strawberry.field(description="Number of its public packages (members and admins: all of "
+                                  "its packages).")
+    async def package_count(self, info: Info) -> int:
+        return (await self._stats(info)).package_count
+
+    @strawberry.field(description="Downloads of the packages counted in packageCount.")
+    async def total_downloads(self, info: Info) -> BigInt:
+        return (await self._stats(info)).total_downloads  # type: ignore[return-value]
+
+    @strawberry.field(description="Its packages that the caller may list (members also see "
+                                  "unlisted and private ones).")
+    async def packages(
+        self, info: Info,
+        first: Annotated[int, strawberry.argument(
+            description="Page size (max 100).")] = 20,
+        after: Annotated[str | None, strawberry.argument(
+            description="Cursor of the last item of the previous page.")] = None,
+        sort: Annotated[PackageSort | None, strawberry.argument(
+            description="Order (default NAME).")] = None,
+    ) -> Annotated[PackageConnection, strawberry.lazy("schema.packages.types")]:
+        from schema.packages.listing import PackageQuery, list_packages
+
+        return await list_packages(info, PackageQuery(publisher_id=self.row.id,
+                                                      sort=sort or PackageSort.NAME),
+                                   first=first, after=after)
+
+    @strawberry.field(description="The current verification request; members and admins only.")
+    async def verification_request(self, info: Info) -> VerificationRequest | None:
+        if not sees_private_details(info, self.row.id):
+            return None
+        row = await info.context.loader(LatestVerificationRequestByPublisherIdLoader).load(
+            self.row.id)
+        return VerificationRequest.from_model(row) if row else None
+
+
+    @strawberry.field(description="Contact address; null unless the caller is a member or "
+                                  "admin.")
+    def email(self, info: Info) -> str | None:
+        return self.row.email if sees_private_details(info, self.row.id) else None
+
+    @strawberry.field(description="Largest upload allowed in bytes (null: the registry's "
+                                  "limit); members and admins only, else null.")
+    def max_package_bytes(self, info: Info) -> BigInt | None:
+        if not sees_private_details(info, self.row.id):
+            return None
+        return self.row.max_package_bytes  # type: ignore[return-value]
+
+    @strawberry.field(description="Storage quota in bytes (null: unlimited); members and "
+                                  "admins only, else null.")
+    def storage_quota_bytes(self, info: Info) -> BigInt | None:
+        if not sees_private_details(info, self.row.id):
+            return None
+        return self.row.storage_quota_bytes  # type: ignore[return-value]
+
+    @strawberry.field(description="The admin's notes on the last decision; members and admins "
+                                  "only, else null.")
+    def verification_notes(self, info: Info) -> str | None:
+        return self.row.verification_notes if sees_private_details(info, self.row.id) else None
+
+    @strawberry.field(description="Its members; null unless the caller is a member or admin.")
+    async def members(self, info: Info) -> list[PublisherMember] | None:
+        try:
+            rows = await members.list_members(info.context.actor, self.row.id)
+        except DomainError:
+            return None
+        return [PublisherMember(user_id=m.user_id, username=m.username, role=m.role,
+                                added_at=m.added_at) for m in rows]
+
+
+@strawberry.type(description="A page of publishers.")
+class PublisherConnection(CountableConnection[Publisher]):
+    pass

@@ -1,0 +1,1 @@
+"""Dependency resolution: the resolved set, or a structured explanation of the conflict."""

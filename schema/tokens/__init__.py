@@ -1,0 +1,1 @@
+"""Registry API tokens: types and mutations (listing is `me.tokens`)."""

@@ -1,0 +1,1 @@
+"""Token mutations, one per module."""
