@@ -1,0 +1,52 @@
+"""Unexpected failures are masked to a generic message with the request id, which the log
+names together with the traceback; expected ones keep their message and code."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from domain.services import packages
+from tests.fixtures.stack import Stack
+from tests.graphql.support import actor, data, execute, post
+from tests.helpers import make_publisher
+
+
+async def exploding(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("database password is hunter2")
+
+
+async def test_unexpected_query_error_is_masked_and_logged(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(packages, "suggest_names", exploding)
+    with caplog.at_level(logging.ERROR, logger="registry.graphql"):
+        response = await post(stack.client, '{ suggestPackageNames(prefix: "a") }',
+                              headers={"X-Request-ID": "req-4711"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "Internal server error (request id req-4711)"
+    assert body["errors"][0]["extensions"] == {"code": "internal_error",
+                                               "requestId": "req-4711"}
+    assert "hunter2" not in response.text
+    records = [r for r in caplog.records if "req-4711" in r.getMessage()]
+    assert records and records[0].exc_info and "hunter2" in str(records[0].exc_info[1])
+
+
+async def test_unexpected_mutation_error_is_masked(stack: Stack,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    await make_publisher("u1", "team")
+    monkeypatch.setattr(packages, "create_package", exploding)
+    result = await execute(stack, """mutation { createPackage(input: {name: "x"}) {
+        package { name } errors { code } } }""", as_actor=await actor("u1"))
+    assert result.data == {"createPackage": None}
+    assert result.errors[0].message == "Internal server error (request id req-u1)"
+
+
+async def test_expected_query_errors_keep_message_and_code(stack: Stack) -> None:
+    result = await execute(stack, '{ fileBySha256(sha256: "abc") { version } }')
+    assert result.errors[0].message == "sha256 must be 64 hexadecimal characters"
+    assert result.errors[0].extensions == {"code": "invalid", "field": "sha256"}
+    assert (await data(stack, '{ package(name: "none") { name } }')) == {"package": None}
