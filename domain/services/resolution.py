@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from domain.actor import Actor
 from domain.exceptions import InvalidInput
@@ -33,6 +34,14 @@ from domain.services.urls import package_file_url
 
 MAX_ROOTS = 500
 MAX_LEVELS = 64
+# Bound on the values bound into one `IN (...)`: PostgreSQL takes at most 32,767 parameters
+# per statement, and a wide dependency level can reach tens of thousands of versions.
+IN_BATCH = 10_000
+_T = TypeVar("_T")
+
+
+def _chunks(items: Sequence[_T]) -> list[Sequence[_T]]:
+    return [items[start:start + IN_BATCH] for start in range(0, len(items), IN_BATCH)]
 
 
 @dataclass(frozen=True)
@@ -55,18 +64,20 @@ async def load_source(actor: Actor, root_names: Sequence[str], *, base_url: str 
         if not frontier:
             break
         seen |= frontier
-        packages = [p for p in await Package.filter(name_key__in=list(frontier),
-                                                    deleted_at__isnull=True)
+        packages = [p for keys in _chunks(sorted(frontier))
+                    for p in await Package.filter(name_key__in=keys, deleted_at__isnull=True)
                     if can_view(actor, p)]
         by_id = {p.id: p for p in packages}
-        rows = await PackageVersion.filter(package_id__in=list(by_id), status="published"
-                                           ).values("id", "package_id", "version", "yanked",
-                                                    "toolbox_version", "platforms", "sha256",
-                                                    "size_bytes")
+        rows = [row for ids in _chunks(list(by_id))
+                for row in await PackageVersion.filter(package_id__in=ids, status="published")
+                .values("id", "package_id", "version", "yanked", "toolbox_version", "platforms",
+                        "sha256", "size_bytes")]
         deps_by_version: dict[int, list[Dependency]] = defaultdict(list)
         next_names: set[str] = set()
-        for dep in await DependencyRow.filter(version_id__in=[r["id"] for r in rows]).values(
-                "version_id", "name", "name_key", "version_spec", "optional"):
+        dependency_rows = [dep for ids in _chunks([r["id"] for r in rows])
+                           for dep in await DependencyRow.filter(version_id__in=ids).values(
+                               "version_id", "name", "name_key", "version_spec", "optional")]
+        for dep in dependency_rows:
             deps_by_version[dep["version_id"]].append(
                 Dependency(dep["name"], dep["version_spec"] or "*", dep["optional"]))
             next_names.add(dep["name_key"])

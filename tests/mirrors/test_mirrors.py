@@ -7,8 +7,6 @@ import hashlib
 import time
 from pathlib import Path
 
-import pytest
-
 from domain.models import PackageVersion, StoredCopy
 from domain.services import blobs, packages, replication
 from domain.services.reconciliation import reconcile
@@ -248,8 +246,6 @@ async def test_reconcile_leaves_a_healthy_setup_alone(mirrored: Mirrored) -> Non
 
 
 async def test_cli_reconcile_prints_a_summary_and_repairs(mirrored: Mirrored) -> None:
-    if mirrored.stack.kind != "embedded":
-        pytest.skip("the command line shares the SQLite file; PostgreSQL adds nothing here")
     import asyncio
     import os
     import sys
