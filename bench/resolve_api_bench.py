@@ -2,7 +2,8 @@
 
 The registry is the one `bench/resolve_bench.py` builds (5,000 packages x 30 versions, seeded,
 time-evolved dependency ranges), written into a temporary PostgreSQL database created for the
-run and dropped afterwards (the rows go in with COPY; the schema comes from the checked-in
+run and dropped afterwards (the rows go in with COPY, as an upload writes them: dependency
+rows plus each version's compact `requires` list; the schema comes from the checked-in
 migrations). The app runs in this process and is driven through httpx's ASGI transport, so a
 figure is the server's whole work for one request: routing, auth, loading what the solver may
 see from PostgreSQL, solving, and serialising the answer. Side by side, the same request is
@@ -21,16 +22,20 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
 
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
@@ -43,10 +48,9 @@ from bench.resolve_bench import (  # noqa: E402
     sample_requests,
 )
 from domain.database import apply_migrations  # noqa: E402
+from domain.manifest import DependencySpec  # noqa: E402
+from domain.requires import encode_requires  # noqa: E402
 from domain.resolver import Candidate, InMemorySource, NoSolution, solve  # noqa: E402
-from registry.app import create_app  # noqa: E402
-from registry.config import load_settings  # noqa: E402
-from registry.runtime import Runtime  # noqa: E402
 
 TARGET_MS = 500.0
 SHAPES: dict[str, RegistryShape] = {"typical": TYPICAL, "conflicting": CONFLICTING}
@@ -99,10 +103,12 @@ async def write_registry(url: str, registry: Mapping[str, Sequence[Candidate]]) 
         for index, name in enumerate(names):
             for candidate in registry[name]:
                 version_id = len(versions) + 1
+                requires = encode_requires(DependencySpec(d.name, d.spec, d.optional)
+                                           for d in candidate.dependencies)
                 versions.append((version_id, index + 1, candidate.version, candidate.version,
                                  "published", candidate.yanked, "", "", "", "",
                                  f"blobs/{version_id:064x}", f"{version_id:064x}", "", 1000, 0,
-                                 "[]", "[]", "", now, now))
+                                 "[]", requires, "[]", "", now, now))
                 dependencies.extend((len(dependencies) + 1, version_id, dep.name,
                                      dep.name.lower(), dep.spec, dep.optional)
                                     for dep in candidate.dependencies)
@@ -111,7 +117,7 @@ async def write_registry(url: str, registry: Mapping[str, Sequence[Candidate]]) 
             columns=["id", "package_id", "version", "version_key", "status", "yanked",
                      "yank_reason", "changelog", "toolbox_version", "python_version", "blob_key",
                      "sha256", "upload_sha256", "size_bytes", "downloads", "platforms",
-                     "warnings", "uploaded_by", "created_at", "published_at"],
+                     "requires", "warnings", "uploaded_by", "created_at", "published_at"],
             records=versions)
         await conn.copy_records_to_table(
             "dependencies",
@@ -159,18 +165,46 @@ async def run_shape(label: str, shape: RegistryShape, args: argparse.Namespace) 
         print(f"\n== {label} registry: {len(registry):,} packages, {count:,} versions in "
               f"PostgreSQL (built and written in {time.perf_counter() - built:.1f} s)")
         with tempfile.TemporaryDirectory(prefix="tbr-resolve-api-bench-") as tmp:
-            settings = load_settings({"DATA_DIR": tmp, "DATABASE_URL": url,
-                                      "RATE_LIMIT_ENABLED": "false"})
-            runtime = Runtime(settings)
-            await runtime.start(migrate=False)
-            try:
-                transport = httpx.ASGITransport(app=create_app(settings, runtime=runtime))
-                async with httpx.AsyncClient(transport=transport, base_url="http://bench",
-                                             timeout=60) as client:
+            with registry_server(url, Path(tmp)) as base_url:
+                async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
                     await through_api(client, requests[0])  # warm-up: pool, caches
                     return await _measure(client, registry, requests)
-            finally:
-                await runtime.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def registry_server(database_url: str, workdir: Path) -> Iterator[str]:
+    """`python -m registry` on the database, as an operator starts it; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "DATA_DIR": str(workdir / "data"), "DATABASE_URL": database_url,
+           "SERVER_HOST": "127.0.0.1", "SERVER_PORT": str(port), "RATE_LIMIT_ENABLED": "false",
+           "TB_REGISTRY_ENV_FILE": os.devnull}
+    log = workdir / "server.log"
+    process = subprocess.Popen([sys.executable, "-m", "registry"], cwd=REPO_ROOT, env=env,
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the registry did not start: {log.read_text()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base_url}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 async def _measure(client: httpx.AsyncClient, registry: Mapping[str, Sequence[Candidate]],

@@ -142,6 +142,11 @@ class PackageVersion(Model):
     size_bytes = fields.BigIntField()
     downloads = fields.BigIntField(default=0)
     platforms = fields.JSONField(default=list)
+    # The version's dependency rows again, as compact JSON `[[name, range, optional], ...]`,
+    # written with them at upload (versions never change their dependencies). The resolver
+    # reads tens of thousands of versions per request: one column beats a join with the
+    # dependency table per level. "" = not recorded (rows written before this column).
+    requires = fields.TextField(default="")
     warnings = fields.JSONField(default=list)
     scan_report = fields.JSONField(null=True)
     uploaded_by = fields.CharField(max_length=128, default="")
@@ -165,6 +170,9 @@ class Dependency(Model):
 
     class Meta:
         table = "dependencies"
+        # Foreign keys get no index of their own: every "dependencies of these versions"
+        # read (resolver, version detail, GraphQL loader) would scan the whole table.
+        indexes = (("version_id",),)
 
 
 class Artifact(Model):

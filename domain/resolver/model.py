@@ -29,7 +29,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+# Dependency and Candidate are built by the ten thousand per request (every published
+# version reachable from the roots), so they are not `frozen`: a frozen dataclass assigns each
+# field through object.__setattr__, which made building them cost more than solving. They are
+# still hashable by value and nothing mutates them.
+@dataclass(slots=True, unsafe_hash=True)
 class Dependency:
     """A declared dependency of a candidate: a name, a range text (``"*"`` = any), optional."""
 
@@ -38,7 +42,7 @@ class Dependency:
     optional: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Candidate:
     """One installable version of a package, as the source sees it.
 

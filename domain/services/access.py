@@ -24,8 +24,14 @@ def can_view(actor: Actor, package: Package) -> bool:
     """Named access: public and unlisted are open to anyone who names the package."""
     if package.deleted_at is not None:
         return False
-    if package.visibility == "private":
-        return can_read_private(actor, package.publisher_id)  # type: ignore[attr-defined]
+    return can_view_live(actor, package.visibility,
+                         package.publisher_id)  # type: ignore[attr-defined]
+
+
+def can_view_live(actor: Actor, visibility: str, publisher_id: str) -> bool:
+    """`can_view` for a package known to be live, from its columns (bulk reads)."""
+    if visibility == "private":
+        return can_read_private(actor, publisher_id)
     return True
 
 

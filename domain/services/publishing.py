@@ -32,6 +32,7 @@ from domain.manifest import (
 from domain.models import ArtifactBuild, Dependency, Package, PackageVersion, Publisher
 from domain.names import is_feature_pack_name, name_key
 from domain.normalize import needs_reroot, reroot_zip
+from domain.requires import encode_requires
 from domain.services import audit, blobs, packages, publishers
 from domain.services.access import require_manage, require_view
 from domain.services.inspect import inspect_upload
@@ -145,6 +146,7 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
                 status="pending", changelog=changelog, toolbox_version=toolbox_version,
                 python_version=python_version, blob_key=key, sha256=sha256,
                 upload_sha256=upload.sha256, size_bytes=size, warnings=warnings,
+                requires=encode_requires(dependencies),
                 uploaded_by=actor.user_id or "", using_db=conn)
             await Dependency.bulk_create([
                 Dependency(version_id=row.id, name=dep.name, name_key=name_key(dep.name),

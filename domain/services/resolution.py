@@ -1,27 +1,32 @@
 """Dependency resolution over the registry: load what the solver may see, then solve.
 
 The solver (domain/resolver) is pure and synchronous. Its source is loaded here breadth-first,
-one dependency level at a time, with three batched queries per level (packages, versions,
-dependencies) and cached for the request, so a 50-root request costs a handful of queries
-rather than one per candidate version.
+one dependency level at a time, with two batched queries per level (packages; their published
+versions with each version's compact dependency list, `domain/requires.py`) and cached for the
+request, so a 50-root request costs a couple of dozen queries rather than one per candidate
+version.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TypeVar
+from functools import cache
+from typing import Any, NamedTuple, TypeVar
+
+from tortoise import connections
 
 from domain.actor import Actor
 from domain.exceptions import InvalidInput
+from domain.manifest import DependencySpec
 from domain.models import Dependency as DependencyRow
 from domain.models import Package, PackageVersion
 from domain.names import name_key
 from domain.ranges import InvalidRange, InvalidRequirement, parse_requirement
+from domain.requires import NOT_RECORDED, RequiresDecoder, encode_requires
 from domain.resolver import (
     Candidate,
-    Dependency,
     InMemorySource,
     InvalidToolboxVersion,
     NoSolution,
@@ -29,14 +34,14 @@ from domain.resolver import (
     Resolution,
     solve,
 )
-from domain.services.access import can_view
+from domain.services.access import can_view_live
 from domain.services.urls import package_file_url
 
 MAX_ROOTS = 500
 MAX_LEVELS = 64
-# Bound on the values bound into one `IN (...)`: PostgreSQL takes at most 32,767 parameters
-# per statement, and a wide dependency level can reach tens of thousands of versions.
-IN_BATCH = 10_000
+# Bound on the names bound into one `IN (...)`: PostgreSQL takes at most 32,767 parameters
+# per statement.
+IN_BATCH = 5_000
 _T = TypeVar("_T")
 
 
@@ -44,56 +49,101 @@ def _chunks(items: Sequence[_T]) -> list[Sequence[_T]]:
     return [items[start:start + IN_BATCH] for start in range(0, len(items), IN_BATCH)]
 
 
-@dataclass(frozen=True)
-class Artifact:
-    """What a client needs to fetch a resolved version (the solver's opaque payload)."""
+class Artifact(NamedTuple):
+    """What a client needs to fetch a resolved version (the solver's opaque payload).
 
+    A named tuple, and the URL built only for the versions the solver picks: a 50-root
+    request loads tens of thousands of candidates, and building a URL (or a dataclass) for
+    each cost more than solving."""
+
+    package: str
+    version: str
     sha256: str
     size_bytes: int
-    download_url: str
+    base_url: str | None
+
+    @property
+    def download_url(self) -> str:
+        return package_file_url(self.package, self.version, self.base_url)
+
+
+@cache
+def _level_sql() -> tuple[str, str]:
+    """(published versions of a set of packages, dependency rows of a set of versions);
+    `{ids}` is filled with integer ids (never caller text), so one text serves both dialects."""
+    versions = PackageVersion._meta.db_table
+    dependencies = DependencyRow._meta.db_table
+    return (
+        f'SELECT "id", "package_id", "version", "yanked", "toolbox_version", "platforms", '
+        f'"sha256", "size_bytes", "requires" FROM "{versions}" '
+        f"WHERE \"status\" = 'published' AND \"package_id\" IN ({{ids}})",
+        f'SELECT "version_id", "name", "version_spec", "optional" FROM "{dependencies}" '
+        f'WHERE "version_id" IN ({{ids}})',
+    )
+
+
+def _platforms(value: Any) -> tuple[str, ...]:
+    if not value or value == "[]":  # the common case: no platform restriction
+        return ()
+    decoded = json.loads(value) if isinstance(value, str) else value
+    return tuple(decoded or ())
+
+
+def _in_list(ids: Sequence[int]) -> list[str]:
+    return [", ".join(str(int(i)) for i in chunk) for chunk in _chunks(ids)]
+
+
+async def _published_versions(package_ids: Sequence[int]) -> list[Any]:
+    conn = connections.get("default")
+    sql = _level_sql()[0]
+    return [row for ids in _in_list(package_ids)
+            for row in (await conn.execute_query(sql.format(ids=ids)))[1]]
+
+
+async def _requires_from_rows(version_ids: Sequence[int]) -> dict[int, str]:
+    """`requires` texts rebuilt from the dependency rows, for versions written before the
+    column existed."""
+    conn = connections.get("default")
+    sql = _level_sql()[1]
+    found: dict[int, list[DependencySpec]] = {version_id: [] for version_id in version_ids}
+    for ids in _in_list(version_ids):
+        for version_id, name, spec, optional in (await conn.execute_query(sql.format(ids=ids)))[1]:
+            found[version_id].append(DependencySpec(name, spec or "*", bool(optional)))
+    return {version_id: encode_requires(deps) for version_id, deps in found.items()}
 
 
 async def load_source(actor: Actor, root_names: Sequence[str], *, base_url: str | None
                       ) -> InMemorySource:
-    """Everything reachable from `root_names` that `actor` may install, level by level."""
+    """Everything reachable from `root_names` that `actor` may install, level by level:
+    per level one query for the packages (visibility is decided on the models, as everywhere)
+    and one pre-built query for their published versions, dependencies included."""
     source = InMemorySource()
     seen: set[str] = set()
+    decoder = RequiresDecoder()
     frontier = {name_key(n) for n in root_names}
     for _ in range(MAX_LEVELS):
         frontier -= seen
         if not frontier:
             break
         seen |= frontier
-        packages = [p for keys in _chunks(sorted(frontier))
-                    for p in await Package.filter(name_key__in=keys, deleted_at__isnull=True)
-                    if can_view(actor, p)]
-        by_id = {p.id: p for p in packages}
-        rows = [row for ids in _chunks(list(by_id))
-                for row in await PackageVersion.filter(package_id__in=ids, status="published")
-                .values("id", "package_id", "version", "yanked", "toolbox_version", "platforms",
-                        "sha256", "size_bytes")]
-        deps_by_version: dict[int, list[Dependency]] = defaultdict(list)
-        next_names: set[str] = set()
-        dependency_rows = [dep for ids in _chunks([r["id"] for r in rows])
-                           for dep in await DependencyRow.filter(version_id__in=ids).values(
-                               "version_id", "name", "name_key", "version_spec", "optional")]
-        for dep in dependency_rows:
-            deps_by_version[dep["version_id"]].append(
-                Dependency(dep["name"], dep["version_spec"] or "*", dep["optional"]))
-            next_names.add(dep["name_key"])
+        packages = {package_id: name for keys in _chunks(sorted(frontier))
+                    for package_id, name, visibility, publisher_id in await Package.filter(
+                        name_key__in=keys, deleted_at__isnull=True).values_list(
+                        "id", "name", "visibility", "publisher_id")
+                    if can_view_live(actor, visibility, publisher_id)}
+        rows = await _published_versions(list(packages))
+        unrecorded = [row[0] for row in rows if row[8] == NOT_RECORDED]
+        rebuilt = await _requires_from_rows(unrecorded) if unrecorded else {}
         candidates: dict[int, list[Candidate]] = defaultdict(list)
-        for row in rows:
-            package = by_id[row["package_id"]]
-            candidates[package.id].append(Candidate(
-                version=row["version"], yanked=row["yanked"],
-                toolbox_version=row["toolbox_version"] or "",
-                platforms=tuple(row["platforms"] or ()),
-                dependencies=tuple(deps_by_version.get(row["id"], ())),
-                payload=Artifact(row["sha256"], row["size_bytes"],
-                                 package_file_url(package.name, row["version"], base_url))))
-        for package in packages:
-            source.add(package.name, candidates.get(package.id, []))
-        frontier = next_names
+        for (version_id, package_id, version, yanked, toolbox_version, platforms, sha256,
+             size_bytes, requires) in rows:
+            candidates[package_id].append(Candidate(
+                version, bool(yanked), toolbox_version or "", _platforms(platforms),
+                decoder.decode(rebuilt.get(version_id, requires)),
+                Artifact(packages[package_id], version, sha256, size_bytes, base_url)))
+        for package_id, name in packages.items():
+            source.add(name, candidates.get(package_id, []))
+        frontier = decoder.take_new_names()
     return source
 
 

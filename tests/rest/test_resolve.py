@@ -86,3 +86,29 @@ async def test_yanked_excluded_unless_pinned(stack: Stack) -> None:
     pinned = (await stack.client.post("/api/v1/resolve",
                                       json={"requirements": ["Lib==1.1.0"]})).json()
     assert pinned["resolved"]["Lib"]["version"] == "1.1.0"
+
+
+async def test_versions_without_recorded_requires_resolve_from_dependency_rows(
+        stack: Stack) -> None:
+    """Versions written before `requires` existed (the column is "") fall back to the rows,
+    and give the same answer as versions that carry it."""
+    from domain.models import PackageVersion
+
+    await make_publisher("u1")
+    await _publish(stack, "Base", "1.0.0")
+    await _publish(stack, "Base", "2.0.0")
+    await _publish(stack, "Top", "1.0.0", ["Base<2.0.0"])
+    await stack.drain_jobs()
+    top = await PackageVersion.get(package__name_key="top", version="1.0.0")
+    assert top.requires == '[["Base","<2.0.0",false]]'
+
+    async def resolved() -> dict:
+        response = await stack.client.post("/api/v1/resolve", json={"requirements": ["Top"]})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["success"] is True, body
+        return {name: entry["version"] for name, entry in body["resolved"].items()}
+
+    assert await resolved() == {"Top": "1.0.0", "Base": "1.0.0"}
+    await PackageVersion.filter(id=top.id).update(requires="")
+    assert await resolved() == {"Top": "1.0.0", "Base": "1.0.0"}
