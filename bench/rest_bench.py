@@ -1,12 +1,16 @@
 """Requests/s of `GET /api/v1/packages/{name}` against the framework's ceiling.
 
-Three servers, each run by uvicorn in its own subprocess on a free 127.0.0.1 port with the same
+Four servers, each run by uvicorn in its own subprocess on a free 127.0.0.1 port with the same
 options (one worker, no access log), and loaded from a separate process:
 
 - `ceiling`: a bare Starlette route returning the same JSON from memory (serialised per
   request, as the registry does) — what Starlette + uvicorn can do at best on this machine;
 - `embedded`: the registry on its default stack (SQLite + local folder);
-- `postgres`: the registry on a temporary PostgreSQL database (created and dropped here).
+- `postgres`: the registry on a temporary PostgreSQL database (created and dropped here),
+  as configured by default: repeated anonymous reads come from its package-detail cache
+  (registry/read_cache.py), which every committed write drops;
+- `postgres-uncached`: the same with `PACKAGE_CACHE_TTL=0`, so every request reads the
+  database: the cost of a miss.
 
 The registry instances are seeded through the REST API (publisher, package with several
 versions and dependencies). The load generator is `wrk` when installed (Debian package), else
@@ -328,9 +332,9 @@ def load(server: Server, loader: str, duration: float, connections: int, warmup:
 
 # --- orchestration -------------------------------------------------------------------------
 
-def measure_registry(name: str, database_url: str, workdir: Path, args: argparse.Namespace
-                     ) -> tuple[LoadResult, dict[str, Any]]:
-    env = registry_env(workdir / name, database_url)
+def measure_registry(name: str, database_url: str, workdir: Path, args: argparse.Namespace,
+                     **extra_env: str) -> tuple[LoadResult, dict[str, Any]]:
+    env = {**registry_env(workdir / name, database_url), **extra_env}
     server = start_server(name, "registry", env, workdir)
     try:
         versions = [f"1.{minor}.0" for minor in range(args.versions)]
@@ -355,7 +359,9 @@ def main() -> int:
     parser.add_argument("--versions", type=int, default=8,
                         help="versions of the benchmarked package")
     parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto")
-    parser.add_argument("--stacks", default="embedded,postgres")
+    parser.add_argument("--stacks", default="embedded,postgres,postgres-uncached",
+                        help="postgres-uncached: PACKAGE_CACHE_TTL=0, every request reads "
+                        "the database")
     parser.add_argument("--load", help=argparse.SUPPRESS)  # child mode: the python loader
     parser.add_argument("--serve", choices=("registry", "ceiling"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -385,6 +391,11 @@ def main() -> int:
             with postgres_database() as url:
                 results["postgres"], pg_body = measure_registry("postgres", url, workdir, args)
             body = body or pg_body
+        if "postgres-uncached" in stacks:
+            with postgres_database() as url:
+                results["postgres-uncached"], pg_body = measure_registry(
+                    "postgres-uncached", url, workdir, args, PACKAGE_CACHE_TTL="0")
+            body = body or pg_body
         assert body is not None, "no stack measured"
         ceiling_file = workdir / "ceiling.json"
         ceiling_file.write_text(json.dumps(body))
@@ -403,7 +414,7 @@ def main() -> int:
     for name in ("ceiling", *stacks):
         result = results[name]
         share = f"{100 * result.rps / ceiling:5.1f}% of ceiling" if name != "ceiling" else ""
-        print(f"{name:>9}: {result.rps:8.0f} req/s  errors {result.errors:<4} "
+        print(f"{name:>17}: {result.rps:8.0f} req/s  errors {result.errors:<4} "
               f"server CPU {result.server_cpu_percent:5.1f}%  {share}")
     if "postgres" in results:
         ratio = results["postgres"].rps / ceiling

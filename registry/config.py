@@ -43,6 +43,9 @@ class Settings:
     public_base_url: str | None = None
     max_upload_bytes: int = 500 * 1024**2
     unlisted_require_auth: bool = False
+    # Seconds an anonymous package detail may be answered from memory (0: never); every
+    # committed write drops the cache at once, so this only bounds download-counter lag.
+    package_cache_ttl_seconds: int = 5
     normalize_mod_layout: bool = True
     admin_users: tuple[str, ...] = ()
     graphql_introspection: bool = True
@@ -275,6 +278,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         public_base_url=public_base_url.rstrip("/") if public_base_url else None,
         max_upload_bytes=read.size("MAX_UPLOAD_SIZE", 500 * 1024**2),
         unlisted_require_auth=read.flag("UNLISTED_REQUIRE_AUTH", False),
+        package_cache_ttl_seconds=read.integer("PACKAGE_CACHE_TTL", 5, minimum=0, maximum=300),
         normalize_mod_layout=read.flag("NORMALIZE_MOD_LAYOUT", True),
         admin_users=admin_users,
         graphql_introspection=read.flag("GRAPHQL_INTROSPECTION", True),

@@ -11,7 +11,9 @@ from domain.context import Policy, RegistryContext, StorageSet
 from domain.events import EventBus, InMemoryEventBus
 from domain.services import replication, users, verification
 from domain.services.blobs import sweep_interrupted_writes
+from registry.change_feed import ChangeFeed
 from registry.config import Settings
+from registry.read_cache import ResponseCache
 from storage.errors import StorageError
 from storage.factory import build_store
 from storage.failover import BreakerBoard
@@ -97,6 +99,10 @@ class Runtime:
         self.settings = settings
         self.context: RegistryContext | None = None
         self.queue: InProcessQueue | ArqQueue | None = None
+        # Anonymous package details (registry/read_cache.py), dropped on every committed
+        # write of this process and, through the change feed, of every other one.
+        self.package_cache = ResponseCache(settings.package_cache_ttl_seconds)
+        self.change_feed: ChangeFeed | None = None
 
     @property
     def ctx(self) -> RegistryContext:
@@ -126,6 +132,10 @@ class Runtime:
             await asyncio.to_thread(self.context.scratch.cleanup_stale)
             await sweep_interrupted_writes(self.context)
             job_ctx["registry"] = self.context
+            shared_bus = (self.context.events if isinstance(self.context.events, RedisEventBus)
+                          else None)
+            self.change_feed = ChangeFeed(shared_bus, self.package_cache.invalidate)
+            self.change_feed.start()
             self.context.downloads.start()
             if isinstance(self.queue, InProcessQueue):
                 self.queue.start_periodic(tasks.PERIODIC)
@@ -137,6 +147,9 @@ class Runtime:
                         "is read-only for anonymous users")
 
     async def stop(self) -> None:
+        if self.change_feed is not None:
+            await self.change_feed.stop()
+            self.change_feed = None
         if self.context is not None:
             await self.context.downloads.stop()
             if isinstance(self.context.events, RedisEventBus):

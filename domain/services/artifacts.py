@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from domain.actor import Actor
+from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models import Artifact, ArtifactBuild, ArtifactVersion, Publisher
@@ -274,7 +274,7 @@ async def create_artifact(actor: Actor, data: dict[str, Any]) -> Artifact:
     if await Artifact.exists(name_key=name_key(name)):
         raise Conflict(f"Artifact already exists: {name}")
     try:
-        async with in_transaction() as conn:
+        async with write_transaction() as conn:
             artifact = await Artifact.create(
                 name=name, name_key=name_key(name), artifact_type=artifact_type,
                 publisher_id=owner.id, owner_id=actor.user_id, using_db=conn, **fields)
@@ -342,7 +342,7 @@ async def _write_build(artifact: Artifact, actor: Actor, *, ctx: RegistryContext
                        architecture: str, changelog: str, installer_type: str,
                        min_os_version: str, filename: str) -> ArtifactVersion:
     """One transaction: the stored copy becomes real, the version exists, the build is added."""
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         await blobs.mark_stored(ctx, stored, using_db=conn)
         row = await ArtifactVersion.get_or_none(artifact_id=artifact.id,
                                                 version_key=version_key).using_db(conn)

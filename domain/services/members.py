@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from domain.actor import Actor
+from domain.changes import write_transaction
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models import Publisher, PublisherMember, User
 from domain.services import audit
@@ -73,7 +73,7 @@ async def add_member(actor: Actor, name_or_id: str, *, user_id: object = None,
     if await PublisherMember.exists(publisher_id=publisher.id, user_id=user.id):
         raise Conflict(f"{user.username} is already a member of {publisher.name}")
     try:
-        async with in_transaction() as conn:
+        async with write_transaction() as conn:
             row = await PublisherMember.create(publisher_id=publisher.id, user_id=user.id,
                                                role=wanted, using_db=conn)
             await audit.record(actor, "publisher.member_add", target_type="user",
@@ -94,7 +94,7 @@ async def remove_member(actor: Actor, name_or_id: str, user_id: object) -> None:
     row = await PublisherMember.get_or_none(publisher_id=publisher.id, user_id=user_id.strip())
     if row is None:
         raise NotFound(f"{user_id} is not a member of {publisher.name}")
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         if row.role == "owner":
             owners = await PublisherMember.filter(publisher_id=publisher.id,
                                                   role="owner").using_db(conn).count()

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from domain.actor import Actor
+from domain.changes import write_transaction
 from domain.exceptions import Conflict, InvalidInput, PermissionDenied
 from domain.models import Package, PackageVersion, Publisher
 from domain.names import name_key, validate_package_name, validate_package_type, validate_visibility
@@ -166,7 +166,7 @@ async def create_package(actor: Actor, data: dict[str, Any], *, using_db: Any = 
         package.display_name = name
     package.search_text = search_text_of(package)
     try:
-        async with in_transaction() as conn:
+        async with write_transaction() as conn:
             db = using_db or conn
             await package.save(using_db=db)
             await audit.record(actor, "package.create", target_type="package",
@@ -191,7 +191,7 @@ async def update_package(actor: Actor, name: str, data: dict[str, Any]) -> Packa
     for field, value in changes.items():
         setattr(package, field, value)
     package.search_text = search_text_of(package)
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         await package.save(using_db=conn)
         await audit.record(actor, "package.update", target_type="package", target_id=package.name,
                            publisher_id=package.publisher_id,  # type: ignore[attr-defined]
@@ -212,7 +212,7 @@ async def delete_package(actor: Actor, name: str) -> list[str]:
     if not (actor.acts_as_admin or actor.has_scope("publish-update")):
         raise PermissionDenied("Deleting a package needs the publish-update scope")
     keys = await PackageVersion.filter(package_id=package.id).values_list("blob_key", flat=True)
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         package.deleted_at = datetime.now(UTC)
         package.latest_version = ""
         await package.save(using_db=conn, update_fields=["deleted_at", "latest_version"])

@@ -15,9 +15,9 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
-from tortoise.transactions import in_transaction
 
 from domain.actor import Actor
+from domain.changes import write_transaction
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models import Package, Publisher, PublisherMember, VerificationRequest
 from domain.names import validate_publisher_slug
@@ -146,7 +146,7 @@ async def register_publisher(actor: Actor, *, name: object, display_name: object
     if await Publisher.exists(name=slug):
         raise Conflict(f"Publisher name already taken: {slug}")
     try:
-        async with in_transaction() as conn:
+        async with write_transaction() as conn:
             publisher = await Publisher.create(name=slug, display_name=display, email=mail,
                                                homepage=home, github=gh, using_db=conn)
             await PublisherMember.create(publisher=publisher, user_id=user_id, role="owner",
@@ -186,7 +186,7 @@ async def update_profile(actor: Actor, name_or_id: str, data: dict[str, Any]) ->
         return publisher
     for key, value in changes.items():
         setattr(publisher, key, value)
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         await publisher.save(update_fields=[*changes, "updated_at"], using_db=conn)
         await audit.record(actor, "publisher.update", target_type="publisher",
                            target_id=publisher.id, publisher_id=publisher.id,
@@ -257,7 +257,7 @@ async def _close_open_request(publisher: Publisher, state: str, actor: Actor, no
 async def _save_decision(actor: Actor, publisher: Publisher, action: str, fields: list[str],
                          details: dict[str, Any], request_state: str | None, notes: str
                          ) -> Publisher:
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         await publisher.save(update_fields=[*fields, "updated_at"], using_db=conn)
         if request_state is not None:
             closed = await _close_open_request(publisher, request_state, actor, notes, conn)
@@ -382,7 +382,7 @@ async def admin_set_policy(actor: Actor, name_or_id: str, data: dict[str, Any]) 
     before = {field: getattr(publisher, field) for field in changes}
     for field, value in changes.items():
         setattr(publisher, field, value)
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         await publisher.save(update_fields=[*changes, "updated_at"], using_db=conn)
         await audit.record(actor, "publisher.policy", target_type="publisher",
                            target_id=publisher.id, publisher_id=publisher.id,

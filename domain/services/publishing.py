@@ -17,9 +17,9 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
 
 from domain.actor import Actor
+from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.exceptions import Conflict, InvalidInput, QuotaExceeded, TooLarge
 from domain.manifest import (
@@ -139,7 +139,7 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
     sha256, size = stored.sha256, stored.size
 
     try:
-        async with in_transaction() as conn:
+        async with write_transaction() as conn:
             await blobs.mark_stored(ctx, stored, using_db=conn)
             row = await PackageVersion.create(
                 package_id=package.id, version=request.version, version_key=str(version),

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from domain.actor import Actor
+from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.events import VERSION_STATUS_CHANGED
 from domain.exceptions import Conflict, InvalidInput
@@ -121,7 +120,7 @@ async def release_version(actor: Actor, ctx: RegistryContext, name: str, version
     if row.status != "quarantined":
         raise refused
     report = row.scan_report or {}
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         # Conditional: a concurrent release or deletion leaves nothing to update.
         updated = await PackageVersion.filter(id=row.id, status="quarantined").using_db(
             conn).update(status="published", published_at=datetime.now(UTC))
@@ -149,7 +148,7 @@ async def delete_version(actor: Actor, ctx: RegistryContext, name: str, version:
     uses it."""
     reason = _reason(reason, required=False)
     package, row = await _admin_target(actor, name, version)
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         await Dependency.filter(version_id=row.id).using_db(conn).delete()
         deleted = await PackageVersion.filter(id=row.id).using_db(conn).delete()
         if not deleted:

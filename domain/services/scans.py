@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from tortoise import timezone
-from tortoise.transactions import in_transaction
 
+from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED
 from domain.models import Package, PackageVersion
@@ -86,7 +86,7 @@ async def _record_verdict(row: PackageVersion, status: str, report: dict[str, An
     fields: dict[str, Any] = {"status": status, "scan_report": report}
     if status == "published":
         fields["published_at"] = datetime.now(UTC)
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         updated = await PackageVersion.filter(id=row.id, status="pending").using_db(
             conn).update(**fields)
         if updated:

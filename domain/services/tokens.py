@@ -14,9 +14,8 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tortoise.transactions import in_transaction
-
 from domain.actor import SCOPES, Actor
+from domain.changes import write_transaction
 from domain.exceptions import InvalidInput, NotFound, PermissionDenied
 from domain.models import ApiToken, User
 from domain.services import audit
@@ -119,7 +118,7 @@ async def create_token(actor: Actor, name: object, scopes: object, *,
     if expiry is not None and expiry <= datetime.now(UTC):
         raise InvalidInput("expires_at must be in the future", field="expires_at")
     plaintext = generate_plaintext()
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         token = await ApiToken.create(user_id=user_id, name=name.strip(),
                                       token_hash=hash_token(plaintext), scopes=checked,
                                       package_globs=globs, expires_at=expiry, using_db=conn)
@@ -145,7 +144,7 @@ async def revoke_token(actor: Actor, token_id: str) -> ApiToken:
     if actor.scopes is not None and actor.token_id != token.id and not actor.acts_as_admin:
         raise PermissionDenied("An API token can only revoke itself; use a CloudM session")
     if token.revoked_at is None:
-        async with in_transaction() as conn:
+        async with write_transaction() as conn:
             token.revoked_at = datetime.now(UTC)
             await token.save(update_fields=["revoked_at"], using_db=conn)
             await audit.record(actor, "token.revoke", target_type="token", target_id=token.id,

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from domain.actor import Actor
+from domain.changes import write_transaction
 from domain.exceptions import InvalidInput, PermissionDenied
 from domain.jobs import JobQueue
 from domain.models import Publisher, PublisherMember, VerificationRequest
@@ -185,7 +184,7 @@ async def issue_challenge(actor: Actor) -> Challenge:
         return existing
     challenge = Challenge(new_challenge_value(),
                           now + timedelta(seconds=_config.challenge_ttl_seconds))
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         row = await VerificationRequest.create(
             publisher_id=publisher.id, method="", state="challenge",
             challenge=challenge.value, challenge_expires_at=challenge.expires_at,
@@ -220,7 +219,7 @@ async def submit_verification(jobs: JobQueue, actor: Actor, method: object, data
     chosen = _method(method)
     cleaned = clean_data(chosen, data)
     now = datetime.now(UTC)
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         challenge = await _live_challenge(publisher.id, now, conn) or Challenge(
             new_challenge_value(), now + timedelta(seconds=_config.challenge_ttl_seconds))
         superseded = await (VerificationRequest.filter(publisher_id=publisher.id,
@@ -350,7 +349,7 @@ async def _record_check(target: CheckTarget, outcome: ProbeOutcome, match: Match
                        attempts: int = 1) -> str | None:
     now = datetime.now(UTC)
     state = "verified" if match else "rejected"
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         changed = await (VerificationRequest.filter(id=target.request_id, state="pending")
                          .using_db(conn).update(state=state, checked_at=now,
                                                 check_result=_result(outcome, match, attempts)))
@@ -436,7 +435,7 @@ async def withdraw_verification(target: CheckTarget, outcome: ProbeOutcome) -> b
     day = now.strftime("%Y-%m-%d")
     notice = (f"Verification withdrawn on {day}: the {target.method} proof for "
               f"{target.subject} is no longer published")
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         changed = await (Publisher.filter(id=target.publisher_id, verification_status="verified",
                                           verified_by__startswith="auto:")
                          .using_db(conn).update(verification_status="unverified",

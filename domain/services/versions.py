@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from domain.actor import Actor
+from domain.changes import write_transaction
 from domain.exceptions import InvalidInput, NotFound
 from domain.models import Package, PackageVersion
 from domain.services import audit, packages
@@ -72,7 +71,7 @@ async def set_yanked(actor: Actor, name: str, version: str, yanked: bool,
     require_manage(actor, package, "yank")
     if row.yanked == yanked and (not yanked or row.yank_reason == reason):
         return package, row  # idempotent
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         row.yanked = yanked
         row.yank_reason = reason if yanked else ""
         await row.save(using_db=conn, update_fields=["yanked", "yank_reason"])
@@ -89,7 +88,7 @@ async def mark_status(version_id: int, status: str, *, report: dict[str, Any] | 
     """Move a version to a new status (scan verdict or admin release); idempotent."""
     if status not in VERSION_STATUSES:
         raise InvalidInput(f"Invalid status {status!r}")
-    async with in_transaction() as conn:
+    async with write_transaction() as conn:
         row = await PackageVersion.get_or_none(id=version_id).using_db(conn)
         if row is None:
             return None

@@ -11,9 +11,10 @@ from starlette.routing import Route
 
 from domain.exceptions import InvalidInput, NotFound
 from domain.models import Dependency, Package
+from domain.names import name_key
 from domain.services import package_view, packages, publishing, versions
 from domain.services.publishing import PublishResult, UploadRequest
-from registry.auth import optional_actor, required_actor
+from registry.auth import bearer_token, optional_actor, required_actor
 from registry.multipart import read_upload_form
 from registry.rest import serializers
 from registry.rest.params import json_body, paging, query_text
@@ -107,11 +108,25 @@ async def upload_version(request: Request) -> JSONResponse:
     return _upload_response(result)
 
 
-async def get_package(request: Request) -> JSONResponse:
+async def get_package(request: Request) -> Response:
+    # The client's most frequent call. Anonymous answers are the same for every caller, so
+    # they are kept until the next committed write (registry/read_cache.py); otherwise one
+    # query reads package, publisher and versions.
+    name = request.path_params["name"]
+    cache = request.app.state.runtime.package_cache
+    anonymous = cache.enabled and bearer_token(request) is None
+    if anonymous:
+        key = name_key(name)
+        body = cache.get(key)
+        if body is not None:
+            return Response(body, media_type="application/json")
+        generation = cache.generation
     actor = await optional_actor(request)
-    # One query for package, publisher and versions: this is the client's most frequent call.
-    package, rows = await package_view.package_detail(actor, request.path_params["name"])
-    return JSONResponse(serializers.package_detail(package, rows))
+    package, rows = await package_view.package_detail(actor, name)
+    response = JSONResponse(serializers.package_detail(package, rows))
+    if anonymous:
+        cache.put(key, bytes(response.body), generation)
+    return response
 
 
 async def update_package(request: Request) -> JSONResponse:
@@ -192,10 +207,13 @@ async def diff_not_available(request: Request) -> JSONResponse:
     raise NotFound("Diff not available")
 
 
+# Matched first of all API routes (see registry/rest/router.py): it is the hottest, and
+# no other route has the shape /packages/<one segment>.
+detail_route = Route("/packages/{name}", get_package, methods=["GET"])
+
 routes = [
     Route("/packages", list_packages, methods=["GET"]),
     Route("/packages", create_package, methods=["POST"]),
-    Route("/packages/{name}", get_package, methods=["GET"]),
     Route("/packages/{name}", update_package, methods=["PATCH"]),
     Route("/packages/{name}", delete_package, methods=["DELETE"]),
     Route("/packages/{name}/versions", list_versions, methods=["GET"]),

@@ -21,7 +21,9 @@ from registry.rest import (
 
 
 def api_routes() -> list[BaseRoute]:
-    # Publisher routes come first: their admin routes also live under /packages/admin/...
-    return [*health.routes, *auth.routes, *publishers.routes, *tokens.routes, *audit.routes,
-            *packages.routes, *files.routes, *search.routes,
+    # Routes are matched in order. The package detail, the client's most frequent call, comes
+    # first (it shadows nothing). Publisher routes come before the other package routes:
+    # their admin routes also live under /packages/admin/...
+    return [packages.detail_route, *health.routes, *auth.routes, *publishers.routes,
+            *tokens.routes, *audit.routes, *packages.routes, *files.routes, *search.routes,
             *resolve.routes, *artifacts.routes, *admin_versions.routes, *openapi.routes]

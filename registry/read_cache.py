@@ -1,0 +1,56 @@
+"""A short-lived cache of anonymous JSON responses, dropped on every committed write.
+
+`GET /api/v1/packages/{name}` is the mod managers' most frequent call, and almost always
+anonymous. Its answer changes only when a write commits (domain/changes.py announces each
+one, and with Redis the other processes' writes arrive over pub/sub), so this process can
+answer repeats from memory. The TTL bounds what no announcement covers: download counters,
+which are flushed in batches, and a pub/sub message lost while Redis reconnects.
+
+A fill is stored with the generation it started under: if a write commits while the
+database is being read, the generation moves on and the (possibly older) answer is dropped
+instead of being served until the TTL.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+
+class ResponseCache:
+    def __init__(self, ttl_seconds: float, max_entries: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self.generation = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.ttl > 0
+
+    def invalidate(self) -> None:
+        """Something changed: nothing cached so far may be served again."""
+        self.generation += 1
+        self._entries.clear()
+
+    def get(self, key: str) -> bytes | None:
+        found = self._entries.get(key)
+        if found is None:
+            return None
+        expires, body = found
+        if self._clock() >= expires:
+            del self._entries[key]
+            return None
+        return body
+
+    def put(self, key: str, body: bytes, generation: int) -> None:
+        """Keep `body`, read while `generation` was current, unless a write committed since."""
+        if not self.enabled or generation != self.generation:
+            return
+        self._entries[key] = (self._clock() + self.ttl, body)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
