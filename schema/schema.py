@@ -17,6 +17,7 @@ from schema.artifacts.schema import ArtifactMutations, ArtifactQueries
 from schema.core.caching import CachedValidation, DocumentCache
 from schema.core.cost import QueryCostLimiter
 from schema.core.errors import RegistryErrors, log_unexpected
+from schema.core.plain_fields import resolve_plain_fields_directly
 from schema.core.protection import (
     AliasLimit,
     DepthLimit,
@@ -70,3 +71,4 @@ EXTENSIONS = (TokenLimit, DocumentCache, DepthLimit, AliasLimit, IntrospectionSw
 
 schema = RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription,
                         extensions=EXTENSIONS, config=StrawberryConfig(scalar_map=SCALARS))
+resolve_plain_fields_directly(schema._schema)

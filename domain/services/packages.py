@@ -104,7 +104,7 @@ async def list_packages(actor: Actor, *, page: int, per_page: int,
     return items, total
 
 
-def _rank(package_key: str, display: str, query: str) -> int:
+def relevance_rank(package_key: str, display: str, query: str) -> int:
     if package_key == query:
         return 0
     if package_key.startswith(query):
@@ -131,8 +131,9 @@ async def search_packages(actor: Actor, query: str, *, page: int, per_page: int,
     if publisher:
         base = base.filter(publisher__name=publisher.lower())
     rows = await base.values("id", "name_key", "display_name", "total_downloads")
-    rows.sort(key=lambda r: (_rank(r["name_key"], (r["display_name"] or "").lower(), needle)
-                             if needle else 0, -int(r["total_downloads"]), r["name_key"]))
+    rows.sort(key=lambda r: (
+        relevance_rank(r["name_key"], (r["display_name"] or "").lower(), needle) if needle else 0,
+        -int(r["total_downloads"]), r["name_key"]))
     page_ids = [r["id"] for r in rows[(page - 1) * per_page : page * per_page]]
     by_id = {p.id: p for p in await Package.filter(id__in=page_ids).prefetch_related("publisher")}
     return [by_id[i] for i in page_ids if i in by_id], len(rows)

@@ -15,13 +15,13 @@ from domain.exceptions import InvalidInput
 from domain.models import Package as PackageRow
 from domain.models import PackageVersion as VersionRow
 from domain.services.access import listed_filter
-from domain.services.packages import _rank as relevance_rank
+from domain.services.packages import relevance_rank
 from schema.core.context import Info
 from schema.core.pagination import build_connection, decode_cursor, encode_cursor, page_size
 from schema.packages.dataloaders import PackageByIdLoader
 from schema.packages.enums import PackageSort
 from schema.packages.types import Package, PackageConnection
-from schema.publishers.dataloaders import PublisherByNameLoader
+from schema.publishers.dataloaders import PublisherByIdLoader, PublisherByNameLoader
 
 # (field, descending) pairs; the last field is unique, so every key names one row.
 _KEYSETS: dict[PackageSort, tuple[tuple[str, bool], ...]] = {
@@ -130,13 +130,24 @@ def _after(keyset: tuple[tuple[str, bool], ...], key: list[Any]) -> Q:
     return result
 
 
-def _connection(info: Info, rows: list[PackageRow], limit: int, total: int, after: str | None,
-                cursor_of: Any) -> PackageConnection:
+async def _connection(info: Info, rows: list[PackageRow], limit: int, total: int,
+                      after: str | None, cursor_of: Any) -> PackageConnection:
     loader = info.context.loader(PackageByIdLoader)
     for row in rows:
         loader.prime(row.id, row)
+    # Every listing shows who published each package: read the page's publishers in one
+    # query now, so that `Package.publisher` answers without awaiting (see there).
+    publishers = await info.context.loader(PublisherByIdLoader).load_many(
+        sorted({row.publisher_id for row in rows[:limit]}))  # type: ignore[attr-defined]
+    by_id = {publisher.id: publisher for publisher in publishers if publisher is not None}
+
+    def node_of(row: PackageRow) -> Package:
+        node = Package.from_model(row)
+        node.publisher_row = by_id.get(row.publisher_id)  # type: ignore[attr-defined]
+        return node
+
     return build_connection(PackageConnection, rows, limit=limit, cursor_of=cursor_of,
-                            node_of=Package.from_model, total=total, after=after)
+                            node_of=node_of, total=total, after=after)
 
 
 async def _by_relevance(info: Info, query: QuerySet[PackageRow], spec: PackageQuery, limit: int,
@@ -161,7 +172,7 @@ async def _by_relevance(info: Info, query: QuerySet[PackageRow], spec: PackageQu
     keys = {row["id"]: key(row) for row in window}
     by_id = {p.id: p for p in await PackageRow.filter(id__in=list(keys))} if keys else {}
     rows = [by_id[row["id"]] for row in window if row["id"] in by_id]
-    return _connection(info, rows, limit, len(candidates), after,
+    return await _connection(info, rows, limit, len(candidates), after,
                        lambda p: encode_cursor(PackageSort.RELEVANCE.value, keys[p.id]))
 
 
@@ -170,7 +181,7 @@ async def list_packages(info: Info, spec: PackageQuery, *, first: int | None,
     limit = page_size(first)
     query = await _filtered(info, spec)
     if query is None:
-        return _connection(info, [], limit, 0, after, lambda p: "")
+        return await _connection(info, [], limit, 0, after, lambda p: "")
     sort = spec.sort
     if sort is PackageSort.RELEVANCE:
         if spec.needle:
@@ -183,5 +194,5 @@ async def list_packages(info: Info, spec: PackageQuery, *, first: int | None,
         page = page.filter(_after(keyset, _decode_key(after, sort, keyset)))
     order = [f"-{name}" if descending else name for name, descending in keyset]
     rows = await page.order_by(*order).limit(limit + 1)
-    return _connection(info, rows, limit, total, after,
+    return await _connection(info, rows, limit, total, after,
                        lambda p: encode_cursor(sort.value, _key_of(p, keyset)))

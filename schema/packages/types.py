@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -88,6 +88,8 @@ class Package(relay.Node):
     total_downloads: BigInt = strawberry.field(description="Downloads of all versions.")
     created_at: datetime = strawberry.field(description="When the package was created.")
     updated_at: datetime = strawberry.field(description="When the package last changed.")
+    # Set by listings, which read a page's publishers in one query (see `publisher`).
+    publisher_row: strawberry.Private[models.Publisher | None] = None
 
     @classmethod
     def from_model(cls, row: models.Package) -> Package:
@@ -109,8 +111,17 @@ class Package(relay.Node):
         return [await visible_package(info, row) for row in rows]
 
     @strawberry.field(description="The publisher that owns the package.")
-    async def publisher(self, info: Info) -> Annotated[
+    def publisher(self, info: Info) -> Annotated[
             Publisher, strawberry.lazy("schema.publishers.types")]:
+        from schema.publishers.types import Publisher
+
+        if self.publisher_row is not None:
+            # Listings read their page's publishers up front: answering synchronously keeps
+            # graphql-core from turning every item of a 100-item page into an awaitable.
+            return Publisher.from_model(self.publisher_row)
+        return self._load_publisher(info)  # type: ignore[return-value]
+
+    async def _load_publisher(self, info: Info) -> Any:
         from schema.publishers.types import Publisher
 
         row = await info.context.loader(PublisherByIdLoader).load(self.row.publisher_id)  # type: ignore[attr-defined]
