@@ -12,7 +12,7 @@ from strawberry import relay
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from schema.admin.schema import AdminQueries
+from schema.admin.schema import AdminMutations, AdminQueries
 from schema.artifacts.schema import ArtifactMutations, ArtifactQueries
 from schema.core.caching import CachedValidation, DocumentCache
 from schema.core.cost import QueryCostLimiter
@@ -45,7 +45,8 @@ class Query(PackageQueries, PublisherQueries, ArtifactQueries, UserQueries, Admi
 
 @strawberry.type(description="Everything that can be changed. Expected failures come back in "
                              "each payload's `errors`; nothing is changed when there are any.")
-class Mutation(PackageMutations, PublisherMutations, TokenMutations, ArtifactMutations):
+class Mutation(PackageMutations, PublisherMutations, TokenMutations, ArtifactMutations,
+               AdminMutations):
     pass
 
 

@@ -1,4 +1,5 @@
-"""Admin queues (pending publishers, quarantined versions) and the audit log."""
+"""Admin queries (pending publishers, quarantined versions, storage backends), the audit log
+and the admin mutations on versions."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from typing import Annotated
 
 import strawberry
 
-from domain.exceptions import InvalidInput
-from domain.models import PackageVersion as VersionRow
-from domain.services import audit, publishers
+from domain.services import audit, publishers, quarantine, replication
+from schema.admin.mutations.delete_version import delete_version
+from schema.admin.mutations.release_version import release_version
+from schema.admin.storage import StorageStatus
 from schema.admin.types import (
     AuditEvent,
     AuditEventConnection,
@@ -17,19 +19,10 @@ from schema.admin.types import (
 )
 from schema.core.arguments import After, First
 from schema.core.context import Info
-from schema.core.pagination import (
-    build_connection,
-    connection_from_pairs,
-    decode_cursor,
-    encode_cursor,
-    offset_window,
-    page_size,
-)
+from schema.core.pagination import connection_from_pairs, offset_window
 from schema.core.permissions import IsAdmin, IsAuthenticated
 from schema.packages.types import PackageVersion
 from schema.publishers.types import Publisher, PublisherConnection
-
-QUARANTINE_ORDER = "quarantined"
 
 
 @strawberry.type(description="Admin queries.")
@@ -53,23 +46,39 @@ class AdminQueries:
                                      node_of=Publisher.from_model)
 
     @strawberry.field(description="Admin: versions the security scan quarantined, newest "
-                                  "first, with their scan reports.",
+                                  "first, with their scan reports (deleted packages left "
+                                  "out).",
                       permission_classes=[IsAdmin])
-    async def quarantined_versions(self, info: Info, first: First = 20, after: After = None
-                                   ) -> PackageVersionConnection:
+    async def quarantined_versions(
+        self, info: Info,
+        package: Annotated[str | None, strawberry.argument(
+            description="Only versions of this package (an unknown name is an error).")] = None,
+        first: First = 20,
+        after: After = None,
+    ) -> PackageVersionConnection:
+        async def fetch(page: int, per_page: int) -> tuple[list, int]:
+            result = await quarantine.list_quarantined(info.context.actor, page=page,
+                                                       per_page=per_page, package=package)
+            return result.versions, result.total
+
+        pairs, total, has_next = await offset_window(
+            fetch, ordering=f"quarantined:{package or ''}", first=first, after=after)
+        return connection_from_pairs(PackageVersionConnection, pairs, total=total,
+                                     has_next=has_next, after=after,
+                                     node_of=PackageVersion.from_model)
+
+    @strawberry.field(description="Admin: every storage backend's state (probe and circuit "
+                                  "breaker) and replication lag, as readiness checks see them.",
+                      permission_classes=[IsAdmin])
+    async def storage_status(
+        self, info: Info,
+        probe: Annotated[bool, strawberry.argument(
+            description="Probe each backend now; false: report the breakers' view only "
+                        "(cheaper).")] = True,
+    ) -> StorageStatus:
         info.context.actor.require_admin()
-        limit = page_size(first)
-        query = VersionRow.filter(status="quarantined")
-        total = await query.count()
-        if after is not None:
-            (last_id,) = decode_cursor(after, QUARANTINE_ORDER, 1)
-            if isinstance(last_id, bool) or not isinstance(last_id, int):
-                raise InvalidInput("Invalid cursor", field="after")
-            query = query.filter(id__lt=last_id)
-        rows = await query.order_by("-id").limit(limit + 1)
-        return build_connection(PackageVersionConnection, rows, limit=limit,
-                                cursor_of=lambda r: encode_cursor(QUARANTINE_ORDER, [r.id]),
-                                node_of=PackageVersion.from_model, total=total, after=after)
+        status = await replication.replication_status(info.context.registry, probe=probe)
+        return StorageStatus.from_status(status)
 
     @strawberry.field(description="The audit log, newest first: admins see every event, "
                                   "publishers the events of their publishers and their own.",
@@ -100,3 +109,16 @@ class AdminQueries:
         return connection_from_pairs(
             AuditEventConnection, pairs, total=total, has_next=has_next, after=after,
             node_of=lambda e: AuditEvent.from_model(e, shows_ip=shows_ip))
+
+
+@strawberry.type(description="Admin mutations.")
+class AdminMutations:
+    release_version = strawberry.mutation(
+        resolver=release_version, description="Admin: publish a quarantined version despite "
+                                              "its scan (a false positive), with a reason; "
+                                              "audited.")
+    delete_version = strawberry.mutation(
+        resolver=delete_version, description="Admin: delete a version of any status (e.g. "
+                                             "malware found after publication) and, when no "
+                                             "other version or build uses it, its file; "
+                                             "audited.")

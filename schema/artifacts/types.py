@@ -129,6 +129,12 @@ class ChosenArtifactBuild:
     version: ArtifactVersion = strawberry.field(description="The version it belongs to.")
     build: ArtifactBuild = strawberry.field(description="The build.")
 
+    @classmethod
+    def from_chosen(cls, chosen: artifacts.ChosenBuild) -> ChosenArtifactBuild:
+        name = chosen.artifact.name
+        return cls(version=ArtifactVersion.from_model(chosen.version, name),
+                   build=ArtifactBuild.from_model(chosen.build, name, chosen.version.version))
+
 
 @strawberry.type(description="A binary artifact (desktop app, CLI, extension, …).")
 class Artifact(relay.Node):
@@ -186,10 +192,27 @@ class Artifact(relay.Node):
             chosen = await artifacts.latest_build(self.row.name, platform, architecture)
         except NotFound:
             return None
-        return ChosenArtifactBuild(
-            version=ArtifactVersion.from_model(chosen.version, chosen.artifact.name),
-            build=ArtifactBuild.from_model(chosen.build, chosen.artifact.name,
-                                           chosen.version.version))
+        return ChosenArtifactBuild.from_chosen(chosen)
+
+    @strawberry.field(description="The build a download of one version serves (REST: GET "
+                                  "/artifacts/{name}/versions/{version}/download): the exact "
+                                  "platform/architecture, else one built for 'all'; with only "
+                                  "one of them given, the single build matching it. Null when "
+                                  "the version or a matching build does not exist; an error "
+                                  "when several builds match.")
+    async def download_build(
+        self, info: Info,
+        version: Annotated[str, strawberry.argument(
+            description="The version (exact string, then PEP 440-equal spelling).")],
+        platform: PlatformArgument = None,
+        architecture: ArchitectureArgument = None,
+    ) -> ChosenArtifactBuild | None:
+        try:
+            chosen = await artifacts.build_for_download(self.row.name, version, platform,
+                                                        architecture)
+        except NotFound:
+            return None
+        return ChosenArtifactBuild.from_chosen(chosen)
 
 
 @strawberry.type(description="A page of artifacts.")

@@ -56,6 +56,8 @@ LIST_SIZES = {
 FIELD_COSTS = {
     "Query.resolve": 50,
     "Query.fileBySha256": 5,
+    "Query.checkCompatibility": 50,  # a resolution, like Query.resolve
+    "Query.storageStatus": 10,  # probes every backend and counts the copy records
     "Mutation.publishVersion": 20,
     "Mutation.uploadArtifactBuild": 20,
 }

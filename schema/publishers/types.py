@@ -59,6 +59,7 @@ def sees_private_details(info: Info, publisher_id: str) -> bool:
 @strawberry.type(description="A verification request of a publisher.")
 class VerificationRequest(relay.Node):
     pk: relay.NodeID[str]
+    row: strawberry.Private[models.VerificationRequest]
     method: str = strawberry.field(description="github, domain or manual.")
     data: JSON = strawberry.field(description="The claim, e.g. {\"username\": ...} for github.")
     state: str = strawberry.field(description="pending, verified, rejected or failed.")
@@ -70,8 +71,8 @@ class VerificationRequest(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.VerificationRequest) -> VerificationRequest:
-        return cls(pk=str(row.id), method=row.method, data=row.data or {}, state=row.state,
-                   challenge=row.challenge, check_result=row.check_result,
+        return cls(pk=str(row.id), row=row, method=row.method, data=row.data or {},
+                   state=row.state, challenge=row.challenge, check_result=row.check_result,
                    submitted_at=row.submitted_at, checked_at=row.checked_at)
 
     @classmethod
@@ -86,6 +87,10 @@ class VerificationRequest(relay.Node):
                 info, row.publisher_id)  # type: ignore[attr-defined]
             results.append(cls.from_model(row) if visible and row else None)
         return results
+
+    @strawberry.field(description="User id of who submitted it; admins only, else null.")
+    def submitted_by(self, info: Info) -> str | None:
+        return self.row.submitted_by if info.context.actor.acts_as_admin else None
 
 
 @strawberry.type(description="A member of a publisher.")
@@ -192,6 +197,11 @@ class Publisher(relay.Node):
                                   "only, else null.")
     def verification_notes(self, info: Info) -> str | None:
         return self.row.verification_notes if sees_private_details(info, self.row.id) else None
+
+    @strawberry.field(description="Who verified it: an admin's user id, or auto:<method> for "
+                                  "an automatic check; admins only, else null.")
+    def verified_by(self, info: Info) -> str | None:
+        return self.row.verified_by if info.context.actor.acts_as_admin else None
 
     @strawberry.field(description="Its members; null unless the caller is a member or admin.")
     async def members(self, info: Info) -> list[PublisherMember] | None:

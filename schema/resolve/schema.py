@@ -1,4 +1,4 @@
-"""The resolve query."""
+"""The resolve and checkCompatibility queries."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Annotated
 import strawberry
 
 from domain.services import resolution
+from schema.core.arguments import PackageName
 from schema.core.context import Info
-from schema.resolve.types import ResolveResult
+from schema.resolve.types import CompatibilityCheck, ResolveResult
 
 
 @strawberry.type(description="Resolution queries.")
@@ -31,3 +32,17 @@ class ResolveQueries:
             platform=platform, include_optional=include_optional,
             base_url=info.context.registry.policy.public_base_url)
         return ResolveResult.from_result(result)
+
+    @strawberry.field(description="Whether package==version can be installed with its "
+                                  "dependencies (the same rules as REST GET /resolve/check).")
+    async def check_compatibility(
+        self, info: Info,
+        package: PackageName,
+        version: Annotated[str, strawberry.argument(description="The exact version.")],
+        toolbox_version: Annotated[str | None, strawberry.argument(
+            description="The ToolBoxV2 version to be compatible with.")] = None,
+    ) -> CompatibilityCheck:
+        compatible, warnings, conflicts = await resolution.check_compatibility(
+            info.context.actor, package, version, toolbox_version)
+        return CompatibilityCheck(compatible=compatible, warnings=warnings,
+                                  conflicts=conflicts)

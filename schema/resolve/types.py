@@ -113,3 +113,14 @@ class ResolveResult:
                                                       constraint=t.constraint, text=t.text)
                                   for t in i.terms])
                            for i in result.incompatibilities]))
+
+
+@strawberry.type(description="Whether one exact version can be installed (REST: GET "
+                             "/resolve/check).")
+class CompatibilityCheck:
+    compatible: bool = strawberry.field(
+        description="Its dependencies resolve and no ToolBoxV2 compatibility warning was "
+                    "raised.")
+    warnings: list[str] = strawberry.field(description="Non-fatal notes of the resolution.")
+    conflicts: list[str] = strawberry.field(
+        description="Why it cannot be installed; empty when its dependencies resolve.")

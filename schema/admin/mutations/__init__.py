@@ -1,0 +1,1 @@
+"""Admin mutations, one per module."""
