@@ -41,6 +41,7 @@ class PackageQuery:
     publisher: str | None = None  # slug or id, as the client gave it
     publisher_id: str | None = None  # already resolved
     keyword: str | None = None
+    visibility: str | None = None
     verified_only: bool = False
     include_yanked: bool = False
     sort: PackageSort = PackageSort.RELEVANCE
@@ -67,6 +68,8 @@ async def _filtered(info: Info, spec: PackageQuery) -> QuerySet[PackageRow] | No
         query = query.filter(search_text__contains=spec.needle)
     if spec.package_type:
         query = query.filter(package_type=spec.package_type)
+    if spec.visibility:
+        query = query.filter(visibility=spec.visibility)
     publisher_id = spec.publisher_id
     if spec.publisher:
         owner = await info.context.loader(PublisherByNameLoader).load(spec.publisher)

@@ -12,7 +12,7 @@ from domain.services import packages, updates, versions
 from schema.core.arguments import After, First, PackageName, VersionString
 from schema.core.context import Info
 from schema.packages.dataloaders import PackageByNameLoader
-from schema.packages.enums import PackageSort, PackageType
+from schema.packages.enums import PackageSort, PackageType, Visibility
 from schema.packages.listing import PackageQuery, list_packages
 from schema.packages.mutations.create_package import create_package
 from schema.packages.mutations.delete_package import delete_package
@@ -34,6 +34,9 @@ class PackageFilter:
                                   "it also see its unlisted and private packages.")
     keyword: str | None = strawberry.field(default=None,
                                            description="Only packages with this keyword.")
+    visibility: Visibility | None = strawberry.field(
+        default=None, description="Only packages with this visibility (among those the caller "
+                                  "may list: members see their unlisted and private ones).")
     verified_only: bool = strawberry.field(
         default=False, description="Only packages of verified publishers.")
     include_yanked: bool = strawberry.field(
@@ -95,6 +98,7 @@ class PackageQueries:
             search=search or "",
             package_type=conditions.type.value if conditions.type else None,
             publisher=conditions.publisher, keyword=conditions.keyword,
+            visibility=conditions.visibility.value if conditions.visibility else None,
             verified_only=conditions.verified_only, include_yanked=conditions.include_yanked,
             sort=sort)
         return await list_packages(info, spec, first=first, after=after)

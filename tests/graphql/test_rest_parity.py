@@ -1,11 +1,12 @@
 """Reads REST has that GraphQL gained, answering like their REST routes: the compatibility
-check, the build a version's download serves, and the admin view of a publisher."""
+check, the build a version's download serves, the admin view of a publisher and the
+visibility filter of the package list."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.fixtures.stack import Stack
+from tests.fixtures.stack import Stack, bearer
 from tests.graphql.support import (
     actor,
     add_package,
@@ -126,3 +127,24 @@ async def test_admins_see_who_verified_and_who_asked(stack: Stack) -> None:
     assert over_http.json()["data"]["publisher"]["verifiedBy"] == rest.json()["verified_by"]
     assert over_http.json()["data"]["publisher"]["verificationRequest"]["submittedBy"] == \
         rest.json()["verification_request"]["submitted_by"]
+
+
+async def test_package_list_filters_by_visibility_like_rest(stack: Stack) -> None:
+    team = await make_publisher("u1", "team")
+    for name, visibility in (("open", "public"), ("hidden", "unlisted"), ("secret", "private")):
+        await add_version(await add_package(team, name, visibility=visibility), "1.0.0")
+    query = """query($v: Visibility) { packages(filter: {visibility: $v}, sort: NAME) {
+      edges { node { name visibility } } } }"""
+    owner = await actor("u1")
+    for visibility in ("PUBLIC", "UNLISTED", "PRIVATE"):
+        for who, headers in ((None, {}), (owner, bearer("u1"))):
+            found = (await data(stack, query, {"v": visibility},
+                                **({"as_actor": who} if who else {})))["packages"]["edges"]
+            rest = (await stack.client.get("/api/v1/packages", headers=headers,
+                                           params={"visibility": visibility.lower()})).json()
+            assert [e["node"]["name"] for e in found] == [p["name"] for p in rest["packages"]]
+            assert all(e["node"]["visibility"] == visibility for e in found)
+    assert [e["node"]["name"] for e in (await data(stack, query, {"v": "PRIVATE"},
+                                                   as_actor=owner))["packages"]["edges"]] == [
+        "secret"]
+    assert (await data(stack, query, {"v": "PRIVATE"}))["packages"]["edges"] == []
