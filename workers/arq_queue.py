@@ -19,11 +19,16 @@ class ArqQueue:
         pool = await create_pool(settings, default_queue_name=queue_name)
         return cls(pool, queue_name)
 
+    def scoped_job_id(self, job_id: str) -> str:
+        """arq keeps job ids in one namespace per Redis (`arq:job:<id>`), whatever the queue:
+        prefixed with the queue name, `scan:1` of one registry cannot swallow another's."""
+        return f"{self.queue_name}:{job_id}"
+
     async def enqueue(self, function: str, *args: object, job_id: str | None = None,
                       defer_seconds: float = 0) -> None:
         await self.pool.enqueue_job(
-            function, *args, _job_id=job_id, _queue_name=self.queue_name,
-            _defer_by=defer_seconds or None,
+            function, *args, _job_id=self.scoped_job_id(job_id) if job_id else None,
+            _queue_name=self.queue_name, _defer_by=defer_seconds or None,
         )
 
     async def ping(self) -> tuple[bool, str]:

@@ -45,10 +45,13 @@ def for_arq(function: JobFunction) -> JobFunction:
     return run
 
 
-def _cron_for_arq(cron_job: CronJob) -> CronJob:
+def _cron_for_arq(cron_job: CronJob, queue_name: str) -> CronJob:
     # A unique cron job's id names one scheduled run (name:timestamp); keeping its result is
     # what stops a second worker from starting that same run once the first has finished.
-    return dataclasses.replace(cron_job, coroutine=for_arq(cron_job.coroutine),
+    # arq's job ids share one namespace per Redis: the queue name keeps two registries on one
+    # Redis from skipping each other's runs.
+    return dataclasses.replace(cron_job, name=f"{queue_name}:{cron_job.name}",
+                               coroutine=for_arq(cron_job.coroutine),
                                keep_result_s=CRON_KEEP_RESULT_SECONDS)
 
 
@@ -76,7 +79,8 @@ def worker_options(settings: Settings, runtime: Runtime | None = None) -> dict[s
     return {
         "functions": [func(for_arq(function), name=name, max_tries=MAX_TRIES)
                       for name, function in JOBS.items()],
-        "cron_jobs": [_cron_for_arq(cron_job) for cron_job in tasks.cron_jobs()],
+        "cron_jobs": [_cron_for_arq(cron_job, settings.queue_name)
+                      for cron_job in tasks.cron_jobs()],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),

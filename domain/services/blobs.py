@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from tortoise import timezone
 
 from domain.context import RegistryContext
+from domain.jobs import enqueue_committed
 from domain.models import ArtifactBuild, PackageVersion, StoredCopy
 from storage.interface import StoredObject
 from storage.keys import content_key
@@ -90,3 +92,14 @@ async def delete_everywhere(ctx: RegistryContext, key: str) -> bool:
         await store.delete(key)
         await StoredCopy.filter(blob_key=key, backend=store.name).delete()
     return True
+
+
+DELETE_OBJECT_JOB = "delete_object"
+
+
+async def schedule_deletes(ctx: RegistryContext, keys: Iterable[str]) -> None:
+    """Queue the removal of objects a committed change left unreferenced (one job per object,
+    retried by the runner). If the queue is down, reconciliation deletes them as orphans."""
+    for key in keys:
+        await enqueue_committed(ctx.jobs, DELETE_OBJECT_JOB, key, job_id=f"delete:{key}",
+                                recovered_by="reconciliation (orphaned objects)")

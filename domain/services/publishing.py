@@ -22,6 +22,7 @@ from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.exceptions import Conflict, InvalidInput, QuotaExceeded, TooLarge
+from domain.jobs import enqueue_committed
 from domain.manifest import (
     DependencySpec,
     Manifest,
@@ -163,7 +164,8 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
     except BaseException:
         await blobs.forget_if_unused(ctx, key)
         raise
-    await ctx.jobs.enqueue(SCAN_JOB, row.id, job_id=f"scan:{row.id}")
+    await enqueue_committed(ctx.jobs, SCAN_JOB, row.id, job_id=f"scan:{row.id}",
+                            recovered_by="requeue_stuck_scans")
     return PublishResult(package, row, package_file_url(package.name, row.version,
                                                         ctx.policy.public_base_url), warnings)
 

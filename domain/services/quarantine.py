@@ -22,7 +22,6 @@ from domain.services.access import not_found
 from domain.services.scans import announce_published
 
 MAX_REASON = 1000
-DELETE_OBJECT_JOB = "delete_object"
 
 
 @dataclass(frozen=True)
@@ -163,5 +162,5 @@ async def delete_version(actor: Actor, ctx: RegistryContext, name: str, version:
                            using_db=conn)
     released = not await blobs.is_referenced(row.blob_key)
     if released:
-        await ctx.jobs.enqueue(DELETE_OBJECT_JOB, row.blob_key, job_id=f"delete:{row.blob_key}")
+        await blobs.schedule_deletes(ctx, [row.blob_key])
     return DeletedVersion(package.name, row.version, row.status, released)

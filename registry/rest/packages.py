@@ -12,7 +12,7 @@ from starlette.routing import Route
 from domain.exceptions import InvalidInput, NotFound
 from domain.models import Dependency, Package
 from domain.names import name_key
-from domain.services import package_view, packages, publishing, versions
+from domain.services import blobs, package_view, packages, publishing, versions
 from domain.services.publishing import PublishResult, UploadRequest
 from registry.auth import bearer_token, optional_actor, required_actor
 from registry.multipart import read_upload_form
@@ -139,9 +139,7 @@ async def update_package(request: Request) -> JSONResponse:
 async def delete_package(request: Request) -> Response:
     actor = await required_actor(request)
     orphaned = await packages.delete_package(actor, request.path_params["name"])
-    ctx = _ctx(request)
-    for key in orphaned:
-        await ctx.jobs.enqueue("delete_object", key, job_id=f"delete:{key}")
+    await blobs.schedule_deletes(_ctx(request), orphaned)
     return Response(status_code=204)
 
 

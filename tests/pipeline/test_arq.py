@@ -203,7 +203,8 @@ async def test_worker_killed_mid_scan_is_retried_to_the_same_verdict(
     assert await _queued(stack) == 1
     queue = stack.runtime.queue
     assert isinstance(queue, ArqQueue)
-    assert await queue.pool.exists(f"arq:in-progress:scan:{version_id}")
+    assert await queue.pool.exists(
+        f"arq:in-progress:{queue.scoped_job_id(f'scan:{version_id}')}")
 
     tries: list[int] = []
 
@@ -231,7 +232,8 @@ async def test_requeue_recovers_a_job_lost_from_redis(embedded_arq_stack: Stack)
     queue = stack.runtime.queue
     assert isinstance(queue, ArqQueue)
     # Redis lost the job (a flush, a failover without persistence).
-    await queue.pool.delete(queue.queue_name, f"arq:job:scan:{version_id}")
+    await queue.pool.delete(queue.queue_name,
+                            f"arq:job:{queue.scoped_job_id(f'scan:{version_id}')}")
     await PackageVersion.filter(id=version_id).update(
         created_at=timezone.now() - scans.STUCK_AFTER - timedelta(seconds=1))
     await queue.enqueue("requeue_stuck_scans", job_id="requeue-test")

@@ -46,7 +46,8 @@ def test_both_runners_give_a_job_the_same_tries() -> None:
     assert {f.name for f in options["functions"]} == set(JOBS)
     assert all(f.max_tries == MAX_TRIES for f in options["functions"])
     assert all(f.coroutine.__wrapped__ is JOBS[f.name] for f in options["functions"])
-    assert all(c.coroutine.__wrapped__ is JOBS[c.name.removeprefix("cron:")]
+    queue = load_settings({}).queue_name
+    assert all(c.coroutine.__wrapped__ is JOBS[c.name.removeprefix(f"{queue}:cron:")]
                for c in options["cron_jobs"])
     # Job ids only block while queued or running, as in the in-process runner.
     assert options["keep_result"] == 0 and options["retry_jobs"] is True

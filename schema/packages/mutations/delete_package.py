@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.services import packages
+from domain.services import blobs, packages
 from schema.core.arguments import PackageName
 from schema.core.context import Info
 from schema.core.errors import UserError, returns_user_errors
-
-DELETE_OBJECT_JOB = "delete_object"
 
 
 @strawberry.type(description="Result of deletePackage.")
@@ -25,8 +23,6 @@ async def delete_package(info: Info, name: PackageName) -> DeletePackagePayload 
     actor = info.context.actor
     package = await packages.get_package(actor, name)
     orphaned = await packages.delete_package(actor, name)
-    jobs = info.context.registry.jobs
     # Files no other version uses are removed by a job (with retries), as over REST.
-    for key in orphaned:
-        await jobs.enqueue(DELETE_OBJECT_JOB, key, job_id=f"delete:{key}")
+    await blobs.schedule_deletes(info.context.registry, orphaned)
     return DeletePackagePayload(deleted_name=package.name)
