@@ -103,9 +103,15 @@ async def scan_report(actor: Actor, name: str, version: str) -> ScanReportView:
     404 as for a version that does not exist."""
     package = await packages.get_package(actor, name)
     row = await versions.find_version(package, version)
-    if row is None or not (versions.sees_unpublished(actor, package) or actor.acts_as_admin):
+    if row is None or not sees_scan_report(actor, package):
         raise versions.version_not_found(package.name, version)
     return ScanReportView(package, row)
+
+
+def sees_scan_report(actor: Actor, package: Package) -> bool:
+    """Scan reports are for the package's owners and for admins (an admin-scoped token
+    included: reviewing the quarantine is admin work)."""
+    return versions.sees_unpublished(actor, package) or actor.acts_as_admin
 
 
 async def release_version(actor: Actor, ctx: RegistryContext, name: str, version: str,

@@ -16,6 +16,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from domain import models
+from domain.services import quarantine
 from domain.services import versions as version_rules
 from domain.services.access import can_view
 from domain.services.urls import package_file_url
@@ -245,7 +246,7 @@ class PackageVersion(relay.Node):
         if self.row.scan_report is None:
             return None
         package = await self._package(info)
-        if not version_rules.sees_unpublished(info.context.actor, package):
+        if not quarantine.sees_scan_report(info.context.actor, package):
             return None
         return self.row.scan_report
 

@@ -171,3 +171,18 @@ async def test_admin_mutations_over_http(stack: Stack) -> None:
     assert anonymous.json()["data"]["deleteVersion"]["errors"][0]["code"] == \
         "NOT_AUTHENTICATED"
     assert await PackageVersion.exists(version="1.0.0")
+
+
+async def test_an_admin_scoped_token_sees_scan_reports_as_over_rest(stack: Stack) -> None:
+    """REST's scan route and GraphQL's scanReport share one rule (quarantine.sees_scan_report):
+    an API token with only the admin scope reviews the quarantine with its reports."""
+    from dataclasses import replace
+
+    await _quarantined(stack)
+    admin = replace(await actor("root", admin=True), scopes=("admin",))
+    queue = (await data(stack, QUEUE, {}, as_actor=admin))["quarantinedVersions"]
+    assert [edge["node"]["scanReport"] for edge in queue["edges"]] == [REPORT]
+    stranger = await actor("someone")
+    hidden = await data(stack, """query { version(package: "risky", version: "1.0.0") {
+        scanReport } }""", {}, as_actor=stranger)
+    assert hidden["version"] is None or hidden["version"]["scanReport"] is None
