@@ -108,6 +108,9 @@ class Resolution:
     packages: dict[str, ResolvedPackage]
     install_order: list[str]
     warnings: list[str]
+    # Chosen versions whose toolbox_version constraint the requested ToolBox version does not
+    # meet (possible only when pinned exactly); also described in `warnings`.
+    toolbox_incompatible: list[str] = field(default_factory=list)
 
     @property
     def success(self) -> bool:

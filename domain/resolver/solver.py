@@ -143,8 +143,11 @@ def _resolution(
     packages: dict[str, ResolvedPackage] = {}
     graph: dict[str, list[str]] = {}
     notes: dict[str, list[str]] = {}
+    toolbox_incompatible: list[str] = []
     for name in sorted(chosen):
         candidate = chosen[name]
+        if universe.toolbox_version is not None and universe.toolbox_incompatible(candidate):
+            toolbox_incompatible.append(f"{name} {candidate.version}")
         resolved: list[ResolvedDependency] = []
         edges: list[str] = []
         package_notes: list[str] = []
@@ -186,7 +189,8 @@ def _resolution(
             path = " -> ".join([*cycle, cycle[0]])
             warnings.append(f"Dependency cycle: {path} (installed in the order {', '.join(cycle)})")
     warnings.extend(_skipped(universe))
-    return Resolution(packages=packages, install_order=order, warnings=warnings)
+    return Resolution(packages=packages, install_order=order, warnings=warnings,
+                      toolbox_incompatible=toolbox_incompatible)
 
 
 def _candidate_notes(

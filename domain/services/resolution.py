@@ -187,5 +187,4 @@ async def check_compatibility(actor: Actor, package: str, version: str,
     result = await resolve(actor, [f"{package}=={version}"], toolbox_version=toolbox_version)
     if isinstance(result, NoSolution):
         return False, list(result.warnings), list(result.errors)
-    toolbox_warnings = [w for w in result.warnings if "toolbox" in w.lower()]
-    return not toolbox_warnings, list(result.warnings), []
+    return not result.toolbox_incompatible, list(result.warnings), []

@@ -34,9 +34,15 @@ def version_not_found(name: str, version: str) -> NotFound:
 async def find_version(package: Package, version: str) -> PackageVersion | None:
     """Exact string first, then PEP 440-normalised equality (REST_CONTRACT §4.4)."""
     row = await PackageVersion.get_or_none(package_id=package.id, version=version)
-    if row is None and loose_version(version) is not None:
-        row = await PackageVersion.get_or_none(package_id=package.id,
-                                               version_key=str(loose_version(version)))
+    wanted = loose_version(version) if row is None else None
+    if wanted is not None:
+        row = await PackageVersion.get_or_none(package_id=package.id, version_key=str(wanted))
+        if row is None:
+            # PEP 440 equality ignores trailing zeros (1.0 == 1.0.0), which the stored key
+            # does not: compare against the package's versions (a rare miss path).
+            for candidate in await PackageVersion.filter(package_id=package.id):
+                if loose_version(candidate.version) == wanted:
+                    return candidate
     return row
 
 

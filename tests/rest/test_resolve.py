@@ -112,3 +112,32 @@ async def test_versions_without_recorded_requires_resolve_from_dependency_rows(
     assert await resolved() == {"Top": "1.0.0", "Base": "1.0.0"}
     await PackageVersion.filter(id=top.id).update(requires="")
     assert await resolved() == {"Top": "1.0.0", "Base": "1.0.0"}
+
+
+async def test_check_flags_only_real_toolbox_conflicts_and_versions_match_pep440(
+        stack: Stack) -> None:
+    await make_publisher("u1")
+    await create_package(stack.client, "u1", "Core")
+    uploaded = await upload_version(stack.client, "u1", "Core", "1.0.0",
+                                    mod_zip("Core", "1.0.0"), toolbox_version=">=2.0")
+    assert uploaded.status_code == 201, uploaded.text
+    # A dependency merely named like ToolBox is a warning, not an incompatibility.
+    await _publish(stack, "App", "1.0.0", ["toolbox-helpers>=1"])
+    await stack.drain_jobs()
+
+    async def check(package: str, version: str, toolbox: str) -> dict:
+        response = await stack.client.get("/api/v1/resolve/check", params={
+            "package": package, "version": version, "toolbox_version": toolbox})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    app = await check("App", "1.0.0", "1.5.0")
+    assert app["compatible"] is True and any("toolbox-helpers" in w for w in app["warnings"])
+    core = await check("Core", "1.0.0", "1.5.0")
+    assert core["compatible"] is False and any("requires ToolBox" in w for w in core["warnings"])
+    assert (await check("Core", "1.0.0", "2.1.0"))["compatible"] is True
+
+    # PEP 440 equality: 1.0 names 1.0.0 (REST_CONTRACT §4.4).
+    detail = await stack.client.get("/api/v1/packages/App/versions/1.0")
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["version"] == "1.0.0"
