@@ -101,7 +101,9 @@ PACKAGE_SUMMARY = obj({
     "visibility": VISIBILITY, "downloads": INT, "total_downloads": INT,
     "publisher": {"type": "string", "description": "Publisher slug"},
     "publisher_id": STR, "updated_at": TIMESTAMP,
-}, {"publisher_verified": BOOL})
+}, {"publisher_verified": BOOL,
+    "publisher_notice": {"type": "string", "description": "The publisher's notice (why it "
+                         "was suspended or lost its verification), \"\" if none"}})
 
 VERSION_SUMMARY = obj({
     "version": STR, "published_at": TIMESTAMP, "released_at": TIMESTAMP, "yanked": BOOL,

@@ -50,6 +50,8 @@ def package_summary(package: Package) -> dict[str, Any]:
         "publisher": publisher.name,
         "publisher_id": publisher.id,
         "publisher_verified": publisher.verification_status == "verified",
+        # A suspended publisher's packages (and one whose proof vanished) carry its notice.
+        "publisher_notice": publisher.notice,
         "updated_at": iso(package.updated_at),
     }
 

@@ -106,6 +106,10 @@ async def test_suspended_publisher_cannot_publish(stack: Stack) -> None:
     package = (await client.get("/api/v1/packages/Before")).json()
     publisher = (await client.get(f"/api/v1/publishers/{package['publisher_id']}")).json()
     assert publisher["verification_status"] == "suspended" and "abuse" in publisher["notice"]
+    assert package["publisher_notice"] == publisher["notice"]
+    listed = (await client.get("/api/v1/packages")).json()["packages"]
+    assert [p["publisher_notice"] for p in listed if p["name"] == "Before"] == [
+        publisher["notice"]]
 
 
 async def test_artifacts_need_the_artifact_flag(stack: Stack) -> None:
