@@ -25,23 +25,21 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 from tortoise import connections  # noqa: E402
 from tortoise.backends.base.executor import EXECUTOR_CACHE  # noqa: E402
 
+from bench.support import postgres_database  # noqa: E402
 from domain.database import apply_migrations  # noqa: E402
 from domain.models import Dependency, Package, PackageVersion, Publisher  # noqa: E402
 from domain.services.packages import refresh_latest_version  # noqa: E402
@@ -52,9 +50,6 @@ from storage.keys import content_key  # noqa: E402
 
 PACKAGES = 100
 TARGET_RATIO = 2.0
-POSTGRES = {"host": os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1"),
-            "port": int(os.environ.get("TEST_POSTGRES_PORT", "5432")),
-            "user": os.environ.get("TEST_POSTGRES_USER", "postgres")}
 
 # Exactly what a REST list item holds (REST_CONTRACT §3 package summary).
 SUMMARY_QUERY = """query PackageSummaries {
@@ -130,24 +125,6 @@ async def seed() -> None:
                            name_key=f"bench-mod-{(index + k) % PACKAGES:03d}",
                            version_spec=">=1.0.0") for k in (1, 2)])
         await refresh_latest_version(package.id)
-
-
-@contextlib.asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    name = f"tbr_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(database="postgres", **POSTGRES)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{name}"
-    finally:
-        admin = await asyncpg.connect(database="postgres", **POSTGRES)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 @contextlib.asynccontextmanager

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,6 +47,7 @@ from bench.resolve_bench import (  # noqa: E402
     build_registry,
     sample_requests,
 )
+from bench.support import postgres_database  # noqa: E402
 from domain.database import apply_migrations  # noqa: E402
 from domain.manifest import DependencySpec  # noqa: E402
 from domain.requires import encode_requires  # noqa: E402
@@ -54,27 +55,6 @@ from domain.resolver import Candidate, InMemorySource, NoSolution, solve  # noqa
 
 TARGET_MS = 500.0
 SHAPES: dict[str, RegistryShape] = {"typical": TYPICAL, "conflicting": CONFLICTING}
-POSTGRES = {"host": os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1"),
-            "port": int(os.environ.get("TEST_POSTGRES_PORT", "5432")),
-            "user": os.environ.get("TEST_POSTGRES_USER", "postgres")}
-
-
-@contextlib.asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    name = f"tbr_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(database="postgres", **POSTGRES)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{name}"
-    finally:
-        admin = await asyncpg.connect(database="postgres", **POSTGRES)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 async def write_registry(url: str, registry: Mapping[str, Sequence[Candidate]]) -> int:
