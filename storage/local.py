@@ -10,7 +10,7 @@ import errno
 import os
 import shutil
 import threading
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self
@@ -27,12 +27,15 @@ from storage.interface import (
 from storage.keys import content_key, validate_key
 from storage.ranges import clamp_range
 from storage.scratch import ScratchArea
-from storage.spool import SpooledObject, file_chunks, spooled
+from storage.spool import SpooledObject
+from storage.spooling import SpoolingStore
 
 SCRATCH_DIR_NAME = ".tmp"
 
 
-class LocalBlobStore:
+class LocalBlobStore(SpoolingStore):
+    durable_spool = True  # the spool file is renamed into place: it is the object
+
     def __init__(self, root: Path, name: str = "primary", *, max_workers: int = 4) -> None:
         self.root = Path(root).absolute()
         self._name = name
@@ -43,17 +46,8 @@ class LocalBlobStore:
         return f"LocalBlobStore(name={self._name!r}, root={str(self.root)!r})"
 
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
     def kind(self) -> BackendKind:
         return "local"
-
-    @property
-    def scratch_dir(self) -> Path:
-        """Where in-flight uploads are spooled (per-process subdirectories)."""
-        return self._scratch.base
 
     def path_for(self, key: str) -> Path:
         """Filesystem path of an object (whether or not it exists)."""
@@ -95,35 +89,14 @@ class LocalBlobStore:
 
     # -- writes -----------------------------------------------------------------------------
 
-    async def put_stream(
-        self, chunks: AsyncIterable[bytes], *, max_bytes: int | None = None
-    ) -> StoredObject:
-        return await self._ingest(chunks, max_bytes=max_bytes, expected_sha256=None)
-
-    async def put_file(self, path: Path, *, sha256: str | None = None) -> StoredObject:
-        return await self._ingest(file_chunks(Path(path), self._run), None, sha256)
-
-    async def _ingest(
-        self,
-        chunks: AsyncIterable[bytes],
-        max_bytes: int | None,
-        expected_sha256: str | None,
-    ) -> StoredObject:
-        async with spooled(
-            chunks,
-            scratch=self._scratch,
-            run=self._run,
-            max_bytes=max_bytes,
-            durable=True,
-            expected_sha256=expected_sha256,
-        ) as spool:
-            try:
-                created = await self._run(self._commit, spool)
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot store object in {self.root}: {exc.strerror or exc}"
-                ) from exc
-            return StoredObject(content_key(spool.sha256), spool.sha256, spool.size, created)
+    async def _store_spooled(self, spool: SpooledObject) -> StoredObject:
+        try:
+            created = await self._run(self._commit, spool)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot store object in {self.root}: {exc.strerror or exc}"
+            ) from exc
+        return StoredObject(content_key(spool.sha256), spool.sha256, spool.size, created)
 
     def _commit(self, spool: SpooledObject) -> bool:
         final = self.root / content_key(spool.sha256)

@@ -13,7 +13,7 @@ SHA-256 of the content and is only known at the end; the spool file is always re
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -36,7 +36,8 @@ from storage.keys import content_key, validate_key
 from storage.ranges import clamp_range, validate_range
 from storage.s3_errors import S3Location
 from storage.scratch import ScratchArea
-from storage.spool import SpooledObject, file_chunks, spooled
+from storage.spool import SpooledObject
+from storage.spooling import SpoolingStore
 
 # Retrying a refused connection once absorbs a blip; more would only delay a clear error.
 _RETRIES = urllib3.Retry(
@@ -85,7 +86,9 @@ def build_http_client(
     )
 
 
-class S3BlobStore:
+class S3BlobStore(SpoolingStore):
+    durable_spool = False  # the spool is thrown away after the upload; S3 is the durable copy
+
     def __init__(
         self,
         endpoint: str,
@@ -143,17 +146,8 @@ class S3BlobStore:
         )
 
     @property
-    def name(self) -> str:
-        return self._name
-
-    @property
     def kind(self) -> BackendKind:
         return "s3"
-
-    @property
-    def scratch_dir(self) -> Path:
-        """Where in-flight uploads are spooled (per-process subdirectories)."""
-        return self._scratch.base
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -194,36 +188,13 @@ class S3BlobStore:
 
     # -- writes -----------------------------------------------------------------------------
 
-    async def put_stream(
-        self, chunks: AsyncIterable[bytes], *, max_bytes: int | None = None
-    ) -> StoredObject:
-        return await self._ingest(chunks, max_bytes, None)
-
-    async def put_file(self, path: Path, *, sha256: str | None = None) -> StoredObject:
-        # Copied through the spool rather than uploaded in place: the hash and the uploaded
-        # bytes then come from the same snapshot even if the caller's file changes.
-        return await self._ingest(file_chunks(Path(path), self._run), None, sha256)
-
-    async def _ingest(
-        self,
-        chunks: AsyncIterable[bytes],
-        max_bytes: int | None,
-        expected_sha256: str | None,
-    ) -> StoredObject:
-        async with spooled(
-            chunks,
-            scratch=self._scratch,
-            run=self._run,
-            max_bytes=max_bytes,
-            durable=False,  # the spool is thrown away after the upload; S3 is the durable copy
-            expected_sha256=expected_sha256,
-        ) as spool:
-            key = content_key(spool.sha256)
-            existing = await self.stat(key)
-            if existing is not None and existing.size == spool.size:
-                return StoredObject(key, spool.sha256, spool.size, created=False)
-            await self._transfer(self._upload, spool, key)
-            return StoredObject(key, spool.sha256, spool.size, created=True)
+    async def _store_spooled(self, spool: SpooledObject) -> StoredObject:
+        key = content_key(spool.sha256)
+        existing = await self.stat(key)
+        if existing is not None and existing.size == spool.size:
+            return StoredObject(key, spool.sha256, spool.size, created=False)
+        await self._transfer(self._upload, spool, key)
+        return StoredObject(key, spool.sha256, spool.size, created=True)
 
     def _upload(self, spool: SpooledObject, key: str) -> None:
         try:
