@@ -124,9 +124,6 @@ class LocalBlobStore(SpoolingStore):
             return None
         return ObjectInfo(key, result.st_size)
 
-    async def exists(self, key: str) -> bool:
-        return await self.stat(key) is not None
-
     async def open(
         self,
         key: str,
@@ -167,7 +164,7 @@ class LocalBlobStore(SpoolingStore):
 class LocalFileReader:
     """Positional reads with `os.pread`, so concurrent threads never share a file cursor."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         self._size = os.fstat(self._fd).st_size
         self._seek_lock = threading.Lock()

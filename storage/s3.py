@@ -238,9 +238,6 @@ class S3BlobStore(SpoolingStore):
             raise self._where.translate(exc, key) from exc
         return ObjectInfo(key, int(result.size or 0))
 
-    async def exists(self, key: str) -> bool:
-        return await self.stat(key) is not None
-
     async def open(
         self,
         key: str,

@@ -1,4 +1,4 @@
-"""What both backends share: writes arrive through a local spool file.
+"""What both backends share: writes arrive through a local spool file; `exists` is `stat`.
 
 An upload is spooled to the backend's scratch area while its SHA-256 and size are computed
 (and checked against a limit or an expected hash), then the backend stores the finished
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from storage.blocking import BlockingRunner
-from storage.interface import StoredObject
+from storage.interface import ObjectInfo, StoredObject
 from storage.scratch import ScratchArea
 from storage.spool import SpooledObject, file_chunks, spooled
 
@@ -62,3 +62,9 @@ class SpoolingStore:
 
     async def _store_spooled(self, spool: SpooledObject) -> StoredObject:
         raise NotImplementedError
+
+    async def stat(self, key: str) -> ObjectInfo | None:
+        raise NotImplementedError
+
+    async def exists(self, key: str) -> bool:
+        return await self.stat(key) is not None

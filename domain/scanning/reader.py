@@ -8,10 +8,10 @@ backend (S3 ranged GETs) implements `RandomAccessReader` and gets large, sequent
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO, Protocol, runtime_checkable
+
+from storage.local import LocalFileReader
 
 DEFAULT_BLOCK_SIZE = 1024 * 1024
 
@@ -57,40 +57,9 @@ class BytesReader:
         return self._data[offset : offset + length]
 
 
-class FileReader:
-    """A local file, read with `pread` so concurrent readers never share a file position."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        self.size = os.fstat(self._fd).st_size
-        self._lock = threading.Lock()
-
-    def read_at(self, offset: int, length: int) -> bytes:
-        if hasattr(os, "pread"):
-            chunks: list[bytes] = []
-            while length > 0:
-                chunk = os.pread(self._fd, length, offset)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                offset += len(chunk)
-                length -= len(chunk)
-            return b"".join(chunks)
-        with self._lock:  # pragma: no cover - platforms without pread (Windows)
-            os.lseek(self._fd, offset, os.SEEK_SET)
-            return os.read(self._fd, length)
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-
-    def __enter__(self) -> FileReader:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+# A local file, read with `pread` so concurrent readers never share a file position: the
+# filesystem backend's reader (scans read spooled uploads and stored objects alike).
+FileReader = LocalFileReader
 
 
 class FileObjectReader:
