@@ -8,7 +8,7 @@ counts, and the limit is enforced as bytes arrive (chunked bodies included).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,33 @@ MAX_TEXT_PART = 1024 * 1024
 MAX_TEXT_PARTS = 64
 # Multipart framing and text parts ride on top of the file itself.
 FRAMING_ALLOWANCE = 2 * 1024 * 1024
+
+
+async def feed_multipart(parser: MultipartParser, body: AsyncIterable[bytes], max_bytes: int,
+                         writers: Callable[[], Iterable[SpoolWriter]],
+                         ended: Callable[[], bool]) -> None:
+    """Push a request body through `parser`, flushing the spooled files as they fill.
+
+    The body is refused (413) once it exceeds `max_bytes` plus the framing allowance, before
+    the rest is read; parser errors and a missing closing boundary are the client's 400."""
+    received = 0
+    async for chunk in body:
+        received += len(chunk)
+        if received > max_bytes + FRAMING_ALLOWANCE:
+            raise too_large(max_bytes)
+        try:
+            parser.write(chunk)
+        except FormParserError as exc:
+            raise InvalidInput(f"Malformed multipart body: {exc}") from None
+        for writer in writers():
+            if writer.needs_flush:
+                await writer.flush()
+    try:
+        parser.finalize()
+    except FormParserError as exc:
+        raise InvalidInput(f"Malformed multipart body: {exc}") from None
+    if not ended():
+        raise InvalidInput("Truncated multipart body: the closing boundary is missing")
 
 
 @dataclass
@@ -129,25 +156,9 @@ async def read_upload_form(request: Request, new_path: Callable[[], Path], max_b
         "on_header_value": on_header_value, "on_header_end": on_header_end,
         "on_headers_finished": on_headers_finished,
     })
-    received = 0
     try:
-        async for chunk in request.stream():
-            received += len(chunk)
-            if received > max_bytes + FRAMING_ALLOWANCE:
-                raise too_large(max_bytes)
-            try:
-                parser.write(chunk)
-            except FormParserError as exc:
-                raise InvalidInput(f"Malformed multipart body: {exc}") from None
-            for writer in spooled:
-                if writer.needs_flush:
-                    await writer.flush()
-        try:
-            parser.finalize()
-        except FormParserError as exc:
-            raise InvalidInput(f"Malformed multipart body: {exc}") from None
-        if not state.get("ended"):
-            raise InvalidInput("Truncated multipart body: the closing boundary is missing")
+        await feed_multipart(parser, request.stream(), max_bytes, lambda: spooled,
+                             lambda: bool(state.get("ended")))
         file = await spooled[0].finish() if spooled else None
     except ClientDisconnect:
         for writer in spooled:

@@ -26,14 +26,10 @@ from strawberry.types.unset import UNSET
 
 from domain.exceptions import DomainError, NotAuthenticated, TooLarge
 from registry.auth import optional_actor, required_actor
+from registry.multipart import FRAMING_ALLOWANCE
 from schema.core.context import GraphQLContext
 from schema.core.limits import GraphQLLimits
-from schema.core.uploads import (
-    FRAMING_ALLOWANCE,
-    GraphQLMultipart,
-    is_multipart,
-    read_graphql_multipart,
-)
+from schema.core.uploads import GraphQLMultipart, is_multipart, read_graphql_multipart
 from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
 from schema.schema import schema
 

@@ -15,17 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 
 from domain.exceptions import InvalidInput
 from domain.uploads import SpooledFile, SpoolWriter, spool_stream, too_large
+from registry.multipart import feed_multipart
 
 MAX_JSON_PART = 1024 * 1024
 MAX_FILES = 4
-# Multipart framing and the JSON parts ride on top of the files themselves.
-FRAMING_ALLOWANCE = 2 * 1024 * 1024
 
 
 @dataclass
@@ -147,25 +145,9 @@ async def read_graphql_multipart(content_type: str, body: AsyncIterator[bytes],
         raise InvalidInput("Expected a multipart/form-data body with a boundary")
     state = _Parser(new_path, max_bytes)
     parser = MultipartParser(params[b"boundary"], state.callbacks())
-    received = 0
     try:
-        async for chunk in body:
-            received += len(chunk)
-            if received > max_bytes + FRAMING_ALLOWANCE:
-                raise too_large(max_bytes)
-            try:
-                parser.write(chunk)
-            except FormParserError as exc:
-                raise InvalidInput(f"Malformed multipart body: {exc}") from None
-            for writer in state.writers.values():
-                if writer.needs_flush:
-                    await writer.flush()
-        try:
-            parser.finalize()
-        except FormParserError as exc:
-            raise InvalidInput(f"Malformed multipart body: {exc}") from None
-        if not state.ended:
-            raise InvalidInput("Truncated multipart body: the closing boundary is missing")
+        await feed_multipart(parser, body, max_bytes, state.writers.values,
+                             lambda: state.ended)
         if "operations" not in state.json_parts:
             raise InvalidInput("The multipart body has no 'operations' part")
         files = {name: await writer.finish() for name, writer in state.writers.items()}
