@@ -61,7 +61,9 @@ def payload(label: str, size: int = 4096) -> bytes:
     filler = (seed * (size // len(seed) + 1))[:size]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr(f"{label}.bin", filler)
+        # A fixed timestamp: the same label must give the same bytes whenever it is built.
+        archive.writestr(zipfile.ZipInfo(f"{label}.bin", date_time=(2026, 1, 1, 0, 0, 0)),
+                         filler)
     return buffer.getvalue()
 
 
