@@ -41,12 +41,18 @@ def mod_zip(name: str, version: str, *, dependencies: list[Any] | None = None,
 
     prefix = f"{name}/" if layout == "package" else ""
     buffer = io.BytesIO()
+    def entry(path: str) -> zipfile.ZipInfo:
+        # A fixed timestamp, so the same arguments always give the same bytes (and checksum).
+        info = zipfile.ZipInfo(path, date_time=(2026, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
+
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{prefix}tbConfig.yaml", yaml.safe_dump(manifest))
-        archive.writestr(f"{prefix}__init__.py", f"__version__ = {version!r}\n")
-        archive.writestr(f"{prefix}main.py", "def run():\n    return 'ok'\n" * 20)
+        archive.writestr(entry(f"{prefix}tbConfig.yaml"), yaml.safe_dump(manifest))
+        archive.writestr(entry(f"{prefix}__init__.py"), f"__version__ = {version!r}\n")
+        archive.writestr(entry(f"{prefix}main.py"), "def run():\n    return 'ok'\n" * 20)
         for path, data in (extra or {}).items():
-            archive.writestr(path, data)
+            archive.writestr(entry(path), data)
     return buffer.getvalue()
 
 
