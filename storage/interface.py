@@ -106,6 +106,24 @@ class RandomAccessReader(Protocol):
     ) -> None: ...
 
 
+class ClosingReader:
+    """The context-manager half of RandomAccessReader: `with reader:` closes it."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 @runtime_checkable
 class BlobStore(Protocol):
     """One storage backend. All methods except `reader` are coroutines."""

@@ -12,14 +12,14 @@ import shutil
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import TracebackType
-from typing import BinaryIO, Self
+from typing import BinaryIO
 
 from storage.blocking import BlockingRunner
 from storage.errors import BackendUnavailable, ObjectNotFound, StorageError
 from storage.interface import (
     DEFAULT_CHUNK_SIZE,
     BackendKind,
+    ClosingReader,
     HealthStatus,
     ObjectInfo,
     StoredObject,
@@ -161,7 +161,7 @@ class LocalBlobStore(SpoolingStore):
             raise ObjectNotFound(key, self._name) from None
 
 
-class LocalFileReader:
+class LocalFileReader(ClosingReader):
     """Positional reads with `os.pread`, so concurrent threads never share a file cursor."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -204,17 +204,6 @@ class LocalFileReader:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _fsync_directory(directory: Path) -> None:

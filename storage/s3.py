@@ -15,8 +15,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import urllib3
 from minio import Minio
@@ -28,6 +26,7 @@ from storage.errors import ObjectNotFound, StorageError
 from storage.interface import (
     DEFAULT_CHUNK_SIZE,
     BackendKind,
+    ClosingReader,
     HealthStatus,
     ObjectInfo,
     StoredObject,
@@ -294,7 +293,7 @@ class S3BlobStore(SpoolingStore):
         return S3ObjectReader(self, key, info.size)
 
 
-class S3ObjectReader:
+class S3ObjectReader(ClosingReader):
     """Positional reads as ranged GETs. Wrap it with `storage.readers.as_file` for callers
     that want a buffered file object (zipfile), so small reads do not become requests."""
 
@@ -334,14 +333,3 @@ class S3ObjectReader:
 
     def close(self) -> None:
         self._closed = True
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
