@@ -241,7 +241,7 @@ class StoredCopy(Model):
     backend = fields.CharField(max_length=32)
     sha256 = fields.CharField(max_length=64)
     size_bytes = fields.BigIntField()
-    state = fields.CharField(max_length=16, default="present")  # present | missing | corrupt
+    state = fields.CharField(max_length=16, default="present")  # see replication.py
     verified_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -249,6 +249,19 @@ class StoredCopy(Model):
     class Meta:
         table = "stored_copies"
         unique_together = (("blob_key", "backend"),)
+
+
+class ObjectClaim(Model):
+    """An upload's hold on an object from just before it is stored until the row that uses
+    it commits (or the upload gives up): no delete removes an object while a claim on it is
+    live. Claims of a process that died are ignored once stale (services/blobs.py)."""
+
+    id = fields.CharField(primary_key=True, max_length=32, default=new_id)
+    blob_key = fields.CharField(max_length=200, db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "object_claims"
 
 
 class ApiToken(Model):

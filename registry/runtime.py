@@ -10,7 +10,6 @@ from domain import database
 from domain.context import Policy, RegistryContext, StorageSet
 from domain.events import EventBus, InMemoryEventBus
 from domain.services import replication, users, verification
-from domain.services.blobs import sweep_interrupted_writes
 from registry.change_feed import ChangeFeed
 from registry.config import Settings
 from registry.read_cache import ResponseCache
@@ -130,7 +129,6 @@ class Runtime:
                                            events=event_bus_for(settings),
                                            scratch=ScratchArea(settings.spool_dir / "uploads"))
             await asyncio.to_thread(self.context.scratch.cleanup_stale)
-            await sweep_interrupted_writes(self.context)
             job_ctx["registry"] = self.context
             shared_bus = (self.context.events if isinstance(self.context.events, RedisEventBus)
                           else None)

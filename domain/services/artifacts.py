@@ -338,7 +338,7 @@ async def _build_exists(artifact: Artifact, version_key: str, platform: str,
 
 
 async def _write_build(artifact: Artifact, actor: Actor, *, ctx: RegistryContext,
-                       stored: Any, version: str, version_key: str, platform: str,
+                       stored: blobs.ClaimedObject, version: str, version_key: str, platform: str,
                        architecture: str, changelog: str, installer_type: str,
                        min_os_version: str, filename: str) -> ArtifactVersion:
     """One transaction: the stored copy becomes real, the version exists, the build is added."""
@@ -446,7 +446,7 @@ async def upload_build(ctx: RegistryContext, actor: Actor, name: str, upload: Bu
                         or attempt == _VERSION_RACE_ATTEMPTS - 1):
                     raise duplicate from None
     except BaseException:
-        await blobs.forget_if_unused(ctx, stored.key)
+        await blobs.abandon(ctx, stored)
         raise
     await replication.enqueue_replication(ctx, stored.key)
     await _refresh_latest_version(artifact)

@@ -1,10 +1,9 @@
 """Publishing a version: validate, read the manifest, normalise, store, record, scan.
 
 Order matters for "nothing lost or half-written": the object is stored (atomically, content-
-addressed) before the rows that point at it are written in one transaction; if that
-transaction fails, the object is removed again unless another row references it. A
-`StoredCopy` row in state `writing` marks the window in between, so a process killed there
-leaves a marker that `sweep_interrupted_writes` clears on the next start.
+addressed) under a claim before the rows that point at it are written in one transaction; if
+that transaction fails, the object is removed again unless something else uses it
+(services/blobs.py has the protocol that keeps deletes and uploads of the same bytes apart).
 """
 
 from __future__ import annotations
@@ -159,10 +158,10 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
                                publisher_id=publisher.id,
                                details={"sha256": sha256, "size": size}, using_db=conn)
     except IntegrityError:
-        await blobs.forget_if_unused(ctx, key)
+        await blobs.abandon(ctx, stored)
         raise Conflict(f"Version {request.version} of {package.name} already exists") from None
     except BaseException:
-        await blobs.forget_if_unused(ctx, key)
+        await blobs.abandon(ctx, stored)
         raise
     await enqueue_committed(ctx.jobs, SCAN_JOB, row.id, job_id=f"scan:{row.id}",
                             recovered_by="requeue_stuck_scans")

@@ -12,8 +12,8 @@ For every object a version or build references, and every configured backend:
 * `present` copies are re-hashed: all of them in full mode, else the `sample_size` checked
   longest ago per backend. A problem found in the sample means more may be wrong, so every
   other copy on that backend then gets a size check in the same run;
-* copy rows of objects nothing references any more (a failed or interrupted delete) are
-  deleted from every backend.
+* copy rows of objects nothing uses any more (a failed or interrupted delete, an upload that
+  died) are deleted from every backend, after claims of dead uploads are dropped.
 
 Everything it does is idempotent, so a run that is interrupted is simply finished by the next.
 """
@@ -34,7 +34,6 @@ from domain.services.replication import (
     CORRUPT,
     MISSING,
     PRESENT,
-    WRITING,
     NoGoodCopy,
     ReferencedObject,
 )
@@ -251,8 +250,10 @@ async def _reconcile_backend(run: _Run, store: BlobStore, *, full: bool, recreat
 
 
 async def _delete_orphans(ctx: RegistryContext, summary: ReconcileSummary) -> None:
-    """Copies whose object nothing references: a delete that failed or was interrupted."""
-    keys = await (StoredCopy.filter(~Q(state=WRITING))
+    """Copies whose object nothing references: a delete that failed or was interrupted, or
+    an upload that died (`delete_everywhere` skips objects a live upload claims)."""
+    await blobs.drop_stale_claims()
+    keys = await (StoredCopy
                   .filter(~Q(blob_key__in=Subquery(PackageVersion.all().values("blob_key"))))
                   .filter(~Q(blob_key__in=Subquery(ArtifactBuild.all().values("blob_key"))))
                   .distinct().values_list("blob_key", flat=True))

@@ -10,7 +10,8 @@ Invariants:
   hashed (storage/copying.py).
 
 Row states: `present` (verified copy), `missing`, `corrupt`, `copying` (attempt under way or
-interrupted) and `writing` (the primary's upload marker, see services/blobs.py).
+interrupted), and on the primary `writing` (first upload of the object under way) and
+`deleting` (a delete holds the object; see services/blobs.py).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ MISSING = "missing"
 CORRUPT = "corrupt"
 COPYING = "copying"
 WRITING = "writing"
+DELETING = "deleting"
 
 REPLICATE_JOB = "replicate_object"
 

@@ -44,7 +44,7 @@ class CircuitBreaker:
 @strawberry.type(description="How many copy records a backend has in one state.")
 class StoredCopyCount:
     state: str = strawberry.field(
-        description="present (verified), missing, corrupt, copying or writing.")
+        description="present (verified), missing, corrupt, copying, writing or deleting.")
     count: BigInt = strawberry.field(description="Number of copy records in that state.")
 
 
