@@ -257,10 +257,17 @@ def _decode(text: bytes | str, max_bytes: int) -> str:
         raise ManifestError(f"the manifest is not valid {encoding.upper()}: {exc.reason}") from None
 
 
+def _first_line(error: Exception) -> str:
+    return next(iter(str(error).splitlines()), "") or "invalid YAML"
+
+
 def load_yaml(text: bytes | str, *, max_bytes: int = MANIFEST_MAX_BYTES) -> Any:
     """Safely load one YAML document with the manifest limits; raises ManifestError."""
     source = _decode(text, max_bytes)
-    loader = _ManifestLoader(source)
+    try:
+        loader = _ManifestLoader(source)
+    except yaml.YAMLError as exc:  # the reader refuses control characters up front
+        raise ManifestError(f"the manifest is not valid YAML: {_first_line(exc)}") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -274,7 +281,7 @@ def load_yaml(text: bytes | str, *, max_bytes: int = MANIFEST_MAX_BYTES) -> Any:
         problem = exc.problem or exc.context or "invalid YAML"
         raise ManifestError(f"the manifest is not valid YAML{where}: {problem}") from None
     except yaml.YAMLError as exc:
-        raise ManifestError(f"the manifest is not valid YAML: {exc}") from None
+        raise ManifestError(f"the manifest is not valid YAML: {_first_line(exc)}") from None
     except RecursionError:
         raise ManifestError("the YAML nests too deeply") from None
     finally:
