@@ -18,6 +18,15 @@ class InvalidInput(DomainError):
     code = "invalid"
 
 
+def refused_value(error: Exception) -> InvalidInput:
+    """A value the database layer refused (`tortoise.exceptions.ValidationError`: longer than
+    its column, ...) as a client error naming the field but not echoing the value."""
+    field = str(error).split(":", 1)[0].strip()
+    if not field.isidentifier():
+        return InvalidInput("A value is too long or malformed")
+    return InvalidInput(f"Invalid {field}: too long or malformed", field=field)
+
+
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
 

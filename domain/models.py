@@ -13,6 +13,13 @@ from tortoise import fields
 from tortoise.models import Model
 
 
+def fits(model: type[Model], field: str, value: str) -> bool:
+    """Whether `value` fits the column: a longer one cannot match an exact lookup, and
+    Tortoise refuses to even send it."""
+    max_length = getattr(model._meta.fields_map[field], "max_length", None)
+    return max_length is None or len(value) <= max_length
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 

@@ -29,6 +29,23 @@ def name_key(name: str) -> str:
     return name.lower()
 
 
+NAME_MAX_LENGTH = 100  # PACKAGE_NAME's limit, and the name_key columns'
+
+
+def lookup_key(name: object) -> str | None:
+    """The key to look a name up by, or None for one no package or artifact can have (not
+    text, empty, or longer than names may be): looking that up simply finds nothing."""
+    if not isinstance(name, str) or not name or len(name) > NAME_MAX_LENGTH:
+        return None
+    return name_key(name)
+
+
+def lookup_keys(names: object) -> list[str]:
+    """`lookup_key` of each name that could exist, without repeats, in order."""
+    keys = (lookup_key(name) for name in names) if isinstance(names, list | tuple | set) else ()
+    return list(dict.fromkeys(key for key in keys if key is not None))
+
+
 def validate_package_name(name: object, *, what: str = "package") -> str:
     if not isinstance(name, str) or not PACKAGE_NAME.fullmatch(name):
         raise InvalidInput(

@@ -11,6 +11,7 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from tortoise.exceptions import ValidationError
 
 from domain.exceptions import (
     Conflict,
@@ -20,6 +21,7 @@ from domain.exceptions import (
     PermissionDenied,
     RateLimited,
     TooLarge,
+    refused_value,
 )
 from storage.errors import ObjectNotFound, StorageError
 
@@ -88,8 +90,16 @@ async def storage_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(503, "Storage is temporarily unavailable", headers={"Retry-After": "1"})
 
 
+async def refused_value_handler(request: Request, exc: Exception) -> Response:
+    """A value the ORM refused that no service checked first: still the caller's input."""
+    log.warning("unchecked value refused by the ORM in %s %s: %s", request.method,
+                request.url.path, str(exc)[:200])
+    return await domain_error_handler(request, refused_value(exc))
+
+
 EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
+    ValidationError: refused_value_handler,
     StorageError: storage_error_handler,
     HTTPException: http_error_handler,
     Exception: unexpected_error_handler,

@@ -32,6 +32,7 @@ from domain.names import (
     PLATFORMS,
     canonical_architecture,
     canonical_platform,
+    lookup_key,
     name_key,
     validate_artifact_type,
     validate_package_name,
@@ -90,9 +91,10 @@ def build_not_found(name: str, version: str, platform: str, architecture: str) -
 
 async def find_artifact(name: str) -> Artifact | None:
     """Case-insensitive lookup; the row carries the canonical spelling."""
-    if not isinstance(name, str) or not name:
+    key = lookup_key(name)
+    if key is None:
         return None
-    return await Artifact.get_or_none(name_key=name_key(name)).prefetch_related("publisher")
+    return await Artifact.get_or_none(name_key=key).prefetch_related("publisher")
 
 
 async def get_artifact(name: str) -> Artifact:

@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
-from domain.models import Publisher, PublisherMember, User
+from domain.models import Publisher, PublisherMember, User, fits
 from domain.services import audit
 from domain.services.publishers import get_publisher, require_owner
 
@@ -41,12 +41,14 @@ def _role(value: object) -> str:
 async def _find_user(user_id: object, username: object) -> User:
     """By registry user id, or by username when exactly one user has it."""
     if isinstance(user_id, str) and user_id.strip():
-        user = await User.get_or_none(id=user_id.strip())
+        user = (await User.get_or_none(id=user_id.strip())
+                if fits(User, "id", user_id.strip()) else None)
         if user is None:
             raise NotFound(f"User not found: {user_id} (users appear after their first login)")
         return user
     if isinstance(username, str) and username.strip():
-        users = await User.filter(username=username.strip()).limit(2)
+        users = (await User.filter(username=username.strip()).limit(2)
+                 if fits(User, "username", username.strip()) else [])
         if len(users) != 1:
             raise NotFound(f"No single user named {username!r}; give the user_id instead")
         return users[0]

@@ -12,7 +12,13 @@ from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.exceptions import Conflict, InvalidInput, PermissionDenied
 from domain.models import Package, PackageVersion, Publisher
-from domain.names import name_key, validate_package_name, validate_package_type, validate_visibility
+from domain.names import (
+    lookup_key,
+    name_key,
+    validate_package_name,
+    validate_package_type,
+    validate_visibility,
+)
 from domain.services import audit, publishers
 from domain.services.access import listed_filter, require_manage, require_view
 from domain.versions import highest_version
@@ -74,9 +80,10 @@ def search_text_of(package: Package) -> str:
 
 
 async def find_package(name: str) -> Package | None:
-    if not isinstance(name, str) or not name:
+    key = lookup_key(name)
+    if key is None:
         return None
-    return await Package.get_or_none(name_key=name_key(name), deleted_at__isnull=True
+    return await Package.get_or_none(name_key=key, deleted_at__isnull=True
                                      ).prefetch_related("publisher")
 
 

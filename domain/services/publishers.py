@@ -19,7 +19,7 @@ from tortoise.functions import Count, Sum
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
-from domain.models import Package, Publisher, PublisherMember, VerificationRequest
+from domain.models import Package, Publisher, PublisherMember, VerificationRequest, fits
 from domain.names import validate_publisher_slug
 from domain.services import audit
 
@@ -51,8 +51,10 @@ async def get_publisher(name_or_id: str) -> Publisher:
     """By slug (case-insensitive) or by id."""
     if not isinstance(name_or_id, str) or not name_or_id:
         raise NotFound(f"Publisher not found: {name_or_id}")
-    publisher = await Publisher.get_or_none(name=name_or_id.lower())
-    if publisher is None:
+    publisher = None
+    if fits(Publisher, "name", name_or_id):
+        publisher = await Publisher.get_or_none(name=name_or_id.lower())
+    if publisher is None and fits(Publisher, "id", name_or_id):
         publisher = await Publisher.get_or_none(id=name_or_id)
     if publisher is None:
         raise NotFound(f"Publisher not found: {name_or_id}")

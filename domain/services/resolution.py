@@ -22,7 +22,7 @@ from domain.exceptions import InvalidInput
 from domain.manifest import DependencySpec
 from domain.models import Dependency as DependencyRow
 from domain.models import Package, PackageVersion
-from domain.names import name_key
+from domain.names import lookup_keys
 from domain.ranges import InvalidRange, InvalidRequirement, parse_requirement
 from domain.requires import NOT_RECORDED, RequiresDecoder, encode_requires
 from domain.resolver import (
@@ -120,7 +120,7 @@ async def load_source(actor: Actor, root_names: Sequence[str], *, base_url: str 
     source = InMemorySource()
     seen: set[str] = set()
     decoder = RequiresDecoder()
-    frontier = {name_key(n) for n in root_names}
+    frontier = set(lookup_keys(list(root_names)))  # a name nothing can have finds nothing
     for _ in range(MAX_LEVELS):
         frontier -= seen
         if not frontier:

@@ -8,8 +8,9 @@ from typing import Any
 from domain.actor import Actor
 from domain.exceptions import InvalidInput
 from domain.models import Package, PackageVersion
-from domain.names import name_key
+from domain.names import lookup_keys
 from domain.services.access import can_view, listed_filter
+from domain.services.packages import find_package
 from domain.versions import loose_version, sort_newest_first
 from storage.keys import is_sha256_hex
 
@@ -21,7 +22,7 @@ async def latest_versions(actor: Actor, names: list[str] | None) -> dict[str, st
     if names is None:
         rows = await Package.filter(listed_filter(actor)).prefetch_related("publisher")
     else:
-        keys = list(dict.fromkeys(name_key(n) for n in names if n))[:MAX_BATCH]
+        keys = lookup_keys(names)[:MAX_BATCH]
         rows = await Package.filter(name_key__in=keys, deleted_at__isnull=True)
         rows = [p for p in rows if can_view(actor, p)]
     return {p.name: (p.latest_version or None) for p in sorted(rows, key=lambda p: p.name_key)}
@@ -75,8 +76,7 @@ async def newest_compatible(actor: Actor, items: list[Any], *, toolbox_version: 
             if matches:
                 package, current = matches[0].package, matches[0].version.version
         elif item.get("name"):
-            package = await Package.get_or_none(name_key=name_key(str(item["name"])),
-                                                deleted_at__isnull=True)
+            package = await find_package(str(item["name"]))
             if package is not None and not can_view(actor, package):
                 package = None
             current = str(item.get("version") or "")

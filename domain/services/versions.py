@@ -8,7 +8,7 @@ from typing import Any
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.exceptions import InvalidInput, NotFound
-from domain.models import Package, PackageVersion
+from domain.models import Package, PackageVersion, fits
 from domain.services import audit, packages
 from domain.services.access import can_read_private, is_member, require_manage
 from domain.versions import loose_version, sort_newest_first, version_key
@@ -33,6 +33,8 @@ def version_not_found(name: str, version: str) -> NotFound:
 
 async def find_version(package: Package, version: str) -> PackageVersion | None:
     """Exact string first, then PEP 440-normalised equality (REST_CONTRACT §4.4)."""
+    if not fits(PackageVersion, "version", version):
+        return None
     row = await PackageVersion.get_or_none(package_id=package.id, version=version)
     wanted = loose_version(version) if row is None else None
     if wanted is not None:

@@ -18,8 +18,9 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.utils.str_converters import to_camel_case
+from tortoise.exceptions import ValidationError
 
-from domain.exceptions import DomainError, RateLimited
+from domain.exceptions import DomainError, RateLimited, refused_value
 
 log = logging.getLogger("registry.graphql")
 
@@ -83,16 +84,28 @@ def returns_user_errors(payload: Callable[..., T]
                 return await resolver(*args, **kwargs)
             except DomainError as error:
                 return payload(errors=[user_error(error)])
+            except ValidationError as error:  # a value the ORM refused: still the input
+                return payload(errors=[user_error(refused_value(error))])
 
         return run
 
     return decorate
 
 
+def _expected(error: GraphQLError) -> DomainError | None:
+    """The domain error behind a GraphQL error, counting a value the ORM refused (one no
+    service checked first) as the caller's invalid input."""
+    original = error.original_error
+    if isinstance(original, ValidationError):
+        return refused_value(original)
+    return original if isinstance(original, DomainError) else None
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     """True for exceptions that are neither GraphQL errors nor expected domain errors."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError | DomainError)
+    return (original is not None and not isinstance(original, GraphQLError)
+            and _expected(error) is None)
 
 
 def internal_error_message(request_id: str) -> str:
@@ -116,8 +129,8 @@ def log_unexpected(errors: list[GraphQLError], execution_context: Any) -> None:
 
 
 def _public_error(error: GraphQLError, request_id: str) -> GraphQLError:
-    original = error.original_error
-    if isinstance(original, DomainError):
+    original = _expected(error)
+    if original is not None:
         extensions: dict[str, Any] = {"code": original.code}
         if original.field:
             extensions["field"] = to_camel_case(original.field)

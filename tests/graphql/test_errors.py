@@ -50,3 +50,31 @@ async def test_expected_query_errors_keep_message_and_code(stack: Stack) -> None
     assert result.errors[0].message == "sha256 must be 64 hexadecimal characters"
     assert result.errors[0].extensions == {"code": "invalid", "field": "sha256"}
     assert (await data(stack, '{ package(name: "none") { name } }')) == {"package": None}
+
+
+async def test_lookups_longer_than_any_stored_value_find_nothing(stack: Stack) -> None:
+    long_name = "a" * 101
+    assert await data(stack, """query($n: String!) { package(name: $n) { name }
+        artifact(name: $n) { name } publisher(name: $n) { name }
+        version(package: "Mod", version: $n) { version } }""",
+        {"n": long_name}) == {"package": None, "artifact": None, "publisher": None,
+                              "version": None}
+    assert await data(stack, "query($n: [String!]) { latestVersions(names: $n) { name } }",
+                      {"n": [long_name]}) == {"latestVersions": []}
+
+
+async def test_a_value_the_orm_refuses_is_a_typed_invalid_error(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A service that forgot to check a length first: the caller still gets a typed error that
+    # names the field without echoing the value, not an internal error.
+    from domain.models import Package
+
+    async def unchecked(prefix: str, *args: object, **kwargs: object) -> list[str]:
+        await Package.filter(name_key=prefix).first()
+        return []
+    monkeypatch.setattr(packages, "suggest_names", unchecked)
+    result = await execute(stack, "query($p: String!) { suggestPackageNames(prefix: $p) }",
+                           {"p": "z" * 500})
+    assert result.errors[0].message == "Invalid name_key: too long or malformed"
+    assert result.errors[0].extensions == {"code": "invalid", "field": "nameKey"}
+    assert "zzzz" not in str(result.errors)

@@ -99,6 +99,41 @@ async def test_bad_uploads(stack: Stack) -> None:
     assert await StoredCopy.filter(state="writing").count() == 0
 
 
+async def test_lookups_longer_than_any_stored_value_are_not_found(stack: Stack) -> None:
+    # Exact lookups with values longer than their column: the ORM refuses to send those,
+    # so every service must answer "not found" itself.
+    await make_publisher("u1", "team")
+    assert (await create_package(stack.client, "u1", "Mod")).status_code == 201
+    long_name, long_version = "a" * 101, "1." * 60 + "0"
+    client = stack.client
+    for path in (f"/api/v1/packages/{long_name}", f"/api/v1/packages/Mod/versions/{long_version}",
+                 f"/api/v1/packages/{long_name}/versions/1.0.0/download",
+                 f"/api/v1/artifacts/{long_name}",
+                 f"/api/v1/artifacts/{long_name}/versions/1.0.0/download",
+                 f"/api/v1/publishers/{'p' * 300}"):
+        await _assert_detail(await client.get(path), 404)
+    response = await client.get("/api/v1/versions", params={"names": [long_name, "Mod"]})
+    assert response.status_code == 200 and response.json() == {"versions": {"Mod": None}}
+    response = await client.post("/api/v1/updates", json={"items": [{"name": long_name}]})
+    assert response.status_code == 200, response.text
+    response = await client.post("/api/v1/resolve", json={"packages": [long_name]})
+    assert response.status_code < 500, response.text
+    response = await client.post("/api/v1/publishers/team/members", headers=bearer("u1"),
+                                 json={"username": "u" * 200})
+    await _assert_detail(response, 404)
+
+
+async def test_manifest_with_control_characters_is_400(stack: Stack) -> None:
+    await make_publisher("u1")
+    assert (await create_package(stack.client, "u1", "Mod")).status_code == 201
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Mod/tbConfig.yaml", "version: 1.0.0\ndescription: \x0c\n")
+        archive.writestr("Mod/__init__.py", "")
+    response = await upload_version(stack.client, "u1", "Mod", "1.0.0", buffer.getvalue())
+    assert "not valid YAML" in await _assert_detail(response, 400)
+
+
 async def test_broken_manifest_is_400(stack: Stack) -> None:
     await make_publisher("u1")
     assert (await create_package(stack.client, "u1", "Mod")).status_code == 201

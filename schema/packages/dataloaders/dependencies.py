@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.models import Dependency, Package
-from domain.names import name_key
+from domain.names import lookup_key, lookup_keys
 from domain.services.access import listed_filter
 from schema.core.dataloaders import RegistryDataLoader, group_by
 
@@ -26,8 +26,9 @@ class DependentPackagesByNameLoader(RegistryDataLoader[str, list[Package]]):
     the packages a listing may show this caller; most downloaded first."""
 
     async def batch_load(self, keys: list[str]) -> list[list[Package]]:
-        lowered = [name_key(key) for key in keys]
-        links = await (Dependency.filter(name_key__in=lowered, version__status="published")
+        lowered = [lookup_key(key) or "" for key in keys]
+        links = await (Dependency.filter(name_key__in=lookup_keys(keys),
+                                         version__status="published")
                        .values_list("name_key", "version__package_id"))
         package_ids = {int(package_id) for _, package_id in links}
         packages = {p.id: p for p in await Package.filter(

@@ -4,7 +4,7 @@ domain's access rules where a row is turned into a GraphQL object."""
 from __future__ import annotations
 
 from domain.models import Package
-from domain.names import name_key
+from domain.names import lookup_key, lookup_keys
 from schema.core.dataloaders import RegistryDataLoader
 
 
@@ -18,10 +18,9 @@ class PackageByNameLoader(RegistryDataLoader[str, Package | None]):
     """Live (not deleted) packages by case-insensitive name."""
 
     async def batch_load(self, keys: list[str]) -> list[Package | None]:
-        lowered = [name_key(key) for key in keys]
-        rows = {p.name_key: p for p in await Package.filter(name_key__in=lowered,
+        rows = {p.name_key: p for p in await Package.filter(name_key__in=lookup_keys(keys),
                                                               deleted_at__isnull=True)}
-        packages = [rows.get(key) for key in lowered]
+        packages = [rows.get(lookup_key(key) or "") for key in keys]
         ids = self.context.loader(PackageByIdLoader)
         for package in packages:
             if package is not None:
