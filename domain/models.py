@@ -12,6 +12,8 @@ import uuid
 from tortoise import fields
 from tortoise.models import Model
 
+BIGINT_RANGE = range(-(2**63), 2**63)  # what the 64-bit integer columns hold
+
 
 def fits(model: type[Model], field: str, value: str) -> bool:
     """Whether `value` fits the column: a longer one cannot match an exact lookup, and

@@ -19,7 +19,14 @@ from tortoise.functions import Count, Sum
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
-from domain.models import Package, Publisher, PublisherMember, VerificationRequest, fits
+from domain.models import (
+    BIGINT_RANGE,
+    Package,
+    Publisher,
+    PublisherMember,
+    VerificationRequest,
+    fits,
+)
 from domain.names import validate_publisher_slug
 from domain.services import audit
 
@@ -356,6 +363,7 @@ async def admin_unsuspend(actor: Actor, name_or_id: str, notes: object = "") -> 
         {"to": publisher.verification_status, "notes": text}, None, text)
 
 
+MAX_BYTES = BIGINT_RANGE[-1]
 POLICY_FIELDS = ("can_publish_public", "can_publish_artifacts", "max_package_bytes",
                  "storage_quota_bytes")
 
@@ -367,9 +375,9 @@ def _policy_value(field: str, value: object) -> bool | int | None:
         return value
     if value is None:
         return None  # no limit beyond the registry-wide one
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidInput(f"{field} must be a positive whole number of bytes or null",
-                           field=field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_BYTES:
+        raise InvalidInput(f"{field} must be a whole number of bytes from 1 to {MAX_BYTES}, "
+                           "or null", field=field)
     return value
 
 

@@ -7,11 +7,16 @@ from typing import NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from domain.models import BIGINT_RANGE
+
 
 def _to_int(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"BigInt cannot represent {value!r}")
-    return int(value)
+    number = int(value)
+    if number not in BIGINT_RANGE:
+        raise ValueError("BigInt must fit in 64 bits")
+    return number
 
 
 # GraphQL's Int is 32-bit: byte sizes, quotas and download counters can exceed it.

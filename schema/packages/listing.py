@@ -12,6 +12,7 @@ from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.queryset import QuerySet
 
 from domain.exceptions import InvalidInput
+from domain.models import BIGINT_RANGE
 from domain.models import Package as PackageRow
 from domain.models import PackageVersion as VersionRow
 from domain.services.access import listed_filter
@@ -108,7 +109,8 @@ def _decode_key(cursor: str, sort: PackageSort, keyset: tuple[tuple[str, bool], 
             if name in _DATETIME_FIELDS:
                 values.append(datetime.fromisoformat(value))
             elif name in _INT_FIELDS:
-                if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, bool) or not isinstance(value, int) or (
+                        value not in BIGINT_RANGE):
                     raise TypeError(name)
                 values.append(value)
             elif isinstance(value, str):

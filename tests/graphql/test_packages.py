@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.models import Package
+from schema.core.pagination import encode_cursor
 from tests.fixtures.stack import Stack
 from tests.graphql.support import actor, add_package, add_version, data, execute, post
 from tests.helpers import make_publisher
@@ -189,6 +190,14 @@ async def test_bad_cursors_and_page_sizes_are_user_errors(stack: Stack) -> None:
         assert result.errors and result.errors[0].extensions["code"] == "invalid", arguments
     cursor = (await data(stack, "{ packages(sort: NAME) { pageInfo { endCursor } } }"))
     assert cursor["packages"]["pageInfo"]["endCursor"] is None
+    # Well-formed cursors whose numbers no 64-bit column holds: invalid, not a failed query.
+    for sort, key in (("DOWNLOADS", [2**63, "a"]), ("UPDATED", ["2026-01-01T00:00:00", 10**30]),
+                      ("CREATED", ["2026-01-01T00:00:00", -(2**63) - 1])):
+        crafted = encode_cursor(sort.lower(), key)
+        result = await execute(stack, "query($a: String, $s: PackageSort!) { "
+                               "packages(sort: $s, after: $a) { totalCount } }",
+                               {"a": crafted, "s": sort})
+        assert result.errors and result.errors[0].extensions["code"] == "invalid", sort
 
 
 async def test_version_file_and_update_lookups(stack: Stack) -> None:

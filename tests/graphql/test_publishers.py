@@ -145,6 +145,10 @@ async def test_verification_request_and_admin_decisions(stack: Stack) -> None:
     assert (await data(stack, policy, as_actor=admin))["setPublisherPolicy"] == {
         "publisher": {"maxPackageBytes": 5_000_000_000, "canPublishArtifacts": True},
         "errors": []}
+    too_big = await execute(stack, """mutation($b: BigInt) { setPublisherPolicy(
+        publisher: "team", input: {maxPackageBytes: $b}) { errors { code } } }""",
+        {"b": str(2**63)}, as_actor=admin)
+    assert too_big.errors and "BigInt must fit in 64 bits" in too_big.errors[0].message
 
 
 async def test_members(stack: Stack) -> None:

@@ -221,7 +221,7 @@ async def test_suspend_policy_and_notice(stack: Stack) -> None:
                                  json={"max_package_bytes": None})
     assert cleared.json()["max_package_bytes"] is None
     for bad in ({"can_publish_public": "yes"}, {"max_package_bytes": -1},
-                {"storage_quota_bytes": 1.5}, {}):
+                {"storage_quota_bytes": 1.5}, {"max_package_bytes": 2**63}, {}):
         response = await client.patch("/api/v1/publishers/admin/shady",
                                       headers=bearer("root"), json=bad)
         assert response.status_code == 400, bad
