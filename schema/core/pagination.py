@@ -22,6 +22,9 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 # Deepest position a cursor from a different page size may continue from.
 MAX_UNALIGNED_WINDOW = 1000
+# No list here has a billion items; a larger position is a crafted cursor, and its offset
+# would overflow the database's integers.
+MAX_CURSOR_POSITION = 10**9
 
 NodeT = TypeVar("NodeT")
 ItemT = TypeVar("ItemT")
@@ -93,7 +96,8 @@ async def offset_window(fetch: PageFetcher[ItemT], *, ordering: str, first: int 
     start = 0
     if after is not None:
         size, position = decode_cursor(after, ordering, 2)
-        if not (isinstance(size, int) and isinstance(position, int)) or position < 0:
+        if (not (isinstance(size, int) and isinstance(position, int))
+                or not 0 <= position < MAX_CURSOR_POSITION):
             raise InvalidInput("Invalid cursor", field="after")
         start = position + 1
     if limit == 0:

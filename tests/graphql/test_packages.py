@@ -198,6 +198,11 @@ async def test_bad_cursors_and_page_sizes_are_user_errors(stack: Stack) -> None:
                                "packages(sort: $s, after: $a) { totalCount } }",
                                {"a": crafted, "s": sort})
         assert result.errors and result.errors[0].extensions["code"] == "invalid", sort
+    # An offset-paged list (artifacts): an aligned position far past any list is invalid too.
+    for position in (19, 20 * 10**28 - 1):
+        result = await execute(stack, "query($a: String) { artifacts(after: $a) { totalCount } }",
+                               {"a": encode_cursor("artifacts:", [20, position])})
+        assert (result.errors is None) == (position == 19), result.errors
 
 
 async def test_version_file_and_update_lookups(stack: Stack) -> None:
