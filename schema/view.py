@@ -9,9 +9,10 @@ graphql-transport-ws handshake. Resolvers see only the `GraphQLContext`.
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any
 
-from cross_web import StarletteRequestAdapter
+from cross_web import HTTPException, StarletteRequestAdapter
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -104,6 +105,19 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
             await _error_response(413, f"Request body exceeds {limit} bytes",
                                   "too_large")(scope, receive, send)
 
+    def decode_json(self, data: str | bytes) -> object:
+        """Strawberry expects JSONDecodeError from bad JSON (and answers 400, or closes a
+        websocket); `json.loads` also fails with RecursionError on deep nesting and with a
+        plain ValueError on over-long integers, which would otherwise be a 500."""
+        try:
+            return json.loads(data)
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError) as exc:
+            text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+            raise json.JSONDecodeError(f"unusable JSON ({type(exc).__name__})", text, 0
+                                       ) from None
+
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if isinstance(request, WebSocket):
             return await super().run(request, context, root_value)
@@ -112,6 +126,8 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
         except DomainError as error:  # refused multipart bodies
             status = 413 if isinstance(error, TooLarge) else 400
             return _error_response(status, error.message, error.code)
+        except HTTPException as error:  # Strawberry's own refusals, as JSON like the rest
+            return _error_response(error.status_code, error.reason, "bad_request")
         finally:
             uploads: GraphQLMultipart | None = getattr(request.state, _UPLOADS_STATE, None)
             if uploads is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -10,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from domain.exceptions import InvalidInput, NotFound
+from domain.jsontext import load_json
 from domain.models import Dependency, Package
 from domain.names import name_key
 from domain.services import blobs, package_view, packages, publishing, versions
@@ -74,10 +74,7 @@ async def publish_package(request: Request) -> JSONResponse:
         if form.file is None:
             raise InvalidInput("The multipart body has no 'file' part", field="file")
         raw = form.fields.get("metadata", "") or "{}"
-        try:
-            metadata = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"metadata is not valid JSON: {exc}", field="metadata") from None
+        metadata = load_json(raw, "metadata is not valid JSON", field="metadata")
         if not isinstance(metadata, dict):
             raise InvalidInput("metadata must be a JSON object", field="metadata")
         result = await publishing.publish_with_metadata(ctx, actor, form.file, metadata,

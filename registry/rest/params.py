@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 
-from domain.exceptions import InvalidInput
+from domain.exceptions import InvalidInput, TooLarge
+from domain.jsontext import load_json
 
 MAX_JSON_BODY = 1024 * 1024
 
@@ -55,19 +55,29 @@ def paging(request: Request, *, default_per_page: int, max_per_page: int = 100
     return page, per_page
 
 
+async def _read_capped(request: Request, limit: int) -> bytes:
+    """The body, refused (413) as soon as it is known to exceed `limit`: by Content-Length
+    up front, else while it streams, so an oversized body is never buffered whole."""
+    too_large = TooLarge(f"JSON body is too large (at most {limit} bytes)")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
 async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str, Any]:
     """The body as a JSON object; anything else is a 400 naming the problem."""
-    body = await request.body()
-    if len(body) > MAX_JSON_BODY:
-        raise InvalidInput("JSON body is too large")
+    body = await _read_capped(request, MAX_JSON_BODY)
     if not body.strip():
         if allow_empty:
             return {}
         raise InvalidInput("A JSON object body is required")
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"Malformed JSON body: {exc}") from None
+    data = load_json(body, "Malformed JSON body")
     if not isinstance(data, dict):
         raise InvalidInput("The JSON body must be an object")
     return data

@@ -17,6 +17,7 @@ import strawberry
 from strawberry import relay
 
 from domain.exceptions import InvalidInput
+from domain.jsontext import load_json
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -39,9 +40,10 @@ def decode_cursor(cursor: str, ordering: str, arity: int) -> list[Any]:
     """The sort key inside `cursor`; InvalidInput when it is malformed or from another order."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raw = base64.urlsafe_b64decode(padded.encode())
+    except (ValueError, binascii.Error):
         raise InvalidInput("Invalid cursor", field="after") from None
+    value = load_json(raw, "Invalid cursor", field="after", with_reason=False)
     if not isinstance(value, list) or len(value) != arity + 1 or value[0] != ordering:
         raise InvalidInput("The cursor belongs to another query or sort order", field="after")
     return value[1:]

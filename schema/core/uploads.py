@@ -9,7 +9,6 @@ counts and refuses bytes past the upload limit, exactly like REST uploads. Resol
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 
 from domain.exceptions import InvalidInput
+from domain.jsontext import load_json
 from domain.uploads import SpooledFile, SpoolWriter, spool_stream, too_large
 from registry.multipart import feed_multipart
 
@@ -111,10 +111,9 @@ class _Parser:
     def on_part_end(self) -> None:
         if self.part.writer is not None:
             return
-        try:
-            value = json.loads(self.part.data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise InvalidInput(f"Multipart part {self.part.name!r} is not valid JSON") from None
+        value = load_json(bytes(self.part.data),
+                          f"Multipart part {self.part.name!r} is not valid JSON",
+                          with_reason=False)
         if self.part.name == "map" and not (
             isinstance(value, dict) and all(isinstance(paths, list) and
                                             all(isinstance(p, str) for p in paths)

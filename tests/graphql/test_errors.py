@@ -78,3 +78,18 @@ async def test_a_value_the_orm_refuses_is_a_typed_invalid_error(
     assert result.errors[0].message == "Invalid name_key: too long or malformed"
     assert result.errors[0].extensions == {"code": "invalid", "field": "nameKey"}
     assert "zzzz" not in str(result.errors)
+
+
+async def test_request_bodies_strawberry_cannot_parse_get_json_errors(stack: Stack) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    for body in ('{"query": "{ __typename }", "variables": {"n": ' + deep + "}}", "\u0000 not json",
+                 '{"query": "{ __typename }", "variables": {"n": ' + "9" * 5000 + "}}"):
+        response = await stack.client.post("/graphql", content=body,
+                                           headers={"content-type": "application/json"})
+        assert response.status_code == 400, response.text
+        assert response.json() == {"errors": [{"message": "Unable to parse request body as JSON",
+                                               "extensions": {"code": "bad_request"}}]}
+    response = await stack.client.get("/graphql", params={
+        "query": 'mutation { deletePackage(name: "x") { errors { code } } }'})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"] == {"code": "bad_request"}

@@ -123,6 +123,28 @@ async def test_lookups_longer_than_any_stored_value_are_not_found(stack: Stack) 
     await _assert_detail(response, 404)
 
 
+async def test_json_bodies_that_json_loads_chokes_on_are_400_and_big_ones_413(
+        stack: Stack) -> None:
+    client = stack.client
+    json_headers = {"content-type": "application/json"}
+    deep = "[" * 100_000 + "]" * 100_000
+    for body, problem in ((deep, "nested too deeply"), ('{"x": ' + "9" * 5000 + "}", "digits"),
+                          (b'{"name": "\xff"}', "utf-8")):
+        response = await client.post("/api/v1/resolve", content=body, headers=json_headers)
+        assert problem in await _assert_detail(response, 400)
+    big = b'{"packages": ["' + b"a" * (2 * 1024 * 1024) + b'"]}'
+    await _assert_detail(await client.post("/api/v1/resolve", content=big,
+                                           headers=json_headers), 413)
+
+    async def streamed():  # noqa: ANN202 - no Content-Length: refused while it streams
+        yield b'{"packages": ["'
+        for _ in range(64):
+            yield b"a" * 65536
+        yield b'"]}'
+    await _assert_detail(await client.post("/api/v1/resolve", content=streamed(),
+                                           headers=json_headers), 413)
+
+
 async def test_manifest_with_control_characters_is_400(stack: Stack) -> None:
     await make_publisher("u1")
     assert (await create_package(stack.client, "u1", "Mod")).status_code == 201
