@@ -150,6 +150,10 @@ async def test_admin_filters(stack: Stack) -> None:
                              params={"since": "last week"})).status_code == 400
     assert (await client.get("/api/v1/audit", headers=bearer("root"),
                              params={"publisher": "nobody"})).status_code == 404
+    assert (await client.get("/api/v1/audit", headers=bearer("root"),
+                             params={"publisher": "p" * 300})).status_code == 404
+    for name in ("actor", "action", "target", "target_type"):  # longer than any stored value
+        assert (await query(**{name: "x" * 300}))["total"] == 0, name
 
 
 async def test_publishers_see_only_their_own(stack: Stack) -> None:
