@@ -119,6 +119,8 @@ class _Parser:
                                             all(isinstance(p, str) for p in paths)
                                             for paths in value.values())):
             raise InvalidInput("The 'map' part must map file names to lists of paths")
+        if self.part.name == "operations" and not isinstance(value, dict):
+            raise InvalidInput("The 'operations' part must be one operation (a JSON object)")
         self.json_parts[self.part.name] = value
 
     def on_end(self) -> None:

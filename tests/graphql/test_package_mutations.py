@@ -184,6 +184,11 @@ async def test_multipart_limits_and_malformed_bodies(stack: Stack) -> None:
                           "map": '{"0": ["variables.nothing.here"]}'},
         files={"0": ("a.zip", b"x")})
     assert bad_path.status_code == 400
+    for operations in ('"just a string"', "[1, 2]", "null", "7"):
+        not_one = await client.post("/graphql", data={"operations": operations, "map": "{}"},
+                                    files={"0": ("a.zip", b"x")})
+        assert not_one.status_code == 400, not_one.text
+        assert not_one.json()["errors"][0]["extensions"]["code"] == "invalid"
 
 
 async def test_upload_limit_applies_while_streaming(stack: Stack, tmp_path: Path) -> None:
