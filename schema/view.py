@@ -33,6 +33,7 @@ from schema.core.limits import GraphQLLimits
 from schema.core.uploads import GraphQLMultipart, is_multipart, read_graphql_multipart
 from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
 from schema.schema import schema
+from schema.transport_ws import CheckedTransportWSHandler
 
 _UPLOADS_STATE = "graphql_uploads"
 
@@ -58,6 +59,7 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
     """GraphQL over HTTP (POST; GET for queries only) and graphql-transport-ws."""
 
     request_adapter_class = _RequestAdapter
+    graphql_transport_ws_handler_class = CheckedTransportWSHandler
 
     def __init__(self, schema: BaseSchema, limits: GraphQLLimits) -> None:
         super().__init__(

@@ -150,6 +150,30 @@ async def test_refused_token_closes_the_connection(stack: Stack) -> None:
         assert closed.value.rcvd.code == 4403
 
 
+@pytest.mark.parametrize(("message", "reason"), [
+    ([1, 2], "A message must be a JSON object with a string 'type'"),
+    ({"type": "subscribe", "id": ["x"], "payload": {"query": "{ __typename }"}},
+     "A subscribe message needs a string 'id'"),
+    ({"type": "subscribe", "id": "1", "payload": "{ __typename }"},
+     "A subscribe message needs a payload object with a string 'query'"),
+    ({"type": "subscribe", "id": "1", "payload": {"query": "{ x", "variables": None}},
+     "Syntax Error: Expected Name, found <EOF>."),
+    ({"type": "subscribe", "id": "1", "payload": {"query": "{ __typename }",
+                                                  "variables": [1]}},
+     "'variables' must be an object"),
+    ({"type": "complete", "id": {"x": 1}}, "A complete message needs a string 'id'"),
+])
+async def test_malformed_messages_close_with_4400(stack: Stack, message: object,
+                                                  reason: str) -> None:
+    # Strawberry alone would die on most of these inside the connection's task (no close
+    # frame) or answer a syntax error with a bare `complete`.
+    async with served(stack) as url, connect(url) as connection:
+        await connection.socket.send(json.dumps(message))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(connection.socket.recv(), TIMEOUT)
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4400, reason)
+
+
 async def test_events_cross_processes_through_redis(stack: Stack, redis_url: str) -> None:
     """Two buses on one Redis stand for the worker that scans and the web process that holds
     the WebSocket: the web process's subscription sees the worker's event."""
