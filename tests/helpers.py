@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -68,3 +70,19 @@ async def create_package(client: httpx.AsyncClient, user_id: str, name: str,
                          **fields: Any) -> httpx.Response:
     return await client.post("/api/v1/packages", headers=bearer(user_id),
                              json={"name": name, **fields})
+
+
+class Gate:
+    """Holds a store method at its start until released, recording that it was reached."""
+
+    def __init__(self, method: Callable[..., Awaitable[object]]) -> None:
+        self.method = method
+        self.reached = asyncio.Event()
+        self.release = asyncio.Event()
+        self.calls = 0
+
+    async def __call__(self, *args: object, **kwargs: object) -> object:
+        self.calls += 1
+        self.reached.set()
+        await self.release.wait()
+        return await self.method(*args, **kwargs)

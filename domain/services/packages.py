@@ -20,7 +20,7 @@ from domain.names import (
     validate_visibility,
 )
 from domain.services import audit, publishers
-from domain.services.access import listed_filter, require_manage, require_view
+from domain.services.access import listed_filter, not_found, require_manage, require_view
 from domain.versions import highest_version
 
 MAX_DESCRIPTION = 500
@@ -219,11 +219,14 @@ async def delete_package(actor: Actor, name: str) -> list[str]:
     require_manage(actor, package, "yank")
     if not (actor.acts_as_admin or actor.has_scope("publish-update")):
         raise PermissionDenied("Deleting a package needs the publish-update scope")
-    keys = await PackageVersion.filter(package_id=package.id).values_list("blob_key", flat=True)
     async with write_transaction() as conn:
         package.deleted_at = datetime.now(UTC)
         package.latest_version = ""
+        # The package row first (see lock_package); an upload's transaction holds it while it
+        # adds a version (lock_live): every version is either listed here or never written.
         await package.save(using_db=conn, update_fields=["deleted_at", "latest_version"])
+        keys = await (PackageVersion.filter(package_id=package.id).using_db(conn)
+                      .values_list("blob_key", flat=True))
         await PackageVersion.filter(package_id=package.id).using_db(conn).delete()
         await audit.record(actor, "package.delete", target_type="package", target_id=package.name,
                            publisher_id=package.publisher_id,  # type: ignore[attr-defined]
@@ -231,6 +234,26 @@ async def delete_package(actor: Actor, name: str) -> list[str]:
     still_used = set(await PackageVersion.filter(blob_key__in=list(keys))
                      .values_list("blob_key", flat=True))
     return [str(k) for k in set(keys) - still_used]
+
+
+async def lock_package(package_id: int, *, using_db: Any) -> Package | None:
+    """First statement of every transaction that changes a package's versions: hold the
+    package row (FOR NO KEY UPDATE) until commit.
+
+    One order for everyone (package row, then version rows, then the package row's
+    `latest_version`) is what keeps a scan verdict, a yank, an upload and a package deletion
+    from deadlocking each other on PostgreSQL. SQLite runs one write transaction at a time.
+    """
+    return await (Package.select_for_update(no_key=True).using_db(using_db)
+                  .get_or_none(id=package_id))
+
+
+async def lock_live(package: Package, *, using_db: Any) -> None:
+    """`lock_package` for a transaction that adds a version: refuse if the package was
+    deleted meanwhile (the deletion holds the same row, so it is either seen or waited for)."""
+    row = await lock_package(package.id, using_db=using_db)
+    if row is None or row.deleted_at is not None:
+        raise not_found(package.name)
 
 
 async def refresh_latest_version(package_id: int, using_db: Any = None) -> str:

@@ -24,6 +24,7 @@ from domain.models import (
     Package,
     Publisher,
     PublisherMember,
+    User,
     VerificationRequest,
     fits,
 )
@@ -150,12 +151,18 @@ async def register_publisher(actor: Actor, *, name: object, display_name: object
     mail = _email(email)
     home = _homepage(homepage)
     gh = _github(github)
+    already = InvalidInput("You are already a publisher")
     if await PublisherMember.exists(user_id=user_id):
-        raise InvalidInput("You are already a publisher")
+        raise already
     if await Publisher.exists(name=slug):
         raise Conflict(f"Publisher name already taken: {slug}")
     try:
         async with write_transaction() as conn:
+            # Concurrent registrations by one user queue on the user's row (PostgreSQL; SQLite
+            # runs one write transaction at a time), so the check below sees the winner's.
+            await User.select_for_update(no_key=True).using_db(conn).get_or_none(id=user_id)
+            if await PublisherMember.filter(user_id=user_id).using_db(conn).exists():
+                raise already
             publisher = await Publisher.create(name=slug, display_name=display, email=mail,
                                                homepage=home, github=gh, using_db=conn)
             await PublisherMember.create(publisher=publisher, user_id=user_id, role="owner",

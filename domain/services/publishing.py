@@ -140,6 +140,7 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
 
     try:
         async with write_transaction() as conn:
+            await packages.lock_live(package, using_db=conn)
             await blobs.mark_stored(ctx, stored, using_db=conn)
             row = await PackageVersion.create(
                 package_id=package.id, version=request.version, version_key=str(version),

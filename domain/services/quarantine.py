@@ -126,6 +126,7 @@ async def release_version(actor: Actor, ctx: RegistryContext, name: str, version
         raise refused
     report = row.scan_report or {}
     async with write_transaction() as conn:
+        await packages.lock_package(package.id, using_db=conn)
         # Conditional: a concurrent release or deletion leaves nothing to update.
         updated = await PackageVersion.filter(id=row.id, status="quarantined").using_db(
             conn).update(status="published", published_at=datetime.now(UTC))
@@ -154,6 +155,7 @@ async def delete_version(actor: Actor, ctx: RegistryContext, name: str, version:
     reason = _reason(reason, required=False)
     package, row = await _admin_target(actor, name, version)
     async with write_transaction() as conn:
+        await packages.lock_package(package.id, using_db=conn)
         await Dependency.filter(version_id=row.id).using_db(conn).delete()
         deleted = await PackageVersion.filter(id=row.id).using_db(conn).delete()
         if not deleted:

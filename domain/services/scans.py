@@ -87,6 +87,8 @@ async def _record_verdict(row: PackageVersion, status: str, report: dict[str, An
     if status == "published":
         fields["published_at"] = datetime.now(UTC)
     async with write_transaction() as conn:
+        await packages.lock_package(row.package_id,  # type: ignore[attr-defined]
+                                    using_db=conn)
         updated = await PackageVersion.filter(id=row.id, status="pending").using_db(
             conn).update(**fields)
         if updated:

@@ -80,6 +80,7 @@ async def set_yanked(actor: Actor, name: str, version: str, yanked: bool,
     if row.yanked == yanked and (not yanked or row.yank_reason == reason):
         return package, row  # idempotent
     async with write_transaction() as conn:
+        await packages.lock_package(package.id, using_db=conn)
         row.yanked = yanked
         row.yank_reason = reason if yanked else ""
         await row.save(using_db=conn, update_fields=["yanked", "yank_reason"])
@@ -96,7 +97,12 @@ async def mark_status(version_id: int, status: str, *, report: dict[str, Any] | 
     """Move a version to a new status (scan verdict or admin release); idempotent."""
     if status not in VERSION_STATUSES:
         raise InvalidInput(f"Invalid status {status!r}")
+    package_id = await (PackageVersion.filter(id=version_id).first()
+                        .values_list("package_id", flat=True))
+    if package_id is None:
+        return None
     async with write_transaction() as conn:
+        await packages.lock_package(int(package_id), using_db=conn)
         row = await PackageVersion.get_or_none(id=version_id).using_db(conn)
         if row is None:
             return None

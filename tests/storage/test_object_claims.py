@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from domain.services import blobs
 from domain.services.reconciliation import reconcile
 from domain.services.replication import DELETING, PRESENT, WRITING
 from tests.fixtures.stack import Stack
+from tests.helpers import Gate
 
 
 @pytest.fixture
@@ -42,22 +43,6 @@ async def stored_unreferenced(stack: Stack, payload: tuple[Path, str]) -> str:
     assert await primary_state(stack, claimed.key) == PRESENT
     assert not await blobs.in_use(claimed.key)
     return claimed.key
-
-
-class Gate:
-    """Holds a store method at its start until released, recording that it was reached."""
-
-    def __init__(self, method: Callable[..., Awaitable[object]]) -> None:
-        self.method = method
-        self.reached = asyncio.Event()
-        self.release = asyncio.Event()
-        self.calls = 0
-
-    async def __call__(self, *args: object, **kwargs: object) -> object:
-        self.calls += 1
-        self.reached.set()
-        await self.release.wait()
-        return await self.method(*args, **kwargs)
 
 
 @pytest.fixture
