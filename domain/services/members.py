@@ -97,12 +97,16 @@ async def remove_member(actor: Actor, name_or_id: str, user_id: object) -> None:
     if row is None:
         raise NotFound(f"{user_id} is not a member of {publisher.name}")
     async with write_transaction() as conn:
+        # Removals from one publisher queue on its row, so two owners removing each other at
+        # once cannot both pass the last-owner check below.
+        await Publisher.select_for_update(no_key=True).using_db(conn).get(id=publisher.id)
         if row.role == "owner":
             owners = await PublisherMember.filter(publisher_id=publisher.id,
                                                   role="owner").using_db(conn).count()
             if owners <= 1:
                 raise InvalidInput(f"{publisher.name} must keep at least one owner")
-        await PublisherMember.filter(id=row.id).using_db(conn).delete()
+        if not await PublisherMember.filter(id=row.id).using_db(conn).delete():
+            raise NotFound(f"{user_id} is not a member of {publisher.name}")  # removed meanwhile
         await audit.record(actor, "publisher.member_remove", target_type="user",
                            target_id=row.user_id,  # type: ignore[attr-defined]
                            publisher_id=publisher.id, details={"role": row.role},

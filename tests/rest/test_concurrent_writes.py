@@ -80,3 +80,20 @@ async def test_deletes_yanks_and_verdicts_on_one_package_do_not_deadlock(
     package = await Package.get(name="Busy")
     assert package.deleted_at is not None
     assert not await PackageVersion.exists(package_id=package.id)
+
+
+async def test_two_owners_removing_each_other_at_once_leave_one_owner(stack: Stack) -> None:
+    client = stack.client
+    await make_publisher("owner1", "duo")
+    await client.get("/api/v1/auth/me", headers=bearer("owner2"))
+    added = await client.post("/api/v1/publishers/duo/members", headers=bearer("owner1"),
+                              json={"user_id": "owner2", "role": "owner"})
+    assert added.status_code == 201, added.text
+    removals = await asyncio.gather(
+        client.delete("/api/v1/publishers/duo/members/owner2", headers=bearer("owner1")),
+        client.delete("/api/v1/publishers/duo/members/owner1", headers=bearer("owner2")),
+        client.delete("/api/v1/publishers/duo/members/owner2", headers=bearer("owner1")))
+    assert sorted(r.status_code for r in removals)[0] == 204
+    assert all(r.status_code in (204, 400, 404) for r in removals), [r.text for r in removals]
+    assert [r.status_code for r in removals].count(204) == 1
+    assert await PublisherMember.filter(publisher__name="duo", role="owner").count() == 1
