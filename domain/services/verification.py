@@ -185,6 +185,12 @@ async def issue_challenge(actor: Actor) -> Challenge:
     challenge = Challenge(new_challenge_value(),
                           now + timedelta(seconds=_config.challenge_ttl_seconds))
     async with write_transaction() as conn:
+        # Requests of one publisher queue on its row: concurrent callers all get the
+        # challenge the first one created, not one each (only the newest would be accepted).
+        await Publisher.select_for_update(no_key=True).using_db(conn).get(id=publisher.id)
+        existing = await _live_challenge(publisher.id, now, conn)
+        if existing is not None:
+            return existing
         row = await VerificationRequest.create(
             publisher_id=publisher.id, method="", state="challenge",
             challenge=challenge.value, challenge_expires_at=challenge.expires_at,

@@ -97,3 +97,12 @@ async def test_two_owners_removing_each_other_at_once_leave_one_owner(stack: Sta
     assert all(r.status_code in (204, 400, 404) for r in removals), [r.text for r in removals]
     assert [r.status_code for r in removals].count(204) == 1
     assert await PublisherMember.filter(publisher__name="duo", role="owner").count() == 1
+
+
+async def test_concurrent_challenge_requests_share_one_challenge(stack: Stack) -> None:
+    await make_publisher("u1", "acme", verified=False)
+    responses = await asyncio.gather(*(
+        stack.client.post("/api/v1/publishers/verify/challenge", headers=bearer("u1"))
+        for _ in range(6)))
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.json()["challenge"] for r in responses}) == 1
