@@ -6,7 +6,8 @@ import re
 
 from domain.exceptions import InvalidInput
 
-PACKAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+NAME_MAX_LENGTH = 100  # also the length of the name_key columns
+PACKAGE_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{NAME_MAX_LENGTH - 1}}}")
 PUBLISHER_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
 RESERVED_PACKAGE_NAMES = frozenset({"admin"})
 RESERVED_PUBLISHER_SLUGS = frozenset({"admin", "verify"})
@@ -27,9 +28,6 @@ _ARCH_ALIASES = {"x86_64": "x64", "amd64": "x64", "i386": "x86", "i686": "x86",
 def name_key(name: str) -> str:
     """The case-insensitive identity of a package, artifact or dependency name."""
     return name.lower()
-
-
-NAME_MAX_LENGTH = 100  # PACKAGE_NAME's limit, and the name_key columns'
 
 
 def lookup_key(name: object) -> str | None:

@@ -25,7 +25,8 @@ from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
-from domain.exceptions import DomainError, NotAuthenticated, TooLarge
+from domain.exceptions import DomainError, InvalidInput, NotAuthenticated, TooLarge
+from domain.jsontext import load_json
 from registry.auth import optional_actor, required_actor
 from registry.multipart import FRAMING_ALLOWANCE
 from schema.core.context import GraphQLContext
@@ -108,17 +109,13 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
                                   "too_large")(scope, receive, send)
 
     def decode_json(self, data: str | bytes) -> object:
-        """Strawberry expects JSONDecodeError from bad JSON (and answers 400, or closes a
-        websocket); `json.loads` also fails with RecursionError on deep nesting and with a
-        plain ValueError on over-long integers, which would otherwise be a 500."""
+        """Strawberry answers 400 (or closes a websocket) only on JSONDecodeError; the other
+        ways JSON fails (domain/jsontext.py) would be a 500."""
         try:
-            return json.loads(data)
-        except json.JSONDecodeError:
-            raise
-        except (RecursionError, ValueError) as exc:
+            return load_json(data, "invalid JSON")
+        except InvalidInput as error:
             text = data if isinstance(data, str) else data.decode("utf-8", "replace")
-            raise json.JSONDecodeError(f"unusable JSON ({type(exc).__name__})", text, 0
-                                       ) from None
+            raise json.JSONDecodeError(error.message, text, 0) from None
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if isinstance(request, WebSocket):

@@ -93,8 +93,7 @@ async def store_file(ctx: RegistryContext, path: Path, sha256: str) -> ClaimedOb
     try:
         stored = await ctx.storage.primary.put_file(path, sha256=sha256)
     except BaseException:
-        await ObjectClaim.filter(id=claim_id).delete()
-        await _delete_if_unused(ctx, key)
+        await _release(ctx, key, claim_id)
         raise
     return ClaimedObject(stored, claim_id)
 
@@ -136,11 +135,11 @@ async def mark_stored(ctx: RegistryContext, claimed: ClaimedObject, *, using_db:
 async def abandon(ctx: RegistryContext, claimed: ClaimedObject) -> None:
     """The transaction that would have referenced the object failed: release the claim and
     delete the object unless another row or upload uses it."""
-    await ObjectClaim.filter(id=claimed.claim_id).delete()
-    await _delete_if_unused(ctx, claimed.key)
+    await _release(ctx, claimed.key, claimed.claim_id)
 
 
-async def _delete_if_unused(ctx: RegistryContext, key: str) -> None:
+async def _release(ctx: RegistryContext, key: str, claim_id: str) -> None:
+    await ObjectClaim.filter(id=claim_id).delete()
     try:
         await delete_everywhere(ctx, key)
     except Exception as exc:  # noqa: BLE001 - the rows stay: reconciliation deletes orphans

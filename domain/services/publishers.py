@@ -151,18 +151,16 @@ async def register_publisher(actor: Actor, *, name: object, display_name: object
     mail = _email(email)
     home = _homepage(homepage)
     gh = _github(github)
-    already = InvalidInput("You are already a publisher")
-    if await PublisherMember.exists(user_id=user_id):
-        raise already
-    if await Publisher.exists(name=slug):
-        raise Conflict(f"Publisher name already taken: {slug}")
+    taken = Conflict(f"Publisher name already taken: {slug}")
     try:
         async with write_transaction() as conn:
             # Concurrent registrations by one user queue on the user's row (PostgreSQL; SQLite
-            # runs one write transaction at a time), so the check below sees the winner's.
+            # runs one write transaction at a time), so this check sees the winner's.
             await User.select_for_update(no_key=True).using_db(conn).get_or_none(id=user_id)
             if await PublisherMember.filter(user_id=user_id).using_db(conn).exists():
-                raise already
+                raise InvalidInput("You are already a publisher")
+            if await Publisher.filter(name=slug).using_db(conn).exists():
+                raise taken
             publisher = await Publisher.create(name=slug, display_name=display, email=mail,
                                                homepage=home, github=gh, using_db=conn)
             await PublisherMember.create(publisher=publisher, user_id=user_id, role="owner",
@@ -170,8 +168,8 @@ async def register_publisher(actor: Actor, *, name: object, display_name: object
             await audit.record(actor, "publisher.register", target_type="publisher",
                                target_id=publisher.id, publisher_id=publisher.id,
                                details={"name": slug}, using_db=conn)
-    except IntegrityError:
-        raise Conflict(f"Publisher name already taken: {slug}") from None
+    except IntegrityError:  # the same name registered concurrently by someone else
+        raise taken from None
     return publisher
 
 
