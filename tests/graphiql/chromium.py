@@ -84,7 +84,10 @@ async def headless_chromium(work_dir: Path) -> AsyncIterator[str]:
     log_path = work_dir / "chromium.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            *chromium_command(binary, profile_dir), stdout=log, stderr=asyncio.subprocess.STDOUT
+            *chromium_command(binary, profile_dir), stdout=log, stderr=asyncio.subprocess.STDOUT,
+            # Chromium keeps its singleton socket dir in TMPDIR and leaves it behind when it is
+            # terminated; inside the test's own directory it goes away with the rest.
+            env={**os.environ, "TMPDIR": str(work_dir)},
         )
     try:
         yield await _wait_for_devtools_url(profile_dir, process, log_path)
