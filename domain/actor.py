@@ -30,14 +30,28 @@ class Actor:
 
     @property
     def acts_as_admin(self) -> bool:
-        return self.is_admin and self.has_scope("admin")
+        """Admin authority over the whole registry (publisher decisions, any publisher's
+        members, the quarantine queue, storage status, every audit event): `admin_for(None)`."""
+        return self.admin_for(None)
+
+    def admin_for(self, package: str | None) -> bool:
+        """The one admin predicate: an admin user whose credential carries the `admin` scope
+        (a CloudM session carries every scope) and, for a token limited by package globs, only
+        on the packages they match. Registry-wide work (`package` None) is outside every glob,
+        so a globbed admin token never does it."""
+        return self.is_admin and self.has_scope("admin") and self.may_touch_package(package)
 
     def has_scope(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes
 
-    def may_touch_package(self, name: str) -> bool:
+    def may_touch_package(self, name: str | None) -> bool:
+        """Whether this credential's package globs (fnmatch, case-insensitive) cover `name`. An
+        unrestricted credential covers everything; a globbed token covers only the packages
+        its globs match, and nothing that is not about one package (`name` None)."""
         if not self.package_globs:
             return True
+        if name is None:
+            return False
         lowered = name.lower()
         return any(fnmatch.fnmatchcase(lowered, glob.lower()) for glob in self.package_globs)
 
@@ -53,10 +67,19 @@ class Actor:
         if package is not None and not self.may_touch_package(package):
             raise PermissionDenied(f"This token is not valid for package {package}")
 
-    def require_admin(self) -> None:
+    def require_admin(self, package: str | None = None) -> None:
+        """`admin_for(package)` or 403; `package` None: registry-wide admin work."""
         self.require_user()
-        if not self.acts_as_admin:
-            raise PermissionDenied("Admin privileges required")
+        if self.admin_for(package):
+            return
+        reason = ""
+        if self.is_admin and not self.has_scope("admin"):
+            reason = " (this token lacks the 'admin' scope)"
+        elif self.is_admin and package is None:
+            reason = " (this token is limited to its package globs)"
+        elif self.is_admin:
+            reason = f" (this token is not valid for package {package})"
+        raise PermissionDenied("Admin privileges required" + reason)
 
 
 ANONYMOUS = Actor()

@@ -1,4 +1,12 @@
-"""Who may see and change what. One place for the visibility rules of REST_CONTRACT §3."""
+"""Who may see and change what. One place for the visibility rules of REST_CONTRACT §3, and
+for what an API token's package globs leave its holder.
+
+Private reads (a private package by name; hidden packages in listings, search and update
+checks; unpublished versions) are for members of the owning publisher and for admins. A token
+also needs the `read-private` scope, and a token limited by package globs reads privately only
+the packages its globs match: the globs narrow every read exactly as they narrow every write.
+Public packages (and unlisted ones named exactly) stay readable by anyone, that token included.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +21,11 @@ def is_member(actor: Actor, publisher_id: str) -> bool:
     return publisher_id in actor.publisher_ids
 
 
-def can_read_private(actor: Actor, publisher_id: str) -> bool:
-    """Members and admins see private packages; an API token also needs `read-private`."""
-    if not actor.has_scope("read-private"):
+def can_read_private(actor: Actor, publisher_id: str, package_name: str | None) -> bool:
+    """Whether `actor` may read what `publisher_id` hides from the public about the package
+    `package_name`, or, with None, about the publisher as a whole (its hidden counters and
+    verification details), which no globbed token may read."""
+    if not actor.has_scope("read-private") or not actor.may_touch_package(package_name):
         return False
     return actor.is_admin or is_member(actor, publisher_id)
 
@@ -25,26 +35,58 @@ def can_view(actor: Actor, package: Package) -> bool:
     if package.deleted_at is not None:
         return False
     return can_view_live(actor, package.visibility,
-                         package.publisher_id)  # type: ignore[attr-defined]
+                         package.publisher_id, package.name)  # type: ignore[attr-defined]
 
 
-def can_view_live(actor: Actor, visibility: str, publisher_id: str) -> bool:
+def can_view_live(actor: Actor, visibility: str, publisher_id: str, name: str) -> bool:
     """`can_view` for a package known to be live, from its columns (bulk reads)."""
     if visibility == "private":
-        return can_read_private(actor, publisher_id)
+        return can_read_private(actor, publisher_id, name)
     return True
 
 
-def listed_filter(actor: Actor) -> Q:
-    """Packages a listing or search may show this caller: public, plus private and unlisted
-    ones of the caller's own publishers (and everything for admins)."""
-    base = Q(deleted_at__isnull=True)
-    if actor.is_admin and actor.has_scope("read-private"):
-        return base
-    own = list(actor.publisher_ids) if actor.has_scope("read-private") else []
-    if own:
-        return base & (Q(visibility="public") | Q(publisher_id__in=own))
-    return base & Q(visibility="public")
+def _literal_prefix(glob: str) -> str:
+    """What every name a glob matches starts with: its characters before the first wildcard
+    (token globs use only package-name characters and `* ? [ ] !`)."""
+    cut = next((i for i, char in enumerate(glob) if char in "*?["), len(glob))
+    return glob[:cut].lower()
+
+
+async def _hidden_ids_within_globs(actor: Actor, readable: Q) -> list[int]:
+    """Ids of the live, non-public packages in `readable` whose names the actor's globs match.
+
+    The globs are fnmatch patterns with character classes, which SQL LIKE cannot express and
+    whose regex forms are not linear on SQLite (its REGEXP is Python's backtracking `re`): the
+    database narrows the candidates by each glob's literal prefix (an indexed LIKE, escaped by
+    the ORM), and the exact match is `Actor.may_touch_package`, the same test every write uses.
+    The list is bounded by the hidden packages the caller could read without globs."""
+    prefixes = {_literal_prefix(glob) for glob in actor.package_globs}
+    query = Package.filter(readable, deleted_at__isnull=True).exclude(visibility="public")
+    if "" not in prefixes:
+        query = query.filter(Q(*(Q(name_key__startswith=prefix) for prefix in sorted(prefixes)),
+                               join_type="OR"))
+    rows = await query.values_list("id", "name_key")
+    return [int(package_id) for package_id, key in rows if actor.may_touch_package(str(key))]
+
+
+async def listed_filter(actor: Actor) -> Q:
+    """Packages a listing, search or update check may show this caller: public ones, plus the
+    private and unlisted ones it may read privately (its own publishers', every publisher's for
+    admins), narrowed by a token's package globs. Applied in the query, so counts and pages
+    never include what the caller may not see."""
+    live = Q(deleted_at__isnull=True)
+    public = Q(visibility="public")
+    if not actor.has_scope("read-private"):
+        return live & public
+    if actor.is_admin:
+        readable = Q()
+    elif actor.publisher_ids:
+        readable = Q(publisher_id__in=sorted(actor.publisher_ids))
+    else:
+        return live & public
+    if actor.package_globs:
+        return live & (public | Q(id__in=await _hidden_ids_within_globs(actor, readable)))
+    return live if actor.is_admin else live & (public | readable)
 
 
 def not_found(name: str) -> NotFound:
@@ -58,10 +100,14 @@ def require_view(actor: Actor, package: Package | None, name: str) -> Package:
 
 
 def require_manage(actor: Actor, package: Package, scope: str) -> None:
-    """Owner (a member of the owning publisher) or admin, with the action's token scope.
-    A caller who cannot even see the package gets 404, not 403."""
+    """Owner (a member of the owning publisher) or admin, with the action's token scope and a
+    token glob that covers the package. A caller who cannot even see the package gets 404, not
+    403. Call it before looking up anything inside the package (a version, a build): a caller
+    who may not manage the package then gets the same answer whether that thing exists or not.
+    """
     actor.require_user()
     require_view(actor, package, package.name)
-    if not (is_member(actor, package.publisher_id) or actor.acts_as_admin):  # type: ignore[attr-defined]
+    if not (is_member(actor, package.publisher_id)  # type: ignore[attr-defined]
+            or actor.admin_for(package.name)):
         raise PermissionDenied(f"You do not own package {package.name}")
     actor.require_scope(scope, package.name)

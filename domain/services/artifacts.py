@@ -293,7 +293,7 @@ def require_manage_artifact(actor: Actor, artifact: Artifact, scope: str) -> Non
     """Members of the owning publisher, or admins, holding the action's token scope."""
     actor.require_user()
     publisher_id: str = artifact.publisher_id  # type: ignore[attr-defined]
-    if not (is_member(actor, publisher_id) or actor.acts_as_admin):
+    if not (is_member(actor, publisher_id) or actor.admin_for(artifact.name)):
         raise PermissionDenied(f"You do not own artifact {artifact.name}")
     actor.require_scope(scope, artifact.name)
 

@@ -69,8 +69,16 @@ def _matching(base: QuerySet[AuditEvent], field: str, value: str) -> QuerySet[Au
 
 async def query(actor: Actor, filters: AuditFilter, *, page: int, per_page: int) -> AuditPage:
     """Admins see every event. Anyone else sees events of the publishers they belong to, plus
-    their own actions; a caller with neither gets 403. Newest first."""
+    their own actions; a caller with neither gets 403. Newest first.
+
+    A token limited by package globs gets 403 (admin or not): the log is about whole
+    publishers and accounts (members, tokens, profiles, verification), most events name no
+    package, and version events name theirs in more than one form, so a glob-filtered log
+    would be partial in ways nobody could rely on. Such a token's holder reads the log with a
+    session or an unrestricted token."""
     user_id = actor.require_user()
+    if actor.package_globs:
+        raise PermissionDenied("A token limited to package globs cannot read the audit log")
     is_admin_view = actor.acts_as_admin
     if is_admin_view:
         base = AuditEvent.all()

@@ -59,7 +59,7 @@ async def list_members(actor: Actor, name_or_id: str) -> list[Member]:
     """Members see their colleagues; admins see everyone's."""
     publisher = await get_publisher(name_or_id)
     actor.require_user()
-    if not (actor.is_admin or publisher.id in actor.publisher_ids):
+    if not (actor.acts_as_admin or publisher.id in actor.publisher_ids):
         raise PermissionDenied(f"Only members of publisher {publisher.name} may list members")
     rows = await (PublisherMember.filter(publisher_id=publisher.id).order_by("id")
                   .prefetch_related("user"))

@@ -94,7 +94,7 @@ async def get_package(actor: Actor, name: str) -> Package:
 async def list_packages(actor: Actor, *, page: int, per_page: int,
                         package_type: str | None = None, publisher: str | None = None,
                         visibility: str | None = None) -> tuple[list[Package], int]:
-    query = Package.filter(listed_filter(actor))
+    query = Package.filter(await listed_filter(actor))
     if package_type:
         query = query.filter(package_type=validate_package_type(package_type))
     if visibility:
@@ -128,7 +128,7 @@ async def search_packages(actor: Actor, query: str, *, page: int, per_page: int,
                           publisher: str | None = None) -> tuple[list[Package], int]:
     """Listed packages matching `query` (empty = all), ranked exact > prefix > substring."""
     needle = (query or "").strip().lower()
-    base = Package.filter(listed_filter(actor))
+    base = Package.filter(await listed_filter(actor))
     if needle:
         base = base.filter(search_text__contains=needle)
     if package_type:
@@ -150,7 +150,7 @@ async def suggest_names(actor: Actor, prefix: str, limit: int) -> list[str]:
     needle = (prefix or "").strip().lower()
     if not needle:
         return []
-    names = await (Package.filter(listed_filter(actor), name_key__startswith=needle)
+    names = await (Package.filter(await listed_filter(actor), name_key__startswith=needle)
                    .order_by("-total_downloads", "name_key").limit(limit)
                    .values_list("name", flat=True))
     return [str(n) for n in names]
@@ -217,7 +217,7 @@ async def delete_package(actor: Actor, name: str) -> list[str]:
     """Soft-delete: the name stays reserved. Returns blob keys no longer referenced."""
     package = await get_package(actor, name)
     require_manage(actor, package, "yank")
-    if not (actor.acts_as_admin or actor.has_scope("publish-update")):
+    if not (actor.admin_for(package.name) or actor.has_scope("publish-update")):
         raise PermissionDenied("Deleting a package needs the publish-update scope")
     async with write_transaction() as conn:
         package.deleted_at = datetime.now(UTC)

@@ -71,8 +71,10 @@ def _target(package: Package, row: PackageVersion) -> str:
 
 async def _admin_target(actor: Actor, name: str, version: str
                         ) -> tuple[Package, PackageVersion]:
-    """Admins act on any live package, whatever its visibility."""
-    actor.require_admin()
+    """Admins act on any live package, whatever its visibility. The admin check (scope and
+    package globs) comes before any lookup, so a refused caller learns nothing about which
+    packages and versions exist."""
+    actor.require_admin(name)
     package = await packages.find_package(name)
     if package is None:
         raise not_found(name)
@@ -84,7 +86,8 @@ async def _admin_target(actor: Actor, name: str, version: str
 
 async def list_quarantined(actor: Actor, *, page: int = 1, per_page: int = 50,
                            package: str | None = None) -> QuarantinePage:
-    """Admin: the quarantine queue, optionally for one package."""
+    """Admin: the quarantine queue, optionally for one package. The queue is registry-wide
+    work: it needs an admin credential not limited by package globs."""
     actor.require_admin()
     query = PackageVersion.filter(status="quarantined", package__deleted_at__isnull=True)
     if package:
@@ -110,8 +113,8 @@ async def scan_report(actor: Actor, name: str, version: str) -> ScanReportView:
 
 def sees_scan_report(actor: Actor, package: Package) -> bool:
     """Scan reports are for the package's owners and for admins (an admin-scoped token
-    included: reviewing the quarantine is admin work)."""
-    return versions.sees_unpublished(actor, package) or actor.acts_as_admin
+    included: reviewing the quarantine is admin work), within a token's package globs."""
+    return versions.sees_unpublished(actor, package) or actor.admin_for(package.name)
 
 
 async def release_version(actor: Actor, ctx: RegistryContext, name: str, version: str,

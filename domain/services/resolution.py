@@ -130,7 +130,7 @@ async def load_source(actor: Actor, root_names: Sequence[str], *, base_url: str 
                     for package_id, name, visibility, publisher_id in await Package.filter(
                         name_key__in=keys, deleted_at__isnull=True).values_list(
                         "id", "name", "visibility", "publisher_id")
-                    if can_view_live(actor, visibility, publisher_id)}
+                    if can_view_live(actor, visibility, publisher_id, name)}
         rows = await _published_versions(list(packages))
         unrecorded = [row[0] for row in rows if row[8] == NOT_RECORDED]
         rebuilt = await _requires_from_rows(unrecorded) if unrecorded else {}

@@ -20,7 +20,7 @@ MAX_BATCH = 500
 async def latest_versions(actor: Actor, names: list[str] | None) -> dict[str, str | None]:
     """{canonical name: latest_version or None}; unknown or invisible names are omitted."""
     if names is None:
-        rows = await Package.filter(listed_filter(actor)).prefetch_related("publisher")
+        rows = await Package.filter(await listed_filter(actor)).prefetch_related("publisher")
     else:
         keys = lookup_keys(names)[:MAX_BATCH]
         rows = await Package.filter(name_key__in=keys, deleted_at__isnull=True)

@@ -21,10 +21,13 @@ SUMMARY_FIELDS = ("id", "version", "status", "yanked", "yank_reason", "downloads
 
 
 def sees_unpublished(actor: Actor, package: Package) -> bool:
-    """Owners and admins see pending and quarantined versions; nobody else does."""
+    """Owners and admins see pending and quarantined versions; nobody else does. Owners need
+    no `read-private` scope for their own uploads (a publish-only CI token checks its scan),
+    but a token's package globs must cover the package."""
     publisher_id = package.publisher_id  # type: ignore[attr-defined]
-    return is_member(actor, publisher_id) or (actor.is_admin and
-                                              can_read_private(actor, publisher_id))
+    if is_member(actor, publisher_id):
+        return actor.may_touch_package(package.name)
+    return actor.is_admin and can_read_private(actor, publisher_id, package.name)
 
 
 def version_not_found(name: str, version: str) -> NotFound:
@@ -73,10 +76,12 @@ async def set_yanked(actor: Actor, name: str, version: str, yanked: bool,
     if not isinstance(reason, str) or len(reason) > 1000:
         raise InvalidInput("reason must be a string of at most 1000 characters", field="reason")
     package = await packages.get_package(actor, name)
+    # Rights first: someone who may not manage the package must learn nothing about which
+    # versions it has (an unpublished one would otherwise be a 403 and a missing one a 404).
+    require_manage(actor, package, "yank")
     row = await find_version(package, version)
     if row is None:
         raise version_not_found(package.name, version)
-    require_manage(actor, package, "yank")
     if row.yanked == yanked and (not yanked or row.yank_reason == reason):
         return package, row  # idempotent
     async with write_transaction() as conn:

@@ -64,7 +64,7 @@ def _keyword_filter(query: QuerySet[PackageRow], keyword: str) -> QuerySet[Packa
 
 
 async def _filtered(info: Info, spec: PackageQuery) -> QuerySet[PackageRow] | None:
-    query = PackageRow.filter(listed_filter(info.context.actor))
+    query = PackageRow.filter(await listed_filter(info.context.actor))
     if spec.needle:
         query = query.filter(search_text__contains=spec.needle)
     if spec.package_type:

@@ -52,8 +52,9 @@ class VerificationMethod(Enum):
 
 def sees_private_details(info: Info, publisher_id: str) -> bool:
     """Members and admins (with the read-private scope, for tokens) see a publisher's
-    verification details and hidden counters: the domain's private-read rule."""
-    return can_read_private(info.context.actor, publisher_id)
+    verification details and hidden counters: the domain's private-read rule for the
+    publisher as a whole, which a token limited by package globs does not pass."""
+    return can_read_private(info.context.actor, publisher_id, None)
 
 
 @strawberry.type(description="A verification request of a publisher.")

@@ -31,8 +31,10 @@ class DependentPackagesByNameLoader(RegistryDataLoader[str, list[Package]]):
                                          version__status="published")
                        .values_list("name_key", "version__package_id"))
         package_ids = {int(package_id) for _, package_id in links}
-        packages = {p.id: p for p in await Package.filter(
-            listed_filter(self.context.actor), id__in=list(package_ids))} if package_ids else {}
+        packages: dict[int, Package] = {}
+        if package_ids:
+            packages = {p.id: p for p in await Package.filter(
+                await listed_filter(self.context.actor), id__in=list(package_ids))}
         dependents: dict[str, set[int]] = {}
         for key, package_id in links:
             if int(package_id) in packages:
