@@ -40,7 +40,7 @@ from domain.names import (
 from domain.scanning import FileReader, Rule, ScanReport, check_artifact_binary
 from domain.services import audit, blobs, packages, publishers, replication
 from domain.services.access import is_member
-from domain.services.publishing import _check_limits
+from domain.services.publishing import _check_limits, hold_quota
 from domain.uploads import SpooledFile
 from domain.versions import loose_version, parse_version, sort_newest_first
 
@@ -345,6 +345,8 @@ async def _write_build(artifact: Artifact, actor: Actor, *, ctx: RegistryContext
                        min_os_version: str, filename: str) -> ArtifactVersion:
     """One transaction: the stored copy becomes real, the version exists, the build is added."""
     async with write_transaction() as conn:
+        await hold_quota(artifact.publisher_id, stored.size,  # type: ignore[attr-defined]
+                         using_db=conn)
         await blobs.mark_stored(ctx, stored, using_db=conn)
         row = await ArtifactVersion.get_or_none(artifact_id=artifact.id,
                                                 version_key=version_key).using_db(conn)

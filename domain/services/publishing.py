@@ -70,26 +70,56 @@ def _text_field(value: object, name: str, limit: int) -> str:
     return value.strip()
 
 
-async def storage_used(publisher_id: str) -> int:
-    """Bytes a publisher stores: package versions plus artifact builds."""
+async def storage_used(publisher_id: str, using_db: Any = None) -> int:
+    """Bytes a publisher stores: every package version plus every artifact build.
+
+    Grouped by the publisher id on purpose: an aggregate without a GROUP BY of its own makes
+    Tortoise group by every column of the table, which sums one row at a time."""
     used = 0
-    for query in (PackageVersion.filter(package__publisher_id=publisher_id),
-                  ArtifactBuild.filter(artifact_version__artifact__publisher_id=publisher_id)):
-        rows = await query.annotate(total=Sum("size_bytes")).values("total")
-        used += int((rows[0]["total"] if rows else 0) or 0)
+    for query, group in (
+            (PackageVersion.filter(package__publisher_id=publisher_id), "package__publisher_id"),
+            (ArtifactBuild.filter(artifact_version__artifact__publisher_id=publisher_id),
+             "artifact_version__artifact__publisher_id")):
+        totals = await (query.using_db(using_db).group_by(group)
+                        .annotate(total=Sum("size_bytes")).values_list("total", flat=True))
+        used += sum(int(total or 0) for total in totals)
     return used
 
 
-async def _check_limits(publisher: Publisher, size: int) -> None:
+def _check_size(publisher: Publisher, size: int) -> None:
     if publisher.max_package_bytes is not None and size > publisher.max_package_bytes:
         raise TooLarge(f"Upload of {size} bytes exceeds this publisher's maximum package size "
                        f"of {publisher.max_package_bytes} bytes")
-    if publisher.storage_quota_bytes is not None:
-        used = await storage_used(publisher.id)
-        if used + size > publisher.storage_quota_bytes:
-            raise QuotaExceeded(f"Storage quota exceeded: {used} of "
-                                f"{publisher.storage_quota_bytes} bytes used, this upload "
-                                f"needs {size} more")
+
+
+async def _check_quota(publisher: Publisher, size: int, using_db: Any = None) -> None:
+    if publisher.storage_quota_bytes is None:
+        return
+    used = await storage_used(publisher.id, using_db)
+    if used + size > publisher.storage_quota_bytes:
+        raise QuotaExceeded(f"Storage quota exceeded: {used} of "
+                            f"{publisher.storage_quota_bytes} bytes used, this upload "
+                            f"needs {size} more")
+
+
+async def _check_limits(publisher: Publisher, size: int) -> None:
+    """The early answer, before anything is stored; `hold_quota` is the one that decides."""
+    _check_size(publisher, size)
+    await _check_quota(publisher, size)
+
+
+async def hold_quota(publisher_id: str, size: int, *, using_db: Any) -> None:
+    """Inside the transaction that records `size` new bytes: lock the publisher's row until
+    commit, then check the quota against what is committed now.
+
+    Uploads of one publisher queue on its row (PostgreSQL), so each one's SUM sees every
+    upload committed before it, and concurrent uploads cannot all pass a check made before
+    any of them committed. SQLite needs no lock: the embedded stack runs one write
+    transaction at a time (Tortoise holds its connection lock for the whole transaction).
+    The quota is read from the locked row, so an admin's change meanwhile is honoured."""
+    publisher = await (Publisher.select_for_update(no_key=True).using_db(using_db)
+                       .get(id=publisher_id))
+    await _check_quota(publisher, size, using_db)
 
 
 async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
@@ -141,6 +171,8 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
     try:
         async with write_transaction() as conn:
             await packages.lock_live(package, using_db=conn)
+            # After the package row: one lock order (package, then publisher) for everyone.
+            await hold_quota(publisher.id, size, using_db=conn)
             await blobs.mark_stored(ctx, stored, using_db=conn)
             row = await PackageVersion.create(
                 package_id=package.id, version=request.version, version_key=str(version),
