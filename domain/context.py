@@ -19,6 +19,8 @@ class Policy:
     public_base_url: str | None = None
     normalize_mod_layout: bool = True
     unlisted_require_auth: bool = False
+    # Active API tokens one user may hold at once (domain/services/tokens.py).
+    max_api_tokens_per_user: int = 50
 
 
 @dataclass

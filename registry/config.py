@@ -60,13 +60,16 @@ class Settings:
     verify_max_response_bytes: int = 4096
     verify_challenge_ttl_seconds: int = 7 * 24 * 3600
     verify_recheck_interval_seconds: int = 24 * 3600
-    # Rate limits: (requests, window seconds) per token/user and per IP; see registry/ratelimit.
+    # Rate limits: (requests, window seconds) per user and per IP; see registry/ratelimit.
     rate_limit_enabled: bool = True
     rate_limit_read: tuple[int, int] = (6000, 60)
     rate_limit_search: tuple[int, int] = (1200, 60)
     rate_limit_upload: tuple[int, int] = (300, 60)
+    rate_limit_write: tuple[int, int] = (1200, 60)
     rate_limit_auth_failures: tuple[int, int] = (600, 60)
     rate_limit_key_prefix: str = "tbr:rl:"
+    # Active (unrevoked, unexpired) API tokens one user may hold at once.
+    max_api_tokens_per_user: int = 50
     # Mirrors: reconciliation depth, download failover breaker, replication retry backoff.
     reconcile_mode: str = "sampled"  # "sampled" | "full"
     reconcile_sample_size: int = 25
@@ -301,9 +304,12 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         rate_limit_read=read.budget("RATE_LIMIT_READ", Settings.rate_limit_read),
         rate_limit_search=read.budget("RATE_LIMIT_SEARCH", Settings.rate_limit_search),
         rate_limit_upload=read.budget("RATE_LIMIT_UPLOAD", Settings.rate_limit_upload),
+        rate_limit_write=read.budget("RATE_LIMIT_WRITE", Settings.rate_limit_write),
         rate_limit_auth_failures=read.budget("RATE_LIMIT_AUTH_FAILURES",
                                              Settings.rate_limit_auth_failures),
         rate_limit_key_prefix=read.text("RATE_LIMIT_KEY_PREFIX", "tbr:rl:") or "tbr:rl:",
+        max_api_tokens_per_user=read.integer("MAX_API_TOKENS_PER_USER", 50, minimum=1,
+                                             maximum=10_000),
         reconcile_mode=reconcile_mode,
         reconcile_sample_size=read.integer("RECONCILE_SAMPLE_SIZE", 25, minimum=0,
                                            maximum=100_000),

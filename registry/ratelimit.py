@@ -1,10 +1,22 @@
 """Rate limiting: fixed-window counters per category and caller, in Redis or in memory.
 
-Categories have separate budgets: `read` (everything not listed below), `search` (search and
-resolve), `upload` (multipart bodies) and `auth_failure` (401 answers, counted per IP only).
+Categories have separate budgets: `read` (everything not listed below), `search` (search,
+resolve, update checks), `upload` (multipart bodies, GraphQL upload mutations), `write` (other
+changes: REST POST/PUT/PATCH/DELETE, GraphQL mutations, minting API tokens among them) and
+`auth_failure` (401 answers, counted per IP only).
 A window is at most 60 s long, so `Retry-After` stays a small whole number as the client needs
-(REST_CONTRACT §1.9). Redis counters use INCR + EXPIRE on a key that names the window, so every
-web process shares them; a Redis outage fails open (logged), never into 5xx.
+(REST_CONTRACT §1.9). Redis counters use INCRBY + EXPIRE on a key that names the window, so
+every web process shares them; a Redis outage fails open (logged), never into 5xx.
+
+Who pays (the identity key of `RateLimiter.hit(category, identity)` / `admit(...)`): build it
+with `user_identity` / `ip_identity`, never by hand.
+- `"u:<user_id>"` for any authenticated caller. A user's CloudM JWTs and all of their API
+  tokens share this one budget, so minting more tokens buys no more requests.
+- `"ip:<addr>"` for anonymous callers and for presented-but-refused credentials (inventing
+  tokens buys nothing either). `auth_failure` is always charged to the IP.
+A request is charged once by its transport (HTTP: `registry.ratelimit_middleware`, which keeps
+a `RequestCharges` on the request state); a GraphQL operation then adds the budgets of what it
+does (`schema.core.charging.charges_of`), through that same `RequestCharges`.
 """
 
 from __future__ import annotations
@@ -19,11 +31,22 @@ from typing import Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from domain.exceptions import RateLimited
 from registry.config import Settings
 
 log = logging.getLogger("registry.ratelimit")
 
-CATEGORIES = ("read", "search", "upload", "auth_failure")
+CATEGORIES = ("read", "search", "upload", "write", "auth_failure")
+
+
+def user_identity(user_id: str) -> str:
+    """The budget key of an authenticated user: shared by all of their JWTs and API tokens."""
+    return f"u:{user_id}"
+
+
+def ip_identity(address: str | None) -> str:
+    """The budget key of an anonymous caller (and of the auth-failure counter)."""
+    return f"ip:{address or 'unknown'}"
 
 
 @dataclass(frozen=True)
@@ -37,7 +60,7 @@ class RateLimitConfig:
     enabled: bool = True
     budgets: dict[str, Budget] = field(default_factory=lambda: {
         "read": Budget(6000, 60), "search": Budget(1200, 60), "upload": Budget(300, 60),
-        "auth_failure": Budget(600, 60)})
+        "write": Budget(1200, 60), "auth_failure": Budget(600, 60)})
     key_prefix: str = "tbr:rl:"
 
     @classmethod
@@ -47,6 +70,7 @@ class RateLimitConfig:
             budgets={"read": Budget(*settings.rate_limit_read),
                      "search": Budget(*settings.rate_limit_search),
                      "upload": Budget(*settings.rate_limit_upload),
+                     "write": Budget(*settings.rate_limit_write),
                      "auth_failure": Budget(*settings.rate_limit_auth_failures)},
             key_prefix=settings.rate_limit_key_prefix,
         )
@@ -89,8 +113,8 @@ class WindowState:
 
 
 class CounterBackend(Protocol):
-    async def hit(self, key: str, window: int) -> int:
-        """Add one to `key` (which expires after `window`); return the new count."""
+    async def hit(self, key: str, window: int, amount: int = 1) -> int:
+        """Add `amount` to `key` (which expires after `window`); return the new count."""
         ...
 
     async def peek(self, key: str) -> int: ...
@@ -111,16 +135,16 @@ class MemoryBackend:
         self._sweep_every = sweep_every
         self._hits = 0
 
-    async def hit(self, key: str, window: int) -> int:
+    async def hit(self, key: str, window: int, amount: int = 1) -> int:
         now = self._clock()
         expires, count = self._counters.get(key, (0.0, 0))
         if expires <= now:
             expires, count = now + window + 1, 0
-        self._counters[key] = (expires, count + 1)
+        self._counters[key] = (expires, count + amount)
         self._hits += 1
         if self._hits % self._sweep_every == 0:
             self._sweep(now)
-        return count + 1
+        return count + amount
 
     async def peek(self, key: str) -> int:
         expires, count = self._counters.get(key, (0.0, 0))
@@ -146,9 +170,9 @@ class RedisBackend:
     def __init__(self, url: str) -> None:
         self._client = aioredis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
 
-    async def hit(self, key: str, window: int) -> int:
+    async def hit(self, key: str, window: int, amount: int = 1) -> int:
         async with self._client.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
+            pipe.incrby(key, amount)
             pipe.expire(key, window + 1)
             count, _ = await pipe.execute()
         return int(count)
@@ -195,10 +219,11 @@ class RateLimiter:
             log.warning("rate limit store unavailable, not limiting: %s: %s",
                         type(exc).__name__, exc)
 
-    async def hit(self, category: str, identity: str) -> WindowState:
+    async def hit(self, category: str, identity: str, cost: int = 1) -> WindowState:
+        """Charge `cost` requests of `category` to `identity` (see the module docstring)."""
         budget, key, reset = self._window(category)
         try:
-            count = await self.backend.hit(key.format(id=identity), budget.window)
+            count = await self.backend.hit(key.format(id=identity), budget.window, cost)
         except (RedisError, OSError) as exc:
             self._failed_open(exc)
             count = 0
@@ -237,3 +262,44 @@ def build_limiter(settings: Settings) -> RateLimiter:
     backend: CounterBackend = (RedisBackend(settings.redis_url) if settings.redis_url
                                else MemoryBackend())
     return RateLimiter(config, backend)
+
+
+@dataclass
+class RequestCharges:
+    """What one request has been charged so far, kept on its state (`request.state.rate_limit`).
+
+    The transport charges the request itself; a GraphQL operation, once parsed, charges the
+    budgets of what it does through `charge` and so shares this request's identity and answer:
+    the X-RateLimit-* headers describe the tightest budget charged, and a refusal becomes 429.
+    """
+
+    limiter: RateLimiter
+    identity: str
+    charged: dict[str, int] = field(default_factory=dict)
+    states: dict[str, WindowState] = field(default_factory=dict)
+    refused: WindowState | None = None
+
+    async def charge(self, wanted: dict[str, int]) -> None:
+        """Charge each category of `wanted` up to its count (what the request already paid in
+        a category counts towards it); raise RateLimited at the first budget it overdraws."""
+        for category, count in wanted.items():
+            extra = count - self.charged.get(category, 0)
+            if extra <= 0:
+                continue
+            state = await self.limiter.hit(category, self.identity, extra)
+            self.record(category, extra, state)
+            if state.over:
+                self.refused = state
+                raise RateLimited(f"Rate limit exceeded for {category} requests; retry in "
+                                  f"{state.retry_after} s", retry_after=state.retry_after)
+
+    def record(self, category: str, count: int, state: WindowState) -> None:
+        self.charged[category] = self.charged.get(category, 0) + count
+        self.states[category] = state
+
+    def reported(self) -> WindowState | None:
+        """The state the response's headers describe: the refusal, else the budget with the
+        least left."""
+        if self.refused is not None:
+            return self.refused
+        return min(self.states.values(), key=lambda s: s.remaining, default=None)

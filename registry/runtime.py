@@ -32,6 +32,7 @@ def policy_from(settings: Settings) -> Policy:
         public_base_url=settings.public_base_url,
         normalize_mod_layout=settings.normalize_mod_layout,
         unlisted_require_auth=settings.unlisted_require_auth,
+        max_api_tokens_per_user=settings.max_api_tokens_per_user,
     )
 
 

@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from schema.admin.schema import AdminMutations, AdminQueries
 from schema.artifacts.schema import ArtifactMutations, ArtifactQueries
 from schema.core.caching import CachedValidation, DocumentCache
+from schema.core.charging import OperationCharges
 from schema.core.cost import QueryCostLimiter
 from schema.core.errors import RegistryErrors, log_unexpected
 from schema.core.plain_fields import resolve_plain_fields_directly
@@ -65,10 +66,11 @@ class RegistrySchema(strawberry.Schema):
 
 # Order matters: tokens are counted while parsing (parsed documents are cached); the limits add
 # their validation rules when the operation starts; cost and fragment expansion are checked
-# before any validation rule walks the document; then validation runs (cached).
+# before any validation rule walks the document; then validation runs (cached); a valid
+# operation is charged to its rate-limit budgets just before it executes.
 EXTENSIONS = (TokenLimit, DocumentCache, DepthLimit, AliasLimit, IntrospectionSwitch,
               SubscriptionsOverWebSocketOnly, QueryCostLimiter, CachedValidation,
-              RegistryErrors)
+              OperationCharges, RegistryErrors)
 
 schema = RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription,
                         extensions=EXTENSIONS, config=StrawberryConfig(scalar_map=SCALARS))

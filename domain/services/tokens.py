@@ -14,8 +14,12 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
 from domain.actor import SCOPES, Actor
 from domain.changes import write_transaction
+from domain.context import Policy
 from domain.exceptions import InvalidInput, NotFound, PermissionDenied
 from domain.models import ApiToken, User
 from domain.services import audit
@@ -101,9 +105,20 @@ def _validate_globs(globs: object) -> list[str]:
     return cleaned
 
 
+def active_tokens(user_id: str, now: datetime | None = None) -> QuerySet[ApiToken]:
+    """The user's tokens that still authenticate: not revoked and not expired."""
+    moment = now or datetime.now(UTC)
+    return ApiToken.filter(Q(expires_at=None) | Q(expires_at__gt=moment), user_id=user_id,
+                           revoked_at=None)
+
+
 async def create_token(actor: Actor, name: object, scopes: object, *,
                        package_globs: object = None,
-                       expires_at: datetime | str | None = None) -> CreatedToken:
+                       expires_at: datetime | str | None = None,
+                       max_active: int = Policy.max_api_tokens_per_user) -> CreatedToken:
+    """Mint a token. A user holds at most `max_active` active tokens (the operator's
+    MAX_API_TOKENS_PER_USER, from `Policy`): one more is refused until one is revoked or
+    expires."""
     user_id = actor.require_user()
     if actor.scopes is not None:
         # A token may not mint a token with more power than itself.
@@ -119,6 +134,12 @@ async def create_token(actor: Actor, name: object, scopes: object, *,
         raise InvalidInput("expires_at must be in the future", field="expires_at")
     plaintext = generate_plaintext()
     async with write_transaction() as conn:
+        # Concurrent creations for one user queue on the user's row (PostgreSQL; SQLite runs
+        # one write transaction at a time), so each count sees the tokens created before it.
+        await User.select_for_update(no_key=True).using_db(conn).get_or_none(id=user_id)
+        if await active_tokens(user_id).using_db(conn).count() >= max_active:
+            raise InvalidInput(f"You already have {max_active} active API tokens, the most "
+                               "allowed; revoke one you no longer use first")
         token = await ApiToken.create(user_id=user_id, name=name.strip(),
                                       token_hash=hash_token(plaintext), scopes=checked,
                                       package_globs=globs, expires_at=expiry, using_db=conn)

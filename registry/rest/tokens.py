@@ -32,9 +32,11 @@ def token_json(token: ApiToken) -> dict[str, Any]:
 async def create_token(request: Request) -> JSONResponse:
     actor = await required_actor(request)
     data = await json_body(request)
+    policy = request.app.state.runtime.ctx.policy
     created = await tokens.create_token(actor, data.get("name"), data.get("scopes"),
                                         package_globs=data.get("package_globs"),
-                                        expires_at=data.get("expires_at"))
+                                        expires_at=data.get("expires_at"),
+                                        max_active=policy.max_api_tokens_per_user)
     return JSONResponse({**token_json(created.token), "token": created.plaintext,
                          "warning": "Store this token now: it is shown only once"},
                         status_code=201, headers={"Cache-Control": "no-store"})

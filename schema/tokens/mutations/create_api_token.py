@@ -38,6 +38,7 @@ async def create_api_token(info: Info, input: Annotated[
                            ) -> CreateApiTokenPayload | None:
     created = await tokens.create_token(
         info.context.actor, input.name, [scope.value for scope in input.scopes],
-        package_globs=input.package_globs, expires_at=input.expires_at)
+        package_globs=input.package_globs, expires_at=input.expires_at,
+        max_active=info.context.registry.policy.max_api_tokens_per_user)
     return CreateApiTokenPayload(token=ApiToken.from_model(created.token),
                                  plaintext=created.plaintext)

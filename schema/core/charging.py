@@ -1,0 +1,193 @@
+"""Rate-limit charges of a GraphQL operation: the budgets it spends, by what it does.
+
+The transport pays for the request or message itself (`read`, see
+`registry.ratelimit_middleware`); the operation then pays, per field that does the work:
+
+- `search` for every field in `SEARCH_FIELDS` (resolutions, update checks, suggestions) and
+  every field given a non-empty `search` argument (`packages(search: "...")`);
+- `upload` for every mutation field that takes an `Upload` argument (publishVersion,
+  uploadArtifactBuild, and any later one: found in the schema, not listed by hand);
+- `write` for every other mutation field (createApiToken among them).
+
+The rule lives here once: `OperationCharges` applies it to HTTP requests and the WebSocket
+transport calls `charges_of` / `category_of` for its messages. Fields are counted as they
+appear in the document (each fragment once), so fifty aliased `resolve`s cost fifty searches;
+how much work one field's arguments ask for is the cost limit's business (schema/core/cost.py).
+
+An operation over a budget is not executed: it answers a GraphQL error with code
+`rate_limited` and `retryAfter` (over HTTP also status 429 with `Retry-After`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    NullValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+)
+from strawberry.extensions import SchemaExtension
+
+from domain.exceptions import RateLimited
+from registry.ratelimit import RequestCharges
+
+# Fields charged to the search budget whatever their arguments: each one resolves
+# requirements or matches names, as REST's /search, /resolve and /updates do.
+SEARCH_FIELDS = frozenset({
+    "Query.resolve", "Query.checkCompatibility", "Query.checkUpdates",
+    "Query.suggestPackageNames",
+})
+# Any field given this argument (non-empty) is a text search.
+SEARCH_ARGUMENT = "search"
+UPLOAD_SCALAR = "Upload"
+# category_of's answer when an operation spends several budgets: the scarcest first.
+_PRECEDENCE = ("upload", "search", "write")
+
+
+@lru_cache(maxsize=8)
+def _upload_mutations(schema: GraphQLSchema) -> frozenset[str]:
+    mutation = schema.mutation_type
+    if mutation is None:
+        return frozenset()
+    return frozenset(name for name, field in mutation.fields.items()
+                     if any(get_named_type(arg.type).name == UPLOAD_SCALAR
+                            for arg in field.args.values()))
+
+
+def _given(value: ValueNode, variables: Mapping[str, Any]) -> bool:
+    """Whether an argument asks for something: null, a blank string or an unset variable
+    mean the same as leaving the argument out."""
+    if isinstance(value, NullValueNode):
+        return False
+    if isinstance(value, StringValueNode):
+        return bool(value.value.strip())
+    if isinstance(value, VariableNode):
+        given = variables.get(value.name.value)
+        return given is not None and not (isinstance(given, str) and not given.strip())
+    return True  # any other literal: the field will refuse it or search with it
+
+
+def _operation(document: DocumentNode, operation_name: str | None
+               ) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name and o.name.value == operation_name), None)
+
+
+class _Counter:
+    def __init__(self, schema: GraphQLSchema, document: DocumentNode,
+                 variables: Mapping[str, Any]) -> None:
+        self.schema = schema
+        self.fragments = {d.name.value: d for d in document.definitions
+                          if isinstance(d, FragmentDefinitionNode)}
+        self.variables = variables
+        self.seen_fragments: set[str] = set()
+        self.charges: Counter[str] = Counter()
+        self.uploads = _upload_mutations(schema)
+
+    def walk(self, selection_set: SelectionSetNode | None, parent: Any) -> None:
+        if selection_set is None:
+            return
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                self.walk(selection.selection_set, target or parent)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in self.seen_fragments:
+                    continue
+                self.seen_fragments.add(name)
+                target = self.schema.get_type(fragment.type_condition.name.value)
+                self.walk(fragment.selection_set, target or parent)
+
+    def field(self, node: FieldNode, parent: Any) -> None:
+        fields = getattr(parent, "fields", None) or {}
+        definition = fields.get(node.name.value)
+        if definition is None:  # __typename and other meta fields, or unknown (invalid)
+            return
+        name = f"{parent.name}.{node.name.value}"
+        if parent is self.schema.mutation_type:
+            self.charges["upload" if node.name.value in self.uploads else "write"] += 1
+        elif name in SEARCH_FIELDS or any(
+                argument.name.value == SEARCH_ARGUMENT
+                and _given(argument.value, self.variables) for argument in node.arguments or ()):
+            self.charges["search"] += 1
+        self.walk(node.selection_set, get_named_type(definition.type))
+
+
+def charges_of(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None = None,
+               variables: Mapping[str, Any] | None = None) -> dict[str, int]:
+    """The budgets the operation spends beyond its request's `read`, e.g. `{"search": 2}`;
+    empty for plain reads (and for a document without a runnable operation)."""
+    operation = _operation(document, operation_name)
+    if operation is None:
+        return {}
+    root: GraphQLObjectType | None = {
+        OperationType.QUERY: schema.query_type,
+        OperationType.MUTATION: schema.mutation_type,
+        OperationType.SUBSCRIPTION: schema.subscription_type,
+    }[operation.operation]
+    if root is None:
+        return {}
+    counter = _Counter(schema, document, variables or {})
+    counter.walk(operation.selection_set, root)
+    return dict(counter.charges)
+
+
+def category_of(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None = None,
+                variables: Mapping[str, Any] | None = None) -> str:
+    """The one budget that best describes the operation: `upload`, `search`, `write` or
+    `read` (for a transport that charges a single category per message)."""
+    charges = charges_of(schema, document, operation_name, variables)
+    return next((category for category in _PRECEDENCE if charges.get(category)), "read")
+
+
+def _request_charges(context: Any) -> RequestCharges | None:
+    """The HTTP request's charges (set by the rate-limit middleware when limits are on)."""
+    state = getattr(getattr(context, "connection", None), "scope", {}).get("state") or {}
+    charges = state.get("rate_limit")
+    return charges if isinstance(charges, RequestCharges) else None
+
+
+class OperationCharges(SchemaExtension):
+    """Charges an HTTP request's operation, once parsed and validated, to the budgets of what
+    it does; over a budget it is not executed. (WebSocket messages are charged by their
+    transport, which has no request to hang the charges on.)"""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        charges = _request_charges(context.context)
+        document = context.graphql_document
+        if charges is not None and document is not None and context.result is None:
+            wanted = charges_of(context.schema._schema, document, context.operation_name,
+                                context.variables)
+            try:
+                await charges.charge(wanted)
+            except RateLimited as error:
+                # A result set before execution replaces it (Strawberry skips the resolvers).
+                context.result = ExecutionResult(
+                    data=None, errors=[GraphQLError(error.message, original_error=error)])
+        yield
