@@ -79,6 +79,36 @@ class PublisherMember(Model):
         unique_together = (("publisher", "user"),)
 
 
+class PublisherInvitation(Model):
+    """An owner's offer of membership, which makes the invitee a member only once accepted.
+
+    `state` is pending, accepted, declined, cancelled or expired; a pending row past
+    `expires_at` counts as expired whether or not a later write has marked it. `pending_key`
+    ("<publisher id>:<user id>") is set only while pending, so the unique constraint allows
+    one open invitation per publisher and user (NULLs never collide) and any number of
+    answered ones."""
+
+    id = fields.CharField(primary_key=True, max_length=32, default=new_id)
+    publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
+        "models.Publisher", related_name="invitations", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="invitations", on_delete=fields.CASCADE
+    )
+    role = fields.CharField(max_length=16, default="member")
+    state = fields.CharField(max_length=16, default="pending")
+    pending_key = fields.CharField(max_length=200, null=True, unique=True)
+    invited_by = fields.CharField(max_length=128, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    responded_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "publisher_invitations"
+        # "My invitations" reads by invitee; foreign keys get no index of their own.
+        indexes = (("user_id", "state"),)
+
+
 class VerificationRequest(Model):
     """One verification attempt of a publisher. The newest row is the current request."""
 

@@ -149,6 +149,15 @@ SCHEMAS: dict[str, Schema] = {
     "Member": obj({"user_id": STR, "username": STR, "role": enum("owner", "member"),
                    "added_at": TIMESTAMP}),
     "MemberList": obj({"members": array(ref("Member"))}),
+    "Invitation": obj({
+        "id": STR, "publisher": {"type": "string", "description": "Publisher slug"},
+        "publisher_id": STR, "user_id": STR, "username": STR,
+        "role": enum("owner", "member"),
+        "state": enum("pending", "accepted", "declined", "cancelled", "expired"),
+        "invited_by": {"type": "string", "description": "User id of the inviting owner"},
+        "created_at": TIMESTAMP, "expires_at": TIMESTAMP,
+        "responded_at": MAYBE_TIMESTAMP}),
+    "InvitationList": obj({"invitations": array(ref("Invitation"))}),
     "PackageSummary": PACKAGE_SUMMARY,
     "PackagePage": _page_of("packages", ref("PackageSummary")),
     "PackageDetail": {"allOf": [ref("PackageSummary"), obj({
@@ -402,8 +411,29 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "Members of a publisher", "publishers", "user", ok={200: "MemberList"},
         errors=(403, 404)),
     ("POST", f"{V}/publishers/{{name}}/members"): Op(
-        "Add a member (owners)", "publishers", "user", body="AddMember",
-        ok={201: "Member"}, errors=(400, 403, 404, 409)),
+        "Invite a member (owners; alias of POST .../invitations: nobody joins without "
+        "accepting)", "publishers", "user", body="AddMember",
+        ok={201: "Invitation"}, errors=(400, 403, 404, 409)),
+    ("DELETE", f"{V}/publishers/{{name}}/members/me"): Op(
+        "Leave a publisher (the last owner cannot)", "publishers", "user", ok={204: None},
+        errors=(400, 403, 404)),
+    ("GET", f"{V}/publishers/{{name}}/invitations"): Op(
+        "Open invitations of a publisher (owners)", "publishers", "user",
+        ok={200: "InvitationList"}, errors=(403, 404)),
+    ("POST", f"{V}/publishers/{{name}}/invitations"): Op(
+        "Invite a user (owners); it expires after 14 days", "publishers", "user",
+        body="AddMember", ok={201: "Invitation"}, errors=(400, 403, 404, 409)),
+    ("DELETE", f"{V}/publishers/{{name}}/invitations/{{invitation_id}}"): Op(
+        "Cancel an open invitation (owners)", "publishers", "user", ok={204: None},
+        errors=(403, 404, 409)),
+    ("GET", f"{V}/auth/invitations"): Op(
+        "The caller's open invitations", "auth", "user", ok={200: "InvitationList"}),
+    ("POST", f"{V}/invitations/{{invitation_id}}/accept"): Op(
+        "Accept an invitation (you may belong to one publisher)", "publishers", "user",
+        body_required=False, ok={200: "Invitation"}, errors=(403, 404, 409)),
+    ("POST", f"{V}/invitations/{{invitation_id}}/decline"): Op(
+        "Decline an invitation", "publishers", "user", body_required=False,
+        ok={200: "Invitation"}, errors=(403, 404, 409)),
     ("DELETE", f"{V}/publishers/{{name}}/members"): Op(
         "Remove a member named in the body (owners)", "publishers", "user",
         body="RemoveMember", ok={204: None}, errors=(400, 403, 404)),

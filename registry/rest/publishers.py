@@ -1,5 +1,6 @@
-"""Publisher routes (REST_CONTRACT §4.3): listing, lookup, verification, members, and the admin
-routes, which answer under both `/publishers/admin/...` and `/packages/admin/...`.
+"""Publisher routes (REST_CONTRACT §4.3): listing, lookup, verification, members and their
+invitations (not in the contract), and the admin routes, which answer under both
+`/publishers/admin/...` and `/packages/admin/...`.
 """
 
 from __future__ import annotations
@@ -89,13 +90,61 @@ async def list_members(request: Request) -> JSONResponse:
     return JSONResponse({"members": [_member_json(m) for m in rows]})
 
 
-async def add_member(request: Request) -> JSONResponse:
+def _invitation_json(invitation: members.Invitation) -> dict[str, Any]:
+    return {"id": invitation.id, "publisher": invitation.publisher_name,
+            "publisher_id": invitation.publisher_id, "user_id": invitation.user_id,
+            "username": invitation.username, "role": invitation.role,
+            "state": invitation.state, "invited_by": invitation.invited_by,
+            "created_at": iso(invitation.created_at), "expires_at": iso(invitation.expires_at),
+            "responded_at": iso(invitation.responded_at)}
+
+
+async def invite_member(request: Request) -> JSONResponse:
+    """Also the old "add member" route: it invites, and nobody joins until they accept."""
     actor = await required_actor(request)
     data = await json_body(request)
-    member = await members.add_member(actor, request.path_params["name"],
-                                      user_id=data.get("user_id"),
-                                      username=data.get("username"), role=data.get("role"))
-    return JSONResponse(_member_json(member), status_code=201)
+    invitation = await members.invite_member(actor, request.path_params["name"],
+                                             user_id=data.get("user_id"),
+                                             username=data.get("username"),
+                                             role=data.get("role"))
+    return JSONResponse(_invitation_json(invitation), status_code=201)
+
+
+async def publisher_invitations(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    rows = await members.publisher_invitations(actor, request.path_params["name"])
+    return JSONResponse({"invitations": [_invitation_json(i) for i in rows]})
+
+
+async def cancel_invitation(request: Request) -> Response:
+    actor = await required_actor(request)
+    await members.cancel_invitation(actor, request.path_params["name"],
+                                    request.path_params["invitation_id"])
+    return Response(status_code=204)
+
+
+async def my_invitations(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    rows = await members.my_invitations(actor)
+    return JSONResponse({"invitations": [_invitation_json(i) for i in rows]})
+
+
+async def accept_invitation(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    invitation = await members.accept_invitation(actor, request.path_params["invitation_id"])
+    return JSONResponse(_invitation_json(invitation))
+
+
+async def decline_invitation(request: Request) -> JSONResponse:
+    actor = await required_actor(request)
+    invitation = await members.decline_invitation(actor, request.path_params["invitation_id"])
+    return JSONResponse(_invitation_json(invitation))
+
+
+async def leave_publisher(request: Request) -> Response:
+    actor = await required_actor(request)
+    await members.leave_publisher(actor, request.path_params["name"])
+    return Response(status_code=204)
 
 
 async def remove_member(request: Request) -> Response:
@@ -200,7 +249,16 @@ routes = [
     Route("/publishers/{name}", get_publisher, methods=["GET"]),
     Route("/publishers/{name}", update_publisher, methods=["PATCH"]),
     Route("/publishers/{name}/members", list_members, methods=["GET"]),
-    Route("/publishers/{name}/members", add_member, methods=["POST"]),
+    Route("/publishers/{name}/members", invite_member, methods=["POST"]),
     Route("/publishers/{name}/members", remove_member, methods=["DELETE"]),
+    # Before {user_id}: "me" is the caller (removing oneself by id is leaving too).
+    Route("/publishers/{name}/members/me", leave_publisher, methods=["DELETE"]),
     Route("/publishers/{name}/members/{user_id}", remove_member, methods=["DELETE"]),
+    Route("/publishers/{name}/invitations", publisher_invitations, methods=["GET"]),
+    Route("/publishers/{name}/invitations", invite_member, methods=["POST"]),
+    Route("/publishers/{name}/invitations/{invitation_id}", cancel_invitation,
+          methods=["DELETE"]),
+    Route("/auth/invitations", my_invitations, methods=["GET"]),
+    Route("/invitations/{invitation_id}/accept", accept_invitation, methods=["POST"]),
+    Route("/invitations/{invitation_id}/decline", decline_invitation, methods=["POST"]),
 ]

@@ -102,6 +102,41 @@ class PublisherMember:
     added_at: datetime = strawberry.field(description="When the member was added.")
 
 
+@strawberry.enum(description="Where an invitation to a publisher stands.")
+class InvitationState(Enum):
+    PENDING = strawberry.enum_value("pending", description="Waiting for the invitee's answer.")
+    ACCEPTED = strawberry.enum_value("accepted", description="The invitee joined.")
+    DECLINED = strawberry.enum_value("declined", description="The invitee said no.")
+    CANCELLED = strawberry.enum_value("cancelled", description="An owner withdrew it.")
+    EXPIRED = strawberry.enum_value("expired", description="Not answered within 14 days.")
+
+
+@strawberry.type(description="An owner's invitation of a user to a publisher; the user joins "
+                             "only by accepting it.")
+class PublisherInvitation:
+    id: str = strawberry.field(description="The invitation's id (accept or decline by it).")
+    publisher_name: str = strawberry.field(description="Slug of the inviting publisher.")
+    publisher_id: str = strawberry.field(description="Registry id of the inviting publisher.")
+    user_id: str = strawberry.field(description="The invitee's registry user id.")
+    username: str = strawberry.field(description="The invitee's username.")
+    role: str = strawberry.field(description="owner or member: the role on accepting.")
+    state: InvitationState = strawberry.field(description="Where it stands.")
+    invited_by: str = strawberry.field(description="User id of the owner who invited.")
+    created_at: datetime = strawberry.field(description="When it was sent.")
+    expires_at: datetime = strawberry.field(description="When it can no longer be accepted.")
+    responded_at: datetime | None = strawberry.field(description="When it was answered or "
+                                                                 "cancelled.")
+
+    @classmethod
+    def from_domain(cls, invitation: members.Invitation) -> PublisherInvitation:
+        return cls(id=invitation.id, publisher_name=invitation.publisher_name,
+                   publisher_id=invitation.publisher_id, user_id=invitation.user_id,
+                   username=invitation.username, role=invitation.role,
+                   state=InvitationState(invitation.state), invited_by=invitation.invited_by,
+                   created_at=invitation.created_at, expires_at=invitation.expires_at,
+                   responded_at=invitation.responded_at)
+
+
 @strawberry.type(description="A publisher: the organisation or person that owns packages.")
 class Publisher(relay.Node):
     pk: relay.NodeID[str]
@@ -212,6 +247,15 @@ class Publisher(relay.Node):
             return None
         return [PublisherMember(user_id=m.user_id, username=m.username, role=m.role,
                                 added_at=m.added_at) for m in rows]
+
+    @strawberry.field(description="Its invitations that can still be answered; null unless "
+                                  "the caller is an owner or admin.")
+    async def invitations(self, info: Info) -> list[PublisherInvitation] | None:
+        try:
+            rows = await members.publisher_invitations(info.context.actor, self.row.id)
+        except DomainError:
+            return None
+        return [PublisherInvitation.from_domain(row) for row in rows]
 
 
 @strawberry.type(description="A page of publishers.")

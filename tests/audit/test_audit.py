@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.actor import Actor
-from domain.models import ApiToken, AuditEvent, Publisher, PublisherMember
+from domain.models import ApiToken, AuditEvent, Publisher, PublisherInvitation, PublisherMember
 from domain.services import audit, members, publishers, tokens
 from tests.fixtures.stack import Stack, bearer
 from tests.helpers import create_package, make_publisher, mod_zip
@@ -46,8 +46,12 @@ async def test_every_mutation_leaves_an_event(stack: Stack) -> None:
               json={"method": "manual", "data": {}})
     await run("publisher.verify", "req-verify", "POST",
               "/api/v1/publishers/admin/audited/verify", "root", json={"notes": "ok"})
-    await run("publisher.member_add", "req-member-add", "POST",
+    await run("publisher.member_invite", "req-member-invite", "POST",
               "/api/v1/publishers/audited/members", json={"user_id": "helper"})
+    invitation = (await client.get("/api/v1/auth/invitations",
+                                   headers=bearer("helper"))).json()["invitations"][0]
+    await run("publisher.invitation_accept", "req-invitation-accept", "POST",
+              f"/api/v1/invitations/{invitation['id']}/accept", "helper")
     await run("publisher.member_remove", "req-member-remove", "DELETE",
               "/api/v1/publishers/audited/members/helper")
     await run("package.create", "req-create", "POST", "/api/v1/packages",
@@ -80,7 +84,8 @@ async def test_every_mutation_leaves_an_event(stack: Stack) -> None:
     expected = {
         "req-register": "publisher.register", "req-profile": "publisher.update",
         "req-challenge": "verification.challenge", "req-submit": "verification.submit",
-        "req-verify": "publisher.verify", "req-member-add": "publisher.member_add",
+        "req-verify": "publisher.verify", "req-member-invite": "publisher.member_invite",
+        "req-invitation-accept": "publisher.invitation_accept",
         "req-member-remove": "publisher.member_remove", "req-create": "package.create",
         "req-upload": "version.upload", "req-yank": "version.yank",
         "req-visibility": "package.visibility", "req-delete": "package.delete",
@@ -97,10 +102,12 @@ async def test_every_mutation_leaves_an_event(stack: Stack) -> None:
     for rid in expected:
         event = events[rid]
         assert event.ip == "127.0.0.1" and event.created_at is not None
-        assert event.actor_id in ("u1", "root")
+        assert event.actor_id in ("u1", "root", "helper")
     assert events["req-verify"].actor_id == "root"
     assert events["req-verify"].publisher_id == publisher_id
-    assert events["req-member-add"].target_id == "helper"
+    assert events["req-member-invite"].target_id == "helper"
+    assert events["req-invitation-accept"].actor_id == "helper"
+    assert events["req-invitation-accept"].publisher_id == publisher_id
 
 
 async def _seed_events(stack: Stack) -> tuple[str, str]:
@@ -210,12 +217,13 @@ async def test_events_roll_back_with_their_change(stack: Stack, failing_audit: N
                    lambda: publishers.admin_verify(admin, "kept", "x"),
                    lambda: publishers.admin_set_policy(admin, "kept",
                                                        {"can_publish_public": True}),
-                   lambda: members.add_member(owner, "kept", user_id="helper"),
+                   lambda: members.invite_member(owner, "kept", user_id="helper"),
                    lambda: tokens.create_token(owner, "t", ["yank"])):
         with pytest.raises(Boom):
             await change()
     row = await Publisher.get(name="kept")
     assert row.verification_status == "unverified" and row.can_publish_public is False
     assert not await PublisherMember.exists(user_id="helper")
+    assert not await PublisherInvitation.exists(user_id="helper")
     assert not await ApiToken.exists(user_id="u1")
     assert await AuditEvent.all().count() == 0

@@ -155,11 +155,16 @@ async def test_members(stack: Stack) -> None:
     await make_publisher("owner", "team")
     owner = await actor("owner")
     await actor("helper")
-    added = (await data(stack, """mutation { addPublisherMember(publisher: "team",
-        userId: "helper") { member { userId role } errors { code } } }""",
-        as_actor=owner))["addPublisherMember"]
-    assert added == {"member": {"userId": "helper", "role": "member"}, "errors": []}
+    invited = (await data(stack, """mutation { invitePublisherMember(publisher: "team",
+        userId: "helper") { invitation { id userId role state } errors { code } } }""",
+        as_actor=owner))["invitePublisherMember"]
+    assert invited["errors"] == [] and invited["invitation"]["state"] == "PENDING"
     helper = await actor("helper")
+    accepted = (await data(stack, """mutation($id: String!) { acceptPublisherInvitation(
+        id: $id) { invitation { state } errors { code } } }""", as_actor=helper,
+        variables={"id": invited["invitation"]["id"]}))["acceptPublisherInvitation"]
+    assert accepted == {"invitation": {"state": "ACCEPTED"}, "errors": []}
+    helper = await actor("helper")  # memberships are read when the caller is identified
     members = (await data(stack, '{ publisher(name: "team") { members { userId } } }',
                           as_actor=helper))["publisher"]["members"]
     assert {m["userId"] for m in members} == {"owner", "helper"}

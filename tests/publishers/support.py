@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import dns.flags
 import dns.message
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
+import httpx
 
 from domain.models import User
 from domain.services.users import set_admin, upsert_user
+from tests.fixtures.stack import bearer
 
 
 @dataclass
@@ -127,3 +130,17 @@ class DnsServer(asyncio.DatagramProtocol):
 async def make_admin(user_id: str = "admin-1") -> User:
     await upsert_user(user_id, f"admin-{user_id}", f"{user_id}@example.com")
     return await set_admin(user_id, True)
+
+
+async def join_publisher(client: httpx.AsyncClient, owner_id: str, slug: str, user_id: str,
+                         role: str = "member") -> dict[str, Any]:
+    """Membership by consent: `owner_id` invites `user_id` over REST, who accepts."""
+    await client.get("/api/v1/auth/me", headers=bearer(user_id))  # the user exists from here
+    invited = await client.post(f"/api/v1/publishers/{slug}/invitations",
+                                headers=bearer(owner_id), json={"user_id": user_id,
+                                                                "role": role})
+    assert invited.status_code == 201, invited.text
+    accepted = await client.post(f"/api/v1/invitations/{invited.json()['id']}/accept",
+                                 headers=bearer(user_id))
+    assert accepted.status_code == 200, accepted.text
+    return accepted.json()

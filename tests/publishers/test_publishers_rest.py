@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.models import Package, Publisher
+from domain.models import Package, Publisher, PublisherMember
 from tests.fixtures.stack import Stack, bearer
 from tests.helpers import create_package, make_publisher
 from tests.publishers.support import make_admin
@@ -241,12 +241,21 @@ async def test_members_add_list_remove(stack: Stack) -> None:
     by_stranger = await client.post("/api/v1/publishers/crew/members",
                                     headers=bearer("stranger"), json={"user_id": "helper"})
     assert by_stranger.status_code == 403
-    added = await client.post("/api/v1/publishers/crew/members", headers=bearer("owner1"),
-                              json={"user_id": "helper"})
-    assert added.status_code == 201 and added.json()["role"] == "member"
+    # The old "add member" route only invites: nobody joins without accepting.
+    invited = await client.post("/api/v1/publishers/crew/members", headers=bearer("owner1"),
+                                json={"user_id": "helper"})
+    assert invited.status_code == 201 and invited.json()["role"] == "member"
+    assert invited.json()["state"] == "pending"
     duplicate = await client.post("/api/v1/publishers/crew/members", headers=bearer("owner1"),
                                   json={"user_id": "helper"})
     assert duplicate.status_code == 409
+    assert not await PublisherMember.exists(user_id="helper")
+    accepted = await client.post(f"/api/v1/invitations/{invited.json()['id']}/accept",
+                                 headers=bearer("helper"))
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
+    already = await client.post("/api/v1/publishers/crew/members", headers=bearer("owner1"),
+                                json={"user_id": "helper"})
+    assert already.status_code == 409 and "already a member" in already.json()["detail"]
     ghost = await client.post("/api/v1/publishers/crew/members", headers=bearer("owner1"),
                               json={"user_id": "never-seen"})
     assert ghost.status_code == 404

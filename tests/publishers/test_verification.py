@@ -12,7 +12,7 @@ from domain.models import AuditEvent, Publisher, VerificationRequest
 from domain.services.verification import VerificationConfig
 from tests.fixtures.stack import Stack, bearer
 from tests.helpers import make_publisher
-from tests.publishers.support import DnsServer, ProofServer, Reply, make_admin
+from tests.publishers.support import DnsServer, ProofServer, Reply, join_publisher, make_admin
 from workers.verification import recheck_verified
 
 MAIN = "/gh/octo/tb-registry-verify/main/VERIFY.txt"
@@ -66,9 +66,7 @@ async def test_submit_answers_exactly_202_and_validates(stack: Stack) -> None:
 
     # Members who are not owners, and API tokens, cannot ask.
     await make_admin("root")
-    await stack.client.get("/api/v1/auth/me", headers=bearer("helper"))
-    await stack.client.post("/api/v1/publishers/acme/members", headers=bearer("root"),
-                            json={"user_id": "helper"})
+    await join_publisher(stack.client, "root", "acme", "helper")
     assert (await submit(stack, "helper", "manual", {})).status_code == 403
 
     await stack.client.post("/api/v1/publishers/admin/acme/verify", headers=bearer("root"),

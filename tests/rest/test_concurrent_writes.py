@@ -12,6 +12,7 @@ import pytest
 from domain.models import Package, PackageVersion, PublisherMember, StoredCopy
 from tests.fixtures.stack import Stack, bearer
 from tests.helpers import Gate, create_package, make_publisher, mod_zip, upload_version
+from tests.publishers.support import join_publisher
 
 
 @pytest.fixture
@@ -85,10 +86,7 @@ async def test_deletes_yanks_and_verdicts_on_one_package_do_not_deadlock(
 async def test_two_owners_removing_each_other_at_once_leave_one_owner(stack: Stack) -> None:
     client = stack.client
     await make_publisher("owner1", "duo")
-    await client.get("/api/v1/auth/me", headers=bearer("owner2"))
-    added = await client.post("/api/v1/publishers/duo/members", headers=bearer("owner1"),
-                              json={"user_id": "owner2", "role": "owner"})
-    assert added.status_code == 201, added.text
+    await join_publisher(client, "owner1", "duo", "owner2", role="owner")
     removals = await asyncio.gather(
         client.delete("/api/v1/publishers/duo/members/owner2", headers=bearer("owner1")),
         client.delete("/api/v1/publishers/duo/members/owner1", headers=bearer("owner2")),
