@@ -16,6 +16,7 @@ from domain.exceptions import NotAuthenticated
 from domain.services import tokens, users
 
 JWT_LEEWAY_SECONDS = 30
+REFUSED = "Invalid or expired token"
 
 
 class InvalidToken(Exception):
@@ -27,6 +28,12 @@ class CloudMClaims:
     user_id: str
     username: str
     email: str
+    exp: float = 0.0  # the `exp` claim (Unix seconds)
+
+    @property
+    def refused_after(self) -> float:
+        """When this token stops being accepted: `exp` plus the clock-skew leeway."""
+        return self.exp + JWT_LEEWAY_SECONDS
 
 
 def decode_cloudm_jwt(token: str, secret: str) -> CloudMClaims:
@@ -53,38 +60,59 @@ def decode_cloudm_jwt(token: str, secret: str) -> CloudMClaims:
     if not isinstance(username, str) or not username.strip():
         raise InvalidToken("token has no username")
     email = claims.get("email")
-    return CloudMClaims(user_id, username, email if isinstance(email, str) else "")
+    return CloudMClaims(user_id, username, email if isinstance(email, str) else "", float(exp))
 
 
-def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+def parse_bearer(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value (None for any other)."""
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None
     return value.strip()
 
 
-async def _authenticate(request: Request) -> tuple[Actor, str | None]:
-    """Return the caller and, when a token was presented but refused, why."""
-    token = bearer_token(request)
-    request_id = getattr(request.state, "request_id", "")
-    ip = request.client.host if request.client else ""
+def bearer_token(request: Request) -> str | None:
+    return parse_bearer(request.headers.get("authorization", ""))
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """The outcome of presenting a bearer token (or none)."""
+
+    actor: Actor
+    error: str | None = None  # why a presented token was refused
+    refused_after: float | None = None  # Unix time a JWT stops being accepted
+
+
+async def authenticate_bearer(token: str | None, secret: str | None, *, request_id: str = "",
+                              ip: str = "", touch: bool = True) -> Authentication:
+    """Who `token` stands for right now: the one check for every request, and for every
+    re-check of a long-lived WebSocket (`touch` False: a re-check is not a use of the token)."""
+    anonymous = Actor(request_id=request_id, ip=ip)
     if token is None:
-        return Actor(request_id=request_id, ip=ip), None
+        return Authentication(anonymous)
     if tokens.looks_like_api_token(token):
-        actor = await tokens.authenticate(token, request_id=request_id, ip=ip)
-        return (actor, None) if actor else (ANONYMOUS, "Invalid or expired token")
-    secret = request.app.state.settings.jwt_secret
+        actor = await tokens.authenticate(token, request_id=request_id, ip=ip, touch=touch)
+        return Authentication(actor) if actor else Authentication(ANONYMOUS, REFUSED)
     if not secret:
-        return Actor(request_id=request_id, ip=ip), "Invalid or expired token"
+        return Authentication(anonymous, REFUSED)
     try:
         claims = decode_cloudm_jwt(token, secret)
     except InvalidToken:
-        return Actor(request_id=request_id, ip=ip), "Invalid or expired token"
+        return Authentication(anonymous, REFUSED)
     actor = await users.actor_from_claims(
         claims.user_id, claims.username, claims.email, request_id=request_id, ip=ip
     )
-    return actor, None
+    return Authentication(actor, refused_after=claims.refused_after)
+
+
+async def _authenticate(request: Request) -> tuple[Actor, str | None]:
+    """Return the caller and, when a token was presented but refused, why."""
+    outcome = await authenticate_bearer(
+        bearer_token(request), request.app.state.settings.jwt_secret,
+        request_id=getattr(request.state, "request_id", ""),
+        ip=request.client.host if request.client else "")
+    return outcome.actor, outcome.error
 
 
 async def optional_actor(request: Request) -> Actor:

@@ -30,17 +30,24 @@ class ChangeFeed:
         self._bus = bus
         self._on_change = on_change
         self._unsubscribe: Callable[[], None] | None = None
+        self._forget_reconnect: Callable[[], None] | None = None
         self._listener: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._unsubscribe = changes.subscribe(self._committed_here)
         if self._bus is not None:
+            # The bus shares one Redis connection and reconnects by itself, so the
+            # subscription below never sees an outage: the bus says when events were lost.
+            self._forget_reconnect = self._bus.on_reconnect(self._on_change)
             self._listener = asyncio.create_task(self._listen(), name="change-feed")
 
     async def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._forget_reconnect is not None:
+            self._forget_reconnect()
+            self._forget_reconnect = None
         tasks = [*self._pending, *([self._listener] if self._listener else [])]
         for task in tasks:
             task.cancel()

@@ -52,6 +52,11 @@ class Settings:
     graphql_ide: bool = True
     graphql_max_depth: int = 12
     graphql_max_cost: int = 5000
+    # graphql-transport-ws: open sockets per client IP (per web process), operations in
+    # flight per socket, and how often a running subscription re-checks its credential.
+    ws_max_sockets_per_ip: int = 20
+    ws_max_operations_per_socket: int = 25
+    ws_auth_recheck_seconds: int = 5
     verify_github_base_url: str = "https://raw.githubusercontent.com"
     verify_domain_url_template: str = "https://{domain}/.well-known/tb-registry-verify"
     verify_dns_nameservers: tuple[str, ...] = ()  # empty: the system resolver
@@ -288,6 +293,12 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         graphql_ide=read.flag("GRAPHQL_IDE", True),
         graphql_max_depth=read.integer("GRAPHQL_MAX_DEPTH", 12, minimum=2, maximum=100),
         graphql_max_cost=read.integer("GRAPHQL_MAX_COST", 5000, minimum=10),
+        ws_max_sockets_per_ip=read.integer("WS_MAX_SOCKETS_PER_IP", 20, minimum=1,
+                                           maximum=100_000),
+        ws_max_operations_per_socket=read.integer("WS_MAX_OPERATIONS_PER_SOCKET", 25,
+                                                  minimum=1, maximum=1000),
+        ws_auth_recheck_seconds=read.integer("WS_AUTH_RECHECK_SECONDS", 5, minimum=1,
+                                             maximum=300),
         verify_github_base_url=(read.url("VERIFY_GITHUB_BASE_URL", ("http", "https"))
                                 or "https://raw.githubusercontent.com").rstrip("/"),
         verify_domain_url_template=domain_template,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections import Counter
 from typing import Any
 
 from cross_web import HTTPException, StarletteRequestAdapter
@@ -25,16 +26,29 @@ from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
-from domain.exceptions import DomainError, InvalidInput, NotAuthenticated, TooLarge
+from domain.actor import Actor
+from domain.exceptions import DomainError, InvalidInput, TooLarge
 from domain.jsontext import load_json
-from registry.auth import optional_actor, required_actor
+from registry.auth import (
+    authenticate_bearer,
+    bearer_token,
+    optional_actor,
+    parse_bearer,
+)
 from registry.multipart import FRAMING_ALLOWANCE
+from registry.ratelimit import RateLimiter, RequestCharges, ip_identity, user_identity
 from schema.core.context import GraphQLContext
 from schema.core.limits import GraphQLLimits
 from schema.core.uploads import GraphQLMultipart, is_multipart, read_graphql_multipart
 from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
 from schema.schema import schema
-from schema.transport_ws import CheckedTransportWSHandler
+from schema.transport_ws import (
+    CLOSE_TOO_MANY,
+    BoundedWebSocketAdapter,
+    CheckedTransportWSHandler,
+    Recheck,
+    SocketLimits,
+)
 
 _UPLOADS_STATE = "graphql_uploads"
 
@@ -61,8 +75,10 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
 
     request_adapter_class = _RequestAdapter
     graphql_transport_ws_handler_class = CheckedTransportWSHandler
+    websocket_adapter_class = BoundedWebSocketAdapter
 
-    def __init__(self, schema: BaseSchema, limits: GraphQLLimits) -> None:
+    def __init__(self, schema: BaseSchema, limits: GraphQLLimits,
+                 socket_limits: SocketLimits | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if limits.ide else None,
@@ -71,6 +87,9 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.limits = limits
+        self.socket_limits = socket_limits or SocketLimits()
+        self.max_subscriptions_per_connection = self.socket_limits.max_operations
+        self._open_sockets: Counter[str] = Counter()  # by client address, in this process
 
     # --- HTTP ----------------------------------------------------------------------------------
 
@@ -81,6 +100,9 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
         return self.limits.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._serve_socket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -147,39 +169,127 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
                           ) -> GraphQLContext:
         runtime = request.app.state.runtime
-        actor = await optional_actor(request)  # type: ignore[arg-type] - any HTTPConnection
+        if isinstance(request, WebSocket):
+            # Authenticated in `connection_init` (on_ws_connect), from the token given there or
+            # else from the handshake's Authorization header.
+            return GraphQLContext(registry=runtime.ctx, actor=_anonymous(request),
+                                  limits=self.limits, connection=request, response=response,
+                                  credential=bearer_token(request))  # type: ignore[arg-type]
+        actor = await optional_actor(request)
         return GraphQLContext(registry=runtime.ctx, actor=actor, limits=self.limits,
                               connection=request, response=response)
 
+    # --- WebSocket -----------------------------------------------------------------------------
+
+    async def _serve_socket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Admit a WebSocket: at most `max_sockets_per_ip` open at once per client address (in
+        this process), and each new one costs a `read` of the address's budget. A refused one
+        is accepted and closed at once with 4429 and the reason (a refused handshake would
+        only tell the client 403)."""
+        socket = WebSocket(scope, receive, send)
+        address = socket.client.host if socket.client else ""
+        self._open_sockets[address] += 1  # counted before any await: no burst slips past
+        try:
+            refusal = None
+            if self._open_sockets[address] > self.socket_limits.max_sockets_per_ip:
+                refusal = (f"At most {self.socket_limits.max_sockets_per_ip} open connections "
+                           "per address")
+            else:
+                refusal = await _charge_connection(socket, address)
+            if refusal is not None:
+                await socket.accept(subprotocol=await self.pick_websocket_subprotocol(socket))
+                await socket.close(CLOSE_TOO_MANY, refusal)
+                return
+            await super().__call__(scope, receive, send)
+        finally:
+            self._open_sockets[address] -= 1
+            if self._open_sockets[address] <= 0:
+                del self._open_sockets[address]
+
     async def on_ws_connect(self, context: GraphQLContext) -> Any:
         """A browser cannot set headers on a WebSocket: GraphiQL and graphql-ws clients send
-        `{"Authorization": "Bearer ..."}` in `connection_init` instead. A token that is
-        presented but refused closes the connection (4403) rather than going anonymous."""
+        `{"Authorization": "Bearer ..."}` in `connection_init` instead (it wins over the
+        handshake's header). A token that is presented but refused closes the connection
+        (4403) rather than going anonymous, and counts as a failed authentication of the
+        address. The token is kept: the socket re-checks it while it lives."""
         params = context.connection_params or {}
         header = next((value for key, value in params.items()
                        if isinstance(key, str) and key.lower() == "authorization"), None)
-        if header is None:
+        if header is not None:
+            if not isinstance(header, str):
+                raise ConnectionRejectionError({"message": "Authorization must be a string"})
+            context.credential = parse_bearer(header)
+            if context.credential is None:
+                await _charge_auth_failure(context.connection)
+                raise ConnectionRejectionError({"message": "Not authenticated"})
+        if context.credential is None:
             return await super().on_ws_connect(context)
-        if not isinstance(header, str):
-            raise ConnectionRejectionError({"message": "Authorization must be a string"})
-        connection: HTTPConnection = context.connection
-        scope = dict(connection.scope)
-        scope["headers"] = [(k, v) for k, v in connection.scope.get("headers", [])
-                            if k.lower() != b"authorization"]
-        scope["headers"].append((b"authorization", header.encode("latin-1", "replace")))
-        scope["state"] = {"request_id": connection.scope.get("state", {}).get("request_id", "")}
-        try:
-            context.actor = await required_actor(HTTPConnection(scope))  # type: ignore[arg-type]
-        except NotAuthenticated as error:
-            raise ConnectionRejectionError({"message": error.message}) from None
+        outcome = await self.recheck_credential(context)
+        if outcome.error is not None or not outcome.actor.is_authenticated:
+            await _charge_auth_failure(context.connection)
+            raise ConnectionRejectionError({"message": outcome.error or "Not authenticated"})
+        context.actor = outcome.actor
+        context.credential_refused_after = outcome.refused_after
         context.loaders.clear()
         return await super().on_ws_connect(context)
+
+    async def recheck_credential(self, context: GraphQLContext, *, touch: bool = True
+                                 ) -> Recheck:
+        """The socket's caller as of now, resolved exactly as an HTTP request's would be
+        (`touch` False: a periodic re-check, not a use of the token)."""
+        connection: WebSocket = context.connection
+        outcome = await authenticate_bearer(
+            context.credential, connection.app.state.settings.jwt_secret,
+            request_id=context.actor.request_id, ip=context.actor.ip, touch=touch)
+        return Recheck(outcome.actor, outcome.error, outcome.refused_after)
+
+    async def charge_message(self, context: GraphQLContext, charges: dict[str, int]) -> None:
+        """Charge one socket message to the caller's budgets: the user's when authenticated,
+        else the address's (raises RateLimited over budget)."""
+        limiter = _limiter(context.connection)
+        if limiter is None:
+            return
+        actor = context.actor
+        identity = user_identity(actor.user_id) if actor.user_id else ip_identity(actor.ip)
+        await RequestCharges(limiter, identity).charge(charges)
+
+
+def _anonymous(connection: HTTPConnection) -> Actor:
+    return Actor(request_id=getattr(connection.state, "request_id", ""),
+                 ip=connection.client.host if connection.client else "")
+
+
+def _limiter(connection: HTTPConnection) -> RateLimiter | None:
+    """The app's rate limiter (registry/app.py), when limits are on."""
+    limiter = getattr(connection.app.state, "rate_limiter", None)
+    return limiter if limiter is not None and limiter.enabled else None
+
+
+async def _charge_connection(connection: HTTPConnection, address: str) -> str | None:
+    """Charge a new socket to its address's `read` budget; why it is refused, if it is."""
+    limiter = _limiter(connection)
+    if limiter is None:
+        return None
+    key = ip_identity(address)
+    state, failures = await limiter.admit("read", key, key)
+    if failures.exhausted:
+        return ("Too many failed authentication attempts from your address; retry in "
+                f"{failures.retry_after} s")
+    if state.over:
+        return f"Rate limit exceeded for read requests; retry in {state.retry_after} s"
+    return None
+
+
+async def _charge_auth_failure(connection: HTTPConnection) -> None:
+    limiter = _limiter(connection)
+    if limiter is not None:
+        await limiter.hit("auth_failure", ip_identity(_anonymous(connection).ip))
 
 
 def graphql_routes(settings: Any) -> list[BaseRoute]:
     """/graphql (HTTP and WebSocket) and the GraphiQL assets, built for these settings."""
     limits = GraphQLLimits.from_settings(settings)
-    view = RegistryGraphQL(schema, limits)
+    view = RegistryGraphQL(schema, limits, SocketLimits.from_settings(settings))
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint=view, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", endpoint=view),

@@ -173,15 +173,18 @@ async def revoke_token(actor: Actor, token_id: str) -> ApiToken:
     return token
 
 
-async def authenticate(plaintext: str, *, request_id: str = "", ip: str = "") -> Actor | None:
-    """The actor a token stands for, or None when it is malformed, unknown, revoked or expired."""
+async def authenticate(plaintext: str, *, request_id: str = "", ip: str = "",
+                       touch: bool = True) -> Actor | None:
+    """The actor a token stands for, or None when it is malformed, unknown, revoked or expired.
+    `touch` records the use (`last_used_at`); re-checks of an open WebSocket do not."""
     if not well_formed(plaintext):
         return None
     token = await ApiToken.get_or_none(token_hash=hash_token(plaintext), revoked_at=None)
     now = datetime.now(UTC)
     if token is None or (token.expires_at is not None and token.expires_at <= now):
         return None
-    await ApiToken.filter(id=token.id).update(last_used_at=now)
+    if touch:
+        await ApiToken.filter(id=token.id).update(last_used_at=now)
     user = await User.get(id=token.user_id)  # type: ignore[attr-defined]
     return await actor_for_user(user, request_id=request_id, ip=ip, scopes=tuple(token.scopes),
                                 package_globs=tuple(token.package_globs), token_id=token.id)
