@@ -72,15 +72,19 @@ def _upload_mutations(schema: GraphQLSchema) -> frozenset[str]:
                             for arg in field.args.values()))
 
 
-def _given(value: ValueNode, variables: Mapping[str, Any]) -> bool:
+def _given(value: ValueNode | None, variables: Mapping[str, Any],
+           defaults: Mapping[str, ValueNode | None]) -> bool:
     """Whether an argument asks for something: null, a blank string or an unset variable
-    mean the same as leaving the argument out."""
-    if isinstance(value, NullValueNode):
+    (without a default) mean the same as leaving the argument out."""
+    if value is None or isinstance(value, NullValueNode):
         return False
     if isinstance(value, StringValueNode):
         return bool(value.value.strip())
     if isinstance(value, VariableNode):
-        given = variables.get(value.name.value)
+        name = value.name.value
+        if name not in variables:  # the operation's default for it, if it declares one
+            return _given(defaults.get(name), {}, {})
+        given = variables[name]
         return given is not None and not (isinstance(given, str) and not given.strip())
     return True  # any other literal: the field will refuse it or search with it
 
@@ -95,8 +99,10 @@ def _operation(document: DocumentNode, operation_name: str | None
 
 class _Counter:
     def __init__(self, schema: GraphQLSchema, document: DocumentNode,
-                 variables: Mapping[str, Any]) -> None:
+                 operation: OperationDefinitionNode, variables: Mapping[str, Any]) -> None:
         self.schema = schema
+        self.defaults = {definition.variable.name.value: definition.default_value
+                         for definition in operation.variable_definitions or ()}
         self.fragments = {d.name.value: d for d in document.definitions
                           if isinstance(d, FragmentDefinitionNode)}
         self.variables = variables
@@ -133,7 +139,8 @@ class _Counter:
             self.charges["upload" if node.name.value in self.uploads else "write"] += 1
         elif name in SEARCH_FIELDS or any(
                 argument.name.value == SEARCH_ARGUMENT
-                and _given(argument.value, self.variables) for argument in node.arguments or ()):
+                and _given(argument.value, self.variables, self.defaults)
+                for argument in node.arguments or ()):
             self.charges["search"] += 1
         self.walk(node.selection_set, get_named_type(definition.type))
 
@@ -152,7 +159,7 @@ def charges_of(schema: GraphQLSchema, document: DocumentNode, operation_name: st
     }[operation.operation]
     if root is None:
         return {}
-    counter = _Counter(schema, document, variables or {})
+    counter = _Counter(schema, document, operation, variables or {})
     counter.walk(operation.selection_set, root)
     return dict(counter.charges)
 

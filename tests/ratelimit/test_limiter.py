@@ -16,6 +16,8 @@ from registry.ratelimit import (
     RedisBackend,
     WindowState,
     build_limiter,
+    ip_identity,
+    user_identity,
 )
 
 
@@ -29,8 +31,8 @@ class Clock:
 
 def limiter_with(clock: Clock, backend: object = None, **budgets: Budget) -> RateLimiter:
     config = RateLimitConfig(budgets={"read": Budget(3, 10), "search": Budget(2, 60),
-                                      "upload": Budget(1, 60), "auth_failure": Budget(2, 60),
-                                      **budgets})
+                                      "upload": Budget(1, 60), "write": Budget(1, 60),
+                                      "auth_failure": Budget(2, 60), **budgets})
     backend = MemoryBackend(clock) if backend is None else backend
     return RateLimiter(config, backend, clock)  # type: ignore[arg-type]
 
@@ -62,6 +64,34 @@ def test_retry_after_is_a_small_whole_number() -> None:
                        b"x-ratelimit-reset": b"5"}
 
 
+async def test_a_hit_may_cost_several_requests(redis_url: str) -> None:
+    """GraphQL charges one search per searching field: five aliased resolves cost five."""
+    clock = Clock()
+    prefix = f"tbr-test:{uuid.uuid4().hex}:"
+    config = RateLimitConfig(budgets={"read": Budget(3, 10), "search": Budget(6, 60),
+                                      "upload": Budget(1, 60), "write": Budget(1, 60),
+                                      "auth_failure": Budget(2, 60)}, key_prefix=prefix)
+    for backend in (MemoryBackend(clock), RedisBackend(redis_url)):
+        limiter = RateLimiter(config, backend, clock)
+        try:
+            assert (await limiter.hit("search", "u:alice", 5)).remaining == 1
+            assert not (await limiter.hit("search", "u:alice")).over
+            assert (await limiter.hit("search", "u:alice", 2)).over
+            assert (await limiter.hit("search", "u:bob", 6)).exhausted
+        finally:
+            client = aioredis.from_url(redis_url)
+            keys = [key async for key in client.scan_iter(f"{prefix}*")]
+            if keys:
+                await client.delete(*keys)
+            await client.aclose()
+            await limiter.aclose()
+
+
+def test_identity_keys() -> None:
+    assert user_identity("alice") == "u:alice"
+    assert ip_identity("10.0.0.1") == "ip:10.0.0.1" and ip_identity(None) == "ip:unknown"
+
+
 async def test_memory_backend_sweeps_expired_windows() -> None:
     clock = Clock()
     backend = MemoryBackend(clock, sweep_every=10)
@@ -81,6 +111,9 @@ def test_budgets_come_from_settings() -> None:
     assert config.budgets["read"] == Budget(100, 30)
     assert config.budgets["auth_failure"] == Budget(5, 60)
     assert config.budgets["search"] == Budget(1200, 60)  # default
+    assert config.budgets["write"] == Budget(1200, 60)
+    assert RateLimitConfig.from_settings(load_settings({"RATE_LIMIT_WRITE": "7/30"})
+                                         ).budgets["write"] == Budget(7, 30)
     assert config.key_prefix == "x:" and config.enabled is False
     for bad in ("100", "0/60", "10/0", "10/61", "ten/60"):
         with pytest.raises(ConfigError, match="RATE_LIMIT_READ"):
@@ -92,7 +125,8 @@ async def test_redis_counters_are_shared_between_processes(redis_url: str) -> No
     prefix = f"tbr-test:{uuid.uuid4().hex}:"
     clock = Clock()
     config = RateLimitConfig(budgets={"read": Budget(5, 60), "search": Budget(1, 60),
-                                      "upload": Budget(1, 60), "auth_failure": Budget(1, 60)},
+                                      "upload": Budget(1, 60), "write": Budget(1, 60),
+                                      "auth_failure": Budget(1, 60)},
                              key_prefix=prefix)
     first = RateLimiter(config, RedisBackend(redis_url), clock)
     second = RateLimiter(config, RedisBackend(redis_url), clock)

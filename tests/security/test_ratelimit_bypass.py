@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -19,11 +20,14 @@ from typing import Any
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
+from graphql import build_schema, parse
 
 from domain.actor import Actor
 from domain.exceptions import InvalidInput
 from domain.models import ApiToken
 from domain.services import tokens
+from schema.core.charging import category_of, charges_of
 from tests.fixtures.stack import Stack, bearer
 from tests.graphql.support import post
 from tests.helpers import make_publisher
@@ -41,11 +45,31 @@ async def mint(user_id: str, count: int) -> list[str]:
 
 # --- one budget per user ------------------------------------------------------------------------
 
-async def test_twenty_tokens_of_one_user_share_one_budget(stack: Stack) -> None:
+@pytest.fixture(params=["memory", "redis"])
+async def counters(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
+    """Settings that keep the limiter's counters in this process, or in Redis (as several web
+    processes do); the Redis keys are removed afterwards."""
+    if request.param == "memory":
+        yield {}
+        return
+    redis_url = request.getfixturevalue("redis_url")
+    prefix = f"tbr-test:{uuid.uuid4().hex}:"
+    try:
+        yield {"redis_url": redis_url, "rate_limit_key_prefix": prefix}
+    finally:
+        client = aioredis.from_url(redis_url)
+        keys = [key async for key in client.scan_iter(f"{prefix}*")]
+        assert keys, "the counters lived in Redis"
+        await client.delete(*keys)
+        await client.aclose()
+
+
+async def test_twenty_tokens_of_one_user_share_one_budget(stack: Stack,
+                                                          counters: dict[str, Any]) -> None:
     """The audit's case: 90 reads spread over 20 tokens against a 5/min read budget."""
     await make_publisher("alice", "alices")
     minted = await mint("alice", 20)
-    async with limited(stack, rate_limit_read=(5, 60)) as (_, client_from):
+    async with limited(stack, rate_limit_read=(5, 60), **counters) as (_, client_from):
         # From several addresses too: the user pays, wherever they call from.
         clients = [client_from(f"10.0.3.{n}") for n in range(1, 4)]
         statuses = []
@@ -103,6 +127,8 @@ SEARCHES = {
     "packages-search-literal": ('{ packages(search: "mod") { totalCount } }', None),
     "packages-search-variable": ("query($q: String) { packages(search: $q) { totalCount } }",
                                  {"q": "mod"}),
+    "packages-search-variable-default": (
+        'query($q: String = "mod") { packages(search: $q) { totalCount } }', None),
     "check-updates": ('{ checkUpdates(items: [{name: "a", version: "1.0.0"}]) { found } }',
                       None),
     "check-compatibility": ('{ checkCompatibility(package: "a", version: "1.0.0") '
@@ -147,16 +173,24 @@ async def test_graphql_and_rest_searches_share_the_budget(stack: Stack) -> None:
         assert (await client.post("/api/v1/resolve", json={"requirements": ["x"]})
                 ).status_code == 200
         assert (await client.post("/api/v1/updates", json={"items": []})).status_code != 429
+        # A query sent with GET is charged the same way as one sent with POST.
+        assert_429(await client.get("/graphql",
+                                    params={"query": '{ packages(search: "x") { totalCount } }'}))
         assert_429(await post(client, '{ packages(search: "x") { totalCount } }'))
 
 
-async def test_aliased_searches_each_cost_a_search(stack: Stack) -> None:
-    aliased = "{ " + " ".join(f'r{n}: resolve(requirements: ["a"]) {{ success }}'
-                              for n in range(5)) + " }"
-    async with limited(stack, rate_limit_search=(4, 60),
-                       rate_limit_read=(100, 60)) as (_, client_from):
+async def test_aliased_searches_each_cost_a_search(stack: Stack,
+                                                  counters: dict[str, Any]) -> None:
+    def aliased(count: int) -> str:
+        return "{ " + " ".join(f'r{n}: resolve(requirements: ["a"]) {{ success }}'
+                               for n in range(count)) + " }"
+
+    async with limited(stack, rate_limit_search=(4, 60), rate_limit_read=(100, 60),
+                       **counters) as (_, client_from):
         client = client_from("10.0.6.3")
-        assert_429(await post(client, aliased))  # five searches against a budget of four
+        three = await post(client, aliased(3))
+        assert three.status_code == 200 and three.headers["x-ratelimit-remaining"] == "1"
+        assert_429(await post(client, aliased(2)))  # two more searches against one left
         assert_429(await client.get("/api/v1/search?q=x"))
 
 
@@ -252,9 +286,14 @@ async def test_minting_tokens_spends_the_write_budget(stack: Stack) -> None:
         assert_429(await rest_mint(client, "alice"))
         assert_429(await post(client, 'mutation { createApiToken(input: {name: "g", scopes: '
                                       "[READ_PRIVATE]}) { plaintext } }", user="alice"))
-        # Reads go on, and so do other users' writes.
-        assert (await client.get("/api/v1/tokens", headers=bearer("alice"))).status_code == 200
+        # Other writes share the budget: revoking is refused too (and so is not done).
+        listed = await client.get("/api/v1/tokens", headers=bearer("alice"))
+        assert listed.status_code == 200  # reads go on
+        assert_429(await client.delete(f"/api/v1/tokens/{listed.json()['tokens'][0]['id']}",
+                                       headers=bearer("alice")))
+        # Another user's writes have their own budget.
         assert (await rest_mint(client, "bob")).status_code == 201
+    assert await ApiToken.filter(user_id="alice", revoked_at=None).count() == 3
     assert await ApiToken.filter(user_id="alice").count() == 3
 
 
@@ -315,3 +354,52 @@ async def test_concurrent_minting_cannot_exceed_the_cap(stack: Stack) -> None:
     assert outcomes.count(True) == cap
     assert await tokens.active_tokens("alice").count() == cap
     assert await ApiToken.filter(user_id="alice").count() == cap
+
+
+# --- the rule itself, on any schema -------------------------------------------------------------
+
+RULE_SCHEMA = build_schema("""
+    scalar Upload
+    type Query { resolve(requirements: [String!]): Int  shelf: Shelf  plain: Int }
+    type Shelf { items(search: String, first: Int): [Int] }
+    type Mutation {
+        attach(files: [Upload!]!): Int
+        attachOne(input: Int, file: Upload): Int
+        rename(name: String): Int
+    }
+""")
+
+
+@pytest.mark.parametrize(("document", "variables", "expected", "category"), [
+    ("{ plain }", None, {}, "read"),
+    ("{ resolve shelf { items(first: 3) } }", None, {"search": 1}, "search"),
+    # A search argument anywhere in the tree, literal or variable, is a search.
+    ('{ shelf { items(search: "x") } }', None, {"search": 1}, "search"),
+    ("query($s: String) { shelf { items(search: $s) } }", {"s": "x"}, {"search": 1}, "search"),
+    ("query($s: String = \"\") { shelf { items(search: $s) } }", None, {}, "read"),
+    # An omitted variable searches with its default.
+    ("query($s: String = \"x\") { shelf { items(search: $s) } }", None, {"search": 1},
+     "search"),
+    ("query($s: String = \"x\") { shelf { items(search: $s) } }", {"s": None}, {}, "read"),
+    # Any mutation taking an Upload, even in a list, is an upload; the others are writes.
+    ("mutation($f: [Upload!]!) { attach(files: $f) }", None, {"upload": 1}, "upload"),
+    ("mutation { attachOne(input: 1) rename(name: \"x\") }", None,
+     {"upload": 1, "write": 1}, "upload"),
+    ("mutation { a: rename b: rename c: rename }", None, {"write": 3}, "write"),
+    # Fragments are followed, and each one is counted once.
+    ("{ ...F ...F } fragment F on Query { resolve }", None, {"search": 1}, "search"),
+])
+def test_operations_are_charged_by_what_they_do(document: str, variables: Any,
+                                                expected: dict[str, int], category: str
+                                                ) -> None:
+    parsed = parse(document)
+    assert charges_of(RULE_SCHEMA, parsed, None, variables) == expected
+    assert category_of(RULE_SCHEMA, parsed, None, variables) == category
+
+
+def test_only_the_named_operation_is_charged() -> None:
+    parsed = parse("query A { plain } query B { resolve } mutation C { rename }")
+    assert charges_of(RULE_SCHEMA, parsed, "A") == {}
+    assert charges_of(RULE_SCHEMA, parsed, "B") == {"search": 1}
+    assert charges_of(RULE_SCHEMA, parsed, "C") == {"write": 1}
+    assert charges_of(RULE_SCHEMA, parsed, None) == {}  # ambiguous: nothing runs
