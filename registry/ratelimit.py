@@ -13,7 +13,8 @@ with `user_identity` / `ip_identity`, never by hand.
 - `"u:<user_id>"` for any authenticated caller. A user's CloudM JWTs and all of their API
   tokens share this one budget, so minting more tokens buys no more requests.
 - `"ip:<addr>"` for anonymous callers and for presented-but-refused credentials (inventing
-  tokens buys nothing either). `auth_failure` is always charged to the IP.
+  tokens buys nothing either); IPv6 addresses as their /64 (`"ip:2001:db8:1:2::/64"`).
+  `auth_failure` is always charged to the IP.
 A request is charged once by its transport (HTTP: `registry.ratelimit_middleware`, which keeps
 a `RequestCharges` on the request state); a GraphQL operation then adds the budgets of what it
 does (`schema.core.charging.charges_of`), through that same `RequestCharges`.
@@ -21,6 +22,7 @@ does (`schema.core.charging.charges_of`), through that same `RequestCharges`.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import time
@@ -37,6 +39,7 @@ from registry.config import Settings
 log = logging.getLogger("registry.ratelimit")
 
 CATEGORIES = ("read", "search", "upload", "write", "auth_failure")
+IPV6_PREFIX = 64  # anonymous IPv6 callers share one budget per /64
 
 
 def user_identity(user_id: str) -> str:
@@ -45,8 +48,18 @@ def user_identity(user_id: str) -> str:
 
 
 def ip_identity(address: str | None) -> str:
-    """The budget key of an anonymous caller (and of the auth-failure counter)."""
-    return f"ip:{address or 'unknown'}"
+    """The budget key of an anonymous caller (and of the auth-failure counter). An IPv6 client
+    is keyed by its /64: one subscriber usually gets a whole /64, so keying single addresses
+    would hand out ~2^64 budgets."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return f"ip:{address or 'unknown'}"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return f"ip:{parsed.ipv4_mapped}"
+        return f"ip:{ipaddress.IPv6Network((parsed, IPV6_PREFIX), strict=False)}"
+    return f"ip:{parsed}"
 
 
 @dataclass(frozen=True)

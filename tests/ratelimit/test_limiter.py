@@ -90,6 +90,11 @@ async def test_a_hit_may_cost_several_requests(redis_url: str) -> None:
 def test_identity_keys() -> None:
     assert user_identity("alice") == "u:alice"
     assert ip_identity("10.0.0.1") == "ip:10.0.0.1" and ip_identity(None) == "ip:unknown"
+    # An IPv6 subscriber owns a /64: rotating addresses inside it buys no new budget.
+    assert ip_identity("2001:db8:1:2::1") == ip_identity("2001:db8:1:2:ffff:1:2:3") \
+        == "ip:2001:db8:1:2::/64"
+    assert ip_identity("2001:db8:1:3::1") != ip_identity("2001:db8:1:2::1")
+    assert ip_identity("::ffff:10.0.0.1") == "ip:10.0.0.1"
 
 
 async def test_memory_backend_sweeps_expired_windows() -> None:

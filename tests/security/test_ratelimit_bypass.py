@@ -106,6 +106,16 @@ async def test_a_jwt_and_a_token_of_one_user_share_a_budget(stack: Stack) -> Non
         assert (await client_from("10.0.4.2").get("/api/v1/publishers")).status_code == 200
 
 
+async def test_anonymous_ipv6_callers_pay_per_64(stack: Stack) -> None:
+    async with limited(stack, rate_limit_read=(3, 60)) as (_, client_from):
+        rotating = [client_from(f"2001:db8:7:7::{n:x}") for n in range(1, 5)]
+        for client in rotating[:3]:
+            assert (await client.get("/api/v1/publishers")).status_code == 200
+        assert_429(await rotating[3].get("/api/v1/publishers"))
+        assert (await client_from("2001:db8:7:8::1").get("/api/v1/publishers")
+                ).status_code == 200
+
+
 async def test_a_revoked_token_pays_from_the_address_not_the_user(stack: Stack) -> None:
     await make_publisher("alice", "alices")
     created = await tokens.create_token(Actor(user_id="alice"), "old", ["read-private"])
