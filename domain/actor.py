@@ -34,12 +34,17 @@ class Actor:
         members, the quarantine queue, storage status, every audit event): `admin_for(None)`."""
         return self.admin_for(None)
 
+    @property
+    def admin_credential(self) -> bool:
+        """An admin user's credential carrying the `admin` scope (a CloudM session carries
+        every scope), before its package globs are considered: use `admin_for`."""
+        return self.is_admin and self.has_scope("admin")
+
     def admin_for(self, package: str | None) -> bool:
-        """The one admin predicate: an admin user whose credential carries the `admin` scope
-        (a CloudM session carries every scope) and, for a token limited by package globs, only
-        on the packages they match. Registry-wide work (`package` None) is outside every glob,
-        so a globbed admin token never does it."""
-        return self.is_admin and self.has_scope("admin") and self.may_touch_package(package)
+        """The one admin predicate: an admin credential and, for a token limited by package
+        globs, only on the packages they match. Registry-wide work (`package` None) is outside
+        every glob, so a globbed admin token never does it."""
+        return self.admin_credential and self.may_touch_package(package)
 
     def has_scope(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes

@@ -3,7 +3,8 @@ for what an API token's package globs leave its holder.
 
 Private reads (a private package by name; hidden packages in listings, search and update
 checks; unpublished versions) are for members of the owning publisher and for admins. A token
-also needs the `read-private` scope, and a token limited by package globs reads privately only
+also needs the `read-private` scope (an admin's token reading other publishers' packages the
+`admin` scope too), and a token limited by package globs reads privately only
 the packages its globs match: the globs narrow every read exactly as they narrow every write.
 Public packages (and unlisted ones named exactly) stay readable by anyone, that token included.
 """
@@ -24,10 +25,11 @@ def is_member(actor: Actor, publisher_id: str) -> bool:
 def can_read_private(actor: Actor, publisher_id: str, package_name: str | None) -> bool:
     """Whether `actor` may read what `publisher_id` hides from the public about the package
     `package_name`, or, with None, about the publisher as a whole (its hidden counters and
-    verification details), which no globbed token may read."""
+    verification details), which no globbed token may read. Reading another publisher's
+    hidden packages is admin work: it needs the `admin` scope as well (`Actor.admin_for`)."""
     if not actor.has_scope("read-private") or not actor.may_touch_package(package_name):
         return False
-    return actor.is_admin or is_member(actor, publisher_id)
+    return is_member(actor, publisher_id) or actor.admin_for(package_name)
 
 
 def can_view(actor: Actor, package: Package) -> bool:
@@ -72,21 +74,21 @@ async def _hidden_ids_within_globs(actor: Actor, readable: Q) -> list[int]:
 async def listed_filter(actor: Actor) -> Q:
     """Packages a listing, search or update check may show this caller: public ones, plus the
     private and unlisted ones it may read privately (its own publishers', every publisher's for
-    admins), narrowed by a token's package globs. Applied in the query, so counts and pages
-    never include what the caller may not see."""
+    an admin credential), narrowed by a token's package globs: `can_read_private` as a query
+    condition, so counts and pages never include what the caller may not see."""
     live = Q(deleted_at__isnull=True)
     public = Q(visibility="public")
     if not actor.has_scope("read-private"):
         return live & public
-    if actor.is_admin:
-        readable = Q()
+    if actor.admin_credential:
+        readable = Q()  # every publisher's; the globs below still narrow a token
     elif actor.publisher_ids:
         readable = Q(publisher_id__in=sorted(actor.publisher_ids))
     else:
         return live & public
     if actor.package_globs:
         return live & (public | Q(id__in=await _hidden_ids_within_globs(actor, readable)))
-    return live if actor.is_admin else live & (public | readable)
+    return live if actor.admin_credential else live & (public | readable)
 
 
 def not_found(name: str) -> NotFound:

@@ -27,7 +27,7 @@ def sees_unpublished(actor: Actor, package: Package) -> bool:
     publisher_id = package.publisher_id  # type: ignore[attr-defined]
     if is_member(actor, publisher_id):
         return actor.may_touch_package(package.name)
-    return actor.is_admin and can_read_private(actor, publisher_id, package.name)
+    return can_read_private(actor, publisher_id, package.name)
 
 
 def version_not_found(name: str, version: str) -> NotFound:

@@ -55,6 +55,7 @@ class Caller:
 
 
 READER = ("read-private",)
+ADMIN_READER = ("admin", "read-private")
 CALLERS = [
     Caller("anonymous", None, (), (), frozenset()),
     Caller("owner, no globs", OWNER, READER, (), OWN_HIDDEN),
@@ -68,8 +69,11 @@ CALLERS = [
     Caller("owner literal underscore", OWNER, READER, ("foo_*",), frozenset()),
     Caller("owner foo-* without read-private", OWNER, ("publish-update", "yank"), ("foo-*",),
            frozenset()),
-    Caller("admin foo-*", ROOT, READER, ("foo-*",), frozenset({"foo-one", "foo-theirs"})),
-    Caller("admin, no globs", ROOT, READER, (), ALL_HIDDEN),
+    # Reading other publishers' hidden packages is admin work: read-private and admin scope.
+    Caller("admin foo-*", ROOT, ADMIN_READER, ("foo-*",), frozenset({"foo-one", "foo-theirs"})),
+    Caller("admin, no globs", ROOT, ADMIN_READER, (), ALL_HIDDEN),
+    Caller("admin without the admin scope", ROOT, READER, (), frozenset()),
+    Caller("admin without read-private", ROOT, ("admin",), (), frozenset()),
 ]
 
 
