@@ -26,9 +26,9 @@ import ipaddress
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -316,3 +316,12 @@ class RequestCharges:
         if self.refused is not None:
             return self.refused
         return min(self.states.values(), key=lambda s: s.remaining, default=None)
+
+
+STATE_KEY = "rate_limit"  # scope["state"][STATE_KEY] (request.state.rate_limit)
+
+
+def request_charges(scope: Mapping[str, Any]) -> RequestCharges | None:
+    """The charges of the request with this ASGI scope, when the limiter is on."""
+    charges = (scope.get("state") or {}).get(STATE_KEY)
+    return charges if isinstance(charges, RequestCharges) else None

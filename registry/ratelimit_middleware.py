@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.services import tokens
 from registry.auth import InvalidToken, bearer_token, decode_cloudm_jwt, optional_actor
 from registry.ratelimit import (
+    STATE_KEY,
     RateLimiter,
     RequestCharges,
     WindowState,
@@ -44,7 +45,6 @@ SEARCH_PATHS = ("/api/v1/search", "/api/v1/resolve", "/api/v1/updates")
 GRAPHQL_PATH = "/graphql"
 UPLOAD_METHODS = frozenset({"POST", "PUT", "PATCH"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-STATE_KEY = "rate_limit"  # request.state.rate_limit: this request's RequestCharges
 
 
 def classify(scope: Scope, headers: dict[bytes, bytes]) -> str:
@@ -60,12 +60,6 @@ def classify(scope: Scope, headers: dict[bytes, bytes]) -> str:
     if method in WRITE_METHODS:
         return "write"
     return "read"
-
-
-def request_charges(scope: Scope) -> RequestCharges | None:
-    """The charges of this request, when the limiter is on (GraphQL adds its operation's)."""
-    charges = scope.get("state", {}).get(STATE_KEY)
-    return charges if isinstance(charges, RequestCharges) else None
 
 
 class RateLimitMiddleware:

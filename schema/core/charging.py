@@ -47,7 +47,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from domain.exceptions import RateLimited
-from registry.ratelimit import RequestCharges
+from registry.ratelimit import request_charges
 
 # Fields charged to the search budget whatever their arguments: each one resolves
 # requirements or matches names, as REST's /search, /resolve and /updates do.
@@ -172,13 +172,6 @@ def category_of(schema: GraphQLSchema, document: DocumentNode, operation_name: s
     return next((category for category in _PRECEDENCE if charges.get(category)), "read")
 
 
-def _request_charges(context: Any) -> RequestCharges | None:
-    """The HTTP request's charges (set by the rate-limit middleware when limits are on)."""
-    state = getattr(getattr(context, "connection", None), "scope", {}).get("state") or {}
-    charges = state.get("rate_limit")
-    return charges if isinstance(charges, RequestCharges) else None
-
-
 class OperationCharges(SchemaExtension):
     """Charges an HTTP request's operation, once parsed and validated, to the budgets of what
     it does; over a budget it is not executed. (WebSocket messages are charged by their
@@ -186,7 +179,9 @@ class OperationCharges(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
-        charges = _request_charges(context.context)
+        # Set by the rate-limit middleware on HTTP requests when limits are on.
+        connection = getattr(context.context, "connection", None)
+        charges = request_charges(getattr(connection, "scope", {}))
         document = context.graphql_document
         if charges is not None and document is not None and context.result is None:
             wanted = charges_of(context.schema._schema, document, context.operation_name,
