@@ -6,6 +6,7 @@ Public routes treat any token problem as anonymous; authenticated routes answer 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import jwt
@@ -49,7 +50,7 @@ def decode_cloudm_jwt(token: str, secret: str) -> CloudMClaims:
     except jwt.PyJWTError as exc:
         raise InvalidToken(str(exc)) from None
     exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
+    if isinstance(exp, bool) or not isinstance(exp, int | float) or not math.isfinite(exp):
         raise InvalidToken("exp must be numeric")
     if claims.get("type", "access") != "access":
         raise InvalidToken("only access tokens are accepted")

@@ -184,7 +184,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             assert document is not None
             await self._admit_operation(message, document)
             return
-        if message["type"] != "connection_init" and self.connection_acknowledged:
+        if message["type"] != "connection_init":  # pings before it are charged too
             try:
                 await self.view.charge_message(self.context, {"read": 1})
             except RateLimited as error:
