@@ -185,26 +185,79 @@ async def require_owner(actor: Actor, publisher: Publisher, action: str) -> str:
 
 
 PROFILE_FIELDS = ("display_name", "email", "homepage", "github")
+# The fields a verification vouches for. `github` is what the github method proves (a
+# successful check writes the proven login into it). `display_name` is what users read next to
+# the verified badge: were it free to change, a verified publisher could become "Linus
+# Torvalds" and keep the badge. (A domain proof has no profile column: the proven domain lives
+# in the verification request, which owners cannot edit.)
+VERIFIED_FIELDS = ("display_name", "github")
 
 
-async def update_profile(actor: Actor, name_or_id: str, data: dict[str, Any]) -> Publisher:
-    """Owners edit display name, email, homepage and GitHub login; the slug never changes."""
-    publisher = await get_publisher(name_or_id)
-    await require_owner(actor, publisher, "edit the publisher profile")
+def _vouched(publisher: Publisher) -> bool:
+    """Whether a verification currently vouches for the profile: the publisher is verified,
+    or suspended after verification (lifting it restores `verified` while `verified_at`
+    is set)."""
+    return publisher.verification_status == "verified" or (
+        publisher.verification_status == "suspended" and publisher.verified_at is not None)
+
+
+def _profile_changes(data: dict[str, Any]) -> dict[str, str]:
     cleaners = {"display_name": lambda v: _text(v, "display_name", required=True,
                                                 max_length=200),
                 "email": _email, "homepage": _homepage, "github": _github}
-    changes = {key: cleaners[key](data[key]) for key in PROFILE_FIELDS if key in data}
-    changes = {k: v for k, v in changes.items() if getattr(publisher, k) != v}
-    if not changes:
+    return {key: cleaners[key](data[key]) for key in PROFILE_FIELDS if key in data}
+
+
+async def update_profile(actor: Actor, name_or_id: str, data: dict[str, Any]) -> Publisher:
+    """Owners edit display name, email, homepage and GitHub login; the slug never changes.
+
+    Changing a field the verification vouches for (VERIFIED_FIELDS) withdraws the
+    verification: the publisher returns to `unverified` (a suspended one stays suspended but
+    will not come back verified), and the withdrawal is audited. The owner can then request
+    verification of the new identity."""
+    publisher = await get_publisher(name_or_id)
+    await require_owner(actor, publisher, "edit the publisher profile")
+    cleaned = _profile_changes(data)
+    if all(getattr(publisher, k) == v for k, v in cleaned.items()):
         return publisher
-    for key, value in changes.items():
-        setattr(publisher, key, value)
     async with write_transaction() as conn:
-        await publisher.save(update_fields=[*changes, "updated_at"], using_db=conn)
+        # Decide on the row as it is now: an automatic check may verify it concurrently.
+        publisher = await (Publisher.select_for_update(no_key=True).using_db(conn)
+                           .get(id=publisher.id))
+        changes = {k: v for k, v in cleaned.items() if getattr(publisher, k) != v}
+        if not changes:
+            return publisher
+        before = {key: getattr(publisher, key) for key in changes}
+        for key, value in changes.items():
+            setattr(publisher, key, value)
+        fields = [*changes]
+        vouched = sorted(set(changes) & set(VERIFIED_FIELDS))
+        withdrawn = bool(vouched) and _vouched(publisher)
+        if withdrawn:
+            previous = publisher.verification_status
+            if previous == "verified":
+                publisher.verification_status = "unverified"
+            publisher.verified_at = None
+            publisher.verification_notes = (f"Verification withdrawn: the owner changed "
+                                            f"{' and '.join(vouched)}")
+            fields += ["verification_status", "verified_at", "verification_notes"]
+            # The proof that verified it no longer describes this publisher: no re-check.
+            await (VerificationRequest.filter(publisher_id=publisher.id, state="verified")
+                   .using_db(conn).update(state="withdrawn"))
+        await publisher.save(update_fields=[*fields, "updated_at"], using_db=conn)
         await audit.record(actor, "publisher.update", target_type="publisher",
                            target_id=publisher.id, publisher_id=publisher.id,
-                           details={"fields": sorted(changes)}, using_db=conn)
+                           details={"fields": sorted(changes),
+                                    "verification_withdrawn": withdrawn}, using_db=conn)
+        if withdrawn:
+            await audit.record(actor, "verification.withdrawn", target_type="publisher",
+                               target_id=publisher.id, publisher_id=publisher.id,
+                               details={"reason": "profile_change", "from": previous,
+                                        "to": publisher.verification_status,
+                                        "changed": {key: {"from": before[key],
+                                                          "to": changes[key]}
+                                                    for key in vouched}},
+                               using_db=conn)
     return publisher
 
 
