@@ -252,9 +252,10 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             if lost is not None and self.operations:
                 await self._close(CLOSE_FORBIDDEN, lost)
                 return False
-            self.context.actor = outcome.actor
+            if outcome.actor != self.context.actor:
+                self.context.actor = outcome.actor
+                self.context.loaders.clear()  # rows loaded with the previous rights
             self.context.credential_refused_after = outcome.refused_after
-            self.context.loaders.clear()  # rows loaded for the previous caller
             return True
 
     async def _watch_credential(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -114,6 +115,27 @@ async def test_a_jwt_closes_the_socket_when_it_expires(stack: Stack, running: bo
     # And HTTP refuses the same token by now.
     assert (await stack.client.get("/api/v1/auth/me", headers={
         "Authorization": f"Bearer {token}"})).status_code == 401
+
+
+@pytest.mark.parametrize("running", [False, True], ids=["next-operation", "subscribed"])
+async def test_an_api_token_that_expires_is_refused_on_the_open_socket(stack: Stack,
+                                                                      running: bool) -> None:
+    await private_package()
+    expires = datetime.now(UTC) + timedelta(seconds=2)
+    response = await stack.client.post("/api/v1/tokens", headers=bearer("u1"), json={
+        "name": "short", "scopes": ["read-private"], "expires_at": expires.isoformat()})
+    assert response.status_code == 201, response.text
+    async with served(stack, ws_auth_recheck_seconds=RECHECK) as url, \
+            open_socket(url, response.json()["token"]) as socket:
+        assert (await socket.execute("1", READ_SECRET))["data"] == {"package": {"name": "Secret"}}
+        if running:
+            await socket.subscribe("watch", WATCH)
+        else:
+            await asyncio.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()) + 0.3)
+            await socket.subscribe("2", READ_SECRET)
+        closed = await socket.closed(timeout=RECHECK + 6)
+    assert (closed.code, closed.reason) == (4401, "Invalid or expired token")
+    assert datetime.now(UTC) >= expires
 
 
 async def test_an_expired_or_forged_credential_cannot_connect(stack: Stack) -> None:
