@@ -10,6 +10,7 @@ from starlette.routing import Route
 
 from domain.models import Publisher, User
 from domain.services import publishers
+from domain.services.access import can_read_private
 from registry.auth import required_actor
 from registry.rest.params import json_body
 from registry.rest.serializers import publisher_json
@@ -45,8 +46,10 @@ async def my_publisher(request: Request) -> JSONResponse:
     publisher = await publishers.publisher_of_user(actor.require_user())
     if publisher is None:
         return JSONResponse(None)
-    # The owner's own view counts private and unlisted packages too.
-    return JSONResponse(await publisher_with_stats(publisher, include_hidden=True))
+    # The member's own view counts private and unlisted packages too, when the credential may
+    # read the publisher's private data (not a token without read-private, nor a globbed one).
+    return JSONResponse(await publisher_with_stats(
+        publisher, include_hidden=can_read_private(actor, publisher.id, None)))
 
 
 async def register_publisher(request: Request) -> JSONResponse:
