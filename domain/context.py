@@ -17,6 +17,8 @@ from storage.scratch import ScratchArea
 class Policy:
     max_upload_bytes: int = 500 * 1024**2
     public_base_url: str | None = None
+    # Hosts whose Host header may stand in for PUBLIC_BASE_URL (domain/services/urls.py).
+    allowed_hosts: tuple[str, ...] = ()
     normalize_mod_layout: bool = True
     unlisted_require_auth: bool = False
     # Active API tokens one user may hold at once (domain/services/tokens.py).

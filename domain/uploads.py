@@ -28,7 +28,7 @@ def too_large(limit: int) -> TooLarge:
 class SpooledFile:
     """A complete upload on local disk with its SHA-256 and size."""
 
-    path: Path
+    path: Path = field(repr=False)  # a server path: never part of a message a caller sees
     sha256: str
     size: int
     filename: str = ""
@@ -43,7 +43,7 @@ class SpooledFile:
 class SpoolWriter:
     """Incremental writer: `feed` chunks (sync, cheap), `flush` to disk off the event loop."""
 
-    path: Path
+    path: Path = field(repr=False)  # a server path, like SpooledFile.path
     max_bytes: int
     filename: str = ""
     content_type: str = ""

@@ -11,7 +11,7 @@ from starlette.routing import Mount, Route, Router
 
 from registry.config import Settings, load_settings
 from registry.errors import EXCEPTION_HANDLERS
-from registry.middleware import RequestIdMiddleware
+from registry.middleware import RequestIdMiddleware, RequestTextGuardMiddleware
 from registry.ratelimit import build_limiter
 from registry.ratelimit_middleware import RateLimitMiddleware
 from registry.rest import files, health
@@ -48,7 +48,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *graphql_routes(settings),
         ],
         middleware=[Middleware(RequestIdMiddleware),
-                    Middleware(RateLimitMiddleware, limiter=limiter)],
+                    Middleware(RateLimitMiddleware, limiter=limiter),
+                    # GraphQL documents over GET keep their line breaks.
+                    Middleware(RequestTextGuardMiddleware,
+                               free_text_query_paths=frozenset({"/graphql"}))],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from domain.services.urls import LOOPBACK_HOSTS, host_name
 from storage.factory import StorageSpec
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -41,6 +42,8 @@ class Settings:
     jwt_secret: str | None = None
     cloudm_auth_url: str | None = None
     public_base_url: str | None = None
+    # Hosts whose Host header may become an absolute URL when PUBLIC_BASE_URL is unset.
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     max_upload_bytes: int = 500 * 1024**2
     unlisted_require_auth: bool = False
     # Seconds an anonymous package detail may be answered from memory (0: never); every
@@ -120,6 +123,17 @@ class _Reader:
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
+
+    def hosts(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        """A comma-separated list of host names or bracketed IPv6 addresses, without ports."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        entries = tuple(entry.strip().lower() for entry in raw.split(",") if entry.strip())
+        for entry in entries:
+            if host_name(entry) != entry:  # host_name drops a port, so one fails here too
+                raise ConfigError(f"{name}: {entry!r} is not a host name (no scheme or port)")
+        return entries
 
     def text(self, name: str, default: str | None = None) -> str | None:
         value = self.env.get(name)
@@ -262,6 +276,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
     if reconcile_mode not in ("sampled", "full"):
         raise ConfigError(f"RECONCILE_MODE: expected sampled or full, got {reconcile_mode!r}")
     public_base_url = read.url("PUBLIC_BASE_URL", ("http", "https"))
+    allowed_hosts = read.hosts("ALLOWED_HOSTS", LOOPBACK_HOSTS)
     domain_template = read.text("VERIFY_DOMAIN_URL_TEMPLATE",
                                 Settings.verify_domain_url_template) or ""
     if "{domain}" not in domain_template or not re.match(r"https?://", domain_template):
@@ -284,6 +299,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         jwt_secret=read.text("CLOUDM_JWT_SECRET"),
         cloudm_auth_url=read.url("CLOUDM_AUTH_URL", ("http", "https")),
         public_base_url=public_base_url.rstrip("/") if public_base_url else None,
+        allowed_hosts=allowed_hosts,
         max_upload_bytes=read.size("MAX_UPLOAD_SIZE", 500 * 1024**2),
         unlisted_require_auth=read.flag("UNLISTED_REQUIRE_AUTH", False),
         package_cache_ttl_seconds=read.integer("PACKAGE_CACHE_TTL", 5, minimum=0, maximum=300),

@@ -1,4 +1,4 @@
-"""Plain ASGI middleware: request ids."""
+"""Plain ASGI middleware: request ids, and the text guard in front of every route."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import re
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from domain.exceptions import InvalidInput
+from registry.errors import error_response
+from registry.rest.params import check_request_text
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -35,3 +39,30 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class RequestTextGuardMiddleware:
+    """Refuse, with a 400, a request whose path or query holds characters no parameter may
+    carry (`registry.rest.params.check_request_text`), before routing: one check in front of
+    every route rather than one in each handler, so a new route is covered too."""
+
+    def __init__(self, app: ASGIApp, *, free_text_query_paths: frozenset[str] = frozenset()
+                 ) -> None:
+        self.app = app
+        self.free_text_query_paths = free_text_query_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        try:
+            check_request_text(path, scope.get("query_string", b""),
+                               free_text_query=path in self.free_text_query_paths)
+        except InvalidInput as error:
+            if scope["type"] == "websocket":  # nothing accepted yet: refuse the handshake
+                await send({"type": "websocket.close", "code": 4400})
+                return
+            await error_response(400, error.message, code=error.code)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

@@ -30,6 +30,7 @@ def policy_from(settings: Settings) -> Policy:
     return Policy(
         max_upload_bytes=settings.max_upload_bytes,
         public_base_url=settings.public_base_url,
+        allowed_hosts=settings.allowed_hosts,
         normalize_mod_layout=settings.normalize_mod_layout,
         unlisted_require_auth=settings.unlisted_require_auth,
         max_api_tokens_per_user=settings.max_api_tokens_per_user,

@@ -27,6 +27,7 @@ from schema.core.protection import (
     TokenLimit,
 )
 from schema.core.scalars import SCALARS
+from schema.core.text_guard import UnstorableTextGuard
 from schema.packages.schema import PackageMutations, PackageQueries
 from schema.packages.subscriptions import PackageSubscriptions
 from schema.publishers.schema import PublisherMutations, PublisherQueries
@@ -69,8 +70,8 @@ class RegistrySchema(strawberry.Schema):
 # before any validation rule walks the document; then validation runs (cached); a valid
 # operation is charged to its rate-limit budgets just before it executes.
 EXTENSIONS = (TokenLimit, DocumentCache, DepthLimit, AliasLimit, IntrospectionSwitch,
-              SubscriptionsOverWebSocketOnly, QueryCostLimiter, CachedValidation,
-              OperationCharges, RegistryErrors)
+              SubscriptionsOverWebSocketOnly, UnstorableTextGuard, QueryCostLimiter,
+              CachedValidation, OperationCharges, RegistryErrors)
 
 schema = RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription,
                         extensions=EXTENSIONS, config=StrawberryConfig(scalar_map=SCALARS))

@@ -27,19 +27,26 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
 from domain.actor import Actor
-from domain.exceptions import DomainError, InvalidInput, TooLarge
+from domain.exceptions import DomainError, InvalidInput
 from domain.jsontext import load_json
 from registry.auth import (
     authenticate_bearer,
     bearer_token,
     optional_actor,
     parse_bearer,
+    required_actor,
 )
+from registry.errors import status_for
 from registry.multipart import FRAMING_ALLOWANCE
 from registry.ratelimit import RateLimiter, RequestCharges, ip_identity, user_identity
 from schema.core.context import GraphQLContext
 from schema.core.limits import GraphQLLimits
-from schema.core.uploads import GraphQLMultipart, is_multipart, read_graphql_multipart
+from schema.core.uploads import (
+    GraphQLMultipart,
+    UploadOperations,
+    is_multipart,
+    read_graphql_multipart,
+)
 from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
 from schema.schema import schema
 from schema.transport_ws import (
@@ -90,6 +97,8 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
         self.socket_limits = socket_limits or SocketLimits()
         self.max_subscriptions_per_connection = self.socket_limits.max_operations
         self._open_sockets: Counter[str] = Counter()  # by client address, in this process
+        self.upload_operations = UploadOperations.of(schema._schema,
+                                                     max_tokens=limits.max_tokens)
 
     # --- HTTP ----------------------------------------------------------------------------------
 
@@ -134,7 +143,8 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
         """Strawberry answers 400 (or closes a websocket) only on JSONDecodeError; the other
         ways JSON fails (domain/jsontext.py) would be a 500."""
         try:
-            return load_json(data, "invalid JSON")
+            # Unstorable strings in variables get a typed GraphQL error from the text guard.
+            return load_json(data, "invalid JSON", storable=False)
         except InvalidInput as error:
             text = data if isinstance(data, str) else data.decode("utf-8", "replace")
             raise json.JSONDecodeError(error.message, text, 0) from None
@@ -144,9 +154,12 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
             return await super().run(request, context, root_value)
         try:
             return await super().run(request, context, root_value)
-        except DomainError as error:  # refused multipart bodies
-            status = 413 if isinstance(error, TooLarge) else 400
-            return _error_response(status, error.message, error.code)
+        except DomainError as error:  # refused multipart bodies (and their callers)
+            status = status_for(error)
+            response = _error_response(status, error.message, error.code)
+            if status == 401:
+                response.headers["WWW-Authenticate"] = "Bearer"
+            return response
         except HTTPException as error:  # Strawberry's own refusals, as JSON like the rest
             return _error_response(error.status_code, error.reason, "bad_request")
         finally:
@@ -155,12 +168,16 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
                 uploads.discard()
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """Multipart is for uploads only, so nothing of the body is read for a caller who could
+        not upload: the credential is checked first (401), then the `operations` part must
+        select an upload mutation (400) before any file part is spooled."""
         assert isinstance(request, _RequestAdapter)
         starlette_request = request.starlette_request
+        await required_actor(starlette_request)
         registry = starlette_request.app.state.runtime.ctx
         uploads = await read_graphql_multipart(
             request.content_type or "", starlette_request.stream(), registry.new_upload_path,
-            self.limits.max_upload_bytes)
+            self.limits.max_upload_bytes, self.upload_operations.check)
         setattr(starlette_request.state, _UPLOADS_STATE, uploads)
         return uploads.operations
 

@@ -1,8 +1,22 @@
-"""Download URLs (REST_CONTRACT §4.5): root-relative, or absolute under PUBLIC_BASE_URL."""
+"""Download URLs (REST_CONTRACT §4.5): root-relative, or absolute under PUBLIC_BASE_URL.
+
+A URL is never built from the request's Host header unless the operator allowed that host
+(`ALLOWED_HOSTS`): the header is the caller's to choose, and echoing it would let anyone make
+the registry hand out links to their own server (a cache or a proxy keyed without the Host
+would then serve those links to others).
+"""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
+
+# A host name (or IPv4 address) or a bracketed IPv6 address, with an optional port.
+_HOST_HEADER = re.compile(
+    r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+# Hosts whose own origin may be used when PUBLIC_BASE_URL is not set: a registry reached on
+# the machine it runs on works out of the box.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 
 
 def _segment(text: str) -> str:
@@ -23,3 +37,24 @@ def artifact_build_url(name: str, version: str, platform: str, architecture: str
     path = (f"/api/v1/artifacts/{_segment(name)}/versions/{_segment(version)}/builds/"
             f"{_segment(platform)}/{_segment(architecture)}/file")
     return absolute(path, base_url)
+
+
+def host_name(host_header: str) -> str | None:
+    """The lower-cased host of a Host header value (port dropped), None when malformed."""
+    match = _HOST_HEADER.fullmatch(host_header.strip())
+    return match.group("host").lower() if match else None
+
+
+def external_base(public_base_url: str | None, allowed_hosts: tuple[str, ...], scheme: str,
+                  host_header: str | None) -> str | None:
+    """The origin for a URL that must be absolute: PUBLIC_BASE_URL when configured, else the
+    request's own `scheme://host[:port]` when its host is in `allowed_hosts`, else None (the
+    caller answers with a relative URL or refuses)."""
+    if public_base_url:
+        return public_base_url
+    if host_header is None or scheme not in ("http", "https"):
+        return None
+    host = host_name(host_header)
+    if host is None or host not in allowed_hosts:
+        return None
+    return f"{scheme}://{host_header.strip().lower()}"

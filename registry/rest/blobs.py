@@ -9,7 +9,6 @@ is counted once.
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -18,8 +17,7 @@ from starlette.responses import Response, StreamingResponse
 
 from domain.context import RegistryContext
 from domain.services.downloads import open_blob
-
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+from storage.ranges import parse_http_range
 
 
 @dataclass(frozen=True)
@@ -44,24 +42,6 @@ def _headers(blob: BlobDescriptor) -> dict[str, str]:
         "Accept-Ranges": "bytes",
         "Cache-Control": cache,
     }
-
-
-def _parse_range(header: str, size: int) -> tuple[int, int] | None:
-    """One `bytes=a-b` range as [start, end) or None when unsatisfiable/unsupported."""
-    match = _RANGE.fullmatch(header.strip())
-    if not match or (not match.group(1) and not match.group(2)):
-        return None
-    first, last = match.group(1), match.group(2)
-    if not first:  # suffix range: the last N bytes
-        length = int(last)
-        if length == 0:
-            return None
-        return max(size - length, 0), size
-    start = int(first)
-    end = size if not last else min(int(last) + 1, size)
-    if start >= size or end <= start:
-        return None
-    return start, end
 
 
 async def _counted(chunks: AsyncIterator[bytes], on_complete: Callable[[], None] | None
@@ -96,7 +76,7 @@ async def blob_response(request: Request, ctx: RegistryContext, blob: BlobDescri
     start, end, status = 0, blob.size, 200
     range_header = request.headers.get("range")
     if range_header is not None:
-        parsed = _parse_range(range_header, blob.size)
+        parsed = parse_http_range(range_header, blob.size)
         if parsed is None:
             return Response(
                 content=b'{"detail":"Requested range not satisfiable"}', status_code=416,

@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from domain.exceptions import NotFound
+from domain.exceptions import InvalidInput, NotFound
 from domain.names import FEATURE_PREFIX
 from domain.services import packages
 from domain.services.downloads import downloadable_version
-from domain.services.urls import package_file_url
+from domain.services.urls import external_base, package_file_url
 from registry.auth import optional_actor
 from registry.rest.blobs import BlobDescriptor, blob_response
 
@@ -30,10 +30,12 @@ async def package_file(request: Request) -> Response:
                                                                                row.id))
 
 
-def _external_base(request: Request) -> str:
-    """urllib cannot resolve relative URLs: use PUBLIC_BASE_URL, else this request's origin."""
-    configured = request.app.state.runtime.ctx.policy.public_base_url
-    return configured or f"{request.url.scheme}://{request.url.netloc}"
+def _external_base(request: Request) -> str | None:
+    """PUBLIC_BASE_URL, else this request's origin if its Host is allowed, else None: the Host
+    header is the caller's to choose and is never echoed on its own say-so."""
+    policy = request.app.state.runtime.ctx.policy
+    return external_base(policy.public_base_url, policy.allowed_hosts, request.url.scheme,
+                         request.headers.get("host"))
 
 
 async def _latest(request: Request, name: str) -> tuple[str, str, str]:
@@ -46,9 +48,14 @@ async def _latest(request: Request, name: str) -> tuple[str, str, str]:
 
 
 async def feature_latest(request: Request) -> JSONResponse:
+    """§4.11: `download_url` MUST be absolute here (urllib cannot join a relative one)."""
+    base = _external_base(request)
+    if base is None:
+        raise InvalidInput("This registry cannot name its own address for this request's Host "
+                           "header: its operator sets PUBLIC_BASE_URL or ALLOWED_HOSTS")
     name, version, sha256 = await _latest(request, request.path_params["package"])
     return JSONResponse({"name": name, "version": version, "checksum_sha256": sha256,
-                         "download_url": package_file_url(name, version, _external_base(request))})
+                         "download_url": package_file_url(name, version, base)})
 
 
 async def feature_latest_zip(request: Request) -> Response:
@@ -57,7 +64,13 @@ async def feature_latest_zip(request: Request) -> Response:
     if not name.lower().startswith(FEATURE_PREFIX):
         name = FEATURE_PREFIX + name
     package_name, version, _ = await _latest(request, name)
-    return RedirectResponse(package_file_url(package_name, version, _external_base(request)),
+    base = _external_base(request)
+    if base is not None:
+        return RedirectResponse(package_file_url(package_name, version, base), status_code=302)
+    # No trusted origin: a reference relative to this route (/features/...), which urllib
+    # resolves against the URL it asked for, keeping any proxy path prefix (a root-relative
+    # "/api/v1/..." would drop it).
+    return RedirectResponse(".." + package_file_url(package_name, version, None),
                             status_code=302)
 
 

@@ -4,12 +4,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from domain.exceptions import InvalidInput, TooLarge
 from domain.jsontext import load_json
+from domain.textrules import refuse_control, refuse_unstorable
 
 MAX_JSON_BODY = 1024 * 1024
+_MAX_INT_DIGITS = 18  # below 2**63: every integer parameter fits a database integer
+# How much of a refused parameter an error message may quote.
+_MAX_QUOTED = 40
+
+
+def check_request_text(path: str, query_string: bytes, *, free_text_query: bool = False
+                       ) -> None:
+    """Refuse (InvalidInput) a request whose decoded path or any query parameter holds a
+    control character, before any route reads it.
+
+    The decoded path contains every path parameter of every route, so this one check covers
+    them all, including routes added later. `free_text_query` is for endpoints whose query
+    carries documents with line breaks (GraphQL over GET): only unstorable characters are
+    refused there."""
+    refuse_control(path, "The request path")
+    check = refuse_unstorable if free_text_query else refuse_control
+    for name, value in QueryParams(query_string).multi_items():
+        check(name, "A query parameter name")
+        check(value, f"Query parameter {_quoted(name)}", field=name)
+
+
+def _quoted(raw: str) -> str:
+    return repr(raw if len(raw) <= _MAX_QUOTED else raw[:_MAX_QUOTED] + "...")
 
 
 def query_int(request: Request, name: str, default: int, *, minimum: int = 1,
@@ -17,11 +42,20 @@ def query_int(request: Request, name: str, default: int, *, minimum: int = 1,
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
+    if len(raw) > _MAX_INT_DIGITS:
+        # Bounded before it is parsed: a longer run of digits is over every maximum here
+        # (clamped or refused below) without converting thousands of digits.
+        if not raw.isdigit():
+            raise InvalidInput(f"Query parameter {name!r} must be a whole number of at most "
+                               f"{_MAX_INT_DIGITS} digits", field=name)
+        if maximum is None:
+            raise InvalidInput(f"Query parameter {name!r} is too large", field=name)
+        raw = str(maximum + 1)
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput(f"Query parameter {name!r} must be a whole number, got {raw!r}",
-                           field=name) from None
+        raise InvalidInput(f"Query parameter {name!r} must be a whole number, got "
+                           f"{_quoted(raw)}", field=name) from None
     if value < minimum:
         raise InvalidInput(f"Query parameter {name!r} must be at least {minimum}", field=name)
     if maximum is not None and value > maximum:

@@ -5,6 +5,11 @@ resolver can apply a limit. This parser reads the body as it arrives: `operation
 are small JSON parts (bounded), each file part streams into a `SpoolWriter` that hashes,
 counts and refuses bytes past the upload limit, exactly like REST uploads. Resolvers receive
 `SpooledFile`s in place of the spec's `null` placeholders.
+
+Nothing is spooled for a request that cannot be an upload: the view authenticates the caller
+before the body is read, and the `operations` part (first, as the spec orders it) must name an
+upload mutation (`UploadOperations`) before any file part is accepted. The map may only place
+files into `variables`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLInputObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    get_named_type,
+    parse,
+)
 from python_multipart.multipart import MultipartParser, parse_options_header
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 
@@ -24,6 +44,89 @@ from registry.multipart import feed_multipart
 
 MAX_JSON_PART = 1024 * 1024
 MAX_FILES = 4
+UPLOAD_SCALAR = "Upload"
+
+
+def _takes_upload(input_types: list[Any]) -> bool:
+    """True when any of these argument types is, or (through input objects) holds, an Upload."""
+    pending, seen = list(input_types), set()
+    while pending:
+        named = get_named_type(pending.pop())
+        if isinstance(named, GraphQLScalarType) and named.name == UPLOAD_SCALAR:
+            return True
+        if isinstance(named, GraphQLInputObjectType) and named.name not in seen:
+            seen.add(named.name)
+            pending.extend(input_field.type for input_field in named.fields.values())
+    return False
+
+
+@dataclass(frozen=True)
+class UploadOperations:
+    """Which operations may come as a multipart request: mutations whose top-level fields are
+    all upload mutations, i.e. take an `Upload` somewhere in their arguments. The set is
+    derived from the schema, so a new upload mutation needs no list to be kept up to date."""
+
+    fields: frozenset[str]
+    max_tokens: int
+
+    @classmethod
+    def of(cls, schema: GraphQLSchema, *, max_tokens: int) -> UploadOperations:
+        mutation = schema.mutation_type
+        fields = frozenset() if mutation is None else frozenset(
+            name for name, mutation_field in mutation.fields.items()
+            if _takes_upload([arg.type for arg in mutation_field.args.values()]))
+        return cls(fields, max_tokens)
+
+    def check(self, operations: dict[str, Any]) -> None:
+        """InvalidInput unless `operations` selects an upload mutation and nothing else."""
+        query, name = operations.get("query"), operations.get("operationName")
+        if not isinstance(query, str):
+            raise InvalidInput("The 'operations' part needs a 'query' string")
+        if name is not None and not isinstance(name, str):
+            raise InvalidInput("'operationName' must be a string")
+        try:
+            document = parse(query, max_tokens=self.max_tokens)
+        except GraphQLSyntaxError:
+            raise InvalidInput("The 'operations' query is not a valid GraphQL document"
+                               ) from None
+        operation = _chosen_operation(document, name)
+        if operation.operation is not OperationType.MUTATION:
+            raise InvalidInput("Multipart requests are only for upload mutations")
+        selected = _top_level_fields(document, operation) - {"__typename"}
+        if not selected or not selected <= self.fields:
+            raise InvalidInput("Multipart requests are only for upload mutations ("
+                               + ", ".join(sorted(self.fields)) + ")")
+
+
+def _chosen_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [op for op in operations if name is None or (op.name and op.name.value == name)]
+    if len(chosen) != 1:
+        raise InvalidInput("The 'operations' part must name exactly one operation to run")
+    return chosen[0]
+
+
+def _top_level_fields(document: DocumentNode, operation: OperationDefinitionNode) -> set[str]:
+    """The root field names an operation selects, through fragments (each expanded once)."""
+    fragments = {d.name.value: d for d in document.definitions
+                 if isinstance(d, FragmentDefinitionNode)}
+    names: set[str] = set()
+    expanded: set[str] = set()
+    pending = list(operation.selection_set.selections)
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, FieldNode):
+            names.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            pending.extend(selection.selection_set.selections)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is None:
+                raise InvalidInput(f"Unknown fragment {selection.name.value!r}")
+            if fragment.name.value not in expanded:
+                expanded.add(fragment.name.value)
+                pending.extend(fragment.selection_set.selections)
+    return names
 
 
 @dataclass
@@ -48,9 +151,11 @@ class _Part:
 class _Parser:
     """Callbacks for python-multipart, enforcing the spec's part order and every limit."""
 
-    def __init__(self, new_path: Callable[[], Path], max_bytes: int) -> None:
+    def __init__(self, new_path: Callable[[], Path], max_bytes: int,
+                 check_operations: Callable[[dict[str, Any]], None]) -> None:
         self.new_path = new_path
         self.max_bytes = max_bytes
+        self.check_operations = check_operations
         self.json_parts: dict[str, Any] = {}
         self.writers: dict[str, SpoolWriter] = {}
         self.file_bytes = 0
@@ -80,6 +185,8 @@ class _Parser:
             raise InvalidInput("A multipart part has no name")
         name = options[b"name"].decode("utf-8", "replace")
         self.part.name = name
+        if not self.json_parts and name != "operations":
+            raise InvalidInput("The 'operations' part must come first")
         if name in ("operations", "map"):
             if name in self.json_parts:
                 raise InvalidInput(f"Duplicate multipart part {name!r}")
@@ -112,15 +219,19 @@ class _Parser:
         if self.part.writer is not None:
             return
         value = load_json(bytes(self.part.data),
-                          f"Multipart part {self.part.name!r} is not valid JSON",
-                          with_reason=False)
+                          f"Multipart part {self.part.name!r} is not valid JSON")
         if self.part.name == "map" and not (
             isinstance(value, dict) and all(isinstance(paths, list) and
                                             all(isinstance(p, str) for p in paths)
                                             for paths in value.values())):
             raise InvalidInput("The 'map' part must map file names to lists of paths")
-        if self.part.name == "operations" and not isinstance(value, dict):
-            raise InvalidInput("The 'operations' part must be one operation (a JSON object)")
+        if self.part.name == "map":
+            _check_map_targets(value)
+        if self.part.name == "operations":
+            if not isinstance(value, dict):
+                raise InvalidInput("The 'operations' part must be one operation (a JSON object)")
+            # Before the parser reads on: no file part is spooled for a non-upload operation.
+            self.check_operations(value)
         self.json_parts[self.part.name] = value
 
     def on_end(self) -> None:
@@ -132,19 +243,34 @@ class _Parser:
             "on_header_value", "on_header_end", "on_headers_finished", "on_end")}
 
 
+def _check_map_targets(file_map: dict[str, list[str]]) -> None:
+    """Files go into `variables` only: a file placed on `query` or `operationName` would reach
+    code that prints it (and with it a server path) in an error message."""
+    for paths in file_map.values():
+        for path in paths:
+            head, _, rest = path.partition(".")
+            if head != "variables" or not rest:
+                raise InvalidInput("The 'map' part may only place files into 'variables' "
+                                   "(paths like 'variables.file')")
+
+
 def is_multipart(content_type: str) -> bool:
     kind, _ = parse_options_header(content_type)
     return kind == b"multipart/form-data"
 
 
 async def read_graphql_multipart(content_type: str, body: AsyncIterator[bytes],
-                                 new_path: Callable[[], Path], max_bytes: int
+                                 new_path: Callable[[], Path], max_bytes: int,
+                                 check_operations: Callable[[dict[str, Any]], None]
                                  ) -> GraphQLMultipart:
-    """Parse a GraphQL multipart request body; raises InvalidInput or TooLarge."""
+    """Parse a GraphQL multipart request body; raises InvalidInput or TooLarge.
+
+    `check_operations` sees the `operations` part as soon as it is complete and may refuse it
+    before the rest of the body (the files) is read."""
     kind, params = parse_options_header(content_type)
     if kind != b"multipart/form-data" or b"boundary" not in params:
         raise InvalidInput("Expected a multipart/form-data body with a boundary")
-    state = _Parser(new_path, max_bytes)
+    state = _Parser(new_path, max_bytes, check_operations)
     parser = MultipartParser(params[b"boundary"], state.callbacks())
     try:
         await feed_multipart(parser, body, max_bytes, state.writers.values,

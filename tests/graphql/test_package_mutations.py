@@ -4,10 +4,11 @@ uploads stream through the GraphQL multipart spec with REST's limits and pipelin
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from domain.models import AuditEvent, PackageVersion
-from tests.fixtures.stack import Stack
+from tests.fixtures.stack import Stack, bearer
 from tests.graphql.support import (
     actor,
     add_package,
@@ -171,22 +172,26 @@ async def test_multipart_limits_and_malformed_bodies(stack: Stack) -> None:
             content=b"--x--")
     assert declared.status_code == 413
     assert counter.count == 0
+    # Anonymous and non-upload multipart requests are refused before their bodies are read:
+    # tests/security/test_http_edges.py covers that; the structure is checked for uploaders.
+    auth = bearer("u1")
+    upload_operations = json.dumps({"query": PUBLISH, "variables": {"file": None}})
     no_operations = await client.post("/graphql", files={"0": ("a.zip", b"x")},
-                                      data={"map": '{"0": ["variables.file"]}'})
+                                      data={"map": '{"0": ["variables.file"]}'}, headers=auth)
     assert no_operations.status_code == 400
     assert no_operations.json()["errors"][0]["extensions"]["code"] == "invalid"
-    unmapped = await client.post("/graphql", data={"operations": '{"query": "{__typename}"}',
+    unmapped = await client.post("/graphql", data={"operations": upload_operations,
                                                    "map": "{}"},
-                                 files={"surprise": ("a.zip", b"x")})
+                                 files={"surprise": ("a.zip", b"x")}, headers=auth)
     assert unmapped.status_code == 400 and "not in the map" in unmapped.text
     bad_path = await client.post(
-        "/graphql", data={"operations": '{"query": "{__typename}"}',
+        "/graphql", data={"operations": upload_operations,
                           "map": '{"0": ["variables.nothing.here"]}'},
-        files={"0": ("a.zip", b"x")})
+        files={"0": ("a.zip", b"x")}, headers=auth)
     assert bad_path.status_code == 400
     for operations in ('"just a string"', "[1, 2]", "null", "7"):
         not_one = await client.post("/graphql", data={"operations": operations, "map": "{}"},
-                                    files={"0": ("a.zip", b"x")})
+                                    files={"0": ("a.zip", b"x")}, headers=auth)
         assert not_one.status_code == 400, not_one.text
         assert not_one.json()["errors"][0]["extensions"]["code"] == "invalid"
 

@@ -4,7 +4,7 @@ computed by the same domain function as REST GET /ready."""
 from __future__ import annotations
 
 from domain.models import StoredCopy
-from tests.fixtures.stack import Stack
+from tests.fixtures.stack import Stack, bearer
 from tests.graphql.support import actor, add_package, add_version, data, execute, post
 from tests.helpers import make_publisher
 from tests.pipeline.support import make_admin
@@ -35,7 +35,7 @@ async def test_admins_see_each_backend_with_its_lag(stack: Stack) -> None:
         "copies": [{"state": "present", "count": 1}],
         "breaker": {"state": "CLOSED", "consecutiveFailures": 0, "lastError": "",
                     "secondsUntilProbe": 0.0}}]
-    ready = (await stack.client.get("/api/v1/ready")).json()["details"]
+    ready = (await stack.client.get("/api/v1/ready", headers=bearer("root"))).json()["details"]
     assert ready["replication"] == {"objects": 2, "lag": {"primary": 1}}
 
 

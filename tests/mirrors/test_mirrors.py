@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from domain.models import PackageVersion, StoredCopy
-from domain.services import blobs, packages, replication
+from domain.services import blobs, packages, replication, users
 from domain.services.reconciliation import reconcile
 from storage.errors import StorageError
 from tests.fixtures.seaweed_process import SeaweedServer
@@ -25,7 +25,10 @@ async def _download(m: Mirrored, name: str, version: str) -> bytes:
 
 
 async def _ready(m: Mirrored) -> tuple[int, dict]:
-    response = await m.stack.client.get("/api/v1/ready")
+    """/ready as an admin sees it (anonymous callers get booleans only)."""
+    await users.upsert_user("ready-admin", "ready-admin", "ready-admin@example.com")
+    await users.set_admin("ready-admin", True)
+    response = await m.stack.client.get("/api/v1/ready", headers=bearer("ready-admin"))
     return response.status_code, response.json()
 
 
