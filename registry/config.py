@@ -55,6 +55,8 @@ class Settings:
     graphql_ide: bool = True
     graphql_max_depth: int = 12
     graphql_max_cost: int = 5000
+    # Wall time one query may run (HTTP or WebSocket); mutations are not cut short.
+    graphql_max_execution_seconds: int = 10
     # graphql-transport-ws: open sockets per client IP (per web process), operations in
     # flight per socket, and how often a running subscription re-checks its credential.
     ws_max_sockets_per_ip: int = 20
@@ -309,6 +311,8 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         graphql_ide=read.flag("GRAPHQL_IDE", True),
         graphql_max_depth=read.integer("GRAPHQL_MAX_DEPTH", 12, minimum=2, maximum=100),
         graphql_max_cost=read.integer("GRAPHQL_MAX_COST", 5000, minimum=10),
+        graphql_max_execution_seconds=read.integer("GRAPHQL_MAX_EXECUTION_SECONDS", 10,
+                                                   minimum=1, maximum=3600),
         ws_max_sockets_per_ip=read.integer("WS_MAX_SOCKETS_PER_IP", 20, minimum=1,
                                            maximum=100_000),
         ws_max_operations_per_socket=read.integer("WS_MAX_OPERATIONS_PER_SOCKET", 25,

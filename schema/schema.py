@@ -24,6 +24,7 @@ from schema.core.protection import (
     DepthLimit,
     IntrospectionSwitch,
     SubscriptionsOverWebSocketOnly,
+    TimeBudget,
     TokenLimit,
 )
 from schema.core.scalars import SCALARS
@@ -74,5 +75,6 @@ EXTENSIONS = (TokenLimit, DocumentCache, DepthLimit, AliasLimit, IntrospectionSw
               CachedValidation, OperationCharges, RegistryErrors)
 
 schema = RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription,
-                        extensions=EXTENSIONS, config=StrawberryConfig(scalar_map=SCALARS))
+                        extensions=EXTENSIONS, execution_context_class=TimeBudget,
+                        config=StrawberryConfig(scalar_map=SCALARS))
 resolve_plain_fields_directly(schema._schema)

@@ -19,7 +19,7 @@ from schema.admin.types import (
 )
 from schema.core.arguments import After, First
 from schema.core.context import Info
-from schema.core.pagination import connection_from_pairs, offset_window
+from schema.core.pagination import PAGE, connection_from_pairs, offset_window
 from schema.core.permissions import IsAdmin, IsAuthenticated
 from schema.packages.types import PackageVersion
 from schema.publishers.types import Publisher, PublisherConnection
@@ -30,7 +30,7 @@ class AdminQueries:
     @strawberry.field(description="Admin: publishers awaiting a verification decision, oldest "
                                   "request first (see Publisher.verificationRequest).",
                       permission_classes=[IsAdmin])
-    async def pending_publishers(self, info: Info, first: First = 20, after: After = None
+    async def pending_publishers(self, info: Info, first: First = PAGE.default, after: After = None
                                  ) -> PublisherConnection:
         actor = info.context.actor
 
@@ -53,7 +53,7 @@ class AdminQueries:
         self, info: Info,
         package: Annotated[str | None, strawberry.argument(
             description="Only versions of this package (an unknown name is an error).")] = None,
-        first: First = 20,
+        first: First = PAGE.default,
         after: After = None,
     ) -> PackageVersionConnection:
         async def fetch(page: int, per_page: int) -> tuple[list, int]:
@@ -87,7 +87,7 @@ class AdminQueries:
         self, info: Info,
         filter: Annotated[AuditLogFilter | None, strawberry.argument(
             description="Conditions on actor, action, target, publisher and time.")] = None,
-        first: First = 20,
+        first: First = PAGE.default,
         after: After = None,
     ) -> AuditEventConnection:
         conditions = filter or AuditLogFilter()

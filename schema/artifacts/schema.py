@@ -13,7 +13,7 @@ from schema.artifacts.mutations.upload_artifact_build import upload_artifact_bui
 from schema.artifacts.types import Artifact, ArtifactConnection, ArtifactType
 from schema.core.arguments import After, ArtifactName, First
 from schema.core.context import Info
-from schema.core.pagination import connection_from_pairs, offset_window
+from schema.core.pagination import PAGE, connection_from_pairs, offset_window
 
 
 @strawberry.type(description="Artifact queries.")
@@ -31,7 +31,7 @@ class ArtifactQueries:
         self, info: Info,
         artifact_type: Annotated[ArtifactType | None, strawberry.argument(
             description="Only artifacts of this kind.")] = None,
-        first: First = 20,
+        first: First = PAGE.default,
         after: After = None,
     ) -> ArtifactConnection:
         kind = artifact_type.value if artifact_type else None

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import strawberry
 
+from schema.core.pagination import PAGE, sized
+
 PackageName = Annotated[str, strawberry.argument(
     description="Package name (looked up case-insensitively).")]
 VersionString = Annotated[str, strawberry.argument(
@@ -14,7 +16,9 @@ PublisherName = Annotated[str, strawberry.argument(
     description="Publisher slug (or its registry id).")]
 ArtifactName = Annotated[str, strawberry.argument(
     description="Artifact name (looked up case-insensitively).")]
+# Resolvers taking `first: First` page with `page_size(first)` and default it to PAGE.default.
 First = Annotated[int | None, strawberry.argument(
-    description="Page size (default 20, max 100).")]
+    description=f"Page size (default {PAGE.default}, max {PAGE.maximum}).",
+    metadata=sized(PAGE))]
 After = Annotated[str | None, strawberry.argument(
     description="Return items after this cursor (pageInfo.endCursor of the previous page).")]

@@ -1,11 +1,18 @@
 """Query cost: an upper bound of the work a document asks for, computed before execution.
 
 Every object field costs 1 (scalars are free: they come with their object). A list field
-multiplies the cost of its selection by its page size: the `first`/`limit` argument (a variable
-or literal, else the argument's default), or `ASSUMED_LIST_SIZE` for lists without one. The
-`edges`/`nodes` lists of a connection do not multiply again: the connection field already did;
-a few lists known to stay short have their own size (`LIST_SIZES`).
-Some fields carry an extra cost for work that is not visible in the selection (`FIELD_COSTS`).
+multiplies the cost of its selection by its size, or `ASSUMED_LIST_SIZE` for lists without a
+size argument. The `edges`/`nodes` lists of a connection do not multiply again: the connection
+field already did; a few lists known to stay short have their own size (`LIST_SIZES`).
+Some fields carry an extra cost for work that is not visible in the selection (`FIELD_COSTS`),
+and batch fields pay for every item of their list argument (`BATCH_FIELDS`).
+
+Arguments are read the way execution will read them: the operation's variables are coerced
+with graphql-core's own functions and each field's arguments are coerced against its
+definition, so literals, variables, defaults (of the argument and of the variable), null and
+an Int given as `100.0` all count by what the resolver will receive. A size argument's
+null, omitted value and out-of-range value count by the `ListSize` its resolver pages with
+(schema/core/pagination.py): both read the same declaration.
 
 Fragments are costed once each (memoised), so the walk is linear in the size of the document
 even for "fragment bombs"; the same walk counts the fields the document expands to.
@@ -29,21 +36,27 @@ from graphql import (
     GraphQLField,
     GraphQLSchema,
     InlineFragmentNode,
-    IntValueNode,
     OperationDefinitionNode,
     OperationType,
     SchemaMetaFieldDef,
     SelectionSetNode,
     TypeMetaFieldDef,
     TypeNameMetaFieldDef,
-    VariableNode,
     get_named_type,
     get_nullable_type,
     is_interface_type,
     is_list_type,
     is_object_type,
 )
+from graphql.execution.values import (
+    VariableValues,
+    coerce_variable_values,
+    get_argument_values,
+)
 from strawberry.extensions import SchemaExtension
+
+from domain.bounds import MAX_UPDATE_ITEMS
+from schema.core.pagination import list_size_of
 
 SIZE_ARGUMENTS = ("first", "last", "limit")
 ASSUMED_LIST_SIZE = 10
@@ -61,8 +74,36 @@ FIELD_COSTS = {
     "Mutation.publishVersion": 20,
     "Mutation.uploadArtifactBuild": 20,
 }
+
+
+@dataclass(frozen=True)
+class PerItem:
+    """A batch field: its work grows with the items of one list argument, and a list it
+    returns has one entry per item. The domain caps the item count (domain/bounds.py) and
+    refuses longer lists; the cost charges every item given, so a document of many such
+    fields is refused before any of them runs."""
+
+    argument: str
+    cost: int
+    # Items charged when the argument is null or left out.
+    when_absent: int = 0
+
+
+BATCH_FIELDS = {
+    # Each installed file is its own lookup: the package, then its versions (3 statements,
+    # about 1.5 ms). 9 lets one full batch (MAX_UPDATE_ITEMS, as REST /updates takes) fit the
+    # default maximum cost of 5000, and no second one beside it.
+    "Query.checkUpdates": PerItem("items", 9),
+    # Each requirement is parsed and solved for (its versions come in batched queries, so
+    # well under 1 ms a requirement); a full MAX_RESOLVE_REQUIREMENTS batch fits.
+    "Query.resolve": PerItem("requirements", 5),
+    # One IN query for all names. Without names it answers every listed package, a number
+    # only the database knows: charged like a full batch of names.
+    "Query.latestVersions": PerItem("names", 1, when_absent=MAX_UPDATE_ITEMS),
+}
 _META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef,
                 "__typename": TypeNameMetaFieldDef}
+_NO_VARIABLES = VariableValues({}, {})
 
 
 class QueryTooComplex(Exception):
@@ -79,10 +120,11 @@ class CostReport:
 class _Walker:
     schema: GraphQLSchema
     fragments: dict[str, FragmentDefinitionNode]
-    variables: dict[str, Any]
+    # The operation's variables, coerced as execution will coerce them.
+    variables: VariableValues
     max_expanded_fields: int
-    _fragment_memo: dict[tuple[str, str | None], tuple[int, int]] = field(default_factory=dict)
-    _in_progress: set[tuple[str, str | None]] = field(default_factory=set)
+    _fragment_memo: dict[tuple[str, bool], tuple[int, int]] = field(default_factory=dict)
+    _in_progress: set[tuple[str, bool]] = field(default_factory=set)
 
     def selection_cost(self, selection_set: SelectionSetNode | None, parent: Any,
                        in_connection: bool) -> tuple[int, int]:
@@ -142,47 +184,37 @@ class _Walker:
             # Free, but still expanded: its fragments count towards the field limit.
             _, fields = self.selection_cost(node.selection_set, named, False)
             return 0, fields + 1
-        if named is None or node.selection_set is None:
+        key = f"{getattr(parent, 'name', '')}.{name}"
+        batch = BATCH_FIELDS.get(key)
+        if definition is None or (node.selection_set is None and batch is None):
             return 0, 1  # a scalar, an enum or an unknown field (validation reports it)
-        parent_name = getattr(parent, "name", "")
+        arguments = self._arguments(definition, node)
+        items = _item_count(arguments, batch) if batch is not None else 0
+        own = 1 + FIELD_COSTS.get(key, 0) + (batch.cost * items if batch is not None else 0)
+        if node.selection_set is None or named is None:
+            return own, 1  # a batch field of scalars
         is_connection = named.name.endswith("Connection")
         child_cost, child_fields = self.selection_cost(node.selection_set, named,
                                                        is_connection)
         multiplier = 1
-        nullable = get_nullable_type(return_type)
-        size = self._size_argument(node, definition)
+        is_list = is_list_type(get_nullable_type(return_type))
+        size = _size(definition, arguments)
         if size is not None:
             multiplier = size
-        elif is_list_type(nullable) and not in_connection:
-            multiplier = LIST_SIZES.get(f"{parent_name}.{name}", ASSUMED_LIST_SIZE)
-        own = 1 + FIELD_COSTS.get(f"{parent_name}.{name}", 0)
+        elif batch is not None and is_list:
+            multiplier = items  # one entry per item asked about
+        elif is_list and not in_connection:
+            multiplier = LIST_SIZES.get(key, ASSUMED_LIST_SIZE)
         return own + multiplier * child_cost, child_fields + 1
 
-    def _size_argument(self, node: FieldNode, definition: GraphQLField | None) -> int | None:
-        given = {arg.name.value: arg.value for arg in node.arguments or ()}
-        for name in SIZE_ARGUMENTS:
-            if name in given:
-                value = given[name]
-                if isinstance(value, IntValueNode):
-                    return max(int(value.value), 0)
-                if isinstance(value, VariableNode):
-                    variable = self.variables.get(value.name.value)
-                    if isinstance(variable, int) and not isinstance(variable, bool):
-                        return max(variable, 0)
-                    return self._default_size(definition, name)
-                return None
-        for name in SIZE_ARGUMENTS:
-            default = self._default_size(definition, name)
-            if default is not None:
-                return default
-        return None
-
-    @staticmethod
-    def _default_size(definition: GraphQLField | None, name: str) -> int | None:
-        if definition is None or name not in definition.args:
+    def _arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any] | None:
+        """The field's arguments as its resolver will receive them; None when they cannot be
+        coerced: then the field never runs (validation refuses the document, or execution
+        fails this field before calling its resolver), and the walk charges its defaults."""
+        try:
+            return get_argument_values(definition, node, self.variables)
+        except (GraphQLError, TypeError, ValueError):
             return None
-        default = definition.args[name].default_value
-        return default if isinstance(default, int) and not isinstance(default, bool) else None
 
     def _type_named(self, name: str) -> Any:
         return self.schema.get_type(name)
@@ -194,6 +226,38 @@ class _Walker:
         if parent is None or not (is_object_type(parent) or is_interface_type(parent)):
             return None  # unions and unknown types only offer __typename
         return parent.fields.get(name)
+
+
+def _size(definition: GraphQLField, arguments: dict[str, Any] | None) -> int | None:
+    """Items a list field with a size argument returns; None when it has no size argument."""
+    for name in SIZE_ARGUMENTS:
+        argument = definition.args.get(name)
+        if argument is None:
+            continue
+        requested = arguments.get(name) if arguments is not None else None
+        if not isinstance(requested, int) or isinstance(requested, bool):
+            requested = None  # null, left out, or not coercible
+        rule = list_size_of(argument)
+        if rule is not None:
+            return rule.charged(requested)
+        # A size argument without a declared ListSize (tests/security/test_graphql_cost.py
+        # keeps the schema free of them): its value as given, else its default.
+        if requested is not None:
+            return max(requested, 0)
+        default = argument.default_value
+        if isinstance(default, int) and not isinstance(default, bool):
+            return max(default, 0)
+        return ASSUMED_LIST_SIZE
+    return None
+
+
+def _item_count(arguments: dict[str, Any] | None, batch: PerItem) -> int:
+    if arguments is None:
+        return 0  # the field does not run
+    items = arguments.get(batch.argument)
+    if items is None:
+        return batch.when_absent
+    return len(items) if isinstance(items, list) else 1
 
 
 def _root_type(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Any:
@@ -213,15 +277,35 @@ def _operations(document: DocumentNode, operation_name: str | None
             yield definition
 
 
+def coerced_variables(schema: GraphQLSchema, operation: OperationDefinitionNode,
+                      raw: Any) -> VariableValues:
+    """The operation's variables as execution will coerce them (`100.0` for an Int is 100, a
+    left-out variable takes its definition's default). A value that does not coerce is left
+    out: execution refuses the whole operation on it, and until then the walk charges the
+    arguments it feeds as if they were not given."""
+    if not operation.variable_definitions:
+        return _NO_VARIABLES
+    return coerce_variable_values(schema, operation.variable_definitions,
+                                  raw if isinstance(raw, dict) else {}, lambda _error: None)
+
+
 def measure(schema: GraphQLSchema, document: DocumentNode, *, operation_name: str | None = None,
             variables: dict[str, Any] | None = None, max_expanded_fields: int = 5000
             ) -> CostReport:
     """Cost of the operation that will run (the most expensive one when none is named)."""
     fragments = {d.name.value: d for d in document.definitions
                  if isinstance(d, FragmentDefinitionNode)}
-    walker = _Walker(schema, fragments, variables or {}, max_expanded_fields)
+    operations = list(_operations(document, operation_name))
+    if len(operations) == 1:
+        coerced = coerced_variables(schema, operations[0], variables)
+    else:
+        # No operation, or several that match: execution runs none of them (it needs a name
+        # that picks exactly one). The walk only bounds the expansion then, with one walker
+        # whose fragment memo all operations share, so it stays linear in the document.
+        coerced = _NO_VARIABLES
+    walker = _Walker(schema, fragments, coerced, max_expanded_fields)
     report = CostReport()
-    for operation in _operations(document, operation_name):
+    for operation in operations:
         cost, fields = walker.selection_cost(operation.selection_set,
                                              _root_type(schema, operation), False)
         report.cost = max(report.cost, cost)

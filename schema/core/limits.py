@@ -24,6 +24,8 @@ class GraphQLLimits:
     ide: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_upload_bytes: int = 500 * 1024**2
+    # Wall time a query may run once it executes (see schema.core.protection.TimeBudget).
+    max_execution_seconds: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> GraphQLLimits:
@@ -35,4 +37,5 @@ class GraphQLLimits:
             introspection=settings.graphql_introspection,
             ide=settings.graphql_ide,
             max_upload_bytes=settings.max_upload_bytes,
+            max_execution_seconds=settings.graphql_max_execution_seconds,
         )

@@ -10,17 +10,70 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import GraphQLArgument
 from strawberry import relay
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from domain.exceptions import InvalidInput
 from domain.jsontext import load_json
 
-MAX_PAGE_SIZE = 100
-DEFAULT_PAGE_SIZE = 20
+
+@dataclass(frozen=True)
+class ListSize:
+    """How many items a size argument (`first`, `limit`) of one list asks for.
+
+    Declared once per list and read by both sides: the resolver asks `of()` how many items
+    to return, the cost rule asks `charged()` how many to pay for, so the two cannot disagree
+    about what null, an omitted value or a value over the maximum does. Attach it to the
+    argument with `sized()`; the cost rule finds it on the argument's definition.
+    """
+
+    default: int
+    maximum: int
+    # Some lists clamp an out-of-range size (an older contract of theirs); the others refuse it.
+    clamp: bool = False
+
+    def of(self, requested: int | None, *, field: str = "first") -> int:
+        """The number of items to return; null means the default."""
+        if requested is None:
+            return self.default
+        if self.clamp:
+            return max(0, min(requested, self.maximum))
+        if not 0 <= requested <= self.maximum:
+            raise InvalidInput(f"{field} must be between 0 and {self.maximum}", field=field)
+        return requested
+
+    def charged(self, requested: int | None) -> int:
+        """The number of items the cost rule counts: what `of` returns. A value `of` refuses
+        does no work; it is charged clamped into range, an upper bound all the same."""
+        if requested is None:
+            return self.default
+        return max(0, min(requested, self.maximum))
+
+
+_LIST_SIZE_KEY = "registry.list_size"
+
+
+def sized(size: ListSize) -> Mapping[str, Any]:
+    """Argument metadata that declares `size` as the list size rule of that argument:
+    `strawberry.argument(..., metadata=sized(SIZE))`."""
+    return {_LIST_SIZE_KEY: size}
+
+
+def list_size_of(argument: GraphQLArgument) -> ListSize | None:
+    """The ListSize declared on a schema argument with `sized()`, if any."""
+    definition = (argument.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    size = (getattr(definition, "metadata", None) or {}).get(_LIST_SIZE_KEY)
+    return size if isinstance(size, ListSize) else None
+
+
+# The page of every cursor-paged list (connections).
+PAGE = ListSize(default=20, maximum=100)
 # Deepest position a cursor from a different page size may continue from.
 MAX_UNALIGNED_WINDOW = 1000
 # No list here has a billion items; a larger position is a crafted cursor, and its offset
@@ -49,13 +102,9 @@ def decode_cursor(cursor: str, ordering: str, arity: int) -> list[Any]:
     return value[1:]
 
 
-def page_size(first: int | None, default: int = DEFAULT_PAGE_SIZE,
-              maximum: int = MAX_PAGE_SIZE) -> int:
-    if first is None:
-        return default
-    if first < 0 or first > maximum:
-        raise InvalidInput(f"first must be between 0 and {maximum}", field="first")
-    return first
+def page_size(first: int | None) -> int:
+    """The size of a connection page (`PAGE`): null is the default, out of range refused."""
+    return PAGE.of(first)
 
 
 @strawberry.type(description="A page of a list, with keyset cursors and the total count.")

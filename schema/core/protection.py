@@ -2,15 +2,20 @@
 
 One schema object serves every app (Strawberry's relay fields can be built into a schema only
 once), so limits cannot be fixed when the schema is built: each extension below reads them
-from the request's context when the operation starts (defaults when there is none).
+from the request's context when the operation starts (defaults when there is none). The time
+budget is not an extension but the schema's execution context class (`TimeBudget`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import logging
+from collections.abc import Awaitable, Iterator
 from functools import lru_cache
+from typing import Any
 
-from graphql import GraphQLError, ValidationRule
+from graphql import ExecutionResult, GraphQLError, ValidationRule
+from graphql import OperationType as DocumentOperation
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from strawberry.extensions import (
@@ -22,15 +27,23 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from schema.core.limits import GraphQLLimits
 
+log = logging.getLogger("registry.graphql")
+
+
+def limits_in(context: Any) -> GraphQLLimits:
+    """The limits a request's context carries (defaults when it has none)."""
+    limits = getattr(context, "limits", None)
+    return limits if isinstance(limits, GraphQLLimits) else GraphQLLimits()
+
 
 def limits_of(execution_context: ExecutionContext) -> GraphQLLimits:
-    limits = getattr(execution_context.context, "limits", None)
-    return limits if isinstance(limits, GraphQLLimits) else GraphQLLimits()
+    return limits_in(execution_context.context)
 
 
 @lru_cache(maxsize=32)
@@ -105,3 +118,39 @@ class SubscriptionsOverWebSocketOnly(SchemaExtension):
                     "Subscriptions are only available over WebSocket (graphql-transport-ws)",
                     extensions={"code": "subscription_over_http"})]
         yield
+
+
+class TimeBudget(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution, with a wall-time budget per query (HTTP and WebSocket alike:
+    both run operations through this class): a query still running after
+    `limits.max_execution_seconds` is cancelled and answers one `timeout` error.
+
+    Only queries are cut short. They only read, so cancelling one at any await loses
+    nothing: a transaction it holds rolls back, its pending loader batches and concurrently
+    resolved fields are cancelled with it. A mutation is not: a publish stores a blob, then
+    commits its rows, then enqueues the scan, and stopping it between two of those steps would
+    leave half of the write behind. Mutations stay bounded by their cost, their rate-limit
+    budget and their own input limits instead. Subscriptions run as long as the socket does.
+    """
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        result = super().execute_operation(serially)
+        if self.operation.operation is not DocumentOperation.QUERY or \
+                not self.is_awaitable(result):
+            return result  # a mutation, or a query that finished without waiting on anything
+        return self._within_budget(result, limits_in(self.context_value).max_execution_seconds)
+
+    async def _within_budget(self, result: Awaitable[Any], seconds: float) -> Any:
+        budget = asyncio.timeout(seconds)
+        try:
+            async with budget:
+                return await result
+        except TimeoutError:
+            if not budget.expired():
+                raise  # not ours (graphql-core turns a resolver's own into a field error)
+        log.warning("GraphQL query stopped after its %g s time budget (request %s)", seconds,
+                    getattr(self.context_value, "request_id", "") or "-")
+        return ExecutionResult(None, [GraphQLError(
+            f"The query was stopped after running for its time budget of {seconds:g} s; ask "
+            "for less at once (smaller pages, fewer items or aliases)",
+            extensions={"code": "timeout", "maxSeconds": seconds})])

@@ -11,6 +11,7 @@ from domain.exceptions import NotFound
 from domain.services import packages, updates, versions
 from schema.core.arguments import After, First, PackageName, VersionString
 from schema.core.context import Info
+from schema.core.pagination import PAGE, ListSize, sized
 from schema.packages.dataloaders import PackageByNameLoader
 from schema.packages.enums import PackageSort, PackageType, Visibility
 from schema.packages.listing import PackageQuery, list_packages
@@ -22,7 +23,7 @@ from schema.packages.mutations.update_package import update_package
 from schema.packages.mutations.yank_version import yank_version
 from schema.packages.types import Package, PackageConnection, PackageVersion, visible_package
 
-MAX_SUGGESTIONS = 10
+SUGGESTIONS = ListSize(default=5, maximum=10, clamp=True)
 
 
 @strawberry.input(description="Narrows the package list; all given conditions must hold.")
@@ -90,7 +91,7 @@ class PackageQueries:
             description="Conditions on type, publisher, keyword and more.")] = None,
         sort: Annotated[PackageSort, strawberry.argument(
             description="Order of the results.")] = PackageSort.RELEVANCE,
-        first: First = 20,
+        first: First = PAGE.default,
         after: After = None,
     ) -> PackageConnection:
         conditions = filter or PackageFilter()
@@ -159,10 +160,11 @@ class PackageQueries:
         self, info: Info,
         prefix: Annotated[str, strawberry.argument(description="Start of the name.")],
         limit: Annotated[int, strawberry.argument(
-            description=f"At most this many names (max {MAX_SUGGESTIONS}).")] = 5,
+            description=f"At most this many names (max {SUGGESTIONS.maximum}).",
+            metadata=sized(SUGGESTIONS))] = SUGGESTIONS.default,
     ) -> list[str]:
         return await packages.suggest_names(info.context.actor, prefix,
-                                            max(0, min(limit, MAX_SUGGESTIONS)))
+                                            SUGGESTIONS.of(limit, field="limit"))
 
 
 @strawberry.type(description="Package mutations.")

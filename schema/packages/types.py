@@ -21,7 +21,7 @@ from domain.services import versions as version_rules
 from domain.services.access import can_view
 from domain.services.urls import package_file_url
 from schema.core.context import Info
-from schema.core.pagination import CountableConnection
+from schema.core.pagination import CountableConnection, ListSize, sized
 from schema.core.scalars import BigInt
 from schema.packages.dataloaders import (
     DependenciesByVersionIdLoader,
@@ -38,7 +38,9 @@ from schema.publishers.dataloaders import PublisherByIdLoader
 if TYPE_CHECKING:
     from schema.publishers.types import Publisher
 
-MAX_VERSIONS = 500
+# Both lists clamp an out-of-range `first` instead of refusing it.
+VERSIONS = ListSize(default=100, maximum=500, clamp=True)
+USED_BY = ListSize(default=20, maximum=100, clamp=True)
 
 
 async def visible_package(info: Info, row: models.Package | None) -> Package | None:
@@ -137,14 +139,14 @@ class Package(relay.Node):
         include_yanked: Annotated[bool, strawberry.argument(
             description="Include yanked versions.")] = True,
         first: Annotated[int, strawberry.argument(
-            description=f"At most this many versions (max {MAX_VERSIONS}).")] = 100,
+            description=f"At most this many versions (max {VERSIONS.maximum}).",
+            metadata=sized(VERSIONS))] = VERSIONS.default,
     ) -> list[PackageVersion]:
         rows = await info.context.loader(VersionsByPackageIdLoader).load(self.row.id)
         visible = await visible_version_rows(info, self.row, rows)
         if not include_yanked:
             visible = [r for r in visible if not r.yanked]
-        return [PackageVersion.from_model(r) for r in visible[: max(0, min(first,
-                                                                             MAX_VERSIONS))]]
+        return [PackageVersion.from_model(r) for r in visible[:VERSIONS.of(first)]]
 
     @strawberry.field(description="One version by its exact string or PEP 440-equal spelling, "
                                   "or null when it does not exist for the caller.")
@@ -166,10 +168,11 @@ class Package(relay.Node):
     async def used_by(
         self, info: Info,
         first: Annotated[int, strawberry.argument(
-            description="At most this many packages (max 100).")] = 20,
+            description=f"At most this many packages (max {USED_BY.maximum}).",
+            metadata=sized(USED_BY))] = USED_BY.default,
     ) -> list[Package]:
         rows = await info.context.loader(DependentPackagesByNameLoader).load(self.row.name_key)
-        return [Package.from_model(r) for r in rows[: max(0, min(first, 100))]]
+        return [Package.from_model(r) for r in rows[:USED_BY.of(first)]]
 
 
 @strawberry.type(description="One uploaded version of a package.")

@@ -10,7 +10,7 @@ from domain.exceptions import NotFound
 from domain.services import members, publishers
 from schema.core.arguments import After, First, PublisherName
 from schema.core.context import Info
-from schema.core.pagination import connection_from_pairs, offset_window
+from schema.core.pagination import PAGE, connection_from_pairs, offset_window
 from schema.publishers.mutations.answer_publisher_invitation import (
     accept_publisher_invitation,
     decline_publisher_invitation,
@@ -59,7 +59,7 @@ class PublisherQueries:
             description="Only publishers in this state.")] = None,
         verified_only: Annotated[bool, strawberry.argument(
             description="Only verified publishers (ignored when status is given).")] = False,
-        first: First = 20,
+        first: First = PAGE.default,
         after: After = None,
     ) -> PublisherConnection:
         async def fetch(page: int, per_page: int) -> tuple[list, int]:

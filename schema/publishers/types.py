@@ -17,7 +17,7 @@ from domain.services import members
 from domain.services.access import can_read_private
 from domain.services.publishers import PublisherStats
 from schema.core.context import Info
-from schema.core.pagination import CountableConnection
+from schema.core.pagination import PAGE, CountableConnection, sized
 from schema.core.scalars import BigInt
 from schema.packages.enums import PackageSort
 from schema.publishers.dataloaders import (
@@ -189,7 +189,7 @@ class Publisher(relay.Node):
     async def packages(
         self, info: Info,
         first: Annotated[int, strawberry.argument(
-            description="Page size (max 100).")] = 20,
+            description=f"Page size (max {PAGE.maximum}).", metadata=sized(PAGE))] = PAGE.default,
         after: Annotated[str | None, strawberry.argument(
             description="Cursor of the last item of the previous page.")] = None,
         sort: Annotated[PackageSort | None, strawberry.argument(
