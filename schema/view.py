@@ -96,7 +96,9 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
         self.limits = limits
         self.socket_limits = socket_limits or SocketLimits()
         self.max_subscriptions_per_connection = self.socket_limits.max_operations
-        self._open_sockets: Counter[str] = Counter()  # by client address, in this process
+        # Open sockets by client address (an IPv6 one by its /64, as the rate limits count),
+        # in this process.
+        self._open_sockets: Counter[str] = Counter()
         self.upload_operations = UploadOperations.of(schema._schema,
                                                      max_tokens=limits.max_tokens)
 
@@ -204,7 +206,7 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
         is accepted and closed at once with 4429 and the reason (a refused handshake would
         only tell the client 403)."""
         socket = WebSocket(scope, receive, send)
-        address = socket.client.host if socket.client else ""
+        address = ip_identity(socket.client.host if socket.client else None)
         self._open_sockets[address] += 1  # counted before any await: no burst slips past
         try:
             refusal = None
@@ -282,12 +284,12 @@ def _limiter(connection: HTTPConnection) -> RateLimiter | None:
     return limiter if limiter is not None and limiter.enabled else None
 
 
-async def _charge_connection(connection: HTTPConnection, address: str) -> str | None:
-    """Charge a new socket to its address's `read` budget; why it is refused, if it is."""
+async def _charge_connection(connection: HTTPConnection, key: str) -> str | None:
+    """Charge a new socket to its address's `read` budget (`key`: its ip_identity); why it
+    is refused, if it is."""
     limiter = _limiter(connection)
     if limiter is None:
         return None
-    key = ip_identity(address)
     state, failures = await limiter.admit("read", key, key)
     if failures.exhausted:
         return ("Too many failed authentication attempts from your address; retry in "

@@ -23,6 +23,7 @@ import websockets
 from redis.asyncio import Redis
 
 from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED
+from registry.app import create_app
 from tests.fixtures.stack import Stack, make_jwt
 from tests.graphql.support import add_package, add_version
 from tests.helpers import make_publisher
@@ -72,6 +73,51 @@ async def test_sockets_per_address_are_capped(stack: Stack) -> None:
                 return False
 
         await until(accepted_again)
+
+
+class AsgiSocket:
+    """A WebSocket driven straight through the ASGI app, from any client address."""
+
+    def __init__(self, app: Any, address: str) -> None:
+        self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        scope = {"type": "websocket", "asgi": {"version": "3.0"}, "scheme": "ws",
+                 "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+                 "headers": [(b"host", b"testserver")], "client": (address, 40000),
+                 "server": ("testserver", 80), "subprotocols": ["graphql-transport-ws"]}
+        self.task = asyncio.create_task(app(scope, self.incoming.get, self.outgoing.put))
+
+    async def handshake(self) -> tuple[str, int | None]:
+        """'ack' once `connection_init` is acknowledged, or ('close', code)."""
+        await self.incoming.put({"type": "websocket.connect"})
+        async with asyncio.timeout(10):
+            accepted = await self.outgoing.get()
+            assert accepted["type"] == "websocket.accept", accepted
+            await self.incoming.put({"type": "websocket.receive",
+                                     "text": json.dumps({"type": "connection_init"})})
+            answer = await self.outgoing.get()
+        if answer["type"] == "websocket.close":
+            return "close", answer["code"]
+        assert json.loads(answer["text"]) == {"type": "connection_ack"}, answer
+        return "ack", None
+
+    async def close(self) -> None:
+        await self.incoming.put({"type": "websocket.disconnect", "code": 1000})
+        await asyncio.wait_for(self.task, 10)
+
+
+async def test_ipv6_clients_are_capped_per_64(stack: Stack) -> None:
+    """Rotating addresses inside one /64 opens no more sockets (as for the rate limits)."""
+    app = create_app(replace(stack.settings, ws_max_sockets_per_ip=1), runtime=stack.runtime)
+    sockets = [AsgiSocket(app, address) for address in
+               ("2001:db8::1", "2001:db8::2", "2001:db8:0:1::1", "192.0.2.1", "192.0.2.2")]
+    try:
+        outcomes = [await socket.handshake() for socket in sockets]
+    finally:
+        for socket in sockets:
+            await socket.close()
+    assert outcomes == [("ack", None), ("close", 4429), ("ack", None), ("ack", None),
+                        ("ack", None)]
 
 
 async def test_operations_per_socket_are_capped(stack: Stack) -> None:
