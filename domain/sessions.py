@@ -2,15 +2,26 @@
 
 A WebSocket authenticates once but may stay open for hours. Its credential is therefore
 resolved again (the same way every HTTP request resolves it) before each operation and while
-operations run. A credential that no longer authenticates ends the session. One that still
-does, but whose user may now do less than when the running operations started, ends it too:
-those operations were authorized with the old rights. Any other change (more rights, a new
-username) is simply adopted.
+operations run. A credential that no longer authenticates ends the session, and so does a JWT
+reaching its `exp`. One that still authenticates, but whose user may now do less than when the
+running operations started, ends it too: those operations were authorized with the old rights.
+Any other change (more rights, a new username) is simply adopted.
 """
 
 from __future__ import annotations
 
 from domain.actor import Actor
+
+TOKEN_EXPIRED = "Token expired"
+
+
+def expiry_problem(expires_at: float | None, now: float) -> str | None:
+    """Why a session must end now because its credential expired (None while it has not).
+
+    The session ends at the token's own expiry. One HTTP request may still present a JWT up to
+    the verification leeway after `exp` (clock skew between CloudM and the registry), but that
+    allowance is for checking a token, not for a session to run on past its end."""
+    return TOKEN_EXPIRED if expires_at is not None and now >= expires_at else None
 
 
 def rights_lost(granted: Actor, current: Actor) -> str | None:

@@ -29,12 +29,7 @@ class CloudMClaims:
     user_id: str
     username: str
     email: str
-    exp: float = 0.0  # the `exp` claim (Unix seconds)
-
-    @property
-    def refused_after(self) -> float:
-        """When this token stops being accepted: `exp` plus the clock-skew leeway."""
-        return self.exp + JWT_LEEWAY_SECONDS
+    exp: float = 0.0  # the `exp` claim (Unix seconds; accepted up to the leeway after it)
 
 
 def decode_cloudm_jwt(token: str, secret: str) -> CloudMClaims:
@@ -82,7 +77,7 @@ class Authentication:
 
     actor: Actor
     error: str | None = None  # why a presented token was refused
-    refused_after: float | None = None  # Unix time a JWT stops being accepted
+    expires_at: float | None = None  # a JWT's `exp` (Unix time)
 
 
 async def authenticate_bearer(token: str | None, secret: str | None, *, request_id: str = "",
@@ -104,7 +99,7 @@ async def authenticate_bearer(token: str | None, secret: str | None, *, request_
     actor = await users.actor_from_claims(
         claims.user_id, claims.username, claims.email, request_id=request_id, ip=ip
     )
-    return Authentication(actor, refused_after=claims.refused_after)
+    return Authentication(actor, expires_at=claims.exp)
 
 
 async def _authenticate(request: Request) -> tuple[Actor, str | None]:

@@ -18,10 +18,11 @@ user's when authenticated, else the IP's), and a `subscribe` also what its opera
 
 Credential. A socket authenticates once, in `connection_init`, but lives for hours: its token
 is checked again before every operation, and while operations run every `recheck_seconds`
-(and exactly when a JWT expires). A credential that no longer authenticates (revoked, expired,
-its user gone) closes the socket with 4401; one whose user lost rights the running operations
-were started with (admin, a publisher membership: `domain.sessions.rights_lost`) closes it with
-4403. Otherwise every operation runs as the freshly resolved caller.
+(and exactly at a JWT's `exp`: `domain.sessions.expiry_problem`, no leeway). A credential
+that no longer authenticates (revoked, expired, its user gone) closes the socket with 4401;
+one whose user lost rights the running operations were started with (admin, a publisher
+membership: `domain.sessions.rights_lost`) closes it with 4403. Otherwise every operation
+runs as the freshly resolved caller.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 
 from domain.actor import Actor
 from domain.exceptions import RateLimited
-from domain.sessions import rights_lost
+from domain.sessions import expiry_problem, rights_lost
 from schema.core.charging import charges_of
 from schema.core.context import GraphQLContext
 from schema.core.limits import GraphQLLimits
@@ -80,7 +81,7 @@ class Recheck:
 
     actor: Actor
     error: str | None = None  # why it no longer authenticates
-    refused_after: float | None = None  # when a JWT stops being accepted (Unix time)
+    expires_at: float | None = None  # a JWT's exp (Unix time)
 
 
 class SocketHost(Protocol):
@@ -255,7 +256,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             if outcome.actor != self.context.actor:
                 self.context.actor = outcome.actor
                 self.context.loaders.clear()  # rows loaded with the previous rights
-            self.context.credential_refused_after = outcome.refused_after
+            self.context.credential_expires_at = outcome.expires_at
             return True
 
     async def _watch_credential(self) -> None:
@@ -264,14 +265,14 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         operation)."""
         interval = self.view.socket_limits.recheck_seconds
         while not self._closing:
-            refused_after = self.context.credential_refused_after
+            expires_at = self.context.credential_expires_at
             delay = interval
-            if refused_after is not None:
-                delay = min(delay, max(0.0, refused_after - time.time()))
+            if expires_at is not None:
+                delay = min(delay, max(0.0, expires_at - time.time()))
             await asyncio.sleep(delay)
-            refused_after = self.context.credential_refused_after
-            if refused_after is not None and time.time() >= refused_after:
-                await self._close(CLOSE_UNAUTHORIZED, "Token expired")
+            expired = expiry_problem(self.context.credential_expires_at, time.time())
+            if expired is not None:
+                await self._close(CLOSE_UNAUTHORIZED, expired)
                 return
             if self.operations and not await self._recheck(touch=False):
                 return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections import Counter
 from typing import Any
 
@@ -29,6 +30,7 @@ from strawberry.types.unset import UNSET
 from domain.actor import Actor
 from domain.exceptions import DomainError, InvalidInput
 from domain.jsontext import load_json
+from domain.sessions import expiry_problem
 from registry.auth import (
     authenticate_bearer,
     bearer_token,
@@ -248,7 +250,7 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
             await _charge_auth_failure(context.connection)
             raise ConnectionRejectionError({"message": outcome.error or "Not authenticated"})
         context.actor = outcome.actor
-        context.credential_refused_after = outcome.refused_after
+        context.credential_expires_at = outcome.expires_at
         context.loaders.clear()
         return await super().on_ws_connect(context)
 
@@ -260,7 +262,8 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
         outcome = await authenticate_bearer(
             context.credential, connection.app.state.settings.jwt_secret,
             request_id=context.actor.request_id, ip=context.actor.ip, touch=touch)
-        return Recheck(outcome.actor, outcome.error, outcome.refused_after)
+        error = outcome.error or expiry_problem(outcome.expires_at, time.time())
+        return Recheck(outcome.actor, error, outcome.expires_at)
 
     async def charge_message(self, context: GraphQLContext, charges: dict[str, int]) -> None:
         """Charge one socket message to the caller's budgets: the user's when authenticated,

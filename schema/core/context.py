@@ -30,9 +30,9 @@ class GraphQLContext:
     # The graphql-transport-ws `connection_init` payload (Strawberry fills it in).
     connection_params: dict[str, Any] | None = None
     # A WebSocket's bearer token, kept to resolve the caller again while the socket lives
-    # (schema/transport_ws.py), and when it stops being accepted (a JWT's exp, Unix time).
+    # (schema/transport_ws.py), and when it expires (a JWT's exp, Unix time).
     credential: str | None = None
-    credential_refused_after: float | None = None
+    credential_expires_at: float | None = None
     loaders: LoaderRegistry = field(init=False)
 
     def __post_init__(self) -> None:

@@ -98,23 +98,31 @@ async def test_a_revoked_token_ends_a_running_subscription(stack: Stack) -> None
 @pytest.mark.parametrize("running", [False, True], ids=["idle", "subscribed"])
 async def test_a_jwt_closes_the_socket_when_it_expires(stack: Stack, running: bool) -> None:
     await private_package()
-    # Accepted until exp + leeway, as over HTTP: this one has about two seconds left.
-    token = make_jwt("u1", exp=time.time() - JWT_LEEWAY_SECONDS + 2)
-    assert (await stack.client.get("/api/v1/auth/me", headers={
-        "Authorization": f"Bearer {token}"})).status_code == 200
+    token = make_jwt("u1", exp=time.time() + 2)
     async with served(stack, ws_auth_recheck_seconds=60) as url, \
             open_socket(url, token) as socket:
         opened = time.monotonic()
         assert (await socket.execute("1", READ_SECRET))["data"] == {"package": {"name": "Secret"}}
         if running:
             await socket.subscribe("watch", WATCH)
-        # Closed when the token expires, not at the next (60 s) re-check.
+        # Closed at exp, not at the next (60 s) re-check, nor after the verification leeway
+        # one HTTP request would still be granted.
         closed = await socket.closed(timeout=8)
-        assert 0.5 < time.monotonic() - opened < 6
+        assert 0.5 < time.monotonic() - opened < 4
     assert (closed.code, closed.reason) == (4401, "Token expired")
-    # And HTTP refuses the same token by now.
+
+
+async def test_a_jwt_past_its_exp_opens_no_socket(stack: Stack) -> None:
+    """Inside the leeway an HTTP request still passes (REST_CONTRACT §2.1), but a session
+    is not started on a token that has already expired."""
+    await private_package()
+    token = make_jwt("u1", exp=time.time() - 8)
+    assert JWT_LEEWAY_SECONDS > 8
     assert (await stack.client.get("/api/v1/auth/me", headers={
-        "Authorization": f"Bearer {token}"})).status_code == 401
+        "Authorization": f"Bearer {token}"})).status_code == 200
+    async with served(stack) as url:
+        refused = await refused_connection(url, token)
+    assert refused.code == 4403
 
 
 @pytest.mark.parametrize("running", [False, True], ids=["next-operation", "subscribed"])
