@@ -186,7 +186,7 @@ class RedisEventBus:
                 await self._pump(pubsub)
             except asyncio.CancelledError:
                 raise
-            except (RedisError, OSError, ConnectionError) as exc:
+            except Exception as exc:  # whatever broke, the subscribers must not hang on it
                 if not outage:
                     log.warning("event bus lost Redis (%s: %s); retrying every %.0f s",
                                 type(exc).__name__, exc, self._retry_seconds)
