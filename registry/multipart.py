@@ -17,6 +17,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from domain.exceptions import InvalidInput
+from domain.textrules import refuse_unstorable
 from domain.uploads import SpooledFile, SpoolWriter, too_large
 
 MAX_TEXT_PART = 1024 * 1024
@@ -116,9 +117,11 @@ async def read_upload_form(request: Request, new_path: Callable[[], Path], max_b
         if b"name" not in options:
             raise InvalidInput("A multipart part has no name")
         part.name = options[b"name"].decode("utf-8", "replace")
+        refuse_unstorable(part.name, "A form field name")
         part.content_type = state["headers"].get(b"content-type", b"").decode("latin-1")
         if b"filename" in options or part.name == file_field:
             part.filename = options.get(b"filename", b"").decode("utf-8", "replace")
+            refuse_unstorable(part.filename, "The file name", field=file_field)
             if part.name != file_field:
                 raise InvalidInput(f"Unexpected file part {part.name!r}; send the file as "
                                    f"{file_field!r}")
@@ -145,6 +148,7 @@ async def read_upload_form(request: Request, new_path: Callable[[], Path], max_b
                 fields[part.name] = part.data.decode("utf-8")
             except UnicodeDecodeError:
                 raise InvalidInput(f"Form field {part.name!r} is not valid UTF-8") from None
+            refuse_unstorable(fields[part.name], f"Form field {part.name!r}", field=part.name)
 
     def on_end() -> None:
         state["ended"] = True

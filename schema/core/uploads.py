@@ -39,6 +39,7 @@ from strawberry.file_uploads.utils import replace_placeholders_with_files
 
 from domain.exceptions import InvalidInput
 from domain.jsontext import load_json
+from domain.textrules import refuse_unstorable
 from domain.uploads import SpooledFile, SpoolWriter, spool_stream, too_large
 from registry.multipart import feed_multipart
 
@@ -200,6 +201,7 @@ class _Parser:
         if len(self.writers) >= MAX_FILES:
             raise InvalidInput(f"At most {MAX_FILES} files per request")
         filename = options.get(b"filename", b"").decode("utf-8", "replace")
+        refuse_unstorable(filename, "The file name")
         content_type = self.headers.get(b"content-type", b"").decode("latin-1")
         self.part.writer = SpoolWriter(self.new_path(), self.max_bytes, filename, content_type)
         self.writers[name] = self.part.writer

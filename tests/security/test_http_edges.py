@@ -27,6 +27,7 @@ import pytest
 import uvicorn
 from starlette.routing import BaseRoute, Mount, Route
 
+from domain.exceptions import InvalidInput
 from domain.services import users
 from registry.app import create_app
 from registry.ratelimit_middleware import EXEMPT_PATHS
@@ -131,20 +132,37 @@ async def test_multipart_for_a_non_upload_operation_is_refused_before_spooling(
     assert _spooled(stack) == []
 
 
-async def test_upload_mutations_are_derived_from_the_schema(stack: Stack) -> None:
+def test_upload_mutations_are_derived_from_the_schema() -> None:
+    from graphql import build_schema
+
+    from schema.core.uploads import UploadOperations
     from schema.schema import schema
 
-    view_fields = create_app(stack.settings, runtime=stack.runtime)
-    route = next(r for r in view_fields.routes if getattr(r, "path", "") == "/graphql")
-    fields = route.endpoint.upload_operations.fields  # type: ignore[attr-defined]
-    assert {"publishVersion", "uploadArtifactBuild"} <= fields
-    mutation = schema._schema.mutation_type
-    assert mutation is not None
-    for name in fields:  # each takes an Upload, directly or inside an input object
-        assert "Upload" in str([arg.type for arg in mutation.fields[name].args.values()]) or \
-            any("Upload" in str(f.type) for arg in mutation.fields[name].args.values()
-                for f in getattr(getattr(arg.type, "of_type", arg.type), "fields", {}).values())
-    assert "createPackage" not in fields and "yankVersion" not in fields
+    registry = UploadOperations.of(schema._schema, max_tokens=1000).fields
+    assert {"publishVersion", "uploadArtifactBuild"} <= registry
+    assert not {"createPackage", "yankVersion", "createApiToken"} & registry
+    # Any schema: an Upload as an argument, inside a list, or nested in input objects counts.
+    toy = build_schema("""
+        scalar Upload
+        input Inner { files: [Upload!] }
+        input Outer { inner: Inner, note: String }
+        input Loop { again: Loop, name: String }
+        type Query { ok: Boolean }
+        type Mutation {
+          direct(file: Upload!): Boolean
+          listed(files: [Upload!]!): Boolean
+          nested(input: Outer!): Boolean
+          plain(name: String, loop: Loop): Boolean
+        }""")
+    assert UploadOperations.of(toy, max_tokens=1000).fields == {"direct", "listed", "nested"}
+    only_uploads = UploadOperations.of(toy, max_tokens=1000)
+    only_uploads.check({"query": "mutation($f: Upload!) { ...F } fragment F on Mutation "
+                                 "{ direct(file: $f) }"})
+    for query in ("mutation { plain }", "mutation($f: Upload!) { direct(file: $f) plain }",
+                  "{ ok }", "mutation { ...F } fragment F on Mutation { plain }",
+                  "mutation { ...Missing }", "not graphql"):
+        with pytest.raises(InvalidInput):
+            only_uploads.check({"query": query})
 
 
 async def test_an_authenticated_upload_still_streams(stack: Stack) -> None:
@@ -172,6 +190,52 @@ async def test_files_may_only_be_mapped_into_variables(stack: Stack, target: str
     assert "may only place files into 'variables'" in response.text
     spool = str(stack.settings.spool_dir)
     assert spool not in response.text and "upload-" not in response.text
+    assert _spooled(stack) == []
+
+
+async def test_a_file_in_a_string_variable_does_not_reveal_where_it_was_spooled(
+        stack: Stack) -> None:
+    await make_publisher("u1", "team")
+    await create_package(stack.client, "u1", "Spooled")
+    body = (_part("operations", json.dumps({"query": PUBLISH, "variables": {
+        "package": None, "input": {"version": "1.0.0"}, "file": None}}).encode())
+        + _part("map", b'{"0": ["variables.file"], "1": ["variables.package"]}')
+        + _part("0", mod_zip("Spooled", "1.0.0"), "s.zip") + _part("1", b"xyz", "p.zip")
+        + f"--{BOUNDARY}--\r\n".encode())
+    response = await _send_multipart(stack, body, bearer("u1"))
+    assert response.status_code in (200, 400) and response.json()["errors"]
+    assert str(stack.settings.spool_dir) not in response.text
+    assert "upload-" not in response.text and "/tmp" not in response.text
+    assert _spooled(stack) == []
+
+
+@pytest.mark.parametrize("where", ["version", "changelog", "filename", "field-name"])
+async def test_unstorable_text_in_multipart_form_parts_is_a_400(stack: Stack, where: str
+                                                                ) -> None:
+    await make_publisher("u1", "team")
+    await create_package(stack.client, "u1", "Formed")
+    fields = {"version": "1.0.0", "changelog": "fine"}
+    filename = "f.zip"
+    if where in fields:
+        fields[where] = "bad\x00text"
+    elif where == "filename":
+        filename = "f\x00.zip"
+    else:
+        fields["odd\x00name"] = "1"
+    # Built by hand: httpx would percent-encode a NUL in a part's name or file name.
+    form = b"".join(_part(name, value.encode()) for name, value in fields.items())
+    form += _part("file", mod_zip("Formed", "1.0.0"), filename) + f"--{BOUNDARY}--\r\n".encode()
+    rest = await stack.client.post("/api/v1/packages/Formed/versions", content=form, headers={
+        **bearer("u1"), "content-type": f"multipart/form-data; boundary={BOUNDARY}"})
+    assert rest.status_code == 400, rest.text
+    assert "NUL character" in rest.json()["detail"]
+    if where == "filename":  # GraphQL multipart file parts are checked alike
+        body = (_part("operations", json.dumps({"query": PUBLISH, "variables": {
+            "package": "Formed", "input": {"version": "1.0.0"}, "file": None}}).encode())
+            + _part("map", b'{"0": ["variables.file"]}') + _part("0", b"PK", filename)
+            + f"--{BOUNDARY}--\r\n".encode())
+        graphql = await _send_multipart(stack, body, bearer("u1"))
+        assert graphql.status_code == 400 and "NUL character" in graphql.text
     assert _spooled(stack) == []
 
 
