@@ -90,7 +90,7 @@ async def test_a_revoked_token_ends_a_running_subscription(stack: Stack) -> None
         await stack.client.delete(f"/api/v1/tokens/{token_id}", headers=bearer("u1"))
         revoked_at = time.monotonic()
         closed = await socket.closed(timeout=RECHECK + 5)
-        assert time.monotonic() - revoked_at < RECHECK + 2
+        assert time.monotonic() - revoked_at < RECHECK + 4  # a re-check, not the token's end
     assert closed.code == 4401
     assert stack.ctx.events.local_subscribers(VERSION_STATUS_CHANGED) == 0
 
@@ -108,7 +108,7 @@ async def test_a_jwt_closes_the_socket_when_it_expires(stack: Stack, running: bo
         # Closed at exp, not at the next (60 s) re-check, nor after the verification leeway
         # one HTTP request would still be granted.
         closed = await socket.closed(timeout=8)
-        assert 0.5 < time.monotonic() - opened < 4
+        assert 0.5 < time.monotonic() - opened < 6
     assert (closed.code, closed.reason) == (4401, "Token expired")
 
 
