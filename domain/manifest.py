@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+from domain.bounds import MAX_MANIFEST_DEPENDENCIES, NAME_MAX_LENGTH, SPEC_MAX_LENGTH
 from domain.names import FEATURE_PREFIX, VISIBILITIES, name_key
 from domain.versions import loose_version
 
@@ -34,8 +35,8 @@ MANIFEST_MAX_BYTES = 256 * 1024
 # laughs" document reaches this after a handful of anchors.
 MAX_EXPANDED_NODES = 100_000
 MAX_NESTING = 64
-MAX_DEPENDENCY_NAME = 100
-MAX_VERSION_SPEC = 200
+MAX_DEPENDENCY_NAME = NAME_MAX_LENGTH
+MAX_VERSION_SPEC = SPEC_MAX_LENGTH
 
 TBCONFIG_FILE = "tbConfig.yaml"
 FEATURE_FILE = "feature.yaml"
@@ -460,6 +461,12 @@ def parse_dependencies(
             continue
         else:
             warnings.append(f"{where}: {item!r} is not a requirement; it was skipped")
+        # Refused rather than cut short: a version that silently lost dependencies would
+        # resolve to installs that miss them. Checked per entry, as `{Name: spec}` mappings
+        # hold many.
+        if len(deps) > MAX_MANIFEST_DEPENDENCIES:
+            raise ManifestError(f"'{where}' lists more than {MAX_MANIFEST_DEPENDENCIES} "
+                                "dependencies")
     return deps, warnings
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from domain.bounds import NAME_MAX_LENGTH, quoted
 from domain.exceptions import InvalidInput
 
-NAME_MAX_LENGTH = 100  # also the length of the name_key columns
 PACKAGE_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{NAME_MAX_LENGTH - 1}}}")
-PUBLISHER_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
+PUBLISHER_SLUG_MAX_LENGTH = 50
+PUBLISHER_SLUG = re.compile(rf"[a-z0-9][a-z0-9_-]{{0,{PUBLISHER_SLUG_MAX_LENGTH - 1}}}")
 RESERVED_PACKAGE_NAMES = frozenset({"admin"})
 RESERVED_PUBLISHER_SLUGS = frozenset({"admin", "verify"})
 FEATURE_PREFIX = "tbv2-feature-"
@@ -45,9 +46,11 @@ def lookup_keys(names: object) -> list[str]:
 
 
 def validate_package_name(name: object, *, what: str = "package") -> str:
-    if not isinstance(name, str) or not PACKAGE_NAME.fullmatch(name):
+    # The length first: the regex is bounded too, but the check costs nothing and says why.
+    if not isinstance(name, str) or len(name) > NAME_MAX_LENGTH or not PACKAGE_NAME.fullmatch(
+            name):
         raise InvalidInput(
-            f"Invalid {what} name {name!r}: use 1-100 letters, digits, '_' or '-', "
+            f"Invalid {what} name {quoted(name)}: use 1-100 letters, digits, '_' or '-', "
             "starting with a letter or digit",
             field="name",
         )
@@ -57,10 +60,11 @@ def validate_package_name(name: object, *, what: str = "package") -> str:
 
 
 def validate_publisher_slug(slug: object) -> str:
-    if not isinstance(slug, str) or not PUBLISHER_SLUG.fullmatch(slug):
+    if not isinstance(slug, str) or len(slug) > PUBLISHER_SLUG_MAX_LENGTH or (
+            not PUBLISHER_SLUG.fullmatch(slug)):
         raise InvalidInput(
-            f"Invalid publisher name {slug!r}: use 1-50 lowercase letters, digits, '_' or '-', "
-            "starting with a letter or digit",
+            f"Invalid publisher name {quoted(slug)}: use 1-50 lowercase letters, digits, "
+            "'_' or '-', starting with a letter or digit",
             field="name",
         )
     if slug in RESERVED_PUBLISHER_SLUGS:

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from packaging.version import InvalidVersion, Version
 
+from domain.bounds import VERSION_MAX_LENGTH, quoted
 from domain.exceptions import InvalidInput
 
 T = TypeVar("T")
@@ -24,9 +25,11 @@ def parse_version(text: object) -> Version:
     """Validate an uploaded version string and return its PEP 440 value."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("A version is required, e.g. 1.2.3", field="version")
-    if len(text) > 100 or not _VERSION_FORM.fullmatch(text):
+    # The length first: it also bounds the work of the regex (whose optional separators and
+    # digit groups can be split more than one way).
+    if len(text) > VERSION_MAX_LENGTH or not _VERSION_FORM.fullmatch(text):
         raise InvalidInput(
-            f"Invalid version {text!r}: use MAJOR.MINOR.PATCH with an optional pre-release "
+            f"Invalid version {quoted(text)}: use MAJOR.MINOR.PATCH with an optional pre-release "
             "such as 1.0.0-alpha.1 or 1.0.0rc2 and an optional +build",
             field="version",
         )
@@ -45,6 +48,11 @@ def version_key(text: str) -> str:
 
 
 def loose_version(text: str) -> Version | None:
+    """The PEP 440 value, or None for text that is not a version. Longer than any version
+    may be is None without parsing: besides the work, `packaging` turns a release number of
+    more than 4,300 digits into a ValueError instead of InvalidVersion."""
+    if len(text) > VERSION_MAX_LENGTH:
+        return None
     try:
         return Version(text)
     except InvalidVersion:

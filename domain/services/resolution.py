@@ -18,11 +18,13 @@ from typing import Any, NamedTuple, TypeVar
 from tortoise import connections
 
 from domain.actor import Actor
+from domain.bounds import MAX_RESOLVE_REQUIREMENTS, VERSION_MAX_LENGTH
 from domain.exceptions import InvalidInput
 from domain.manifest import DependencySpec
 from domain.models import Dependency as DependencyRow
 from domain.models import Package, PackageVersion
 from domain.names import lookup_keys
+from domain.offload import run_cpu_bound
 from domain.ranges import InvalidRange, InvalidRequirement, parse_requirement
 from domain.requires import NOT_RECORDED, RequiresDecoder, encode_requires
 from domain.resolver import (
@@ -37,7 +39,6 @@ from domain.resolver import (
 from domain.services.access import can_view_live
 from domain.services.urls import package_file_url
 
-MAX_ROOTS = 500
 MAX_LEVELS = 64
 # Bound on the names bound into one `IN (...)`: PostgreSQL takes at most 32,767 parameters
 # per statement.
@@ -134,31 +135,49 @@ async def load_source(actor: Actor, root_names: Sequence[str], *, base_url: str 
         rows = await _published_versions(list(packages))
         unrecorded = [row[0] for row in rows if row[8] == NOT_RECORDED]
         rebuilt = await _requires_from_rows(unrecorded) if unrecorded else {}
-        candidates: dict[int, list[Candidate]] = defaultdict(list)
-        for (version_id, package_id, version, yanked, toolbox_version, platforms, sha256,
-             size_bytes, requires) in rows:
-            candidates[package_id].append(Candidate(
-                version, bool(yanked), toolbox_version or "", _platforms(platforms),
-                decoder.decode(rebuilt.get(version_id, requires)),
-                Artifact(packages[package_id], version, sha256, size_bytes, base_url)))
-        for package_id, name in packages.items():
-            source.add(name, candidates.get(package_id, []))
-        frontier = decoder.take_new_names()
+        # Turning a level's rows into candidates is pure CPU (tens of thousands of rows on
+        # a large registry): off the loop, while the queries above stay on it.
+        frontier = await run_cpu_bound(_add_level, source, decoder, packages, rows, rebuilt,
+                                       base_url)
     return source
+
+
+def _add_level(source: InMemorySource, decoder: RequiresDecoder, packages: dict[int, str],
+               rows: list[Any], rebuilt: dict[int, str], base_url: str | None) -> set[str]:
+    """Add one level's packages with their candidates to `source`; the names of the next."""
+    candidates: dict[int, list[Candidate]] = defaultdict(list)
+    for (version_id, package_id, version, yanked, toolbox_version, platforms, sha256,
+         size_bytes, requires) in rows:
+        candidates[package_id].append(Candidate(
+            version, bool(yanked), toolbox_version or "", _platforms(platforms),
+            decoder.decode(rebuilt.get(version_id, requires)),
+            Artifact(packages[package_id], version, sha256, size_bytes, base_url)))
+    for package_id, name in packages.items():
+        source.add(name, candidates.get(package_id, []))
+    return decoder.take_new_names()
+
+
+def check_request_bounds(requirements: Sequence[object], toolbox_version: str | None) -> None:
+    """The request's sizes (`domain/bounds.py`), checked before anything is parsed; each
+    requirement's own length is checked first thing by `parse_requirement`."""
+    if len(requirements) > MAX_RESOLVE_REQUIREMENTS:
+        raise InvalidInput(f"At most {MAX_RESOLVE_REQUIREMENTS} requirements per request",
+                           field="requirements")
+    if toolbox_version is not None and len(toolbox_version) > VERSION_MAX_LENGTH:
+        raise InvalidInput(f"toolbox_version is longer than {VERSION_MAX_LENGTH} characters",
+                           field="toolbox_version")
 
 
 def parse_roots(requirements: Sequence[str | tuple[str, str]]) -> list[Requirement]:
     """Validate root requirements up front: an unparseable one is the caller's 400."""
-    if len(requirements) > MAX_ROOTS:
-        raise InvalidInput(f"At most {MAX_ROOTS} requirements per request")
     roots: list[Requirement] = []
     for item in requirements:
         text = item if isinstance(item, str) else f"{item[0]} {item[1]}"
         try:
             roots.append(parse_requirement(text))
         except (InvalidRequirement, InvalidRange) as exc:
-            raise InvalidInput(f"Invalid requirement {text!r}: {exc}",
-                               field="requirements") from None
+            # The parser's message already quotes the text (shortened when long).
+            raise InvalidInput(str(exc), field="requirements") from None
     return roots
 
 
@@ -166,13 +185,17 @@ async def resolve(actor: Actor, requirements: Sequence[str | tuple[str, str]], *
                   toolbox_version: str | None = None, platform: str | None = None,
                   include_optional: bool = False, base_url: str | None = None
                   ) -> Resolution | NoSolution:
-    roots = parse_roots(requirements)
+    check_request_bounds(requirements, toolbox_version)
+    # Parsing and solving are pure CPU: both run on the CPU pool (`domain/offload.py`), the
+    # database reads in between on the loop.
+    roots = await run_cpu_bound(parse_roots, requirements)
     if not roots:
         raise InvalidInput("At least one requirement is required", field="requirements")
     source = await load_source(actor, [r.name for r in roots], base_url=base_url)
     try:
-        return solve(roots, source, toolbox_version=toolbox_version or None,
-                     platform=platform or None, include_optional=include_optional)
+        return await run_cpu_bound(solve, roots, source, toolbox_version=toolbox_version or None,
+                                   platform=platform or None,
+                                   include_optional=include_optional)
     except InvalidToolboxVersion as exc:
         raise InvalidInput(str(exc), field="toolbox_version") from None
     except (InvalidRequirement, InvalidRange) as exc:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.actor import Actor
+from domain.bounds import MAX_UPDATE_ITEMS, VERSION_MAX_LENGTH
 from domain.exceptions import InvalidInput
 from domain.models import Package, PackageVersion
 from domain.names import lookup_keys
@@ -14,7 +15,7 @@ from domain.services.packages import find_package
 from domain.versions import loose_version, sort_newest_first
 from storage.keys import is_sha256_hex
 
-MAX_BATCH = 500
+MAX_BATCH = MAX_UPDATE_ITEMS
 
 
 async def latest_versions(actor: Actor, names: list[str] | None) -> dict[str, str | None]:
@@ -22,7 +23,9 @@ async def latest_versions(actor: Actor, names: list[str] | None) -> dict[str, st
     if names is None:
         rows = await Package.filter(await listed_filter(actor)).prefetch_related("publisher")
     else:
-        keys = lookup_keys(names)[:MAX_BATCH]
+        if len(names) > MAX_BATCH:  # refused, not cut short: the rest would look unknown
+            raise InvalidInput(f"At most {MAX_BATCH} names per request", field="names")
+        keys = lookup_keys(names)
         rows = await Package.filter(name_key__in=keys, deleted_at__isnull=True)
         rows = [p for p in rows if can_view(actor, p)]
     return {p.name: (p.latest_version or None) for p in sorted(rows, key=lambda p: p.name_key)}
@@ -60,11 +63,20 @@ def _compatible(row: PackageVersion, toolbox_version: str | None, platform: str 
     return True
 
 
+def _refuse_long_version(value: object, what: str, field: str) -> None:
+    if isinstance(value, str) and len(value) > VERSION_MAX_LENGTH:
+        raise InvalidInput(f"{what} is longer than {VERSION_MAX_LENGTH} characters", field=field)
+
+
 async def newest_compatible(actor: Actor, items: list[Any], *, toolbox_version: str | None,
                             platform: str | None) -> list[dict[str, Any]]:
     """For each `{sha256}` or `{name, version}` item: the newest compatible version."""
     if not isinstance(items, list) or len(items) > MAX_BATCH:
         raise InvalidInput(f"items must be a list of at most {MAX_BATCH} entries", field="items")
+    _refuse_long_version(toolbox_version, "toolbox_version", "toolbox_version")
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            _refuse_long_version(item.get("version"), f"items[{index}].version", "items")
     answers: list[dict[str, Any]] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):

@@ -1,0 +1,33 @@
+"""Pure CPU work (parsing, solving) off the event loop, on a small bounded pool.
+
+A resolve can spend tens to hundreds of milliseconds in Python code that never awaits; run on
+the loop, every other request of the process (`/health` included) waits for it. Here it runs
+on a worker thread while the loop keeps serving. Two threads: the GIL lets only one of them
+compute at a time anyway, so more threads would not add throughput, only more contention with
+the loop; a second one keeps a short request from queueing behind a long one. Excess work
+waits in the pool's queue (requests are bounded by the rate limiter, and each piece of work
+by the input bounds in `domain/bounds.py`).
+
+Only pure functions belong here: database calls (Tortoise) stay on the loop that owns the
+connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+CPU_THREADS = 2
+_pool = ThreadPoolExecutor(max_workers=CPU_THREADS, thread_name_prefix="tbr-cpu")
+
+
+async def run_cpu_bound(function: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """`function(*args, **kwargs)` on the CPU pool; its result or its exception."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_pool, functools.partial(function, *args, **kwargs))
