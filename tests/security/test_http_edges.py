@@ -673,3 +673,22 @@ async def test_ready_is_rate_limited_and_health_is_not(stack: Stack) -> None:
     assert "x-ratelimit-limit" in ready.headers
     health = await stack.client.get("/api/v1/health")
     assert "x-ratelimit-limit" not in health.headers
+
+
+async def test_unstorable_strings_over_the_websocket_get_a_typed_error(
+        stack: Stack, world: dict[str, Any]) -> None:
+    from tests.graphql.test_subscriptions import connect, served
+
+    async with served(stack) as url, connect(url) as connection:
+        for index, (query, variables) in enumerate((
+                ("query($n: String!) { package(name: $n) { name } }", {"n": "a\x00b"}),
+                ('query { package(name: "a\\u0000b") { name } }', {}))):
+            await connection.subscribe(str(index), query, variables)
+            message = await connection.receive()
+            assert message["type"] in ("error", "next"), message
+            errors = message["payload"] if message["type"] == "error" else \
+                message["payload"]["errors"]
+            assert "NUL character" in errors[0]["message"], message
+        # The socket stays usable.
+        await connection.subscribe("ok", "query { package(name: \"demo\") { name } }")
+        assert (await connection.receive())["payload"]["data"] == {"package": {"name": "demo"}}
