@@ -87,7 +87,7 @@ class UploadOperations:
             raise InvalidInput("'operationName' must be a string")
         try:
             document = parse(query, max_tokens=self.max_tokens)
-        except GraphQLSyntaxError:
+        except (GraphQLSyntaxError, RecursionError):  # bounded by max_tokens, but be sure
             raise InvalidInput("The 'operations' query is not a valid GraphQL document"
                                ) from None
         operation = _chosen_operation(document, name)
