@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from domain.services.urls import LOOPBACK_HOSTS, host_name
+from domain.services.urls import host_name
 from storage.factory import StorageSpec
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -43,7 +43,7 @@ class Settings:
     cloudm_auth_url: str | None = None
     public_base_url: str | None = None
     # Hosts whose Host header may become an absolute URL when PUBLIC_BASE_URL is unset.
-    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    allowed_hosts: tuple[str, ...] = ()
     max_upload_bytes: int = 500 * 1024**2
     unlisted_require_auth: bool = False
     # Seconds an anonymous package detail may be answered from memory (0: never); every
@@ -278,7 +278,7 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
     if reconcile_mode not in ("sampled", "full"):
         raise ConfigError(f"RECONCILE_MODE: expected sampled or full, got {reconcile_mode!r}")
     public_base_url = read.url("PUBLIC_BASE_URL", ("http", "https"))
-    allowed_hosts = read.hosts("ALLOWED_HOSTS", LOOPBACK_HOSTS)
+    allowed_hosts = read.hosts("ALLOWED_HOSTS", ())
     domain_template = read.text("VERIFY_DOMAIN_URL_TEMPLATE",
                                 Settings.verify_domain_url_template) or ""
     if "{domain}" not in domain_template or not re.match(r"https?://", domain_template):

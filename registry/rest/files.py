@@ -30,12 +30,12 @@ async def package_file(request: Request) -> Response:
                                                                                row.id))
 
 
-def _external_base(request: Request) -> str | None:
-    """PUBLIC_BASE_URL, else this request's origin if its Host is allowed, else None: the Host
-    header is the caller's to choose and is never echoed on its own say-so."""
+def _external_base(request: Request, *, unlisted_host: bool = False) -> str | None:
+    """PUBLIC_BASE_URL, else this request's origin if its Host is allowed, else None (see
+    domain/services/urls.py for when an unlisted Host may be used)."""
     policy = request.app.state.runtime.ctx.policy
     return external_base(policy.public_base_url, policy.allowed_hosts, request.url.scheme,
-                         request.headers.get("host"))
+                         request.headers.get("host"), unlisted_host=unlisted_host)
 
 
 async def _latest(request: Request, name: str) -> tuple[str, str, str]:
@@ -48,14 +48,19 @@ async def _latest(request: Request, name: str) -> tuple[str, str, str]:
 
 
 async def feature_latest(request: Request) -> JSONResponse:
-    """§4.11: `download_url` MUST be absolute here (urllib cannot join a relative one)."""
-    base = _external_base(request)
+    """§4.11: `download_url` MUST be absolute here (urllib cannot join a relative one), from
+    "PUBLIC_BASE_URL, else the request's scheme and host". An answer naming the request's own
+    Host is marked uncacheable, so no shared cache can hand it to anyone else."""
+    base = _external_base(request, unlisted_host=True)
     if base is None:
         raise InvalidInput("This registry cannot name its own address for this request's Host "
                            "header: its operator sets PUBLIC_BASE_URL or ALLOWED_HOSTS")
     name, version, sha256 = await _latest(request, request.path_params["package"])
+    headers = {} if request.app.state.runtime.ctx.policy.public_base_url else {
+        "Cache-Control": "no-store", "Vary": "Host"}
     return JSONResponse({"name": name, "version": version, "checksum_sha256": sha256,
-                         "download_url": package_file_url(name, version, base)})
+                         "download_url": package_file_url(name, version, base)},
+                        headers=headers)
 
 
 async def feature_latest_zip(request: Request) -> Response:

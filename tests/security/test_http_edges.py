@@ -347,12 +347,26 @@ async def test_allowed_hosts_and_public_base_url_decide_the_absolute_origin(
             assert moved.headers["location"] == "https://registry.example/prefix" + feature
     finally:
         ctx.policy = original
+    refused = await client.get("/api/v1/features/tbv2-feature-web/latest",
+                               headers={"Host": ATTACKER})
+    assert refused.status_code == 400  # a list is set: nothing outside it is named
     ctx.policy = replace(original, allowed_hosts=())
     try:
-        refused = await client.get("/api/v1/features/tbv2-feature-web/latest")
-        assert refused.status_code == 400
-        relative = await client.get("/features/web-latest.zip")
-        assert relative.headers["location"] == ".." + feature
+        # Nothing listed: the contract (§4.11) makes this JSON absolute from the request's own
+        # scheme and host, so it names a well-formed Host, uncacheably; a malformed one is 400.
+        for host in (ATTACKER, f"{ATTACKER}:8080"):
+            own = await client.get("/api/v1/features/tbv2-feature-web/latest",
+                                   headers={"Host": host})
+            assert own.json()["download_url"] == f"http://{host}" + feature
+            assert own.headers["cache-control"] == "no-store"
+        for headers in HOST_VARIANTS[3:6]:  # not a host[:port]
+            malformed = await client.get("/api/v1/features/tbv2-feature-web/latest",
+                                         headers=headers)
+            assert malformed.status_code == 400 and ATTACKER not in malformed.text
+        # Redirects never name an unlisted Host.
+        for headers in HOST_VARIANTS:
+            relative = await client.get("/features/web-latest.zip", headers=headers)
+            assert relative.headers["location"] == ".." + feature
     finally:
         ctx.policy = original
 
