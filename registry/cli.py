@@ -63,7 +63,7 @@ async def _migrate(settings: Settings) -> None:
 
 
 def _worker(settings: Settings) -> None:
-    from workers.worker import run_worker
+    from registry.worker import run_worker
 
     if not settings.uses_redis:
         raise ConfigError("REDIS_URL: required for `tb-registry worker` (without it, jobs run "
@@ -96,8 +96,8 @@ async def _reconcile(settings: Settings, full: bool) -> int:
     """Run one reconciliation pass now and print its summary; 1 when problems remain."""
     from domain.context import RegistryContext
     from domain.services import reconciliation, replication
+    from registry.queues.inprocess import InProcessQueue
     from registry.runtime import open_storage, replication_config_from
-    from workers.inprocess import InProcessQueue
 
     outcome: list[bool] = []
 

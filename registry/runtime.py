@@ -12,16 +12,16 @@ from domain.events import EventBus, InMemoryEventBus
 from domain.services import replication, users, verification
 from registry.change_feed import ChangeFeed
 from registry.config import Settings
+from registry.queues.arq_queue import ArqQueue
+from registry.queues.inprocess import InProcessQueue
 from registry.read_cache import ResponseCache
+from registry.redis_event_bus import RedisEventBus
 from storage.errors import StorageError
 from storage.factory import build_store
 from storage.failover import BreakerBoard
 from storage.interface import BlobStore
 from storage.scratch import ScratchArea
 from workers import tasks
-from workers.arq_queue import ArqQueue
-from workers.events import RedisEventBus
-from workers.inprocess import InProcessQueue
 
 log = logging.getLogger("registry")
 

@@ -16,13 +16,13 @@ import websockets
 
 from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED
 from registry.app import create_app
+from registry.redis_event_bus import RedisEventBus
 from schema.core.context import GraphQLContext
 from schema.schema import schema
 from tests.fixtures.stack import Stack, make_jwt
 from tests.graphiql.server import serve_on_free_port
 from tests.graphql.support import actor, add_package, add_version, post, post_upload
 from tests.helpers import make_publisher, mod_zip
-from workers.events import RedisEventBus
 
 PUBLISH = """mutation($package: String!, $input: PublishVersionInput!, $file: Upload!) {
   publishVersion(package: $package, input: $input, file: $file) { errors { message } } }"""

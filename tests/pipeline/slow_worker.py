@@ -18,7 +18,7 @@ from arq.worker import Worker
 
 from domain.services import scans
 from registry.config import load_settings
-from workers.worker import worker_options
+from registry.worker import worker_options
 
 SETTINGS_VARIABLES = ("DATA_DIR", "CLOUDM_JWT_SECRET", "REDIS_URL", "ARQ_QUEUE_NAME")
 LOCK_TIMEOUT_SECONDS = 4

@@ -25,14 +25,14 @@ from tortoise import timezone
 from domain.models import PackageVersion
 from domain.scanning import BytesReader, scan_archive
 from domain.services import scans
+from registry.queues.arq_queue import ArqQueue
+from registry.worker import worker_options
 from tests.fixtures.stack import JWT_SECRET, STACKS, Stack, start_stack, stop_stack
 from tests.helpers import upload_version
 from tests.pipeline.support import OWNER, attacks, benign_mod, make_owner_package
 from tests.pipeline.test_jobs import FlakyReader
 from tests.scanning.helpers import MOD
 from workers import scan as scan_jobs
-from workers.arq_queue import ArqQueue
-from workers.worker import worker_options
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER_DEADLINE = 90.0

@@ -11,6 +11,8 @@ from arq import Retry as ArqRetry
 
 from domain.models import PackageVersion
 from registry.config import load_settings
+from registry.queues.inprocess import InProcessQueue
+from registry.worker import MAX_TRIES, for_arq, worker_options
 from storage.errors import BackendUnavailable, ObjectNotFound
 from tests.fixtures.stack import Stack
 from tests.helpers import upload_version
@@ -18,8 +20,6 @@ from tests.pipeline.support import OWNER, benign_mod, make_owner_package
 from tests.scanning.helpers import MOD
 from workers import scan as scan_jobs
 from workers.functions import JOBS, Retry
-from workers.inprocess import InProcessQueue
-from workers.worker import MAX_TRIES, for_arq, worker_options
 
 
 async def test_for_arq_turns_our_retry_into_arqs() -> None:

@@ -9,9 +9,9 @@ from domain import changes
 from domain.models import Package
 from registry.change_feed import TOPIC, ChangeFeed
 from registry.read_cache import ResponseCache
+from registry.redis_event_bus import RedisEventBus
 from tests.fixtures.stack import Stack, bearer
 from tests.helpers import create_package, make_publisher, mod_zip, upload_version
-from workers.events import RedisEventBus
 
 
 async def _detail(stack: Stack, name: str, user: str | None = None) -> dict:

@@ -24,11 +24,11 @@ from redis.asyncio import Redis
 
 from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED
 from registry.app import create_app
+from registry.redis_event_bus import RedisEventBus
 from tests.fixtures.stack import Stack, make_jwt
 from tests.graphql.support import add_package, add_version
 from tests.helpers import make_publisher
 from tests.security.ws_support import Socket, open_socket, refused_connection, served
-from workers.events import RedisEventBus
 
 PUBLISHED = "subscription { packagePublished { package { name } version { version } } }"
 WATCH = 'subscription { versionStatusChanged(package: "Visible") { status } }'

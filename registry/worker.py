@@ -1,6 +1,6 @@
 """`tb-registry worker`: an arq worker running the registry's jobs from Redis.
 
-The job functions are shared with the in-process runner (`workers/inprocess.py`) and raise
+The job functions are shared with the in-process runner (`registry/queues/inprocess.py`) and raise
 `workers.functions.Retry` for transient errors. arq only retries its own `arq.Retry`, so every
 function is wrapped here to translate one into the other; together with the same number of
 tries and job ids that only block while a job is queued or running (no kept results), both
@@ -21,10 +21,10 @@ from arq.cron import CronJob
 from arq.worker import Worker
 
 from registry.config import Settings
+from registry.queues.inprocess import InProcessQueue
 from registry.runtime import Runtime
 from workers import tasks
 from workers.functions import JOBS, JobFunction, Retry
-from workers.inprocess import InProcessQueue
 
 # The in-process runner's default, so a job gets the same number of attempts on both runners.
 MAX_TRIES: int = inspect.signature(InProcessQueue).parameters["max_tries"].default
