@@ -11,13 +11,13 @@ from starlette.routing import Mount, Route, Router
 
 from registry.config import Settings, load_settings
 from registry.errors import EXCEPTION_HANDLERS
+from registry.graphql.view import graphql_routes
 from registry.middleware import RequestIdMiddleware, RequestTextGuardMiddleware
 from registry.ratelimit import build_limiter
 from registry.ratelimit_middleware import RateLimitMiddleware
 from registry.rest import files, health
 from registry.rest.router import api_routes
 from registry.runtime import Runtime
-from schema.view import graphql_routes
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:

@@ -85,7 +85,7 @@ class Recheck:
 
 
 class SocketHost(Protocol):
-    """What the handler needs from the view that serves the socket (schema/view.py)."""
+    """What the handler needs from the view that serves the socket (registry/graphql/view.py)."""
 
     limits: GraphQLLimits
     socket_limits: SocketLimits

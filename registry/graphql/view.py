@@ -1,9 +1,10 @@
 """The /graphql endpoint: Strawberry's ASGI view with the registry's context, limits and the
 self-hosted GraphiQL page, plus the routes the Starlette app mounts.
 
-HTTP concerns live here and only here: the request body limit, streaming multipart uploads,
-turning the bearer token into an `Actor` (the same `registry.auth` as REST), and the
-graphql-transport-ws handshake. Resolvers see only the `GraphQLContext`.
+HTTP concerns live here (and in the rest of registry/graphql/) and only here: the request body
+limit, streaming multipart uploads, turning the bearer token into an `Actor` (the same
+`registry.auth` as REST), the rate-limit charges, and the graphql-transport-ws handshake.
+Resolvers see only the `GraphQLContext`.
 """
 
 from __future__ import annotations
@@ -39,25 +40,27 @@ from registry.auth import (
     required_actor,
 )
 from registry.errors import status_for
-from registry.multipart import FRAMING_ALLOWANCE
-from registry.ratelimit import RateLimiter, RequestCharges, ip_identity, user_identity
-from schema.core.context import GraphQLContext
-from schema.core.limits import GraphQLLimits
-from schema.core.uploads import (
-    GraphQLMultipart,
-    UploadOperations,
-    is_multipart,
-    read_graphql_multipart,
-)
-from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
-from schema.schema import schema
-from schema.transport_ws import (
+from registry.graphql.transport_ws import (
     CLOSE_TOO_MANY,
     BoundedWebSocketAdapter,
     CheckedTransportWSHandler,
     Recheck,
     SocketLimits,
 )
+from registry.graphql.uploads import GraphQLMultipart, is_multipart, read_graphql_multipart
+from registry.multipart import FRAMING_ALLOWANCE
+from registry.ratelimit import (
+    RateLimiter,
+    RequestCharges,
+    ip_identity,
+    request_charges,
+    user_identity,
+)
+from schema.core.context import GraphQLContext
+from schema.core.limits import GraphQLLimits
+from schema.core.uploads import UploadOperations
+from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
+from schema.schema import schema
 
 _UPLOADS_STATE = "graphql_uploads"
 
@@ -197,8 +200,11 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
                                   limits=self.limits, connection=request, response=response,
                                   credential=bearer_token(request))  # type: ignore[arg-type]
         actor = await optional_actor(request)
+        # The rate-limit middleware's charges for this request (when limits are on): the
+        # operation adds the budgets of what it does to them (schema.core.charging).
         return GraphQLContext(registry=runtime.ctx, actor=actor, limits=self.limits,
-                              connection=request, response=response)
+                              connection=request, response=response,
+                              charges=request_charges(request.scope))
 
     # --- WebSocket -----------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Rate-limit charges of a GraphQL operation: the budgets it spends, by what it does.
 
 The transport pays for the request or message itself (`read`, see
-`registry.ratelimit_middleware`); the operation then pays, per field that does the work:
+`registry.ratelimit_middleware`) and hands the request's charges to the operation in its
+context (`GraphQLContext.charges`); the operation then pays, per field that does the work:
 
 - `search` for every field in `SEARCH_FIELDS` (resolutions, update checks, suggestions) and
   every field given a non-empty `search` argument (`packages(search: "...")`);
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from graphql import (
     DocumentNode,
@@ -47,7 +48,6 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from domain.exceptions import RateLimited
-from registry.ratelimit import request_charges
 
 # Fields charged to the search budget whatever their arguments: each one resolves
 # requirements or matches names, as REST's /search, /resolve and /updates do.
@@ -60,6 +60,13 @@ SEARCH_ARGUMENT = "search"
 UPLOAD_SCALAR = "Upload"
 # category_of's answer when an operation spends several budgets: the scarcest first.
 _PRECEDENCE = ("upload", "search", "write")
+
+
+class RequestBudgets(Protocol):
+    """What an HTTP request has been charged so far, as the transport hands it to the operation
+    (registry.ratelimit.RequestCharges): `charge` adds budgets, raising RateLimited over one."""
+
+    async def charge(self, wanted: dict[str, int]) -> None: ...
 
 
 @lru_cache(maxsize=8)
@@ -179,9 +186,8 @@ class OperationCharges(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
-        # Set by the rate-limit middleware on HTTP requests when limits are on.
-        connection = getattr(context.context, "connection", None)
-        charges = request_charges(getattr(connection, "scope", {}))
+        # The request's charges (GraphQLContext.charges), when rate limits are on.
+        charges: RequestBudgets | None = getattr(context.context, "charges", None)
         document = context.graphql_document
         if charges is not None and document is not None and context.result is None:
             wanted = charges_of(context.schema._schema, document, context.operation_name,

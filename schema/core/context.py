@@ -1,6 +1,8 @@
 """The per-request GraphQL context: who is calling, the registry runtime, and the loaders.
 
-Resolvers see only this object; the HTTP view (schema/view.py) builds it from the request.
+Resolvers see only this object; the HTTP view (registry/graphql/view.py) builds it from the
+request: the caller (`actor`, resolved from the bearer token there), the rate-limit charges, and
+the scratch area where uploads are spooled (`new_upload_path`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import strawberry
 
 from domain.actor import Actor
 from domain.context import RegistryContext
+from schema.core.charging import RequestBudgets
 from schema.core.dataloaders import LoaderRegistry, RegistryDataLoader
 from schema.core.limits import GraphQLLimits
 
@@ -30,9 +33,12 @@ class GraphQLContext:
     # The graphql-transport-ws `connection_init` payload (Strawberry fills it in).
     connection_params: dict[str, Any] | None = None
     # A WebSocket's bearer token, kept to resolve the caller again while the socket lives
-    # (schema/transport_ws.py), and when it expires (a JWT's exp, Unix time).
+    # (registry/graphql/transport_ws.py), and when it expires (a JWT's exp, Unix time).
     credential: str | None = None
     credential_expires_at: float | None = None
+    # An HTTP request's rate-limit charges, when limits are on (schema.core.charging adds the
+    # operation's budgets to them); None over WebSocket, where the transport charges messages.
+    charges: RequestBudgets | None = None
     loaders: LoaderRegistry = field(init=False)
 
     def __post_init__(self) -> None:
