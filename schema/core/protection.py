@@ -120,6 +120,10 @@ class SubscriptionsOverWebSocketOnly(SchemaExtension):
         yield
 
 
+# Mutations whose caller went away while they ran: held here until they finish.
+_FINISHING: set[asyncio.Future[Any]] = set()
+
+
 class TimeBudget(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution, with a wall-time budget per query (HTTP and WebSocket alike:
     both run operations through this class): a query still running after
@@ -130,15 +134,32 @@ class TimeBudget(StrawberryGraphQLCoreExecutionContext):
     resolved fields are cancelled with it. A mutation is not: a publish stores a blob, then
     commits its rows, then enqueues the scan, and stopping it between two of those steps would
     leave half of the write behind. Mutations stay bounded by their cost, their rate-limit
-    budget and their own input limits instead. Subscriptions run as long as the socket does.
+    budget and their own input limits instead, and once started they run to completion even
+    when their caller cancels them (a WebSocket `complete` for the operation, or a closed
+    socket). Subscriptions run as long as the socket does.
     """
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         result = super().execute_operation(serially)
-        if self.operation.operation is not DocumentOperation.QUERY or \
-                not self.is_awaitable(result):
-            return result  # a mutation, or a query that finished without waiting on anything
-        return self._within_budget(result, limits_in(self.context_value).max_execution_seconds)
+        if not self.is_awaitable(result):
+            return result  # finished without waiting on anything
+        if self.operation.operation is DocumentOperation.QUERY:
+            return self._within_budget(result,
+                                       limits_in(self.context_value).max_execution_seconds)
+        if self.operation.operation is DocumentOperation.MUTATION:
+            return self._to_completion(result)
+        return result
+
+    @staticmethod
+    async def _to_completion(result: Awaitable[Any]) -> Any:
+        writing = asyncio.ensure_future(result)
+        try:
+            return await asyncio.shield(writing)
+        except asyncio.CancelledError:
+            # The caller stops waiting; the mutation goes on to its end, held until then.
+            _FINISHING.add(writing)
+            writing.add_done_callback(_finished_unwatched)
+            raise
 
     async def _within_budget(self, result: Awaitable[Any], seconds: float) -> Any:
         budget = asyncio.timeout(seconds)
@@ -154,3 +175,11 @@ class TimeBudget(StrawberryGraphQLCoreExecutionContext):
             f"The query was stopped after running for its time budget of {seconds:g} s; ask "
             "for less at once (smaller pages, fewer items or aliases)",
             extensions={"code": "timeout", "maxSeconds": seconds})])
+
+
+def _finished_unwatched(finished: asyncio.Future[Any]) -> None:
+    _FINISHING.discard(finished)
+    if not finished.cancelled() and finished.exception() is not None:
+        # Nobody awaits it any more: without this its failure would go unreported.
+        log.error("a GraphQL mutation failed after its caller went away",
+                  exc_info=finished.exception())

@@ -9,6 +9,7 @@ runs after its time budget is stopped with a typed `timeout` error.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import replace
 from typing import Any
@@ -18,13 +19,14 @@ import pytest
 from graphql import GraphQLSchema, get_nullable_type, is_list_type, is_object_type, parse
 
 from domain.exceptions import InvalidInput
+from domain.models import Package
 from domain.services import packages, updates
 from registry.app import create_app
 from schema.core.cost import BATCH_FIELDS, SIZE_ARGUMENTS, measure
 from schema.core.limits import GraphQLLimits
 from schema.core.pagination import PAGE, list_size_of
 from schema.schema import schema
-from tests.fixtures.stack import Stack
+from tests.fixtures.stack import Stack, make_jwt
 from tests.graphiql.server import serve_on_free_port
 from tests.graphql.support import actor, add_package, count_queries, execute, post
 from tests.graphql.test_subscriptions import connect
@@ -405,6 +407,38 @@ async def test_mutations_are_never_cut_short(stack: Stack, monkeypatch: pytest.M
                            limits=GraphQLLimits(max_execution_seconds=0.1))
     assert result.errors is None, result.errors
     assert result.data["createPackage"] == {"package": {"name": "Slow"}, "errors": []}
+
+
+@pytest.mark.parametrize("how", ["complete", "close"])
+async def test_a_mutation_the_caller_cancels_still_finishes(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """Over WebSocket a client can stop an operation (`complete`, or closing the socket):
+    a mutation it stops half-way must not leave half a write, so it runs to its end."""
+    await make_publisher("u1", "team")
+    create = packages.create_package
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow_create(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        await asyncio.sleep(0.3)
+        row = await create(*args, **kwargs)
+        finished.set()
+        return row
+
+    monkeypatch.setattr(packages, "create_package", slow_create)
+    async with serve_on_free_port(create_app(stack.settings, runtime=stack.runtime)) as url:
+        async with connect(url, make_jwt("u1")) as socket:
+            await socket.subscribe("m1", """mutation { createPackage(input: {name: "Kept"}) {
+                errors { message } } }""")
+            async with asyncio.timeout(5):
+                await started.wait()
+            if how == "complete":
+                await socket.socket.send(json.dumps({"id": "m1", "type": "complete"}))
+                await socket.subscribe("q1", "{ __typename }")  # the socket goes on serving
+                assert (await socket.receive())["id"] == "q1"
+        async with asyncio.timeout(5):
+            await finished.wait()
+    assert await Package.filter(name="Kept").exists()
 
 
 def test_the_budget_is_a_setting() -> None:
