@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from domain.download_counts import DownloadCounter
 from domain.events import EventBus, InMemoryEventBus
 from domain.jobs import JobQueue
-from domain.services.downloads import DownloadCounter
 from storage.failover import BreakerBoard
 from storage.interface import BlobStore
 from storage.scratch import ScratchArea

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from domain.resolver.prepared import PreparedPackage
+from typing import Protocol
 
 __all__ = [
     "Candidate",
@@ -21,7 +18,6 @@ __all__ = [
     "IncompatibilityReport",
     "NoSolution",
     "PackageSource",
-    "PreparingSource",
     "Resolution",
     "ResolvedDependency",
     "ResolvedPackage",
@@ -69,12 +65,6 @@ class PackageSource(Protocol):
     def candidates(self, name: str) -> Sequence[Candidate]:
         """Every installable version of the canonically named package, in any order."""
         ...
-
-
-class PreparingSource(PackageSource, Protocol):
-    """A source that also caches the solver-ready form of each package (see ``prepared``)."""
-
-    def prepared(self, name: str) -> PreparedPackage: ...
 
 
 # --------------------------------------------------------------------------------------------

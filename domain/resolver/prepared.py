@@ -8,13 +8,14 @@ prepares each package once and hands the result to every solve.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol, runtime_checkable
 
 from packaging.version import InvalidVersion
 
 from domain.ranges import SortKey, version_info
-from domain.resolver.model import Candidate
+from domain.resolver.model import Candidate, PackageSource
 
-__all__ = ["PreparedPackage", "prepare_package"]
+__all__ = ["PreparedPackage", "PreparingSource", "prepare_package"]
 
 DependencyMap = dict[str, tuple[str, ...]]
 
@@ -125,3 +126,11 @@ def prepare_package(name: str, candidates: Iterable[Candidate]) -> PreparedPacka
         [prerelease[i] for i in order],
         skipped,
     )
+
+
+@runtime_checkable
+class PreparingSource(PackageSource, Protocol):
+    """A source that also caches the solver-ready form of each package (``InMemorySource``);
+    declared here, with what it returns, so that model.py needs nothing from this module."""
+
+    def prepared(self, name: str) -> PreparedPackage: ...

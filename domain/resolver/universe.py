@@ -13,10 +13,11 @@ from typing import NamedTuple
 
 from packaging.version import Version
 
+from domain.enums import Platform
 from domain.ranges import InvalidRange, SortKey, VersionRange, parse_range
 from domain.resolver.incompatibility import DependencyDetail, Incompatibility
 from domain.resolver.model import Candidate, Dependency, PackageSource
-from domain.resolver.prepared import PreparedPackage, prepare_package
+from domain.resolver.prepared import PreparedPackage, PreparingSource, prepare_package
 
 __all__ = ["ROOT", "ROOT_NAME", "ROOT_NONE", "PackageData", "SpecMatch", "Universe"]
 
@@ -135,7 +136,7 @@ def _platform_matches(candidate: Candidate, platform: str | None) -> bool:
     if platform is None or not candidate.platforms:
         return True
     wanted = platform.lower()
-    return any(p.lower() in (wanted, "all") for p in candidate.platforms)
+    return any(p.lower() in (wanted, Platform.ALL) for p in candidate.platforms)
 
 
 class Universe:
@@ -161,8 +162,7 @@ class Universe:
         self._descriptions: dict[tuple[int, int], str] = {}
         root = Candidate(version="0", dependencies=tuple(root_requirements))
         self.packages.append(PackageData(ROOT, prepare_package(ROOT_NAME, [root]), None, None))
-        prepare = getattr(source, "prepared", None)
-        self._prepare = prepare if callable(prepare) else None
+        self._prepare = source.prepared if isinstance(source, PreparingSource) else None
 
     # -- loading -------------------------------------------------------------------------
 

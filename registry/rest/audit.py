@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from domain.models import AuditEvent
-from domain.services import audit
+from domain.services import audit_log
 from domain.timeparse import parse_timestamp
 from registry.auth import required_actor
 from registry.rest.params import paging, query_text
@@ -34,7 +34,7 @@ def event_json(event: AuditEvent, *, shows_ip: bool) -> dict[str, Any]:
 async def list_events(request: Request) -> JSONResponse:
     actor = await required_actor(request)
     page, per_page = paging(request, default_per_page=50, max_per_page=200)
-    filters = audit.AuditFilter(
+    filters = audit_log.AuditFilter(
         actor=query_text(request, "actor"),
         action=query_text(request, "action"),
         target=query_text(request, "target"),
@@ -43,7 +43,7 @@ async def list_events(request: Request) -> JSONResponse:
         since=parse_timestamp(query_text(request, "since"), "since"),
         until=parse_timestamp(query_text(request, "until"), "until"),
     )
-    result = await audit.query(actor, filters, page=page, per_page=per_page)
+    result = await audit_log.query(actor, filters, page=page, per_page=per_page)
     return JSONResponse({"events": [event_json(e, shows_ip=result.shows_ip)
                                     for e in result.events],
                          "total": result.total, "page": page, "per_page": per_page})

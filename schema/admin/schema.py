@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from domain.services import audit, publishers, quarantine, replication
+from domain.services import audit_log, publishers, quarantine, replication
 from schema.admin.mutations.delete_version import delete_version
 from schema.admin.mutations.release_version import release_version
 from schema.admin.storage import StorageStatus
@@ -91,7 +91,7 @@ class AdminQueries:
         after: After = None,
     ) -> AuditEventConnection:
         conditions = filter or AuditLogFilter()
-        filters = audit.AuditFilter(
+        filters = audit_log.AuditFilter(
             actor=conditions.actor, action=conditions.action, target=conditions.target,
             target_type=conditions.target_type, publisher=conditions.publisher,
             since=conditions.since, until=conditions.until)
@@ -99,7 +99,7 @@ class AdminQueries:
 
         async def fetch(page: int, per_page: int) -> tuple[list, int]:
             nonlocal shows_ip
-            result = await audit.query(info.context.actor, filters, page=page,
+            result = await audit_log.query(info.context.actor, filters, page=page,
                                        per_page=per_page)
             shows_ip = result.shows_ip
             return result.events, result.total

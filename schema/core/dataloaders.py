@@ -3,27 +3,38 @@
 Loaders batch the lookups of one execution step into one SQL query (no N+1) and cache them for
 the rest of the request. They are never shared between requests: their caches hold rows that
 were visible to one caller at one moment.
+
+A loader sees the request through `LoaderContext`: the caller, and the request's other loaders.
+The GraphQL context (schema/core/context.py) is one, and it holds the `LoaderRegistry`, so
+this module names only the protocol, never the context class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-if TYPE_CHECKING:
-    from schema.core.context import GraphQLContext
+from domain.actor import Actor
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 L = TypeVar("L", bound="RegistryDataLoader[Any, Any]")
 
 
+class LoaderContext(Protocol):
+    """What a loader may use of its request: who is asking, and the request's other loaders."""
+
+    actor: Actor
+
+    def loader(self, loader_class: type[L]) -> L: ...
+
+
 class RegistryDataLoader(DataLoader[K, V], Generic[K, V]):
     """Base class: subclasses implement `batch_load(keys)` returning one value per key."""
 
-    def __init__(self, context: GraphQLContext) -> None:
+    def __init__(self, context: LoaderContext) -> None:
         self.context = context
         super().__init__(load_fn=self.batch_load)
 
@@ -34,7 +45,7 @@ class RegistryDataLoader(DataLoader[K, V], Generic[K, V]):
 class LoaderRegistry:
     """The request's loaders, keyed by class (Saleor's `context.dataloaders`)."""
 
-    def __init__(self, context: GraphQLContext) -> None:
+    def __init__(self, context: LoaderContext) -> None:
         self._context = context
         self._loaders: dict[type[Any], Any] = {}
 
