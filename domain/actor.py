@@ -5,10 +5,11 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
+from domain.enums import TokenScope
 from domain.exceptions import NotAuthenticated, PermissionDenied
 
-# Scopes of API tokens. A CloudM JWT session carries all of them.
-SCOPES = ("read-private", "publish-new", "publish-update", "yank", "admin")
+# Scopes of API tokens, in their documented order. A CloudM JWT session carries all of them.
+SCOPES = tuple(TokenScope)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Actor:
     def admin_credential(self) -> bool:
         """An admin user's credential carrying the `admin` scope (a CloudM session carries
         every scope), before its package globs are considered: use `admin_for`."""
-        return self.is_admin and self.has_scope("admin")
+        return self.is_admin and self.has_scope(TokenScope.ADMIN)
 
     def admin_for(self, package: str | None) -> bool:
         """The one admin predicate: an admin credential and, for a token limited by package
@@ -46,7 +47,7 @@ class Actor:
         every glob, so a globbed admin token never does it."""
         return self.admin_credential and self.may_touch_package(package)
 
-    def has_scope(self, scope: str) -> bool:
+    def has_scope(self, scope: TokenScope) -> bool:
         return self.scopes is None or scope in self.scopes
 
     def may_touch_package(self, name: str | None) -> bool:
@@ -65,7 +66,7 @@ class Actor:
             raise NotAuthenticated("Not authenticated")
         return self.user_id
 
-    def require_scope(self, scope: str, package: str | None = None) -> None:
+    def require_scope(self, scope: TokenScope, package: str | None = None) -> None:
         self.require_user()
         if not self.has_scope(scope):
             raise PermissionDenied(f"This token lacks the '{scope}' scope")
@@ -78,7 +79,7 @@ class Actor:
         if self.admin_for(package):
             return
         reason = ""
-        if self.is_admin and not self.has_scope("admin"):
+        if self.is_admin and not self.has_scope(TokenScope.ADMIN):
             reason = " (this token lacks the 'admin' scope)"
         elif self.is_admin and package is None:
             reason = " (this token is limited to its package globs)"

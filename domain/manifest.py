@@ -24,7 +24,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from domain.bounds import MAX_MANIFEST_DEPENDENCIES, NAME_MAX_LENGTH, SPEC_MAX_LENGTH
-from domain.names import FEATURE_PREFIX, VISIBILITIES, name_key
+from domain.enums import Visibility
+from domain.names import FEATURE_PREFIX, name_key
 from domain.versions import loose_version
 
 if TYPE_CHECKING:
@@ -549,8 +550,8 @@ def parse_manifest(
     manifest.keywords = _keywords(data, warnings)
     manifest.toolbox_version = _text_field(data, "toolbox_version", warnings)
     visibility = _text_field(data, "visibility", warnings)
-    if visibility is not None and visibility.lower() not in VISIBILITIES:
-        warnings.append(f"'visibility' {visibility!r} is not one of {', '.join(VISIBILITIES)}")
+    if visibility is not None and visibility.lower() not in set(Visibility):
+        warnings.append(f"'visibility' {visibility!r} is not one of {', '.join(Visibility)}")
         visibility = None
     manifest.visibility = visibility.lower() if visibility else None
 

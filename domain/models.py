@@ -1,5 +1,9 @@
 """Tortoise models: the registry's persistent state.
 
+Enumerated columns are plain text holding a `domain.enums` member (a StrEnum, so a loaded
+`str` compares equal to it); the columns stay `CharField`s as migrated, and the services only
+ever write members.
+
 Names that must be unique case-insensitively (packages, artifacts, publishers) carry a lowercase
 `*_key` column with the unique constraint, so uniqueness is enforced by the database on SQLite
 and PostgreSQL alike (SQLite has no `select_for_update`; constraints are what we rely on).
@@ -11,6 +15,17 @@ import uuid
 
 from tortoise import fields
 from tortoise.models import Model
+
+from domain.enums import (
+    CopyState,
+    InvitationState,
+    MemberRole,
+    PackageType,
+    PublisherStatus,
+    VerificationRequestState,
+    VersionStatus,
+    Visibility,
+)
 
 BIGINT_RANGE = range(-(2**63), 2**63)  # what the 64-bit integer columns hold
 
@@ -47,7 +62,8 @@ class Publisher(Model):
     email = fields.CharField(max_length=320)
     homepage = fields.CharField(max_length=500, default="")
     github = fields.CharField(max_length=100, default="")
-    verification_status = fields.CharField(max_length=16, default="unverified", db_index=True)
+    verification_status = fields.CharField(max_length=16, default=PublisherStatus.UNVERIFIED,
+                                           db_index=True)
     verified_at = fields.DatetimeField(null=True)
     verified_by = fields.CharField(max_length=128, default="")
     verification_notes = fields.TextField(default="")
@@ -71,7 +87,7 @@ class PublisherMember(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="memberships", on_delete=fields.CASCADE
     )
-    role = fields.CharField(max_length=16, default="owner")
+    role = fields.CharField(max_length=16, default=MemberRole.OWNER)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -95,8 +111,8 @@ class PublisherInvitation(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="invitations", on_delete=fields.CASCADE
     )
-    role = fields.CharField(max_length=16, default="member")
-    state = fields.CharField(max_length=16, default="pending")
+    role = fields.CharField(max_length=16, default=MemberRole.MEMBER)
+    state = fields.CharField(max_length=16, default=InvitationState.PENDING)
     pending_key = fields.CharField(max_length=200, null=True, unique=True)
     invited_by = fields.CharField(max_length=128, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -116,11 +132,11 @@ class VerificationRequest(Model):
     publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
         "models.Publisher", related_name="verification_requests", on_delete=fields.CASCADE
     )
-    method = fields.CharField(max_length=16)
+    method = fields.CharField(max_length=16)  # a VerificationMethod, "" for a bare challenge
     data = fields.JSONField(default=dict)
     challenge = fields.CharField(max_length=128, default="")
     challenge_expires_at = fields.DatetimeField(null=True)
-    state = fields.CharField(max_length=16, default="pending")
+    state = fields.CharField(max_length=16, default=VerificationRequestState.PENDING)
     check_result = fields.JSONField(null=True)
     submitted_by = fields.CharField(max_length=128, default="")
     submitted_at = fields.DatetimeField(auto_now_add=True)
@@ -135,8 +151,8 @@ class Package(Model):
     name = fields.CharField(max_length=100)
     name_key = fields.CharField(max_length=100, unique=True)
     display_name = fields.CharField(max_length=200, default="")
-    package_type = fields.CharField(max_length=16, default="mod", db_index=True)
-    visibility = fields.CharField(max_length=16, default="public", db_index=True)
+    package_type = fields.CharField(max_length=16, default=PackageType.MOD, db_index=True)
+    visibility = fields.CharField(max_length=16, default=Visibility.PUBLIC, db_index=True)
     publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
         "models.Publisher", related_name="packages", on_delete=fields.RESTRICT
     )
@@ -169,7 +185,7 @@ class PackageVersion(Model):
     )
     version = fields.CharField(max_length=100)
     version_key = fields.CharField(max_length=100)  # PEP 440 normalised, for duplicate checks
-    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    status = fields.CharField(max_length=16, default=VersionStatus.PENDING, db_index=True)
     yanked = fields.BooleanField(default=False)
     yank_reason = fields.TextField(default="")
     changelog = fields.TextField(default="")
@@ -218,7 +234,7 @@ class Artifact(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100)
     name_key = fields.CharField(max_length=100, unique=True)
-    artifact_type = fields.CharField(max_length=32)
+    artifact_type = fields.CharField(max_length=32)  # an ArtifactType
     publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
         "models.Publisher", related_name="artifacts", on_delete=fields.RESTRICT
     )
@@ -257,8 +273,8 @@ class ArtifactBuild(Model):
     artifact_version: fields.ForeignKeyRelation[ArtifactVersion] = fields.ForeignKeyField(
         "models.ArtifactVersion", related_name="builds", on_delete=fields.CASCADE
     )
-    platform = fields.CharField(max_length=16)
-    architecture = fields.CharField(max_length=16)
+    platform = fields.CharField(max_length=16)  # a Platform
+    architecture = fields.CharField(max_length=16)  # an Architecture
     filename = fields.CharField(max_length=255)
     blob_key = fields.CharField(max_length=200)
     sha256 = fields.CharField(max_length=64, db_index=True)
@@ -280,7 +296,7 @@ class StoredCopy(Model):
     backend = fields.CharField(max_length=32)
     sha256 = fields.CharField(max_length=64)
     size_bytes = fields.BigIntField()
-    state = fields.CharField(max_length=16, default="present")  # see replication.py
+    state = fields.CharField(max_length=16, default=CopyState.PRESENT)
     verified_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -310,7 +326,7 @@ class ApiToken(Model):
     )
     name = fields.CharField(max_length=100)
     token_hash = fields.CharField(max_length=64, unique=True)
-    scopes = fields.JSONField(default=list)
+    scopes = fields.JSONField(default=list)  # TokenScope values
     package_globs = fields.JSONField(default=list)
     expires_at = fields.DatetimeField(null=True)
     last_used_at = fields.DatetimeField(null=True)

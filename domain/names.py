@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
+from typing import TypeVar
 
 from domain.bounds import NAME_MAX_LENGTH, quoted
+from domain.enums import Architecture, ArtifactType, PackageType, Platform, Visibility
 from domain.exceptions import InvalidInput
 
 PACKAGE_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{NAME_MAX_LENGTH - 1}}}")
@@ -14,11 +17,8 @@ RESERVED_PACKAGE_NAMES = frozenset({"admin"})
 RESERVED_PUBLISHER_SLUGS = frozenset({"admin", "verify"})
 FEATURE_PREFIX = "tbv2-feature-"
 
-PACKAGE_TYPES = ("mod", "library", "theme", "plugin", "artifact", "widget", "feature")
-VISIBILITIES = ("public", "unlisted", "private")
-ARTIFACT_TYPES = ("tauri_app", "cli_executable", "browser_extension", "mobile_app", "library")
-PLATFORMS = ("all", "windows", "linux", "macos", "android", "ios")
-ARCHITECTURES = ("all", "x64", "x86", "arm64", "arm32")
+E = TypeVar("E", bound=StrEnum)
+
 _PLATFORM_ALIASES = {"win": "windows", "win32": "windows", "win64": "windows",
                      "darwin": "macos", "osx": "macos", "mac": "macos"}
 _ARCH_ALIASES = {"x86_64": "x64", "amd64": "x64", "i386": "x86", "i686": "x86",
@@ -72,35 +72,39 @@ def validate_publisher_slug(slug: object) -> str:
     return slug
 
 
-def _choice(value: object, allowed: tuple[str, ...], what: str, field: str) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise InvalidInput(f"Invalid {what} {value!r}: expected one of {', '.join(allowed)}",
-                           field=field)
-    return value
+def choice(value: object, allowed: type[E], what: str, field: str) -> E:
+    """The member of `allowed` whose value `value` is, or the 400 that lists the values."""
+    if isinstance(value, str):
+        try:
+            return allowed(value)
+        except ValueError:
+            pass
+    raise InvalidInput(f"Invalid {what} {value!r}: expected one of {', '.join(allowed)}",
+                       field=field)
 
 
-def validate_package_type(value: object) -> str:
-    return _choice(value, PACKAGE_TYPES, "package type", "package_type")
+def validate_package_type(value: object) -> PackageType:
+    return choice(value, PackageType, "package type", "package_type")
 
 
-def validate_visibility(value: object) -> str:
-    return _choice(value, VISIBILITIES, "visibility", "visibility")
+def validate_visibility(value: object) -> Visibility:
+    return choice(value, Visibility, "visibility", "visibility")
 
 
-def validate_artifact_type(value: object) -> str:
-    return _choice(value, ARTIFACT_TYPES, "artifact type", "artifact_type")
+def validate_artifact_type(value: object) -> ArtifactType:
+    return choice(value, ArtifactType, "artifact type", "artifact_type")
 
 
-def canonical_platform(value: object) -> str:
+def canonical_platform(value: object) -> Platform:
     lowered = value.strip().lower() if isinstance(value, str) else value
     lowered = _PLATFORM_ALIASES.get(lowered, lowered) if isinstance(lowered, str) else lowered
-    return _choice(lowered, PLATFORMS, "platform", "platform")
+    return choice(lowered, Platform, "platform", "platform")
 
 
-def canonical_architecture(value: object) -> str:
+def canonical_architecture(value: object) -> Architecture:
     lowered = value.strip().lower() if isinstance(value, str) else value
     lowered = _ARCH_ALIASES.get(lowered, lowered) if isinstance(lowered, str) else lowered
-    return _choice(lowered, ARCHITECTURES, "architecture", "architecture")
+    return choice(lowered, Architecture, "architecture", "architecture")
 
 
 def is_feature_pack_name(name: str) -> bool:

@@ -12,13 +12,21 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Literal
+from enum import StrEnum
 
 from storage.errors import ObjectNotFound, StorageError
 from storage.interface import BlobStore, StoredObject
 from storage.keys import sha256_of_key
 
-CopyState = Literal["present", "missing", "corrupt"]
+
+class CopyCheck(StrEnum):
+    """What checking a backend's copy of an object finds (the domain's copy rows take these
+    values: domain.enums.CopyState)."""
+
+    PRESENT = "present"  # readable, and (deep check) its bytes hash to its key
+    MISSING = "missing"
+    CORRUPT = "corrupt"
+
 
 # Hashing 1 MiB takes a few milliseconds: off the event loop, so a server that reconciles in
 # process keeps answering requests meanwhile.
@@ -67,23 +75,23 @@ async def hash_object(store: BlobStore, key: str) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
-async def inspect_copy(store: BlobStore, key: str, size: int, *, deep: bool) -> CopyState:
+async def inspect_copy(store: BlobStore, key: str, size: int, *, deep: bool) -> CopyCheck:
     """Is the copy there and intact? Shallow: the size matches. Deep: the content hashes to
     the key. Errors of the store itself (unreachable) propagate."""
     info = await store.stat(key)
     if info is None:
-        return "missing"
+        return CopyCheck.MISSING
     if info.size != size:
-        return "corrupt"
+        return CopyCheck.CORRUPT
     if not deep:
-        return "present"
+        return CopyCheck.PRESENT
     try:
         digest, actual_size = await hash_object(store, key)
     except ObjectNotFound:
-        return "missing"  # deleted between the stat and the read
+        return CopyCheck.MISSING  # deleted between the stat and the read
     if digest != sha256_of_key(key) or actual_size != size:
-        return "corrupt"
-    return "present"
+        return CopyCheck.CORRUPT
+    return CopyCheck.PRESENT
 
 
 async def _checked_chunks(store: BlobStore, key: str, size: int) -> AsyncIterator[bytes]:
@@ -134,6 +142,6 @@ async def copy_object(source: BlobStore, target: BlobStore, key: str, size: int,
         if replace_existing or attempt > 0:
             await target.delete(key)
         await _put_checked(source, target, key, size)
-        if await inspect_copy(target, key, size, deep=True) == "present":
+        if await inspect_copy(target, key, size, deep=True) is CopyCheck.PRESENT:
             return
     raise CopyNotVerified(f"{target.name} does not keep {key} intact after a rewrite")

@@ -20,14 +20,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 
 from storage.errors import BackendUnavailable, ObjectNotFound, StorageError
 from storage.interface import DEFAULT_CHUNK_SIZE, BlobStore
 
 log = logging.getLogger("registry.storage.failover")
 
-BreakerState = Literal["closed", "open", "half_open"]
 Clock = Callable[[], float]
 MissingCallback = Callable[[str], Awaitable[None]]
 
@@ -35,6 +34,14 @@ DEFAULT_COOLDOWN_SECONDS = 5.0
 # A healthy store delivers a 1 MiB chunk in milliseconds (a slow remote mirror in a second or
 # two); a store that sends nothing for this long is treated as down.
 STALL_SECONDS = 5.0
+
+
+class BreakerState(StrEnum):
+    """Where a backend's circuit breaker stands (see CircuitBreaker)."""
+
+    CLOSED = "closed"  # reads use the backend
+    OPEN = "open"  # a read failed: reads skip the backend until the cool-down ends
+    HALF_OPEN = "half_open"  # one read is probing whether the backend is back
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +68,7 @@ class CircuitBreaker:
         self.name = name
         self.cooldown_seconds = cooldown_seconds
         self._clock = clock
-        self._state: BreakerState = "closed"
+        self._state = BreakerState.CLOSED
         self._opened_at = 0.0
         # When the current probe started. A probe whose request vanished (client gone, task
         # cancelled) never reports back, so a probe slot expires after one cool-down.
@@ -76,24 +83,25 @@ class CircuitBreaker:
     def allow(self, *, force: bool = False) -> bool:
         """May a read use this backend now? Claims the probe slot when it returns True for
         an open breaker. `force` ignores the cool-down but never a probe already in flight."""
-        if self._state == "closed":
+        if self._state is BreakerState.CLOSED:
             return True
         now = self._clock()
         if self._probe_started is not None and now - self._probe_started < self.cooldown_seconds:
             return False
-        if not force and self._state == "open" and now - self._opened_at < self.cooldown_seconds:
+        cooling = now - self._opened_at < self.cooldown_seconds
+        if not force and self._state is BreakerState.OPEN and cooling:
             return False
-        self._state = "half_open"
+        self._state = BreakerState.HALF_OPEN
         self._probe_started = now
         return True
 
     def record_success(self) -> None:
-        self._state = "closed"
+        self._state = BreakerState.CLOSED
         self._failures = 0
         self._probe_started = None
 
     def record_failure(self, error: str) -> None:
-        self._state = "open"
+        self._state = BreakerState.OPEN
         self._opened_at = self._clock()
         self._probe_started = None
         self._failures += 1
@@ -101,7 +109,7 @@ class CircuitBreaker:
 
     def snapshot(self) -> BreakerSnapshot:
         wait = 0.0
-        if self._state == "open":
+        if self._state is BreakerState.OPEN:
             wait = max(0.0, self._opened_at + self.cooldown_seconds - self._clock())
         return BreakerSnapshot(self._state, self._failures, self._last_error, round(wait, 3))
 

@@ -22,6 +22,7 @@ import struct
 import time
 from enum import StrEnum
 
+from domain.enums import Platform, ScanVerdict
 from domain.names import canonical_platform
 from domain.scanning.reader import RandomAccessReader, read_exactly
 from domain.scanning.report import ScanReport
@@ -57,15 +58,15 @@ class BinaryFormat(StrEnum):
 
 
 _DESKTOP_ARCHIVES = {BinaryFormat.ZIP, BinaryFormat.TARBALL}
-PLATFORM_FORMATS: dict[str, frozenset[BinaryFormat]] = {
-    "windows": frozenset({BinaryFormat.PE, BinaryFormat.MSI, BinaryFormat.MSIX,
+PLATFORM_FORMATS: dict[Platform, frozenset[BinaryFormat]] = {
+    Platform.WINDOWS: frozenset({BinaryFormat.PE, BinaryFormat.MSI, BinaryFormat.MSIX,
                           BinaryFormat.SEVEN_ZIP, BinaryFormat.ZIP}),
-    "linux": frozenset({BinaryFormat.ELF, BinaryFormat.APPIMAGE, BinaryFormat.DEB,
+    Platform.LINUX: frozenset({BinaryFormat.ELF, BinaryFormat.APPIMAGE, BinaryFormat.DEB,
                         BinaryFormat.RPM, BinaryFormat.SQUASHFS, *_DESKTOP_ARCHIVES}),
-    "macos": frozenset({BinaryFormat.MACHO, BinaryFormat.MACHO_UNIVERSAL, BinaryFormat.DMG,
+    Platform.MACOS: frozenset({BinaryFormat.MACHO, BinaryFormat.MACHO_UNIVERSAL, BinaryFormat.DMG,
                         BinaryFormat.PKG, *_DESKTOP_ARCHIVES}),
-    "android": frozenset({BinaryFormat.APK, BinaryFormat.AAB, BinaryFormat.ELF}),
-    "ios": frozenset({BinaryFormat.IPA, BinaryFormat.MACHO, BinaryFormat.MACHO_UNIVERSAL}),
+    Platform.ANDROID: frozenset({BinaryFormat.APK, BinaryFormat.AAB, BinaryFormat.ELF}),
+    Platform.IOS: frozenset({BinaryFormat.IPA, BinaryFormat.MACHO, BinaryFormat.MACHO_UNIVERSAL}),
 }
 
 _MACHO_MAGICS = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
@@ -137,7 +138,7 @@ def check_artifact_binary(reader: RandomAccessReader, platform: str) -> ScanRepo
     started = time.perf_counter()
     canonical = canonical_platform(platform)
     report = ScanReport(
-        verdict="pass",
+        verdict=ScanVerdict.PASS,
         compressed_size=reader.size,
         total_uncompressed=reader.size,
         entry_count=1,
@@ -146,16 +147,16 @@ def check_artifact_binary(reader: RandomAccessReader, platform: str) -> ScanRepo
     if mime:
         report.detected_types["(upload)"] = mime
     if reader.size == 0:
-        report.verdict, report.rule = "fail", Rule.EMPTY_FILE
+        report.verdict, report.rule = ScanVerdict.FAIL, Rule.EMPTY_FILE
         report.message = "the artifact is empty"
     else:
         found = detect_binary_format(reader)
         report.detected_types["format"] = str(found) if found else "unknown"
-        if canonical == "all":
+        if canonical is Platform.ALL:
             report.message = f"accepted for all platforms ({found or 'unknown format'})"
         elif found is None or found not in PLATFORM_FORMATS[canonical]:
             expected = ", ".join(sorted(PLATFORM_FORMATS[canonical]))
-            report.verdict, report.rule = "fail", Rule.TYPE_MISMATCH
+            report.verdict, report.rule = ScanVerdict.FAIL, Rule.TYPE_MISMATCH
             report.message = (
                 f"a {canonical} build must be one of: {expected}; "
                 f"this file is {found or mime or 'of an unknown format'}"

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from domain.enums import ScanVerdict
 from domain.manifest import Manifest
 from domain.scanning.rules import Rule
-
-Verdict = Literal["pass", "fail"]
 
 
 @dataclass
 class ScanReport:
-    verdict: Verdict
+    verdict: ScanVerdict
     rule: Rule | None = None
     entry: str | None = None
     message: str = ""
@@ -30,12 +29,12 @@ class ScanReport:
 
     @property
     def passed(self) -> bool:
-        return self.verdict == "pass"
+        return self.verdict == ScanVerdict.PASS
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict for the version's `scan_report` column."""
         return {
-            "verdict": self.verdict,
+            "verdict": str(self.verdict),
             "rule": str(self.rule) if self.rule is not None else None,
             "entry": self.entry,
             "message": self.message,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from tortoise.expressions import Q
 
 from domain.actor import Actor
+from domain.enums import TokenScope, Visibility
 from domain.exceptions import NotFound, PermissionDenied
 from domain.models import Package
 
@@ -27,7 +28,7 @@ def can_read_private(actor: Actor, publisher_id: str, package_name: str | None) 
     `package_name`, or, with None, about the publisher as a whole (its hidden counters and
     verification details), which no globbed token may read. Reading another publisher's
     hidden packages is admin work: it needs the `admin` scope as well (`Actor.admin_for`)."""
-    if not actor.has_scope("read-private") or not actor.may_touch_package(package_name):
+    if not actor.has_scope(TokenScope.READ_PRIVATE) or not actor.may_touch_package(package_name):
         return False
     return is_member(actor, publisher_id) or actor.admin_for(package_name)
 
@@ -42,7 +43,7 @@ def can_view(actor: Actor, package: Package) -> bool:
 
 def can_view_live(actor: Actor, visibility: str, publisher_id: str, name: str) -> bool:
     """`can_view` for a package known to be live, from its columns (bulk reads)."""
-    if visibility == "private":
+    if visibility == Visibility.PRIVATE:
         return can_read_private(actor, publisher_id, name)
     return True
 
@@ -63,7 +64,7 @@ async def _hidden_ids_within_globs(actor: Actor, readable: Q) -> list[int]:
     the ORM), and the exact match is `Actor.may_touch_package`, the same test every write uses.
     The list is bounded by the hidden packages the caller could read without globs."""
     prefixes = {_literal_prefix(glob) for glob in actor.package_globs}
-    query = Package.filter(readable, deleted_at__isnull=True).exclude(visibility="public")
+    query = Package.filter(readable, deleted_at__isnull=True).exclude(visibility=Visibility.PUBLIC)
     if "" not in prefixes:
         query = query.filter(Q(*(Q(name_key__startswith=prefix) for prefix in sorted(prefixes)),
                                join_type="OR"))
@@ -77,8 +78,8 @@ async def listed_filter(actor: Actor) -> Q:
     an admin credential), narrowed by a token's package globs: `can_read_private` as a query
     condition, so counts and pages never include what the caller may not see."""
     live = Q(deleted_at__isnull=True)
-    public = Q(visibility="public")
-    if not actor.has_scope("read-private"):
+    public = Q(visibility=Visibility.PUBLIC)
+    if not actor.has_scope(TokenScope.READ_PRIVATE):
         return live & public
     if actor.admin_credential:
         readable = Q()  # every publisher's; the globs below still narrow a token

@@ -25,11 +25,10 @@ from tortoise.exceptions import IntegrityError
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.context import RegistryContext
+from domain.enums import Architecture, Platform, ScanVerdict, TokenScope, Visibility
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models import Artifact, ArtifactBuild, ArtifactVersion, Publisher
 from domain.names import (
-    ARCHITECTURES,
-    PLATFORMS,
     canonical_architecture,
     canonical_platform,
     lookup_key,
@@ -46,7 +45,7 @@ from domain.versions import loose_version, parse_version, sort_newest_first
 
 log = logging.getLogger("registry.artifacts")
 
-ANY = "all"
+ANY = Platform.ALL  # == Architecture.ALL: a build for every platform (or architecture)
 MAX_FILENAME = 255
 MAX_CHANGELOG = 100_000
 MAX_INSTALLER_TYPE = 32
@@ -114,12 +113,14 @@ async def list_artifacts(*, page: int, per_page: int, artifact_type: str | None 
     return list(items), total
 
 
-def _position(value: str, ordered: tuple[str, ...]) -> int:
-    return ordered.index(value) if value in ordered else len(ordered)
+def _position(value: str, ordered: type[Platform] | type[Architecture]) -> int:
+    """Where `value` stands in the enum's declared order (unknown values last)."""
+    values = [member.value for member in ordered]
+    return values.index(value) if value in values else len(values)
 
 
 def _build_order(build: ArtifactBuild) -> tuple[int, int]:
-    return _position(build.platform, PLATFORMS), _position(build.architecture, ARCHITECTURES)
+    return _position(build.platform, Platform), _position(build.architecture, Architecture)
 
 
 def builds_of(version: ArtifactVersion) -> list[ArtifactBuild]:
@@ -264,15 +265,15 @@ async def exact_build(name: str, version: str, platform: str, architecture: str
 
 async def create_artifact(actor: Actor, data: dict[str, Any]) -> Artifact:
     """Create an artifact owned by the caller's publisher (§4.10)."""
-    actor.require_scope("publish-new")
+    actor.require_scope(TokenScope.PUBLISH_NEW)
     owner = await publishers.require_own_publisher(actor)
     name = validate_package_name(data.get("name"), what="artifact")
-    actor.require_scope("publish-new", name)
+    actor.require_scope(TokenScope.PUBLISH_NEW, name)
     artifact_type = validate_artifact_type(data.get("artifact_type"))
     # Same text rules (length, http(s) URLs) as the matching package fields.
     fields = packages.clean_fields({key: data.get(key) for key in
                                     ("description", "homepage", "repository")})
-    publishers.check_can_publish(owner, "public", artifact=True)
+    publishers.check_can_publish(owner, Visibility.PUBLIC, artifact=True)
     if await Artifact.exists(name_key=name_key(name)):
         raise Conflict(f"Artifact already exists: {name}")
     try:
@@ -390,7 +391,7 @@ def _check_binary(path: Path, platform: str) -> ScanReport:
             raise
         except Exception as exc:  # noqa: BLE001 - fail closed, like the package scanner
             log.exception("artifact check failed on a %s build", platform)
-            return ScanReport(verdict="fail", rule=Rule.SCANNER_ERROR,
+            return ScanReport(verdict=ScanVerdict.FAIL, rule=Rule.SCANNER_ERROR,
                               message=f"the file could not be judged ({type(exc).__name__})")
 
 
@@ -412,9 +413,9 @@ async def upload_build(ctx: RegistryContext, actor: Actor, name: str, upload: Bu
 
     Returns the version with all its builds prefetched."""
     artifact = await get_artifact(name)
-    require_manage_artifact(actor, artifact, "publish-update")
+    require_manage_artifact(actor, artifact, TokenScope.PUBLISH_UPDATE)
     publisher: Publisher = artifact.publisher
-    publishers.check_can_publish(publisher, "public", artifact=True)
+    publishers.check_can_publish(publisher, Visibility.PUBLIC, artifact=True)
     version = upload.version.strip()
     version_key = str(parse_version(version))
     platform = canonical_platform(_required(upload.platform, "platform"))

@@ -37,9 +37,9 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domain.context import RegistryContext
+from domain.enums import CopyState
 from domain.jobs import enqueue_committed
 from domain.models import ArtifactBuild, ObjectClaim, PackageVersion, StoredCopy
-from domain.services.replication import DELETING, PRESENT, WRITING
 from storage.errors import BackendUnavailable
 from storage.interface import StoredObject
 from storage.keys import content_key
@@ -106,7 +106,7 @@ async def _claim(ctx: RegistryContext, key: str, sha256: str) -> str:
         async with in_transaction() as conn:
             # Locks the row a delete locks first; skipped while a delete holds it.
             if await (StoredCopy.filter(blob_key=key, backend=primary)
-                      .exclude(state=DELETING).using_db(conn)
+                      .exclude(state=CopyState.DELETING).using_db(conn)
                       .update(updated_at=timezone.now())):
                 return str((await ObjectClaim.create(blob_key=key, using_db=conn)).id)
         # The row is being deleted (or was just deleted: then the next round recreates it).
@@ -120,14 +120,14 @@ async def _ensure_primary_row(key: str, primary: str, *, sha256: str) -> None:
     if not await StoredCopy.exists(blob_key=key, backend=primary):
         with contextlib.suppress(IntegrityError):  # created concurrently: that row serves
             await StoredCopy.create(blob_key=key, backend=primary, sha256=sha256,
-                                    size_bytes=0, state=WRITING)
+                                    size_bytes=0, state=CopyState.WRITING)
 
 
 async def mark_stored(ctx: RegistryContext, claimed: ClaimedObject, *, using_db: Any) -> None:
     """Inside the transaction that writes the referencing row: the copy is now real and the
     reference, not the claim, keeps it."""
     await StoredCopy.filter(blob_key=claimed.key, backend=ctx.storage.primary.name).using_db(
-        using_db).update(state=PRESENT, sha256=claimed.sha256, size_bytes=claimed.size,
+        using_db).update(state=CopyState.PRESENT, sha256=claimed.sha256, size_bytes=claimed.size,
                          verified_at=timezone.now())
     await ObjectClaim.filter(id=claimed.claim_id).using_db(using_db).delete()
 
@@ -171,7 +171,7 @@ async def _hold_for_delete(key: str, primary: str) -> bool:
     try:
         async with in_transaction() as conn:
             await StoredCopy.filter(blob_key=key, backend=primary).using_db(conn).update(
-                state=DELETING)
+                state=CopyState.DELETING)
             if await in_use(key, using_db=conn):
                 raise _InUse
     except _InUse:
@@ -191,7 +191,7 @@ async def delete_everywhere(ctx: RegistryContext, key: str) -> bool:
     if not await _hold_for_delete(key, primary.name):
         return False
     await primary.delete(key)
-    await StoredCopy.filter(blob_key=key, backend=primary.name, state=DELETING).delete()
+    await StoredCopy.filter(blob_key=key, backend=primary.name, state=CopyState.DELETING).delete()
     for mirror in ctx.storage.mirrors:
         # An upload of the same bytes may start once the primary row is gone; it writes only
         # the primary, and replication copies to mirrors after its row commits.

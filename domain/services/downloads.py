@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from domain.actor import Actor
+from domain.enums import VersionStatus, Visibility
 from domain.exceptions import NotAuthenticated
 from domain.models import Package, PackageVersion
 from domain.services import failover, packages, versions
@@ -23,10 +24,11 @@ async def downloadable_version(actor: Actor, name: str, version: str, *,
                                ) -> tuple[Package, PackageVersion]:
     """Published versions only (yanked included); invisible ones are 404 like unknown ones."""
     package = require_view(actor, await packages.find_package(name), name)
-    if package.visibility == "unlisted" and unlisted_require_auth and not actor.is_authenticated:
+    if (package.visibility == Visibility.UNLISTED and unlisted_require_auth
+            and not actor.is_authenticated):
         raise NotAuthenticated("Not authenticated")
     row = await versions.find_version(package, version)
-    if row is None or row.status != "published":
+    if row is None or row.status != VersionStatus.PUBLISHED:
         raise versions.version_not_found(package.name, version)
     return package, row
 

@@ -17,12 +17,13 @@ from tortoise.exceptions import IntegrityError
 
 from domain.actor import Actor
 from domain.changes import write_transaction
+from domain.enums import InvitationState, MemberRole
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models import Publisher, PublisherInvitation, PublisherMember, User, fits
+from domain.names import choice
 from domain.services import audit
 from domain.services.publishers import get_publisher, require_owner, require_session
 
-ROLES = ("owner", "member")
 INVITATION_TTL = timedelta(days=14)
 
 
@@ -34,13 +35,10 @@ class Member:
     added_at: datetime
 
 
-def _role(value: object) -> str:
+def _role(value: object) -> MemberRole:
     if value is None or value == "":
-        return "member"
-    if not isinstance(value, str) or value not in ROLES:
-        raise InvalidInput(f"Invalid role {value!r}: expected one of {', '.join(ROLES)}",
-                           field="role")
-    return value
+        return MemberRole.MEMBER
+    return choice(value, MemberRole, "role", "role")
 
 
 async def _find_user(user_id: object, username: object) -> User:
@@ -82,7 +80,7 @@ class Invitation:
     user_id: str
     username: str
     role: str
-    state: str  # pending, accepted, declined, cancelled or expired
+    state: str  # an InvitationState
     invited_by: str  # user id of the owner (or admin) who invited
     created_at: datetime
     expires_at: datetime
@@ -91,7 +89,9 @@ class Invitation:
 
 def _state(row: PublisherInvitation, now: datetime) -> str:
     """A pending invitation past its expiry is expired, whether or not that was written."""
-    return "expired" if row.state == "pending" and row.expires_at <= now else row.state
+    if row.state == InvitationState.PENDING and row.expires_at <= now:
+        return InvitationState.EXPIRED
+    return row.state
 
 
 def _invitation(row: PublisherInvitation, publisher: Publisher, user: User,
@@ -106,7 +106,7 @@ def _pending_key(publisher_id: str, user_id: str) -> str:
 
 
 async def invite_member(actor: Actor, name_or_id: str, *, user_id: object = None,
-                        username: object = None, role: object = "member") -> Invitation:
+                        username: object = None, role: object = MemberRole.MEMBER) -> Invitation:
     """Owners invite a user; nothing changes for the user until they accept."""
     publisher = await get_publisher(name_or_id)
     inviter = await require_owner(actor, publisher, "invite members")
@@ -121,13 +121,13 @@ async def invite_member(actor: Actor, name_or_id: str, *, user_id: object = None
         async with write_transaction() as conn:
             # An invitation left to expire gives its key up, so the user can be asked again.
             await (PublisherInvitation.filter(pending_key=key, expires_at__lte=now)
-                   .using_db(conn).update(state="expired", pending_key=None))
+                   .using_db(conn).update(state=InvitationState.EXPIRED, pending_key=None))
             if await PublisherInvitation.filter(pending_key=key).using_db(conn).exists():
                 raise invited
             row = await PublisherInvitation.create(
-                publisher_id=publisher.id, user_id=user.id, role=wanted, state="pending",
-                pending_key=key, invited_by=inviter, expires_at=now + INVITATION_TTL,
-                using_db=conn)
+                publisher_id=publisher.id, user_id=user.id, role=wanted,
+                state=InvitationState.PENDING, pending_key=key, invited_by=inviter,
+                expires_at=now + INVITATION_TTL, using_db=conn)
             await audit.record(actor, "publisher.member_invite", target_type="user",
                                target_id=user.id, publisher_id=publisher.id,
                                details={"role": wanted, "username": user.username,
@@ -141,7 +141,8 @@ async def invite_member(actor: Actor, name_or_id: str, *, user_id: object = None
 
 async def _open_invitations(**filters: Any) -> list[Invitation]:
     now = datetime.now(UTC)
-    rows = await (PublisherInvitation.filter(state="pending", expires_at__gt=now, **filters)
+    rows = await (PublisherInvitation.filter(state=InvitationState.PENDING, expires_at__gt=now,
+                                             **filters)
                   .order_by("created_at", "id").prefetch_related("publisher", "user"))
     return [_invitation(row, row.publisher, row.user, now) for row in rows]
 
@@ -172,14 +173,15 @@ async def _find_invitation(invitation_id: object, **owned_by: str) -> PublisherI
 
 def _require_open(row: PublisherInvitation, now: datetime) -> None:
     state = _state(row, now)
-    if state != "pending":
+    if state != InvitationState.PENDING:
         raise Conflict(f"This invitation is {state} and can no longer be answered")
 
 
-async def _answer(actor: Actor, row: PublisherInvitation, state: str, action: str,
+async def _answer(actor: Actor, row: PublisherInvitation, state: InvitationState, action: str,
                   conn: Any, now: datetime) -> None:
     """Close a pending invitation (only if it is still open: two answers cannot both win)."""
-    closed = await (PublisherInvitation.filter(id=row.id, state="pending", expires_at__gt=now)
+    closed = await (PublisherInvitation.filter(id=row.id, state=InvitationState.PENDING,
+                                              expires_at__gt=now)
                     .using_db(conn).update(state=state, pending_key=None, responded_at=now))
     if not closed:
         raise Conflict("This invitation was answered, cancelled or expired meanwhile")
@@ -208,7 +210,8 @@ async def accept_invitation(actor: Actor, invitation_id: object) -> Invitation:
             if current:
                 raise Conflict(f"You already belong to publisher {current[0]}: leave it "
                                f"before joining {publisher.name}")
-            await _answer(actor, row, "accepted", "publisher.invitation_accept", conn, now)
+            await _answer(actor, row, InvitationState.ACCEPTED, "publisher.invitation_accept",
+                          conn, now)
             await PublisherMember.create(publisher_id=publisher.id, user_id=user_id,
                                          role=row.role, using_db=conn)
     except IntegrityError:  # a membership appeared meanwhile (the unique pair decided)
@@ -222,7 +225,8 @@ async def decline_invitation(actor: Actor, invitation_id: object) -> Invitation:
     now = datetime.now(UTC)
     _require_open(row, now)
     async with write_transaction() as conn:
-        await _answer(actor, row, "declined", "publisher.invitation_decline", conn, now)
+        await _answer(actor, row, InvitationState.DECLINED, "publisher.invitation_decline",
+                      conn, now)
     await row.fetch_related("publisher", "user")
     return _invitation(row, row.publisher, row.user, now)
 
@@ -236,7 +240,8 @@ async def cancel_invitation(actor: Actor, name_or_id: str, invitation_id: object
     now = datetime.now(UTC)
     _require_open(row, now)
     async with write_transaction() as conn:
-        await _answer(actor, row, "cancelled", "publisher.invitation_cancel", conn, now)
+        await _answer(actor, row, InvitationState.CANCELLED, "publisher.invitation_cancel",
+                      conn, now)
     await row.fetch_related("user")
     return _invitation(row, publisher, row.user, now)
 
@@ -251,9 +256,9 @@ async def _delete_membership(actor: Actor, publisher: Publisher, row: PublisherM
         # Removals from one publisher queue on its row, so two owners removing each other (or
         # leaving) at once cannot both pass the last-owner check below.
         await Publisher.select_for_update(no_key=True).using_db(conn).get(id=publisher.id)
-        if row.role == "owner":
+        if row.role == MemberRole.OWNER:
             owners = await PublisherMember.filter(publisher_id=publisher.id,
-                                                  role="owner").using_db(conn).count()
+                                                  role=MemberRole.OWNER).using_db(conn).count()
             if owners <= 1:
                 raise InvalidInput(last_owner)
         if not await PublisherMember.filter(id=row.id).using_db(conn).delete():

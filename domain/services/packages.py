@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 
 from domain.actor import Actor
 from domain.changes import write_transaction
+from domain.enums import PackageType, TokenScope, VersionStatus, Visibility
 from domain.exceptions import Conflict, InvalidInput, PermissionDenied
 from domain.models import Package, PackageVersion, Publisher
 from domain.names import (
@@ -159,12 +160,12 @@ async def suggest_names(actor: Actor, prefix: str, limit: int) -> list[str]:
 async def create_package(actor: Actor, data: dict[str, Any], *, using_db: Any = None
                          ) -> Package:
     """Create a package owned by the caller's publisher (REST_CONTRACT §4.4)."""
-    actor.require_scope("publish-new")
+    actor.require_scope(TokenScope.PUBLISH_NEW)
     owner = await publishers.require_own_publisher(actor)
     name = validate_package_name(data.get("name"))
-    actor.require_scope("publish-new", name)
-    package_type = validate_package_type(data.get("package_type") or "mod")
-    fields = clean_fields({**data, "visibility": data.get("visibility") or "public"})
+    actor.require_scope(TokenScope.PUBLISH_NEW, name)
+    package_type = validate_package_type(data.get("package_type") or PackageType.MOD)
+    fields = clean_fields({**data, "visibility": data.get("visibility") or Visibility.PUBLIC})
     publishers.check_can_publish(owner, fields["visibility"])
     if await Package.exists(name_key=name_key(name)):
         raise Conflict(f"Package already exists: {name}")
@@ -189,7 +190,7 @@ async def create_package(actor: Actor, data: dict[str, Any], *, using_db: Any = 
 
 async def update_package(actor: Actor, name: str, data: dict[str, Any]) -> Package:
     package = await get_package(actor, name)
-    require_manage(actor, package, "publish-update")
+    require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
     changes = clean_fields(data)
     if "visibility" in changes and changes["visibility"] != package.visibility:
         publishers.check_can_publish(package.publisher, changes["visibility"])
@@ -216,8 +217,8 @@ async def update_package(actor: Actor, name: str, data: dict[str, Any]) -> Packa
 async def delete_package(actor: Actor, name: str) -> list[str]:
     """Soft-delete: the name stays reserved. Returns blob keys no longer referenced."""
     package = await get_package(actor, name)
-    require_manage(actor, package, "yank")
-    if not (actor.admin_for(package.name) or actor.has_scope("publish-update")):
+    require_manage(actor, package, TokenScope.YANK)
+    if not (actor.admin_for(package.name) or actor.has_scope(TokenScope.PUBLISH_UPDATE)):
         raise PermissionDenied("Deleting a package needs the publish-update scope")
     async with write_transaction() as conn:
         package.deleted_at = datetime.now(UTC)
@@ -258,7 +259,7 @@ async def lock_live(package: Package, *, using_db: Any) -> None:
 
 async def refresh_latest_version(package_id: int, using_db: Any = None) -> str:
     """Recompute the cached `latest_version`: highest published, non-yanked (§3)."""
-    versions = await (PackageVersion.filter(package_id=package_id, status="published",
+    versions = await (PackageVersion.filter(package_id=package_id, status=VersionStatus.PUBLISHED,
                                             yanked=False).using_db(using_db)
                       .values_list("version", flat=True))
     latest = highest_version(str(v) for v in versions)

@@ -18,6 +18,7 @@ from tortoise.functions import Count, Sum
 
 from domain.actor import Actor
 from domain.changes import write_transaction
+from domain.enums import MemberRole, PublisherStatus, VerificationRequestState, Visibility
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models import (
     BIGINT_RANGE,
@@ -28,14 +29,13 @@ from domain.models import (
     VerificationRequest,
     fits,
 )
-from domain.names import validate_publisher_slug
+from domain.names import choice, validate_publisher_slug
 from domain.services import audit
 
-PUBLISHER_STATUSES = ("unverified", "pending", "verified", "rejected", "suspended")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 # Request states an admin decision closes (the newest open request is the one decided).
-OPEN_REQUEST_STATES = ("pending",)
+OPEN_REQUEST_STATES = (VerificationRequestState.PENDING,)
 MAX_NOTES = 2000
 SUSPENDED_NOTICE = "This publisher is suspended and cannot publish"
 
@@ -75,7 +75,7 @@ async def publisher_of_user(user_id: str) -> Publisher | None:
                          .prefetch_related("publisher"))
     if not memberships:
         return None
-    owned = [m for m in memberships if m.role == "owner"]
+    owned = [m for m in memberships if m.role == MemberRole.OWNER]
     return (owned or memberships)[0].publisher
 
 
@@ -87,7 +87,7 @@ async def stats_for(publisher_ids: list[str], *, include_hidden: bool = False
         return {}
     query = Package.filter(publisher_id__in=publisher_ids, deleted_at__isnull=True)
     if not include_hidden:
-        query = query.filter(visibility="public")
+        query = query.filter(visibility=Visibility.PUBLIC)
     rows = (
         await query.group_by("publisher_id")
         .annotate(count=Count("id"), downloads=Sum("total_downloads"))
@@ -163,7 +163,8 @@ async def register_publisher(actor: Actor, *, name: object, display_name: object
                 raise taken
             publisher = await Publisher.create(name=slug, display_name=display, email=mail,
                                                homepage=home, github=gh, using_db=conn)
-            await PublisherMember.create(publisher=publisher, user_id=user_id, role="owner",
+            await PublisherMember.create(publisher=publisher, user_id=user_id,
+                                         role=MemberRole.OWNER,
                                          using_db=conn)
             await audit.record(actor, "publisher.register", target_type="publisher",
                                target_id=publisher.id, publisher_id=publisher.id,
@@ -179,7 +180,7 @@ async def require_owner(actor: Actor, publisher: Publisher, action: str) -> str:
     if actor.is_admin:
         return user_id
     if not await PublisherMember.exists(publisher_id=publisher.id, user_id=user_id,
-                                        role="owner"):
+                                        role=MemberRole.OWNER):
         raise PermissionDenied(f"Only owners of publisher {publisher.name} may {action}")
     return user_id
 
@@ -197,8 +198,9 @@ def _vouched(publisher: Publisher) -> bool:
     """Whether a verification currently vouches for the profile: the publisher is verified,
     or suspended after verification (lifting it restores `verified` while `verified_at`
     is set)."""
-    return publisher.verification_status == "verified" or (
-        publisher.verification_status == "suspended" and publisher.verified_at is not None)
+    return publisher.verification_status == PublisherStatus.VERIFIED or (
+        publisher.verification_status == PublisherStatus.SUSPENDED
+        and publisher.verified_at is not None)
 
 
 def _profile_changes(data: dict[str, Any]) -> dict[str, str]:
@@ -235,15 +237,16 @@ async def update_profile(actor: Actor, name_or_id: str, data: dict[str, Any]) ->
         withdrawn = bool(vouched) and _vouched(publisher)
         if withdrawn:
             previous = publisher.verification_status
-            if previous == "verified":
-                publisher.verification_status = "unverified"
+            if previous == PublisherStatus.VERIFIED:
+                publisher.verification_status = PublisherStatus.UNVERIFIED
             publisher.verified_at = None
             publisher.verification_notes = (f"Verification withdrawn: the owner changed "
                                             f"{' and '.join(vouched)}")
             fields += ["verification_status", "verified_at", "verification_notes"]
             # The proof that verified it no longer describes this publisher: no re-check.
-            await (VerificationRequest.filter(publisher_id=publisher.id, state="verified")
-                   .using_db(conn).update(state="withdrawn"))
+            await (VerificationRequest.filter(publisher_id=publisher.id,
+                                               state=VerificationRequestState.VERIFIED)
+                   .using_db(conn).update(state=VerificationRequestState.WITHDRAWN))
         await publisher.save(update_fields=[*fields, "updated_at"], using_db=conn)
         await audit.record(actor, "publisher.update", target_type="publisher",
                            target_id=publisher.id, publisher_id=publisher.id,
@@ -266,12 +269,10 @@ async def list_publishers(*, page: int, per_page: int, status: str | None = None
     """A page of publishers by slug; `status` wins over the legacy `verified_only` switch."""
     query = Publisher.all()
     if status is not None:
-        if status not in PUBLISHER_STATUSES:
-            raise InvalidInput(f"Invalid status {status!r}: expected one of "
-                               f"{', '.join(PUBLISHER_STATUSES)}", field="status")
-        query = query.filter(verification_status=status)
+        query = query.filter(
+            verification_status=choice(status, PublisherStatus, "status", "status"))
     elif verified_only:
-        query = query.filter(verification_status="verified")
+        query = query.filter(verification_status=PublisherStatus.VERIFIED)
     total = await query.count()
     items = await query.order_by("name").offset((page - 1) * per_page).limit(per_page)
     return items, total
@@ -280,15 +281,16 @@ async def list_publishers(*, page: int, per_page: int, status: str | None = None
 def check_can_publish(publisher: Publisher, visibility: str, *, artifact: bool = False) -> None:
     """The publishing policy: suspended publishers publish nothing; only verified publishers
     with the admin-granted flag publish public packages (or artifacts)."""
-    if publisher.verification_status == "suspended":
+    if publisher.verification_status == PublisherStatus.SUSPENDED:
         raise PermissionDenied(f"Publisher {publisher.name} is suspended and cannot publish")
     if artifact:
-        if not (publisher.verification_status == "verified" and publisher.can_publish_artifacts):
+        if not (publisher.verification_status == PublisherStatus.VERIFIED
+                and publisher.can_publish_artifacts):
             raise PermissionDenied("Only verified publishers allowed by an admin may publish "
                                    "artifacts")
         return
-    if visibility == "public" and not (
-        publisher.verification_status == "verified" and publisher.can_publish_public
+    if visibility == Visibility.PUBLIC and not (
+        publisher.verification_status == PublisherStatus.VERIFIED and publisher.can_publish_public
     ):
         raise PermissionDenied("Only verified publishers may publish public packages; publish "
                                "it as private or unlisted, or request verification")
@@ -305,8 +307,8 @@ async def require_own_publisher(actor: Actor) -> Publisher:
 # --- admin decisions -------------------------------------------------------------------------
 
 
-async def _close_open_request(publisher: Publisher, state: str, actor: Actor, notes: str,
-                              conn: Any) -> VerificationRequest | None:
+async def _close_open_request(publisher: Publisher, state: VerificationRequestState,
+                              actor: Actor, notes: str, conn: Any) -> VerificationRequest | None:
     """Mark the publisher's newest open request with the admin's decision."""
     request = await (VerificationRequest.filter(publisher_id=publisher.id,
                                                 state__in=OPEN_REQUEST_STATES)
@@ -315,14 +317,15 @@ async def _close_open_request(publisher: Publisher, state: str, actor: Actor, no
         return None
     request.state = state
     request.checked_at = datetime.now(UTC)
-    request.check_result = {"ok": state == "approved", "decided_by": actor.user_id or "",
-                            "notes": notes}
+    request.check_result = {"ok": state == VerificationRequestState.APPROVED,
+                            "decided_by": actor.user_id or "", "notes": notes}
     await request.save(update_fields=["state", "checked_at", "check_result"], using_db=conn)
     return request
 
 
 async def _save_decision(actor: Actor, publisher: Publisher, action: str, fields: list[str],
-                         details: dict[str, Any], request_state: str | None, notes: str
+                         details: dict[str, Any],
+                         request_state: VerificationRequestState | None, notes: str
                          ) -> Publisher:
     async with write_transaction() as conn:
         await publisher.save(update_fields=[*fields, "updated_at"], using_db=conn)
@@ -341,7 +344,7 @@ async def admin_verify(actor: Actor, name_or_id: str, notes: object = "") -> Pub
     text = _notes(notes)
     publisher = await get_publisher(name_or_id)
     previous = publisher.verification_status
-    publisher.verification_status = "verified"
+    publisher.verification_status = PublisherStatus.VERIFIED
     publisher.verified_at = datetime.now(UTC)
     publisher.verified_by = actor.user_id or ""
     publisher.verification_notes = text
@@ -352,7 +355,7 @@ async def admin_verify(actor: Actor, name_or_id: str, notes: object = "") -> Pub
         actor, publisher, "publisher.verify",
         ["verification_status", "verified_at", "verified_by", "verification_notes",
          "can_publish_public", "can_publish_artifacts", "notice"],
-        {"from": previous, "notes": text}, "approved", text)
+        {"from": previous, "notes": text}, VerificationRequestState.APPROVED, text)
 
 
 async def admin_reject(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
@@ -360,13 +363,13 @@ async def admin_reject(actor: Actor, name_or_id: str, notes: object = "") -> Pub
     text = _notes(notes)
     publisher = await get_publisher(name_or_id)
     previous = publisher.verification_status
-    publisher.verification_status = "rejected"
+    publisher.verification_status = PublisherStatus.REJECTED
     publisher.verified_at = None
     publisher.verification_notes = text
     return await _save_decision(
         actor, publisher, "publisher.reject",
         ["verification_status", "verified_at", "verification_notes"],
-        {"from": previous, "notes": text}, "rejected", text)
+        {"from": previous, "notes": text}, VerificationRequestState.REJECTED, text)
 
 
 async def admin_revoke(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
@@ -374,16 +377,16 @@ async def admin_revoke(actor: Actor, name_or_id: str, notes: object = "") -> Pub
     actor.require_admin()
     text = _notes(notes)
     publisher = await get_publisher(name_or_id)
-    if publisher.verification_status != "verified":
+    if publisher.verification_status != PublisherStatus.VERIFIED:
         raise InvalidInput(f"Publisher {publisher.name} is not verified "
                            f"(status: {publisher.verification_status})")
-    publisher.verification_status = "unverified"
+    publisher.verification_status = PublisherStatus.UNVERIFIED
     publisher.verified_at = None
     publisher.verification_notes = text
     return await _save_decision(
         actor, publisher, "publisher.revoke",
         ["verification_status", "verified_at", "verification_notes"],
-        {"from": "verified", "notes": text}, None, text)
+        {"from": PublisherStatus.VERIFIED, "notes": text}, None, text)
 
 
 async def admin_suspend(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
@@ -391,16 +394,16 @@ async def admin_suspend(actor: Actor, name_or_id: str, notes: object = "") -> Pu
     actor.require_admin()
     text = _notes(notes)
     publisher = await get_publisher(name_or_id)
-    if publisher.verification_status == "suspended":
+    if publisher.verification_status == PublisherStatus.SUSPENDED:
         return publisher
     previous = publisher.verification_status
-    publisher.verification_status = "suspended"
+    publisher.verification_status = PublisherStatus.SUSPENDED
     publisher.verification_notes = text
     publisher.notice = f"{SUSPENDED_NOTICE}: {text}" if text else SUSPENDED_NOTICE
     return await _save_decision(
         actor, publisher, "publisher.suspend",
         ["verification_status", "verification_notes", "notice"],
-        {"from": previous, "notes": text}, "cancelled", text)
+        {"from": previous, "notes": text}, VerificationRequestState.CANCELLED, text)
 
 
 async def admin_unsuspend(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
@@ -408,11 +411,12 @@ async def admin_unsuspend(actor: Actor, name_or_id: str, notes: object = "") -> 
     actor.require_admin()
     text = _notes(notes)
     publisher = await get_publisher(name_or_id)
-    if publisher.verification_status != "suspended":
+    if publisher.verification_status != PublisherStatus.SUSPENDED:
         raise InvalidInput(f"Publisher {publisher.name} is not suspended "
                            f"(status: {publisher.verification_status})")
     # verified_at survives a suspension and is cleared by every withdrawal of verification.
-    publisher.verification_status = "verified" if publisher.verified_at else "unverified"
+    publisher.verification_status = (PublisherStatus.VERIFIED if publisher.verified_at
+                                     else PublisherStatus.UNVERIFIED)
     publisher.verification_notes = text
     publisher.notice = ""
     return await _save_decision(
@@ -462,7 +466,7 @@ async def pending_publishers(actor: Actor, *, page: int, per_page: int
                              ) -> tuple[list[Publisher], int, dict[str, VerificationRequest]]:
     """Publishers awaiting a decision, oldest request first, with their current request."""
     actor.require_admin()
-    query = Publisher.filter(verification_status="pending")
+    query = Publisher.filter(verification_status=PublisherStatus.PENDING)
     total = await query.count()
     items = await query.order_by("updated_at", "name").offset((page - 1) * per_page
                                                               ).limit(per_page)

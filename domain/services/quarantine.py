@@ -14,6 +14,7 @@ from typing import Any
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.context import RegistryContext
+from domain.enums import VersionStatus
 from domain.events import VERSION_STATUS_CHANGED
 from domain.exceptions import Conflict, InvalidInput
 from domain.models import Dependency, Package, PackageVersion
@@ -89,7 +90,8 @@ async def list_quarantined(actor: Actor, *, page: int = 1, per_page: int = 50,
     """Admin: the quarantine queue, optionally for one package. The queue is registry-wide
     work: it needs an admin credential not limited by package globs."""
     actor.require_admin()
-    query = PackageVersion.filter(status="quarantined", package__deleted_at__isnull=True)
+    query = PackageVersion.filter(status=VersionStatus.QUARANTINED,
+                                  package__deleted_at__isnull=True)
     if package:
         found = await packages.find_package(package)
         if found is None:
@@ -125,14 +127,15 @@ async def release_version(actor: Actor, ctx: RegistryContext, name: str, version
     package, row = await _admin_target(actor, name, version)
     refused = Conflict(f"Only a quarantined version can be released; {package.name} "
                        f"{row.version} is {row.status}")
-    if row.status != "quarantined":
+    if row.status != VersionStatus.QUARANTINED:
         raise refused
     report = row.scan_report or {}
     async with write_transaction() as conn:
         await packages.lock_package(package.id, using_db=conn)
         # Conditional: a concurrent release or deletion leaves nothing to update.
-        updated = await PackageVersion.filter(id=row.id, status="quarantined").using_db(
-            conn).update(status="published", published_at=datetime.now(UTC))
+        updated = await PackageVersion.filter(
+            id=row.id, status=VersionStatus.QUARANTINED).using_db(conn).update(
+            status=VersionStatus.PUBLISHED, published_at=datetime.now(UTC))
         if not updated:
             raise refused
         await packages.refresh_latest_version(package.id, using_db=conn)

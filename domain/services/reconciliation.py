@@ -28,16 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import Q, Subquery
 
+from domain.enums import CopyState
 from domain.models import ArtifactBuild, PackageVersion, StoredCopy
 from domain.services import blobs, replication
-from domain.services.replication import (
-    CORRUPT,
-    MISSING,
-    PRESENT,
-    NoGoodCopy,
-    ReferencedObject,
-)
-from storage.copying import CopyState, inspect_copy
+from domain.services.replication import NoGoodCopy, ReferencedObject
+from storage.copying import CopyCheck, inspect_copy
 from storage.errors import StorageError
 from storage.interface import BlobStore
 
@@ -118,7 +113,7 @@ async def _referenced(*, not_present_on: str | None = None,
             query = model.filter(id__gt=last_id)
             if not_present_on is not None:
                 query = query.filter(~Q(blob_key__in=Subquery(
-                    StoredCopy.filter(backend=not_present_on, state=PRESENT)
+                    StoredCopy.filter(backend=not_present_on, state=CopyState.PRESENT)
                     .values("blob_key"))))
             rows = await query.order_by("id").limit(PAGE_SIZE).values(
                 "id", "blob_key", "sha256", "size_bytes")
@@ -137,8 +132,8 @@ async def _sample(backend: str, size: int) -> list[ReferencedObject]:
     found: list[ReferencedObject] = []
     if size <= 0:
         return found
-    never = StoredCopy.filter(backend=backend, state=PRESENT, verified_at__isnull=True)
-    oldest = StoredCopy.filter(backend=backend, state=PRESENT, verified_at__isnull=False)
+    never = StoredCopy.filter(backend=backend, state=CopyState.PRESENT, verified_at__isnull=True)
+    oldest = StoredCopy.filter(backend=backend, state=CopyState.PRESENT, verified_at__isnull=False)
     for query in (never, oldest.order_by("verified_at", "id")):
         for key in await query.limit(size * 2).values_list("blob_key", flat=True):
             obj = await replication.referenced_object(str(key))
@@ -158,7 +153,7 @@ class _Run:
         self.summary = summary
         self.lost: set[str] = set()
 
-    async def check(self, store: BlobStore, obj: ReferencedObject, *, deep: bool) -> CopyState:
+    async def check(self, store: BlobStore, obj: ReferencedObject, *, deep: bool) -> CopyCheck:
         tally = self.summary.backends[store.name]
         try:
             state = await inspect_copy(store, obj.key, obj.size, deep=deep)
@@ -167,17 +162,17 @@ class _Run:
             self.ctx.storage.breakers.get(store.name).record_failure(str(exc))
             raise _BackendGone(str(exc)) from exc
         tally.checked += 1
-        if state == PRESENT:
+        if state == CopyState.PRESENT:
             if deep:  # a size check alone does not make a copy "verified"
                 await replication.record_present(obj, store.name)
             return state
-        if state == MISSING:
+        if state == CopyState.MISSING:
             tally.missing += 1
         else:
             tally.corrupt += 1
         log.warning("copy of %s on %s is %s", obj.key, store.name, state)
-        await replication.mark_state(obj, store.name, MISSING if state == MISSING else CORRUPT)
-        await self.repair(store, obj, replace_existing=state == CORRUPT)
+        await replication.mark_state(obj, store.name, CopyState(state))
+        await self.repair(store, obj, replace_existing=state == CopyState.CORRUPT)
         return state
 
     async def repair(self, store: BlobStore, obj: ReferencedObject, *,
@@ -237,7 +232,7 @@ async def _reconcile_backend(run: _Run, store: BlobStore, *, full: bool, recreat
         if obj.key in checked:
             continue
         checked.add(obj.key)
-        problems |= await run.check(store, obj, deep=True) != PRESENT
+        problems |= await run.check(store, obj, deep=True) != CopyState.PRESENT
     if problems or recreated:
         # A damaged sample or a store that had to be set up again: more may be wrong than
         # the sample shows, so every other copy gets at least a size check now.

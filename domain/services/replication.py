@@ -9,9 +9,9 @@ Invariants:
   object. A copy becomes `present` only after its bytes were read back from the target and
   hashed (storage/copying.py).
 
-Row states: `present` (verified copy), `missing`, `corrupt`, `copying` (attempt under way or
-interrupted), and on the primary `writing` (first upload of the object under way) and
-`deleting` (a delete holds the object; see services/blobs.py).
+Row states are `domain.enums.CopyState`: `present` (verified copy), `missing`, `corrupt`,
+`copying` (attempt under way or interrupted), and on the primary `writing` (first upload of
+the object under way) and `deleting` (a delete holds the object; see services/blobs.py).
 """
 
 from __future__ import annotations
@@ -20,28 +20,22 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from tortoise import connections, timezone
 from tortoise.exceptions import IntegrityError
 
+from domain.enums import CopyState, StorageRole
 from domain.models import ArtifactBuild, PackageVersion, StoredCopy
 from storage.copying import CorruptCopy, SourceFailed, copy_object
 from storage.errors import BackendUnavailable, ObjectNotFound, StorageError
-from storage.failover import BreakerSnapshot
+from storage.failover import BreakerSnapshot, BreakerState
 from storage.interface import BlobStore
 
 if TYPE_CHECKING:
     from domain.context import RegistryContext
 
 log = logging.getLogger("registry.replication")
-
-PRESENT = "present"
-MISSING = "missing"
-CORRUPT = "corrupt"
-COPYING = "copying"
-WRITING = "writing"
-DELETING = "deleting"
 
 REPLICATE_JOB = "replicate_object"
 
@@ -107,7 +101,7 @@ async def referenced_object(key: str) -> ReferencedObject | None:
 
 async def record_present(obj: ReferencedObject, backend: str) -> None:
     """Upsert the row of a copy that was just verified."""
-    values = {"sha256": obj.sha256, "size_bytes": obj.size, "state": PRESENT,
+    values = {"sha256": obj.sha256, "size_bytes": obj.size, "state": CopyState.PRESENT,
               "verified_at": timezone.now()}
     if await StoredCopy.filter(blob_key=obj.key, backend=backend).update(**values):
         return
@@ -117,7 +111,7 @@ async def record_present(obj: ReferencedObject, backend: str) -> None:
         await StoredCopy.filter(blob_key=obj.key, backend=backend).update(**values)
 
 
-async def mark_state(obj: ReferencedObject, backend: str, state: str) -> None:
+async def mark_state(obj: ReferencedObject, backend: str, state: CopyState) -> None:
     """Record that a copy is missing or corrupt (creating the row if there was none)."""
     if await StoredCopy.filter(blob_key=obj.key, backend=backend).update(state=state):
         return
@@ -133,13 +127,13 @@ async def _note_attempt(obj: ReferencedObject, backend: str) -> None:
     try:
         await StoredCopy.get_or_create(blob_key=obj.key, backend=backend,
                                        defaults={"sha256": obj.sha256, "size_bytes": obj.size,
-                                                 "state": COPYING})
+                                                 "state": CopyState.COPYING})
     except IntegrityError:
         pass  # a concurrent writer created it; that row is the trace
 
 
 async def present_backends(key: str) -> set[str]:
-    return set(await StoredCopy.filter(blob_key=key, state=PRESENT)
+    return set(await StoredCopy.filter(blob_key=key, state=CopyState.PRESENT)
                .values_list("backend", flat=True))
 
 
@@ -166,7 +160,7 @@ async def copy_from_good_copy(ctx: RegistryContext, obj: ReferencedObject, targe
         raise NoGoodCopy(obj.key, "no backend has a verified copy")
     # Breakers order the sources (known-good first) but exclude none: this is background work,
     # where one timeout is cheaper than a copy that never happens.
-    sources.sort(key=lambda store: breakers.get(store.name).state != "closed")
+    sources.sort(key=lambda store: breakers.get(store.name).state is not BreakerState.CLOSED)
     await _note_attempt(obj, target.name)
     reasons: list[str] = []
     unreadable = False
@@ -176,12 +170,12 @@ async def copy_from_good_copy(ctx: RegistryContext, obj: ReferencedObject, targe
                               replace_existing=replace_existing)
         except CorruptCopy as exc:  # only ever about the source: its bytes fail their key
             log.error("%s", exc)
-            await mark_state(obj, source.name, CORRUPT)
+            await mark_state(obj, source.name, CopyState.CORRUPT)
             reasons.append(str(exc))
             continue
         except SourceFailed as exc:
             if isinstance(exc.cause, ObjectNotFound):
-                await mark_state(obj, source.name, MISSING)
+                await mark_state(obj, source.name, CopyState.MISSING)
             else:
                 unreadable = True
                 breakers.get(source.name).record_failure(str(exc.cause))
@@ -211,10 +205,10 @@ async def replicate(ctx: RegistryContext, key: str, backend: str) -> str:
     if obj is None:
         return "unreferenced"
     row = await StoredCopy.get_or_none(blob_key=key, backend=backend)
-    if row is not None and row.state == PRESENT:
-        return "present"
-    source = await copy_from_good_copy(ctx, obj, target,
-                                       replace_existing=row is not None and row.state == CORRUPT)
+    if row is not None and row.state == CopyState.PRESENT:
+        return CopyState.PRESENT
+    corrupt = row is not None and row.state == CopyState.CORRUPT
+    source = await copy_from_good_copy(ctx, obj, target, replace_existing=corrupt)
     log.info("replicated %s from %s to %s", key, source, backend)
     return "copied"
 
@@ -241,7 +235,7 @@ async def report_missing(ctx: RegistryContext, key: str, backend: str) -> None:
         if obj is None:
             return
         updated = await StoredCopy.filter(blob_key=key, backend=backend,
-                                          state=PRESENT).update(state=MISSING)
+                                          state=CopyState.PRESENT).update(state=CopyState.MISSING)
         if updated:
             log.error("copy of %s on %s is missing; queued a repair", key, backend)
             await enqueue_replication(ctx, key, [backend])
@@ -257,7 +251,7 @@ class BackendReport:
     """One backend as seen by readiness checks and the admin query."""
 
     name: str
-    role: Literal["primary", "mirror"]
+    role: StorageRole
     kind: str
     ok: bool
     detail: str
@@ -290,7 +284,8 @@ async def _present_counts() -> dict[str, int]:
     conn = connections.get("default")
     rows = await conn.execute_query_dict(
         "SELECT backend, COUNT(DISTINCT blob_key) AS n FROM stored_copies "
-        f"WHERE state = 'present' AND blob_key IN ({_REFERENCED_KEYS}) GROUP BY backend")
+        f"WHERE state = '{CopyState.PRESENT}' AND blob_key IN ({_REFERENCED_KEYS}) "
+        "GROUP BY backend")
     return {str(row["backend"]): int(row["n"]) for row in rows}
 
 
@@ -328,9 +323,11 @@ async def replication_status(ctx: RegistryContext, *, probe: bool = True) -> Rep
             ok, detail = health.ok, health.detail
         else:
             snapshot = ctx.storage.breakers.snapshot(store.name)
-            ok, detail = snapshot.state == "closed", snapshot.last_error or "not probed"
+            ok = snapshot.state is BreakerState.CLOSED
+            detail = snapshot.last_error or "not probed"
         reports.append(BackendReport(
-            name=store.name, role="primary" if store is ctx.storage.primary else "mirror",
+            name=store.name, role=(StorageRole.PRIMARY if store is ctx.storage.primary
+                  else StorageRole.MIRROR),
             kind=store.kind, ok=ok, detail=detail,
             breaker=ctx.storage.breakers.snapshot(store.name),
             lag=max(total - present.get(store.name, 0), 0),

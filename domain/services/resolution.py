@@ -19,6 +19,7 @@ from tortoise import connections
 
 from domain.actor import Actor
 from domain.bounds import MAX_RESOLVE_REQUIREMENTS, VERSION_MAX_LENGTH
+from domain.enums import VersionStatus
 from domain.exceptions import InvalidInput
 from domain.manifest import DependencySpec
 from domain.models import Dependency as DependencyRow
@@ -77,7 +78,7 @@ def _level_sql() -> tuple[str, str]:
     return (
         f'SELECT "id", "package_id", "version", "yanked", "toolbox_version", "platforms", '
         f'"sha256", "size_bytes", "requires" FROM "{versions}" '
-        f"WHERE \"status\" = 'published' AND \"package_id\" IN ({{ids}})",
+        f"WHERE \"status\" = '{VersionStatus.PUBLISHED}' AND \"package_id\" IN ({{ids}})",
         f'SELECT "version_id", "name", "version_spec", "optional" FROM "{dependencies}" '
         f'WHERE "version_id" IN ({{ids}})',
     )

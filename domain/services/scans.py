@@ -22,6 +22,7 @@ from tortoise import timezone
 
 from domain.changes import write_transaction
 from domain.context import RegistryContext
+from domain.enums import VersionStatus
 from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED
 from domain.models import Package, PackageVersion
 from domain.scanning import ScanLimits, ScanReport, scan_archive
@@ -80,16 +81,17 @@ def _scan_blocking(store: BlobStore, key: str, limits: ScanLimits, package_type:
                             package_name=package_name, package_version=package_version)
 
 
-async def _record_verdict(row: PackageVersion, status: str, report: dict[str, Any]) -> bool:
+async def _record_verdict(row: PackageVersion, status: VersionStatus,
+                          report: dict[str, Any]) -> bool:
     """Write the verdict if the version is still pending; False when another run (or an
     admin deletion) got there first."""
     fields: dict[str, Any] = {"status": status, "scan_report": report}
-    if status == "published":
+    if status == VersionStatus.PUBLISHED:
         fields["published_at"] = datetime.now(UTC)
     async with write_transaction() as conn:
         await packages.lock_package(row.package_id,  # type: ignore[attr-defined]
                                     using_db=conn)
-        updated = await PackageVersion.filter(id=row.id, status="pending").using_db(
+        updated = await PackageVersion.filter(id=row.id, status=VersionStatus.PENDING).using_db(
             conn).update(**fields)
         if updated:
             await packages.refresh_latest_version(row.package_id,  # type: ignore[attr-defined]
@@ -109,12 +111,12 @@ async def announce_published(ctx: RegistryContext, package: Package,
 
 
 async def scan_version(ctx: RegistryContext, version_id: int,
-                       limits: ScanLimits | None = None) -> str | None:
+                       limits: ScanLimits | None = None) -> VersionStatus | None:
     """Scan one pending version and record the verdict. Returns the new status, or None when
     there was nothing to do. Storage errors propagate (as `StorageError`) so the job runner
     retries; a verdict is final."""
     row = await PackageVersion.get_or_none(id=version_id).prefetch_related("package")
-    if row is None or row.status != "pending":
+    if row is None or row.status != VersionStatus.PENDING:
         return None
     package = row.package
     started = time.monotonic()
@@ -127,14 +129,14 @@ async def scan_version(ctx: RegistryContext, version_id: int,
         raise failed.error from failed
     data: dict[str, Any] = report.to_dict()
     data.setdefault("duration_ms", round((time.monotonic() - started) * 1000, 1))
-    status = "published" if report.verdict == "pass" else "quarantined"
+    status = VersionStatus.PUBLISHED if report.passed else VersionStatus.QUARANTINED
     if not await _record_verdict(row, status, data):
         return None
     log.info("scan %s==%s: %s (%s)", package.name, row.version, status, report.rule or "clean")
     await ctx.events.publish(VERSION_STATUS_CHANGED, {
         "package": package.name, "version": row.version, "status": status,
         "rule": report.rule or ""})
-    if status == "published":
+    if status == VersionStatus.PUBLISHED:
         await announce_published(ctx, package, row)
     return status
 
@@ -143,8 +145,8 @@ async def requeue_stuck(ctx: RegistryContext, older_than: timedelta = STUCK_AFTE
     """Re-enqueue scans of versions pending for too long (lost jobs, crashed workers, retries
     given up). A job still queued or running keeps its id, so this never doubles one."""
     cutoff = timezone.now() - older_than
-    ids = await PackageVersion.filter(status="pending", created_at__lt=cutoff).values_list(
-        "id", flat=True)
+    ids = await PackageVersion.filter(status=VersionStatus.PENDING,
+                                      created_at__lt=cutoff).values_list("id", flat=True)
     for version_id in ids:
         await ctx.jobs.enqueue(SCAN_JOB, version_id, job_id=scan_job_id(version_id))
     return len(ids)

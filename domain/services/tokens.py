@@ -20,6 +20,7 @@ from tortoise.queryset import QuerySet
 from domain.actor import SCOPES, Actor
 from domain.changes import write_transaction
 from domain.context import Policy
+from domain.enums import TokenScope
 from domain.exceptions import InvalidInput, NotFound, PermissionDenied
 from domain.models import ApiToken, User
 from domain.services import audit
@@ -126,7 +127,7 @@ async def create_token(actor: Actor, name: object, scopes: object, *,
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
         raise InvalidInput("Token name must be 1-100 characters", field="name")
     checked = _validate_scopes(scopes)
-    if "admin" in checked and not actor.is_admin:
+    if TokenScope.ADMIN in checked and not actor.is_admin:
         raise PermissionDenied("Only admins can create tokens with the admin scope")
     globs = _validate_globs(package_globs)
     expiry = parse_timestamp(expires_at, "expires_at")

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.actor import Actor
 from domain.bounds import MAX_UPDATE_ITEMS, VERSION_MAX_LENGTH
+from domain.enums import VersionStatus
 from domain.exceptions import InvalidInput
 from domain.models import Package, PackageVersion
 from domain.names import lookup_keys
@@ -42,10 +43,10 @@ async def find_by_sha256(actor: Actor, sha256: str) -> list[FileMatch]:
     digest = (sha256 or "").strip().lower()
     if not is_sha256_hex(digest):
         raise InvalidInput("sha256 must be 64 hexadecimal characters", field="sha256")
-    rows = await PackageVersion.filter(status="published").filter(
-        sha256=digest).prefetch_related("package") + await PackageVersion.filter(
-        status="published", upload_sha256=digest).exclude(sha256=digest).prefetch_related(
-        "package")
+    published = PackageVersion.filter(status=VersionStatus.PUBLISHED)
+    rows = await published.filter(sha256=digest).prefetch_related("package") + await (
+        published.filter(upload_sha256=digest).exclude(sha256=digest)
+        .prefetch_related("package"))
     return [FileMatch(r.package, r) for r in rows if can_view(actor, r.package)]
 
 
@@ -97,7 +98,8 @@ async def newest_compatible(actor: Actor, items: list[Any], *, toolbox_version: 
         if package is None:
             answers.append({"query": item, "found": False})
             continue
-        rows = await PackageVersion.filter(package_id=package.id, status="published",
+        rows = await PackageVersion.filter(package_id=package.id,
+                                           status=VersionStatus.PUBLISHED,
                                            yanked=False)
         candidates = [r for r in sort_newest_first(rows, key=lambda r: r.version)
                       if _compatible(r, toolbox_version, platform)

@@ -20,6 +20,12 @@ from typing import Any
 
 from domain.actor import Actor
 from domain.changes import write_transaction
+from domain.enums import (
+    MemberRole,
+    PublisherStatus,
+    VerificationMethod,
+    VerificationRequestState,
+)
 from domain.exceptions import InvalidInput, PermissionDenied
 from domain.jobs import JobQueue
 from domain.models import Publisher, PublisherMember, VerificationRequest
@@ -30,8 +36,7 @@ from domain.services.publishers import (
     validate_github_login,
 )
 
-METHODS = ("github", "domain", "manual")
-AUTOMATIC_METHODS = ("github", "domain")
+AUTOMATIC_METHODS = frozenset(method for method in VerificationMethod if method.automatic)
 VERIFY_JOB = "verify_publisher"
 RECHECK_JOB = "recheck_publisher"
 CHALLENGE_PREFIX = "tbrv_"
@@ -100,11 +105,14 @@ def validate_domain(value: object) -> str:
     return host
 
 
-def _method(value: object) -> str:
-    if not isinstance(value, str) or value not in METHODS:
-        raise InvalidInput(f"Unknown verification method {value!r}: use one of "
-                           f"{', '.join(METHODS)}", field="method")
-    return value
+def _method(value: object) -> VerificationMethod:
+    if isinstance(value, str):
+        try:
+            return VerificationMethod(value)
+        except ValueError:
+            pass
+    raise InvalidInput(f"Unknown verification method {value!r}: use one of "
+                       f"{', '.join(VerificationMethod)}", field="method")
 
 
 def clean_data(method: str, data: object) -> dict[str, Any]:
@@ -112,9 +120,9 @@ def clean_data(method: str, data: object) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         raise InvalidInput("data must be an object", field="data")
-    if method == "github":
+    if method == VerificationMethod.GITHUB:
         return {"username": validate_github_login(data.get("username"), "username")}
-    if method == "domain":
+    if method == VerificationMethod.DOMAIN:
         return {"domain": validate_domain(data.get("domain"))}
     if len(json.dumps(data, default=str)) > MAX_MANUAL_DATA:
         raise InvalidInput(f"data is larger than {MAX_MANUAL_DATA} characters", field="data")
@@ -122,7 +130,7 @@ def clean_data(method: str, data: object) -> dict[str, Any]:
 
 
 def subject_of(method: str, data: dict[str, Any]) -> str:
-    return str(data.get("username") or "") if method == "github" else str(
+    return str(data.get("username") or "") if method == VerificationMethod.GITHUB else str(
         data.get("domain") or "")
 
 
@@ -155,11 +163,11 @@ async def _owned_publisher(actor: Actor, action: str) -> tuple[str, Publisher]:
         # 400, not 403: the contract lists "not a publisher" among the submit errors.
         raise InvalidInput("You are not a publisher; register one first")
     if not await PublisherMember.exists(publisher_id=publisher.id, user_id=user_id,
-                                        role="owner"):
+                                        role=MemberRole.OWNER):
         raise PermissionDenied(f"Only owners of {publisher.name} may request verification")
-    if publisher.verification_status == "verified":
+    if publisher.verification_status == PublisherStatus.VERIFIED:
         raise InvalidInput(f"Publisher {publisher.name} is already verified")
-    if publisher.verification_status == "suspended":
+    if publisher.verification_status == PublisherStatus.SUSPENDED:
         raise InvalidInput(f"Publisher {publisher.name} is suspended; contact an admin")
     return user_id, publisher
 
@@ -192,7 +200,7 @@ async def issue_challenge(actor: Actor) -> Challenge:
         if existing is not None:
             return existing
         row = await VerificationRequest.create(
-            publisher_id=publisher.id, method="", state="challenge",
+            publisher_id=publisher.id, method="", state=VerificationRequestState.CHALLENGE,
             challenge=challenge.value, challenge_expires_at=challenge.expires_at,
             submitted_by=user_id, using_db=conn)
         await audit.record(actor, "verification.challenge", target_type="publisher",
@@ -205,12 +213,12 @@ def instructions_for(method: str, data: dict[str, Any], user_id: str, challenge:
                      config: VerificationConfig | None = None) -> str:
     config = config or _config
     proof = f"your user id {user_id} (or the challenge {challenge})"
-    if method == "github":
+    if method == VerificationMethod.GITHUB:
         username = data["username"]
         return (f"Create a public GitHub repository {username}/tb-registry-verify with a file "
                 f"VERIFY.txt on branch main whose only content is {proof}. The registry reads "
                 f"{config.github_urls(username)[0]}.")
-    if method == "domain":
+    if method == VerificationMethod.DOMAIN:
         domain = data["domain"]
         return (f"Serve {proof} as the whole body of {config.domain_url(domain)}, or publish "
                 f"it as a DNS TXT record at {dns_record_name(domain)}.")
@@ -229,14 +237,16 @@ async def submit_verification(jobs: JobQueue, actor: Actor, method: object, data
         challenge = await _live_challenge(publisher.id, now, conn) or Challenge(
             new_challenge_value(), now + timedelta(seconds=_config.challenge_ttl_seconds))
         superseded = await (VerificationRequest.filter(publisher_id=publisher.id,
-                                                       state="pending")
-                            .using_db(conn).update(state="superseded", checked_at=now))
+                                                       state=VerificationRequestState.PENDING)
+                            .using_db(conn).update(state=VerificationRequestState.SUPERSEDED,
+                                                   checked_at=now))
         request = await VerificationRequest.create(
-            publisher_id=publisher.id, method=chosen, data=cleaned, state="pending",
+            publisher_id=publisher.id, method=chosen, data=cleaned,
+            state=VerificationRequestState.PENDING,
             challenge=challenge.value, challenge_expires_at=challenge.expires_at,
             submitted_by=user_id, using_db=conn)
         previous = publisher.verification_status
-        publisher.verification_status = "pending"
+        publisher.verification_status = PublisherStatus.PENDING
         await publisher.save(update_fields=["verification_status", "updated_at"], using_db=conn)
         await audit.record(actor, "verification.submit", target_type="publisher",
                            target_id=publisher.id, publisher_id=publisher.id,
@@ -263,7 +273,7 @@ async def current_requests(publisher_ids: list[str]) -> dict[str, VerificationRe
         return {}
     latest: dict[str, VerificationRequest] = {}
     rows = await (VerificationRequest.filter(publisher_id__in=publisher_ids)
-                  .exclude(state="challenge").order_by("id"))
+                  .exclude(state=VerificationRequestState.CHALLENGE).order_by("id"))
     for row in rows:  # ascending: the newest wins
         latest[row.publisher_id] = row  # type: ignore[attr-defined]
     return latest
@@ -332,9 +342,9 @@ def _accepted(request: VerificationRequest, *, require_live_challenge: bool,
 async def load_check(request_id: int) -> CheckTarget | None:
     """The check to run for a request, or None when it was decided or replaced meanwhile."""
     request = await VerificationRequest.get_or_none(id=request_id).prefetch_related("publisher")
-    if (request is None or request.state != "pending"
+    if (request is None or request.state != VerificationRequestState.PENDING
             or request.method not in AUTOMATIC_METHODS
-            or request.publisher.verification_status != "pending"):
+            or request.publisher.verification_status != PublisherStatus.PENDING):
         return None
     return CheckTarget(request.id, request.publisher.id, request.method,
                        subject_of(request.method, request.data),
@@ -352,12 +362,15 @@ class _Superseded(Exception):
 
 
 async def _record_check(target: CheckTarget, outcome: ProbeOutcome, match: Match | None, *,
-                       attempts: int = 1) -> str | None:
+                       attempts: int = 1) -> PublisherStatus | None:
     now = datetime.now(UTC)
-    state = "verified" if match else "rejected"
+    state = PublisherStatus.VERIFIED if match else PublisherStatus.REJECTED
     async with write_transaction() as conn:
-        changed = await (VerificationRequest.filter(id=target.request_id, state="pending")
-                         .using_db(conn).update(state=state, checked_at=now,
+        # The request ends in the state of the same name as the publisher's new status.
+        changed = await (VerificationRequest.filter(id=target.request_id,
+                                                    state=VerificationRequestState.PENDING)
+                         .using_db(conn).update(state=VerificationRequestState(state),
+                                                checked_at=now,
                                                 check_result=_result(outcome, match, attempts)))
         if not changed:
             return None
@@ -366,12 +379,12 @@ async def _record_check(target: CheckTarget, outcome: ProbeOutcome, match: Match
             fields.update(verified_at=now, verified_by=f"auto:{target.method}",
                           verification_notes=f"Proof found at {match.source}",
                           can_publish_public=True, notice="")
-            if target.method == "github":
+            if target.method == VerificationMethod.GITHUB:
                 fields["github"] = target.subject
         else:
             fields["verification_notes"] = "; ".join(outcome.errors)[:2000]
         updated = await (Publisher.filter(id=target.publisher_id,
-                                          verification_status="pending")
+                                          verification_status=PublisherStatus.PENDING)
                          .using_db(conn).update(**fields))
         if not updated:  # an admin acted on the publisher in between: roll back, leave it
             raise _Superseded
@@ -386,7 +399,7 @@ async def _record_check(target: CheckTarget, outcome: ProbeOutcome, match: Match
 
 
 async def apply_check(target: CheckTarget, outcome: ProbeOutcome, match: Match | None, *,
-                      attempts: int = 1) -> str | None:
+                      attempts: int = 1) -> PublisherStatus | None:
     """Apply an automatic decision: `verified` on a match, else `rejected`. Returns the new
     status, or None when the request was decided or replaced while the check ran."""
     try:
@@ -404,12 +417,14 @@ async def due_for_recheck(now: datetime | None = None,
     interval. Admin-verified publishers are trusted as the admin left them."""
     now = now or datetime.now(UTC)
     interval = _config.recheck_interval_seconds if interval_seconds is None else interval_seconds
-    ids = await (Publisher.filter(verification_status="verified", verified_by__startswith="auto:")
+    ids = await (Publisher.filter(verification_status=PublisherStatus.VERIFIED,
+                                  verified_by__startswith="auto:")
                  .values_list("id", flat=True))
     if not ids:
         return []
     newest: dict[str, VerificationRequest] = {}
-    for row in await VerificationRequest.filter(publisher_id__in=list(ids), state="verified"
+    for row in await VerificationRequest.filter(publisher_id__in=list(ids),
+                                                state=VerificationRequestState.VERIFIED
                                                 ).order_by("id"):
         newest[row.publisher_id] = row  # type: ignore[attr-defined]
     cutoff = now - timedelta(seconds=interval)
@@ -419,10 +434,11 @@ async def due_for_recheck(now: datetime | None = None,
 
 async def load_recheck(publisher_id: str) -> CheckTarget | None:
     publisher = await Publisher.get_or_none(id=publisher_id)
-    if (publisher is None or publisher.verification_status != "verified"
+    if (publisher is None or publisher.verification_status != PublisherStatus.VERIFIED
             or not publisher.verified_by.startswith("auto:")):
         return None
-    request = await (VerificationRequest.filter(publisher_id=publisher_id, state="verified")
+    request = await (VerificationRequest.filter(publisher_id=publisher_id,
+                                                state=VerificationRequestState.VERIFIED)
                      .order_by("-id").first())
     if request is None or request.method not in AUTOMATIC_METHODS:
         return None
@@ -442,16 +458,17 @@ async def withdraw_verification(target: CheckTarget, outcome: ProbeOutcome) -> b
     notice = (f"Verification withdrawn on {day}: the {target.method} proof for "
               f"{target.subject} is no longer published")
     async with write_transaction() as conn:
-        changed = await (Publisher.filter(id=target.publisher_id, verification_status="verified",
+        changed = await (Publisher.filter(id=target.publisher_id,
+                                          verification_status=PublisherStatus.VERIFIED,
                                           verified_by__startswith="auto:")
-                         .using_db(conn).update(verification_status="unverified",
+                         .using_db(conn).update(verification_status=PublisherStatus.UNVERIFIED,
                                                 verified_at=None, notice=notice,
                                                 verification_notes="; ".join(outcome.errors)
                                                 [:2000], updated_at=now))
         if not changed:
             return False
         await (VerificationRequest.filter(id=target.request_id).using_db(conn)
-               .update(state="withdrawn", checked_at=now,
+               .update(state=VerificationRequestState.WITHDRAWN, checked_at=now,
                        check_result=_result(outcome, None, 1)))
         await audit.record(SYSTEM, "verification.withdrawn", target_type="publisher",
                            target_id=target.publisher_id, publisher_id=target.publisher_id,

@@ -7,13 +7,14 @@ from typing import Any
 
 from domain.actor import Actor
 from domain.changes import write_transaction
+from domain.enums import TokenScope, VersionStatus
 from domain.exceptions import InvalidInput, NotFound
 from domain.models import Package, PackageVersion, fits
+from domain.names import choice
 from domain.services import audit, packages
 from domain.services.access import can_read_private, is_member, require_manage
 from domain.versions import loose_version, sort_newest_first, version_key
 
-VERSION_STATUSES = ("pending", "published", "quarantined")
 # The columns a version summary (and the versions list) reads.
 SUMMARY_FIELDS = ("id", "version", "status", "yanked", "yank_reason", "downloads",
                   "published_at", "created_at", "changelog", "toolbox_version",
@@ -54,7 +55,8 @@ async def find_version(package: Package, version: str) -> PackageVersion | None:
 async def get_version(actor: Actor, name: str, version: str) -> tuple[Package, PackageVersion]:
     package = await packages.get_package(actor, name)
     row = await find_version(package, version)
-    if row is None or (row.status != "published" and not sees_unpublished(actor, package)):
+    if row is None or (row.status != VersionStatus.PUBLISHED
+                       and not sees_unpublished(actor, package)):
         raise version_not_found(package.name, version)
     return package, row
 
@@ -67,7 +69,7 @@ async def visible_versions(actor: Actor, package: Package,
         # platforms) would be decoded for every version on every read.
         rows = await PackageVersion.filter(package_id=package.id).only(*SUMMARY_FIELDS)
     if not sees_unpublished(actor, package):
-        rows = [r for r in rows if r.status == "published"]
+        rows = [r for r in rows if r.status == VersionStatus.PUBLISHED]
     return sort_newest_first(rows, key=lambda r: r.version)
 
 
@@ -78,7 +80,7 @@ async def set_yanked(actor: Actor, name: str, version: str, yanked: bool,
     package = await packages.get_package(actor, name)
     # Rights first: someone who may not manage the package must learn nothing about which
     # versions it has (an unpublished one would otherwise be a 403 and a missing one a 404).
-    require_manage(actor, package, "yank")
+    require_manage(actor, package, TokenScope.YANK)
     row = await find_version(package, version)
     if row is None:
         raise version_not_found(package.name, version)
@@ -97,11 +99,11 @@ async def set_yanked(actor: Actor, name: str, version: str, yanked: bool,
     return package, row
 
 
-async def mark_status(version_id: int, status: str, *, report: dict[str, Any] | None = None,
-                      actor: Actor | None = None, reason: str = "") -> PackageVersion | None:
+async def mark_status(version_id: int, status: VersionStatus, *,
+                      report: dict[str, Any] | None = None, actor: Actor | None = None,
+                      reason: str = "") -> PackageVersion | None:
     """Move a version to a new status (scan verdict or admin release); idempotent."""
-    if status not in VERSION_STATUSES:
-        raise InvalidInput(f"Invalid status {status!r}")
+    status = choice(status, VersionStatus, "status", "status")
     package_id = await (PackageVersion.filter(id=version_id).first()
                         .values_list("package_id", flat=True))
     if package_id is None:
@@ -116,7 +118,7 @@ async def mark_status(version_id: int, status: str, *, report: dict[str, Any] | 
         if report is not None:
             row.scan_report = report
             fields.append("scan_report")
-        if status == "published" and row.published_at is None:
+        if status == VersionStatus.PUBLISHED and row.published_at is None:
             row.published_at = datetime.now(UTC)
             fields.append("published_at")
         await row.save(using_db=conn, update_fields=fields)

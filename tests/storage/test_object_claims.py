@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from tortoise import timezone
 
+from domain.enums import CopyState
 from domain.models import ObjectClaim, StoredCopy
 from domain.services import blobs
 from domain.services.reconciliation import reconcile
-from domain.services.replication import DELETING, PRESENT, WRITING
 from tests.fixtures.stack import Stack
 from tests.helpers import Gate
 
@@ -40,7 +40,7 @@ async def stored_unreferenced(stack: Stack, payload: tuple[Path, str]) -> str:
     """An object whose last reference went away (its version was deleted a moment ago)."""
     claimed = await blobs.store_file(stack.ctx, *payload)
     await blobs.mark_stored(stack.ctx, claimed, using_db=None)  # and its row was deleted since
-    assert await primary_state(stack, claimed.key) == PRESENT
+    assert await primary_state(stack, claimed.key) == CopyState.PRESENT
     assert not await blobs.in_use(claimed.key)
     return claimed.key
 
@@ -66,7 +66,7 @@ async def test_an_upload_waits_for_a_delete_of_the_same_bytes(
 
     deleting = asyncio.create_task(blobs.delete_everywhere(stack.ctx, key))
     await asyncio.wait_for(gated_primary["delete"].reached.wait(), 10)
-    assert await primary_state(stack, key) == DELETING
+    assert await primary_state(stack, key) == CopyState.DELETING
     uploading = asyncio.create_task(blobs.store_file(stack.ctx, *payload))
     # Long enough for an upload that does not wait to have stored its bytes many times over.
     await asyncio.sleep(1.0)
@@ -77,11 +77,11 @@ async def test_an_upload_waits_for_a_delete_of_the_same_bytes(
     assert await asyncio.wait_for(deleting, 10) is True
     claimed = await asyncio.wait_for(uploading, 10)
     assert await stack.ctx.storage.primary.exists(key)
-    assert await primary_state(stack, key) == WRITING
+    assert await primary_state(stack, key) == CopyState.WRITING
     assert await blobs.in_use(key)
 
     await blobs.mark_stored(stack.ctx, claimed, using_db=None)
-    assert await primary_state(stack, key) == PRESENT
+    assert await primary_state(stack, key) == CopyState.PRESENT
     assert not await ObjectClaim.exists(blob_key=key)
 
 
@@ -90,7 +90,7 @@ async def test_a_delete_skips_an_object_an_upload_has_claimed(
     claimed = await blobs.store_file(stack.ctx, *payload)
     assert await blobs.delete_everywhere(stack.ctx, claimed.key) is False
     assert await stack.ctx.storage.primary.exists(claimed.key)
-    assert await primary_state(stack, claimed.key) == WRITING  # the delete rolled back
+    assert await primary_state(stack, claimed.key) == CopyState.WRITING  # the delete rolled back
 
     await blobs.abandon(stack.ctx, claimed)
     assert not await stack.ctx.storage.primary.exists(claimed.key)
@@ -105,10 +105,10 @@ async def test_a_failed_upload_keeps_what_a_concurrent_upload_of_the_same_bytes_
 
     await blobs.abandon(stack.ctx, loser)
     assert await stack.ctx.storage.primary.exists(winner.key)
-    assert await primary_state(stack, winner.key) == WRITING
+    assert await primary_state(stack, winner.key) == CopyState.WRITING
 
     await blobs.mark_stored(stack.ctx, winner, using_db=None)
-    assert await primary_state(stack, winner.key) == PRESENT
+    assert await primary_state(stack, winner.key) == CopyState.PRESENT
     assert await ObjectClaim.all().count() == 0
 
 
