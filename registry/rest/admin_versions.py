@@ -21,24 +21,9 @@ from starlette.routing import Route
 from domain.models import Package, PackageVersion
 from domain.services import quarantine
 from registry.auth import required_actor
-from registry.rest import openapi
-from registry.rest.openapi import (
-    API_PREFIX,
-    INT,
-    PAGE,
-    SHA256,
-    STR,
-    TEXT,
-    TIMESTAMP,
-    VERSION_STATUS,
-    Op,
-    Param,
-    array,
-    nullable,
-    obj,
-    per_page,
-    ref,
-)
+from registry.rest import openapi, shapes
+from registry.rest.encode import ShapeResponse
+from registry.rest.openapi import API_PREFIX, PAGE, Op, Param, per_page
 from registry.rest.params import json_body, paging, query_text
 from registry.rest.serializers import iso, version_detail
 
@@ -92,7 +77,8 @@ async def release_version(request: Request) -> JSONResponse:
     package: Package = await row.package
     body = version_detail(package, row, await row.dependencies.all().order_by("id"),
                           ctx.policy.public_base_url)
-    return JSONResponse({**body, "scan_report": row.scan_report})
+    body.scan_report = row.scan_report
+    return ShapeResponse(body)
 
 
 async def delete_version(request: Request) -> Response:
@@ -113,46 +99,19 @@ routes = [
 
 # --- OpenAPI metadata ------------------------------------------------------------------------
 
-SCAN_REPORT = obj({
-    "verdict": {"type": "string", "enum": ["pass", "fail"]},
-    "rule": nullable(STR), "entry": nullable(STR), "message": STR,
-    "total_uncompressed": INT, "compressed_size": INT, "entry_count": INT,
-    "max_ratio": {"type": "number"}, "detected_types": {"type": "object"},
-    "duration_ms": {"type": "number"}, "warnings": array(STR),
-}, {"manifest": nullable({"type": "object"})},
-    description="What the scan found; `rule` names the first rule that fired (null on a pass)")
-
-openapi.SCHEMAS.update({
-    "ScanReport": SCAN_REPORT,
-    "VersionScan": obj({"package": STR, "version": STR, "status": VERSION_STATUS,
-                        "scan_report": nullable(ref("ScanReport"))},
-                       description="scan_report is null while the version is pending"),
-    "QuarantinedVersion": obj({
-        "package": STR, "version": STR, "status": VERSION_STATUS, "publisher": STR,
-        "publisher_id": STR, "uploaded_by": TEXT, "uploaded_at": TIMESTAMP,
-        "checksum_sha256": SHA256, "size_bytes": INT, "rule": TEXT, "message": TEXT,
-        "scan_report": nullable(ref("ScanReport"))}),
-    "QuarantinePage": obj({"versions": array(ref("QuarantinedVersion")), "total": INT,
-                           "page": INT, "per_page": INT}),
-    "ReleaseBody": obj({"reason": STR}, description="Why the scan's verdict is overruled"),
-    "DeleteVersionBody": obj({}, {"reason": STR}),
-    "ReleasedVersion": {"allOf": [ref("VersionDetail"),
-                                  obj({"scan_report": nullable(ref("ScanReport"))})]},
-})
-
 V = API_PREFIX
 openapi.OPERATIONS.update({
     ("GET", f"{V}/packages/{{name}}/versions/{{version}}/scan"): Op(
         "The version's scan report (owners and admins; 404 for anyone else)", "packages",
-        "user", ok={200: "VersionScan"}, errors=(404,)),
+        "user", ok={200: shapes.VersionScan}, errors=(404,)),
     ("GET", f"{V}/admin/quarantine"): Op(
         "Admin: quarantined versions, newest first", "admin", "admin",
         query=(PAGE, per_page(50), Param("package", description="Only this package")),
-        ok={200: "QuarantinePage"}, errors=(400, 404)),
+        ok={200: shapes.QuarantinePage}, errors=(400, 404)),
     ("POST", f"{V}/admin/versions/{{name}}/{{version}}/release"): Op(
         "Admin: publish a quarantined version (reason required, audited)", "admin", "admin",
-        body="ReleaseBody", ok={200: "ReleasedVersion"}, errors=(400, 404, 409)),
+        body=shapes.ReleaseBody, ok={200: shapes.VersionDetail}, errors=(400, 404, 409)),
     ("DELETE", f"{V}/admin/versions/{{name}}/{{version}}"): Op(
         "Admin: delete a version and, when unused, its object (audited)", "admin", "admin",
-        body="DeleteVersionBody", body_required=False, ok={204: None}, errors=(400, 404)),
+        body=shapes.DeleteVersionBody, body_required=False, ok={204: None}, errors=(400, 404)),
 })

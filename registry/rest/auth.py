@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -12,12 +10,14 @@ from domain.models import Publisher, User
 from domain.services import publishers
 from domain.services.access import can_read_private
 from registry.auth import required_actor
+from registry.rest import shapes
+from registry.rest.encode import ShapeResponse
 from registry.rest.params import json_body
 from registry.rest.serializers import publisher_json
 
 
 async def publisher_with_stats(publisher: Publisher, *, include_hidden: bool = False
-                               ) -> dict[str, Any]:
+                               ) -> shapes.Publisher:
     stats = await publishers.stats_for([publisher.id], include_hidden=include_hidden)
     return publisher_json(publisher, stats.get(publisher.id))
 
@@ -48,7 +48,7 @@ async def my_publisher(request: Request) -> JSONResponse:
         return JSONResponse(None)
     # The member's own view counts private and unlisted packages too, when the credential may
     # read the publisher's private data (not a token without read-private, nor a globbed one).
-    return JSONResponse(await publisher_with_stats(
+    return ShapeResponse(await publisher_with_stats(
         publisher, include_hidden=can_read_private(actor, publisher.id, None)))
 
 
@@ -59,7 +59,7 @@ async def register_publisher(request: Request) -> JSONResponse:
         actor, name=data.get("name"), display_name=data.get("display_name"),
         email=data.get("email"), homepage=data.get("homepage") or "",
         github=data.get("github") or "")
-    return JSONResponse(await publisher_with_stats(publisher), status_code=201)
+    return ShapeResponse(await publisher_with_stats(publisher), status_code=201)
 
 
 routes = [

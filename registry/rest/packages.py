@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.commands import PackageUpdate
+from domain.enums import YankState
 from domain.exceptions import InvalidInput, NotFound
 from domain.jsontext import load_json
 from domain.models import Dependency, Package
@@ -16,15 +18,16 @@ from domain.services import blobs, package_view, packages, publishing, versions
 from domain.services.publishing import PublishResult, UploadRequest
 from registry.auth import bearer_token, optional_actor, required_actor
 from registry.multipart import read_upload_form
-from registry.rest import serializers
-from registry.rest.params import json_body, paging, query_text
+from registry.rest import serializers, shapes
+from registry.rest.encode import ShapeResponse, encode
+from registry.rest.params import convert_body, decode_body, json_body, paging, query_text
 
 
 def _ctx(request: Request):  # noqa: ANN202 - RegistryContext
     return request.app.state.runtime.ctx
 
 
-async def list_packages(request: Request) -> JSONResponse:
+async def list_packages(request: Request) -> Response:
     actor = await optional_actor(request)
     page, per_page = paging(request, default_per_page=100)
     items, total = await packages.list_packages(
@@ -33,11 +36,12 @@ async def list_packages(request: Request) -> JSONResponse:
         publisher=query_text(request, "publisher"),
         visibility=query_text(request, "visibility"),
     )
-    return JSONResponse({"packages": [serializers.package_summary(p) for p in items],
-                         "total": total, "page": page, "per_page": per_page})
+    return ShapeResponse(shapes.PackagePage(
+        packages=[serializers.package_summary(p) for p in items], total=total, page=page,
+        per_page=per_page))
 
 
-async def _detail(actor: Any, package: Package) -> dict[str, Any]:
+async def _detail(actor: Any, package: Package) -> shapes.PackageDetail:
     return serializers.package_detail(package, await versions.visible_versions(actor, package))
 
 
@@ -47,25 +51,20 @@ async def create_package(request: Request) -> Response:
         return await publish_package(request)
     actor = await required_actor(request)
     data = await json_body(request)
+    convert_body(data, shapes.CreatePackage)  # types checked; the domain checks the values
     package = await packages.create_package(actor, data)
-    return JSONResponse(await _detail(actor, package), status_code=201)
+    return ShapeResponse(await _detail(actor, package), status_code=201)
 
 
-def _upload_response(result: PublishResult) -> JSONResponse:
+def _upload_response(result: PublishResult) -> Response:
     row = result.version
-    return JSONResponse({
-        "status": row.status,
-        "package": result.package.name,
-        "version": row.version,
-        "checksum_sha256": row.sha256,
-        "upload_sha256": row.upload_sha256,
-        "size_bytes": row.size_bytes,
-        "download_url": result.download_url,
-        "warnings": result.warnings,
-    }, status_code=201)
+    return ShapeResponse(shapes.UploadResult(
+        status=row.status, package=result.package.name, version=row.version,
+        checksum_sha256=row.sha256, upload_sha256=row.upload_sha256, size_bytes=row.size_bytes,
+        download_url=result.download_url, warnings=result.warnings), status_code=201)
 
 
-async def publish_package(request: Request) -> JSONResponse:
+async def publish_package(request: Request) -> Response:
     """One-step publish: multipart `file` + `metadata` JSON string."""
     actor = await required_actor(request)
     ctx = _ctx(request)
@@ -84,7 +83,7 @@ async def publish_package(request: Request) -> JSONResponse:
     return _upload_response(result)
 
 
-async def upload_version(request: Request) -> JSONResponse:
+async def upload_version(request: Request) -> Response:
     actor = await required_actor(request)
     ctx = _ctx(request)
     name = request.path_params["name"]
@@ -120,17 +119,17 @@ async def get_package(request: Request) -> Response:
         generation = cache.generation
     actor = await optional_actor(request)
     package, rows = await package_view.package_detail(actor, name)
-    response = JSONResponse(serializers.package_detail(package, rows))
+    body = encode(serializers.package_detail(package, rows))
     if anonymous:
-        cache.put(key, bytes(response.body), generation)
-    return response
+        cache.put(key, body, generation)
+    return Response(body, media_type="application/json")
 
 
-async def update_package(request: Request) -> JSONResponse:
+async def update_package(request: Request) -> Response:
     actor = await required_actor(request)
-    data = await json_body(request)
-    package = await packages.update_package(actor, request.path_params["name"], data)
-    return JSONResponse(await _detail(actor, package))
+    update = await decode_body(request, PackageUpdate)
+    package = await packages.update_package(actor, request.path_params["name"], update)
+    return ShapeResponse(await _detail(actor, package))
 
 
 async def delete_package(request: Request) -> Response:
@@ -140,48 +139,46 @@ async def delete_package(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def list_versions(request: Request) -> JSONResponse:
+async def list_versions(request: Request) -> Response:
     actor = await optional_actor(request)
     package = await packages.get_package(actor, request.path_params["name"])
     rows = await versions.visible_versions(actor, package)
-    return JSONResponse({"package": package.name, "versions": [
-        {**serializers.version_summary(r), "changelog": r.changelog,
-         "toolbox_version": r.toolbox_version, "python_version": r.python_version}
-        for r in rows]})
+    return ShapeResponse(shapes.VersionList(
+        package=package.name, versions=[serializers.version_list_item(r) for r in rows]))
 
 
-async def get_version(request: Request) -> JSONResponse:
+async def get_version(request: Request) -> Response:
     actor = await optional_actor(request)
     package, row = await versions.get_version(actor, request.path_params["name"],
                                               request.path_params["version"])
     deps = await Dependency.filter(version_id=row.id).order_by("id")
     body = serializers.version_detail(package, row, deps, _ctx(request).policy.public_base_url)
     if versions.sees_unpublished(actor, package) and row.scan_report is not None:
-        body["scan_report"] = row.scan_report
-    return JSONResponse(body)
+        body.scan_report = row.scan_report
+    return ShapeResponse(body)
 
 
-async def _yank(request: Request, yanked: bool) -> JSONResponse:
+async def _yank(request: Request, yanked: bool) -> Response:
     actor = await required_actor(request)
     reason = ""
     if yanked:
-        data = await json_body(request, allow_empty=True)
-        reason = data.get("reason") or ""
+        reason = (await decode_body(request, shapes.YankBody, allow_empty=True)).reason or ""
     package, row = await versions.set_yanked(actor, request.path_params["name"],
                                              request.path_params["version"], yanked, reason)
-    return JSONResponse({"status": "yanked" if yanked else "unyanked", "package": package.name,
-                         "version": row.version, "reason": row.yank_reason})
+    return ShapeResponse(shapes.YankResult(
+        status=YankState.YANKED if yanked else YankState.UNYANKED, package=package.name,
+        version=row.version, reason=row.yank_reason))
 
 
-async def yank_version(request: Request) -> JSONResponse:
+async def yank_version(request: Request) -> Response:
     return await _yank(request, True)
 
 
-async def unyank_version(request: Request) -> JSONResponse:
+async def unyank_version(request: Request) -> Response:
     return await _yank(request, False)
 
 
-async def download_info(request: Request) -> JSONResponse:
+async def download_info(request: Request) -> Response:
     """Legacy JSON download descriptor (§4.5): a URL to the bytes route, no login needed."""
     from domain.services.downloads import downloadable_version
     from domain.services.urls import package_file_url
@@ -191,13 +188,13 @@ async def download_info(request: Request) -> JSONResponse:
     package, row = await downloadable_version(
         actor, request.path_params["name"], request.path_params["version"],
         unlisted_require_auth=ctx.policy.unlisted_require_auth)
-    return JSONResponse({"url": package_file_url(package.name, row.version,
-                                                 ctx.policy.public_base_url),
-                         "expires_in": 3600, "package": package.name, "version": row.version,
-                         "checksum_sha256": row.sha256, "size_bytes": row.size_bytes})
+    return ShapeResponse(shapes.DownloadInfo(
+        url=package_file_url(package.name, row.version, ctx.policy.public_base_url),
+        expires_in=3600, package=package.name, version=row.version,
+        checksum_sha256=row.sha256, size_bytes=row.size_bytes))
 
 
-async def diff_not_available(request: Request) -> JSONResponse:
+async def diff_not_available(request: Request) -> Response:
     # Always 404 by design: the client's diff path would install stale contents (§4.9).
     raise NotFound("Diff not available")
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
+from domain.commands import command_from
 from domain.exceptions import InvalidInput, TooLarge
 from domain.jsontext import load_json
 from domain.textrules import refuse_control, refuse_unstorable
 
 MAX_JSON_BODY = 1024 * 1024
+# The highest `page` any listing serves (a larger one is a 400, and documented as the maximum).
+MAX_PAGE = 1_000_000
 _MAX_INT_DIGITS = 18  # below 2**63: every integer parameter fits a database integer
 # How much of a refused parameter an error message may quote.
 _MAX_QUOTED = 40
@@ -84,7 +87,7 @@ def query_text(request: Request, name: str) -> str | None:
 
 def paging(request: Request, *, default_per_page: int, max_per_page: int = 100
            ) -> tuple[int, int]:
-    page = query_int(request, "page", 1, maximum=1_000_000)
+    page = query_int(request, "page", 1, maximum=MAX_PAGE)
     per_page = query_int(request, "per_page", default_per_page, maximum=max_per_page, clamp=True)
     return page, per_page
 
@@ -127,3 +130,21 @@ def string_field(data: dict[str, Any], name: str, *, required: bool = False,
     if not isinstance(value, str):
         raise InvalidInput(f"Field {name!r} must be a string", field=name)
     return value
+
+
+Shape = TypeVar("Shape")
+
+
+async def decode_body(request: Request, shape: type[Shape], *, allow_empty: bool = False
+                      ) -> Shape:
+    """The body decoded into `shape` (a registry/rest/shapes.py request type).
+
+    The body is read and parsed by `json_body` first, so its size, nesting depth and NUL
+    refusals (domain/jsontext.py) hold for every typed body too; a value of the wrong type is
+    a 400 naming the field, never a 422."""
+    data = await json_body(request, allow_empty=allow_empty)
+    return convert_body(data, shape)
+
+
+def convert_body(data: Any, shape: type[Shape]) -> Shape:
+    return command_from(data, shape)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -16,11 +17,13 @@ from domain.actor import Actor
 from domain.models import Publisher, VerificationRequest
 from domain.services import members, publishers, verification
 from registry.auth import required_actor
+from registry.rest import shapes
+from registry.rest.encode import ShapeResponse
 from registry.rest.params import json_body, paging, query_bool, query_text
 from registry.rest.serializers import iso, publisher_json
 
 
-async def _page_json(items: list[Publisher]) -> list[dict[str, Any]]:
+async def _page_json(items: list[Publisher]) -> list[shapes.Publisher]:
     stats = await publishers.stats_for([p.id for p in items])  # one query for the whole page
     return [publisher_json(p, stats.get(p.id)) for p in items]
 
@@ -30,20 +33,20 @@ async def list_publishers(request: Request) -> JSONResponse:
     items, total = await publishers.list_publishers(
         page=page, per_page=per_page, status=query_text(request, "status"),
         verified_only=query_bool(request, "verified_only"))
-    return JSONResponse({"publishers": await _page_json(items), "total": total, "page": page,
-                         "per_page": per_page})
+    return ShapeResponse(shapes.PublisherPage(publishers=await _page_json(items), total=total,
+                                              page=page, per_page=per_page))
 
 
 async def get_publisher(request: Request) -> JSONResponse:
     publisher = await publishers.get_publisher(request.path_params["name"])
-    return JSONResponse((await _page_json([publisher]))[0])
+    return ShapeResponse((await _page_json([publisher]))[0])
 
 
 async def update_publisher(request: Request) -> JSONResponse:
     actor = await required_actor(request)
     data = await json_body(request)
     publisher = await publishers.update_profile(actor, request.path_params["name"], data)
-    return JSONResponse((await _page_json([publisher]))[0])
+    return ShapeResponse((await _page_json([publisher]))[0])
 
 
 # --- verification ----------------------------------------------------------------------------
@@ -159,12 +162,13 @@ async def remove_member(request: Request) -> Response:
 # --- admin -----------------------------------------------------------------------------------
 
 
-def _request_json(row: VerificationRequest | None) -> dict[str, Any] | None:
+def _request_json(row: VerificationRequest | None) -> shapes.VerificationRequest | None:
     if row is None:
         return None
-    return {"id": row.id, "method": row.method, "data": row.data, "state": row.state,
-            "submitted_by": row.submitted_by, "submitted_at": iso(row.submitted_at),
-            "checked_at": iso(row.checked_at), "check_result": row.check_result}
+    return shapes.VerificationRequest(
+        id=row.id, method=row.method, data=row.data, state=row.state,
+        submitted_by=row.submitted_by, submitted_at=iso(row.submitted_at),
+        checked_at=iso(row.checked_at), check_result=row.check_result)
 
 
 async def admin_pending(request: Request) -> JSONResponse:
@@ -172,11 +176,12 @@ async def admin_pending(request: Request) -> JSONResponse:
     page, per_page = paging(request, default_per_page=50)
     items, total, requests = await publishers.pending_publishers(actor, page=page,
                                                                  per_page=per_page)
-    body = await _page_json(items)
-    for item, publisher in zip(body, items, strict=True):
-        item["verification_request"] = _request_json(requests.get(publisher.id))
-    return JSONResponse({"publishers": body, "total": total, "page": page,
-                         "per_page": per_page})
+    pending = [shapes.PendingPublisher(**msgspec.structs.asdict(item),
+                                       verification_request=_request_json(
+                                           requests.get(publisher.id)))
+               for item, publisher in zip(await _page_json(items), items, strict=True)]
+    return ShapeResponse(shapes.PendingPublisherPage(publishers=pending, total=total, page=page,
+                                                     per_page=per_page))
 
 
 AdminAction = Callable[[Actor, str, object], Awaitable[Publisher]]
@@ -210,9 +215,9 @@ async def admin_set_policy(request: Request) -> JSONResponse:
     data = await json_body(request)
     publisher = await publishers.admin_set_policy(actor, request.path_params["publisher_id"],
                                                   data)
-    body = (await _page_json([publisher]))[0]
-    body.update({field: getattr(publisher, field) for field in publishers.POLICY_FIELDS})
-    return JSONResponse(body)
+    return ShapeResponse(shapes.AdminPublisher(
+        **msgspec.structs.asdict((await _page_json([publisher]))[0]),
+        **{field: getattr(publisher, field) for field in publishers.POLICY_FIELDS}))
 
 
 async def admin_get_publisher(request: Request) -> JSONResponse:
@@ -220,13 +225,12 @@ async def admin_get_publisher(request: Request) -> JSONResponse:
     actor = await required_actor(request)
     actor.require_admin()
     publisher = await publishers.get_publisher(request.path_params["publisher_id"])
-    body = (await _page_json([publisher]))[0]
-    body.update({field: getattr(publisher, field) for field in publishers.POLICY_FIELDS})
-    body.update({"email": publisher.email, "verified_by": publisher.verified_by,
-                 "verification_notes": publisher.verification_notes,
-                 "verification_request": _request_json(
-                     await verification.current_request(publisher.id))})
-    return JSONResponse(body)
+    return ShapeResponse(shapes.AdminPublisher(
+        **msgspec.structs.asdict((await _page_json([publisher]))[0]),
+        **{field: getattr(publisher, field) for field in publishers.POLICY_FIELDS},
+        email=publisher.email, verified_by=publisher.verified_by,
+        verification_notes=publisher.verification_notes,
+        verification_request=_request_json(await verification.current_request(publisher.id))))
 
 
 def _admin_routes(prefix: str) -> list[Route]:

@@ -9,7 +9,8 @@ from starlette.routing import Route
 from domain.exceptions import NotFound
 from domain.services import packages, updates
 from registry.auth import optional_actor
-from registry.rest import serializers
+from registry.rest import serializers, shapes
+from registry.rest.encode import ShapeResponse
 from registry.rest.params import json_body, paging, query_int, query_text
 
 
@@ -24,8 +25,8 @@ async def search(request: Request) -> JSONResponse:
         publisher=query_text(request, "publisher"),
     )
     found = [serializers.package_summary(p) for p in items]
-    return JSONResponse({"packages": found, "results": found, "total": total, "query": query,
-                         "page": page, "per_page": per_page})
+    return ShapeResponse(shapes.SearchResult(packages=found, results=found, total=total,
+                                             query=query, page=page, per_page=per_page))
 
 
 async def suggest(request: Request) -> JSONResponse:
@@ -49,14 +50,15 @@ async def file_by_sha256(request: Request) -> JSONResponse:
         raise NotFound("No published file has this SHA-256")
     base = request.app.state.runtime.ctx.policy.public_base_url
     first = matches[0]
-    return JSONResponse({
-        "package": first.package.name,
-        "version": first.version.version,
-        "checksum_sha256": first.version.sha256,
-        "download_url": serializers.version_detail(first.package, first.version, [], base)[
-            "download_url"],
-        "matches": [{"package": m.package.name, "version": m.version.version} for m in matches],
-    })
+    return ShapeResponse(shapes.FileMatch(
+        package=first.package.name,
+        version=first.version.version,
+        checksum_sha256=first.version.sha256,
+        download_url=serializers.version_detail(first.package, first.version, [], base
+                                                ).download_url,
+        matches=[shapes.FileMatchEntry(package=m.package.name, version=m.version.version)
+                 for m in matches],
+    ))
 
 
 async def batch_updates(request: Request) -> JSONResponse:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
+from domain.commands import PackageUpdate, command_from
 from domain.services import packages
 from schema.core.arguments import PackageName
 from schema.core.context import Info
@@ -42,15 +43,14 @@ class UpdatePackagePayload:
                                                description="Why it was refused, if it was.")
 
 
-def changes_of(input: UpdatePackageInput) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
-    for field in packages.EDITABLE_FIELDS:
-        value = getattr(input, field)
-        if value is strawberry.UNSET:
-            continue
-        # null clears a text field; the domain validates it like any other value.
-        changes[field] = value.value if isinstance(value, Visibility) else value
-    return changes
+def command_of(input: UpdatePackageInput) -> PackageUpdate:
+    """The domain's PackageUpdate with the fields the input sets (null clears a text field;
+    the domain validates it like any other value)."""
+    present = {field: getattr(input, field) for field in PackageUpdate.__struct_fields__
+               if getattr(input, field) is not strawberry.UNSET}
+    if isinstance(present.get("visibility"), Visibility):
+        present["visibility"] = present["visibility"].value
+    return command_from(present, PackageUpdate)
 
 
 @returns_user_errors(UpdatePackagePayload)
@@ -58,5 +58,5 @@ async def update_package(
     info: Info, name: PackageName,
     input: Annotated[UpdatePackageInput, strawberry.argument(description="What to change.")],
 ) -> UpdatePackagePayload | None:
-    row = await packages.update_package(info.context.actor, name, changes_of(input))
+    row = await packages.update_package(info.context.actor, name, command_of(input))
     return UpdatePackagePayload(package=Package.from_model(row))

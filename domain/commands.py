@@ -1,0 +1,57 @@
+"""Typed commands the domain services take, built by REST (decoded from the body) and by
+GraphQL (converted from its input types) alike, so each command's fields are declared once.
+
+Types are guaranteed by construction (msgspec decodes and converts into these); the services
+check only values: lengths, URLs, whether a change is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from domain.enums import Visibility
+from domain.exceptions import InvalidInput
+
+# Text a database can store: NUL is refused before any service sees it (domain/textrules.py
+# refuses lone surrogates too; JSON decoding cannot produce one unescaped).
+StorableText = Annotated[str, Meta(pattern=r"^[^\x00]*$")]
+
+
+class PackageUpdate(msgspec.Struct, kw_only=True):
+    """Fields to change on a package; omitted fields stay as they are, null clears a text
+    field (REST: PATCH /packages/{name}; GraphQL: updatePackage)."""
+
+    display_name: StorableText | None | UnsetType = UNSET
+    visibility: Visibility | None | UnsetType = UNSET
+    description: StorableText | None | UnsetType = UNSET
+    readme: StorableText | None | UnsetType = UNSET
+    homepage: StorableText | None | UnsetType = UNSET
+    repository: StorableText | None | UnsetType = UNSET
+    license: StorableText | None | UnsetType = UNSET
+    keywords: Annotated[list[StorableText] | StorableText | None | UnsetType, Meta(
+        description="Replaces all keywords; a string is split at commas and spaces")] = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        """The fields present, by name (the order the struct declares them)."""
+        return {name: getattr(self, name) for name in self.__struct_fields__
+                if getattr(self, name) is not UNSET}
+
+
+Command = TypeVar("Command")
+
+
+def command_from(data: Any, command: type[Command]) -> Command:
+    """`data` (a parsed JSON object, or the fields a GraphQL input sets) as `command`; a
+    value of the wrong type is the caller's InvalidInput naming the field."""
+    try:
+        return msgspec.convert(data, command)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        field = None
+        if " - at `$." in message:
+            where = message.rsplit(" - at `$.", 1)[1].rstrip("`")
+            field = where.split(".", 1)[0].split("[", 1)[0] or None
+        raise InvalidInput(f"Invalid input: {message}", field=field) from None

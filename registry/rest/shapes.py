@@ -1,0 +1,701 @@
+"""Every REST request and response shape (REST_CONTRACT §3), declared once as a msgspec Struct.
+
+Handlers decode request bodies into these types (`registry.rest.params.decode_body`) and
+encode responses from them (`registry.rest.params.shape_response`); the OpenAPI document's
+component schemas are generated from the same types (`msgspec.json.schema_components`, see
+registry/rest/openapi.py). So a field added here is parsed, emitted and documented at once.
+
+Response structs list their fields in the order the contract's examples do (msgspec encodes
+in field order). A field with a default is optional in the document; defaults are used only
+for keys the server may leave out (`scan_report`) or that older shapes lacked.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from domain.commands import StorableText
+from domain.enums import (
+    Architecture,
+    ArtifactType,
+    InvitationState,
+    MemberRole,
+    PackageType,
+    Platform,
+    PublisherStatus,
+    TokenScope,
+    VerificationMethod,
+    VersionStatus,
+    Visibility,
+    YankState,
+)
+
+# --- field types ------------------------------------------------------------------------------
+
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
+Timestamp = Annotated[str, Meta(pattern=TIMESTAMP_PATTERN,
+                                extra_json_schema={"format": "date-time"},
+                                description="ISO 8601 UTC, e.g. 2026-01-31T12:00:00Z")]
+MaybeTimestamp = Annotated[str, Meta(
+    pattern=r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$",
+    description="ISO 8601 UTC, or \"\" when unset")]
+Text = Annotated[str, Meta(description="\"\" when unset, never null (§1.5)")]
+Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$",
+                             description="64 lowercase hex characters")]
+AnyObject = dict[str, Any]
+Slug = Annotated[str, Meta(description="Publisher slug")]
+
+
+class Shape(msgspec.Struct):
+    """Base of the response shapes: plain JSON objects, every field always emitted."""
+
+
+# --- errors and health ------------------------------------------------------------------------
+
+class Error(Shape):
+    """Every 4xx/5xx body (§1.7); `code` is a machine-readable reason."""
+
+    detail: Annotated[str, Meta(description="Human-readable reason")]
+    code: str = ""
+
+
+class Health(Shape):
+    status: Annotated[str, Meta(extra_json_schema={"enum": ["healthy"]})] = "healthy"
+
+
+class Ready(Shape):
+    status: Annotated[str, Meta(extra_json_schema={"enum": ["ready", "not_ready"]})]
+    details: AnyObject
+    errors: list[str] = []
+
+
+# --- users and publishers ---------------------------------------------------------------------
+
+class CurrentUser(Shape):
+    id: str
+    cloudm_user_id: str
+    username: str
+    email: Text
+    is_admin: bool
+    is_verified: Annotated[bool, Meta(
+        description="The user's publisher exists and is verified")]
+    publisher_id: str | None
+    publisher_name: Text = ""
+    verification_status: Annotated[str, Meta(
+        description="The publisher's status, \"\" without a publisher")] = ""
+    scopes: Annotated[list[str] | None, Meta(
+        description="null for a CloudM session (every right), else the token's scopes")] = None
+
+
+class Publisher(Shape):
+    """A publisher; never carries its email (§3)."""
+
+    id: str
+    name: str
+    display_name: Text
+    verification_status: PublisherStatus
+    package_count: int
+    total_downloads: int
+    homepage: Text
+    github: Text
+    created_at: Timestamp
+    verified_at: MaybeTimestamp
+    notice: Text
+
+
+class VerificationRequest(Shape):
+    id: int
+    method: str
+    data: AnyObject
+    state: str
+    submitted_by: str
+    submitted_at: Timestamp
+    checked_at: MaybeTimestamp
+    check_result: AnyObject | None
+
+
+class PendingPublisher(Publisher):
+    verification_request: VerificationRequest | None
+
+
+class AdminPublisher(Publisher):
+    """The full admin view: flags, limits, notes and the current request."""
+
+    can_publish_public: bool
+    can_publish_artifacts: bool
+    max_package_bytes: int | None
+    storage_quota_bytes: int | None
+    email: str | UnsetType = UNSET
+    verified_by: str | UnsetType = UNSET
+    verification_notes: str | UnsetType = UNSET
+    verification_request: VerificationRequest | None | UnsetType = UNSET
+
+
+class PublisherPage(Shape):
+    publishers: list[Publisher]
+    total: int
+    page: int
+    per_page: int
+
+
+class PendingPublisherPage(Shape):
+    publishers: list[PendingPublisher]
+    total: int
+    page: int
+    per_page: int
+
+
+class AdminDecision(Shape):
+    status: Annotated[str, Meta(extra_json_schema={
+        "enum": ["verified", "rejected", "revoked", "suspended", "unsuspended"]})]
+    publisher_id: str
+    verification_status: PublisherStatus
+
+
+class VerificationSubmitted(Shape):
+    status: Annotated[str, Meta(extra_json_schema={"enum": ["submitted"]})]
+    message: str
+    challenge: str
+    challenge_expires_at: MaybeTimestamp
+    instructions: str
+    method: str
+    request_id: int
+    verification_status: PublisherStatus
+
+
+class Challenge(Shape):
+    challenge: str
+    expires_at: Timestamp
+    user_id: str
+
+
+class Member(Shape):
+    user_id: str
+    username: str
+    role: MemberRole
+    added_at: Timestamp
+
+
+class MemberList(Shape):
+    members: list[Member]
+
+
+class Invitation(Shape):
+    id: str
+    publisher: Slug
+    publisher_id: str
+    user_id: str
+    username: str
+    role: MemberRole
+    state: InvitationState
+    invited_by: Annotated[str, Meta(description="User id of the inviting owner")]
+    created_at: Timestamp
+    expires_at: Timestamp
+    responded_at: MaybeTimestamp
+
+
+class InvitationList(Shape):
+    invitations: list[Invitation]
+
+
+# --- packages and versions --------------------------------------------------------------------
+
+class PackageSummary(Shape):
+    name: str
+    display_name: Text
+    package_type: PackageType
+    description: Text
+    latest_version: Annotated[str, Meta(
+        description="Highest published non-yanked version, \"\" if none")]
+    visibility: Visibility
+    downloads: int
+    total_downloads: int
+    publisher: Slug
+    publisher_id: str
+    publisher_verified: bool
+    publisher_notice: Annotated[str, Meta(
+        description="The publisher's notice (why it was suspended or lost its "
+                    "verification), \"\" if none")]
+    updated_at: Timestamp
+
+
+class VersionSummary(Shape):
+    version: str
+    published_at: Timestamp
+    released_at: Timestamp
+    yanked: bool
+    yank_reason: Text
+    downloads: int
+    status: VersionStatus
+
+
+class PackageDetail(PackageSummary):
+    id: str
+    readme: Text
+    homepage: Text
+    repository: Text
+    license: Text
+    keywords: list[str]
+    created_at: Timestamp
+    versions: Annotated[list[VersionSummary], Meta(
+        description="Newest first by precedence, yanked included")]
+
+
+class PackagePage(Shape):
+    packages: list[PackageSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+class VersionListItem(VersionSummary):
+    changelog: Text
+    toolbox_version: Text
+    python_version: Text
+
+
+class VersionList(Shape):
+    package: str
+    versions: list[VersionListItem]
+
+
+class Dependency(Shape):
+    name: str
+    version_spec: Annotated[str, Meta(description="\"*\" means any")]
+    optional: bool
+
+
+class VersionDetail(VersionSummary):
+    checksum_sha256: Sha256
+    download_url: Annotated[str, Meta(
+        description="Bytes route; \"\" only for a non-published version shown to its owner")]
+    dependencies: list[Dependency]
+    changelog: Text
+    size_bytes: int
+    toolbox_version: Text
+    python_version: Text
+    package: str
+    upload_sha256: str = ""
+    warnings: list[str] = []
+    scan_report: AnyObject | None | UnsetType = UNSET
+
+
+class UploadResult(Shape):
+    status: VersionStatus
+    package: str
+    version: str
+    checksum_sha256: Sha256
+    upload_sha256: Sha256
+    size_bytes: int
+    download_url: str
+    warnings: list[str]
+
+
+class YankResult(Shape):
+    status: YankState
+    package: str
+    version: str
+    reason: Text
+
+
+class DownloadInfo(Shape):
+    url: str
+    expires_in: int
+    package: str
+    version: str
+    checksum_sha256: Sha256
+    size_bytes: int
+
+
+class SearchResult(Shape):
+    packages: list[PackageSummary]
+    results: list[PackageSummary]
+    total: int
+    query: str
+    page: int
+    per_page: int
+
+
+class LatestVersions(Shape):
+    versions: dict[str, str | None]
+
+
+class FileMatchEntry(Shape):
+    package: str
+    version: str
+
+
+class FileMatch(Shape):
+    package: str
+    version: str
+    checksum_sha256: Sha256
+    download_url: str
+    matches: list[FileMatchEntry]
+
+
+class FeatureLatest(Shape):
+    name: str
+    version: str
+    checksum_sha256: Sha256
+    download_url: Annotated[str, Meta(extra_json_schema={"format": "uri"},
+                                      description="Always absolute")]
+
+
+# --- tokens and audit -------------------------------------------------------------------------
+
+class Token(Shape):
+    id: str
+    name: str
+    scopes: list[str]
+    package_globs: list[str]
+    expires_at: Timestamp | None
+    last_used_at: Timestamp | None
+    created_at: Timestamp
+    prefix: str
+
+
+class TokenCreated(Token):
+    token: str
+    warning: str
+
+
+class TokenList(Shape):
+    tokens: list[Token]
+
+
+class AuditEvent(Shape):
+    id: int
+    created_at: Timestamp
+    actor_id: str
+    action: str
+    target_type: str
+    target_id: str
+    publisher_id: str
+    request_id: str
+    ip: str
+    details: AnyObject
+
+
+class AuditPage(Shape):
+    events: list[AuditEvent]
+    total: int
+    page: int
+    per_page: int
+
+
+# --- request bodies ---------------------------------------------------------------------------
+# Unknown keys are ignored (older and newer clients send more than this server reads); a known
+# key of the wrong type is a 400 naming it. Strings are StorableText: NUL is refused (§1.7).
+
+class Body(msgspec.Struct, kw_only=True):
+    """Base of the request bodies."""
+
+
+class RegisterPublisher(Body):
+    name: StorableText
+    display_name: StorableText
+    email: StorableText
+    homepage: StorableText | None = None
+    github: StorableText | None = None
+
+
+class PublisherProfile(Body):
+    display_name: StorableText | None | UnsetType = UNSET
+    email: StorableText | None | UnsetType = UNSET
+    homepage: StorableText | None | UnsetType = UNSET
+    github: StorableText | None | UnsetType = UNSET
+
+
+class VerificationSubmission(Body):
+    method: VerificationMethod
+    data: dict[StorableText, Any]
+
+
+class AdminNotes(Body):
+    notes: StorableText | None = None
+
+
+class PublisherPolicy(Body):
+    can_publish_public: bool | UnsetType = UNSET
+    can_publish_artifacts: bool | UnsetType = UNSET
+    max_package_bytes: Annotated[int, Meta(ge=0)] | None | UnsetType = UNSET
+    storage_quota_bytes: Annotated[int, Meta(ge=0)] | None | UnsetType = UNSET
+
+
+class AddMember(Body):
+    user_id: StorableText | None = None
+    username: StorableText | None = None
+    role: MemberRole | None = None
+
+
+class RemoveMember(Body):
+    user_id: StorableText
+
+
+class CreatePackage(Body):
+    name: StorableText
+    display_name: StorableText | None = None
+    package_type: PackageType | None = None
+    visibility: Visibility | None = None
+    description: Annotated[str, Meta(max_length=500, pattern=r"^[^\x00]*$")] | None = None
+    readme: StorableText | None = None
+    homepage: StorableText | None = None
+    repository: StorableText | None = None
+    license: StorableText | None = None
+    keywords: list[StorableText] | StorableText | None = None
+
+
+class YankBody(Body):
+    reason: StorableText | None = None
+
+
+class CreateArtifact(Body):
+    name: StorableText
+    artifact_type: ArtifactType
+    description: StorableText | None = None
+    homepage: StorableText | None = None
+    repository: StorableText | None = None
+
+
+class CreateToken(Body):
+    name: StorableText
+    scopes: list[TokenScope]
+    package_globs: list[StorableText] | None = None
+    expires_at: Timestamp | None = None
+
+
+class UpdateItem(Body):
+    sha256: StorableText | None = None
+    name: StorableText | None = None
+    version: StorableText | None = None
+
+
+class UpdatesRequest(Body):
+    """`files` is accepted as an alias of `items`."""
+
+    items: list[UpdateItem] | UnsetType = UNSET
+    files: list[UpdateItem] | UnsetType = UNSET
+    toolbox_version: StorableText | None = None
+    platform: StorableText | None = None
+
+
+class UpdateAnswer(Shape):
+    query: AnyObject
+    found: bool
+    name: str | UnsetType = UNSET
+    current_version: str | UnsetType = UNSET
+    latest_version: str | UnsetType = UNSET
+    update_available: bool | UnsetType = UNSET
+    checksum_sha256: str | UnsetType = UNSET
+
+
+class UpdatesResult(Shape):
+    updates: list[UpdateAnswer]
+
+
+class Requirement(Body):
+    name: StorableText
+    version_spec: StorableText | None = None
+    version: StorableText | None = None
+    optional: bool | None = None
+
+
+class ResolveRequest(Body):
+    """`requirements` (strings like "name >=1.0" or objects) or the older `packages`."""
+
+    requirements: list[StorableText | Requirement] | UnsetType = UNSET
+    packages: list[Requirement] | UnsetType = UNSET
+    toolbox_version: StorableText | None = None
+    platform: StorableText | None = None
+    include_optional: bool | None = None
+
+
+class ResolvedDependency(Shape):
+    name: str
+    version: str
+    version_spec: str
+    optional: bool
+
+
+class ResolvedPackage(Shape):
+    name: str
+    version: str
+    download_url: str
+    checksum_sha256: Sha256
+    checksum: Sha256
+    size_bytes: int
+    yanked: bool
+    dependencies: list[ResolvedDependency]
+
+
+class ResolveResult(Shape):
+    success: bool
+    resolved: dict[str, ResolvedPackage]
+    install_order: list[str]
+    conflicts: list[str]
+    errors: list[str]
+    warnings: list[str]
+    explanation: str | UnsetType = UNSET
+
+
+class CompatibilityCheck(Shape):
+    compatible: bool
+    warnings: list[str]
+    conflicts: list[str]
+
+
+# --- artifacts --------------------------------------------------------------------------------
+
+class ArtifactBuild(Shape):
+    platform: Platform
+    architecture: Architecture
+    filename: str
+    checksum_sha256: Sha256
+    size_bytes: int
+    installer_type: Text
+    downloads: int
+    download_url: str
+
+
+class ArtifactVersion(Shape):
+    version: str
+    released_at: Timestamp
+    changelog: Text
+    min_os_version: Text
+    builds: list[ArtifactBuild]
+
+
+class Artifact(Shape):
+    id: str
+    name: str
+    artifact_type: ArtifactType
+    publisher_id: str
+    description: Text
+    homepage: Text
+    repository: Text
+    latest_version: Text
+    created_at: Timestamp
+    updated_at: Timestamp
+    versions: list[ArtifactVersion]
+
+
+class ArtifactPage(Shape):
+    artifacts: list[Artifact]
+    total: int
+    page: int
+    per_page: int
+
+
+class LatestBuild(Shape):
+    version: str
+    released_at: Timestamp
+    changelog: Text
+    min_os_version: Text
+    build: ArtifactBuild
+
+
+class ArtifactDownload(Shape):
+    url: str
+    expires_in: int
+    filename: str
+    checksum_sha256: Sha256
+    size_bytes: int
+    version: str | UnsetType = UNSET
+    platform: Platform | UnsetType = UNSET
+    architecture: Architecture | UnsetType = UNSET
+
+
+# --- multipart forms (documented only: registry/multipart.py reads them) ----------------------
+
+ZipFile = Annotated[str, Meta(extra_json_schema={"format": "binary",
+                                                 "contentMediaType": "application/zip"})]
+BinaryFile = Annotated[str, Meta(extra_json_schema={
+    "format": "binary", "contentMediaType": "application/octet-stream"})]
+
+
+class PublishForm(Body):
+    file: ZipFile
+    metadata: Annotated[str, Meta(description="A JSON object as a string: name, version, "
+                                              "description, ...")]
+
+
+class UploadVersionForm(Body):
+    file: ZipFile
+    version: StorableText
+    changelog: StorableText | None = None
+    toolbox_version: StorableText | None = None
+    python_version: StorableText | None = None
+
+
+class UploadBuildForm(Body):
+    file: BinaryFile
+    version: StorableText
+    platform: StorableText
+    architecture: StorableText
+    changelog: StorableText
+    installer_type: StorableText | None = None
+    min_os_version: StorableText | None = None
+
+
+
+# --- scans and the quarantine queue (registry/rest/admin_versions.py) -------------------------
+
+class ScanReport(Shape):
+    """What the scan found; `rule` names the first rule that fired (null on a pass)."""
+
+    verdict: Annotated[str, Meta(extra_json_schema={"enum": ["pass", "fail"]})]
+    rule: str | None
+    entry: str | None
+    message: str
+    total_uncompressed: int
+    compressed_size: int
+    entry_count: int
+    max_ratio: float
+    detected_types: AnyObject
+    duration_ms: float
+    warnings: list[str]
+    manifest: AnyObject | None = None
+
+
+class VersionScan(Shape):
+    """scan_report is null while the version is pending."""
+
+    package: str
+    version: str
+    status: VersionStatus
+    scan_report: ScanReport | None
+
+
+class QuarantinedVersion(Shape):
+    package: str
+    version: str
+    status: VersionStatus
+    publisher: str
+    publisher_id: str
+    uploaded_by: Text
+    uploaded_at: Timestamp
+    checksum_sha256: Sha256
+    size_bytes: int
+    rule: Text
+    message: Text
+    scan_report: ScanReport | None
+
+
+class QuarantinePage(Shape):
+    versions: list[QuarantinedVersion]
+    total: int
+    page: int
+    per_page: int
+
+
+class ReleaseBody(Body):
+    """Why the scan's verdict is overruled."""
+
+    reason: Annotated[str, Meta(min_length=1, pattern=r"^[^\x00]*\S[^\x00]*$")]
+
+
+class DeleteVersionBody(Body):
+    reason: StorableText | None = None
