@@ -15,14 +15,17 @@ from storage.scratch import ScratchArea
 
 @dataclass(frozen=True)
 class Policy:
-    max_upload_bytes: int = 500 * 1024**2
-    public_base_url: str | None = None
+    """The settings the domain rules read. No defaults here: the composition root builds it
+    from the declared settings (registry/runtime.py `policy_from`), which hold the defaults."""
+
+    max_upload_bytes: int
+    public_base_url: str | None
     # Hosts whose Host header may stand in for PUBLIC_BASE_URL (domain/services/urls.py).
-    allowed_hosts: tuple[str, ...] = ()
-    normalize_mod_layout: bool = True
-    unlisted_require_auth: bool = False
+    allowed_hosts: tuple[str, ...]
+    normalize_mod_layout: bool
+    unlisted_require_auth: bool
     # Active API tokens one user may hold at once (domain/services/tokens.py).
-    max_api_tokens_per_user: int = 50
+    max_api_tokens_per_user: int
 
 
 @dataclass
@@ -44,7 +47,7 @@ class StorageSet:
 class RegistryContext:
     storage: StorageSet
     jobs: JobQueue
-    policy: Policy = field(default_factory=Policy)
+    policy: Policy
     events: EventBus = field(default_factory=InMemoryEventBus)
     downloads: DownloadCounter = field(default_factory=DownloadCounter)
     scratch: ScratchArea | None = None

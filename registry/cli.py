@@ -97,7 +97,7 @@ async def _reconcile(settings: Settings, full: bool) -> int:
     from domain.context import RegistryContext
     from domain.services import reconciliation, replication
     from registry.queues.inprocess import InProcessQueue
-    from registry.runtime import open_storage, replication_config_from
+    from registry.runtime import open_storage, policy_from, replication_config_from
 
     outcome: list[bool] = []
 
@@ -106,7 +106,7 @@ async def _reconcile(settings: Settings, full: bool) -> int:
         storage = await open_storage(settings)
         job_ctx: dict[str, object] = {}
         queue = InProcessQueue(job_ctx)
-        ctx = RegistryContext(storage=storage, jobs=queue)
+        ctx = RegistryContext(storage=storage, jobs=queue, policy=policy_from(settings))
         job_ctx["registry"] = ctx
         try:
             summary = await reconciliation.reconcile(ctx, full=True if full else None)

@@ -1,7 +1,17 @@
-"""Settings from environment variables and an optional `.env` file.
+"""Settings: one typed declaration per environment variable, and everything derived from it.
 
-Every variable is listed, with its meaning, in `.env.example`. A bad value raises `ConfigError`
-naming the variable, so the CLI can print one readable line instead of a traceback.
+Each setting is declared once, as a field of `Settings` made by `setting()`: its environment
+variable, type, default, bounds and one-line meaning. From those declarations come
+- loading: `load_settings` reads the process environment over an optional `.env` file
+  (pydantic-settings' sources parse both), and pydantic checks and converts every value;
+- the error: a bad value raises `ConfigError`, one line starting with the variable's name, so
+  the CLI can print it instead of a traceback;
+- the documentation: `.env.example` and the README's configuration table are generated from
+  the declarations (`registry/settings_docs.py`), and a test fails when either drifts.
+
+A storage backend is the one composite: a group of variables under a prefix (`MINIO_PRIMARY_`,
+`MINIO_MIRROR_`, `MIRROR_<NAME>_`), declared once as `S3Variables` and assembled into the
+`StorageSpec`s the runtime opens.
 """
 
 from __future__ import annotations
@@ -9,82 +19,287 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SkipValidation,
+    ValidationError,
+)
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource
 
 from domain.services.urls import host_name
 from storage.factory import StorageSpec
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2,
-               "mib": 1024**2, "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+ENV_FILE_VARIABLE = "TB_REGISTRY_ENV_FILE"
 
 
 class ConfigError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
 
 
-@dataclass(frozen=True)
+class Section(StrEnum):
+    """Headings of `.env.example` and the README table, in the order the settings appear."""
+
+    SERVER = "HTTP server"
+    DATA = "Data"
+    STORAGE = "Object storage"
+    AUTH = "Auth"
+    UPLOADS = "Uploads"
+    GRAPHQL = "GraphQL"
+    VERIFICATION = "Publisher verification"
+    RATE_LIMITS = "Rate limits"
+    MIRRORS = "Mirrors: replication and repair"
+
+
+def setting(variable: str, default: Any, doc: str, *, section: Section | None = None,
+            example: str | None = None, **bounds: Any) -> Any:
+    """Declare one setting: read from `variable`, `default` when unset or empty, `doc` in the
+    generated documentation. `example` (shown commented out) is for settings off by default."""
+    return Field(default, alias=variable, description=doc, **bounds,
+                 json_schema_extra={"section": section.value if section else None,
+                                    "example": example})
+
+
+# --- value types: each parses the text of a variable and formats a default back to text ---------
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2,
+               "mib": 1024**2, "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+
+
+def _parse_size(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    match = re.fullmatch(r"(\d+)\s*([A-Za-z]*)", value.strip())
+    if not match or match.group(2).lower() not in _SIZE_UNITS:
+        raise ValueError("expected a size such as 500MiB")
+    return int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+
+
+def _format_size(number: int) -> str:
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if number % factor == 0:
+            return f"{number // factor}{unit}"
+    return f"{number}B"
+
+
+def _parse_budget(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    match = re.fullmatch(r"(\d+)\s*/\s*(\d+)\s*s?", value.strip())
+    if not match:
+        raise ValueError("expected COUNT/SECONDS such as 600/60")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _check_budget(budget: tuple[int, int]) -> tuple[int, int]:
+    # Windows stay within 60 s so that Retry-After does too.
+    count, window = budget
+    if count < 1 or not 1 <= window <= 60:
+        raise ValueError("need a count >= 1 and a window of 1..60 seconds")
+    return budget
+
+
+def _split_commas(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    return tuple(entry.strip() for entry in value.split(",") if entry.strip())
+
+
+def _check_hosts(entries: tuple[str, ...]) -> tuple[str, ...]:
+    entries = tuple(entry.lower() for entry in entries)
+    for entry in entries:
+        if host_name(entry) != entry:  # host_name drops a port, so one fails here too
+            raise ValueError(f"{entry!r} is not a host name (no scheme or port)")
+    return entries
+
+
+def _url(*schemes: str, strip_slash: bool = False) -> AfterValidator:
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in schemes:
+            raise ValueError(f"expected a URL starting with {' or '.join(schemes)}://")
+        if parts.scheme != "sqlite" and not parts.hostname:
+            raise ValueError("the URL has no host")
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a malformed port
+        except ValueError:
+            raise ValueError("the URL has an invalid port") from None
+        return value.rstrip("/") if strip_slash else value
+
+    return AfterValidator(check)
+
+
+def _check_domain_template(template: str) -> str:
+    if "{domain}" not in template or not re.match(r"https?://", template):
+        raise ValueError("expected an http(s) URL containing {domain}")
+    return template
+
+
+Size = Annotated[int, BeforeValidator(_parse_size), Field(gt=0), PlainSerializer(_format_size)]
+Budget = Annotated[tuple[int, int], BeforeValidator(_parse_budget), AfterValidator(_check_budget),
+                   PlainSerializer(lambda budget: f"{budget[0]}/{budget[1]}")]
+CommaList = Annotated[tuple[str, ...], BeforeValidator(_split_commas),
+                      PlainSerializer(",".join)]
+HostList = Annotated[CommaList, AfterValidator(_check_hosts)]
+Lowercase = BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value)
+ReconcileMode = Annotated[Literal["sampled", "full"], Lowercase]
+
+# Fields are filled by environment variable name (loading) or by attribute name
+# (`dataclasses.replace`, tests).
+_FIELDS_BY_NAME = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+
+@pydantic_dataclass(frozen=True, config=_FIELDS_BY_NAME)
 class Settings:
-    host: str = "0.0.0.0"
-    port: int = 4025
-    debug: bool = False
-    data_dir: Path = Path("data")
-    database_url: str = "sqlite://data/registry.sqlite3"
-    redis_url: str | None = None
-    queue_name: str = "tb-registry"
-    primary_storage: StorageSpec = field(
-        default_factory=lambda: StorageSpec(name="primary", kind="local", root=Path("data/blobs"))
-    )
-    mirrors: tuple[StorageSpec, ...] = ()
-    jwt_secret: str | None = None
-    cloudm_auth_url: str | None = None
-    public_base_url: str | None = None
-    # Hosts whose Host header may become an absolute URL when PUBLIC_BASE_URL is unset.
-    allowed_hosts: tuple[str, ...] = ()
-    max_upload_bytes: int = 500 * 1024**2
-    unlisted_require_auth: bool = False
-    # Seconds an anonymous package detail may be answered from memory (0: never); every
-    # committed write drops the cache at once, so this only bounds download-counter lag.
-    package_cache_ttl_seconds: int = 5
-    normalize_mod_layout: bool = True
-    admin_users: tuple[str, ...] = ()
-    graphql_introspection: bool = True
-    graphql_ide: bool = True
-    graphql_max_depth: int = 12
-    graphql_max_cost: int = 5000
-    # Wall time one query may run (HTTP or WebSocket); mutations are not cut short.
-    graphql_max_execution_seconds: int = 10
-    # graphql-transport-ws: open sockets per client IP (per web process), operations in
-    # flight per socket, and how often a running subscription re-checks its credential.
-    ws_max_sockets_per_ip: int = 20
-    ws_max_operations_per_socket: int = 25
-    ws_auth_recheck_seconds: int = 5
-    verify_github_base_url: str = "https://raw.githubusercontent.com"
-    verify_domain_url_template: str = "https://{domain}/.well-known/tb-registry-verify"
-    verify_dns_nameservers: tuple[str, ...] = ()  # empty: the system resolver
-    verify_dns_port: int = 53
-    verify_timeout_seconds: int = 10
-    verify_max_response_bytes: int = 4096
-    verify_challenge_ttl_seconds: int = 7 * 24 * 3600
-    verify_recheck_interval_seconds: int = 24 * 3600
-    # Rate limits: (requests, window seconds) per user and per IP; see registry/ratelimit.
-    rate_limit_enabled: bool = True
-    rate_limit_read: tuple[int, int] = (6000, 60)
-    rate_limit_search: tuple[int, int] = (1200, 60)
-    rate_limit_upload: tuple[int, int] = (300, 60)
-    rate_limit_write: tuple[int, int] = (1200, 60)
-    rate_limit_auth_failures: tuple[int, int] = (600, 60)
-    rate_limit_key_prefix: str = "tbr:rl:"
-    # Active (unrevoked, unexpired) API tokens one user may hold at once.
-    max_api_tokens_per_user: int = 50
-    # Mirrors: reconciliation depth, download failover breaker, replication retry backoff.
-    reconcile_mode: str = "sampled"  # "sampled" | "full"
-    reconcile_sample_size: int = 25
-    storage_breaker_cooldown_seconds: float = 5.0
-    replication_retry_base_seconds: float = 10.0
+    host: str = setting("SERVER_HOST", "0.0.0.0", "Bind address (ToolBoxV2's server manager "
+                        "sets it).", section=Section.SERVER)
+    port: int = setting("SERVER_PORT", 4025, "Bind port.", ge=1, le=65535)
+    public_base_url: Annotated[str | None, _url("http", "https", strip_slash=True)] = setting(
+        "PUBLIC_BASE_URL", None, "Absolute base URL clients reach the registry at; makes "
+        "download URLs absolute.", example="https://registry.example.com")
+    allowed_hosts: HostList = setting(
+        "ALLOWED_HOSTS", (), "Without PUBLIC_BASE_URL: host names (no port) whose Host header "
+        "may become an absolute URL; other Hosts get relative redirects, and the feature-loader "
+        "JSON (contract 4.11) refuses them once this list is set.",
+        example="localhost,127.0.0.1,[::1]")
+    debug: bool = setting("DEBUG", False, "More logging (never shows tracebacks to clients).")
+
+    data_dir: Path = setting("DATA_DIR", Path("data"), "Folder for the embedded database, "
+                             "blobs and upload spool.", section=Section.DATA)
+    database_url: Annotated[str, _url("sqlite", "postgres", "asyncpg")] = setting(
+        "DATABASE_URL", None, "Tortoise database URL, sqlite://path or postgres://user:pass@"
+        "host:5432/db (default: sqlite://<DATA_DIR>/registry.sqlite3).",
+        example="postgres://postgres@127.0.0.1:5432/tb_registry")
+    redis_url: Annotated[str | None, _url("redis", "rediss")] = setting(
+        "REDIS_URL", None, "Redis for arq jobs, cross-process events and shared rate limits; "
+        "unset: jobs run inside the server process.", example="redis://127.0.0.1:6379/0")
+    queue_name: str = setting("ARQ_QUEUE_NAME", "tb-registry", "arq queue name (several "
+                              "registries may share one Redis).", min_length=1)
+
+    # Assembled from the storage variables (`StorageVariables`, `S3Variables`) by
+    # `load_settings`; not one variable each, so not in the generated table themselves.
+    primary_storage: SkipValidation[StorageSpec] = Field(None, exclude=True)
+    mirrors: SkipValidation[tuple[StorageSpec, ...]] = Field((), exclude=True)
+
+    jwt_secret: str | None = setting(
+        "CLOUDM_JWT_SECRET", None, "Shared HS256 secret of CloudM access tokens (ToolBox's "
+        "TB_JWT_SECRET); unset: the registry is read-only for anonymous users.",
+        section=Section.AUTH, example="change-me")
+    cloudm_auth_url: Annotated[str | None, _url("http", "https")] = setting(
+        "CLOUDM_AUTH_URL", None, "CloudM base URL (informational; tokens are verified locally).",
+        example="https://simplecore.app")
+    admin_users: CommaList = setting("ADMIN_USERS", (), "Comma-separated CloudM user ids that "
+                                     "become admins on first sight.", example="")
+    unlisted_require_auth: bool = setting("UNLISTED_REQUIRE_AUTH", False, "Require a login to "
+                                          "download unlisted packages (the original server's "
+                                          "rule).")
+    package_cache_ttl_seconds: int = setting(
+        "PACKAGE_CACHE_TTL", 5, "Seconds an anonymous package detail may be answered from "
+        "memory (0: off); every committed write drops the cache at once, so this only bounds "
+        "download-counter lag.", ge=0, le=300)
+    max_api_tokens_per_user: int = setting(
+        "MAX_API_TOKENS_PER_USER", 50, "Active (unrevoked, unexpired) API tokens one user may "
+        "hold; creating one more is refused.", ge=1, le=10_000)
+
+    max_upload_bytes: Size = setting("MAX_UPLOAD_SIZE", 500 * 1024**2, "Largest accepted "
+                                     "upload (B, KiB, MiB, GiB).", section=Section.UPLOADS)
+    normalize_mod_layout: bool = setting("NORMALIZE_MOD_LAYOUT", True, "Re-root mod ZIPs that "
+                                         "carry their manifest at the archive root under "
+                                         "<name>/.")
+
+    graphql_introspection: bool = setting("GRAPHQL_INTROSPECTION", True, "Answer GraphQL "
+                                          "introspection queries.", section=Section.GRAPHQL)
+    graphql_ide: bool = setting("GRAPHQL_IDE", True, "Serve the GraphiQL IDE at /graphql.")
+    graphql_max_depth: int = setting("GRAPHQL_MAX_DEPTH", 12, "Deepest selection a GraphQL "
+                                     "operation may have.", ge=2, le=100)
+    graphql_max_cost: int = setting("GRAPHQL_MAX_COST", 5000, "Highest estimated cost of one "
+                                    "GraphQL operation.", ge=10)
+    graphql_max_execution_seconds: int = setting(
+        "GRAPHQL_MAX_EXECUTION_SECONDS", 10, "Seconds one query (HTTP or WebSocket) may run "
+        "before it stops with a `timeout` error; mutations are never cut short.", ge=1, le=3600)
+    ws_max_sockets_per_ip: int = setting(
+        "WS_MAX_SOCKETS_PER_IP", 20, "graphql-transport-ws sockets one client IP may hold open "
+        "per web process; more are closed with 4429.", ge=1, le=100_000)
+    ws_max_operations_per_socket: int = setting(
+        "WS_MAX_OPERATIONS_PER_SOCKET", 25, "Operations in flight per socket; more are "
+        "refused with an `error` message.", ge=1, le=1000)
+    ws_auth_recheck_seconds: int = setting(
+        "WS_AUTH_RECHECK_SECONDS", 5, "Seconds between re-checks of a socket's credential while "
+        "subscriptions run (revoked or expired: 4401, lost rights: 4403).", ge=1, le=300)
+
+    verify_github_base_url: Annotated[str, _url("http", "https", strip_slash=True)] = setting(
+        "VERIFY_GITHUB_BASE_URL", "https://raw.githubusercontent.com", "Where GitHub proofs are "
+        "fetched from (<base>/<user>/tb-registry-verify/main/VERIFY.txt).",
+        section=Section.VERIFICATION)
+    verify_domain_url_template: Annotated[str, AfterValidator(_check_domain_template)] = setting(
+        "VERIFY_DOMAIN_URL_TEMPLATE", "https://{domain}/.well-known/tb-registry-verify",
+        "Where domain proofs are fetched from; {domain} is the claimed domain.")
+    verify_dns_nameservers: CommaList = setting(
+        "VERIFY_DNS_NAMESERVERS", (), "DNS servers (comma-separated IPs) asked for "
+        "`_tb-registry.<domain>` TXT records; empty: the system resolver's.")
+    verify_dns_port: int = setting("VERIFY_DNS_PORT", 53, "Port of those DNS servers.",
+                                   ge=1, le=65535)
+    verify_timeout_seconds: int = setting("VERIFY_TIMEOUT", 10, "Seconds one proof fetch may "
+                                          "take.", ge=1, le=120)
+    verify_max_response_bytes: int = setting("VERIFY_MAX_RESPONSE_BYTES", 4096, "Most bytes "
+                                             "read from a proof response.", ge=128, le=1024**2)
+    verify_challenge_ttl_seconds: int = setting("VERIFY_CHALLENGE_TTL", 7 * 24 * 3600, "Seconds "
+                                                "a registry-issued challenge stays valid.", ge=60)
+    verify_recheck_interval_seconds: int = setting(
+        "VERIFY_RECHECK_INTERVAL", 24 * 3600, "Seconds between re-checks of verified automatic "
+        "proofs (a vanished proof un-verifies).", ge=0)
+
+    rate_limit_enabled: bool = setting(
+        "RATE_LIMIT_ENABLED", True, "Limit requests per user (all of a user's tokens share one "
+        "budget) or, anonymous, per IP; in Redis when REDIS_URL is set, else in memory.",
+        section=Section.RATE_LIMITS)
+    rate_limit_read: Budget = setting("RATE_LIMIT_READ", (6000, 60), "Requests of any kind, "
+                                      "as COUNT/SECONDS (window 1..60 s); over it: 429 with "
+                                      "Retry-After.")
+    rate_limit_search: Budget = setting(
+        "RATE_LIMIT_SEARCH", (1200, 60), "Searches and resolution: REST search, GraphQL "
+        "resolve, checkUpdates, checkCompatibility, suggestPackageNames, packages(search:).")
+    rate_limit_upload: Budget = setting("RATE_LIMIT_UPLOAD", (300, 60), "Uploads (REST and "
+                                        "GraphQL upload mutations).")
+    rate_limit_write: Budget = setting("RATE_LIMIT_WRITE", (1200, 60), "Other changes: REST "
+                                       "POST/PUT/PATCH/DELETE, GraphQL mutations, new API "
+                                       "tokens.")
+    rate_limit_auth_failures: Budget = setting(
+        "RATE_LIMIT_AUTH_FAILURES", (600, 60), "Failed logins (bad or expired tokens) per IP; a "
+        "burst from one IP never blocks others.")
+    rate_limit_key_prefix: str = setting("RATE_LIMIT_KEY_PREFIX", "tbr:rl:", "Redis key prefix "
+                                         "of the limiter's counters.", min_length=1)
+
+    reconcile_mode: ReconcileMode = setting(
+        "RECONCILE_MODE", "sampled", "Reconciliation hashes a sample of objects per run "
+        "(sampled) or every object (full).", section=Section.MIRRORS)
+    reconcile_sample_size: int = setting("RECONCILE_SAMPLE_SIZE", 25, "Copies per backend "
+                                         "hashed on a sampled run.", ge=0, le=100_000)
+    storage_breaker_cooldown_seconds: float = setting(
+        "STORAGE_BREAKER_COOLDOWN", 5.0, "Seconds a storage backend that failed is skipped "
+        "before it is probed again.", ge=0, le=600)
+    replication_retry_base_seconds: float = setting(
+        "REPLICATION_RETRY_BASE", 10.0, "First retry delay in seconds (grows per attempt) of a "
+        "replication to a mirror that is down.", ge=1, le=3600)
+
+    def __post_init__(self) -> None:
+        # Defaults that follow DATA_DIR; frozen, so set the way dataclasses' own __init__ does.
+        if self.database_url is None:
+            object.__setattr__(self, "database_url", f"sqlite://{self.data_dir}/registry.sqlite3")
+        if self.primary_storage is None:
+            object.__setattr__(self, "primary_storage", StorageSpec(
+                name="primary", kind="local", root=self.data_dir / "blobs"))
 
     @property
     def spool_dir(self) -> Path:
@@ -99,253 +314,155 @@ class Settings:
         return self.database_url.startswith("sqlite:")
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """Parse a minimal `.env` file: KEY=VALUE lines, `#` comments, optional quotes."""
-    values: dict[str, str] = {}
-    if not path.is_file():
-        return values
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
+# --- storage: backends are groups of variables under a prefix ----------------------------------
+
+PRIMARY_PREFIX = "MINIO_PRIMARY"
+LEGACY_MIRROR_PREFIX = "MINIO_MIRROR"
+NAMED_MIRROR_PREFIX = "MIRROR_<NAME>"
+_MIRROR_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,30}")
+
+
+def _check_mirror_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    for index, name in enumerate(names):
+        if not _MIRROR_NAME.fullmatch(name):
+            raise ValueError(f"invalid mirror name {name!r}")
+        if name in names[:index] or name == "primary":
+            raise ValueError(f"duplicate mirror name {name!r}")
+    return names
+
+
+@pydantic_dataclass(frozen=True, config=_FIELDS_BY_NAME)
+class StorageVariables:
+    """Where blobs go: a local folder or an S3 primary, and any number of mirrors."""
+
+    storage_dir: Path | None = setting(
+        "STORAGE_DIR", None, "Local folder for blobs when no S3 primary is configured "
+        "(default: <DATA_DIR>/blobs).", section=Section.STORAGE, example="data/blobs")
+    storage_mirrors: Annotated[CommaList, AfterValidator(_check_mirror_names)] = setting(
+        "STORAGE_MIRRORS", (), "Named mirrors in priority order; each is S3 "
+        "(MIRROR_<NAME>_ENDPOINT and the other S3 variables) or a folder (MIRROR_<NAME>_PATH). "
+        "MINIO_MIRROR_* configures one more, named `mirror`.", example="eu,backup")
+
+
+@pydantic_dataclass(frozen=True, config=_FIELDS_BY_NAME)
+class FolderMirrorVariables:
+    """A named mirror kept in a local folder instead of S3 (`MIRROR_<NAME>_PATH`)."""
+
+    path: Path = setting("PATH", ..., "Folder of a mirror kept on local disk instead of S3.",
+                         example="/srv/registry-backup")
+
+
+@pydantic_dataclass(frozen=True, config=_FIELDS_BY_NAME)
+class S3Variables:
+    """One S3 / MinIO backend: the variables after its prefix (`MINIO_PRIMARY_ENDPOINT`...)."""
+
+    endpoint: Annotated[str, AfterValidator(lambda value: _s3_endpoint(value))] = setting(
+        "ENDPOINT", ..., "S3 / MinIO host:port (path-style); setting it enables the backend.",
+        example="127.0.0.1:9000")
+    access_key: str = setting("ACCESS_KEY", ..., "Access key (required with the endpoint).",
+                              example="minioadmin")
+    secret_key: str = setting("SECRET_KEY", ..., "Secret key (required with the endpoint).",
+                              example="minioadmin")
+    bucket: str = setting("BUCKET", "tb-registry", "Bucket name.", min_length=1)
+    secure: bool = setting("SECURE", False, "Talk HTTPS to the endpoint.")
+    region: str | None = setting("REGION", None, "Region, for S3 services that need one.",
+                                 example="eu-central-1")
+
+    def spec(self, name: str) -> StorageSpec:
+        return StorageSpec(name=name, kind="s3", endpoint=self.endpoint,
+                           access_key=self.access_key, secret_key=self.secret_key,
+                           bucket=self.bucket, secure=self.secure, region=self.region)
+
+
+def _s3_endpoint(value: str) -> str:
+    endpoint = re.sub(r"^https?://", "", value).rstrip("/")
+    if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+(:\d{1,5})?", endpoint):
+        raise ValueError("expected host:port")
+    return endpoint
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+class _Environment(BaseSettings):
+    """Only the source of raw values: pydantic-settings reads the process environment and the
+    `.env` file (comments, quotes, `export`); `Settings` itself checks them."""
+
+
+def read_environment(env_file: Path | None = None) -> dict[str, str]:
+    """The process environment over the `.env` file (default: TB_REGISTRY_ENV_FILE or ./.env)."""
+    path = env_file or Path(os.environ.get(ENV_FILE_VARIABLE, ".env"))
+    from_file = DotEnvSettingsSource(_Environment, env_file=path, case_sensitive=True).env_vars
+    from_process = EnvSettingsSource(_Environment, case_sensitive=True).env_vars
+    return {name: value for name, value in {**from_file, **from_process}.items()
+            if value is not None}
+
+
+def _declared(cls: type, env: Mapping[str, str], prefix: str = "") -> dict[str, str]:
+    """The values `env` holds for `cls`'s variables, by variable name; empty means unset."""
+    values = {}
+    for info in cls.__pydantic_fields__.values():  # type: ignore[attr-defined]
+        if info.alias is None:
             continue
-        if line.startswith("export "):
-            line = line[len("export ") :].lstrip()
-        key, sep, value = line.partition("=")
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()):
-            raise ConfigError(f"{path}:{number}: expected KEY=VALUE, got {raw!r}")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        values[key.strip()] = value
+        value = env.get(prefix + info.alias)
+        if value is not None and value.strip():
+            values[info.alias] = value.strip()
     return values
 
 
-class _Reader:
-    """Typed access to one environment mapping; every error names its variable."""
+def _build(cls: type, env: Mapping[str, str], prefix: str = "", **extra: Any) -> Any:
+    try:
+        return cls(**_declared(cls, env, prefix), **extra)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, prefix)) from None
 
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
 
-    def hosts(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        """A comma-separated list of host names or bracketed IPv6 addresses, without ports."""
-        raw = self.text(name)
-        if raw is None:
-            return default
-        entries = tuple(entry.strip().lower() for entry in raw.split(",") if entry.strip())
-        for entry in entries:
-            if host_name(entry) != entry:  # host_name drops a port, so one fails here too
-                raise ConfigError(f"{name}: {entry!r} is not a host name (no scheme or port)")
-        return entries
+def _describe(exc: ValidationError, prefix: str) -> str:
+    """The first problem as one line: `VARIABLE: what is wrong, got 'value'`."""
+    error = exc.errors(include_url=False)[0]
+    variable = prefix + ".".join(str(part) for part in error["loc"][:1])
+    if error["type"] == "missing":
+        return f"{variable}: required when {prefix}ENDPOINT is set"
+    message = error["msg"].removeprefix("Value error, ")
+    message = message[:1].lower() + message[1:]
+    given = error.get("input")
+    return f"{variable}: {message}" + (f", got {given!r}" if isinstance(given, str) else "")
 
-    def text(self, name: str, default: str | None = None) -> str | None:
-        value = self.env.get(name)
-        if value is None or value.strip() == "":
-            return default
-        return value.strip()
 
-    def flag(self, name: str, default: bool) -> bool:
-        value = self.env.get(name)
-        if value is None:
-            return default
-        lowered = value.strip().lower()
-        if lowered in _TRUE:
-            return True
-        if lowered in _FALSE:
-            return False
-        raise ConfigError(f"{name}: expected true/false, got {value!r}")
+def _s3_backend(env: Mapping[str, str], prefix: str, name: str) -> StorageSpec | None:
+    if "ENDPOINT" not in _declared(S3Variables, env, f"{prefix}_"):
+        return None  # the endpoint switches the backend on
+    variables: S3Variables = _build(S3Variables, env, f"{prefix}_")
+    return variables.spec(name)
 
-    def integer(self, name: str, default: int, *, minimum: int = 0, maximum: int | None = None
-                ) -> int:
-        value = self.text(name)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
-        if number < minimum or (maximum is not None and number > maximum):
-            bound = f"{minimum}..{maximum}" if maximum is not None else f">= {minimum}"
-            raise ConfigError(f"{name}: {number} is out of range ({bound})")
-        return number
 
-    def size(self, name: str, default: int) -> int:
-        value = self.text(name)
-        if value is None:
-            return default
-        match = re.fullmatch(r"(\d+)\s*([A-Za-z]*)", value)
-        if not match or match.group(2).lower() not in _SIZE_UNITS:
-            raise ConfigError(f"{name}: expected a size such as 500MiB, got {value!r}")
-        number = int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
-        if number <= 0:
-            raise ConfigError(f"{name}: must be positive")
-        return number
-
-    def budget(self, name: str, default: tuple[int, int]) -> tuple[int, int]:
-        """`COUNT/SECONDS`, e.g. `600/60`; windows stay within 60 s so Retry-After does too."""
-        value = self.text(name)
-        if value is None:
-            return default
-        match = re.fullmatch(r"(\d+)\s*/\s*(\d+)\s*s?", value)
-        if not match:
-            raise ConfigError(f"{name}: expected COUNT/SECONDS such as 600/60, got {value!r}")
-        count, window = int(match.group(1)), int(match.group(2))
-        if count < 1 or not 1 <= window <= 60:
-            raise ConfigError(f"{name}: need a count >= 1 and a window of 1..60 seconds")
-        return count, window
-
-    def url(self, name: str, schemes: tuple[str, ...], default: str | None = None) -> str | None:
-        value = self.text(name, default)
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in schemes:
-            raise ConfigError(f"{name}: expected a URL starting with {' or '.join(schemes)}:// "
-                              f"got {value!r}")
-        if parts.scheme not in ("sqlite",) and not parts.hostname:
-            raise ConfigError(f"{name}: URL {value!r} has no host")
-        try:
-            parts.port  # noqa: B018 - raises ValueError on a malformed port
-        except ValueError:
-            raise ConfigError(f"{name}: URL {value!r} has an invalid port") from None
-        return value
-
-    def s3_spec(self, prefix: str, name: str, required: bool) -> StorageSpec | None:
-        endpoint = self.text(f"{prefix}_ENDPOINT")
-        if endpoint is None:
-            if required:
-                raise ConfigError(f"{prefix}_ENDPOINT: required")
-            return None
-        endpoint = re.sub(r"^https?://", "", endpoint).rstrip("/")
-        if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+(:\d{1,5})?", endpoint):
-            raise ConfigError(f"{prefix}_ENDPOINT: expected host:port, got {endpoint!r}")
-        keys = {}
-        for part in ("ACCESS_KEY", "SECRET_KEY"):
-            keys[part] = self.text(f"{prefix}_{part}")
-            if keys[part] is None:
-                raise ConfigError(f"{prefix}_{part}: required when {prefix}_ENDPOINT is set")
-        return StorageSpec(
-            name=name,
-            kind="s3",
-            endpoint=endpoint,
-            access_key=keys["ACCESS_KEY"],
-            secret_key=keys["SECRET_KEY"],
-            bucket=self.text(f"{prefix}_BUCKET", "tb-registry") or "tb-registry",
-            secure=self.flag(f"{prefix}_SECURE", False),
-            region=self.text(f"{prefix}_REGION"),
-        )
-
-    def mirror_spec(self, mirror_name: str) -> StorageSpec:
-        prefix = f"MIRROR_{mirror_name.upper().replace('-', '_')}"
-        path = self.text(f"{prefix}_PATH")
-        if path is not None:
-            return StorageSpec(name=mirror_name, kind="local", root=Path(path))
-        spec = self.s3_spec(prefix, mirror_name, required=False)
-        if spec is None:
-            raise ConfigError(f"STORAGE_MIRRORS: mirror {mirror_name!r} needs {prefix}_ENDPOINT "
-                              f"(S3) or {prefix}_PATH (folder)")
-        return spec
+def _storage(env: Mapping[str, str], data_dir: Path) -> dict[str, Any]:
+    storage: StorageVariables = _build(StorageVariables, env)
+    primary = _s3_backend(env, PRIMARY_PREFIX, "primary") or StorageSpec(
+        name="primary", kind="local", root=storage.storage_dir or data_dir / "blobs")
+    mirrors = [mirror for mirror in [_s3_backend(env, LEGACY_MIRROR_PREFIX, "mirror")] if mirror]
+    for name in storage.storage_mirrors:
+        if any(mirror.name == name for mirror in mirrors):  # `mirror`: MINIO_MIRROR_*'s name
+            raise ConfigError(f"STORAGE_MIRRORS: duplicate mirror name {name!r}")
+        prefix = NAMED_MIRROR_PREFIX.replace("<NAME>", name.upper().replace("-", "_"))
+        mirror: StorageSpec | None
+        if _declared(FolderMirrorVariables, env, f"{prefix}_"):
+            folder: FolderMirrorVariables = _build(FolderMirrorVariables, env, f"{prefix}_")
+            mirror = StorageSpec(name=name, kind="local", root=folder.path)
+        else:
+            mirror = _s3_backend(env, prefix, name)
+        if mirror is None:
+            raise ConfigError(f"STORAGE_MIRRORS: mirror {name!r} needs {prefix}_ENDPOINT (S3) "
+                              f"or {prefix}_PATH (folder)")
+        mirrors.append(mirror)
+    return {"primary_storage": primary, "mirrors": tuple(mirrors)}
 
 
 def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Build Settings from `env` (default: os.environ) over the optional `.env` file."""
+    """Settings from `env`, or by default from the process environment over the `.env` file."""
     if env is None:
-        env_path = env_file or Path(os.environ.get("TB_REGISTRY_ENV_FILE", ".env"))
-        file_values = read_env_file(env_path)
-        env = {**file_values, **os.environ}
-    read = _Reader(env)
+        env = read_environment(env_file)
+    data_dir = Path(_declared(Settings, env).get("DATA_DIR", "data"))
+    return _build(Settings, env, **_storage(env, data_dir))
 
-    data_dir = Path(read.text("DATA_DIR", "data") or "data")
-    database_url = read.url(
-        "DATABASE_URL", ("sqlite", "postgres", "asyncpg"), f"sqlite://{data_dir}/registry.sqlite3"
-    )
-    assert database_url is not None
-    primary = read.s3_spec("MINIO_PRIMARY", "primary", required=False) or StorageSpec(
-        name="primary", kind="local", root=Path(read.text("STORAGE_DIR") or data_dir / "blobs")
-    )
-    mirrors: list[StorageSpec] = []
-    legacy = read.s3_spec("MINIO_MIRROR", "mirror", required=False)
-    if legacy is not None:
-        mirrors.append(legacy)
-    for mirror_name in filter(None, (n.strip() for n in (read.text("STORAGE_MIRRORS", "") or "")
-                                     .split(","))):
-        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,30}", mirror_name):
-            raise ConfigError(f"STORAGE_MIRRORS: invalid mirror name {mirror_name!r}")
-        if any(m.name == mirror_name for m in mirrors) or mirror_name == "primary":
-            raise ConfigError(f"STORAGE_MIRRORS: duplicate mirror name {mirror_name!r}")
-        mirrors.append(read.mirror_spec(mirror_name))
 
-    reconcile_mode = (read.text("RECONCILE_MODE", "sampled") or "sampled").lower()
-    if reconcile_mode not in ("sampled", "full"):
-        raise ConfigError(f"RECONCILE_MODE: expected sampled or full, got {reconcile_mode!r}")
-    public_base_url = read.url("PUBLIC_BASE_URL", ("http", "https"))
-    allowed_hosts = read.hosts("ALLOWED_HOSTS", ())
-    domain_template = read.text("VERIFY_DOMAIN_URL_TEMPLATE",
-                                Settings.verify_domain_url_template) or ""
-    if "{domain}" not in domain_template or not re.match(r"https?://", domain_template):
-        raise ConfigError("VERIFY_DOMAIN_URL_TEMPLATE: expected an http(s) URL containing "
-                          f"{{domain}}, got {domain_template!r}")
-    nameservers = tuple(n.strip() for n in (read.text("VERIFY_DNS_NAMESERVERS", "") or "")
-                        .split(",") if n.strip())
-    admin_users = tuple(u.strip() for u in (read.text("ADMIN_USERS", "") or "").split(",")
-                        if u.strip())
-    return Settings(
-        host=read.text("SERVER_HOST", "0.0.0.0") or "0.0.0.0",
-        port=read.integer("SERVER_PORT", 4025, minimum=1, maximum=65535),
-        debug=read.flag("DEBUG", False),
-        data_dir=data_dir,
-        database_url=database_url,
-        redis_url=read.url("REDIS_URL", ("redis", "rediss")),
-        queue_name=read.text("ARQ_QUEUE_NAME", "tb-registry") or "tb-registry",
-        primary_storage=primary,
-        mirrors=tuple(mirrors),
-        jwt_secret=read.text("CLOUDM_JWT_SECRET"),
-        cloudm_auth_url=read.url("CLOUDM_AUTH_URL", ("http", "https")),
-        public_base_url=public_base_url.rstrip("/") if public_base_url else None,
-        allowed_hosts=allowed_hosts,
-        max_upload_bytes=read.size("MAX_UPLOAD_SIZE", 500 * 1024**2),
-        unlisted_require_auth=read.flag("UNLISTED_REQUIRE_AUTH", False),
-        package_cache_ttl_seconds=read.integer("PACKAGE_CACHE_TTL", 5, minimum=0, maximum=300),
-        normalize_mod_layout=read.flag("NORMALIZE_MOD_LAYOUT", True),
-        admin_users=admin_users,
-        graphql_introspection=read.flag("GRAPHQL_INTROSPECTION", True),
-        graphql_ide=read.flag("GRAPHQL_IDE", True),
-        graphql_max_depth=read.integer("GRAPHQL_MAX_DEPTH", 12, minimum=2, maximum=100),
-        graphql_max_cost=read.integer("GRAPHQL_MAX_COST", 5000, minimum=10),
-        graphql_max_execution_seconds=read.integer("GRAPHQL_MAX_EXECUTION_SECONDS", 10,
-                                                   minimum=1, maximum=3600),
-        ws_max_sockets_per_ip=read.integer("WS_MAX_SOCKETS_PER_IP", 20, minimum=1,
-                                           maximum=100_000),
-        ws_max_operations_per_socket=read.integer("WS_MAX_OPERATIONS_PER_SOCKET", 25,
-                                                  minimum=1, maximum=1000),
-        ws_auth_recheck_seconds=read.integer("WS_AUTH_RECHECK_SECONDS", 5, minimum=1,
-                                             maximum=300),
-        verify_github_base_url=(read.url("VERIFY_GITHUB_BASE_URL", ("http", "https"))
-                                or "https://raw.githubusercontent.com").rstrip("/"),
-        verify_domain_url_template=domain_template,
-        verify_dns_nameservers=nameservers,
-        verify_dns_port=read.integer("VERIFY_DNS_PORT", 53, minimum=1, maximum=65535),
-        verify_timeout_seconds=read.integer("VERIFY_TIMEOUT", 10, minimum=1, maximum=120),
-        verify_max_response_bytes=read.integer("VERIFY_MAX_RESPONSE_BYTES", 4096, minimum=128,
-                                               maximum=1024**2),
-        verify_challenge_ttl_seconds=read.integer("VERIFY_CHALLENGE_TTL", 7 * 24 * 3600,
-                                                  minimum=60),
-        verify_recheck_interval_seconds=read.integer("VERIFY_RECHECK_INTERVAL", 24 * 3600,
-                                                     minimum=0),
-        rate_limit_enabled=read.flag("RATE_LIMIT_ENABLED", True),
-        rate_limit_read=read.budget("RATE_LIMIT_READ", Settings.rate_limit_read),
-        rate_limit_search=read.budget("RATE_LIMIT_SEARCH", Settings.rate_limit_search),
-        rate_limit_upload=read.budget("RATE_LIMIT_UPLOAD", Settings.rate_limit_upload),
-        rate_limit_write=read.budget("RATE_LIMIT_WRITE", Settings.rate_limit_write),
-        rate_limit_auth_failures=read.budget("RATE_LIMIT_AUTH_FAILURES",
-                                             Settings.rate_limit_auth_failures),
-        rate_limit_key_prefix=read.text("RATE_LIMIT_KEY_PREFIX", "tbr:rl:") or "tbr:rl:",
-        max_api_tokens_per_user=read.integer("MAX_API_TOKENS_PER_USER", 50, minimum=1,
-                                             maximum=10_000),
-        reconcile_mode=reconcile_mode,
-        reconcile_sample_size=read.integer("RECONCILE_SAMPLE_SIZE", 25, minimum=0,
-                                           maximum=100_000),
-        storage_breaker_cooldown_seconds=float(read.integer("STORAGE_BREAKER_COOLDOWN", 5,
-                                                            minimum=0, maximum=600)),
-        replication_retry_base_seconds=float(read.integer("REPLICATION_RETRY_BASE", 10,
-                                                          minimum=1, maximum=3600)),
-    )

@@ -70,23 +70,25 @@ class Budget:
 
 @dataclass(frozen=True)
 class RateLimitConfig:
-    enabled: bool = True
-    budgets: dict[str, Budget] = field(default_factory=lambda: {
-        "read": Budget(6000, 60), "search": Budget(1200, 60), "upload": Budget(300, 60),
-        "write": Budget(1200, 60), "auth_failure": Budget(600, 60)})
-    key_prefix: str = "tbr:rl:"
+    """The limiter's view of the RATE_LIMIT_* settings. A field left out takes the setting's
+    declared default (registry/config.py): the defaults are written there only."""
+
+    enabled: bool = field(default_factory=lambda: Settings().rate_limit_enabled)
+    budgets: dict[str, Budget] = field(default_factory=lambda: budgets_of(Settings()))
+    key_prefix: str = field(default_factory=lambda: Settings().rate_limit_key_prefix)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimitConfig:
-        return cls(
-            enabled=settings.rate_limit_enabled,
-            budgets={"read": Budget(*settings.rate_limit_read),
-                     "search": Budget(*settings.rate_limit_search),
-                     "upload": Budget(*settings.rate_limit_upload),
-                     "write": Budget(*settings.rate_limit_write),
-                     "auth_failure": Budget(*settings.rate_limit_auth_failures)},
-            key_prefix=settings.rate_limit_key_prefix,
-        )
+        return cls(enabled=settings.rate_limit_enabled, budgets=budgets_of(settings),
+                   key_prefix=settings.rate_limit_key_prefix)
+
+
+def budgets_of(settings: Settings) -> dict[str, Budget]:
+    return {"read": Budget(*settings.rate_limit_read),
+            "search": Budget(*settings.rate_limit_search),
+            "upload": Budget(*settings.rate_limit_upload),
+            "write": Budget(*settings.rate_limit_write),
+            "auth_failure": Budget(*settings.rate_limit_auth_failures)}
 
 
 @dataclass(frozen=True)

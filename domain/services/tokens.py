@@ -19,7 +19,6 @@ from tortoise.queryset import QuerySet
 
 from domain.actor import SCOPES, Actor
 from domain.changes import write_transaction
-from domain.context import Policy
 from domain.enums import TokenScope
 from domain.exceptions import InvalidInput, NotFound, PermissionDenied
 from domain.models import ApiToken, User
@@ -116,10 +115,10 @@ def active_tokens(user_id: str, now: datetime | None = None) -> QuerySet[ApiToke
 async def create_token(actor: Actor, name: object, scopes: object, *,
                        package_globs: object = None,
                        expires_at: datetime | str | None = None,
-                       max_active: int = Policy.max_api_tokens_per_user) -> CreatedToken:
-    """Mint a token. A user holds at most `max_active` active tokens (the operator's
-    MAX_API_TOKENS_PER_USER, from `Policy`): one more is refused until one is revoked or
-    expires."""
+                       max_active: int | None = None) -> CreatedToken:
+    """Mint a token. A user holds at most `max_active` active tokens (the API passes the
+    operator's MAX_API_TOKENS_PER_USER, from `Policy`; None: no cap): one more is refused
+    until one is revoked or expires."""
     user_id = actor.require_user()
     if actor.scopes is not None:
         # A token may not mint a token with more power than itself.
@@ -138,7 +137,8 @@ async def create_token(actor: Actor, name: object, scopes: object, *,
         # Concurrent creations for one user queue on the user's row (PostgreSQL; SQLite runs
         # one write transaction at a time), so each count sees the tokens created before it.
         await User.select_for_update(no_key=True).using_db(conn).get_or_none(id=user_id)
-        if await active_tokens(user_id).using_db(conn).count() >= max_active:
+        if (max_active is not None
+                and await active_tokens(user_id).using_db(conn).count() >= max_active):
             raise InvalidInput(f"You already have {max_active} active API tokens, the most "
                                "allowed; revoke one you no longer use first")
         token = await ApiToken.create(user_id=user_id, name=name.strip(),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from registry.config import ConfigError, load_settings, read_env_file
+from registry.config import ConfigError, load_settings
 
 
 def test_embedded_defaults() -> None:
@@ -55,10 +56,65 @@ def test_bad_values_name_the_variable(env: dict[str, str], variable: str) -> Non
     assert str(error.value).startswith(variable)
 
 
-def test_env_file(tmp_path: Path) -> None:
+def test_env_file_under_the_process_environment(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / ".env"
-    path.write_text("# comment\nexport SERVER_PORT=5000\nDEBUG='true'\n\n")
-    assert read_env_file(path) == {"SERVER_PORT": "5000", "DEBUG": "true"}
-    path.write_text("not a pair\n")
-    with pytest.raises(ConfigError):
-        read_env_file(path)
+    path.write_text("# comment\nexport SERVER_PORT=5000\nDEBUG='true'\nGRAPHQL_MAX_DEPTH=20\n\n")
+    monkeypatch.setenv("GRAPHQL_MAX_DEPTH", "30")
+    monkeypatch.delenv("SERVER_PORT", raising=False)
+    monkeypatch.delenv("DEBUG", raising=False)
+    settings = load_settings(env_file=path)
+    assert (settings.port, settings.debug) == (5000, True)
+    assert settings.graphql_max_depth == 30  # the real environment wins over `.env`
+    path.write_text("SERVER_PORT=eighty\n")
+    with pytest.raises(ConfigError, match="^SERVER_PORT: .*'eighty'"):
+        load_settings(env_file=path)
+
+
+def test_empty_values_mean_the_default() -> None:
+    settings = load_settings({"SERVER_PORT": "", "ADMIN_USERS": " ", "MAX_UPLOAD_SIZE": ""})
+    assert (settings.port, settings.admin_users) == (4025, ())
+    assert settings.max_upload_bytes == 500 * 1024**2
+
+
+def test_units_lists_and_budgets_are_parsed() -> None:
+    settings = load_settings({
+        "MAX_UPLOAD_SIZE": "2 GiB", "ALLOWED_HOSTS": "Example.COM, [::1]",
+        "ADMIN_USERS": "u1,,u2", "RATE_LIMIT_READ": "100 / 30s", "RECONCILE_MODE": "FULL",
+        "DATA_DIR": "/srv/reg", "VERIFY_GITHUB_BASE_URL": "http://proofs.test/"})
+    assert settings.max_upload_bytes == 2 * 1024**3
+    assert settings.allowed_hosts == ("example.com", "[::1]")
+    assert settings.admin_users == ("u1", "u2")
+    assert settings.rate_limit_read == (100, 30)
+    assert settings.reconcile_mode == "full"
+    assert settings.database_url == "sqlite:///srv/reg/registry.sqlite3"
+    assert settings.primary_storage.root == Path("/srv/reg/blobs")
+    assert settings.verify_github_base_url == "http://proofs.test"
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"SERVER_PORT": "70000"}, "SERVER_PORT: input should be less than or equal to 65535"),
+    ({"MAX_UPLOAD_SIZE": "0"}, "MAX_UPLOAD_SIZE: input should be greater than 0"),
+    ({"RATE_LIMIT_READ": "5/100"}, "RATE_LIMIT_READ: need a count >= 1 and a window of 1..60"),
+    ({"ALLOWED_HOSTS": "a.test:80"}, "ALLOWED_HOSTS: 'a.test:80' is not a host name"),
+    ({"VERIFY_DOMAIN_URL_TEMPLATE": "https://x"},
+     "VERIFY_DOMAIN_URL_TEMPLATE: expected an http(s) URL containing {domain}"),
+    ({"STORAGE_MIRRORS": "eu,eu"}, "STORAGE_MIRRORS: duplicate mirror name 'eu'"),
+    ({"STORAGE_MIRRORS": "Bad Name"}, "STORAGE_MIRRORS: invalid mirror name 'Bad Name'"),
+    ({"STORAGE_MIRRORS": "eu", "MIRROR_EU_ENDPOINT": "eu:9000", "MIRROR_EU_ACCESS_KEY": "a"},
+     "MIRROR_EU_SECRET_KEY: required when MIRROR_EU_ENDPOINT is set"),
+])
+def test_error_says_what_is_wrong(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(env)
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+
+
+def test_replace_checks_like_loading() -> None:
+    """`dataclasses.replace` (tests, the contract suite) goes through the same declarations."""
+    settings = load_settings({})
+    assert dataclasses.replace(settings, rate_limit_read=(3, 60)).rate_limit_read == (3, 60)
+    assert dataclasses.replace(settings, port=8080).primary_storage == settings.primary_storage
+    with pytest.raises(ValueError, match="port"):
+        dataclasses.replace(settings, port=0)
