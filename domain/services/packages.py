@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 
 from domain.actor import Actor
 from domain.changes import write_transaction
+from domain.commands import PackageUpdate
 from domain.enums import PackageType, TokenScope, VersionStatus, Visibility
 from domain.exceptions import Conflict, InvalidInput, PermissionDenied
 from domain.models import Package, PackageVersion, Publisher
@@ -188,10 +189,10 @@ async def create_package(actor: Actor, data: dict[str, Any], *, using_db: Any = 
     return package
 
 
-async def update_package(actor: Actor, name: str, data: dict[str, Any]) -> Package:
+async def update_package(actor: Actor, name: str, update: PackageUpdate) -> Package:
     package = await get_package(actor, name)
     require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
-    changes = clean_fields(data)
+    changes = clean_fields(update.changes())
     if "visibility" in changes and changes["visibility"] != package.visibility:
         publishers.check_can_publish(package.publisher, changes["visibility"])
     if not changes:

@@ -19,7 +19,9 @@ from tortoise.functions import Sum
 
 from domain.actor import Actor
 from domain.changes import write_transaction
+from domain.commands import PackageUpdate, command_from
 from domain.context import RegistryContext
+from domain.enums import PackageType, TokenScope, VersionStatus
 from domain.exceptions import Conflict, InvalidInput, QuotaExceeded, TooLarge
 from domain.jobs import enqueue_committed
 from domain.manifest import (
@@ -246,7 +248,8 @@ async def publish_with_metadata(ctx: RegistryContext, actor: Actor, upload: Spoo
         if isinstance(changes.get("description"), str):
             changes["description"] = changes["description"][: packages.MAX_DESCRIPTION]
         if changes:
-            package = await packages.update_package(actor, package.name, changes)
+            package = await packages.update_package(
+                actor, package.name, command_from(changes, PackageUpdate))
     return await upload_version(ctx, actor, package.name, UploadRequest(
         file=upload, version=str(version), changelog=metadata.get("changelog") or "",
         toolbox_version=metadata.get("toolbox_version") or "",
