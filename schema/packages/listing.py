@@ -1,8 +1,14 @@
 """The package list behind `packages` and `Publisher.packages`: filters, orders and keyset
-pages over the packages a listing may show the caller (`access.listed_filter`)."""
+pages over the packages a listing may show the caller (`access.listed_filter`).
+
+A listing answers rows (`PackagePage`); the GraphQL connection is built from them by the
+package types (`schema.packages.types.package_connection`), so this module needs no type and
+the types need nothing from here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,11 +24,9 @@ from domain.models import PackageVersion as VersionRow
 from domain.services.access import listed_filter
 from domain.services.packages import relevance_rank
 from schema.core.context import Info
-from schema.core.pagination import build_connection, decode_cursor, encode_cursor, page_size
-from schema.packages.dataloaders import PackageByIdLoader
+from schema.core.pagination import decode_cursor, encode_cursor, page_size
 from schema.packages.enums import PackageSort
-from schema.packages.types import Package, PackageConnection
-from schema.publishers.dataloaders import PublisherByIdLoader, PublisherByNameLoader
+from schema.publishers.dataloaders import PublisherByNameLoader
 
 # (field, descending) pairs; the last field is unique, so every key names one row.
 _KEYSETS: dict[PackageSort, tuple[tuple[str, bool], ...]] = {
@@ -135,28 +139,20 @@ def _after(keyset: tuple[tuple[str, bool], ...], key: list[Any]) -> Q:
     return result
 
 
-async def _connection(info: Info, rows: list[PackageRow], limit: int, total: int,
-                      after: str | None, cursor_of: Any) -> PackageConnection:
-    loader = info.context.loader(PackageByIdLoader)
-    for row in rows:
-        loader.prime(row.id, row)
-    # Every listing shows who published each package: read the page's publishers in one
-    # query now, so that `Package.publisher` answers without awaiting (see there).
-    publishers = await info.context.loader(PublisherByIdLoader).load_many(
-        sorted({row.publisher_id for row in rows[:limit]}))  # type: ignore[attr-defined]
-    by_id = {publisher.id: publisher for publisher in publishers if publisher is not None}
+@dataclass(frozen=True)
+class PackagePage:
+    """One page of a listing: up to `limit` + 1 rows (the extra one only says that a next page
+    exists), how many match in all, and each row's cursor."""
 
-    def node_of(row: PackageRow) -> Package:
-        node = Package.from_model(row)
-        node.publisher_row = by_id.get(row.publisher_id)  # type: ignore[attr-defined]
-        return node
-
-    return build_connection(PackageConnection, rows, limit=limit, cursor_of=cursor_of,
-                            node_of=node_of, total=total, after=after)
+    rows: list[PackageRow]
+    limit: int
+    total: int
+    after: str | None
+    cursor_of: Callable[[PackageRow], str]
 
 
-async def _by_relevance(info: Info, query: QuerySet[PackageRow], spec: PackageQuery, limit: int,
-                        after: str | None) -> PackageConnection:
+async def _by_relevance(query: QuerySet[PackageRow], spec: PackageQuery, limit: int,
+                        after: str | None) -> PackagePage:
     """Relevance is computed per row (like REST search), over the small id/name columns only;
     the page's full rows are fetched in one more query."""
     needle = spec.needle
@@ -177,20 +173,20 @@ async def _by_relevance(info: Info, query: QuerySet[PackageRow], spec: PackageQu
     keys = {row["id"]: key(row) for row in window}
     by_id = {p.id: p for p in await PackageRow.filter(id__in=list(keys))} if keys else {}
     rows = [by_id[row["id"]] for row in window if row["id"] in by_id]
-    return await _connection(info, rows, limit, len(candidates), after,
+    return PackagePage(rows, limit, len(candidates), after,
                        lambda p: encode_cursor(PackageSort.RELEVANCE.value, keys[p.id]))
 
 
 async def list_packages(info: Info, spec: PackageQuery, *, first: int | None,
-                        after: str | None) -> PackageConnection:
+                        after: str | None) -> PackagePage:
     limit = page_size(first)
     query = await _filtered(info, spec)
     if query is None:
-        return await _connection(info, [], limit, 0, after, lambda p: "")
+        return PackagePage([], limit, 0, after, lambda p: "")
     sort = spec.sort
     if sort is PackageSort.RELEVANCE:
         if spec.needle:
-            return await _by_relevance(info, query, spec, limit, after)
+            return await _by_relevance(query, spec, limit, after)
         sort = PackageSort.DOWNLOADS
     keyset = _KEYSETS[sort]
     total = await query.count()
@@ -199,5 +195,5 @@ async def list_packages(info: Info, spec: PackageQuery, *, first: int | None,
         page = page.filter(_after(keyset, _decode_key(after, sort, keyset)))
     order = [f"-{name}" if descending else name for name, descending in keyset]
     rows = await page.order_by(*order).limit(limit + 1)
-    return await _connection(info, rows, limit, total, after,
+    return PackagePage(rows, limit, total, after,
                        lambda p: encode_cursor(sort.value, _key_of(p, keyset)))

@@ -21,7 +21,13 @@ from schema.packages.mutations.publish_version import publish_version
 from schema.packages.mutations.unyank_version import unyank_version
 from schema.packages.mutations.update_package import update_package
 from schema.packages.mutations.yank_version import yank_version
-from schema.packages.types import Package, PackageConnection, PackageVersion, visible_package
+from schema.packages.types import (
+    Package,
+    PackageConnection,
+    PackageVersion,
+    package_connection,
+    visible_package,
+)
 
 SUGGESTIONS = ListSize(default=5, maximum=10, clamp=True)
 
@@ -102,7 +108,8 @@ class PackageQueries:
             visibility=conditions.visibility.value if conditions.visibility else None,
             verified_only=conditions.verified_only, include_yanked=conditions.include_yanked,
             sort=sort)
-        return await list_packages(info, spec, first=first, after=after)
+        return await package_connection(info, await list_packages(info, spec, first=first,
+                                                                   after=after))
 
     @strawberry.field(description="One version of a package; null when either does not exist "
                                   "for the caller (unpublished versions: owners and admins).")

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry import relay
+from strawberry import LazyType, relay
 from strawberry.scalars import JSON
 
 from domain import models
@@ -21,7 +21,7 @@ from domain.services import versions as version_rules
 from domain.services.access import can_view
 from domain.services.urls import package_file_url
 from schema.core.context import Info
-from schema.core.pagination import CountableConnection, ListSize, sized
+from schema.core.pagination import CountableConnection, ListSize, build_connection, sized
 from schema.core.scalars import BigInt
 from schema.packages.dataloaders import (
     DependenciesByVersionIdLoader,
@@ -33,10 +33,22 @@ from schema.packages.dataloaders import (
     VersionsByPackageIdLoader,
 )
 from schema.packages.enums import PackageType, VersionStatus, Visibility
+from schema.packages.listing import PackagePage
 from schema.publishers.dataloaders import PublisherByIdLoader
 
 if TYPE_CHECKING:
     from schema.publishers.types import Publisher
+
+
+def _publisher_node(info: Info, row: models.Publisher) -> Publisher:
+    """`Package.publisher`'s node. Package and Publisher name each other (`Package.publisher`,
+    `Publisher.packages`): the publishers module imports this one, to build a publisher's
+    page of packages, so this one refers to Publisher only through the field's lazy return
+    type (`strawberry.lazy`), resolved here; the schema has resolved it long before."""
+    publisher_type = info.return_type
+    assert isinstance(publisher_type, LazyType)
+    node: Publisher = publisher_type.resolve_type().from_model(row)
+    return node
 
 # Both lists clamp an out-of-range `first` instead of refusing it.
 VERSIONS = ListSize(default=100, maximum=500, clamp=True)
@@ -116,20 +128,16 @@ class Package(relay.Node):
     @strawberry.field(description="The publisher that owns the package.")
     def publisher(self, info: Info) -> Annotated[
             Publisher, strawberry.lazy("schema.publishers.types")]:
-        from schema.publishers.types import Publisher
-
         if self.publisher_row is not None:
             # Listings read their page's publishers up front: answering synchronously keeps
             # graphql-core from turning every item of a 100-item page into an awaitable.
-            return Publisher.from_model(self.publisher_row)
+            return _publisher_node(info, self.publisher_row)
         return self._load_publisher(info)  # type: ignore[return-value]
 
     async def _load_publisher(self, info: Info) -> Any:
-        from schema.publishers.types import Publisher
-
         row = await info.context.loader(PublisherByIdLoader).load(self.row.publisher_id)  # type: ignore[attr-defined]
         assert row is not None, "a package always has a publisher"
-        return Publisher.from_model(row)
+        return _publisher_node(info, row)
 
     @strawberry.field(description="Versions newest first by version precedence, yanked ones "
                                   "included by default; pending and quarantined versions only "
@@ -293,3 +301,25 @@ class Dependency(relay.Node):
 @strawberry.type(description="A page of packages.")
 class PackageConnection(CountableConnection[Package]):
     pass
+
+
+async def package_connection(info: Info, page: PackagePage) -> PackageConnection:
+    """A listing's page (schema/packages/listing.py) as a connection of Package nodes."""
+    loader = info.context.loader(PackageByIdLoader)
+    for row in page.rows:
+        loader.prime(row.id, row)
+    # Every listing shows who published each package: read the page's publishers in one
+    # query now, so that `Package.publisher` answers without awaiting (see there).
+    publishers = await info.context.loader(PublisherByIdLoader).load_many(
+        sorted({row.publisher_id for row in page.rows[:page.limit]}))  # type: ignore[attr-defined]
+    by_id = {publisher.id: publisher for publisher in publishers if publisher is not None}
+
+    def node_of(row: models.Package) -> Package:
+        node = Package.from_model(row)
+        node.publisher_row = by_id.get(row.publisher_id)  # type: ignore[attr-defined]
+        return node
+
+    connection: PackageConnection = build_connection(
+        PackageConnection, page.rows, limit=page.limit, cursor_of=page.cursor_of,
+        node_of=node_of, total=page.total, after=page.after)
+    return connection
