@@ -32,7 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from domain.scanning import FileReader, ScanLimits, scan_archive  # noqa: E402
+from domain.scanning import ScanLimits, scan_archive  # noqa: E402
+from storage.local import LocalFileReader  # noqa: E402
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -208,7 +209,7 @@ def read_all_with_zipfile(path: Path) -> int:
 def scan_file(
     path: Path, limits: ScanLimits | None = None, *, magic_on_text: bool = False
 ) -> dict[str, object]:
-    with FileReader(path) as reader:
+    with LocalFileReader(path) as reader:
         report = scan_archive(reader, limits=limits, package_type="mod", package_name=MOD,
                               magic_on_text=magic_on_text)
     return report.to_dict()

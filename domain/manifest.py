@@ -8,6 +8,9 @@ Lookup follows REST_CONTRACT.md §6 and the field mapping §7:
 - `compare_manifest` reports a name or version that differs from the upload as a warning,
   never a rejection (form fields win over the manifest).
 
+Reading a manifest out of an archive is the strict ZIP reader's job, shared by publishing and
+the scan: `domain.scanning.archive_manifest`.
+
 Numbers in manifests are kept as written (`version: 1.10` stays "1.10", not the float 1.1):
 the loader resolves only nulls, booleans and merge keys implicitly; every other scalar is text.
 """
@@ -18,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -27,9 +30,6 @@ from domain.bounds import MAX_MANIFEST_DEPENDENCIES, NAME_MAX_LENGTH, SPEC_MAX_L
 from domain.enums import Visibility
 from domain.names import FEATURE_PREFIX, name_key
 from domain.versions import loose_version
-
-if TYPE_CHECKING:
-    from domain.scanning.reader import RandomAccessReader
 
 MANIFEST_MAX_BYTES = 256 * 1024
 # Nodes after alias expansion. A 256 KiB manifest without aliases holds far fewer; a "billion
@@ -569,7 +569,7 @@ def parse_manifest(
     return manifest
 
 
-# --- comparison and reading ---------------------------------------------------------------
+# --- comparison ---------------------------------------------------------------------------
 
 
 def compare_manifest(manifest: Manifest, name: str | None, version: str | None) -> list[str]:
@@ -599,31 +599,3 @@ def _same_version(left: str, right: str) -> bool:
     if parsed_left is not None and parsed_right is not None:
         return parsed_left == parsed_right
     return left.strip() == right.strip()
-
-
-def read_manifest_from_zip(
-    reader: RandomAccessReader,
-    package_name: str,
-    *,
-    max_bytes: int = MANIFEST_MAX_BYTES,
-) -> Manifest | None:
-    """Find and parse the manifest of a ZIP without extracting anything.
-
-    Returns None when there is no manifest. Raises ManifestError when the archive's directory
-    cannot be read or the manifest is invalid. This does not validate the archive: the scan job
-    does (`domain.scanning.scan_archive`, which also returns the manifest).
-    """
-    # Imported here: the scanner imports this module for its manifest checks.
-    from domain.scanning.rules import ScanRejected
-    from domain.scanning.zipformat import read_layout, read_small_entry
-
-    try:
-        layout = read_layout(reader)
-        by_name = {entry.name: entry for entry in layout.entries}
-        path = find_manifest(by_name, package_name)
-        if path is None:
-            return None
-        data = read_small_entry(reader, by_name[path], max_bytes)
-    except ScanRejected as exc:
-        raise ManifestError(f"the archive cannot be read: {exc.message}") from None
-    return parse_manifest(data, manifest_kind_for(path), path=path, max_bytes=max_bytes)

@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from domain.manifest import TBCONFIG_FILE
 from domain.scanning.limits import ScanLimits
-from domain.scanning.reader import BlockCursor, FileReader
+from domain.scanning.reader import BlockCursor
 from domain.scanning.rules import Rule, ScanRejected
 from domain.scanning.zipformat import (
     FLAG_DATA_DESCRIPTOR,
@@ -35,6 +35,7 @@ from domain.scanning.zipformat import (
     read_layout,
     read_local_header,
 )
+from storage.local import LocalFileReader
 
 COPY_BLOCK = 1024 * 1024
 _U16_MAX = 0xFFFF
@@ -153,7 +154,7 @@ class _RawZipWriter:
         self._out.write(comment)
 
 
-def _rewrite(reader: FileReader, out: BinaryIO, prefix: str, limits: ScanLimits) -> None:
+def _rewrite(reader: LocalFileReader, out: BinaryIO, prefix: str, limits: ScanLimits) -> None:
     """Raises ScanRejected as soon as the archive's structure is not clean."""
     layout = read_layout(reader, max_entries=limits.max_entries,
                          max_name_bytes=limits.max_name_bytes)
@@ -200,7 +201,7 @@ def reroot_zip(
         ".", "..",
     ):
         raise ValueError(f"invalid folder name {prefix!r}")
-    with FileReader(src_path) as reader:
+    with LocalFileReader(src_path) as reader:
         try:
             with open(dst_path, "wb") as out:
                 _rewrite(reader, out, folder, limits or ScanLimits())

@@ -1,4 +1,8 @@
-"""Incoming files, spooled to local disk while hashed and counted; never whole in memory.
+"""Files a client uploads, spooled to local disk while hashed and counted; never whole in memory.
+
+The writing is storage's `SpoolWriter` (storage/spool.py), the one spool writer every upload
+path shares; this module adds what an upload knows beyond its bytes (the file name and type the
+client sent) and answers an oversized upload with the caller's 413 (`TooLarge`).
 
 A spooled upload lives in the process's scratch area (see storage/scratch.py), so a process
 killed mid-upload leaves nothing that the next start does not remove.
@@ -6,31 +10,24 @@ killed mid-upload leaves nothing that the next start does not remove.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
-import os
 from collections.abc import AsyncIterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from domain.exceptions import TooLarge
-
-_FLUSH_BYTES = 1024 * 1024
+from storage.spool import SpooledObject, SpoolWriter, pump
 
 
 def too_large(limit: int) -> TooLarge:
     return TooLarge(f"Upload exceeds the maximum size of {limit} bytes ({limit // 1024**2} MiB)")
 
 
-@dataclass
-class SpooledFile:
-    """A complete upload on local disk with its SHA-256 and size."""
+@dataclass(frozen=True, slots=True)
+class SpooledFile(SpooledObject):
+    """A complete upload on local disk with its SHA-256 and size (the path is never in its
+    repr), and the file name and content type the client gave."""
 
-    path: Path = field(repr=False)  # a server path: never part of a message a caller sees
-    sha256: str
-    size: int
     filename: str = ""
     content_type: str = ""
 
@@ -39,75 +36,33 @@ class SpooledFile:
             self.path.unlink()
 
 
-@dataclass
-class SpoolWriter:
-    """Incremental writer: `feed` chunks (sync, cheap), `flush` to disk off the event loop."""
+class UploadSpool(SpoolWriter):
+    """The spool writer for one file a client sends (a multipart part, a GraphQL `Upload`)."""
 
-    path: Path = field(repr=False)  # a server path, like SpooledFile.path
-    max_bytes: int
-    filename: str = ""
-    content_type: str = ""
-    _hash: hashlib._Hash = field(default_factory=hashlib.sha256)
-    _size: int = 0
-    _pending: bytearray = field(default_factory=bytearray)
-    _file: BinaryIO | None = None
+    def __init__(self, path: Path, max_bytes: int, filename: str = "",
+                 content_type: str = "") -> None:
+        # Not durable: the upload is scratch until a blob store copies it, and a crash removes
+        # it anyway, so an fsync would only slow every upload down.
+        super().__init__(path, durable=False, max_bytes=max_bytes)
+        self.filename = filename
+        self.content_type = content_type
 
-    def feed(self, data: bytes) -> None:
-        self._size += len(data)
-        if self._size > self.max_bytes:
-            raise too_large(self.max_bytes)
-        self._hash.update(data)
-        self._pending.extend(data)
-
-    @property
-    def needs_flush(self) -> bool:
-        return len(self._pending) >= _FLUSH_BYTES
-
-    async def flush(self) -> None:
-        if not self._pending:
-            return
-        data, self._pending = bytes(self._pending), bytearray()
-        await asyncio.to_thread(self._write, data)
-
-    def _write(self, data: bytes) -> None:
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "wb")  # noqa: SIM115 - closed in finish/abort
-        self._file.write(data)
+    def too_large(self) -> TooLarge:
+        return too_large(self.max_bytes or 0)
 
     async def finish(self) -> SpooledFile:
-        await self.flush()
-        await asyncio.to_thread(self._close, True)
-        return SpooledFile(self.path, self._hash.hexdigest(), self._size, self.filename,
+        spool = await super().finish()
+        return SpooledFile(spool.path, spool.sha256, spool.size, self.filename,
                            self.content_type)
-
-    def _close(self, keep: bool) -> None:
-        if self._file is None:
-            if keep:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.path.touch()
-            return
-        self._file.flush()
-        if keep:
-            os.fsync(self._file.fileno())
-        self._file.close()
-        self._file = None
-
-    def abort(self) -> None:
-        self._close(False)
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
 
 
 async def spool_stream(chunks: AsyncIterable[bytes], path: Path, max_bytes: int, *,
                        filename: str = "", content_type: str = "") -> SpooledFile:
-    writer = SpoolWriter(path, max_bytes, filename, content_type)
+    """Spool a whole stream into `path`; on any failure nothing is left at `path`."""
+    writer = UploadSpool(path, max_bytes, filename, content_type)
     try:
-        async for chunk in chunks:
-            writer.feed(chunk)
-            if writer.needs_flush:
-                await writer.flush()
+        await pump(chunks, writer)
         return await writer.finish()
     except BaseException:
-        writer.abort()
+        writer.discard()
         raise

@@ -2,7 +2,7 @@
 
 Starlette's `request.form()` buffers the whole body before a handler sees a byte, so a size
 limit could only be applied afterwards. This reader feeds python-multipart directly: text parts
-are kept (small, bounded), the single file part streams into a SpoolWriter that hashes and
+are kept (small, bounded), the single file part streams into an UploadSpool that hashes and
 counts, and the limit is enforced as bytes arrive (chunked bodies included).
 """
 
@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from domain.exceptions import InvalidInput
 from domain.textrules import refuse_unstorable
-from domain.uploads import SpooledFile, SpoolWriter, too_large
+from domain.uploads import SpooledFile, UploadSpool, too_large
 
 MAX_TEXT_PART = 1024 * 1024
 MAX_TEXT_PARTS = 64
@@ -27,7 +27,7 @@ FRAMING_ALLOWANCE = 2 * 1024 * 1024
 
 
 async def feed_multipart(parser: MultipartParser, body: AsyncIterable[bytes], max_bytes: int,
-                         writers: Callable[[], Iterable[SpoolWriter]],
+                         writers: Callable[[], Iterable[UploadSpool]],
                          ended: Callable[[], bool]) -> None:
     """Push a request body through `parser`, flushing the spooled files as they fill.
 
@@ -69,7 +69,7 @@ class _Part:
     filename: str | None = None
     content_type: str = ""
     data: bytearray = field(default_factory=bytearray)
-    writer: SpoolWriter | None = None
+    writer: UploadSpool | None = None
 
 
 def check_declared_length(request: Request, limit: int) -> None:
@@ -93,7 +93,7 @@ async def read_upload_form(request: Request, new_path: Callable[[], Path], max_b
     check_declared_length(request, max_bytes)
 
     fields: dict[str, str] = {}
-    spooled: list[SpoolWriter] = []
+    spooled: list[UploadSpool] = []
     state = {"part": _Part(), "header_name": b"", "header_value": b"", "headers": {}}
 
     def on_part_begin() -> None:
@@ -127,7 +127,7 @@ async def read_upload_form(request: Request, new_path: Callable[[], Path], max_b
                                    f"{file_field!r}")
             if spooled:
                 raise InvalidInput("Only one file may be uploaded per request")
-            part.writer = SpoolWriter(new_path(), max_bytes, part.filename, part.content_type)
+            part.writer = UploadSpool(new_path(), max_bytes, part.filename, part.content_type)
             spooled.append(part.writer)
         elif len(fields) >= MAX_TEXT_PARTS:
             raise InvalidInput("Too many form fields")
@@ -166,10 +166,10 @@ async def read_upload_form(request: Request, new_path: Callable[[], Path], max_b
         file = await spooled[0].finish() if spooled else None
     except ClientDisconnect:
         for writer in spooled:
-            writer.abort()
+            writer.discard()
         raise InvalidInput("The client disconnected during the upload") from None
     except BaseException:
         for writer in spooled:
-            writer.abort()
+            writer.discard()
         raise
     return UploadForm(fields, file)

@@ -84,14 +84,18 @@ class HealthStatus:
 
 @runtime_checkable
 class RandomAccessReader(Protocol):
-    """Blocking positional reads of one object, meant to run in a worker thread (e.g. a ZIP
-    scanner). Thread-safe: `read_at` keeps no cursor. Close it (or use `with`) when done."""
+    """Blocking positional reads of one object: a stored object (a backend's `reader`), a
+    local file, a nested archive spooled by the scanner, bytes in memory. Meant for worker
+    threads (the ZIP scanner, the upload's manifest reader). Thread-safe: `read_at` keeps no
+    cursor. Close it (or use `with`) when done; `ClosingReader` supplies the `with` half."""
 
     @property
     def size(self) -> int: ...
 
     def read_at(self, offset: int, length: int) -> bytes:
-        """Up to `length` bytes from `offset`; shorter only at the end of the object."""
+        """Exactly `min(length, size - offset)` bytes from `offset`: shorter only at the end
+        of the object. Infrastructure failures raise (OSError or StorageError), never a
+        silently short answer."""
         ...
 
     def close(self) -> None: ...

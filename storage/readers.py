@@ -1,16 +1,67 @@
-"""Adapting a `RandomAccessReader` to a seekable, read-only binary file object.
+"""`RandomAccessReader`s that are not a backend's own, and the adaptor to a file object.
 
-`zipfile.ZipFile(as_file(store.reader(key)))` works on either backend; the buffer turns
-zipfile's many small header reads into a few large positional reads (ranged GETs on S3).
+- `BytesReader`: an object in memory (tests, small payloads);
+- `FileObjectReader`: a seekable binary file object (the scanner's spooled nested archives);
+- `as_file`: any reader as a seekable, read-only binary file object.
+  `zipfile.ZipFile(as_file(store.reader(key)))` works on either backend; the buffer turns
+  zipfile's many small header reads into a few large positional reads (ranged GETs on S3).
+
+A local file is the filesystem backend's `LocalFileReader` (storage/local.py).
 """
 
 from __future__ import annotations
 
 import io
+import os
+from typing import IO
 
-from storage.interface import RandomAccessReader
+from storage.interface import ClosingReader, RandomAccessReader
 
 DEFAULT_BUFFER_SIZE = 256 * 1024
+
+
+class BytesReader(ClosingReader):
+    """An object held in memory; closing it releases nothing."""
+
+    def __init__(self, data: bytes | bytearray | memoryview) -> None:
+        self._data = bytes(data)
+
+    @property
+    def size(self) -> int:
+        return len(self._data)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length < 0:
+            raise ValueError("offset and length must not be negative")
+        return self._data[offset : offset + length]
+
+    def close(self) -> None:
+        pass
+
+
+class FileObjectReader(ClosingReader):
+    """A seekable binary file object the caller owns (and closes); not thread-safe, since
+    reads move the file's one position."""
+
+    def __init__(self, fileobj: IO[bytes], size: int | None = None) -> None:
+        self._file = fileobj
+        if size is None:
+            fileobj.seek(0, os.SEEK_END)
+            size = fileobj.tell()
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length < 0:
+            raise ValueError("offset and length must not be negative")
+        self._file.seek(offset)
+        return self._file.read(max(0, min(length, self._size - offset)))
+
+    def close(self) -> None:
+        pass  # the file belongs to the caller
 
 
 class _ReaderRawIO(io.RawIOBase):

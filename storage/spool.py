@@ -1,19 +1,27 @@
-"""Streaming a chunk iterator into a scratch file while computing SHA-256 and size.
+"""The one way bytes reach local disk before they are stored: a scratch file written while its
+SHA-256 and size are computed, with memory bounded by one batch of chunks.
 
-Both backends ingest this way: the filesystem backend spools inside its root and renames the
-finished file into place; the S3 backend spools to its spool directory and uploads the file.
-Memory stays bounded by one batch of chunks regardless of the object size.
+Every upload path spools through `SpoolWriter`: the blob stores' `put_stream`/`put_file`
+(`spooled`, below: the filesystem backend renames the finished file into place, the S3 backend
+uploads it), and the HTTP uploads of REST and GraphQL (`domain.uploads.UploadSpool`, fed by the
+multipart parser as the body arrives). What it guarantees to all of them:
+
+* the size limit holds while streaming: a chunk that would pass `max_bytes` is refused before
+  it is written;
+* a failed, cancelled or refused write leaves no file (`discard`, safe from any thread);
+* the scratch file's server path never appears in a repr (`SpooledObject.path`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,46 +31,101 @@ from storage.scratch import ScratchArea
 
 log = logging.getLogger(__name__)
 
+# Runs a blocking call off the event loop: a store's own thread pool, or asyncio.to_thread.
 Runner = Callable[..., Awaitable[Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class SpooledObject:
+    """A complete, closed scratch file and the digest of its content."""
+
+    path: Path = field(repr=False)  # a server path: never part of a message a caller sees
+    sha256: str
+    size: int
+
+
 class SpoolWriter:
-    """Blocking writer of one scratch file. Thread-safe: `discard` waits for a write that is
-    still running in a worker thread (e.g. after the awaiting task was cancelled)."""
+    """One scratch file being written.
 
-    def __init__(self, path: Path, *, durable: bool) -> None:
+    `feed` takes chunks without blocking (it only counts them against `max_bytes` and queues
+    them); `flush` hashes and writes the queued chunks in a worker thread, so small chunks (64
+    KiB of an HTTP body) hop to the thread about `flush_bytes` at a time, and `needs_flush`
+    says when that much is queued. `finish` closes the file and returns it as a
+    `SpooledObject`; `discard` deletes it. The file is created by the first write, never over an
+    existing one (scratch names are random anyway).
+
+    Thread-safe where it matters: `discard` waits for a write still running in a worker thread
+    (e.g. after the awaiting task was cancelled) before it deletes the file.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        durable: bool,
+        max_bytes: int | None = None,
+        run: Runner = asyncio.to_thread,
+        flush_bytes: int = DEFAULT_CHUNK_SIZE,
+    ) -> None:
+        if max_bytes is not None and max_bytes < 0:
+            raise ValueError("max_bytes must not be negative")
         self.path = path
+        self.max_bytes = max_bytes
+        self.size = 0  # bytes accepted by `feed`, written or still queued
+        # Whether the file must reach the disk at `finish` (it becomes the stored object).
         self._durable = durable
+        self._run = run
+        self._flush_bytes = flush_bytes
+        self._queued: list[bytes] = []
+        self._queued_size = 0
         self._lock = threading.Lock()
-        # "x": never clobber an existing file; scratch names are random anyway.
-        self._file: BinaryIO | None = open(path, "xb")  # noqa: SIM115 - closed in finish/discard
+        self._file: BinaryIO | None = None
+        self._closed = False
         self._hasher = hashlib.sha256()
-        self.size = 0
 
-    def write(self, chunks: Sequence[bytes]) -> None:
-        with self._lock:
-            if self._file is None:
-                raise ValueError("spool file already closed")
-            for chunk in chunks:
-                self._hasher.update(chunk)
-                self._file.write(chunk)
-                self.size += len(chunk)
+    def too_large(self) -> Exception:
+        """The error for a chunk past `max_bytes`; subclasses speak their caller's language."""
+        return ObjectTooLarge(self.max_bytes or 0)
 
-    def finish(self) -> tuple[str, int]:
-        """Flush (and fsync when durable), close, and return (sha256 hex, size)."""
-        with self._lock:
-            if self._file is None:
-                raise ValueError("spool file already closed")
-            self._file.flush()
-            if self._durable:
-                os.fsync(self._file.fileno())
-            self._file.close()
-            self._file = None
-            return self._hasher.hexdigest(), self.size
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Queue `data`; raises `too_large()` (and queues nothing) past `max_bytes`."""
+        if not data:
+            return
+        if self.max_bytes is not None and self.size + len(data) > self.max_bytes:
+            raise self.too_large()
+        self.size += len(data)
+        self._queued.append(data if isinstance(data, bytes) else bytes(data))
+        self._queued_size += len(data)
+
+    @property
+    def needs_flush(self) -> bool:
+        return self._queued_size >= self._flush_bytes
+
+    async def flush(self) -> None:
+        """Hash and write the queued chunks in a worker thread."""
+        if not self._queued:
+            return
+        chunks, self._queued, self._queued_size = self._queued, [], 0
+        try:
+            await self._run(self._write, chunks)
+        except OSError as exc:
+            raise _scratch_error(self.path, exc) from exc
+
+    async def finish(self) -> SpooledObject:
+        """Write what is queued, flush (and fsync when durable), close; the file stays."""
+        await self.flush()
+        try:
+            digest = await self._run(self._close_kept)
+        except OSError as exc:
+            raise _scratch_error(self.path, exc) from exc
+        return SpooledObject(self.path, digest, self.size)
 
     def discard(self) -> None:
-        """Close and delete the scratch file; idempotent, never raises."""
+        """Close and delete the scratch file; idempotent, never raises. Synchronous on purpose:
+        it must also run while the owning task is being cancelled."""
         with self._lock:
+            self._closed = True
+            self._queued, self._queued_size = [], 0
             if self._file is not None:
                 try:
                     self._file.close()
@@ -72,17 +135,46 @@ class SpoolWriter:
             try:
                 self.path.unlink(missing_ok=True)
             except OSError as exc:
-                # startup_cleanup() of the next start will get it.
+                # The scratch area's cleanup at the next start will get it.
                 log.warning("could not remove spool file %s: %s", self.path, exc)
 
+    # -- in the worker thread ---------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class SpooledObject:
-    """A complete, closed scratch file and the digest of its content."""
+    def _open(self) -> BinaryIO:
+        if self._closed:
+            raise ValueError("spool file already closed")
+        if self._file is None:
+            self._file = open(self.path, "xb")  # noqa: SIM115 - closed in finish/discard
+        return self._file
 
-    path: Path
-    sha256: str
-    size: int
+    def _write(self, chunks: list[bytes]) -> None:
+        with self._lock:
+            handle = self._open()
+            for chunk in chunks:
+                self._hasher.update(chunk)
+                handle.write(chunk)
+
+    def _close_kept(self) -> str:
+        with self._lock:
+            handle = self._open()  # an empty upload still gets its (empty) file
+            handle.flush()
+            if self._durable:
+                os.fsync(handle.fileno())
+            handle.close()
+            self._file = None
+            self._closed = True
+            return self._hasher.hexdigest()
+
+
+async def pump(chunks: AsyncIterable[bytes], writer: SpoolWriter) -> None:
+    """Feed an async stream of chunks into `writer`, flushing whenever a batch is queued.
+
+    Errors of the stream itself propagate as they are: they mean "the client failed", not
+    "storage failed"."""
+    async for chunk in chunks:
+        writer.feed(chunk)
+        if writer.needs_flush:
+            await writer.flush()
 
 
 @asynccontextmanager
@@ -99,65 +191,24 @@ async def spooled(
     """Spool `chunks` into a scratch file and yield it; the file is deleted on exit unless the
     body moved it away. Raises ObjectTooLarge once more than `max_bytes` arrived (the
     oversized chunk is never written) and ChecksumMismatch against `expected_sha256`."""
-    if max_bytes is not None and max_bytes < 0:
-        raise ValueError("max_bytes must not be negative")
     try:
         path = await run(scratch.new_path, "upload-")
-        writer: SpoolWriter = await run(SpoolWriter, path, durable=durable)
     except OSError as exc:
         raise _scratch_error(scratch.base, exc) from exc
+    writer = SpoolWriter(path, durable=durable, max_bytes=max_bytes, run=run,
+                         flush_bytes=batch_bytes)
     try:
-        await _pump(chunks, writer, run, max_bytes=max_bytes, batch_bytes=batch_bytes)
-        try:
-            digest, size = await run(writer.finish)
-        except OSError as exc:
-            raise _scratch_error(path, exc) from exc
-        if expected_sha256 is not None and expected_sha256 != digest:
-            raise ChecksumMismatch(expected_sha256, digest)
-        yield SpooledObject(path, digest, size)
+        await pump(chunks, writer)
+        spool = await writer.finish()
+        if expected_sha256 is not None and expected_sha256 != spool.sha256:
+            raise ChecksumMismatch(expected_sha256, spool.sha256)
+        yield spool
     finally:
-        # Synchronous on purpose: it must also run when the task is being cancelled.
         writer.discard()
 
 
-async def _pump(
-    chunks: AsyncIterable[bytes],
-    writer: SpoolWriter,
-    run: Runner,
-    *,
-    max_bytes: int | None,
-    batch_bytes: int,
-) -> None:
-    # Small chunks (e.g. 64 KiB from an HTTP body) are batched so that each hop to the worker
-    # thread moves about `batch_bytes`; the batch is the only body data held in memory.
-    pending: list[bytes] = []
-    pending_size = 0
-    total = 0
-    async for chunk in chunks:
-        if not chunk:
-            continue
-        total += len(chunk)
-        if max_bytes is not None and total > max_bytes:
-            raise ObjectTooLarge(max_bytes)
-        pending.append(chunk if isinstance(chunk, bytes) else bytes(chunk))
-        pending_size += len(chunk)
-        if pending_size >= batch_bytes:
-            await _write(writer, run, pending)
-            pending, pending_size = [], 0
-    if pending:
-        await _write(writer, run, pending)
-
-
-async def _write(writer: SpoolWriter, run: Runner, chunks: list[bytes]) -> None:
-    # Only the scratch file's errors are wrapped; errors of the source iterator propagate as
-    # they are, because they mean "the client failed", not "storage failed".
-    try:
-        await run(writer.write, chunks)
-    except OSError as exc:
-        raise _scratch_error(writer.path, exc) from exc
-
-
 def _scratch_error(path: Path, exc: OSError) -> StorageError:
+    # Logged by the HTTP layer, never shown to a caller: it names a server path.
     return StorageError(f"cannot write scratch file under {path}: {exc.strerror or exc}")
 
 

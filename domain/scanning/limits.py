@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.enums import PackageType
+from domain.manifest import MANIFEST_MAX_BYTES
 from domain.scanning.rules import Rule, ScanRejected
 
 MiB = 1024 * 1024
@@ -28,12 +30,12 @@ class ScanLimits:
     # Layers of archives below the upload that are opened and checked (`a.whl`, `b.tar.gz`
     # counts two: gzip then tar). Anything deeper is rejected as `nested_archive`.
     max_nesting_depth: int = 2
-    max_manifest_bytes: int = 256 * 1024
+    max_manifest_bytes: int = MANIFEST_MAX_BYTES
 
     @classmethod
     def for_package_type(cls, package_type: str) -> ScanLimits:
         """Mods are code and get the strict ratio; other types may carry compressible assets."""
-        if package_type == "mod":
+        if package_type == PackageType.MOD:
             return cls()
         return cls(max_ratio=100.0, max_total_ratio=100.0)
 

@@ -1,34 +1,22 @@
-"""Random-access byte sources the scanner reads through, and a buffered sequential cursor.
+"""How the scanner reads a `RandomAccessReader` (storage/interface.py): checked exact reads
+and a buffered sequential cursor.
 
 The scanner never asks for the whole object: it reads the tail once (end records), then walks the
-central directory and the entries front to back in blocks of `block_size` bytes. A storage
-backend (S3 ranged GETs) implements `RandomAccessReader` and gets large, sequential requests.
+central directory and the entries front to back in blocks of `block_size` bytes, so a storage
+backend (S3 ranged GETs) gets large, sequential requests.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from typing import IO, Protocol, runtime_checkable
 
-from storage.local import LocalFileReader
+from storage.interface import RandomAccessReader
 
 DEFAULT_BLOCK_SIZE = 1024 * 1024
 
 
 class ShortReadError(OSError):
     """A reader returned fewer bytes than it holds: an infrastructure fault, never a verdict."""
-
-
-@runtime_checkable
-class RandomAccessReader(Protocol):
-    """`size` bytes, readable at any offset. `read_at` returns exactly
-    `min(length, size - offset)` bytes and raises `OSError` on infrastructure failures."""
-
-    @property
-    def size(self) -> int: ...  # a plain attribute satisfies this too
-
-    def read_at(self, offset: int, length: int) -> bytes: ...
 
 
 def read_exactly(reader: RandomAccessReader, offset: int, length: int) -> bytes:
@@ -44,37 +32,6 @@ def read_exactly(reader: RandomAccessReader, offset: int, length: int) -> bytes:
             f"reader returned {len(data)} bytes at offset {offset}, expected {wanted}"
         )
     return data
-
-
-class BytesReader:
-    """An in-memory object (tests, small uploads)."""
-
-    def __init__(self, data: bytes | bytearray | memoryview) -> None:
-        self._data = bytes(data)
-        self.size = len(self._data)
-
-    def read_at(self, offset: int, length: int) -> bytes:
-        return self._data[offset : offset + length]
-
-
-# A local file, read with `pread` so concurrent readers never share a file position: the
-# filesystem backend's reader (scans read spooled uploads and stored objects alike).
-FileReader = LocalFileReader
-
-
-class FileObjectReader:
-    """A seekable binary file object (a spooled temporary file holding a nested archive)."""
-
-    def __init__(self, fileobj: IO[bytes], size: int | None = None) -> None:
-        self._file = fileobj
-        if size is None:
-            fileobj.seek(0, os.SEEK_END)
-            size = fileobj.tell()
-        self.size = size
-
-    def read_at(self, offset: int, length: int) -> bytes:
-        self._file.seek(offset)
-        return self._file.read(max(0, min(length, self.size - offset)))
 
 
 class BlockCursor:

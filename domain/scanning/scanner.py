@@ -33,26 +33,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
-from domain.manifest import (
-    Manifest,
-    ManifestError,
-    compare_manifest,
-    find_feature_manifest,
-    find_manifest,
-    manifest_candidates,
-    manifest_kind_for,
-    parse_manifest,
+from domain.enums import PackageType, ScanVerdict
+from domain.manifest import Manifest, ManifestError, compare_manifest, manifest_candidates
+from domain.scanning.archive_manifest import (
+    is_feature_pack,
+    manifest_path_for,
+    parse_archive_manifest,
 )
-from domain.names import is_feature_pack_name
 from domain.scanning.limits import Budget, EntryMeter, ScanLimits
 from domain.scanning.names import NameRegistry, check_entry_name
-from domain.scanning.reader import (
-    DEFAULT_BLOCK_SIZE,
-    BlockCursor,
-    FileObjectReader,
-    RandomAccessReader,
-    read_exactly,
-)
+from domain.scanning.reader import DEFAULT_BLOCK_SIZE, BlockCursor, read_exactly
 from domain.scanning.report import ScanReport
 from domain.scanning.rules import Rule, ScanRejected
 from domain.scanning.signatures import (
@@ -70,19 +60,17 @@ from domain.scanning.signatures import (
 from domain.scanning.streams import Decoder, RawDeflateDecoder, StoredDecoder, stream_decoder
 from domain.scanning.zipformat import (
     FLAG_DATA_DESCRIPTOR,
-    FLAG_ENCRYPTED,
-    FLAG_MASKED_HEADERS,
-    FLAG_STRONG_ENCRYPTION,
     LOCAL_SIZE,
-    METHOD_AES,
-    METHOD_DEFLATED,
     METHOD_STORED,
     ArchiveLayout,
     CentralEntry,
+    check_entry_flags,
     consume_descriptor,
     read_layout,
     read_local_header,
 )
+from storage.interface import RandomAccessReader
+from storage.readers import FileObjectReader
 
 log = logging.getLogger("registry.scan")
 
@@ -138,7 +126,7 @@ def scan_archive(
     context = _Context(
         limits=limits, budget=Budget(limits), block_size=block_size, magic_on_text=magic_on_text
     )
-    report = ScanReport(verdict="pass", compressed_size=reader.size)
+    report = ScanReport(verdict=ScanVerdict.PASS, compressed_size=reader.size)
     try:
         head = read_exactly(reader, 0, SNIFF_BYTES)
         context.note_type(UPLOAD_LABEL, sniff_mime(head))
@@ -146,7 +134,8 @@ def scan_archive(
             raise ScanRejected(Rule.NOT_ZIP, "the upload is empty")
 
         def choose_manifest(layout: ArchiveLayout) -> None:
-            context.capture_path = _manifest_path(layout, package_type, package_name)
+            context.capture_path = manifest_path_for(
+                [entry.name for entry in layout.entries], package_type, package_name)
 
         layout = _scan_zip(reader, context, depth=0, prefix="", before_stream=choose_manifest)
         report.manifest = _check_contents(
@@ -154,7 +143,7 @@ def scan_archive(
         )
         report.message = "all checks passed"
     except ScanRejected as rejected:
-        report.verdict = "fail"
+        report.verdict = ScanVerdict.FAIL
         report.rule = rejected.rule
         report.entry = rejected.entry
         report.message = rejected.message
@@ -162,7 +151,7 @@ def scan_archive(
         raise  # storage or machine trouble: the job retries, no verdict
     except Exception as exc:  # noqa: BLE001 - fail closed on input that trips a scanner bug
         log.exception("scanner error on %s %s", package_type, package_name)
-        report.verdict = "fail"
+        report.verdict = ScanVerdict.FAIL
         report.rule = Rule.SCANNER_ERROR
         report.message = f"the scanner could not judge this archive ({type(exc).__name__})"
     report.entry_count = context.top_level_entries
@@ -211,7 +200,7 @@ def _scan_zip(
         check_entry_name(entry.name, entry=where)
         for other in entry.other_names:
             check_entry_name(other, entry=where)
-        _check_flags(entry, where)
+        check_entry_flags(entry, where)
         _check_entry_type(entry, where, context)
         registry.add(entry.index, [entry.name, *entry.other_names], is_dir=entry.is_dir,
                      entry=where)
@@ -221,18 +210,6 @@ def _scan_zip(
         before_stream(layout)
     _stream_entries(reader, layout, context, depth=depth, prefix=prefix)
     return layout
-
-
-def _check_flags(entry: CentralEntry, where: str) -> None:
-    encrypted = entry.flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS)
-    if encrypted or entry.method == METHOD_AES:
-        raise ScanRejected(Rule.ENCRYPTED_ENTRY, "the entry is encrypted", entry=where)
-    if entry.method not in (METHOD_STORED, METHOD_DEFLATED):
-        raise ScanRejected(
-            Rule.UNSUPPORTED_METHOD,
-            f"compression method {entry.method} (only stored and deflate are accepted)",
-            entry=where,
-        )
 
 
 def _check_entry_type(entry: CentralEntry, where: str, context: _Context) -> None:
@@ -644,19 +621,6 @@ def _check_tar_member(
 # --- content ------------------------------------------------------------------------------
 
 
-def _is_feature_pack(package_type: str, package_name: str) -> bool:
-    return package_type == "feature" or (
-        package_type == "library" and is_feature_pack_name(package_name)
-    )
-
-
-def _manifest_path(layout: ArchiveLayout, package_type: str, package_name: str) -> str | None:
-    names = [entry.name for entry in layout.entries]
-    if _is_feature_pack(package_type, package_name):
-        return find_feature_manifest(names)
-    return find_manifest(names, package_name)
-
-
 def _check_contents(
     layout: ArchiveLayout,
     context: _Context,
@@ -665,15 +629,15 @@ def _check_contents(
     package_version: str | None,
 ) -> Manifest | None:
     path = context.capture_path
-    feature_pack = _is_feature_pack(package_type, package_name)
-    required = feature_pack or package_type == "mod"
+    feature_pack = is_feature_pack(package_type, package_name)
+    required = feature_pack or package_type == PackageType.MOD
     manifest: Manifest | None = None
     if path is None:
         if feature_pack:
             raise ScanRejected(
                 Rule.MANIFEST_MISSING, "a feature pack needs feature.yaml at the archive root"
             )
-        if package_type == "mod":
+        if package_type == PackageType.MOD:
             raise ScanRejected(
                 Rule.MANIFEST_MISSING,
                 "a mod needs a manifest; looked for "
@@ -681,17 +645,12 @@ def _check_contents(
             )
     else:
         try:
-            manifest = parse_manifest(
-                context.captured or b"",
-                manifest_kind_for(path),
-                path=path,
-                max_bytes=context.limits.max_manifest_bytes,
-            )
+            manifest = parse_archive_manifest(context.captured or b"", path, context.limits)
         except ManifestError as exc:
             if required:
                 raise ScanRejected(Rule.MANIFEST_INVALID, exc.message, entry=path) from None
             context.warn(f"the manifest was ignored: {exc.message}")
-    if package_type == "mod" and not any(
+    if package_type == PackageType.MOD and not any(
         not entry.is_dir and entry.name.lower().endswith(".py") for entry in layout.entries
     ):
         raise ScanRejected(Rule.TYPE_MISMATCH, "a mod must contain Python sources (.py files)")

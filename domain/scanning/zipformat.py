@@ -9,11 +9,11 @@ what the scanner validated is what every extractor sees.
 from __future__ import annotations
 
 import struct
-import zlib
 from dataclasses import dataclass, field
 
-from domain.scanning.reader import DEFAULT_BLOCK_SIZE, BlockCursor, RandomAccessReader, read_exactly
+from domain.scanning.reader import DEFAULT_BLOCK_SIZE, BlockCursor, read_exactly
 from domain.scanning.rules import Rule, ScanRejected
+from storage.interface import RandomAccessReader
 
 LOCAL_SIG = b"PK\x03\x04"
 CENTRAL_SIG = b"PK\x01\x02"
@@ -660,41 +660,17 @@ def read_local_header(cursor: BlockCursor, entry: CentralEntry, where: str) -> b
     return _compare_local_header(entry, header, local_name, local_extra, where)
 
 
-# --- small reads --------------------------------------------------------------------------
+# --- entry checks shared by the scan and the manifest reader -----------------------------
 
 
-def read_small_entry(reader: RandomAccessReader, entry: CentralEntry, limit: int) -> bytes:
-    """At most `limit + 1` bytes of an entry's content (a manifest), decompressed in bounded
-    steps. The caller treats `limit + 1` bytes as "too large"."""
-    if entry.flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION) or entry.method == METHOD_AES:
-        raise ScanRejected(Rule.ENCRYPTED_ENTRY, "the entry is encrypted", entry=entry.name)
+def check_entry_flags(entry: CentralEntry, where: str) -> None:
+    """Encrypted entries and compression methods other than stored and deflate are refused."""
+    encrypted = entry.flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION | FLAG_MASKED_HEADERS)
+    if encrypted or entry.method == METHOD_AES:
+        raise ScanRejected(Rule.ENCRYPTED_ENTRY, "the entry is encrypted", entry=where)
     if entry.method not in (METHOD_STORED, METHOD_DEFLATED):
         raise ScanRejected(
-            Rule.UNSUPPORTED_METHOD, f"compression method {entry.method}", entry=entry.name
+            Rule.UNSUPPORTED_METHOD,
+            f"compression method {entry.method} (only stored and deflate are accepted)",
+            entry=where,
         )
-    header = parse_local_header(
-        read_exactly(reader, entry.local_header_offset, LOCAL_SIZE), entry.name
-    )
-    start = entry.local_header_offset + header.size
-    if start + entry.compressed_size > reader.size:
-        raise ScanRejected(Rule.TRUNCATED, "the entry runs past the archive", entry=entry.name)
-    cursor = BlockCursor(reader, start, start + entry.compressed_size, 64 * 1024)
-    wanted = limit + 1
-    if entry.method == METHOD_STORED:
-        return cursor.read(wanted)
-    inflater = zlib.decompressobj(-15)
-    parts: list[bytes] = []
-    produced = 0
-    try:
-        for chunk in cursor.chunks(entry.compressed_size):
-            pending = bytes(chunk)
-            while pending and produced < wanted and not inflater.eof:
-                out = inflater.decompress(pending, wanted - produced)
-                parts.append(out)
-                produced += len(out)
-                pending = inflater.unconsumed_tail
-            if produced >= wanted or inflater.eof:
-                break
-    except zlib.error as exc:
-        raise ScanRejected(Rule.CORRUPT_DATA, f"deflate error: {exc}", entry=entry.name) from None
-    return b"".join(parts)

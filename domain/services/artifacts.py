@@ -36,12 +36,13 @@ from domain.names import (
     validate_artifact_type,
     validate_package_name,
 )
-from domain.scanning import FileReader, Rule, ScanReport, check_artifact_binary
+from domain.scanning import Rule, ScanReport, check_artifact_binary
 from domain.services import audit, blobs, packages, publishers, replication
 from domain.services.access import is_member
 from domain.services.publishing import _check_limits, hold_quota
 from domain.uploads import SpooledFile
 from domain.versions import loose_version, parse_version, sort_newest_first
+from storage.local import LocalFileReader
 
 log = logging.getLogger("registry.artifacts")
 
@@ -384,7 +385,7 @@ async def _refresh_latest_version(artifact: Artifact) -> None:
 
 
 def _check_binary(path: Path, platform: str) -> ScanReport:
-    with FileReader(path) as reader:
+    with LocalFileReader(path) as reader:
         try:
             return check_artifact_binary(reader, platform)
         except (OSError, MemoryError):

@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any
 
 from tortoise import timezone
 
@@ -28,8 +28,7 @@ from domain.models import Package, PackageVersion
 from domain.scanning import ScanLimits, ScanReport, scan_archive
 from domain.services import packages, replication
 from storage.errors import StorageError
-from storage.interface import BlobStore
-from storage.interface import RandomAccessReader as StoreReader
+from storage.interface import BlobStore, ClosingReader, RandomAccessReader
 
 log = logging.getLogger("registry.scan")
 
@@ -51,10 +50,10 @@ class StorageReadFailed(OSError):
         self.error = error
 
 
-class _ScannerReader:
+class _ScannerReader(ClosingReader):
     """The store's reader as the scanner sees it: storage errors surface as OSError."""
 
-    def __init__(self, reader: StoreReader) -> None:
+    def __init__(self, reader: RandomAccessReader) -> None:
         self._reader = reader
 
     @property
@@ -67,10 +66,7 @@ class _ScannerReader:
         except StorageError as exc:
             raise StorageReadFailed(exc) from exc
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
+    def close(self) -> None:
         self._reader.close()
 
 

@@ -2,7 +2,7 @@
 
 Strawberry's own multipart support buffers the body through Starlette's form parser before a
 resolver can apply a limit. This parser reads the body as it arrives: `operations` and `map`
-are small JSON parts (bounded), each file part streams into a `SpoolWriter` that hashes,
+are small JSON parts (bounded), each file part streams into an `UploadSpool` that hashes,
 counts and refuses bytes past the upload limit, exactly like REST uploads. Resolvers receive
 `SpooledFile`s in place of the spec's `null` placeholders.
 
@@ -25,7 +25,7 @@ from strawberry.file_uploads.utils import replace_placeholders_with_files
 from domain.exceptions import InvalidInput
 from domain.jsontext import load_json
 from domain.textrules import refuse_unstorable
-from domain.uploads import SpooledFile, SpoolWriter, too_large
+from domain.uploads import SpooledFile, UploadSpool, too_large
 from registry.multipart import feed_multipart
 
 MAX_JSON_PART = 1024 * 1024
@@ -48,7 +48,7 @@ class GraphQLMultipart:
 class _Part:
     name: str = ""
     data: bytearray = field(default_factory=bytearray)
-    writer: SpoolWriter | None = None
+    writer: UploadSpool | None = None
 
 
 class _Parser:
@@ -60,7 +60,7 @@ class _Parser:
         self.max_bytes = max_bytes
         self.check_operations = check_operations
         self.json_parts: dict[str, Any] = {}
-        self.writers: dict[str, SpoolWriter] = {}
+        self.writers: dict[str, UploadSpool] = {}
         self.file_bytes = 0
         self.part = _Part()
         self.headers: dict[bytes, bytes] = {}
@@ -105,7 +105,7 @@ class _Parser:
         filename = options.get(b"filename", b"").decode("utf-8", "replace")
         refuse_unstorable(filename, "The file name")
         content_type = self.headers.get(b"content-type", b"").decode("latin-1")
-        self.part.writer = SpoolWriter(self.new_path(), self.max_bytes, filename, content_type)
+        self.part.writer = UploadSpool(self.new_path(), self.max_bytes, filename, content_type)
         self.writers[name] = self.part.writer
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
@@ -184,7 +184,7 @@ async def read_graphql_multipart(content_type: str, body: AsyncIterator[bytes],
         files = {name: await writer.finish() for name, writer in state.writers.items()}
     except BaseException:
         for writer in state.writers.values():
-            writer.abort()
+            writer.discard()
         raise
     request = GraphQLMultipart(state.json_parts["operations"], list(files.values()))
     try:

@@ -23,10 +23,11 @@ from arq.worker import Worker
 from tortoise import timezone
 
 from domain.models import PackageVersion
-from domain.scanning import BytesReader, scan_archive
+from domain.scanning import scan_archive
 from domain.services import scans
 from registry.queues.arq_queue import ArqQueue
 from registry.worker import worker_options
+from storage.readers import BytesReader
 from tests.fixtures.stack import JWT_SECRET, STACKS, Stack, start_stack, stop_stack
 from tests.helpers import upload_version
 from tests.pipeline.support import OWNER, attacks, benign_mod, make_owner_package

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from domain.scanning import BytesReader, ScanLimits, ScanReport, scan_archive
+from domain.scanning import ScanLimits, ScanReport, scan_archive
+from storage.readers import BytesReader
 from tests.scanning.zipcraft import Entry, build_zip
 
 MOD = "CloudM"

@@ -9,7 +9,8 @@ import tarfile
 import pytest
 
 from domain.exceptions import InvalidInput
-from domain.scanning import BytesReader, Rule, check_artifact_binary
+from domain.scanning import Rule, check_artifact_binary
+from storage.readers import BytesReader
 from tests.scanning.zipcraft import stdlib_zip
 
 

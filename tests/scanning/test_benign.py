@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.scanning import FileReader, Rule, ScanLimits, scan_archive
+from domain.scanning import Rule, ScanLimits, scan_archive
+from storage.local import LocalFileReader
 from tests.scanning.helpers import MOD, TBCONFIG, scan
 from tests.scanning.zipcraft import (
     S_IFDIR,
@@ -253,7 +254,7 @@ def test_info_zip_cli_archive(tmp_path: Path) -> None:
     (source / "sub" / "big.txt").write_text("line\n" * 50_000)
     archive = tmp_path / "mod.zip"
     subprocess.run(["zip", "-qr", str(archive), MOD], cwd=tmp_path / "src", check=True)
-    with FileReader(archive) as reader:
+    with LocalFileReader(archive) as reader:
         report = scan_archive(reader, package_type="mod", package_name=MOD)
     assert report.verdict == "pass", report.to_dict()
 
@@ -261,7 +262,7 @@ def test_info_zip_cli_archive(tmp_path: Path) -> None:
 def test_file_reader_and_large_blocks(tmp_path: Path) -> None:
     path = tmp_path / "mod.zip"
     path.write_bytes(stdlib_zip({f"{MOD}/tbConfig.yaml": TBCONFIG, f"{MOD}/__init__.py": SOURCE}))
-    with FileReader(path) as reader:
+    with LocalFileReader(path) as reader:
         report = scan_archive(reader, package_type="mod", package_name=MOD,
                               limits=ScanLimits(), block_size=8 * 1024 * 1024)
     assert report.verdict == "pass"

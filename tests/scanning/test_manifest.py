@@ -16,10 +16,7 @@ from domain.manifest import (
     parse_dependencies,
     parse_manifest,
     parse_requirement,
-    read_manifest_from_zip,
 )
-from domain.scanning import BytesReader
-from tests.scanning.zipcraft import stdlib_zip
 
 # --- lookup -------------------------------------------------------------------------------
 
@@ -317,20 +314,3 @@ def test_compare_manifest_warns_but_never_raises() -> None:
     assert "'CloudM'" in warnings[0] and "'Other'" in warnings[0]
     assert "0.0.5" in warnings[1] and "1.0.0" in warnings[1]
     assert compare_manifest(manifest, None, None) == []
-
-
-def test_read_manifest_from_zip() -> None:
-    data = stdlib_zip({"CloudM/tbConfig.yaml": "module_name: CloudM\nversion: 2.0.0\n",
-                       "CloudM/__init__.py": ""})
-    manifest = read_manifest_from_zip(BytesReader(data), "CloudM")
-    assert manifest is not None and manifest.version == "2.0.0"
-    assert manifest.path == "CloudM/tbConfig.yaml"
-    assert read_manifest_from_zip(BytesReader(stdlib_zip({"a.py": ""})), "CloudM") is None
-
-
-def test_read_manifest_from_zip_errors() -> None:
-    with pytest.raises(ManifestError, match="cannot be read"):
-        read_manifest_from_zip(BytesReader(b"not a zip at all" * 4), "CloudM")
-    huge = stdlib_zip({"tbConfig.yaml": "# " + "x" * 300_000 + "\n"})
-    with pytest.raises(ManifestError, match="larger than"):
-        read_manifest_from_zip(BytesReader(huge), "CloudM")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import tracemalloc
 
-from domain.scanning import BytesReader, Rule, ScanLimits, scan_archive
+from domain.scanning import Rule, ScanLimits, scan_archive
+from storage.readers import BytesReader
 from tests.scanning.helpers import MOD, mod_with
 from tests.scanning.zipcraft import Entry, zero_bomb
 

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from domain.manifest import find_manifest, read_manifest_from_zip
+from domain.manifest import find_manifest
 from domain.normalize import needs_reroot, reroot_zip
-from domain.scanning import FileReader, scan_archive
+from domain.scanning import scan_archive
+from domain.scanning.archive_manifest import read_archive_manifest
+from storage.local import LocalFileReader
 from tests.scanning.helpers import scan
 from tests.scanning.zipcraft import (
     S_IFLNK,
@@ -88,12 +90,13 @@ def test_reroot_moves_every_entry_and_keeps_bytes(tmp_path: Path) -> None:
 def test_rerooted_archive_passes_the_scanner(tmp_path: Path) -> None:
     target = tmp_path / "out.zip"
     reroot_zip(write(tmp_path / "in.zip", root_layout_mod()), target, "CloudM")
-    with FileReader(target) as reader:
+    with LocalFileReader(target) as reader:
         report = scan_archive(reader, package_type="mod", package_name="CloudM")
         assert report.verdict == "pass", report.to_dict()
         assert report.manifest is not None and report.manifest.path == "CloudM/tbConfig.yaml"
-        manifest = read_manifest_from_zip(reader, "CloudM")
-        assert manifest is not None and manifest.name == "CloudM"
+        found = read_archive_manifest(reader, package_type="mod", package_name="CloudM")
+        assert found.manifest is not None and found.manifest.name == "CloudM"
+        assert found.manifest.to_dict() == report.manifest.to_dict()
 
 
 def test_reroot_of_a_streamed_archive_drops_data_descriptors(tmp_path: Path) -> None:
@@ -105,7 +108,7 @@ def test_reroot_of_a_streamed_archive_drops_data_descriptors(tmp_path: Path) -> 
         assert archive.testzip() is None
         assert all(not info.flag_bits & 0x8 for info in archive.infolist())
         assert archive.read("CloudM/__init__.py") == b"x = 1\n" * 1000
-    with FileReader(target) as reader:
+    with LocalFileReader(target) as reader:
         assert scan_archive(reader, package_type="mod", package_name="CloudM").passed
 
 
@@ -119,7 +122,7 @@ def test_reroot_keeps_zip64_entries_readable(tmp_path: Path) -> None:
     reroot_zip(write(tmp_path / "in.zip", buffer.getvalue()), target, "CloudM")
     with zipfile.ZipFile(target) as archive:
         assert archive.read("CloudM/__init__.py") == b"y = 2\n" * 100
-    with FileReader(target) as reader:
+    with LocalFileReader(target) as reader:
         assert scan_archive(reader, package_type="mod", package_name="CloudM").passed
 
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from domain.scanning import BytesReader, FileReader, ScanLimits, ShortReadError, scan_archive
+from domain.scanning import ScanLimits, ShortReadError, scan_archive
 from domain.scanning.names import NameRegistry, check_entry_name, collision_key
 from domain.scanning.reader import BlockCursor
 from domain.scanning.rules import Rule, ScanRejected
 from domain.scanning.signatures import ArchiveKind, detect_archive, looks_like_text
+from storage.local import LocalFileReader
+from storage.readers import BytesReader
 from tests.scanning.helpers import MOD, mod_with, scan
 from tests.scanning.zipcraft import Entry, stdlib_zip, tar_bytes
 
@@ -33,7 +35,7 @@ def test_block_cursor_reads_across_blocks() -> None:
 def test_file_reader(tmp_path: Path) -> None:
     path = tmp_path / "blob"
     path.write_bytes(b"0123456789")
-    with FileReader(path) as reader:
+    with LocalFileReader(path) as reader:
         assert reader.size == 10
         assert reader.read_at(3, 4) == b"3456"
         assert reader.read_at(8, 10) == b"89"

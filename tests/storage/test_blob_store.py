@@ -300,7 +300,7 @@ async def test_a_full_disk_is_a_storage_error_and_leaves_nothing(
     def disk_full(self: SpoolWriter, chunks: list[bytes]) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(SpoolWriter, "write", disk_full)
+    monkeypatch.setattr(SpoolWriter, "_write", disk_full)  # the worker-thread write
     with pytest.raises(StorageError, match="No space left on device"):
         await blob_store.put_stream(chunks_of(os.urandom(3 * MiB), MiB))
     assert stored_keys(blob_store) == []
