@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from domain.jobs import RECONCILE_STORAGE, REPLICATE_OBJECT
 from domain.services import reconciliation, replication
 from storage.errors import StorageError
-from workers.functions import Retry, job
+from workers.functions import Retry, runs
 
 log = logging.getLogger("registry.replication")
 
 
-@job
+@runs(REPLICATE_OBJECT)
 async def replicate_object(ctx: dict[str, Any], key: str, backend: str) -> str:
-    """Make `backend` hold a verified copy of `key` (job id: replication.job_id)."""
+    """Make `backend` hold a verified copy of `key`."""
     try:
         return await replication.replicate(ctx["registry"], key, backend)
     except replication.NoGoodCopy as exc:
@@ -30,7 +31,7 @@ async def replicate_object(ctx: dict[str, Any], key: str, backend: str) -> str:
         raise Retry(defer_seconds=delay) from exc
 
 
-@job
+@runs(RECONCILE_STORAGE)
 async def reconcile_storage(ctx: dict[str, Any]) -> dict[str, Any]:
     """Periodic: repair missing/corrupt copies everywhere and delete orphaned ones."""
     summary = await reconciliation.reconcile(ctx["registry"])

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from domain.jobs import REQUEUE_STUCK_SCANS, SCAN_VERSION
 from domain.services import scans
 from storage.errors import StorageError
-from workers.functions import Retry, job
+from workers.functions import Retry, runs
 
 log = logging.getLogger("registry.scan")
 
@@ -26,7 +27,7 @@ def retry_delay(job_try: int) -> float:
     return min(RETRY_BASE_SECONDS * 2 ** max(job_try - 1, 0), RETRY_MAX_SECONDS)
 
 
-@job
+@runs(SCAN_VERSION)
 async def scan_version(ctx: dict[str, Any], version_id: int) -> str | None:
     try:
         return await scans.scan_version(ctx["registry"], version_id)
@@ -38,6 +39,6 @@ async def scan_version(ctx: dict[str, Any], version_id: int) -> str | None:
         raise Retry(defer_seconds=delay) from exc
 
 
-@job
+@runs(REQUEUE_STUCK_SCANS)
 async def requeue_stuck_scans(ctx: dict[str, Any]) -> int:
     return await scans.requeue_stuck(ctx["registry"])

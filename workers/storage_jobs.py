@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.jobs import DELETE_OBJECT
 from domain.services import blobs
 from storage.errors import StorageError
-from workers.functions import Retry, job
+from workers.functions import Retry, runs
 
 
-@job
+@runs(DELETE_OBJECT)
 async def delete_object(ctx: dict[str, Any], key: str) -> bool:
     try:
         return await blobs.delete_everywhere(ctx["registry"], key)

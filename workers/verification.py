@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from domain.jobs import JobQueue
+from domain.jobs import RECHECK_PUBLISHER, RECHECK_VERIFIED, VERIFY_PUBLISHER, JobQueue
 from domain.services import verification
 from domain.services.verification import CheckTarget, Match, ProbeOutcome, find_match
-from workers.functions import Retry, job
+from workers.functions import Retry, runs
 from workers.proof_fetch import Prober
 
 log = logging.getLogger("registry.verification")
@@ -31,7 +31,7 @@ def _attempt(ctx: dict[str, Any]) -> int:
     return int(ctx.get("job_try") or 1)
 
 
-@job
+@runs(VERIFY_PUBLISHER)
 async def verify_publisher(ctx: dict[str, Any], request_id: int) -> str | None:
     """Check one submitted github/domain proof; transient failures are retried, and after the
     last attempt the request is rejected with the errors met."""
@@ -51,7 +51,7 @@ async def verify_publisher(ctx: dict[str, Any], request_id: int) -> str | None:
     return status
 
 
-@job
+@runs(RECHECK_PUBLISHER)
 async def recheck_publisher(ctx: dict[str, Any], publisher_id: str) -> str:
     """Re-check one automatically verified publisher. Only a definite absence withdraws the
     verification: an outage at GitHub or the publisher's host never does."""
@@ -76,12 +76,11 @@ async def recheck_publisher(ctx: dict[str, Any], publisher_id: str) -> str:
     return "withdrawn" if withdrawn else "skipped"
 
 
-@job
+@runs(RECHECK_VERIFIED)
 async def recheck_verified(ctx: dict[str, Any]) -> int:
     """Fan out one `recheck_publisher` job per publisher due for a re-check."""
     due = await verification.due_for_recheck()
     jobs: JobQueue = ctx["registry"].jobs
     for publisher_id in due:
-        await jobs.enqueue(verification.RECHECK_JOB, publisher_id,
-                           job_id=f"recheck:{publisher_id}")
+        await jobs.enqueue(RECHECK_PUBLISHER, publisher_id)
     return len(due)
