@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import inspect
 from typing import Any
 
 from arq import Retry as ArqRetry
@@ -20,14 +19,12 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.worker import Worker
 
+from domain.jobs import MAX_TRIES
 from registry.config import Settings
-from registry.queues.inprocess import InProcessQueue
 from registry.runtime import Runtime
 from workers import tasks
 from workers.functions import JOBS, JobFunction, Retry
 
-# The in-process runner's default, so a job gets the same number of attempts on both runners.
-MAX_TRIES: int = inspect.signature(InProcessQueue).parameters["max_tries"].default
 JOB_TIMEOUT_SECONDS = 600
 CRON_KEEP_RESULT_SECONDS = 3600
 
@@ -77,8 +74,9 @@ def worker_options(settings: Settings, runtime: Runtime | None = None) -> dict[s
             await ctx["runtime"].stop()
 
     return {
-        "functions": [func(for_arq(function), name=name, max_tries=MAX_TRIES)
-                      for name, function in JOBS.items()],
+        # Each under its function's name (what ArqQueue enqueues), with its handle's tries.
+        "functions": [func(for_arq(function), name=function.__name__, max_tries=job.max_tries)
+                      for job, function in JOBS.items()],
         "cron_jobs": [_cron_for_arq(cron_job, settings.queue_name)
                       for cron_job in tasks.cron_jobs()],
         "on_startup": on_startup,

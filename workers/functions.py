@@ -1,4 +1,4 @@
-"""The job table: every job the registry runs, by name.
+"""The job table: the function that implements each job handle of `domain.jobs`.
 
 The same functions run under arq (Redis) and under the in-process runner (embedded default), so
 each must be idempotent: arq may run a job more than once.
@@ -7,17 +7,32 @@ each must be idempotent: arq may run a job more than once.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from domain.jobs import Job
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 JobFunction = Callable[..., Awaitable[Any]]
+# Filled by `runs` as the job modules are imported (workers/tasks.py imports them all).
+JOBS: dict[Job[Any], JobFunction] = {}
 
-JOBS: dict[str, JobFunction] = {}
 
+def runs(handle: Job[P]) -> Callable[[Callable[Concatenate[dict[str, Any], P], Awaitable[R]]],
+                                     Callable[Concatenate[dict[str, Any], P], Awaitable[R]]]:
+    """Register the decorated function as the implementation of `handle`: it takes the job
+    context, then exactly the handle's arguments."""
 
-def job(function: JobFunction) -> JobFunction:
-    """Register a job under its function name."""
-    JOBS[function.__name__] = function
-    return function
+    def register(function: Callable[Concatenate[dict[str, Any], P], Awaitable[R]]
+                 ) -> Callable[Concatenate[dict[str, Any], P], Awaitable[R]]:
+        if handle in JOBS:
+            raise RuntimeError(f"{function.__name__}: job already implemented by "
+                               f"{JOBS[handle].__name__}")
+        JOBS[handle] = function
+        return function
+
+    return register
 
 
 class Retry(Exception):  # noqa: N818 - mirrors arq.Retry's name on purpose

@@ -11,31 +11,46 @@ from typing import Any
 
 from arq import cron
 
-from workers import (
-    replication,  # noqa: F401 - registers the mirror replication and reconciliation jobs
-    scan,  # noqa: F401 - registers the scan jobs
-    storage_jobs,  # noqa: F401 - registers the object lifecycle jobs
-    verification,  # noqa: F401 - registers the verification jobs
+from domain.jobs import (
+    RECHECK_VERIFIED,
+    RECONCILE_STORAGE,
+    REQUEUE_STUCK_SCANS,
+    Job,
+    declared_jobs,
 )
-from workers.functions import JOBS
+from workers import (
+    replication,  # noqa: F401 - implements the mirror replication and reconciliation jobs
+    scan,  # noqa: F401 - implements the scan jobs
+    storage_jobs,  # noqa: F401 - implements the object lifecycle jobs
+    verification,  # noqa: F401 - implements the verification jobs
+)
+from workers.functions import JOBS, JobFunction
+
+_unimplemented = sorted(name for name, job in declared_jobs().items() if job not in JOBS)
+if _unimplemented:  # a job the domain may schedule that no runner could run
+    raise RuntimeError(f"jobs without an implementation in workers/: {_unimplemented}")
 
 
 @dataclass(frozen=True)
 class Periodic:
-    function: str
+    job: Job[[]]
     every_minutes: int
+
+    @property
+    def function(self) -> JobFunction:
+        return JOBS[self.job]
 
 
 PERIODIC: list[Periodic] = [
-    Periodic("requeue_stuck_scans", 5),
-    Periodic("recheck_verified", 60),
-    Periodic("reconcile_storage", 10),
+    Periodic(REQUEUE_STUCK_SCANS, 5),
+    Periodic(RECHECK_VERIFIED, 60),
+    Periodic(RECONCILE_STORAGE, 10),
 ]
 
 
 def cron_jobs() -> list[Any]:
     return [
-        cron(JOBS[p.function], name=f"cron:{p.function}",
+        cron(p.function, name=f"cron:{p.function.__name__}",
              minute=set(range(0, 60, p.every_minutes)), run_at_startup=True, unique=True)
         for p in PERIODIC
     ]

@@ -38,7 +38,7 @@ from tortoise.transactions import in_transaction
 
 from domain.context import RegistryContext
 from domain.enums import CopyState
-from domain.jobs import enqueue_committed
+from domain.jobs import DELETE_OBJECT, enqueue_committed
 from domain.models import ArtifactBuild, ObjectClaim, PackageVersion, StoredCopy
 from storage.errors import BackendUnavailable
 from storage.interface import StoredObject
@@ -207,12 +207,9 @@ async def drop_stale_claims() -> int:
     return await ObjectClaim.filter(created_at__lte=timezone.now() - STALE_CLAIM_AFTER).delete()
 
 
-DELETE_OBJECT_JOB = "delete_object"
-
-
 async def schedule_deletes(ctx: RegistryContext, keys: Iterable[str]) -> None:
     """Queue the removal of objects a committed change left unreferenced (one job per object,
     retried by the runner). If the queue is down, reconciliation deletes them as orphans."""
     for key in keys:
-        await enqueue_committed(ctx.jobs, DELETE_OBJECT_JOB, key, job_id=f"delete:{key}",
-                                recovered_by="reconciliation (orphaned objects)")
+        await enqueue_committed(ctx.jobs, DELETE_OBJECT,
+                                "reconciliation (orphaned objects)", key)

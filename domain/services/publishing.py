@@ -23,7 +23,7 @@ from domain.commands import PackageUpdate, command_from
 from domain.context import RegistryContext
 from domain.enums import PackageType, TokenScope, VersionStatus
 from domain.exceptions import Conflict, InvalidInput, QuotaExceeded, TooLarge
-from domain.jobs import enqueue_committed
+from domain.jobs import SCAN_VERSION, enqueue_committed
 from domain.manifest import (
     DependencySpec,
     Manifest,
@@ -38,7 +38,6 @@ from domain.requires import encode_requires
 from domain.services import audit, blobs, packages, publishers
 from domain.services.access import require_manage, require_view
 from domain.services.inspect import inspect_upload
-from domain.services.scans import SCAN_JOB
 from domain.services.urls import package_file_url
 from domain.uploads import SpooledFile
 from domain.versions import parse_version
@@ -198,8 +197,7 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
     except BaseException:
         await blobs.abandon(ctx, stored)
         raise
-    await enqueue_committed(ctx.jobs, SCAN_JOB, row.id, job_id=f"scan:{row.id}",
-                            recovered_by="requeue_stuck_scans")
+    await enqueue_committed(ctx.jobs, SCAN_VERSION, "requeue_stuck_scans", row.id)
     return PublishResult(package, row, package_file_url(package.name, row.version,
                                                         ctx.policy.public_base_url), warnings)
 

@@ -26,6 +26,7 @@ from tortoise import connections, timezone
 from tortoise.exceptions import IntegrityError
 
 from domain.enums import CopyState, StorageRole
+from domain.jobs import REPLICATE_OBJECT
 from domain.models import ArtifactBuild, PackageVersion, StoredCopy
 from storage.copying import CorruptCopy, SourceFailed, copy_object
 from storage.errors import BackendUnavailable, ObjectNotFound, StorageError
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
     from domain.context import RegistryContext
 
 log = logging.getLogger("registry.replication")
-
-REPLICATE_JOB = "replicate_object"
 
 
 @dataclass(frozen=True)
@@ -82,10 +81,6 @@ class ReferencedObject:
     key: str
     sha256: str
     size: int
-
-
-def job_id(key: str, backend: str) -> str:
-    return f"replicate:{backend}:{key}"
 
 
 # -- references and rows ---------------------------------------------------------------------
@@ -221,7 +216,7 @@ async def enqueue_replication(ctx: RegistryContext, key: str,
     queued = 0
     for name in names:
         try:
-            await ctx.jobs.enqueue(REPLICATE_JOB, key, name, job_id=job_id(key, name))
+            await ctx.jobs.enqueue(REPLICATE_OBJECT, key, name)
             queued += 1
         except Exception:  # noqa: BLE001 - a queue outage must not fail a publish
             log.exception("could not queue replication of %s to %s", key, name)

@@ -24,6 +24,7 @@ from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.enums import VersionStatus
 from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED
+from domain.jobs import SCAN_VERSION
 from domain.models import Package, PackageVersion
 from domain.scanning import ScanLimits, ScanReport, scan_archive
 from domain.services import packages, replication
@@ -32,13 +33,7 @@ from storage.interface import BlobStore, ClosingReader, RandomAccessReader
 
 log = logging.getLogger("registry.scan")
 
-SCAN_JOB = "scan_version"
 STUCK_AFTER = timedelta(minutes=10)
-
-
-def scan_job_id(version_id: int) -> str:
-    """One live scan job per version: both job runners drop a second enqueue of this id."""
-    return f"scan:{version_id}"
 
 
 class StorageReadFailed(OSError):
@@ -144,5 +139,5 @@ async def requeue_stuck(ctx: RegistryContext, older_than: timedelta = STUCK_AFTE
     ids = await PackageVersion.filter(status=VersionStatus.PENDING,
                                       created_at__lt=cutoff).values_list("id", flat=True)
     for version_id in ids:
-        await ctx.jobs.enqueue(SCAN_JOB, version_id, job_id=scan_job_id(version_id))
+        await ctx.jobs.enqueue(SCAN_VERSION, version_id)
     return len(ids)

@@ -27,7 +27,7 @@ from domain.enums import (
     VerificationRequestState,
 )
 from domain.exceptions import InvalidInput, PermissionDenied
-from domain.jobs import JobQueue
+from domain.jobs import VERIFY_PUBLISHER, JobQueue
 from domain.models import Publisher, PublisherMember, VerificationRequest
 from domain.services import audit
 from domain.services.publishers import (
@@ -37,8 +37,6 @@ from domain.services.publishers import (
 )
 
 AUTOMATIC_METHODS = frozenset(method for method in VerificationMethod if method.automatic)
-VERIFY_JOB = "verify_publisher"
-RECHECK_JOB = "recheck_publisher"
 CHALLENGE_PREFIX = "tbrv_"
 MAX_MANUAL_DATA = 4000
 # Who appears in the audit log for decisions the registry takes on its own.
@@ -254,7 +252,7 @@ async def submit_verification(jobs: JobQueue, actor: Actor, method: object, data
                                     "request_id": request.id, "superseded": superseded},
                            using_db=conn)
     if chosen in AUTOMATIC_METHODS:
-        await jobs.enqueue(VERIFY_JOB, request.id, job_id=f"verify:{request.id}")
+        await jobs.enqueue(VERIFY_PUBLISHER, request.id)
         message = f"Verification request submitted; the {chosen} proof is being checked"
     else:
         message = "Verification request submitted; an admin will review it"

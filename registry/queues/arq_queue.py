@@ -1,9 +1,20 @@
-"""arq-backed job queue: jobs go to Redis and run in `tb-registry worker` processes."""
+"""arq-backed job queue: jobs go to Redis and run in `tb-registry worker` processes.
+
+arq names a job by a string: the name of the function implementing the handle, the same name
+`registry/worker.py` registers that function under.
+"""
 
 from __future__ import annotations
 
+from typing import ParamSpec
+
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
+
+from domain.jobs import Job
+from workers.tasks import JOBS
+
+P = ParamSpec("P")
 
 
 class ArqQueue:
@@ -24,11 +35,11 @@ class ArqQueue:
         prefixed with the queue name, `scan:1` of one registry cannot swallow another's."""
         return f"{self.queue_name}:{job_id}"
 
-    async def enqueue(self, function: str, *args: object, job_id: str | None = None,
-                      defer_seconds: float = 0) -> None:
+    async def enqueue(self, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
         await self.pool.enqueue_job(
-            function, *args, _job_id=self.scoped_job_id(job_id) if job_id else None,
-            _queue_name=self.queue_name, _defer_by=defer_seconds or None,
+            JOBS[job].__name__, *args, **kwargs,
+            _job_id=self.scoped_job_id(job.job_id(*args, **kwargs)),
+            _queue_name=self.queue_name,
         )
 
     async def ping(self) -> tuple[bool, str]:

@@ -4,67 +4,65 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, ParamSpec
 
-from workers.functions import JOBS, Retry
+from domain.jobs import Job
+from workers.functions import JOBS, JobFunction, Retry
+from workers.tasks import Periodic
+
+P = ParamSpec("P")
 
 log = logging.getLogger("registry.jobs")
 
 
 class InProcessQueue:
-    """Runs jobs as tasks of the server's own event loop, with arq-like retry semantics."""
+    """Runs jobs as tasks of the server's own event loop, with arq-like retry semantics: each
+    job gets the attempts its handle declares (`Job.max_tries`), as under arq."""
 
-    def __init__(self, ctx: dict[str, Any], *, max_tries: int = 5) -> None:
+    def __init__(self, ctx: dict[str, Any]) -> None:
         self.ctx = ctx
-        self.max_tries = max_tries
         self._running: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._timers: set[asyncio.Task[None]] = set()
 
-    async def enqueue(self, function: str, *args: object, job_id: str | None = None,
-                      defer_seconds: float = 0) -> None:
-        if function not in JOBS:
-            raise KeyError(f"unknown job {function!r}")
-        if job_id is not None and job_id in self._running:
+    async def enqueue(self, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
+        function = JOBS[job]  # every handle has one (workers/tasks.py checks on import)
+        job_id = job.job_id(*args, **kwargs)
+        if job_id in self._running:
             return  # like arq's _job_id: one live job per id
-        task = asyncio.create_task(self._run(function, args, job_id, defer_seconds))
+        task = asyncio.create_task(self._run(function, job.max_tries, args, kwargs))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        if job_id is not None:
-            self._running[job_id] = task
+        self._running[job_id] = task
+        task.add_done_callback(lambda _: self._running.pop(job_id, None))
 
-    async def _run(self, function: str, args: tuple[object, ...], job_id: str | None,
-                   defer_seconds: float) -> None:
-        try:
-            if defer_seconds:
-                await asyncio.sleep(defer_seconds)
-            for attempt in range(1, self.max_tries + 1):
-                try:
-                    await JOBS[function]({**self.ctx, "job_try": attempt}, *args)
+    async def _run(self, function: JobFunction, max_tries: int, args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> None:
+        name = function.__name__
+        for attempt in range(1, max_tries + 1):
+            try:
+                await function({**self.ctx, "job_try": attempt}, *args, **kwargs)
+                return
+            except Retry as retry:
+                if attempt == max_tries:
+                    log.error("job %s%r gave up after %d tries", name, args, attempt)
                     return
-                except Retry as retry:
-                    if attempt == self.max_tries:
-                        log.error("job %s%r gave up after %d tries", function, args, attempt)
-                        return
-                    await asyncio.sleep(retry.defer_seconds)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("job %s%r failed", function, args)
-                    return
-        finally:
-            if job_id is not None:
-                self._running.pop(job_id, None)
+                await asyncio.sleep(retry.defer_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job %s%r failed", name, args)
+                return
 
-    def start_periodic(self, periodic: list[Any]) -> None:
+    def start_periodic(self, periodic: list[Periodic]) -> None:
         """Run each periodic job now and then every `every_minutes` (embedded default)."""
         for item in periodic:
-            task = asyncio.create_task(self._every(item.function, item.every_minutes * 60.0))
+            task = asyncio.create_task(self._every(item.job, item.every_minutes * 60.0))
             self._timers.add(task)
 
-    async def _every(self, function: str, seconds: float) -> None:
+    async def _every(self, job: Job[[]], seconds: float) -> None:
         while True:
-            await self.enqueue(function, job_id=f"cron:{function}")
+            await self.enqueue(job)
             await asyncio.sleep(seconds)
 
     async def drain(self, timeout: float = 30.0) -> None:

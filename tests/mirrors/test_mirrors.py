@@ -14,7 +14,7 @@ from storage.errors import StorageError
 from tests.fixtures.seaweed_process import SeaweedServer
 from tests.fixtures.stack import bearer, stop_stack
 from tests.mirrors.conftest import BACKENDS, Mirrored, key_of, open_mirrored
-from workers.functions import JOBS
+from workers.replication import reconcile_storage
 
 
 async def _download(m: Mirrored, name: str, version: str) -> bytes:
@@ -198,7 +198,7 @@ async def test_lag_returns_to_zero_after_a_mirror_outage(mirrored: Mirrored) -> 
                                                      "mirror-disk": 0}
 
     mirrored.mirror_server.start()
-    result = await JOBS["reconcile_storage"]({"registry": mirrored.ctx, "job_try": 1})
+    result = await reconcile_storage({"registry": mirrored.ctx, "job_try": 1})
     assert result["backends"]["mirror-s3"]["repaired"] == 1 and result["ok"]
     status, body = await _ready(mirrored)
     assert status == 200, body

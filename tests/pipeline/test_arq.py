@@ -22,6 +22,7 @@ import pytest
 from arq.worker import Worker
 from tortoise import timezone
 
+from domain.jobs import REQUEUE_STUCK_SCANS
 from domain.models import PackageVersion
 from domain.scanning import scan_archive
 from domain.services import scans
@@ -237,7 +238,7 @@ async def test_requeue_recovers_a_job_lost_from_redis(embedded_arq_stack: Stack)
                             f"arq:job:{queue.scoped_job_id(f'scan:{version_id}')}")
     await PackageVersion.filter(id=version_id).update(
         created_at=timezone.now() - scans.STUCK_AFTER - timedelta(seconds=1))
-    await queue.enqueue("requeue_stuck_scans", job_id="requeue-test")
+    await queue.enqueue(REQUEUE_STUCK_SCANS)
     worker = await run_worker(stack)
     assert (worker.jobs_complete, worker.jobs_failed) == (2, 0)  # the requeue, then the scan
     assert (await PackageVersion.get(id=version_id)).status == "published"

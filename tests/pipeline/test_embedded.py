@@ -15,6 +15,7 @@ import httpx
 import pytest
 from tortoise import timezone
 
+from domain.jobs import SCAN_VERSION
 from domain.models import AuditEvent, PackageVersion
 from domain.services import scans
 from tests.contract.schema_check import response_problems
@@ -307,11 +308,11 @@ def _drop_scan_jobs(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> list[tuple
     original = queue.enqueue
     lost: list[tuple] = []
 
-    async def enqueue(function: str, *args: object, **kwargs: Any) -> None:
-        if function == scans.SCAN_JOB:
+    async def enqueue(job: Any, *args: object, **kwargs: Any) -> None:
+        if job is SCAN_VERSION:
             lost.append(args)
             return
-        await original(function, *args, **kwargs)
+        await original(job, *args, **kwargs)
 
     monkeypatch.setattr(queue, "enqueue", enqueue)
     return lost
@@ -353,7 +354,7 @@ async def test_scan_job_is_idempotent(stack: Stack, monkeypatch: pytest.MonkeyPa
 
 async def test_requeue_picks_up_a_version_whose_job_was_lost(
         stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    from workers.functions import JOBS
+    from workers.scan import requeue_stuck_scans as requeue
 
     await make_owner_package(stack.client)
     lost = _drop_scan_jobs(stack, monkeypatch)
@@ -363,7 +364,6 @@ async def test_requeue_picks_up_a_version_whose_job_was_lost(
     assert len(lost) == 1
     row = await PackageVersion.get(version=VERSION)
     assert row.status == "pending"
-    requeue = JOBS["requeue_stuck_scans"]
     assert await requeue({"registry": stack.ctx}) == 0  # young: its job may still be queued
     await PackageVersion.filter(id=row.id).update(
         created_at=timezone.now() - scans.STUCK_AFTER - timedelta(seconds=1))

@@ -3,16 +3,15 @@ errors that must be retried rather than turned into a verdict."""
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import pytest
 from arq import Retry as ArqRetry
 
+from domain.jobs import MAX_TRIES, SCAN_VERSION, declared_jobs
 from domain.models import PackageVersion
 from registry.config import load_settings
-from registry.queues.inprocess import InProcessQueue
-from registry.worker import MAX_TRIES, for_arq, worker_options
+from registry.worker import for_arq, worker_options
 from storage.errors import BackendUnavailable, ObjectNotFound
 from tests.fixtures.stack import Stack
 from tests.helpers import upload_version
@@ -39,15 +38,18 @@ async def test_for_arq_turns_our_retry_into_arqs() -> None:
         await wrapped({}, 0)
 
 
-def test_both_runners_give_a_job_the_same_tries() -> None:
-    in_process = inspect.signature(InProcessQueue).parameters["max_tries"].default
-    assert MAX_TRIES == in_process
+def test_every_declared_job_runs_under_arq_with_its_tries() -> None:
+    assert set(JOBS) == set(declared_jobs().values())  # implemented, each exactly once
+    by_name = {function.__name__: (job, function) for job, function in JOBS.items()}
+    assert len(by_name) == len(JOBS)  # arq's names (the functions') do not collide
     options = worker_options(load_settings({"REDIS_URL": "redis://127.0.0.1:6379/0"}))
-    assert {f.name for f in options["functions"]} == set(JOBS)
-    assert all(f.max_tries == MAX_TRIES for f in options["functions"])
-    assert all(f.coroutine.__wrapped__ is JOBS[f.name] for f in options["functions"])
+    assert {f.name for f in options["functions"]} == set(by_name)
+    for registered in options["functions"]:
+        job, function = by_name[registered.name]
+        assert registered.coroutine.__wrapped__ is function
+        assert registered.max_tries == job.max_tries
     queue = load_settings({}).queue_name
-    assert all(c.coroutine.__wrapped__ is JOBS[c.name.removeprefix(f"{queue}:cron:")]
+    assert all(c.coroutine.__wrapped__ is by_name[c.name.removeprefix(f"{queue}:cron:")][1]
                for c in options["cron_jobs"])
     # Job ids only block while queued or running, as in the in-process runner.
     assert options["keep_result"] == 0 and options["retry_jobs"] is True
@@ -126,6 +128,6 @@ async def test_scan_stays_pending_when_storage_stays_down(
     assert response.status_code == 201
     await stack.drain_jobs()
     row = await PackageVersion.get(version="1.2.3")
-    assert len(attempts) == MAX_TRIES
+    assert len(attempts) == SCAN_VERSION.max_tries == MAX_TRIES
     # No verdict from an outage: still pending (invisible), for requeue_stuck_scans later.
     assert row.status == "pending" and row.scan_report is None
