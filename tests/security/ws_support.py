@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -25,10 +24,6 @@ async def served(stack: Stack, **settings: Any) -> AsyncIterator[str]:
     """The stack's registry under uvicorn, with `settings` overridden (a fresh rate limiter
     per call: budgets never leak between tests)."""
     app = create_app(replace(stack.settings, **settings), runtime=stack.runtime)
-    # One instant for the whole test: windows are fixed and aligned to the clock, so a burst
-    # that straddled a real window boundary would get its budget twice.
-    frozen = time.time()
-    app.state.rate_limiter._clock = lambda: frozen
     try:
         async with serve_on_free_port(app) as url:
             yield url.replace("http://", "ws://") + "/graphql"
