@@ -98,6 +98,17 @@ class PublisherStatus(StrEnum):
     SUSPENDED = "suspended"
 
 
+class PublisherDecision(StrEnum):
+    """What an admin decision on a publisher did: the `status` of its REST answer
+    (REST_CONTRACT §4.3)."""
+
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+    SUSPENDED = "suspended"
+    UNSUSPENDED = "unsuspended"
+
+
 class VerificationMethod(StrEnum):
     """How a publisher proves its identity."""
 

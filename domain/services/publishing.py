@@ -127,7 +127,7 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
                          request: UploadRequest, *, new_path: Any) -> PublishResult:
     """Publish a new version of an existing package (REST_CONTRACT §4.4, §6)."""
     package = require_view(actor, await packages.find_package(name), name)
-    require_manage(actor, package, "publish-update")
+    require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
     publisher: Publisher = package.publisher
     publishers.check_can_publish(publisher, package.visibility)
     version = parse_version(request.version)
@@ -151,7 +151,7 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
 
     stored_path, stored_sha = upload.path, upload.sha256
     rerooted: Path | None = None
-    if (package.package_type == "mod" and ctx.policy.normalize_mod_layout
+    if (package.package_type == PackageType.MOD and ctx.policy.normalize_mod_layout
             and needs_reroot(inspection.names, package.name)):
         rerooted = new_path()
         # False: the archive failed the strict structural checks and was copied unchanged,
@@ -177,7 +177,7 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
             await blobs.mark_stored(ctx, stored, using_db=conn)
             row = await PackageVersion.create(
                 package_id=package.id, version=request.version, version_key=str(version),
-                status="pending", changelog=changelog, toolbox_version=toolbox_version,
+                status=VersionStatus.PENDING, changelog=changelog, toolbox_version=toolbox_version,
                 python_version=python_version, blob_key=key, sha256=sha256,
                 upload_sha256=upload.sha256, size_bytes=size, warnings=warnings,
                 requires=encode_requires(dependencies),
@@ -226,7 +226,8 @@ async def publish_with_metadata(ctx: RegistryContext, actor: Actor, upload: Spoo
                            field="version")
     package = await packages.find_package(name)
     if package is None:
-        default_type = "library" if is_feature_pack_name(str(name)) else "mod"
+        default_type = (PackageType.LIBRARY if is_feature_pack_name(str(name))
+                        else PackageType.MOD)
         fields = {k: metadata.get(k) for k in packages.EDITABLE_FIELDS if metadata.get(k)}
         if manifest is not None:
             for key in ("description", "license", "homepage", "repository", "display_name"):
@@ -240,7 +241,7 @@ async def publish_with_metadata(ctx: RegistryContext, actor: Actor, upload: Spoo
             **fields, "name": name, "package_type": metadata.get("package_type") or default_type,
         })
     else:
-        require_manage(actor, package, "publish-update")
+        require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
         changes = {k: metadata[k] for k in packages.EDITABLE_FIELDS
                    if k != "visibility" and metadata.get(k)}
         if isinstance(changes.get("description"), str):

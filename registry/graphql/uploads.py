@@ -1,10 +1,11 @@
 """File uploads over the GraphQL multipart request spec, streamed to the scratch area.
 
 Strawberry's own multipart support buffers the body through Starlette's form parser before a
-resolver can apply a limit. This parser reads the body as it arrives: `operations` and `map`
-are small JSON parts (bounded), each file part streams into an `UploadSpool` that hashes,
-counts and refuses bytes past the upload limit, exactly like REST uploads. Resolvers receive
-`SpooledFile`s in place of the spec's `null` placeholders.
+resolver can apply a limit. The body is read as it arrives by the same parser as REST uploads
+(registry/multipart.py), with the spec's rules as its `PartPolicy`: `operations` and `map` are
+small JSON parts (bounded), each file part streams into an `UploadSpool` that hashes, counts and
+refuses bytes past the upload limit. Resolvers receive `SpooledFile`s in place of the spec's
+`null` placeholders.
 
 Nothing is spooled for a request that cannot be an upload: the view authenticates the caller
 before the body is read, and the `operations` part (first, as the spec orders it) must name an
@@ -19,16 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from python_multipart.multipart import MultipartParser, parse_options_header
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 
 from domain.exceptions import InvalidInput
 from domain.jsontext import load_json
-from domain.textrules import refuse_unstorable
-from domain.uploads import SpooledFile, UploadSpool, too_large
-from registry.multipart import feed_multipart
+from domain.uploads import SpooledFile, UploadSpool
+from registry.multipart import PartHead, read_multipart
 
-MAX_JSON_PART = 1024 * 1024
 MAX_FILES = 4
 
 
@@ -45,106 +43,50 @@ class GraphQLMultipart:
 
 
 @dataclass
-class _Part:
-    name: str = ""
-    data: bytearray = field(default_factory=bytearray)
-    writer: UploadSpool | None = None
+class _SpecPolicy:
+    """The GraphQL multipart request spec's part order, as the parser's `PartPolicy`: first
+    `operations` (checked as soon as it is complete), then `map`, then the files it names."""
 
+    new_path: Callable[[], Path]
+    max_bytes: int
+    check_operations: Callable[[dict[str, Any]], None]
+    json_parts: dict[str, Any] = field(default_factory=dict)
+    file_names: set[str] = field(default_factory=set)
 
-class _Parser:
-    """Callbacks for python-multipart, enforcing the spec's part order and every limit."""
-
-    def __init__(self, new_path: Callable[[], Path], max_bytes: int,
-                 check_operations: Callable[[dict[str, Any]], None]) -> None:
-        self.new_path = new_path
-        self.max_bytes = max_bytes
-        self.check_operations = check_operations
-        self.json_parts: dict[str, Any] = {}
-        self.writers: dict[str, UploadSpool] = {}
-        self.file_bytes = 0
-        self.part = _Part()
-        self.headers: dict[bytes, bytes] = {}
-        self.header_name = b""
-        self.header_value = b""
-        self.ended = False
-
-    def on_part_begin(self) -> None:
-        self.part = _Part()
-        self.headers = {}
-
-    def on_header_field(self, data: bytes, start: int, end: int) -> None:
-        self.header_name += data[start:end]
-
-    def on_header_value(self, data: bytes, start: int, end: int) -> None:
-        self.header_value += data[start:end]
-
-    def on_header_end(self) -> None:
-        self.headers[self.header_name.lower()] = self.header_value
-        self.header_name = self.header_value = b""
-
-    def on_headers_finished(self) -> None:
-        _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
-        if b"name" not in options:
-            raise InvalidInput("A multipart part has no name")
-        name = options[b"name"].decode("utf-8", "replace")
-        self.part.name = name
+    def open_part(self, head: PartHead) -> UploadSpool | None:
+        name = head.name
         if not self.json_parts and name != "operations":
             raise InvalidInput("The 'operations' part must come first")
         if name in ("operations", "map"):
             if name in self.json_parts:
                 raise InvalidInput(f"Duplicate multipart part {name!r}")
-            return
+            return None
         if "map" not in self.json_parts:
             raise InvalidInput("The 'operations' and 'map' parts must come before the files")
         if name not in self.json_parts["map"]:
             raise InvalidInput(f"File part {name!r} is not in the map")
-        if name in self.writers:
+        if name in self.file_names:
             raise InvalidInput(f"Duplicate file part {name!r}")
-        if len(self.writers) >= MAX_FILES:
+        if len(self.file_names) >= MAX_FILES:
             raise InvalidInput(f"At most {MAX_FILES} files per request")
-        filename = options.get(b"filename", b"").decode("utf-8", "replace")
-        refuse_unstorable(filename, "The file name")
-        content_type = self.headers.get(b"content-type", b"").decode("latin-1")
-        self.part.writer = UploadSpool(self.new_path(), self.max_bytes, filename, content_type)
-        self.writers[name] = self.part.writer
+        self.file_names.add(name)
+        return UploadSpool(self.new_path(), self.max_bytes, head.filename or "",
+                           head.content_type)
 
-    def on_part_data(self, data: bytes, start: int, end: int) -> None:
-        if self.part.writer is not None:
-            self.file_bytes += end - start
-            if self.file_bytes > self.max_bytes:  # all files together share one limit
-                raise too_large(self.max_bytes)
-            self.part.writer.feed(data[start:end])
-            return
-        if len(self.part.data) + (end - start) > MAX_JSON_PART:
-            raise InvalidInput(f"Multipart part {self.part.name!r} is too large")
-        self.part.data.extend(data[start:end])
-
-    def on_part_end(self) -> None:
-        if self.part.writer is not None:
-            return
-        value = load_json(bytes(self.part.data),
-                          f"Multipart part {self.part.name!r} is not valid JSON")
-        if self.part.name == "map" and not (
-            isinstance(value, dict) and all(isinstance(paths, list) and
-                                            all(isinstance(p, str) for p in paths)
-                                            for paths in value.values())):
-            raise InvalidInput("The 'map' part must map file names to lists of paths")
-        if self.part.name == "map":
+    def text_part(self, head: PartHead, data: bytes) -> None:
+        value = load_json(data, f"Multipart part {head.name!r} is not valid JSON")
+        if head.name == "map":
+            if not (isinstance(value, dict) and all(
+                    isinstance(paths, list) and all(isinstance(p, str) for p in paths)
+                    for paths in value.values())):
+                raise InvalidInput("The 'map' part must map file names to lists of paths")
             _check_map_targets(value)
-        if self.part.name == "operations":
+        if head.name == "operations":
             if not isinstance(value, dict):
                 raise InvalidInput("The 'operations' part must be one operation (a JSON object)")
             # Before the parser reads on: no file part is spooled for a non-upload operation.
             self.check_operations(value)
-        self.json_parts[self.part.name] = value
-
-    def on_end(self) -> None:
-        self.ended = True
-
-    def callbacks(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in (
-            "on_part_begin", "on_part_data", "on_part_end", "on_header_field",
-            "on_header_value", "on_header_end", "on_headers_finished", "on_end")}
+        self.json_parts[head.name] = value
 
 
 def _check_map_targets(file_map: dict[str, list[str]]) -> None:
@@ -158,11 +100,6 @@ def _check_map_targets(file_map: dict[str, list[str]]) -> None:
                                    "(paths like 'variables.file')")
 
 
-def is_multipart(content_type: str) -> bool:
-    kind, _ = parse_options_header(content_type)
-    return kind == b"multipart/form-data"
-
-
 async def read_graphql_multipart(content_type: str, body: AsyncIterator[bytes],
                                  new_path: Callable[[], Path], max_bytes: int,
                                  check_operations: Callable[[dict[str, Any]], None]
@@ -171,28 +108,19 @@ async def read_graphql_multipart(content_type: str, body: AsyncIterator[bytes],
 
     `check_operations` sees the `operations` part as soon as it is complete and may refuse it
     before the rest of the body (the files) is read."""
-    kind, params = parse_options_header(content_type)
-    if kind != b"multipart/form-data" or b"boundary" not in params:
-        raise InvalidInput("Expected a multipart/form-data body with a boundary")
-    state = _Parser(new_path, max_bytes, check_operations)
-    parser = MultipartParser(params[b"boundary"], state.callbacks())
+    policy = _SpecPolicy(new_path, max_bytes, check_operations)
+    parts = await read_multipart(content_type, body, policy, max_bytes)
+    files = {part.head.name: part.file for part in parts}
+    request = GraphQLMultipart(policy.json_parts.get("operations"), list(files.values()))
     try:
-        await feed_multipart(parser, body, max_bytes, state.writers.values,
-                             lambda: state.ended)
-        if "operations" not in state.json_parts:
+        if "operations" not in policy.json_parts:
             raise InvalidInput("The multipart body has no 'operations' part")
-        files = {name: await writer.finish() for name, writer in state.writers.items()}
-    except BaseException:
-        for writer in state.writers.values():
-            writer.discard()
-        raise
-    request = GraphQLMultipart(state.json_parts["operations"], list(files.values()))
-    try:
         request.operations = replace_placeholders_with_files(
-            request.operations, state.json_parts.get("map", {}), files)
+            request.operations, policy.json_parts.get("map", {}), files)
     except (KeyError, IndexError, TypeError, ValueError):
         request.discard()
         raise InvalidInput("The 'map' part names a file or path that does not exist") from None
+    except BaseException:
+        request.discard()
+        raise
     return request
-
-

@@ -47,8 +47,8 @@ from registry.graphql.transport_ws import (
     Recheck,
     SocketLimits,
 )
-from registry.graphql.uploads import GraphQLMultipart, is_multipart, read_graphql_multipart
-from registry.multipart import FRAMING_ALLOWANCE
+from registry.graphql.uploads import GraphQLMultipart, read_graphql_multipart
+from registry.multipart import FRAMING_ALLOWANCE, is_multipart
 from registry.ratelimit import (
     RateLimiter,
     RequestCharges,

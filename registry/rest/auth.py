@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from domain.enums import PublisherStatus
 from domain.models import Publisher, User
 from domain.services import publishers
 from domain.services.access import can_read_private
@@ -32,7 +33,8 @@ async def me(request: Request) -> JSONResponse:
         "username": user.username,
         "email": user.email,
         "is_admin": user.is_admin,
-        "is_verified": publisher is not None and publisher.verification_status == "verified",
+        "is_verified": (publisher is not None
+                        and publisher.verification_status == PublisherStatus.VERIFIED),
         "publisher_id": publisher.id if publisher else None,
         "publisher_name": publisher.name if publisher else "",
         "verification_status": publisher.verification_status if publisher else "",

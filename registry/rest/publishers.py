@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from domain.actor import Actor
+from domain.enums import PublisherDecision
 from domain.models import Publisher, VerificationRequest
 from domain.services import members, publishers, verification
 from registry.auth import required_actor
@@ -185,12 +186,12 @@ async def admin_pending(request: Request) -> JSONResponse:
 
 
 AdminAction = Callable[[Actor, str, object], Awaitable[Publisher]]
-_ADMIN_ACTIONS: dict[str, tuple[AdminAction, str]] = {
-    "verify": (publishers.admin_verify, "verified"),
-    "reject": (publishers.admin_reject, "rejected"),
-    "revoke": (publishers.admin_revoke, "revoked"),
-    "suspend": (publishers.admin_suspend, "suspended"),
-    "unsuspend": (publishers.admin_unsuspend, "unsuspended"),
+_ADMIN_ACTIONS: dict[str, tuple[AdminAction, PublisherDecision]] = {
+    "verify": (publishers.admin_verify, PublisherDecision.VERIFIED),
+    "reject": (publishers.admin_reject, PublisherDecision.REJECTED),
+    "revoke": (publishers.admin_revoke, PublisherDecision.REVOKED),
+    "suspend": (publishers.admin_suspend, PublisherDecision.SUSPENDED),
+    "unsuspend": (publishers.admin_unsuspend, PublisherDecision.UNSUSPENDED),
 }
 
 

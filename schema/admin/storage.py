@@ -7,28 +7,25 @@ the `storage` and `replication` details of REST GET /ready.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 
+from domain.enums import StorageRole
 from domain.services.replication import BackendReport, ReplicationStatus
+from schema.core.enums import graphql_enum
 from schema.core.scalars import BigInt
+from storage.failover import BreakerState
 
+graphql_enum(StorageRole, "What a backend is for.", {
+    StorageRole.PRIMARY: "Receives every upload first.",
+    StorageRole.MIRROR: "Holds copies made from verified copies; serves reads on failover.",
+})
 
-@strawberry.enum(description="What a backend is for.")
-class StorageRole(Enum):
-    PRIMARY = strawberry.enum_value("primary", description="Receives every upload first.")
-    MIRROR = strawberry.enum_value("mirror", description="Holds copies made from verified "
-                                                         "copies; serves reads on failover.")
-
-
-@strawberry.enum(description="State of a backend's circuit breaker.")
-class BreakerState(Enum):
-    CLOSED = strawberry.enum_value("closed", description="Reads use the backend.")
-    OPEN = strawberry.enum_value("open", description="A read failed: reads skip the backend "
-                                                     "until the cool-down ends.")
-    HALF_OPEN = strawberry.enum_value("half_open", description="One read is probing whether "
-                                                               "the backend is back.")
+graphql_enum(BreakerState, "State of a backend's circuit breaker.", {
+    BreakerState.CLOSED: "Reads use the backend.",
+    BreakerState.OPEN: "A read failed: reads skip the backend until the cool-down ends.",
+    BreakerState.HALF_OPEN: "One read is probing whether the backend is back.",
+})
 
 
 @strawberry.type(description="A backend's circuit breaker, which keeps reads off a dead "

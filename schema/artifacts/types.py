@@ -4,33 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 from typing import Annotated
 
 import strawberry
 from strawberry import relay
 
 from domain import models
+from domain.enums import ArtifactType
 from domain.exceptions import NotFound
 from domain.names import canonical_architecture, canonical_platform
 from domain.services import artifacts
 from domain.services.urls import artifact_build_url
 from schema.artifacts.dataloaders import ArtifactByIdLoader, ArtifactVersionsByArtifactIdLoader
 from schema.core.context import Info
+from schema.core.enums import graphql_enum
 from schema.core.pagination import CountableConnection
 from schema.core.scalars import BigInt
 from schema.publishers.dataloaders import PublisherByIdLoader
 from schema.publishers.types import Publisher
 
-
-@strawberry.enum(description="Kinds of binary artifacts (REST_CONTRACT §7).")
-class ArtifactType(Enum):
-    TAURI_APP = strawberry.enum_value("tauri_app", description="A Tauri desktop app.")
-    CLI_EXECUTABLE = strawberry.enum_value("cli_executable", description="A CLI executable.")
-    BROWSER_EXTENSION = strawberry.enum_value("browser_extension",
-                                              description="A browser extension.")
-    MOBILE_APP = strawberry.enum_value("mobile_app", description="A mobile app.")
-    LIBRARY = strawberry.enum_value("library", description="A native library.")
+graphql_enum(ArtifactType, "Kinds of binary artifacts (REST_CONTRACT §7).", {
+    ArtifactType.TAURI_APP: "A Tauri desktop app.",
+    ArtifactType.CLI_EXECUTABLE: "A CLI executable.",
+    ArtifactType.BROWSER_EXTENSION: "A browser extension.",
+    ArtifactType.MOBILE_APP: "A mobile app.",
+    ArtifactType.LIBRARY: "A native library.",
+})
 
 
 PlatformArgument = Annotated[str | None, strawberry.argument(

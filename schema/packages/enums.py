@@ -1,4 +1,5 @@
-"""Enums of the package part of the schema; values are the domain's strings."""
+"""Enums of the package part of the schema: the domain's (domain/enums.py) with their GraphQL
+documentation, and the list orders, which only GraphQL offers."""
 
 from __future__ import annotations
 
@@ -6,35 +7,32 @@ from enum import Enum
 
 import strawberry
 
+from domain.enums import PackageType, VersionStatus, Visibility
+from schema.core.enums import graphql_enum
 
-@strawberry.enum(description="What kind of thing a package is (REST_CONTRACT §7).")
-class PackageType(Enum):
-    MOD = strawberry.enum_value("mod", description="A ToolBoxV2 mod (module).")
-    LIBRARY = strawberry.enum_value("library", description="A library; feature packs may "
-                                    "arrive as libraries.")
-    THEME = strawberry.enum_value("theme", description="A UI theme.")
-    PLUGIN = strawberry.enum_value("plugin", description="A plugin.")
-    ARTIFACT = strawberry.enum_value("artifact", description="A packaged binary artifact.")
-    WIDGET = strawberry.enum_value("widget", description="A dashboard widget.")
-    FEATURE = strawberry.enum_value("feature", description="A ToolBoxV2 feature pack.")
+__all__ = ["PackageSort", "PackageType", "VersionStatus", "Visibility"]
 
+graphql_enum(PackageType, "What kind of thing a package is (REST_CONTRACT §7).", {
+    PackageType.MOD: "A ToolBoxV2 mod (module).",
+    PackageType.LIBRARY: "A library; feature packs may arrive as libraries.",
+    PackageType.THEME: "A UI theme.",
+    PackageType.PLUGIN: "A plugin.",
+    PackageType.ARTIFACT: "A packaged binary artifact.",
+    PackageType.WIDGET: "A dashboard widget.",
+    PackageType.FEATURE: "A ToolBoxV2 feature pack.",
+})
 
-@strawberry.enum(description="Who may see a package.")
-class Visibility(Enum):
-    PUBLIC = strawberry.enum_value("public", description="Everyone; listed and searchable.")
-    UNLISTED = strawberry.enum_value(
-        "unlisted", description="Anyone who names it exactly; never listed or searched.")
-    PRIVATE = strawberry.enum_value(
-        "private", description="Only members of the owning publisher and admins.")
+graphql_enum(Visibility, "Who may see a package.", {
+    Visibility.PUBLIC: "Everyone; listed and searchable.",
+    Visibility.UNLISTED: "Anyone who names it exactly; never listed or searched.",
+    Visibility.PRIVATE: "Only members of the owning publisher and admins.",
+})
 
-
-@strawberry.enum(description="Where a version is in the publishing pipeline.")
-class VersionStatus(Enum):
-    PENDING = strawberry.enum_value(
-        "pending", description="Uploaded, waiting for the security scan; owners only.")
-    PUBLISHED = strawberry.enum_value("published", description="Scanned and installable.")
-    QUARANTINED = strawberry.enum_value(
-        "quarantined", description="Rejected by the scan; owners and admins only.")
+graphql_enum(VersionStatus, "Where a version is in the publishing pipeline.", {
+    VersionStatus.PENDING: "Uploaded, waiting for the security scan; owners only.",
+    VersionStatus.PUBLISHED: "Scanned and installable.",
+    VersionStatus.QUARANTINED: "Rejected by the scan; owners and admins only.",
+})
 
 
 @strawberry.enum(description="Orders of the package list.")

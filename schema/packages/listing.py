@@ -17,6 +17,7 @@ from tortoise import Tortoise
 from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.queryset import QuerySet
 
+from domain.enums import PublisherStatus, VersionStatus
 from domain.exceptions import InvalidInput
 from domain.models import BIGINT_RANGE
 from domain.models import Package as PackageRow
@@ -84,13 +85,13 @@ async def _filtered(info: Info, spec: PackageQuery) -> QuerySet[PackageRow] | No
     if publisher_id:
         query = query.filter(publisher_id=publisher_id)
     if spec.verified_only:
-        query = query.filter(publisher__verification_status="verified")
+        query = query.filter(publisher__verification_status=PublisherStatus.VERIFIED)
     keyword = (spec.keyword or "").strip().lower()
     if keyword:
         query = _keyword_filter(query, keyword[:50])
     if not spec.include_yanked:
         # Hide packages whose every published version is yanked (nothing left to install).
-        all_yanked = Subquery(VersionRow.filter(status="published", yanked=True)
+        all_yanked = Subquery(VersionRow.filter(status=VersionStatus.PUBLISHED, yanked=True)
                               .values("package_id"))
         query = query.filter(~Q(latest_version="") | ~Q(id__in=all_yanked))
     return query

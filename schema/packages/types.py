@@ -241,7 +241,7 @@ class PackageVersion(relay.Node):
     @strawberry.field(description="Where to download the file (relative to the registry unless "
                                   "PUBLIC_BASE_URL is set); null while not published.")
     async def download_url(self, info: Info) -> str | None:
-        if self.row.status != "published":
+        if self.row.status != VersionStatus.PUBLISHED:
             return None
         package = await self._package(info)
         return package_file_url(package.name, self.row.version,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -12,11 +11,13 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from domain import models
+from domain.enums import InvitationState, PublisherStatus, VerificationMethod
 from domain.exceptions import DomainError
 from domain.services import members
 from domain.services.access import can_read_private
 from domain.services.publishers import PublisherStats
 from schema.core.context import Info
+from schema.core.enums import graphql_enum
 from schema.core.pagination import PAGE, CountableConnection, sized
 from schema.core.scalars import BigInt
 from schema.packages.enums import PackageSort
@@ -28,25 +29,21 @@ from schema.publishers.dataloaders import (
     PublisherStatsByIdLoader,
 )
 
+graphql_enum(PublisherStatus, "Verification state of a publisher (REST_CONTRACT §7).", {
+    PublisherStatus.UNVERIFIED: "Not verified (yet).",
+    PublisherStatus.PENDING: "A verification request is open.",
+    PublisherStatus.VERIFIED: "Identity proven.",
+    PublisherStatus.REJECTED: "The last request was refused.",
+    PublisherStatus.SUSPENDED: "Blocked by an admin; cannot publish.",
+})
 
-@strawberry.enum(description="Verification state of a publisher (REST_CONTRACT §7).")
-class PublisherStatus(Enum):
-    UNVERIFIED = strawberry.enum_value("unverified", description="Not verified (yet).")
-    PENDING = strawberry.enum_value("pending", description="A verification request is open.")
-    VERIFIED = strawberry.enum_value("verified", description="Identity proven.")
-    REJECTED = strawberry.enum_value("rejected", description="The last request was refused.")
-    SUSPENDED = strawberry.enum_value("suspended", description="Blocked by an admin; cannot "
-                                                               "publish.")
-
-
-@strawberry.enum(description="How a publisher proves its identity.")
-class VerificationMethod(Enum):
-    GITHUB = strawberry.enum_value(
-        "github", description="VERIFY.txt in the GitHub repository <username>/tb-registry-verify.")
-    DOMAIN = strawberry.enum_value(
-        "domain", description="https://<domain>/.well-known/tb-registry-verify or a DNS TXT "
-                              "record at _tb-registry.<domain>.")
-    MANUAL = strawberry.enum_value("manual", description="An admin decides.")
+graphql_enum(VerificationMethod, "How a publisher proves its identity.", {
+    VerificationMethod.GITHUB: "VERIFY.txt in the GitHub repository "
+                               "<username>/tb-registry-verify.",
+    VerificationMethod.DOMAIN: "https://<domain>/.well-known/tb-registry-verify or a DNS TXT "
+                               "record at _tb-registry.<domain>.",
+    VerificationMethod.MANUAL: "An admin decides.",
+})
 
 
 def sees_private_details(info: Info, publisher_id: str) -> bool:
@@ -101,13 +98,13 @@ class PublisherMember:
     added_at: datetime = strawberry.field(description="When the member was added.")
 
 
-@strawberry.enum(description="Where an invitation to a publisher stands.")
-class InvitationState(Enum):
-    PENDING = strawberry.enum_value("pending", description="Waiting for the invitee's answer.")
-    ACCEPTED = strawberry.enum_value("accepted", description="The invitee joined.")
-    DECLINED = strawberry.enum_value("declined", description="The invitee said no.")
-    CANCELLED = strawberry.enum_value("cancelled", description="An owner withdrew it.")
-    EXPIRED = strawberry.enum_value("expired", description="Not answered within 14 days.")
+graphql_enum(InvitationState, "Where an invitation to a publisher stands.", {
+    InvitationState.PENDING: "Waiting for the invitee's answer.",
+    InvitationState.ACCEPTED: "The invitee joined.",
+    InvitationState.DECLINED: "The invitee said no.",
+    InvitationState.CANCELLED: "An owner withdrew it.",
+    InvitationState.EXPIRED: "Not answered within 14 days.",
+})
 
 
 @strawberry.type(description="An owner's invitation of a user to a publisher; the user joins "

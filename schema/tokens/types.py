@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 from strawberry import relay
 
 from domain import models
+from domain.enums import TokenScope
 from schema.core.context import Info
+from schema.core.enums import graphql_enum
 
-
-@strawberry.enum(description="What an API token may do.")
-class TokenScope(Enum):
-    READ_PRIVATE = strawberry.enum_value(
-        "read-private", description="See private packages of your publishers.")
-    PUBLISH_NEW = strawberry.enum_value("publish-new", description="Create packages.")
-    PUBLISH_UPDATE = strawberry.enum_value(
-        "publish-update", description="Upload versions and edit packages.")
-    YANK = strawberry.enum_value("yank", description="Yank and unyank versions.")
-    ADMIN = strawberry.enum_value("admin", description="Admin actions (admins only).")
+graphql_enum(TokenScope, "What an API token may do.", {
+    TokenScope.READ_PRIVATE: "See private packages of your publishers.",
+    TokenScope.PUBLISH_NEW: "Create packages.",
+    TokenScope.PUBLISH_UPDATE: "Upload versions and edit packages.",
+    TokenScope.YANK: "Yank and unyank versions.",
+    TokenScope.ADMIN: "Admin actions (admins only).",
+})
 
 
 @strawberry.type(description="A registry API token (tbr_…) for CI and mod managers.")

@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 
 from domain import models
+from domain.enums import PublisherStatus
 from domain.services import publishers, tokens
 from schema.core.context import Info
 from schema.publishers.types import Publisher
@@ -52,7 +53,7 @@ class User(relay.Node):
     @strawberry.field(description="Whether the user's publisher is verified.")
     async def is_verified(self, info: Info) -> bool:
         row = await publishers.publisher_of_user(self.row.id)
-        return row is not None and row.verification_status == "verified"
+        return row is not None and row.verification_status == PublisherStatus.VERIFIED
 
     @strawberry.field(description="Scopes of the API token in use; null for a CloudM session "
                                   "(every right). Only for yourself.")

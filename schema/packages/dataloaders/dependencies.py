@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.enums import VersionStatus
 from domain.models import Dependency, Package
 from domain.names import lookup_key, lookup_keys
 from domain.services.access import listed_filter
@@ -28,7 +29,7 @@ class DependentPackagesByNameLoader(RegistryDataLoader[str, list[Package]]):
     async def batch_load(self, keys: list[str]) -> list[list[Package]]:
         lowered = [lookup_key(key) or "" for key in keys]
         links = await (Dependency.filter(name_key__in=lookup_keys(keys),
-                                         version__status="published")
+                                         version__status=VersionStatus.PUBLISHED)
                        .values_list("name_key", "version__package_id"))
         package_ids = {int(package_id) for _, package_id in links}
         packages: dict[int, Package] = {}

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.enums import MemberRole
 from domain.services import members
 from schema.core.arguments import PublisherName
 from schema.core.context import Info
@@ -25,7 +26,7 @@ RoleArgument = Annotated[str, strawberry.argument(
 @returns_user_errors(PublisherInvitationPayload)
 async def invite_publisher_member(
     info: Info, publisher: PublisherName, user_id: UserIdArgument = None,
-    username: UsernameArgument = None, role: RoleArgument = "member",
+    username: UsernameArgument = None, role: RoleArgument = MemberRole.MEMBER,
 ) -> PublisherInvitationPayload | None:
     invitation = await members.invite_member(info.context.actor, publisher, user_id=user_id,
                                              username=username, role=role)
@@ -34,7 +35,7 @@ async def invite_publisher_member(
 
 async def add_publisher_member(
     info: Info, publisher: PublisherName, user_id: UserIdArgument = None,
-    username: UsernameArgument = None, role: RoleArgument = "member",
+    username: UsernameArgument = None, role: RoleArgument = MemberRole.MEMBER,
 ) -> PublisherInvitationPayload | None:
     """The old name keeps working for existing clients, but only ever invites. (Strawberry
     cannot mount one resolver function twice, hence this delegate.)"""
