@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.download_counts import DownloadCounter
 from domain.events import EventBus, InMemoryEventBus
@@ -11,6 +12,10 @@ from domain.jobs import JobQueue
 from storage.failover import BreakerBoard
 from storage.interface import BlobStore
 from storage.scratch import ScratchArea
+
+if TYPE_CHECKING:  # annotations only: the services import this module
+    from domain.services.replication import ReplicationConfig
+    from domain.services.verification import VerificationConfig
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class Policy:
     unlisted_require_auth: bool
     # Active API tokens one user may hold at once (domain/services/tokens.py).
     max_api_tokens_per_user: int
+    verification: VerificationConfig
+    replication: ReplicationConfig
 
 
 @dataclass

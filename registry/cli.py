@@ -95,14 +95,13 @@ async def _set_admin(settings: Settings, user_id: str, grant: bool, username: st
 async def _reconcile(settings: Settings, full: bool) -> int:
     """Run one reconciliation pass now and print its summary; 1 when problems remain."""
     from domain.context import RegistryContext
-    from domain.services import reconciliation, replication
+    from domain.services import reconciliation
     from registry.queues.inprocess import InProcessQueue
-    from registry.runtime import open_storage, policy_from, replication_config_from
+    from registry.runtime import open_storage, policy_from
 
     outcome: list[bool] = []
 
     async def action() -> None:
-        replication.configure(replication_config_from(settings))
         storage = await open_storage(settings)
         job_ctx: dict[str, object] = {}
         queue = InProcessQueue(job_ctx)

@@ -291,7 +291,7 @@ class Settings:
         "before it is probed again.", ge=0, le=600)
     replication_retry_base_seconds: float = setting(
         "REPLICATION_RETRY_BASE", 10.0, "First retry delay in seconds (grows per attempt) of a "
-        "replication to a mirror that is down.", ge=1, le=3600)
+        "replication to a mirror that is down.", gt=0, le=3600)
 
     def __post_init__(self) -> None:
         # Defaults that follow DATA_DIR; frozen, so set the way dataclasses' own __init__ does.

@@ -9,7 +9,7 @@ from typing import Any
 from domain import database
 from domain.context import Policy, RegistryContext, StorageSet
 from domain.events import EventBus, InMemoryEventBus
-from domain.services import replication, users, verification
+from domain.services import replication, verification
 from registry.change_feed import ChangeFeed
 from registry.config import Settings
 from registry.queues.arq_queue import ArqQueue
@@ -27,6 +27,7 @@ log = logging.getLogger("registry")
 
 
 def policy_from(settings: Settings) -> Policy:
+    """What the domain services read, taken from the settings (which hold every default)."""
     return Policy(
         max_upload_bytes=settings.max_upload_bytes,
         public_base_url=settings.public_base_url,
@@ -34,6 +35,8 @@ def policy_from(settings: Settings) -> Policy:
         normalize_mod_layout=settings.normalize_mod_layout,
         unlisted_require_auth=settings.unlisted_require_auth,
         max_api_tokens_per_user=settings.max_api_tokens_per_user,
+        verification=verification_config_from(settings),
+        replication=replication_config_from(settings),
     )
 
 
@@ -113,9 +116,6 @@ class Runtime:
 
     async def start(self, *, migrate: bool | None = None) -> None:
         settings = self.settings
-        users.set_bootstrap_admins(settings.admin_users)
-        verification.configure(verification_config_from(settings))
-        replication.configure(replication_config_from(settings))
         should_migrate = settings.is_sqlite if migrate is None else migrate
         await database.init_database(settings.database_url, migrate=should_migrate)
         try:

@@ -13,15 +13,25 @@ from typing import Any
 
 from domain.jobs import RECHECK_PUBLISHER, RECHECK_VERIFIED, VERIFY_PUBLISHER, JobQueue
 from domain.services import verification
-from domain.services.verification import CheckTarget, Match, ProbeOutcome, find_match
+from domain.services.verification import (
+    CheckTarget,
+    Match,
+    ProbeOutcome,
+    VerificationConfig,
+    find_match,
+)
 from workers.functions import Retry, runs
 from workers.proof_fetch import Prober
 
 log = logging.getLogger("registry.verification")
 
 
-async def _probe(target: CheckTarget) -> tuple[ProbeOutcome, Match | None]:
-    config = verification.current_config()
+def _config(ctx: dict[str, Any]) -> VerificationConfig:
+    return ctx["registry"].policy.verification
+
+
+async def _probe(target: CheckTarget, config: VerificationConfig
+                 ) -> tuple[ProbeOutcome, Match | None]:
     prober = Prober(config, lambda text: verification.is_proof(target, text))
     outcome = await prober.run(target.method, target.subject)
     return outcome, find_match(target, outcome)
@@ -38,9 +48,9 @@ async def verify_publisher(ctx: dict[str, Any], request_id: int) -> str | None:
     target = await verification.load_check(request_id)
     if target is None:
         return None
-    outcome, match = await _probe(target)
+    config = _config(ctx)
+    outcome, match = await _probe(target, config)
     attempt = _attempt(ctx)
-    config = verification.current_config()
     if match is None and outcome.transient and attempt < config.max_check_attempts:
         log.info("verification request %s: transient failure (%s), retrying", request_id,
                  "; ".join(outcome.errors))
@@ -58,11 +68,11 @@ async def recheck_publisher(ctx: dict[str, Any], publisher_id: str) -> str:
     target = await verification.load_recheck(publisher_id)
     if target is None:
         return "skipped"
-    outcome, match = await _probe(target)
+    config = _config(ctx)
+    outcome, match = await _probe(target, config)
     if match is not None:
         await verification.record_recheck_ok(target, match)
         return "ok"
-    config = verification.current_config()
     if outcome.transient:
         if _attempt(ctx) < config.max_check_attempts:
             raise Retry(config.retry_delay_seconds * _attempt(ctx))
@@ -79,7 +89,7 @@ async def recheck_publisher(ctx: dict[str, Any], publisher_id: str) -> str:
 @runs(RECHECK_VERIFIED)
 async def recheck_verified(ctx: dict[str, Any]) -> int:
     """Fan out one `recheck_publisher` job per publisher due for a re-check."""
-    due = await verification.due_for_recheck()
+    due = await verification.due_for_recheck(_config(ctx).recheck_interval_seconds)
     jobs: JobQueue = ctx["registry"].jobs
     for publisher_id in due:
         await jobs.enqueue(RECHECK_PUBLISHER, publisher_id)

@@ -264,7 +264,7 @@ async def _delete_orphans(ctx: RegistryContext, summary: ReconcileSummary) -> No
 async def reconcile(ctx: RegistryContext, *, full: bool | None = None,
                     sample_size: int | None = None) -> ReconcileSummary:
     """One reconciliation pass over every backend; see the module docstring."""
-    config = replication.current_config()
+    config = ctx.policy.replication
     full = config.reconcile_full if full is None else full
     sample_size = config.sample_size if sample_size is None else sample_size
     started = time.monotonic()

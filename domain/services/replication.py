@@ -43,27 +43,16 @@ log = logging.getLogger("registry.replication")
 class ReplicationConfig:
     """Settings of replication and reconciliation (from registry.config via the runtime)."""
 
-    reconcile_full: bool = False  # hash every copy on every run instead of a sample
-    sample_size: int = 25  # copies per backend hashed on a sampled run (oldest check first)
-    retry_base_seconds: float = 10.0  # replication retry backoff: base * try, capped
+    # From RECONCILE_MODE, RECONCILE_SAMPLE_SIZE and REPLICATION_RETRY_BASE (registry/config.py
+    # declares their defaults).
+    reconcile_full: bool  # hash every copy on every run instead of a sample
+    sample_size: int  # copies per backend hashed on a sampled run (oldest check first)
+    retry_base_seconds: float  # replication retry backoff: base * try, capped
     retry_max_seconds: float = 300.0
 
-
-_config = ReplicationConfig()
-
-
-def configure(config: ReplicationConfig) -> None:
-    global _config
-    _config = config
-
-
-def current_config() -> ReplicationConfig:
-    return _config
-
-
-def retry_delay(job_try: int) -> float:
-    """Backoff for a replication job that hit an unavailable backend."""
-    return min(_config.retry_base_seconds * max(job_try, 1), _config.retry_max_seconds)
+    def retry_delay(self, job_try: int) -> float:
+        """Backoff for a replication job that hit an unavailable backend."""
+        return min(self.retry_base_seconds * max(job_try, 1), self.retry_max_seconds)
 
 
 class NoGoodCopy(StorageError):

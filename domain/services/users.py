@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from tortoise.exceptions import IntegrityError
 
 from domain.actor import Actor
 from domain.exceptions import NotFound
 from domain.models import PublisherMember, User
 
-# User ids named by the operator (ADMIN_USERS) become admins on first sight.
-_bootstrap_admins: frozenset[str] = frozenset()
 
-
-def set_bootstrap_admins(user_ids: tuple[str, ...]) -> None:
-    global _bootstrap_admins
-    _bootstrap_admins = frozenset(user_ids)
-
-
-async def upsert_user(user_id: str, username: str, email: str) -> User:
+async def upsert_user(user_id: str, username: str, email: str, *,
+                      admins: Collection[str] = ()) -> User:
+    """The user, created on first sight: as an admin when `admins` (the operator's
+    ADMIN_USERS) names it."""
     user = await User.get_or_none(id=user_id)
     if user is None:
         try:
             user = await User.create(id=user_id, username=username, email=email,
-                                     is_admin=user_id in _bootstrap_admins)
+                                     is_admin=user_id in admins)
         except IntegrityError:  # a concurrent first request created it
             user = await User.get(id=user_id)
     if user.username != username or (email and user.email != email):
@@ -55,8 +52,8 @@ async def actor_for_user(user: User, *, request_id: str = "", ip: str = "",
 
 
 async def actor_from_claims(user_id: str, username: str, email: str, *, request_id: str = "",
-                            ip: str = "") -> Actor:
-    user = await upsert_user(user_id, username, email)
+                            ip: str = "", admins: Collection[str] = ()) -> Actor:
+    user = await upsert_user(user_id, username, email, admins=admins)
     return await actor_for_user(user, request_id=request_id, ip=ip)
 
 

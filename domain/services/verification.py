@@ -49,14 +49,15 @@ _TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
 class VerificationConfig:
     """Where and how proofs are fetched; overridable so tests never touch the internet."""
 
-    github_base_url: str = "https://raw.githubusercontent.com"
-    domain_url_template: str = "https://{domain}/.well-known/tb-registry-verify"
-    dns_nameservers: tuple[str, ...] = ()  # empty: the system resolver
-    dns_port: int = 53
-    timeout_seconds: float = 10.0
-    max_response_bytes: int = 4096
-    challenge_ttl_seconds: int = 7 * 24 * 3600
-    recheck_interval_seconds: int = 24 * 3600
+    # From the VERIFY_* settings (registry/runtime.py), which declare their defaults.
+    github_base_url: str
+    domain_url_template: str
+    dns_nameservers: tuple[str, ...]  # empty: the system resolver
+    dns_port: int
+    timeout_seconds: float
+    max_response_bytes: int
+    challenge_ttl_seconds: int
+    recheck_interval_seconds: int
     max_check_attempts: int = 4
     retry_delay_seconds: float = 30.0
 
@@ -67,19 +68,6 @@ class VerificationConfig:
 
     def domain_url(self, domain: str) -> str:
         return self.domain_url_template.format(domain=domain)
-
-
-_config = VerificationConfig()
-
-
-def configure(config: VerificationConfig) -> None:
-    """Set by the runtime at start (web and worker processes alike)."""
-    global _config
-    _config = config
-
-
-def current_config() -> VerificationConfig:
-    return _config
 
 
 def dns_record_name(domain: str) -> str:
@@ -180,7 +168,7 @@ async def _live_challenge(publisher_id: str, now: datetime, conn: Any = None
     return Challenge(row.challenge, row.challenge_expires_at)
 
 
-async def issue_challenge(actor: Actor) -> Challenge:
+async def issue_challenge(actor: Actor, config: VerificationConfig) -> Challenge:
     """The caller's publisher's unexpired challenge, or a fresh one. Fetch it first, publish it,
     then submit: the check runs right after the submission."""
     user_id, publisher = await _owned_publisher(actor, "request verification challenges")
@@ -189,7 +177,7 @@ async def issue_challenge(actor: Actor) -> Challenge:
     if existing is not None:
         return existing
     challenge = Challenge(new_challenge_value(),
-                          now + timedelta(seconds=_config.challenge_ttl_seconds))
+                          now + timedelta(seconds=config.challenge_ttl_seconds))
     async with write_transaction() as conn:
         # Requests of one publisher queue on its row: concurrent callers all get the
         # challenge the first one created, not one each (only the newest would be accepted).
@@ -208,8 +196,7 @@ async def issue_challenge(actor: Actor) -> Challenge:
 
 
 def instructions_for(method: str, data: dict[str, Any], user_id: str, challenge: str,
-                     config: VerificationConfig | None = None) -> str:
-    config = config or _config
+                     config: VerificationConfig) -> str:
     proof = f"your user id {user_id} (or the challenge {challenge})"
     if method == VerificationMethod.GITHUB:
         username = data["username"]
@@ -223,8 +210,8 @@ def instructions_for(method: str, data: dict[str, Any], user_id: str, challenge:
     return "An admin will review your request; no proof needs to be published."
 
 
-async def submit_verification(jobs: JobQueue, actor: Actor, method: object, data: object
-                              ) -> Submission:
+async def submit_verification(jobs: JobQueue, config: VerificationConfig, actor: Actor,
+                              method: object, data: object) -> Submission:
     """Store a request (replacing an open one), mark the publisher pending, and queue the
     automatic check. Errors are 400s as REST_CONTRACT §4.3 lists them."""
     user_id, publisher = await _owned_publisher(actor, "request verification")
@@ -233,7 +220,7 @@ async def submit_verification(jobs: JobQueue, actor: Actor, method: object, data
     now = datetime.now(UTC)
     async with write_transaction() as conn:
         challenge = await _live_challenge(publisher.id, now, conn) or Challenge(
-            new_challenge_value(), now + timedelta(seconds=_config.challenge_ttl_seconds))
+            new_challenge_value(), now + timedelta(seconds=config.challenge_ttl_seconds))
         superseded = await (VerificationRequest.filter(publisher_id=publisher.id,
                                                        state=VerificationRequestState.PENDING)
                             .using_db(conn).update(state=VerificationRequestState.SUPERSEDED,
@@ -257,7 +244,7 @@ async def submit_verification(jobs: JobQueue, actor: Actor, method: object, data
     else:
         message = "Verification request submitted; an admin will review it"
     return Submission(request, publisher, challenge, message,
-                      instructions_for(chosen, cleaned, user_id, challenge.value))
+                      instructions_for(chosen, cleaned, user_id, challenge.value, config))
 
 
 async def current_request(publisher_id: str) -> VerificationRequest | None:
@@ -409,12 +396,10 @@ async def apply_check(target: CheckTarget, outcome: ProbeOutcome, match: Match |
 # --- periodic re-check ----------------------------------------------------------------------
 
 
-async def due_for_recheck(now: datetime | None = None,
-                          interval_seconds: int | None = None) -> list[str]:
+async def due_for_recheck(interval_seconds: int, now: datetime | None = None) -> list[str]:
     """Publishers verified by an automatic proof that was last checked longer ago than the
     interval. Admin-verified publishers are trusted as the admin left them."""
     now = now or datetime.now(UTC)
-    interval = _config.recheck_interval_seconds if interval_seconds is None else interval_seconds
     ids = await (Publisher.filter(verification_status=PublisherStatus.VERIFIED,
                                   verified_by__startswith="auto:")
                  .values_list("id", flat=True))
@@ -425,7 +410,7 @@ async def due_for_recheck(now: datetime | None = None,
                                                 state=VerificationRequestState.VERIFIED
                                                 ).order_by("id"):
         newest[row.publisher_id] = row  # type: ignore[attr-defined]
-    cutoff = now - timedelta(seconds=interval)
+    cutoff = now - timedelta(seconds=interval_seconds)
     return sorted(pid for pid, row in newest.items()
                   if row.checked_at is None or row.checked_at <= cutoff)
 

@@ -267,6 +267,7 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
         connection: WebSocket = context.connection
         outcome = await authenticate_bearer(
             context.credential, connection.app.state.settings.jwt_secret,
+            admins=connection.app.state.settings.admin_users,
             request_id=context.actor.request_id, ip=context.actor.ip, touch=touch)
         error = outcome.error or expiry_problem(outcome.expires_at, time.time())
         return Recheck(outcome.actor, error, outcome.expires_at)

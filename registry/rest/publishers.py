@@ -14,13 +14,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from domain.actor import Actor
+from domain.commands import present_fields
 from domain.enums import PublisherDecision
 from domain.models import Publisher, VerificationRequest
 from domain.services import members, publishers, verification
 from registry.auth import required_actor
 from registry.rest import shapes
 from registry.rest.encode import ShapeResponse
-from registry.rest.params import json_body, paging, query_bool, query_text
+from registry.rest.params import decode_body, json_body, paging, query_bool, query_text
 from registry.rest.serializers import iso, publisher_json
 
 
@@ -45,8 +46,9 @@ async def get_publisher(request: Request) -> JSONResponse:
 
 async def update_publisher(request: Request) -> JSONResponse:
     actor = await required_actor(request)
-    data = await json_body(request)
-    publisher = await publishers.update_profile(actor, request.path_params["name"], data)
+    body = await decode_body(request, shapes.PublisherProfile)
+    publisher = await publishers.update_profile(actor, request.path_params["name"],
+                                                present_fields(body))
     return ShapeResponse((await _page_json([publisher]))[0])
 
 
@@ -56,9 +58,9 @@ async def update_publisher(request: Request) -> JSONResponse:
 async def submit_verification(request: Request) -> JSONResponse:
     actor = await required_actor(request)
     data = await json_body(request)
-    jobs = request.app.state.runtime.ctx.jobs
-    submission = await verification.submit_verification(jobs, actor, data.get("method"),
-                                                        data.get("data"))
+    ctx = request.app.state.runtime.ctx
+    submission = await verification.submit_verification(
+        ctx.jobs, ctx.policy.verification, actor, data.get("method"), data.get("data"))
     # Exactly 202: the client counts 200 and 201 as failure here (§4.0).
     return JSONResponse({
         "status": "submitted",
@@ -74,7 +76,8 @@ async def submit_verification(request: Request) -> JSONResponse:
 
 async def issue_challenge(request: Request) -> JSONResponse:
     actor = await required_actor(request)
-    challenge = await verification.issue_challenge(actor)
+    challenge = await verification.issue_challenge(
+        actor, request.app.state.runtime.ctx.policy.verification)
     return JSONResponse({"challenge": challenge.value,
                          "expires_at": iso(challenge.expires_at),
                          "user_id": actor.user_id})
@@ -106,11 +109,10 @@ def _invitation_json(invitation: members.Invitation) -> dict[str, Any]:
 async def invite_member(request: Request) -> JSONResponse:
     """Also the old "add member" route: it invites, and nobody joins until they accept."""
     actor = await required_actor(request)
-    data = await json_body(request)
+    body = await decode_body(request, shapes.AddMember)
     invitation = await members.invite_member(actor, request.path_params["name"],
-                                             user_id=data.get("user_id"),
-                                             username=data.get("username"),
-                                             role=data.get("role"))
+                                             user_id=body.user_id, username=body.username,
+                                             role=body.role)
     return JSONResponse(_invitation_json(invitation), status_code=201)
 
 
@@ -155,7 +157,7 @@ async def remove_member(request: Request) -> Response:
     actor = await required_actor(request)
     user_id = request.path_params.get("user_id")
     if user_id is None:
-        user_id = (await json_body(request)).get("user_id")
+        user_id = (await decode_body(request, shapes.RemoveMember)).user_id
     await members.remove_member(actor, request.path_params["name"], user_id)
     return Response(status_code=204)
 
@@ -201,8 +203,8 @@ def _admin_action(name: str) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def handler(request: Request) -> JSONResponse:
         actor = await required_actor(request)
         actor.require_admin()  # 403 before the body is even looked at
-        data = await json_body(request, allow_empty=True)
-        publisher = await action(actor, request.path_params["publisher_id"], data.get("notes"))
+        body = await decode_body(request, shapes.AdminNotes, allow_empty=True)
+        publisher = await action(actor, request.path_params["publisher_id"], body.notes)
         return JSONResponse({"status": outcome, "publisher_id": publisher.id,
                              "verification_status": publisher.verification_status})
 
@@ -213,9 +215,9 @@ def _admin_action(name: str) -> Callable[[Request], Awaitable[JSONResponse]]:
 async def admin_set_policy(request: Request) -> JSONResponse:
     actor = await required_actor(request)
     actor.require_admin()
-    data = await json_body(request)
+    body = await decode_body(request, shapes.PublisherPolicy)
     publisher = await publishers.admin_set_policy(actor, request.path_params["publisher_id"],
-                                                  data)
+                                                  present_fields(body))
     return ShapeResponse(shapes.AdminPublisher(
         **msgspec.structs.asdict((await _page_json([publisher]))[0]),
         **{field: getattr(publisher, field) for field in publishers.POLICY_FIELDS}))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 
 import pytest
 
-from domain.services import verification
 from domain.services.verification import VerificationConfig
+from tests.fixtures.stack import Stack
 from tests.publishers.support import DnsServer, ProofServer
 
 
@@ -32,19 +33,22 @@ async def dns_server() -> AsyncIterator[DnsServer]:
 
 
 @pytest.fixture
-def verify_config(proof_server: ProofServer, dns_server: DnsServer
+def verify_config(stack: Stack, proof_server: ProofServer, dns_server: DnsServer
                   ) -> Iterator[VerificationConfig]:
-    """Point every proof fetch at the local servers, with short timeouts and retries."""
-    previous = verification.current_config()
-    config = VerificationConfig(
+    """Point every proof fetch of the stack at the local servers, with short timeouts and
+    retries (the runtime's policy is what the web handlers and the jobs both read)."""
+    ctx = stack.runtime.ctx
+    previous = ctx.policy
+    config = replace(
+        previous.verification,
         github_base_url=f"{proof_server.url}/gh",
         domain_url_template=f"{proof_server.url}/site/{{domain}}/.well-known/tb-registry-verify",
         dns_nameservers=("127.0.0.1",), dns_port=dns_server.port,
         timeout_seconds=0.5, max_response_bytes=256, max_check_attempts=2,
         retry_delay_seconds=0.01, recheck_interval_seconds=0,
     )
-    verification.configure(config)
+    ctx.policy = replace(previous, verification=config)
     try:
         yield config
     finally:
-        verification.configure(previous)
+        ctx.policy = previous

@@ -24,7 +24,8 @@ class VerificationChallengePayload:
 
 @returns_user_errors(VerificationChallengePayload)
 async def issue_verification_challenge(info: Info) -> VerificationChallengePayload | None:
-    challenge = await verification.issue_challenge(info.context.actor)
+    challenge = await verification.issue_challenge(
+        info.context.actor, info.context.registry.policy.verification)
     return VerificationChallengePayload(challenge=challenge.value,
                                         expires_at=challenge.expires_at,
                                         user_id=info.context.actor.user_id)

@@ -40,7 +40,8 @@ async def request_verification(
                     'free-form for manual.')],
 ) -> RequestVerificationPayload | None:
     submission = await verification.submit_verification(
-        info.context.registry.jobs, info.context.actor, method.value, data)
+        info.context.registry.jobs, info.context.registry.policy.verification,
+        info.context.actor, method.value, data)
     return RequestVerificationPayload(
         publisher=Publisher.from_model(submission.publisher),
         request=VerificationRequest.from_model(submission.request),
