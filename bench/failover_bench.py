@@ -43,6 +43,7 @@ sys.path.insert(0, str(REPO_ROOT))
 import httpx  # noqa: E402
 
 from domain.database import apply_migrations  # noqa: E402
+from domain.enums import CopyState  # noqa: E402
 from domain.models import StoredCopy  # noqa: E402
 from registry.app import create_app  # noqa: E402
 from registry.config import load_settings  # noqa: E402
@@ -139,7 +140,7 @@ async def run_scenario(args: argparse.Namespace, base: Path, scenario: str) -> R
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             published = await publish(client, args.versions)
             await runtime.queue.drain(timeout=120)  # scans, then replication to the mirror
-            mirrored = await StoredCopy.filter(backend="mirror", state="present").count()
+            mirrored = await StoredCopy.filter(backend="mirror", state=CopyState.PRESENT).count()
             assert mirrored == args.versions, f"only {mirrored} copies on the mirror"
 
             await timed_downloads(client, published, 10)  # warm-up: connections, caches

@@ -43,6 +43,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE  # noqa: E402
 
 from bench.support import postgres_database  # noqa: E402
 from domain.database import apply_migrations  # noqa: E402
+from domain.enums import PublisherStatus, VersionStatus
 from domain.models import Dependency, Package, PackageVersion, Publisher  # noqa: E402
 from domain.services.packages import refresh_latest_version  # noqa: E402
 from registry.app import create_app  # noqa: E402
@@ -108,7 +109,8 @@ class StatementCounter:
 
 async def seed() -> None:
     publisher = await Publisher.create(name="bench", display_name="Bench", email="b@e.x",
-                                       verification_status="verified", can_publish_public=True)
+                                       verification_status=PublisherStatus.VERIFIED,
+                                       can_publish_public=True)
     for index in range(PACKAGES):
         name = f"bench-mod-{index:03d}"
         package = await Package.create(name=name, name_key=name, display_name=name.title(),
@@ -119,7 +121,7 @@ async def seed() -> None:
             version = f"1.{minor}.0"
             row = await PackageVersion.create(
                 package_id=package.id, version=version, version_key=version,
-                status="published", blob_key=content_key(f"{index:064x}"),
+                status=VersionStatus.PUBLISHED, blob_key=content_key(f"{index:064x}"),
                 sha256=f"{index:064x}",
                 size_bytes=1000, downloads=minor)
             await Dependency.bulk_create([

@@ -49,6 +49,7 @@ from bench.resolve_bench import (  # noqa: E402
 )
 from bench.support import postgres_database  # noqa: E402
 from domain.database import apply_migrations  # noqa: E402
+from domain.enums import PackageType, PublisherStatus, VersionStatus, Visibility  # noqa: E402
 from domain.manifest import DependencySpec  # noqa: E402
 from domain.requires import encode_requires  # noqa: E402
 from domain.resolver import Candidate, InMemorySource, NoSolution, solve  # noqa: E402
@@ -67,8 +68,8 @@ async def write_registry(url: str, registry: Mapping[str, Sequence[Candidate]]) 
             "INSERT INTO publishers (id, name, display_name, email, homepage, github, "
             "verification_status, verified_by, verification_notes, notice, can_publish_public, "
             "can_publish_artifacts, created_at, updated_at) VALUES ($1, 'bench', 'Bench', "
-            "'b@example.com', '', '', 'verified', '', '', '', true, true, $2, $2)",
-            publisher_id, now)
+            "'b@example.com', '', '', $3, '', '', '', true, true, $2, $2)",
+            publisher_id, now, PublisherStatus.VERIFIED.value)
         names = sorted(registry)
         await conn.copy_records_to_table(
             "packages",
@@ -76,7 +77,8 @@ async def write_registry(url: str, registry: Mapping[str, Sequence[Candidate]]) 
                      "publisher_id", "description", "readme", "homepage", "repository",
                      "license", "keywords", "search_text", "latest_version", "total_downloads",
                      "created_at", "updated_at"],
-            records=[(index + 1, name, name.lower(), name, "mod", "public", publisher_id, "",
+            records=[(index + 1, name, name.lower(), name, PackageType.MOD.value,
+                      Visibility.PUBLIC.value, publisher_id, "",
                       "", "", "", "", "[]", name, registry[name][-1].version, 0, now, now)
                      for index, name in enumerate(names)])
         versions, dependencies = [], []
@@ -86,7 +88,7 @@ async def write_registry(url: str, registry: Mapping[str, Sequence[Candidate]]) 
                 requires = encode_requires(DependencySpec(d.name, d.spec, d.optional)
                                            for d in candidate.dependencies)
                 versions.append((version_id, index + 1, candidate.version, candidate.version,
-                                 "published", candidate.yanked, "", "", "", "",
+                                 VersionStatus.PUBLISHED.value, candidate.yanked, "", "", "", "",
                                  f"blobs/{version_id:064x}", f"{version_id:064x}", "", 1000, 0,
                                  "[]", requires, "[]", "", now, now))
                 dependencies.extend((len(dependencies) + 1, version_id, dep.name,

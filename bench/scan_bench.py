@@ -32,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from domain.enums import PackageType, ScanVerdict
 from domain.scanning import ScanLimits, scan_archive  # noqa: E402
 from storage.local import LocalFileReader  # noqa: E402
 
@@ -210,7 +211,7 @@ def scan_file(
     path: Path, limits: ScanLimits | None = None, *, magic_on_text: bool = False
 ) -> dict[str, object]:
     with LocalFileReader(path) as reader:
-        report = scan_archive(reader, limits=limits, package_type="mod", package_name=MOD,
+        report = scan_archive(reader, limits=limits, package_type=PackageType.MOD, package_name=MOD,
                               magic_on_text=magic_on_text)
     return report.to_dict()
 
@@ -292,7 +293,7 @@ def main() -> int:
         )
         for result in (report, all_report):
             assert isinstance(result, dict)
-            if result["verdict"] != "pass":
+            if result["verdict"] != ScanVerdict.PASS:
                 print(f"the benign mod failed the scan: {result}")
                 return 1
         share = zip_time / scan_time
