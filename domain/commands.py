@@ -36,8 +36,13 @@ class PackageUpdate(msgspec.Struct, kw_only=True):
 
     def changes(self) -> dict[str, Any]:
         """The fields present, by name (the order the struct declares them)."""
-        return {name: getattr(self, name) for name in self.__struct_fields__
-                if getattr(self, name) is not UNSET}
+        return present_fields(self)
+
+
+def present_fields(command: msgspec.Struct) -> dict[str, Any]:
+    """The fields of `command` the caller set (UNSET ones left out), by name."""
+    return {name: getattr(command, name) for name in command.__struct_fields__
+            if getattr(command, name) is not UNSET}
 
 
 Command = TypeVar("Command")

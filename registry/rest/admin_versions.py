@@ -24,7 +24,7 @@ from registry.auth import required_actor
 from registry.rest import openapi, shapes
 from registry.rest.encode import ShapeResponse
 from registry.rest.openapi import API_PREFIX, PAGE, Op, Param, per_page
-from registry.rest.params import json_body, paging, query_text
+from registry.rest.params import decode_body, paging, query_text
 from registry.rest.serializers import iso, version_detail
 
 
@@ -70,10 +70,10 @@ async def list_quarantine(request: Request) -> JSONResponse:
 
 async def release_version(request: Request) -> JSONResponse:
     actor = await required_actor(request)
-    data = await json_body(request, allow_empty=True)
+    body = await decode_body(request, shapes.ReleaseBody, allow_empty=True)
     ctx = _ctx(request)
     row = await quarantine.release_version(actor, ctx, request.path_params["name"],
-                                           request.path_params["version"], data.get("reason"))
+                                           request.path_params["version"], body.reason)
     package: Package = await row.package
     body = version_detail(package, row, await row.dependencies.all().order_by("id"),
                           ctx.policy.public_base_url)
@@ -83,9 +83,9 @@ async def release_version(request: Request) -> JSONResponse:
 
 async def delete_version(request: Request) -> Response:
     actor = await required_actor(request)
-    data = await json_body(request, allow_empty=True)
+    body = await decode_body(request, shapes.DeleteVersionBody, allow_empty=True)
     await quarantine.delete_version(actor, _ctx(request), request.path_params["name"],
-                                    request.path_params["version"], data.get("reason"))
+                                    request.path_params["version"], body.reason)
     return Response(status_code=204)
 
 

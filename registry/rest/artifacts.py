@@ -8,7 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from domain.commands import present_fields
 from domain.context import RegistryContext
+from domain.enums import TokenScope
 from domain.exceptions import InvalidInput
 from domain.models import Artifact, ArtifactBuild, ArtifactVersion
 from domain.services import artifacts
@@ -16,8 +18,9 @@ from domain.services.artifacts import BuildUpload, ChosenBuild
 from domain.services.urls import artifact_build_url
 from registry.auth import required_actor
 from registry.multipart import read_upload_form
+from registry.rest import shapes
 from registry.rest.blobs import BlobDescriptor, blob_response
-from registry.rest.params import json_body, paging, query_text
+from registry.rest.params import decode_body, paging, query_text
 from registry.rest.serializers import iso
 
 DOWNLOAD_URL_EXPIRES_IN = 3600
@@ -108,8 +111,8 @@ async def list_artifacts(request: Request) -> JSONResponse:
 
 async def create_artifact(request: Request) -> JSONResponse:
     actor = await required_actor(request)
-    data = await json_body(request)
-    artifact = await artifacts.create_artifact(actor, data)
+    body = await decode_body(request, shapes.CreateArtifact)
+    artifact = await artifacts.create_artifact(actor, present_fields(body))
     return JSONResponse(artifact_json(artifact, [], _base_url(request)), status_code=201)
 
 
@@ -125,7 +128,7 @@ async def upload_build(request: Request) -> JSONResponse:
     name = request.path_params["name"]
     # Unknown artifacts and non-owners are refused before the body is read.
     artifact = await artifacts.get_artifact(name)
-    artifacts.require_manage_artifact(actor, artifact, "publish-update")
+    artifacts.require_manage_artifact(actor, artifact, TokenScope.PUBLISH_UPDATE)
     form = await read_upload_form(request, ctx.new_upload_path, ctx.policy.max_upload_bytes)
     try:
         if form.file is None:

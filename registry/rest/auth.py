@@ -13,7 +13,7 @@ from domain.services.access import can_read_private
 from registry.auth import required_actor
 from registry.rest import shapes
 from registry.rest.encode import ShapeResponse
-from registry.rest.params import json_body
+from registry.rest.params import decode_body
 from registry.rest.serializers import publisher_json
 
 
@@ -56,11 +56,10 @@ async def my_publisher(request: Request) -> JSONResponse:
 
 async def register_publisher(request: Request) -> JSONResponse:
     actor = await required_actor(request)
-    data = await json_body(request)
+    body = await decode_body(request, shapes.RegisterPublisher)
     publisher = await publishers.register_publisher(
-        actor, name=data.get("name"), display_name=data.get("display_name"),
-        email=data.get("email"), homepage=data.get("homepage") or "",
-        github=data.get("github") or "")
+        actor, name=body.name, display_name=body.display_name, email=body.email,
+        homepage=body.homepage or "", github=body.github or "")
     return ShapeResponse(await publisher_with_stats(publisher), status_code=201)
 
 

@@ -25,7 +25,16 @@ from starlette.routing import BaseRoute, Route
 from starlette.schemas import BaseSchemaGenerator
 
 from domain.commands import PackageUpdate
-from domain.enums import ArtifactType, PackageType, PublisherStatus, Visibility
+from domain.enums import (
+    Architecture,
+    ArtifactType,
+    PackageType,
+    Platform,
+    PublisherStatus,
+    Visibility,
+)
+from domain.names import _ARCH_ALIASES as ARCH_ALIASES
+from domain.names import _PLATFORM_ALIASES as PLATFORM_ALIASES
 from registry.rest import shapes
 from registry.rest.params import MAX_PAGE
 
@@ -49,12 +58,17 @@ def ref(name: str) -> Schema:
 PARAM_TEXT: Schema = {"type": "string", "pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}
 PATH_TEXT: Schema = {**PARAM_TEXT, "minLength": 1}
 BOOL: Schema = {"type": "boolean"}
-TIMESTAMP: Schema = {"type": "string", "format": "date-time",
-                     "description": "ISO 8601, e.g. 2026-01-31T12:00:00Z"}
 
 
 def enum_of(values: type[StrEnum]) -> Schema:
     return {"type": "string", "enum": [member.value for member in values]}
+
+
+def filter_of(values: type[StrEnum]) -> Schema:
+    """A listing filter: one of the values, or "" (no filter, as when it is absent)."""
+    schema = enum_of(values)
+    schema["enum"].append("")
+    return schema
 
 
 # --- operations ----------------------------------------------------------------------------
@@ -94,6 +108,7 @@ class Op:
     query: tuple[Param, ...] = ()
     body: Any = None  # the type a JSON body is decoded into
     forms: tuple[Any, ...] = ()  # the types describing multipart bodies
+    path: tuple[Param, ...] = ()  # path parameters narrower than any text (PATH_TEXT)
     body_required: bool = True
     ok: dict[int, Any] = field(default_factory=lambda: {200: None})  # status -> type
     errors: tuple[int, ...] = ()
@@ -111,11 +126,27 @@ def per_page(default: int, maximum: int = 100) -> Param:
                  f"Values above {maximum} are clamped to {maximum}")
 
 
-PACKAGE_FILTERS = (Param("package_type", enum_of(PackageType)),
-                   Param("visibility", enum_of(Visibility)),
+PACKAGE_FILTERS = (Param("package_type", filter_of(PackageType)),
+                   Param("visibility", filter_of(Visibility)),
                    Param("publisher", description="Publisher slug or id"))
-PLATFORM_QUERY = (Param("platform", description="Canonical name or alias (§7)"),
-                  Param("architecture", description="Canonical name or alias (§7)"))
+def _names_or_aliases(canonical: type[StrEnum], aliases: dict[str, str]) -> Schema:
+    return {"type": "string", "enum": [*(member.value for member in canonical), *aliases]}
+
+
+PLATFORM_QUERY = (Param("platform", _names_or_aliases(Platform, PLATFORM_ALIASES),
+                        "Canonical name or alias (§7)"),
+                  Param("architecture", _names_or_aliases(Architecture, ARCH_ALIASES),
+                        "Canonical name or alias (§7)"))
+# What domain/timeparse.py reads: ISO 8601 with an optional offset ("" is no filter). Spelled
+# out digit by digit, so every string it matches is a real time.
+AUDIT_TIME: Schema = {
+    "type": "string", "description": "ISO 8601, e.g. 2026-01-31T12:00:00Z; empty: no filter",
+    "pattern": r"^((19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d"
+               r":[0-5]\d(\.\d{1,6})?(Z|[+-](0\d|1[0-3]):[0-5]\d)?)?$"}
+# Text the route trims and then requires.
+REQUIRED_TEXT: Schema = {"type": "string",
+                         "pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f]"
+                                    r"[^\x00-\x1f\x7f-\x9f]*$"}
 _ADMIN_ACTIONS = {
     "verify": "Verify a publisher (any status → verified)",
     "reject": "Reject a publisher's verification request",
@@ -135,7 +166,7 @@ def _admin_operations(prefix: str) -> dict[tuple[str, str], Op]:
             "Full admin view of a publisher (id or slug)", tag, "admin",
             ok={200: shapes.AdminPublisher}, errors=(404,)),
         ("PATCH", f"{prefix}/admin/{{publisher_id}}"): Op(
-            "Set publishing flags and size limits", tag, "admin", body=shapes.PublisherPolicy,
+            "Set publishing flags and size limits", tag, "admin", body=shapes.PublisherPolicyBody,
             ok={200: shapes.AdminPublisher}, errors=(400, 404)),
     }
     for action, summary in _ADMIN_ACTIONS.items():
@@ -165,7 +196,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", f"{V}/publishers"): Op(
         "List publishers", "publishers",
         query=(PAGE, per_page(20),
-               Param("status", enum_of(PublisherStatus), "Wins over verified_only"),
+               Param("status", filter_of(PublisherStatus), "Wins over verified_only"),
                Param("verified_only", BOOL, "Legacy filter")),
         ok={200: shapes.PublisherPage}, errors=(400,)),
     ("POST", f"{V}/publishers/verify"): Op(
@@ -185,7 +216,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         errors=(403, 404)),
     ("POST", f"{V}/publishers/{{name}}/members"): Op(
         "Invite a member (owners; alias of POST .../invitations: nobody joins without "
-        "accepting)", "publishers", "user", body=shapes.AddMember,
+        "accepting)", "publishers", "user", body=shapes.AddMemberBody,
         ok={201: shapes.Invitation}, errors=(400, 403, 404, 409)),
     ("DELETE", f"{V}/publishers/{{name}}/members/me"): Op(
         "Leave a publisher (the last owner cannot)", "publishers", "user", ok={204: None},
@@ -195,7 +226,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         ok={200: shapes.InvitationList}, errors=(403, 404)),
     ("POST", f"{V}/publishers/{{name}}/invitations"): Op(
         "Invite a user (owners); it expires after 14 days", "publishers", "user",
-        body=shapes.AddMember, ok={201: shapes.Invitation}, errors=(400, 403, 404, 409)),
+        body=shapes.AddMemberBody, ok={201: shapes.Invitation}, errors=(400, 403, 404, 409)),
     ("DELETE", f"{V}/publishers/{{name}}/invitations/{{invitation_id}}"): Op(
         "Cancel an open invitation (owners)", "publishers", "user", ok={204: None},
         errors=(403, 404, 409)),
@@ -226,7 +257,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         query=(PAGE, per_page(50, 200), Param("actor"), Param("action",
                description="Exact, or a prefix ending in *"), Param("target"),
                Param("target_type"), Param("publisher", description="Slug or id"),
-               Param("since", TIMESTAMP), Param("until", TIMESTAMP)),
+               Param("since", AUDIT_TIME), Param("until", AUDIT_TIME)),
         ok={200: shapes.AuditPage}, errors=(400, 403, 404)),
     # packages
     ("GET", f"{V}/packages"): Op(
@@ -295,8 +326,8 @@ OPERATIONS: dict[tuple[str, str], Op] = {
                *PACKAGE_FILTERS), ok={200: shapes.SearchResult}, errors=(400,)),
     ("GET", f"{V}/search/suggest"): Op(
         "Package names starting with q", "search",
-        query=(Param("q"), Param("limit", {"type": "integer", "minimum": 1, "maximum": 10,
-                                           "default": 5})),
+        query=(Param("q"), Param("limit", {"type": "integer", "minimum": 1, "default": 5},
+                                 "Values above 10 are clamped to 10")),
         ok={200: list[str]}, errors=(400,)),
     ("GET", f"{V}/versions"): Op(
         "Latest version per name; unknown or invisible names are omitted", "search",
@@ -306,6 +337,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         ok={200: shapes.LatestVersions}),
     ("GET", f"{V}/files/{{sha256}}"): Op(
         "The package version a file belongs to (stored or uploaded hash)", "search",
+        path=(Param("sha256", {"type": "string", "pattern": "^[0-9A-Fa-f]{64}$"}),),
         ok={200: shapes.FileMatch}, errors=(400, 404)),
     ("POST", f"{V}/updates"): Op(
         "Newest compatible version for many files or names", "search",
@@ -315,12 +347,13 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         body=shapes.ResolveRequest, ok={200: shapes.ResolveResult}, errors=(400,)),
     ("GET", f"{V}/resolve/check"): Op(
         "Can package==version be installed?", "resolve",
-        query=(Param("package", required=True), Param("version", required=True),
+        query=(Param("package", REQUIRED_TEXT, required=True),
+               Param("version", REQUIRED_TEXT, required=True),
                Param("toolbox_version")), ok={200: shapes.CompatibilityCheck}, errors=(400,)),
     # artifacts
     ("GET", f"{V}/artifacts"): Op(
         "List artifacts", "artifacts",
-        query=(PAGE, per_page(20), Param("artifact_type", enum_of(ArtifactType))),
+        query=(PAGE, per_page(20), Param("artifact_type", filter_of(ArtifactType))),
         ok={200: shapes.ArtifactPage}, errors=(400,)),
     ("POST", f"{V}/artifacts"): Op(
         "Create an artifact", "artifacts", "user", body=shapes.CreateArtifact,
@@ -355,6 +388,14 @@ _ERROR_TEXT = {400: "Invalid input", 401: "Not authenticated (WWW-Authenticate: 
 _PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
 
 
+def _subclasses(cls: type) -> set[type]:
+    return {cls, *(sub for direct in cls.__subclasses__() for sub in _subclasses(direct))}
+
+
+# Component names of every request body (REST shapes and the domain commands they carry).
+_REQUEST_SHAPES = {cls.__name__ for cls in _subclasses(shapes.Body) | {PackageUpdate}}
+
+
 class _Components:
     """Component schemas generated from every type the operations name, and the schema
     (usually a $ref) that stands for each type."""
@@ -365,6 +406,10 @@ class _Components:
         refs, self.schemas = msgspec.json.schema_components(
             unique, ref_template="#/components/schemas/{name}")
         self._by_type = dict(zip(unique, refs, strict=True))
+        self.schemas[shapes.STORABLE_JSON_NAME] = shapes.STORABLE_JSON
+        for name in _REQUEST_SHAPES & set(self.schemas):
+            # Unknown keys are ignored, not refused; but a NUL in them is (400).
+            self.schemas[name].update(shapes.STORABLE_OBJECT_SCHEMA)
 
     def schema(self, shape: Any) -> Schema:
         if isinstance(shape, OneOf):
@@ -437,8 +482,9 @@ def _request_body(op: Op, components: _Components) -> dict[str, Any] | None:
 
 def operation_object(method: str, path: str, op: Op, components: _Components
                      ) -> dict[str, Any]:
-    params = [{"name": name, "in": "path", "required": True, "schema": PATH_TEXT}
-              for name in _PATH_PARAM.findall(path)]
+    narrower = {param.name: param.schema for param in op.path}
+    params = [{"name": name, "in": "path", "required": True,
+               "schema": narrower.get(name, PATH_TEXT)} for name in _PATH_PARAM.findall(path)]
     params += [param.to_openapi() for param in op.query]
     responses: dict[str, Any] = {str(status): _ok_response(op, status, shape, components)
                                  for status, shape in op.ok.items()}

@@ -21,7 +21,7 @@ from domain.services import members, publishers, verification
 from registry.auth import required_actor
 from registry.rest import shapes
 from registry.rest.encode import ShapeResponse
-from registry.rest.params import decode_body, json_body, paging, query_bool, query_text
+from registry.rest.params import decode_body, paging, query_bool, query_text
 from registry.rest.serializers import iso, publisher_json
 
 
@@ -57,10 +57,10 @@ async def update_publisher(request: Request) -> JSONResponse:
 
 async def submit_verification(request: Request) -> JSONResponse:
     actor = await required_actor(request)
-    data = await json_body(request)
+    body = await decode_body(request, shapes.VerificationSubmission)
     ctx = request.app.state.runtime.ctx
     submission = await verification.submit_verification(
-        ctx.jobs, ctx.policy.verification, actor, data.get("method"), data.get("data"))
+        ctx.jobs, ctx.policy.verification, actor, body.method, body.data)
     # Exactly 202: the client counts 200 and 201 as failure here (§4.0).
     return JSONResponse({
         "status": "submitted",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from msgspec import UNSET
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -12,28 +13,23 @@ from domain.exceptions import InvalidInput
 from domain.resolver import NoSolution, Resolution
 from domain.services import resolution
 from registry.auth import optional_actor
-from registry.rest.params import json_body, query_text
+from registry.rest import shapes
+from registry.rest.params import decode_body, query_text
 
 
-def _entry_text(entry: Any, index: int) -> str:
+def _entry_text(entry: str | shapes.Requirement) -> str:
     """A requirement string from `"name spec"` or `{name, version_spec|version}`."""
     if isinstance(entry, str):
         return entry
-    if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-        spec = entry.get("version_spec", entry.get("version")) or "*"
-        if not isinstance(spec, str):
-            raise InvalidInput(f"requirements[{index}].version must be a string")
-        return f"{entry['name']} {spec}"
-    raise InvalidInput(f"requirements[{index}] must be a string or an object with a name")
+    spec = entry.version_spec if entry.version_spec is not None else entry.version
+    return f"{entry.name} {spec or '*'}"
 
 
-def requirements_from(body: dict[str, Any]) -> list[str]:
-    entries = body.get("requirements")
-    if entries is None:
-        entries = body.get("packages")
-    if not isinstance(entries, list):
+def requirements_from(body: shapes.ResolveRequest) -> list[str]:
+    entries = body.requirements if body.requirements is not UNSET else body.packages
+    if entries is UNSET:
         raise InvalidInput("Send {requirements: [...]} or {packages: [{name, version?}]}")
-    return [_entry_text(entry, i) for i, entry in enumerate(entries)]
+    return [_entry_text(entry) for entry in entries]
 
 
 def resolution_json(result: Resolution | NoSolution) -> dict[str, Any]:
@@ -59,16 +55,10 @@ def resolution_json(result: Resolution | NoSolution) -> dict[str, Any]:
 
 async def resolve(request: Request) -> JSONResponse:
     actor = await optional_actor(request)
-    body = await json_body(request)
-    toolbox = body.get("toolbox_version")
-    platform = body.get("platform")
-    if toolbox is not None and not isinstance(toolbox, str):
-        raise InvalidInput("toolbox_version must be a string")
-    if platform is not None and not isinstance(platform, str):
-        raise InvalidInput("platform must be a string")
+    body = await decode_body(request, shapes.ResolveRequest)
     result = await resolution.resolve(
-        actor, requirements_from(body), toolbox_version=toolbox, platform=platform,
-        include_optional=body.get("include_optional") is True,
+        actor, requirements_from(body), toolbox_version=body.toolbox_version,
+        platform=body.platform, include_optional=body.include_optional is True,
         base_url=request.app.state.runtime.ctx.policy.public_base_url)
     return JSONResponse(resolution_json(result))
 

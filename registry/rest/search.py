@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -11,7 +12,7 @@ from domain.services import packages, updates
 from registry.auth import optional_actor
 from registry.rest import serializers, shapes
 from registry.rest.encode import ShapeResponse
-from registry.rest.params import json_body, paging, query_int, query_text
+from registry.rest.params import decode_body, paging, query_int, query_text
 
 
 async def search(request: Request) -> JSONResponse:
@@ -63,14 +64,11 @@ async def file_by_sha256(request: Request) -> JSONResponse:
 
 async def batch_updates(request: Request) -> JSONResponse:
     actor = await optional_actor(request)
-    data = await json_body(request)
-    toolbox = data.get("toolbox_version")
-    platform = data.get("platform")
+    body = await decode_body(request, shapes.UpdatesRequest)
     answers = await updates.newest_compatible(
-        actor, data.get("items", data.get("files")),
-        toolbox_version=toolbox if isinstance(toolbox, str) else None,
-        platform=platform if isinstance(platform, str) else None)
-    return JSONResponse({"updates": answers})
+        actor, body.item_list(), toolbox_version=body.toolbox_version, platform=body.platform)
+    return ShapeResponse(shapes.UpdatesResult(
+        updates=[msgspec.convert(answer, shapes.UpdateAnswer) for answer in answers]))
 
 
 routes = [

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from domain.bounds import MAX_UPDATE_ITEMS, VERSION_MAX_LENGTH
 from domain.commands import StorableText
 from domain.enums import (
     Architecture,
@@ -25,13 +26,23 @@ from domain.enums import (
     MemberRole,
     PackageType,
     Platform,
+    PublisherDecision,
     PublisherStatus,
+    ScanVerdict,
     TokenScope,
     VerificationMethod,
     VersionStatus,
     Visibility,
     YankState,
 )
+from domain.names import (
+    PACKAGE_NAME,
+    PUBLISHER_SLUG,
+    RESERVED_PACKAGE_NAMES,
+    RESERVED_PUBLISHER_SLUGS,
+)
+from domain.services.packages import MAX_DESCRIPTION
+from domain.services.publishers import _GITHUB_LOGIN as GITHUB_LOGIN
 
 # --- field types ------------------------------------------------------------------------------
 
@@ -46,6 +57,25 @@ Text = Annotated[str, Meta(description="\"\" when unset, never null (§1.5)")]
 Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$",
                              description="64 lowercase hex characters")]
 AnyObject = dict[str, Any]
+NO_NUL = r"^[^\x00]*$"
+# Any JSON value a request may carry where the server does not read it (extra keys, free-form
+# `data`): every string in it, keys included, must be storable (domain/jsontext.py refuses a
+# NUL anywhere in a body). Declared by hand: it is recursive, which no Python type expresses.
+STORABLE_JSON_NAME = "StorableJSON"
+_STORABLE_REF = {"$ref": f"#/components/schemas/{STORABLE_JSON_NAME}"}
+STORABLE_JSON: dict[str, Any] = {
+    "description": "Any JSON value whose strings (and object keys) hold no NUL character",
+    "anyOf": [{"type": "string", "pattern": NO_NUL},
+              {"type": ["number", "boolean", "null"]},
+              {"type": "array", "items": _STORABLE_REF},
+              {"type": "object", "propertyNames": {"pattern": NO_NUL},
+               "additionalProperties": _STORABLE_REF}]}
+STORABLE_OBJECT_SCHEMA: dict[str, Any] = {"propertyNames": {"pattern": NO_NUL},
+                                          "additionalProperties": _STORABLE_REF}
+StorableObject = Annotated[dict[str, Any], Meta(extra_json_schema=STORABLE_OBJECT_SCHEMA)]
+# Text that is not blank once trimmed (the services trim and then require a value).
+NonBlank = Annotated[str, Meta(pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")]
+ByteLimit = Annotated[int, Meta(ge=1, le=2**63 - 1)]
 Slug = Annotated[str, Meta(description="Publisher slug")]
 
 
@@ -149,8 +179,7 @@ class PendingPublisherPage(Shape):
 
 
 class AdminDecision(Shape):
-    status: Annotated[str, Meta(extra_json_schema={
-        "enum": ["verified", "rejected", "revoked", "suspended", "unsuspended"]})]
+    status: PublisherDecision
     publisher_id: str
     verification_status: PublisherStatus
 
@@ -394,24 +423,50 @@ class Body(msgspec.Struct, kw_only=True):
     """Base of the request bodies."""
 
 
+# A slug as domain/names.py validates it, reserved ones excluded.
+_SLUG_PATTERN = (f"^(?!({'|'.join(sorted(RESERVED_PUBLISHER_SLUGS))})$)"
+                 f"{PUBLISHER_SLUG.pattern}$")
+
+
+# Publisher profile fields as domain/services/publishers.py checks them (after trimming).
+DisplayName = Annotated[str, Meta(pattern=r"^\s*[^\s\x00][^\x00]{0,199}$", max_length=200)]
+Email = Annotated[str, Meta(pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
+                            max_length=320)]
+HttpUrl = Annotated[str, Meta(pattern=r"^(https?://[^\s\x00]*)?$", max_length=500,
+                              description="An http(s) URL, or \"\"")]
+GithubLogin = Annotated[str, Meta(pattern=f"^({GITHUB_LOGIN.pattern})?$")]
+
+
+def _caseless(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
+# A package or artifact name as domain/names.py validates it (case-insensitively reserved ones
+# excluded).
+_PACKAGE_NAME_PATTERN = (
+    f"^(?!({'|'.join(_caseless(n) for n in sorted(RESERVED_PACKAGE_NAMES))})$)"
+    f"{PACKAGE_NAME.pattern}$")
+
+
 class RegisterPublisher(Body):
-    name: StorableText
-    display_name: StorableText
-    email: StorableText
-    homepage: StorableText | None = None
-    github: StorableText | None = None
+    name: Annotated[str, Meta(pattern=_SLUG_PATTERN,
+                              description="Publisher slug: lowercase letters, digits, _ and -")]
+    display_name: DisplayName
+    email: Email
+    homepage: HttpUrl | None = None
+    github: GithubLogin | None = None
 
 
 class PublisherProfile(Body):
-    display_name: StorableText | None | UnsetType = UNSET
-    email: StorableText | None | UnsetType = UNSET
-    homepage: StorableText | None | UnsetType = UNSET
-    github: StorableText | None | UnsetType = UNSET
+    display_name: DisplayName | UnsetType = UNSET
+    email: Email | UnsetType = UNSET
+    homepage: HttpUrl | None | UnsetType = UNSET
+    github: GithubLogin | None | UnsetType = UNSET
 
 
 class VerificationSubmission(Body):
     method: VerificationMethod
-    data: dict[StorableText, Any]
+    data: StorableObject
 
 
 class AdminNotes(Body):
@@ -419,20 +474,33 @@ class AdminNotes(Body):
 
 
 class PublisherPolicy(Body):
+    """At least one of the fields (else: nothing to change, 400)."""
+
     can_publish_public: bool | UnsetType = UNSET
     can_publish_artifacts: bool | UnsetType = UNSET
-    max_package_bytes: Annotated[int, Meta(ge=0)] | None | UnsetType = UNSET
-    storage_quota_bytes: Annotated[int, Meta(ge=0)] | None | UnsetType = UNSET
+    max_package_bytes: ByteLimit | None | UnsetType = UNSET
+    storage_quota_bytes: ByteLimit | None | UnsetType = UNSET
+
+
+PublisherPolicyBody = Annotated[PublisherPolicy, Meta(extra_json_schema={"anyOf": [
+    {"required": [name]} for name in PublisherPolicy.__struct_fields__]})]
 
 
 class AddMember(Body):
-    user_id: StorableText | None = None
-    username: StorableText | None = None
+    """Who to invite: `user_id` or `username`."""
+
+    user_id: NonBlank | None = None
+    username: NonBlank | None = None
     role: MemberRole | None = None
 
 
+AddMemberBody = Annotated[AddMember, Meta(extra_json_schema={"anyOf": [
+    {"required": [name], "properties": {name: {"type": "string"}}}
+    for name in ("user_id", "username")]})]
+
+
 class RemoveMember(Body):
-    user_id: StorableText
+    user_id: NonBlank
 
 
 class CreatePackage(Body):
@@ -453,33 +521,54 @@ class YankBody(Body):
 
 
 class CreateArtifact(Body):
-    name: StorableText
+    name: Annotated[str, Meta(pattern=_PACKAGE_NAME_PATTERN)]
     artifact_type: ArtifactType
-    description: StorableText | None = None
-    homepage: StorableText | None = None
-    repository: StorableText | None = None
+    description: Annotated[str, Meta(pattern=NO_NUL, max_length=MAX_DESCRIPTION)] | None = None
+    homepage: HttpUrl | None = None
+    repository: HttpUrl | None = None
 
 
 class CreateToken(Body):
-    name: StorableText
-    scopes: list[TokenScope]
-    package_globs: list[StorableText] | None = None
-    expires_at: Timestamp | None = None
+    name: Annotated[str, Meta(pattern=r"^\s*[^\s\x00][^\x00]{0,99}$", max_length=100)]
+    scopes: Annotated[list[TokenScope], Meta(min_length=1)]
+    package_globs: list[Annotated[str, Meta(pattern=r"^[A-Za-z0-9_*?\[\]-]{1,100}$")]
+                        ] | None = None
+    expires_at: Annotated[Timestamp, Meta(description="Must lie in the future")] | None = None
 
 
 class UpdateItem(Body):
-    sha256: StorableText | None = None
-    name: StorableText | None = None
-    version: StorableText | None = None
+    """A file by `sha256`, or a package by `name` (and the `version` installed)."""
+
+    sha256: Annotated[str, Meta(pattern=r"^\s*[0-9A-Fa-f]{64}\s*$")] | UnsetType = UNSET
+    name: NonBlank | UnsetType = UNSET
+    version: Annotated[str, Meta(pattern=NO_NUL, max_length=VERSION_MAX_LENGTH)
+                       ] | UnsetType = UNSET
+
+
+# Either key names the item: a schema with neither is refused (400).
+_ITEM = Annotated[UpdateItem, Meta(extra_json_schema={
+    "anyOf": [{"required": ["sha256"]}, {"required": ["name"]}]})]
 
 
 class UpdatesRequest(Body):
     """`files` is accepted as an alias of `items`."""
 
-    items: list[UpdateItem] | UnsetType = UNSET
-    files: list[UpdateItem] | UnsetType = UNSET
-    toolbox_version: StorableText | None = None
+    def __post_init__(self) -> None:
+        for items in (self.items, self.files):
+            if items is not UNSET and any(item.sha256 is UNSET and item.name is UNSET
+                                          for item in items):
+                raise ValueError("every item needs sha256 or name")
+
+    items: Annotated[list[_ITEM], Meta(max_length=MAX_UPDATE_ITEMS)] | UnsetType = UNSET
+    files: Annotated[list[_ITEM], Meta(max_length=MAX_UPDATE_ITEMS)] | UnsetType = UNSET
+    toolbox_version: Annotated[str, Meta(pattern=NO_NUL, max_length=VERSION_MAX_LENGTH)
+                               ] | None = None
     platform: StorableText | None = None
+
+    def item_list(self) -> list[dict[str, Any]]:
+        """The items as the service reads them (`files` when `items` is absent)."""
+        chosen = self.items if self.items is not UNSET else self.files
+        return msgspec.to_builtins(chosen if chosen is not UNSET else [])
 
 
 class UpdateAnswer(Shape):
@@ -506,8 +595,9 @@ class Requirement(Body):
 class ResolveRequest(Body):
     """`requirements` (strings like "name >=1.0" or objects) or the older `packages`."""
 
-    requirements: list[StorableText | Requirement] | UnsetType = UNSET
-    packages: list[Requirement] | UnsetType = UNSET
+    requirements: Annotated[list[StorableText | Requirement], Meta(min_length=1)
+                            ] | UnsetType = UNSET
+    packages: Annotated[list[Requirement], Meta(min_length=1)] | UnsetType = UNSET
     toolbox_version: StorableText | None = None
     platform: StorableText | None = None
     include_optional: bool | None = None
@@ -646,7 +736,7 @@ class UploadBuildForm(Body):
 class ScanReport(Shape):
     """What the scan found; `rule` names the first rule that fired (null on a pass)."""
 
-    verdict: Annotated[str, Meta(extra_json_schema={"enum": ["pass", "fail"]})]
+    verdict: ScanVerdict
     rule: str | None
     entry: str | None
     message: str
@@ -694,7 +784,7 @@ class QuarantinePage(Shape):
 class ReleaseBody(Body):
     """Why the scan's verdict is overruled."""
 
-    reason: Annotated[str, Meta(min_length=1, pattern=r"^[^\x00]*\S[^\x00]*$")]
+    reason: NonBlank
 
 
 class DeleteVersionBody(Body):

@@ -11,7 +11,8 @@ from starlette.routing import Route
 from domain.models import ApiToken
 from domain.services import tokens
 from registry.auth import required_actor
-from registry.rest.params import json_body
+from registry.rest import shapes
+from registry.rest.params import decode_body
 from registry.rest.serializers import iso
 
 
@@ -31,11 +32,11 @@ def token_json(token: ApiToken) -> dict[str, Any]:
 
 async def create_token(request: Request) -> JSONResponse:
     actor = await required_actor(request)
-    data = await json_body(request)
+    body = await decode_body(request, shapes.CreateToken)
     policy = request.app.state.runtime.ctx.policy
-    created = await tokens.create_token(actor, data.get("name"), data.get("scopes"),
-                                        package_globs=data.get("package_globs"),
-                                        expires_at=data.get("expires_at"),
+    created = await tokens.create_token(actor, body.name, list(body.scopes),
+                                        package_globs=body.package_globs,
+                                        expires_at=body.expires_at,
                                         max_active=policy.max_api_tokens_per_user)
     return JSONResponse({**token_json(created.token), "token": created.plaintext,
                          "warning": "Store this token now: it is shown only once"},
