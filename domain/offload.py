@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -25,6 +26,23 @@ T = TypeVar("T")
 
 CPU_THREADS = 2
 _pool = ThreadPoolExecutor(max_workers=CPU_THREADS, thread_name_prefix="tbr-cpu")
+
+
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary())
+
+
+def expensive_gate(slots: int = CPU_THREADS) -> asyncio.Semaphore:
+    """This event loop's gate for expensive requests: at most `slots` of them do their work
+    at a time, the others wait without using CPU. Without it, 16 connections of
+    500-requirement resolves keep 16 requests' loop work (queries, answers) queued in front
+    of every cheap request, `/health` included. (One per loop: an asyncio semaphore belongs
+    to the loop it is first used on.)"""
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(slots)
+    return gate
 
 
 async def run_cpu_bound(function: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:

@@ -744,7 +744,11 @@ def _parse_alternative(text: str, start: int, end: int, limit: int) -> _Alternat
             raise _too_many_comparators(text, start)
         return _parse_hyphen(text, start, segment, hyphen)
     allowed = IntervalSet.everything()
-    windows = IntervalSet.nothing()
+    # Gathered and normalised once each, so an alternative costs O(k log k) in its k
+    # comparators: intersecting the growing result with every `!=` (each one splits an
+    # interval) and re-sorting the windows per pre-release was O(k^2).
+    excluded: list[Interval] = []  # what the `!=` comparators take out: A - B1 - B2 = A - (B1|B2)
+    windows: list[Interval] = []
     parts: list[str] = []
     count = 0
     exact = False
@@ -752,15 +756,21 @@ def _parse_alternative(text: str, start: int, end: int, limit: int) -> _Alternat
         if token.startswith(("<", ">", "=", "~", "^", "!")):
             raise InvalidRange(text, f"misplaced operator in {token!r}", position)
         operand = _parse_operand(text, token, position)
-        allowed = allowed.intersect(_comparator_set(text, op, operand, position))
+        if op == "!=":
+            excluded.extend(_comparator_set(text, "==", operand, position).intervals)
+        else:
+            allowed = allowed.intersect(_comparator_set(text, op, operand, position))
         if isinstance(operand, Version) and operand.is_prerelease:
-            windows = windows.union(_prerelease_window(operand))
+            windows.extend(_prerelease_window(operand).intervals)
         exact = op in ("", "=", "==", "===") and (
             isinstance(operand, Version) or (op in _PEP440_ONLY and not operand.written_wildcard)
         )
         parts.append(f"{op}{token}")
         count += 1
-    return _Alternative(allowed, windows, " ".join(parts), exact and count == 1, count)
+    if excluded:
+        allowed = allowed.intersect(IntervalSet(excluded).complement())
+    return _Alternative(allowed, IntervalSet(windows), " ".join(parts), exact and count == 1,
+                        count)
 
 
 def _parse_hyphen(text: str, start: int, segment: str, hyphen: tuple[int, int]
@@ -797,7 +807,12 @@ def _split_alternatives(text: str) -> list[tuple[int, int]]:
         start = bar + 2
 
 
-@lru_cache(maxsize=65536)
+# Few entries on purpose: every cached range holds some 30 objects the cyclic garbage collector
+# walks on each full collection, which stops every thread, the event loop's included. Filled
+# with 65,536 distinct specifiers (a caller can send 500 new ones per request) a collection took
+# 0.5 s; 4,096 keep it near 50 ms while still covering the specifiers a registry repeats
+# (each solve also caches the ones it uses, per package).
+@lru_cache(maxsize=4096)
 def _parse_range_cached(text: str) -> VersionRange:
     stripped_edges = text.strip()
     if stripped_edges in ("", "*"):
@@ -863,16 +878,22 @@ class Requirement:
         return self.name if self.spec == "*" else f"{self.name} {self.spec}"
 
 
+def refuse_long_requirement(text: object) -> None:
+    """The checks of :func:`parse_requirement` that need no parsing (type and length), for
+    callers that refuse a request before queueing it for the parser."""
+    if not isinstance(text, str):
+        raise InvalidRequirement(str(text), "a requirement must be a string")
+    if len(text) > REQUIREMENT_MAX_LENGTH:
+        raise InvalidRequirement(text, f"longer than {REQUIREMENT_MAX_LENGTH} characters")
+
+
 def parse_requirement(text: str) -> Requirement:
     """Parse ``CloudM``, ``CloudM>=2.0.0``, ``some-mod >= 1.0.0 < 2.0.0``, ``x ^1.2``...
 
     Raises :class:`InvalidRequirement` for a missing/invalid name or an invalid specifier,
     and for a text, name or specifier longer than its bound (``domain/bounds.py``).
     """
-    if not isinstance(text, str):
-        raise InvalidRequirement(str(text), "a requirement must be a string")
-    if len(text) > REQUIREMENT_MAX_LENGTH:
-        raise InvalidRequirement(text, f"longer than {REQUIREMENT_MAX_LENGTH} characters")
+    refuse_long_requirement(text)
     stripped = text.strip()
     match = _REQUIREMENT_NAME.match(stripped)
     if match is None:

@@ -25,8 +25,13 @@ from domain.manifest import DependencySpec
 from domain.models import Dependency as DependencyRow
 from domain.models import Package, PackageVersion
 from domain.names import lookup_keys
-from domain.offload import run_cpu_bound
-from domain.ranges import InvalidRange, InvalidRequirement, parse_requirement
+from domain.offload import expensive_gate, run_cpu_bound
+from domain.ranges import (
+    InvalidRange,
+    InvalidRequirement,
+    parse_requirement,
+    refuse_long_requirement,
+)
 from domain.requires import NOT_RECORDED, RequiresDecoder, encode_requires
 from domain.resolver import (
     Candidate,
@@ -159,14 +164,20 @@ def _add_level(source: InMemorySource, decoder: RequiresDecoder, packages: dict[
 
 
 def check_request_bounds(requirements: Sequence[object], toolbox_version: str | None) -> None:
-    """The request's sizes (`domain/bounds.py`), checked before anything is parsed; each
-    requirement's own length is checked first thing by `parse_requirement`."""
+    """The request's sizes (`domain/bounds.py`), checked before anything is parsed or
+    waits for the CPU pool: a refusal costs no parsing and no place in the queue."""
     if len(requirements) > MAX_RESOLVE_REQUIREMENTS:
         raise InvalidInput(f"At most {MAX_RESOLVE_REQUIREMENTS} requirements per request",
                            field="requirements")
     if toolbox_version is not None and len(toolbox_version) > VERSION_MAX_LENGTH:
         raise InvalidInput(f"toolbox_version is longer than {VERSION_MAX_LENGTH} characters",
                            field="toolbox_version")
+    for item in requirements:
+        if isinstance(item, str):
+            try:
+                refuse_long_requirement(item)
+            except InvalidRequirement as exc:
+                raise InvalidInput(str(exc), field="requirements") from None
 
 
 def parse_roots(requirements: Sequence[str | tuple[str, str]]) -> list[Requirement]:
@@ -187,20 +198,22 @@ async def resolve(actor: Actor, requirements: Sequence[str | tuple[str, str]], *
                   include_optional: bool = False, base_url: str | None = None
                   ) -> Resolution | NoSolution:
     check_request_bounds(requirements, toolbox_version)
-    # Parsing and solving are pure CPU: both run on the CPU pool (`domain/offload.py`), the
-    # database reads in between on the loop.
-    roots = await run_cpu_bound(parse_roots, requirements)
-    if not roots:
-        raise InvalidInput("At least one requirement is required", field="requirements")
-    source = await load_source(actor, [r.name for r in roots], base_url=base_url)
-    try:
-        return await run_cpu_bound(solve, roots, source, toolbox_version=toolbox_version or None,
-                                   platform=platform or None,
-                                   include_optional=include_optional)
-    except InvalidToolboxVersion as exc:
-        raise InvalidInput(str(exc), field="toolbox_version") from None
-    except (InvalidRequirement, InvalidRange) as exc:
-        raise InvalidInput(str(exc), field="requirements") from None
+    async with expensive_gate():
+        # Parsing and solving are pure CPU: both run on the CPU pool (`domain/offload.py`),
+        # the database reads in between on the loop.
+        roots = await run_cpu_bound(parse_roots, requirements)
+        if not roots:
+            raise InvalidInput("At least one requirement is required", field="requirements")
+        source = await load_source(actor, [r.name for r in roots], base_url=base_url)
+        try:
+            return await run_cpu_bound(solve, roots, source,
+                                       toolbox_version=toolbox_version or None,
+                                       platform=platform or None,
+                                       include_optional=include_optional)
+        except InvalidToolboxVersion as exc:
+            raise InvalidInput(str(exc), field="toolbox_version") from None
+        except (InvalidRequirement, InvalidRange) as exc:
+            raise InvalidInput(str(exc), field="requirements") from None
 
 
 async def check_compatibility(actor: Actor, package: str, version: str,

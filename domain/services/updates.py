@@ -10,9 +10,8 @@ from domain.bounds import MAX_UPDATE_ITEMS, VERSION_MAX_LENGTH
 from domain.enums import VersionStatus
 from domain.exceptions import InvalidInput
 from domain.models import Package, PackageVersion
-from domain.names import lookup_keys
+from domain.names import lookup_key, lookup_keys
 from domain.services.access import can_view, listed_filter
-from domain.services.packages import find_package
 from domain.versions import loose_version, sort_newest_first
 from storage.keys import is_sha256_hex
 
@@ -71,40 +70,49 @@ def _refuse_long_version(value: object, what: str, field: str) -> None:
 
 async def newest_compatible(actor: Actor, items: list[Any], *, toolbox_version: str | None,
                             platform: str | None) -> list[dict[str, Any]]:
-    """For each `{sha256}` or `{name, version}` item: the newest compatible version."""
+    """For each `{sha256}` or `{name, version}` item: the newest compatible version.
+
+    The whole batch costs four queries (files by hash, packages by name, their versions),
+    not two per item: 500 items used to be 1,000 queries and as many turns of the event loop,
+    and the newest compatible version of a package is chosen once however often it is asked.
+    """
     if not isinstance(items, list) or len(items) > MAX_BATCH:
         raise InvalidInput(f"items must be a list of at most {MAX_BATCH} entries", field="items")
     _refuse_long_version(toolbox_version, "toolbox_version", "toolbox_version")
-    for index, item in enumerate(items):
-        if isinstance(item, dict):
-            _refuse_long_version(item.get("version"), f"items[{index}].version", "items")
-    answers: list[dict[str, Any]] = []
+    digests: dict[int, str] = {}
+    names: dict[int, str] = {}
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise InvalidInput(f"items[{index}] must be an object", field="items")
-        package: Package | None = None
-        current = ""
+        _refuse_long_version(item.get("version"), f"items[{index}].version", "items")
         if item.get("sha256"):
-            matches = await find_by_sha256(actor, str(item["sha256"]))
-            if matches:
-                package, current = matches[0].package, matches[0].version.version
+            digests[index] = _digest(item["sha256"])
         elif item.get("name"):
-            package = await find_package(str(item["name"]))
-            if package is not None and not can_view(actor, package):
-                package = None
-            current = str(item.get("version") or "")
+            names[index] = str(item["name"])
         else:
             raise InvalidInput(f"items[{index}] needs sha256 or name", field="items")
-        if package is None:
+    by_digest = await _first_visible_files(actor, set(digests.values()))
+    by_key = {package.name_key: package for package in await Package.filter(
+        name_key__in=lookup_keys(list(names.values())), deleted_at__isnull=True)
+        if can_view(actor, package)}
+    found: dict[int, tuple[Package, str]] = {}
+    for index, digest in digests.items():
+        if digest in by_digest:
+            row = by_digest[digest]
+            found[index] = (row.package, row.version)
+    for index, name in names.items():
+        key = lookup_key(name)
+        if key in by_key:
+            found[index] = (by_key[key], str(items[index].get("version") or ""))
+    newest = await _newest_per_package({package.id for package, _ in found.values()},
+                                       toolbox_version, platform)
+    answers: list[dict[str, Any]] = []
+    for index, item in enumerate(items):
+        if index not in found:
             answers.append({"query": item, "found": False})
             continue
-        rows = await PackageVersion.filter(package_id=package.id,
-                                           status=VersionStatus.PUBLISHED,
-                                           yanked=False)
-        candidates = [r for r in sort_newest_first(rows, key=lambda r: r.version)
-                      if _compatible(r, toolbox_version, platform)
-                      and (not (v := loose_version(r.version)) or not v.is_prerelease)]
-        best = candidates[0] if candidates else None
+        package, current = found[index]
+        best = newest.get(package.id)
         current_v = loose_version(current)
         newer = bool(best and current_v and loose_version(best.version) > current_v)
         answers.append({"query": item, "found": True, "name": package.name,
@@ -113,3 +121,48 @@ async def newest_compatible(actor: Actor, items: list[Any], *, toolbox_version: 
                         "update_available": newer,
                         "checksum_sha256": best.sha256 if best else ""})
     return answers
+
+
+def _digest(value: object) -> str:
+    digest = str(value).strip().lower()
+    if not is_sha256_hex(digest):
+        raise InvalidInput("sha256 must be 64 hexadecimal characters", field="sha256")
+    return digest
+
+
+async def _first_visible_files(actor: Actor, digests: set[str]) -> dict[str, PackageVersion]:
+    """Per hash, the first published version the caller may see whose stored bytes have it,
+    else whose original upload has it (the order of `find_by_sha256`)."""
+    if not digests:
+        return {}
+    published = PackageVersion.filter(status=VersionStatus.PUBLISHED)
+    stored = await published.filter(sha256__in=digests).order_by("id").prefetch_related(
+        "package")
+    uploaded = await published.filter(upload_sha256__in=digests).order_by(
+        "id").prefetch_related("package")
+    first: dict[str, PackageVersion] = {}
+    for row, digest in [*((r, r.sha256) for r in stored),
+                        *((r, r.upload_sha256) for r in uploaded if r.upload_sha256 != r.sha256)]:
+        if digest not in first and can_view(actor, row.package):
+            first[digest] = row
+    return first
+
+
+async def _newest_per_package(package_ids: set[int], toolbox_version: str | None,
+                              platform: str | None) -> dict[int, PackageVersion]:
+    """The newest compatible, stable, non-yanked published version of each package."""
+    if not package_ids:
+        return {}
+    by_package: dict[int, list[PackageVersion]] = {}
+    for row in await PackageVersion.filter(package_id__in=package_ids,
+                                           status=VersionStatus.PUBLISHED, yanked=False):
+        by_package.setdefault(row.package_id, []).append(row)  # type: ignore[attr-defined]
+    newest: dict[int, PackageVersion] = {}
+    for package_id, rows in by_package.items():
+        for row in sort_newest_first(rows, key=lambda r: r.version):
+            version = loose_version(row.version)
+            if _compatible(row, toolbox_version, platform) and not (
+                    version and version.is_prerelease):
+                newest[package_id] = row
+                break
+    return newest

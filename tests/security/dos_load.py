@@ -7,13 +7,17 @@ of each status came back and how many requests failed at the transport.
 
     python -m tests.security.dos_load URL SECONDS CONNECTIONS PAYLOAD_FILE
 
-PAYLOAD_FILE is a JSON list of `{"path": "/api/v1/resolve", "json": {...}}`. Used by
-tests/security/test_parse_bounds.py and bench/dos_bench.py.
+PAYLOAD_FILE is a JSON list of `{"path": "/api/v1/resolve", "json": {...}}`; with `"vary":
+true`, every `__N__` in the body is replaced by a number unique to the request (so texts are
+new to the server's parse cache each time). GraphQL answers are counted by their first error
+code (`graphql:<code>`, `graphql:ok`). Used by tests/security/test_parse_bounds.py and
+bench/dos_bench.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import subprocess
 import sys
@@ -26,17 +30,30 @@ from typing import Any
 import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_request_numbers = itertools.count(1)
+
+
+def _outcome(path: str, response: httpx.Response) -> str:
+    if path != "/graphql" or response.status_code != 200:
+        return str(response.status_code)
+    errors = response.json().get("errors")
+    return f"graphql:{errors[0].get('extensions', {}).get('code', 'error')}" if errors \
+        else "graphql:ok"
 
 
 async def _connection(client: httpx.AsyncClient, payloads: list[dict[str, Any]], start: int,
                       deadline: float, statuses: Counter[str]) -> None:
     index = start
+    bodies = [json.dumps(payload["json"]) for payload in payloads]
     while time.monotonic() < deadline:
-        payload = payloads[index % len(payloads)]
+        payload, body = payloads[index % len(payloads)], bodies[index % len(payloads)]
+        if payload.get("vary"):
+            body = body.replace("__N__", str(next(_request_numbers)))
         index += 1
         try:
-            response = await client.post(payload["path"], json=payload["json"])
-            statuses[str(response.status_code)] += 1
+            response = await client.post(payload["path"], content=body,
+                                         headers={"content-type": "application/json"})
+            statuses[_outcome(payload["path"], response)] += 1
         except httpx.HTTPError as exc:
             statuses[f"error:{type(exc).__name__}"] += 1
 
