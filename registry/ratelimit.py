@@ -8,12 +8,14 @@ changes: REST POST/PUT/PATCH/DELETE, GraphQL mutations, minting API tokens among
 A window is at most 60 s long, so `Retry-After` stays a small whole number as the client needs
 (REST_CONTRACT §1.9). A Redis outage fails open (logged), never into 5xx.
 
-Why `limits`' fixed window (`FixedWindowRateLimiter`), not its moving window or sliding-window
-counter: a refused charge is still counted, so one that overdraws a budget (three searches
-against one left) spends what was left, and hammering a spent budget never earns a request
-back early; it is one counter per caller and category (a moving window keeps an entry per
-request, up to 6,000 for the read budget, and Redis scans them on every request); and in Redis
-it is one INCR+EXPIRE script. A caller's window starts at their first request in it.
+Why `limits`' fixed window (`FixedWindowRateLimiter`, see `FixedWindow`), not its moving
+window or sliding-window counter: those refuse a charge without counting it, while here a
+charge that overdraws a budget (three searches against one left) is refused and spends what
+was left, as the bypass tests require; it is one counter per caller and category (a moving
+window keeps an entry per request, up to 6,000 for the read budget, and Redis walks them on
+every request); and in Redis a charge is one INCR+EXPIRE script whose count answers both the
+decision and X-RateLimit-Remaining. A caller's window starts at their first request in it.
+In memory, `MemoryCounters` keeps `limits`' cleanup off the request path.
 
 Who pays (the identity key of `RateLimiter.hit(category, identity)` / `admit(...)`): build it
 with `user_identity` / `ip_identity`, never by hand.
@@ -104,17 +106,25 @@ def budgets_of(settings: Settings) -> dict[str, Budget]:
 
 @dataclass(frozen=True)
 class WindowState:
-    """A caller's budget in one category, after (or without) a charge."""
+    """A counter after (or without) a charge."""
 
+    count: int
     limit: int
-    remaining: int
     reset_seconds: float  # until the window ends
-    over: bool = False  # this charge went beyond the budget, so it is refused
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.count)
+
+    @property
+    def over(self) -> bool:
+        """This charge went beyond the budget, so it is refused."""
+        return self.count > self.limit
 
     @property
     def exhausted(self) -> bool:
         """No budget is left for another request."""
-        return self.remaining <= 0
+        return self.count >= self.limit
 
     @property
     def reset(self) -> int:
@@ -128,6 +138,32 @@ class WindowState:
         return [(b"x-ratelimit-limit", str(self.limit).encode()),
                 (b"x-ratelimit-remaining", str(self.remaining).encode()),
                 (b"x-ratelimit-reset", str(self.reset).encode())]
+
+
+class FixedWindow(FixedWindowRateLimiter):
+    """`limits`' fixed-window strategy, answering with the count and the window's end.
+
+    Its `hit` is `storage.incr(key, window, cost) <= limit` and drops the count, which
+    X-RateLimit-Remaining needs; reading it back through `get_window_stats` would cost two
+    more storage calls (two more Redis round trips) on every request, and could count other
+    requests' hits. `charge` and `read` make the calls that `hit` and `get_window_stats` make
+    and keep what they return: (count, seconds until the window ends).
+    """
+
+    async def charge(self, item: RateLimitItem, identity: str, cost: int
+                     ) -> tuple[int, float]:
+        key = item.key_for(identity)
+        count = await self.storage.incr(key, item.get_expiry(), amount=cost)
+        if count == cost:  # this charge opened the window (as the storage decides too)
+            return count, item.get_expiry()
+        return count, await self.storage.get_expiry(key) - time.time()
+
+    async def read(self, item: RateLimitItem, identity: str) -> tuple[int, float]:
+        key = item.key_for(identity)
+        count = await self.storage.get(key)
+        if not count:  # no window is open: the next charge opens a whole one
+            return 0, item.get_expiry()
+        return count, await self.storage.get_expiry(key) - time.time()
 
 
 class MemoryCounters(MemoryStorage):
@@ -170,7 +206,8 @@ class RedisCounters(RedisStorage):
             url, socket_timeout=1.0, socket_connect_timeout=1.0)
         # limits joins prefix and key with ":"; keys still start with the configured prefix.
         super().__init__(url, wrap_exceptions=True, implementation="redispy",
-                         key_prefix=key_prefix.removesuffix(":"), connection_pool=self._pool)
+                         key_prefix=key_prefix.removesuffix(":"),
+                         connection_pool=self._pool)  # type: ignore[arg-type]  # documented
 
     async def aclose(self) -> None:
         await self._pool.aclose()
@@ -183,7 +220,7 @@ class RateLimiter:
     def __init__(self, config: RateLimitConfig, counters: Counters) -> None:
         self.config = config
         self.counters = counters
-        self._strategy = FixedWindowRateLimiter(counters)
+        self._window = FixedWindow(counters)
         # Counter keys read "<category>/<identity>/<limit>/<window>/second".
         self._items: dict[str, RateLimitItem] = {
             category: RateLimitItemPerSecond(budget.limit, budget.window, namespace=category)
@@ -194,42 +231,41 @@ class RateLimiter:
     def enabled(self) -> bool:
         return self.config.enabled
 
-    def _failed_open(self, exc: Exception, item: RateLimitItem) -> WindowState:
+    def _failed_open(self, exc: StorageError, item: RateLimitItem) -> WindowState:
         now = time.monotonic()
         if now - self._last_error_log > 60:  # one line a minute, not one per request
             self._last_error_log = now
-            cause = exc.storage_error if isinstance(exc, StorageError) else exc
             log.warning("rate limit store unavailable, not limiting: %s: %s",
-                        type(cause).__name__, cause)
-        return WindowState(item.amount, item.amount, item.get_expiry())
-
-    async def _state(self, item: RateLimitItem, identity: str, over: bool) -> WindowState:
-        stats = await self._strategy.get_window_stats(item, identity)
-        return WindowState(item.amount, stats.remaining, stats.reset_time - time.time(), over)
+                        type(exc.storage_error).__name__, exc.storage_error)
+        return WindowState(0, item.amount, item.get_expiry())
 
     async def hit(self, category: str, identity: str, cost: int = 1) -> WindowState:
         """Charge `cost` requests of `category` to `identity` (see the module docstring)."""
         item = self._items[category]
         try:
-            allowed = await self._strategy.hit(item, identity, cost=cost)
-            return await self._state(item, identity, over=not allowed)
+            count, reset = await self._window.charge(item, identity, cost)
         except StorageError as exc:
             return self._failed_open(exc, item)
+        return WindowState(count, item.amount, reset)
 
     async def peek(self, category: str, identity: str) -> WindowState:
         item = self._items[category]
         try:
-            return await self._state(item, identity, over=False)
+            count, reset = await self._window.read(item, identity)
         except StorageError as exc:
             return self._failed_open(exc, item)
+        return WindowState(count, item.amount, reset)
 
     async def admit(self, category: str, identity: str, ip_key: str
                     ) -> tuple[WindowState, WindowState]:
-        """Charge one `category` request to `identity`, and read the IP's auth-failure budget:
-        (usage, failures), fetched concurrently."""
-        usage, failures = await asyncio.gather(self.hit(category, identity),
-                                               self.peek("auth_failure", ip_key))
-        return usage, failures
+        """Charge one `category` request to `identity`, and read the IP's auth-failure count:
+        (usage, failures)."""
+        if isinstance(self.counters, RedisCounters):  # overlap the round trips
+            usage, failures = await asyncio.gather(self.hit(category, identity),
+                                                   self.peek("auth_failure", ip_key))
+            return usage, failures
+        # In memory nothing waits: tasks would only add turns of the event loop.
+        return await self.hit(category, identity), await self.peek("auth_failure", ip_key)
 
     async def aclose(self) -> None:
         await self.counters.aclose()

@@ -67,13 +67,16 @@ async def test_fixed_window_counts_and_resets(counters: tuple[Counters, str]) ->
     store, prefix = counters
     limiter = RateLimiter(config_with(prefix), store)  # read: 3 per 2 s
     states = [await limiter.hit("read", "ip:a") for _ in range(4)]
+    assert [s.count for s in states] == [1, 2, 3, 4]
     assert [s.remaining for s in states] == [2, 1, 0, 0]
     assert [s.over for s in states] == [False, False, False, True]
     assert [s.exhausted for s in states] == [False, False, True, True]
     assert states[0].limit == 3 and states[0].reset == 2  # the window started with this hit
-    assert (await limiter.peek("read", "ip:a")).exhausted
-    assert (await limiter.hit("read", "ip:b")).remaining == 2  # another caller, its own budget
-    assert (await limiter.hit("search", "ip:a")).remaining == 1  # another category too
+    assert all(s.reset in (1, 2) for s in states[1:])  # Redis counts its TTL in whole seconds
+    assert (await limiter.peek("read", "ip:a")).count == 4
+    assert (await limiter.peek("read", "ip:new")).count == 0
+    assert (await limiter.hit("read", "ip:b")).count == 1  # another caller, its own budget
+    assert (await limiter.hit("search", "ip:a")).count == 1  # another category too
 
     await asyncio.sleep(1.2)
     waiting = await limiter.peek("read", "ip:a")
@@ -81,14 +84,14 @@ async def test_fixed_window_counts_and_resets(counters: tuple[Counters, str]) ->
     assert (await limiter.hit("read", "ip:a")).over  # hammering earns nothing back early
     await asyncio.sleep(1.0)  # the window has ended
     fresh = await limiter.hit("read", "ip:a")
-    assert fresh.remaining == 2 and not fresh.over
+    assert fresh.count == 1 and fresh.reset == 2
 
 
 def test_retry_after_is_a_small_whole_number() -> None:
     for reset in (0.0, 0.01, 1.0, 29.2, 59.999, 60.0, 600.0):
-        state = WindowState(limit=1, remaining=0, reset_seconds=reset, over=True)
+        state = WindowState(count=5, limit=1, reset_seconds=reset)
         assert isinstance(state.retry_after, int) and 1 <= state.retry_after <= 60
-    headers = dict(WindowState(10, 8, 4.2).headers())
+    headers = dict(WindowState(2, 10, 4.2).headers())
     assert headers == {b"x-ratelimit-limit": b"10", b"x-ratelimit-remaining": b"8",
                        b"x-ratelimit-reset": b"5"}
 
@@ -101,7 +104,7 @@ async def test_a_hit_may_cost_several_requests(counters: tuple[Counters, str]) -
     assert not (await limiter.hit("search", "u:alice")).over
     # An overdrawing charge is refused and spends what was left.
     assert (await limiter.hit("search", "u:alice", 2)).over
-    assert (await limiter.peek("search", "u:alice")).exhausted
+    assert (await limiter.peek("search", "u:alice")).count == 8
     bob = await limiter.hit("search", "u:bob", 6)
     assert bob.exhausted and not bob.over
 
@@ -167,10 +170,10 @@ async def test_redis_counters_are_shared_between_processes(redis_url: str) -> No
     first = RateLimiter(config, RedisCounters(redis_url, prefix))
     second = RateLimiter(config, RedisCounters(redis_url, prefix))
     try:
-        assert (await first.hit("read", "u:alice")).remaining == 4
-        assert (await second.hit("read", "u:alice")).remaining == 3
-        assert (await second.peek("read", "u:alice")).remaining == 3
-        assert (await first.peek("read", "u:bob")).remaining == 5
+        assert (await first.hit("read", "u:alice")).count == 1
+        assert (await second.hit("read", "u:alice")).count == 2
+        assert (await second.peek("read", "u:alice")).count == 2
+        assert (await first.peek("read", "u:bob")).count == 0
         client = aioredis.from_url(redis_url)
         keys = [key async for key in client.scan_iter(f"{prefix}*")]
         assert len(keys) == 1 and keys[0].decode().startswith(prefix + "read/u:alice/")
@@ -186,7 +189,7 @@ async def test_unreachable_redis_fails_open(caplog: pytest.LogCaptureFixture) ->
     limiter = RateLimiter(RateLimitConfig(), RedisCounters("redis://127.0.0.1:1/0", "x:"))
     try:
         state = await limiter.hit("read", "ip:a")
-        assert state.remaining == state.limit == 6000 and not state.over
+        assert state.count == 0 and not state.over
         assert not (await limiter.peek("auth_failure", "ip:a")).exhausted
         usage, failures = await limiter.admit("write", "u:a", "ip:a")
         assert not usage.over and not failures.exhausted
