@@ -48,6 +48,16 @@ RECHECK_VERIFIED: Job[[]] = Job(lambda: "cron:recheck_verified")
 RECONCILE_STORAGE: Job[[]] = Job(lambda: "cron:reconcile_storage")
 
 
+class Retry(Exception):  # noqa: N818 - mirrors arq.Retry's name on purpose
+    """Raised by a job for an infrastructure error that deserves another attempt. Declared
+    with the handles, so that workers/ raising it and the runners of registry/ catching it
+    need not import each other."""
+
+    def __init__(self, defer_seconds: float = 5.0) -> None:
+        super().__init__(f"retry in {defer_seconds}s")
+        self.defer_seconds = defer_seconds
+
+
 def declared_jobs() -> dict[str, Job[Any]]:
     """Every handle declared in this module, by name: workers/ must implement each one
     (workers/tasks.py checks it on import)."""

@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import jwt
 
@@ -96,15 +97,14 @@ async def _reconcile(settings: Settings, full: bool) -> int:
     """Run one reconciliation pass now and print its summary; 1 when problems remain."""
     from domain.context import RegistryContext
     from domain.services import reconciliation
-    from registry.queues.inprocess import InProcessQueue
-    from registry.runtime import open_storage, policy_from
+    from registry.runtime import in_process_queue, open_storage, policy_from
 
     outcome: list[bool] = []
 
     async def action() -> None:
         storage = await open_storage(settings)
-        job_ctx: dict[str, object] = {}
-        queue = InProcessQueue(job_ctx)
+        job_ctx: dict[str, Any] = {}
+        queue = in_process_queue(job_ctx)
         ctx = RegistryContext(storage=storage, jobs=queue, policy=policy_from(settings))
         job_ctx["registry"] = ctx
         try:

@@ -1,4 +1,9 @@
-"""The process runtime: database, storage backends, job queue and event bus, started once."""
+"""The composition root: database, storage backends, job queue and event bus, started once.
+
+`tb-registry serve` and `tb-registry worker` (registry/worker.py) both build their process
+from `Runtime`. This module and registry/worker.py are the only places in registry/ that reach
+into workers/: they hand its job functions to the queues, which run whatever they are given.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from storage.failover import BreakerBoard
 from storage.interface import BlobStore
 from storage.scratch import ScratchArea
 from workers import tasks
+from workers.functions import JOBS
 
 log = logging.getLogger("registry")
 
@@ -96,6 +102,19 @@ def event_bus_for(settings: Settings) -> EventBus:
     return InMemoryEventBus()
 
 
+def in_process_queue(job_ctx: dict[str, Any]) -> InProcessQueue:
+    """The embedded runner over the registry's job functions."""
+    return InProcessQueue(job_ctx, JOBS)
+
+
+async def job_queue_for(settings: Settings, job_ctx: dict[str, Any]
+                        ) -> InProcessQueue | ArqQueue:
+    """arq over Redis when REDIS_URL is set (workers run the jobs), else the in-process one."""
+    if settings.redis_url is not None:
+        return await ArqQueue.connect(settings.redis_url, settings.queue_name, JOBS)
+    return in_process_queue(job_ctx)
+
+
 class Runtime:
     """Everything a web or worker process holds open, with one start and one stop."""
 
@@ -121,11 +140,7 @@ class Runtime:
         try:
             storage = await open_storage(settings)
             job_ctx: dict[str, Any] = {}
-            if settings.uses_redis:
-                assert settings.redis_url is not None
-                self.queue = await ArqQueue.connect(settings.redis_url, settings.queue_name)
-            else:
-                self.queue = InProcessQueue(job_ctx)
+            self.queue = await job_queue_for(settings, job_ctx)
             self.context = RegistryContext(storage=storage, jobs=self.queue,
                                            policy=policy_from(settings),
                                            events=event_bus_for(settings),
@@ -138,7 +153,7 @@ class Runtime:
             self.change_feed.start()
             self.context.downloads.start()
             if isinstance(self.queue, InProcessQueue):
-                self.queue.start_periodic(tasks.PERIODIC)
+                self.queue.start_periodic((p.job, p.every_minutes) for p in tasks.PERIODIC)
         except BaseException:
             await self.stop()
             raise

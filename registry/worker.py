@@ -1,7 +1,7 @@
 """`tb-registry worker`: an arq worker running the registry's jobs from Redis.
 
 The job functions are shared with the in-process runner (`registry/queues/inprocess.py`) and raise
-`workers.functions.Retry` for transient errors. arq only retries its own `arq.Retry`, so every
+`domain.jobs.Retry` for transient errors. arq only retries its own `arq.Retry`, so every
 function is wrapped here to translate one into the other; together with the same number of
 tries and job ids that only block while a job is queued or running (no kept results), both
 runners treat a job the same way.
@@ -19,11 +19,11 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.worker import Worker
 
-from domain.jobs import MAX_TRIES
+from domain.jobs import MAX_TRIES, Retry
 from registry.config import Settings
 from registry.runtime import Runtime
 from workers import tasks
-from workers.functions import JOBS, JobFunction, Retry
+from workers.functions import JOBS, JobFunction
 
 JOB_TIMEOUT_SECONDS = 600
 CRON_KEEP_RESULT_SECONDS = 3600

@@ -34,10 +34,3 @@ def runs(handle: Job[P]) -> Callable[[Callable[Concatenate[dict[str, Any], P], A
 
     return register
 
-
-class Retry(Exception):  # noqa: N818 - mirrors arq.Retry's name on purpose
-    """Raised by a job for an infrastructure error that deserves another attempt."""
-
-    def __init__(self, defer_seconds: float = 5.0) -> None:
-        super().__init__(f"retry in {defer_seconds}s")
-        self.defer_seconds = defer_seconds

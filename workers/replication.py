@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from domain.jobs import RECONCILE_STORAGE, REPLICATE_OBJECT
+from domain.jobs import RECONCILE_STORAGE, REPLICATE_OBJECT, Retry
 from domain.services import reconciliation, replication
 from storage.errors import StorageError
-from workers.functions import Retry, runs
+from workers.functions import runs
 
 log = logging.getLogger("registry.replication")
 

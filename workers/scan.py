@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from domain.jobs import REQUEUE_STUCK_SCANS, SCAN_VERSION
+from domain.jobs import REQUEUE_STUCK_SCANS, SCAN_VERSION, Retry
 from domain.services import scans
 from storage.errors import StorageError
-from workers.functions import Retry, runs
+from workers.functions import runs
 
 log = logging.getLogger("registry.scan")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.jobs import DELETE_OBJECT
+from domain.jobs import DELETE_OBJECT, Retry
 from domain.services import blobs
 from storage.errors import StorageError
-from workers.functions import Retry, runs
+from workers.functions import runs
 
 
 @runs(DELETE_OBJECT)

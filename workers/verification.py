@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from domain.jobs import RECHECK_PUBLISHER, RECHECK_VERIFIED, VERIFY_PUBLISHER, JobQueue
+from domain.jobs import RECHECK_PUBLISHER, RECHECK_VERIFIED, VERIFY_PUBLISHER, JobQueue, Retry
 from domain.services import verification
 from domain.services.verification import (
     CheckTarget,
@@ -20,7 +20,7 @@ from domain.services.verification import (
     VerificationConfig,
     find_match,
 )
-from workers.functions import Retry, runs
+from workers.functions import runs
 from workers.proof_fetch import Prober
 
 log = logging.getLogger("registry.verification")

@@ -1,34 +1,38 @@
 """arq-backed job queue: jobs go to Redis and run in `tb-registry worker` processes.
 
 arq names a job by a string: the name of the function implementing the handle, the same name
-`registry/worker.py` registers that function under.
+`registry/worker.py` registers that function under. The job table comes from the composition
+root (registry/runtime.py), so this module does not import workers/.
 """
 
 from __future__ import annotations
 
-from typing import ParamSpec
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ParamSpec
 
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
 
 from domain.jobs import Job
-from workers.tasks import JOBS
 
 P = ParamSpec("P")
 
 
 class ArqQueue:
-    def __init__(self, pool: ArqRedis, queue_name: str) -> None:
+    def __init__(self, pool: ArqRedis, queue_name: str,
+                 jobs: Mapping[Job[Any], Callable[..., Awaitable[Any]]]) -> None:
         self.pool = pool
         self.queue_name = queue_name
+        self.jobs = jobs
 
     @classmethod
-    async def connect(cls, redis_url: str, queue_name: str) -> ArqQueue:
+    async def connect(cls, redis_url: str, queue_name: str,
+                      jobs: Mapping[Job[Any], Callable[..., Awaitable[Any]]]) -> ArqQueue:
         settings = RedisSettings.from_dsn(redis_url)
         settings.conn_timeout = 3
         settings.conn_retries = 1
         pool = await create_pool(settings, default_queue_name=queue_name)
-        return cls(pool, queue_name)
+        return cls(pool, queue_name, jobs)
 
     def scoped_job_id(self, job_id: str) -> str:
         """arq keeps job ids in one namespace per Redis (`arq:job:<id>`), whatever the queue:
@@ -37,7 +41,7 @@ class ArqQueue:
 
     async def enqueue(self, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
         await self.pool.enqueue_job(
-            JOBS[job].__name__, *args, **kwargs,
+            self.jobs[job].__name__, *args, **kwargs,
             _job_id=self.scoped_job_id(job.job_id(*args, **kwargs)),
             _queue_name=self.queue_name,
         )

@@ -1,32 +1,38 @@
-"""In-process job runner for the embedded default (no Redis): same job code, asyncio tasks."""
+"""In-process job runner for the embedded default (no Redis): same job code, asyncio tasks.
+
+It runs whatever job table it is given: the composition root (registry/runtime.py) hands it
+the functions of workers/, so this module does not import them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, ParamSpec
 
-from domain.jobs import Job
-from workers.functions import JOBS, JobFunction, Retry
-from workers.tasks import Periodic
+from domain.jobs import Job, Retry
 
 P = ParamSpec("P")
 
 log = logging.getLogger("registry.jobs")
+
+JobFunction = Callable[..., Awaitable[Any]]
 
 
 class InProcessQueue:
     """Runs jobs as tasks of the server's own event loop, with arq-like retry semantics: each
     job gets the attempts its handle declares (`Job.max_tries`), as under arq."""
 
-    def __init__(self, ctx: dict[str, Any]) -> None:
+    def __init__(self, ctx: dict[str, Any], jobs: Mapping[Job[Any], JobFunction]) -> None:
         self.ctx = ctx
+        self.jobs = jobs
         self._running: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._timers: set[asyncio.Task[None]] = set()
 
     async def enqueue(self, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
-        function = JOBS[job]  # every handle has one (workers/tasks.py checks on import)
+        function = self.jobs[job]  # every handle has one (workers/tasks.py checks on import)
         job_id = job.job_id(*args, **kwargs)
         if job_id in self._running:
             return  # like arq's _job_id: one live job per id
@@ -54,10 +60,10 @@ class InProcessQueue:
                 log.exception("job %s%r failed", name, args)
                 return
 
-    def start_periodic(self, periodic: list[Periodic]) -> None:
-        """Run each periodic job now and then every `every_minutes` (embedded default)."""
-        for item in periodic:
-            task = asyncio.create_task(self._every(item.job, item.every_minutes * 60.0))
+    def start_periodic(self, schedule: Iterable[tuple[Job[[]], int]]) -> None:
+        """Run each (job, every_minutes) now and then every so many minutes."""
+        for job, every_minutes in schedule:
+            task = asyncio.create_task(self._every(job, every_minutes * 60.0))
             self._timers.add(task)
 
     async def _every(self, job: Job[[]], seconds: float) -> None:

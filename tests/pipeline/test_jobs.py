@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from arq import Retry as ArqRetry
 
-from domain.jobs import MAX_TRIES, SCAN_VERSION, declared_jobs
+from domain.jobs import MAX_TRIES, SCAN_VERSION, Retry, declared_jobs
 from domain.models import PackageVersion
 from registry.config import load_settings
 from registry.worker import for_arq, worker_options
@@ -18,7 +18,7 @@ from tests.helpers import upload_version
 from tests.pipeline.support import OWNER, benign_mod, make_owner_package
 from tests.scanning.helpers import MOD
 from workers import scan as scan_jobs
-from workers.functions import JOBS, Retry
+from workers.functions import JOBS
 
 
 async def test_for_arq_turns_our_retry_into_arqs() -> None:
