@@ -1,8 +1,10 @@
-"""Checking real responses against the served OpenAPI document.
+"""Checking real responses against the served OpenAPI document, with `jsonschema`.
 
-A deliberately small JSON Schema evaluator for the subset `registry/rest/openapi.py` uses
-($ref, allOf/anyOf/oneOf, type, const, enum, pattern, properties, required,
-additionalProperties, items, format date-time), plus the lookup of the operation a request hit.
+The document is OpenAPI 3.1, whose schemas are JSON Schema 2020-12: a response schema is
+validated by `Draft202012Validator`, its `#/components/...` references resolved in the
+document. Two formats carry the contract's own meaning (REST_CONTRACT §1.5): a `date-time` is
+an ISO 8601 UTC timestamp ending in `Z` (an offset like `+00:00` is not accepted), a `uri` an
+absolute http(s) URL. Also here: the lookup of the operation a request hit.
 """
 
 from __future__ import annotations
@@ -11,73 +13,56 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z")
-_TYPES: dict[str, Any] = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "null": lambda v: v is None,
-}
+DOCUMENT_URI = "urn:tb-registry:openapi"
+
+CONTRACT_FORMATS = FormatChecker(formats=())
+
+
+@CONTRACT_FORMATS.checks("date-time")
+def _utc_timestamp(value: object) -> bool:
+    return not isinstance(value, str) or TIMESTAMP.fullmatch(value) is not None
+
+
+@CONTRACT_FORMATS.checks("uri")
+def _absolute_url(value: object) -> bool:
+    return not isinstance(value, str) or re.match(r"https?://", value) is not None
 
 
 def resolve_ref(document: dict[str, Any], pointer: str) -> dict[str, Any]:
+    """The schema a `#/...` reference of the document names (raises when it dangles)."""
     assert pointer.startswith("#/"), pointer
-    node: Any = document
-    for part in pointer[2:].split("/"):
-        node = node[part]
-    return node
+    registry = Registry().with_resource(
+        DOCUMENT_URI, Resource.from_contents(document, default_specification=DRAFT202012))
+    return registry.resolver(base_uri=DOCUMENT_URI).lookup(pointer).contents
+
+
+# Validators by schema, built once per schema (the contract client checks every response).
+_validators: dict[int, tuple[dict[str, Any], dict[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any], document: dict[str, Any]) -> Draft202012Validator:
+    cached = _validators.get(id(schema))
+    if cached is not None and cached[0] is schema and cached[1] is document:
+        return cached[2]
+    # The schema is a fragment of the document whose references point into the document
+    # (`#/components/schemas/...`): placed at the document's root, they resolve there. A
+    # schema's own keywords never collide with the document's top-level keys.
+    validator = Draft202012Validator({**document, **schema}, format_checker=CONTRACT_FORMATS)
+    _validators[id(schema)] = (schema, document, validator)
+    return validator
 
 
 def errors_of(value: Any, schema: dict[str, Any], document: dict[str, Any],
               where: str = "$") -> list[str]:
     """Every way `value` violates `schema` (empty when it conforms)."""
-    if "$ref" in schema:
-        return errors_of(value, resolve_ref(document, schema["$ref"]), document, where)
-    problems: list[str] = []
-    for sub in schema.get("allOf", []):
-        problems += errors_of(value, sub, document, where)
-    if "anyOf" in schema and not any(
-            not errors_of(value, sub, document, where) for sub in schema["anyOf"]):
-        problems.append(f"{where}: matches none of anyOf ({value!r:.80})")
-    if "oneOf" in schema:
-        matching = [sub for sub in schema["oneOf"] if not errors_of(value, sub, document, where)]
-        if len(matching) != 1:
-            problems.append(f"{where}: matches {len(matching)} of oneOf, expected exactly 1")
-    kind = schema.get("type")
-    if kind is not None:
-        kinds = kind if isinstance(kind, list) else [kind]
-        if not any(_TYPES[k](value) for k in kinds):
-            return [*problems, f"{where}: expected {kind}, got {type(value).__name__} "
-                               f"({value!r:.80})"]
-    if "const" in schema and value != schema["const"]:
-        problems.append(f"{where}: expected {schema['const']!r}, got {value!r}")
-    if "enum" in schema and value not in schema["enum"]:
-        problems.append(f"{where}: {value!r} not in {schema['enum']}")
-    if isinstance(value, str):
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            problems.append(f"{where}: {value!r} does not match {schema['pattern']}")
-        if schema.get("format") == "date-time" and not TIMESTAMP.fullmatch(value):
-            problems.append(f"{where}: {value!r} is not an ISO 8601 UTC timestamp ending in Z")
-        if schema.get("format") == "uri" and not re.match(r"https?://", value):
-            problems.append(f"{where}: {value!r} is not an absolute URL")
-    if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        for key in schema.get("required", []):
-            if key not in value:
-                problems.append(f"{where}: missing required key {key!r}")
-        extra = schema.get("additionalProperties")
-        for key, item in value.items():
-            if key in properties:
-                problems += errors_of(item, properties[key], document, f"{where}.{key}")
-            elif isinstance(extra, dict):
-                problems += errors_of(item, extra, document, f"{where}.{key}")
-    if isinstance(value, list) and "items" in schema:
-        for index, item in enumerate(value):
-            problems += errors_of(item, schema["items"], document, f"{where}[{index}]")
-    return problems
+    errors = sorted(_validator(schema, document).iter_errors(value),
+                    key=lambda error: list(map(str, error.absolute_path)))
+    return [f"{where}{error.json_path.removeprefix('$')}: {error.message}" for error in errors]
 
 
 def _template_regex(template: str) -> re.Pattern[str]:
