@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 from starlette.schemas import BaseSchemaGenerator
 
+from domain.bounds import VERSION_MAX_LENGTH
 from domain.commands import PackageUpdate
 from domain.enums import (
     Architecture,
@@ -35,6 +36,8 @@ from domain.enums import (
 )
 from domain.names import _ARCH_ALIASES as ARCH_ALIASES
 from domain.names import _PLATFORM_ALIASES as PLATFORM_ALIASES
+from domain.names import PACKAGE_NAME
+from domain.versions import _VERSION_FORM as VERSION_FORM
 from registry.rest import shapes
 from registry.rest.params import MAX_PAGE
 
@@ -143,10 +146,6 @@ AUDIT_TIME: Schema = {
     "type": "string", "description": "ISO 8601, e.g. 2026-01-31T12:00:00Z; empty: no filter",
     "pattern": r"^((19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])T([01]\d|2[0-3]):[0-5]\d"
                r":[0-5]\d(\.\d{1,6})?(Z|[+-](0\d|1[0-3]):[0-5]\d)?)?$"}
-# Text the route trims and then requires.
-REQUIRED_TEXT: Schema = {"type": "string",
-                         "pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f]"
-                                    r"[^\x00-\x1f\x7f-\x9f]*$"}
 _ADMIN_ACTIONS = {
     "verify": "Verify a publisher (any status → verified)",
     "reject": "Reject a publisher's verification request",
@@ -201,7 +200,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         ok={200: shapes.PublisherPage}, errors=(400,)),
     ("POST", f"{V}/publishers/verify"): Op(
         "Request verification (exactly 202)", "publishers", "user",
-        body=shapes.VerificationSubmission, ok={202: shapes.VerificationSubmitted},
+        body=shapes.VerificationSubmissionBody, ok={202: shapes.VerificationSubmitted},
         errors=(400, 403)),
     ("POST", f"{V}/publishers/verify/challenge"): Op(
         "Issue a verification challenge", "publishers", "user", body_required=False,
@@ -347,8 +346,10 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         body=shapes.ResolveRequest, ok={200: shapes.ResolveResult}, errors=(400,)),
     ("GET", f"{V}/resolve/check"): Op(
         "Can package==version be installed?", "resolve",
-        query=(Param("package", REQUIRED_TEXT, required=True),
-               Param("version", REQUIRED_TEXT, required=True),
+        query=(Param("package", {"type": "string", "pattern": f"^{PACKAGE_NAME.pattern}$"},
+                     required=True),
+               Param("version", {"type": "string", "maxLength": VERSION_MAX_LENGTH,
+                                 "pattern": f"^{VERSION_FORM.pattern}$"}, required=True),
                Param("toolbox_version")), ok={200: shapes.CompatibilityCheck}, errors=(400,)),
     # artifacts
     ("GET", f"{V}/artifacts"): Op(

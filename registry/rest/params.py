@@ -147,4 +147,16 @@ async def decode_body(request: Request, shape: type[Shape], *, allow_empty: bool
 
 
 def convert_body(data: Any, shape: type[Shape]) -> Shape:
-    return command_from(data, shape)
+    return command_from(_whole_numbers(data), shape)
+
+
+def _whole_numbers(value: Any) -> Any:
+    """JSON has one number type: `928.0` is the integer 928 (as JSON Schema counts it), so an
+    integer field accepts it. Nesting is bounded by `json_body` (domain/jsontext.py)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value

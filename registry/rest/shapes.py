@@ -43,6 +43,9 @@ from domain.names import (
 )
 from domain.services.packages import MAX_DESCRIPTION
 from domain.services.publishers import _GITHUB_LOGIN as GITHUB_LOGIN
+from domain.services.verification import _DOMAIN_LABEL as DOMAIN_LABEL
+from domain.services.verification import _TLD as TLD
+from domain.services.verification import MAX_MANUAL_DATA
 
 # --- field types ------------------------------------------------------------------------------
 
@@ -467,6 +470,28 @@ class PublisherProfile(Body):
 class VerificationSubmission(Body):
     method: VerificationMethod
     data: StorableObject
+
+
+def _domain_pattern() -> str:
+    label, tld = DOMAIN_LABEL.pattern, TLD.pattern
+    return rf"^\s*({label}\.)+({tld})\.?\s*$"
+
+
+# The proof each method needs (domain/services/verification.py clean_data).
+VerificationSubmissionBody = Annotated[VerificationSubmission, Meta(extra_json_schema={
+    "oneOf": [
+        {"properties": {"method": {"const": VerificationMethod.GITHUB.value},
+                        "data": {"type": "object", "required": ["username"], "properties": {
+                            "username": {"type": "string",
+                                         "pattern": rf"^\s*({GITHUB_LOGIN.pattern})\s*$"}}}}},
+        {"properties": {"method": {"const": VerificationMethod.DOMAIN.value},
+                        "data": {"type": "object", "required": ["domain"], "properties": {
+                            "domain": {"type": "string", "maxLength": 253,
+                                       "pattern": _domain_pattern()}}}}},
+        {"properties": {"method": {"const": VerificationMethod.MANUAL.value},
+                        "data": {"type": "object", "description":
+                                 f"At most {MAX_MANUAL_DATA} characters as JSON"}}},
+    ]})]
 
 
 class AdminNotes(Body):
