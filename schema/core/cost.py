@@ -57,6 +57,7 @@ from strawberry.extensions import SchemaExtension
 
 from domain.bounds import MAX_UPDATE_ITEMS
 from schema.core.pagination import list_size_of
+from schema.core.protection import limits_of
 
 SIZE_ARGUMENTS = ("first", "last", "limit")
 ASSUMED_LIST_SIZE = 10
@@ -329,8 +330,6 @@ class QueryCostLimiter(SchemaExtension):
         yield
 
     def _check(self, document: DocumentNode) -> GraphQLError | None:
-        from schema.core.protection import limits_of
-
         context = self.execution_context
         limits = limits_of(context)
         try:

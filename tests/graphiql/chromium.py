@@ -1,18 +1,30 @@
-"""Starts Debian's headless Chromium (never a downloaded browser) for the GraphiQL tests."""
+"""Debian's headless Chromium (never a downloaded browser), driven by Playwright, for the
+GraphiQL tests.
 
-import asyncio
+Playwright's own browser builds are not used: `executable_path` points it at /usr/bin/chromium,
+which scripts/test installs with apt. Do not run `playwright install`.
+"""
+
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.async_api import BrowserContext, async_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
-APT_INSTALL_COMMAND = "apt-get update && apt-get install -y chromium chromium-driver"
-STARTUP_TIMEOUT_SECONDS = 30.0
-SHUTDOWN_TIMEOUT_SECONDS = 10.0
+APT_INSTALL_COMMAND = "apt-get update && apt-get install -y chromium"
+STARTUP_TIMEOUT_MS = 30_000
 WINDOW_SIZE = (1400, 900)
+CHROMIUM_FLAGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def require_chromium() -> Path:
@@ -25,77 +37,41 @@ def require_chromium() -> Path:
     pytest.skip(message)
 
 
-def chromium_command(binary: Path, profile_dir: Path) -> list[str]:
-    width, height = WINDOW_SIZE
-    return [
-        str(binary),
-        "--headless",
-        "--no-sandbox",  # the tests may run as root, where Chromium's sandbox refuses to start
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        "--disable-dev-shm-usage",
-        "--mute-audio",
-        f"--window-size={width},{height}",
-        f"--user-data-dir={profile_dir}",
-        # Port 0: Chromium picks a free port and writes it to <profile>/DevToolsActivePort.
-        "--remote-debugging-address=127.0.0.1",
-        "--remote-debugging-port=0",
-        "about:blank",
-    ]
-
-
-def _log_tail(log_path: Path) -> str:
-    return log_path.read_text(errors="replace")[-3000:]
-
-
-def _devtools_url(profile_dir: Path) -> str | None:
-    """The browser's DevTools URL once Chromium has written <profile>/DevToolsActivePort."""
-    active_port_file = profile_dir / "DevToolsActivePort"
-    lines = active_port_file.read_text().splitlines() if active_port_file.exists() else []
-    return f"ws://127.0.0.1:{lines[0]}{lines[1]}" if len(lines) >= 2 else None
-
-
-async def _wait_for_devtools_url(
-    profile_dir: Path, process: asyncio.subprocess.Process, log_path: Path
-) -> str:
-    deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT_SECONDS
-    while asyncio.get_running_loop().time() < deadline:
-        if process.returncode is not None:
-            raise RuntimeError(f"chromium exited ({process.returncode}): {_log_tail(log_path)}")
-        url = _devtools_url(profile_dir)
-        if url is not None:
-            return url
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"chromium did not open DevTools in time: {_log_tail(log_path)}")
+@contextmanager
+def _temporary_files_in(directory: Path) -> Iterator[None]:
+    """TMPDIR for the processes started meanwhile: Playwright's driver keeps its artifacts
+    there, and Chromium its singleton socket dir, which it leaves behind when terminated;
+    inside the test's own directory they go away with the rest. (Python's `tempfile` has
+    fixed its directory long before, so the test process itself is not affected.)"""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(directory))
+        yield
 
 
 @asynccontextmanager
-async def headless_chromium(work_dir: Path) -> AsyncIterator[str]:
-    """Runs Chromium with a fresh profile; yields the browser's DevTools WebSocket URL."""
+async def headless_chromium(work_dir: Path) -> AsyncIterator[BrowserContext]:
+    """Chromium with a fresh profile in `work_dir`; yields its browser context (one window of
+    WINDOW_SIZE, so screenshots have a known size)."""
     binary = require_chromium()
-    profile_dir = work_dir / "profile"
-    profile_dir.mkdir()
-    log_path = work_dir / "chromium.log"
-    with log_path.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            *chromium_command(binary, profile_dir), stdout=log, stderr=asyncio.subprocess.STDOUT,
-            # Chromium keeps its singleton socket dir in TMPDIR and leaves it behind when it is
-            # terminated; inside the test's own directory it goes away with the rest.
-            env={**os.environ, "TMPDIR": str(work_dir)},
-        )
+    width, height = WINDOW_SIZE
+    with _temporary_files_in(work_dir):
+        playwright = await async_playwright().start()
     try:
-        yield await _wait_for_devtools_url(profile_dir, process, log_path)
-    finally:
-        if process.returncode is None:
-            process.terminate()
+        context = await playwright.chromium.launch_persistent_context(
+            work_dir / "profile",
+            executable_path=binary,
+            headless=True,
+            # The tests run as root in CI, where Chromium's sandbox refuses to start
+            # (Playwright then passes --no-sandbox).
+            chromium_sandbox=False,
+            args=CHROMIUM_FLAGS,
+            env={**os.environ, "TMPDIR": str(work_dir)},
+            viewport={"width": width, "height": height},
+            timeout=STARTUP_TIMEOUT_MS,
+        )
         try:
-            await asyncio.wait_for(process.wait(), SHUTDOWN_TIMEOUT_SECONDS)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+            yield context
+        finally:
+            await context.close()
+    finally:
+        await playwright.stop()
