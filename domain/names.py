@@ -19,11 +19,15 @@ FEATURE_PREFIX = "tbv2-feature-"
 
 E = TypeVar("E", bound=StrEnum)
 
-_PLATFORM_ALIASES = {"win": "windows", "win32": "windows", "win64": "windows",
-                     "darwin": "macos", "osx": "macos", "mac": "macos"}
-_ARCH_ALIASES = {"x86_64": "x64", "amd64": "x64", "i386": "x86", "i686": "x86",
-                 "aarch64": "arm64", "armv8": "arm64", "armv7": "arm32", "armv7l": "arm32",
-                 "arm": "arm32"}
+# Other spellings clients send, mapped to the canonical value.
+_PLATFORM_ALIASES = {"win": Platform.WINDOWS, "win32": Platform.WINDOWS,
+                     "win64": Platform.WINDOWS, "darwin": Platform.MACOS, "osx": Platform.MACOS,
+                     "mac": Platform.MACOS}
+_ARCH_ALIASES = {"x86_64": Architecture.X64, "amd64": Architecture.X64,
+                 "i386": Architecture.X86, "i686": Architecture.X86,
+                 "aarch64": Architecture.ARM64, "armv8": Architecture.ARM64,
+                 "armv7": Architecture.ARM32, "armv7l": Architecture.ARM32,
+                 "arm": Architecture.ARM32}
 
 
 def name_key(name: str) -> str:

@@ -18,6 +18,7 @@ import dns.exception
 import dns.resolver
 import httpx
 
+from domain.enums import VerificationMethod
 from domain.services.verification import (
     Candidate,
     ProbeOutcome,
@@ -172,12 +173,12 @@ class Prober:
             timeout=httpx.Timeout(self.config.timeout_seconds),
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
         ) as client:
-            if method == "github":
+            if method == VerificationMethod.GITHUB:
                 for url in self.config.github_urls(subject):
                     await self.http(client, url)
                     if self.found:
                         break
-            elif method == "domain":
+            elif method == VerificationMethod.DOMAIN:
                 await self.http(client, self.config.domain_url(subject))
                 if not self.found:
                     await self.dns(dns_record_name(subject))

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from domain.enums import Visibility
 from domain.exceptions import InvalidInput, NotFound
 from domain.names import FEATURE_PREFIX
 from domain.services import packages
@@ -24,7 +25,7 @@ async def package_file(request: Request) -> Response:
     blob = BlobDescriptor(key=row.blob_key, sha256=row.sha256, size=row.size_bytes,
                           filename=f"{package.name}-{row.version}.zip",
                           content_type="application/zip",
-                          private=package.visibility == "private")
+                          private=package.visibility == Visibility.PRIVATE)
     return await blob_response(request, ctx, blob,
                                on_complete=lambda: ctx.downloads.count_version(package.id,
                                                                                row.id))

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from domain.context import RegistryContext
 from domain.database import database_ok
+from domain.enums import StorageRole
 from domain.services import replication
 from registry.auth import optional_actor
 
@@ -114,7 +115,8 @@ async def _storage_for_admin(ctx: RegistryContext, readiness: _Readiness) -> Non
         reports = []
         for store in ctx.storage.all:
             probe = await store.check()
-            reports.append((store.name, "primary" if store is ctx.storage.primary else "mirror",
+            role = StorageRole.PRIMARY if store is ctx.storage.primary else StorageRole.MIRROR
+            reports.append((store.name, role,
                             store.kind, probe.ok, probe.detail,
                             ctx.storage.breakers.snapshot(store.name).state, None))
     for name, role, kind, ok, detail, breaker, lag in reports:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tortoise.expressions import Q
 
+from domain.enums import VerificationRequestState
 from domain.models import Publisher, VerificationRequest
 from domain.services import publishers
 from domain.services.publishers import PublisherStats
@@ -52,7 +53,7 @@ class LatestVerificationRequestByPublisherIdLoader(
     async def batch_load(self, keys: list[str]) -> list[VerificationRequest | None]:
         latest: dict[str, VerificationRequest] = {}
         rows = await (VerificationRequest.filter(publisher_id__in=keys)
-                      .exclude(state="challenge").order_by("id"))
+                      .exclude(state=VerificationRequestState.CHALLENGE).order_by("id"))
         for row in rows:
             latest[row.publisher_id] = row  # type: ignore[attr-defined]
         return [latest.get(key) for key in keys]
