@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
@@ -46,7 +47,8 @@ async def _publisher_id(name_or_id: str) -> str:
 
 def _matching(base: QuerySet[AuditEvent], field: str, value: str) -> QuerySet[AuditEvent]:
     """Events whose `field` equals `value`; none when the value is longer than the column."""
-    return base.filter(**{field: value} if fits(AuditEvent, field, value) else {"id__in": []})
+    wanted: dict[str, Any] = {field: value} if fits(AuditEvent, field, value) else {"id__in": []}
+    return base.filter(**wanted)
 
 
 async def query(actor: Actor, filters: AuditFilter, *, page: int, per_page: int) -> AuditPage:
