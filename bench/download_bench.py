@@ -27,9 +27,9 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import httpx  # noqa: E402
-import psutil  # noqa: E402
-import rest_bench  # noqa: E402 - shares the server launcher and REST seeding
+import httpx
+import psutil
+import rest_bench  # shares the server launcher and REST seeding
 
 MiB = 1024 * 1024
 RSS_LIMIT_MIB = 300

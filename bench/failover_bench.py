@@ -119,8 +119,8 @@ def break_primary(server: SeaweedServer, scenario: str) -> None:
         server.kill()
     else:
         # SIGSTOP: the kernel still accepts connections, the process never answers.
-        assert server._process is not None  # noqa: SLF001 - the bench owns this server
-        server._process.send_signal(signal.SIGSTOP)  # noqa: SLF001
+        assert server._process is not None  # the bench owns this server
+        server._process.send_signal(signal.SIGSTOP)
 
 
 async def run_scenario(args: argparse.Namespace, base: Path, scenario: str) -> Result:

@@ -37,19 +37,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
-from tortoise import connections  # noqa: E402
-from tortoise.backends.base.executor import EXECUTOR_CACHE  # noqa: E402
+import httpx
+from tortoise import connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from bench.support import postgres_database  # noqa: E402
-from domain.database import apply_migrations  # noqa: E402
+from bench.support import postgres_database
+from domain.database import apply_migrations
 from domain.enums import PublisherStatus, VersionStatus
-from domain.models import Dependency, Package, PackageVersion, Publisher  # noqa: E402
-from domain.services.packages import refresh_latest_version  # noqa: E402
-from registry.app import create_app  # noqa: E402
-from registry.config import load_settings  # noqa: E402
-from registry.runtime import Runtime  # noqa: E402
-from storage.keys import content_key  # noqa: E402
+from domain.models import Dependency, Package, PackageVersion, Publisher
+from domain.services.packages import refresh_latest_version
+from registry.app import create_app
+from registry.config import load_settings
+from registry.runtime import Runtime
+from storage.keys import content_key
 
 PACKAGES = 100
 TARGET_RATIO = 2.0

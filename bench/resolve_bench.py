@@ -42,15 +42,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from resolvelib import AbstractProvider, BaseReporter, Resolver  # noqa: E402
-from resolvelib.resolvers import (  # noqa: E402
+from resolvelib import AbstractProvider, BaseReporter, Resolver
+from resolvelib.resolvers import (
     RequirementInformation,
     ResolutionImpossible,
     ResolutionTooDeep,
 )
 
-from domain.ranges import as_version, parse_range  # noqa: E402
-from domain.resolver import (  # noqa: E402
+from domain.ranges import as_version, parse_range
+from domain.resolver import (
     Candidate,
     Dependency,
     InMemorySource,

@@ -33,8 +33,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.enums import PackageType, ScanVerdict
-from domain.scanning import ScanLimits, scan_archive  # noqa: E402
-from storage.local import LocalFileReader  # noqa: E402
+from domain.scanning import ScanLimits, scan_archive
+from storage.local import LocalFileReader
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB

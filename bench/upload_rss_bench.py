@@ -24,9 +24,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fixtures.seaweed_process import SeaweedServer  # noqa: E402
-from tests.fixtures.stack import JWT_SECRET, bearer  # noqa: E402
-from tests.process.server import ServerProcess  # noqa: E402
+from tests.fixtures.seaweed_process import SeaweedServer
+from tests.fixtures.stack import JWT_SECRET, bearer
+from tests.process.server import ServerProcess
 
 LIMIT_MIB = 64
 

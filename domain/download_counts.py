@@ -50,7 +50,7 @@ class DownloadCounter:
             await asyncio.sleep(self.flush_interval)
             try:
                 await self.flush()
-            except Exception:  # noqa: BLE001 - counting must never take the server down
+            except Exception:  # counting must never take the server down
                 log.exception("download counter flush failed")
 
     def start(self) -> None:

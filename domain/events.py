@@ -1,8 +1,8 @@
 """Domain events (package published, version status changed) for live subscribers.
 
 The in-memory bus serves one process; with Redis configured the registry swaps in a bus that
-crosses processes via Redis pub/sub (registry/redis_event_bus.py). Both have the same interface, and both
-hand events to their local subscribers through one `LocalFanout`.
+crosses processes via Redis pub/sub (registry/redis_event_bus.py). Both have the same interface,
+and both hand events to their local subscribers through one `LocalFanout`.
 """
 
 from __future__ import annotations

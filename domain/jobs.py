@@ -48,7 +48,7 @@ RECHECK_VERIFIED: Job[[]] = Job(lambda: "cron:recheck_verified")
 RECONCILE_STORAGE: Job[[]] = Job(lambda: "cron:reconcile_storage")
 
 
-class Retry(Exception):  # noqa: N818 - mirrors arq.Retry's name on purpose
+class Retry(Exception):  # mirrors arq.Retry's name on purpose
     """Raised by a job for an infrastructure error that deserves another attempt. Declared
     with the handles, so that workers/ raising it and the runners of registry/ catching it
     need not import each other."""
@@ -81,6 +81,6 @@ async def enqueue_committed(queue: JobQueue, job: Job[P], recovered_by: str,
     """
     try:
         await queue.enqueue(job, *args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - any queue failure; the sweep recovers it
+    except Exception as exc:  # any queue failure; the sweep recovers it
         log.warning("could not queue %s: %s; %s will pick it up",
                     job.job_id(*args, **kwargs), exc, recovered_by)

@@ -188,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"tb-registry: configuration error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - one readable line instead of a traceback
+    except Exception as exc:  # one readable line instead of a traceback
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"tb-registry: cannot start: {type(exc).__name__}: {message}", file=sys.stderr)
         return 1

@@ -144,7 +144,7 @@ class SpoolWriter:
         if self._closed:
             raise ValueError("spool file already closed")
         if self._file is None:
-            self._file = open(self.path, "xb")  # noqa: SIM115 - closed in finish/discard
+            self._file = open(self.path, "xb")  # closed in finish/discard
         return self._file
 
     def _write(self, chunks: list[bytes]) -> None:

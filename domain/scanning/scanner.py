@@ -149,7 +149,7 @@ def scan_archive(
         report.message = rejected.message
     except (OSError, MemoryError):
         raise  # storage or machine trouble: the job retries, no verdict
-    except Exception as exc:  # noqa: BLE001 - fail closed on input that trips a scanner bug
+    except Exception as exc:  # fail closed on input that trips a scanner bug
         log.exception("scanner error on %s %s", package_type, package_name)
         report.verdict = ScanVerdict.FAIL
         report.rule = Rule.SCANNER_ERROR

@@ -148,7 +148,7 @@ class _Sniffer:
             return None
         try:
             return str(self._magic.from_buffer(head))
-        except Exception as exc:  # noqa: BLE001 - libmagic failing on odd input is no verdict
+        except Exception as exc:  # libmagic failing on odd input is no verdict
             return f"unknown ({type(exc).__name__})"
 
 

@@ -390,7 +390,7 @@ def _check_binary(path: Path, platform: str) -> ScanReport:
             return check_artifact_binary(reader, platform)
         except (OSError, MemoryError):
             raise
-        except Exception as exc:  # noqa: BLE001 - fail closed, like the package scanner
+        except Exception as exc:  # fail closed, like the package scanner
             log.exception("artifact check failed on a %s build", platform)
             return ScanReport(verdict=ScanVerdict.FAIL, rule=Rule.SCANNER_ERROR,
                               message=f"the file could not be judged ({type(exc).__name__})")

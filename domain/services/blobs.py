@@ -142,7 +142,7 @@ async def _release(ctx: RegistryContext, key: str, claim_id: str) -> None:
     await ObjectClaim.filter(id=claim_id).delete()
     try:
         await delete_everywhere(ctx, key)
-    except Exception as exc:  # noqa: BLE001 - the rows stay: reconciliation deletes orphans
+    except Exception as exc:  # the rows stay: reconciliation deletes orphans
         log.warning("removing the unused object %s failed (reconciliation retries): %s",
                     key, exc)
 

@@ -104,7 +104,7 @@ async def list_packages(actor: Actor, *, page: int, per_page: int,
     if publisher:
         try:
             owner = await publishers.get_publisher(publisher)
-        except Exception:  # noqa: BLE001 - an unknown publisher simply matches nothing
+        except Exception:  # an unknown publisher simply matches nothing
             return [], 0
         query = query.filter(publisher_id=owner.id)
     total = await query.count()

@@ -207,7 +207,7 @@ async def enqueue_replication(ctx: RegistryContext, key: str,
         try:
             await ctx.jobs.enqueue(REPLICATE_OBJECT, key, name)
             queued += 1
-        except Exception:  # noqa: BLE001 - a queue outage must not fail a publish
+        except Exception:  # a queue outage must not fail a publish
             log.exception("could not queue replication of %s to %s", key, name)
     return queued
 
@@ -223,7 +223,7 @@ async def report_missing(ctx: RegistryContext, key: str, backend: str) -> None:
         if updated:
             log.error("copy of %s on %s is missing; queued a repair", key, backend)
             await enqueue_replication(ctx, key, [backend])
-    except Exception:  # noqa: BLE001 - bookkeeping must not break the download in progress
+    except Exception:  # bookkeeping must not break the download in progress
         log.exception("could not record the missing copy of %s on %s", key, backend)
 
 

@@ -40,16 +40,18 @@ class ArqQueue:
         return f"{self.queue_name}:{job_id}"
 
     async def enqueue(self, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
-        await self.pool.enqueue_job(
-            self.jobs[job].__name__, *args, **kwargs,
-            _job_id=self.scoped_job_id(job.job_id(*args, **kwargs)),
-            _queue_name=self.queue_name,
-        )
+        # arq's own options are underscored keywords, next to the job's keyword arguments.
+        keywords: dict[str, Any] = {
+            **kwargs,
+            "_job_id": self.scoped_job_id(job.job_id(*args, **kwargs)),
+            "_queue_name": self.queue_name,
+        }
+        await self.pool.enqueue_job(self.jobs[job].__name__, *args, **keywords)
 
     async def ping(self) -> tuple[bool, str]:
         try:
             await self.pool.ping()
-        except Exception as exc:  # noqa: BLE001 - readiness reports any failure as text
+        except Exception as exc:  # readiness reports any failure as text
             return False, f"{type(exc).__name__}: {exc}"
         return True, "ok"
 

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from domain.context import RegistryContext
 from domain.models import Package, PackageVersion
 from domain.services import quarantine
 from registry.auth import required_actor
@@ -28,7 +29,7 @@ from registry.rest.params import decode_body, paging, query_text
 from registry.rest.serializers import iso, version_detail
 
 
-def _ctx(request: Request):  # noqa: ANN202 - RegistryContext
+def _ctx(request: Request) -> RegistryContext:
     return request.app.state.runtime.ctx
 
 

@@ -106,7 +106,7 @@ async def _storage_for_admin(ctx: RegistryContext, readiness: _Readiness) -> Non
     if readiness.database.ok:
         try:
             status = await replication.replication_status(ctx)
-        except Exception:  # noqa: BLE001 - readiness must answer even if bookkeeping fails
+        except Exception:  # readiness must answer even if bookkeeping fails
             log.exception("could not compute replication status")
     if status is not None:
         reports = [(r.name, r.role, r.kind, r.ok, r.detail, r.breaker.state, r.lag)

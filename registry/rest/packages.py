@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.commands import PackageUpdate
+from domain.context import RegistryContext
 from domain.enums import YankState
 from domain.exceptions import InvalidInput, NotFound
 from domain.jsontext import load_json
@@ -23,7 +24,7 @@ from registry.rest.encode import ShapeResponse, encode
 from registry.rest.params import convert_body, decode_body, json_body, paging, query_text
 
 
-def _ctx(request: Request):  # noqa: ANN202 - RegistryContext
+def _ctx(request: Request) -> RegistryContext:
     return request.app.state.runtime.ctx
 
 

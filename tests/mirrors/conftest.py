@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from domain.context import RegistryContext
 from domain.models import StoredCopy
 from storage import LocalBlobStore, S3BlobStore
 from storage.factory import StorageSpec
@@ -56,7 +57,7 @@ class Mirrored:
     mirror_server: SeaweedServer
 
     @property
-    def ctx(self):  # noqa: ANN201 - RegistryContext
+    def ctx(self) -> RegistryContext:
         return self.stack.ctx
 
     def store(self, name: str) -> Any:
@@ -75,7 +76,7 @@ class Mirrored:
         client = server.client()
         try:
             response = client.get_object(store.bucket, key)
-        except Exception:  # noqa: BLE001 - NoSuchKey / NoSuchBucket: not there
+        except Exception:  # NoSuchKey / NoSuchBucket: not there
             return None
         try:
             return response.read()

@@ -52,7 +52,7 @@ def test_data_survives_restart(tmp_path: Path) -> None:
         server.stop()
 
 
-def _one_line_failure(result) -> str:  # noqa: ANN001
+def _one_line_failure(result) -> str:
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr

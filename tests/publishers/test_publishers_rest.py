@@ -17,7 +17,7 @@ ME_KEYS = {"id", "cloudm_user_id", "username", "email", "is_admin", "is_verified
            "publisher_id", "publisher_name", "verification_status"}
 
 
-async def register(stack: Stack, user_id: str, name: str, **fields: object):  # noqa: ANN201
+async def register(stack: Stack, user_id: str, name: str, **fields: object):
     body = {"name": name, "display_name": f"{name} team", "email": f"{user_id}@example.com",
             **fields}
     return await stack.client.post("/api/v1/auth/register-publisher",

@@ -14,7 +14,7 @@ from tests.fixtures.stack import Stack, bearer
 from tests.helpers import create_package, make_publisher, mod_zip, upload_version
 
 
-async def _assert_detail(response, status: int) -> str:  # noqa: ANN001
+async def _assert_detail(response, status: int) -> str:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/json")
     detail = response.json()["detail"]
@@ -136,7 +136,7 @@ async def test_json_bodies_that_json_loads_chokes_on_are_400_and_big_ones_413(
     await _assert_detail(await client.post("/api/v1/resolve", content=big,
                                            headers=json_headers), 413)
 
-    async def streamed():  # noqa: ANN202 - no Content-Length: refused while it streams
+    async def streamed():  # no Content-Length: refused while it streams
         yield b'{"packages": ["'
         for _ in range(64):
             yield b"a" * 65536
@@ -170,7 +170,7 @@ async def test_upload_limit_413_before_reading_and_while_streaming(stack: Stack)
         payload = mod_zip("Big", "1.0.0", extra={"Big/blob.bin": os.urandom(100_000)})
         await _assert_detail(await upload_version(client, "u1", "Big", "1.0.0", payload), 413)
 
-        async def chunked():  # noqa: ANN202 - no Content-Length: enforced while streaming
+        async def chunked():  # no Content-Length: enforced while streaming
             yield b"--b\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n1.0.0\r\n"
             yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\n"
             for _ in range(64):

@@ -109,7 +109,7 @@ async def test_writes_cross_processes_over_redis(redis_url: str) -> None:
             await bus.aclose()
 
 
-async def _until(condition, timeout: float = 5.0) -> None:  # noqa: ANN001
+async def _until(condition, timeout: float = 5.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "timed out"

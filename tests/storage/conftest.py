@@ -39,7 +39,7 @@ async def blob_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
 
 
 @pytest.fixture
-def stored_keys(request: pytest.FixtureRequest):  # noqa: ANN201 - returns a callable
+def stored_keys(request: pytest.FixtureRequest):  # returns a callable
     """`stored_keys(store)`: every object key that physically exists in the store, found
     without going through the store's own API."""
 

@@ -81,8 +81,8 @@ async def test_a_failing_client_stream_leaves_nothing(tmp_path: Path) -> None:
 async def test_discard_waits_for_a_write_running_in_a_thread(tmp_path: Path) -> None:
     started, release = threading.Event(), threading.Event()
 
-    async def slow_run(function, *args):  # noqa: ANN001, ANN202 - a runner that stalls once
-        def call():  # noqa: ANN202
+    async def slow_run(function, *args):  # a runner that stalls once
+        def call():
             started.set()
             release.wait(10)
             return function(*args)

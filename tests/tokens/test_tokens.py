@@ -21,7 +21,7 @@ def token_header(plaintext: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {plaintext}"}
 
 
-async def create(stack: Stack, user: str, **body: object):  # noqa: ANN201
+async def create(stack: Stack, user: str, **body: object):
     return await stack.client.post("/api/v1/tokens", headers=bearer(user),
                                    json={"name": "ci", "scopes": ["publish-update"], **body})
 
