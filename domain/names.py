@@ -20,14 +20,14 @@ FEATURE_PREFIX = "tbv2-feature-"
 E = TypeVar("E", bound=StrEnum)
 
 # Other spellings clients send, mapped to the canonical value.
-_PLATFORM_ALIASES = {"win": Platform.WINDOWS, "win32": Platform.WINDOWS,
-                     "win64": Platform.WINDOWS, "darwin": Platform.MACOS, "osx": Platform.MACOS,
-                     "mac": Platform.MACOS}
-_ARCH_ALIASES = {"x86_64": Architecture.X64, "amd64": Architecture.X64,
-                 "i386": Architecture.X86, "i686": Architecture.X86,
-                 "aarch64": Architecture.ARM64, "armv8": Architecture.ARM64,
-                 "armv7": Architecture.ARM32, "armv7l": Architecture.ARM32,
-                 "arm": Architecture.ARM32}
+PLATFORM_ALIASES = {"win": Platform.WINDOWS, "win32": Platform.WINDOWS,
+                    "win64": Platform.WINDOWS, "darwin": Platform.MACOS, "osx": Platform.MACOS,
+                    "mac": Platform.MACOS}
+ARCH_ALIASES = {"x86_64": Architecture.X64, "amd64": Architecture.X64,
+                "i386": Architecture.X86, "i686": Architecture.X86,
+                "aarch64": Architecture.ARM64, "armv8": Architecture.ARM64,
+                "armv7": Architecture.ARM32, "armv7l": Architecture.ARM32,
+                "arm": Architecture.ARM32}
 
 
 def name_key(name: str) -> str:
@@ -101,13 +101,13 @@ def validate_artifact_type(value: object) -> ArtifactType:
 
 def canonical_platform(value: object) -> Platform:
     lowered = value.strip().lower() if isinstance(value, str) else value
-    lowered = _PLATFORM_ALIASES.get(lowered, lowered) if isinstance(lowered, str) else lowered
+    lowered = PLATFORM_ALIASES.get(lowered, lowered) if isinstance(lowered, str) else lowered
     return choice(lowered, Platform, "platform", "platform")
 
 
 def canonical_architecture(value: object) -> Architecture:
     lowered = value.strip().lower() if isinstance(value, str) else value
-    lowered = _ARCH_ALIASES.get(lowered, lowered) if isinstance(lowered, str) else lowered
+    lowered = ARCH_ALIASES.get(lowered, lowered) if isinstance(lowered, str) else lowered
     return choice(lowered, Architecture, "architecture", "architecture")
 
 

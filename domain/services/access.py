@@ -102,7 +102,7 @@ def require_view(actor: Actor, package: Package | None, name: str) -> Package:
     return package
 
 
-def require_manage(actor: Actor, package: Package, scope: str) -> None:
+def require_manage(actor: Actor, package: Package, scope: TokenScope) -> None:
     """Owner (a member of the owning publisher) or admin, with the action's token scope and a
     token glob that covers the package. A caller who cannot even see the package gets 404, not
     403. Call it before looking up anything inside the package (a version, a build): a caller

@@ -291,7 +291,7 @@ async def create_artifact(actor: Actor, data: dict[str, Any]) -> Artifact:
     return artifact
 
 
-def require_manage_artifact(actor: Actor, artifact: Artifact, scope: str) -> None:
+def require_manage_artifact(actor: Actor, artifact: Artifact, scope: TokenScope) -> None:
     """Members of the owning publisher, or admins, holding the action's token scope."""
     actor.require_user()
     publisher_id: str = artifact.publisher_id  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ schemas here, so the document cannot drift from the server.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import metadata
@@ -34,9 +35,7 @@ from domain.enums import (
     PublisherStatus,
     Visibility,
 )
-from domain.names import _ARCH_ALIASES as ARCH_ALIASES
-from domain.names import _PLATFORM_ALIASES as PLATFORM_ALIASES
-from domain.names import PACKAGE_NAME
+from domain.names import ARCH_ALIASES, PACKAGE_NAME, PLATFORM_ALIASES
 from domain.versions import _VERSION_FORM as VERSION_FORM
 from registry.rest import shapes
 from registry.rest.params import MAX_PAGE
@@ -132,7 +131,7 @@ def per_page(default: int, maximum: int = 100) -> Param:
 PACKAGE_FILTERS = (Param("package_type", filter_of(PackageType)),
                    Param("visibility", filter_of(Visibility)),
                    Param("publisher", description="Publisher slug or id"))
-def _names_or_aliases(canonical: type[StrEnum], aliases: dict[str, str]) -> Schema:
+def _names_or_aliases(canonical: type[StrEnum], aliases: Mapping[str, StrEnum]) -> Schema:
     return {"type": "string", "enum": [*(member.value for member in canonical), *aliases]}
 
 

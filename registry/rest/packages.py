@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from domain.commands import PackageUpdate
 from domain.context import RegistryContext
-from domain.enums import YankState
+from domain.enums import VersionStatus, YankState
 from domain.exceptions import InvalidInput, NotFound
 from domain.jsontext import load_json
 from domain.models import Dependency, Package
@@ -60,7 +60,7 @@ async def create_package(request: Request) -> Response:
 def _upload_response(result: PublishResult) -> Response:
     row = result.version
     return ShapeResponse(shapes.UploadResult(
-        status=row.status, package=result.package.name, version=row.version,
+        status=VersionStatus(row.status), package=result.package.name, version=row.version,
         checksum_sha256=row.sha256, upload_sha256=row.upload_sha256, size_bytes=row.size_bytes,
         download_url=result.download_url, warnings=result.warnings), status_code=201)
 
