@@ -97,10 +97,15 @@ def as_version(version: Version | str) -> Version:
     return _version_from_text(version)
 
 
-@lru_cache(maxsize=131072)
-def _version_from_text(text: str) -> Version:
+def _public_version(text: str) -> Version:
     parsed = Version(text)
     return Version(parsed.public) if parsed.local is not None else parsed
+
+
+# For candidate versions (the registry's own). Versions written in specifiers are parsed with
+# `_public_version` instead: callers could otherwise fill this cache with 131,072 objects of
+# their choosing, each one more for every full garbage collection to walk.
+_version_from_text = lru_cache(maxsize=131072)(_public_version)
 
 
 # A version's PEP 440 precedence as a tuple of ints: comparing these is several times faster
@@ -480,7 +485,7 @@ def _parse_operand(text: str, token: str, position: int) -> _Operand:
     if lowest:
         return Version(f"{lowest.group(1)}.dev0")
     try:
-        return as_version(body)
+        return _public_version(body)
     except InvalidVersion:
         raise InvalidRange(text, f"{token!r} is not a valid version", position) from None
 
