@@ -189,3 +189,14 @@ class CopyState(StrEnum):
     COPYING = "copying"  # a copy attempt under way or interrupted
     WRITING = "writing"  # on the primary: the first upload of the object under way
     DELETING = "deleting"  # on the primary: a delete holds the object (services/blobs.py)
+
+
+class PackageSort(StrEnum):
+    """Orders of the package listing (domain/services/listing.py declares what each one
+    sorts by). REST search uses `relevance`, REST `GET /packages` uses `name`."""
+
+    RELEVANCE = "relevance"
+    DOWNLOADS = "downloads"
+    NAME = "name"
+    UPDATED = "updated"
+    CREATED = "created"

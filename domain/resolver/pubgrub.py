@@ -157,6 +157,14 @@ class PubGrubSolver:
             if decided is None:
                 break
             self._propagate(*decided)
+            pid = decided[0]
+            # `_decide` may turn a version down without deciding (its new facts would be
+            # satisfied outright). The package has left the queue then, and when propagation
+            # assigns it nothing new (hypothesis found cases with a self-dependency), nothing
+            # put it back: it ended "left undecided" although selected. Queue it again; its
+            # facts are known now, so the next turn decides or derives a conflict as usual.
+            if self._decided[pid] < 0 and not self._current[pid] & self._none[pid]:
+                self._enqueue(pid, self._current[pid])
         for pid, state in enumerate(self._current):
             # Every package the solution requires must have been given a version.
             if not state & self._none[pid] and self._decided[pid] < 0:

@@ -204,12 +204,12 @@ async def update_package(actor: Actor, name: str, update: PackageUpdate) -> Pack
     async with write_transaction() as conn:
         await package.save(using_db=conn)
         await audit.record(actor, "package.update", target_type="package", target_id=package.name,
-                           publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                           publisher_id=package.publisher_id,
                            details={"fields": sorted(changes)}, using_db=conn)
         if old_visibility != package.visibility:
             await audit.record(actor, "package.visibility", target_type="package",
                                target_id=package.name,
-                               publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                               publisher_id=package.publisher_id,
                                details={"from": old_visibility, "to": package.visibility},
                                using_db=conn)
     return package
@@ -231,7 +231,7 @@ async def delete_package(actor: Actor, name: str) -> list[str]:
                       .values_list("blob_key", flat=True))
         await PackageVersion.filter(package_id=package.id).using_db(conn).delete()
         await audit.record(actor, "package.delete", target_type="package", target_id=package.name,
-                           publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                           publisher_id=package.publisher_id,
                            using_db=conn)
     still_used = set(await PackageVersion.filter(blob_key__in=list(keys))
                      .values_list("blob_key", flat=True))

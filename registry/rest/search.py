@@ -7,8 +7,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from domain.enums import PackageSort
 from domain.exceptions import NotFound
-from domain.services import packages, updates
+from domain.services import listing, updates
+from domain.services.listing import ListingQuery
 from registry.auth import optional_actor
 from registry.rest import serializers, shapes
 from registry.rest.encode import ShapeResponse
@@ -19,12 +21,12 @@ async def search(request: Request) -> JSONResponse:
     actor = await optional_actor(request)
     page, per_page = paging(request, default_per_page=100)
     query = request.query_params.get("q", "") or ""
-    items, total = await packages.search_packages(
-        actor, query, page=page, per_page=per_page,
-        package_type=query_text(request, "package_type"),
-        visibility=query_text(request, "visibility"),
-        publisher=query_text(request, "publisher"),
-    )
+    # §4.6: ranked exact name > prefix > substring > the rest; an empty q lists everything.
+    listed = ListingQuery(search=query, sort=PackageSort.RELEVANCE,
+                          package_type=query_text(request, "package_type"),
+                          visibility=query_text(request, "visibility"),
+                          publisher=query_text(request, "publisher"))
+    items, total = await listing.numbered_page(actor, listed, page=page, per_page=per_page)
     found = [serializers.package_summary(p) for p in items]
     return ShapeResponse(shapes.SearchResult(packages=found, results=found, total=total,
                                              query=query, page=page, per_page=per_page))
@@ -33,8 +35,8 @@ async def search(request: Request) -> JSONResponse:
 async def suggest(request: Request) -> JSONResponse:
     actor = await optional_actor(request)
     limit = query_int(request, "limit", 5, maximum=10, clamp=True)
-    return JSONResponse(await packages.suggest_names(actor, request.query_params.get("q", ""),
-                                                     limit))
+    return JSONResponse(await listing.suggest_names(actor, request.query_params.get("q", ""),
+                                                    limit))
 
 
 async def latest_versions(request: Request) -> JSONResponse:

@@ -1,13 +1,9 @@
 """Enums of the package part of the schema: the domain's (domain/enums.py) with their GraphQL
-documentation, and the list orders, which only GraphQL offers."""
+documentation."""
 
 from __future__ import annotations
 
-from enum import Enum
-
-import strawberry
-
-from domain.enums import PackageType, VersionStatus, Visibility
+from domain.enums import PackageSort, PackageType, VersionStatus, Visibility
 from schema.core.enums import graphql_enum
 
 __all__ = ["PackageSort", "PackageType", "VersionStatus", "Visibility"]
@@ -35,13 +31,11 @@ graphql_enum(VersionStatus, "Where a version is in the publishing pipeline.", {
 })
 
 
-@strawberry.enum(description="Orders of the package list.")
-class PackageSort(Enum):
-    RELEVANCE = strawberry.enum_value(
-        "relevance", description="Best match first: exact name, name prefix, name substring, "
-                                 "then other text; ties by downloads. Without a search: "
-                                 "downloads.")
-    DOWNLOADS = strawberry.enum_value("downloads", description="Most downloaded first.")
-    NAME = strawberry.enum_value("name", description="By name, A to Z (case-insensitive).")
-    UPDATED = strawberry.enum_value("updated", description="Most recently changed first.")
-    CREATED = strawberry.enum_value("created", description="Newest first.")
+graphql_enum(PackageSort, "Orders of the package list.", {
+    PackageSort.RELEVANCE: "Best match first: exact name, name prefix, name substring, then "
+                           "other text; ties by downloads. Without a search: downloads.",
+    PackageSort.DOWNLOADS: "Most downloaded first.",
+    PackageSort.NAME: "By name, A to Z (case-insensitive).",
+    PackageSort.UPDATED: "Most recently changed first.",
+    PackageSort.CREATED: "Newest first.",
+})

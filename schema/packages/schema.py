@@ -8,13 +8,14 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain.exceptions import NotFound
-from domain.services import packages, updates, versions
+from domain.services import listing, updates, versions
+from domain.services.listing import ListingQuery
 from schema.core.arguments import After, First, PackageName, VersionString
 from schema.core.context import Info
 from schema.core.pagination import PAGE, ListSize, sized
 from schema.packages.dataloaders import PackageByNameLoader
 from schema.packages.enums import PackageSort, PackageType, Visibility
-from schema.packages.listing import PackageQuery, list_packages
+from schema.packages.listing import list_packages
 from schema.packages.mutations.create_package import create_package
 from schema.packages.mutations.delete_package import delete_package
 from schema.packages.mutations.publish_version import publish_version
@@ -101,14 +102,12 @@ class PackageQueries:
         after: After = None,
     ) -> PackageConnection:
         conditions = filter or PackageFilter()
-        spec = PackageQuery(
-            search=search or "",
-            package_type=conditions.type.value if conditions.type else None,
-            publisher=conditions.publisher, keyword=conditions.keyword,
-            visibility=conditions.visibility.value if conditions.visibility else None,
+        query = ListingQuery(
+            search=search or "", package_type=conditions.type, publisher=conditions.publisher,
+            keyword=conditions.keyword, visibility=conditions.visibility,
             verified_only=conditions.verified_only, include_yanked=conditions.include_yanked,
             sort=sort)
-        return await package_connection(info, await list_packages(info, spec, first=first,
+        return await package_connection(info, await list_packages(info, query, first=first,
                                                                    after=after))
 
     @strawberry.field(description="One version of a package; null when either does not exist "
@@ -170,8 +169,8 @@ class PackageQueries:
             description=f"At most this many names (max {SUGGESTIONS.maximum}).",
             metadata=sized(SUGGESTIONS))] = SUGGESTIONS.default,
     ) -> list[str]:
-        return await packages.suggest_names(info.context.actor, prefix,
-                                            SUGGESTIONS.of(limit, field="limit"))
+        return await listing.suggest_names(info.context.actor, prefix,
+                                           SUGGESTIONS.of(limit, field="limit"))
 
 
 @strawberry.type(description="Package mutations.")

@@ -15,13 +15,14 @@ from domain.enums import InvitationState, PublisherStatus, VerificationMethod
 from domain.exceptions import DomainError
 from domain.services import members
 from domain.services.access import can_read_private
+from domain.services.listing import ListingQuery
 from domain.services.publishers import PublisherStats
 from schema.core.context import Info
 from schema.core.enums import graphql_enum
 from schema.core.pagination import PAGE, CountableConnection, sized
 from schema.core.scalars import BigInt
 from schema.packages.enums import PackageSort
-from schema.packages.listing import PackageQuery, list_packages
+from schema.packages.listing import list_packages
 from schema.packages.types import PackageConnection, package_connection
 from schema.publishers.dataloaders import (
     LatestVerificationRequestByPublisherIdLoader,
@@ -68,12 +69,15 @@ class VerificationRequest(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.VerificationRequest) -> VerificationRequest:
-        return cls(pk=str(row.id), row=row, method=row.method, data=row.data or {},
-                   state=row.state, challenge=row.challenge, check_result=row.check_result,
+        return cls(pk=str(row.id), row=row, method=row.method, data=JSON(row.data or {}),
+                   state=row.state, challenge=row.challenge,
+                   check_result=None if row.check_result is None else JSON(row.check_result),
                    submitted_at=row.submitted_at, checked_at=row.checked_at)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[VerificationRequest | None]:
         ids = [int(i) for i in node_ids if i.isdigit()]
         rows = {r.id: r for r in await models.VerificationRequest.filter(id__in=ids)}
@@ -81,7 +85,7 @@ class VerificationRequest(relay.Node):
         for node_id in node_ids:
             row = rows.get(int(node_id)) if node_id.isdigit() else None
             visible = row is not None and sees_private_details(
-                info, row.publisher_id)  # type: ignore[attr-defined]
+                info, row.publisher_id)
             results.append(cls.from_model(row) if visible and row else None)
         return results
 
@@ -162,7 +166,9 @@ class Publisher(relay.Node):
                    created_at=row.created_at, verified_at=row.verified_at)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[Publisher | None]:
         rows = await info.context.loader(PublisherByIdLoader).load_many(list(node_ids))
         return [cls.from_model(row) if row else None for row in rows]
@@ -191,9 +197,10 @@ class Publisher(relay.Node):
         sort: Annotated[PackageSort | None, strawberry.argument(
             description="Order (default NAME).")] = None,
     ) -> PackageConnection:
-        page = await list_packages(info, PackageQuery(publisher_id=self.row.id,
-                                                      sort=sort or PackageSort.NAME),
-                                   first=first, after=after)
+        # Like `packages`' default filter: packages with nothing left to install are hidden.
+        query = ListingQuery(publisher_id=self.row.id, sort=sort or PackageSort.NAME,
+                             include_yanked=False)
+        page = await list_packages(info, query, first=first, after=after)
         return await package_connection(info, page)
 
     @strawberry.field(description="The current verification request; members and admins only.")
@@ -215,14 +222,14 @@ class Publisher(relay.Node):
     def max_package_bytes(self, info: Info) -> BigInt | None:
         if not sees_private_details(info, self.row.id):
             return None
-        return self.row.max_package_bytes  # type: ignore[return-value]
+        return self.row.max_package_bytes
 
     @strawberry.field(description="Storage quota in bytes (null: unlimited); members and "
                                   "admins only, else null.")
     def storage_quota_bytes(self, info: Info) -> BigInt | None:
         if not sees_private_details(info, self.row.id):
             return None
-        return self.row.storage_quota_bytes  # type: ignore[return-value]
+        return self.row.storage_quota_bytes
 
     @strawberry.field(description="The admin's notes on the last decision; members and admins "
                                   "only, else null.")

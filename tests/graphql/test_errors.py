@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from domain.services import packages
+from domain.services import listing, packages
 from tests.fixtures.stack import Stack
 from tests.graphql.support import actor, data, execute, post
 from tests.helpers import make_publisher
@@ -20,7 +20,7 @@ async def exploding(*args: object, **kwargs: object) -> None:
 async def test_unexpected_query_error_is_masked_and_logged(
         stack: Stack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(packages, "suggest_names", exploding)
+    monkeypatch.setattr(listing, "suggest_names", exploding)
     with caplog.at_level(logging.ERROR, logger="registry.graphql"):
         response = await post(stack.client, '{ suggestPackageNames(prefix: "a") }',
                               headers={"X-Request-ID": "req-4711"})
@@ -72,7 +72,7 @@ async def test_a_value_the_orm_refuses_is_a_typed_invalid_error(
     async def unchecked(prefix: str, *args: object, **kwargs: object) -> list[str]:
         await Package.filter(name_key=prefix).first()
         return []
-    monkeypatch.setattr(packages, "suggest_names", unchecked)
+    monkeypatch.setattr(listing, "suggest_names", unchecked)
     result = await execute(stack, "query($p: String!) { suggestPackageNames(prefix: $p) }",
                            {"p": "z" * 500})
     assert result.errors[0].message == "Invalid name_key: too long or malformed"

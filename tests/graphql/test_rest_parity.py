@@ -148,3 +148,152 @@ async def test_package_list_filters_by_visibility_like_rest(stack: Stack) -> Non
                                                    as_actor=owner))["packages"]["edges"]] == [
         "secret"]
     assert (await data(stack, query, {"v": "PRIVATE"}))["packages"]["edges"] == []
+
+
+# --- one listing for both APIs (domain/services/listing.py) --------------------------------
+
+LISTING = """query($search: String, $sort: PackageSort!, $filter: PackageFilter, $first: Int,
+                  $after: String) {
+  packages(search: $search, sort: $sort, filter: $filter, first: $first, after: $after) {
+    totalCount edges { node { name } } pageInfo { hasNextPage endCursor } } }"""
+SUGGEST = "query($p: String!) { suggestPackageNames(prefix: $p, limit: 10) }"
+
+
+async def _listing_world() -> None:
+    """Names, display names, text and downloads chosen so that every relevance tier, every
+    tie-breaker and every visibility occurs; `dead` has only a yanked version."""
+    team = await make_publisher("u1", "team")
+    others = await make_publisher("u2", "others")
+    rows = [  # (publisher, name, visibility, type, downloads, display name, description)
+        (team, "auth", "public", "mod", 10, "", ""),
+        (team, "authx", "public", "library", 900, "", ""),
+        (team, "auth-lib", "public", "library", 900, "", ""),
+        (team, "my-auth", "public", "mod", 5000, "", ""),
+        (team, "cloud", "public", "mod", 10, "Cloud AUTH Suite", ""),
+        (team, "db", "public", "library", 10, "", "stores auth tokens"),
+        (team, "a_b", "public", "mod", 3, "", ""),
+        (team, "axb", "public", "mod", 3, "", ""),
+        (team, "secret-auth", "private", "mod", 7000, "", ""),
+        (team, "secret-db", "private", "library", 1, "", ""),
+        (team, "hidden-auth", "unlisted", "mod", 50, "", ""),
+        (team, "dead", "public", "mod", 20, "", "auth"),
+        (others, "their-auth", "public", "theme", 10, "", ""),
+        (others, "their-secret", "private", "mod", 10, "", ""),
+    ]
+    for owner, name, visibility, package_type, downloads, display, description in rows:
+        package = await add_package(owner, name, visibility=visibility,
+                                    package_type=package_type, downloads=downloads,
+                                    description=description)
+        if display:
+            package.display_name = display
+            package.search_text = "\n".join([name, display.lower(), description])
+            await package.save()
+        await add_version(package, "1.0.0", yanked=name == "dead")
+
+
+async def _token(user: str, globs: list[str]) -> dict[str, str]:
+    from domain.actor import Actor
+    from domain.services import tokens
+
+    created = await tokens.create_token(Actor(user_id=user), "listing", ["read-private"],
+                                        package_globs=globs)
+    return {"Authorization": f"Bearer {created.plaintext}"}
+
+
+async def _rest_pages(stack: Stack, path: str, params: dict[str, Any],
+                      headers: dict[str, str], per_page: int) -> tuple[list[list[str]], int]:
+    pages: list[list[str]] = []
+    page = 1
+    while True:
+        response = await stack.client.get(path, headers=headers, params={
+            **params, "page": page, "per_page": per_page})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        names = [p["name"] for p in body["packages"]]
+        if not names:
+            return pages, body["total"]
+        pages.append(names)
+        page += 1
+
+
+async def _graphql_pages(stack: Stack, variables: dict[str, Any], headers: dict[str, str],
+                         first: int) -> tuple[list[list[str]], int]:
+    pages: list[list[str]] = []
+    after = None
+    while True:
+        response = await stack.client.post("/graphql", headers=headers, json={
+            "query": LISTING, "variables": {**variables, "first": first, "after": after}})
+        body = response.json()
+        assert "errors" not in body, body
+        found = body["data"]["packages"]
+        if found["edges"]:
+            pages.append([edge["node"]["name"] for edge in found["edges"]])
+        if not found["pageInfo"]["hasNextPage"]:
+            return pages, found["totalCount"]
+        after = found["pageInfo"]["endCursor"]
+
+
+async def test_rest_and_graphql_list_the_same_pages(stack: Stack) -> None:
+    await _listing_world()
+    callers = {"anonymous": {}, "member": bearer("u1"),
+               "token secret-a*": await _token("u1", ["secret-a*"])}
+    searches = [None, "", "auth", "AUTH", "  Auth ", "a_", "suite", "tokens", "zzz", "%"]
+    checked = 0
+    for label, headers in callers.items():
+        for search in searches:
+            for package_type in (None, "library"):
+                for publisher in (None, "team"):
+                    params: dict[str, Any] = {}
+                    conditions: dict[str, Any] = {"includeYanked": True}
+                    if package_type:
+                        params["package_type"] = package_type
+                        conditions["type"] = package_type.upper()
+                    if publisher:
+                        params["publisher"] = publisher
+                        conditions["publisher"] = publisher
+                    if search is None:  # the list: by name
+                        path, sort = "/api/v1/packages", "NAME"
+                    else:  # search: by relevance
+                        path, sort = "/api/v1/search", "RELEVANCE"
+                        params["q"] = search
+                    variables = {"search": search, "sort": sort, "filter": conditions}
+                    for size in (3, 100):
+                        rest = await _rest_pages(stack, path, params, headers, size)
+                        graphql = await _graphql_pages(stack, variables, headers, size)
+                        assert rest == graphql, (label, search, package_type, publisher, size)
+                        checked += 1
+    assert checked == len(callers) * len(searches) * 2 * 2 * 2
+
+    # The expected answers themselves, for a few of those queries.
+    async def names(path: str, headers: dict[str, str], **params: Any) -> list[str]:
+        response = await stack.client.get(path, headers=headers, params=params)
+        return [p["name"] for p in response.json()["packages"]]
+
+    assert await names("/api/v1/search", {}, q="auth") == [
+        "auth", "auth-lib", "authx", "my-auth", "their-auth", "cloud", "dead", "db"]
+    assert await names("/api/v1/search", callers["member"], q="AUTH") == [
+        "auth", "auth-lib", "authx", "secret-auth", "my-auth", "hidden-auth", "their-auth",
+        "cloud", "dead", "db"]
+    assert await names("/api/v1/search", callers["token secret-a*"], q="auth") == [
+        "auth", "auth-lib", "authx", "secret-auth", "my-auth", "their-auth", "cloud", "dead",
+        "db"]
+    assert await names("/api/v1/search", {}, q="a_") == ["a_b"], "LIKE wildcards are literal"
+    assert await names("/api/v1/packages", callers["member"], publisher="team",
+                       package_type="library") == ["auth-lib", "authx", "db", "secret-db"]
+    # GraphQL's default hides packages with nothing left to install; REST never does.
+    default = await _graphql_pages(stack, {"search": "auth", "sort": "RELEVANCE"}, {}, 100)
+    assert default == ([["auth", "auth-lib", "authx", "my-auth", "their-auth", "cloud", "db"]],
+                       7)
+
+
+async def test_suggestions_are_the_same_on_both(stack: Stack) -> None:
+    await _listing_world()
+    for headers in ({}, bearer("u1"), await _token("u1", ["secret-a*"])):
+        for prefix in ("a", "AU", "secret", "their", "a_", "zzz", "", "%"):
+            rest = await stack.client.get("/api/v1/search/suggest", headers=headers,
+                                          params={"q": prefix, "limit": 10})
+            graphql = await stack.client.post("/graphql", headers=headers, json={
+                "query": SUGGEST, "variables": {"p": prefix}})
+            assert rest.json() == graphql.json()["data"]["suggestPackageNames"], prefix
+    answer = await stack.client.get("/api/v1/search/suggest", params={"q": "au"})
+    assert answer.json() == ["auth-lib", "authx", "auth"]  # downloads, then name
