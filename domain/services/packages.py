@@ -1,4 +1,5 @@
-"""Packages: lookup with visibility, listing, search, create, update and delete."""
+"""Packages: lookup with visibility, create, update and delete (lists and search:
+domain/services/listing.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from domain.names import (
     validate_visibility,
 )
 from domain.services import audit, publishers
-from domain.services.access import listed_filter, not_found, require_manage, require_view
+from domain.services.access import not_found, require_manage, require_view
 from domain.versions import highest_version
 
 MAX_DESCRIPTION = 500
@@ -91,71 +92,6 @@ async def find_package(name: str) -> Package | None:
 
 async def get_package(actor: Actor, name: str) -> Package:
     return require_view(actor, await find_package(name), name)
-
-
-async def list_packages(actor: Actor, *, page: int, per_page: int,
-                        package_type: str | None = None, publisher: str | None = None,
-                        visibility: str | None = None) -> tuple[list[Package], int]:
-    query = Package.filter(await listed_filter(actor))
-    if package_type:
-        query = query.filter(package_type=validate_package_type(package_type))
-    if visibility:
-        query = query.filter(visibility=validate_visibility(visibility))
-    if publisher:
-        try:
-            owner = await publishers.get_publisher(publisher)
-        except Exception:  # an unknown publisher simply matches nothing
-            return [], 0
-        query = query.filter(publisher_id=owner.id)
-    total = await query.count()
-    items = (await query.order_by("name_key").offset((page - 1) * per_page).limit(per_page)
-             .prefetch_related("publisher"))
-    return items, total
-
-
-def relevance_rank(package_key: str, display: str, query: str) -> int:
-    if package_key == query:
-        return 0
-    if package_key.startswith(query):
-        return 1
-    if query in package_key:
-        return 2
-    if query in display:
-        return 3
-    return 4
-
-
-async def search_packages(actor: Actor, query: str, *, page: int, per_page: int,
-                          package_type: str | None = None, visibility: str | None = None,
-                          publisher: str | None = None) -> tuple[list[Package], int]:
-    """Listed packages matching `query` (empty = all), ranked exact > prefix > substring."""
-    needle = (query or "").strip().lower()
-    base = Package.filter(await listed_filter(actor))
-    if needle:
-        base = base.filter(search_text__contains=needle)
-    if package_type:
-        base = base.filter(package_type=validate_package_type(package_type))
-    if visibility:
-        base = base.filter(visibility=validate_visibility(visibility))
-    if publisher:
-        base = base.filter(publisher__name=publisher.lower())
-    rows = await base.values("id", "name_key", "display_name", "total_downloads")
-    rows.sort(key=lambda r: (
-        relevance_rank(r["name_key"], (r["display_name"] or "").lower(), needle) if needle else 0,
-        -int(r["total_downloads"]), r["name_key"]))
-    page_ids = [r["id"] for r in rows[(page - 1) * per_page : page * per_page]]
-    by_id = {p.id: p for p in await Package.filter(id__in=page_ids).prefetch_related("publisher")}
-    return [by_id[i] for i in page_ids if i in by_id], len(rows)
-
-
-async def suggest_names(actor: Actor, prefix: str, limit: int) -> list[str]:
-    needle = (prefix or "").strip().lower()
-    if not needle:
-        return []
-    names = await (Package.filter(await listed_filter(actor), name_key__startswith=needle)
-                   .order_by("-total_downloads", "name_key").limit(limit)
-                   .values_list("name", flat=True))
-    return [str(n) for n in names]
 
 
 async def create_package(actor: Actor, data: dict[str, Any], *, using_db: Any = None

@@ -10,12 +10,13 @@ from starlette.routing import Route
 
 from domain.commands import PackageUpdate
 from domain.context import RegistryContext
-from domain.enums import VersionStatus, YankState
+from domain.enums import PackageSort, VersionStatus, YankState
 from domain.exceptions import InvalidInput, NotFound
 from domain.jsontext import load_json
 from domain.models import Dependency, Package
 from domain.names import name_key
-from domain.services import blobs, package_view, packages, publishing, versions
+from domain.services import blobs, listing, package_view, packages, publishing, versions
+from domain.services.listing import ListingQuery
 from domain.services.publishing import PublishResult, UploadRequest
 from registry.auth import bearer_token, optional_actor, required_actor
 from registry.multipart import read_upload_form
@@ -31,12 +32,12 @@ def _ctx(request: Request) -> RegistryContext:
 async def list_packages(request: Request) -> Response:
     actor = await optional_actor(request)
     page, per_page = paging(request, default_per_page=100)
-    items, total = await packages.list_packages(
-        actor, page=page, per_page=per_page,
-        package_type=query_text(request, "package_type"),
-        publisher=query_text(request, "publisher"),
-        visibility=query_text(request, "visibility"),
-    )
+    # §4.4: by name; members of the filtered publisher (and admins) also see its hidden ones.
+    query = ListingQuery(sort=PackageSort.NAME,
+                         package_type=query_text(request, "package_type"),
+                         publisher=query_text(request, "publisher"),
+                         visibility=query_text(request, "visibility"))
+    items, total = await listing.numbered_page(actor, query, page=page, per_page=per_page)
     return ShapeResponse(shapes.PackagePage(
         packages=[serializers.package_summary(p) for p in items], total=total, page=page,
         per_page=per_page))
