@@ -56,6 +56,13 @@ Timestamp = Annotated[str, Meta(pattern=TIMESTAMP_PATTERN,
 MaybeTimestamp = Annotated[str, Meta(
     pattern=r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$",
     description="ISO 8601 UTC, or \"\" when unset")]
+# A time a caller sends, as domain/timeparse.py reads it (datetime.fromisoformat): a date, an
+# optional time and offset. The pattern gives the form; the calendar (no 31 February) and the
+# rule of each use (a future expiry) are the server's 400.
+ISO_TIME_PATTERN = (r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}(:[0-9]{2}(:[0-9]{2}"
+                    r"(\.[0-9]{1,6})?)?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?)?\s*$")
+IsoTime = Annotated[str, Meta(pattern=ISO_TIME_PATTERN,
+                              description="ISO 8601, e.g. 2026-01-31T12:00:00Z")]
 Text = Annotated[str, Meta(description="\"\" when unset, never null (§1.5)")]
 Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$",
                              description="64 lowercase hex characters")]
@@ -433,11 +440,12 @@ _SLUG_PATTERN = (f"^(?!({'|'.join(sorted(RESERVED_PUBLISHER_SLUGS))})$)"
 
 # Publisher profile fields as domain/services/publishers.py checks them (after trimming).
 DisplayName = Annotated[str, Meta(pattern=r"^\s*[^\s\x00][^\x00]{0,199}$", max_length=200)]
-Email = Annotated[str, Meta(pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
+# (The services trim surrounding whitespace first, so the patterns allow it.)
+Email = Annotated[str, Meta(pattern=r"^\s*[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+\s*$",
                             max_length=320)]
-HttpUrl = Annotated[str, Meta(pattern=r"^(https?://[^\s\x00]*)?$", max_length=500,
+HttpUrl = Annotated[str, Meta(pattern=r"^\s*(https?://[^\x00]*)?$", max_length=500,
                               description="An http(s) URL, or \"\"")]
-GithubLogin = Annotated[str, Meta(pattern=f"^({GITHUB_LOGIN.pattern})?$")]
+GithubLogin = Annotated[str, Meta(pattern=rf"^\s*({GITHUB_LOGIN.pattern})?\s*$")]
 
 
 def _caseless(word: str) -> str:
@@ -555,10 +563,10 @@ class CreateArtifact(Body):
 
 class CreateToken(Body):
     name: Annotated[str, Meta(pattern=r"^\s*[^\s\x00][^\x00]{0,99}$", max_length=100)]
-    scopes: Annotated[list[TokenScope], Meta(min_length=1)]
-    package_globs: list[Annotated[str, Meta(pattern=r"^[A-Za-z0-9_*?\[\]-]{1,100}$")]
-                        ] | None = None
-    expires_at: Annotated[Timestamp, Meta(description="Must lie in the future")] | None = None
+    scopes: Annotated[list[TokenScope], Meta(min_length=1)] | TokenScope
+    package_globs: Annotated[list[StorableText] | StorableText, Meta(
+        description="Package name globs (* ? [ ]); none: every package")] | None = None
+    expires_at: Annotated[IsoTime, Meta(description="Must lie in the future")] | None = None
 
 
 class UpdateItem(Body):

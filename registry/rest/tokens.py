@@ -34,7 +34,8 @@ async def create_token(request: Request) -> JSONResponse:
     actor = await required_actor(request)
     body = await decode_body(request, shapes.CreateToken)
     policy = request.app.state.runtime.ctx.policy
-    created = await tokens.create_token(actor, body.name, list(body.scopes),
+    scopes = [body.scopes] if isinstance(body.scopes, str) else list(body.scopes)
+    created = await tokens.create_token(actor, body.name, scopes,
                                         package_globs=body.package_globs,
                                         expires_at=body.expires_at,
                                         max_active=policy.max_api_tokens_per_user)
