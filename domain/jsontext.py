@@ -28,6 +28,7 @@ def load_json(text: str | bytes | bytearray, problem: str, *, field: str | None 
     """Parse `text`; on failure raise InvalidInput("<problem>: <reason>").
 
     `storable=False` leaves NUL and lone surrogates in strings to the caller."""
+    reason: str | None
     try:
         value = json.loads(text)
     except RecursionError:

@@ -193,12 +193,13 @@ class _ManifestLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._nesting = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
         self._nesting += 1
         try:
             if self._nesting > MAX_NESTING:
                 raise ManifestError(f"the YAML nests deeper than {MAX_NESTING} levels")
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            # types-PyYAML says `index: int`, but a mapping passes the key node as the index.
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
         finally:
             self._nesting -= 1
 

@@ -12,6 +12,7 @@ and PostgreSQL alike (SQLite has no `select_for_update`; constraints are what we
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -45,6 +46,13 @@ class User(Model):
     """A CloudM user, created from the claims of the first valid token it presents."""
 
     id = fields.CharField(primary_key=True, max_length=128)
+    # Reverse relations and `*_id` columns Tortoise adds at runtime, declared for the type
+    # checker (annotations only: the model metaclass ignores them).
+    memberships: fields.ReverseRelation[PublisherMember]
+    invitations: fields.ReverseRelation[PublisherInvitation]
+    packages: fields.ReverseRelation[Package]
+    artifacts: fields.ReverseRelation[Artifact]
+    api_tokens: fields.ReverseRelation[ApiToken]
     username = fields.CharField(max_length=150)
     email = fields.CharField(max_length=320, default="")
     is_admin = fields.BooleanField(default=False)
@@ -57,6 +65,11 @@ class User(Model):
 
 class Publisher(Model):
     id = fields.CharField(primary_key=True, max_length=32, default=new_id)
+    members: fields.ReverseRelation[PublisherMember]
+    invitations: fields.ReverseRelation[PublisherInvitation]
+    verification_requests: fields.ReverseRelation[VerificationRequest]
+    packages: fields.ReverseRelation[Package]
+    artifacts: fields.ReverseRelation[Artifact]
     name = fields.CharField(max_length=50, unique=True)  # slugs are lowercase by rule
     display_name = fields.CharField(max_length=200)
     email = fields.CharField(max_length=320)
@@ -84,9 +97,11 @@ class PublisherMember(Model):
     publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
         "models.Publisher", related_name="members", on_delete=fields.CASCADE
     )
+    publisher_id: str
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="memberships", on_delete=fields.CASCADE
     )
+    user_id: str
     role = fields.CharField(max_length=16, default=MemberRole.OWNER)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -108,9 +123,11 @@ class PublisherInvitation(Model):
     publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
         "models.Publisher", related_name="invitations", on_delete=fields.CASCADE
     )
+    publisher_id: str
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="invitations", on_delete=fields.CASCADE
     )
+    user_id: str
     role = fields.CharField(max_length=16, default=MemberRole.MEMBER)
     state = fields.CharField(max_length=16, default=InvitationState.PENDING)
     pending_key = fields.CharField(max_length=200, null=True, unique=True)
@@ -132,12 +149,13 @@ class VerificationRequest(Model):
     publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
         "models.Publisher", related_name="verification_requests", on_delete=fields.CASCADE
     )
+    publisher_id: str
     method = fields.CharField(max_length=16)  # a VerificationMethod, "" for a bare challenge
-    data = fields.JSONField(default=dict)
+    data: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     challenge = fields.CharField(max_length=128, default="")
     challenge_expires_at = fields.DatetimeField(null=True)
     state = fields.CharField(max_length=16, default=VerificationRequestState.PENDING)
-    check_result = fields.JSONField(null=True)
+    check_result: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     submitted_by = fields.CharField(max_length=128, default="")
     submitted_at = fields.DatetimeField(auto_now_add=True)
     checked_at = fields.DatetimeField(null=True)
@@ -148,6 +166,7 @@ class VerificationRequest(Model):
 
 class Package(Model):
     id = fields.IntField(primary_key=True)
+    versions: fields.ReverseRelation[PackageVersion]
     name = fields.CharField(max_length=100)
     name_key = fields.CharField(max_length=100, unique=True)
     display_name = fields.CharField(max_length=200, default="")
@@ -156,15 +175,17 @@ class Package(Model):
     publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
         "models.Publisher", related_name="packages", on_delete=fields.RESTRICT
     )
+    publisher_id: str
     owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="packages", null=True, on_delete=fields.SET_NULL
     )
+    owner_id: str | None
     description = fields.CharField(max_length=500, default="")
     readme = fields.TextField(default="")
     homepage = fields.CharField(max_length=500, default="")
     repository = fields.CharField(max_length=500, default="")
     license = fields.CharField(max_length=100, default="")
-    keywords = fields.JSONField(default=list)
+    keywords: fields.JSONField[list[str]] = fields.JSONField(default=list)
     # Lowercased name, display name, description and keywords: one indexed place to match.
     search_text = fields.TextField(default="")
     latest_version = fields.CharField(max_length=100, default="")
@@ -180,9 +201,11 @@ class Package(Model):
 
 class PackageVersion(Model):
     id = fields.IntField(primary_key=True)
+    dependencies: fields.ReverseRelation[Dependency]
     package: fields.ForeignKeyRelation[Package] = fields.ForeignKeyField(
         "models.Package", related_name="versions", on_delete=fields.CASCADE
     )
+    package_id: int
     version = fields.CharField(max_length=100)
     version_key = fields.CharField(max_length=100)  # PEP 440 normalised, for duplicate checks
     status = fields.CharField(max_length=16, default=VersionStatus.PENDING, db_index=True)
@@ -196,14 +219,14 @@ class PackageVersion(Model):
     upload_sha256 = fields.CharField(max_length=64, db_index=True, default="")
     size_bytes = fields.BigIntField()
     downloads = fields.BigIntField(default=0)
-    platforms = fields.JSONField(default=list)
+    platforms: fields.JSONField[list[str]] = fields.JSONField(default=list)
     # The version's dependency rows again, as compact JSON `[[name, range, optional], ...]`,
     # written with them at upload (versions never change their dependencies). The resolver
     # reads tens of thousands of versions per request: one column beats a join with the
     # dependency table per level. "" = not recorded (rows written before this column).
     requires = fields.TextField(default="")
-    warnings = fields.JSONField(default=list)
-    scan_report = fields.JSONField(null=True)
+    warnings: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    scan_report: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     uploaded_by = fields.CharField(max_length=128, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     published_at = fields.DatetimeField(null=True)
@@ -218,6 +241,7 @@ class Dependency(Model):
     version: fields.ForeignKeyRelation[PackageVersion] = fields.ForeignKeyField(
         "models.PackageVersion", related_name="dependencies", on_delete=fields.CASCADE
     )
+    version_id: int
     name = fields.CharField(max_length=100)
     name_key = fields.CharField(max_length=100, db_index=True)
     version_spec = fields.CharField(max_length=200, default="*")
@@ -232,15 +256,18 @@ class Dependency(Model):
 
 class Artifact(Model):
     id = fields.IntField(primary_key=True)
+    versions: fields.ReverseRelation[ArtifactVersion]
     name = fields.CharField(max_length=100)
     name_key = fields.CharField(max_length=100, unique=True)
     artifact_type = fields.CharField(max_length=32)  # an ArtifactType
     publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
         "models.Publisher", related_name="artifacts", on_delete=fields.RESTRICT
     )
+    publisher_id: str
     owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="artifacts", null=True, on_delete=fields.SET_NULL
     )
+    owner_id: str | None
     description = fields.CharField(max_length=500, default="")
     homepage = fields.CharField(max_length=500, default="")
     repository = fields.CharField(max_length=500, default="")
@@ -254,9 +281,11 @@ class Artifact(Model):
 
 class ArtifactVersion(Model):
     id = fields.IntField(primary_key=True)
+    builds: fields.ReverseRelation[ArtifactBuild]
     artifact: fields.ForeignKeyRelation[Artifact] = fields.ForeignKeyField(
         "models.Artifact", related_name="versions", on_delete=fields.CASCADE
     )
+    artifact_id: int
     version = fields.CharField(max_length=100)
     version_key = fields.CharField(max_length=100)
     changelog = fields.TextField(default="")
@@ -273,6 +302,7 @@ class ArtifactBuild(Model):
     artifact_version: fields.ForeignKeyRelation[ArtifactVersion] = fields.ForeignKeyField(
         "models.ArtifactVersion", related_name="builds", on_delete=fields.CASCADE
     )
+    artifact_version_id: int
     platform = fields.CharField(max_length=16)  # a Platform
     architecture = fields.CharField(max_length=16)  # an Architecture
     filename = fields.CharField(max_length=255)
@@ -324,10 +354,11 @@ class ApiToken(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="api_tokens", on_delete=fields.CASCADE
     )
+    user_id: str
     name = fields.CharField(max_length=100)
     token_hash = fields.CharField(max_length=64, unique=True)
-    scopes = fields.JSONField(default=list)  # TokenScope values
-    package_globs = fields.JSONField(default=list)
+    scopes: fields.JSONField[list[str]] = fields.JSONField(default=list)  # TokenScope values
+    package_globs: fields.JSONField[list[str]] = fields.JSONField(default=list)
     expires_at = fields.DatetimeField(null=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
@@ -346,7 +377,7 @@ class AuditEvent(Model):
     publisher_id = fields.CharField(max_length=32, default="", db_index=True)
     request_id = fields.CharField(max_length=64, default="")
     ip = fields.CharField(max_length=64, default="")
-    details = fields.JSONField(default=dict)
+    details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                     # GraphQL documents over GET keep their line breaks.
                     Middleware(RequestTextGuardMiddleware,
                                free_text_query_paths=frozenset({"/graphql"}))],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.router.redirect_slashes = False

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from enum import StrEnum
 
@@ -94,7 +94,7 @@ async def inspect_copy(store: BlobStore, key: str, size: int, *, deep: bool) -> 
     return CopyCheck.PRESENT
 
 
-async def _checked_chunks(store: BlobStore, key: str, size: int) -> AsyncIterator[bytes]:
+async def _checked_chunks(store: BlobStore, key: str, size: int) -> AsyncGenerator[bytes, None]:
     """The source's bytes, passed on while they are hashed. Raises CorruptCopy before the
     stream ends when they turn out wrong (so the target discards its partial write), and
     wraps the source's own errors in SourceFailed so they are not blamed on the target."""

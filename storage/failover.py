@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from enum import StrEnum
@@ -170,7 +170,7 @@ async def read_with_failover(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     on_missing: MissingCallback | None = None,
     stall_seconds: float = STALL_SECONDS,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Stream bytes `[start, end)` of `key` from the first of `stores` that can serve them.
 
     A backend that fails (BackendUnavailable or any StorageError) has its breaker opened and

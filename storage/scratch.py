@@ -15,10 +15,11 @@ import logging
 import os
 import secrets
 import shutil
+import sys
 import threading
 from pathlib import Path
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
     def _try_lock(fd: int) -> bool:

@@ -311,6 +311,7 @@ class _Explainer:
                 if conflict_line is not None:
                     with_line, without_line, line = conflict, other, conflict_line
                 else:
+                    assert other_line is not None  # one of the two is numbered (the elif)
                     with_line, without_line, line = other, conflict, other_line
                 self._visit(without_line)
                 self._write(

@@ -36,7 +36,7 @@ from domain.names import is_feature_pack_name
 from domain.scanning.limits import ScanLimits
 from domain.scanning.reader import BlockCursor
 from domain.scanning.rules import Rule, ScanRejected
-from domain.scanning.streams import Decoder, RawDeflateDecoder, StoredDecoder
+from domain.scanning.streams import Buffer, Decoder, RawDeflateDecoder, StoredDecoder
 from domain.scanning.zipformat import (
     FLAG_DATA_DESCRIPTOR,
     METHOD_STORED,
@@ -143,7 +143,7 @@ def read_entry(reader: RandomAccessReader, layout: ArchiveLayout, entry: Central
     produced = 0
     crc = 0
 
-    def take(out: bytes) -> None:
+    def take(out: Buffer) -> None:
         nonlocal produced, crc
         produced += len(out)
         if produced > entry.uncompressed_size:  # a lying size: stop before holding more

@@ -57,7 +57,13 @@ from domain.scanning.signatures import (
     sniff_mime,
     sniffer_warning,
 )
-from domain.scanning.streams import Decoder, RawDeflateDecoder, StoredDecoder, stream_decoder
+from domain.scanning.streams import (
+    Buffer,
+    Decoder,
+    RawDeflateDecoder,
+    StoredDecoder,
+    stream_decoder,
+)
 from domain.scanning.zipformat import (
     FLAG_DATA_DESCRIPTOR,
     LOCAL_SIZE,
@@ -368,7 +374,7 @@ class _EntrySink:
         self.spool: IO[bytes] | None = None
         self._capture: bytearray | None = bytearray() if capture else None
 
-    def write(self, data: bytes | memoryview) -> None:
+    def write(self, data: Buffer) -> None:
         self._meter.add(len(data))
         self.crc = zlib.crc32(data, self.crc)
         self.size += len(data)

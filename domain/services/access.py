@@ -38,7 +38,7 @@ def can_view(actor: Actor, package: Package) -> bool:
     if package.deleted_at is not None:
         return False
     return can_view_live(actor, package.visibility,
-                         package.publisher_id, package.name)  # type: ignore[attr-defined]
+                         package.publisher_id, package.name)
 
 
 def can_view_live(actor: Actor, visibility: str, publisher_id: str, name: str) -> bool:
@@ -110,7 +110,7 @@ def require_manage(actor: Actor, package: Package, scope: TokenScope) -> None:
     """
     actor.require_user()
     require_view(actor, package, package.name)
-    if not (is_member(actor, package.publisher_id)  # type: ignore[attr-defined]
+    if not (is_member(actor, package.publisher_id)
             or actor.admin_for(package.name)):
         raise PermissionDenied(f"You do not own package {package.name}")
     actor.require_scope(scope, package.name)

@@ -136,7 +136,7 @@ async def versions_by_artifact(artifact_ids: list[int]) -> dict[int, list[Artifa
         return grouped
     rows = await ArtifactVersion.filter(artifact_id__in=artifact_ids).prefetch_related("builds")
     for row in rows:
-        grouped[row.artifact_id].append(row)  # type: ignore[attr-defined]
+        grouped[row.artifact_id].append(row)
     return {key: sort_newest_first(value, key=lambda v: v.version)
             for key, value in grouped.items()}
 
@@ -294,7 +294,7 @@ async def create_artifact(actor: Actor, data: dict[str, Any]) -> Artifact:
 def require_manage_artifact(actor: Actor, artifact: Artifact, scope: TokenScope) -> None:
     """Members of the owning publisher, or admins, holding the action's token scope."""
     actor.require_user()
-    publisher_id: str = artifact.publisher_id  # type: ignore[attr-defined]
+    publisher_id: str = artifact.publisher_id
     if not (is_member(actor, publisher_id) or actor.admin_for(artifact.name)):
         raise PermissionDenied(f"You do not own artifact {artifact.name}")
     actor.require_scope(scope, artifact.name)
@@ -347,11 +347,11 @@ async def _write_build(artifact: Artifact, actor: Actor, *, ctx: RegistryContext
                        min_os_version: str, filename: str) -> ArtifactVersion:
     """One transaction: the stored copy becomes real, the version exists, the build is added."""
     async with write_transaction() as conn:
-        await hold_quota(artifact.publisher_id, stored.size,  # type: ignore[attr-defined]
+        await hold_quota(artifact.publisher_id, stored.size,
                          using_db=conn)
         await blobs.mark_stored(ctx, stored, using_db=conn)
         row = await ArtifactVersion.get_or_none(artifact_id=artifact.id,
-                                                version_key=version_key).using_db(conn)
+                                                version_key=version_key, using_db=conn)
         if row is None:
             row = await ArtifactVersion.create(
                 artifact_id=artifact.id, version=version, version_key=version_key,
@@ -370,7 +370,7 @@ async def _write_build(artifact: Artifact, actor: Actor, *, ctx: RegistryContext
         await audit.record(actor, "artifact.build.upload", target_type="artifact_build",
                            target_id=f"{artifact.name}=={version}:{platform}/"
                                      f"{architecture}",
-                           publisher_id=artifact.publisher_id,  # type: ignore[attr-defined]
+                           publisher_id=artifact.publisher_id,
                            details={"sha256": stored.sha256, "size": stored.size,
                                     "filename": filename}, using_db=conn)
     return row

@@ -165,7 +165,7 @@ async def _find_invitation(invitation_id: object, **owned_by: str) -> PublisherI
     if (not isinstance(invitation_id, str) or not invitation_id
             or not fits(PublisherInvitation, "id", invitation_id)):
         raise NotFound(f"Invitation not found: {invitation_id}")
-    row = await PublisherInvitation.get_or_none(id=invitation_id, **owned_by)
+    row = await PublisherInvitation.filter(id=invitation_id, **owned_by).first()
     if row is None:
         raise NotFound(f"Invitation not found: {invitation_id}")
     return row
@@ -187,8 +187,8 @@ async def _answer(actor: Actor, row: PublisherInvitation, state: InvitationState
         raise Conflict("This invitation was answered, cancelled or expired meanwhile")
     row.state, row.pending_key, row.responded_at = state, None, now
     await audit.record(actor, action, target_type="user",
-                       target_id=row.user_id,  # type: ignore[attr-defined]
-                       publisher_id=row.publisher_id,  # type: ignore[attr-defined]
+                       target_id=row.user_id,
+                       publisher_id=row.publisher_id,
                        details={"invitation_id": row.id, "role": row.role}, using_db=conn)
 
 
@@ -198,7 +198,7 @@ async def accept_invitation(actor: Actor, invitation_id: object) -> Invitation:
     row = await _find_invitation(invitation_id, user_id=user_id)
     now = datetime.now(UTC)
     _require_open(row, now)
-    publisher = await Publisher.get(id=row.publisher_id)  # type: ignore[attr-defined]
+    publisher = await Publisher.get(id=row.publisher_id)
     try:
         async with write_transaction() as conn:
             # The user's row queues this with register_publisher and with the user's other
@@ -251,7 +251,7 @@ async def cancel_invitation(actor: Actor, name_or_id: str, invitation_id: object
 
 async def _delete_membership(actor: Actor, publisher: Publisher, row: PublisherMember,
                              action: str, last_owner: str) -> None:
-    user_id: str = row.user_id  # type: ignore[attr-defined]
+    user_id: str = row.user_id
     async with write_transaction() as conn:
         # Removals from one publisher queue on its row, so two owners removing each other (or
         # leaving) at once cannot both pass the last-owner check below.

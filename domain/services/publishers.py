@@ -476,5 +476,5 @@ async def pending_publishers(actor: Actor, *, page: int, per_page: int
                                                  state__in=OPEN_REQUEST_STATES)
                       .order_by("id"))
         for row in rows:  # ascending: the newest open request wins
-            requests[row.publisher_id] = row  # type: ignore[attr-defined]
+            requests[row.publisher_id] = row
     return items, total, requests

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
@@ -81,8 +81,10 @@ async def storage_used(publisher_id: str, using_db: Any = None) -> int:
             (PackageVersion.filter(package__publisher_id=publisher_id), "package__publisher_id"),
             (ArtifactBuild.filter(artifact_version__artifact__publisher_id=publisher_id),
              "artifact_version__artifact__publisher_id")):
-        totals = await (query.using_db(using_db).group_by(group)
-                        .annotate(total=Sum("size_bytes")).values_list("total", flat=True))
+        # Tortoise types values_list(flat=True) as tuples; one column gives the values themselves.
+        totals = cast("list[int | None]", await (
+            query.using_db(using_db).group_by(group)
+            .annotate(total=Sum("size_bytes")).values_list("total", flat=True)))
         used += sum(int(total or 0) for total in totals)
     return used
 
@@ -235,8 +237,9 @@ async def publish_with_metadata(ctx: RegistryContext, actor: Actor, upload: Spoo
             if manifest.keywords and "keywords" not in fields:
                 fields["keywords"] = manifest.keywords
         fields = {k: v for k, v in fields.items() if v is not None}
-        if isinstance(fields.get("description"), str):
-            fields["description"] = fields["description"][: packages.MAX_DESCRIPTION]
+        description = fields.get("description")
+        if isinstance(description, str):
+            fields["description"] = description[: packages.MAX_DESCRIPTION]
         package = await packages.create_package(actor, {
             **fields, "name": name, "package_type": metadata.get("package_type") or default_type,
         })

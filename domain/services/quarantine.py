@@ -141,7 +141,7 @@ async def release_version(actor: Actor, ctx: RegistryContext, name: str, version
         await packages.refresh_latest_version(package.id, using_db=conn)
         await audit.record(actor, "version.release", target_type="version",
                            target_id=_target(package, row),
-                           publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                           publisher_id=package.publisher_id,
                            details={"reason": reason, "rule": report.get("rule"),
                                     "sha256": row.sha256}, using_db=conn)
     await row.refresh_from_db()
@@ -169,7 +169,7 @@ async def delete_version(actor: Actor, ctx: RegistryContext, name: str, version:
         await packages.refresh_latest_version(package.id, using_db=conn)
         await audit.record(actor, "version.delete", target_type="version",
                            target_id=_target(package, row),
-                           publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                           publisher_id=package.publisher_id,
                            details={"reason": reason, "status": row.status,
                                     "sha256": row.sha256,
                                     "rule": (row.scan_report or {}).get("rule")},

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from tortoise import connections, timezone
 from tortoise.exceptions import IntegrityError
@@ -85,7 +85,8 @@ async def referenced_object(key: str) -> ReferencedObject | None:
 
 async def record_present(obj: ReferencedObject, backend: str) -> None:
     """Upsert the row of a copy that was just verified."""
-    values = {"sha256": obj.sha256, "size_bytes": obj.size, "state": CopyState.PRESENT,
+    values: dict[str, Any] = {"sha256": obj.sha256, "size_bytes": obj.size,
+                              "state": CopyState.PRESENT,
               "verified_at": timezone.now()}
     if await StoredCopy.filter(blob_key=obj.key, backend=backend).update(**values):
         return
@@ -117,8 +118,9 @@ async def _note_attempt(obj: ReferencedObject, backend: str) -> None:
 
 
 async def present_backends(key: str) -> set[str]:
-    return set(await StoredCopy.filter(blob_key=key, state=CopyState.PRESENT)
-               .values_list("backend", flat=True))
+    # Tortoise types values_list(flat=True) as tuples; one column gives the values themselves.
+    return set(cast("list[str]", await StoredCopy.filter(blob_key=key, state=CopyState.PRESENT)
+                    .values_list("backend", flat=True)))
 
 
 def in_configured_order(ctx: RegistryContext, names: set[str]) -> list[BlobStore]:

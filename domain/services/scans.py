@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from tortoise import timezone
 
@@ -80,12 +80,12 @@ async def _record_verdict(row: PackageVersion, status: VersionStatus,
     if status == VersionStatus.PUBLISHED:
         fields["published_at"] = datetime.now(UTC)
     async with write_transaction() as conn:
-        await packages.lock_package(row.package_id,  # type: ignore[attr-defined]
+        await packages.lock_package(row.package_id,
                                     using_db=conn)
         updated = await PackageVersion.filter(id=row.id, status=VersionStatus.PENDING).using_db(
             conn).update(**fields)
         if updated:
-            await packages.refresh_latest_version(row.package_id,  # type: ignore[attr-defined]
+            await packages.refresh_latest_version(row.package_id,
                                                   using_db=conn)
     return bool(updated)
 
@@ -98,7 +98,7 @@ async def announce_published(ctx: RegistryContext, package: Package,
     await ctx.events.publish(PACKAGE_PUBLISHED, {
         "package": package.name, "version": row.version,
         "package_type": package.package_type,
-        "publisher_id": package.publisher_id})  # type: ignore[attr-defined]
+        "publisher_id": package.publisher_id})
 
 
 async def scan_version(ctx: RegistryContext, version_id: int,
@@ -136,8 +136,9 @@ async def requeue_stuck(ctx: RegistryContext, older_than: timedelta = STUCK_AFTE
     """Re-enqueue scans of versions pending for too long (lost jobs, crashed workers, retries
     given up). A job still queued or running keeps its id, so this never doubles one."""
     cutoff = timezone.now() - older_than
-    ids = await PackageVersion.filter(status=VersionStatus.PENDING,
-                                      created_at__lt=cutoff).values_list("id", flat=True)
+    # Tortoise types values_list(flat=True) as tuples; one column gives the values themselves.
+    ids = cast("list[int]", await PackageVersion.filter(
+        status=VersionStatus.PENDING, created_at__lt=cutoff).values_list("id", flat=True))
     for version_id in ids:
         await ctx.jobs.enqueue(SCAN_VERSION, version_id)
     return len(ids)

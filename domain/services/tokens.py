@@ -161,7 +161,7 @@ async def revoke_token(actor: Actor, token_id: str) -> ApiToken:
     itself, so a leaked token cannot lock its owner out of their other tokens."""
     user_id = actor.require_user()
     token = await ApiToken.get_or_none(id=token_id) if isinstance(token_id, str) else None
-    if token is None or (token.user_id != user_id and not actor.acts_as_admin):  # type: ignore[attr-defined]
+    if token is None or (token.user_id != user_id and not actor.acts_as_admin):
         raise NotFound(f"Token not found: {token_id}")
     if actor.scopes is not None and actor.token_id != token.id and not actor.acts_as_admin:
         raise PermissionDenied("An API token can only revoke itself; use a CloudM session")
@@ -186,6 +186,6 @@ async def authenticate(plaintext: str, *, request_id: str = "", ip: str = "",
         return None
     if touch:
         await ApiToken.filter(id=token.id).update(last_used_at=now)
-    user = await User.get(id=token.user_id)  # type: ignore[attr-defined]
+    user = await User.get(id=token.user_id)
     return await actor_for_user(user, request_id=request_id, ip=ip, scopes=tuple(token.scopes),
                                 package_globs=tuple(token.package_globs), token_id=token.id)

@@ -114,7 +114,8 @@ async def newest_compatible(actor: Actor, items: list[Any], *, toolbox_version: 
         package, current = found[index]
         best = newest.get(package.id)
         current_v = loose_version(current)
-        newer = bool(best and current_v and loose_version(best.version) > current_v)
+        best_v = loose_version(best.version) if best else None
+        newer = bool(best_v and current_v and best_v > current_v)
         answers.append({"query": item, "found": True, "name": package.name,
                         "current_version": current,
                         "latest_version": best.version if best else "",
@@ -156,7 +157,7 @@ async def _newest_per_package(package_ids: set[int], toolbox_version: str | None
     by_package: dict[int, list[PackageVersion]] = {}
     for row in await PackageVersion.filter(package_id__in=package_ids,
                                            status=VersionStatus.PUBLISHED, yanked=False):
-        by_package.setdefault(row.package_id, []).append(row)  # type: ignore[attr-defined]
+        by_package.setdefault(row.package_id, []).append(row)
     newest: dict[int, PackageVersion] = {}
     for package_id, rows in by_package.items():
         for row in sort_newest_first(rows, key=lambda r: r.version):

@@ -260,7 +260,7 @@ async def current_requests(publisher_ids: list[str]) -> dict[str, VerificationRe
     rows = await (VerificationRequest.filter(publisher_id__in=publisher_ids)
                   .exclude(state=VerificationRequestState.CHALLENGE).order_by("id"))
     for row in rows:  # ascending: the newest wins
-        latest[row.publisher_id] = row  # type: ignore[attr-defined]
+        latest[row.publisher_id] = row
     return latest
 
 
@@ -409,7 +409,7 @@ async def due_for_recheck(interval_seconds: int, now: datetime | None = None) ->
     for row in await VerificationRequest.filter(publisher_id__in=list(ids),
                                                 state=VerificationRequestState.VERIFIED
                                                 ).order_by("id"):
-        newest[row.publisher_id] = row  # type: ignore[attr-defined]
+        newest[row.publisher_id] = row
     cutoff = now - timedelta(seconds=interval_seconds)
     return sorted(pid for pid, row in newest.items()
                   if row.checked_at is None or row.checked_at <= cutoff)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from domain.actor import Actor
 from domain.changes import write_transaction
@@ -25,7 +25,7 @@ def sees_unpublished(actor: Actor, package: Package) -> bool:
     """Owners and admins see pending and quarantined versions; nobody else does. Owners need
     no `read-private` scope for their own uploads (a publish-only CI token checks its scan),
     but a token's package globs must cover the package."""
-    publisher_id = package.publisher_id  # type: ignore[attr-defined]
+    publisher_id = package.publisher_id
     if is_member(actor, publisher_id):
         return actor.may_touch_package(package.name)
     return can_read_private(actor, publisher_id, package.name)
@@ -94,7 +94,7 @@ async def set_yanked(actor: Actor, name: str, version: str, yanked: bool,
         await packages.refresh_latest_version(package.id, using_db=conn)
         await audit.record(actor, "version.yank" if yanked else "version.unyank",
                            target_type="version", target_id=f"{package.name}=={row.version}",
-                           publisher_id=package.publisher_id,  # type: ignore[attr-defined]
+                           publisher_id=package.publisher_id,
                            details={"reason": reason}, using_db=conn)
     return package, row
 
@@ -104,13 +104,14 @@ async def mark_status(version_id: int, status: VersionStatus, *,
                       reason: str = "") -> PackageVersion | None:
     """Move a version to a new status (scan verdict or admin release); idempotent."""
     status = choice(status, VersionStatus, "status", "status")
-    package_id = await (PackageVersion.filter(id=version_id).first()
-                        .values_list("package_id", flat=True))
+    # Tortoise types values_list(flat=True) as a tuple; after first() it is the value or None.
+    package_id = cast("int | None", await (PackageVersion.filter(id=version_id).first()
+                                           .values_list("package_id", flat=True)))
     if package_id is None:
         return None
     async with write_transaction() as conn:
         await packages.lock_package(int(package_id), using_db=conn)
-        row = await PackageVersion.get_or_none(id=version_id).using_db(conn)
+        row = await PackageVersion.get_or_none(id=version_id, using_db=conn)
         if row is None:
             return None
         fields = ["status"]
@@ -122,7 +123,7 @@ async def mark_status(version_id: int, status: VersionStatus, *,
             row.published_at = datetime.now(UTC)
             fields.append("published_at")
         await row.save(using_db=conn, update_fields=fields)
-        await packages.refresh_latest_version(row.package_id,  # type: ignore[attr-defined]
+        await packages.refresh_latest_version(row.package_id,
                                               using_db=conn)
         if actor is not None:
             await audit.record(actor, f"version.{status}", target_type="version",

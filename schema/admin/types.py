@@ -33,11 +33,13 @@ class AuditEvent(relay.Node):
         return cls(pk=str(row.id), actor_id=row.actor_id, action=row.action,
                    target_type=row.target_type, target_id=row.target_id,
                    publisher_id=row.publisher_id, request_id=row.request_id,
-                   ip=row.ip if shows_ip else "", details=row.details or {},
+                   ip=row.ip if shows_ip else "", details=JSON(row.details or {}),
                    created_at=row.created_at)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[AuditEvent | None]:
         """Single events by id are for admins; everyone else pages `auditLog`."""
         ids = list(node_ids)

@@ -64,7 +64,9 @@ class ArtifactBuild(relay.Node):
                    downloads=row.downloads)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[ArtifactBuild | None]:
         ids = [int(i) for i in node_ids if i.isdigit()]
         rows = {b.id: b for b in await models.ArtifactBuild.filter(id__in=ids)
@@ -100,7 +102,9 @@ class ArtifactVersion(relay.Node):
                    min_os_version=row.min_os_version)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[ArtifactVersion | None]:
         ids = [int(i) for i in node_ids if i.isdigit()]
         rows = {v.id: v for v in await models.ArtifactVersion.filter(id__in=ids)
@@ -155,7 +159,9 @@ class Artifact(relay.Node):
                    created_at=row.created_at, updated_at=row.updated_at)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[Artifact | None]:
         rows = await info.context.loader(ArtifactByIdLoader).load_many(
             [int(i) if i.isdigit() else -1 for i in node_ids])
@@ -167,7 +173,7 @@ class Artifact(relay.Node):
     @strawberry.field(description="The publisher that owns it.")
     async def publisher(self, info: Info) -> Publisher:
         row = await info.context.loader(PublisherByIdLoader).load(
-            self.row.publisher_id)  # type: ignore[attr-defined]
+            self.row.publisher_id)
         assert row is not None, "an artifact always has a publisher"
         return Publisher.from_model(row)
 

@@ -12,16 +12,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
+from graphql import DocumentNode, GraphQLError, GraphQLSchema
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import ParserCache, SchemaExtension
 
 CACHE_SIZE = 256
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _validate(schema: object, document: object, rules: tuple[object, ...]) -> list[object]:
+def _validate(schema: GraphQLSchema, document: DocumentNode,
+              rules: tuple[type[ASTValidationRule], ...]) -> list[GraphQLError]:
     from strawberry.schema.schema import validate_document
 
-    return validate_document(schema, document, rules)  # type: ignore[arg-type]
+    return validate_document(schema, document, rules)
 
 
 class DocumentCache(ParserCache):

@@ -74,12 +74,14 @@ def user_error(error: DomainError) -> UserError:
 
 
 def returns_user_errors(payload: Callable[..., T]
-                        ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T]]]:
-    """Decorate a mutation resolver: a DomainError becomes `payload(errors=[UserError])`."""
+                        ) -> Callable[[Callable[P, Awaitable[T | None]]],
+                                      Callable[P, Awaitable[T | None]]]:
+    """Decorate a mutation resolver: a DomainError becomes `payload(errors=[UserError])`.
+    (The payload fields are nullable in the schema, so a resolver may declare `T | None`.)"""
 
-    def decorate(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    def decorate(resolver: Callable[P, Awaitable[T | None]]) -> Callable[P, Awaitable[T | None]]:
         @wraps(resolver)
-        async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        async def run(*args: P.args, **kwargs: P.kwargs) -> T | None:
             try:
                 return await resolver(*args, **kwargs)
             except DomainError as error:

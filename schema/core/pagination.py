@@ -80,7 +80,7 @@ MAX_UNALIGNED_WINDOW = 1000
 # would overflow the database's integers.
 MAX_CURSOR_POSITION = 10**9
 
-NodeT = TypeVar("NodeT")
+NodeT = TypeVar("NodeT", bound=relay.Node)  # as strawberry's Connection requires
 ItemT = TypeVar("ItemT")
 
 

@@ -11,14 +11,14 @@ extensions or directives keep Strawberry's path.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import GraphQLObjectType
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 
-def _is_plain(field: Any) -> bool:
+def _is_plain(field: Any) -> TypeGuard[StrawberryField]:
     return (isinstance(field, StrawberryField) and field.base_resolver is None
             and not field.permission_classes and not field.extensions
             and not field.directives and field.is_basic_field)

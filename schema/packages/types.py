@@ -74,7 +74,7 @@ async def visible_version(info: Info, row: models.PackageVersion | None
     owns it or is an admin), else None."""
     if row is None:
         return None
-    package = await info.context.loader(PackageByIdLoader).load(row.package_id)  # type: ignore[attr-defined]
+    package = await info.context.loader(PackageByIdLoader).load(row.package_id)
     if package is None or not can_view(info.context.actor, package):
         return None
     if not await visible_version_rows(info, package, [row]):
@@ -119,7 +119,9 @@ class Package(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[Package | None]:
         loader = info.context.loader(PackageByIdLoader)
         rows = await loader.load_many([int(i) if i.isdigit() else -1 for i in node_ids])
@@ -135,7 +137,7 @@ class Package(relay.Node):
         return self._load_publisher(info)  # type: ignore[return-value]
 
     async def _load_publisher(self, info: Info) -> Any:
-        row = await info.context.loader(PublisherByIdLoader).load(self.row.publisher_id)  # type: ignore[attr-defined]
+        row = await info.context.loader(PublisherByIdLoader).load(self.row.publisher_id)
         assert row is not None, "a package always has a publisher"
         return _publisher_node(info, row)
 
@@ -223,14 +225,16 @@ class PackageVersion(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[PackageVersion | None]:
         rows = await info.context.loader(VersionByIdLoader).load_many(
             [int(i) if i.isdigit() else -1 for i in node_ids])
         return [await visible_version(info, row) for row in rows]
 
     async def _package(self, info: Info) -> models.Package:
-        row = await info.context.loader(PackageByIdLoader).load(self.row.package_id)  # type: ignore[attr-defined]
+        row = await info.context.loader(PackageByIdLoader).load(self.row.package_id)
         assert row is not None, "a version always has a package"
         return row
 
@@ -259,7 +263,8 @@ class PackageVersion(relay.Node):
         package = await self._package(info)
         if not quarantine.sees_scan_report(info.context.actor, package):
             return None
-        return self.row.scan_report
+        report = self.row.scan_report
+        return None if report is None else JSON(report)
 
 
 @strawberry.type(description="A dependency of a version on another package.")
@@ -277,7 +282,9 @@ class Dependency(relay.Node):
                    version_spec=row.version_spec or "*", optional=row.optional)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[Dependency | None]:
         rows = await info.context.loader(DependencyByIdLoader).load_many(
             [int(i) if i.isdigit() else -1 for i in node_ids])
@@ -286,7 +293,7 @@ class Dependency(relay.Node):
             version = None
             if row is not None:
                 version_row = await info.context.loader(VersionByIdLoader).load(
-                    row.version_id)  # type: ignore[attr-defined]
+                    row.version_id)
                 version = await visible_version(info, version_row)
             results.append(Dependency.from_model(row) if version and row else None)
         return results
@@ -311,12 +318,12 @@ async def package_connection(info: Info, page: PackagePage) -> PackageConnection
     # Every listing shows who published each package: read the page's publishers in one
     # query now, so that `Package.publisher` answers without awaiting (see there).
     publishers = await info.context.loader(PublisherByIdLoader).load_many(
-        sorted({row.publisher_id for row in page.rows[:page.limit]}))  # type: ignore[attr-defined]
+        sorted({row.publisher_id for row in page.rows[:page.limit]}))
     by_id = {publisher.id: publisher for publisher in publishers if publisher is not None}
 
     def node_of(row: models.Package) -> Package:
         node = Package.from_model(row)
-        node.publisher_row = by_id.get(row.publisher_id)  # type: ignore[attr-defined]
+        node.publisher_row = by_id.get(row.publisher_id)
         return node
 
     connection: PackageConnection = build_connection(

@@ -40,7 +40,7 @@ class ResolvedPackage:
         file = row.payload
         assert isinstance(file, FileInfo)
         return cls(row=row, name=row.name, version=row.version, yanked=row.yanked,
-                   checksum_sha256=file.sha256, size_bytes=file.size_bytes,
+                   checksum_sha256=file.sha256, size_bytes=BigInt(file.size_bytes),
                    download_url=file.download_url,
                    dependencies=[ResolvedDependency(name=d.name, version_spec=d.spec,
                                                     version=d.version or None,

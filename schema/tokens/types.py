@@ -43,7 +43,9 @@ class ApiToken(relay.Node):
                    created_at=row.created_at)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[ApiToken | None]:
         """Tokens of the caller (admins: anyone's)."""
         actor = info.context.actor
@@ -54,7 +56,7 @@ class ApiToken(relay.Node):
         results: list[ApiToken | None] = []
         for node_id in ids:
             row = rows.get(node_id)
-            mine = row is not None and (row.user_id == actor.user_id  # type: ignore[attr-defined]
+            mine = row is not None and (row.user_id == actor.user_id
                                         or actor.acts_as_admin)
             results.append(cls.from_model(row) if mine and row else None)
         return results

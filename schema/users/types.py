@@ -29,7 +29,9 @@ class User(relay.Node):
                    is_admin=row.is_admin)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],
+    # One signature for strawberry's overloads on `required`: a node the caller may not
+    # see is None either way (node fields are nullable).
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
                             required: bool = False) -> list[User | None]:
         """Only yourself (admins: anyone)."""
         actor = info.context.actor

@@ -55,5 +55,5 @@ class LatestVerificationRequestByPublisherIdLoader(
         rows = await (VerificationRequest.filter(publisher_id__in=keys)
                       .exclude(state=VerificationRequestState.CHALLENGE).order_by("id"))
         for row in rows:
-            latest[row.publisher_id] = row  # type: ignore[attr-defined]
+            latest[row.publisher_id] = row
         return [latest.get(key) for key in keys]

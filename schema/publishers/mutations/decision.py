@@ -20,7 +20,7 @@ Notes = Annotated[str, strawberry.argument(description="Why (stored and audited;
                                                        "empty).")]
 
 
-def admin_decision(decide: Decision) -> Callable[..., Awaitable[PublisherPayload]]:
+def admin_decision(decide: Decision) -> Callable[..., Awaitable[PublisherPayload | None]]:
     @returns_user_errors(PublisherPayload)
     async def resolve(info: Info, publisher: PublisherName, notes: Notes = ""
                       ) -> PublisherPayload | None:
