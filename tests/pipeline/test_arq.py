@@ -22,7 +22,7 @@ import pytest
 from arq.worker import Worker
 from tortoise import timezone
 
-from domain.jobs import REQUEUE_STUCK_SCANS
+from domain.jobs import REQUEUE_STUCK_SCANS, SCAN_VERSION
 from domain.models import PackageVersion
 from domain.scanning import scan_archive
 from domain.services import scans
@@ -206,7 +206,7 @@ async def test_worker_killed_mid_scan_is_retried_to_the_same_verdict(
     queue = stack.runtime.queue
     assert isinstance(queue, ArqQueue)
     assert await queue.pool.exists(
-        f"arq:in-progress:{queue.scoped_job_id(f'scan:{version_id}')}")
+        f"arq:in-progress:{queue.scoped_job_id(SCAN_VERSION.job_id(version_id))}")
 
     tries: list[int] = []
 
@@ -235,7 +235,7 @@ async def test_requeue_recovers_a_job_lost_from_redis(embedded_arq_stack: Stack)
     assert isinstance(queue, ArqQueue)
     # Redis lost the job (a flush, a failover without persistence).
     await queue.pool.delete(queue.queue_name,
-                            f"arq:job:{queue.scoped_job_id(f'scan:{version_id}')}")
+                            f"arq:job:{queue.scoped_job_id(SCAN_VERSION.job_id(version_id))}")
     await PackageVersion.filter(id=version_id).update(
         created_at=timezone.now() - scans.STUCK_AFTER - timedelta(seconds=1))
     await queue.enqueue(REQUEUE_STUCK_SCANS)
