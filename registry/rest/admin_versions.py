@@ -12,10 +12,8 @@ the document's operation table when this module is imported by the router.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.context import RegistryContext
@@ -33,43 +31,47 @@ def _ctx(request: Request) -> RegistryContext:
     return request.app.state.runtime.ctx
 
 
-def quarantined_json(row: PackageVersion) -> dict[str, Any]:
+def quarantined_json(row: PackageVersion) -> shapes.QuarantinedVersion:
     package: Package = row.package
     report = row.scan_report or {}
-    return {
-        "package": package.name,
-        "version": row.version,
-        "status": row.status,
-        "publisher": package.publisher.name,
-        "publisher_id": package.publisher.id,
-        "uploaded_by": row.uploaded_by,
-        "uploaded_at": iso(row.created_at),
-        "checksum_sha256": row.sha256,
-        "size_bytes": row.size_bytes,
-        "rule": report.get("rule") or "",
-        "message": report.get("message") or "",
-        "scan_report": row.scan_report,
-    }
+    # scan_report is the stored report as the scanner wrote it (shapes.ScanReport documents it).
+    return shapes.QuarantinedVersion(
+        package=package.name,
+        version=row.version,
+        status=row.status,
+        publisher=package.publisher.name,
+        publisher_id=package.publisher.id,
+        uploaded_by=row.uploaded_by,
+        uploaded_at=iso(row.created_at),
+        checksum_sha256=row.sha256,
+        size_bytes=row.size_bytes,
+        rule=report.get("rule") or "",
+        message=report.get("message") or "",
+        scan_report=row.scan_report,
+    )
 
 
-async def version_scan(request: Request) -> JSONResponse:
+async def version_scan(request: Request) -> Response:
     actor = await required_actor(request)
     view = await quarantine.scan_report(actor, request.path_params["name"],
                                         request.path_params["version"])
-    return JSONResponse({"package": view.package.name, "version": view.version.version,
-                         "status": view.version.status, "scan_report": view.report})
+    return ShapeResponse(shapes.VersionScan(package=view.package.name,
+                                            version=view.version.version,
+                                            status=view.version.status,
+                                            scan_report=view.report))
 
 
-async def list_quarantine(request: Request) -> JSONResponse:
+async def list_quarantine(request: Request) -> Response:
     actor = await required_actor(request)
     page, size = paging(request, default_per_page=50)
     result = await quarantine.list_quarantined(actor, page=page, per_page=size,
                                                package=query_text(request, "package"))
-    return JSONResponse({"versions": [quarantined_json(row) for row in result.versions],
-                         "total": result.total, "page": page, "per_page": size})
+    return ShapeResponse(shapes.QuarantinePage(
+        versions=[quarantined_json(row) for row in result.versions], total=result.total,
+        page=page, per_page=size))
 
 
-async def release_version(request: Request) -> JSONResponse:
+async def release_version(request: Request) -> Response:
     actor = await required_actor(request)
     body = await decode_body(request, shapes.ReleaseBody, allow_empty=True)
     ctx = _ctx(request)

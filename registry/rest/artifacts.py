@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.commands import present_fields
@@ -20,6 +18,7 @@ from registry.auth import required_actor
 from registry.multipart import read_upload_form
 from registry.rest import shapes
 from registry.rest.blobs import BlobDescriptor, blob_response
+from registry.rest.encode import ShapeResponse
 from registry.rest.params import decode_body, paging, query_text
 from registry.rest.serializers import iso
 
@@ -38,91 +37,91 @@ def _base_url(request: Request) -> str | None:
 # --- JSON shapes --------------------------------------------------------------------------
 
 def build_json(artifact: Artifact, version: ArtifactVersion, build: ArtifactBuild,
-               base_url: str | None) -> dict[str, Any]:
-    return {
-        "platform": build.platform,
-        "architecture": build.architecture,
-        "filename": build.filename,
-        "checksum_sha256": build.sha256,
-        "size_bytes": build.size_bytes,
-        "installer_type": build.installer_type,
-        "downloads": build.downloads,
-        "download_url": artifact_build_url(artifact.name, version.version, build.platform,
-                                           build.architecture, base_url),
-    }
+               base_url: str | None) -> shapes.ArtifactBuild:
+    return shapes.ArtifactBuild(
+        platform=build.platform,
+        architecture=build.architecture,
+        filename=build.filename,
+        checksum_sha256=build.sha256,
+        size_bytes=build.size_bytes,
+        installer_type=build.installer_type,
+        downloads=build.downloads,
+        download_url=artifact_build_url(artifact.name, version.version, build.platform,
+                                        build.architecture, base_url),
+    )
 
 
 def version_json(artifact: Artifact, version: ArtifactVersion, base_url: str | None
-                 ) -> dict[str, Any]:
-    return {
-        "version": version.version,
-        "released_at": iso(version.released_at),
-        "changelog": version.changelog,
-        "min_os_version": version.min_os_version,
-        "builds": [build_json(artifact, version, b, base_url)
-                   for b in artifacts.builds_of(version)],
-    }
+                 ) -> shapes.ArtifactVersion:
+    return shapes.ArtifactVersion(
+        version=version.version,
+        released_at=iso(version.released_at),
+        changelog=version.changelog,
+        min_os_version=version.min_os_version,
+        builds=[build_json(artifact, version, b, base_url)
+                for b in artifacts.builds_of(version)],
+    )
 
 
 def artifact_json(artifact: Artifact, versions: list[ArtifactVersion], base_url: str | None
-                  ) -> dict[str, Any]:
-    return {
-        "id": str(artifact.id),
-        "name": artifact.name,
-        "artifact_type": artifact.artifact_type,
-        "publisher_id": artifact.publisher_id,  # type: ignore[attr-defined]
-        "description": artifact.description,
-        "homepage": artifact.homepage,
-        "repository": artifact.repository,
-        "latest_version": artifacts.latest_version_of(versions),
-        "created_at": iso(artifact.created_at),
-        "updated_at": iso(artifact.updated_at),
-        "versions": [version_json(artifact, v, base_url) for v in versions],
-    }
+                  ) -> shapes.Artifact:
+    return shapes.Artifact(
+        id=str(artifact.id),
+        name=artifact.name,
+        artifact_type=artifact.artifact_type,
+        publisher_id=artifact.publisher_id,
+        description=artifact.description,
+        homepage=artifact.homepage,
+        repository=artifact.repository,
+        latest_version=artifacts.latest_version_of(versions),
+        created_at=iso(artifact.created_at),
+        updated_at=iso(artifact.updated_at),
+        versions=[version_json(artifact, v, base_url) for v in versions],
+    )
 
 
-def _download_json(chosen: ChosenBuild, base_url: str | None) -> dict[str, Any]:
+def _download_json(chosen: ChosenBuild, base_url: str | None) -> shapes.ArtifactDownload:
     build = chosen.build
-    return {
-        "url": artifact_build_url(chosen.artifact.name, chosen.version.version, build.platform,
-                                  build.architecture, base_url),
-        "expires_in": DOWNLOAD_URL_EXPIRES_IN,
-        "filename": build.filename,
-        "checksum_sha256": build.sha256,
-        "size_bytes": build.size_bytes,
-        "version": chosen.version.version,
-        "platform": build.platform,
-        "architecture": build.architecture,
-    }
+    return shapes.ArtifactDownload(
+        url=artifact_build_url(chosen.artifact.name, chosen.version.version, build.platform,
+                               build.architecture, base_url),
+        expires_in=DOWNLOAD_URL_EXPIRES_IN,
+        filename=build.filename,
+        checksum_sha256=build.sha256,
+        size_bytes=build.size_bytes,
+        version=chosen.version.version,
+        platform=build.platform,
+        architecture=build.architecture,
+    )
 
 
 # --- routes -------------------------------------------------------------------------------
 
-async def list_artifacts(request: Request) -> JSONResponse:
+async def list_artifacts(request: Request) -> Response:
     page, per_page = paging(request, default_per_page=20)
     items, total = await artifacts.list_artifacts(
         page=page, per_page=per_page, artifact_type=query_text(request, "artifact_type"))
     by_artifact = await artifacts.versions_by_artifact([a.id for a in items])
     base_url = _base_url(request)
-    return JSONResponse({"artifacts": [artifact_json(a, by_artifact[a.id], base_url)
-                                       for a in items],
-                         "total": total, "page": page, "per_page": per_page})
+    return ShapeResponse(shapes.ArtifactPage(
+        artifacts=[artifact_json(a, by_artifact[a.id], base_url) for a in items],
+        total=total, page=page, per_page=per_page))
 
 
-async def create_artifact(request: Request) -> JSONResponse:
+async def create_artifact(request: Request) -> Response:
     actor = await required_actor(request)
     body = await decode_body(request, shapes.CreateArtifact)
     artifact = await artifacts.create_artifact(actor, present_fields(body))
-    return JSONResponse(artifact_json(artifact, [], _base_url(request)), status_code=201)
+    return ShapeResponse(artifact_json(artifact, [], _base_url(request)), status_code=201)
 
 
-async def get_artifact(request: Request) -> JSONResponse:
+async def get_artifact(request: Request) -> Response:
     artifact = await artifacts.get_artifact(request.path_params["name"])
     versions = await artifacts.versions_of(artifact)
-    return JSONResponse(artifact_json(artifact, versions, _base_url(request)))
+    return ShapeResponse(artifact_json(artifact, versions, _base_url(request)))
 
 
-async def upload_build(request: Request) -> JSONResponse:
+async def upload_build(request: Request) -> Response:
     actor = await required_actor(request)
     ctx = _ctx(request)
     name = request.path_params["name"]
@@ -143,20 +142,19 @@ async def upload_build(request: Request) -> JSONResponse:
         ))
     finally:
         form.discard()
-    return JSONResponse(version_json(artifact, version, ctx.policy.public_base_url),
-                        status_code=201)
+    return ShapeResponse(version_json(artifact, version, ctx.policy.public_base_url),
+                         status_code=201)
 
 
-async def latest_build(request: Request) -> JSONResponse:
+async def latest_build(request: Request) -> Response:
     chosen = await artifacts.latest_build(request.path_params["name"],
                                           request.query_params.get("platform"),
                                           request.query_params.get("architecture"))
     build = build_json(chosen.artifact, chosen.version, chosen.build, _base_url(request))
-    return JSONResponse({"version": chosen.version.version,
-                         "released_at": iso(chosen.version.released_at),
-                         "changelog": chosen.version.changelog,
-                         "min_os_version": chosen.version.min_os_version,
-                         "build": build})
+    return ShapeResponse(shapes.LatestBuild(
+        version=chosen.version.version, released_at=iso(chosen.version.released_at),
+        changelog=chosen.version.changelog, min_os_version=chosen.version.min_os_version,
+        build=build))
 
 
 def _wants_bytes(request: Request) -> bool:
@@ -184,7 +182,7 @@ async def download_build(request: Request) -> Response:
                                                 request.query_params.get("architecture"))
     if _wants_bytes(request):
         return await _serve(request, chosen)
-    return JSONResponse(_download_json(chosen, _base_url(request)))
+    return ShapeResponse(_download_json(chosen, _base_url(request)))
 
 
 async def build_file(request: Request) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from domain.enums import Visibility
@@ -13,7 +13,9 @@ from domain.services import packages
 from domain.services.downloads import downloadable_version
 from domain.services.urls import external_base, package_file_url
 from registry.auth import optional_actor
+from registry.rest import shapes
 from registry.rest.blobs import BlobDescriptor, blob_response
+from registry.rest.encode import ShapeResponse
 
 
 async def package_file(request: Request) -> Response:
@@ -48,7 +50,7 @@ async def _latest(request: Request, name: str) -> tuple[str, str, str]:
     return package.name, row.version, row.sha256
 
 
-async def feature_latest(request: Request) -> JSONResponse:
+async def feature_latest(request: Request) -> Response:
     """§4.11: `download_url` MUST be absolute here (urllib cannot join a relative one), from
     "PUBLIC_BASE_URL, else the request's scheme and host". An answer naming the request's own
     Host is marked uncacheable, so no shared cache can hand it to anyone else."""
@@ -59,9 +61,9 @@ async def feature_latest(request: Request) -> JSONResponse:
     name, version, sha256 = await _latest(request, request.path_params["package"])
     headers = {} if request.app.state.runtime.ctx.policy.public_base_url else {
         "Cache-Control": "no-store", "Vary": "Host"}
-    return JSONResponse({"name": name, "version": version, "checksum_sha256": sha256,
-                         "download_url": package_file_url(name, version, base)},
-                        headers=headers)
+    return ShapeResponse(shapes.FeatureLatest(
+        name=name, version=version, checksum_sha256=sha256,
+        download_url=package_file_url(name, version, base)), headers=headers)
 
 
 async def feature_latest_zip(request: Request) -> Response:

@@ -6,11 +6,10 @@ invitations (not in the contract), and the admin routes, which answer under both
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.actor import Actor
@@ -30,7 +29,7 @@ async def _page_json(items: list[Publisher]) -> list[shapes.Publisher]:
     return [publisher_json(p, stats.get(p.id)) for p in items]
 
 
-async def list_publishers(request: Request) -> JSONResponse:
+async def list_publishers(request: Request) -> Response:
     page, per_page = paging(request, default_per_page=20)
     items, total = await publishers.list_publishers(
         page=page, per_page=per_page, status=query_text(request, "status"),
@@ -39,12 +38,12 @@ async def list_publishers(request: Request) -> JSONResponse:
                                               page=page, per_page=per_page))
 
 
-async def get_publisher(request: Request) -> JSONResponse:
+async def get_publisher(request: Request) -> Response:
     publisher = await publishers.get_publisher(request.path_params["name"])
     return ShapeResponse((await _page_json([publisher]))[0])
 
 
-async def update_publisher(request: Request) -> JSONResponse:
+async def update_publisher(request: Request) -> Response:
     actor = await required_actor(request)
     body = await decode_body(request, shapes.PublisherProfile)
     publisher = await publishers.update_profile(actor, request.path_params["name"],
@@ -55,71 +54,71 @@ async def update_publisher(request: Request) -> JSONResponse:
 # --- verification ----------------------------------------------------------------------------
 
 
-async def submit_verification(request: Request) -> JSONResponse:
+async def submit_verification(request: Request) -> Response:
     actor = await required_actor(request)
     body = await decode_body(request, shapes.VerificationSubmission)
     ctx = request.app.state.runtime.ctx
     submission = await verification.submit_verification(
         ctx.jobs, ctx.policy.verification, actor, body.method, body.data)
     # Exactly 202: the client counts 200 and 201 as failure here (§4.0).
-    return JSONResponse({
-        "status": "submitted",
-        "message": submission.message,
-        "challenge": submission.challenge.value,
-        "challenge_expires_at": iso(submission.challenge.expires_at),
-        "instructions": submission.instructions,
-        "method": submission.request.method,
-        "request_id": submission.request.id,
-        "verification_status": submission.publisher.verification_status,
-    }, status_code=202)
+    return ShapeResponse(shapes.VerificationSubmitted(
+        status="submitted",
+        message=submission.message,
+        challenge=submission.challenge.value,
+        challenge_expires_at=iso(submission.challenge.expires_at),
+        instructions=submission.instructions,
+        method=submission.request.method,
+        request_id=submission.request.id,
+        verification_status=submission.publisher.verification_status,
+    ), status_code=202)
 
 
-async def issue_challenge(request: Request) -> JSONResponse:
+async def issue_challenge(request: Request) -> Response:
     actor = await required_actor(request)
     challenge = await verification.issue_challenge(
         actor, request.app.state.runtime.ctx.policy.verification)
-    return JSONResponse({"challenge": challenge.value,
-                         "expires_at": iso(challenge.expires_at),
-                         "user_id": actor.user_id})
+    return ShapeResponse(shapes.Challenge(challenge=challenge.value,
+                                          expires_at=iso(challenge.expires_at),
+                                          user_id=actor.user_id))
 
 
 # --- members ---------------------------------------------------------------------------------
 
 
-def _member_json(member: members.Member) -> dict[str, Any]:
-    return {"user_id": member.user_id, "username": member.username, "role": member.role,
-            "added_at": iso(member.added_at)}
+def _member_json(member: members.Member) -> shapes.Member:
+    return shapes.Member(user_id=member.user_id, username=member.username, role=member.role,
+                         added_at=iso(member.added_at))
 
 
-async def list_members(request: Request) -> JSONResponse:
+async def list_members(request: Request) -> Response:
     actor = await required_actor(request)
     rows = await members.list_members(actor, request.path_params["name"])
-    return JSONResponse({"members": [_member_json(m) for m in rows]})
+    return ShapeResponse(shapes.MemberList(members=[_member_json(m) for m in rows]))
 
 
-def _invitation_json(invitation: members.Invitation) -> dict[str, Any]:
-    return {"id": invitation.id, "publisher": invitation.publisher_name,
-            "publisher_id": invitation.publisher_id, "user_id": invitation.user_id,
-            "username": invitation.username, "role": invitation.role,
-            "state": invitation.state, "invited_by": invitation.invited_by,
-            "created_at": iso(invitation.created_at), "expires_at": iso(invitation.expires_at),
-            "responded_at": iso(invitation.responded_at)}
+def _invitation_json(invitation: members.Invitation) -> shapes.Invitation:
+    return shapes.Invitation(
+        id=invitation.id, publisher=invitation.publisher_name,
+        publisher_id=invitation.publisher_id, user_id=invitation.user_id,
+        username=invitation.username, role=invitation.role, state=invitation.state,
+        invited_by=invitation.invited_by, created_at=iso(invitation.created_at),
+        expires_at=iso(invitation.expires_at), responded_at=iso(invitation.responded_at))
 
 
-async def invite_member(request: Request) -> JSONResponse:
+async def invite_member(request: Request) -> Response:
     """Also the old "add member" route: it invites, and nobody joins until they accept."""
     actor = await required_actor(request)
     body = await decode_body(request, shapes.AddMember)
     invitation = await members.invite_member(actor, request.path_params["name"],
                                              user_id=body.user_id, username=body.username,
                                              role=body.role)
-    return JSONResponse(_invitation_json(invitation), status_code=201)
+    return ShapeResponse(_invitation_json(invitation), status_code=201)
 
 
-async def publisher_invitations(request: Request) -> JSONResponse:
+async def publisher_invitations(request: Request) -> Response:
     actor = await required_actor(request)
     rows = await members.publisher_invitations(actor, request.path_params["name"])
-    return JSONResponse({"invitations": [_invitation_json(i) for i in rows]})
+    return ShapeResponse(shapes.InvitationList(invitations=[_invitation_json(i) for i in rows]))
 
 
 async def cancel_invitation(request: Request) -> Response:
@@ -129,22 +128,22 @@ async def cancel_invitation(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def my_invitations(request: Request) -> JSONResponse:
+async def my_invitations(request: Request) -> Response:
     actor = await required_actor(request)
     rows = await members.my_invitations(actor)
-    return JSONResponse({"invitations": [_invitation_json(i) for i in rows]})
+    return ShapeResponse(shapes.InvitationList(invitations=[_invitation_json(i) for i in rows]))
 
 
-async def accept_invitation(request: Request) -> JSONResponse:
+async def accept_invitation(request: Request) -> Response:
     actor = await required_actor(request)
     invitation = await members.accept_invitation(actor, request.path_params["invitation_id"])
-    return JSONResponse(_invitation_json(invitation))
+    return ShapeResponse(_invitation_json(invitation))
 
 
-async def decline_invitation(request: Request) -> JSONResponse:
+async def decline_invitation(request: Request) -> Response:
     actor = await required_actor(request)
     invitation = await members.decline_invitation(actor, request.path_params["invitation_id"])
-    return JSONResponse(_invitation_json(invitation))
+    return ShapeResponse(_invitation_json(invitation))
 
 
 async def leave_publisher(request: Request) -> Response:
@@ -174,7 +173,7 @@ def _request_json(row: VerificationRequest | None) -> shapes.VerificationRequest
         checked_at=iso(row.checked_at), check_result=row.check_result)
 
 
-async def admin_pending(request: Request) -> JSONResponse:
+async def admin_pending(request: Request) -> Response:
     actor = await required_actor(request)
     page, per_page = paging(request, default_per_page=50)
     items, total, requests = await publishers.pending_publishers(actor, page=page,
@@ -197,22 +196,23 @@ _ADMIN_ACTIONS: dict[str, tuple[AdminAction, PublisherDecision]] = {
 }
 
 
-def _admin_action(name: str) -> Callable[[Request], Awaitable[JSONResponse]]:
+def _admin_action(name: str) -> Callable[[Request], Awaitable[Response]]:
     action, outcome = _ADMIN_ACTIONS[name]
 
-    async def handler(request: Request) -> JSONResponse:
+    async def handler(request: Request) -> Response:
         actor = await required_actor(request)
         actor.require_admin()  # 403 before the body is even looked at
         body = await decode_body(request, shapes.AdminNotes, allow_empty=True)
         publisher = await action(actor, request.path_params["publisher_id"], body.notes)
-        return JSONResponse({"status": outcome, "publisher_id": publisher.id,
-                             "verification_status": publisher.verification_status})
+        return ShapeResponse(shapes.AdminDecision(
+            status=outcome, publisher_id=publisher.id,
+            verification_status=publisher.verification_status))
 
     handler.__name__ = f"admin_{name}"
     return handler
 
 
-async def admin_set_policy(request: Request) -> JSONResponse:
+async def admin_set_policy(request: Request) -> Response:
     actor = await required_actor(request)
     actor.require_admin()
     body = await decode_body(request, shapes.PublisherPolicy)
@@ -223,7 +223,7 @@ async def admin_set_policy(request: Request) -> JSONResponse:
         **{field: getattr(publisher, field) for field in publishers.POLICY_FIELDS}))
 
 
-async def admin_get_publisher(request: Request) -> JSONResponse:
+async def admin_get_publisher(request: Request) -> Response:
     """The full admin view: flags, limits, notes and the current request."""
     actor = await required_actor(request)
     actor.require_admin()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.enums import PackageSort
@@ -17,7 +17,7 @@ from registry.rest.encode import ShapeResponse
 from registry.rest.params import decode_body, paging, query_int, query_text
 
 
-async def search(request: Request) -> JSONResponse:
+async def search(request: Request) -> Response:
     actor = await optional_actor(request)
     page, per_page = paging(request, default_per_page=100)
     query = request.query_params.get("q", "") or ""
@@ -32,21 +32,22 @@ async def search(request: Request) -> JSONResponse:
                                              query=query, page=page, per_page=per_page))
 
 
-async def suggest(request: Request) -> JSONResponse:
+async def suggest(request: Request) -> Response:
     actor = await optional_actor(request)
     limit = query_int(request, "limit", 5, maximum=10, clamp=True)
-    return JSONResponse(await listing.suggest_names(actor, request.query_params.get("q", ""),
+    return ShapeResponse(await listing.suggest_names(actor, request.query_params.get("q", ""),
                                                     limit))
 
 
-async def latest_versions(request: Request) -> JSONResponse:
+async def latest_versions(request: Request) -> Response:
     actor = await optional_actor(request)
     raw = request.query_params.getlist("names")
     names = [n.strip() for value in raw for n in value.split(",") if n.strip()] if raw else None
-    return JSONResponse({"versions": await updates.latest_versions(actor, names)})
+    return ShapeResponse(shapes.LatestVersions(
+        versions=await updates.latest_versions(actor, names)))
 
 
-async def file_by_sha256(request: Request) -> JSONResponse:
+async def file_by_sha256(request: Request) -> Response:
     actor = await optional_actor(request)
     matches = await updates.find_by_sha256(actor, request.path_params["sha256"])
     if not matches:
@@ -64,7 +65,7 @@ async def file_by_sha256(request: Request) -> JSONResponse:
     ))
 
 
-async def batch_updates(request: Request) -> JSONResponse:
+async def batch_updates(request: Request) -> Response:
     actor = await optional_actor(request)
     body = await decode_body(request, shapes.UpdatesRequest)
     answers = await updates.newest_compatible(

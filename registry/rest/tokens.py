@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.models import ApiToken
 from domain.services import tokens
 from registry.auth import required_actor
 from registry.rest import shapes
+from registry.rest.encode import ShapeResponse
 from registry.rest.params import decode_body
 from registry.rest.serializers import iso
 
 
-def token_json(token: ApiToken) -> dict[str, Any]:
-    """Everything about a token except its secret, which is never stored."""
+def _token_fields(token: ApiToken) -> dict[str, Any]:
     return {
         "id": token.id,
         "name": token.name,
@@ -30,7 +30,12 @@ def token_json(token: ApiToken) -> dict[str, Any]:
     }
 
 
-async def create_token(request: Request) -> JSONResponse:
+def token_json(token: ApiToken) -> shapes.Token:
+    """Everything about a token except its secret, which is never stored."""
+    return shapes.Token(**_token_fields(token))
+
+
+async def create_token(request: Request) -> Response:
     actor = await required_actor(request)
     body = await decode_body(request, shapes.CreateToken)
     policy = request.app.state.runtime.ctx.policy
@@ -39,14 +44,16 @@ async def create_token(request: Request) -> JSONResponse:
                                         package_globs=body.package_globs,
                                         expires_at=body.expires_at,
                                         max_active=policy.max_api_tokens_per_user)
-    return JSONResponse({**token_json(created.token), "token": created.plaintext,
-                         "warning": "Store this token now: it is shown only once"},
-                        status_code=201, headers={"Cache-Control": "no-store"})
+    return ShapeResponse(shapes.TokenCreated(
+        **_token_fields(created.token), token=created.plaintext,
+        warning="Store this token now: it is shown only once"),
+        status_code=201, headers={"Cache-Control": "no-store"})
 
 
-async def list_tokens(request: Request) -> JSONResponse:
+async def list_tokens(request: Request) -> Response:
     actor = await required_actor(request)
-    return JSONResponse({"tokens": [token_json(t) for t in await tokens.list_tokens(actor)]})
+    return ShapeResponse(shapes.TokenList(
+        tokens=[token_json(t) for t in await tokens.list_tokens(actor)]))
 
 
 async def revoke_token(request: Request) -> Response:
