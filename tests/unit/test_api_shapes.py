@@ -1,0 +1,90 @@
+"""API shapes declared once: the package update command, request decoding, the document."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import msgspec
+import pytest
+from starlette.routing import Mount
+
+from domain.commands import PackageUpdate, command_from
+from domain.enums import Visibility
+from domain.exceptions import InvalidInput
+from registry.rest import openapi, shapes
+from registry.rest.params import convert_body
+from registry.rest.router import api_routes
+from schema.packages.mutations.update_package import UpdatePackageInput, command_of
+
+
+def test_graphql_update_input_has_exactly_the_command_fields() -> None:
+    graphql_fields = {field.name for field in dataclasses.fields(UpdatePackageInput)}
+    assert graphql_fields == set(PackageUpdate.__struct_fields__)
+
+
+def test_graphql_input_becomes_the_domain_command() -> None:
+    from schema.packages.enums import Visibility as GraphQLVisibility
+
+    command = command_of(UpdatePackageInput(description=None,
+                                            visibility=GraphQLVisibility.UNLISTED))
+    assert command.changes() == {"visibility": Visibility.UNLISTED, "description": None}
+
+
+def test_rest_body_becomes_the_domain_command_and_wrong_types_name_the_field() -> None:
+    update = convert_body({"license": "MIT", "keywords": "a, b", "extra": 1}, PackageUpdate)
+    assert update.changes() == {"license": "MIT", "keywords": "a, b"}
+    with pytest.raises(InvalidInput) as refused:
+        command_from({"readme": 3}, PackageUpdate)
+    assert refused.value.field == "readme"
+    with pytest.raises(InvalidInput) as refused:
+        command_from({"visibility": "secret"}, PackageUpdate)
+    assert refused.value.field == "visibility"
+
+
+def test_whole_number_floats_are_integers_and_nul_is_refused() -> None:
+    policy = convert_body({"max_package_bytes": 928.0}, shapes.PublisherPolicy)
+    assert policy.max_package_bytes == 928 and isinstance(policy.max_package_bytes, int)
+    with pytest.raises(InvalidInput):
+        convert_body({"max_package_bytes": 928.5}, shapes.PublisherPolicy)
+    with pytest.raises(InvalidInput):
+        convert_body({"name": "a\x00b", "scopes": ["yank"]}, shapes.CreateToken)
+
+
+def test_document_components_come_from_the_shapes() -> None:
+    document = openapi.build_document([Mount("/api/v1", routes=api_routes())])
+    components = document["components"]["schemas"]
+    for shape in (shapes.PackageDetail, shapes.VersionDetail, shapes.Publisher,
+                  shapes.CreateToken, PackageUpdate):
+        generated = msgspec.json.schema_components(
+            [shape], ref_template="#/components/schemas/{name}")[1][shape.__name__]
+        documented = dict(components[shape.__name__])
+        for key in ("propertyNames", "additionalProperties"):  # added for request bodies
+            if key not in generated:
+                documented.pop(key, None)
+        assert documented == generated, shape.__name__
+    patch = document["paths"]["/api/v1/packages/{name}"]["patch"]
+    assert patch["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PackageUpdate"}
+
+
+def test_encoded_detail_keeps_the_contract_keys_in_order() -> None:
+    summary_keys = list(shapes.PackageSummary.__struct_fields__)
+    detail_keys = list(shapes.PackageDetail.__struct_fields__)
+    assert detail_keys[:len(summary_keys)] == summary_keys
+    assert detail_keys[len(summary_keys):] == ["id", "readme", "homepage", "repository",
+                                               "license", "keywords", "created_at",
+                                               "versions"]
+
+
+def test_a_wrong_method_is_told_every_method_of_the_path() -> None:
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    client = TestClient(Starlette(routes=[Mount("/api/v1", routes=api_routes())]))
+    for path, allowed in (("/api/v1/packages/x", {"GET", "HEAD", "PATCH", "DELETE"}),
+                          ("/api/v1/packages", {"GET", "HEAD", "POST"}),
+                          ("/api/v1/tokens", {"GET", "HEAD", "POST"}),
+                          ("/api/v1/packages/x/versions/1.0.0/yank", {"POST", "DELETE"})):
+        response = client.request("OPTIONS", path)
+        assert response.status_code == 405, path
+        assert set(response.headers["allow"].split(", ")) == allowed, path
