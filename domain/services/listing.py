@@ -38,12 +38,6 @@ from domain.services.access import listed_filter
 MAX_KEYWORD_LENGTH = 50
 
 
-def _storable(*texts: str | None) -> bool:
-    """No stored text holds NUL (and PostgreSQL refuses it as a parameter), so a condition
-    with one matches nothing; it is answered without asking the database."""
-    return not any(text and "\x00" in text for text in texts)
-
-
 @dataclass
 class ListingQuery:
     """What a caller asks a listing for; every condition given must hold.
@@ -174,8 +168,9 @@ def ordering_of(query: ListingQuery) -> Ordering:
     return ORDERINGS[query.sort]
 
 
-def _literal(value: int) -> RawSQL:
-    # A constant, not a parameter: PostgreSQL cannot type a parameter that only a CASE uses.
+def _literal(value: int) -> Any:
+    """A constant, not a parameter: PostgreSQL cannot type a parameter that only a CASE uses.
+    (Any: `When` and `Case` take any SQL term, but their annotations list expressions only.)"""
     return RawSQL(str(int(value)))
 
 
@@ -225,9 +220,7 @@ async def _publisher_id(slug_or_id: str) -> str | None:
 
 async def _matching(actor: Actor, query: ListingQuery) -> QuerySet[Package] | None:
     """The packages `query` selects among those the caller may see listed; None when
-    nothing can match (an unknown publisher, a NUL in a text condition)."""
-    if not _storable(query.needle, query.publisher, query.keyword):
-        return None
+    nothing can match (an unknown publisher)."""
     rows = Package.filter(await listed_filter(actor))
     if query.needle:
         rows = rows.filter(search_text__contains=query.needle)
@@ -298,7 +291,7 @@ async def keyset_page(actor: Actor, query: ListingQuery, *, limit: int,
 async def suggest_names(actor: Actor, prefix: str, limit: int) -> list[str]:
     """Names of listed packages starting with `prefix`, most downloaded first."""
     needle = (prefix or "").strip().lower()
-    if not needle or not _storable(needle) or not fits(Package, "name_key", needle):
+    if not needle or not fits(Package, "name_key", needle):  # longer: no name starts so
         return []
     names = await (Package.filter(await listed_filter(actor), name_key__startswith=needle)
                    .order_by(*_BY_DOWNLOADS.order_by()).limit(limit)

@@ -159,7 +159,7 @@ LISTING = """query($search: String, $sort: PackageSort!, $filter: PackageFilter,
 SUGGEST = "query($p: String!) { suggestPackageNames(prefix: $p, limit: 10) }"
 
 
-async def _listing_world() -> None:
+async def _listing_world() -> str:
     """Names, display names, text and downloads chosen so that every relevance tier, every
     tie-breaker and every visibility occurs; `dead` has only a yanked version."""
     team = await make_publisher("u1", "team")
@@ -189,6 +189,7 @@ async def _listing_world() -> None:
             package.search_text = "\n".join([name, display.lower(), description])
             await package.save()
         await add_version(package, "1.0.0", yanked=name == "dead")
+    return str(team.id)
 
 
 async def _token(user: str, globs: list[str]) -> dict[str, str]:
@@ -234,7 +235,7 @@ async def _graphql_pages(stack: Stack, variables: dict[str, Any], headers: dict[
 
 
 async def test_rest_and_graphql_list_the_same_pages(stack: Stack) -> None:
-    await _listing_world()
+    team_id = await _listing_world()
     callers = {"anonymous": {}, "member": bearer("u1"),
                "token secret-a*": await _token("u1", ["secret-a*"])}
     searches = [None, "", "auth", "AUTH", "  Auth ", "a_", "suite", "tokens", "zzz", "%"]
@@ -267,6 +268,7 @@ async def test_rest_and_graphql_list_the_same_pages(stack: Stack) -> None:
     # The expected answers themselves, for a few of those queries.
     async def names(path: str, headers: dict[str, str], **params: Any) -> list[str]:
         response = await stack.client.get(path, headers=headers, params=params)
+        assert response.status_code == 200, response.text
         return [p["name"] for p in response.json()["packages"]]
 
     assert await names("/api/v1/search", {}, q="auth") == [
@@ -280,6 +282,15 @@ async def test_rest_and_graphql_list_the_same_pages(stack: Stack) -> None:
     assert await names("/api/v1/search", {}, q="a_") == ["a_b"], "LIKE wildcards are literal"
     assert await names("/api/v1/packages", callers["member"], publisher="team",
                        package_type="library") == ["auth-lib", "authx", "db", "secret-db"]
+    # The publisher filter takes a slug or an id, on both routes.
+    assert await names("/api/v1/search", {}, q="auth", publisher=team_id) == await names(
+        "/api/v1/search", {}, q="auth", publisher="TEAM") != []
+    # No stored text holds NUL (PostgreSQL refuses it as a parameter): both APIs refuse it
+    # before it reaches the listing.
+    refused = await stack.client.get("/api/v1/search", params={"q": "auth\x00"})
+    assert refused.status_code == 400 and "q" in refused.json()["detail"]
+    inline = await post(stack.client, '{ packages(search: "a\\u0000") { totalCount } }')
+    assert inline.json()["errors"][0]["extensions"] == {"code": "invalid"}, inline.json()
     # GraphQL's default hides packages with nothing left to install; REST never does.
     default = await _graphql_pages(stack, {"search": "auth", "sort": "RELEVANCE"}, {}, 100)
     assert default == ([["auth", "auth-lib", "authx", "my-auth", "their-auth", "cloud", "db"]],
