@@ -189,8 +189,10 @@ class Settings:
 
     # Assembled from the storage variables (`StorageVariables`, `S3Variables`) by
     # `load_settings`; not one variable each, so not in the generated table themselves.
-    primary_storage: SkipValidation[StorageSpec] = Field(None, exclude=True)
-    mirrors: SkipValidation[tuple[StorageSpec, ...]] = Field((), exclude=True)
+    # None only until __post_init__, which puts the default under DATA_DIR (as database_url).
+    primary_storage: SkipValidation[StorageSpec] = Field(
+        default=None, exclude=True)  # type: ignore[assignment]
+    mirrors: SkipValidation[tuple[StorageSpec, ...]] = Field(default=(), exclude=True)
 
     jwt_secret: str | None = setting(
         "CLOUDM_JWT_SECRET", None, "Shared HS256 secret of CloudM access tokens (ToolBox's "

@@ -141,11 +141,11 @@ class Runtime:
             storage = await open_storage(settings)
             job_ctx: dict[str, Any] = {}
             self.queue = await job_queue_for(settings, job_ctx)
+            scratch = ScratchArea(settings.spool_dir / "uploads")
             self.context = RegistryContext(storage=storage, jobs=self.queue,
                                            policy=policy_from(settings),
-                                           events=event_bus_for(settings),
-                                           scratch=ScratchArea(settings.spool_dir / "uploads"))
-            await asyncio.to_thread(self.context.scratch.cleanup_stale)
+                                           events=event_bus_for(settings), scratch=scratch)
+            await asyncio.to_thread(scratch.cleanup_stale)
             job_ctx["registry"] = self.context
             shared_bus = (self.context.events if isinstance(self.context.events, RedisEventBus)
                           else None)

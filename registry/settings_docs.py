@@ -61,8 +61,10 @@ def _as_text(info: Any, value: Any) -> str | None:
     """A default written the way the variable is read back (sizes as 500MiB, lists with ,)."""
     if value is None or value is PydanticUndefined:
         return None
-    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[(info.annotation, *info.metadata)]
-                                            if info.metadata else info.annotation)
+    # The field's type as declared, rebuilt at runtime: a type form only pydantic can check.
+    declared: Any = (Annotated[(info.annotation, *info.metadata)] if info.metadata
+                     else info.annotation)
+    adapter: TypeAdapter[Any] = TypeAdapter(declared)
     text = adapter.dump_python(value, mode="json")
     if isinstance(text, bool):
         return str(text).lower()

@@ -6,7 +6,7 @@ each must be idempotent: arq may run a job more than once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from domain.jobs import Job
@@ -14,18 +14,21 @@ from domain.jobs import Job
 P = ParamSpec("P")
 R = TypeVar("R")
 
-JobFunction = Callable[..., Awaitable[Any]]
+# Coroutine functions (not any awaitable): arq accepts only those as jobs.
+JobFunction = Callable[..., Coroutine[Any, Any, Any]]
 # Filled by `runs` as the job modules are imported (workers/tasks.py imports them all).
 JOBS: dict[Job[Any], JobFunction] = {}
 
 
-def runs(handle: Job[P]) -> Callable[[Callable[Concatenate[dict[str, Any], P], Awaitable[R]]],
-                                     Callable[Concatenate[dict[str, Any], P], Awaitable[R]]]:
+# A job's implementation: the job context, then the handle's arguments.
+Implementation = Callable[Concatenate[dict[str, Any], P], Coroutine[Any, Any, R]]
+
+
+def runs(handle: Job[P]) -> Callable[[Implementation[P, R]], Implementation[P, R]]:
     """Register the decorated function as the implementation of `handle`: it takes the job
     context, then exactly the handle's arguments."""
 
-    def register(function: Callable[Concatenate[dict[str, Any], P], Awaitable[R]]
-                 ) -> Callable[Concatenate[dict[str, Any], P], Awaitable[R]]:
+    def register(function: Implementation[P, R]) -> Implementation[P, R]:
         if handle in JOBS:
             raise RuntimeError(f"{function.__name__}: job already implemented by "
                                f"{JOBS[handle].__name__}")

@@ -159,7 +159,9 @@ class BoundedWebSocketAdapter(ASGIWebSocketAdapter):
 
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     context: GraphQLContext
-    view: SocketHost  # type: ignore[assignment] - RegistryGraphQL
+    # Narrower than Strawberry's view type: the view serving our sockets is RegistryGraphQL.
+    view: SocketHost  # type: ignore[assignment]
+    max_subscriptions_per_connection: int  # always set, from the socket limits (never None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

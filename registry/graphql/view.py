@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
-from strawberry.schema import BaseSchema
+from strawberry.schema import Schema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
@@ -82,14 +82,14 @@ def _error_response(status: int, message: str, code: str) -> JSONResponse:
                         status_code=status)
 
 
-class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL):
+class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
     """GraphQL over HTTP (POST; GET for queries only) and graphql-transport-ws."""
 
     request_adapter_class = _RequestAdapter
     graphql_transport_ws_handler_class = CheckedTransportWSHandler
     websocket_adapter_class = BoundedWebSocketAdapter
 
-    def __init__(self, schema: BaseSchema, limits: GraphQLLimits,
+    def __init__(self, schema: Schema, limits: GraphQLLimits,
                  socket_limits: SocketLimits | None = None) -> None:
         super().__init__(
             schema,

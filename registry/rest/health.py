@@ -23,6 +23,7 @@ from domain.database import database_ok
 from domain.enums import StorageRole
 from domain.services import replication
 from registry.auth import optional_actor
+from storage.failover import BreakerState
 
 log = logging.getLogger("registry.health")
 
@@ -108,6 +109,8 @@ async def _storage_for_admin(ctx: RegistryContext, readiness: _Readiness) -> Non
             status = await replication.replication_status(ctx)
         except Exception:  # readiness must answer even if bookkeeping fails
             log.exception("could not compute replication status")
+    # name, role, kind, probe ok, probe detail, breaker, replication lag (None: unknown)
+    reports: list[tuple[str, StorageRole, str, bool, str, BreakerState, int | None]]
     if status is not None:
         reports = [(r.name, r.role, r.kind, r.ok, r.detail, r.breaker.state, r.lag)
                    for r in status.backends]
