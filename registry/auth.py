@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 import jwt
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 
 from domain.actor import ANONYMOUS, Actor
 from domain.exceptions import NotAuthenticated
@@ -67,7 +67,7 @@ def parse_bearer(header: str) -> str | None:
     return value.strip()
 
 
-def bearer_token(request: Request) -> str | None:
+def bearer_token(request: HTTPConnection) -> str | None:  # HTTP request or WebSocket
     return parse_bearer(request.headers.get("authorization", ""))
 
 

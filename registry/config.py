@@ -403,6 +403,7 @@ def read_environment(env_file: Path | None = None) -> dict[str, str]:
 def _declared(cls: type, env: Mapping[str, str], prefix: str = "") -> dict[str, str]:
     """The values `env` holds for `cls`'s variables, by variable name; empty means unset."""
     values = {}
+    # A pydantic dataclass's fields; the type checker sees a plain dataclass.
     for info in cls.__pydantic_fields__.values():  # type: ignore[attr-defined]
         if info.alias is None:
             continue

@@ -84,6 +84,7 @@ def _variable(info: Any, prefixes: tuple[str, ...], section: str, *, commented: 
 
 def _group(cls: type, prefixes: tuple[str, ...], section: str) -> list[Variable]:
     found: list[Variable] = []
+    # A pydantic dataclass's fields; the type checker sees a plain dataclass.
     for info in cls.__pydantic_fields__.values():  # type: ignore[attr-defined]
         found.append(_variable(info, prefixes, section, commented=cls is not StorageVariables))
         section = found[-1].section
@@ -95,6 +96,7 @@ def variables() -> list[Variable]:
     A declaration without a section continues the one before it."""
     found: list[Variable] = []
     section = ""
+    # A pydantic dataclass's fields; the type checker sees a plain dataclass.
     for name, info in Settings.__pydantic_fields__.items():  # type: ignore[attr-defined]
         if name == "primary_storage":
             found += _group(StorageVariables, ("",), section)

@@ -68,7 +68,7 @@ async def hash_object(store: BlobStore, key: str) -> tuple[str, int]:
     hasher = hashlib.sha256()
     size = 0
     chunks = store.open(key)
-    async with aclosing(chunks):  # type: ignore[type-var]
+    async with aclosing(chunks):
         async for chunk in chunks:
             size += len(chunk)
             await _update(hasher, chunk)
@@ -102,7 +102,7 @@ async def _checked_chunks(store: BlobStore, key: str, size: int) -> AsyncGenerat
     count = 0
     chunks = store.open(key)
     try:
-        async with aclosing(chunks):  # type: ignore[type-var]
+        async with aclosing(chunks):
             async for chunk in chunks:
                 count += len(chunk)
                 if count > size:

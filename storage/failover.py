@@ -194,7 +194,7 @@ async def read_with_failover(
         served = False
         try:
             chunks = store.open(key, start=position, end=end, chunk_size=chunk_size)
-            async with aclosing(chunks):  # type: ignore[type-var]
+            async with aclosing(chunks):
                 while (chunk := await _next_chunk(store, chunks, stall_seconds)) is not None:
                     if not served:
                         breaker.record_success()

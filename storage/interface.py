@@ -15,7 +15,7 @@ Semantics every backend guarantees:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -165,7 +165,7 @@ class BlobStore(Protocol):
         start: int = 0,
         end: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """Async generator over bytes `[start, end)` of the object (`end` exclusive, None =
         to the end; clamped to the size; a start at or past the end yields nothing).
         Use as `async for chunk in store.open(key)`; ObjectNotFound is raised at the first

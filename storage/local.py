@@ -10,7 +10,7 @@ import errno
 import os
 import shutil
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -131,7 +131,7 @@ class LocalBlobStore(SpoolingStore):
         start: int = 0,
         end: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
         path = self.path_for(key)

@@ -94,6 +94,7 @@ class _ReaderRawIO(io.RawIOBase):
         self._position = target
         return target
 
+    # io hands readinto() a memoryview; typeshed allows any writable buffer.
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         data = self._reader.read_at(self._position, len(buffer))
         count = len(data)

@@ -13,7 +13,7 @@ SHA-256 of the content and is only known at the end; the spool file is always re
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import urllib3
@@ -244,7 +244,7 @@ class S3BlobStore(SpoolingStore):
         start: int = 0,
         end: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         validate_key(key)
         validate_range(start, end)
         if chunk_size < 1:

@@ -559,6 +559,8 @@ def _walk_tar(spool: IO[bytes], where: str, depth: int, context: _Context) -> No
     spool.seek(0)
     guarded = _BoundedReads(spool, TAR_HEADER_READ_LIMIT, where)
     try:
+        # typeshed's tar file object also has write() and close(); reading a tar opened on a
+        # caller's file object calls neither.
         archive = tarfile.open(fileobj=guarded, mode="r:")  # type: ignore[call-overload]
     except (tarfile.TarError, EOFError, ValueError) as exc:
         raise ScanRejected(Rule.NESTED_ARCHIVE, f"unreadable tar: {exc}", entry=where) from None

@@ -138,6 +138,7 @@ class BoundedWebSocketAdapter(ASGIWebSocketAdapter):
 
     async def iter_json(self, *, ignore_parsing_errors: bool = False
                         ) -> AsyncGenerator[object, None]:
+        # Strawberry types the adapter's view as its base view; ours is RegistryGraphQL.
         limit: int = self.view.limits.max_body_bytes  # type: ignore[attr-defined]
         try:
             while self.ws.application_state != WebSocketState.DISCONNECTED:
@@ -207,6 +208,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
                  "extensions": {"code": "rate_limited"}}]})
             return
         payload = message["payload"]
+        # `_schema`: the graphql-core schema of strawberry's Schema (typed as BaseSchema here).
         charges = charges_of(self.schema._schema, document,  # type: ignore[attr-defined]
                              payload.get("operationName"), payload.get("variables") or {})
         try:

@@ -198,7 +198,7 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             # else from the handshake's Authorization header.
             return GraphQLContext(registry=runtime.ctx, actor=_anonymous(request),
                                   limits=self.limits, connection=request, response=response,
-                                  credential=bearer_token(request))  # type: ignore[arg-type]
+                                  credential=bearer_token(request))
         actor = await optional_actor(request)
         # The rate-limit middleware's charges for this request (when limits are on): the
         # operation adds the budgets of what it does to them (schema.core.charging).

@@ -28,6 +28,7 @@ def graphql_enum(domain_enum: type[E], description: str, values: Mapping[E, str]
         raise TypeError(f"{domain_enum.__name__}: describe exactly its values "
                         f"(missing {missing}, unknown {extra})")
     strawberry.enum(domain_enum, name=name, description=description)
+    # Set on the class by strawberry.enum() just above; not part of the StrEnum's type.
     definition = domain_enum.__strawberry_definition__  # type: ignore[attr-defined]
     for value in definition.values:
         value.description = values[domain_enum(value.value)]

@@ -134,6 +134,7 @@ class Package(relay.Node):
             # Listings read their page's publishers up front: answering synchronously keeps
             # graphql-core from turning every item of a 100-item page into an awaitable.
             return _publisher_node(info, self.publisher_row)
+        # Otherwise an awaitable of the Publisher, which graphql-core awaits.
         return self._load_publisher(info)  # type: ignore[return-value]
 
     async def _load_publisher(self, info: Info) -> Any:

@@ -184,7 +184,7 @@ class Publisher(relay.Node):
 
     @strawberry.field(description="Downloads of the packages counted in packageCount.")
     async def total_downloads(self, info: Info) -> BigInt:
-        return (await self._stats(info)).total_downloads  # type: ignore[return-value]
+        return BigInt((await self._stats(info)).total_downloads)
 
     @strawberry.field(description="Its packages that the caller may list (members also see "
                                   "unlisted and private ones).")
