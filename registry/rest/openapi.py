@@ -118,13 +118,18 @@ class Op:
     head: bool = False  # HEAD is part of the contract for this route
 
 
-PAGE = Param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1})
+def whole_number(**bounds: int) -> Schema:
+    """A whole-number query parameter (params.query_int): empty means its default."""
+    return {"anyOf": [{"type": "integer", **bounds}, {"type": "string", "maxLength": 0}]}
+
+
+PAGE = Param("page", {**whole_number(minimum=1, maximum=MAX_PAGE), "default": 1})
 
 
 def per_page(default: int, maximum: int = 100) -> Param:
     # The contract clamps instead of refusing (§4.3, §4.4, §4.6): so no `maximum` here, where
     # it would promise a 400 the server does not send.
-    return Param("per_page", {"type": "integer", "minimum": 1, "default": default},
+    return Param("per_page", {**whole_number(minimum=1), "default": default},
                  f"Values above {maximum} are clamped to {maximum}")
 
 
@@ -162,7 +167,7 @@ def _admin_operations(prefix: str) -> dict[tuple[str, str], Op]:
             "Full admin view of a publisher (id or slug)", tag, "admin",
             ok={200: shapes.AdminPublisher}, errors=(404,)),
         ("PATCH", f"{prefix}/admin/{{publisher_id}}"): Op(
-            "Set publishing flags and size limits", tag, "admin", body=shapes.PublisherPolicyBody,
+            "Set publishing flags and size limits", tag, "admin", body=shapes.PublisherPolicy,
             ok={200: shapes.AdminPublisher}, errors=(400, 404)),
     }
     for action, summary in _ADMIN_ACTIONS.items():
@@ -197,7 +202,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         ok={200: shapes.PublisherPage}, errors=(400,)),
     ("POST", f"{V}/publishers/verify"): Op(
         "Request verification (exactly 202)", "publishers", "user",
-        body=shapes.VerificationSubmissionBody, ok={202: shapes.VerificationSubmitted},
+        body=shapes.VerificationSubmission, ok={202: shapes.VerificationSubmitted},
         errors=(400, 403)),
     ("POST", f"{V}/publishers/verify/challenge"): Op(
         "Issue a verification challenge", "publishers", "user", body_required=False,
@@ -212,7 +217,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         errors=(403, 404)),
     ("POST", f"{V}/publishers/{{name}}/members"): Op(
         "Invite a member (owners; alias of POST .../invitations: nobody joins without "
-        "accepting)", "publishers", "user", body=shapes.AddMemberBody,
+        "accepting)", "publishers", "user", body=shapes.AddMember,
         ok={201: shapes.Invitation}, errors=(400, 403, 404, 409)),
     ("DELETE", f"{V}/publishers/{{name}}/members/me"): Op(
         "Leave a publisher (the last owner cannot)", "publishers", "user", ok={204: None},
@@ -222,7 +227,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         ok={200: shapes.InvitationList}, errors=(403, 404)),
     ("POST", f"{V}/publishers/{{name}}/invitations"): Op(
         "Invite a user (owners); it expires after 14 days", "publishers", "user",
-        body=shapes.AddMemberBody, ok={201: shapes.Invitation}, errors=(400, 403, 404, 409)),
+        body=shapes.AddMember, ok={201: shapes.Invitation}, errors=(400, 403, 404, 409)),
     ("DELETE", f"{V}/publishers/{{name}}/invitations/{{invitation_id}}"): Op(
         "Cancel an open invitation (owners)", "publishers", "user", ok={204: None},
         errors=(403, 404, 409)),
@@ -322,7 +327,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
                *PACKAGE_FILTERS), ok={200: shapes.SearchResult}, errors=(400,)),
     ("GET", f"{V}/search/suggest"): Op(
         "Package names starting with q", "search",
-        query=(Param("q"), Param("limit", {"type": "integer", "minimum": 1, "default": 5},
+        query=(Param("q"), Param("limit", {**whole_number(minimum=1), "default": 5},
                                  "Values above 10 are clamped to 10")),
         ok={200: list[str]}, errors=(400,)),
     ("GET", f"{V}/versions"): Op(
@@ -391,7 +396,7 @@ def _subclasses(cls: type) -> set[type]:
 
 
 # Component names of every request body (REST shapes and the domain commands they carry).
-_REQUEST_SHAPES = {cls.__name__ for cls in _subclasses(shapes.Body) | {PackageUpdate}}
+_REQUEST_SHAPES = {cls.__name__: cls for cls in _subclasses(shapes.Body) | {PackageUpdate}}
 
 
 class _Components:
@@ -405,9 +410,10 @@ class _Components:
             unique, ref_template="#/components/schemas/{name}")
         self._by_type = dict(zip(unique, refs, strict=True))
         self.schemas[shapes.STORABLE_JSON_NAME] = shapes.STORABLE_JSON
-        for name in _REQUEST_SHAPES & set(self.schemas):
+        for name in _REQUEST_SHAPES.keys() & self.schemas.keys():
             # Unknown keys are ignored, not refused; but a NUL in them is (400).
             self.schemas[name].update(shapes.STORABLE_OBJECT_SCHEMA)
+            self.schemas[name].update(getattr(_REQUEST_SHAPES[name], "json_schema_extra", {}))
 
     def schema(self, shape: Any) -> Schema:
         if isinstance(shape, OneOf):

@@ -12,7 +12,7 @@ for keys the server may leave out (`scan_report`) or that older shapes lacked.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -56,11 +56,39 @@ Timestamp = Annotated[str, Meta(pattern=TIMESTAMP_PATTERN,
 MaybeTimestamp = Annotated[str, Meta(
     pattern=r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$",
     description="ISO 8601 UTC, or \"\" when unset")]
+# The whitespace Python's str.strip() and re's \s mean (the services trim with them), spelled
+# out: JSON Schema regexes (ECMA-262) read \s differently, so a pattern says it explicitly.
+_WHITESPACE = (r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
+               r"\u205f\u3000")
+
+
+def explicit_whitespace(pattern: str) -> str:
+    """`pattern` with each \\s written as the characters Python means by it."""
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+            if char == "s":
+                out.pop()  # the backslash
+                out.append(_WHITESPACE if in_class else f"[{_WHITESPACE}]")
+                continue
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        out.append(char)
+    return "".join(out)
+
+
 # A time a caller sends, as domain/timeparse.py reads it (datetime.fromisoformat): a date, an
 # optional time and offset. The pattern gives the form; the calendar (no 31 February) and the
 # rule of each use (a future expiry) are the server's 400.
-ISO_TIME_PATTERN = (r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}(:[0-9]{2}(:[0-9]{2}"
-                    r"(\.[0-9]{1,6})?)?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?)?\s*$")
+ISO_TIME_PATTERN = explicit_whitespace(
+    r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}(:[0-9]{2}(:[0-9]{2}"
+    r"(\.[0-9]{1,6})?)?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?)?\s*$")
 IsoTime = Annotated[str, Meta(pattern=ISO_TIME_PATTERN,
                               description="ISO 8601, e.g. 2026-01-31T12:00:00Z")]
 Text = Annotated[str, Meta(description="\"\" when unset, never null (§1.5)")]
@@ -84,7 +112,7 @@ STORABLE_OBJECT_SCHEMA: dict[str, Any] = {"propertyNames": {"pattern": NO_NUL},
                                           "additionalProperties": _STORABLE_REF}
 StorableObject = Annotated[dict[str, Any], Meta(extra_json_schema=STORABLE_OBJECT_SCHEMA)]
 # Text that is not blank once trimmed (the services trim and then require a value).
-NonBlank = Annotated[str, Meta(pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")]
+NonBlank = Annotated[str, Meta(pattern=explicit_whitespace(r"^[^\x00]*[^\s\x00][^\x00]*$"))]
 ByteLimit = Annotated[int, Meta(ge=1, le=2**63 - 1)]
 Slug = Annotated[str, Meta(description="Publisher slug")]
 
@@ -430,7 +458,13 @@ class AuditPage(Shape):
 # key of the wrong type is a 400 naming it. Strings are StorableText: NUL is refused (§1.7).
 
 class Body(msgspec.Struct, kw_only=True):
-    """Base of the request bodies."""
+    """Base of the request bodies.
+
+    `json_schema_extra` holds rules between fields that no field type states (one of two
+    keys required, a proof per method); the document merges it into the body's component
+    (registry/rest/openapi.py), and the services enforce it."""
+
+    json_schema_extra: ClassVar[dict[str, Any]] = {}
 
 
 # A slug as domain/names.py validates it, reserved ones excluded.
@@ -439,13 +473,17 @@ _SLUG_PATTERN = (f"^(?!({'|'.join(sorted(RESERVED_PUBLISHER_SLUGS))})$)"
 
 
 # Publisher profile fields as domain/services/publishers.py checks them (after trimming).
-DisplayName = Annotated[str, Meta(pattern=r"^\s*[^\s\x00][^\x00]{0,199}$", max_length=200)]
+DisplayName = Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*[^\s\x00][^\x00]{0,199}$"),
+                                  max_length=200)]
 # (The services trim surrounding whitespace first, so the patterns allow it.)
-Email = Annotated[str, Meta(pattern=r"^\s*[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+\s*$",
+Email = Annotated[str, Meta(pattern=explicit_whitespace(
+    r"^\s*[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+\s*$"),
                             max_length=320)]
-HttpUrl = Annotated[str, Meta(pattern=r"^\s*(https?://[^\x00]*)?$", max_length=500,
+HttpUrl = Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*(https?://[^\x00]*)?$"),
+                              max_length=500,
                               description="An http(s) URL, or \"\"")]
-GithubLogin = Annotated[str, Meta(pattern=rf"^\s*({GITHUB_LOGIN.pattern})?\s*$")]
+GithubLogin = Annotated[str, Meta(
+    pattern=explicit_whitespace(rf"^\s*({GITHUB_LOGIN.pattern})?\s*$"))]
 
 
 def _caseless(word: str) -> str:
@@ -475,23 +513,22 @@ class PublisherProfile(Body):
     github: GithubLogin | None | UnsetType = UNSET
 
 
+def _domain_pattern() -> str:
+    label, tld = DOMAIN_LABEL.pattern, TLD.pattern
+    return explicit_whitespace(rf"^\s*({label}\.)+({tld})\.?\s*$")
+
+
 class VerificationSubmission(Body):
     method: VerificationMethod
     data: StorableObject
 
-
-def _domain_pattern() -> str:
-    label, tld = DOMAIN_LABEL.pattern, TLD.pattern
-    return rf"^\s*({label}\.)+({tld})\.?\s*$"
-
-
-# The proof each method needs (domain/services/verification.py clean_data).
-VerificationSubmissionBody = Annotated[VerificationSubmission, Meta(extra_json_schema={
-    "oneOf": [
+    # The proof each method needs (domain/services/verification.py clean_data).
+    json_schema_extra: ClassVar[dict[str, Any]] = {"oneOf": [
         {"properties": {"method": {"const": VerificationMethod.GITHUB.value},
                         "data": {"type": "object", "required": ["username"], "properties": {
                             "username": {"type": "string",
-                                         "pattern": rf"^\s*({GITHUB_LOGIN.pattern})\s*$"}}}}},
+                                         "pattern": explicit_whitespace(
+                                             rf"^\s*({GITHUB_LOGIN.pattern})\s*$")}}}}},
         {"properties": {"method": {"const": VerificationMethod.DOMAIN.value},
                         "data": {"type": "object", "required": ["domain"], "properties": {
                             "domain": {"type": "string", "maxLength": 253,
@@ -499,7 +536,7 @@ VerificationSubmissionBody = Annotated[VerificationSubmission, Meta(extra_json_s
         {"properties": {"method": {"const": VerificationMethod.MANUAL.value},
                         "data": {"type": "object", "description":
                                  f"At most {MAX_MANUAL_DATA} characters as JSON"}}},
-    ]})]
+    ]}
 
 
 class AdminNotes(Body):
@@ -514,9 +551,9 @@ class PublisherPolicy(Body):
     max_package_bytes: ByteLimit | None | UnsetType = UNSET
     storage_quota_bytes: ByteLimit | None | UnsetType = UNSET
 
-
-PublisherPolicyBody = Annotated[PublisherPolicy, Meta(extra_json_schema={"anyOf": [
-    {"required": [name]} for name in PublisherPolicy.__struct_fields__]})]
+    json_schema_extra: ClassVar[dict[str, Any]] = {"anyOf": [
+        {"required": [name]} for name in ("can_publish_public", "can_publish_artifacts",
+                                          "max_package_bytes", "storage_quota_bytes")]}
 
 
 class AddMember(Body):
@@ -526,10 +563,9 @@ class AddMember(Body):
     username: NonBlank | None = None
     role: MemberRole | None = None
 
-
-AddMemberBody = Annotated[AddMember, Meta(extra_json_schema={"anyOf": [
-    {"required": [name], "properties": {name: {"type": "string"}}}
-    for name in ("user_id", "username")]})]
+    json_schema_extra: ClassVar[dict[str, Any]] = {"anyOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}}
+        for name in ("user_id", "username")]}
 
 
 class RemoveMember(Body):
@@ -562,7 +598,8 @@ class CreateArtifact(Body):
 
 
 class CreateToken(Body):
-    name: Annotated[str, Meta(pattern=r"^\s*[^\s\x00][^\x00]{0,99}$", max_length=100)]
+    name: Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*[^\s\x00][^\x00]{0,99}$"),
+                              max_length=100)]
     scopes: Annotated[list[TokenScope], Meta(min_length=1)] | TokenScope
     package_globs: Annotated[list[StorableText] | StorableText, Meta(
         description="Package name globs (* ? [ ]); none: every package")] | None = None
@@ -572,15 +609,18 @@ class CreateToken(Body):
 class UpdateItem(Body):
     """A file by `sha256`, or a package by `name` (and the `version` installed)."""
 
-    sha256: Annotated[str, Meta(pattern=r"^\s*[0-9A-Fa-f]{64}\s*$")] | UnsetType = UNSET
+    sha256: Annotated[str, Meta(
+        pattern=explicit_whitespace(r"^\s*[0-9A-Fa-f]{64}\s*$"))] | UnsetType = UNSET
     name: NonBlank | UnsetType = UNSET
     version: Annotated[str, Meta(pattern=NO_NUL, max_length=VERSION_MAX_LENGTH)
                        ] | UnsetType = UNSET
 
+    json_schema_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"required": [key]} for key in ("sha256", "name")]}
 
-# Either key names the item: a schema with neither is refused (400).
-_ITEM = Annotated[UpdateItem, Meta(extra_json_schema={
-    "anyOf": [{"required": ["sha256"]}, {"required": ["name"]}]})]
+
+# Either key names the item: an item with neither is refused (400).
+_ITEMS = Annotated[list[UpdateItem], Meta(max_length=MAX_UPDATE_ITEMS)]
 
 
 class UpdatesRequest(Body):
@@ -592,8 +632,8 @@ class UpdatesRequest(Body):
                                           for item in items):
                 raise ValueError("every item needs sha256 or name")
 
-    items: Annotated[list[_ITEM], Meta(max_length=MAX_UPDATE_ITEMS)] | UnsetType = UNSET
-    files: Annotated[list[_ITEM], Meta(max_length=MAX_UPDATE_ITEMS)] | UnsetType = UNSET
+    items: _ITEMS | UnsetType = UNSET
+    files: _ITEMS | UnsetType = UNSET
     toolbox_version: Annotated[str, Meta(pattern=NO_NUL, max_length=VERSION_MAX_LENGTH)
                                ] | None = None
     platform: StorableText | None = None
