@@ -12,11 +12,14 @@ the document's operation table when this module is imported by the router.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.context import RegistryContext
+from domain.enums import VersionStatus
 from domain.models import Package, PackageVersion
 from domain.services import quarantine
 from registry.auth import required_actor
@@ -31,6 +34,11 @@ def _ctx(request: Request) -> RegistryContext:
     return request.app.state.runtime.ctx
 
 
+def _stored_report(report: dict[str, Any] | None) -> shapes.ScanReport | None:
+    # Encoded as the scanner stored it (a dict): shapes.ScanReport documents that dict.
+    return cast("shapes.ScanReport | None", report)
+
+
 def quarantined_json(row: PackageVersion) -> shapes.QuarantinedVersion:
     package: Package = row.package
     report = row.scan_report or {}
@@ -38,7 +46,7 @@ def quarantined_json(row: PackageVersion) -> shapes.QuarantinedVersion:
     return shapes.QuarantinedVersion(
         package=package.name,
         version=row.version,
-        status=row.status,
+        status=VersionStatus(row.status),
         publisher=package.publisher.name,
         publisher_id=package.publisher.id,
         uploaded_by=row.uploaded_by,
@@ -47,7 +55,7 @@ def quarantined_json(row: PackageVersion) -> shapes.QuarantinedVersion:
         size_bytes=row.size_bytes,
         rule=report.get("rule") or "",
         message=report.get("message") or "",
-        scan_report=row.scan_report,
+        scan_report=_stored_report(row.scan_report),
     )
 
 
@@ -57,8 +65,8 @@ async def version_scan(request: Request) -> Response:
                                         request.path_params["version"])
     return ShapeResponse(shapes.VersionScan(package=view.package.name,
                                             version=view.version.version,
-                                            status=view.version.status,
-                                            scan_report=view.report))
+                                            status=VersionStatus(view.version.status),
+                                            scan_report=_stored_report(view.report)))
 
 
 async def list_quarantine(request: Request) -> Response:
@@ -78,17 +86,17 @@ async def release_version(request: Request) -> Response:
     row = await quarantine.release_version(actor, ctx, request.path_params["name"],
                                            request.path_params["version"], body.reason)
     package: Package = await row.package
-    body = version_detail(package, row, await row.dependencies.all().order_by("id"),
-                          ctx.policy.public_base_url)
-    body.scan_report = row.scan_report
-    return ShapeResponse(body)
+    detail = version_detail(package, row, await row.dependencies.all().order_by("id"),
+                            ctx.policy.public_base_url)
+    detail.scan_report = row.scan_report
+    return ShapeResponse(detail)
 
 
 async def delete_version(request: Request) -> Response:
     actor = await required_actor(request)
     body = await decode_body(request, shapes.DeleteVersionBody, allow_empty=True)
     await quarantine.delete_version(actor, _ctx(request), request.path_params["name"],
-                                    request.path_params["version"], body.reason)
+                                    request.path_params["version"], body.reason or "")
     return Response(status_code=204)
 
 

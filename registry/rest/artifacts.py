@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from domain.commands import present_fields
 from domain.context import RegistryContext
-from domain.enums import TokenScope
+from domain.enums import Architecture, ArtifactType, Platform, TokenScope
 from domain.exceptions import InvalidInput
 from domain.models import Artifact, ArtifactBuild, ArtifactVersion
 from domain.services import artifacts
@@ -39,8 +39,8 @@ def _base_url(request: Request) -> str | None:
 def build_json(artifact: Artifact, version: ArtifactVersion, build: ArtifactBuild,
                base_url: str | None) -> shapes.ArtifactBuild:
     return shapes.ArtifactBuild(
-        platform=build.platform,
-        architecture=build.architecture,
+        platform=Platform(build.platform),
+        architecture=Architecture(build.architecture),
         filename=build.filename,
         checksum_sha256=build.sha256,
         size_bytes=build.size_bytes,
@@ -68,7 +68,7 @@ def artifact_json(artifact: Artifact, versions: list[ArtifactVersion], base_url:
     return shapes.Artifact(
         id=str(artifact.id),
         name=artifact.name,
-        artifact_type=artifact.artifact_type,
+        artifact_type=ArtifactType(artifact.artifact_type),
         publisher_id=artifact.publisher_id,
         description=artifact.description,
         homepage=artifact.homepage,
@@ -90,8 +90,8 @@ def _download_json(chosen: ChosenBuild, base_url: str | None) -> shapes.Artifact
         checksum_sha256=build.sha256,
         size_bytes=build.size_bytes,
         version=chosen.version.version,
-        platform=build.platform,
-        architecture=build.architecture,
+        platform=Platform(build.platform),
+        architecture=Architecture(build.architecture),
     )
 
 

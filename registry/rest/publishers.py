@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from domain.actor import Actor
 from domain.commands import present_fields
-from domain.enums import PublisherDecision
+from domain.enums import InvitationState, MemberRole, PublisherDecision, PublisherStatus
 from domain.models import Publisher, VerificationRequest
 from domain.services import members, publishers, verification
 from registry.auth import required_actor
@@ -69,7 +69,7 @@ async def submit_verification(request: Request) -> Response:
         instructions=submission.instructions,
         method=submission.request.method,
         request_id=submission.request.id,
-        verification_status=submission.publisher.verification_status,
+        verification_status=PublisherStatus(submission.publisher.verification_status),
     ), status_code=202)
 
 
@@ -79,15 +79,15 @@ async def issue_challenge(request: Request) -> Response:
         actor, request.app.state.runtime.ctx.policy.verification)
     return ShapeResponse(shapes.Challenge(challenge=challenge.value,
                                           expires_at=iso(challenge.expires_at),
-                                          user_id=actor.user_id))
+                                          user_id=actor.require_user()))
 
 
 # --- members ---------------------------------------------------------------------------------
 
 
 def _member_json(member: members.Member) -> shapes.Member:
-    return shapes.Member(user_id=member.user_id, username=member.username, role=member.role,
-                         added_at=iso(member.added_at))
+    return shapes.Member(user_id=member.user_id, username=member.username,
+                         role=MemberRole(member.role), added_at=iso(member.added_at))
 
 
 async def list_members(request: Request) -> Response:
@@ -100,7 +100,8 @@ def _invitation_json(invitation: members.Invitation) -> shapes.Invitation:
     return shapes.Invitation(
         id=invitation.id, publisher=invitation.publisher_name,
         publisher_id=invitation.publisher_id, user_id=invitation.user_id,
-        username=invitation.username, role=invitation.role, state=invitation.state,
+        username=invitation.username, role=MemberRole(invitation.role),
+        state=InvitationState(invitation.state),
         invited_by=invitation.invited_by, created_at=iso(invitation.created_at),
         expires_at=iso(invitation.expires_at), responded_at=iso(invitation.responded_at))
 
@@ -206,7 +207,7 @@ def _admin_action(name: str) -> Callable[[Request], Awaitable[Response]]:
         publisher = await action(actor, request.path_params["publisher_id"], body.notes)
         return ShapeResponse(shapes.AdminDecision(
             status=outcome, publisher_id=publisher.id,
-            verification_status=publisher.verification_status))
+            verification_status=PublisherStatus(publisher.verification_status)))
 
     handler.__name__ = f"admin_{name}"
     return handler

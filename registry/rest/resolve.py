@@ -41,6 +41,7 @@ def resolution_json(result: Resolution | NoSolution) -> shapes.ResolveResult:
     resolved: dict[str, shapes.ResolvedPackage] = {}
     for name, package in result.packages.items():
         artifact = package.payload
+        assert isinstance(artifact, resolution.Artifact)  # what the resolution service attaches
         resolved[name] = shapes.ResolvedPackage(
             name=name, version=package.version, download_url=artifact.download_url,
             checksum_sha256=artifact.sha256, checksum=artifact.sha256,
