@@ -392,7 +392,8 @@ _PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
 
 
 def _subclasses(cls: type) -> set[type]:
-    return {cls, *(sub for direct in cls.__subclasses__() for sub in _subclasses(direct))}
+    direct: list[type] = cls.__subclasses__()
+    return {cls, *(sub for child in direct for sub in _subclasses(child))}
 
 
 # Component names of every request body (REST shapes and the domain commands they carry).
