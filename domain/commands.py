@@ -12,15 +12,23 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from domain.enums import Visibility
+from domain.enums import PackageType, Visibility
 from domain.exceptions import InvalidInput
 
 # Text a database can store: NUL is refused before any service sees it (domain/textrules.py
 # refuses lone surrogates too; JSON decoding cannot produce one unescaped).
 StorableText = Annotated[str, Meta(pattern=r"^[^\x00]*$")]
 
+# The longest package description (the column's width); the services check it after trimming.
+MAX_DESCRIPTION = 500
 
-class PackageUpdate(msgspec.Struct, kw_only=True):
+
+class DomainCommand(msgspec.Struct, kw_only=True):
+    """Base of the commands: REST decodes a body straight into one (registry/rest/openapi.py
+    documents each as the body's schema), GraphQL converts its input into one."""
+
+
+class PackageUpdate(DomainCommand):
     """Fields to change on a package; omitted fields stay as they are, null clears a text
     field (REST: PATCH /packages/{name}; GraphQL: updatePackage)."""
 
@@ -37,6 +45,24 @@ class PackageUpdate(msgspec.Struct, kw_only=True):
     def changes(self) -> dict[str, Any]:
         """The fields present, by name (the order the struct declares them)."""
         return present_fields(self)
+
+
+class CreatePackage(DomainCommand):
+    """A new, empty package owned by the caller's publisher; omitted fields take their
+    defaults (REST: POST /packages with JSON; GraphQL: createPackage; publishing creates
+    the package a first upload names)."""
+
+    name: StorableText
+    display_name: StorableText | None = None
+    package_type: PackageType | None = None
+    visibility: Visibility | None = None
+    description: Annotated[str, Meta(max_length=MAX_DESCRIPTION,
+                                     pattern=r"^[^\x00]*$")] | None = None
+    readme: StorableText | None = None
+    homepage: StorableText | None = None
+    repository: StorableText | None = None
+    license: StorableText | None = None
+    keywords: list[StorableText] | StorableText | None = None
 
 
 def present_fields(command: msgspec.Struct) -> dict[str, Any]:

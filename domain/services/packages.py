@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 
 from domain.actor import Actor
 from domain.changes import write_transaction
-from domain.commands import PackageUpdate
+from domain.commands import MAX_DESCRIPTION, CreatePackage, PackageUpdate, present_fields
 from domain.enums import PackageType, TokenScope, VersionStatus, Visibility
 from domain.exceptions import Conflict, InvalidInput, PermissionDenied
 from domain.models import Package, PackageVersion, Publisher
@@ -19,14 +19,12 @@ from domain.names import (
     lookup_key,
     name_key,
     validate_package_name,
-    validate_package_type,
     validate_visibility,
 )
 from domain.services import audit, publishers
 from domain.services.access import not_found, require_manage, require_view
 from domain.versions import highest_version
 
-MAX_DESCRIPTION = 500
 MAX_KEYWORDS = 20
 _TEXT_LIMITS = {"display_name": 200, "description": MAX_DESCRIPTION, "readme": 200_000,
                 "homepage": 500, "repository": 500, "license": 100}
@@ -94,15 +92,16 @@ async def get_package(actor: Actor, name: str) -> Package:
     return require_view(actor, await find_package(name), name)
 
 
-async def create_package(actor: Actor, data: dict[str, Any], *, using_db: Any = None
+async def create_package(actor: Actor, command: CreatePackage, *, using_db: Any = None
                          ) -> Package:
     """Create a package owned by the caller's publisher (REST_CONTRACT §4.4)."""
     actor.require_scope(TokenScope.PUBLISH_NEW)
     owner = await publishers.require_own_publisher(actor)
-    name = validate_package_name(data.get("name"))
+    name = validate_package_name(command.name)
     actor.require_scope(TokenScope.PUBLISH_NEW, name)
-    package_type = validate_package_type(data.get("package_type") or PackageType.MOD)
-    fields = clean_fields({**data, "visibility": data.get("visibility") or Visibility.PUBLIC})
+    package_type = command.package_type or PackageType.MOD
+    fields = clean_fields({**present_fields(command),
+                           "visibility": command.visibility or Visibility.PUBLIC})
     publishers.check_can_publish(owner, fields["visibility"])
     if await Package.exists(name_key=name_key(name)):
         raise Conflict(f"Package already exists: {name}")

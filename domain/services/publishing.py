@@ -19,7 +19,7 @@ from tortoise.functions import Sum
 
 from domain.actor import Actor
 from domain.changes import write_transaction
-from domain.commands import PackageUpdate, command_from
+from domain.commands import MAX_DESCRIPTION, CreatePackage, PackageUpdate, command_from
 from domain.context import RegistryContext
 from domain.enums import PackageType, TokenScope, VersionStatus
 from domain.exceptions import Conflict, InvalidInput, QuotaExceeded, TooLarge
@@ -32,7 +32,7 @@ from domain.manifest import (
     parse_dependencies,
 )
 from domain.models import ArtifactBuild, Dependency, Package, PackageVersion, Publisher
-from domain.names import is_feature_pack_name, name_key
+from domain.names import is_feature_pack_name, name_key, validate_package_type
 from domain.normalize import needs_reroot, reroot_zip
 from domain.requires import encode_requires
 from domain.services import audit, blobs, packages, publishers
@@ -239,16 +239,18 @@ async def publish_with_metadata(ctx: RegistryContext, actor: Actor, upload: Spoo
         fields = {k: v for k, v in fields.items() if v is not None}
         description = fields.get("description")
         if isinstance(description, str):
-            fields["description"] = description[: packages.MAX_DESCRIPTION]
-        package = await packages.create_package(actor, {
-            **fields, "name": name, "package_type": metadata.get("package_type") or default_type,
-        })
+            fields["description"] = description[: MAX_DESCRIPTION]
+        package = await packages.create_package(actor, command_from({
+            **fields, "name": name,
+            # (checked here so a wrong type keeps the domain's message for metadata)
+            "package_type": validate_package_type(metadata.get("package_type") or default_type),
+        }, CreatePackage))
     else:
         require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
         changes = {k: metadata[k] for k in packages.EDITABLE_FIELDS
                    if k != "visibility" and metadata.get(k)}
         if isinstance(changes.get("description"), str):
-            changes["description"] = changes["description"][: packages.MAX_DESCRIPTION]
+            changes["description"] = changes["description"][: MAX_DESCRIPTION]
         if changes:
             package = await packages.update_package(
                 actor, package.name, command_from(changes, PackageUpdate))

@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.schemas import BaseSchemaGenerator
 
 from domain.bounds import VERSION_MAX_LENGTH
-from domain.commands import PackageUpdate
+from domain.commands import CreatePackage, DomainCommand, PackageUpdate
 from domain.enums import (
     Architecture,
     ArtifactType,
@@ -267,7 +267,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         errors=(400,)),
     ("POST", f"{V}/packages"): Op(
         "Create a package (JSON) or publish in one step (multipart file + metadata)",
-        "packages", "user", body=shapes.CreatePackage, forms=(shapes.PublishForm,),
+        "packages", "user", body=CreatePackage, forms=(shapes.PublishForm,),
         ok={201: OneOf((shapes.PackageDetail, shapes.UploadResult),
                         "PackageDetail for a JSON create, UploadResult for a multipart "
                         "publish")},
@@ -397,7 +397,8 @@ def _subclasses(cls: type) -> set[type]:
 
 
 # Component names of every request body (REST shapes and the domain commands they carry).
-_REQUEST_SHAPES = {cls.__name__: cls for cls in _subclasses(shapes.Body) | {PackageUpdate}}
+_REQUEST_SHAPES = {cls.__name__: cls
+                   for cls in _subclasses(shapes.Body) | _subclasses(DomainCommand)}
 
 
 class _Components:

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.commands import PackageUpdate
+from domain.commands import CreatePackage, PackageUpdate
 from domain.context import RegistryContext
 from domain.enums import PackageSort, VersionStatus, YankState
 from domain.exceptions import InvalidInput, NotFound
@@ -22,7 +22,7 @@ from registry.auth import bearer_token, optional_actor, required_actor
 from registry.multipart import read_upload_form
 from registry.rest import serializers, shapes
 from registry.rest.encode import ShapeResponse, encode
-from registry.rest.params import convert_body, decode_body, json_body, paging, query_text
+from registry.rest.params import decode_body, paging, query_text
 
 
 def _ctx(request: Request) -> RegistryContext:
@@ -52,9 +52,8 @@ async def create_package(request: Request) -> Response:
     if content_type.startswith("multipart/form-data"):
         return await publish_package(request)
     actor = await required_actor(request)
-    data = await json_body(request)
-    convert_body(data, shapes.CreatePackage)  # types checked; the domain checks the values
-    package = await packages.create_package(actor, data)
+    command = await decode_body(request, CreatePackage)  # the domain checks the values
+    package = await packages.create_package(actor, command)
     return ShapeResponse(await _detail(actor, package), status_code=201)
 
 

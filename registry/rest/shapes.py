@@ -18,7 +18,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from domain.bounds import MAX_UPDATE_ITEMS, VERSION_MAX_LENGTH
-from domain.commands import StorableText
+from domain.commands import MAX_DESCRIPTION, StorableText
 from domain.enums import (
     Architecture,
     ArtifactType,
@@ -41,7 +41,6 @@ from domain.names import (
     RESERVED_PACKAGE_NAMES,
     RESERVED_PUBLISHER_SLUGS,
 )
-from domain.services.packages import MAX_DESCRIPTION
 from domain.services.publishers import _GITHUB_LOGIN as GITHUB_LOGIN
 from domain.services.verification import _DOMAIN_LABEL as DOMAIN_LABEL
 from domain.services.verification import _TLD as TLD
@@ -572,17 +571,7 @@ class RemoveMember(Body):
     user_id: NonBlank
 
 
-class CreatePackage(Body):
-    name: StorableText
-    display_name: StorableText | None = None
-    package_type: PackageType | None = None
-    visibility: Visibility | None = None
-    description: Annotated[str, Meta(max_length=500, pattern=r"^[^\x00]*$")] | None = None
-    readme: StorableText | None = None
-    homepage: StorableText | None = None
-    repository: StorableText | None = None
-    license: StorableText | None = None
-    keywords: list[StorableText] | StorableText | None = None
+# POST /packages (JSON) is decoded straight into domain/commands.py CreatePackage.
 
 
 class YankBody(Body):

@@ -88,3 +88,24 @@ def test_a_wrong_method_is_told_every_method_of_the_path() -> None:
         response = client.request("OPTIONS", path)
         assert response.status_code == 405, path
         assert set(response.headers["allow"].split(", ")) == allowed, path
+
+
+def test_graphql_create_package_input_has_exactly_the_command_fields() -> None:
+    from domain.commands import CreatePackage
+    from schema.packages.mutations.create_package import CreatePackageInput
+
+    graphql_fields = {field.name for field in dataclasses.fields(CreatePackageInput)}
+    assert graphql_fields == set(CreatePackage.__struct_fields__)
+
+
+def test_graphql_create_package_input_becomes_the_domain_command() -> None:
+    from domain.commands import CreatePackage
+    from domain.enums import PackageType
+    from schema.packages.mutations.create_package import CreatePackageInput, command_of
+
+    command = command_of(CreatePackageInput(name="CloudM", keywords=["cloud"]))
+    assert command == CreatePackage(name="CloudM", package_type=PackageType.MOD,
+                                    visibility=Visibility.PUBLIC, keywords=["cloud"])
+    with pytest.raises(InvalidInput) as refused:
+        command_of(CreatePackageInput(name="CloudM", description="x" * 501))
+    assert refused.value.field == "description"

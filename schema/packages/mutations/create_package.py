@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.commands import CreatePackage, command_from
 from domain.services import packages
 from schema.core.context import Info
 from schema.core.errors import UserError, returns_user_errors
@@ -40,15 +41,16 @@ class CreatePackagePayload:
                                                description="Why it was refused, if it was.")
 
 
+def command_of(input: CreatePackageInput) -> CreatePackage:
+    """The domain's CreatePackage with the fields the input sets."""
+    fields = {field: getattr(input, field) for field in CreatePackage.__struct_fields__}
+    fields["package_type"] = input.package_type.value
+    fields["visibility"] = input.visibility.value
+    return command_from(fields, CreatePackage)
+
+
 @returns_user_errors(CreatePackagePayload)
 async def create_package(info: Info, input: Annotated[CreatePackageInput, strawberry.argument(
         description="The package to create.")]) -> CreatePackagePayload | None:
-    data = {
-        "name": input.name, "display_name": input.display_name,
-        "package_type": input.package_type.value, "visibility": input.visibility.value,
-        "description": input.description, "readme": input.readme, "homepage": input.homepage,
-        "repository": input.repository, "license": input.license, "keywords": input.keywords,
-    }
-    row = await packages.create_package(info.context.actor,
-                                        {k: v for k, v in data.items() if v is not None})
+    row = await packages.create_package(info.context.actor, command_of(input))
     return CreatePackagePayload(package=Package.from_model(row))
