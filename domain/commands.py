@@ -14,6 +14,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from domain.enums import PackageType, Visibility
 from domain.exceptions import InvalidInput
+from domain.fieldtypes import DisplayName, Email, GithubLogin, HttpUrl, PublisherSlug
 
 # Text a database can store: NUL is refused before any service sees it (domain/textrules.py
 # refuses lone surrogates too; JSON decoding cannot produce one unescaped).
@@ -63,6 +64,31 @@ class CreatePackage(DomainCommand):
     repository: StorableText | None = None
     license: StorableText | None = None
     keywords: list[StorableText] | StorableText | None = None
+
+
+class RegisterPublisher(DomainCommand):
+    """A new publisher the caller will own (REST: POST /auth/register-publisher; GraphQL:
+    registerPublisher)."""
+
+    name: PublisherSlug
+    display_name: DisplayName
+    email: Email
+    homepage: HttpUrl | None = None
+    github: GithubLogin | None = None
+
+
+class PublisherProfile(DomainCommand):
+    """Profile fields to change; omitted ones stay (REST: PATCH /publishers/{name}; GraphQL:
+    updatePublisher)."""
+
+    display_name: DisplayName | UnsetType = UNSET
+    email: Email | UnsetType = UNSET
+    homepage: HttpUrl | None | UnsetType = UNSET
+    github: GithubLogin | None | UnsetType = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        """The fields present, by name."""
+        return present_fields(self)
 
 
 def present_fields(command: msgspec.Struct) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from domain.actor import Actor
+from domain.commands import RegisterPublisher
 from domain.models import Publisher
 from domain.services import publishers
 from tests.fixtures.stack import bearer
@@ -22,9 +23,9 @@ async def make_publisher(user_id: str, slug: str | None = None, *, verified: boo
     from domain.services.users import upsert_user
 
     await upsert_user(user_id, f"user-{user_id}", f"{user_id}@example.com")
-    publisher = await publishers.register_publisher(
-        Actor(user_id=user_id), name=slug or f"pub-{user_id}".lower(),
-        display_name=f"Publisher {user_id}", email=f"{user_id}@example.com")
+    publisher = await publishers.register_publisher(Actor(user_id=user_id), RegisterPublisher(
+        name=slug or f"pub-{user_id}".lower(), display_name=f"Publisher {user_id}",
+        email=f"{user_id}@example.com"))
     if verified:
         publisher.verification_status = "verified"
         publisher.can_publish_public = True

@@ -18,8 +18,10 @@ from tortoise.functions import Count, Sum
 
 from domain.actor import Actor
 from domain.changes import write_transaction
+from domain.commands import PublisherProfile, RegisterPublisher
 from domain.enums import MemberRole, PublisherStatus, VerificationRequestState, Visibility
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
+from domain.fieldtypes import GITHUB_LOGIN
 from domain.models import (
     BIGINT_RANGE,
     Package,
@@ -33,7 +35,6 @@ from domain.names import choice, validate_publisher_slug
 from domain.services import audit
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 # Request states an admin decision closes (the newest open request is the one decided).
 OPEN_REQUEST_STATES = (VerificationRequestState.PENDING,)
 MAX_NOTES = 2000
@@ -126,14 +127,14 @@ def _homepage(value: object) -> str:
 
 def _github(value: object) -> str:
     login = _text(value, "github", required=False, max_length=39)
-    if login and not _GITHUB_LOGIN.fullmatch(login):
+    if login and not GITHUB_LOGIN.fullmatch(login):
         raise InvalidInput(f"Invalid GitHub login {login!r}", field="github")
     return login
 
 
 def validate_github_login(value: object, field: str = "username") -> str:
     login = _text(value, field, required=True, max_length=39)
-    if not _GITHUB_LOGIN.fullmatch(login):
+    if not GITHUB_LOGIN.fullmatch(login):
         raise InvalidInput(f"Invalid GitHub login {login!r}", field=field)
     return login
 
@@ -142,15 +143,13 @@ def _notes(value: object) -> str:
     return _text(value, "notes", required=False, max_length=MAX_NOTES)
 
 
-async def register_publisher(actor: Actor, *, name: object, display_name: object,
-                             email: object, homepage: object = "", github: object = ""
-                             ) -> Publisher:
+async def register_publisher(actor: Actor, command: RegisterPublisher) -> Publisher:
     user_id = require_session(actor, "register publishers")
-    slug = validate_publisher_slug(name)
-    display = _text(display_name, "display_name", required=True, max_length=200)
-    mail = _email(email)
-    home = _homepage(homepage)
-    gh = _github(github)
+    slug = validate_publisher_slug(command.name)
+    display = _text(command.display_name, "display_name", required=True, max_length=200)
+    mail = _email(command.email)
+    home = _homepage(command.homepage)
+    gh = _github(command.github)
     taken = Conflict(f"Publisher name already taken: {slug}")
     try:
         async with write_transaction() as conn:
@@ -185,7 +184,6 @@ async def require_owner(actor: Actor, publisher: Publisher, action: str) -> str:
     return user_id
 
 
-PROFILE_FIELDS = ("display_name", "email", "homepage", "github")
 # The fields a verification vouches for. `github` is what the github method proves (a
 # successful check writes the proven login into it). `display_name` is what users read next to
 # the verified badge: were it free to change, a verified publisher could become "Linus
@@ -203,14 +201,15 @@ def _vouched(publisher: Publisher) -> bool:
         and publisher.verified_at is not None)
 
 
-def _profile_changes(data: dict[str, Any]) -> dict[str, str]:
+def _profile_changes(command: PublisherProfile) -> dict[str, str]:
     cleaners = {"display_name": lambda v: _text(v, "display_name", required=True,
                                                 max_length=200),
                 "email": _email, "homepage": _homepage, "github": _github}
-    return {key: cleaners[key](data[key]) for key in PROFILE_FIELDS if key in data}
+    return {key: cleaners[key](value) for key, value in command.changes().items()}
 
 
-async def update_profile(actor: Actor, name_or_id: str, data: dict[str, Any]) -> Publisher:
+async def update_profile(actor: Actor, name_or_id: str, command: PublisherProfile
+                         ) -> Publisher:
     """Owners edit display name, email, homepage and GitHub login; the slug never changes.
 
     Changing a field the verification vouches for (VERIFIED_FIELDS) withdraws the
@@ -219,7 +218,7 @@ async def update_profile(actor: Actor, name_or_id: str, data: dict[str, Any]) ->
     verification of the new identity."""
     publisher = await get_publisher(name_or_id)
     await require_owner(actor, publisher, "edit the publisher profile")
-    cleaned = _profile_changes(data)
+    cleaned = _profile_changes(command)
     if all(getattr(publisher, k) == v for k, v in cleaned.items()):
         return publisher
     async with write_transaction() as conn:

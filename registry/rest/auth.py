@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.commands import RegisterPublisher
 from domain.enums import PublisherStatus
 from domain.models import Publisher, User
 from domain.services import publishers
@@ -56,10 +57,8 @@ async def my_publisher(request: Request) -> Response:
 
 async def register_publisher(request: Request) -> Response:
     actor = await required_actor(request)
-    body = await decode_body(request, shapes.RegisterPublisher)
-    publisher = await publishers.register_publisher(
-        actor, name=body.name, display_name=body.display_name, email=body.email,
-        homepage=body.homepage or "", github=body.github or "")
+    command = await decode_body(request, RegisterPublisher)
+    publisher = await publishers.register_publisher(actor, command)
     return ShapeResponse(await publisher_with_stats(publisher), status_code=201)
 
 

@@ -26,7 +26,13 @@ from starlette.routing import BaseRoute, Route
 from starlette.schemas import BaseSchemaGenerator
 
 from domain.bounds import VERSION_MAX_LENGTH
-from domain.commands import CreatePackage, DomainCommand, PackageUpdate
+from domain.commands import (
+    CreatePackage,
+    DomainCommand,
+    PackageUpdate,
+    PublisherProfile,
+    RegisterPublisher,
+)
 from domain.enums import (
     Architecture,
     ArtifactType,
@@ -189,7 +195,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", f"{V}/auth/publisher"): Op(
         "The caller's publisher, or JSON null", "auth", "user", ok={200: shapes.Publisher | None}),
     ("POST", f"{V}/auth/register-publisher"): Op(
-        "Become a publisher (caller is owner)", "auth", "user", body=shapes.RegisterPublisher,
+        "Become a publisher (caller is owner)", "auth", "user", body=RegisterPublisher,
         ok={201: shapes.Publisher}, errors=(400, 409)),
     # publishers
     **_admin_operations(f"{V}/publishers"),
@@ -210,7 +216,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", f"{V}/publishers/{{name}}"): Op(
         "A publisher by slug or id", "publishers", ok={200: shapes.Publisher}, errors=(404,)),
     ("PATCH", f"{V}/publishers/{{name}}"): Op(
-        "Edit a publisher's profile (owners)", "publishers", "user", body=shapes.PublisherProfile,
+        "Edit a publisher's profile (owners)", "publishers", "user", body=PublisherProfile,
         ok={200: shapes.Publisher}, errors=(400, 403, 404)),
     ("GET", f"{V}/publishers/{{name}}/members"): Op(
         "Members of a publisher", "publishers", "user", ok={200: shapes.MemberList},

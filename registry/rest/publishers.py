@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.actor import Actor
-from domain.commands import present_fields
+from domain.commands import PublisherProfile, present_fields
 from domain.enums import InvitationState, MemberRole, PublisherDecision, PublisherStatus
 from domain.models import Publisher, VerificationRequest
 from domain.services import members, publishers, verification
@@ -45,9 +45,8 @@ async def get_publisher(request: Request) -> Response:
 
 async def update_publisher(request: Request) -> Response:
     actor = await required_actor(request)
-    body = await decode_body(request, shapes.PublisherProfile)
-    publisher = await publishers.update_profile(actor, request.path_params["name"],
-                                                present_fields(body))
+    command = await decode_body(request, PublisherProfile)
+    publisher = await publishers.update_profile(actor, request.path_params["name"], command)
     return ShapeResponse((await _page_json([publisher]))[0])
 
 

@@ -35,13 +35,11 @@ from domain.enums import (
     Visibility,
     YankState,
 )
+from domain.fieldtypes import GITHUB_LOGIN, HttpUrl, explicit_whitespace
 from domain.names import (
     PACKAGE_NAME,
-    PUBLISHER_SLUG,
     RESERVED_PACKAGE_NAMES,
-    RESERVED_PUBLISHER_SLUGS,
 )
-from domain.services.publishers import _GITHUB_LOGIN as GITHUB_LOGIN
 from domain.services.verification import _DOMAIN_LABEL as DOMAIN_LABEL
 from domain.services.verification import _TLD as TLD
 from domain.services.verification import MAX_MANUAL_DATA
@@ -55,33 +53,6 @@ Timestamp = Annotated[str, Meta(pattern=TIMESTAMP_PATTERN,
 MaybeTimestamp = Annotated[str, Meta(
     pattern=r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$",
     description="ISO 8601 UTC, or \"\" when unset")]
-# The whitespace Python's str.strip() and re's \s mean (the services trim with them), spelled
-# out: JSON Schema regexes (ECMA-262) read \s differently, so a pattern says it explicitly.
-_WHITESPACE = (r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
-               r"\u205f\u3000")
-
-
-def explicit_whitespace(pattern: str) -> str:
-    """`pattern` with each \\s written as the characters Python means by it."""
-    out: list[str] = []
-    in_class = escaped = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-            if char == "s":
-                out.pop()  # the backslash
-                out.append(_WHITESPACE if in_class else f"[{_WHITESPACE}]")
-                continue
-        elif char == "\\":
-            escaped = True
-        elif char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        out.append(char)
-    return "".join(out)
-
-
 # A time a caller sends, as domain/timeparse.py reads it (datetime.fromisoformat): a date, an
 # optional time and offset. The pattern gives the form; the calendar (no 31 February) and the
 # rule of each use (a future expiry) are the server's 400.
@@ -466,25 +437,6 @@ class Body(msgspec.Struct, kw_only=True):
     json_schema_extra: ClassVar[dict[str, Any]] = {}
 
 
-# A slug as domain/names.py validates it, reserved ones excluded.
-_SLUG_PATTERN = (f"^(?!({'|'.join(sorted(RESERVED_PUBLISHER_SLUGS))})$)"
-                 f"{PUBLISHER_SLUG.pattern}$")
-
-
-# Publisher profile fields as domain/services/publishers.py checks them (after trimming).
-DisplayName = Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*[^\s\x00][^\x00]{0,199}$"),
-                                  max_length=200)]
-# (The services trim surrounding whitespace first, so the patterns allow it.)
-Email = Annotated[str, Meta(pattern=explicit_whitespace(
-    r"^\s*[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+\s*$"),
-                            max_length=320)]
-HttpUrl = Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*(https?://[^\x00]*)?$"),
-                              max_length=500,
-                              description="An http(s) URL, or \"\"")]
-GithubLogin = Annotated[str, Meta(
-    pattern=explicit_whitespace(rf"^\s*({GITHUB_LOGIN.pattern})?\s*$"))]
-
-
 def _caseless(word: str) -> str:
     return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
 
@@ -496,20 +448,8 @@ _PACKAGE_NAME_PATTERN = (
     f"{PACKAGE_NAME.pattern}$")
 
 
-class RegisterPublisher(Body):
-    name: Annotated[str, Meta(pattern=_SLUG_PATTERN,
-                              description="Publisher slug: lowercase letters, digits, _ and -")]
-    display_name: DisplayName
-    email: Email
-    homepage: HttpUrl | None = None
-    github: GithubLogin | None = None
-
-
-class PublisherProfile(Body):
-    display_name: DisplayName | UnsetType = UNSET
-    email: Email | UnsetType = UNSET
-    homepage: HttpUrl | None | UnsetType = UNSET
-    github: GithubLogin | None | UnsetType = UNSET
+# POST /auth/register-publisher and PATCH /publishers/{name} are decoded straight into
+# domain/commands.py RegisterPublisher and PublisherProfile.
 
 
 def _domain_pattern() -> str:

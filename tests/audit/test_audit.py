@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from domain.actor import Actor
+from domain.commands import RegisterPublisher
 from domain.models import ApiToken, AuditEvent, Publisher, PublisherInvitation, PublisherMember
 from domain.services import audit, members, publishers, tokens
 from tests.fixtures.stack import Stack, bearer
@@ -206,8 +207,8 @@ async def test_events_roll_back_with_their_change(stack: Stack, failing_audit: N
     for user in ("u1", "helper"):
         await upsert_user(user, user, "")
     with pytest.raises(Boom):
-        await publishers.register_publisher(owner, name="doomed", display_name="D",
-                                            email="d@example.com")
+        await publishers.register_publisher(owner, RegisterPublisher(
+            name="doomed", display_name="D", email="d@example.com"))
     assert not await Publisher.exists(name="doomed")
     assert not await PublisherMember.exists(user_id="u1")
 

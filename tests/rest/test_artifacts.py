@@ -10,6 +10,7 @@ import zipfile
 import httpx
 
 from domain.actor import Actor
+from domain.commands import RegisterPublisher
 from domain.models import ArtifactBuild, AuditEvent, Publisher, StoredCopy
 from domain.services import publishers
 from domain.services.users import upsert_user
@@ -25,9 +26,9 @@ BUILD_KEYS = {"platform", "architecture", "filename", "checksum_sha256", "size_b
 async def make_publisher(user_id: str, *, status: str = "verified",
                          artifacts: bool = True) -> Publisher:
     await upsert_user(user_id, f"user-{user_id}", f"{user_id}@example.com")
-    publisher = await publishers.register_publisher(
-        Actor(user_id=user_id), name=f"pub-{user_id}", display_name=f"Publisher {user_id}",
-        email=f"{user_id}@example.com")
+    publisher = await publishers.register_publisher(Actor(user_id=user_id), RegisterPublisher(
+        name=f"pub-{user_id}", display_name=f"Publisher {user_id}",
+        email=f"{user_id}@example.com"))
     publisher.verification_status = status
     publisher.can_publish_artifacts = artifacts
     await publisher.save()

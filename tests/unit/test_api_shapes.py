@@ -109,3 +109,28 @@ def test_graphql_create_package_input_becomes_the_domain_command() -> None:
     with pytest.raises(InvalidInput) as refused:
         command_of(CreatePackageInput(name="CloudM", description="x" * 501))
     assert refused.value.field == "description"
+
+
+def test_graphql_publisher_inputs_have_exactly_the_command_fields() -> None:
+    from domain.commands import PublisherProfile, RegisterPublisher
+    from schema.publishers.mutations.register_publisher import RegisterPublisherInput
+    from schema.publishers.mutations.update_publisher import UpdatePublisherInput
+
+    for graphql_input, command in ((RegisterPublisherInput, RegisterPublisher),
+                                   (UpdatePublisherInput, PublisherProfile)):
+        graphql_fields = {field.name for field in dataclasses.fields(graphql_input)}
+        assert graphql_fields == set(command.__struct_fields__), command.__name__
+
+
+def test_graphql_publisher_inputs_become_the_domain_commands() -> None:
+    from domain.commands import PublisherProfile, RegisterPublisher
+    from schema.publishers.mutations import register_publisher, update_publisher
+
+    profile = update_publisher.command_of(
+        update_publisher.UpdatePublisherInput(email="a@example.com", homepage=None))
+    assert profile.changes() == {"email": "a@example.com", "homepage": None}
+    assert isinstance(profile, PublisherProfile)
+    registration = register_publisher.command_of(register_publisher.RegisterPublisherInput(
+        name="acme", display_name="Acme", email="a@example.com"))
+    assert registration == RegisterPublisher(name="acme", display_name="Acme",
+                                             email="a@example.com", homepage="", github="")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.commands import RegisterPublisher
 from domain.services import publishers
 from schema.core.context import Info
 from schema.core.errors import returns_user_errors
@@ -22,11 +23,16 @@ class RegisterPublisherInput:
     github: str = strawberry.field(default="", description="GitHub login.")
 
 
+def command_of(input: RegisterPublisherInput) -> RegisterPublisher:
+    """The domain's RegisterPublisher. GraphQL has typed the fields already; the domain checks
+    the values (with its own messages), so no pattern runs here."""
+    return RegisterPublisher(**{field: getattr(input, field)
+                                for field in RegisterPublisher.__struct_fields__})
+
+
 @returns_user_errors(PublisherPayload)
 async def register_publisher(info: Info, input: Annotated[
         RegisterPublisherInput, strawberry.argument(description="The publisher.")]
                              ) -> PublisherPayload | None:
-    row = await publishers.register_publisher(
-        info.context.actor, name=input.name, display_name=input.display_name,
-        email=input.email, homepage=input.homepage, github=input.github)
+    row = await publishers.register_publisher(info.context.actor, command_of(input))
     return PublisherPayload(publisher=Publisher.from_model(row))

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.commands import PublisherProfile
 from domain.services import publishers
 from schema.core.arguments import PublisherName
 from schema.core.context import Info
@@ -23,12 +24,18 @@ class UpdatePublisherInput:
     github: str | None = strawberry.field(default=strawberry.UNSET, description="GitHub login.")
 
 
+def command_of(input: UpdatePublisherInput) -> PublisherProfile:
+    """The domain's PublisherProfile with the fields the input sets. GraphQL has typed them
+    already; the domain checks the values (with its own messages), so no pattern runs here."""
+    return PublisherProfile(**{field: getattr(input, field)
+                               for field in PublisherProfile.__struct_fields__
+                               if getattr(input, field) is not strawberry.UNSET})
+
+
 @returns_user_errors(PublisherPayload)
 async def update_publisher(
     info: Info, publisher: PublisherName,
     input: Annotated[UpdatePublisherInput, strawberry.argument(description="What to change.")],
 ) -> PublisherPayload | None:
-    changes = {field: getattr(input, field) for field in publishers.PROFILE_FIELDS
-               if getattr(input, field) is not strawberry.UNSET}
-    row = await publishers.update_profile(info.context.actor, publisher, changes)
+    row = await publishers.update_profile(info.context.actor, publisher, command_of(input))
     return PublisherPayload(publisher=Publisher.from_model(row))

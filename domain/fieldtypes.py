@@ -1,0 +1,64 @@
+"""Field types the commands (domain/commands.py) and the REST shapes share: each pattern says
+what the services accept, so a REST body is refused with a 400 naming the field before any
+service runs, and /api/v1/openapi.json documents the same rule.
+
+The services still check the values themselves (GraphQL inputs reach them unvalidated, and
+their messages are the ones callers see there).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from msgspec import Meta
+
+from domain.names import PUBLISHER_SLUG, RESERVED_PUBLISHER_SLUGS
+
+# A GitHub login: letters, digits and single inner hyphens, at most 39 characters.
+GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+
+# The whitespace Python's str.strip() and re's \s mean (the services trim with them), spelled
+# out: JSON Schema regexes (ECMA-262) read \s differently, so a pattern says it explicitly.
+_WHITESPACE = (r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f"
+               r"\u205f\u3000")
+
+
+def explicit_whitespace(pattern: str) -> str:
+    """`pattern` with each \\s written as the characters Python means by it."""
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+            if char == "s":
+                out.pop()  # the backslash
+                out.append(_WHITESPACE if in_class else f"[{_WHITESPACE}]")
+                continue
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        out.append(char)
+    return "".join(out)
+
+
+# Publisher profile fields as domain/services/publishers.py checks them (after trimming).
+DisplayName = Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*[^\s\x00][^\x00]{0,199}$"),
+                                  max_length=200)]
+# (The services trim surrounding whitespace first, so the patterns allow it.)
+Email = Annotated[str, Meta(pattern=explicit_whitespace(
+    r"^\s*[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+\s*$"),
+                            max_length=320)]
+HttpUrl = Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*(https?://[^\x00]*)?$"),
+                              max_length=500,
+                              description="An http(s) URL, or \"\"")]
+GithubLogin = Annotated[str, Meta(
+    pattern=explicit_whitespace(rf"^\s*({GITHUB_LOGIN.pattern})?\s*$"))]
+# A publisher slug as domain/names.py validates it, reserved ones excluded.
+PublisherSlug = Annotated[str, Meta(
+    pattern=(f"^(?!({'|'.join(sorted(RESERVED_PUBLISHER_SLUGS))})$)"
+             f"{PUBLISHER_SLUG.pattern}$"),
+    description="Publisher slug: lowercase letters, digits, _ and -")]
