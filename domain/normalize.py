@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from domain.manifest import TBCONFIG_FILE
-from domain.scanning.limits import ScanLimits
 from domain.scanning.reader import BlockCursor
 from domain.scanning.rules import Rule, ScanRejected
+from domain.scanning.scan_limits import ScanLimits
 from domain.scanning.zipformat import (
     FLAG_DATA_DESCRIPTOR,
     CentralEntry,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from storage.blocking import BlockingRunner
+from storage.byte_ranges import clamp_range
 from storage.errors import BackendUnavailable, ObjectNotFound, StorageError
 from storage.interface import (
     DEFAULT_CHUNK_SIZE,
@@ -25,7 +26,6 @@ from storage.interface import (
     StoredObject,
 )
 from storage.keys import content_key, validate_key
-from storage.ranges import clamp_range
 from storage.scratch import ScratchArea
 from storage.spool import SpooledObject
 from storage.spooling import SpoolingStore

@@ -22,6 +22,7 @@ from minio.error import S3Error
 from minio.helpers import check_bucket_name
 
 from storage.blocking import BlockingRunner
+from storage.byte_ranges import clamp_range, validate_range
 from storage.errors import ObjectNotFound, StorageError
 from storage.interface import (
     DEFAULT_CHUNK_SIZE,
@@ -32,7 +33,6 @@ from storage.interface import (
     StoredObject,
 )
 from storage.keys import content_key, validate_key
-from storage.ranges import clamp_range, validate_range
 from storage.s3_errors import S3Location
 from storage.scratch import ScratchArea
 from storage.spool import SpooledObject

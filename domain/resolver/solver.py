@@ -15,6 +15,7 @@ from domain.ranges import (
     parse_range,
     parse_requirement,
 )
+from domain.resolver.explanation import build_no_solution
 from domain.resolver.model import (
     Candidate,
     Dependency,
@@ -28,7 +29,6 @@ from domain.resolver.model import (
 )
 from domain.resolver.ordering import install_order
 from domain.resolver.pubgrub import PubGrubSolver, SolveFailure
-from domain.resolver.report import build_no_solution
 from domain.resolver.universe import Universe
 
 __all__ = ["InvalidToolboxVersion", "RootRequirement", "not_found", "solve"]

@@ -6,10 +6,10 @@ worker thread over the stored object's `storage.interface.RandomAccessReader` an
 """
 
 from domain.scanning.artifact import check_artifact_binary
-from domain.scanning.limits import ScanLimits
 from domain.scanning.reader import ShortReadError
-from domain.scanning.report import ScanReport
 from domain.scanning.rules import Rule, ScanRejected
+from domain.scanning.scan_limits import ScanLimits
+from domain.scanning.scan_report import ScanReport
 from domain.scanning.scanner import scan_archive
 
 __all__ = [

@@ -33,9 +33,9 @@ from domain.manifest import (
     parse_manifest,
 )
 from domain.names import is_feature_pack_name
-from domain.scanning.limits import ScanLimits
 from domain.scanning.reader import BlockCursor
 from domain.scanning.rules import Rule, ScanRejected
+from domain.scanning.scan_limits import ScanLimits
 from domain.scanning.streams import Buffer, Decoder, RawDeflateDecoder, StoredDecoder
 from domain.scanning.zipformat import (
     FLAG_DATA_DESCRIPTOR,

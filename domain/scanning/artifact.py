@@ -25,8 +25,8 @@ from enum import StrEnum
 from domain.enums import Platform, ScanVerdict
 from domain.names import canonical_platform
 from domain.scanning.reader import read_exactly
-from domain.scanning.report import ScanReport
 from domain.scanning.rules import Rule, ScanRejected
+from domain.scanning.scan_report import ScanReport
 from domain.scanning.signatures import ArchiveKind, detect_archive, sniff_mime
 from domain.scanning.zipformat import read_layout
 from storage.interface import RandomAccessReader

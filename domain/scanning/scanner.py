@@ -40,11 +40,11 @@ from domain.scanning.archive_manifest import (
     manifest_path_for,
     parse_archive_manifest,
 )
-from domain.scanning.limits import Budget, EntryMeter, ScanLimits
-from domain.scanning.names import NameRegistry, check_entry_name
+from domain.scanning.entry_names import NameRegistry, check_entry_name
 from domain.scanning.reader import DEFAULT_BLOCK_SIZE, BlockCursor, read_exactly
-from domain.scanning.report import ScanReport
 from domain.scanning.rules import Rule, ScanRejected
+from domain.scanning.scan_limits import Budget, EntryMeter, ScanLimits
+from domain.scanning.scan_report import ScanReport
 from domain.scanning.signatures import (
     COMPRESSORS,
     EXECUTABLE_MIMES,

@@ -12,7 +12,7 @@ from domain.actor import Actor
 from domain.enums import VersionStatus, Visibility
 from domain.exceptions import NotAuthenticated
 from domain.models import Package, PackageVersion
-from domain.services import failover, packages, versions
+from domain.services import download_failover, packages, versions
 from domain.services.access import require_view
 
 if TYPE_CHECKING:
@@ -43,4 +43,5 @@ def open_blob(ctx: RegistryContext, key: str, start: int = 0, end: int | None = 
               ) -> AsyncIterator[bytes]:
     """Stream an object from the first healthy backend holding a verified copy (primary
     first, then mirrors); failures surface at the first iteration, before any byte."""
-    return failover.open_with_failover(ctx, key, start, end, chunk_size=DOWNLOAD_CHUNK_SIZE)
+    return download_failover.open_with_failover(ctx, key, start, end,
+                                                chunk_size=DOWNLOAD_CHUNK_SIZE)

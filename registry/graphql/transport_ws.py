@@ -49,7 +49,7 @@ from domain.exceptions import RateLimited
 from domain.sessions import expiry_problem, rights_lost
 from schema.core.charging import charges_of
 from schema.core.context import GraphQLContext
-from schema.core.limits import GraphQLLimits
+from schema.core.graphql_limits import GraphQLLimits
 
 log = logging.getLogger("registry.graphql.ws")
 

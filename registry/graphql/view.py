@@ -57,7 +57,7 @@ from registry.ratelimit import (
     user_identity,
 )
 from schema.core.context import GraphQLContext
-from schema.core.limits import GraphQLLimits
+from schema.core.graphql_limits import GraphQLLimits
 from schema.core.uploads import UploadOperations
 from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
 from schema.schema import schema

@@ -17,7 +17,7 @@ from starlette.responses import Response, StreamingResponse
 
 from domain.context import RegistryContext
 from domain.services.downloads import open_blob
-from storage.ranges import parse_http_range
+from storage.byte_ranges import parse_http_range
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from domain.actor import Actor
 from domain.context import RegistryContext
 from schema.core.charging import RequestBudgets
 from schema.core.dataloaders import LoaderRegistry, RegistryDataLoader
-from schema.core.limits import GraphQLLimits
+from schema.core.graphql_limits import GraphQLLimits
 
 L = TypeVar("L", bound=RegistryDataLoader[Any, Any])
 

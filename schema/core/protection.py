@@ -31,7 +31,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from schema.core.limits import GraphQLLimits
+from schema.core.graphql_limits import GraphQLLimits
 
 log = logging.getLogger("registry.graphql")
 

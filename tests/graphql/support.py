@@ -20,7 +20,7 @@ from domain.services import users
 from domain.uploads import SpooledFile
 from domain.versions import version_key
 from schema.core.context import GraphQLContext
-from schema.core.limits import GraphQLLimits
+from schema.core.graphql_limits import GraphQLLimits
 from schema.schema import schema
 from tests.fixtures.stack import Stack, bearer
 

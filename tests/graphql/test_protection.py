@@ -11,7 +11,7 @@ import pytest
 from graphql import get_introspection_query
 
 from registry.app import create_app
-from schema.core.limits import GraphQLLimits
+from schema.core.graphql_limits import GraphQLLimits
 from tests.fixtures.stack import Stack
 from tests.graphql.support import count_queries, execute, post
 

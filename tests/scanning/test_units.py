@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from domain.scanning import ScanLimits, ShortReadError, scan_archive
-from domain.scanning.names import NameRegistry, check_entry_name, collision_key
+from domain.scanning.entry_names import NameRegistry, check_entry_name, collision_key
 from domain.scanning.reader import BlockCursor
 from domain.scanning.rules import Rule, ScanRejected
 from domain.scanning.signatures import ArchiveKind, detect_archive, looks_like_text

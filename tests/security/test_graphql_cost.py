@@ -23,7 +23,7 @@ from domain.models import Package
 from domain.services import packages, updates
 from registry.app import create_app
 from schema.core.cost import BATCH_FIELDS, SIZE_ARGUMENTS, measure
-from schema.core.limits import GraphQLLimits
+from schema.core.graphql_limits import GraphQLLimits
 from schema.core.pagination import PAGE, list_size_of
 from schema.schema import schema
 from tests.fixtures.stack import Stack, make_jwt

@@ -16,8 +16,8 @@ from storage import (
     content_key,
     validate_key,
 )
+from storage.byte_ranges import clamp_range
 from storage.keys import sha256_of_key
-from storage.ranges import clamp_range
 from storage.scratch import ScratchArea
 
 DIGEST = hashlib.sha256(b"x").hexdigest()
