@@ -7,14 +7,22 @@ check only values: lengths, URLs, whether a change is allowed.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from domain.enums import PackageType, Visibility
+from domain.enums import ArtifactType, PackageType, Visibility
 from domain.exceptions import InvalidInput
-from domain.fieldtypes import DisplayName, Email, GithubLogin, HttpUrl, PublisherSlug
+from domain.fieldtypes import (
+    ByteLimit,
+    DisplayName,
+    Email,
+    GithubLogin,
+    HttpUrl,
+    PackageName,
+    PublisherSlug,
+)
 
 # Text a database can store: NUL is refused before any service sees it (domain/textrules.py
 # refuses lone surrogates too; JSON decoding cannot produce one unescaped).
@@ -22,6 +30,7 @@ StorableText = Annotated[str, Meta(pattern=r"^[^\x00]*$")]
 
 # The longest package description (the column's width); the services check it after trimming.
 MAX_DESCRIPTION = 500
+Description = Annotated[str, Meta(max_length=MAX_DESCRIPTION, pattern=r"^[^\x00]*$")]
 
 
 class DomainCommand(msgspec.Struct, kw_only=True):
@@ -57,13 +66,23 @@ class CreatePackage(DomainCommand):
     display_name: StorableText | None = None
     package_type: PackageType | None = None
     visibility: Visibility | None = None
-    description: Annotated[str, Meta(max_length=MAX_DESCRIPTION,
-                                     pattern=r"^[^\x00]*$")] | None = None
+    description: Description | None = None
     readme: StorableText | None = None
     homepage: StorableText | None = None
     repository: StorableText | None = None
     license: StorableText | None = None
     keywords: list[StorableText] | StorableText | None = None
+
+
+class CreateArtifact(DomainCommand):
+    """A new artifact owned by the caller's (verified, allowed) publisher (REST: POST
+    /artifacts; GraphQL: createArtifact)."""
+
+    name: PackageName
+    artifact_type: ArtifactType
+    description: Description | None = None
+    homepage: HttpUrl | None = None
+    repository: HttpUrl | None = None
 
 
 class RegisterPublisher(DomainCommand):
@@ -85,6 +104,26 @@ class PublisherProfile(DomainCommand):
     email: Email | UnsetType = UNSET
     homepage: HttpUrl | None | UnsetType = UNSET
     github: GithubLogin | None | UnsetType = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        """The fields present, by name."""
+        return present_fields(self)
+
+
+class PublisherPolicy(DomainCommand):
+    """Admin: publishing flags and size limits to change; at least one field (else: nothing
+    to change, 400). Null limits mean no limit beyond the registry-wide one (REST: PATCH
+    /publishers/admin/{publisher_id}; GraphQL: setPublisherPolicy)."""
+
+    can_publish_public: bool | UnsetType = UNSET
+    can_publish_artifacts: bool | UnsetType = UNSET
+    max_package_bytes: ByteLimit | None | UnsetType = UNSET
+    storage_quota_bytes: ByteLimit | None | UnsetType = UNSET
+
+    # A rule between fields the types cannot state: merged into the document's component.
+    json_schema_extra: ClassVar[dict[str, Any]] = {"anyOf": [
+        {"required": [name]} for name in ("can_publish_public", "can_publish_artifacts",
+                                          "max_package_bytes", "storage_quota_bytes")]}
 
     def changes(self) -> dict[str, Any]:
         """The fields present, by name."""

@@ -13,7 +13,12 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from domain.names import PUBLISHER_SLUG, RESERVED_PUBLISHER_SLUGS
+from domain.names import (
+    PACKAGE_NAME,
+    PUBLISHER_SLUG,
+    RESERVED_PACKAGE_NAMES,
+    RESERVED_PUBLISHER_SLUGS,
+)
 
 # A GitHub login: letters, digits and single inner hyphens, at most 39 characters.
 GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
@@ -45,6 +50,9 @@ def explicit_whitespace(pattern: str) -> str:
     return "".join(out)
 
 
+# A size in bytes a BIGINT column holds (the services check the same range).
+ByteLimit = Annotated[int, Meta(ge=1, le=2**63 - 1)]
+
 # Publisher profile fields as domain/services/publishers.py checks them (after trimming).
 DisplayName = Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*[^\s\x00][^\x00]{0,199}$"),
                                   max_length=200)]
@@ -57,6 +65,16 @@ HttpUrl = Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*(https?://[^\x00
                               description="An http(s) URL, or \"\"")]
 GithubLogin = Annotated[str, Meta(
     pattern=explicit_whitespace(rf"^\s*({GITHUB_LOGIN.pattern})?\s*$"))]
+def _caseless(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
+# A package or artifact name as domain/names.py validates it (case-insensitively reserved ones
+# excluded).
+PackageName = Annotated[str, Meta(pattern=(
+    f"^(?!({'|'.join(_caseless(n) for n in sorted(RESERVED_PACKAGE_NAMES))})$)"
+    f"{PACKAGE_NAME.pattern}$"))]
+
 # A publisher slug as domain/names.py validates it, reserved ones excluded.
 PublisherSlug = Annotated[str, Meta(
     pattern=(f"^(?!({'|'.join(sorted(RESERVED_PUBLISHER_SLUGS))})$)"

@@ -24,6 +24,7 @@ from tortoise.exceptions import IntegrityError
 
 from domain.actor import Actor
 from domain.changes import write_transaction
+from domain.commands import CreateArtifact
 from domain.context import RegistryContext
 from domain.enums import Architecture, Platform, ScanVerdict, TokenScope, Visibility
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -264,16 +265,17 @@ async def exact_build(name: str, version: str, platform: str, architecture: str
 
 # --- creating -----------------------------------------------------------------------------
 
-async def create_artifact(actor: Actor, data: dict[str, Any]) -> Artifact:
+async def create_artifact(actor: Actor, command: CreateArtifact) -> Artifact:
     """Create an artifact owned by the caller's publisher (§4.10)."""
     actor.require_scope(TokenScope.PUBLISH_NEW)
     owner = await publishers.require_own_publisher(actor)
-    name = validate_package_name(data.get("name"), what="artifact")
+    name = validate_package_name(command.name, what="artifact")
     actor.require_scope(TokenScope.PUBLISH_NEW, name)
-    artifact_type = validate_artifact_type(data.get("artifact_type"))
+    artifact_type = command.artifact_type
     # Same text rules (length, http(s) URLs) as the matching package fields.
-    fields = packages.clean_fields({key: data.get(key) for key in
-                                    ("description", "homepage", "repository")})
+    fields = packages.clean_fields({"description": command.description,
+                                    "homepage": command.homepage,
+                                    "repository": command.repository})
     publishers.check_can_publish(owner, Visibility.PUBLIC, artifact=True)
     if await Artifact.exists(name_key=name_key(name)):
         raise Conflict(f"Artifact already exists: {name}")

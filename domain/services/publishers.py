@@ -18,7 +18,7 @@ from tortoise.functions import Count, Sum
 
 from domain.actor import Actor
 from domain.changes import write_transaction
-from domain.commands import PublisherProfile, RegisterPublisher
+from domain.commands import PublisherPolicy, PublisherProfile, RegisterPublisher
 from domain.enums import MemberRole, PublisherStatus, VerificationRequestState, Visibility
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.fieldtypes import GITHUB_LOGIN
@@ -425,8 +425,7 @@ async def admin_unsuspend(actor: Actor, name_or_id: str, notes: object = "") -> 
 
 
 MAX_BYTES = BIGINT_RANGE[-1]
-POLICY_FIELDS = ("can_publish_public", "can_publish_artifacts", "max_package_bytes",
-                 "storage_quota_bytes")
+POLICY_FIELDS = PublisherPolicy.__struct_fields__
 
 
 def _policy_value(field: str, value: object) -> bool | int | None:
@@ -442,12 +441,13 @@ def _policy_value(field: str, value: object) -> bool | int | None:
     return value
 
 
-async def admin_set_policy(actor: Actor, name_or_id: str, data: dict[str, Any]) -> Publisher:
-    """Set the publishing flags and the size/quota limits; only the keys present change."""
+async def admin_set_policy(actor: Actor, name_or_id: str, command: PublisherPolicy
+                           ) -> Publisher:
+    """Set the publishing flags and the size/quota limits; only the fields present change."""
     actor.require_admin()
     publisher = await get_publisher(name_or_id)
-    changes = {field: _policy_value(field, data[field]) for field in POLICY_FIELDS
-               if field in data}
+    changes = {field: _policy_value(field, value)
+               for field, value in command.changes().items()}
     if not changes:
         raise InvalidInput(f"Nothing to change: send any of {', '.join(POLICY_FIELDS)}")
     before = {field: getattr(publisher, field) for field in changes}

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from domain.commands import present_fields
+from domain.commands import CreateArtifact
 from domain.context import RegistryContext
 from domain.enums import Architecture, ArtifactType, Platform, TokenScope
 from domain.exceptions import InvalidInput
@@ -110,8 +110,8 @@ async def list_artifacts(request: Request) -> Response:
 
 async def create_artifact(request: Request) -> Response:
     actor = await required_actor(request)
-    body = await decode_body(request, shapes.CreateArtifact)
-    artifact = await artifacts.create_artifact(actor, present_fields(body))
+    command = await decode_body(request, CreateArtifact)
+    artifact = await artifacts.create_artifact(actor, command)
     return ShapeResponse(artifact_json(artifact, [], _base_url(request)), status_code=201)
 
 

@@ -27,9 +27,11 @@ from starlette.schemas import BaseSchemaGenerator
 
 from domain.bounds import VERSION_MAX_LENGTH
 from domain.commands import (
+    CreateArtifact,
     CreatePackage,
     DomainCommand,
     PackageUpdate,
+    PublisherPolicy,
     PublisherProfile,
     RegisterPublisher,
 )
@@ -173,7 +175,7 @@ def _admin_operations(prefix: str) -> dict[tuple[str, str], Op]:
             "Full admin view of a publisher (id or slug)", tag, "admin",
             ok={200: shapes.AdminPublisher}, errors=(404,)),
         ("PATCH", f"{prefix}/admin/{{publisher_id}}"): Op(
-            "Set publishing flags and size limits", tag, "admin", body=shapes.PublisherPolicy,
+            "Set publishing flags and size limits", tag, "admin", body=PublisherPolicy,
             ok={200: shapes.AdminPublisher}, errors=(400, 404)),
     }
     for action, summary in _ADMIN_ACTIONS.items():
@@ -365,7 +367,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         query=(PAGE, per_page(20), Param("artifact_type", filter_of(ArtifactType))),
         ok={200: shapes.ArtifactPage}, errors=(400,)),
     ("POST", f"{V}/artifacts"): Op(
-        "Create an artifact", "artifacts", "user", body=shapes.CreateArtifact,
+        "Create an artifact", "artifacts", "user", body=CreateArtifact,
         ok={201: shapes.Artifact}, errors=(400, 403, 409)),
     ("GET", f"{V}/artifacts/{{name}}"): Op(
         "Artifact with versions (newest first) and builds", "artifacts",

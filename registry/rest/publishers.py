@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.actor import Actor
-from domain.commands import PublisherProfile, present_fields
+from domain.commands import PublisherPolicy, PublisherProfile
 from domain.enums import InvitationState, MemberRole, PublisherDecision, PublisherStatus
 from domain.models import Publisher, VerificationRequest
 from domain.services import members, publishers, verification
@@ -215,9 +215,9 @@ def _admin_action(name: str) -> Callable[[Request], Awaitable[Response]]:
 async def admin_set_policy(request: Request) -> Response:
     actor = await required_actor(request)
     actor.require_admin()
-    body = await decode_body(request, shapes.PublisherPolicy)
+    command = await decode_body(request, PublisherPolicy)
     publisher = await publishers.admin_set_policy(actor, request.path_params["publisher_id"],
-                                                  present_fields(body))
+                                                  command)
     return ShapeResponse(shapes.AdminPublisher(
         **msgspec.structs.asdict((await _page_json([publisher]))[0]),
         **{field: getattr(publisher, field) for field in publishers.POLICY_FIELDS}))

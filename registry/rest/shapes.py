@@ -18,7 +18,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from domain.bounds import MAX_UPDATE_ITEMS, VERSION_MAX_LENGTH
-from domain.commands import MAX_DESCRIPTION, StorableText
+from domain.commands import StorableText
 from domain.enums import (
     Architecture,
     ArtifactType,
@@ -35,11 +35,7 @@ from domain.enums import (
     Visibility,
     YankState,
 )
-from domain.fieldtypes import GITHUB_LOGIN, HttpUrl, explicit_whitespace
-from domain.names import (
-    PACKAGE_NAME,
-    RESERVED_PACKAGE_NAMES,
-)
+from domain.fieldtypes import GITHUB_LOGIN, explicit_whitespace
 from domain.services.verification import _DOMAIN_LABEL as DOMAIN_LABEL
 from domain.services.verification import _TLD as TLD
 from domain.services.verification import MAX_MANUAL_DATA
@@ -83,7 +79,6 @@ STORABLE_OBJECT_SCHEMA: dict[str, Any] = {"propertyNames": {"pattern": NO_NUL},
 StorableObject = Annotated[dict[str, Any], Meta(extra_json_schema=STORABLE_OBJECT_SCHEMA)]
 # Text that is not blank once trimmed (the services trim and then require a value).
 NonBlank = Annotated[str, Meta(pattern=explicit_whitespace(r"^[^\x00]*[^\s\x00][^\x00]*$"))]
-ByteLimit = Annotated[int, Meta(ge=1, le=2**63 - 1)]
 Slug = Annotated[str, Meta(description="Publisher slug")]
 
 
@@ -437,17 +432,6 @@ class Body(msgspec.Struct, kw_only=True):
     json_schema_extra: ClassVar[dict[str, Any]] = {}
 
 
-def _caseless(word: str) -> str:
-    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
-
-
-# A package or artifact name as domain/names.py validates it (case-insensitively reserved ones
-# excluded).
-_PACKAGE_NAME_PATTERN = (
-    f"^(?!({'|'.join(_caseless(n) for n in sorted(RESERVED_PACKAGE_NAMES))})$)"
-    f"{PACKAGE_NAME.pattern}$")
-
-
 # POST /auth/register-publisher and PATCH /publishers/{name} are decoded straight into
 # domain/commands.py RegisterPublisher and PublisherProfile.
 
@@ -482,17 +466,8 @@ class AdminNotes(Body):
     notes: StorableText | None = None
 
 
-class PublisherPolicy(Body):
-    """At least one of the fields (else: nothing to change, 400)."""
-
-    can_publish_public: bool | UnsetType = UNSET
-    can_publish_artifacts: bool | UnsetType = UNSET
-    max_package_bytes: ByteLimit | None | UnsetType = UNSET
-    storage_quota_bytes: ByteLimit | None | UnsetType = UNSET
-
-    json_schema_extra: ClassVar[dict[str, Any]] = {"anyOf": [
-        {"required": [name]} for name in ("can_publish_public", "can_publish_artifacts",
-                                          "max_package_bytes", "storage_quota_bytes")]}
+# PATCH /publishers/admin/{publisher_id} is decoded straight into domain/commands.py
+# PublisherPolicy.
 
 
 class AddMember(Body):
@@ -518,12 +493,7 @@ class YankBody(Body):
     reason: StorableText | None = None
 
 
-class CreateArtifact(Body):
-    name: Annotated[str, Meta(pattern=_PACKAGE_NAME_PATTERN)]
-    artifact_type: ArtifactType
-    description: Annotated[str, Meta(pattern=NO_NUL, max_length=MAX_DESCRIPTION)] | None = None
-    homepage: HttpUrl | None = None
-    repository: HttpUrl | None = None
+# POST /artifacts is decoded straight into domain/commands.py CreateArtifact.
 
 
 class CreateToken(Body):

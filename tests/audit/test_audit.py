@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.actor import Actor
-from domain.commands import RegisterPublisher
+from domain.commands import PublisherPolicy, RegisterPublisher
 from domain.models import ApiToken, AuditEvent, Publisher, PublisherInvitation, PublisherMember
 from domain.services import audit, members, publishers, tokens
 from tests.fixtures.stack import Stack, bearer
@@ -216,8 +216,8 @@ async def test_events_roll_back_with_their_change(stack: Stack, failing_audit: N
     await PublisherMember.create(publisher=publisher, user_id="u1", role="owner")
     for change in (lambda: publishers.admin_suspend(admin, "kept", "x"),
                    lambda: publishers.admin_verify(admin, "kept", "x"),
-                   lambda: publishers.admin_set_policy(admin, "kept",
-                                                       {"can_publish_public": True}),
+                   lambda: publishers.admin_set_policy(
+                       admin, "kept", PublisherPolicy(can_publish_public=True)),
                    lambda: members.invite_member(owner, "kept", user_id="helper"),
                    lambda: tokens.create_token(owner, "t", ["yank"])):
         with pytest.raises(Boom):

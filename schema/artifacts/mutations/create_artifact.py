@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from domain.commands import CreateArtifact
 from domain.services import artifacts
 from schema.artifacts.types import Artifact, ArtifactType
 from schema.core.context import Info
@@ -28,12 +29,16 @@ class CreateArtifactPayload:
                                                description="Why it was refused, if it was.")
 
 
+def command_of(input: CreateArtifactInput) -> CreateArtifact:
+    """The domain's CreateArtifact. GraphQL has typed the fields already; the domain checks
+    the values (with its own messages), so no pattern runs here."""
+    return CreateArtifact(**{field: getattr(input, field)
+                             for field in CreateArtifact.__struct_fields__})
+
+
 @returns_user_errors(CreateArtifactPayload)
 async def create_artifact(info: Info, input: Annotated[
         CreateArtifactInput, strawberry.argument(description="The artifact.")]
                           ) -> CreateArtifactPayload | None:
-    row = await artifacts.create_artifact(info.context.actor, {
-        "name": input.name, "artifact_type": input.artifact_type.value,
-        "description": input.description, "homepage": input.homepage,
-        "repository": input.repository})
+    row = await artifacts.create_artifact(info.context.actor, command_of(input))
     return CreateArtifactPayload(artifact=Artifact.from_model(row))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from domain.commands import CreatePackage, command_from
+from domain.commands import CreatePackage
 from domain.services import packages
 from schema.core.context import Info
 from schema.core.errors import UserError, returns_user_errors
@@ -42,11 +42,10 @@ class CreatePackagePayload:
 
 
 def command_of(input: CreatePackageInput) -> CreatePackage:
-    """The domain's CreatePackage with the fields the input sets."""
-    fields = {field: getattr(input, field) for field in CreatePackage.__struct_fields__}
-    fields["package_type"] = input.package_type.value
-    fields["visibility"] = input.visibility.value
-    return command_from(fields, CreatePackage)
+    """The domain's CreatePackage. GraphQL has typed the fields already; the domain checks
+    the values (with its own messages), so no pattern runs here."""
+    return CreatePackage(**{field: getattr(input, field)
+                            for field in CreatePackage.__struct_fields__})
 
 
 @returns_user_errors(CreatePackagePayload)

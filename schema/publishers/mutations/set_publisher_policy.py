@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
+from domain.commands import PublisherPolicy
 from domain.services import publishers
 from schema.core.arguments import PublisherName
 from schema.core.context import Info
@@ -27,12 +28,18 @@ class PublisherPolicyInput:
         default=strawberry.UNSET, description="Total storage in bytes; null: unlimited.")
 
 
+def command_of(input: PublisherPolicyInput) -> PublisherPolicy:
+    """The domain's PublisherPolicy with the fields the input sets. GraphQL has typed them
+    already; the domain checks the values (with its own messages)."""
+    return PublisherPolicy(**{field: getattr(input, field)
+                              for field in PublisherPolicy.__struct_fields__
+                              if getattr(input, field) is not strawberry.UNSET})
+
+
 @returns_user_errors(PublisherPayload)
 async def set_publisher_policy(
     info: Info, publisher: PublisherName,
     input: Annotated[PublisherPolicyInput, strawberry.argument(description="What to change.")],
 ) -> PublisherPayload | None:
-    changes: dict[str, Any] = {field: getattr(input, field) for field in publishers.POLICY_FIELDS
-                               if getattr(input, field) is not strawberry.UNSET}
-    row = await publishers.admin_set_policy(info.context.actor, publisher, changes)
+    row = await publishers.admin_set_policy(info.context.actor, publisher, command_of(input))
     return PublisherPayload(publisher=Publisher.from_model(row))
