@@ -12,9 +12,13 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from domain.enums import ArtifactType, PackageType, Visibility
+from domain.enums import ArtifactType, PackageType, VerificationMethod, Visibility
 from domain.exceptions import InvalidInput
 from domain.fieldtypes import (
+    DOMAIN_LABEL,
+    GITHUB_LOGIN,
+    MAX_MANUAL_DATA,
+    TLD,
     ByteLimit,
     DisplayName,
     Email,
@@ -22,6 +26,8 @@ from domain.fieldtypes import (
     HttpUrl,
     PackageName,
     PublisherSlug,
+    StorableObject,
+    explicit_whitespace,
 )
 
 # Text a database can store: NUL is refused before any service sees it (domain/textrules.py
@@ -128,6 +134,35 @@ class PublisherPolicy(DomainCommand):
     def changes(self) -> dict[str, Any]:
         """The fields present, by name."""
         return present_fields(self)
+
+
+def _domain_pattern() -> str:
+    label, tld = DOMAIN_LABEL.pattern, TLD.pattern
+    return explicit_whitespace(rf"^\s*({label}\.)+({tld})\.?\s*$")
+
+
+class VerificationSubmission(DomainCommand):
+    """A claim of identity for the caller's publisher (REST: POST /publishers/verify; GraphQL:
+    requestVerification)."""
+
+    method: VerificationMethod
+    data: StorableObject
+
+    # The proof each method needs (domain/services/verification.py clean_data).
+    json_schema_extra: ClassVar[dict[str, Any]] = {"oneOf": [
+        {"properties": {"method": {"const": VerificationMethod.GITHUB.value},
+                        "data": {"type": "object", "required": ["username"], "properties": {
+                            "username": {"type": "string",
+                                         "pattern": explicit_whitespace(
+                                             rf"^\s*({GITHUB_LOGIN.pattern})\s*$")}}}}},
+        {"properties": {"method": {"const": VerificationMethod.DOMAIN.value},
+                        "data": {"type": "object", "required": ["domain"], "properties": {
+                            "domain": {"type": "string", "maxLength": 253,
+                                       "pattern": _domain_pattern()}}}}},
+        {"properties": {"method": {"const": VerificationMethod.MANUAL.value},
+                        "data": {"type": "object", "description":
+                                 f"At most {MAX_MANUAL_DATA} characters as JSON"}}},
+    ]}
 
 
 def present_fields(command: msgspec.Struct) -> dict[str, Any]:

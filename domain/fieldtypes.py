@@ -9,7 +9,7 @@ their messages are the ones callers see there).
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from msgspec import Meta
 
@@ -20,6 +20,10 @@ from domain.names import (
     RESERVED_PUBLISHER_SLUGS,
 )
 
+# A claim a verification request carries (domain/services/verification.py checks them).
+MAX_MANUAL_DATA = 4000  # characters of a manual claim, as JSON
+DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
 # A GitHub login: letters, digits and single inner hyphens, at most 39 characters.
 GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 
@@ -80,3 +84,20 @@ PublisherSlug = Annotated[str, Meta(
     pattern=(f"^(?!({'|'.join(sorted(RESERVED_PUBLISHER_SLUGS))})$)"
              f"{PUBLISHER_SLUG.pattern}$"),
     description="Publisher slug: lowercase letters, digits, _ and -")]
+
+NO_NUL = r"^[^\x00]*$"
+# Any JSON value a request may carry where the server does not read it (extra keys, free-form
+# `data`): every string in it, keys included, must be storable (domain/jsontext.py refuses a
+# NUL anywhere in a body). Declared by hand: it is recursive, which no Python type expresses.
+STORABLE_JSON_NAME = "StorableJSON"
+_STORABLE_REF = {"$ref": f"#/components/schemas/{STORABLE_JSON_NAME}"}
+STORABLE_JSON: dict[str, Any] = {
+    "description": "Any JSON value whose strings (and object keys) hold no NUL character",
+    "anyOf": [{"type": "string", "pattern": NO_NUL},
+              {"type": ["number", "boolean", "null"]},
+              {"type": "array", "items": _STORABLE_REF},
+              {"type": "object", "propertyNames": {"pattern": NO_NUL},
+               "additionalProperties": _STORABLE_REF}]}
+STORABLE_OBJECT_SCHEMA: dict[str, Any] = {"propertyNames": {"pattern": NO_NUL},
+                                          "additionalProperties": _STORABLE_REF}
+StorableObject = Annotated[dict[str, Any], Meta(extra_json_schema=STORABLE_OBJECT_SCHEMA)]

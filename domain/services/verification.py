@@ -12,7 +12,6 @@ must work), or a registry-issued challenge — random, expiring, bound to one pu
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +19,7 @@ from typing import Any
 
 from domain.actor import Actor
 from domain.changes import write_transaction
+from domain.commands import VerificationSubmission
 from domain.enums import (
     MemberRole,
     PublisherStatus,
@@ -27,6 +27,7 @@ from domain.enums import (
     VerificationRequestState,
 )
 from domain.exceptions import InvalidInput, PermissionDenied
+from domain.fieldtypes import DOMAIN_LABEL, MAX_MANUAL_DATA, TLD
 from domain.jobs import VERIFY_PUBLISHER, JobQueue
 from domain.models import Publisher, PublisherMember, VerificationRequest
 from domain.services import audit
@@ -38,11 +39,8 @@ from domain.services.publishers import (
 
 AUTOMATIC_METHODS = frozenset(method for method in VerificationMethod if method.automatic)
 CHALLENGE_PREFIX = "tbrv_"
-MAX_MANUAL_DATA = 4000
 # Who appears in the audit log for decisions the registry takes on its own.
 SYSTEM = Actor(user_id="system:verification", username="system")
-_DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-_TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
 
 
 @dataclass(frozen=True)
@@ -83,9 +81,9 @@ def validate_domain(value: object) -> str:
         raise InvalidInput("data.domain is required for the domain method", field="domain")
     host = value.strip().lower().rstrip(".")
     labels = host.split(".")
-    if (len(host) > 253 or len(labels) < 2 or not all(_DOMAIN_LABEL.fullmatch(lb)
+    if (len(host) > 253 or len(labels) < 2 or not all(DOMAIN_LABEL.fullmatch(lb)
                                                       for lb in labels)
-            or not _TLD.fullmatch(labels[-1])):
+            or not TLD.fullmatch(labels[-1])):
         raise InvalidInput(f"Invalid domain {value!r}: give a bare hostname such as example.com",
                            field="domain")
     return host
@@ -101,11 +99,17 @@ def _method(value: object) -> VerificationMethod:
                        f"{', '.join(VerificationMethod)}", field="method")
 
 
-def clean_data(method: str, data: object) -> dict[str, Any]:
+def data_object(data: object) -> dict[str, Any]:
+    """A claim's `data` as an object (none: empty)."""
     if data is None:
-        data = {}
+        return {}
     if not isinstance(data, dict):
         raise InvalidInput("data must be an object", field="data")
+    return data
+
+
+def clean_data(method: str, data: object) -> dict[str, Any]:
+    data = data_object(data)
     if method == VerificationMethod.GITHUB:
         return {"username": validate_github_login(data.get("username"), "username")}
     if method == VerificationMethod.DOMAIN:
@@ -211,12 +215,12 @@ def instructions_for(method: str, data: dict[str, Any], user_id: str, challenge:
 
 
 async def submit_verification(jobs: JobQueue, config: VerificationConfig, actor: Actor,
-                              method: object, data: object) -> Submission:
+                              command: VerificationSubmission) -> Submission:
     """Store a request (replacing an open one), mark the publisher pending, and queue the
     automatic check. Errors are 400s as REST_CONTRACT §4.3 lists them."""
     user_id, publisher = await _owned_publisher(actor, "request verification")
-    chosen = _method(method)
-    cleaned = clean_data(chosen, data)
+    chosen = _method(command.method)
+    cleaned = clean_data(chosen, command.data)
     now = datetime.now(UTC)
     async with write_transaction() as conn:
         challenge = await _live_challenge(publisher.id, now, conn) or Challenge(

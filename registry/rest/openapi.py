@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 from starlette.schemas import BaseSchemaGenerator
 
+from domain import fieldtypes
 from domain.bounds import VERSION_MAX_LENGTH
 from domain.commands import (
     CreateArtifact,
@@ -34,6 +35,7 @@ from domain.commands import (
     PublisherPolicy,
     PublisherProfile,
     RegisterPublisher,
+    VerificationSubmission,
 )
 from domain.enums import (
     Architecture,
@@ -210,7 +212,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         ok={200: shapes.PublisherPage}, errors=(400,)),
     ("POST", f"{V}/publishers/verify"): Op(
         "Request verification (exactly 202)", "publishers", "user",
-        body=shapes.VerificationSubmission, ok={202: shapes.VerificationSubmitted},
+        body=VerificationSubmission, ok={202: shapes.VerificationSubmitted},
         errors=(400, 403)),
     ("POST", f"{V}/publishers/verify/challenge"): Op(
         "Issue a verification challenge", "publishers", "user", body_required=False,
@@ -419,10 +421,10 @@ class _Components:
         refs, self.schemas = msgspec.json.schema_components(
             unique, ref_template="#/components/schemas/{name}")
         self._by_type = dict(zip(unique, refs, strict=True))
-        self.schemas[shapes.STORABLE_JSON_NAME] = shapes.STORABLE_JSON
+        self.schemas[fieldtypes.STORABLE_JSON_NAME] = fieldtypes.STORABLE_JSON
         for name in _REQUEST_SHAPES.keys() & self.schemas.keys():
             # Unknown keys are ignored, not refused; but a NUL in them is (400).
-            self.schemas[name].update(shapes.STORABLE_OBJECT_SCHEMA)
+            self.schemas[name].update(fieldtypes.STORABLE_OBJECT_SCHEMA)
             self.schemas[name].update(getattr(_REQUEST_SHAPES[name], "json_schema_extra", {}))
 
     def schema(self, shape: Any) -> Schema:

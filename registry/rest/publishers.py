@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.actor import Actor
-from domain.commands import PublisherPolicy, PublisherProfile
+from domain.commands import PublisherPolicy, PublisherProfile, VerificationSubmission
 from domain.enums import InvitationState, MemberRole, PublisherDecision, PublisherStatus
 from domain.models import Publisher, VerificationRequest
 from domain.services import members, publishers, verification
@@ -55,10 +55,10 @@ async def update_publisher(request: Request) -> Response:
 
 async def submit_verification(request: Request) -> Response:
     actor = await required_actor(request)
-    body = await decode_body(request, shapes.VerificationSubmission)
+    command = await decode_body(request, VerificationSubmission)
     ctx = request.app.state.runtime.ctx
     submission = await verification.submit_verification(
-        ctx.jobs, ctx.policy.verification, actor, body.method, body.data)
+        ctx.jobs, ctx.policy.verification, actor, command)
     # Exactly 202: the client counts 200 and 201 as failure here (§4.0).
     return ShapeResponse(shapes.VerificationSubmitted(
         status="submitted",

@@ -4,6 +4,8 @@ Handlers decode request bodies into these types (`registry.rest.params.decode_bo
 encode responses from them (`registry.rest.params.shape_response`); the OpenAPI document's
 component schemas are generated from the same types (`msgspec.json.schema_components`, see
 registry/rest/openapi.py). So a field added here is parsed, emitted and documented at once.
+Bodies that are the domain's commands themselves (POST /packages, publisher registration,
+profile and policy, verification, POST /artifacts) are declared in domain/commands.py.
 
 Response structs list their fields in the order the contract's examples do (msgspec encodes
 in field order). A field with a default is optional in the document; defaults are used only
@@ -30,15 +32,11 @@ from domain.enums import (
     PublisherStatus,
     ScanVerdict,
     TokenScope,
-    VerificationMethod,
     VersionStatus,
     Visibility,
     YankState,
 )
-from domain.fieldtypes import GITHUB_LOGIN, explicit_whitespace
-from domain.services.verification import _DOMAIN_LABEL as DOMAIN_LABEL
-from domain.services.verification import _TLD as TLD
-from domain.services.verification import MAX_MANUAL_DATA
+from domain.fieldtypes import NO_NUL, explicit_whitespace
 
 # --- field types ------------------------------------------------------------------------------
 
@@ -61,22 +59,6 @@ Text = Annotated[str, Meta(description="\"\" when unset, never null (§1.5)")]
 Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$",
                              description="64 lowercase hex characters")]
 AnyObject = dict[str, Any]
-NO_NUL = r"^[^\x00]*$"
-# Any JSON value a request may carry where the server does not read it (extra keys, free-form
-# `data`): every string in it, keys included, must be storable (domain/jsontext.py refuses a
-# NUL anywhere in a body). Declared by hand: it is recursive, which no Python type expresses.
-STORABLE_JSON_NAME = "StorableJSON"
-_STORABLE_REF = {"$ref": f"#/components/schemas/{STORABLE_JSON_NAME}"}
-STORABLE_JSON: dict[str, Any] = {
-    "description": "Any JSON value whose strings (and object keys) hold no NUL character",
-    "anyOf": [{"type": "string", "pattern": NO_NUL},
-              {"type": ["number", "boolean", "null"]},
-              {"type": "array", "items": _STORABLE_REF},
-              {"type": "object", "propertyNames": {"pattern": NO_NUL},
-               "additionalProperties": _STORABLE_REF}]}
-STORABLE_OBJECT_SCHEMA: dict[str, Any] = {"propertyNames": {"pattern": NO_NUL},
-                                          "additionalProperties": _STORABLE_REF}
-StorableObject = Annotated[dict[str, Any], Meta(extra_json_schema=STORABLE_OBJECT_SCHEMA)]
 # Text that is not blank once trimmed (the services trim and then require a value).
 NonBlank = Annotated[str, Meta(pattern=explicit_whitespace(r"^[^\x00]*[^\s\x00][^\x00]*$"))]
 Slug = Annotated[str, Meta(description="Publisher slug")]
@@ -436,30 +418,7 @@ class Body(msgspec.Struct, kw_only=True):
 # domain/commands.py RegisterPublisher and PublisherProfile.
 
 
-def _domain_pattern() -> str:
-    label, tld = DOMAIN_LABEL.pattern, TLD.pattern
-    return explicit_whitespace(rf"^\s*({label}\.)+({tld})\.?\s*$")
-
-
-class VerificationSubmission(Body):
-    method: VerificationMethod
-    data: StorableObject
-
-    # The proof each method needs (domain/services/verification.py clean_data).
-    json_schema_extra: ClassVar[dict[str, Any]] = {"oneOf": [
-        {"properties": {"method": {"const": VerificationMethod.GITHUB.value},
-                        "data": {"type": "object", "required": ["username"], "properties": {
-                            "username": {"type": "string",
-                                         "pattern": explicit_whitespace(
-                                             rf"^\s*({GITHUB_LOGIN.pattern})\s*$")}}}}},
-        {"properties": {"method": {"const": VerificationMethod.DOMAIN.value},
-                        "data": {"type": "object", "required": ["domain"], "properties": {
-                            "domain": {"type": "string", "maxLength": 253,
-                                       "pattern": _domain_pattern()}}}}},
-        {"properties": {"method": {"const": VerificationMethod.MANUAL.value},
-                        "data": {"type": "object", "description":
-                                 f"At most {MAX_MANUAL_DATA} characters as JSON"}}},
-    ]}
+# POST /publishers/verify is decoded straight into domain/commands.py VerificationSubmission.
 
 
 class AdminNotes(Body):

@@ -162,3 +162,25 @@ def test_graphql_create_artifact_input_has_exactly_the_command_fields() -> None:
     assert convert_body({"name": "App", "artifact_type": "tauri_app"},
                         CreateArtifact) == CreateArtifact(name="App",
                                                           artifact_type=ArtifactType.TAURI_APP)
+
+
+def test_graphql_verification_arguments_are_the_command_fields() -> None:
+    from strawberry.types.fields.resolver import StrawberryResolver
+
+    from domain.commands import VerificationSubmission
+    from domain.enums import VerificationMethod
+    from schema.publishers.mutations.request_verification import (
+        command_of,
+        request_verification,
+    )
+
+    arguments = {argument.python_name
+                 for argument in StrawberryResolver(request_verification).arguments}
+    assert arguments == set(VerificationSubmission.__struct_fields__)
+    command = command_of(VerificationMethod.GITHUB, {"username": "octo"})
+    assert command == VerificationSubmission(method=VerificationMethod.GITHUB,
+                                             data={"username": "octo"})
+    assert command_of(VerificationMethod.MANUAL, None).data == {}
+    with pytest.raises(InvalidInput) as refused:
+        command_of(VerificationMethod.MANUAL, ["not", "an", "object"])
+    assert refused.value.field == "data"

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from domain.commands import VerificationSubmission
 from domain.services import verification
 from schema.core.context import Info
 from schema.core.errors import UserError, returns_user_errors
@@ -31,6 +32,12 @@ class RequestVerificationPayload:
                                                description="Why it was refused, if it was.")
 
 
+def command_of(method: VerificationMethod, data: object) -> VerificationSubmission:
+    """The domain's VerificationSubmission. GraphQL has typed the method; `data` (any JSON)
+    must be an object, as REST's body type says; the domain checks the claim in it."""
+    return VerificationSubmission(method=method, data=verification.data_object(data))
+
+
 @returns_user_errors(RequestVerificationPayload)
 async def request_verification(
     info: Info,
@@ -41,7 +48,7 @@ async def request_verification(
 ) -> RequestVerificationPayload | None:
     submission = await verification.submit_verification(
         info.context.registry.jobs, info.context.registry.policy.verification,
-        info.context.actor, method.value, data)
+        info.context.actor, command_of(method, data))
     return RequestVerificationPayload(
         publisher=Publisher.from_model(submission.publisher),
         request=VerificationRequest.from_model(submission.request),
