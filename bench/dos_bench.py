@@ -57,19 +57,31 @@ TARGET_P99 = 0.100
 PACKAGE = "BenchMod"
 PROBE_INTERVAL = 0.02
 
-RESOLVE = ("query($r: [String!]!) { resolve(requirements: $r) { success installOrder "
-           "conflict { errors } } }")
-CHECK_UPDATES = ("query($i: [UpdateQueryInput!]!) { checkUpdates(items: $i) { found name "
-                 "latestVersion updateAvailable checksumSha256 } }")
+RESOLVE = (
+    "query($r: [String!]!) { resolve(requirements: $r) { success installOrder "
+    "conflict { errors } } }"
+)
+CHECK_UPDATES = (
+    "query($i: [UpdateQueryInput!]!) { checkUpdates(items: $i) { found name "
+    "latestVersion updateAvailable checksumSha256 } }"
+)
 
 
 # --- what the load processes send ---------------------------------------------------------
 
+
 def over_cap_requirements() -> list[str]:
     """The audit's three requests and their relatives, each over a limit."""
-    return ["a x" + " " * 40_000 + "y", " " * 80_000, "a x" + " " * 80_000 + "y",
-            "a " + "||".join(["1.0.x"] * 4_000), "a " + " - " * 30_000,
-            "a " + "!=1 " * 20_000, "x" * 101, "a " + "||".join(["1.x"] * 33)]
+    return [
+        "a x" + " " * 40_000 + "y",
+        " " * 80_000,
+        "a x" + " " * 80_000 + "y",
+        "a " + "||".join(["1.0.x"] * 4_000),
+        "a " + " - " * 30_000,
+        "a " + "!=1 " * 20_000,
+        "x" * 101,
+        "a " + "||".join(["1.x"] * 33),
+    ]
 
 
 def _longest_spec(parts: list[str], separator: str) -> str:
@@ -87,10 +99,14 @@ def largest_allowed_batches() -> list[list[str]]:
     """500 requirements at the limits; `__N__` becomes a number unique to each request.
     Every 50th names the seeded package, so some of them have candidates to match."""
     names = [PACKAGE if i % 50 == 0 else f"p{i}" for i in range(bounds.MAX_RESOLVE_REQUIREMENTS)]
-    comparators = [f"{name} " + _longest_spec([f"!=__N__.{i}.{k}" for k in range(
-        bounds.MAX_COMPARATORS)], " ") for i, name in enumerate(names)]
-    alternatives = [f"{name} " + _longest_spec([f"__N__.{k}" for k in range(
-        bounds.MAX_ALTERNATIVES)], "||") for name in names]
+    comparators = [
+        f"{name} " + _longest_spec([f"!=__N__.{i}.{k}" for k in range(bounds.MAX_COMPARATORS)], " ")
+        for i, name in enumerate(names)
+    ]
+    alternatives = [
+        f"{name} " + _longest_spec([f"__N__.{k}" for k in range(bounds.MAX_ALTERNATIVES)], "||")
+        for name in names
+    ]
     for text in comparators + alternatives:  # within every limit, so the server parses them
         parse_requirement(text.replace("__N__", "9" * 7))
     return [comparators, alternatives]
@@ -98,37 +114,54 @@ def largest_allowed_batches() -> list[list[str]]:
 
 def rest_over_cap() -> list[dict[str, Any]]:
     too_many = [f"p{i}" for i in range(bounds.MAX_RESOLVE_REQUIREMENTS + 1)]
-    return [{"path": "/api/v1/resolve", "json": {"requirements": [text]}}
-            for text in over_cap_requirements()] + [
-        {"path": "/api/v1/resolve", "json": {"requirements": too_many}}]
+    return [
+        {"path": "/api/v1/resolve", "json": {"requirements": [text]}}
+        for text in over_cap_requirements()
+    ] + [{"path": "/api/v1/resolve", "json": {"requirements": too_many}}]
 
 
 def rest_largest() -> list[dict[str, Any]]:
-    return [{"path": "/api/v1/resolve", "json": {"requirements": batch}, "vary": True}
-            for batch in largest_allowed_batches()]
+    return [
+        {"path": "/api/v1/resolve", "json": {"requirements": batch}, "vary": True}
+        for batch in largest_allowed_batches()
+    ]
 
 
 def graphql_resolve() -> list[dict[str, Any]]:
-    refused = [{"path": "/graphql", "json": {"query": RESOLVE, "variables": {"r": [text]}}}
-               for text in over_cap_requirements()]
-    allowed = [{"path": "/graphql", "json": {"query": RESOLVE, "variables": {"r": batch}},
-                "vary": True} for batch in largest_allowed_batches()]
+    refused = [
+        {"path": "/graphql", "json": {"query": RESOLVE, "variables": {"r": [text]}}}
+        for text in over_cap_requirements()
+    ]
+    allowed = [
+        {"path": "/graphql", "json": {"query": RESOLVE, "variables": {"r": batch}}, "vary": True}
+        for batch in largest_allowed_batches()
+    ]
     return refused + allowed
 
 
 def graphql_heaviest() -> list[dict[str, Any]]:
     """The most expensive documents the cost limit lets through (checked by `verify_costs`)."""
     item = {"name": PACKAGE, "version": "1.0.0"}
-    aliases = " ".join(f"c{n}: checkUpdates(items: $i) {{ found name latestVersion }}"
-                       for n in range(50))
+    aliases = " ".join(
+        f"c{n}: checkUpdates(items: $i) {{ found name latestVersion }}" for n in range(50)
+    )
     return [
-        {"path": "/graphql", "json": {"query": CHECK_UPDATES, "variables": {
-            "i": [item] * bounds.MAX_UPDATE_ITEMS}}},
-        {"path": "/graphql", "json": {
-            "query": f"query($i: [UpdateQueryInput!]!) {{ {aliases} }}",
-            "variables": {"i": [item] * 11}}},
-        {"path": "/graphql", "json": {"query": RESOLVE, "variables": {
-            "r": largest_allowed_batches()[0]}}, "vary": True},
+        {
+            "path": "/graphql",
+            "json": {"query": CHECK_UPDATES, "variables": {"i": [item] * bounds.MAX_UPDATE_ITEMS}},
+        },
+        {
+            "path": "/graphql",
+            "json": {
+                "query": f"query($i: [UpdateQueryInput!]!) {{ {aliases} }}",
+                "variables": {"i": [item] * 11},
+            },
+        },
+        {
+            "path": "/graphql",
+            "json": {"query": RESOLVE, "variables": {"r": largest_allowed_batches()[0]}},
+            "vary": True,
+        },
     ]
 
 
@@ -138,12 +171,12 @@ SCENARIOS = {
     "REST largest allowed": rest_largest,
     "GraphQL resolve": graphql_resolve,
     "GraphQL heaviest by cost": graphql_heaviest,
-    "everything": lambda: rest_over_cap() + rest_largest() + graphql_resolve()
-    + graphql_heaviest(),
+    "everything": lambda: rest_over_cap() + rest_largest() + graphql_resolve() + graphql_heaviest(),
 }
 
 
 # --- the server ---------------------------------------------------------------------------
+
 
 @dataclass
 class Server:
@@ -166,14 +199,26 @@ def registry(workdir: Path, database_url: str | None) -> Iterator[Server]:
     """`python -m registry` as deployed (its own logging, access log included), output to a
     file so that a full pipe can never be what stalls it."""
     port = free_port()
-    env = {**os.environ, "DATA_DIR": str(workdir / "data"), "SERVER_HOST": "127.0.0.1",
-           "SERVER_PORT": str(port), "CLOUDM_JWT_SECRET": JWT_SECRET, "ADMIN_USERS": ADMIN_ID,
-           "RATE_LIMIT_ENABLED": "false", "TB_REGISTRY_ENV_FILE": str(workdir / "no.env")}
+    env = {
+        **os.environ,
+        "DATA_DIR": str(workdir / "data"),
+        "SERVER_HOST": "127.0.0.1",
+        "SERVER_PORT": str(port),
+        "CLOUDM_JWT_SECRET": JWT_SECRET,
+        "ADMIN_USERS": ADMIN_ID,
+        "RATE_LIMIT_ENABLED": "false",
+        "TB_REGISTRY_ENV_FILE": str(workdir / "no.env"),
+    }
     if database_url:
         env["DATABASE_URL"] = database_url
     log = workdir / "server.log"
-    process = subprocess.Popen([sys.executable, "-m", "registry"], cwd=workdir, env=env,
-                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "registry"],
+        cwd=workdir,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
         deadline = time.monotonic() + 60
@@ -195,15 +240,21 @@ def verify_costs(url: str) -> list[str]:
     notes = []
     with httpx.Client(base_url=url, timeout=120) as client:
         for payload in graphql_heaviest():
-            body = client.post("/graphql", json={
-                "query": payload["json"]["query"],
-                "variables": _numbered(payload["json"]["variables"], 1)}).json()
+            body = client.post(
+                "/graphql",
+                json={
+                    "query": payload["json"]["query"],
+                    "variables": _numbered(payload["json"]["variables"], 1),
+                },
+            ).json()
             codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
             assert not codes, (payload["json"]["query"][:60], body["errors"][:1])
         more = {"i": [{"name": PACKAGE}] * (bounds.MAX_UPDATE_ITEMS + 56)}
         refused = client.post("/graphql", json={"query": CHECK_UPDATES, "variables": more})
-        notes.append(f"checkUpdates of {bounds.MAX_UPDATE_ITEMS + 56} items: "
-                     f"{refused.json()['errors'][0]['message'][:90]}")
+        notes.append(
+            f"checkUpdates of {bounds.MAX_UPDATE_ITEMS + 56} items: "
+            f"{refused.json()['errors'][0]['message'][:90]}"
+        )
     return notes
 
 
@@ -218,6 +269,7 @@ def _numbered(value: Any, number: int) -> Any:
 
 
 # --- measuring ----------------------------------------------------------------------------
+
 
 @dataclass
 class Row:
@@ -237,8 +289,9 @@ class Row:
 def probe_health(url: str, seconds: float) -> list[float]:
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
-    with httpx.Client(base_url=url, timeout=60,
-                      limits=httpx.Limits(max_keepalive_connections=0)) as client:
+    with httpx.Client(
+        base_url=url, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
+    ) as client:
         while time.monotonic() < deadline:
             started = time.perf_counter()
             response = client.get("/api/v1/health")
@@ -260,15 +313,22 @@ def run_scenario(url: str, name: str, seconds: float, connections: int) -> Row:
 
 
 def table(rows: list[Row], connections: int) -> str:
-    lines = [f"| scenario ({connections} connections) | requests answered | /health probes "
-             "| p50 | p99 | max | p99 < 100 ms |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"| scenario ({connections} connections) | requests answered | /health probes "
+        "| p50 | p99 | max | p99 < 100 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for row in rows:
-        answered = ", ".join(f"{count} x {status}" for status, count in
-                             sorted(row.statuses.items())) or "-"
-        lines.append(f"| {row.scenario} | {answered} | {len(row.probes)} "
-                     f"| {statistics.median(row.probes) * 1000:.1f} ms "
-                     f"| {row.percentile(0.99) * 1000:.1f} ms | {max(row.probes) * 1000:.1f} ms "
-                     f"| {'pass' if row.passed else 'FAIL'} |")
+        answered = (
+            ", ".join(f"{count} x {status}" for status, count in sorted(row.statuses.items()))
+            or "-"
+        )
+        lines.append(
+            f"| {row.scenario} | {answered} | {len(row.probes)} "
+            f"| {statistics.median(row.probes) * 1000:.1f} ms "
+            f"| {row.percentile(0.99) * 1000:.1f} ms | {max(row.probes) * 1000:.1f} ms "
+            f"| {'pass' if row.passed else 'FAIL'} |"
+        )
     return "\n".join(lines)
 
 
@@ -276,8 +336,9 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--postgres", action="store_true",
-                        help="run the server on a temporary PostgreSQL database")
+    parser.add_argument(
+        "--postgres", action="store_true", help="run the server on a temporary PostgreSQL database"
+    )
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     args = parser.parse_args()
     names = args.scenarios.split(",")
@@ -291,18 +352,24 @@ async def main() -> int:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dos-bench-")))
         server = stack.enter_context(registry(workdir, database_url))
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, lambda: seed(
-            server.url, PACKAGE, ["0.9.0", "1.0.0", "1.1.0"], dependencies=[]))
+        await loop.run_in_executor(
+            None, lambda: seed(server.url, PACKAGE, ["0.9.0", "1.0.0", "1.1.0"], dependencies=[])
+        )
         notes = await loop.run_in_executor(None, verify_costs, server.url)
         backend = "PostgreSQL" if args.postgres else "embedded (SQLite + folder)"
-        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
-              f"{os.getloadavg()[0]:.2f}; server: {backend}; {args.seconds:.0f} s per scenario")
+        print(
+            f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
+            f"{os.getloadavg()[0]:.2f}; server: {backend}; {args.seconds:.0f} s per scenario"
+        )
         for note in notes:
             print(f"cost limit: {note}")
         rows = []
         for name in names:
-            rows.append(await loop.run_in_executor(None, run_scenario, server.url, name,
-                                                   args.seconds, args.connections))
+            rows.append(
+                await loop.run_in_executor(
+                    None, run_scenario, server.url, name, args.seconds, args.connections
+                )
+            )
             print(f"  {name}: p99 {rows[-1].percentile(0.99) * 1000:.1f} ms", flush=True)
     print()
     print(table(rows, args.connections))

@@ -64,22 +64,26 @@ class RssSampler:
 async def _fetch_all(url: str, count: int) -> dict[str, Any]:
     """`count` simultaneous GETs, each on its own connection, each body hashed as it arrives."""
     parts = urlsplit(url)
-    request = (f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: */*\r\n"
-               "User-Agent: python-httpx/0.28\r\nConnection: close\r\n\r\n").encode()
+    request = (
+        f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: */*\r\n"
+        "User-Agent: python-httpx/0.28\r\nConnection: close\r\n\r\n"
+    ).encode()
     start = asyncio.Event()
     first_byte: list[float] = []
 
     async def one() -> tuple[int, str, int]:
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port,
-                                                       limit=4 * MiB)
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port, limit=4 * MiB)
         try:
             await start.wait()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
             first_byte.append(time.monotonic())
             status = int(head.split(b" ", 2)[1])
-            length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:"))
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
             digest = hashlib.sha256()
             remaining = length
             while remaining:
@@ -99,13 +103,20 @@ async def _fetch_all(url: str, count: int) -> dict[str, Any]:
     results = await asyncio.gather(*tasks, return_exceptions=True)
     elapsed = time.monotonic() - began
     outcomes = [r if isinstance(r, tuple) else (0, repr(r), 0) for r in results]
-    return {"results": outcomes, "seconds": elapsed,
-            "first_byte_max": max(first_byte) - began if first_byte else None}
+    return {
+        "results": outcomes,
+        "seconds": elapsed,
+        "first_byte_max": max(first_byte) - began if first_byte else None,
+    }
 
 
 def run_downloads(url: str, count: int) -> dict[str, Any]:
-    output = subprocess.run([sys.executable, __file__, "--fetch", url, "--downloads", str(count)],
-                            check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [sys.executable, __file__, "--fetch", url, "--downloads", str(count)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(output)
 
 
@@ -126,11 +137,15 @@ def main() -> int:
         server = rest_bench.start_server("registry", "registry", env, workdir)
         try:
             started = time.monotonic()
-            rest_bench.seed(server.base_url, PACKAGE, ["1.0.0"],
-                            padding=os.urandom(args.size_mib * MiB), timeout=170)
+            rest_bench.seed(
+                server.base_url,
+                PACKAGE,
+                ["1.0.0"],
+                padding=os.urandom(args.size_mib * MiB),
+                timeout=170,
+            )
             seeded = time.monotonic() - started
-            detail = httpx.get(f"{server.base_url}/api/v1/packages/{PACKAGE}/versions/1.0.0"
-                               ).json()
+            detail = httpx.get(f"{server.base_url}/api/v1/packages/{PACKAGE}/versions/1.0.0").json()
             url = server.base_url + detail["download_url"]
             with RssSampler(server.process.pid) as rss:
                 outcome = run_downloads(url, args.downloads)
@@ -143,14 +158,20 @@ def main() -> int:
     good = [r for r in results if r[0] == 200 and r[1] == expected and r[2] == size]
     total = sum(r[2] for r in results)
     peak_mib = rss.peak / MiB
-    print(f"{args.downloads} concurrent downloads of {PACKAGE} 1.0.0 ({size / MiB:.1f} MiB, "
-          f"published in {seeded:.1f} s): {len(good)} correct (SHA-256 and length), "
-          f"{len(results) - len(good)} failed")
-    print(f"  {total / MiB:.0f} MiB in {outcome['seconds']:.1f} s "
-          f"({total / MiB / outcome['seconds']:.0f} MiB/s); every response started within "
-          f"{outcome['first_byte_max']:.2f} s")
-    print(f"  server RSS: {rss.baseline / MiB:.1f} MiB before, peak {peak_mib:.1f} MiB "
-          f"(limit {RSS_LIMIT_MIB} MiB)")
+    print(
+        f"{args.downloads} concurrent downloads of {PACKAGE} 1.0.0 ({size / MiB:.1f} MiB, "
+        f"published in {seeded:.1f} s): {len(good)} correct (SHA-256 and length), "
+        f"{len(results) - len(good)} failed"
+    )
+    print(
+        f"  {total / MiB:.0f} MiB in {outcome['seconds']:.1f} s "
+        f"({total / MiB / outcome['seconds']:.0f} MiB/s); every response started within "
+        f"{outcome['first_byte_max']:.2f} s"
+    )
+    print(
+        f"  server RSS: {rss.baseline / MiB:.1f} MiB before, peak {peak_mib:.1f} MiB "
+        f"(limit {RSS_LIMIT_MIB} MiB)"
+    )
     failures = [r for r in results if r not in good][:3]
     if failures:
         print(f"  first failures: {failures}")

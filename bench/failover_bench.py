@@ -58,9 +58,14 @@ TARGET_MS = 50.0
 
 
 def s3_spec(name: str, server: SeaweedServer) -> StorageSpec:
-    return StorageSpec(name=name, kind="s3", endpoint=server.endpoint,
-                       access_key=server.access_key, secret_key=server.secret_key,
-                       bucket=server.new_bucket_name("bench"))
+    return StorageSpec(
+        name=name,
+        kind="s3",
+        endpoint=server.endpoint,
+        access_key=server.access_key,
+        secret_key=server.secret_key,
+        bucket=server.new_bucket_name("bench"),
+    )
 
 
 async def publish(client: httpx.AsyncClient, versions: int) -> list[tuple[str, str]]:
@@ -74,13 +79,15 @@ async def publish(client: httpx.AsyncClient, versions: int) -> list[tuple[str, s
         data = mod_zip("Failover", version, extra={"Failover/blob.bin": os.urandom(256 * 1024)})
         response = await upload_version(client, "bench", "Failover", version, data)
         assert response.status_code == 201, response.text
-        published.append((f"/api/v1/packages/Failover/versions/{version}/file",
-                          hashlib.sha256(data).hexdigest()))
+        published.append(
+            (f"/api/v1/packages/Failover/versions/{version}/file", hashlib.sha256(data).hexdigest())
+        )
     return published
 
 
-async def timed_downloads(client: httpx.AsyncClient, published: list[tuple[str, str]],
-                          count: int) -> tuple[list[float], int]:
+async def timed_downloads(
+    client: httpx.AsyncClient, published: list[tuple[str, str]], count: int
+) -> tuple[list[float], int]:
     """Milliseconds per download, and how many failed (status or checksum)."""
     timings: list[float] = []
     failures = 0
@@ -89,8 +96,7 @@ async def timed_downloads(client: httpx.AsyncClient, published: list[tuple[str, 
         started = time.perf_counter()
         response = await client.get(url, headers=bearer("reader"))
         timings.append((time.perf_counter() - started) * 1000)
-        if (response.status_code != 200
-                or hashlib.sha256(response.content).hexdigest() != sha256):
+        if response.status_code != 200 or hashlib.sha256(response.content).hexdigest() != sha256:
             failures += 1
             print(f"  FAILED {url}: {response.status_code} {response.text[:200]}")
     return timings, failures
@@ -127,11 +133,15 @@ async def run_scenario(args: argparse.Namespace, base: Path, scenario: str) -> R
     primary_server = SeaweedServer.launch(base / f"{scenario}-primary")
     mirror_server = SeaweedServer.launch(base / f"{scenario}-mirror")
     try:
-        settings = load_settings({"DATA_DIR": str(base / f"{scenario}-data"),
-                                  "CLOUDM_JWT_SECRET": JWT_SECRET})
-        settings = replace(settings, primary_storage=s3_spec("primary", primary_server),
-                           mirrors=(s3_spec("mirror", mirror_server),),
-                           rate_limit_enabled=False)
+        settings = load_settings(
+            {"DATA_DIR": str(base / f"{scenario}-data"), "CLOUDM_JWT_SECRET": JWT_SECRET}
+        )
+        settings = replace(
+            settings,
+            primary_storage=s3_spec("primary", primary_server),
+            mirrors=(s3_spec("mirror", mirror_server),),
+            rate_limit_enabled=False,
+        )
         await apply_migrations(settings.database_url)
         runtime = Runtime(settings)
         await runtime.start(migrate=False)
@@ -157,15 +167,23 @@ async def run_scenario(args: argparse.Namespace, base: Path, scenario: str) -> R
     finally:
         primary_server.close()
         mirror_server.close()
-    return Result(scenario, baseline, first[0], after, without,
-                  failed_before + failed_first + failed_after + failed_without)
+    return Result(
+        scenario,
+        baseline,
+        first[0],
+        after,
+        without,
+        failed_before + failed_first + failed_after + failed_without,
+    )
 
 
 def report(result: Result, downloads: int) -> None:
     def line(label: str, values: list[float]) -> str:
         spread = f", p95 {p95(values):7.1f} ms" if len(values) >= 20 else ""
-        return (f"  {label:<28} {len(values):>3} downloads, median "
-                f"{statistics.median(values):7.1f} ms{spread}")
+        return (
+            f"  {label:<28} {len(values):>3} downloads, median "
+            f"{statistics.median(values):7.1f} ms{spread}"
+        )
 
     print(f"scenario {result.scenario}:")
     print(line("healthy", result.baseline))
@@ -173,13 +191,17 @@ def report(result: Result, downloads: int) -> None:
     print(line("primary broken", result.after))
     print(line("primary broken, no breaker", result.without_breaker))
     verdict = "ok" if result.added < TARGET_MS else "MISSED"
-    print(f"  median added latency after the first failure: {result.added:+.1f} ms "
-          f"(target < {TARGET_MS:.0f} ms) -> {verdict}; failed downloads: {result.failures}")
+    print(
+        f"  median added latency after the first failure: {result.added:+.1f} ms "
+        f"(target < {TARGET_MS:.0f} ms) -> {verdict}; failed downloads: {result.failures}"
+    )
 
 
 async def run(args: argparse.Namespace, base: Path) -> int:
-    print(f"{args.versions} versions of ~258 KiB, S3 primary + S3 mirror (SeaweedFS), "
-          f"breaker cool-down {DEFAULT_COOLDOWN_SECONDS:g} s, stall timeout {STALL_SECONDS:g} s")
+    print(
+        f"{args.versions} versions of ~258 KiB, S3 primary + S3 mirror (SeaweedFS), "
+        f"breaker cool-down {DEFAULT_COOLDOWN_SECONDS:g} s, stall timeout {STALL_SECONDS:g} s"
+    )
     status = 0
     for scenario in args.scenarios.split(","):
         result = await run_scenario(args, base, scenario)
@@ -193,8 +215,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--downloads", type=int, default=100)
     parser.add_argument("--versions", type=int, default=10)
-    parser.add_argument("--scenarios", default="kill,freeze",
-                        help="comma-separated: kill, freeze")
+    parser.add_argument("--scenarios", default="kill,freeze", help="comma-separated: kill, freeze")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     base = Path(tempfile.mkdtemp(prefix="tb-failover-"))

@@ -96,6 +96,7 @@ class StatementCounter:
             async def counted(client: Any, *args: Any, **kwargs: Any) -> Any:
                 self.count += 1
                 return await original(client, *args, **kwargs)
+
             return counted
 
         for name, original in originals.items():
@@ -108,26 +109,48 @@ class StatementCounter:
 
 
 async def seed() -> None:
-    publisher = await Publisher.create(name="bench", display_name="Bench", email="b@e.x",
-                                       verification_status=PublisherStatus.VERIFIED,
-                                       can_publish_public=True)
+    publisher = await Publisher.create(
+        name="bench",
+        display_name="Bench",
+        email="b@e.x",
+        verification_status=PublisherStatus.VERIFIED,
+        can_publish_public=True,
+    )
     for index in range(PACKAGES):
         name = f"bench-mod-{index:03d}"
-        package = await Package.create(name=name, name_key=name, display_name=name.title(),
-                                       publisher_id=publisher.id, description=f"Mod {index}",
-                                       keywords=["bench"], search_text=name,
-                                       total_downloads=index * 7)
+        package = await Package.create(
+            name=name,
+            name_key=name,
+            display_name=name.title(),
+            publisher_id=publisher.id,
+            description=f"Mod {index}",
+            keywords=["bench"],
+            search_text=name,
+            total_downloads=index * 7,
+        )
         for minor in range(3):
             version = f"1.{minor}.0"
             row = await PackageVersion.create(
-                package_id=package.id, version=version, version_key=version,
-                status=VersionStatus.PUBLISHED, blob_key=content_key(f"{index:064x}"),
+                package_id=package.id,
+                version=version,
+                version_key=version,
+                status=VersionStatus.PUBLISHED,
+                blob_key=content_key(f"{index:064x}"),
                 sha256=f"{index:064x}",
-                size_bytes=1000, downloads=minor)
-            await Dependency.bulk_create([
-                Dependency(version_id=row.id, name=f"bench-mod-{(index + k) % PACKAGES:03d}",
-                           name_key=f"bench-mod-{(index + k) % PACKAGES:03d}",
-                           version_spec=">=1.0.0") for k in (1, 2)])
+                size_bytes=1000,
+                downloads=minor,
+            )
+            await Dependency.bulk_create(
+                [
+                    Dependency(
+                        version_id=row.id,
+                        name=f"bench-mod-{(index + k) % PACKAGES:03d}",
+                        name_key=f"bench-mod-{(index + k) % PACKAGES:03d}",
+                        version_spec=">=1.0.0",
+                    )
+                    for k in (1, 2)
+                ]
+            )
         await refresh_latest_version(package.id)
 
 
@@ -147,8 +170,7 @@ async def registry(database_url: str | None) -> AsyncIterator[httpx.AsyncClient]
         try:
             await seed()
             transport = httpx.ASGITransport(app=create_app(settings, runtime=runtime))
-            async with httpx.AsyncClient(transport=transport,
-                                         base_url="http://bench") as client:
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 yield client
         finally:
             await runtime.stop()
@@ -203,8 +225,11 @@ async def statements_of(call: Call, client: httpx.AsyncClient) -> int:
 
 async def measure(label: str, database_url: str | None, rounds: int) -> list[float]:
     async with registry(database_url) as client:
-        calls: dict[str, Call] = {"graphql summaries": graphql_summaries,
-                                  "rest list": rest_list, "graphql page": graphql_page}
+        calls: dict[str, Call] = {
+            "graphql summaries": graphql_summaries,
+            "rest list": rest_list,
+            "graphql page": graphql_page,
+        }
         for call in calls.values():  # warm-up: caches, first connections, parsed documents
             for _ in range(5):
                 await call(client)
@@ -212,8 +237,9 @@ async def measure(label: str, database_url: str | None, rounds: int) -> list[flo
         for _ in range(rounds):  # interleaved, so drift on a shared machine hits all alike
             for name, call in calls.items():
                 samples[name].append(await timed(call, client))
-        samples["rest list + details"] = [await timed(rest_with_details, client)
-                                          for _ in range(max(3, rounds // 8))]
+        samples["rest list + details"] = [
+            await timed(rest_with_details, client) for _ in range(max(3, rounds // 8))
+        ]
         calls["rest list + details"] = rest_with_details
         statements = {name: await statements_of(call, client) for name, call in calls.items()}
     median = {name: statistics.median(values) for name, values in samples.items()}
@@ -223,24 +249,32 @@ async def measure(label: str, database_url: str | None, rounds: int) -> list[flo
     print("|---|---|---|---|---|")
     for name, values in samples.items():
         p90 = statistics.quantiles(values, n=10)[-1] if len(values) >= 10 else max(values)
-        print(f"| {name} | {median[name]:.1f} ms | {p90:.1f} ms | {requests.get(name, 1)} | "
-              f"{statements[name]} |")
+        print(
+            f"| {name} | {median[name]:.1f} ms | {p90:.1f} ms | {requests.get(name, 1)} | "
+            f"{statements[name]} |"
+        )
     same_list = median["graphql summaries"] / median["rest list"]
     same_page = median["graphql page"] / median["rest list + details"]
-    print(f"\npage with versions:          graphql / rest list + details = {same_page:.2f}x "
-          f"(target <= {TARGET_RATIO:.0f}x)")
-    print(f"same data as the REST list:  graphql / rest = {same_list:.2f}x "
-          f"(stricter, informational)")
-    print(f"page with versions vs the bare REST list (less data): "
-          f"{median['graphql page'] / median['rest list']:.2f}x")
+    print(
+        f"\npage with versions:          graphql / rest list + details = {same_page:.2f}x "
+        f"(target <= {TARGET_RATIO:.0f}x)"
+    )
+    print(
+        f"same data as the REST list:  graphql / rest = {same_list:.2f}x (stricter, informational)"
+    )
+    print(
+        f"page with versions vs the bare REST list (less data): "
+        f"{median['graphql page'] / median['rest list']:.2f}x"
+    )
     return [same_page]
 
 
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--postgres", action="store_true",
-                        help="also run on a temporary PostgreSQL database")
+    parser.add_argument(
+        "--postgres", action="store_true", help="also run on a temporary PostgreSQL database"
+    )
     args = parser.parse_args()
     # The seeded versions have no files: background reconciliation would log about them.
     logging.getLogger("registry").setLevel(logging.CRITICAL)

@@ -45,8 +45,9 @@ async def _probe(stalls: list[float], stop: asyncio.Event) -> None:
         stalls.append(time.perf_counter() - start - 0.001)
 
 
-async def measure(storage_class: Callable[[], MemoryStorage], strategy_name: str,
-                  callers: int) -> str:
+async def measure(
+    storage_class: Callable[[], MemoryStorage], strategy_name: str, callers: int
+) -> str:
     storage = storage_class()
     strategy = strategies.STRATEGIES[strategy_name](storage)
     item = limits.RateLimitItemPerSecond(6000, 60, namespace="read")
@@ -83,9 +84,11 @@ async def measure(storage_class: Callable[[], MemoryStorage], strategy_name: str
     times.sort()
     mean = sum(times) / len(times) * 1000
     p99 = times[int(len(times) * 0.99)] * 1000
-    return (f"{storage_class.__name__:15s} {strategy_name:22s} callers {callers:7d}: "
-            f"request mean {mean:7.3f} ms p99 {p99:7.3f} ms, worst loop stall "
-            f"{max(stalls, default=0) * 1000:6.1f} ms, thread hand-offs {hand_offs}")
+    return (
+        f"{storage_class.__name__:15s} {strategy_name:22s} callers {callers:7d}: "
+        f"request mean {mean:7.3f} ms p99 {p99:7.3f} ms, worst loop stall "
+        f"{max(stalls, default=0) * 1000:6.1f} ms, thread hand-offs {hand_offs}"
+    )
 
 
 def main() -> None:

@@ -54,12 +54,15 @@ OWNER_ID = "bench-owner"
 PACKAGE = "BenchMod"
 TARGET_RATIO = 0.5
 CEILING_JSON_ENV = "BENCH_CEILING_JSON"
-POSTGRES = {"host": os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1"),
-            "port": int(os.environ.get("TEST_POSTGRES_PORT", "5432")),
-            "user": os.environ.get("TEST_POSTGRES_USER", "postgres")}
+POSTGRES = {
+    "host": os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1"),
+    "port": int(os.environ.get("TEST_POSTGRES_PORT", "5432")),
+    "user": os.environ.get("TEST_POSTGRES_USER", "postgres"),
+}
 
 
 # --- the servers' own processes ---------------------------------------------------------------
+
 
 def ceiling_app(body: dict[str, Any]) -> Any:
     """The framework's ceiling: one Starlette route answering the same JSON from memory."""
@@ -70,8 +73,9 @@ def ceiling_app(body: dict[str, Any]) -> Any:
     async def package(request: Any) -> JSONResponse:
         return JSONResponse(body)
 
-    return Starlette(routes=[Mount("/api/v1", app=Router(
-        [Route("/packages/{name}", package, methods=["GET"])]))])
+    return Starlette(
+        routes=[Mount("/api/v1", app=Router([Route("/packages/{name}", package, methods=["GET"])]))]
+    )
 
 
 async def serve(kind: str, port: int, ceiling_body: dict[str, Any] | None) -> None:
@@ -92,8 +96,7 @@ async def serve(kind: str, port: int, ceiling_body: dict[str, Any] | None) -> No
         runtime = Runtime(settings)
         await runtime.start()
         app = create_app(settings, runtime=runtime)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False,
-                            log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
     try:
         await uvicorn.Server(config).serve()
     finally:
@@ -102,6 +105,7 @@ async def serve(kind: str, port: int, ceiling_body: dict[str, Any] | None) -> No
 
 
 # --- servers -----------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -134,16 +138,23 @@ def start_server(name: str, kind: str, env: dict[str, str], workdir: Path) -> Se
     port = free_port()
     log = workdir / f"{name}.log"
     command = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env={**os.environ, **env},
-                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env={**os.environ, **env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     server = Server(name, process, port, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{name} server exited: {log.read_text()[-2000:]}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.base_url}/api/v1/packages/{PACKAGE}", timeout=2
-                         ).status_code in (200, 404):
+            if httpx.get(f"{server.base_url}/api/v1/packages/{PACKAGE}", timeout=2).status_code in (
+                200,
+                404,
+            ):
                 return server
         time.sleep(0.2)
     server.stop()
@@ -190,22 +201,37 @@ def postgres_database() -> Iterator[str]:
 
 # --- seeding through the REST API -----------------------------------------------------------
 
+
 def token(user_id: str) -> str:
     now = time.time()
-    return jwt.encode({"sub": user_id, "user_id": user_id, "username": user_id,
-                       "email": f"{user_id}@example.com", "type": "access", "iat": now,
-                       "exp": now + 3600}, JWT_SECRET, algorithm="HS256")
+    return jwt.encode(
+        {
+            "sub": user_id,
+            "user_id": user_id,
+            "username": user_id,
+            "email": f"{user_id}@example.com",
+            "type": "access",
+            "iat": now,
+            "exp": now + 3600,
+        },
+        JWT_SECRET,
+        algorithm="HS256",
+    )
 
 
-def mod_archive(name: str, version: str, dependencies: list[str], padding: bytes = b""
-                ) -> bytes:
+def mod_archive(name: str, version: str, dependencies: list[str], padding: bytes = b"") -> bytes:
     import io
     import zipfile
 
     import yaml
 
-    manifest = {"module_name": name, "version": version, "config_version": "2.0",
-                "description": f"{name} for benchmarks", "dependencies": dependencies}
+    manifest = {
+        "module_name": name,
+        "version": version,
+        "config_version": "2.0",
+        "description": f"{name} for benchmarks",
+        "dependencies": dependencies,
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{name}/tbConfig.yaml", yaml.safe_dump(manifest))
@@ -215,42 +241,72 @@ def mod_archive(name: str, version: str, dependencies: list[str], padding: bytes
     return buffer.getvalue()
 
 
-def seed(base_url: str, name: str, versions: list[str], *, dependencies: list[str] | None = None,
-         padding: bytes = b"", timeout: float = 120) -> dict[str, Any]:
+def seed(
+    base_url: str,
+    name: str,
+    versions: list[str],
+    *,
+    dependencies: list[str] | None = None,
+    padding: bytes = b"",
+    timeout: float = 120,
+) -> dict[str, Any]:
     """Publisher, verified by the admin; the package; its versions, published by the scan.
     Returns the package detail as an anonymous client sees it."""
     owner = {"Authorization": f"Bearer {token(OWNER_ID)}"}
     admin = {"Authorization": f"Bearer {token(ADMIN_ID)}"}
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
-        registered = client.post("/api/v1/auth/register-publisher", headers=owner, json={
-            "name": "bench-team", "display_name": "Bench", "email": "bench@example.com"})
+        registered = client.post(
+            "/api/v1/auth/register-publisher",
+            headers=owner,
+            json={"name": "bench-team", "display_name": "Bench", "email": "bench@example.com"},
+        )
         if registered.status_code == 201:
-            verified = client.post(f"/api/v1/publishers/admin/{registered.json()['id']}/verify",
-                                   headers=admin, json={"notes": ""})
+            verified = client.post(
+                f"/api/v1/publishers/admin/{registered.json()['id']}/verify",
+                headers=admin,
+                json={"notes": ""},
+            )
             verified.raise_for_status()
-        created = client.post("/api/v1/packages", headers=owner, json={
-            "name": name, "display_name": f"{name} (benchmark)", "keywords": ["bench", "rest"],
-            "description": "A package with several versions, read under load",
-            "license": "MIT", "homepage": "https://example.com/bench"})
+        created = client.post(
+            "/api/v1/packages",
+            headers=owner,
+            json={
+                "name": name,
+                "display_name": f"{name} (benchmark)",
+                "keywords": ["bench", "rest"],
+                "description": "A package with several versions, read under load",
+                "license": "MIT",
+                "homepage": "https://example.com/bench",
+            },
+        )
         assert created.status_code == 201, created.text
         for version in versions:
             response = client.post(
-                f"/api/v1/packages/{name}/versions", headers=owner,
+                f"/api/v1/packages/{name}/versions",
+                headers=owner,
                 data={"version": version, "changelog": f"Release {version}"},
-                files={"file": ("tmpbench.zip", mod_archive(name, version, dependencies or [],
-                                                            padding), "application/zip")})
+                files={
+                    "file": (
+                        "tmpbench.zip",
+                        mod_archive(name, version, dependencies or [], padding),
+                        "application/zip",
+                    )
+                },
+            )
             assert response.status_code == 201, response.text
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # the in-process scan job publishes them
             detail = client.get(f"/api/v1/packages/{name}")
             if detail.json()["latest_version"] == versions[-1] and len(
-                    detail.json()["versions"]) == len(versions):
+                detail.json()["versions"]
+            ) == len(versions):
                 return detail.json()
             time.sleep(0.2)
     raise RuntimeError(f"versions of {name} were not published in time")
 
 
 # --- load --------------------------------------------------------------------------------
+
 
 @dataclass
 class LoadResult:
@@ -267,14 +323,18 @@ class LoadResult:
 def run_wrk(url: str, duration: float, connections: int) -> tuple[int, float, int]:
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{int(duration)}s", url],
-        check=True, capture_output=True, text=True).stdout
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     seconds_text = re.search(r"requests in ([\d.]+)(m?s)", output)
     assert seconds_text is not None, output
     seconds = float(seconds_text.group(1)) / (1000 if seconds_text.group(2) == "ms" else 1)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                       output)
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     failed = int(bad.group(1)) if bad else 0
     if errors:
         failed += sum(int(n) for n in errors.groups())
@@ -286,8 +346,10 @@ async def _python_load(url: str, duration: float, connections: int) -> dict[str,
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    request = (f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: */*\r\n"
-               "User-Agent: rest-bench\r\n\r\n").encode()
+    request = (
+        f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: */*\r\n"
+        "User-Agent: rest-bench\r\n\r\n"
+    ).encode()
     counts = {"ok": 0, "bad": 0}
     stop_at = time.monotonic() + duration
 
@@ -305,20 +367,36 @@ async def _python_load(url: str, duration: float, connections: int) -> dict[str,
 
     started = time.monotonic()
     await asyncio.gather(*(worker() for _ in range(connections)))
-    return {"requests": counts["ok"] + counts["bad"], "errors": counts["bad"],
-            "seconds": time.monotonic() - started}
+    return {
+        "requests": counts["ok"] + counts["bad"],
+        "errors": counts["bad"],
+        "seconds": time.monotonic() - started,
+    }
 
 
 def run_python_loader(url: str, duration: float, connections: int) -> tuple[int, float, int]:
     output = subprocess.run(
-        [sys.executable, __file__, "--load", url, "--duration", str(duration),
-         "--connections", str(connections)], check=True, capture_output=True, text=True).stdout
+        [
+            sys.executable,
+            __file__,
+            "--load",
+            url,
+            "--duration",
+            str(duration),
+            "--connections",
+            str(connections),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     result = json.loads(output)
     return result["requests"], result["seconds"], result["errors"]
 
 
-def load(server: Server, loader: str, duration: float, connections: int, warmup: float
-         ) -> LoadResult:
+def load(
+    server: Server, loader: str, duration: float, connections: int, warmup: float
+) -> LoadResult:
     url = f"{server.base_url}/api/v1/packages/{PACKAGE}"
     run = run_wrk if loader == "wrk" else run_python_loader
     run(url, warmup, connections)
@@ -332,8 +410,10 @@ def load(server: Server, loader: str, duration: float, connections: int, warmup:
 
 # --- orchestration -------------------------------------------------------------------------
 
-def measure_registry(name: str, database_url: str, workdir: Path, args: argparse.Namespace,
-                     **extra_env: str) -> tuple[LoadResult, dict[str, Any]]:
+
+def measure_registry(
+    name: str, database_url: str, workdir: Path, args: argparse.Namespace, **extra_env: str
+) -> tuple[LoadResult, dict[str, Any]]:
     env = {**registry_env(workdir / name, database_url), **extra_env}
     server = start_server(name, "registry", env, workdir)
     try:
@@ -356,19 +436,25 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--versions", type=int, default=8,
-                        help="versions of the benchmarked package")
+    parser.add_argument(
+        "--versions", type=int, default=8, help="versions of the benchmarked package"
+    )
     parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto")
-    parser.add_argument("--stacks", default="embedded,postgres,postgres-uncached",
-                        help="postgres-uncached: PACKAGE_CACHE_TTL=0, every request reads "
-                        "the database")
+    parser.add_argument(
+        "--stacks",
+        default="embedded,postgres,postgres-uncached",
+        help="postgres-uncached: PACKAGE_CACHE_TTL=0, every request reads the database",
+    )
     parser.add_argument("--load", help=argparse.SUPPRESS)  # child mode: the python loader
     parser.add_argument("--serve", choices=("registry", "ceiling"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        ceiling_body = (json.loads(Path(os.environ[CEILING_JSON_ENV]).read_text())
-                        if args.serve == "ceiling" else None)
+        ceiling_body = (
+            json.loads(Path(os.environ[CEILING_JSON_ENV]).read_text())
+            if args.serve == "ceiling"
+            else None
+        )
         use_uvloop()  # as uvicorn's own command line does when uvloop is installed
         asyncio.run(serve(args.serve, args.port, ceiling_body))
         return 0
@@ -394,28 +480,33 @@ def main() -> int:
         if "postgres-uncached" in stacks:
             with postgres_database() as url:
                 results["postgres-uncached"], pg_body = measure_registry(
-                    "postgres-uncached", url, workdir, args, PACKAGE_CACHE_TTL="0")
+                    "postgres-uncached", url, workdir, args, PACKAGE_CACHE_TTL="0"
+                )
             body = body or pg_body
         assert body is not None, "no stack measured"
         ceiling_file = workdir / "ceiling.json"
         ceiling_file.write_text(json.dumps(body))
-        server = start_server("ceiling", "ceiling", {CEILING_JSON_ENV: str(ceiling_file)},
-                              workdir)
+        server = start_server("ceiling", "ceiling", {CEILING_JSON_ENV: str(ceiling_file)}, workdir)
         try:
-            results["ceiling"] = load(server, args.loader, args.duration, args.connections,
-                                      args.warmup)
+            results["ceiling"] = load(
+                server, args.loader, args.duration, args.connections, args.warmup
+            )
         finally:
             server.stop()
 
     size = len(json.dumps(body).encode())
-    print(f"GET /api/v1/packages/{PACKAGE} ({args.versions} versions, {size} bytes of JSON), "
-          f"loader {args.loader}, {args.connections} connections, {args.duration:g} s each")
+    print(
+        f"GET /api/v1/packages/{PACKAGE} ({args.versions} versions, {size} bytes of JSON), "
+        f"loader {args.loader}, {args.connections} connections, {args.duration:g} s each"
+    )
     ceiling = results["ceiling"].rps
     for name in ("ceiling", *stacks):
         result = results[name]
         share = f"{100 * result.rps / ceiling:5.1f}% of ceiling" if name != "ceiling" else ""
-        print(f"{name:>17}: {result.rps:8.0f} req/s  errors {result.errors:<4} "
-              f"server CPU {result.server_cpu_percent:5.1f}%  {share}")
+        print(
+            f"{name:>17}: {result.rps:8.0f} req/s  errors {result.errors:<4} "
+            f"server CPU {result.server_cpu_percent:5.1f}%  {share}"
+        )
     if "postgres" in results:
         ratio = results["postgres"].rps / ceiling
         verdict = "ok" if ratio >= TARGET_RATIO else "BELOW TARGET"

@@ -41,9 +41,35 @@ GiB = 1024 * MiB
 RSS_LIMIT_MIB = 64
 THROUGHPUT_TARGET = 0.5
 MOD = "BenchMod"
-_WORDS = ("self", "return", "def", "class", "import", "value", "result", "config", "data",
-          "for", "in", "if", "else", "None", "True", "False", "async", "await", "items",
-          "registry", "package", "version", "request", "response", "handler", "path", "name")
+_WORDS = (
+    "self",
+    "return",
+    "def",
+    "class",
+    "import",
+    "value",
+    "result",
+    "config",
+    "data",
+    "for",
+    "in",
+    "if",
+    "else",
+    "None",
+    "True",
+    "False",
+    "async",
+    "await",
+    "items",
+    "registry",
+    "package",
+    "version",
+    "request",
+    "response",
+    "handler",
+    "path",
+    "name",
+)
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -69,8 +95,9 @@ def build_benign_mod(path: Path, target_mib: int) -> tuple[int, int]:
     data_budget = int(target_mib * 0.1) * MiB
     asset_budget = target_mib * MiB - sources_budget - data_budget
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{MOD}/tbConfig.yaml",
-                         f"module_name: {MOD}\nversion: 1.0.0\ndependencies: [DB]\n")
+        archive.writestr(
+            f"{MOD}/tbConfig.yaml", f"module_name: {MOD}\nversion: 1.0.0\ndependencies: [DB]\n"
+        )
         entries += 1
         written = 0
         index = 0
@@ -91,8 +118,10 @@ def build_benign_mod(path: Path, target_mib: int) -> tuple[int, int]:
         written = 0
         index = 0
         while written < data_budget:
-            records = [{"id": i, "name": rng.choice(_WORDS), "score": rng.random()}
-                       for i in range(rng.randint(2_000, 20_000))]
+            records = [
+                {"id": i, "name": rng.choice(_WORDS), "score": rng.random()}
+                for i in range(rng.randint(2_000, 20_000))
+            ]
             body = json.dumps(records).encode()
             archive.writestr(f"{MOD}/data/table_{index}.json", body)
             written += len(body)
@@ -130,9 +159,11 @@ def build_bomb(path: Path, expands_to: int, *, lying: bool) -> None:
     headers claim 1 KiB."""
     compressed, crc = _zero_bomb(expands_to)
     manifest = f"module_name: {MOD}\nversion: 1.0.0\n".encode()
-    entries = [(f"{MOD}/tbConfig.yaml", 0, manifest, zlib.crc32(manifest), len(manifest)),
-               (f"{MOD}/__init__.py", 0, b"", 0, 0),
-               (f"{MOD}/zeros.bin", 8, compressed, crc, 1024 if lying else expands_to)]
+    entries = [
+        (f"{MOD}/tbConfig.yaml", 0, manifest, zlib.crc32(manifest), len(manifest)),
+        (f"{MOD}/__init__.py", 0, b"", 0, 0),
+        (f"{MOD}/zeros.bin", 8, compressed, crc, 1024 if lying else expands_to),
+    ]
     with open(path, "wb") as out:
         central = []
         for name, method, data, data_crc, usize in entries:
@@ -140,23 +171,60 @@ def build_bomb(path: Path, expands_to: int, *, lying: bool) -> None:
             raw = name.encode()
             wide = usize >= 0xFFFFFFFF
             extra = struct.pack("<HHQQ", 1, 16, usize, len(data)) if wide else b""
-            out.write(struct.pack(
-                "<4sHHHHHIIIHH", b"PK\x03\x04", 45 if wide else 20, 0, method, 0, 0x5A21,
-                data_crc, 0xFFFFFFFF if wide else len(data), 0xFFFFFFFF if wide else usize,
-                len(raw), len(extra)) + raw + extra)
+            out.write(
+                struct.pack(
+                    "<4sHHHHHIIIHH",
+                    b"PK\x03\x04",
+                    45 if wide else 20,
+                    0,
+                    method,
+                    0,
+                    0x5A21,
+                    data_crc,
+                    0xFFFFFFFF if wide else len(data),
+                    0xFFFFFFFF if wide else usize,
+                    len(raw),
+                    len(extra),
+                )
+                + raw
+                + extra
+            )
             out.write(data)
             cextra = struct.pack("<HHQQ", 1, 16, usize, len(data)) if wide else b""
-            central.append(struct.pack(
-                "<4sBBHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 3, 45 if wide else 20, 0, method, 0,
-                0x5A21, data_crc, 0xFFFFFFFF if wide else len(data),
-                0xFFFFFFFF if wide else usize, len(raw), len(cextra), 0, 0, 0,
-                0o100644 << 16, offset) + raw + cextra)
+            central.append(
+                struct.pack(
+                    "<4sBBHHHHHIIIHHHHHII",
+                    b"PK\x01\x02",
+                    20,
+                    3,
+                    45 if wide else 20,
+                    0,
+                    method,
+                    0,
+                    0x5A21,
+                    data_crc,
+                    0xFFFFFFFF if wide else len(data),
+                    0xFFFFFFFF if wide else usize,
+                    len(raw),
+                    len(cextra),
+                    0,
+                    0,
+                    0,
+                    0o100644 << 16,
+                    offset,
+                )
+                + raw
+                + cextra
+            )
         cd_offset = out.tell()
         for record in central:
             out.write(record)
         cd_size = out.tell() - cd_offset
-        out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(entries), len(entries),
-                              cd_size, cd_offset, 0))
+        out.write(
+            struct.pack(
+                "<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(entries), len(entries), cd_size, cd_offset, 0
+            )
+        )
 
 
 def build_overlap_bomb(path: Path, expands_to: int, files: int = 256) -> None:
@@ -169,8 +237,23 @@ def build_overlap_bomb(path: Path, expands_to: int, files: int = 256) -> None:
     headers: list[bytes] = [b""] * files
     compressed_len, content_len = len(kernel), kernel_size
     for i in reversed(range(files)):
-        headers[i] = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x5A21, 0,
-                                 compressed_len, content_len, len(names[i]), 0) + names[i]
+        headers[i] = (
+            struct.pack(
+                "<4sHHHHHIIIHH",
+                b"PK\x03\x04",
+                20,
+                0,
+                8,
+                0,
+                0x5A21,
+                0,
+                compressed_len,
+                content_len,
+                len(names[i]),
+                0,
+            )
+            + names[i]
+        )
         compressed_len += 5 + len(headers[i])
         content_len += len(headers[i])
     with open(path, "wb") as out:
@@ -185,13 +268,34 @@ def build_overlap_bomb(path: Path, expands_to: int, files: int = 256) -> None:
         cd_offset = out.tell()
         for i in range(files):
             csize, usize = struct.unpack_from("<II", headers[i], 18)
-            out.write(struct.pack(
-                "<4sBBHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 3, 20, 0, 8, 0, 0x5A21, 0, csize,
-                usize, len(names[i]), 0, 0, 0, 0, 0o100644 << 16, offsets[i],
-            ) + names[i])
+            out.write(
+                struct.pack(
+                    "<4sBBHHHHHIIIHHHHHII",
+                    b"PK\x01\x02",
+                    20,
+                    3,
+                    20,
+                    0,
+                    8,
+                    0,
+                    0x5A21,
+                    0,
+                    csize,
+                    usize,
+                    len(names[i]),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0o100644 << 16,
+                    offsets[i],
+                )
+                + names[i]
+            )
         cd_size = out.tell() - cd_offset
-        out.write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, files, files, cd_size,
-                              cd_offset, 0))
+        out.write(
+            struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, files, files, cd_size, cd_offset, 0)
+        )
 
 
 # --- measurements -------------------------------------------------------------------------
@@ -211,8 +315,13 @@ def scan_file(
     path: Path, limits: ScanLimits | None = None, *, magic_on_text: bool = False
 ) -> dict[str, object]:
     with LocalFileReader(path) as reader:
-        report = scan_archive(reader, limits=limits, package_type=PackageType.MOD, package_name=MOD,
-                              magic_on_text=magic_on_text)
+        report = scan_archive(
+            reader,
+            limits=limits,
+            package_type=PackageType.MOD,
+            package_name=MOD,
+            magic_on_text=magic_on_text,
+        )
     return report.to_dict()
 
 
@@ -245,16 +354,26 @@ def child_main(path: str, unlimited: bool) -> None:
     """Runs in a fresh process: scan once, print the verdict and peak RSS as JSON."""
     limits = None
     if unlimited:
-        limits = ScanLimits(max_total_size=1 << 50, max_entry_size=1 << 50, max_ratio=1e15,
-                            max_total_ratio=1e15)
+        limits = ScanLimits(
+            max_total_size=1 << 50, max_entry_size=1 << 50, max_ratio=1e15, max_total_ratio=1e15
+        )
     baseline = peak_rss_kib()
     started = time.perf_counter()
     report = scan_file(Path(path), limits)
     elapsed = time.perf_counter() - started
     peak = peak_rss_kib()
-    print(json.dumps({"rule": report["rule"], "verdict": report["verdict"],
-                      "inflated": report["total_uncompressed"], "seconds": elapsed,
-                      "baseline_kib": baseline, "peak_kib": peak}))
+    print(
+        json.dumps(
+            {
+                "rule": report["rule"],
+                "verdict": report["verdict"],
+                "inflated": report["total_uncompressed"],
+                "seconds": elapsed,
+                "baseline_kib": baseline,
+                "peak_kib": peak,
+            }
+        )
+    )
 
 
 def run_child(path: Path, *, unlimited: bool) -> dict[str, object]:
@@ -283,14 +402,14 @@ def main() -> int:
         mod = folder / "mod.zip"
         started = time.perf_counter()
         entries, uncompressed = build_benign_mod(mod, args.mod_mib)
-        print(f"benign mod: {entries} entries, {uncompressed / MiB:.0f} MiB uncompressed, "
-              f"{mod.stat().st_size / MiB:.0f} MiB zipped (built in "
-              f"{time.perf_counter() - started:.0f} s)")
+        print(
+            f"benign mod: {entries} entries, {uncompressed / MiB:.0f} MiB uncompressed, "
+            f"{mod.stat().st_size / MiB:.0f} MiB zipped (built in "
+            f"{time.perf_counter() - started:.0f} s)"
+        )
         zip_time, produced = best_of(args.repeat, lambda: read_all_with_zipfile(mod))
         scan_time, report = best_of(args.repeat, lambda: scan_file(mod))
-        all_time, all_report = best_of(
-            args.repeat, lambda: scan_file(mod, magic_on_text=True)
-        )
+        all_time, all_report = best_of(args.repeat, lambda: scan_file(mod, magic_on_text=True))
         for result in (report, all_report):
             assert isinstance(result, dict)
             if result["verdict"] != ScanVerdict.PASS:
@@ -301,13 +420,18 @@ def main() -> int:
         print()
         print(f"| reader | best of {args.repeat} | MiB/s (uncompressed) | vs zipfile |")
         print("|---|---|---|---|")
-        print(f"| zipfile, every entry | {zip_time:.2f} s | {produced / MiB / zip_time:.0f} | "
-              "100% |")
-        print(f"| scan_archive (default) | {scan_time:.2f} s | "
-              f"{uncompressed / MiB / scan_time:.0f} | {share:.0%} (target >= "
-              f"{THROUGHPUT_TARGET:.0%}) |")
-        print(f"| scan_archive, libmagic on text entries too | {all_time:.2f} s | "
-              f"{uncompressed / MiB / all_time:.0f} | {zip_time / all_time:.0%} |")
+        print(
+            f"| zipfile, every entry | {zip_time:.2f} s | {produced / MiB / zip_time:.0f} | 100% |"
+        )
+        print(
+            f"| scan_archive (default) | {scan_time:.2f} s | "
+            f"{uncompressed / MiB / scan_time:.0f} | {share:.0%} (target >= "
+            f"{THROUGHPUT_TARGET:.0%}) |"
+        )
+        print(
+            f"| scan_archive, libmagic on text entries too | {all_time:.2f} s | "
+            f"{uncompressed / MiB / all_time:.0f} | {zip_time / all_time:.0%} |"
+        )
         del report, all_report
 
         print()
@@ -318,8 +442,10 @@ def main() -> int:
             ("honest sizes, every limit lifted (inflates it all)", "honest.zip", False, True),
             ("Fifield quoted overlap, 256 files, default limits", "overlap.zip", None, False),
         ]
-        print(f"| {args.bomb_gib} GiB bomb | zipped | verdict | inflated | time | "
-              "peak RSS (baseline) |")
+        print(
+            f"| {args.bomb_gib} GiB bomb | zipped | verdict | inflated | time | "
+            "peak RSS (baseline) |"
+        )
         print("|---|---|---|---|---|---|")
         built: set[str] = set()
         for label, filename, lying, unlimited in bombs:
@@ -336,12 +462,16 @@ def main() -> int:
             ok &= peak_mib < RSS_LIMIT_MIB
             verdict = result["verdict"] if result["rule"] is None else result["rule"]
             inflated = int(result["inflated"]) / MiB  # type: ignore[call-overload]
-            print(f"| {label} | {path.stat().st_size / MiB:.1f} MiB | {verdict} | "
-                  f"{inflated:.0f} MiB | {float(result['seconds']):.1f} s | "  # type: ignore[arg-type]
-                  f"{peak_mib:.1f} MiB ({base_mib:.1f}) |")
+            print(
+                f"| {label} | {path.stat().st_size / MiB:.1f} MiB | {verdict} | "
+                f"{inflated:.0f} MiB | {float(result['seconds']):.1f} s | "  # type: ignore[arg-type]
+                f"{peak_mib:.1f} MiB ({base_mib:.1f}) |"
+            )
     print()
-    print(f"targets: throughput >= {THROUGHPUT_TARGET:.0%} of zipfile, peak RSS < "
-          f"{RSS_LIMIT_MIB} MiB -> {'ok' if ok else 'MISSED'}")
+    print(
+        f"targets: throughput >= {THROUGHPUT_TARGET:.0%} of zipfile, peak RSS < "
+        f"{RSS_LIMIT_MIB} MiB -> {'ok' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

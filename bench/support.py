@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
-POSTGRES = {"host": os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1"),
-            "port": int(os.environ.get("TEST_POSTGRES_PORT", "5432")),
-            "user": os.environ.get("TEST_POSTGRES_USER", "postgres")}
+POSTGRES = {
+    "host": os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1"),
+    "port": int(os.environ.get("TEST_POSTGRES_PORT", "5432")),
+    "user": os.environ.get("TEST_POSTGRES_USER", "postgres"),
+}
 
 
 @contextlib.asynccontextmanager

@@ -61,17 +61,28 @@ class RssSampler(threading.Thread):
 def measure(backend: str, archive: Path, workdir: Path, s3: SeaweedServer | None) -> float:
     env = {"CLOUDM_JWT_SECRET": JWT_SECRET, "MAX_UPLOAD_SIZE": "4GiB"}
     if s3 is not None:
-        env.update({"MINIO_PRIMARY_ENDPOINT": s3.endpoint, "MINIO_PRIMARY_ACCESS_KEY":
-                    s3.access_key, "MINIO_PRIMARY_SECRET_KEY": s3.secret_key,
-                    "MINIO_PRIMARY_BUCKET": "bench-upload"})
+        env.update(
+            {
+                "MINIO_PRIMARY_ENDPOINT": s3.endpoint,
+                "MINIO_PRIMARY_ACCESS_KEY": s3.access_key,
+                "MINIO_PRIMARY_SECRET_KEY": s3.secret_key,
+                "MINIO_PRIMARY_BUCKET": "bench-upload",
+            }
+        )
     server = ServerProcess(workdir / f"data-{backend}", env)
     server.start()
     try:
         headers = bearer("bench")
-        httpx.post(f"{server.url}/api/v1/auth/register-publisher", headers=headers,
-                   json={"name": "bench", "display_name": "Bench", "email": "b@example.com"})
-        httpx.post(f"{server.url}/api/v1/packages", headers=headers,
-                   json={"name": "Big", "visibility": "private"})
+        httpx.post(
+            f"{server.url}/api/v1/auth/register-publisher",
+            headers=headers,
+            json={"name": "bench", "display_name": "Bench", "email": "b@example.com"},
+        )
+        httpx.post(
+            f"{server.url}/api/v1/packages",
+            headers=headers,
+            json={"name": "Big", "visibility": "private"},
+        )
         assert server.process is not None
         time.sleep(1.0)
         idle = psutil.Process(server.process.pid).memory_info().rss
@@ -79,10 +90,13 @@ def measure(backend: str, archive: Path, workdir: Path, s3: SeaweedServer | None
         sampler.start()
         started = time.monotonic()
         with open(archive, "rb") as handle:
-            response = httpx.post(f"{server.url}/api/v1/packages/Big/versions", headers=headers,
-                                  data={"version": "1.0.0"},
-                                  files={"file": ("tmpbench.zip", handle, "application/zip")},
-                                  timeout=600)
+            response = httpx.post(
+                f"{server.url}/api/v1/packages/Big/versions",
+                headers=headers,
+                data={"version": "1.0.0"},
+                files={"file": ("tmpbench.zip", handle, "application/zip")},
+                timeout=600,
+            )
         elapsed = time.monotonic() - started
         sampler.running = False
         sampler.join()
@@ -90,9 +104,11 @@ def measure(backend: str, archive: Path, workdir: Path, s3: SeaweedServer | None
             raise SystemExit(f"{backend}: upload failed {response.status_code} {response.text}")
         rise = (sampler.peak - idle) / 1024**2
         size = archive.stat().st_size / 1024**2
-        print(f"{backend:>5}: {size:.0f} MiB in {elapsed:5.1f} s ({size / elapsed:6.1f} MiB/s), "
-              f"server RSS idle {idle / 1024**2:.1f} MiB, peak +{rise:.1f} MiB "
-              f"-> {'ok' if rise < LIMIT_MIB else 'OVER LIMIT'}")
+        print(
+            f"{backend:>5}: {size:.0f} MiB in {elapsed:5.1f} s ({size / elapsed:6.1f} MiB/s), "
+            f"server RSS idle {idle / 1024**2:.1f} MiB, peak +{rise:.1f} MiB "
+            f"-> {'ok' if rise < LIMIT_MIB else 'OVER LIMIT'}"
+        )
         return rise
     finally:
         server.stop()
@@ -108,8 +124,10 @@ def main() -> int:
         workdir = Path(tmp)
         archive = workdir / "big.zip"
         build_zip(archive, args.size_mib)
-        print(f"upload {archive.stat().st_size / 1024**2:.0f} MiB through HTTP, "
-              f"limit +{LIMIT_MIB} MiB server RSS")
+        print(
+            f"upload {archive.stat().st_size / 1024**2:.0f} MiB through HTTP, "
+            f"limit +{LIMIT_MIB} MiB server RSS"
+        )
         worst = 0.0
         for backend in backends:
             s3 = SeaweedServer.launch(workdir / "seaweed") if backend == "s3" else None

@@ -55,8 +55,10 @@ class PackageUpdate(DomainCommand):
     homepage: StorableText | None | UnsetType = UNSET
     repository: StorableText | None | UnsetType = UNSET
     license: StorableText | None | UnsetType = UNSET
-    keywords: Annotated[list[StorableText] | StorableText | None | UnsetType, Meta(
-        description="Replaces all keywords; a string is split at commas and spaces")] = UNSET
+    keywords: Annotated[
+        list[StorableText] | StorableText | None | UnsetType,
+        Meta(description="Replaces all keywords; a string is split at commas and spaces"),
+    ] = UNSET
 
     def changes(self) -> dict[str, Any]:
         """The fields present, by name (the order the struct declares them)."""
@@ -127,9 +129,17 @@ class PublisherPolicy(DomainCommand):
     storage_quota_bytes: ByteLimit | None | UnsetType = UNSET
 
     # A rule between fields the types cannot state: merged into the document's component.
-    json_schema_extra: ClassVar[dict[str, Any]] = {"anyOf": [
-        {"required": [name]} for name in ("can_publish_public", "can_publish_artifacts",
-                                          "max_package_bytes", "storage_quota_bytes")]}
+    json_schema_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"required": [name]}
+            for name in (
+                "can_publish_public",
+                "can_publish_artifacts",
+                "max_package_bytes",
+                "storage_quota_bytes",
+            )
+        ]
+    }
 
     def changes(self) -> dict[str, Any]:
         """The fields present, by name."""
@@ -149,26 +159,61 @@ class VerificationSubmission(DomainCommand):
     data: StorableObject
 
     # The proof each method needs (domain/services/verification.py clean_data).
-    json_schema_extra: ClassVar[dict[str, Any]] = {"oneOf": [
-        {"properties": {"method": {"const": VerificationMethod.GITHUB.value},
-                        "data": {"type": "object", "required": ["username"], "properties": {
-                            "username": {"type": "string",
-                                         "pattern": explicit_whitespace(
-                                             rf"^\s*({GITHUB_LOGIN.pattern})\s*$")}}}}},
-        {"properties": {"method": {"const": VerificationMethod.DOMAIN.value},
-                        "data": {"type": "object", "required": ["domain"], "properties": {
-                            "domain": {"type": "string", "maxLength": 253,
-                                       "pattern": _domain_pattern()}}}}},
-        {"properties": {"method": {"const": VerificationMethod.MANUAL.value},
-                        "data": {"type": "object", "description":
-                                 f"At most {MAX_MANUAL_DATA} characters as JSON"}}},
-    ]}
+    json_schema_extra: ClassVar[dict[str, Any]] = {
+        "oneOf": [
+            {
+                "properties": {
+                    "method": {"const": VerificationMethod.GITHUB.value},
+                    "data": {
+                        "type": "object",
+                        "required": ["username"],
+                        "properties": {
+                            "username": {
+                                "type": "string",
+                                "pattern": explicit_whitespace(
+                                    rf"^\s*({GITHUB_LOGIN.pattern})\s*$"
+                                ),
+                            }
+                        },
+                    },
+                }
+            },
+            {
+                "properties": {
+                    "method": {"const": VerificationMethod.DOMAIN.value},
+                    "data": {
+                        "type": "object",
+                        "required": ["domain"],
+                        "properties": {
+                            "domain": {
+                                "type": "string",
+                                "maxLength": 253,
+                                "pattern": _domain_pattern(),
+                            }
+                        },
+                    },
+                }
+            },
+            {
+                "properties": {
+                    "method": {"const": VerificationMethod.MANUAL.value},
+                    "data": {
+                        "type": "object",
+                        "description": f"At most {MAX_MANUAL_DATA} characters as JSON",
+                    },
+                }
+            },
+        ]
+    }
 
 
 def present_fields(command: msgspec.Struct) -> dict[str, Any]:
     """The fields of `command` the caller set (UNSET ones left out), by name."""
-    return {name: getattr(command, name) for name in command.__struct_fields__
-            if getattr(command, name) is not UNSET}
+    return {
+        name: getattr(command, name)
+        for name in command.__struct_fields__
+        if getattr(command, name) is not UNSET
+    }
 
 
 Command = TypeVar("Command")

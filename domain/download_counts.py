@@ -37,8 +37,11 @@ class DownloadCounter:
         self._builds[build_id] += 1
 
     async def flush(self) -> None:
-        batches = ((PackageVersion, self._versions), (Package, self._packages),
-                   (ArtifactBuild, self._builds))
+        batches = (
+            (PackageVersion, self._versions),
+            (Package, self._packages),
+            (ArtifactBuild, self._builds),
+        )
         self._versions, self._packages, self._builds = Counter(), Counter(), Counter()
         for model, counts in batches:
             field = "total_downloads" if model is Package else "downloads"

@@ -71,8 +71,9 @@ class JobQueue(Protocol):
         ...
 
 
-async def enqueue_committed(queue: JobQueue, job: Job[P], recovered_by: str,
-                            *args: P.args, **kwargs: P.kwargs) -> None:
+async def enqueue_committed(
+    queue: JobQueue, job: Job[P], recovered_by: str, *args: P.args, **kwargs: P.kwargs
+) -> None:
     """Schedule the follow-up of a change that has already committed.
 
     When the queue cannot take it (Redis down), the change stands and the periodic sweep
@@ -82,5 +83,9 @@ async def enqueue_committed(queue: JobQueue, job: Job[P], recovered_by: str,
     try:
         await queue.enqueue(job, *args, **kwargs)
     except Exception as exc:  # any queue failure; the sweep recovers it
-        log.warning("could not queue %s: %s; %s will pick it up",
-                    job.job_id(*args, **kwargs), exc, recovered_by)
+        log.warning(
+            "could not queue %s: %s; %s will pick it up",
+            job.job_id(*args, **kwargs),
+            exc,
+            recovered_by,
+        )

@@ -22,9 +22,15 @@ from domain.textrules import first_unstorable_path
 MAX_JSON_DEPTH = 64
 
 
-def load_json(text: str | bytes | bytearray, problem: str, *, field: str | None = None,
-              with_reason: bool = True, max_depth: int = MAX_JSON_DEPTH,
-              storable: bool = True) -> Any:
+def load_json(
+    text: str | bytes | bytearray,
+    problem: str,
+    *,
+    field: str | None = None,
+    with_reason: bool = True,
+    max_depth: int = MAX_JSON_DEPTH,
+    storable: bool = True,
+) -> Any:
     """Parse `text`; on failure raise InvalidInput("<problem>: <reason>").
 
     `storable=False` leaves NUL and lone surrogates in strings to the caller."""

@@ -467,8 +467,9 @@ def parse_dependencies(
         # resolve to installs that miss them. Checked per entry, as `{Name: spec}` mappings
         # hold many.
         if len(deps) > MAX_MANIFEST_DEPENDENCIES:
-            raise ManifestError(f"'{where}' lists more than {MAX_MANIFEST_DEPENDENCIES} "
-                                "dependencies")
+            raise ManifestError(
+                f"'{where}' lists more than {MAX_MANIFEST_DEPENDENCIES} dependencies"
+            )
     return deps, warnings
 
 
@@ -478,8 +479,10 @@ def _feature_requires(value: object, warnings: list[str]) -> list[DependencySpec
     warnings.extend(problems)
     result = []
     for spec in specs:
-        name = spec.name if name_key(spec.name).startswith(FEATURE_PREFIX) else (
-            FEATURE_PREFIX + spec.name
+        name = (
+            spec.name
+            if name_key(spec.name).startswith(FEATURE_PREFIX)
+            else (FEATURE_PREFIX + spec.name)
         )
         result.append(DependencySpec(name, spec.version_spec, spec.optional))
     return result
@@ -498,8 +501,12 @@ def _python_requirements(value: object, warnings: list[str]) -> list[str]:
 def _coerce_kind(kind: ManifestKind | str) -> ManifestKind:
     if isinstance(kind, ManifestKind):
         return kind
-    aliases = {"mod": ManifestKind.TBCONFIG, TBCONFIG_FILE.casefold(): ManifestKind.TBCONFIG,
-               FEATURE_FILE: ManifestKind.FEATURE, "single_file": ManifestKind.SINGLE_FILE}
+    aliases = {
+        "mod": ManifestKind.TBCONFIG,
+        TBCONFIG_FILE.casefold(): ManifestKind.TBCONFIG,
+        FEATURE_FILE: ManifestKind.FEATURE,
+        "single_file": ManifestKind.SINGLE_FILE,
+    }
     folded = kind.casefold()
     if folded in aliases:
         return aliases[folded]
@@ -518,8 +525,14 @@ def parse_manifest(
 ) -> Manifest:
     """Parse a manifest's bytes; raises ManifestError with a readable message."""
     manifest_kind = _coerce_kind(kind)
-    label = path or {ManifestKind.TBCONFIG: TBCONFIG_FILE, ManifestKind.FEATURE: FEATURE_FILE,
-                     ManifestKind.SINGLE_FILE: "the manifest"}[manifest_kind]
+    label = (
+        path
+        or {
+            ManifestKind.TBCONFIG: TBCONFIG_FILE,
+            ManifestKind.FEATURE: FEATURE_FILE,
+            ManifestKind.SINGLE_FILE: "the manifest",
+        }[manifest_kind]
+    )
     try:
         data = load_yaml(text, max_bytes=max_bytes)
     except ManifestError as exc:

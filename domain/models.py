@@ -75,8 +75,9 @@ class Publisher(Model):
     email = fields.CharField(max_length=320)
     homepage = fields.CharField(max_length=500, default="")
     github = fields.CharField(max_length=100, default="")
-    verification_status = fields.CharField(max_length=16, default=PublisherStatus.UNVERIFIED,
-                                           db_index=True)
+    verification_status = fields.CharField(
+        max_length=16, default=PublisherStatus.UNVERIFIED, db_index=True
+    )
     verified_at = fields.DatetimeField(null=True)
     verified_by = fields.CharField(max_length=128, default="")
     verification_notes = fields.TextField(default="")

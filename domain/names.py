@@ -20,14 +20,25 @@ FEATURE_PREFIX = "tbv2-feature-"
 E = TypeVar("E", bound=StrEnum)
 
 # Other spellings clients send, mapped to the canonical value.
-PLATFORM_ALIASES = {"win": Platform.WINDOWS, "win32": Platform.WINDOWS,
-                    "win64": Platform.WINDOWS, "darwin": Platform.MACOS, "osx": Platform.MACOS,
-                    "mac": Platform.MACOS}
-ARCH_ALIASES = {"x86_64": Architecture.X64, "amd64": Architecture.X64,
-                "i386": Architecture.X86, "i686": Architecture.X86,
-                "aarch64": Architecture.ARM64, "armv8": Architecture.ARM64,
-                "armv7": Architecture.ARM32, "armv7l": Architecture.ARM32,
-                "arm": Architecture.ARM32}
+PLATFORM_ALIASES = {
+    "win": Platform.WINDOWS,
+    "win32": Platform.WINDOWS,
+    "win64": Platform.WINDOWS,
+    "darwin": Platform.MACOS,
+    "osx": Platform.MACOS,
+    "mac": Platform.MACOS,
+}
+ARCH_ALIASES = {
+    "x86_64": Architecture.X64,
+    "amd64": Architecture.X64,
+    "i386": Architecture.X86,
+    "i686": Architecture.X86,
+    "aarch64": Architecture.ARM64,
+    "armv8": Architecture.ARM64,
+    "armv7": Architecture.ARM32,
+    "armv7l": Architecture.ARM32,
+    "arm": Architecture.ARM32,
+}
 
 
 def name_key(name: str) -> str:
@@ -51,8 +62,7 @@ def lookup_keys(names: object) -> list[str]:
 
 def validate_package_name(name: object, *, what: str = "package") -> str:
     # The length first: the regex is bounded too, but the check costs nothing and says why.
-    if not isinstance(name, str) or len(name) > NAME_MAX_LENGTH or not PACKAGE_NAME.fullmatch(
-            name):
+    if not isinstance(name, str) or len(name) > NAME_MAX_LENGTH or not PACKAGE_NAME.fullmatch(name):
         raise InvalidInput(
             f"Invalid {what} name {quoted(name)}: use 1-100 letters, digits, '_' or '-', "
             "starting with a letter or digit",
@@ -64,8 +74,11 @@ def validate_package_name(name: object, *, what: str = "package") -> str:
 
 
 def validate_publisher_slug(slug: object) -> str:
-    if not isinstance(slug, str) or len(slug) > PUBLISHER_SLUG_MAX_LENGTH or (
-            not PUBLISHER_SLUG.fullmatch(slug)):
+    if (
+        not isinstance(slug, str)
+        or len(slug) > PUBLISHER_SLUG_MAX_LENGTH
+        or (not PUBLISHER_SLUG.fullmatch(slug))
+    ):
         raise InvalidInput(
             f"Invalid publisher name {quoted(slug)}: use 1-50 lowercase letters, digits, "
             "'_' or '-', starting with a letter or digit",
@@ -83,8 +96,9 @@ def choice(value: object, allowed: type[E], what: str, field: str) -> E:
             return allowed(value)
         except ValueError:
             pass
-    raise InvalidInput(f"Invalid {what} {value!r}: expected one of {', '.join(allowed)}",
-                       field=field)
+    raise InvalidInput(
+        f"Invalid {what} {value!r}: expected one of {', '.join(allowed)}", field=field
+    )
 
 
 def validate_package_type(value: object) -> PackageType:

@@ -89,15 +89,25 @@ class _RawZipWriter:
         wide = entry.uncompressed_size >= _U32_MAX or entry.compressed_size >= _U32_MAX
         local_extra = extra
         if wide:
-            local_extra = struct.pack(
-                "<HHQQ", 1, 16, entry.uncompressed_size, entry.compressed_size
-            ) + extra
-        self._out.write(struct.pack(
-            "<4sHHHHHIIIHH", b"PK\x03\x04", _ZIP64_VERSION if wide else _DEFAULT_VERSION, flags,
-            entry.method, entry.dos_time, entry.dos_date, entry.crc,
-            _U32_MAX if wide else entry.compressed_size,
-            _U32_MAX if wide else entry.uncompressed_size, len(name), len(local_extra),
-        ))
+            local_extra = (
+                struct.pack("<HHQQ", 1, 16, entry.uncompressed_size, entry.compressed_size) + extra
+            )
+        self._out.write(
+            struct.pack(
+                "<4sHHHHHIIIHH",
+                b"PK\x03\x04",
+                _ZIP64_VERSION if wide else _DEFAULT_VERSION,
+                flags,
+                entry.method,
+                entry.dos_time,
+                entry.dos_date,
+                entry.crc,
+                _U32_MAX if wide else entry.compressed_size,
+                _U32_MAX if wide else entry.uncompressed_size,
+                len(name),
+                len(local_extra),
+            )
+        )
         self._out.write(name)
         self._out.write(local_extra)
         copied = 0
@@ -114,7 +124,9 @@ class _RawZipWriter:
             entry = item.entry
             wide_fields: list[int] = []
             uncompressed, compressed, offset = (
-                entry.uncompressed_size, entry.compressed_size, item.offset
+                entry.uncompressed_size,
+                entry.compressed_size,
+                item.offset,
             )
             if uncompressed >= _U32_MAX:
                 wide_fields.append(uncompressed)
@@ -127,50 +139,89 @@ class _RawZipWriter:
                 offset = _U32_MAX
             extra = item.extra
             if wide_fields:
-                extra = struct.pack(
-                    f"<HH{len(wide_fields)}Q", 1, 8 * len(wide_fields), *wide_fields
-                ) + extra
-            self._out.write(struct.pack(
-                "<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", entry.made_by,
-                _ZIP64_VERSION if wide_fields else _DEFAULT_VERSION,
-                entry.flags & ~FLAG_DATA_DESCRIPTOR, entry.method, entry.dos_time,
-                entry.dos_date, entry.crc, compressed, uncompressed, len(item.name), len(extra),
-                0, 0, entry.internal_attr, entry.external_attr, offset,
-            ))
+                extra = (
+                    struct.pack(f"<HH{len(wide_fields)}Q", 1, 8 * len(wide_fields), *wide_fields)
+                    + extra
+                )
+            self._out.write(
+                struct.pack(
+                    "<4sHHHHHHIIIHHHHHII",
+                    b"PK\x01\x02",
+                    entry.made_by,
+                    _ZIP64_VERSION if wide_fields else _DEFAULT_VERSION,
+                    entry.flags & ~FLAG_DATA_DESCRIPTOR,
+                    entry.method,
+                    entry.dos_time,
+                    entry.dos_date,
+                    entry.crc,
+                    compressed,
+                    uncompressed,
+                    len(item.name),
+                    len(extra),
+                    0,
+                    0,
+                    entry.internal_attr,
+                    entry.external_attr,
+                    offset,
+                )
+            )
             self._out.write(item.name)
             self._out.write(extra)
         cd_end = self._out.tell()
         count, cd_size = len(self._written), cd_end - cd_start
         if count >= _U16_MAX or cd_start >= _U32_MAX or cd_size >= _U32_MAX:
-            self._out.write(struct.pack(
-                "<4sQHHIIQQQQ", b"PK\x06\x06", 44, _ZIP64_VERSION, _ZIP64_VERSION, 0, 0, count,
-                count, cd_size, cd_start,
-            ))
+            self._out.write(
+                struct.pack(
+                    "<4sQHHIIQQQQ",
+                    b"PK\x06\x06",
+                    44,
+                    _ZIP64_VERSION,
+                    _ZIP64_VERSION,
+                    0,
+                    0,
+                    count,
+                    count,
+                    cd_size,
+                    cd_start,
+                )
+            )
             self._out.write(struct.pack("<4sIQI", b"PK\x06\x07", 0, cd_end, 1))
-        self._out.write(struct.pack(
-            "<4sHHHHIIH", b"PK\x05\x06", 0, 0, min(count, _U16_MAX), min(count, _U16_MAX),
-            min(cd_size, _U32_MAX), min(cd_start, _U32_MAX), len(comment),
-        ))
+        self._out.write(
+            struct.pack(
+                "<4sHHHHIIH",
+                b"PK\x05\x06",
+                0,
+                0,
+                min(count, _U16_MAX),
+                min(count, _U16_MAX),
+                min(cd_size, _U32_MAX),
+                min(cd_start, _U32_MAX),
+                len(comment),
+            )
+        )
         self._out.write(comment)
 
 
 def _rewrite(reader: LocalFileReader, out: BinaryIO, prefix: str, limits: ScanLimits) -> None:
     """Raises ScanRejected as soon as the archive's structure is not clean."""
-    layout = read_layout(reader, max_entries=limits.max_entries,
-                         max_name_bytes=limits.max_name_bytes)
+    layout = read_layout(
+        reader, max_entries=limits.max_entries, max_name_bytes=limits.max_name_bytes
+    )
     writer = _RawZipWriter(out)
     cursor = BlockCursor(reader, 0, layout.cd_offset, COPY_BLOCK)
     for entry in sorted(layout.entries, key=lambda item: item.local_header_offset):
         if entry.local_header_offset != cursor.pos:
             raise ScanRejected(  # a gap or an overlap; the scan names it precisely
                 Rule.HIDDEN_DATA,
-                "entries are not contiguous", entry=entry.name,
+                "entries are not contiguous",
+                entry=entry.name,
             )
         local_zip64 = read_local_header(cursor, entry, entry.name)
         if cursor.pos + entry.compressed_size > layout.cd_offset:
             raise ScanRejected(
                 Rule.OVERLAPPING_ENTRIES,
-                "the entry runs into the central directory", entry=entry.name,
+                "the entry runs into the central directory",
+                entry=entry.name,
             )
         writer.add(entry, prefix, cursor)
         if entry.flags & FLAG_DATA_DESCRIPTOR:
@@ -197,8 +248,15 @@ def reroot_zip(
     package name (ASCII by the name rules); anything else raises ValueError.
     """
     folder = prefix.strip("/")
-    if not folder or not folder.isascii() or any(c in folder for c in "/\\:") or folder in (
-        ".", "..",
+    if (
+        not folder
+        or not folder.isascii()
+        or any(c in folder for c in "/\\:")
+        or folder
+        in (
+            ".",
+            "..",
+        )
     ):
         raise ValueError(f"invalid folder name {prefix!r}")
     with LocalFileReader(src_path) as reader:

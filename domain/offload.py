@@ -29,7 +29,8 @@ _pool = ThreadPoolExecutor(max_workers=CPU_THREADS, thread_name_prefix="tbr-cpu"
 
 
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 
 
 def expensive_gate(slots: int = CPU_THREADS) -> asyncio.Semaphore:

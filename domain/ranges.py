@@ -677,8 +677,11 @@ def _find_hyphen(segment: str) -> tuple[int, int] | None:
     """
     dash = segment.find("-")
     while dash >= 0:
-        if 0 < dash < len(segment) - 1 and segment[dash - 1].isspace() and (
-                segment[dash + 1].isspace()):
+        if (
+            0 < dash < len(segment) - 1
+            and segment[dash - 1].isspace()
+            and (segment[dash + 1].isspace())
+        ):
             start, end = dash - 1, dash + 2
             while start > 0 and segment[start - 1].isspace():
                 start -= 1
@@ -693,8 +696,9 @@ def _too_many_comparators(text: str, position: int) -> InvalidRange:
     return InvalidRange(text, f"more than {MAX_COMPARATORS} comparators", position)
 
 
-def _scan_comparators(text: str, start: int, end: int, limit: int
-                      ) -> Iterator[tuple[str, str, int]]:
+def _scan_comparators(
+    text: str, start: int, end: int, limit: int
+) -> Iterator[tuple[str, str, int]]:
     """Yield (operator, operand token, operand position) for one alternative; at most `limit`
     of them (refused before the next one is matched)."""
     position = start
@@ -774,12 +778,10 @@ def _parse_alternative(text: str, start: int, end: int, limit: int) -> _Alternat
         count += 1
     if excluded:
         allowed = allowed.intersect(IntervalSet(excluded).complement())
-    return _Alternative(allowed, IntervalSet(windows), " ".join(parts), exact and count == 1,
-                        count)
+    return _Alternative(allowed, IntervalSet(windows), " ".join(parts), exact and count == 1, count)
 
 
-def _parse_hyphen(text: str, start: int, segment: str, hyphen: tuple[int, int]
-                  ) -> _Alternative:
+def _parse_hyphen(text: str, start: int, segment: str, hyphen: tuple[int, int]) -> _Alternative:
     left, right = segment[: hyphen[0]].strip(), segment[hyphen[1] :].strip()
     left_position = start + segment.index(left) if left else start
     right_position = start + hyphen[1]
@@ -903,7 +905,7 @@ def parse_requirement(text: str) -> Requirement:
     match = _REQUIREMENT_NAME.match(stripped)
     if match is None:
         raise InvalidRequirement(text, "expected a package name ([A-Za-z0-9_-]+) first")
-    name, spec = match.group(0), stripped[match.end():].lstrip() or "*"
+    name, spec = match.group(0), stripped[match.end() :].lstrip() or "*"
     if len(name) > NAME_MAX_LENGTH:
         raise InvalidRequirement(text, f"the name is longer than {NAME_MAX_LENGTH} characters")
     try:

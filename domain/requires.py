@@ -19,8 +19,10 @@ NOT_RECORDED = ""
 
 def encode_requires(dependencies: Iterable[DependencySpec]) -> str:
     """`[[name, range, optional], ...]` in declaration order; "[]" when there are none."""
-    return json.dumps([[d.name, d.version_spec or "*", bool(d.optional)] for d in dependencies],
-                      separators=(",", ":"))
+    return json.dumps(
+        [[d.name, d.version_spec or "*", bool(d.optional)] for d in dependencies],
+        separators=(",", ":"),
+    )
 
 
 class RequiresDecoder:

@@ -32,11 +32,13 @@ def rights_lost(granted: Actor, current: Actor) -> str | None:
         return "Admin rights were revoked"
     if granted.publisher_ids - current.publisher_ids:
         return "A publisher membership ended"
-    if current.scopes is not None and (granted.scopes is None
-                                       or set(granted.scopes) - set(current.scopes)):
+    if current.scopes is not None and (
+        granted.scopes is None or set(granted.scopes) - set(current.scopes)
+    ):
         return "The credential's scopes were narrowed"
     # No globs: every package. Otherwise the globs' union: dropping one narrows it.
-    if current.package_globs and (not granted.package_globs
-                                  or set(granted.package_globs) - set(current.package_globs)):
+    if current.package_globs and (
+        not granted.package_globs or set(granted.package_globs) - set(current.package_globs)
+    ):
         return "The credential's packages were narrowed"
     return None

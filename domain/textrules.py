@@ -34,8 +34,9 @@ def has_unstorable(text: str) -> bool:
 def refuse_unstorable(text: str, what: str, *, field: str | None = None) -> None:
     """InvalidInput when `text` cannot be stored; `what` names the input (never its value)."""
     if has_unstorable(text):
-        raise InvalidInput(f"{what} contains a NUL character or an invalid Unicode code point",
-                           field=field)
+        raise InvalidInput(
+            f"{what} contains a NUL character or an invalid Unicode code point", field=field
+        )
 
 
 def refuse_control(text: str, what: str, *, field: str | None = None) -> None:

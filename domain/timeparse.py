@@ -20,8 +20,11 @@ def parse_timestamp(value: object, field: str) -> datetime | None:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise InvalidInput(f"{field} must be an ISO 8601 timestamp such as "
-                               f"2026-01-31T12:00:00Z, got {value!r}", field=field) from None
+            raise InvalidInput(
+                f"{field} must be an ISO 8601 timestamp such as "
+                f"2026-01-31T12:00:00Z, got {value!r}",
+                field=field,
+            ) from None
     else:
         raise InvalidInput(f"{field} must be an ISO 8601 timestamp string", field=field)
     if parsed.tzinfo is None:

@@ -39,8 +39,9 @@ class SpooledFile(SpooledObject):
 class UploadSpool(SpoolWriter):
     """The spool writer for one file a client sends (a multipart part, a GraphQL `Upload`)."""
 
-    def __init__(self, path: Path, max_bytes: int, filename: str = "",
-                 content_type: str = "") -> None:
+    def __init__(
+        self, path: Path, max_bytes: int, filename: str = "", content_type: str = ""
+    ) -> None:
         # Not durable: the upload is scratch until a blob store copies it, and a crash removes
         # it anyway, so an fsync would only slow every upload down.
         super().__init__(path, durable=False, max_bytes=max_bytes)
@@ -52,12 +53,17 @@ class UploadSpool(SpoolWriter):
 
     async def finish(self) -> SpooledFile:
         spool = await super().finish()
-        return SpooledFile(spool.path, spool.sha256, spool.size, self.filename,
-                           self.content_type)
+        return SpooledFile(spool.path, spool.sha256, spool.size, self.filename, self.content_type)
 
 
-async def spool_stream(chunks: AsyncIterable[bytes], path: Path, max_bytes: int, *,
-                       filename: str = "", content_type: str = "") -> SpooledFile:
+async def spool_stream(
+    chunks: AsyncIterable[bytes],
+    path: Path,
+    max_bytes: int,
+    *,
+    filename: str = "",
+    content_type: str = "",
+) -> SpooledFile:
     """Spool a whole stream into `path`; on any failure nothing is left at `path`."""
     writer = UploadSpool(path, max_bytes, filename, content_type)
     try:

@@ -47,11 +47,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *files.root_routes,
             *graphql_routes(settings),
         ],
-        middleware=[Middleware(RequestIdMiddleware),
-                    Middleware(RateLimitMiddleware, limiter=limiter),
-                    # GraphQL documents over GET keep their line breaks.
-                    Middleware(RequestTextGuardMiddleware,
-                               free_text_query_paths=frozenset({"/graphql"}))],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(RateLimitMiddleware, limiter=limiter),
+            # GraphQL documents over GET keep their line breaks.
+            Middleware(RequestTextGuardMiddleware, free_text_query_paths=frozenset({"/graphql"})),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

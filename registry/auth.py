@@ -80,9 +80,15 @@ class Authentication:
     expires_at: float | None = None  # a JWT's `exp` (Unix time)
 
 
-async def authenticate_bearer(token: str | None, secret: str | None, *,
-                              admins: tuple[str, ...], request_id: str = "", ip: str = "",
-                              touch: bool = True) -> Authentication:
+async def authenticate_bearer(
+    token: str | None,
+    secret: str | None,
+    *,
+    admins: tuple[str, ...],
+    request_id: str = "",
+    ip: str = "",
+    touch: bool = True,
+) -> Authentication:
     """Who `token` stands for right now: the one check for every request, and for every
     re-check of a long-lived WebSocket (`touch` False: a re-check is not a use of the token).
     `secret` and `admins` are the CLOUDM_JWT_SECRET and ADMIN_USERS settings."""
@@ -99,18 +105,20 @@ async def authenticate_bearer(token: str | None, secret: str | None, *,
     except InvalidToken:
         return Authentication(anonymous, REFUSED)
     actor = await users.actor_from_claims(
-        claims.user_id, claims.username, claims.email, request_id=request_id, ip=ip,
-        admins=admins)
+        claims.user_id, claims.username, claims.email, request_id=request_id, ip=ip, admins=admins
+    )
     return Authentication(actor, expires_at=claims.exp)
 
 
 async def _authenticate(request: Request) -> tuple[Actor, str | None]:
     """Return the caller and, when a token was presented but refused, why."""
     outcome = await authenticate_bearer(
-        bearer_token(request), request.app.state.settings.jwt_secret,
+        bearer_token(request),
+        request.app.state.settings.jwt_secret,
         admins=request.app.state.settings.admin_users,
         request_id=getattr(request.state, "request_id", ""),
-        ip=request.client.host if request.client else "")
+        ip=request.client.host if request.client else "",
+    )
     return outcome.actor, outcome.error
 
 

@@ -81,6 +81,5 @@ class ChangeFeed:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("change feed interrupted (%s); retrying in %.0f s", exc,
-                            RETRY_SECONDS)
+                log.warning("change feed interrupted (%s); retrying in %.0f s", exc, RETRY_SECONDS)
             await asyncio.sleep(RETRY_SECONDS)

@@ -40,11 +40,21 @@ async def _serve(settings: Settings) -> None:
     await runtime.start()  # fails here, before binding, when a backend is unreachable
     try:
         app = create_app(settings, runtime=runtime)
-        config = uvicorn.Config(app, host=settings.host, port=settings.port,
-                                log_level="debug" if settings.debug else "info",
-                                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
-        log.info("TB Registry on http://%s:%d (database %s, storage %s)", settings.host,
-                 settings.port, _describe_db(settings), settings.primary_storage.kind)
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="debug" if settings.debug else "info",
+            proxy_headers=True,
+            forwarded_allow_ips="127.0.0.1",
+        )
+        log.info(
+            "TB Registry on http://%s:%d (database %s, storage %s)",
+            settings.host,
+            settings.port,
+            _describe_db(settings),
+            settings.primary_storage.kind,
+        )
         await uvicorn.Server(config).serve()
     finally:
         await runtime.stop()
@@ -67,8 +77,10 @@ def _worker(settings: Settings) -> None:
     from registry.worker import run_worker
 
     if not settings.uses_redis:
-        raise ConfigError("REDIS_URL: required for `tb-registry worker` (without it, jobs run "
-                          "inside `tb-registry serve`)")
+        raise ConfigError(
+            "REDIS_URL: required for `tb-registry worker` (without it, jobs run "
+            "inside `tb-registry serve`)"
+        )
     run_worker(settings)
 
 
@@ -124,39 +136,69 @@ def _mint_token(settings: Settings, user_id: str, username: str, email: str, ttl
     if not settings.jwt_secret:
         raise ConfigError("CLOUDM_JWT_SECRET: required to mint a development token")
     now = time.time()
-    claims = {"sub": user_id, "user_id": user_id, "username": username, "email": email,
-              "level": 1, "provider": "dev", "type": "access", "jti": uuid.uuid4().hex,
-              "iat": now, "exp": now + ttl}
+    claims = {
+        "sub": user_id,
+        "user_id": user_id,
+        "username": username,
+        "email": email,
+        "level": 1,
+        "provider": "dev",
+        "type": "access",
+        "jti": uuid.uuid4().hex,
+        "iat": now,
+        "exp": now + ttl,
+    }
     print(jwt.encode(claims, settings.jwt_secret, algorithm="HS256"))
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tb-registry", description="TB Registry server.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("serve", help="run the HTTP server (default)",
-                        description="Run the HTTP server; SERVER_HOST/SERVER_PORT set the bind.")
-    commands.add_parser("worker", help="run an arq worker (needs REDIS_URL)",
-                        description="Run background jobs from Redis (scans, mirrors, checks).")
-    commands.add_parser("migrate", help="apply database migrations",
-                        description="Apply the checked-in database migrations.")
-    admin = commands.add_parser("admin", help="grant or revoke admin",
-                                description="Grant or revoke the stored admin flag of a user.")
+    commands.add_parser(
+        "serve",
+        help="run the HTTP server (default)",
+        description="Run the HTTP server; SERVER_HOST/SERVER_PORT set the bind.",
+    )
+    commands.add_parser(
+        "worker",
+        help="run an arq worker (needs REDIS_URL)",
+        description="Run background jobs from Redis (scans, mirrors, checks).",
+    )
+    commands.add_parser(
+        "migrate",
+        help="apply database migrations",
+        description="Apply the checked-in database migrations.",
+    )
+    admin = commands.add_parser(
+        "admin",
+        help="grant or revoke admin",
+        description="Grant or revoke the stored admin flag of a user.",
+    )
     admin_cmds = admin.add_subparsers(dest="admin_command", metavar="ACTION", required=True)
     for action in ("grant", "revoke"):
-        sub = admin_cmds.add_parser(action, help=f"{action} admin",
-                                    description=f"{action.capitalize()} admin for a user id.")
+        sub = admin_cmds.add_parser(
+            action,
+            help=f"{action} admin",
+            description=f"{action.capitalize()} admin for a user id.",
+        )
         sub.add_argument("user_id", help="CloudM user id")
         sub.add_argument("--username", help="create the user with this name if unknown")
     reconcile = commands.add_parser(
-        "reconcile", help="check and repair object copies on every storage backend",
+        "reconcile",
+        help="check and repair object copies on every storage backend",
         description="Find missing or corrupt copies on the primary and every mirror, repair "
-                    "them from a verified copy, delete orphaned objects, and print a summary. "
-                    "Exit status 1 when something could not be repaired.")
-    reconcile.add_argument("--full", action="store_true",
-                           help="hash every copy (default: RECONCILE_MODE, sampled)")
-    token = commands.add_parser("dev-token", help="mint a signed development JWT",
-                                description="Print a CloudM-style access token signed with "
-                                            "CLOUDM_JWT_SECRET (development only).")
+        "them from a verified copy, delete orphaned objects, and print a summary. "
+        "Exit status 1 when something could not be repaired.",
+    )
+    reconcile.add_argument(
+        "--full", action="store_true", help="hash every copy (default: RECONCILE_MODE, sampled)"
+    )
+    token = commands.add_parser(
+        "dev-token",
+        help="mint a signed development JWT",
+        description="Print a CloudM-style access token signed with "
+        "CLOUDM_JWT_SECRET (development only).",
+    )
     token.add_argument("user_id")
     token.add_argument("username")
     token.add_argument("--email", default="")
@@ -177,8 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif command == "migrate":
             asyncio.run(_migrate(settings))
         elif command == "admin":
-            asyncio.run(_set_admin(settings, args.user_id, args.admin_command == "grant",
-                                   args.username))
+            asyncio.run(
+                _set_admin(settings, args.user_id, args.admin_command == "grant", args.username)
+            )
         elif command == "reconcile":
             return asyncio.run(_reconcile(settings, args.full))
         elif command == "dev-token":

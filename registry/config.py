@@ -60,19 +60,41 @@ class Section(StrEnum):
     MIRRORS = "Mirrors: replication and repair"
 
 
-def setting(variable: str, default: Any, doc: str, *, section: Section | None = None,
-            example: str | None = None, **bounds: Any) -> Any:
+def setting(
+    variable: str,
+    default: Any,
+    doc: str,
+    *,
+    section: Section | None = None,
+    example: str | None = None,
+    **bounds: Any,
+) -> Any:
     """Declare one setting: read from `variable`, `default` when unset or empty, `doc` in the
     generated documentation. `example` (shown commented out) is for settings off by default."""
-    return Field(default, alias=variable, description=doc, **bounds,
-                 json_schema_extra={"section": section.value if section else None,
-                                    "example": example})
+    return Field(
+        default,
+        alias=variable,
+        description=doc,
+        **bounds,
+        json_schema_extra={"section": section.value if section else None, "example": example},
+    )
 
 
 # --- value types: each parses the text of a variable and formats a default back to text ---------
 
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2,
-               "mib": 1024**2, "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+_SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kb": 1024,
+    "kib": 1024,
+    "m": 1024**2,
+    "mb": 1024**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gb": 1024**3,
+    "gib": 1024**3,
+}
 
 
 def _parse_size(value: object) -> object:
@@ -147,10 +169,13 @@ def _check_domain_template(template: str) -> str:
 
 
 Size = Annotated[int, BeforeValidator(_parse_size), Field(gt=0), PlainSerializer(_format_size)]
-Budget = Annotated[tuple[int, int], BeforeValidator(_parse_budget), AfterValidator(_check_budget),
-                   PlainSerializer(lambda budget: f"{budget[0]}/{budget[1]}")]
-CommaList = Annotated[tuple[str, ...], BeforeValidator(_split_commas),
-                      PlainSerializer(",".join)]
+Budget = Annotated[
+    tuple[int, int],
+    BeforeValidator(_parse_budget),
+    AfterValidator(_check_budget),
+    PlainSerializer(lambda budget: f"{budget[0]}/{budget[1]}"),
+]
+CommaList = Annotated[tuple[str, ...], BeforeValidator(_split_commas), PlainSerializer(",".join)]
 HostList = Annotated[CommaList, AfterValidator(_check_hosts)]
 Lowercase = BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value)
 ReconcileMode = Annotated[Literal["sampled", "full"], Lowercase]
@@ -162,146 +187,277 @@ _FIELDS_BY_NAME = ConfigDict(validate_by_name=True, validate_by_alias=True)
 
 @pydantic_dataclass(frozen=True, config=_FIELDS_BY_NAME)
 class Settings:
-    host: str = setting("SERVER_HOST", "0.0.0.0", "Bind address (ToolBoxV2's server manager "
-                        "sets it).", section=Section.SERVER)
+    host: str = setting(
+        "SERVER_HOST",
+        "0.0.0.0",
+        "Bind address (ToolBoxV2's server manager sets it).",
+        section=Section.SERVER,
+    )
     port: int = setting("SERVER_PORT", 4025, "Bind port.", ge=1, le=65535)
     public_base_url: Annotated[str | None, _url("http", "https", strip_slash=True)] = setting(
-        "PUBLIC_BASE_URL", None, "Absolute base URL clients reach the registry at; makes "
-        "download URLs absolute.", example="https://registry.example.com")
+        "PUBLIC_BASE_URL",
+        None,
+        "Absolute base URL clients reach the registry at; makes download URLs absolute.",
+        example="https://registry.example.com",
+    )
     allowed_hosts: HostList = setting(
-        "ALLOWED_HOSTS", (), "Without PUBLIC_BASE_URL: host names (no port) whose Host header "
+        "ALLOWED_HOSTS",
+        (),
+        "Without PUBLIC_BASE_URL: host names (no port) whose Host header "
         "may become an absolute URL; other Hosts get relative redirects, and the feature-loader "
         "JSON (contract 4.11) refuses them once this list is set.",
-        example="localhost,127.0.0.1,[::1]")
+        example="localhost,127.0.0.1,[::1]",
+    )
     debug: bool = setting("DEBUG", False, "More logging (never shows tracebacks to clients).")
 
-    data_dir: Path = setting("DATA_DIR", Path("data"), "Folder for the embedded database, "
-                             "blobs and upload spool.", section=Section.DATA)
+    data_dir: Path = setting(
+        "DATA_DIR",
+        Path("data"),
+        "Folder for the embedded database, blobs and upload spool.",
+        section=Section.DATA,
+    )
     database_url: Annotated[str, _url("sqlite", "postgres", "asyncpg")] = setting(
-        "DATABASE_URL", None, "Tortoise database URL, sqlite://path or postgres://user:pass@"
+        "DATABASE_URL",
+        None,
+        "Tortoise database URL, sqlite://path or postgres://user:pass@"
         "host:5432/db (default: sqlite://<DATA_DIR>/registry.sqlite3).",
-        example="postgres://postgres@127.0.0.1:5432/tb_registry")
+        example="postgres://postgres@127.0.0.1:5432/tb_registry",
+    )
     redis_url: Annotated[str | None, _url("redis", "rediss")] = setting(
-        "REDIS_URL", None, "Redis for arq jobs, cross-process events and shared rate limits; "
-        "unset: jobs run inside the server process.", example="redis://127.0.0.1:6379/0")
-    queue_name: str = setting("ARQ_QUEUE_NAME", "tb-registry", "arq queue name (several "
-                              "registries may share one Redis).", min_length=1)
+        "REDIS_URL",
+        None,
+        "Redis for arq jobs, cross-process events and shared rate limits; "
+        "unset: jobs run inside the server process.",
+        example="redis://127.0.0.1:6379/0",
+    )
+    queue_name: str = setting(
+        "ARQ_QUEUE_NAME",
+        "tb-registry",
+        "arq queue name (several registries may share one Redis).",
+        min_length=1,
+    )
 
     # Assembled from the storage variables (`StorageVariables`, `S3Variables`) by
     # `load_settings`; not one variable each, so not in the generated table themselves.
     # None only until __post_init__, which puts the default under DATA_DIR (as database_url).
-    primary_storage: SkipValidation[StorageSpec] = Field(
-        default=None, exclude=True)  # type: ignore[assignment]
+    primary_storage: SkipValidation[StorageSpec] = Field(default=None, exclude=True)  # type: ignore[assignment]
     mirrors: SkipValidation[tuple[StorageSpec, ...]] = Field(default=(), exclude=True)
 
     jwt_secret: str | None = setting(
-        "CLOUDM_JWT_SECRET", None, "Shared HS256 secret of CloudM access tokens (ToolBox's "
+        "CLOUDM_JWT_SECRET",
+        None,
+        "Shared HS256 secret of CloudM access tokens (ToolBox's "
         "TB_JWT_SECRET); unset: the registry is read-only for anonymous users.",
-        section=Section.AUTH, example="change-me")
+        section=Section.AUTH,
+        example="change-me",
+    )
     cloudm_auth_url: Annotated[str | None, _url("http", "https")] = setting(
-        "CLOUDM_AUTH_URL", None, "CloudM base URL (informational; tokens are verified locally).",
-        example="https://simplecore.app")
-    admin_users: CommaList = setting("ADMIN_USERS", (), "Comma-separated CloudM user ids that "
-                                     "become admins on first sight.", example="")
-    unlisted_require_auth: bool = setting("UNLISTED_REQUIRE_AUTH", False, "Require a login to "
-                                          "download unlisted packages (the original server's "
-                                          "rule).")
+        "CLOUDM_AUTH_URL",
+        None,
+        "CloudM base URL (informational; tokens are verified locally).",
+        example="https://simplecore.app",
+    )
+    admin_users: CommaList = setting(
+        "ADMIN_USERS",
+        (),
+        "Comma-separated CloudM user ids that become admins on first sight.",
+        example="",
+    )
+    unlisted_require_auth: bool = setting(
+        "UNLISTED_REQUIRE_AUTH",
+        False,
+        "Require a login to download unlisted packages (the original server's rule).",
+    )
     package_cache_ttl_seconds: int = setting(
-        "PACKAGE_CACHE_TTL", 5, "Seconds an anonymous package detail may be answered from "
+        "PACKAGE_CACHE_TTL",
+        5,
+        "Seconds an anonymous package detail may be answered from "
         "memory (0: off); every committed write drops the cache at once, so this only bounds "
-        "download-counter lag.", ge=0, le=300)
+        "download-counter lag.",
+        ge=0,
+        le=300,
+    )
     max_api_tokens_per_user: int = setting(
-        "MAX_API_TOKENS_PER_USER", 50, "Active (unrevoked, unexpired) API tokens one user may "
-        "hold; creating one more is refused.", ge=1, le=10_000)
+        "MAX_API_TOKENS_PER_USER",
+        50,
+        "Active (unrevoked, unexpired) API tokens one user may hold; creating one more is refused.",
+        ge=1,
+        le=10_000,
+    )
 
-    max_upload_bytes: Size = setting("MAX_UPLOAD_SIZE", 500 * 1024**2, "Largest accepted "
-                                     "upload (B, KiB, MiB, GiB).", section=Section.UPLOADS)
-    normalize_mod_layout: bool = setting("NORMALIZE_MOD_LAYOUT", True, "Re-root mod ZIPs that "
-                                         "carry their manifest at the archive root under "
-                                         "<name>/.")
+    max_upload_bytes: Size = setting(
+        "MAX_UPLOAD_SIZE",
+        500 * 1024**2,
+        "Largest accepted upload (B, KiB, MiB, GiB).",
+        section=Section.UPLOADS,
+    )
+    normalize_mod_layout: bool = setting(
+        "NORMALIZE_MOD_LAYOUT",
+        True,
+        "Re-root mod ZIPs that carry their manifest at the archive root under <name>/.",
+    )
 
-    graphql_introspection: bool = setting("GRAPHQL_INTROSPECTION", True, "Answer GraphQL "
-                                          "introspection queries.", section=Section.GRAPHQL)
+    graphql_introspection: bool = setting(
+        "GRAPHQL_INTROSPECTION",
+        True,
+        "Answer GraphQL introspection queries.",
+        section=Section.GRAPHQL,
+    )
     graphql_ide: bool = setting("GRAPHQL_IDE", True, "Serve the GraphiQL IDE at /graphql.")
-    graphql_max_depth: int = setting("GRAPHQL_MAX_DEPTH", 12, "Deepest selection a GraphQL "
-                                     "operation may have.", ge=2, le=100)
-    graphql_max_cost: int = setting("GRAPHQL_MAX_COST", 5000, "Highest estimated cost of one "
-                                    "GraphQL operation.", ge=10)
+    graphql_max_depth: int = setting(
+        "GRAPHQL_MAX_DEPTH", 12, "Deepest selection a GraphQL operation may have.", ge=2, le=100
+    )
+    graphql_max_cost: int = setting(
+        "GRAPHQL_MAX_COST", 5000, "Highest estimated cost of one GraphQL operation.", ge=10
+    )
     graphql_max_execution_seconds: int = setting(
-        "GRAPHQL_MAX_EXECUTION_SECONDS", 10, "Seconds one query (HTTP or WebSocket) may run "
-        "before it stops with a `timeout` error; mutations are never cut short.", ge=1, le=3600)
+        "GRAPHQL_MAX_EXECUTION_SECONDS",
+        10,
+        "Seconds one query (HTTP or WebSocket) may run "
+        "before it stops with a `timeout` error; mutations are never cut short.",
+        ge=1,
+        le=3600,
+    )
     ws_max_sockets_per_ip: int = setting(
-        "WS_MAX_SOCKETS_PER_IP", 20, "graphql-transport-ws sockets one client IP may hold open "
-        "per web process; more are closed with 4429.", ge=1, le=100_000)
+        "WS_MAX_SOCKETS_PER_IP",
+        20,
+        "graphql-transport-ws sockets one client IP may hold open "
+        "per web process; more are closed with 4429.",
+        ge=1,
+        le=100_000,
+    )
     ws_max_operations_per_socket: int = setting(
-        "WS_MAX_OPERATIONS_PER_SOCKET", 25, "Operations in flight per socket; more are "
-        "refused with an `error` message.", ge=1, le=1000)
+        "WS_MAX_OPERATIONS_PER_SOCKET",
+        25,
+        "Operations in flight per socket; more are refused with an `error` message.",
+        ge=1,
+        le=1000,
+    )
     ws_auth_recheck_seconds: int = setting(
-        "WS_AUTH_RECHECK_SECONDS", 5, "Seconds between re-checks of a socket's credential while "
-        "subscriptions run (revoked or expired: 4401, lost rights: 4403).", ge=1, le=300)
+        "WS_AUTH_RECHECK_SECONDS",
+        5,
+        "Seconds between re-checks of a socket's credential while "
+        "subscriptions run (revoked or expired: 4401, lost rights: 4403).",
+        ge=1,
+        le=300,
+    )
 
     verify_github_base_url: Annotated[str, _url("http", "https", strip_slash=True)] = setting(
-        "VERIFY_GITHUB_BASE_URL", "https://raw.githubusercontent.com", "Where GitHub proofs are "
-        "fetched from (<base>/<user>/tb-registry-verify/main/VERIFY.txt).",
-        section=Section.VERIFICATION)
+        "VERIFY_GITHUB_BASE_URL",
+        "https://raw.githubusercontent.com",
+        "Where GitHub proofs are fetched from (<base>/<user>/tb-registry-verify/main/VERIFY.txt).",
+        section=Section.VERIFICATION,
+    )
     verify_domain_url_template: Annotated[str, AfterValidator(_check_domain_template)] = setting(
-        "VERIFY_DOMAIN_URL_TEMPLATE", "https://{domain}/.well-known/tb-registry-verify",
-        "Where domain proofs are fetched from; {domain} is the claimed domain.")
+        "VERIFY_DOMAIN_URL_TEMPLATE",
+        "https://{domain}/.well-known/tb-registry-verify",
+        "Where domain proofs are fetched from; {domain} is the claimed domain.",
+    )
     verify_dns_nameservers: CommaList = setting(
-        "VERIFY_DNS_NAMESERVERS", (), "DNS servers (comma-separated IPs) asked for "
-        "`_tb-registry.<domain>` TXT records; empty: the system resolver's.")
-    verify_dns_port: int = setting("VERIFY_DNS_PORT", 53, "Port of those DNS servers.",
-                                   ge=1, le=65535)
-    verify_timeout_seconds: int = setting("VERIFY_TIMEOUT", 10, "Seconds one proof fetch may "
-                                          "take.", ge=1, le=120)
-    verify_max_response_bytes: int = setting("VERIFY_MAX_RESPONSE_BYTES", 4096, "Most bytes "
-                                             "read from a proof response.", ge=128, le=1024**2)
-    verify_challenge_ttl_seconds: int = setting("VERIFY_CHALLENGE_TTL", 7 * 24 * 3600, "Seconds "
-                                                "a registry-issued challenge stays valid.", ge=60)
+        "VERIFY_DNS_NAMESERVERS",
+        (),
+        "DNS servers (comma-separated IPs) asked for "
+        "`_tb-registry.<domain>` TXT records; empty: the system resolver's.",
+    )
+    verify_dns_port: int = setting(
+        "VERIFY_DNS_PORT", 53, "Port of those DNS servers.", ge=1, le=65535
+    )
+    verify_timeout_seconds: int = setting(
+        "VERIFY_TIMEOUT", 10, "Seconds one proof fetch may take.", ge=1, le=120
+    )
+    verify_max_response_bytes: int = setting(
+        "VERIFY_MAX_RESPONSE_BYTES",
+        4096,
+        "Most bytes read from a proof response.",
+        ge=128,
+        le=1024**2,
+    )
+    verify_challenge_ttl_seconds: int = setting(
+        "VERIFY_CHALLENGE_TTL",
+        7 * 24 * 3600,
+        "Seconds a registry-issued challenge stays valid.",
+        ge=60,
+    )
     verify_recheck_interval_seconds: int = setting(
-        "VERIFY_RECHECK_INTERVAL", 24 * 3600, "Seconds between re-checks of verified automatic "
-        "proofs (a vanished proof un-verifies).", ge=0)
+        "VERIFY_RECHECK_INTERVAL",
+        24 * 3600,
+        "Seconds between re-checks of verified automatic proofs (a vanished proof un-verifies).",
+        ge=0,
+    )
 
     rate_limit_enabled: bool = setting(
-        "RATE_LIMIT_ENABLED", True, "Limit requests per user (all of a user's tokens share one "
+        "RATE_LIMIT_ENABLED",
+        True,
+        "Limit requests per user (all of a user's tokens share one "
         "budget) or, anonymous, per IP; in Redis when REDIS_URL is set, else in memory.",
-        section=Section.RATE_LIMITS)
-    rate_limit_read: Budget = setting("RATE_LIMIT_READ", (6000, 60), "Requests of any kind, "
-                                      "as COUNT/SECONDS (window 1..60 s); over it: 429 with "
-                                      "Retry-After.")
+        section=Section.RATE_LIMITS,
+    )
+    rate_limit_read: Budget = setting(
+        "RATE_LIMIT_READ",
+        (6000, 60),
+        "Requests of any kind, as COUNT/SECONDS (window 1..60 s); over it: 429 with Retry-After.",
+    )
     rate_limit_search: Budget = setting(
-        "RATE_LIMIT_SEARCH", (1200, 60), "Searches and resolution: REST search, GraphQL "
-        "resolve, checkUpdates, checkCompatibility, suggestPackageNames, packages(search:).")
-    rate_limit_upload: Budget = setting("RATE_LIMIT_UPLOAD", (300, 60), "Uploads (REST and "
-                                        "GraphQL upload mutations).")
-    rate_limit_write: Budget = setting("RATE_LIMIT_WRITE", (1200, 60), "Other changes: REST "
-                                       "POST/PUT/PATCH/DELETE, GraphQL mutations, new API "
-                                       "tokens.")
+        "RATE_LIMIT_SEARCH",
+        (1200, 60),
+        "Searches and resolution: REST search, GraphQL "
+        "resolve, checkUpdates, checkCompatibility, suggestPackageNames, packages(search:).",
+    )
+    rate_limit_upload: Budget = setting(
+        "RATE_LIMIT_UPLOAD", (300, 60), "Uploads (REST and GraphQL upload mutations)."
+    )
+    rate_limit_write: Budget = setting(
+        "RATE_LIMIT_WRITE",
+        (1200, 60),
+        "Other changes: REST POST/PUT/PATCH/DELETE, GraphQL mutations, new API tokens.",
+    )
     rate_limit_auth_failures: Budget = setting(
-        "RATE_LIMIT_AUTH_FAILURES", (600, 60), "Failed logins (bad or expired tokens) per IP; a "
-        "burst from one IP never blocks others.")
-    rate_limit_key_prefix: str = setting("RATE_LIMIT_KEY_PREFIX", "tbr:rl:", "Redis key prefix "
-                                         "of the limiter's counters.", min_length=1)
+        "RATE_LIMIT_AUTH_FAILURES",
+        (600, 60),
+        "Failed logins (bad or expired tokens) per IP; a burst from one IP never blocks others.",
+    )
+    rate_limit_key_prefix: str = setting(
+        "RATE_LIMIT_KEY_PREFIX",
+        "tbr:rl:",
+        "Redis key prefix of the limiter's counters.",
+        min_length=1,
+    )
 
     reconcile_mode: ReconcileMode = setting(
-        "RECONCILE_MODE", "sampled", "Reconciliation hashes a sample of objects per run "
-        "(sampled) or every object (full).", section=Section.MIRRORS)
-    reconcile_sample_size: int = setting("RECONCILE_SAMPLE_SIZE", 25, "Copies per backend "
-                                         "hashed on a sampled run.", ge=0, le=100_000)
+        "RECONCILE_MODE",
+        "sampled",
+        "Reconciliation hashes a sample of objects per run (sampled) or every object (full).",
+        section=Section.MIRRORS,
+    )
+    reconcile_sample_size: int = setting(
+        "RECONCILE_SAMPLE_SIZE", 25, "Copies per backend hashed on a sampled run.", ge=0, le=100_000
+    )
     storage_breaker_cooldown_seconds: float = setting(
-        "STORAGE_BREAKER_COOLDOWN", 5.0, "Seconds a storage backend that failed is skipped "
-        "before it is probed again.", ge=0, le=600)
+        "STORAGE_BREAKER_COOLDOWN",
+        5.0,
+        "Seconds a storage backend that failed is skipped before it is probed again.",
+        ge=0,
+        le=600,
+    )
     replication_retry_base_seconds: float = setting(
-        "REPLICATION_RETRY_BASE", 10.0, "First retry delay in seconds (grows per attempt) of a "
-        "replication to a mirror that is down.", gt=0, le=3600)
+        "REPLICATION_RETRY_BASE",
+        10.0,
+        "First retry delay in seconds (grows per attempt) of a "
+        "replication to a mirror that is down.",
+        gt=0,
+        le=3600,
+    )
 
     def __post_init__(self) -> None:
         # Defaults that follow DATA_DIR; frozen, so set the way dataclasses' own __init__ does.
         if self.database_url is None:
             object.__setattr__(self, "database_url", f"sqlite://{self.data_dir}/registry.sqlite3")
         if self.primary_storage is None:
-            object.__setattr__(self, "primary_storage", StorageSpec(
-                name="primary", kind="local", root=self.data_dir / "blobs"))
+            object.__setattr__(
+                self,
+                "primary_storage",
+                StorageSpec(name="primary", kind="local", root=self.data_dir / "blobs"),
+            )
 
     @property
     def spool_dir(self) -> Path:
@@ -338,20 +494,32 @@ class StorageVariables:
     """Where blobs go: a local folder or an S3 primary, and any number of mirrors."""
 
     storage_dir: Path | None = setting(
-        "STORAGE_DIR", None, "Local folder for blobs when no S3 primary is configured "
-        "(default: <DATA_DIR>/blobs).", section=Section.STORAGE, example="data/blobs")
+        "STORAGE_DIR",
+        None,
+        "Local folder for blobs when no S3 primary is configured (default: <DATA_DIR>/blobs).",
+        section=Section.STORAGE,
+        example="data/blobs",
+    )
     storage_mirrors: Annotated[CommaList, AfterValidator(_check_mirror_names)] = setting(
-        "STORAGE_MIRRORS", (), "Named mirrors in priority order; each is S3 "
+        "STORAGE_MIRRORS",
+        (),
+        "Named mirrors in priority order; each is S3 "
         "(MIRROR_<NAME>_ENDPOINT and the other S3 variables) or a folder (MIRROR_<NAME>_PATH). "
-        "MINIO_MIRROR_* configures one more, named `mirror`.", example="eu,backup")
+        "MINIO_MIRROR_* configures one more, named `mirror`.",
+        example="eu,backup",
+    )
 
 
 @pydantic_dataclass(frozen=True, config=_FIELDS_BY_NAME)
 class FolderMirrorVariables:
     """A named mirror kept in a local folder instead of S3 (`MIRROR_<NAME>_PATH`)."""
 
-    path: Path = setting("PATH", ..., "Folder of a mirror kept on local disk instead of S3.",
-                         example="/srv/registry-backup")
+    path: Path = setting(
+        "PATH",
+        ...,
+        "Folder of a mirror kept on local disk instead of S3.",
+        example="/srv/registry-backup",
+    )
 
 
 @pydantic_dataclass(frozen=True, config=_FIELDS_BY_NAME)
@@ -359,21 +527,34 @@ class S3Variables:
     """One S3 / MinIO backend: the variables after its prefix (`MINIO_PRIMARY_ENDPOINT`...)."""
 
     endpoint: Annotated[str, AfterValidator(lambda value: _s3_endpoint(value))] = setting(
-        "ENDPOINT", ..., "S3 / MinIO host:port (path-style); setting it enables the backend.",
-        example="127.0.0.1:9000")
-    access_key: str = setting("ACCESS_KEY", ..., "Access key (required with the endpoint).",
-                              example="minioadmin")
-    secret_key: str = setting("SECRET_KEY", ..., "Secret key (required with the endpoint).",
-                              example="minioadmin")
+        "ENDPOINT",
+        ...,
+        "S3 / MinIO host:port (path-style); setting it enables the backend.",
+        example="127.0.0.1:9000",
+    )
+    access_key: str = setting(
+        "ACCESS_KEY", ..., "Access key (required with the endpoint).", example="minioadmin"
+    )
+    secret_key: str = setting(
+        "SECRET_KEY", ..., "Secret key (required with the endpoint).", example="minioadmin"
+    )
     bucket: str = setting("BUCKET", "tb-registry", "Bucket name.", min_length=1)
     secure: bool = setting("SECURE", False, "Talk HTTPS to the endpoint.")
-    region: str | None = setting("REGION", None, "Region, for S3 services that need one.",
-                                 example="eu-central-1")
+    region: str | None = setting(
+        "REGION", None, "Region, for S3 services that need one.", example="eu-central-1"
+    )
 
     def spec(self, name: str) -> StorageSpec:
-        return StorageSpec(name=name, kind="s3", endpoint=self.endpoint,
-                           access_key=self.access_key, secret_key=self.secret_key,
-                           bucket=self.bucket, secure=self.secure, region=self.region)
+        return StorageSpec(
+            name=name,
+            kind="s3",
+            endpoint=self.endpoint,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            bucket=self.bucket,
+            secure=self.secure,
+            region=self.region,
+        )
 
 
 def _s3_endpoint(value: str) -> str:
@@ -396,8 +577,9 @@ def read_environment(env_file: Path | None = None) -> dict[str, str]:
     path = env_file or Path(os.environ.get(ENV_FILE_VARIABLE, ".env"))
     from_file = DotEnvSettingsSource(_Environment, env_file=path, case_sensitive=True).env_vars
     from_process = EnvSettingsSource(_Environment, case_sensitive=True).env_vars
-    return {name: value for name, value in {**from_file, **from_process}.items()
-            if value is not None}
+    return {
+        name: value for name, value in {**from_file, **from_process}.items() if value is not None
+    }
 
 
 def _declared(cls: type, env: Mapping[str, str], prefix: str = "") -> dict[str, str]:
@@ -442,7 +624,8 @@ def _s3_backend(env: Mapping[str, str], prefix: str, name: str) -> StorageSpec |
 def _storage(env: Mapping[str, str], data_dir: Path) -> dict[str, Any]:
     storage: StorageVariables = _build(StorageVariables, env)
     primary = _s3_backend(env, PRIMARY_PREFIX, "primary") or StorageSpec(
-        name="primary", kind="local", root=storage.storage_dir or data_dir / "blobs")
+        name="primary", kind="local", root=storage.storage_dir or data_dir / "blobs"
+    )
     mirrors = [mirror for mirror in [_s3_backend(env, LEGACY_MIRROR_PREFIX, "mirror")] if mirror]
     for name in storage.storage_mirrors:
         if any(mirror.name == name for mirror in mirrors):  # `mirror`: MINIO_MIRROR_*'s name
@@ -455,8 +638,10 @@ def _storage(env: Mapping[str, str], data_dir: Path) -> dict[str, Any]:
         else:
             mirror = _s3_backend(env, prefix, name)
         if mirror is None:
-            raise ConfigError(f"STORAGE_MIRRORS: mirror {name!r} needs {prefix}_ENDPOINT (S3) "
-                              f"or {prefix}_PATH (folder)")
+            raise ConfigError(
+                f"STORAGE_MIRRORS: mirror {name!r} needs {prefix}_ENDPOINT (S3) "
+                f"or {prefix}_PATH (folder)"
+            )
         mirrors.append(mirror)
     return {"primary_storage": primary, "mirrors": tuple(mirrors)}
 
@@ -467,5 +652,3 @@ def load_settings(env: Mapping[str, str] | None = None, env_file: Path | None = 
         env = read_environment(env_file)
     data_dir = Path(_declared(Settings, env).get("DATA_DIR", "data"))
     return _build(Settings, env, **_storage(env, data_dir))
-
-

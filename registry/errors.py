@@ -48,8 +48,9 @@ def status_for(error: DomainError) -> int:
     return next((status for kind, status in _STATUS_BY_ERROR if isinstance(error, kind)), 400)
 
 
-def error_response(status: int, detail: str, *, code: str | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, detail: str, *, code: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     body: dict[str, object] = {"detail": detail}
     if code:
         body["code"] = code
@@ -80,16 +81,25 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
     request_id = getattr(request.state, "request_id", "-")
-    log.exception("unhandled error in %s %s (request %s)", request.method,
-                  _path_for_log(request), request_id)
-    return error_response(500, f"Internal server error (request id {request_id})",
-                          headers={"X-Request-ID": request_id})
+    log.exception(
+        "unhandled error in %s %s (request %s)", request.method, _path_for_log(request), request_id
+    )
+    return error_response(
+        500,
+        f"Internal server error (request id {request_id})",
+        headers={"X-Request-ID": request_id},
+    )
 
 
 async def storage_error_handler(request: Request, exc: Exception) -> Response:
     request_id = getattr(request.state, "request_id", "-")
-    log.error("storage failure in %s %s (request %s): %s", request.method,
-              _path_for_log(request), request_id, exc)
+    log.error(
+        "storage failure in %s %s (request %s): %s",
+        request.method,
+        _path_for_log(request),
+        request_id,
+        exc,
+    )
     if isinstance(exc, ObjectNotFound):
         return error_response(404, "The stored file is not available")
     # A short Retry-After: the client sleeps it, then tries again (at most 3 attempts).
@@ -98,8 +108,12 @@ async def storage_error_handler(request: Request, exc: Exception) -> Response:
 
 async def refused_value_handler(request: Request, exc: Exception) -> Response:
     """A value the ORM refused that no service checked first: still the caller's input."""
-    log.warning("unchecked value refused by the ORM in %s %s: %s", request.method,
-                _path_for_log(request), str(exc)[:200])
+    log.warning(
+        "unchecked value refused by the ORM in %s %s: %s",
+        request.method,
+        _path_for_log(request),
+        str(exc)[:200],
+    )
     return await domain_error_handler(request, refused_value(exc))
 
 

@@ -34,8 +34,7 @@ class RequestIdMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"],
-                                      (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
         await self.app(scope, receive, send_with_id)
@@ -46,8 +45,9 @@ class RequestTextGuardMiddleware:
     carry (`registry.rest.params.check_request_text`), before routing: one check in front of
     every route rather than one in each handler, so a new route is covered too."""
 
-    def __init__(self, app: ASGIApp, *, free_text_query_paths: frozenset[str] = frozenset()
-                 ) -> None:
+    def __init__(
+        self, app: ASGIApp, *, free_text_query_paths: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.free_text_query_paths = free_text_query_paths
 
@@ -57,8 +57,11 @@ class RequestTextGuardMiddleware:
             return
         path: str = scope.get("path", "")
         try:
-            check_request_text(path, scope.get("query_string", b""),
-                               free_text_query=path in self.free_text_query_paths)
+            check_request_text(
+                path,
+                scope.get("query_string", b""),
+                free_text_query=path in self.free_text_query_paths,
+            )
         except InvalidInput as error:
             if scope["type"] == "websocket":  # nothing accepted yet: refuse the handshake
                 await send({"type": "websocket.close", "code": 4400})

@@ -153,16 +153,24 @@ class _Reading:
         self.ended = True
 
     def parser(self, boundary: bytes) -> MultipartParser:
-        return MultipartParser(boundary, {
-            "on_part_begin": self.on_part_begin, "on_part_data": self.on_part_data,
-            "on_part_end": self.on_part_end, "on_header_field": self.on_header_field,
-            "on_header_value": self.on_header_value, "on_header_end": self.on_header_end,
-            "on_headers_finished": self.on_headers_finished, "on_end": self.on_end,
-        })
+        return MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self.on_part_begin,
+                "on_part_data": self.on_part_data,
+                "on_part_end": self.on_part_end,
+                "on_header_field": self.on_header_field,
+                "on_header_value": self.on_header_value,
+                "on_header_end": self.on_header_end,
+                "on_headers_finished": self.on_headers_finished,
+                "on_end": self.on_end,
+            },
+        )
 
 
-async def read_multipart(content_type: str, body: AsyncIterable[bytes], policy: PartPolicy,
-                         max_file_bytes: int) -> list[SpooledPart]:
+async def read_multipart(
+    content_type: str, body: AsyncIterable[bytes], policy: PartPolicy, max_file_bytes: int
+) -> list[SpooledPart]:
     """Read a whole multipart body: text parts go to `policy.text_part` as they complete, file
     parts are spooled; returns the spooled files in body order. Raises InvalidInput (400) or
     TooLarge (413); on any failure no spooled file is left behind."""
@@ -234,13 +242,13 @@ class _FormPolicy:
         if head.filename is None and head.name != self.file_field:
             return None
         if head.name != self.file_field:
-            raise InvalidInput(f"Unexpected file part {head.name!r}; send the file as "
-                               f"{self.file_field!r}")
+            raise InvalidInput(
+                f"Unexpected file part {head.name!r}; send the file as {self.file_field!r}"
+            )
         if self.has_file:
             raise InvalidInput("Only one file may be uploaded per request")
         self.has_file = True
-        return UploadSpool(self.new_path(), self.max_bytes, head.filename or "",
-                           head.content_type)
+        return UploadSpool(self.new_path(), self.max_bytes, head.filename or "", head.content_type)
 
     def text_part(self, head: PartHead, data: bytes) -> None:
         try:
@@ -251,8 +259,9 @@ class _FormPolicy:
         self.fields[head.name] = text
 
 
-async def read_upload_form(request: Request, new_path: Callable[[], Path], max_bytes: int,
-                           *, file_field: str = "file") -> UploadForm:
+async def read_upload_form(
+    request: Request, new_path: Callable[[], Path], max_bytes: int, *, file_field: str = "file"
+) -> UploadForm:
     """Parse the request; the file part named `file_field` is spooled to `new_path()`."""
     content_type = request.headers.get("content-type", "")
     _boundary(content_type)  # not multipart: 400 before the length is even looked at

@@ -92,16 +92,21 @@ class RateLimitConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimitConfig:
-        return cls(enabled=settings.rate_limit_enabled, budgets=budgets_of(settings),
-                   key_prefix=settings.rate_limit_key_prefix)
+        return cls(
+            enabled=settings.rate_limit_enabled,
+            budgets=budgets_of(settings),
+            key_prefix=settings.rate_limit_key_prefix,
+        )
 
 
 def budgets_of(settings: Settings) -> dict[str, Budget]:
-    return {"read": Budget(*settings.rate_limit_read),
-            "search": Budget(*settings.rate_limit_search),
-            "upload": Budget(*settings.rate_limit_upload),
-            "write": Budget(*settings.rate_limit_write),
-            "auth_failure": Budget(*settings.rate_limit_auth_failures)}
+    return {
+        "read": Budget(*settings.rate_limit_read),
+        "search": Budget(*settings.rate_limit_search),
+        "upload": Budget(*settings.rate_limit_upload),
+        "write": Budget(*settings.rate_limit_write),
+        "auth_failure": Budget(*settings.rate_limit_auth_failures),
+    }
 
 
 @dataclass(frozen=True)
@@ -135,9 +140,11 @@ class WindowState:
         return min(60, self.reset)
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        return [(b"x-ratelimit-limit", str(self.limit).encode()),
-                (b"x-ratelimit-remaining", str(self.remaining).encode()),
-                (b"x-ratelimit-reset", str(self.reset).encode())]
+        return [
+            (b"x-ratelimit-limit", str(self.limit).encode()),
+            (b"x-ratelimit-remaining", str(self.remaining).encode()),
+            (b"x-ratelimit-reset", str(self.reset).encode()),
+        ]
 
 
 class FixedWindow(FixedWindowRateLimiter):
@@ -150,8 +157,7 @@ class FixedWindow(FixedWindowRateLimiter):
     and keep what they return: (count, seconds until the window ends).
     """
 
-    async def charge(self, item: RateLimitItem, identity: str, cost: int
-                     ) -> tuple[int, float]:
+    async def charge(self, item: RateLimitItem, identity: str, cost: int) -> tuple[int, float]:
         key = item.key_for(identity)
         count = await self.storage.incr(key, item.get_expiry(), amount=cost)
         if count == cost:  # this charge opened the window (as the storage decides too)
@@ -203,11 +209,16 @@ class RedisCounters(RedisStorage):
 
     def __init__(self, url: str, key_prefix: str) -> None:
         self._pool = aioredis.ConnectionPool.from_url(
-            url, socket_timeout=1.0, socket_connect_timeout=1.0)
+            url, socket_timeout=1.0, socket_connect_timeout=1.0
+        )
         # limits joins prefix and key with ":"; keys still start with the configured prefix.
-        super().__init__(url, wrap_exceptions=True, implementation="redispy",
-                         key_prefix=key_prefix.removesuffix(":"),
-                         connection_pool=self._pool)  # type: ignore[arg-type]  # documented
+        super().__init__(
+            url,
+            wrap_exceptions=True,
+            implementation="redispy",
+            key_prefix=key_prefix.removesuffix(":"),
+            connection_pool=self._pool,  # type: ignore[arg-type]  # documented
+        )
 
     async def aclose(self) -> None:
         await self._pool.aclose()
@@ -224,7 +235,8 @@ class RateLimiter:
         # Counter keys read "<category>/<identity>/<limit>/<window>/second".
         self._items: dict[str, RateLimitItem] = {
             category: RateLimitItemPerSecond(budget.limit, budget.window, namespace=category)
-            for category, budget in config.budgets.items()}
+            for category, budget in config.budgets.items()
+        }
         self._last_error_log = -math.inf
 
     @property
@@ -235,8 +247,11 @@ class RateLimiter:
         now = time.monotonic()
         if now - self._last_error_log > 60:  # one line a minute, not one per request
             self._last_error_log = now
-            log.warning("rate limit store unavailable, not limiting: %s: %s",
-                        type(exc.storage_error).__name__, exc.storage_error)
+            log.warning(
+                "rate limit store unavailable, not limiting: %s: %s",
+                type(exc.storage_error).__name__,
+                exc.storage_error,
+            )
         return WindowState(0, item.amount, item.get_expiry())
 
     async def hit(self, category: str, identity: str, cost: int = 1) -> WindowState:
@@ -256,13 +271,15 @@ class RateLimiter:
             return self._failed_open(exc, item)
         return WindowState(count, item.amount, reset)
 
-    async def admit(self, category: str, identity: str, ip_key: str
-                    ) -> tuple[WindowState, WindowState]:
+    async def admit(
+        self, category: str, identity: str, ip_key: str
+    ) -> tuple[WindowState, WindowState]:
         """Charge one `category` request to `identity`, and read the IP's auth-failure count:
         (usage, failures)."""
         if isinstance(self.counters, RedisCounters):  # overlap the round trips
-            usage, failures = await asyncio.gather(self.hit(category, identity),
-                                                   self.peek("auth_failure", ip_key))
+            usage, failures = await asyncio.gather(
+                self.hit(category, identity), self.peek("auth_failure", ip_key)
+            )
             return usage, failures
         # In memory nothing waits: tasks would only add turns of the event loop.
         return await self.hit(category, identity), await self.peek("auth_failure", ip_key)
@@ -273,8 +290,11 @@ class RateLimiter:
 
 def build_limiter(settings: Settings) -> RateLimiter:
     config = RateLimitConfig.from_settings(settings)
-    counters: Counters = (RedisCounters(settings.redis_url, config.key_prefix)
-                          if settings.redis_url else MemoryCounters())
+    counters: Counters = (
+        RedisCounters(settings.redis_url, config.key_prefix)
+        if settings.redis_url
+        else MemoryCounters()
+    )
     return RateLimiter(config, counters)
 
 
@@ -304,8 +324,10 @@ class RequestCharges:
             self.record(category, extra, state)
             if state.over:
                 self.refused = state
-                raise RateLimited(f"Rate limit exceeded for {category} requests; retry in "
-                                  f"{state.retry_after} s", retry_after=state.retry_after)
+                raise RateLimited(
+                    f"Rate limit exceeded for {category} requests; retry in {state.retry_after} s",
+                    retry_after=state.retry_after,
+                )
 
     def record(self, category: str, count: int, state: WindowState) -> None:
         self.charged[category] = self.charged.get(category, 0) + count

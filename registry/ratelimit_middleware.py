@@ -85,8 +85,11 @@ class RateLimitMiddleware:
             return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or not self.limiter.enabled
-                or scope.get("path", "") in EXEMPT_PATHS):
+        if (
+            scope["type"] != "http"
+            or not self.limiter.enabled
+            or scope.get("path", "") in EXEMPT_PATHS
+        ):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
@@ -95,8 +98,9 @@ class RateLimitMiddleware:
         identity = await self._identity(scope, receive) or ip_key
         state, failures = await self.limiter.admit(category, identity, ip_key)
         if failures.exhausted:
-            await _too_many(send, failures, "Too many failed authentication attempts from "
-                            "your address")
+            await _too_many(
+                send, failures, "Too many failed authentication attempts from your address"
+            )
             return
         if state.over:
             await _too_many(send, state, f"Rate limit exceeded for {category} requests")
@@ -123,12 +127,19 @@ class RateLimitMiddleware:
 
 
 async def _too_many(send: Send, state: WindowState, detail: str) -> None:
-    body = json.dumps({"detail": f"{detail}; retry in {state.retry_after} s",
-                       "code": "rate_limited"}).encode()
-    await send({"type": "http.response.start", "status": 429, "headers": [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(state.retry_after).encode()),
-        *state.headers(),
-    ]})
+    body = json.dumps(
+        {"detail": f"{detail}; retry in {state.retry_after} s", "code": "rate_limited"}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(state.retry_after).encode()),
+                *state.headers(),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

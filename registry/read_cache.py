@@ -19,8 +19,12 @@ from collections.abc import Callable
 
 
 class ResponseCache:
-    def __init__(self, ttl_seconds: float, max_entries: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl_seconds: float,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
         self._clock = clock

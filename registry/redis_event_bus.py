@@ -43,9 +43,15 @@ PING_SECONDS = 10.0
 
 
 class RedisEventBus:
-    def __init__(self, redis: Redis, *, prefix: str = DEFAULT_PREFIX, queue_size: int = 256,
-                 retry_seconds: float = RETRY_SECONDS, ping_seconds: float = PING_SECONDS
-                 ) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        queue_size: int = 256,
+        retry_seconds: float = RETRY_SECONDS,
+        ping_seconds: float = PING_SECONDS,
+    ) -> None:
         self._redis = redis
         self.prefix = prefix
         self._fanout = LocalFanout(queue_size)
@@ -71,7 +77,7 @@ class RedisEventBus:
 
     def _topic(self, channel: bytes | str) -> str | None:
         name = channel.decode("utf-8", "replace") if isinstance(channel, bytes) else channel
-        return name[len(self.prefix):] if name.startswith(self.prefix) else None
+        return name[len(self.prefix) :] if name.startswith(self.prefix) else None
 
     async def publish(self, topic: str, payload: dict[str, Any]) -> None:
         await self._redis.publish(self.channel(topic), json.dumps(payload, default=str))
@@ -118,8 +124,9 @@ class RedisEventBus:
     async def _watch(self, topic: str) -> None:
         """Make sure the shared connection listens to `topic` (its first local subscriber)."""
         if self._reader is None and not self._closed:
-            self._reader = asyncio.get_running_loop().create_task(self._read(),
-                                                                  name="event-bus-reader")
+            self._reader = asyncio.get_running_loop().create_task(
+                self._read(), name="event-bus-reader"
+            )
         if not self._connected.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._connected.wait(), CONNECT_WAIT_SECONDS)
@@ -137,8 +144,7 @@ class RedisEventBus:
     async def _unwatch(self, topic: str) -> None:
         channel = self.channel(topic)
         async with self._lock:
-            if (self._fanout.count(topic) or self._pubsub is None
-                    or channel not in self._channels):
+            if self._fanout.count(topic) or self._pubsub is None or channel not in self._channels:
                 return  # a new subscriber came meanwhile, or the connection is down anyway
             try:
                 await self._pubsub.unsubscribe(channel)
@@ -188,8 +194,12 @@ class RedisEventBus:
                 raise
             except Exception as exc:  # whatever broke, the subscribers must not hang on it
                 if not outage:
-                    log.warning("event bus lost Redis (%s: %s); retrying every %.0f s",
-                                type(exc).__name__, exc, self._retry_seconds)
+                    log.warning(
+                        "event bus lost Redis (%s: %s); retrying every %.0f s",
+                        type(exc).__name__,
+                        exc,
+                        self._retry_seconds,
+                    )
                 outage = True
             finally:
                 if pubsub is not None:

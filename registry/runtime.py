@@ -107,8 +107,7 @@ def in_process_queue(job_ctx: dict[str, Any]) -> InProcessQueue:
     return InProcessQueue(job_ctx, JOBS)
 
 
-async def job_queue_for(settings: Settings, job_ctx: dict[str, Any]
-                        ) -> InProcessQueue | ArqQueue:
+async def job_queue_for(settings: Settings, job_ctx: dict[str, Any]) -> InProcessQueue | ArqQueue:
     """arq over Redis when REDIS_URL is set (workers run the jobs), else the in-process one."""
     if settings.redis_url is not None:
         return await ArqQueue.connect(settings.redis_url, settings.queue_name, JOBS)
@@ -142,13 +141,18 @@ class Runtime:
             job_ctx: dict[str, Any] = {}
             self.queue = await job_queue_for(settings, job_ctx)
             scratch = ScratchArea(settings.spool_dir / "uploads")
-            self.context = RegistryContext(storage=storage, jobs=self.queue,
-                                           policy=policy_from(settings),
-                                           events=event_bus_for(settings), scratch=scratch)
+            self.context = RegistryContext(
+                storage=storage,
+                jobs=self.queue,
+                policy=policy_from(settings),
+                events=event_bus_for(settings),
+                scratch=scratch,
+            )
             await asyncio.to_thread(scratch.cleanup_stale)
             job_ctx["registry"] = self.context
-            shared_bus = (self.context.events if isinstance(self.context.events, RedisEventBus)
-                          else None)
+            shared_bus = (
+                self.context.events if isinstance(self.context.events, RedisEventBus) else None
+            )
             self.change_feed = ChangeFeed(shared_bus, self.package_cache.invalidate)
             self.change_feed.start()
             self.context.downloads.start()
@@ -158,8 +162,10 @@ class Runtime:
             await self.stop()
             raise
         if not settings.jwt_secret:
-            log.warning("CLOUDM_JWT_SECRET is not set: tokens cannot be verified, the registry "
-                        "is read-only for anonymous users")
+            log.warning(
+                "CLOUDM_JWT_SECRET is not set: tokens cannot be verified, the registry "
+                "is read-only for anonymous users"
+            )
 
     async def stop(self) -> None:
         if self.change_feed is not None:

@@ -62,8 +62,9 @@ def _as_text(info: Any, value: Any) -> str | None:
     if value is None or value is PydanticUndefined:
         return None
     # The field's type as declared, rebuilt at runtime: a type form only pydantic can check.
-    declared: Any = (Annotated[(info.annotation, *info.metadata)] if info.metadata
-                     else info.annotation)
+    declared: Any = (
+        Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    )
     adapter: TypeAdapter[Any] = TypeAdapter(declared)
     text = adapter.dump_python(value, mode="json")
     if isinstance(text, bool):
@@ -73,13 +74,18 @@ def _as_text(info: Any, value: Any) -> str | None:
     return str(text)
 
 
-def _variable(info: Any, prefixes: tuple[str, ...], section: str, *, commented: bool = False
-              ) -> Variable:
+def _variable(
+    info: Any, prefixes: tuple[str, ...], section: str, *, commented: bool = False
+) -> Variable:
     extra = info.json_schema_extra or {}
-    return Variable(names=tuple(prefix + info.alias for prefix in prefixes),
-                    default=_as_text(info, info.default), example=extra.get("example"),
-                    doc=info.description or "", section=extra.get("section") or section,
-                    commented=commented)
+    return Variable(
+        names=tuple(prefix + info.alias for prefix in prefixes),
+        default=_as_text(info, info.default),
+        example=extra.get("example"),
+        doc=info.description or "",
+        section=extra.get("section") or section,
+        commented=commented,
+    )
 
 
 def _group(cls: type, prefixes: tuple[str, ...], section: str) -> list[Variable]:
@@ -101,8 +107,10 @@ def variables() -> list[Variable]:
         if name == "primary_storage":
             found += _group(StorageVariables, ("",), section)
             section = found[-1].section
-            s3_prefixes = tuple(f"{prefix}_" for prefix in
-                                (PRIMARY_PREFIX, LEGACY_MIRROR_PREFIX, NAMED_MIRROR_PREFIX))
+            s3_prefixes = tuple(
+                f"{prefix}_"
+                for prefix in (PRIMARY_PREFIX, LEGACY_MIRROR_PREFIX, NAMED_MIRROR_PREFIX)
+            )
             found += _group(S3Variables, s3_prefixes, section)
             found += _group(FolderMirrorVariables, (f"{NAMED_MIRROR_PREFIX}_",), section)
         elif info.alias is not None:

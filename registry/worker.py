@@ -47,9 +47,12 @@ def _cron_for_arq(cron_job: CronJob, queue_name: str) -> CronJob:
     # what stops a second worker from starting that same run once the first has finished.
     # arq's job ids share one namespace per Redis: the queue name keeps two registries on one
     # Redis from skipping each other's runs.
-    return dataclasses.replace(cron_job, name=f"{queue_name}:{cron_job.name}",
-                               coroutine=for_arq(cron_job.coroutine),
-                               keep_result_s=CRON_KEEP_RESULT_SECONDS)
+    return dataclasses.replace(
+        cron_job,
+        name=f"{queue_name}:{cron_job.name}",
+        coroutine=for_arq(cron_job.coroutine),
+        keep_result_s=CRON_KEEP_RESULT_SECONDS,
+    )
 
 
 def worker_options(settings: Settings, runtime: Runtime | None = None) -> dict[str, Any]:
@@ -75,10 +78,13 @@ def worker_options(settings: Settings, runtime: Runtime | None = None) -> dict[s
 
     return {
         # Each under its function's name (what ArqQueue enqueues), with its handle's tries.
-        "functions": [func(for_arq(function), name=function.__name__, max_tries=job.max_tries)
-                      for job, function in JOBS.items()],
-        "cron_jobs": [_cron_for_arq(cron_job, settings.queue_name)
-                      for cron_job in tasks.cron_jobs()],
+        "functions": [
+            func(for_arq(function), name=function.__name__, max_tries=job.max_tries)
+            for job, function in JOBS.items()
+        ],
+        "cron_jobs": [
+            _cron_for_arq(cron_job, settings.queue_name) for cron_job in tasks.cron_jobs()
+        ],
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),

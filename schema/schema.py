@@ -37,19 +37,26 @@ from schema.tokens.schema import TokenMutations
 from schema.users.schema import UserQueries
 
 
-@strawberry.type(description="Everything that can be read. Objects the caller may not see are "
-                             "null or absent, exactly as if they did not exist.")
-class Query(PackageQueries, PublisherQueries, ArtifactQueries, UserQueries, AdminQueries,
-            ResolveQueries):
+@strawberry.type(
+    description="Everything that can be read. Objects the caller may not see are "
+    "null or absent, exactly as if they did not exist."
+)
+class Query(
+    PackageQueries, PublisherQueries, ArtifactQueries, UserQueries, AdminQueries, ResolveQueries
+):
     node: relay.Node | None = relay.node(
         description="Any object by its global id; null when it does not exist or the caller "
-                    "may not see it.")
+        "may not see it."
+    )
 
 
-@strawberry.type(description="Everything that can be changed. Expected failures come back in "
-                             "each payload's `errors`; nothing is changed when there are any.")
-class Mutation(PackageMutations, PublisherMutations, TokenMutations, ArtifactMutations,
-               AdminMutations):
+@strawberry.type(
+    description="Everything that can be changed. Expected failures come back in "
+    "each payload's `errors`; nothing is changed when there are any."
+)
+class Mutation(
+    PackageMutations, PublisherMutations, TokenMutations, ArtifactMutations, AdminMutations
+):
     pass
 
 
@@ -59,8 +66,9 @@ class Subscription(PackageSubscriptions):
 
 
 class RegistrySchema(strawberry.Schema):
-    def process_errors(self, errors: list[GraphQLError],
-                       execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         # Expected errors (validation, limits, domain refusals) are answers, not incidents:
         # only unexpected exceptions are logged, with their traceback and the request id.
         log_unexpected(errors, execution_context)
@@ -70,11 +78,26 @@ class RegistrySchema(strawberry.Schema):
 # their validation rules when the operation starts; cost and fragment expansion are checked
 # before any validation rule walks the document; then validation runs (cached); a valid
 # operation is charged to its rate-limit budgets just before it executes.
-EXTENSIONS = (TokenLimit, DocumentCache, DepthLimit, AliasLimit, IntrospectionSwitch,
-              SubscriptionsOverWebSocketOnly, UnstorableTextGuard, QueryCostLimiter,
-              CachedValidation, OperationCharges, RegistryErrors)
+EXTENSIONS = (
+    TokenLimit,
+    DocumentCache,
+    DepthLimit,
+    AliasLimit,
+    IntrospectionSwitch,
+    SubscriptionsOverWebSocketOnly,
+    UnstorableTextGuard,
+    QueryCostLimiter,
+    CachedValidation,
+    OperationCharges,
+    RegistryErrors,
+)
 
-schema = RegistrySchema(query=Query, mutation=Mutation, subscription=Subscription,
-                        extensions=EXTENSIONS, execution_context_class=TimeBudget,
-                        config=StrawberryConfig(scalar_map=SCALARS))
+schema = RegistrySchema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    extensions=EXTENSIONS,
+    execution_context_class=TimeBudget,
+    config=StrawberryConfig(scalar_map=SCALARS),
+)
 resolve_plain_fields_directly(schema._schema)

@@ -33,7 +33,7 @@ _MAX_POSITION_DIGITS = 19
 def _position(digits: str) -> int:
     significant = digits.lstrip("0") or "0"
     if len(significant) > _MAX_POSITION_DIGITS:
-        return 10 ** _MAX_POSITION_DIGITS
+        return 10**_MAX_POSITION_DIGITS
     return int(significant)
 
 

@@ -119,15 +119,15 @@ async def _checked_chunks(store: BlobStore, key: str, size: int) -> AsyncGenerat
         raise CorruptCopy(store.name, key, f"content hashes to {hasher.hexdigest()}")
 
 
-async def _put_checked(source: BlobStore, target: BlobStore, key: str, size: int
-                       ) -> StoredObject:
+async def _put_checked(source: BlobStore, target: BlobStore, key: str, size: int) -> StoredObject:
     chunks = _checked_chunks(source, key, size)
     async with aclosing(chunks):
         return await target.put_stream(chunks, max_bytes=size)
 
 
-async def copy_object(source: BlobStore, target: BlobStore, key: str, size: int, *,
-                      replace_existing: bool = False) -> None:
+async def copy_object(
+    source: BlobStore, target: BlobStore, key: str, size: int, *, replace_existing: bool = False
+) -> None:
     """Copy `key` from `source` to `target` and verify the target's copy by reading it back.
 
     Streams (memory stays at the stores' chunk size). `replace_existing` deletes a known-bad

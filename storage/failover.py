@@ -61,8 +61,12 @@ class CircuitBreaker:
     completion without interleaving.
     """
 
-    def __init__(self, name: str, cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS,
-                 clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self,
+        name: str,
+        cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS,
+        clock: Clock = time.monotonic,
+    ) -> None:
         if cooldown_seconds < 0:
             raise ValueError("cooldown_seconds must not be negative")
         self.name = name
@@ -117,8 +121,9 @@ class CircuitBreaker:
 class BreakerBoard:
     """One breaker per backend name, created on first use, shared by a process's reads."""
 
-    def __init__(self, cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS,
-                 clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS, clock: Clock = time.monotonic
+    ) -> None:
         if cooldown_seconds < 0:
             raise ValueError("cooldown_seconds must not be negative")
         self.cooldown_seconds = cooldown_seconds
@@ -212,21 +217,26 @@ async def read_with_failover(
         except StorageError as exc:
             breaker.record_failure(str(exc))
             errors.append(exc)
-            log.warning("reading %s from %s failed at byte %d, trying the next backend: %s",
-                        key, store.name, position, exc)
+            log.warning(
+                "reading %s from %s failed at byte %d, trying the next backend: %s",
+                key,
+                store.name,
+                position,
+                exc,
+            )
     raise _exhausted(key, errors, attempts.skipped)
 
 
-async def _next_chunk(store: BlobStore, chunks: AsyncIterator[bytes], stall_seconds: float
-                      ) -> bytes | None:
+async def _next_chunk(
+    store: BlobStore, chunks: AsyncIterator[bytes], stall_seconds: float
+) -> bytes | None:
     """The next chunk, None at the end; BackendUnavailable when the store stalls. The
     abandoned blocking call finishes in its worker thread on the client's own timeout."""
     try:
         async with asyncio.timeout(stall_seconds):
             return await anext(chunks, None)
     except TimeoutError:
-        raise BackendUnavailable(
-            f"{store.name} sent nothing for {stall_seconds:g} s") from None
+        raise BackendUnavailable(f"{store.name} sent nothing for {stall_seconds:g} s") from None
 
 
 def _exhausted(key: str, errors: list[StorageError], skipped: list[str]) -> StorageError:

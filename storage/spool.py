@@ -195,8 +195,9 @@ async def spooled(
         path = await run(scratch.new_path, "upload-")
     except OSError as exc:
         raise _scratch_error(scratch.base, exc) from exc
-    writer = SpoolWriter(path, durable=durable, max_bytes=max_bytes, run=run,
-                         flush_bytes=batch_bytes)
+    writer = SpoolWriter(
+        path, durable=durable, max_bytes=max_bytes, run=run, flush_bytes=batch_bytes
+    )
     try:
         await pump(chunks, writer)
         spool = await writer.finish()

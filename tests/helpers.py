@@ -17,15 +17,21 @@ from domain.services import publishers
 from tests.fixtures.stack import bearer
 
 
-async def make_publisher(user_id: str, slug: str | None = None, *, verified: bool = True,
-                         artifacts: bool = False) -> Publisher:
+async def make_publisher(
+    user_id: str, slug: str | None = None, *, verified: bool = True, artifacts: bool = False
+) -> Publisher:
     """A publisher owned by `user_id`; verified ones may publish public packages."""
     from domain.services.users import upsert_user
 
     await upsert_user(user_id, f"user-{user_id}", f"{user_id}@example.com")
-    publisher = await publishers.register_publisher(Actor(user_id=user_id), RegisterPublisher(
-        name=slug or f"pub-{user_id}".lower(), display_name=f"Publisher {user_id}",
-        email=f"{user_id}@example.com"))
+    publisher = await publishers.register_publisher(
+        Actor(user_id=user_id),
+        RegisterPublisher(
+            name=slug or f"pub-{user_id}".lower(),
+            display_name=f"Publisher {user_id}",
+            email=f"{user_id}@example.com",
+        ),
+    )
     if verified:
         publisher.verification_status = "verified"
         publisher.can_publish_public = True
@@ -34,16 +40,28 @@ async def make_publisher(user_id: str, slug: str | None = None, *, verified: boo
     return publisher
 
 
-def mod_zip(name: str, version: str, *, dependencies: list[Any] | None = None,
-            layout: str = "package", extra: dict[str, bytes] | None = None) -> bytes:
+def mod_zip(
+    name: str,
+    version: str,
+    *,
+    dependencies: list[Any] | None = None,
+    layout: str = "package",
+    extra: dict[str, bytes] | None = None,
+) -> bytes:
     """A well-formed mod: `package` puts everything under `name/`, `root` at the top."""
-    manifest = {"module_name": name, "version": version, "config_version": "2.0",
-                "module_type": "package", "description": f"The {name} mod",
-                "dependencies": dependencies or []}
+    manifest = {
+        "module_name": name,
+        "version": version,
+        "config_version": "2.0",
+        "module_type": "package",
+        "description": f"The {name} mod",
+        "dependencies": dependencies or [],
+    }
     import yaml
 
     prefix = f"{name}/" if layout == "package" else ""
     buffer = io.BytesIO()
+
     def entry(path: str) -> zipfile.ZipInfo:
         # A fixed timestamp, so the same arguments always give the same bytes (and checksum).
         info = zipfile.ZipInfo(path, date_time=(2026, 1, 1, 0, 0, 0))
@@ -59,18 +77,23 @@ def mod_zip(name: str, version: str, *, dependencies: list[Any] | None = None,
     return buffer.getvalue()
 
 
-async def upload_version(client: httpx.AsyncClient, user_id: str, name: str, version: str,
-                         data: bytes, **fields: str) -> httpx.Response:
+async def upload_version(
+    client: httpx.AsyncClient, user_id: str, name: str, version: str, data: bytes, **fields: str
+) -> httpx.Response:
     return await client.post(
-        f"/api/v1/packages/{name}/versions", headers=bearer(user_id),
+        f"/api/v1/packages/{name}/versions",
+        headers=bearer(user_id),
         data={"version": version, **fields},
-        files={"file": ("tmpabc123.zip", data, "application/zip")})
+        files={"file": ("tmpabc123.zip", data, "application/zip")},
+    )
 
 
-async def create_package(client: httpx.AsyncClient, user_id: str, name: str,
-                         **fields: Any) -> httpx.Response:
-    return await client.post("/api/v1/packages", headers=bearer(user_id),
-                             json={"name": name, **fields})
+async def create_package(
+    client: httpx.AsyncClient, user_id: str, name: str, **fields: Any
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/packages", headers=bearer(user_id), json={"name": name, **fields}
+    )
 
 
 class Gate:

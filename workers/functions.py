@@ -30,10 +30,10 @@ def runs(handle: Job[P]) -> Callable[[Implementation[P, R]], Implementation[P, R
 
     def register(function: Implementation[P, R]) -> Implementation[P, R]:
         if handle in JOBS:
-            raise RuntimeError(f"{function.__name__}: job already implemented by "
-                               f"{JOBS[handle].__name__}")
+            raise RuntimeError(
+                f"{function.__name__}: job already implemented by {JOBS[handle].__name__}"
+            )
         JOBS[handle] = function
         return function
 
     return register
-

@@ -50,8 +50,7 @@ async def _read_capped(response: httpx.Response, url: str, max_bytes: int) -> st
     async for chunk in response.aiter_raw():
         body += chunk
         if len(body) > max_bytes:
-            raise FetchError(f"{url}: response is larger than {max_bytes} bytes",
-                             transient=False)
+            raise FetchError(f"{url}: response is larger than {max_bytes} bytes", transient=False)
     return body.decode("utf-8", errors="replace")
 
 
@@ -64,9 +63,12 @@ async def fetch_text(client: httpx.AsyncClient, url: str, *, max_bytes: int) -> 
                 if response.is_redirect:
                     target = urljoin(current, response.headers.get("location", ""))
                     if _origin(target) != _origin(current):
-                        raise FetchError(f"{current}: redirects to another host "
-                                         f"({urlsplit(target).hostname or target}); only "
-                                         "same-host redirects are followed", transient=False)
+                        raise FetchError(
+                            f"{current}: redirects to another host "
+                            f"({urlsplit(target).hostname or target}); only "
+                            "same-host redirects are followed",
+                            transient=False,
+                        )
                     current = target
                     continue
                 status = response.status_code
@@ -114,8 +116,12 @@ async def fetch_txt(config: VerificationConfig, name: str) -> list[str] | None:
 class Prober:
     """Collects candidates for one check, stopping as soon as `is_proof` accepts one."""
 
-    def __init__(self, config: VerificationConfig, is_proof: Callable[[str], bool],
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        config: VerificationConfig,
+        is_proof: Callable[[str], bool],
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.config = config
         self.is_proof = is_proof
         self.transport = transport
@@ -169,7 +175,8 @@ class Prober:
 
     async def run(self, method: str, subject: str) -> ProbeOutcome:
         async with httpx.AsyncClient(
-            follow_redirects=False, transport=self.transport,
+            follow_redirects=False,
+            transport=self.transport,
             timeout=httpx.Timeout(self.config.timeout_seconds),
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
         ) as client:

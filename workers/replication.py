@@ -26,8 +26,7 @@ async def replicate_object(ctx: dict[str, Any], key: str, backend: str) -> str:
         # The mirror (or every source) is down: retry with backoff. Once the runner gives
         # up, the periodic reconciliation finds the copy still missing and makes it.
         delay = ctx["registry"].policy.replication.retry_delay(ctx.get("job_try", 1))
-        log.warning("replicating %s to %s failed, retry in %.0f s: %s", key, backend, delay,
-                    exc)
+        log.warning("replicating %s to %s failed, retry in %.0f s: %s", key, backend, delay, exc)
         raise Retry(defer_seconds=delay) from exc
 
 

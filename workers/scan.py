@@ -34,8 +34,9 @@ async def scan_version(ctx: dict[str, Any], version_id: int) -> str | None:
     except (StorageError, OSError) as exc:
         # Infrastructure, not a verdict: try again later.
         delay = retry_delay(int(ctx.get("job_try") or 1))
-        log.warning("scan of version %s hit a storage error, retry in %.0f s: %s",
-                    version_id, delay, exc)
+        log.warning(
+            "scan of version %s hit a storage error, retry in %.0f s: %s", version_id, delay, exc
+        )
         raise Retry(defer_seconds=delay) from exc
 
 

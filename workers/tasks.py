@@ -50,7 +50,12 @@ PERIODIC: list[Periodic] = [
 
 def cron_jobs() -> list[Any]:
     return [
-        cron(p.function, name=f"cron:{p.function.__name__}",
-             minute=set(range(0, 60, p.every_minutes)), run_at_startup=True, unique=True)
+        cron(
+            p.function,
+            name=f"cron:{p.function.__name__}",
+            minute=set(range(0, 60, p.every_minutes)),
+            run_at_startup=True,
+            unique=True,
+        )
         for p in PERIODIC
     ]

@@ -30,8 +30,9 @@ def _config(ctx: dict[str, Any]) -> VerificationConfig:
     return ctx["registry"].policy.verification
 
 
-async def _probe(target: CheckTarget, config: VerificationConfig
-                 ) -> tuple[ProbeOutcome, Match | None]:
+async def _probe(
+    target: CheckTarget, config: VerificationConfig
+) -> tuple[ProbeOutcome, Match | None]:
     prober = Prober(config, lambda text: verification.is_proof(target, text))
     outcome = await prober.run(target.method, target.subject)
     return outcome, find_match(target, outcome)
@@ -52,12 +53,20 @@ async def verify_publisher(ctx: dict[str, Any], request_id: int) -> str | None:
     outcome, match = await _probe(target, config)
     attempt = _attempt(ctx)
     if match is None and outcome.transient and attempt < config.max_check_attempts:
-        log.info("verification request %s: transient failure (%s), retrying", request_id,
-                 "; ".join(outcome.errors))
+        log.info(
+            "verification request %s: transient failure (%s), retrying",
+            request_id,
+            "; ".join(outcome.errors),
+        )
         raise Retry(config.retry_delay_seconds * attempt)
     status = await verification.apply_check(target, outcome, match, attempts=attempt)
-    log.info("verification request %s (%s %s): %s", request_id, target.method, target.subject,
-             status or "superseded")
+    log.info(
+        "verification request %s (%s %s): %s",
+        request_id,
+        target.method,
+        target.subject,
+        status or "superseded",
+    )
     return status
 
 
@@ -76,13 +85,15 @@ async def recheck_publisher(ctx: dict[str, Any], publisher_id: str) -> str:
     if outcome.transient:
         if _attempt(ctx) < config.max_check_attempts:
             raise Retry(config.retry_delay_seconds * _attempt(ctx))
-        log.warning("re-check of publisher %s inconclusive: %s", publisher_id,
-                    "; ".join(outcome.errors))
+        log.warning(
+            "re-check of publisher %s inconclusive: %s", publisher_id, "; ".join(outcome.errors)
+        )
         return "inconclusive"
     withdrawn = await verification.withdraw_verification(target, outcome)
     if withdrawn:
-        log.warning("publisher %s lost its verification: %s", publisher_id,
-                    "; ".join(outcome.errors))
+        log.warning(
+            "publisher %s lost its verification: %s", publisher_id, "; ".join(outcome.errors)
+        )
     return "withdrawn" if withdrawn else "skipped"
 
 

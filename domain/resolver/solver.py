@@ -189,8 +189,12 @@ def _resolution(
             path = " -> ".join([*cycle, cycle[0]])
             warnings.append(f"Dependency cycle: {path} (installed in the order {', '.join(cycle)})")
     warnings.extend(_skipped(universe))
-    return Resolution(packages=packages, install_order=order, warnings=warnings,
-                      toolbox_incompatible=toolbox_incompatible)
+    return Resolution(
+        packages=packages,
+        install_order=order,
+        warnings=warnings,
+        toolbox_incompatible=toolbox_incompatible,
+    )
 
 
 def _candidate_notes(

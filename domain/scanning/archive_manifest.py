@@ -82,8 +82,9 @@ def single_folder_name(names: Sequence[str]) -> str:
     return ""
 
 
-def manifest_path_for(names: Sequence[str], package_type: str | None,
-                      package_name: str) -> str | None:
+def manifest_path_for(
+    names: Sequence[str], package_type: str | None, package_name: str
+) -> str | None:
     """The entry that is the package's manifest (§6 lookup), or None; feature packs use
     `feature.yaml` at the root only. Without a name, a single top-level folder names it."""
     if is_feature_pack(package_type, package_name):
@@ -93,8 +94,9 @@ def manifest_path_for(names: Sequence[str], package_type: str | None,
 
 def parse_archive_manifest(data: bytes, path: str, limits: ScanLimits) -> Manifest:
     """Parse a manifest entry's bytes; raises ManifestError."""
-    return parse_manifest(data, manifest_kind_for(path), path=path,
-                          max_bytes=limits.max_manifest_bytes)
+    return parse_manifest(
+        data, manifest_kind_for(path), path=path, max_bytes=limits.max_manifest_bytes
+    )
 
 
 def read_archive_manifest(
@@ -108,23 +110,31 @@ def read_archive_manifest(
     thread). Raises ScanRejected for an archive the strict parser refuses and ManifestError
     for a manifest that is too large or not valid; a missing manifest is `manifest=None`."""
     limits = limits or ScanLimits.for_package_type(package_type or PackageType.MOD)
-    layout = read_layout(reader, max_entries=limits.max_entries,
-                         max_name_bytes=limits.max_name_bytes, block_size=_BLOCK_SIZE)
+    layout = read_layout(
+        reader,
+        max_entries=limits.max_entries,
+        max_name_bytes=limits.max_name_bytes,
+        block_size=_BLOCK_SIZE,
+    )
     names = [entry.name for entry in layout.entries]
     path = manifest_path_for(names, package_type, package_name)
     if path is None:
         return ArchiveManifest(names, None, None)
     entries = [entry for entry in layout.entries if entry.name == path]
     if len(entries) > 1:
-        raise ScanRejected(Rule.DUPLICATE_NAME,
-                           f"the archive holds {len(entries)} entries named {path!r}: which "
-                           "one is the manifest is ambiguous", entry=path)
+        raise ScanRejected(
+            Rule.DUPLICATE_NAME,
+            f"the archive holds {len(entries)} entries named {path!r}: which "
+            "one is the manifest is ambiguous",
+            entry=path,
+        )
     data = read_entry(reader, layout, entries[0], limits.max_manifest_bytes)
     return ArchiveManifest(names, path, parse_archive_manifest(data, path, limits))
 
 
-def read_entry(reader: RandomAccessReader, layout: ArchiveLayout, entry: CentralEntry,
-               limit: int) -> bytes:
+def read_entry(
+    reader: RandomAccessReader, layout: ArchiveLayout, entry: CentralEntry, limit: int
+) -> bytes:
     """The content of one small entry, checked as the scan checks every entry; raises
     ManifestError when it declares more than `limit` bytes."""
     where = entry.name
@@ -134,8 +144,11 @@ def read_entry(reader: RandomAccessReader, layout: ArchiveLayout, entry: Central
     cursor = BlockCursor(reader, entry.local_header_offset, layout.cd_offset, _BLOCK_SIZE)
     local_zip64 = read_local_header(cursor, entry, where)
     if cursor.pos + entry.compressed_size > layout.cd_offset:
-        raise ScanRejected(Rule.OVERLAPPING_ENTRIES,
-                           "the entry's data runs into the central directory", entry=where)
+        raise ScanRejected(
+            Rule.OVERLAPPING_ENTRIES,
+            "the entry's data runs into the central directory",
+            entry=where,
+        )
     decoder: Decoder | None = None
     if entry.compressed_size or entry.uncompressed_size:
         decoder = StoredDecoder() if entry.method == METHOD_STORED else RawDeflateDecoder(where)
@@ -147,8 +160,11 @@ def read_entry(reader: RandomAccessReader, layout: ArchiveLayout, entry: Central
         nonlocal produced, crc
         produced += len(out)
         if produced > entry.uncompressed_size:  # a lying size: stop before holding more
-            raise ScanRejected(Rule.SIZE_MISMATCH, "decompresses to more bytes than it "
-                               f"declares ({entry.uncompressed_size})", entry=where)
+            raise ScanRejected(
+                Rule.SIZE_MISMATCH,
+                f"decompresses to more bytes than it declares ({entry.uncompressed_size})",
+                entry=where,
+            )
         crc = zlib.crc32(out, crc)
         parts.append(bytes(out))
 
@@ -159,11 +175,17 @@ def read_entry(reader: RandomAccessReader, layout: ArchiveLayout, entry: Central
         for out in decoder.finish():
             take(out)
     if produced != entry.uncompressed_size:
-        raise ScanRejected(Rule.SIZE_MISMATCH, f"decompresses to {produced} bytes but "
-                           f"declares {entry.uncompressed_size}", entry=where)
+        raise ScanRejected(
+            Rule.SIZE_MISMATCH,
+            f"decompresses to {produced} bytes but declares {entry.uncompressed_size}",
+            entry=where,
+        )
     if crc != entry.crc:
-        raise ScanRejected(Rule.CRC_MISMATCH, f"CRC-32 is {crc:#010x} but the directory says "
-                           f"{entry.crc:#010x}", entry=where)
+        raise ScanRejected(
+            Rule.CRC_MISMATCH,
+            f"CRC-32 is {crc:#010x} but the directory says {entry.crc:#010x}",
+            entry=where,
+        )
     if entry.flags & FLAG_DATA_DESCRIPTOR:
         consume_descriptor(cursor, entry, wide=local_zip64 or entry.zip64, where=where)
     return b"".join(parts)

@@ -60,26 +60,55 @@ class BinaryFormat(StrEnum):
 
 _DESKTOP_ARCHIVES = {BinaryFormat.ZIP, BinaryFormat.TARBALL}
 PLATFORM_FORMATS: dict[Platform, frozenset[BinaryFormat]] = {
-    Platform.WINDOWS: frozenset({BinaryFormat.PE, BinaryFormat.MSI, BinaryFormat.MSIX,
-                          BinaryFormat.SEVEN_ZIP, BinaryFormat.ZIP}),
-    Platform.LINUX: frozenset({BinaryFormat.ELF, BinaryFormat.APPIMAGE, BinaryFormat.DEB,
-                        BinaryFormat.RPM, BinaryFormat.SQUASHFS, *_DESKTOP_ARCHIVES}),
-    Platform.MACOS: frozenset({BinaryFormat.MACHO, BinaryFormat.MACHO_UNIVERSAL, BinaryFormat.DMG,
-                        BinaryFormat.PKG, *_DESKTOP_ARCHIVES}),
+    Platform.WINDOWS: frozenset(
+        {
+            BinaryFormat.PE,
+            BinaryFormat.MSI,
+            BinaryFormat.MSIX,
+            BinaryFormat.SEVEN_ZIP,
+            BinaryFormat.ZIP,
+        }
+    ),
+    Platform.LINUX: frozenset(
+        {
+            BinaryFormat.ELF,
+            BinaryFormat.APPIMAGE,
+            BinaryFormat.DEB,
+            BinaryFormat.RPM,
+            BinaryFormat.SQUASHFS,
+            *_DESKTOP_ARCHIVES,
+        }
+    ),
+    Platform.MACOS: frozenset(
+        {
+            BinaryFormat.MACHO,
+            BinaryFormat.MACHO_UNIVERSAL,
+            BinaryFormat.DMG,
+            BinaryFormat.PKG,
+            *_DESKTOP_ARCHIVES,
+        }
+    ),
     Platform.ANDROID: frozenset({BinaryFormat.APK, BinaryFormat.AAB, BinaryFormat.ELF}),
     Platform.IOS: frozenset({BinaryFormat.IPA, BinaryFormat.MACHO, BinaryFormat.MACHO_UNIVERSAL}),
 }
 
 _MACHO_MAGICS = (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
-_TARBALL_KINDS = {ArchiveKind.GZIP, ArchiveKind.XZ, ArchiveKind.BZIP2, ArchiveKind.ZSTD,
-                  ArchiveKind.TAR}
+_TARBALL_KINDS = {
+    ArchiveKind.GZIP,
+    ArchiveKind.XZ,
+    ArchiveKind.BZIP2,
+    ArchiveKind.ZSTD,
+    ArchiveKind.TAR,
+}
 
 
 def _zip_flavour(reader: RandomAccessReader) -> BinaryFormat:
     """APK, AAB, IPA and MSIX are ZIPs; tell them apart by their well-known entries."""
     try:
-        names = [entry.name for entry in
-                 read_layout(reader, max_entries=MAX_ARTIFACT_ZIP_ENTRIES).entries]
+        names = [
+            entry.name
+            for entry in read_layout(reader, max_entries=MAX_ARTIFACT_ZIP_ENTRIES).entries
+        ]
     except ScanRejected:
         return BinaryFormat.ZIP
     if "AndroidManifest.xml" in names:
@@ -127,9 +156,7 @@ def detect_binary_format(reader: RandomAccessReader) -> BinaryFormat | None:
         return BinaryFormat.TARBALL
     if kind == ArchiveKind.SEVEN_ZIP:
         return BinaryFormat.SEVEN_ZIP
-    if reader.size >= DMG_TRAILER and read_exactly(
-        reader, reader.size - DMG_TRAILER, 4
-    ) == b"koly":
+    if reader.size >= DMG_TRAILER and read_exactly(reader, reader.size - DMG_TRAILER, 4) == b"koly":
         return BinaryFormat.DMG
     return None
 

@@ -118,9 +118,11 @@ class NameRegistry:
         for key in keys:
             file_owner = self._files.get(key)
             dir_owner = self._dirs.get(key, -1)
-            clash = (file_owner is not None and file_owner != owner) or (
-                not is_dir and key in self._dirs
-            ) or (is_dir and dir_owner not in (-1, None, owner))
+            clash = (
+                (file_owner is not None and file_owner != owner)
+                or (not is_dir and key in self._dirs)
+                or (is_dir and dir_owner not in (-1, None, owner))
+            )
             if clash:
                 raise _reject(
                     Rule.DUPLICATE_NAME,

@@ -141,7 +141,8 @@ def scan_archive(
 
         def choose_manifest(layout: ArchiveLayout) -> None:
             context.capture_path = manifest_path_for(
-                [entry.name for entry in layout.entries], package_type, package_name)
+                [entry.name for entry in layout.entries], package_type, package_name
+            )
 
         layout = _scan_zip(reader, context, depth=0, prefix="", before_stream=choose_manifest)
         report.manifest = _check_contents(
@@ -208,8 +209,9 @@ def _scan_zip(
             check_entry_name(other, entry=where)
         check_entry_flags(entry, where)
         _check_entry_type(entry, where, context)
-        registry.add(entry.index, [entry.name, *entry.other_names], is_dir=entry.is_dir,
-                     entry=where)
+        registry.add(
+            entry.index, [entry.name, *entry.other_names], is_dir=entry.is_dir, entry=where
+        )
     _check_overlap(layout, prefix)
     _check_declared_sizes(layout, context, prefix, top_level=depth == 0)
     if before_stream is not None:
@@ -228,8 +230,12 @@ def _check_entry_type(entry: CentralEntry, where: str, context: _Context) -> Non
             Rule.SYMLINK_ENTRY, "the entry is a Windows reparse point (link)", entry=where
         )
     if file_type not in (0, stat.S_IFREG, stat.S_IFDIR):
-        kind = {stat.S_IFCHR: "character device", stat.S_IFBLK: "block device",
-                stat.S_IFIFO: "FIFO", stat.S_IFSOCK: "socket"}.get(file_type, "special file")
+        kind = {
+            stat.S_IFCHR: "character device",
+            stat.S_IFBLK: "block device",
+            stat.S_IFIFO: "FIFO",
+            stat.S_IFSOCK: "socket",
+        }.get(file_type, "special file")
         raise ScanRejected(Rule.SYMLINK_ENTRY, f"the entry is a {kind}", entry=where)
     if file_type == stat.S_IFDIR and not entry.is_dir:
         raise ScanRejected(
@@ -292,9 +298,10 @@ def _check_declared_sizes(
         )
     for entry in layout.entries:
         declared = entry.uncompressed_size
-        if declared > limits.ratio_grace_bytes and declared > max(
-            entry.compressed_size, 1
-        ) * limits.max_ratio:
+        if (
+            declared > limits.ratio_grace_bytes
+            and declared > max(entry.compressed_size, 1) * limits.max_ratio
+        ):
             raise ScanRejected(
                 Rule.RATIO_EXCEEDED,
                 f"declares a compression ratio above {limits.max_ratio:g} "
@@ -303,9 +310,10 @@ def _check_declared_sizes(
             )
     if top_level:
         budget.compressed_payload = payload
-        if declared_total > limits.ratio_grace_bytes and declared_total > max(
-            payload, 1
-        ) * limits.max_total_ratio:
+        if (
+            declared_total > limits.ratio_grace_bytes
+            and declared_total > max(payload, 1) * limits.max_total_ratio
+        ):
             raise ScanRejected(
                 Rule.RATIO_EXCEEDED,
                 f"entries declare a total ratio above {limits.max_total_ratio:g} "
@@ -317,7 +325,11 @@ def _check_declared_sizes(
 
 
 def _stream_entries(
-    reader: RandomAccessReader, layout: ArchiveLayout, context: _Context, *, depth: int,
+    reader: RandomAccessReader,
+    layout: ArchiveLayout,
+    context: _Context,
+    *,
+    depth: int,
     prefix: str,
 ) -> None:
     cursor = BlockCursor(reader, 0, layout.cd_offset, context.block_size)
@@ -358,8 +370,13 @@ class _EntrySink:
     SNIFF_BYTES, keeps the manifest, and spools nested archives for a recursive check."""
 
     def __init__(
-        self, context: _Context, where: str, depth: int, meter: EntryMeter,
-        *, capture: bool = False,
+        self,
+        context: _Context,
+        where: str,
+        depth: int,
+        meter: EntryMeter,
+        *,
+        capture: bool = False,
     ) -> None:
         self._context = context
         self._where = where

@@ -32,8 +32,9 @@ class ArchiveKind(StrEnum):
 
 
 # Formats the scanner opens and checks (within `ScanLimits.max_nesting_depth`).
-INSPECTABLE = frozenset({ArchiveKind.ZIP, ArchiveKind.GZIP, ArchiveKind.BZIP2, ArchiveKind.XZ,
-                         ArchiveKind.TAR})
+INSPECTABLE = frozenset(
+    {ArchiveKind.ZIP, ArchiveKind.GZIP, ArchiveKind.BZIP2, ArchiveKind.XZ, ArchiveKind.TAR}
+)
 COMPRESSORS = frozenset({ArchiveKind.GZIP, ArchiveKind.BZIP2, ArchiveKind.XZ})
 
 _PREFIXES: tuple[tuple[bytes, ArchiveKind], ...] = (
@@ -58,28 +59,65 @@ _PREFIXES: tuple[tuple[bytes, ArchiveKind], ...] = (
 _BZIP2_BLOCK = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")
 
 # libmagic MIME types that mean "an archive or a compressed stream".
-ARCHIVE_MIMES = frozenset({
-    "application/zip", "application/x-zip-compressed", "application/java-archive",
-    "application/x-java-archive", "application/epub+zip", "application/vnd.android.package-archive",
-    "application/gzip", "application/x-gzip", "application/x-bzip2", "application/x-xz",
-    "application/x-tar", "application/x-gtar", "application/x-ustar", "application/x-7z-compressed",
-    "application/x-rar", "application/x-rar-compressed", "application/vnd.rar", "application/zstd",
-    "application/x-zstd", "application/x-lz4", "application/x-lzip", "application/x-lzma",
-    "application/x-compress", "application/vnd.ms-cab-compressed", "application/x-xar",
-    "application/x-archive", "application/x-debian-package", "application/x-rpm",
-    "application/x-cpio", "application/x-iso9660-image", "application/x-arj",
-    "application/x-lzh-compressed", "application/x-lha", "application/x-ace-compressed",
-    "application/x-stuffit", "application/x-alz-compressed", "application/x-apple-diskimage",
-})
-_ARCHIVE_MIME_PREFIXES = ("application/vnd.openxmlformats-officedocument.",
-                          "application/vnd.oasis.opendocument.")
+ARCHIVE_MIMES = frozenset(
+    {
+        "application/zip",
+        "application/x-zip-compressed",
+        "application/java-archive",
+        "application/x-java-archive",
+        "application/epub+zip",
+        "application/vnd.android.package-archive",
+        "application/gzip",
+        "application/x-gzip",
+        "application/x-bzip2",
+        "application/x-xz",
+        "application/x-tar",
+        "application/x-gtar",
+        "application/x-ustar",
+        "application/x-7z-compressed",
+        "application/x-rar",
+        "application/x-rar-compressed",
+        "application/vnd.rar",
+        "application/zstd",
+        "application/x-zstd",
+        "application/x-lz4",
+        "application/x-lzip",
+        "application/x-lzma",
+        "application/x-compress",
+        "application/vnd.ms-cab-compressed",
+        "application/x-xar",
+        "application/x-archive",
+        "application/x-debian-package",
+        "application/x-rpm",
+        "application/x-cpio",
+        "application/x-iso9660-image",
+        "application/x-arj",
+        "application/x-lzh-compressed",
+        "application/x-lha",
+        "application/x-ace-compressed",
+        "application/x-stuffit",
+        "application/x-alz-compressed",
+        "application/x-apple-diskimage",
+    }
+)
+_ARCHIVE_MIME_PREFIXES = (
+    "application/vnd.openxmlformats-officedocument.",
+    "application/vnd.oasis.opendocument.",
+)
 
-EXECUTABLE_MIMES = frozenset({
-    "application/x-executable", "application/x-sharedlib", "application/x-pie-executable",
-    "application/x-dosexec", "application/x-msdownload",
-    "application/vnd.microsoft.portable-executable",
-    "application/x-mach-binary", "application/x-elf", "application/x-object",
-})
+EXECUTABLE_MIMES = frozenset(
+    {
+        "application/x-executable",
+        "application/x-sharedlib",
+        "application/x-pie-executable",
+        "application/x-dosexec",
+        "application/x-msdownload",
+        "application/vnd.microsoft.portable-executable",
+        "application/x-mach-binary",
+        "application/x-elf",
+        "application/x-object",
+    }
+)
 
 
 def detect_archive(head: bytes) -> ArchiveKind | None:

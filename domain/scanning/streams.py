@@ -63,7 +63,8 @@ class RawDeflateDecoder:
                 if out:
                     yield out
                 pending = (
-                    self._inflater.unused_data if self._inflater.eof
+                    self._inflater.unused_data
+                    if self._inflater.eof
                     else self._inflater.unconsumed_tail
                 )
         except zlib.error as exc:

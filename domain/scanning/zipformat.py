@@ -43,7 +43,10 @@ FLAG_MASKED_HEADERS = 0x2000
 FLAG_PATCHED_DATA = 0x0020
 # Flag bits whose disagreement between the two headers changes what an extractor does.
 _SIGNIFICANT_FLAGS = (
-    FLAG_ENCRYPTED | FLAG_DATA_DESCRIPTOR | FLAG_PATCHED_DATA | FLAG_STRONG_ENCRYPTION
+    FLAG_ENCRYPTED
+    | FLAG_DATA_DESCRIPTOR
+    | FLAG_PATCHED_DATA
+    | FLAG_STRONG_ENCRYPTION
     | FLAG_MASKED_HEADERS
 )
 
@@ -213,9 +216,7 @@ def _resolve_central_zip64(
     return resolved, True
 
 
-def resolve_local_zip64(
-    header: LocalHeader, extra: bytes, entry: str
-) -> tuple[int, int, bool]:
+def resolve_local_zip64(header: LocalHeader, extra: bytes, entry: str) -> tuple[int, int, bool]:
     """Local (compressed, uncompressed) sizes through the local ZIP64 extra, and whether the
     entry is ZIP64 (which makes its data descriptor use 8-byte sizes)."""
     records = iter_extra(extra, rule=Rule.HEADER_MISMATCH, entry=entry)
@@ -231,9 +232,7 @@ def resolve_local_zip64(
     fields = [int.from_bytes(data[i : i + 8], "little") for i in range(0, len(data) - 7, 8)]
     needed = (uncompressed == U32_MAX) + (compressed == U32_MAX)
     if len(fields) < needed:
-        raise ScanRejected(
-            Rule.BAD_ZIP64, "the local ZIP64 extra field is too short", entry=entry
-        )
+        raise ScanRejected(Rule.BAD_ZIP64, "the local ZIP64 extra field is too short", entry=entry)
     if uncompressed == U32_MAX and compressed == U32_MAX:
         uncompressed, compressed = fields[0], fields[1]
     elif uncompressed == U32_MAX:
@@ -250,8 +249,19 @@ def parse_local_header(data: bytes, entry: str) -> LocalHeader:
             "the central directory points at something that is not a local file header",
             entry=entry,
         )
-    (_sig, _version, flags, method, _time, _date, crc, compressed, uncompressed, name_length,
-     extra_length) = _LOCAL.unpack(data[:LOCAL_SIZE])
+    (
+        _sig,
+        _version,
+        flags,
+        method,
+        _time,
+        _date,
+        crc,
+        compressed,
+        uncompressed,
+        name_length,
+        extra_length,
+    ) = _LOCAL.unpack(data[:LOCAL_SIZE])
     return LocalHeader(flags, method, crc, compressed, uncompressed, name_length, extra_length)
 
 
@@ -337,9 +347,7 @@ def _find_end_record(reader: RandomAccessReader, head: bytes) -> _EndRecord:
     raise ScanRejected(Rule.NOT_ZIP, "the upload is not a ZIP archive")
 
 
-def _zip64_end(
-    reader: RandomAccessReader, record: _EndRecord
-) -> tuple[int, int, int, int] | None:
+def _zip64_end(reader: RandomAccessReader, record: _EndRecord) -> tuple[int, int, int, int] | None:
     """(entries, cd_size, cd_offset, directory_end) from the ZIP64 records, or None if absent."""
     locator_at = record.offset - ZIP64_LOCATOR_SIZE
     locator = read_exactly(reader, locator_at, ZIP64_LOCATOR_SIZE) if locator_at >= 0 else b""
@@ -363,8 +371,9 @@ def _zip64_end(
     data = read_exactly(reader, record_at, ZIP64_EOCD_SIZE)
     if not data.startswith(ZIP64_EOCD_SIG):
         raise ScanRejected(Rule.BAD_ZIP64, "the ZIP64 locator does not point at a ZIP64 end record")
-    (_sig, record_size, _made_by, _needed, disk, cd_disk, on_disk, total, cd_size,
-     cd_offset) = _ZIP64_EOCD.unpack(data)
+    (_sig, record_size, _made_by, _needed, disk, cd_disk, on_disk, total, cd_size, cd_offset) = (
+        _ZIP64_EOCD.unpack(data)
+    )
     if record_size < ZIP64_EOCD_SIZE - 12 or record_at + 12 + record_size != locator_at:
         raise ScanRejected(
             Rule.BAD_ZIP64, "the ZIP64 end record's size does not match its position"
@@ -413,7 +422,10 @@ def read_layout(
         if spanned or record.entries_on_disk != record.entries_total:
             raise ScanRejected(Rule.MULTI_DISK, "the archive spans several disks")
         count, cd_size, cd_offset, directory_end = (
-            record.entries_total, record.cd_size, record.cd_offset, record.offset
+            record.entries_total,
+            record.cd_size,
+            record.cd_offset,
+            record.offset,
         )
         if count * CENTRAL_SIZE > cd_size:
             raise ScanRejected(
@@ -478,9 +490,25 @@ def _read_central_directory(
                 Rule.BAD_CENTRAL_DIRECTORY,
                 f"central directory record {index + 1} of {count} is missing or malformed",
             )
-        (_sig, made_by, _needed, flags, method, dos_time, dos_date, crc, compressed,
-         uncompressed, name_length, extra_length, comment_length, disk_start, internal,
-         external, offset) = _CENTRAL.unpack(fixed)
+        (
+            _sig,
+            made_by,
+            _needed,
+            flags,
+            method,
+            dos_time,
+            dos_date,
+            crc,
+            compressed,
+            uncompressed,
+            name_length,
+            extra_length,
+            comment_length,
+            disk_start,
+            internal,
+            external,
+            offset,
+        ) = _CENTRAL.unpack(fixed)
         if max_name_bytes is not None and name_length > max_name_bytes:
             preview = cursor.read(min(name_length, 80)).decode("utf-8", "replace")
             raise ScanRejected(
@@ -635,7 +663,9 @@ def consume_descriptor(cursor: BlockCursor, entry: CentralEntry, *, wide: bool, 
             continue
         crc, compressed, uncompressed = struct.unpack_from(fmt, body)
         if (crc, compressed, uncompressed) == (
-            entry.crc, entry.compressed_size, entry.uncompressed_size
+            entry.crc,
+            entry.compressed_size,
+            entry.uncompressed_size,
         ):
             cursor.skip(length + (4 if signed else 0))
             return
@@ -654,7 +684,8 @@ def read_local_header(cursor: BlockCursor, entry: CentralEntry, where: str) -> b
     local_extra = cursor.read(header.extra_length)
     if len(local_extra) != header.extra_length or len(local_name) != header.name_length:
         raise ScanRejected(
-            Rule.OVERLAPPING_ENTRIES, "the local header runs into the central directory",
+            Rule.OVERLAPPING_ENTRIES,
+            "the local header runs into the central directory",
             entry=where,
         )
     return _compare_local_header(entry, header, local_name, local_extra, where)

@@ -37,8 +37,7 @@ def can_view(actor: Actor, package: Package) -> bool:
     """Named access: public and unlisted are open to anyone who names the package."""
     if package.deleted_at is not None:
         return False
-    return can_view_live(actor, package.visibility,
-                         package.publisher_id, package.name)
+    return can_view_live(actor, package.visibility, package.publisher_id, package.name)
 
 
 def can_view_live(actor: Actor, visibility: str, publisher_id: str, name: str) -> bool:
@@ -66,8 +65,9 @@ async def _hidden_ids_within_globs(actor: Actor, readable: Q) -> list[int]:
     prefixes = {_literal_prefix(glob) for glob in actor.package_globs}
     query = Package.filter(readable, deleted_at__isnull=True).exclude(visibility=Visibility.PUBLIC)
     if "" not in prefixes:
-        query = query.filter(Q(*(Q(name_key__startswith=prefix) for prefix in sorted(prefixes)),
-                               join_type="OR"))
+        query = query.filter(
+            Q(*(Q(name_key__startswith=prefix) for prefix in sorted(prefixes)), join_type="OR")
+        )
     rows = await query.values_list("id", "name_key")
     return [int(package_id) for package_id, key in rows if actor.may_touch_package(str(key))]
 
@@ -110,7 +110,6 @@ def require_manage(actor: Actor, package: Package, scope: TokenScope) -> None:
     """
     actor.require_user()
     require_view(actor, package, package.name)
-    if not (is_member(actor, package.publisher_id)
-            or actor.admin_for(package.name)):
+    if not (is_member(actor, package.publisher_id) or actor.admin_for(package.name)):
         raise PermissionDenied(f"You do not own package {package.name}")
     actor.require_scope(scope, package.name)

@@ -90,6 +90,7 @@ def build_not_found(name: str, version: str, platform: str, architecture: str) -
 
 # --- lookup -------------------------------------------------------------------------------
 
+
 async def find_artifact(name: str) -> Artifact | None:
     """Case-insensitive lookup; the row carries the canonical spelling."""
     key = lookup_key(name)
@@ -105,8 +106,9 @@ async def get_artifact(name: str) -> Artifact:
     return artifact
 
 
-async def list_artifacts(*, page: int, per_page: int, artifact_type: str | None = None
-                         ) -> tuple[list[Artifact], int]:
+async def list_artifacts(
+    *, page: int, per_page: int, artifact_type: str | None = None
+) -> tuple[list[Artifact], int]:
     query = Artifact.all()
     if artifact_type:
         query = query.filter(artifact_type=validate_artifact_type(artifact_type))
@@ -138,8 +140,9 @@ async def versions_by_artifact(artifact_ids: list[int]) -> dict[int, list[Artifa
     rows = await ArtifactVersion.filter(artifact_id__in=artifact_ids).prefetch_related("builds")
     for row in rows:
         grouped[row.artifact_id].append(row)
-    return {key: sort_newest_first(value, key=lambda v: v.version)
-            for key, value in grouped.items()}
+    return {
+        key: sort_newest_first(value, key=lambda v: v.version) for key, value in grouped.items()
+    }
 
 
 async def versions_of(artifact: Artifact) -> list[ArtifactVersion]:
@@ -161,16 +164,18 @@ def latest_version_of(versions: list[ArtifactVersion]) -> str:
 
 async def find_version(artifact: Artifact, version: str) -> ArtifactVersion | None:
     """Exact string first, then PEP 440-normalised equality (as for package versions)."""
-    row = await ArtifactVersion.get_or_none(artifact_id=artifact.id, version=version
-                                            ).prefetch_related("builds")
+    row = await ArtifactVersion.get_or_none(
+        artifact_id=artifact.id, version=version
+    ).prefetch_related("builds")
     if row is None and (parsed := loose_version(version)) is not None:
-        row = await ArtifactVersion.get_or_none(artifact_id=artifact.id,
-                                                version_key=str(parsed)
-                                                ).prefetch_related("builds")
+        row = await ArtifactVersion.get_or_none(
+            artifact_id=artifact.id, version_key=str(parsed)
+        ).prefetch_related("builds")
     return row
 
 
 # --- picking a build ----------------------------------------------------------------------
+
 
 def _candidates(platform: str, architecture: str) -> list[tuple[str, str]]:
     """Exact first, then the `all` fallbacks from most to least specific."""
@@ -178,14 +183,18 @@ def _candidates(platform: str, architecture: str) -> list[tuple[str, str]]:
     return list(dict.fromkeys(ordered))
 
 
-def _exact_build(version: ArtifactVersion, platform: str, architecture: str
-                 ) -> ArtifactBuild | None:
-    return next((b for b in version.builds
-                 if b.platform == platform and b.architecture == architecture), None)
+def _exact_build(
+    version: ArtifactVersion, platform: str, architecture: str
+) -> ArtifactBuild | None:
+    return next(
+        (b for b in version.builds if b.platform == platform and b.architecture == architecture),
+        None,
+    )
 
 
-def _fallback_build(version: ArtifactVersion, platform: str, architecture: str
-                    ) -> ArtifactBuild | None:
+def _fallback_build(
+    version: ArtifactVersion, platform: str, architecture: str
+) -> ArtifactBuild | None:
     for wanted in _candidates(platform, architecture):
         build = _exact_build(version, *wanted)
         if build is not None:
@@ -199,8 +208,7 @@ def _query_choice(value: str | None, canonical: Any, what: str) -> str:
     return canonical(value)
 
 
-async def latest_build(name: str, platform: str | None, architecture: str | None
-                       ) -> ChosenBuild:
+async def latest_build(name: str, platform: str | None, architecture: str | None) -> ChosenBuild:
     """`GET /artifacts/{name}/latest`: the newest version with an exact build; only when no
     version has one, the newest version with a build for platform and/or architecture `all`."""
     wanted_platform = _query_choice(platform, canonical_platform, "platform")
@@ -215,8 +223,9 @@ async def latest_build(name: str, platform: str | None, architecture: str | None
     raise NotFound(f"No build of {artifact.name} for {wanted_platform}/{wanted_arch}")
 
 
-async def build_for_download(name: str, version: str, platform: str | None,
-                             architecture: str | None) -> ChosenBuild:
+async def build_for_download(
+    name: str, version: str, platform: str | None, architecture: str | None
+) -> ChosenBuild:
     """The build a download of one version serves: exact, then the `all` fallback.
 
     A caller that leaves out platform or architecture gets the only build matching what it
@@ -226,28 +235,33 @@ async def build_for_download(name: str, version: str, platform: str | None,
     if row is None:
         raise NotFound(f"Version not found: {artifact.name} {version}")
     wanted_platform = canonical_platform(platform) if platform and platform.strip() else None
-    wanted_arch = canonical_architecture(architecture) \
-        if architecture and architecture.strip() else None
+    wanted_arch = (
+        canonical_architecture(architecture) if architecture and architecture.strip() else None
+    )
     if wanted_platform is not None and wanted_arch is not None:
         build = _fallback_build(row, wanted_platform, wanted_arch)
         if build is None:
             raise build_not_found(artifact.name, row.version, wanted_platform, wanted_arch)
         return ChosenBuild(artifact, row, build)
-    matching = [b for b in builds_of(row)
-                if wanted_platform in (None, b.platform, ANY) and wanted_arch in
-                (None, b.architecture, ANY)]
+    matching = [
+        b
+        for b in builds_of(row)
+        if wanted_platform in (None, b.platform, ANY) and wanted_arch in (None, b.architecture, ANY)
+    ]
     if len(matching) == 1:
         return ChosenBuild(artifact, row, matching[0])
     if not matching:
-        raise build_not_found(artifact.name, row.version, wanted_platform or "any",
-                              wanted_arch or "any")
+        raise build_not_found(
+            artifact.name, row.version, wanted_platform or "any", wanted_arch or "any"
+        )
     available = ", ".join(f"{b.platform}/{b.architecture}" for b in matching)
-    raise InvalidInput(f"Query parameters 'platform' and 'architecture' are required: "
-                       f"{artifact.name} {row.version} has builds for {available}")
+    raise InvalidInput(
+        f"Query parameters 'platform' and 'architecture' are required: "
+        f"{artifact.name} {row.version} has builds for {available}"
+    )
 
 
-async def exact_build(name: str, version: str, platform: str, architecture: str
-                      ) -> ChosenBuild:
+async def exact_build(name: str, version: str, platform: str, architecture: str) -> ChosenBuild:
     """The build a bytes URL names (no fallback: the URL was made from the build itself).
     Unknown platform or architecture spellings in a path are simply not found."""
     artifact = await get_artifact(name)
@@ -265,6 +279,7 @@ async def exact_build(name: str, version: str, platform: str, architecture: str
 
 # --- creating -----------------------------------------------------------------------------
 
+
 async def create_artifact(actor: Actor, command: CreateArtifact) -> Artifact:
     """Create an artifact owned by the caller's publisher (§4.10)."""
     actor.require_scope(TokenScope.PUBLISH_NEW)
@@ -273,20 +288,36 @@ async def create_artifact(actor: Actor, command: CreateArtifact) -> Artifact:
     actor.require_scope(TokenScope.PUBLISH_NEW, name)
     artifact_type = command.artifact_type
     # Same text rules (length, http(s) URLs) as the matching package fields.
-    fields = packages.clean_fields({"description": command.description,
-                                    "homepage": command.homepage,
-                                    "repository": command.repository})
+    fields = packages.clean_fields(
+        {
+            "description": command.description,
+            "homepage": command.homepage,
+            "repository": command.repository,
+        }
+    )
     publishers.check_can_publish(owner, Visibility.PUBLIC, artifact=True)
     if await Artifact.exists(name_key=name_key(name)):
         raise Conflict(f"Artifact already exists: {name}")
     try:
         async with write_transaction() as conn:
             artifact = await Artifact.create(
-                name=name, name_key=name_key(name), artifact_type=artifact_type,
-                publisher_id=owner.id, owner_id=actor.user_id, using_db=conn, **fields)
-            await audit.record(actor, "artifact.create", target_type="artifact",
-                               target_id=name, publisher_id=owner.id,
-                               details={"type": artifact_type}, using_db=conn)
+                name=name,
+                name_key=name_key(name),
+                artifact_type=artifact_type,
+                publisher_id=owner.id,
+                owner_id=actor.user_id,
+                using_db=conn,
+                **fields,
+            )
+            await audit.record(
+                actor,
+                "artifact.create",
+                target_type="artifact",
+                target_id=name,
+                publisher_id=owner.id,
+                details={"type": artifact_type},
+                using_db=conn,
+            )
     except IntegrityError:
         raise Conflict(f"Artifact already exists: {name}") from None
     artifact.publisher = owner
@@ -319,8 +350,9 @@ def _text(value: object, field: str, limit: int) -> str:
     return value
 
 
-def stored_filename(uploaded: str, name: str, version: str, platform: str,
-                    architecture: str) -> str:
+def stored_filename(
+    uploaded: str, name: str, version: str, platform: str, architecture: str
+) -> str:
     """The uploaded file name without any directory, reduced to characters that are safe in a
     quoted Content-Disposition header; a fallback name when nothing usable remains."""
     base = re.split(r"[/\\]", uploaded or "")[-1]
@@ -336,54 +368,88 @@ def stored_filename(uploaded: str, name: str, version: str, platform: str,
     return cleaned
 
 
-async def _build_exists(artifact: Artifact, version_key: str, platform: str,
-                        architecture: str) -> bool:
-    return await ArtifactBuild.exists(artifact_version__artifact_id=artifact.id,
-                                      artifact_version__version_key=version_key,
-                                      platform=platform, architecture=architecture)
+async def _build_exists(
+    artifact: Artifact, version_key: str, platform: str, architecture: str
+) -> bool:
+    return await ArtifactBuild.exists(
+        artifact_version__artifact_id=artifact.id,
+        artifact_version__version_key=version_key,
+        platform=platform,
+        architecture=architecture,
+    )
 
 
-async def _write_build(artifact: Artifact, actor: Actor, *, ctx: RegistryContext,
-                       stored: blobs.ClaimedObject, version: str, version_key: str, platform: str,
-                       architecture: str, changelog: str, installer_type: str,
-                       min_os_version: str, filename: str) -> ArtifactVersion:
+async def _write_build(
+    artifact: Artifact,
+    actor: Actor,
+    *,
+    ctx: RegistryContext,
+    stored: blobs.ClaimedObject,
+    version: str,
+    version_key: str,
+    platform: str,
+    architecture: str,
+    changelog: str,
+    installer_type: str,
+    min_os_version: str,
+    filename: str,
+) -> ArtifactVersion:
     """One transaction: the stored copy becomes real, the version exists, the build is added."""
     async with write_transaction() as conn:
-        await hold_quota(artifact.publisher_id, stored.size,
-                         using_db=conn)
+        await hold_quota(artifact.publisher_id, stored.size, using_db=conn)
         await blobs.mark_stored(ctx, stored, using_db=conn)
-        row = await ArtifactVersion.get_or_none(artifact_id=artifact.id,
-                                                version_key=version_key, using_db=conn)
+        row = await ArtifactVersion.get_or_none(
+            artifact_id=artifact.id, version_key=version_key, using_db=conn
+        )
         if row is None:
             row = await ArtifactVersion.create(
-                artifact_id=artifact.id, version=version, version_key=version_key,
-                changelog=changelog, min_os_version=min_os_version, using_db=conn)
+                artifact_id=artifact.id,
+                version=version,
+                version_key=version_key,
+                changelog=changelog,
+                min_os_version=min_os_version,
+                using_db=conn,
+            )
         else:
             # Appending a build: fill in notes the first upload left empty, never overwrite.
-            updates = {k: v for k, v in (("changelog", changelog),
-                                         ("min_os_version", min_os_version))
-                       if v and not getattr(row, k)}
+            updates = {
+                k: v
+                for k, v in (("changelog", changelog), ("min_os_version", min_os_version))
+                if v and not getattr(row, k)
+            }
             if updates:
                 await ArtifactVersion.filter(id=row.id).using_db(conn).update(**updates)
         await ArtifactBuild.create(
-            artifact_version_id=row.id, platform=platform, architecture=architecture,
-            filename=filename, blob_key=stored.key, sha256=stored.sha256,
-            size_bytes=stored.size, installer_type=installer_type, using_db=conn)
-        await audit.record(actor, "artifact.build.upload", target_type="artifact_build",
-                           target_id=f"{artifact.name}=={version}:{platform}/"
-                                     f"{architecture}",
-                           publisher_id=artifact.publisher_id,
-                           details={"sha256": stored.sha256, "size": stored.size,
-                                    "filename": filename}, using_db=conn)
+            artifact_version_id=row.id,
+            platform=platform,
+            architecture=architecture,
+            filename=filename,
+            blob_key=stored.key,
+            sha256=stored.sha256,
+            size_bytes=stored.size,
+            installer_type=installer_type,
+            using_db=conn,
+        )
+        await audit.record(
+            actor,
+            "artifact.build.upload",
+            target_type="artifact_build",
+            target_id=f"{artifact.name}=={version}:{platform}/{architecture}",
+            publisher_id=artifact.publisher_id,
+            details={"sha256": stored.sha256, "size": stored.size, "filename": filename},
+            using_db=conn,
+        )
     return row
 
 
 async def _refresh_latest_version(artifact: Artifact) -> None:
     """Keep the cached column in step (responses derive it from the rows themselves)."""
-    versions = await ArtifactVersion.filter(artifact_id=artifact.id).values_list("version",
-                                                                                 flat=True)
+    versions = await ArtifactVersion.filter(artifact_id=artifact.id).values_list(
+        "version", flat=True
+    )
     await Artifact.filter(id=artifact.id).update(
-        latest_version=highest_of([str(text) for text in versions]))
+        latest_version=highest_of([str(text) for text in versions])
+    )
 
 
 def _check_binary(path: Path, platform: str) -> ScanReport:
@@ -394,8 +460,11 @@ def _check_binary(path: Path, platform: str) -> ScanReport:
             raise
         except Exception as exc:  # fail closed, like the package scanner
             log.exception("artifact check failed on a %s build", platform)
-            return ScanReport(verdict=ScanVerdict.FAIL, rule=Rule.SCANNER_ERROR,
-                              message=f"the file could not be judged ({type(exc).__name__})")
+            return ScanReport(
+                verdict=ScanVerdict.FAIL,
+                rule=Rule.SCANNER_ERROR,
+                message=f"the file could not be judged ({type(exc).__name__})",
+            )
 
 
 async def require_platform_binary(path: Path, platform: str) -> None:
@@ -406,12 +475,14 @@ async def require_platform_binary(path: Path, platform: str) -> None:
     mismatch is refused with a 400 naming the rule rather than quarantined later."""
     report = await asyncio.to_thread(_check_binary, path, platform)
     if not report.passed:
-        raise InvalidInput(f"Build refused by the content check ({report.rule}): "
-                           f"{report.message}", field="file")
+        raise InvalidInput(
+            f"Build refused by the content check ({report.rule}): {report.message}", field="file"
+        )
 
 
-async def upload_build(ctx: RegistryContext, actor: Actor, name: str, upload: BuildUpload
-                       ) -> ArtifactVersion:
+async def upload_build(
+    ctx: RegistryContext, actor: Actor, name: str, upload: BuildUpload
+) -> ArtifactVersion:
     """Add one build to a version of an artifact, creating the version when it is new.
 
     Returns the version with all its builds prefetched."""
@@ -426,32 +497,42 @@ async def upload_build(ctx: RegistryContext, actor: Actor, name: str, upload: Bu
     changelog = _text(upload.changelog, "changelog", MAX_CHANGELOG)
     installer_type = _text(upload.installer_type, "installer_type", MAX_INSTALLER_TYPE)
     min_os_version = _text(upload.min_os_version, "min_os_version", MAX_MIN_OS_VERSION)
-    duplicate = Conflict(f"A build of {artifact.name} {version} for {platform}/"
-                         f"{architecture} already exists")
+    duplicate = Conflict(
+        f"A build of {artifact.name} {version} for {platform}/{architecture} already exists"
+    )
     # Cheap early answer; the unique constraint below is what actually decides races.
     if await _build_exists(artifact, version_key, platform, architecture):
         raise duplicate
     await _check_limits(publisher, upload.file.size)
     await require_platform_binary(upload.file.path, platform)
-    filename = stored_filename(upload.file.filename, artifact.name, version, platform,
-                               architecture)
+    filename = stored_filename(upload.file.filename, artifact.name, version, platform, architecture)
 
     stored = await blobs.store_file(ctx, upload.file.path, upload.file.sha256)
     try:
         for attempt in range(_VERSION_RACE_ATTEMPTS):
             try:
                 row = await _write_build(
-                    artifact, actor, ctx=ctx, stored=stored, version=version,
-                    version_key=version_key, platform=platform, architecture=architecture,
+                    artifact,
+                    actor,
+                    ctx=ctx,
+                    stored=stored,
+                    version=version,
+                    version_key=version_key,
+                    platform=platform,
+                    architecture=architecture,
                     changelog=changelog,
-                    installer_type=installer_type, min_os_version=min_os_version,
-                    filename=filename)
+                    installer_type=installer_type,
+                    min_os_version=min_os_version,
+                    filename=filename,
+                )
                 break
             except IntegrityError:
                 # Either the same build won a race (409), or another upload created this
                 # version between our lookup and insert: then append to it on the next try.
-                if (await _build_exists(artifact, version_key, platform, architecture)
-                        or attempt == _VERSION_RACE_ATTEMPTS - 1):
+                if (
+                    await _build_exists(artifact, version_key, platform, architecture)
+                    or attempt == _VERSION_RACE_ATTEMPTS - 1
+                ):
                     raise duplicate from None
     except BaseException:
         await blobs.abandon(ctx, stored)

@@ -12,9 +12,16 @@ from domain.actor import Actor
 from domain.models import AuditEvent
 
 
-async def record(actor: Actor, action: str, *, target_type: str = "", target_id: str = "",
-                 publisher_id: str = "", details: dict[str, Any] | None = None,
-                 using_db: Any = None) -> AuditEvent:
+async def record(
+    actor: Actor,
+    action: str,
+    *,
+    target_type: str = "",
+    target_id: str = "",
+    publisher_id: str = "",
+    details: dict[str, Any] | None = None,
+    using_db: Any = None,
+) -> AuditEvent:
     """Write one event; pass the open transaction as `using_db` so it rolls back with the change."""
     return await AuditEvent.create(
         actor_id=actor.user_id or "",

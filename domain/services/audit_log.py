@@ -71,14 +71,18 @@ async def query(actor: Actor, filters: AuditFilter, *, page: int, per_page: int)
             raise PermissionDenied("Reading the audit log needs the read-private scope")
         if not actor.publisher_ids:
             raise PermissionDenied("Only admins and publishers can read the audit log")
-        base = AuditEvent.filter(Q(publisher_id__in=list(actor.publisher_ids))
-                                 | Q(actor_id=user_id))
+        base = AuditEvent.filter(
+            Q(publisher_id__in=list(actor.publisher_ids)) | Q(actor_id=user_id)
+        )
     if filters.action and filters.action.endswith("*"):
         base = base.filter(action__startswith=filters.action.rstrip("*"))
     elif filters.action:
         base = _matching(base, "action", filters.action)
-    for field, value in (("actor_id", filters.actor), ("target_id", filters.target),
-                         ("target_type", filters.target_type)):
+    for field, value in (
+        ("actor_id", filters.actor),
+        ("target_id", filters.target),
+        ("target_type", filters.target_type),
+    ):
         if value:
             base = _matching(base, field, value)
     if filters.publisher:
@@ -90,6 +94,5 @@ async def query(actor: Actor, filters: AuditFilter, *, page: int, per_page: int)
     if filters.until:
         base = base.filter(created_at__lte=filters.until)
     total = await base.count()
-    events = await base.order_by("-created_at", "-id").offset((page - 1) * per_page
-                                                              ).limit(per_page)
+    events = await base.order_by("-created_at", "-id").offset((page - 1) * per_page).limit(per_page)
     return AuditPage(events, total, shows_ip=is_admin_view)

@@ -105,9 +105,12 @@ async def _claim(ctx: RegistryContext, key: str, sha256: str) -> str:
         await _ensure_primary_row(key, primary, sha256=sha256)
         async with in_transaction() as conn:
             # Locks the row a delete locks first; skipped while a delete holds it.
-            if await (StoredCopy.filter(blob_key=key, backend=primary)
-                      .exclude(state=CopyState.DELETING).using_db(conn)
-                      .update(updated_at=timezone.now())):
+            if await (
+                StoredCopy.filter(blob_key=key, backend=primary)
+                .exclude(state=CopyState.DELETING)
+                .using_db(conn)
+                .update(updated_at=timezone.now())
+            ):
                 return str((await ObjectClaim.create(blob_key=key, using_db=conn)).id)
         # The row is being deleted (or was just deleted: then the next round recreates it).
         if time.monotonic() > deadline:
@@ -119,16 +122,24 @@ async def _ensure_primary_row(key: str, primary: str, *, sha256: str) -> None:
     """The row uploads and deletes of `key` lock (state `writing`: no copy is known yet)."""
     if not await StoredCopy.exists(blob_key=key, backend=primary):
         with contextlib.suppress(IntegrityError):  # created concurrently: that row serves
-            await StoredCopy.create(blob_key=key, backend=primary, sha256=sha256,
-                                    size_bytes=0, state=CopyState.WRITING)
+            await StoredCopy.create(
+                blob_key=key, backend=primary, sha256=sha256, size_bytes=0, state=CopyState.WRITING
+            )
 
 
 async def mark_stored(ctx: RegistryContext, claimed: ClaimedObject, *, using_db: Any) -> None:
     """Inside the transaction that writes the referencing row: the copy is now real and the
     reference, not the claim, keeps it."""
-    await StoredCopy.filter(blob_key=claimed.key, backend=ctx.storage.primary.name).using_db(
-        using_db).update(state=CopyState.PRESENT, sha256=claimed.sha256, size_bytes=claimed.size,
-                         verified_at=timezone.now())
+    await (
+        StoredCopy.filter(blob_key=claimed.key, backend=ctx.storage.primary.name)
+        .using_db(using_db)
+        .update(
+            state=CopyState.PRESENT,
+            sha256=claimed.sha256,
+            size_bytes=claimed.size,
+            verified_at=timezone.now(),
+        )
+    )
     await ObjectClaim.filter(id=claimed.claim_id).using_db(using_db).delete()
 
 
@@ -143,21 +154,25 @@ async def _release(ctx: RegistryContext, key: str, claim_id: str) -> None:
     try:
         await delete_everywhere(ctx, key)
     except Exception as exc:  # the rows stay: reconciliation deletes orphans
-        log.warning("removing the unused object %s failed (reconciliation retries): %s",
-                    key, exc)
+        log.warning("removing the unused object %s failed (reconciliation retries): %s", key, exc)
 
 
 async def is_referenced(key: str, *, using_db: Any = None) -> bool:
-    return (await PackageVersion.filter(blob_key=key).using_db(using_db).exists()
-            or await ArtifactBuild.filter(blob_key=key).using_db(using_db).exists())
+    return (
+        await PackageVersion.filter(blob_key=key).using_db(using_db).exists()
+        or await ArtifactBuild.filter(blob_key=key).using_db(using_db).exists()
+    )
 
 
 async def in_use(key: str, *, using_db: Any = None) -> bool:
     """Referenced by a version or build, or claimed by an upload in progress."""
     fresh_since = timezone.now() - STALE_CLAIM_AFTER
-    return (await is_referenced(key, using_db=using_db)
-            or await ObjectClaim.filter(blob_key=key, created_at__gt=fresh_since)
-            .using_db(using_db).exists())
+    return (
+        await is_referenced(key, using_db=using_db)
+        or await ObjectClaim.filter(blob_key=key, created_at__gt=fresh_since)
+        .using_db(using_db)
+        .exists()
+    )
 
 
 class _InUse(Exception):
@@ -170,8 +185,11 @@ async def _hold_for_delete(key: str, primary: str) -> bool:
     await _ensure_primary_row(key, primary, sha256="")
     try:
         async with in_transaction() as conn:
-            await StoredCopy.filter(blob_key=key, backend=primary).using_db(conn).update(
-                state=CopyState.DELETING)
+            await (
+                StoredCopy.filter(blob_key=key, backend=primary)
+                .using_db(conn)
+                .update(state=CopyState.DELETING)
+            )
             if await in_use(key, using_db=conn):
                 raise _InUse
     except _InUse:
@@ -211,5 +229,4 @@ async def schedule_deletes(ctx: RegistryContext, keys: Iterable[str]) -> None:
     """Queue the removal of objects a committed change left unreferenced (one job per object,
     retried by the runner). If the queue is down, reconciliation deletes them as orphans."""
     for key in keys:
-        await enqueue_committed(ctx.jobs, DELETE_OBJECT,
-                                "reconciliation (orphaned objects)", key)
+        await enqueue_committed(ctx.jobs, DELETE_OBJECT, "reconciliation (orphaned objects)", key)

@@ -32,22 +32,36 @@ async def read_candidates(ctx: RegistryContext, key: str) -> list[BlobStore]:
     return stores or [ctx.storage.primary]
 
 
-async def _stream(ctx: RegistryContext, key: str, start: int, end: int | None,
-                  chunk_size: int) -> AsyncIterator[bytes]:
+async def _stream(
+    ctx: RegistryContext, key: str, start: int, end: int | None, chunk_size: int
+) -> AsyncIterator[bytes]:
     stores = await read_candidates(ctx, key)
 
     async def on_missing(backend: str) -> None:
         await replication.report_missing(ctx, key, backend)
 
-    chunks = read_with_failover(stores, key, breakers=ctx.storage.breakers, start=start,
-                                end=end, chunk_size=chunk_size, on_missing=on_missing)
+    chunks = read_with_failover(
+        stores,
+        key,
+        breakers=ctx.storage.breakers,
+        start=start,
+        end=end,
+        chunk_size=chunk_size,
+        on_missing=on_missing,
+    )
     async with aclosing(chunks):
         async for chunk in chunks:
             yield chunk
 
 
-def open_with_failover(ctx: RegistryContext, key: str, start: int = 0, end: int | None = None,
-                       *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
+def open_with_failover(
+    ctx: RegistryContext,
+    key: str,
+    start: int = 0,
+    end: int | None = None,
+    *,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> AsyncIterator[bytes]:
     """Bytes `[start, end)` of `key`; raises ObjectNotFound (no backend has it) or
     BackendUnavailable (the ones that might are down) at the first iteration."""
     return _stream(ctx, key, start, end, chunk_size)

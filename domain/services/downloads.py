@@ -19,13 +19,16 @@ if TYPE_CHECKING:
     from domain.context import RegistryContext
 
 
-async def downloadable_version(actor: Actor, name: str, version: str, *,
-                               unlisted_require_auth: bool = False
-                               ) -> tuple[Package, PackageVersion]:
+async def downloadable_version(
+    actor: Actor, name: str, version: str, *, unlisted_require_auth: bool = False
+) -> tuple[Package, PackageVersion]:
     """Published versions only (yanked included); invisible ones are 404 like unknown ones."""
     package = require_view(actor, await packages.find_package(name), name)
-    if (package.visibility == Visibility.UNLISTED and unlisted_require_auth
-            and not actor.is_authenticated):
+    if (
+        package.visibility == Visibility.UNLISTED
+        and unlisted_require_auth
+        and not actor.is_authenticated
+    ):
         raise NotAuthenticated("Not authenticated")
     row = await versions.find_version(package, version)
     if row is None or row.status != VersionStatus.PUBLISHED:
@@ -39,9 +42,11 @@ async def downloadable_version(actor: Actor, name: str, version: str, *,
 DOWNLOAD_CHUNK_SIZE = 64 * 1024
 
 
-def open_blob(ctx: RegistryContext, key: str, start: int = 0, end: int | None = None
-              ) -> AsyncIterator[bytes]:
+def open_blob(
+    ctx: RegistryContext, key: str, start: int = 0, end: int | None = None
+) -> AsyncIterator[bytes]:
     """Stream an object from the first healthy backend holding a verified copy (primary
     first, then mirrors); failures surface at the first iteration, before any byte."""
-    return download_failover.open_with_failover(ctx, key, start, end,
-                                                chunk_size=DOWNLOAD_CHUNK_SIZE)
+    return download_failover.open_with_failover(
+        ctx, key, start, end, chunk_size=DOWNLOAD_CHUNK_SIZE
+    )

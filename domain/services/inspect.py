@@ -31,12 +31,14 @@ class Inspection:
 def _read(path: Path, package_name: str, package_type: str | None) -> ArchiveManifest:
     try:
         with LocalFileReader(path) as reader:
-            return read_archive_manifest(reader, package_type=package_type,
-                                         package_name=package_name)
+            return read_archive_manifest(
+                reader, package_type=package_type, package_name=package_name
+            )
     except ScanRejected as rejected:
         where = f" ({rejected.entry})" if rejected.entry else ""
-        raise InvalidInput(f"The file is not a valid ZIP archive: {rejected.message}{where} "
-                           f"[{rejected.rule}]") from None
+        raise InvalidInput(
+            f"The file is not a valid ZIP archive: {rejected.message}{where} [{rejected.rule}]"
+        ) from None
     except ManifestError as exc:
         raise InvalidInput(f"Invalid manifest: {exc.message}") from None
 
@@ -48,12 +50,13 @@ def _inspect(path: Path, package_name: str, package_type: str | None) -> Inspect
     manifest = found.manifest
     if package_type == PackageType.MOD and manifest is None:
         *mod_layouts, last, _feature = manifest_candidates(package_name)
-        raise InvalidInput(f"No manifest found for mod {package_name}: expected "
-                           f"{', '.join(mod_layouts)} or {last}")
-    return Inspection(found.names, manifest, found.path,
-                      list(manifest.warnings) if manifest else [])
+        raise InvalidInput(
+            f"No manifest found for mod {package_name}: expected {', '.join(mod_layouts)} or {last}"
+        )
+    return Inspection(
+        found.names, manifest, found.path, list(manifest.warnings) if manifest else []
+    )
 
 
-async def inspect_upload(path: Path, package_name: str, package_type: str | None
-                         ) -> Inspection:
+async def inspect_upload(path: Path, package_name: str, package_type: str | None) -> Inspection:
     return await asyncio.to_thread(_inspect, path, package_name, package_type)

@@ -122,8 +122,11 @@ class Ordering:
                         raise TypeError(key.name)
                     values.append(datetime.fromisoformat(value))
                 elif key.kind is int:
-                    if isinstance(value, bool) or not isinstance(value, int) or (
-                            value not in BIGINT_RANGE):
+                    if (
+                        isinstance(value, bool)
+                        or not isinstance(value, int)
+                        or (value not in BIGINT_RANGE)
+                    ):
                         raise TypeError(key.name)
                     values.append(-value if key.negated_in_cursor else value)
                 elif isinstance(value, str):
@@ -145,18 +148,26 @@ class Ordering:
 
 
 _NAME_KEY = SortKey("name_key", False, str)  # unique: the last key of the name-based orders
-_BY_DOWNLOADS = Ordering(PackageSort.DOWNLOADS.value, (
-    SortKey("total_downloads", True, int), _NAME_KEY))
+_BY_DOWNLOADS = Ordering(
+    PackageSort.DOWNLOADS.value, (SortKey("total_downloads", True, int), _NAME_KEY)
+)
 ORDERINGS: dict[PackageSort, Ordering] = {
-    PackageSort.RELEVANCE: Ordering(PackageSort.RELEVANCE.value, (
-        SortKey("rank", False, int),
-        SortKey("total_downloads", True, int, negated_in_cursor=True), _NAME_KEY)),
+    PackageSort.RELEVANCE: Ordering(
+        PackageSort.RELEVANCE.value,
+        (
+            SortKey("rank", False, int),
+            SortKey("total_downloads", True, int, negated_in_cursor=True),
+            _NAME_KEY,
+        ),
+    ),
     PackageSort.DOWNLOADS: _BY_DOWNLOADS,
     PackageSort.NAME: Ordering(PackageSort.NAME.value, (_NAME_KEY,)),
-    PackageSort.UPDATED: Ordering(PackageSort.UPDATED.value, (
-        SortKey("updated_at", True, datetime), SortKey("id", True, int))),
-    PackageSort.CREATED: Ordering(PackageSort.CREATED.value, (
-        SortKey("created_at", True, datetime), SortKey("id", True, int))),
+    PackageSort.UPDATED: Ordering(
+        PackageSort.UPDATED.value, (SortKey("updated_at", True, datetime), SortKey("id", True, int))
+    ),
+    PackageSort.CREATED: Ordering(
+        PackageSort.CREATED.value, (SortKey("created_at", True, datetime), SortKey("id", True, int))
+    ),
 }
 
 
@@ -185,7 +196,8 @@ def relevance_rank(needle: str) -> Case:
         When(Q(name_key__startswith=needle), then=_literal(1)),
         When(Q(name_key__contains=needle), then=_literal(2)),
         When(Q(display_name__icontains=needle), then=_literal(3)),
-        default=_literal(4))
+        default=_literal(4),
+    )
 
 
 # --- filters ----------------------------------------------------------------------------
@@ -196,9 +208,12 @@ def _with_keyword(rows: QuerySet[Package], keyword: str) -> QuerySet[Package]:
     if Tortoise.get_connection("default").capabilities.dialect == "sqlite":
         # SQLite has no JSON containment operator in Tortoise; json_each is built in.
         literal = "'" + keyword.replace("'", "''") + "'"
-        return rows.annotate(has_keyword=RawSQL(
-            f'EXISTS (SELECT 1 FROM json_each("packages"."keywords") '
-            f"WHERE json_each.value = {literal})")).filter(has_keyword=1)
+        return rows.annotate(
+            has_keyword=RawSQL(
+                f'EXISTS (SELECT 1 FROM json_each("packages"."keywords") '
+                f"WHERE json_each.value = {literal})"
+            )
+        ).filter(has_keyword=1)
     return rows.filter(keywords__contains=[keyword])
 
 
@@ -213,8 +228,7 @@ async def _publisher_id(slug_or_id: str) -> str | None:
         conditions.append(Q(id=slug_or_id))
     if not conditions:
         return None
-    found = dict(await Publisher.filter(Q(*conditions, join_type="OR"))
-                 .values_list("name", "id"))
+    found = dict(await Publisher.filter(Q(*conditions, join_type="OR")).values_list("name", "id"))
     if slug in found:
         return str(found[slug])
     return slug_or_id if slug_or_id in found.values() else None
@@ -243,14 +257,16 @@ async def _matching(actor: Actor, query: ListingQuery) -> QuerySet[Package] | No
         rows = _with_keyword(rows, query.keyword)
     if not query.include_yanked:
         # Hide packages whose every published version is yanked (nothing left to install).
-        yanked = Subquery(PackageVersion.filter(status=VersionStatus.PUBLISHED, yanked=True)
-                          .values("package_id"))
+        yanked = Subquery(
+            PackageVersion.filter(status=VersionStatus.PUBLISHED, yanked=True).values("package_id")
+        )
         rows = rows.filter(~Q(latest_version="") | ~Q(id__in=yanked))
     return rows
 
 
-def _in_order(rows: QuerySet[Package], query: ListingQuery, ordering: Ordering
-              ) -> QuerySet[Package]:
+def _in_order(
+    rows: QuerySet[Package], query: ListingQuery, ordering: Ordering
+) -> QuerySet[Package]:
     if ordering is ORDERINGS[PackageSort.RELEVANCE]:
         rows = rows.annotate(rank=relevance_rank(query.needle))
     return rows.order_by(*ordering.order_by())
@@ -259,8 +275,9 @@ def _in_order(rows: QuerySet[Package], query: ListingQuery, ordering: Ordering
 # --- pages ------------------------------------------------------------------------------
 
 
-async def numbered_page(actor: Actor, query: ListingQuery, *, page: int, per_page: int
-                        ) -> tuple[list[Package], int]:
+async def numbered_page(
+    actor: Actor, query: ListingQuery, *, page: int, per_page: int
+) -> tuple[list[Package], int]:
     """Page `page` (from 1) of `per_page` packages, with their publishers, and how many match
     in all (REST's page/per_page)."""
     rows = await _matching(actor, query)
@@ -270,15 +287,20 @@ async def numbered_page(actor: Actor, query: ListingQuery, *, page: int, per_pag
     # prefetch, not select_related: on SQLite (the embedded default) building one publisher
     # per package from a join costs more than the extra query (16 vs 14 ms for 100 rows);
     # on PostgreSQL the join would save a round trip (4 vs 6.5 ms).
-    found = list(await (_in_order(rows, query, ordering_of(query))
-                        .offset(offset).limit(per_page).prefetch_related("publisher")))
+    found = list(
+        await _in_order(rows, query, ordering_of(query))
+        .offset(offset)
+        .limit(per_page)
+        .prefetch_related("publisher")
+    )
     if 0 < len(found) < per_page:
         return found, offset + len(found)  # the last page: it tells the total, no COUNT
     return found, await rows.count()
 
 
-async def keyset_page(actor: Actor, query: ListingQuery, *, limit: int,
-                      after: Sequence[Any] | None) -> tuple[list[Package], int]:
+async def keyset_page(
+    actor: Actor, query: ListingQuery, *, limit: int, after: Sequence[Any] | None
+) -> tuple[list[Package], int]:
     """Up to `limit` + 1 packages after the position `after` (`ordering_of(query).parse_key`
     of a cursor; None: from the start) and how many match in all. The extra row only says
     that a next page exists."""
@@ -298,7 +320,10 @@ async def suggest_names(actor: Actor, prefix: str, limit: int) -> list[str]:
     needle = (prefix or "").strip().lower()
     if not needle or not fits(Package, "name_key", needle):  # longer: no name starts so
         return []
-    names = await (Package.filter(await listed_filter(actor), name_key__startswith=needle)
-                   .order_by(*_BY_DOWNLOADS.order_by()).limit(limit)
-                   .values_list("name", flat=True))
+    names = await (
+        Package.filter(await listed_filter(actor), name_key__startswith=needle)
+        .order_by(*_BY_DOWNLOADS.order_by())
+        .limit(limit)
+        .values_list("name", flat=True)
+    )
     return [str(name) for name in names]

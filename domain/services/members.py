@@ -44,14 +44,20 @@ def _role(value: object) -> MemberRole:
 async def _find_user(user_id: object, username: object) -> User:
     """By registry user id, or by username when exactly one user has it."""
     if isinstance(user_id, str) and user_id.strip():
-        user = (await User.get_or_none(id=user_id.strip())
-                if fits(User, "id", user_id.strip()) else None)
+        user = (
+            await User.get_or_none(id=user_id.strip())
+            if fits(User, "id", user_id.strip())
+            else None
+        )
         if user is None:
             raise NotFound(f"User not found: {user_id} (users appear after their first login)")
         return user
     if isinstance(username, str) and username.strip():
-        users = (await User.filter(username=username.strip()).limit(2)
-                 if fits(User, "username", username.strip()) else [])
+        users = (
+            await User.filter(username=username.strip()).limit(2)
+            if fits(User, "username", username.strip())
+            else []
+        )
         if len(users) != 1:
             raise NotFound(f"No single user named {username!r}; give the user_id instead")
         return users[0]
@@ -64,8 +70,9 @@ async def list_members(actor: Actor, name_or_id: str) -> list[Member]:
     actor.require_user()
     if not (actor.acts_as_admin or publisher.id in actor.publisher_ids):
         raise PermissionDenied(f"Only members of publisher {publisher.name} may list members")
-    rows = await (PublisherMember.filter(publisher_id=publisher.id).order_by("id")
-                  .prefetch_related("user"))
+    rows = await (
+        PublisherMember.filter(publisher_id=publisher.id).order_by("id").prefetch_related("user")
+    )
     return [Member(row.user.id, row.user.username, row.role, row.created_at) for row in rows]
 
 
@@ -94,19 +101,36 @@ def _state(row: PublisherInvitation, now: datetime) -> str:
     return row.state
 
 
-def _invitation(row: PublisherInvitation, publisher: Publisher, user: User,
-                now: datetime | None = None) -> Invitation:
-    return Invitation(row.id, publisher.id, publisher.name, user.id, user.username, row.role,
-                      _state(row, now or datetime.now(UTC)), row.invited_by, row.created_at,
-                      row.expires_at, row.responded_at)
+def _invitation(
+    row: PublisherInvitation, publisher: Publisher, user: User, now: datetime | None = None
+) -> Invitation:
+    return Invitation(
+        row.id,
+        publisher.id,
+        publisher.name,
+        user.id,
+        user.username,
+        row.role,
+        _state(row, now or datetime.now(UTC)),
+        row.invited_by,
+        row.created_at,
+        row.expires_at,
+        row.responded_at,
+    )
 
 
 def _pending_key(publisher_id: str, user_id: str) -> str:
     return f"{publisher_id}:{user_id}"
 
 
-async def invite_member(actor: Actor, name_or_id: str, *, user_id: object = None,
-                        username: object = None, role: object = MemberRole.MEMBER) -> Invitation:
+async def invite_member(
+    actor: Actor,
+    name_or_id: str,
+    *,
+    user_id: object = None,
+    username: object = None,
+    role: object = MemberRole.MEMBER,
+) -> Invitation:
     """Owners invite a user; nothing changes for the user until they accept."""
     publisher = await get_publisher(name_or_id)
     inviter = await require_owner(actor, publisher, "invite members")
@@ -120,20 +144,37 @@ async def invite_member(actor: Actor, name_or_id: str, *, user_id: object = None
     try:
         async with write_transaction() as conn:
             # An invitation left to expire gives its key up, so the user can be asked again.
-            await (PublisherInvitation.filter(pending_key=key, expires_at__lte=now)
-                   .using_db(conn).update(state=InvitationState.EXPIRED, pending_key=None))
+            await (
+                PublisherInvitation.filter(pending_key=key, expires_at__lte=now)
+                .using_db(conn)
+                .update(state=InvitationState.EXPIRED, pending_key=None)
+            )
             if await PublisherInvitation.filter(pending_key=key).using_db(conn).exists():
                 raise invited
             row = await PublisherInvitation.create(
-                publisher_id=publisher.id, user_id=user.id, role=wanted,
-                state=InvitationState.PENDING, pending_key=key, invited_by=inviter,
-                expires_at=now + INVITATION_TTL, using_db=conn)
-            await audit.record(actor, "publisher.member_invite", target_type="user",
-                               target_id=user.id, publisher_id=publisher.id,
-                               details={"role": wanted, "username": user.username,
-                                        "invitation_id": row.id,
-                                        "expires_at": row.expires_at.isoformat()},
-                               using_db=conn)
+                publisher_id=publisher.id,
+                user_id=user.id,
+                role=wanted,
+                state=InvitationState.PENDING,
+                pending_key=key,
+                invited_by=inviter,
+                expires_at=now + INVITATION_TTL,
+                using_db=conn,
+            )
+            await audit.record(
+                actor,
+                "publisher.member_invite",
+                target_type="user",
+                target_id=user.id,
+                publisher_id=publisher.id,
+                details={
+                    "role": wanted,
+                    "username": user.username,
+                    "invitation_id": row.id,
+                    "expires_at": row.expires_at.isoformat(),
+                },
+                using_db=conn,
+            )
     except IntegrityError:  # the same user invited concurrently: the unique key decided
         raise invited from None
     return _invitation(row, publisher, user, now)
@@ -141,9 +182,11 @@ async def invite_member(actor: Actor, name_or_id: str, *, user_id: object = None
 
 async def _open_invitations(**filters: Any) -> list[Invitation]:
     now = datetime.now(UTC)
-    rows = await (PublisherInvitation.filter(state=InvitationState.PENDING, expires_at__gt=now,
-                                             **filters)
-                  .order_by("created_at", "id").prefetch_related("publisher", "user"))
+    rows = await (
+        PublisherInvitation.filter(state=InvitationState.PENDING, expires_at__gt=now, **filters)
+        .order_by("created_at", "id")
+        .prefetch_related("publisher", "user")
+    )
     return [_invitation(row, row.publisher, row.user, now) for row in rows]
 
 
@@ -162,8 +205,11 @@ async def publisher_invitations(actor: Actor, name_or_id: str) -> list[Invitatio
 async def _find_invitation(invitation_id: object, **owned_by: str) -> PublisherInvitation:
     """One invitation, if it belongs to `owned_by`; anyone else's is "not found" (404), so
     invitation ids cannot be probed."""
-    if (not isinstance(invitation_id, str) or not invitation_id
-            or not fits(PublisherInvitation, "id", invitation_id)):
+    if (
+        not isinstance(invitation_id, str)
+        or not invitation_id
+        or not fits(PublisherInvitation, "id", invitation_id)
+    ):
         raise NotFound(f"Invitation not found: {invitation_id}")
     row = await PublisherInvitation.filter(id=invitation_id, **owned_by).first()
     if row is None:
@@ -177,19 +223,32 @@ def _require_open(row: PublisherInvitation, now: datetime) -> None:
         raise Conflict(f"This invitation is {state} and can no longer be answered")
 
 
-async def _answer(actor: Actor, row: PublisherInvitation, state: InvitationState, action: str,
-                  conn: Any, now: datetime) -> None:
+async def _answer(
+    actor: Actor,
+    row: PublisherInvitation,
+    state: InvitationState,
+    action: str,
+    conn: Any,
+    now: datetime,
+) -> None:
     """Close a pending invitation (only if it is still open: two answers cannot both win)."""
-    closed = await (PublisherInvitation.filter(id=row.id, state=InvitationState.PENDING,
-                                              expires_at__gt=now)
-                    .using_db(conn).update(state=state, pending_key=None, responded_at=now))
+    closed = await (
+        PublisherInvitation.filter(id=row.id, state=InvitationState.PENDING, expires_at__gt=now)
+        .using_db(conn)
+        .update(state=state, pending_key=None, responded_at=now)
+    )
     if not closed:
         raise Conflict("This invitation was answered, cancelled or expired meanwhile")
     row.state, row.pending_key, row.responded_at = state, None, now
-    await audit.record(actor, action, target_type="user",
-                       target_id=row.user_id,
-                       publisher_id=row.publisher_id,
-                       details={"invitation_id": row.id, "role": row.role}, using_db=conn)
+    await audit.record(
+        actor,
+        action,
+        target_type="user",
+        target_id=row.user_id,
+        publisher_id=row.publisher_id,
+        details={"invitation_id": row.id, "role": row.role},
+        using_db=conn,
+    )
 
 
 async def accept_invitation(actor: Actor, invitation_id: object) -> Invitation:
@@ -205,15 +264,22 @@ async def accept_invitation(actor: Actor, invitation_id: object) -> Invitation:
             # acceptances (PostgreSQL; SQLite runs one write transaction at a time), so the
             # one-publisher check below sees whichever of them committed first.
             user = await User.select_for_update(no_key=True).using_db(conn).get(id=user_id)
-            current = await (PublisherMember.filter(user_id=user_id).using_db(conn)
-                             .values_list("publisher__name", flat=True))
+            current = await (
+                PublisherMember.filter(user_id=user_id)
+                .using_db(conn)
+                .values_list("publisher__name", flat=True)
+            )
             if current:
-                raise Conflict(f"You already belong to publisher {current[0]}: leave it "
-                               f"before joining {publisher.name}")
-            await _answer(actor, row, InvitationState.ACCEPTED, "publisher.invitation_accept",
-                          conn, now)
-            await PublisherMember.create(publisher_id=publisher.id, user_id=user_id,
-                                         role=row.role, using_db=conn)
+                raise Conflict(
+                    f"You already belong to publisher {current[0]}: leave it "
+                    f"before joining {publisher.name}"
+                )
+            await _answer(
+                actor, row, InvitationState.ACCEPTED, "publisher.invitation_accept", conn, now
+            )
+            await PublisherMember.create(
+                publisher_id=publisher.id, user_id=user_id, role=row.role, using_db=conn
+            )
     except IntegrityError:  # a membership appeared meanwhile (the unique pair decided)
         raise Conflict(f"You already belong to publisher {publisher.name}") from None
     return _invitation(row, publisher, user, now)
@@ -225,14 +291,14 @@ async def decline_invitation(actor: Actor, invitation_id: object) -> Invitation:
     now = datetime.now(UTC)
     _require_open(row, now)
     async with write_transaction() as conn:
-        await _answer(actor, row, InvitationState.DECLINED, "publisher.invitation_decline",
-                      conn, now)
+        await _answer(
+            actor, row, InvitationState.DECLINED, "publisher.invitation_decline", conn, now
+        )
     await row.fetch_related("publisher", "user")
     return _invitation(row, row.publisher, row.user, now)
 
 
-async def cancel_invitation(actor: Actor, name_or_id: str, invitation_id: object
-                            ) -> Invitation:
+async def cancel_invitation(actor: Actor, name_or_id: str, invitation_id: object) -> Invitation:
     """Owners withdraw an invitation that was not answered yet."""
     publisher = await get_publisher(name_or_id)
     await require_owner(actor, publisher, "cancel invitations")
@@ -240,8 +306,9 @@ async def cancel_invitation(actor: Actor, name_or_id: str, invitation_id: object
     now = datetime.now(UTC)
     _require_open(row, now)
     async with write_transaction() as conn:
-        await _answer(actor, row, InvitationState.CANCELLED, "publisher.invitation_cancel",
-                      conn, now)
+        await _answer(
+            actor, row, InvitationState.CANCELLED, "publisher.invitation_cancel", conn, now
+        )
     await row.fetch_related("user")
     return _invitation(row, publisher, row.user, now)
 
@@ -249,23 +316,33 @@ async def cancel_invitation(actor: Actor, name_or_id: str, invitation_id: object
 # --- leaving and removal ---------------------------------------------------------------------
 
 
-async def _delete_membership(actor: Actor, publisher: Publisher, row: PublisherMember,
-                             action: str, last_owner: str) -> None:
+async def _delete_membership(
+    actor: Actor, publisher: Publisher, row: PublisherMember, action: str, last_owner: str
+) -> None:
     user_id: str = row.user_id
     async with write_transaction() as conn:
         # Removals from one publisher queue on its row, so two owners removing each other (or
         # leaving) at once cannot both pass the last-owner check below.
         await Publisher.select_for_update(no_key=True).using_db(conn).get(id=publisher.id)
         if row.role == MemberRole.OWNER:
-            owners = await PublisherMember.filter(publisher_id=publisher.id,
-                                                  role=MemberRole.OWNER).using_db(conn).count()
+            owners = (
+                await PublisherMember.filter(publisher_id=publisher.id, role=MemberRole.OWNER)
+                .using_db(conn)
+                .count()
+            )
             if owners <= 1:
                 raise InvalidInput(last_owner)
         if not await PublisherMember.filter(id=row.id).using_db(conn).delete():
             raise NotFound(f"{user_id} is not a member of {publisher.name}")  # removed meanwhile
-        await audit.record(actor, action, target_type="user", target_id=user_id,
-                           publisher_id=publisher.id, details={"role": row.role},
-                           using_db=conn)
+        await audit.record(
+            actor,
+            action,
+            target_type="user",
+            target_id=user_id,
+            publisher_id=publisher.id,
+            details={"role": row.role},
+            using_db=conn,
+        )
 
 
 async def leave_publisher(actor: Actor, name_or_id: str) -> None:
@@ -275,9 +352,14 @@ async def leave_publisher(actor: Actor, name_or_id: str) -> None:
     row = await PublisherMember.get_or_none(publisher_id=publisher.id, user_id=user_id)
     if row is None:
         raise NotFound(f"You are not a member of {publisher.name}")
-    await _delete_membership(actor, publisher, row, "publisher.member_leave",
-                             f"You are the last owner of {publisher.name}, which must keep "
-                             "at least one owner: make another member an owner first")
+    await _delete_membership(
+        actor,
+        publisher,
+        row,
+        "publisher.member_leave",
+        f"You are the last owner of {publisher.name}, which must keep "
+        "at least one owner: make another member an owner first",
+    )
 
 
 async def remove_member(actor: Actor, name_or_id: str, user_id: object) -> None:
@@ -290,9 +372,17 @@ async def remove_member(actor: Actor, name_or_id: str, user_id: object) -> None:
     if not isinstance(user_id, str) or not user_id.strip():
         raise InvalidInput("Give the member's user_id", field="user_id")
     wanted = user_id.strip()
-    row = (await PublisherMember.get_or_none(publisher_id=publisher.id, user_id=wanted)
-           if fits(User, "id", wanted) else None)
+    row = (
+        await PublisherMember.get_or_none(publisher_id=publisher.id, user_id=wanted)
+        if fits(User, "id", wanted)
+        else None
+    )
     if row is None:
         raise NotFound(f"{user_id} is not a member of {publisher.name}")
-    await _delete_membership(actor, publisher, row, "publisher.member_remove",
-                             f"{publisher.name} must keep at least one owner")
+    await _delete_membership(
+        actor,
+        publisher,
+        row,
+        "publisher.member_remove",
+        f"{publisher.name} must keep at least one owner",
+    )

@@ -71,33 +71,45 @@ class _Layout:
 @cache
 def _layout() -> _Layout:
     fields_map = PackageVersion._meta.fields_map
-    return _Layout(_columns(Package), _columns(Publisher),
-                   _columns(PackageVersion, _VERSION_FIELDS),
-                   [fields_map[f].to_python_value for f in _VERSION_FIELDS])
+    return _Layout(
+        _columns(Package),
+        _columns(Publisher),
+        _columns(PackageVersion, _VERSION_FIELDS),
+        [fields_map[f].to_python_value for f in _VERSION_FIELDS],
+    )
 
 
 @cache
 def _detail_sql(dialect: str) -> str:
     layout = _layout()
     placeholder = "$1" if dialect == "postgres" else "?"
-    selected = [f'{alias}."{column}"' for alias, columns in (
-        ("p", layout.package), ("pub", layout.publisher), ("v", layout.version))
-        for column in columns]
-    return (f'SELECT {", ".join(selected)} FROM "{Package._meta.db_table}" p '
-            f'JOIN "{Publisher._meta.db_table}" pub ON pub."id" = p."publisher_id" '
-            f'LEFT JOIN "{PackageVersion._meta.db_table}" v ON v."package_id" = p."id" '
-            f'WHERE p."name_key" = {placeholder} AND p."deleted_at" IS NULL')
+    selected = [
+        f'{alias}."{column}"'
+        for alias, columns in (
+            ("p", layout.package),
+            ("pub", layout.publisher),
+            ("v", layout.version),
+        )
+        for column in columns
+    ]
+    return (
+        f'SELECT {", ".join(selected)} FROM "{Package._meta.db_table}" p '
+        f'JOIN "{Publisher._meta.db_table}" pub ON pub."id" = p."publisher_id" '
+        f'LEFT JOIN "{PackageVersion._meta.db_table}" v ON v."package_id" = p."id" '
+        f'WHERE p."name_key" = {placeholder} AND p."deleted_at" IS NULL'
+    )
 
 
-def _version_row(converters: list[Callable[[Any], Any]], values: Sequence[Any]
-                 ) -> VersionSummaryRow:
+def _version_row(
+    converters: list[Callable[[Any], Any]], values: Sequence[Any]
+) -> VersionSummaryRow:
     # The fields' own converters: SQLite hands back text timestamps and 0/1 booleans.
-    return VersionSummaryRow(*(convert(value) for convert, value
-                               in zip(converters, values, strict=True)))
+    return VersionSummaryRow(
+        *(convert(value) for convert, value in zip(converters, values, strict=True))
+    )
 
 
-async def load_package_with_versions(name: str
-                                     ) -> tuple[Package, list[VersionSummaryRow]] | None:
+async def load_package_with_versions(name: str) -> tuple[Package, list[VersionSummaryRow]] | None:
     """The live package named `name` (any case) with its publisher and the summary columns of
     every version, or None. No visibility rule is applied here."""
     if not isinstance(name, str) or not name:
@@ -108,13 +120,20 @@ async def load_package_with_versions(name: str
         return None
     layout = _layout()
     first = tuple(rows[0])
-    package = Package._init_from_db(**dict(zip(layout.package, first[:layout.publisher_start],
-                                               strict=True)))
-    package.publisher = Publisher._init_from_db(**dict(zip(
-        layout.publisher, first[layout.publisher_start:layout.version_start], strict=True)))
+    package = Package._init_from_db(
+        **dict(zip(layout.package, first[: layout.publisher_start], strict=True))
+    )
+    package.publisher = Publisher._init_from_db(
+        **dict(
+            zip(layout.publisher, first[layout.publisher_start : layout.version_start], strict=True)
+        )
+    )
     start = layout.version_start
-    found = [_version_row(layout.converters, tuple(row)[start:]) for row in rows
-             if row[start] is not None]
+    found = [
+        _version_row(layout.converters, tuple(row)[start:])
+        for row in rows
+        if row[start] is not None
+    ]
     return package, found
 
 

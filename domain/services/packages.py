@@ -26,10 +26,24 @@ from domain.services.access import not_found, require_manage, require_view
 from domain.versions import highest_version
 
 MAX_KEYWORDS = 20
-_TEXT_LIMITS = {"display_name": 200, "description": MAX_DESCRIPTION, "readme": 200_000,
-                "homepage": 500, "repository": 500, "license": 100}
-EDITABLE_FIELDS = ("display_name", "visibility", "description", "readme", "homepage",
-                   "repository", "license", "keywords")
+_TEXT_LIMITS = {
+    "display_name": 200,
+    "description": MAX_DESCRIPTION,
+    "readme": 200_000,
+    "homepage": 500,
+    "repository": 500,
+    "license": 100,
+}
+EDITABLE_FIELDS = (
+    "display_name",
+    "visibility",
+    "description",
+    "readme",
+    "homepage",
+    "repository",
+    "license",
+    "keywords",
+)
 
 
 def _clean_text(field: str, value: object) -> str:
@@ -54,8 +68,9 @@ def _clean_keywords(value: object) -> list[str]:
         raise InvalidInput("keywords must be a list of strings", field="keywords")
     cleaned = list(dict.fromkeys(k.strip().lower() for k in value if k.strip()))
     if len(cleaned) > MAX_KEYWORDS or any(len(k) > 50 for k in cleaned):
-        raise InvalidInput(f"at most {MAX_KEYWORDS} keywords of at most 50 characters",
-                           field="keywords")
+        raise InvalidInput(
+            f"at most {MAX_KEYWORDS} keywords of at most 50 characters", field="keywords"
+        )
     return cleaned
 
 
@@ -84,29 +99,36 @@ async def find_package(name: str) -> Package | None:
     key = lookup_key(name)
     if key is None:
         return None
-    return await Package.get_or_none(name_key=key, deleted_at__isnull=True
-                                     ).prefetch_related("publisher")
+    return await Package.get_or_none(name_key=key, deleted_at__isnull=True).prefetch_related(
+        "publisher"
+    )
 
 
 async def get_package(actor: Actor, name: str) -> Package:
     return require_view(actor, await find_package(name), name)
 
 
-async def create_package(actor: Actor, command: CreatePackage, *, using_db: Any = None
-                         ) -> Package:
+async def create_package(actor: Actor, command: CreatePackage, *, using_db: Any = None) -> Package:
     """Create a package owned by the caller's publisher (REST_CONTRACT §4.4)."""
     actor.require_scope(TokenScope.PUBLISH_NEW)
     owner = await publishers.require_own_publisher(actor)
     name = validate_package_name(command.name)
     actor.require_scope(TokenScope.PUBLISH_NEW, name)
     package_type = command.package_type or PackageType.MOD
-    fields = clean_fields({**present_fields(command),
-                           "visibility": command.visibility or Visibility.PUBLIC})
+    fields = clean_fields(
+        {**present_fields(command), "visibility": command.visibility or Visibility.PUBLIC}
+    )
     publishers.check_can_publish(owner, fields["visibility"])
     if await Package.exists(name_key=name_key(name)):
         raise Conflict(f"Package already exists: {name}")
-    package = Package(name=name, name_key=name_key(name), package_type=package_type,
-                      publisher_id=owner.id, owner_id=actor.user_id, **fields)
+    package = Package(
+        name=name,
+        name_key=name_key(name),
+        package_type=package_type,
+        publisher_id=owner.id,
+        owner_id=actor.user_id,
+        **fields,
+    )
     if not package.display_name:
         package.display_name = name
     package.search_text = search_text_of(package)
@@ -114,10 +136,15 @@ async def create_package(actor: Actor, command: CreatePackage, *, using_db: Any 
         async with write_transaction() as conn:
             db = using_db or conn
             await package.save(using_db=db)
-            await audit.record(actor, "package.create", target_type="package",
-                               target_id=name, publisher_id=owner.id,
-                               details={"visibility": package.visibility,
-                                        "type": package_type}, using_db=db)
+            await audit.record(
+                actor,
+                "package.create",
+                target_type="package",
+                target_id=name,
+                publisher_id=owner.id,
+                details={"visibility": package.visibility, "type": package_type},
+                using_db=db,
+            )
     except IntegrityError:
         raise Conflict(f"Package already exists: {name}") from None
     package.publisher = owner
@@ -138,15 +165,25 @@ async def update_package(actor: Actor, name: str, update: PackageUpdate) -> Pack
     package.search_text = search_text_of(package)
     async with write_transaction() as conn:
         await package.save(using_db=conn)
-        await audit.record(actor, "package.update", target_type="package", target_id=package.name,
-                           publisher_id=package.publisher_id,
-                           details={"fields": sorted(changes)}, using_db=conn)
+        await audit.record(
+            actor,
+            "package.update",
+            target_type="package",
+            target_id=package.name,
+            publisher_id=package.publisher_id,
+            details={"fields": sorted(changes)},
+            using_db=conn,
+        )
         if old_visibility != package.visibility:
-            await audit.record(actor, "package.visibility", target_type="package",
-                               target_id=package.name,
-                               publisher_id=package.publisher_id,
-                               details={"from": old_visibility, "to": package.visibility},
-                               using_db=conn)
+            await audit.record(
+                actor,
+                "package.visibility",
+                target_type="package",
+                target_id=package.name,
+                publisher_id=package.publisher_id,
+                details={"from": old_visibility, "to": package.visibility},
+                using_db=conn,
+            )
     return package
 
 
@@ -162,14 +199,23 @@ async def delete_package(actor: Actor, name: str) -> list[str]:
         # The package row first (see lock_package); an upload's transaction holds it while it
         # adds a version (lock_live): every version is either listed here or never written.
         await package.save(using_db=conn, update_fields=["deleted_at", "latest_version"])
-        keys = await (PackageVersion.filter(package_id=package.id).using_db(conn)
-                      .values_list("blob_key", flat=True))
+        keys = await (
+            PackageVersion.filter(package_id=package.id)
+            .using_db(conn)
+            .values_list("blob_key", flat=True)
+        )
         await PackageVersion.filter(package_id=package.id).using_db(conn).delete()
-        await audit.record(actor, "package.delete", target_type="package", target_id=package.name,
-                           publisher_id=package.publisher_id,
-                           using_db=conn)
-    still_used = set(await PackageVersion.filter(blob_key__in=list(keys))
-                     .values_list("blob_key", flat=True))
+        await audit.record(
+            actor,
+            "package.delete",
+            target_type="package",
+            target_id=package.name,
+            publisher_id=package.publisher_id,
+            using_db=conn,
+        )
+    still_used = set(
+        await PackageVersion.filter(blob_key__in=list(keys)).values_list("blob_key", flat=True)
+    )
     return [str(k) for k in set(keys) - still_used]
 
 
@@ -181,8 +227,9 @@ async def lock_package(package_id: int, *, using_db: Any) -> Package | None:
     `latest_version`) is what keeps a scan verdict, a yank, an upload and a package deletion
     from deadlocking each other on PostgreSQL. SQLite runs one write transaction at a time.
     """
-    return await (Package.select_for_update(no_key=True).using_db(using_db)
-                  .get_or_none(id=package_id))
+    return await (
+        Package.select_for_update(no_key=True).using_db(using_db).get_or_none(id=package_id)
+    )
 
 
 async def lock_live(package: Package, *, using_db: Any) -> None:
@@ -195,9 +242,11 @@ async def lock_live(package: Package, *, using_db: Any) -> None:
 
 async def refresh_latest_version(package_id: int, using_db: Any = None) -> str:
     """Recompute the cached `latest_version`: highest published, non-yanked (§3)."""
-    versions = await (PackageVersion.filter(package_id=package_id, status=VersionStatus.PUBLISHED,
-                                            yanked=False).using_db(using_db)
-                      .values_list("version", flat=True))
+    versions = await (
+        PackageVersion.filter(package_id=package_id, status=VersionStatus.PUBLISHED, yanked=False)
+        .using_db(using_db)
+        .values_list("version", flat=True)
+    )
     latest = highest_version(str(v) for v in versions)
     await Package.filter(id=package_id).using_db(using_db).update(latest_version=latest)
     return latest

@@ -72,16 +72,18 @@ async def get_publisher(name_or_id: str) -> Publisher:
 
 async def publisher_of_user(user_id: str) -> Publisher | None:
     """The publisher a user owns (or, failing that, the oldest one it belongs to)."""
-    memberships = await (PublisherMember.filter(user_id=user_id).order_by("id")
-                         .prefetch_related("publisher"))
+    memberships = await (
+        PublisherMember.filter(user_id=user_id).order_by("id").prefetch_related("publisher")
+    )
     if not memberships:
         return None
     owned = [m for m in memberships if m.role == MemberRole.OWNER]
     return (owned or memberships)[0].publisher
 
 
-async def stats_for(publisher_ids: list[str], *, include_hidden: bool = False
-                    ) -> dict[str, PublisherStats]:
+async def stats_for(
+    publisher_ids: list[str], *, include_hidden: bool = False
+) -> dict[str, PublisherStats]:
     """Counters for many publishers in one query. Public views count public packages only, so
     a publisher's private work does not leak through its counters."""
     if not publisher_ids:
@@ -94,8 +96,10 @@ async def stats_for(publisher_ids: list[str], *, include_hidden: bool = False
         .annotate(count=Count("id"), downloads=Sum("total_downloads"))
         .values("publisher_id", "count", "downloads")
     )
-    return {row["publisher_id"]: PublisherStats(int(row["count"]), int(row["downloads"] or 0))
-            for row in rows}
+    return {
+        row["publisher_id"]: PublisherStats(int(row["count"]), int(row["downloads"] or 0))
+        for row in rows
+    }
 
 
 def _text(value: object, field: str, *, required: bool, max_length: int) -> str:
@@ -160,14 +164,21 @@ async def register_publisher(actor: Actor, command: RegisterPublisher) -> Publis
                 raise InvalidInput("You are already a publisher")
             if await Publisher.filter(name=slug).using_db(conn).exists():
                 raise taken
-            publisher = await Publisher.create(name=slug, display_name=display, email=mail,
-                                               homepage=home, github=gh, using_db=conn)
-            await PublisherMember.create(publisher=publisher, user_id=user_id,
-                                         role=MemberRole.OWNER,
-                                         using_db=conn)
-            await audit.record(actor, "publisher.register", target_type="publisher",
-                               target_id=publisher.id, publisher_id=publisher.id,
-                               details={"name": slug}, using_db=conn)
+            publisher = await Publisher.create(
+                name=slug, display_name=display, email=mail, homepage=home, github=gh, using_db=conn
+            )
+            await PublisherMember.create(
+                publisher=publisher, user_id=user_id, role=MemberRole.OWNER, using_db=conn
+            )
+            await audit.record(
+                actor,
+                "publisher.register",
+                target_type="publisher",
+                target_id=publisher.id,
+                publisher_id=publisher.id,
+                details={"name": slug},
+                using_db=conn,
+            )
     except IntegrityError:  # the same name registered concurrently by someone else
         raise taken from None
     return publisher
@@ -178,8 +189,9 @@ async def require_owner(actor: Actor, publisher: Publisher, action: str) -> str:
     user_id = require_session(actor, action)
     if actor.is_admin:
         return user_id
-    if not await PublisherMember.exists(publisher_id=publisher.id, user_id=user_id,
-                                        role=MemberRole.OWNER):
+    if not await PublisherMember.exists(
+        publisher_id=publisher.id, user_id=user_id, role=MemberRole.OWNER
+    ):
         raise PermissionDenied(f"Only owners of publisher {publisher.name} may {action}")
     return user_id
 
@@ -198,18 +210,21 @@ def _vouched(publisher: Publisher) -> bool:
     is set)."""
     return publisher.verification_status == PublisherStatus.VERIFIED or (
         publisher.verification_status == PublisherStatus.SUSPENDED
-        and publisher.verified_at is not None)
+        and publisher.verified_at is not None
+    )
 
 
 def _profile_changes(command: PublisherProfile) -> dict[str, str]:
-    cleaners = {"display_name": lambda v: _text(v, "display_name", required=True,
-                                                max_length=200),
-                "email": _email, "homepage": _homepage, "github": _github}
+    cleaners = {
+        "display_name": lambda v: _text(v, "display_name", required=True, max_length=200),
+        "email": _email,
+        "homepage": _homepage,
+        "github": _github,
+    }
     return {key: cleaners[key](value) for key, value in command.changes().items()}
 
 
-async def update_profile(actor: Actor, name_or_id: str, command: PublisherProfile
-                         ) -> Publisher:
+async def update_profile(actor: Actor, name_or_id: str, command: PublisherProfile) -> Publisher:
     """Owners edit display name, email, homepage and GitHub login; the slug never changes.
 
     Changing a field the verification vouches for (VERIFIED_FIELDS) withdraws the
@@ -223,8 +238,9 @@ async def update_profile(actor: Actor, name_or_id: str, command: PublisherProfil
         return publisher
     async with write_transaction() as conn:
         # Decide on the row as it is now: an automatic check may verify it concurrently.
-        publisher = await (Publisher.select_for_update(no_key=True).using_db(conn)
-                           .get(id=publisher.id))
+        publisher = await (
+            Publisher.select_for_update(no_key=True).using_db(conn).get(id=publisher.id)
+        )
         changes = {k: v for k, v in cleaned.items() if getattr(publisher, k) != v}
         if not changes:
             return publisher
@@ -239,37 +255,55 @@ async def update_profile(actor: Actor, name_or_id: str, command: PublisherProfil
             if previous == PublisherStatus.VERIFIED:
                 publisher.verification_status = PublisherStatus.UNVERIFIED
             publisher.verified_at = None
-            publisher.verification_notes = (f"Verification withdrawn: the owner changed "
-                                            f"{' and '.join(vouched)}")
+            publisher.verification_notes = (
+                f"Verification withdrawn: the owner changed {' and '.join(vouched)}"
+            )
             fields += ["verification_status", "verified_at", "verification_notes"]
             # The proof that verified it no longer describes this publisher: no re-check.
-            await (VerificationRequest.filter(publisher_id=publisher.id,
-                                               state=VerificationRequestState.VERIFIED)
-                   .using_db(conn).update(state=VerificationRequestState.WITHDRAWN))
+            await (
+                VerificationRequest.filter(
+                    publisher_id=publisher.id, state=VerificationRequestState.VERIFIED
+                )
+                .using_db(conn)
+                .update(state=VerificationRequestState.WITHDRAWN)
+            )
         await publisher.save(update_fields=[*fields, "updated_at"], using_db=conn)
-        await audit.record(actor, "publisher.update", target_type="publisher",
-                           target_id=publisher.id, publisher_id=publisher.id,
-                           details={"fields": sorted(changes),
-                                    "verification_withdrawn": withdrawn}, using_db=conn)
+        await audit.record(
+            actor,
+            "publisher.update",
+            target_type="publisher",
+            target_id=publisher.id,
+            publisher_id=publisher.id,
+            details={"fields": sorted(changes), "verification_withdrawn": withdrawn},
+            using_db=conn,
+        )
         if withdrawn:
-            await audit.record(actor, "verification.withdrawn", target_type="publisher",
-                               target_id=publisher.id, publisher_id=publisher.id,
-                               details={"reason": "profile_change", "from": previous,
-                                        "to": publisher.verification_status,
-                                        "changed": {key: {"from": before[key],
-                                                          "to": changes[key]}
-                                                    for key in vouched}},
-                               using_db=conn)
+            await audit.record(
+                actor,
+                "verification.withdrawn",
+                target_type="publisher",
+                target_id=publisher.id,
+                publisher_id=publisher.id,
+                details={
+                    "reason": "profile_change",
+                    "from": previous,
+                    "to": publisher.verification_status,
+                    "changed": {key: {"from": before[key], "to": changes[key]} for key in vouched},
+                },
+                using_db=conn,
+            )
     return publisher
 
 
-async def list_publishers(*, page: int, per_page: int, status: str | None = None,
-                          verified_only: bool | None = None) -> tuple[list[Publisher], int]:
+async def list_publishers(
+    *, page: int, per_page: int, status: str | None = None, verified_only: bool | None = None
+) -> tuple[list[Publisher], int]:
     """A page of publishers by slug; `status` wins over the legacy `verified_only` switch."""
     query = Publisher.all()
     if status is not None:
         query = query.filter(
-            verification_status=choice(status, PublisherStatus, "status", "status"))
+            verification_status=choice(status, PublisherStatus, "status", "status")
+        )
     elif verified_only:
         query = query.filter(verification_status=PublisherStatus.VERIFIED)
     total = await query.count()
@@ -283,16 +317,21 @@ def check_can_publish(publisher: Publisher, visibility: str, *, artifact: bool =
     if publisher.verification_status == PublisherStatus.SUSPENDED:
         raise PermissionDenied(f"Publisher {publisher.name} is suspended and cannot publish")
     if artifact:
-        if not (publisher.verification_status == PublisherStatus.VERIFIED
-                and publisher.can_publish_artifacts):
-            raise PermissionDenied("Only verified publishers allowed by an admin may publish "
-                                   "artifacts")
+        if not (
+            publisher.verification_status == PublisherStatus.VERIFIED
+            and publisher.can_publish_artifacts
+        ):
+            raise PermissionDenied(
+                "Only verified publishers allowed by an admin may publish artifacts"
+            )
         return
     if visibility == Visibility.PUBLIC and not (
         publisher.verification_status == PublisherStatus.VERIFIED and publisher.can_publish_public
     ):
-        raise PermissionDenied("Only verified publishers may publish public packages; publish "
-                               "it as private or unlisted, or request verification")
+        raise PermissionDenied(
+            "Only verified publishers may publish public packages; publish "
+            "it as private or unlisted, or request verification"
+        )
 
 
 async def require_own_publisher(actor: Actor) -> Publisher:
@@ -306,34 +345,53 @@ async def require_own_publisher(actor: Actor) -> Publisher:
 # --- admin decisions -------------------------------------------------------------------------
 
 
-async def _close_open_request(publisher: Publisher, state: VerificationRequestState,
-                              actor: Actor, notes: str, conn: Any) -> VerificationRequest | None:
+async def _close_open_request(
+    publisher: Publisher, state: VerificationRequestState, actor: Actor, notes: str, conn: Any
+) -> VerificationRequest | None:
     """Mark the publisher's newest open request with the admin's decision."""
-    request = await (VerificationRequest.filter(publisher_id=publisher.id,
-                                                state__in=OPEN_REQUEST_STATES)
-                     .using_db(conn).order_by("-id").first())
+    request = await (
+        VerificationRequest.filter(publisher_id=publisher.id, state__in=OPEN_REQUEST_STATES)
+        .using_db(conn)
+        .order_by("-id")
+        .first()
+    )
     if request is None:
         return None
     request.state = state
     request.checked_at = datetime.now(UTC)
-    request.check_result = {"ok": state == VerificationRequestState.APPROVED,
-                            "decided_by": actor.user_id or "", "notes": notes}
+    request.check_result = {
+        "ok": state == VerificationRequestState.APPROVED,
+        "decided_by": actor.user_id or "",
+        "notes": notes,
+    }
     await request.save(update_fields=["state", "checked_at", "check_result"], using_db=conn)
     return request
 
 
-async def _save_decision(actor: Actor, publisher: Publisher, action: str, fields: list[str],
-                         details: dict[str, Any],
-                         request_state: VerificationRequestState | None, notes: str
-                         ) -> Publisher:
+async def _save_decision(
+    actor: Actor,
+    publisher: Publisher,
+    action: str,
+    fields: list[str],
+    details: dict[str, Any],
+    request_state: VerificationRequestState | None,
+    notes: str,
+) -> Publisher:
     async with write_transaction() as conn:
         await publisher.save(update_fields=[*fields, "updated_at"], using_db=conn)
         if request_state is not None:
             closed = await _close_open_request(publisher, request_state, actor, notes, conn)
             if closed is not None:
                 details = {**details, "request_id": closed.id}
-        await audit.record(actor, action, target_type="publisher", target_id=publisher.id,
-                           publisher_id=publisher.id, details=details, using_db=conn)
+        await audit.record(
+            actor,
+            action,
+            target_type="publisher",
+            target_id=publisher.id,
+            publisher_id=publisher.id,
+            details=details,
+            using_db=conn,
+        )
     return publisher
 
 
@@ -351,10 +409,22 @@ async def admin_verify(actor: Actor, name_or_id: str, notes: object = "") -> Pub
     publisher.can_publish_artifacts = True
     publisher.notice = ""
     return await _save_decision(
-        actor, publisher, "publisher.verify",
-        ["verification_status", "verified_at", "verified_by", "verification_notes",
-         "can_publish_public", "can_publish_artifacts", "notice"],
-        {"from": previous, "notes": text}, VerificationRequestState.APPROVED, text)
+        actor,
+        publisher,
+        "publisher.verify",
+        [
+            "verification_status",
+            "verified_at",
+            "verified_by",
+            "verification_notes",
+            "can_publish_public",
+            "can_publish_artifacts",
+            "notice",
+        ],
+        {"from": previous, "notes": text},
+        VerificationRequestState.APPROVED,
+        text,
+    )
 
 
 async def admin_reject(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
@@ -366,9 +436,14 @@ async def admin_reject(actor: Actor, name_or_id: str, notes: object = "") -> Pub
     publisher.verified_at = None
     publisher.verification_notes = text
     return await _save_decision(
-        actor, publisher, "publisher.reject",
+        actor,
+        publisher,
+        "publisher.reject",
         ["verification_status", "verified_at", "verification_notes"],
-        {"from": previous, "notes": text}, VerificationRequestState.REJECTED, text)
+        {"from": previous, "notes": text},
+        VerificationRequestState.REJECTED,
+        text,
+    )
 
 
 async def admin_revoke(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
@@ -377,15 +452,21 @@ async def admin_revoke(actor: Actor, name_or_id: str, notes: object = "") -> Pub
     text = _notes(notes)
     publisher = await get_publisher(name_or_id)
     if publisher.verification_status != PublisherStatus.VERIFIED:
-        raise InvalidInput(f"Publisher {publisher.name} is not verified "
-                           f"(status: {publisher.verification_status})")
+        raise InvalidInput(
+            f"Publisher {publisher.name} is not verified (status: {publisher.verification_status})"
+        )
     publisher.verification_status = PublisherStatus.UNVERIFIED
     publisher.verified_at = None
     publisher.verification_notes = text
     return await _save_decision(
-        actor, publisher, "publisher.revoke",
+        actor,
+        publisher,
+        "publisher.revoke",
         ["verification_status", "verified_at", "verification_notes"],
-        {"from": PublisherStatus.VERIFIED, "notes": text}, None, text)
+        {"from": PublisherStatus.VERIFIED, "notes": text},
+        None,
+        text,
+    )
 
 
 async def admin_suspend(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
@@ -400,9 +481,14 @@ async def admin_suspend(actor: Actor, name_or_id: str, notes: object = "") -> Pu
     publisher.verification_notes = text
     publisher.notice = f"{SUSPENDED_NOTICE}: {text}" if text else SUSPENDED_NOTICE
     return await _save_decision(
-        actor, publisher, "publisher.suspend",
+        actor,
+        publisher,
+        "publisher.suspend",
         ["verification_status", "verification_notes", "notice"],
-        {"from": previous, "notes": text}, VerificationRequestState.CANCELLED, text)
+        {"from": previous, "notes": text},
+        VerificationRequestState.CANCELLED,
+        text,
+    )
 
 
 async def admin_unsuspend(actor: Actor, name_or_id: str, notes: object = "") -> Publisher:
@@ -411,17 +497,24 @@ async def admin_unsuspend(actor: Actor, name_or_id: str, notes: object = "") -> 
     text = _notes(notes)
     publisher = await get_publisher(name_or_id)
     if publisher.verification_status != PublisherStatus.SUSPENDED:
-        raise InvalidInput(f"Publisher {publisher.name} is not suspended "
-                           f"(status: {publisher.verification_status})")
+        raise InvalidInput(
+            f"Publisher {publisher.name} is not suspended (status: {publisher.verification_status})"
+        )
     # verified_at survives a suspension and is cleared by every withdrawal of verification.
-    publisher.verification_status = (PublisherStatus.VERIFIED if publisher.verified_at
-                                     else PublisherStatus.UNVERIFIED)
+    publisher.verification_status = (
+        PublisherStatus.VERIFIED if publisher.verified_at else PublisherStatus.UNVERIFIED
+    )
     publisher.verification_notes = text
     publisher.notice = ""
     return await _save_decision(
-        actor, publisher, "publisher.unsuspend",
+        actor,
+        publisher,
+        "publisher.unsuspend",
         ["verification_status", "verification_notes", "notice"],
-        {"to": publisher.verification_status, "notes": text}, None, text)
+        {"to": publisher.verification_status, "notes": text},
+        None,
+        text,
+    )
 
 
 MAX_BYTES = BIGINT_RANGE[-1]
@@ -436,18 +529,17 @@ def _policy_value(field: str, value: object) -> bool | int | None:
     if value is None:
         return None  # no limit beyond the registry-wide one
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_BYTES:
-        raise InvalidInput(f"{field} must be a whole number of bytes from 1 to {MAX_BYTES}, "
-                           "or null", field=field)
+        raise InvalidInput(
+            f"{field} must be a whole number of bytes from 1 to {MAX_BYTES}, or null", field=field
+        )
     return value
 
 
-async def admin_set_policy(actor: Actor, name_or_id: str, command: PublisherPolicy
-                           ) -> Publisher:
+async def admin_set_policy(actor: Actor, name_or_id: str, command: PublisherPolicy) -> Publisher:
     """Set the publishing flags and the size/quota limits; only the fields present change."""
     actor.require_admin()
     publisher = await get_publisher(name_or_id)
-    changes = {field: _policy_value(field, value)
-               for field, value in command.changes().items()}
+    changes = {field: _policy_value(field, value) for field, value in command.changes().items()}
     if not changes:
         raise InvalidInput(f"Nothing to change: send any of {', '.join(POLICY_FIELDS)}")
     before = {field: getattr(publisher, field) for field in changes}
@@ -455,25 +547,31 @@ async def admin_set_policy(actor: Actor, name_or_id: str, command: PublisherPoli
         setattr(publisher, field, value)
     async with write_transaction() as conn:
         await publisher.save(update_fields=[*changes, "updated_at"], using_db=conn)
-        await audit.record(actor, "publisher.policy", target_type="publisher",
-                           target_id=publisher.id, publisher_id=publisher.id,
-                           details={"from": before, "to": changes}, using_db=conn)
+        await audit.record(
+            actor,
+            "publisher.policy",
+            target_type="publisher",
+            target_id=publisher.id,
+            publisher_id=publisher.id,
+            details={"from": before, "to": changes},
+            using_db=conn,
+        )
     return publisher
 
 
-async def pending_publishers(actor: Actor, *, page: int, per_page: int
-                             ) -> tuple[list[Publisher], int, dict[str, VerificationRequest]]:
+async def pending_publishers(
+    actor: Actor, *, page: int, per_page: int
+) -> tuple[list[Publisher], int, dict[str, VerificationRequest]]:
     """Publishers awaiting a decision, oldest request first, with their current request."""
     actor.require_admin()
     query = Publisher.filter(verification_status=PublisherStatus.PENDING)
     total = await query.count()
-    items = await query.order_by("updated_at", "name").offset((page - 1) * per_page
-                                                              ).limit(per_page)
+    items = await query.order_by("updated_at", "name").offset((page - 1) * per_page).limit(per_page)
     requests: dict[str, VerificationRequest] = {}
     if items:
-        rows = await (VerificationRequest.filter(publisher_id__in=[p.id for p in items],
-                                                 state__in=OPEN_REQUEST_STATES)
-                      .order_by("id"))
+        rows = await VerificationRequest.filter(
+            publisher_id__in=[p.id for p in items], state__in=OPEN_REQUEST_STATES
+        ).order_by("id")
         for row in rows:  # ascending: the newest open request wins
             requests[row.publisher_id] = row
     return items, total, requests

@@ -78,21 +78,30 @@ async def storage_used(publisher_id: str, using_db: Any = None) -> int:
     Tortoise group by every column of the table, which sums one row at a time."""
     used = 0
     for query, group in (
-            (PackageVersion.filter(package__publisher_id=publisher_id), "package__publisher_id"),
-            (ArtifactBuild.filter(artifact_version__artifact__publisher_id=publisher_id),
-             "artifact_version__artifact__publisher_id")):
+        (PackageVersion.filter(package__publisher_id=publisher_id), "package__publisher_id"),
+        (
+            ArtifactBuild.filter(artifact_version__artifact__publisher_id=publisher_id),
+            "artifact_version__artifact__publisher_id",
+        ),
+    ):
         # Tortoise types values_list(flat=True) as tuples; one column gives the values themselves.
-        totals = cast("list[int | None]", await (
-            query.using_db(using_db).group_by(group)
-            .annotate(total=Sum("size_bytes")).values_list("total", flat=True)))
+        totals = cast(
+            "list[int | None]",
+            await query.using_db(using_db)
+            .group_by(group)
+            .annotate(total=Sum("size_bytes"))
+            .values_list("total", flat=True),
+        )
         used += sum(int(total or 0) for total in totals)
     return used
 
 
 def _check_size(publisher: Publisher, size: int) -> None:
     if publisher.max_package_bytes is not None and size > publisher.max_package_bytes:
-        raise TooLarge(f"Upload of {size} bytes exceeds this publisher's maximum package size "
-                       f"of {publisher.max_package_bytes} bytes")
+        raise TooLarge(
+            f"Upload of {size} bytes exceeds this publisher's maximum package size "
+            f"of {publisher.max_package_bytes} bytes"
+        )
 
 
 async def _check_quota(publisher: Publisher, size: int, using_db: Any = None) -> None:
@@ -100,9 +109,11 @@ async def _check_quota(publisher: Publisher, size: int, using_db: Any = None) ->
         return
     used = await storage_used(publisher.id, using_db)
     if used + size > publisher.storage_quota_bytes:
-        raise QuotaExceeded(f"Storage quota exceeded: {used} of "
-                            f"{publisher.storage_quota_bytes} bytes used, this upload "
-                            f"needs {size} more")
+        raise QuotaExceeded(
+            f"Storage quota exceeded: {used} of "
+            f"{publisher.storage_quota_bytes} bytes used, this upload "
+            f"needs {size} more"
+        )
 
 
 async def _check_limits(publisher: Publisher, size: int) -> None:
@@ -120,13 +131,15 @@ async def hold_quota(publisher_id: str, size: int, *, using_db: Any) -> None:
     any of them committed. SQLite needs no lock: the embedded stack runs one write
     transaction at a time (Tortoise holds its connection lock for the whole transaction).
     The quota is read from the locked row, so an admin's change meanwhile is honoured."""
-    publisher = await (Publisher.select_for_update(no_key=True).using_db(using_db)
-                       .get(id=publisher_id))
+    publisher = await (
+        Publisher.select_for_update(no_key=True).using_db(using_db).get(id=publisher_id)
+    )
     await _check_quota(publisher, size, using_db)
 
 
-async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
-                         request: UploadRequest, *, new_path: Any) -> PublishResult:
+async def upload_version(
+    ctx: RegistryContext, actor: Actor, name: str, request: UploadRequest, *, new_path: Any
+) -> PublishResult:
     """Publish a new version of an existing package (REST_CONTRACT §4.4, §6)."""
     package = require_view(actor, await packages.find_package(name), name)
     require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
@@ -153,15 +166,19 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
 
     stored_path, stored_sha = upload.path, upload.sha256
     rerooted: Path | None = None
-    if (package.package_type == PackageType.MOD and ctx.policy.normalize_mod_layout
-            and needs_reroot(inspection.names, package.name)):
+    if (
+        package.package_type == PackageType.MOD
+        and ctx.policy.normalize_mod_layout
+        and needs_reroot(inspection.names, package.name)
+    ):
         rerooted = new_path()
         # False: the archive failed the strict structural checks and was copied unchanged,
         # so the scan judges (and quarantines) the original bytes rather than a cleaned copy.
         if await asyncio.to_thread(reroot_zip, upload.path, rerooted, package.name):
             stored_path, stored_sha = rerooted, await blobs.sha256_of(rerooted)
-            warnings.append(f"Archive re-rooted under {package.name}/ so that mod managers "
-                            "can install it")
+            warnings.append(
+                f"Archive re-rooted under {package.name}/ so that mod managers can install it"
+            )
     try:
         stored = await blobs.store_file(ctx, stored_path, stored_sha)
     finally:
@@ -178,21 +195,44 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
             await hold_quota(publisher.id, size, using_db=conn)
             await blobs.mark_stored(ctx, stored, using_db=conn)
             row = await PackageVersion.create(
-                package_id=package.id, version=request.version, version_key=str(version),
-                status=VersionStatus.PENDING, changelog=changelog, toolbox_version=toolbox_version,
-                python_version=python_version, blob_key=key, sha256=sha256,
-                upload_sha256=upload.sha256, size_bytes=size, warnings=warnings,
+                package_id=package.id,
+                version=request.version,
+                version_key=str(version),
+                status=VersionStatus.PENDING,
+                changelog=changelog,
+                toolbox_version=toolbox_version,
+                python_version=python_version,
+                blob_key=key,
+                sha256=sha256,
+                upload_sha256=upload.sha256,
+                size_bytes=size,
+                warnings=warnings,
                 requires=encode_requires(dependencies),
-                uploaded_by=actor.user_id or "", using_db=conn)
-            await Dependency.bulk_create([
-                Dependency(version_id=row.id, name=dep.name, name_key=name_key(dep.name),
-                           version_spec=dep.version_spec or "*", optional=dep.optional)
-                for dep in dependencies
-            ], using_db=conn)
-            await audit.record(actor, "version.upload", target_type="version",
-                               target_id=f"{package.name}=={request.version}",
-                               publisher_id=publisher.id,
-                               details={"sha256": sha256, "size": size}, using_db=conn)
+                uploaded_by=actor.user_id or "",
+                using_db=conn,
+            )
+            await Dependency.bulk_create(
+                [
+                    Dependency(
+                        version_id=row.id,
+                        name=dep.name,
+                        name_key=name_key(dep.name),
+                        version_spec=dep.version_spec or "*",
+                        optional=dep.optional,
+                    )
+                    for dep in dependencies
+                ],
+                using_db=conn,
+            )
+            await audit.record(
+                actor,
+                "version.upload",
+                target_type="version",
+                target_id=f"{package.name}=={request.version}",
+                publisher_id=publisher.id,
+                details={"sha256": sha256, "size": size},
+                using_db=conn,
+            )
     except IntegrityError:
         await blobs.abandon(ctx, stored)
         raise Conflict(f"Version {request.version} of {package.name} already exists") from None
@@ -200,8 +240,12 @@ async def upload_version(ctx: RegistryContext, actor: Actor, name: str,
         await blobs.abandon(ctx, stored)
         raise
     await enqueue_committed(ctx.jobs, SCAN_VERSION, "requeue_stuck_scans", row.id)
-    return PublishResult(package, row, package_file_url(package.name, row.version,
-                                                        ctx.policy.public_base_url), warnings)
+    return PublishResult(
+        package,
+        row,
+        package_file_url(package.name, row.version, ctx.policy.public_base_url),
+        warnings,
+    )
 
 
 def _metadata_dependencies(value: object) -> list[DependencySpec] | None:
@@ -213,23 +257,28 @@ def _metadata_dependencies(value: object) -> list[DependencySpec] | None:
         raise InvalidInput(f"metadata.dependencies: {exc}", field="dependencies") from None
 
 
-async def publish_with_metadata(ctx: RegistryContext, actor: Actor, upload: SpooledFile,
-                                metadata: dict[str, Any], *, new_path: Any) -> PublishResult:
+async def publish_with_metadata(
+    ctx: RegistryContext,
+    actor: Actor,
+    upload: SpooledFile,
+    metadata: dict[str, Any],
+    *,
+    new_path: Any,
+) -> PublishResult:
     """One-step publish (multipart POST /packages): create the package when missing."""
     inspection = await inspect_upload(upload.path, metadata.get("name") or "", None)
     manifest = inspection.manifest
     name = metadata.get("name") or (manifest.name if manifest else "")
     if not name:
-        raise InvalidInput("No package name: put it in metadata.name or the manifest",
-                           field="name")
+        raise InvalidInput("No package name: put it in metadata.name or the manifest", field="name")
     version = metadata.get("version") or (manifest.version if manifest else "")
     if not version:
-        raise InvalidInput("No version: put it in metadata.version or the manifest",
-                           field="version")
+        raise InvalidInput(
+            "No version: put it in metadata.version or the manifest", field="version"
+        )
     package = await packages.find_package(name)
     if package is None:
-        default_type = (PackageType.LIBRARY if is_feature_pack_name(str(name))
-                        else PackageType.MOD)
+        default_type = PackageType.LIBRARY if is_feature_pack_name(str(name)) else PackageType.MOD
         fields = {k: metadata.get(k) for k in packages.EDITABLE_FIELDS if metadata.get(k)}
         if manifest is not None:
             for key in ("description", "license", "homepage", "repository", "display_name"):
@@ -239,24 +288,45 @@ async def publish_with_metadata(ctx: RegistryContext, actor: Actor, upload: Spoo
         fields = {k: v for k, v in fields.items() if v is not None}
         description = fields.get("description")
         if isinstance(description, str):
-            fields["description"] = description[: MAX_DESCRIPTION]
-        package = await packages.create_package(actor, command_from({
-            **fields, "name": name,
-            # (checked here so a wrong type keeps the domain's message for metadata)
-            "package_type": validate_package_type(metadata.get("package_type") or default_type),
-        }, CreatePackage))
+            fields["description"] = description[:MAX_DESCRIPTION]
+        package = await packages.create_package(
+            actor,
+            command_from(
+                {
+                    **fields,
+                    "name": name,
+                    # (checked here so a wrong type keeps the domain's message for metadata)
+                    "package_type": validate_package_type(
+                        metadata.get("package_type") or default_type
+                    ),
+                },
+                CreatePackage,
+            ),
+        )
     else:
         require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
-        changes = {k: metadata[k] for k in packages.EDITABLE_FIELDS
-                   if k != "visibility" and metadata.get(k)}
+        changes = {
+            k: metadata[k]
+            for k in packages.EDITABLE_FIELDS
+            if k != "visibility" and metadata.get(k)
+        }
         if isinstance(changes.get("description"), str):
-            changes["description"] = changes["description"][: MAX_DESCRIPTION]
+            changes["description"] = changes["description"][:MAX_DESCRIPTION]
         if changes:
             package = await packages.update_package(
-                actor, package.name, command_from(changes, PackageUpdate))
-    return await upload_version(ctx, actor, package.name, UploadRequest(
-        file=upload, version=str(version), changelog=metadata.get("changelog") or "",
-        toolbox_version=metadata.get("toolbox_version") or "",
-        python_version=metadata.get("python_version") or "",
-        dependencies=_metadata_dependencies(metadata.get("dependencies")),
-    ), new_path=new_path)
+                actor, package.name, command_from(changes, PackageUpdate)
+            )
+    return await upload_version(
+        ctx,
+        actor,
+        package.name,
+        UploadRequest(
+            file=upload,
+            version=str(version),
+            changelog=metadata.get("changelog") or "",
+            toolbox_version=metadata.get("toolbox_version") or "",
+            python_version=metadata.get("python_version") or "",
+            dependencies=_metadata_dependencies(metadata.get("dependencies")),
+        ),
+        new_path=new_path,
+    )

@@ -70,8 +70,7 @@ def _target(package: Package, row: PackageVersion) -> str:
     return f"{package.name}=={row.version}"
 
 
-async def _admin_target(actor: Actor, name: str, version: str
-                        ) -> tuple[Package, PackageVersion]:
+async def _admin_target(actor: Actor, name: str, version: str) -> tuple[Package, PackageVersion]:
     """Admins act on any live package, whatever its visibility. The admin check (scope and
     package globs) comes before any lookup, so a refused caller learns nothing about which
     packages and versions exist."""
@@ -85,21 +84,27 @@ async def _admin_target(actor: Actor, name: str, version: str
     return package, row
 
 
-async def list_quarantined(actor: Actor, *, page: int = 1, per_page: int = 50,
-                           package: str | None = None) -> QuarantinePage:
+async def list_quarantined(
+    actor: Actor, *, page: int = 1, per_page: int = 50, package: str | None = None
+) -> QuarantinePage:
     """Admin: the quarantine queue, optionally for one package. The queue is registry-wide
     work: it needs an admin credential not limited by package globs."""
     actor.require_admin()
-    query = PackageVersion.filter(status=VersionStatus.QUARANTINED,
-                                  package__deleted_at__isnull=True)
+    query = PackageVersion.filter(
+        status=VersionStatus.QUARANTINED, package__deleted_at__isnull=True
+    )
     if package:
         found = await packages.find_package(package)
         if found is None:
             raise not_found(package)
         query = query.filter(package_id=found.id)
     total = await query.count()
-    rows = await (query.order_by("-id").offset((page - 1) * per_page).limit(per_page)
-                  .prefetch_related("package__publisher"))
+    rows = await (
+        query.order_by("-id")
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .prefetch_related("package__publisher")
+    )
     return QuarantinePage(list(rows), total)
 
 
@@ -119,41 +124,56 @@ def sees_scan_report(actor: Actor, package: Package) -> bool:
     return versions.sees_unpublished(actor, package) or actor.admin_for(package.name)
 
 
-async def release_version(actor: Actor, ctx: RegistryContext, name: str, version: str,
-                          reason: str) -> PackageVersion:
+async def release_version(
+    actor: Actor, ctx: RegistryContext, name: str, version: str, reason: str
+) -> PackageVersion:
     """Admin: publish a quarantined version despite its scan (a false positive), with a
     reason for the audit log. Only quarantined versions can be released (409 otherwise)."""
     reason = _reason(reason, required=True)
     package, row = await _admin_target(actor, name, version)
-    refused = Conflict(f"Only a quarantined version can be released; {package.name} "
-                       f"{row.version} is {row.status}")
+    refused = Conflict(
+        f"Only a quarantined version can be released; {package.name} {row.version} is {row.status}"
+    )
     if row.status != VersionStatus.QUARANTINED:
         raise refused
     report = row.scan_report or {}
     async with write_transaction() as conn:
         await packages.lock_package(package.id, using_db=conn)
         # Conditional: a concurrent release or deletion leaves nothing to update.
-        updated = await PackageVersion.filter(
-            id=row.id, status=VersionStatus.QUARANTINED).using_db(conn).update(
-            status=VersionStatus.PUBLISHED, published_at=datetime.now(UTC))
+        updated = (
+            await PackageVersion.filter(id=row.id, status=VersionStatus.QUARANTINED)
+            .using_db(conn)
+            .update(status=VersionStatus.PUBLISHED, published_at=datetime.now(UTC))
+        )
         if not updated:
             raise refused
         await packages.refresh_latest_version(package.id, using_db=conn)
-        await audit.record(actor, "version.release", target_type="version",
-                           target_id=_target(package, row),
-                           publisher_id=package.publisher_id,
-                           details={"reason": reason, "rule": report.get("rule"),
-                                    "sha256": row.sha256}, using_db=conn)
+        await audit.record(
+            actor,
+            "version.release",
+            target_type="version",
+            target_id=_target(package, row),
+            publisher_id=package.publisher_id,
+            details={"reason": reason, "rule": report.get("rule"), "sha256": row.sha256},
+            using_db=conn,
+        )
     await row.refresh_from_db()
-    await ctx.events.publish(VERSION_STATUS_CHANGED, {
-        "package": package.name, "version": row.version, "status": row.status,
-        "rule": report.get("rule") or ""})
+    await ctx.events.publish(
+        VERSION_STATUS_CHANGED,
+        {
+            "package": package.name,
+            "version": row.version,
+            "status": row.status,
+            "rule": report.get("rule") or "",
+        },
+    )
     await announce_published(ctx, package, row)
     return row
 
 
-async def delete_version(actor: Actor, ctx: RegistryContext, name: str, version: str,
-                         reason: str = "") -> DeletedVersion:
+async def delete_version(
+    actor: Actor, ctx: RegistryContext, name: str, version: str, reason: str = ""
+) -> DeletedVersion:
     """Admin: remove a version row (usually a quarantined one; any status is allowed so that
     malware found after publication can be taken down). The version string becomes free
     again. Its object is deleted from every backend by a job when no other version or build
@@ -167,13 +187,20 @@ async def delete_version(actor: Actor, ctx: RegistryContext, name: str, version:
         if not deleted:
             raise versions.version_not_found(package.name, version)
         await packages.refresh_latest_version(package.id, using_db=conn)
-        await audit.record(actor, "version.delete", target_type="version",
-                           target_id=_target(package, row),
-                           publisher_id=package.publisher_id,
-                           details={"reason": reason, "status": row.status,
-                                    "sha256": row.sha256,
-                                    "rule": (row.scan_report or {}).get("rule")},
-                           using_db=conn)
+        await audit.record(
+            actor,
+            "version.delete",
+            target_type="version",
+            target_id=_target(package, row),
+            publisher_id=package.publisher_id,
+            details={
+                "reason": reason,
+                "status": row.status,
+                "sha256": row.sha256,
+                "rule": (row.scan_report or {}).get("rule"),
+            },
+            using_db=conn,
+        )
     released = not await blobs.is_referenced(row.blob_key)
     if released:
         await blobs.schedule_deletes(ctx, [row.blob_key])

@@ -70,28 +70,36 @@ class ReconcileSummary:
 
     @property
     def ok(self) -> bool:
-        return (not self.lost and not self.orphans_failed
-                and all(t.reachable and not t.failed for t in self.backends.values()))
+        return (
+            not self.lost
+            and not self.orphans_failed
+            and all(t.reachable and not t.failed for t in self.backends.values())
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "ok": self.ok}
 
     def lines(self) -> list[str]:
         """A human summary, one line per backend (the CLI prints it)."""
-        out = [f"reconcile ({self.mode}): {self.objects} referenced objects, "
-               f"{self.seconds:.1f} s"]
+        out = [f"reconcile ({self.mode}): {self.objects} referenced objects, {self.seconds:.1f} s"]
         for name, t in self.backends.items():
             if not t.reachable:
                 out.append(f"  {name}: UNREACHABLE ({t.detail})")
                 continue
             scope = "full check" if t.full_check else "sampled"
-            out.append(f"  {name}: checked {t.checked}, missing {t.missing}, corrupt "
-                       f"{t.corrupt}, repaired {t.repaired}, failed {t.failed} ({scope})")
-        out.append(f"  orphaned objects deleted {self.orphans_deleted}, failed "
-                   f"{self.orphans_failed}")
+            out.append(
+                f"  {name}: checked {t.checked}, missing {t.missing}, corrupt "
+                f"{t.corrupt}, repaired {t.repaired}, failed {t.failed} ({scope})"
+            )
+        out.append(
+            f"  orphaned objects deleted {self.orphans_deleted}, failed {self.orphans_failed}"
+        )
         if self.lost:
-            out.append(f"  LOST (no intact copy anywhere): {len(self.lost)}: "
-                       + ", ".join(self.lost[:10]) + (" ..." if len(self.lost) > 10 else ""))
+            out.append(
+                f"  LOST (no intact copy anywhere): {len(self.lost)}: "
+                + ", ".join(self.lost[:10])
+                + (" ..." if len(self.lost) > 10 else "")
+            )
         return out
 
 
@@ -102,8 +110,9 @@ class _BackendGone(Exception):
 # -- what to check ---------------------------------------------------------------------------
 
 
-async def _referenced(*, not_present_on: str | None = None,
-                      exclude: set[str] | None = None) -> AsyncIterator[ReferencedObject]:
+async def _referenced(
+    *, not_present_on: str | None = None, exclude: set[str] | None = None
+) -> AsyncIterator[ReferencedObject]:
     """Referenced objects, each once, paged by id (optionally only those without a present
     copy on one backend)."""
     seen: set[str] = set(exclude or ())
@@ -112,11 +121,20 @@ async def _referenced(*, not_present_on: str | None = None,
         while True:
             query = model.filter(id__gt=last_id)
             if not_present_on is not None:
-                query = query.filter(~Q(blob_key__in=Subquery(
-                    StoredCopy.filter(backend=not_present_on, state=CopyState.PRESENT)
-                    .values("blob_key"))))
-            rows = await query.order_by("id").limit(PAGE_SIZE).values(
-                "id", "blob_key", "sha256", "size_bytes")
+                query = query.filter(
+                    ~Q(
+                        blob_key__in=Subquery(
+                            StoredCopy.filter(
+                                backend=not_present_on, state=CopyState.PRESENT
+                            ).values("blob_key")
+                        )
+                    )
+                )
+            rows = (
+                await query.order_by("id")
+                .limit(PAGE_SIZE)
+                .values("id", "blob_key", "sha256", "size_bytes")
+            )
             if not rows:
                 break
             last_id = rows[-1]["id"]
@@ -175,12 +193,14 @@ class _Run:
         await self.repair(store, obj, replace_existing=state == CopyState.CORRUPT)
         return state
 
-    async def repair(self, store: BlobStore, obj: ReferencedObject, *,
-                     replace_existing: bool) -> None:
+    async def repair(
+        self, store: BlobStore, obj: ReferencedObject, *, replace_existing: bool
+    ) -> None:
         tally = self.summary.backends[store.name]
         try:
-            source = await replication.copy_from_good_copy(self.ctx, obj, store,
-                                                           replace_existing=replace_existing)
+            source = await replication.copy_from_good_copy(
+                self.ctx, obj, store, replace_existing=replace_existing
+            )
         except NoGoodCopy as exc:
             tally.failed += 1
             if obj.key not in self.lost:
@@ -210,13 +230,17 @@ async def _prepare(ctx: RegistryContext, store: BlobStore, tally: BackendTally) 
         tally.detail = str(exc) or health.detail
         breaker.record_failure(tally.detail)
         return False
-    log.warning("backend %s failed its probe (%s) and was set up again; checking every copy",
-                store.name, health.detail)
+    log.warning(
+        "backend %s failed its probe (%s) and was set up again; checking every copy",
+        store.name,
+        health.detail,
+    )
     return True
 
 
-async def _reconcile_backend(run: _Run, store: BlobStore, *, full: bool, recreated: bool,
-                             sample_size: int) -> None:
+async def _reconcile_backend(
+    run: _Run, store: BlobStore, *, full: bool, recreated: bool, sample_size: int
+) -> None:
     tally = run.summary.backends[store.name]
     if full:
         tally.full_check = True
@@ -236,9 +260,11 @@ async def _reconcile_backend(run: _Run, store: BlobStore, *, full: bool, recreat
     if problems or recreated:
         # A damaged sample or a store that had to be set up again: more may be wrong than
         # the sample shows, so every other copy gets at least a size check now.
-        log.warning("%s: size-checking every copy on %s",
-                    "damaged copies in the sample" if problems else "store was set up again",
-                    store.name)
+        log.warning(
+            "%s: size-checking every copy on %s",
+            "damaged copies in the sample" if problems else "store was set up again",
+            store.name,
+        )
         tally.full_check = True
         async for obj in _referenced(exclude=checked):
             await run.check(store, obj, deep=False)
@@ -248,10 +274,12 @@ async def _delete_orphans(ctx: RegistryContext, summary: ReconcileSummary) -> No
     """Copies whose object nothing references: a delete that failed or was interrupted, or
     an upload that died (`delete_everywhere` skips objects a live upload claims)."""
     await blobs.drop_stale_claims()
-    keys = await (StoredCopy
-                  .filter(~Q(blob_key__in=Subquery(PackageVersion.all().values("blob_key"))))
-                  .filter(~Q(blob_key__in=Subquery(ArtifactBuild.all().values("blob_key"))))
-                  .distinct().values_list("blob_key", flat=True))
+    keys = await (
+        StoredCopy.filter(~Q(blob_key__in=Subquery(PackageVersion.all().values("blob_key"))))
+        .filter(~Q(blob_key__in=Subquery(ArtifactBuild.all().values("blob_key"))))
+        .distinct()
+        .values_list("blob_key", flat=True)
+    )
     for key in keys:
         try:
             if await blobs.delete_everywhere(ctx, str(key)):
@@ -261,8 +289,9 @@ async def _delete_orphans(ctx: RegistryContext, summary: ReconcileSummary) -> No
             log.warning("deleting orphaned object %s failed (retried next run): %s", key, exc)
 
 
-async def reconcile(ctx: RegistryContext, *, full: bool | None = None,
-                    sample_size: int | None = None) -> ReconcileSummary:
+async def reconcile(
+    ctx: RegistryContext, *, full: bool | None = None, sample_size: int | None = None
+) -> ReconcileSummary:
     """One reconciliation pass over every backend; see the module docstring."""
     config = ctx.policy.replication
     full = config.reconcile_full if full is None else full
@@ -277,8 +306,9 @@ async def reconcile(ctx: RegistryContext, *, full: bool | None = None,
             log.warning("reconcile skips %s: %s", store.name, tally.detail)
             continue
         try:
-            await _reconcile_backend(run, store, full=full, recreated=recreated,
-                                     sample_size=sample_size)
+            await _reconcile_backend(
+                run, store, full=full, recreated=recreated, sample_size=sample_size
+            )
         except _BackendGone as exc:
             tally.reachable = False
             tally.detail = str(exc)

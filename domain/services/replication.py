@@ -85,9 +85,12 @@ async def referenced_object(key: str) -> ReferencedObject | None:
 
 async def record_present(obj: ReferencedObject, backend: str) -> None:
     """Upsert the row of a copy that was just verified."""
-    values: dict[str, Any] = {"sha256": obj.sha256, "size_bytes": obj.size,
-                              "state": CopyState.PRESENT,
-              "verified_at": timezone.now()}
+    values: dict[str, Any] = {
+        "sha256": obj.sha256,
+        "size_bytes": obj.size,
+        "state": CopyState.PRESENT,
+        "verified_at": timezone.now(),
+    }
     if await StoredCopy.filter(blob_key=obj.key, backend=backend).update(**values):
         return
     try:
@@ -101,8 +104,9 @@ async def mark_state(obj: ReferencedObject, backend: str, state: CopyState) -> N
     if await StoredCopy.filter(blob_key=obj.key, backend=backend).update(state=state):
         return
     try:
-        await StoredCopy.create(blob_key=obj.key, backend=backend, sha256=obj.sha256,
-                                size_bytes=obj.size, state=state)
+        await StoredCopy.create(
+            blob_key=obj.key, backend=backend, sha256=obj.sha256, size_bytes=obj.size, state=state
+        )
     except IntegrityError:
         await StoredCopy.filter(blob_key=obj.key, backend=backend).update(state=state)
 
@@ -110,17 +114,25 @@ async def mark_state(obj: ReferencedObject, backend: str, state: CopyState) -> N
 async def _note_attempt(obj: ReferencedObject, backend: str) -> None:
     """Leave a trace before writing to a backend that had no row for this key."""
     try:
-        await StoredCopy.get_or_create(blob_key=obj.key, backend=backend,
-                                       defaults={"sha256": obj.sha256, "size_bytes": obj.size,
-                                                 "state": CopyState.COPYING})
+        await StoredCopy.get_or_create(
+            blob_key=obj.key,
+            backend=backend,
+            defaults={"sha256": obj.sha256, "size_bytes": obj.size, "state": CopyState.COPYING},
+        )
     except IntegrityError:
         pass  # a concurrent writer created it; that row is the trace
 
 
 async def present_backends(key: str) -> set[str]:
     # Tortoise types values_list(flat=True) as tuples; one column gives the values themselves.
-    return set(cast("list[str]", await StoredCopy.filter(blob_key=key, state=CopyState.PRESENT)
-                    .values_list("backend", flat=True)))
+    return set(
+        cast(
+            "list[str]",
+            await StoredCopy.filter(blob_key=key, state=CopyState.PRESENT).values_list(
+                "backend", flat=True
+            ),
+        )
+    )
 
 
 def in_configured_order(ctx: RegistryContext, names: set[str]) -> list[BlobStore]:
@@ -131,8 +143,13 @@ def in_configured_order(ctx: RegistryContext, names: set[str]) -> list[BlobStore
 # -- copying ---------------------------------------------------------------------------------
 
 
-async def copy_from_good_copy(ctx: RegistryContext, obj: ReferencedObject, target: BlobStore,
-                              *, replace_existing: bool = False) -> str:
+async def copy_from_good_copy(
+    ctx: RegistryContext,
+    obj: ReferencedObject,
+    target: BlobStore,
+    *,
+    replace_existing: bool = False,
+) -> str:
     """Make `target` hold a verified copy of `obj`, reading from the first backend with a
     verified copy (primary first). Returns the name of the source used.
 
@@ -140,8 +157,11 @@ async def copy_from_good_copy(ctx: RegistryContext, obj: ReferencedObject, targe
     Raises NoGoodCopy when none is left, or the target's StorageError.
     """
     breakers = ctx.storage.breakers
-    sources = [store for store in in_configured_order(ctx, await present_backends(obj.key))
-               if store.name != target.name]
+    sources = [
+        store
+        for store in in_configured_order(ctx, await present_backends(obj.key))
+        if store.name != target.name
+    ]
     if not sources:
         raise NoGoodCopy(obj.key, "no backend has a verified copy")
     # Breakers order the sources (known-good first) but exclude none: this is background work,
@@ -152,8 +172,7 @@ async def copy_from_good_copy(ctx: RegistryContext, obj: ReferencedObject, targe
     unreadable = False
     for source in sources:
         try:
-            await copy_object(source, target, obj.key, obj.size,
-                              replace_existing=replace_existing)
+            await copy_object(source, target, obj.key, obj.size, replace_existing=replace_existing)
         except CorruptCopy as exc:  # only ever about the source: its bytes fail their key
             log.error("%s", exc)
             await mark_state(obj, source.name, CopyState.CORRUPT)
@@ -199,8 +218,9 @@ async def replicate(ctx: RegistryContext, key: str, backend: str) -> str:
     return "copied"
 
 
-async def enqueue_replication(ctx: RegistryContext, key: str,
-                              backends: Sequence[str] | None = None) -> int:
+async def enqueue_replication(
+    ctx: RegistryContext, key: str, backends: Sequence[str] | None = None
+) -> int:
     """Queue one replication job per mirror (or per given backend) for `key`. Returns how
     many were queued. Never raises: the reconciliation catches anything missed here."""
     names = list(backends) if backends is not None else [m.name for m in ctx.storage.mirrors]
@@ -220,8 +240,9 @@ async def report_missing(ctx: RegistryContext, key: str, backend: str) -> None:
         obj = await referenced_object(key)
         if obj is None:
             return
-        updated = await StoredCopy.filter(blob_key=key, backend=backend,
-                                          state=CopyState.PRESENT).update(state=CopyState.MISSING)
+        updated = await StoredCopy.filter(
+            blob_key=key, backend=backend, state=CopyState.PRESENT
+        ).update(state=CopyState.MISSING)
         if updated:
             log.error("copy of %s on %s is missing; queued a repair", key, backend)
             await enqueue_replication(ctx, key, [backend])
@@ -254,8 +275,9 @@ class ReplicationStatus:
     checked_at: datetime
 
 
-_REFERENCED_KEYS = ("SELECT blob_key FROM package_versions "
-                    "UNION SELECT blob_key FROM artifact_builds")
+_REFERENCED_KEYS = (
+    "SELECT blob_key FROM package_versions UNION SELECT blob_key FROM artifact_builds"
+)
 
 
 async def referenced_count() -> int:
@@ -271,14 +293,16 @@ async def _present_counts() -> dict[str, int]:
     rows = await conn.execute_query_dict(
         "SELECT backend, COUNT(DISTINCT blob_key) AS n FROM stored_copies "
         f"WHERE state = '{CopyState.PRESENT}' AND blob_key IN ({_REFERENCED_KEYS}) "
-        "GROUP BY backend")
+        "GROUP BY backend"
+    )
     return {str(row["backend"]): int(row["n"]) for row in rows}
 
 
 async def _state_counts() -> dict[str, dict[str, int]]:
     conn = connections.get("default")
     rows = await conn.execute_query_dict(
-        "SELECT backend, state, COUNT(*) AS n FROM stored_copies GROUP BY backend, state")
+        "SELECT backend, state, COUNT(*) AS n FROM stored_copies GROUP BY backend, state"
+    )
     counts: dict[str, dict[str, int]] = {}
     for row in rows:
         counts.setdefault(str(row["backend"]), {})[str(row["state"])] = int(row["n"])
@@ -289,8 +313,7 @@ async def replication_lag(ctx: RegistryContext) -> dict[str, int]:
     """Per configured backend: referenced objects not (yet) verified on it."""
     total = await referenced_count()
     present = await _present_counts()
-    return {store.name: max(total - present.get(store.name, 0), 0)
-            for store in ctx.storage.all}
+    return {store.name: max(total - present.get(store.name, 0), 0) for store in ctx.storage.all}
 
 
 async def replication_status(ctx: RegistryContext, *, probe: bool = True) -> ReplicationStatus:
@@ -311,11 +334,16 @@ async def replication_status(ctx: RegistryContext, *, probe: bool = True) -> Rep
             snapshot = ctx.storage.breakers.snapshot(store.name)
             ok = snapshot.state is BreakerState.CLOSED
             detail = snapshot.last_error or "not probed"
-        reports.append(BackendReport(
-            name=store.name, role=(StorageRole.PRIMARY if store is ctx.storage.primary
-                  else StorageRole.MIRROR),
-            kind=store.kind, ok=ok, detail=detail,
-            breaker=ctx.storage.breakers.snapshot(store.name),
-            lag=max(total - present.get(store.name, 0), 0),
-            copies=states.get(store.name, {})))
+        reports.append(
+            BackendReport(
+                name=store.name,
+                role=(StorageRole.PRIMARY if store is ctx.storage.primary else StorageRole.MIRROR),
+                kind=store.kind,
+                ok=ok,
+                detail=detail,
+                breaker=ctx.storage.breakers.snapshot(store.name),
+                lag=max(total - present.get(store.name, 0), 0),
+                copies=states.get(store.name, {}),
+            )
+        )
     return ReplicationStatus(objects=total, backends=reports, checked_at=timezone.now())

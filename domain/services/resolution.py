@@ -53,7 +53,7 @@ _T = TypeVar("_T")
 
 
 def _chunks(items: Sequence[_T]) -> list[Sequence[_T]]:
-    return [items[start:start + IN_BATCH] for start in range(0, len(items), IN_BATCH)]
+    return [items[start : start + IN_BATCH] for start in range(0, len(items), IN_BATCH)]
 
 
 class Artifact(NamedTuple):
@@ -83,7 +83,7 @@ def _level_sql() -> tuple[str, str]:
     return (
         f'SELECT "id", "package_id", "version", "yanked", "toolbox_version", "platforms", '
         f'"sha256", "size_bytes", "requires" FROM "{versions}" '
-        f"WHERE \"status\" = '{VersionStatus.PUBLISHED}' AND \"package_id\" IN ({{ids}})",
+        f'WHERE "status" = \'{VersionStatus.PUBLISHED}\' AND "package_id" IN ({{ids}})',
         f'SELECT "version_id", "name", "version_spec", "optional" FROM "{dependencies}" '
         f'WHERE "version_id" IN ({{ids}})',
     )
@@ -103,8 +103,11 @@ def _in_list(ids: Sequence[int]) -> list[str]:
 async def _published_versions(package_ids: Sequence[int]) -> list[Any]:
     conn = connections.get("default")
     sql = _level_sql()[0]
-    return [row for ids in _in_list(package_ids)
-            for row in (await conn.execute_query(sql.format(ids=ids)))[1]]
+    return [
+        row
+        for ids in _in_list(package_ids)
+        for row in (await conn.execute_query(sql.format(ids=ids)))[1]
+    ]
 
 
 async def _requires_from_rows(version_ids: Sequence[int]) -> dict[int, str]:
@@ -119,8 +122,9 @@ async def _requires_from_rows(version_ids: Sequence[int]) -> dict[int, str]:
     return {version_id: encode_requires(deps) for version_id, deps in found.items()}
 
 
-async def load_source(actor: Actor, root_names: Sequence[str], *, base_url: str | None
-                      ) -> InMemorySource:
+async def load_source(
+    actor: Actor, root_names: Sequence[str], *, base_url: str | None
+) -> InMemorySource:
     """Everything reachable from `root_names` that `actor` may install, level by level:
     per level one query for the packages (visibility is decided on the models, as everywhere)
     and one pre-built query for their published versions, dependencies included."""
@@ -133,31 +137,56 @@ async def load_source(actor: Actor, root_names: Sequence[str], *, base_url: str 
         if not frontier:
             break
         seen |= frontier
-        packages = {package_id: name for keys in _chunks(sorted(frontier))
-                    for package_id, name, visibility, publisher_id in await Package.filter(
-                        name_key__in=keys, deleted_at__isnull=True).values_list(
-                        "id", "name", "visibility", "publisher_id")
-                    if can_view_live(actor, visibility, publisher_id, name)}
+        packages = {
+            package_id: name
+            for keys in _chunks(sorted(frontier))
+            for package_id, name, visibility, publisher_id in await Package.filter(
+                name_key__in=keys, deleted_at__isnull=True
+            ).values_list("id", "name", "visibility", "publisher_id")
+            if can_view_live(actor, visibility, publisher_id, name)
+        }
         rows = await _published_versions(list(packages))
         unrecorded = [row[0] for row in rows if row[8] == NOT_RECORDED]
         rebuilt = await _requires_from_rows(unrecorded) if unrecorded else {}
         # Turning a level's rows into candidates is pure CPU (tens of thousands of rows on
         # a large registry): off the loop, while the queries above stay on it.
-        frontier = await run_cpu_bound(_add_level, source, decoder, packages, rows, rebuilt,
-                                       base_url)
+        frontier = await run_cpu_bound(
+            _add_level, source, decoder, packages, rows, rebuilt, base_url
+        )
     return source
 
 
-def _add_level(source: InMemorySource, decoder: RequiresDecoder, packages: dict[int, str],
-               rows: list[Any], rebuilt: dict[int, str], base_url: str | None) -> set[str]:
+def _add_level(
+    source: InMemorySource,
+    decoder: RequiresDecoder,
+    packages: dict[int, str],
+    rows: list[Any],
+    rebuilt: dict[int, str],
+    base_url: str | None,
+) -> set[str]:
     """Add one level's packages with their candidates to `source`; the names of the next."""
     candidates: dict[int, list[Candidate]] = defaultdict(list)
-    for (version_id, package_id, version, yanked, toolbox_version, platforms, sha256,
-         size_bytes, requires) in rows:
-        candidates[package_id].append(Candidate(
-            version, bool(yanked), toolbox_version or "", _platforms(platforms),
-            decoder.decode(rebuilt.get(version_id, requires)),
-            Artifact(packages[package_id], version, sha256, size_bytes, base_url)))
+    for (
+        version_id,
+        package_id,
+        version,
+        yanked,
+        toolbox_version,
+        platforms,
+        sha256,
+        size_bytes,
+        requires,
+    ) in rows:
+        candidates[package_id].append(
+            Candidate(
+                version,
+                bool(yanked),
+                toolbox_version or "",
+                _platforms(platforms),
+                decoder.decode(rebuilt.get(version_id, requires)),
+                Artifact(packages[package_id], version, sha256, size_bytes, base_url),
+            )
+        )
     for package_id, name in packages.items():
         source.add(name, candidates.get(package_id, []))
     return decoder.take_new_names()
@@ -167,11 +196,14 @@ def check_request_bounds(requirements: Sequence[object], toolbox_version: str | 
     """The request's sizes (`domain/bounds.py`), checked before anything is parsed or
     waits for the CPU pool: a refusal costs no parsing and no place in the queue."""
     if len(requirements) > MAX_RESOLVE_REQUIREMENTS:
-        raise InvalidInput(f"At most {MAX_RESOLVE_REQUIREMENTS} requirements per request",
-                           field="requirements")
+        raise InvalidInput(
+            f"At most {MAX_RESOLVE_REQUIREMENTS} requirements per request", field="requirements"
+        )
     if toolbox_version is not None and len(toolbox_version) > VERSION_MAX_LENGTH:
-        raise InvalidInput(f"toolbox_version is longer than {VERSION_MAX_LENGTH} characters",
-                           field="toolbox_version")
+        raise InvalidInput(
+            f"toolbox_version is longer than {VERSION_MAX_LENGTH} characters",
+            field="toolbox_version",
+        )
     for item in requirements:
         if isinstance(item, str):
             try:
@@ -193,10 +225,15 @@ def parse_roots(requirements: Sequence[str | tuple[str, str]]) -> list[Requireme
     return roots
 
 
-async def resolve(actor: Actor, requirements: Sequence[str | tuple[str, str]], *,
-                  toolbox_version: str | None = None, platform: str | None = None,
-                  include_optional: bool = False, base_url: str | None = None
-                  ) -> Resolution | NoSolution:
+async def resolve(
+    actor: Actor,
+    requirements: Sequence[str | tuple[str, str]],
+    *,
+    toolbox_version: str | None = None,
+    platform: str | None = None,
+    include_optional: bool = False,
+    base_url: str | None = None,
+) -> Resolution | NoSolution:
     check_request_bounds(requirements, toolbox_version)
     async with expensive_gate():
         # Parsing and solving are pure CPU: both run on the CPU pool (`domain/offload.py`),
@@ -206,18 +243,23 @@ async def resolve(actor: Actor, requirements: Sequence[str | tuple[str, str]], *
             raise InvalidInput("At least one requirement is required", field="requirements")
         source = await load_source(actor, [r.name for r in roots], base_url=base_url)
         try:
-            return await run_cpu_bound(solve, roots, source,
-                                       toolbox_version=toolbox_version or None,
-                                       platform=platform or None,
-                                       include_optional=include_optional)
+            return await run_cpu_bound(
+                solve,
+                roots,
+                source,
+                toolbox_version=toolbox_version or None,
+                platform=platform or None,
+                include_optional=include_optional,
+            )
         except InvalidToolboxVersion as exc:
             raise InvalidInput(str(exc), field="toolbox_version") from None
         except (InvalidRequirement, InvalidRange) as exc:
             raise InvalidInput(str(exc), field="requirements") from None
 
 
-async def check_compatibility(actor: Actor, package: str, version: str,
-                              toolbox_version: str | None) -> tuple[bool, list[str], list[str]]:
+async def check_compatibility(
+    actor: Actor, package: str, version: str, toolbox_version: str | None
+) -> tuple[bool, list[str], list[str]]:
     """(compatible, warnings, conflicts) for installing exactly `package==version`."""
     if not package or not version:
         raise InvalidInput("package and version are required")

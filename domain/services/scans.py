@@ -65,44 +65,62 @@ class _ScannerReader(ClosingReader):
         self._reader.close()
 
 
-def _scan_blocking(store: BlobStore, key: str, limits: ScanLimits, package_type: str,
-                   package_name: str, package_version: str) -> ScanReport:
+def _scan_blocking(
+    store: BlobStore,
+    key: str,
+    limits: ScanLimits,
+    package_type: str,
+    package_name: str,
+    package_version: str,
+) -> ScanReport:
     with _ScannerReader(store.reader(key)) as reader:
-        return scan_archive(reader, limits=limits, package_type=package_type,
-                            package_name=package_name, package_version=package_version)
+        return scan_archive(
+            reader,
+            limits=limits,
+            package_type=package_type,
+            package_name=package_name,
+            package_version=package_version,
+        )
 
 
-async def _record_verdict(row: PackageVersion, status: VersionStatus,
-                          report: dict[str, Any]) -> bool:
+async def _record_verdict(
+    row: PackageVersion, status: VersionStatus, report: dict[str, Any]
+) -> bool:
     """Write the verdict if the version is still pending; False when another run (or an
     admin deletion) got there first."""
     fields: dict[str, Any] = {"status": status, "scan_report": report}
     if status == VersionStatus.PUBLISHED:
         fields["published_at"] = datetime.now(UTC)
     async with write_transaction() as conn:
-        await packages.lock_package(row.package_id,
-                                    using_db=conn)
-        updated = await PackageVersion.filter(id=row.id, status=VersionStatus.PENDING).using_db(
-            conn).update(**fields)
+        await packages.lock_package(row.package_id, using_db=conn)
+        updated = (
+            await PackageVersion.filter(id=row.id, status=VersionStatus.PENDING)
+            .using_db(conn)
+            .update(**fields)
+        )
         if updated:
-            await packages.refresh_latest_version(row.package_id,
-                                                  using_db=conn)
+            await packages.refresh_latest_version(row.package_id, using_db=conn)
     return bool(updated)
 
 
-async def announce_published(ctx: RegistryContext, package: Package,
-                             row: PackageVersion) -> None:
+async def announce_published(ctx: RegistryContext, package: Package, row: PackageVersion) -> None:
     """After a version became published (scan or admin release): copy its object to the
     mirrors and tell subscribers."""
     await replication.enqueue_replication(ctx, row.blob_key)
-    await ctx.events.publish(PACKAGE_PUBLISHED, {
-        "package": package.name, "version": row.version,
-        "package_type": package.package_type,
-        "publisher_id": package.publisher_id})
+    await ctx.events.publish(
+        PACKAGE_PUBLISHED,
+        {
+            "package": package.name,
+            "version": row.version,
+            "package_type": package.package_type,
+            "publisher_id": package.publisher_id,
+        },
+    )
 
 
-async def scan_version(ctx: RegistryContext, version_id: int,
-                       limits: ScanLimits | None = None) -> VersionStatus | None:
+async def scan_version(
+    ctx: RegistryContext, version_id: int, limits: ScanLimits | None = None
+) -> VersionStatus | None:
     """Scan one pending version and record the verdict. Returns the new status, or None when
     there was nothing to do. Storage errors propagate (as `StorageError`) so the job runner
     retries; a verdict is final."""
@@ -113,9 +131,14 @@ async def scan_version(ctx: RegistryContext, version_id: int,
     started = time.monotonic()
     try:
         report = await asyncio.to_thread(
-            _scan_blocking, ctx.storage.primary, row.blob_key,
+            _scan_blocking,
+            ctx.storage.primary,
+            row.blob_key,
             limits or ScanLimits.for_package_type(package.package_type),
-            package.package_type, package.name, row.version)
+            package.package_type,
+            package.name,
+            row.version,
+        )
     except StorageReadFailed as failed:
         raise failed.error from failed
     data: dict[str, Any] = report.to_dict()
@@ -124,9 +147,15 @@ async def scan_version(ctx: RegistryContext, version_id: int,
     if not await _record_verdict(row, status, data):
         return None
     log.info("scan %s==%s: %s (%s)", package.name, row.version, status, report.rule or "clean")
-    await ctx.events.publish(VERSION_STATUS_CHANGED, {
-        "package": package.name, "version": row.version, "status": status,
-        "rule": report.rule or ""})
+    await ctx.events.publish(
+        VERSION_STATUS_CHANGED,
+        {
+            "package": package.name,
+            "version": row.version,
+            "status": status,
+            "rule": report.rule or "",
+        },
+    )
     if status == VersionStatus.PUBLISHED:
         await announce_published(ctx, package, row)
     return status
@@ -137,8 +166,12 @@ async def requeue_stuck(ctx: RegistryContext, older_than: timedelta = STUCK_AFTE
     given up). A job still queued or running keeps its id, so this never doubles one."""
     cutoff = timezone.now() - older_than
     # Tortoise types values_list(flat=True) as tuples; one column gives the values themselves.
-    ids = cast("list[int]", await PackageVersion.filter(
-        status=VersionStatus.PENDING, created_at__lt=cutoff).values_list("id", flat=True))
+    ids = cast(
+        "list[int]",
+        await PackageVersion.filter(
+            status=VersionStatus.PENDING, created_at__lt=cutoff
+        ).values_list("id", flat=True),
+    )
     for version_id in ids:
         await ctx.jobs.enqueue(SCAN_VERSION, version_id)
     return len(ids)

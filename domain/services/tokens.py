@@ -82,8 +82,9 @@ def _validate_scopes(scopes: object) -> list[str]:
         raise InvalidInput("At least one scope is required", field="scopes")
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
-        raise InvalidInput(f"Unknown scope(s): {', '.join(unknown)}; valid: {', '.join(SCOPES)}",
-                           field="scopes")
+        raise InvalidInput(
+            f"Unknown scope(s): {', '.join(unknown)}; valid: {', '.join(SCOPES)}", field="scopes"
+        )
     return sorted(set(scopes))
 
 
@@ -100,22 +101,30 @@ def _validate_globs(globs: object) -> list[str]:
         raise InvalidInput(f"At most {MAX_GLOBS} package globs", field="package_globs")
     bad = [g for g in cleaned if not _GLOB.fullmatch(g)]
     if bad:
-        raise InvalidInput(f"Invalid package glob(s): {', '.join(bad)}; use package-name "
-                           "characters and * ? [ ]", field="package_globs")
+        raise InvalidInput(
+            f"Invalid package glob(s): {', '.join(bad)}; use package-name characters and * ? [ ]",
+            field="package_globs",
+        )
     return cleaned
 
 
 def active_tokens(user_id: str, now: datetime | None = None) -> QuerySet[ApiToken]:
     """The user's tokens that still authenticate: not revoked and not expired."""
     moment = now or datetime.now(UTC)
-    return ApiToken.filter(Q(expires_at=None) | Q(expires_at__gt=moment), user_id=user_id,
-                           revoked_at=None)
+    return ApiToken.filter(
+        Q(expires_at=None) | Q(expires_at__gt=moment), user_id=user_id, revoked_at=None
+    )
 
 
-async def create_token(actor: Actor, name: object, scopes: object, *,
-                       package_globs: object = None,
-                       expires_at: datetime | str | None = None,
-                       max_active: int | None = None) -> CreatedToken:
+async def create_token(
+    actor: Actor,
+    name: object,
+    scopes: object,
+    *,
+    package_globs: object = None,
+    expires_at: datetime | str | None = None,
+    max_active: int | None = None,
+) -> CreatedToken:
     """Mint a token. A user holds at most `max_active` active tokens (the API passes the
     operator's MAX_API_TOKENS_PER_USER, from `Policy`; None: no cap): one more is refused
     until one is revoked or expires."""
@@ -137,17 +146,36 @@ async def create_token(actor: Actor, name: object, scopes: object, *,
         # Concurrent creations for one user queue on the user's row (PostgreSQL; SQLite runs
         # one write transaction at a time), so each count sees the tokens created before it.
         await User.select_for_update(no_key=True).using_db(conn).get_or_none(id=user_id)
-        if (max_active is not None
-                and await active_tokens(user_id).using_db(conn).count() >= max_active):
-            raise InvalidInput(f"You already have {max_active} active API tokens, the most "
-                               "allowed; revoke one you no longer use first")
-        token = await ApiToken.create(user_id=user_id, name=name.strip(),
-                                      token_hash=hash_token(plaintext), scopes=checked,
-                                      package_globs=globs, expires_at=expiry, using_db=conn)
-        await audit.record(actor, "token.create", target_type="token", target_id=token.id,
-                           details={"name": token.name, "scopes": checked, "globs": globs,
-                                    "expires_at": expiry.isoformat() if expiry else None},
-                           using_db=conn)
+        if (
+            max_active is not None
+            and await active_tokens(user_id).using_db(conn).count() >= max_active
+        ):
+            raise InvalidInput(
+                f"You already have {max_active} active API tokens, the most "
+                "allowed; revoke one you no longer use first"
+            )
+        token = await ApiToken.create(
+            user_id=user_id,
+            name=name.strip(),
+            token_hash=hash_token(plaintext),
+            scopes=checked,
+            package_globs=globs,
+            expires_at=expiry,
+            using_db=conn,
+        )
+        await audit.record(
+            actor,
+            "token.create",
+            target_type="token",
+            target_id=token.id,
+            details={
+                "name": token.name,
+                "scopes": checked,
+                "globs": globs,
+                "expires_at": expiry.isoformat() if expiry else None,
+            },
+            using_db=conn,
+        )
     return CreatedToken(token, plaintext)
 
 
@@ -169,13 +197,15 @@ async def revoke_token(actor: Actor, token_id: str) -> ApiToken:
         async with write_transaction() as conn:
             token.revoked_at = datetime.now(UTC)
             await token.save(update_fields=["revoked_at"], using_db=conn)
-            await audit.record(actor, "token.revoke", target_type="token", target_id=token.id,
-                               using_db=conn)
+            await audit.record(
+                actor, "token.revoke", target_type="token", target_id=token.id, using_db=conn
+            )
     return token
 
 
-async def authenticate(plaintext: str, *, request_id: str = "", ip: str = "",
-                       touch: bool = True) -> Actor | None:
+async def authenticate(
+    plaintext: str, *, request_id: str = "", ip: str = "", touch: bool = True
+) -> Actor | None:
     """The actor a token stands for, or None when it is malformed, unknown, revoked or expired.
     `touch` records the use (`last_used_at`); re-checks of an open WebSocket do not."""
     if not well_formed(plaintext):
@@ -187,5 +217,11 @@ async def authenticate(plaintext: str, *, request_id: str = "", ip: str = "",
     if touch:
         await ApiToken.filter(id=token.id).update(last_used_at=now)
     user = await User.get(id=token.user_id)
-    return await actor_for_user(user, request_id=request_id, ip=ip, scopes=tuple(token.scopes),
-                                package_globs=tuple(token.package_globs), token_id=token.id)
+    return await actor_for_user(
+        user,
+        request_id=request_id,
+        ip=ip,
+        scopes=tuple(token.scopes),
+        package_globs=tuple(token.package_globs),
+        token_id=token.id,
+    )

@@ -43,9 +43,11 @@ async def find_by_sha256(actor: Actor, sha256: str) -> list[FileMatch]:
     if not is_sha256_hex(digest):
         raise InvalidInput("sha256 must be 64 hexadecimal characters", field="sha256")
     published = PackageVersion.filter(status=VersionStatus.PUBLISHED)
-    rows = await published.filter(sha256=digest).prefetch_related("package") + await (
-        published.filter(upload_sha256=digest).exclude(sha256=digest)
-        .prefetch_related("package"))
+    rows = await published.filter(sha256=digest).prefetch_related(
+        "package"
+    ) + await published.filter(upload_sha256=digest).exclude(sha256=digest).prefetch_related(
+        "package"
+    )
     return [FileMatch(r.package, r) for r in rows if can_view(actor, r.package)]
 
 
@@ -68,8 +70,9 @@ def _refuse_long_version(value: object, what: str, field: str) -> None:
         raise InvalidInput(f"{what} is longer than {VERSION_MAX_LENGTH} characters", field=field)
 
 
-async def newest_compatible(actor: Actor, items: list[Any], *, toolbox_version: str | None,
-                            platform: str | None) -> list[dict[str, Any]]:
+async def newest_compatible(
+    actor: Actor, items: list[Any], *, toolbox_version: str | None, platform: str | None
+) -> list[dict[str, Any]]:
     """For each `{sha256}` or `{name, version}` item: the newest compatible version.
 
     The whole batch costs four queries (files by hash, packages by name, their versions),
@@ -92,9 +95,13 @@ async def newest_compatible(actor: Actor, items: list[Any], *, toolbox_version: 
         else:
             raise InvalidInput(f"items[{index}] needs sha256 or name", field="items")
     by_digest = await _first_visible_files(actor, set(digests.values()))
-    by_key = {package.name_key: package for package in await Package.filter(
-        name_key__in=lookup_keys(list(names.values())), deleted_at__isnull=True)
-        if can_view(actor, package)}
+    by_key = {
+        package.name_key: package
+        for package in await Package.filter(
+            name_key__in=lookup_keys(list(names.values())), deleted_at__isnull=True
+        )
+        if can_view(actor, package)
+    }
     found: dict[int, tuple[Package, str]] = {}
     for index, digest in digests.items():
         if digest in by_digest:
@@ -104,8 +111,9 @@ async def newest_compatible(actor: Actor, items: list[Any], *, toolbox_version: 
         key = lookup_key(name)
         if key in by_key:
             found[index] = (by_key[key], str(items[index].get("version") or ""))
-    newest = await _newest_per_package({package.id for package, _ in found.values()},
-                                       toolbox_version, platform)
+    newest = await _newest_per_package(
+        {package.id for package, _ in found.values()}, toolbox_version, platform
+    )
     answers: list[dict[str, Any]] = []
     for index, item in enumerate(items):
         if index not in found:
@@ -116,11 +124,17 @@ async def newest_compatible(actor: Actor, items: list[Any], *, toolbox_version: 
         current_v = loose_version(current)
         best_v = loose_version(best.version) if best else None
         newer = bool(best_v and current_v and best_v > current_v)
-        answers.append({"query": item, "found": True, "name": package.name,
-                        "current_version": current,
-                        "latest_version": best.version if best else "",
-                        "update_available": newer,
-                        "checksum_sha256": best.sha256 if best else ""})
+        answers.append(
+            {
+                "query": item,
+                "found": True,
+                "name": package.name,
+                "current_version": current,
+                "latest_version": best.version if best else "",
+                "update_available": newer,
+                "checksum_sha256": best.sha256 if best else "",
+            }
+        )
     return answers
 
 
@@ -137,33 +151,38 @@ async def _first_visible_files(actor: Actor, digests: set[str]) -> dict[str, Pac
     if not digests:
         return {}
     published = PackageVersion.filter(status=VersionStatus.PUBLISHED)
-    stored = await published.filter(sha256__in=digests).order_by("id").prefetch_related(
-        "package")
-    uploaded = await published.filter(upload_sha256__in=digests).order_by(
-        "id").prefetch_related("package")
+    stored = await published.filter(sha256__in=digests).order_by("id").prefetch_related("package")
+    uploaded = (
+        await published.filter(upload_sha256__in=digests).order_by("id").prefetch_related("package")
+    )
     first: dict[str, PackageVersion] = {}
-    for row, digest in [*((r, r.sha256) for r in stored),
-                        *((r, r.upload_sha256) for r in uploaded if r.upload_sha256 != r.sha256)]:
+    for row, digest in [
+        *((r, r.sha256) for r in stored),
+        *((r, r.upload_sha256) for r in uploaded if r.upload_sha256 != r.sha256),
+    ]:
         if digest not in first and can_view(actor, row.package):
             first[digest] = row
     return first
 
 
-async def _newest_per_package(package_ids: set[int], toolbox_version: str | None,
-                              platform: str | None) -> dict[int, PackageVersion]:
+async def _newest_per_package(
+    package_ids: set[int], toolbox_version: str | None, platform: str | None
+) -> dict[int, PackageVersion]:
     """The newest compatible, stable, non-yanked published version of each package."""
     if not package_ids:
         return {}
     by_package: dict[int, list[PackageVersion]] = {}
-    for row in await PackageVersion.filter(package_id__in=package_ids,
-                                           status=VersionStatus.PUBLISHED, yanked=False):
+    for row in await PackageVersion.filter(
+        package_id__in=package_ids, status=VersionStatus.PUBLISHED, yanked=False
+    ):
         by_package.setdefault(row.package_id, []).append(row)
     newest: dict[int, PackageVersion] = {}
     for package_id, rows in by_package.items():
         for row in sort_newest_first(rows, key=lambda r: r.version):
             version = loose_version(row.version)
             if _compatible(row, toolbox_version, platform) and not (
-                    version and version.is_prerelease):
+                version and version.is_prerelease
+            ):
                 newest[package_id] = row
                 break
     return newest

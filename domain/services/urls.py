@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 # A host name (or IPv4 address) or a bracketed IPv6 address, with an optional port.
 _HOST_HEADER = re.compile(
-    r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+    r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?"
+)
 
 
 def _segment(text: str) -> str:
@@ -31,10 +32,13 @@ def package_file_url(name: str, version: str, base_url: str | None) -> str:
     return absolute(path, base_url)
 
 
-def artifact_build_url(name: str, version: str, platform: str, architecture: str,
-                       base_url: str | None) -> str:
-    path = (f"/api/v1/artifacts/{_segment(name)}/versions/{_segment(version)}/builds/"
-            f"{_segment(platform)}/{_segment(architecture)}/file")
+def artifact_build_url(
+    name: str, version: str, platform: str, architecture: str, base_url: str | None
+) -> str:
+    path = (
+        f"/api/v1/artifacts/{_segment(name)}/versions/{_segment(version)}/builds/"
+        f"{_segment(platform)}/{_segment(architecture)}/file"
+    )
     return absolute(path, base_url)
 
 
@@ -44,8 +48,14 @@ def host_name(host_header: str) -> str | None:
     return match.group("host").lower() if match else None
 
 
-def external_base(public_base_url: str | None, allowed_hosts: tuple[str, ...], scheme: str,
-                  host_header: str | None, *, unlisted_host: bool = False) -> str | None:
+def external_base(
+    public_base_url: str | None,
+    allowed_hosts: tuple[str, ...],
+    scheme: str,
+    host_header: str | None,
+    *,
+    unlisted_host: bool = False,
+) -> str | None:
     """The origin for a URL that must be absolute: PUBLIC_BASE_URL when configured, else the
     request's own `scheme://host[:port]` when its host is in `allowed_hosts`, else None (the
     caller answers with a relative URL or refuses). `unlisted_host` (the contract's §4.11 case)

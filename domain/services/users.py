@@ -11,15 +11,17 @@ from domain.exceptions import NotFound
 from domain.models import PublisherMember, User
 
 
-async def upsert_user(user_id: str, username: str, email: str, *,
-                      admins: Collection[str] = ()) -> User:
+async def upsert_user(
+    user_id: str, username: str, email: str, *, admins: Collection[str] = ()
+) -> User:
     """The user, created on first sight: as an admin when `admins` (the operator's
     ADMIN_USERS) names it."""
     user = await User.get_or_none(id=user_id)
     if user is None:
         try:
-            user = await User.create(id=user_id, username=username, email=email,
-                                     is_admin=user_id in admins)
+            user = await User.create(
+                id=user_id, username=username, email=email, is_admin=user_id in admins
+            )
         except IntegrityError:  # a concurrent first request created it
             user = await User.get(id=user_id)
     if user.username != username or (email and user.email != email):
@@ -34,10 +36,15 @@ async def publisher_ids_of(user_id: str) -> frozenset[str]:
     return frozenset(str(r) for r in rows)
 
 
-async def actor_for_user(user: User, *, request_id: str = "", ip: str = "",
-                         scopes: tuple[str, ...] | None = None,
-                         package_globs: tuple[str, ...] = (), token_id: str | None = None
-                         ) -> Actor:
+async def actor_for_user(
+    user: User,
+    *,
+    request_id: str = "",
+    ip: str = "",
+    scopes: tuple[str, ...] | None = None,
+    package_globs: tuple[str, ...] = (),
+    token_id: str | None = None,
+) -> Actor:
     return Actor(
         user_id=user.id,
         username=user.username,
@@ -51,8 +58,15 @@ async def actor_for_user(user: User, *, request_id: str = "", ip: str = "",
     )
 
 
-async def actor_from_claims(user_id: str, username: str, email: str, *, request_id: str = "",
-                            ip: str = "", admins: Collection[str] = ()) -> Actor:
+async def actor_from_claims(
+    user_id: str,
+    username: str,
+    email: str,
+    *,
+    request_id: str = "",
+    ip: str = "",
+    admins: Collection[str] = (),
+) -> Actor:
     user = await upsert_user(user_id, username, email, admins=admins)
     return await actor_for_user(user, request_id=request_id, ip=ip)
 

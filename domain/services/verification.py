@@ -61,8 +61,10 @@ class VerificationConfig:
 
     def github_urls(self, username: str) -> list[str]:
         base = self.github_base_url.rstrip("/")
-        return [f"{base}/{username}/tb-registry-verify/{branch}/VERIFY.txt"
-                for branch in ("main", "master")]
+        return [
+            f"{base}/{username}/tb-registry-verify/{branch}/VERIFY.txt"
+            for branch in ("main", "master")
+        ]
 
     def domain_url(self, domain: str) -> str:
         return self.domain_url_template.format(domain=domain)
@@ -81,11 +83,15 @@ def validate_domain(value: object) -> str:
         raise InvalidInput("data.domain is required for the domain method", field="domain")
     host = value.strip().lower().rstrip(".")
     labels = host.split(".")
-    if (len(host) > 253 or len(labels) < 2 or not all(DOMAIN_LABEL.fullmatch(lb)
-                                                      for lb in labels)
-            or not TLD.fullmatch(labels[-1])):
-        raise InvalidInput(f"Invalid domain {value!r}: give a bare hostname such as example.com",
-                           field="domain")
+    if (
+        len(host) > 253
+        or len(labels) < 2
+        or not all(DOMAIN_LABEL.fullmatch(lb) for lb in labels)
+        or not TLD.fullmatch(labels[-1])
+    ):
+        raise InvalidInput(
+            f"Invalid domain {value!r}: give a bare hostname such as example.com", field="domain"
+        )
     return host
 
 
@@ -95,8 +101,10 @@ def _method(value: object) -> VerificationMethod:
             return VerificationMethod(value)
         except ValueError:
             pass
-    raise InvalidInput(f"Unknown verification method {value!r}: use one of "
-                       f"{', '.join(VerificationMethod)}", field="method")
+    raise InvalidInput(
+        f"Unknown verification method {value!r}: use one of {', '.join(VerificationMethod)}",
+        field="method",
+    )
 
 
 def data_object(data: object) -> dict[str, Any]:
@@ -120,8 +128,11 @@ def clean_data(method: str, data: object) -> dict[str, Any]:
 
 
 def subject_of(method: str, data: dict[str, Any]) -> str:
-    return str(data.get("username") or "") if method == VerificationMethod.GITHUB else str(
-        data.get("domain") or "")
+    return (
+        str(data.get("username") or "")
+        if method == VerificationMethod.GITHUB
+        else str(data.get("domain") or "")
+    )
 
 
 # --- challenges and submissions --------------------------------------------------------------
@@ -152,8 +163,9 @@ async def _owned_publisher(actor: Actor, action: str) -> tuple[str, Publisher]:
     if publisher is None:
         # 400, not 403: the contract lists "not a publisher" among the submit errors.
         raise InvalidInput("You are not a publisher; register one first")
-    if not await PublisherMember.exists(publisher_id=publisher.id, user_id=user_id,
-                                        role=MemberRole.OWNER):
+    if not await PublisherMember.exists(
+        publisher_id=publisher.id, user_id=user_id, role=MemberRole.OWNER
+    ):
         raise PermissionDenied(f"Only owners of {publisher.name} may request verification")
     if publisher.verification_status == PublisherStatus.VERIFIED:
         raise InvalidInput(f"Publisher {publisher.name} is already verified")
@@ -162,11 +174,15 @@ async def _owned_publisher(actor: Actor, action: str) -> tuple[str, Publisher]:
     return user_id, publisher
 
 
-async def _live_challenge(publisher_id: str, now: datetime, conn: Any = None
-                          ) -> Challenge | None:
-    row = await (VerificationRequest.filter(publisher_id=publisher_id, challenge__not="",
-                                            challenge_expires_at__gt=now)
-                 .using_db(conn).order_by("-id").first())
+async def _live_challenge(publisher_id: str, now: datetime, conn: Any = None) -> Challenge | None:
+    row = await (
+        VerificationRequest.filter(
+            publisher_id=publisher_id, challenge__not="", challenge_expires_at__gt=now
+        )
+        .using_db(conn)
+        .order_by("-id")
+        .first()
+    )
     if row is None or row.challenge_expires_at is None:
         return None
     return Challenge(row.challenge, row.challenge_expires_at)
@@ -180,8 +196,9 @@ async def issue_challenge(actor: Actor, config: VerificationConfig) -> Challenge
     existing = await _live_challenge(publisher.id, now)
     if existing is not None:
         return existing
-    challenge = Challenge(new_challenge_value(),
-                          now + timedelta(seconds=config.challenge_ttl_seconds))
+    challenge = Challenge(
+        new_challenge_value(), now + timedelta(seconds=config.challenge_ttl_seconds)
+    )
     async with write_transaction() as conn:
         # Requests of one publisher queue on its row: concurrent callers all get the
         # challenge the first one created, not one each (only the newest would be accepted).
@@ -190,32 +207,49 @@ async def issue_challenge(actor: Actor, config: VerificationConfig) -> Challenge
         if existing is not None:
             return existing
         row = await VerificationRequest.create(
-            publisher_id=publisher.id, method="", state=VerificationRequestState.CHALLENGE,
-            challenge=challenge.value, challenge_expires_at=challenge.expires_at,
-            submitted_by=user_id, using_db=conn)
-        await audit.record(actor, "verification.challenge", target_type="publisher",
-                           target_id=publisher.id, publisher_id=publisher.id,
-                           details={"request_id": row.id}, using_db=conn)
+            publisher_id=publisher.id,
+            method="",
+            state=VerificationRequestState.CHALLENGE,
+            challenge=challenge.value,
+            challenge_expires_at=challenge.expires_at,
+            submitted_by=user_id,
+            using_db=conn,
+        )
+        await audit.record(
+            actor,
+            "verification.challenge",
+            target_type="publisher",
+            target_id=publisher.id,
+            publisher_id=publisher.id,
+            details={"request_id": row.id},
+            using_db=conn,
+        )
     return challenge
 
 
-def instructions_for(method: str, data: dict[str, Any], user_id: str, challenge: str,
-                     config: VerificationConfig) -> str:
+def instructions_for(
+    method: str, data: dict[str, Any], user_id: str, challenge: str, config: VerificationConfig
+) -> str:
     proof = f"your user id {user_id} (or the challenge {challenge})"
     if method == VerificationMethod.GITHUB:
         username = data["username"]
-        return (f"Create a public GitHub repository {username}/tb-registry-verify with a file "
-                f"VERIFY.txt on branch main whose only content is {proof}. The registry reads "
-                f"{config.github_urls(username)[0]}.")
+        return (
+            f"Create a public GitHub repository {username}/tb-registry-verify with a file "
+            f"VERIFY.txt on branch main whose only content is {proof}. The registry reads "
+            f"{config.github_urls(username)[0]}."
+        )
     if method == VerificationMethod.DOMAIN:
         domain = data["domain"]
-        return (f"Serve {proof} as the whole body of {config.domain_url(domain)}, or publish "
-                f"it as a DNS TXT record at {dns_record_name(domain)}.")
+        return (
+            f"Serve {proof} as the whole body of {config.domain_url(domain)}, or publish "
+            f"it as a DNS TXT record at {dns_record_name(domain)}."
+        )
     return "An admin will review your request; no proof needs to be published."
 
 
-async def submit_verification(jobs: JobQueue, config: VerificationConfig, actor: Actor,
-                              command: VerificationSubmission) -> Submission:
+async def submit_verification(
+    jobs: JobQueue, config: VerificationConfig, actor: Actor, command: VerificationSubmission
+) -> Submission:
     """Store a request (replacing an open one), mark the publisher pending, and queue the
     automatic check. Errors are 400s as REST_CONTRACT §4.3 lists them."""
     user_id, publisher = await _owned_publisher(actor, "request verification")
@@ -224,31 +258,55 @@ async def submit_verification(jobs: JobQueue, config: VerificationConfig, actor:
     now = datetime.now(UTC)
     async with write_transaction() as conn:
         challenge = await _live_challenge(publisher.id, now, conn) or Challenge(
-            new_challenge_value(), now + timedelta(seconds=config.challenge_ttl_seconds))
-        superseded = await (VerificationRequest.filter(publisher_id=publisher.id,
-                                                       state=VerificationRequestState.PENDING)
-                            .using_db(conn).update(state=VerificationRequestState.SUPERSEDED,
-                                                   checked_at=now))
+            new_challenge_value(), now + timedelta(seconds=config.challenge_ttl_seconds)
+        )
+        superseded = await (
+            VerificationRequest.filter(
+                publisher_id=publisher.id, state=VerificationRequestState.PENDING
+            )
+            .using_db(conn)
+            .update(state=VerificationRequestState.SUPERSEDED, checked_at=now)
+        )
         request = await VerificationRequest.create(
-            publisher_id=publisher.id, method=chosen, data=cleaned,
+            publisher_id=publisher.id,
+            method=chosen,
+            data=cleaned,
             state=VerificationRequestState.PENDING,
-            challenge=challenge.value, challenge_expires_at=challenge.expires_at,
-            submitted_by=user_id, using_db=conn)
+            challenge=challenge.value,
+            challenge_expires_at=challenge.expires_at,
+            submitted_by=user_id,
+            using_db=conn,
+        )
         previous = publisher.verification_status
         publisher.verification_status = PublisherStatus.PENDING
         await publisher.save(update_fields=["verification_status", "updated_at"], using_db=conn)
-        await audit.record(actor, "verification.submit", target_type="publisher",
-                           target_id=publisher.id, publisher_id=publisher.id,
-                           details={"method": chosen, "data": cleaned, "from": previous,
-                                    "request_id": request.id, "superseded": superseded},
-                           using_db=conn)
+        await audit.record(
+            actor,
+            "verification.submit",
+            target_type="publisher",
+            target_id=publisher.id,
+            publisher_id=publisher.id,
+            details={
+                "method": chosen,
+                "data": cleaned,
+                "from": previous,
+                "request_id": request.id,
+                "superseded": superseded,
+            },
+            using_db=conn,
+        )
     if chosen in AUTOMATIC_METHODS:
         await jobs.enqueue(VERIFY_PUBLISHER, request.id)
         message = f"Verification request submitted; the {chosen} proof is being checked"
     else:
         message = "Verification request submitted; an admin will review it"
-    return Submission(request, publisher, challenge, message,
-                      instructions_for(chosen, cleaned, user_id, challenge.value, config))
+    return Submission(
+        request,
+        publisher,
+        challenge,
+        message,
+        instructions_for(chosen, cleaned, user_id, challenge.value, config),
+    )
 
 
 async def current_request(publisher_id: str) -> VerificationRequest | None:
@@ -261,8 +319,11 @@ async def current_requests(publisher_ids: list[str]) -> dict[str, VerificationRe
     if not publisher_ids:
         return {}
     latest: dict[str, VerificationRequest] = {}
-    rows = await (VerificationRequest.filter(publisher_id__in=publisher_ids)
-                  .exclude(state=VerificationRequestState.CHALLENGE).order_by("id"))
+    rows = await (
+        VerificationRequest.filter(publisher_id__in=publisher_ids)
+        .exclude(state=VerificationRequestState.CHALLENGE)
+        .order_by("id")
+    )
     for row in rows:  # ascending: the newest wins
         latest[row.publisher_id] = row
     return latest
@@ -318,8 +379,9 @@ def find_match(target: CheckTarget, outcome: ProbeOutcome) -> Match | None:
     return None
 
 
-def _accepted(request: VerificationRequest, *, require_live_challenge: bool,
-              now: datetime) -> dict[str, str]:
+def _accepted(
+    request: VerificationRequest, *, require_live_challenge: bool, now: datetime
+) -> dict[str, str]:
     accepted = {request.submitted_by: "user_id"} if request.submitted_by else {}
     # Once a challenge proved a claim it stays valid for re-checks; expiry bounds first use.
     live = request.challenge_expires_at is not None and request.challenge_expires_at > now
@@ -331,64 +393,97 @@ def _accepted(request: VerificationRequest, *, require_live_challenge: bool,
 async def load_check(request_id: int) -> CheckTarget | None:
     """The check to run for a request, or None when it was decided or replaced meanwhile."""
     request = await VerificationRequest.get_or_none(id=request_id).prefetch_related("publisher")
-    if (request is None or request.state != VerificationRequestState.PENDING
-            or request.method not in AUTOMATIC_METHODS
-            or request.publisher.verification_status != PublisherStatus.PENDING):
+    if (
+        request is None
+        or request.state != VerificationRequestState.PENDING
+        or request.method not in AUTOMATIC_METHODS
+        or request.publisher.verification_status != PublisherStatus.PENDING
+    ):
         return None
-    return CheckTarget(request.id, request.publisher.id, request.method,
-                       subject_of(request.method, request.data),
-                       _accepted(request, require_live_challenge=True, now=datetime.now(UTC)))
+    return CheckTarget(
+        request.id,
+        request.publisher.id,
+        request.method,
+        subject_of(request.method, request.data),
+        _accepted(request, require_live_challenge=True, now=datetime.now(UTC)),
+    )
 
 
 def _result(outcome: ProbeOutcome, match: Match | None, attempts: int) -> dict[str, Any]:
-    return {"ok": match is not None, "source": match.source if match else "",
-            "proof": match.proof if match else "", "errors": list(outcome.errors),
-            "attempts": attempts, "checked_at": datetime.now(UTC).isoformat()}
+    return {
+        "ok": match is not None,
+        "source": match.source if match else "",
+        "proof": match.proof if match else "",
+        "errors": list(outcome.errors),
+        "attempts": attempts,
+        "checked_at": datetime.now(UTC).isoformat(),
+    }
 
 
 class _Superseded(Exception):
     """Raised inside a transaction to roll it back when the publisher moved on meanwhile."""
 
 
-async def _record_check(target: CheckTarget, outcome: ProbeOutcome, match: Match | None, *,
-                       attempts: int = 1) -> PublisherStatus | None:
+async def _record_check(
+    target: CheckTarget, outcome: ProbeOutcome, match: Match | None, *, attempts: int = 1
+) -> PublisherStatus | None:
     now = datetime.now(UTC)
     state = PublisherStatus.VERIFIED if match else PublisherStatus.REJECTED
     async with write_transaction() as conn:
         # The request ends in the state of the same name as the publisher's new status.
-        changed = await (VerificationRequest.filter(id=target.request_id,
-                                                    state=VerificationRequestState.PENDING)
-                         .using_db(conn).update(state=VerificationRequestState(state),
-                                                checked_at=now,
-                                                check_result=_result(outcome, match, attempts)))
+        changed = await (
+            VerificationRequest.filter(id=target.request_id, state=VerificationRequestState.PENDING)
+            .using_db(conn)
+            .update(
+                state=VerificationRequestState(state),
+                checked_at=now,
+                check_result=_result(outcome, match, attempts),
+            )
+        )
         if not changed:
             return None
         fields: dict[str, Any] = {"verification_status": state, "updated_at": now}
         if match:
-            fields.update(verified_at=now, verified_by=f"auto:{target.method}",
-                          verification_notes=f"Proof found at {match.source}",
-                          can_publish_public=True, notice="")
+            fields.update(
+                verified_at=now,
+                verified_by=f"auto:{target.method}",
+                verification_notes=f"Proof found at {match.source}",
+                can_publish_public=True,
+                notice="",
+            )
             if target.method == VerificationMethod.GITHUB:
                 fields["github"] = target.subject
         else:
             fields["verification_notes"] = "; ".join(outcome.errors)[:2000]
-        updated = await (Publisher.filter(id=target.publisher_id,
-                                          verification_status=PublisherStatus.PENDING)
-                         .using_db(conn).update(**fields))
+        updated = await (
+            Publisher.filter(id=target.publisher_id, verification_status=PublisherStatus.PENDING)
+            .using_db(conn)
+            .update(**fields)
+        )
         if not updated:  # an admin acted on the publisher in between: roll back, leave it
             raise _Superseded
-        await audit.record(SYSTEM, f"verification.{state}", target_type="publisher",
-                           target_id=target.publisher_id, publisher_id=target.publisher_id,
-                           details={"request_id": target.request_id, "method": target.method,
-                                    "subject": target.subject,
-                                    "source": match.source if match else "",
-                                    "proof": match.proof if match else "",
-                                    "errors": outcome.errors}, using_db=conn)
+        await audit.record(
+            SYSTEM,
+            f"verification.{state}",
+            target_type="publisher",
+            target_id=target.publisher_id,
+            publisher_id=target.publisher_id,
+            details={
+                "request_id": target.request_id,
+                "method": target.method,
+                "subject": target.subject,
+                "source": match.source if match else "",
+                "proof": match.proof if match else "",
+                "errors": outcome.errors,
+            },
+            using_db=conn,
+        )
     return state
 
 
-async def apply_check(target: CheckTarget, outcome: ProbeOutcome, match: Match | None, *,
-                      attempts: int = 1) -> PublisherStatus | None:
+async def apply_check(
+    target: CheckTarget, outcome: ProbeOutcome, match: Match | None, *, attempts: int = 1
+) -> PublisherStatus | None:
     """Apply an automatic decision: `verified` on a match, else `rejected`. Returns the new
     status, or None when the request was decided or replaced while the check ran."""
     try:
@@ -404,34 +499,46 @@ async def due_for_recheck(interval_seconds: int, now: datetime | None = None) ->
     """Publishers verified by an automatic proof that was last checked longer ago than the
     interval. Admin-verified publishers are trusted as the admin left them."""
     now = now or datetime.now(UTC)
-    ids = await (Publisher.filter(verification_status=PublisherStatus.VERIFIED,
-                                  verified_by__startswith="auto:")
-                 .values_list("id", flat=True))
+    ids = await Publisher.filter(
+        verification_status=PublisherStatus.VERIFIED, verified_by__startswith="auto:"
+    ).values_list("id", flat=True)
     if not ids:
         return []
     newest: dict[str, VerificationRequest] = {}
-    for row in await VerificationRequest.filter(publisher_id__in=list(ids),
-                                                state=VerificationRequestState.VERIFIED
-                                                ).order_by("id"):
+    for row in await VerificationRequest.filter(
+        publisher_id__in=list(ids), state=VerificationRequestState.VERIFIED
+    ).order_by("id"):
         newest[row.publisher_id] = row
     cutoff = now - timedelta(seconds=interval_seconds)
-    return sorted(pid for pid, row in newest.items()
-                  if row.checked_at is None or row.checked_at <= cutoff)
+    return sorted(
+        pid for pid, row in newest.items() if row.checked_at is None or row.checked_at <= cutoff
+    )
 
 
 async def load_recheck(publisher_id: str) -> CheckTarget | None:
     publisher = await Publisher.get_or_none(id=publisher_id)
-    if (publisher is None or publisher.verification_status != PublisherStatus.VERIFIED
-            or not publisher.verified_by.startswith("auto:")):
+    if (
+        publisher is None
+        or publisher.verification_status != PublisherStatus.VERIFIED
+        or not publisher.verified_by.startswith("auto:")
+    ):
         return None
-    request = await (VerificationRequest.filter(publisher_id=publisher_id,
-                                                state=VerificationRequestState.VERIFIED)
-                     .order_by("-id").first())
+    request = await (
+        VerificationRequest.filter(
+            publisher_id=publisher_id, state=VerificationRequestState.VERIFIED
+        )
+        .order_by("-id")
+        .first()
+    )
     if request is None or request.method not in AUTOMATIC_METHODS:
         return None
-    return CheckTarget(request.id, publisher_id, request.method,
-                       subject_of(request.method, request.data),
-                       _accepted(request, require_live_challenge=False, now=datetime.now(UTC)))
+    return CheckTarget(
+        request.id,
+        publisher_id,
+        request.method,
+        subject_of(request.method, request.data),
+        _accepted(request, require_live_challenge=False, now=datetime.now(UTC)),
+    )
 
 
 async def record_recheck_ok(target: CheckTarget, match: Match) -> None:
@@ -442,24 +549,49 @@ async def withdraw_verification(target: CheckTarget, outcome: ProbeOutcome) -> b
     """The proof is gone: back to `unverified`, with a notice and an audit event."""
     now = datetime.now(UTC)
     day = now.strftime("%Y-%m-%d")
-    notice = (f"Verification withdrawn on {day}: the {target.method} proof for "
-              f"{target.subject} is no longer published")
+    notice = (
+        f"Verification withdrawn on {day}: the {target.method} proof for "
+        f"{target.subject} is no longer published"
+    )
     async with write_transaction() as conn:
-        changed = await (Publisher.filter(id=target.publisher_id,
-                                          verification_status=PublisherStatus.VERIFIED,
-                                          verified_by__startswith="auto:")
-                         .using_db(conn).update(verification_status=PublisherStatus.UNVERIFIED,
-                                                verified_at=None, notice=notice,
-                                                verification_notes="; ".join(outcome.errors)
-                                                [:2000], updated_at=now))
+        changed = await (
+            Publisher.filter(
+                id=target.publisher_id,
+                verification_status=PublisherStatus.VERIFIED,
+                verified_by__startswith="auto:",
+            )
+            .using_db(conn)
+            .update(
+                verification_status=PublisherStatus.UNVERIFIED,
+                verified_at=None,
+                notice=notice,
+                verification_notes="; ".join(outcome.errors)[:2000],
+                updated_at=now,
+            )
+        )
         if not changed:
             return False
-        await (VerificationRequest.filter(id=target.request_id).using_db(conn)
-               .update(state=VerificationRequestState.WITHDRAWN, checked_at=now,
-                       check_result=_result(outcome, None, 1)))
-        await audit.record(SYSTEM, "verification.withdrawn", target_type="publisher",
-                           target_id=target.publisher_id, publisher_id=target.publisher_id,
-                           details={"request_id": target.request_id, "method": target.method,
-                                    "subject": target.subject, "errors": outcome.errors},
-                           using_db=conn)
+        await (
+            VerificationRequest.filter(id=target.request_id)
+            .using_db(conn)
+            .update(
+                state=VerificationRequestState.WITHDRAWN,
+                checked_at=now,
+                check_result=_result(outcome, None, 1),
+            )
+        )
+        await audit.record(
+            SYSTEM,
+            "verification.withdrawn",
+            target_type="publisher",
+            target_id=target.publisher_id,
+            publisher_id=target.publisher_id,
+            details={
+                "request_id": target.request_id,
+                "method": target.method,
+                "subject": target.subject,
+                "errors": outcome.errors,
+            },
+            using_db=conn,
+        )
     return True

@@ -16,9 +16,19 @@ from domain.services.access import can_read_private, is_member, require_manage
 from domain.versions import loose_version, sort_newest_first, version_key
 
 # The columns a version summary (and the versions list) reads.
-SUMMARY_FIELDS = ("id", "version", "status", "yanked", "yank_reason", "downloads",
-                  "published_at", "created_at", "changelog", "toolbox_version",
-                  "python_version")
+SUMMARY_FIELDS = (
+    "id",
+    "version",
+    "status",
+    "yanked",
+    "yank_reason",
+    "downloads",
+    "published_at",
+    "created_at",
+    "changelog",
+    "toolbox_version",
+    "python_version",
+)
 
 
 def sees_unpublished(actor: Actor, package: Package) -> bool:
@@ -55,14 +65,16 @@ async def find_version(package: Package, version: str) -> PackageVersion | None:
 async def get_version(actor: Actor, name: str, version: str) -> tuple[Package, PackageVersion]:
     package = await packages.get_package(actor, name)
     row = await find_version(package, version)
-    if row is None or (row.status != VersionStatus.PUBLISHED
-                       and not sees_unpublished(actor, package)):
+    if row is None or (
+        row.status != VersionStatus.PUBLISHED and not sees_unpublished(actor, package)
+    ):
         raise version_not_found(package.name, version)
     return package, row
 
 
-async def visible_versions(actor: Actor, package: Package,
-                           rows: list[PackageVersion] | None = None) -> list[PackageVersion]:
+async def visible_versions(
+    actor: Actor, package: Package, rows: list[PackageVersion] | None = None
+) -> list[PackageVersion]:
     """Newest first by precedence, yanked included, unpublished only for owners/admins."""
     if rows is None:
         # Only what version summaries show: the JSON columns (scan report, warnings,
@@ -73,8 +85,9 @@ async def visible_versions(actor: Actor, package: Package,
     return sort_newest_first(rows, key=lambda r: r.version)
 
 
-async def set_yanked(actor: Actor, name: str, version: str, yanked: bool,
-                     reason: str = "") -> tuple[Package, PackageVersion]:
+async def set_yanked(
+    actor: Actor, name: str, version: str, yanked: bool, reason: str = ""
+) -> tuple[Package, PackageVersion]:
     if not isinstance(reason, str) or len(reason) > 1000:
         raise InvalidInput("reason must be a string of at most 1000 characters", field="reason")
     package = await packages.get_package(actor, name)
@@ -92,21 +105,33 @@ async def set_yanked(actor: Actor, name: str, version: str, yanked: bool,
         row.yank_reason = reason if yanked else ""
         await row.save(using_db=conn, update_fields=["yanked", "yank_reason"])
         await packages.refresh_latest_version(package.id, using_db=conn)
-        await audit.record(actor, "version.yank" if yanked else "version.unyank",
-                           target_type="version", target_id=f"{package.name}=={row.version}",
-                           publisher_id=package.publisher_id,
-                           details={"reason": reason}, using_db=conn)
+        await audit.record(
+            actor,
+            "version.yank" if yanked else "version.unyank",
+            target_type="version",
+            target_id=f"{package.name}=={row.version}",
+            publisher_id=package.publisher_id,
+            details={"reason": reason},
+            using_db=conn,
+        )
     return package, row
 
 
-async def mark_status(version_id: int, status: VersionStatus, *,
-                      report: dict[str, Any] | None = None, actor: Actor | None = None,
-                      reason: str = "") -> PackageVersion | None:
+async def mark_status(
+    version_id: int,
+    status: VersionStatus,
+    *,
+    report: dict[str, Any] | None = None,
+    actor: Actor | None = None,
+    reason: str = "",
+) -> PackageVersion | None:
     """Move a version to a new status (scan verdict or admin release); idempotent."""
     status = choice(status, VersionStatus, "status", "status")
     # Tortoise types values_list(flat=True) as a tuple; after first() it is the value or None.
-    package_id = cast("int | None", await (PackageVersion.filter(id=version_id).first()
-                                           .values_list("package_id", flat=True)))
+    package_id = cast(
+        "int | None",
+        await PackageVersion.filter(id=version_id).first().values_list("package_id", flat=True),
+    )
     if package_id is None:
         return None
     async with write_transaction() as conn:
@@ -123,12 +148,16 @@ async def mark_status(version_id: int, status: VersionStatus, *,
             row.published_at = datetime.now(UTC)
             fields.append("published_at")
         await row.save(using_db=conn, update_fields=fields)
-        await packages.refresh_latest_version(row.package_id,
-                                              using_db=conn)
+        await packages.refresh_latest_version(row.package_id, using_db=conn)
         if actor is not None:
-            await audit.record(actor, f"version.{status}", target_type="version",
-                               target_id=str(row.id), details={"reason": reason},
-                               using_db=conn)
+            await audit.record(
+                actor,
+                f"version.{status}",
+                target_type="version",
+                target_id=str(row.id),
+                details={"reason": reason},
+                using_db=conn,
+            )
     return row
 
 

@@ -70,9 +70,11 @@ class SocketLimits:
 
     @classmethod
     def from_settings(cls, settings: Any) -> SocketLimits:
-        return cls(max_sockets_per_ip=settings.ws_max_sockets_per_ip,
-                   max_operations=settings.ws_max_operations_per_socket,
-                   recheck_seconds=float(settings.ws_auth_recheck_seconds))
+        return cls(
+            max_sockets_per_ip=settings.ws_max_sockets_per_ip,
+            max_operations=settings.ws_max_operations_per_socket,
+            recheck_seconds=float(settings.ws_auth_recheck_seconds),
+        )
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,9 @@ class SocketHost(Protocol):
     limits: GraphQLLimits
     socket_limits: SocketLimits
 
-    async def recheck_credential(self, context: GraphQLContext, *, touch: bool = True
-                                 ) -> Recheck: ...
+    async def recheck_credential(
+        self, context: GraphQLContext, *, touch: bool = True
+    ) -> Recheck: ...
 
     async def charge_message(self, context: GraphQLContext, charges: dict[str, int]) -> None:
         """Charge one message (raise RateLimited over budget)."""
@@ -136,8 +139,9 @@ class BoundedWebSocketAdapter(ASGIWebSocketAdapter):
     """Strawberry's adapter, refusing a message longer than an HTTP body may be before it is
     parsed as JSON (1009, "message too big"), rather than after."""
 
-    async def iter_json(self, *, ignore_parsing_errors: bool = False
-                        ) -> AsyncGenerator[object, None]:
+    async def iter_json(
+        self, *, ignore_parsing_errors: bool = False
+    ) -> AsyncGenerator[object, None]:
         # Strawberry types the adapter's view as its base view; ours is RegistryGraphQL.
         limit: int = self.view.limits.max_body_bytes  # type: ignore[attr-defined]
         try:
@@ -145,8 +149,7 @@ class BoundedWebSocketAdapter(ASGIWebSocketAdapter):
                 try:
                     text = await self.ws.receive_text()
                     if len(text) > limit or len(text.encode()) > limit:
-                        await self.close(CLOSE_TOO_BIG, f"A message may hold at most {limit} "
-                                                        "bytes")
+                        await self.close(CLOSE_TOO_BIG, f"A message may hold at most {limit} bytes")
                         return
                     yield self.view.decode_json(text)
                 except JSONDecodeError as error:
@@ -203,20 +206,44 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             return
         if len(self.operations) >= self.max_subscriptions_per_connection:
             limit = self.max_subscriptions_per_connection
-            await self.send_message({"id": message["id"], "type": "error", "payload": [
-                {"message": f"At most {limit} operations may run at once on one connection",
-                 "extensions": {"code": "rate_limited"}}]})
+            await self.send_message(
+                {
+                    "id": message["id"],
+                    "type": "error",
+                    "payload": [
+                        {
+                            "message": (
+                                f"At most {limit} operations may run at once on one connection"
+                            ),
+                            "extensions": {"code": "rate_limited"},
+                        }
+                    ],
+                }
+            )
             return
         payload = message["payload"]
         # `_schema`: the graphql-core schema of strawberry's Schema (typed as BaseSchema here).
-        charges = charges_of(self.schema._schema, document,  # type: ignore[attr-defined]
-                             payload.get("operationName"), payload.get("variables") or {})
+        charges = charges_of(
+            self.schema._schema,  # type: ignore[attr-defined]
+            document,
+            payload.get("operationName"),
+            payload.get("variables") or {},
+        )
         try:
             await self.view.charge_message(self.context, {"read": 1, **charges})
         except RateLimited as error:
-            await self.send_message({"id": message["id"], "type": "error", "payload": [
-                {"message": error.message,
-                 "extensions": {"code": error.code, "retryAfter": error.retry_after}}]})
+            await self.send_message(
+                {
+                    "id": message["id"],
+                    "type": "error",
+                    "payload": [
+                        {
+                            "message": error.message,
+                            "extensions": {"code": error.code, "retryAfter": error.retry_after},
+                        }
+                    ],
+                }
+            )
             return
         if self.context.credential is not None and not await self._recheck():
             return
@@ -225,8 +252,9 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self.context.credential is not None:
-            self._watcher = asyncio.create_task(self._watch_credential(),
-                                                name="ws-credential-watch")
+            self._watcher = asyncio.create_task(
+                self._watch_credential(), name="ws-credential-watch"
+            )
 
     async def shutdown(self) -> None:
         if self._watcher is not None:
@@ -291,4 +319,5 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         with contextlib.suppress(Exception):  # the client may be gone already
             # A close frame's reason holds at most 123 bytes.
             await self.websocket.close(
-                code=code, reason=reason.encode()[:120].decode("utf-8", "ignore"))
+                code=code, reason=reason.encode()[:120].decode("utf-8", "ignore")
+            )

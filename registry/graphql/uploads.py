@@ -70,15 +70,18 @@ class _SpecPolicy:
         if len(self.file_names) >= MAX_FILES:
             raise InvalidInput(f"At most {MAX_FILES} files per request")
         self.file_names.add(name)
-        return UploadSpool(self.new_path(), self.max_bytes, head.filename or "",
-                           head.content_type)
+        return UploadSpool(self.new_path(), self.max_bytes, head.filename or "", head.content_type)
 
     def text_part(self, head: PartHead, data: bytes) -> None:
         value = load_json(data, f"Multipart part {head.name!r} is not valid JSON")
         if head.name == "map":
-            if not (isinstance(value, dict) and all(
+            if not (
+                isinstance(value, dict)
+                and all(
                     isinstance(paths, list) and all(isinstance(p, str) for p in paths)
-                    for paths in value.values())):
+                    for paths in value.values()
+                )
+            ):
                 raise InvalidInput("The 'map' part must map file names to lists of paths")
             _check_map_targets(value)
         if head.name == "operations":
@@ -96,14 +99,19 @@ def _check_map_targets(file_map: dict[str, list[str]]) -> None:
         for path in paths:
             head, _, rest = path.partition(".")
             if head != "variables" or not rest:
-                raise InvalidInput("The 'map' part may only place files into 'variables' "
-                                   "(paths like 'variables.file')")
+                raise InvalidInput(
+                    "The 'map' part may only place files into 'variables' "
+                    "(paths like 'variables.file')"
+                )
 
 
-async def read_graphql_multipart(content_type: str, body: AsyncIterator[bytes],
-                                 new_path: Callable[[], Path], max_bytes: int,
-                                 check_operations: Callable[[dict[str, Any]], None]
-                                 ) -> GraphQLMultipart:
+async def read_graphql_multipart(
+    content_type: str,
+    body: AsyncIterator[bytes],
+    new_path: Callable[[], Path],
+    max_bytes: int,
+    check_operations: Callable[[dict[str, Any]], None],
+) -> GraphQLMultipart:
     """Parse a GraphQL multipart request body; raises InvalidInput or TooLarge.
 
     `check_operations` sees the `operations` part as soon as it is complete and may refuse it
@@ -116,7 +124,8 @@ async def read_graphql_multipart(content_type: str, body: AsyncIterator[bytes],
         if "operations" not in policy.json_parts:
             raise InvalidInput("The multipart body has no 'operations' part")
         request.operations = replace_placeholders_with_files(
-            request.operations, policy.json_parts.get("map", {}), files)
+            request.operations, policy.json_parts.get("map", {}), files
+        )
     except (KeyError, IndexError, TypeError, ValueError):
         request.discard()
         raise InvalidInput("The 'map' part names a file or path that does not exist") from None

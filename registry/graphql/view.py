@@ -78,8 +78,9 @@ class _RequestAdapter(StarletteRequestAdapter):
 
 
 def _error_response(status: int, message: str, code: str) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
-                        status_code=status)
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
 
 
 class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
@@ -89,8 +90,9 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
     graphql_transport_ws_handler_class = CheckedTransportWSHandler
     websocket_adapter_class = BoundedWebSocketAdapter
 
-    def __init__(self, schema: Schema, limits: GraphQLLimits,
-                 socket_limits: SocketLimits | None = None) -> None:
+    def __init__(
+        self, schema: Schema, limits: GraphQLLimits, socket_limits: SocketLimits | None = None
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if limits.ide else None,
@@ -104,8 +106,7 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         # Open sockets by client address (an IPv6 one by its /64, as the rate limits count),
         # in this process.
         self._open_sockets: Counter[str] = Counter()
-        self.upload_operations = UploadOperations.of(schema._schema,
-                                                     max_tokens=limits.max_tokens)
+        self.upload_operations = UploadOperations.of(schema._schema, max_tokens=limits.max_tokens)
 
     # --- HTTP ----------------------------------------------------------------------------------
 
@@ -125,8 +126,9 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         limit = self._body_limit(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _error_response(413, f"Request body exceeds {limit} bytes",
-                                  "too_large")(scope, receive, send)
+            await _error_response(413, f"Request body exceeds {limit} bytes", "too_large")(
+                scope, receive, send
+            )
             return
         received = 0
 
@@ -143,8 +145,9 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             await super().__call__(scope, limited_receive, send)
         except _BodyTooLarge:
             # Strawberry reads the whole body before it answers, so nothing was sent yet.
-            await _error_response(413, f"Request body exceeds {limit} bytes",
-                                  "too_large")(scope, receive, send)
+            await _error_response(413, f"Request body exceeds {limit} bytes", "too_large")(
+                scope, receive, send
+            )
 
     def decode_json(self, data: str | bytes) -> object:
         """Strawberry answers 400 (or closes a websocket) only on JSONDecodeError; the other
@@ -183,28 +186,43 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         await required_actor(starlette_request)
         registry = starlette_request.app.state.runtime.ctx
         uploads = await read_graphql_multipart(
-            request.content_type or "", starlette_request.stream(), registry.new_upload_path,
-            self.limits.max_upload_bytes, self.upload_operations.check)
+            request.content_type or "",
+            starlette_request.stream(),
+            registry.new_upload_path,
+            self.limits.max_upload_bytes,
+            self.upload_operations.check,
+        )
         setattr(starlette_request.state, _UPLOADS_STATE, uploads)
         return uploads.operations
 
     # --- context -------------------------------------------------------------------------------
 
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket
-                          ) -> GraphQLContext:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GraphQLContext:
         runtime = request.app.state.runtime
         if isinstance(request, WebSocket):
             # Authenticated in `connection_init` (on_ws_connect), from the token given there or
             # else from the handshake's Authorization header.
-            return GraphQLContext(registry=runtime.ctx, actor=_anonymous(request),
-                                  limits=self.limits, connection=request, response=response,
-                                  credential=bearer_token(request))
+            return GraphQLContext(
+                registry=runtime.ctx,
+                actor=_anonymous(request),
+                limits=self.limits,
+                connection=request,
+                response=response,
+                credential=bearer_token(request),
+            )
         actor = await optional_actor(request)
         # The rate-limit middleware's charges for this request (when limits are on): the
         # operation adds the budgets of what it does to them (schema.core.charging).
-        return GraphQLContext(registry=runtime.ctx, actor=actor, limits=self.limits,
-                              connection=request, response=response,
-                              charges=request_charges(request.scope))
+        return GraphQLContext(
+            registry=runtime.ctx,
+            actor=actor,
+            limits=self.limits,
+            connection=request,
+            response=response,
+            charges=request_charges(request.scope),
+        )
 
     # --- WebSocket -----------------------------------------------------------------------------
 
@@ -219,8 +237,9 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         try:
             refusal = None
             if self._open_sockets[address] > self.socket_limits.max_sockets_per_ip:
-                refusal = (f"At most {self.socket_limits.max_sockets_per_ip} open connections "
-                           "per address")
+                refusal = (
+                    f"At most {self.socket_limits.max_sockets_per_ip} open connections per address"
+                )
             else:
                 refusal = await _charge_connection(socket, address)
             if refusal is not None:
@@ -240,8 +259,14 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         (4403) rather than going anonymous, and counts as a failed authentication of the
         address. The token is kept: the socket re-checks it while it lives."""
         params = context.connection_params or {}
-        header = next((value for key, value in params.items()
-                       if isinstance(key, str) and key.lower() == "authorization"), None)
+        header = next(
+            (
+                value
+                for key, value in params.items()
+                if isinstance(key, str) and key.lower() == "authorization"
+            ),
+            None,
+        )
         if header is not None:
             if not isinstance(header, str):
                 raise ConnectionRejectionError({"message": "Authorization must be a string"})
@@ -260,15 +285,18 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         context.loaders.clear()
         return await super().on_ws_connect(context)
 
-    async def recheck_credential(self, context: GraphQLContext, *, touch: bool = True
-                                 ) -> Recheck:
+    async def recheck_credential(self, context: GraphQLContext, *, touch: bool = True) -> Recheck:
         """The socket's caller as of now, resolved exactly as an HTTP request's would be
         (`touch` False: a periodic re-check, not a use of the token)."""
         connection: WebSocket = context.connection
         outcome = await authenticate_bearer(
-            context.credential, connection.app.state.settings.jwt_secret,
+            context.credential,
+            connection.app.state.settings.jwt_secret,
             admins=connection.app.state.settings.admin_users,
-            request_id=context.actor.request_id, ip=context.actor.ip, touch=touch)
+            request_id=context.actor.request_id,
+            ip=context.actor.ip,
+            touch=touch,
+        )
         error = outcome.error or expiry_problem(outcome.expires_at, time.time())
         return Recheck(outcome.actor, error, outcome.expires_at)
 
@@ -284,8 +312,10 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
 
 
 def _anonymous(connection: HTTPConnection) -> Actor:
-    return Actor(request_id=getattr(connection.state, "request_id", ""),
-                 ip=connection.client.host if connection.client else "")
+    return Actor(
+        request_id=getattr(connection.state, "request_id", ""),
+        ip=connection.client.host if connection.client else "",
+    )
 
 
 def _limiter(connection: HTTPConnection) -> RateLimiter | None:
@@ -302,8 +332,10 @@ async def _charge_connection(connection: HTTPConnection, key: str) -> str | None
         return None
     state, failures = await limiter.admit("read", key, key)
     if failures.exhausted:
-        return ("Too many failed authentication attempts from your address; retry in "
-                f"{failures.retry_after} s")
+        return (
+            "Too many failed authentication attempts from your address; retry in "
+            f"{failures.retry_after} s"
+        )
     if state.over:
         return f"Rate limit exceeded for read requests; retry in {state.retry_after} s"
     return None

@@ -19,15 +19,20 @@ P = ParamSpec("P")
 
 
 class ArqQueue:
-    def __init__(self, pool: ArqRedis, queue_name: str,
-                 jobs: Mapping[Job[Any], Callable[..., Awaitable[Any]]]) -> None:
+    def __init__(
+        self,
+        pool: ArqRedis,
+        queue_name: str,
+        jobs: Mapping[Job[Any], Callable[..., Awaitable[Any]]],
+    ) -> None:
         self.pool = pool
         self.queue_name = queue_name
         self.jobs = jobs
 
     @classmethod
-    async def connect(cls, redis_url: str, queue_name: str,
-                      jobs: Mapping[Job[Any], Callable[..., Awaitable[Any]]]) -> ArqQueue:
+    async def connect(
+        cls, redis_url: str, queue_name: str, jobs: Mapping[Job[Any], Callable[..., Awaitable[Any]]]
+    ) -> ArqQueue:
         settings = RedisSettings.from_dsn(redis_url)
         settings.conn_timeout = 3
         settings.conn_retries = 1

@@ -42,8 +42,9 @@ class InProcessQueue:
         self._running[job_id] = task
         task.add_done_callback(lambda _: self._running.pop(job_id, None))
 
-    async def _run(self, function: JobFunction, max_tries: int, args: tuple[Any, ...],
-                   kwargs: dict[str, Any]) -> None:
+    async def _run(
+        self, function: JobFunction, max_tries: int, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         name = function.__name__
         for attempt in range(1, max_tries + 1):
             try:

@@ -61,33 +61,46 @@ def quarantined_json(row: PackageVersion) -> shapes.QuarantinedVersion:
 
 async def version_scan(request: Request) -> Response:
     actor = await required_actor(request)
-    view = await quarantine.scan_report(actor, request.path_params["name"],
-                                        request.path_params["version"])
-    return ShapeResponse(shapes.VersionScan(package=view.package.name,
-                                            version=view.version.version,
-                                            status=VersionStatus(view.version.status),
-                                            scan_report=_stored_report(view.report)))
+    view = await quarantine.scan_report(
+        actor, request.path_params["name"], request.path_params["version"]
+    )
+    return ShapeResponse(
+        shapes.VersionScan(
+            package=view.package.name,
+            version=view.version.version,
+            status=VersionStatus(view.version.status),
+            scan_report=_stored_report(view.report),
+        )
+    )
 
 
 async def list_quarantine(request: Request) -> Response:
     actor = await required_actor(request)
     page, size = paging(request, default_per_page=50)
-    result = await quarantine.list_quarantined(actor, page=page, per_page=size,
-                                               package=query_text(request, "package"))
-    return ShapeResponse(shapes.QuarantinePage(
-        versions=[quarantined_json(row) for row in result.versions], total=result.total,
-        page=page, per_page=size))
+    result = await quarantine.list_quarantined(
+        actor, page=page, per_page=size, package=query_text(request, "package")
+    )
+    return ShapeResponse(
+        shapes.QuarantinePage(
+            versions=[quarantined_json(row) for row in result.versions],
+            total=result.total,
+            page=page,
+            per_page=size,
+        )
+    )
 
 
 async def release_version(request: Request) -> Response:
     actor = await required_actor(request)
     body = await decode_body(request, shapes.ReleaseBody, allow_empty=True)
     ctx = _ctx(request)
-    row = await quarantine.release_version(actor, ctx, request.path_params["name"],
-                                           request.path_params["version"], body.reason)
+    row = await quarantine.release_version(
+        actor, ctx, request.path_params["name"], request.path_params["version"], body.reason
+    )
     package: Package = await row.package
-    detail = version_detail(package, row, await row.dependencies.all().order_by("id"),
-                            ctx.policy.public_base_url)
+    detail = version_detail(
+        package, row, await row.dependencies.all().order_by("id"), ctx.policy.public_base_url
+    )
     detail.scan_report = row.scan_report
     return ShapeResponse(detail)
 
@@ -95,8 +108,13 @@ async def release_version(request: Request) -> Response:
 async def delete_version(request: Request) -> Response:
     actor = await required_actor(request)
     body = await decode_body(request, shapes.DeleteVersionBody, allow_empty=True)
-    await quarantine.delete_version(actor, _ctx(request), request.path_params["name"],
-                                    request.path_params["version"], body.reason or "")
+    await quarantine.delete_version(
+        actor,
+        _ctx(request),
+        request.path_params["name"],
+        request.path_params["version"],
+        body.reason or "",
+    )
     return Response(status_code=204)
 
 
@@ -111,18 +129,39 @@ routes = [
 # --- OpenAPI metadata ------------------------------------------------------------------------
 
 V = API_PREFIX
-openapi.OPERATIONS.update({
-    ("GET", f"{V}/packages/{{name}}/versions/{{version}}/scan"): Op(
-        "The version's scan report (owners and admins; 404 for anyone else)", "packages",
-        "user", ok={200: shapes.VersionScan}, errors=(404,)),
-    ("GET", f"{V}/admin/quarantine"): Op(
-        "Admin: quarantined versions, newest first", "admin", "admin",
-        query=(PAGE, per_page(50), Param("package", description="Only this package")),
-        ok={200: shapes.QuarantinePage}, errors=(400, 404)),
-    ("POST", f"{V}/admin/versions/{{name}}/{{version}}/release"): Op(
-        "Admin: publish a quarantined version (reason required, audited)", "admin", "admin",
-        body=shapes.ReleaseBody, ok={200: shapes.VersionDetail}, errors=(400, 404, 409)),
-    ("DELETE", f"{V}/admin/versions/{{name}}/{{version}}"): Op(
-        "Admin: delete a version and, when unused, its object (audited)", "admin", "admin",
-        body=shapes.DeleteVersionBody, body_required=False, ok={204: None}, errors=(400, 404)),
-})
+openapi.OPERATIONS.update(
+    {
+        ("GET", f"{V}/packages/{{name}}/versions/{{version}}/scan"): Op(
+            "The version's scan report (owners and admins; 404 for anyone else)",
+            "packages",
+            "user",
+            ok={200: shapes.VersionScan},
+            errors=(404,),
+        ),
+        ("GET", f"{V}/admin/quarantine"): Op(
+            "Admin: quarantined versions, newest first",
+            "admin",
+            "admin",
+            query=(PAGE, per_page(50), Param("package", description="Only this package")),
+            ok={200: shapes.QuarantinePage},
+            errors=(400, 404),
+        ),
+        ("POST", f"{V}/admin/versions/{{name}}/{{version}}/release"): Op(
+            "Admin: publish a quarantined version (reason required, audited)",
+            "admin",
+            "admin",
+            body=shapes.ReleaseBody,
+            ok={200: shapes.VersionDetail},
+            errors=(400, 404, 409),
+        ),
+        ("DELETE", f"{V}/admin/versions/{{name}}/{{version}}"): Op(
+            "Admin: delete a version and, when unused, its object (audited)",
+            "admin",
+            "admin",
+            body=shapes.DeleteVersionBody,
+            body_required=False,
+            ok={204: None},
+            errors=(400, 404),
+        ),
+    }
+)

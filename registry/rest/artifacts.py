@@ -36,8 +36,10 @@ def _base_url(request: Request) -> str | None:
 
 # --- JSON shapes --------------------------------------------------------------------------
 
-def build_json(artifact: Artifact, version: ArtifactVersion, build: ArtifactBuild,
-               base_url: str | None) -> shapes.ArtifactBuild:
+
+def build_json(
+    artifact: Artifact, version: ArtifactVersion, build: ArtifactBuild, base_url: str | None
+) -> shapes.ArtifactBuild:
     return shapes.ArtifactBuild(
         platform=Platform(build.platform),
         architecture=Architecture(build.architecture),
@@ -46,25 +48,27 @@ def build_json(artifact: Artifact, version: ArtifactVersion, build: ArtifactBuil
         size_bytes=build.size_bytes,
         installer_type=build.installer_type,
         downloads=build.downloads,
-        download_url=artifact_build_url(artifact.name, version.version, build.platform,
-                                        build.architecture, base_url),
+        download_url=artifact_build_url(
+            artifact.name, version.version, build.platform, build.architecture, base_url
+        ),
     )
 
 
-def version_json(artifact: Artifact, version: ArtifactVersion, base_url: str | None
-                 ) -> shapes.ArtifactVersion:
+def version_json(
+    artifact: Artifact, version: ArtifactVersion, base_url: str | None
+) -> shapes.ArtifactVersion:
     return shapes.ArtifactVersion(
         version=version.version,
         released_at=iso(version.released_at),
         changelog=version.changelog,
         min_os_version=version.min_os_version,
-        builds=[build_json(artifact, version, b, base_url)
-                for b in artifacts.builds_of(version)],
+        builds=[build_json(artifact, version, b, base_url) for b in artifacts.builds_of(version)],
     )
 
 
-def artifact_json(artifact: Artifact, versions: list[ArtifactVersion], base_url: str | None
-                  ) -> shapes.Artifact:
+def artifact_json(
+    artifact: Artifact, versions: list[ArtifactVersion], base_url: str | None
+) -> shapes.Artifact:
     return shapes.Artifact(
         id=str(artifact.id),
         name=artifact.name,
@@ -83,8 +87,13 @@ def artifact_json(artifact: Artifact, versions: list[ArtifactVersion], base_url:
 def _download_json(chosen: ChosenBuild, base_url: str | None) -> shapes.ArtifactDownload:
     build = chosen.build
     return shapes.ArtifactDownload(
-        url=artifact_build_url(chosen.artifact.name, chosen.version.version, build.platform,
-                               build.architecture, base_url),
+        url=artifact_build_url(
+            chosen.artifact.name,
+            chosen.version.version,
+            build.platform,
+            build.architecture,
+            base_url,
+        ),
         expires_in=DOWNLOAD_URL_EXPIRES_IN,
         filename=build.filename,
         checksum_sha256=build.sha256,
@@ -97,15 +106,22 @@ def _download_json(chosen: ChosenBuild, base_url: str | None) -> shapes.Artifact
 
 # --- routes -------------------------------------------------------------------------------
 
+
 async def list_artifacts(request: Request) -> Response:
     page, per_page = paging(request, default_per_page=20)
     items, total = await artifacts.list_artifacts(
-        page=page, per_page=per_page, artifact_type=query_text(request, "artifact_type"))
+        page=page, per_page=per_page, artifact_type=query_text(request, "artifact_type")
+    )
     by_artifact = await artifacts.versions_by_artifact([a.id for a in items])
     base_url = _base_url(request)
-    return ShapeResponse(shapes.ArtifactPage(
-        artifacts=[artifact_json(a, by_artifact[a.id], base_url) for a in items],
-        total=total, page=page, per_page=per_page))
+    return ShapeResponse(
+        shapes.ArtifactPage(
+            artifacts=[artifact_json(a, by_artifact[a.id], base_url) for a in items],
+            total=total,
+            page=page,
+            per_page=per_page,
+        )
+    )
 
 
 async def create_artifact(request: Request) -> Response:
@@ -132,29 +148,43 @@ async def upload_build(request: Request) -> Response:
     try:
         if form.file is None:
             raise InvalidInput("The multipart body has no 'file' part", field="file")
-        version = await artifacts.upload_build(ctx, actor, artifact.name, BuildUpload(
-            file=form.file, version=form.fields.get("version", ""),
-            platform=form.fields.get("platform", ""),
-            architecture=form.fields.get("architecture", ""),
-            changelog=form.fields.get("changelog", ""),
-            installer_type=form.fields.get("installer_type", ""),
-            min_os_version=form.fields.get("min_os_version", ""),
-        ))
+        version = await artifacts.upload_build(
+            ctx,
+            actor,
+            artifact.name,
+            BuildUpload(
+                file=form.file,
+                version=form.fields.get("version", ""),
+                platform=form.fields.get("platform", ""),
+                architecture=form.fields.get("architecture", ""),
+                changelog=form.fields.get("changelog", ""),
+                installer_type=form.fields.get("installer_type", ""),
+                min_os_version=form.fields.get("min_os_version", ""),
+            ),
+        )
     finally:
         form.discard()
-    return ShapeResponse(version_json(artifact, version, ctx.policy.public_base_url),
-                         status_code=201)
+    return ShapeResponse(
+        version_json(artifact, version, ctx.policy.public_base_url), status_code=201
+    )
 
 
 async def latest_build(request: Request) -> Response:
-    chosen = await artifacts.latest_build(request.path_params["name"],
-                                          request.query_params.get("platform"),
-                                          request.query_params.get("architecture"))
+    chosen = await artifacts.latest_build(
+        request.path_params["name"],
+        request.query_params.get("platform"),
+        request.query_params.get("architecture"),
+    )
     build = build_json(chosen.artifact, chosen.version, chosen.build, _base_url(request))
-    return ShapeResponse(shapes.LatestBuild(
-        version=chosen.version.version, released_at=iso(chosen.version.released_at),
-        changelog=chosen.version.changelog, min_os_version=chosen.version.min_os_version,
-        build=build))
+    return ShapeResponse(
+        shapes.LatestBuild(
+            version=chosen.version.version,
+            released_at=iso(chosen.version.released_at),
+            changelog=chosen.version.changelog,
+            min_os_version=chosen.version.min_os_version,
+            build=build,
+        )
+    )
 
 
 def _wants_bytes(request: Request) -> bool:
@@ -169,17 +199,26 @@ def _wants_bytes(request: Request) -> bool:
 async def _serve(request: Request, chosen: ChosenBuild) -> Response:
     ctx = _ctx(request)
     build = chosen.build
-    blob = BlobDescriptor(key=build.blob_key, sha256=build.sha256, size=build.size_bytes,
-                          filename=build.filename, content_type=OCTET_STREAM, private=False)
-    return await blob_response(request, ctx, blob,
-                               on_complete=lambda: ctx.downloads.count_build(build.id))
+    blob = BlobDescriptor(
+        key=build.blob_key,
+        sha256=build.sha256,
+        size=build.size_bytes,
+        filename=build.filename,
+        content_type=OCTET_STREAM,
+        private=False,
+    )
+    return await blob_response(
+        request, ctx, blob, on_complete=lambda: ctx.downloads.count_build(build.id)
+    )
 
 
 async def download_build(request: Request) -> Response:
-    chosen = await artifacts.build_for_download(request.path_params["name"],
-                                                request.path_params["version"],
-                                                request.query_params.get("platform"),
-                                                request.query_params.get("architecture"))
+    chosen = await artifacts.build_for_download(
+        request.path_params["name"],
+        request.path_params["version"],
+        request.query_params.get("platform"),
+        request.query_params.get("architecture"),
+    )
     if _wants_bytes(request):
         return await _serve(request, chosen)
     return ShapeResponse(_download_json(chosen, _base_url(request)))
@@ -187,8 +226,9 @@ async def download_build(request: Request) -> Response:
 
 async def build_file(request: Request) -> Response:
     params = request.path_params
-    chosen = await artifacts.exact_build(params["name"], params["version"], params["platform"],
-                                         params["architecture"])
+    chosen = await artifacts.exact_build(
+        params["name"], params["version"], params["platform"], params["architecture"]
+    )
     return await _serve(request, chosen)
 
 
@@ -199,6 +239,9 @@ routes = [
     Route("/artifacts/{name}/builds", upload_build, methods=["POST"]),
     Route("/artifacts/{name}/latest", latest_build, methods=["GET"]),
     Route("/artifacts/{name}/versions/{version}/download", download_build, methods=["GET"]),
-    Route("/artifacts/{name}/versions/{version}/builds/{platform}/{architecture}/file",
-          build_file, methods=["GET", "HEAD"]),
+    Route(
+        "/artifacts/{name}/versions/{version}/builds/{platform}/{architecture}/file",
+        build_file,
+        methods=["GET", "HEAD"],
+    ),
 ]

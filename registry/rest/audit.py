@@ -44,9 +44,14 @@ async def list_events(request: Request) -> Response:
         until=parse_timestamp(query_text(request, "until"), "until"),
     )
     result = await audit_log.query(actor, filters, page=page, per_page=per_page)
-    return ShapeResponse(shapes.AuditPage(
-        events=[event_json(e, shows_ip=result.shows_ip) for e in result.events],
-        total=result.total, page=page, per_page=per_page))
+    return ShapeResponse(
+        shapes.AuditPage(
+            events=[event_json(e, shows_ip=result.shows_ip) for e in result.events],
+            total=result.total,
+            page=page,
+            per_page=per_page,
+        )
+    )
 
 
 routes = [Route("/audit", list_events, methods=["GET"])]

@@ -44,8 +44,9 @@ def _headers(blob: BlobDescriptor) -> dict[str, str]:
     }
 
 
-async def _counted(chunks: AsyncIterator[bytes], on_complete: Callable[[], None] | None
-                   ) -> AsyncIterator[bytes]:
+async def _counted(
+    chunks: AsyncIterator[bytes], on_complete: Callable[[], None] | None
+) -> AsyncIterator[bytes]:
     async for chunk in chunks:
         yield chunk
     if on_complete is not None:
@@ -66,33 +67,45 @@ async def _first_chunk_then_rest(chunks: AsyncIterator[bytes]) -> AsyncIterator[
     return rest()
 
 
-async def blob_response(request: Request, ctx: RegistryContext, blob: BlobDescriptor, *,
-                        on_complete: Callable[[], None] | None = None) -> Response:
+async def blob_response(
+    request: Request,
+    ctx: RegistryContext,
+    blob: BlobDescriptor,
+    *,
+    on_complete: Callable[[], None] | None = None,
+) -> Response:
     headers = _headers(blob)
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and blob.sha256 in if_none_match:
-        return Response(status_code=304, headers={k: v for k, v in headers.items()
-                                                  if k != "Content-Type"})
+        return Response(
+            status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Type"}
+        )
     start, end, status = 0, blob.size, 200
     range_header = request.headers.get("range")
     if range_header is not None:
         parsed = parse_http_range(range_header, blob.size)
         if parsed is None:
             return Response(
-                content=b'{"detail":"Requested range not satisfiable"}', status_code=416,
+                content=b'{"detail":"Requested range not satisfiable"}',
+                status_code=416,
                 media_type="application/json",
-                headers={"Content-Range": f"bytes */{blob.size}", "Accept-Ranges": "bytes"})
+                headers={"Content-Range": f"bytes */{blob.size}", "Accept-Ranges": "bytes"},
+            )
         start, end = parsed
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{blob.size}"
     headers["Content-Length"] = str(end - start)
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers)
-    body = await _first_chunk_then_rest(open_blob(ctx, blob.key, start, end)) \
-        if end > start else _empty()
+    body = (
+        await _first_chunk_then_rest(open_blob(ctx, blob.key, start, end))
+        if end > start
+        else _empty()
+    )
     complete = on_complete if status == 200 else None
-    return StreamingResponse(_counted(body, complete), status_code=status, headers=headers,
-                             media_type=blob.content_type)
+    return StreamingResponse(
+        _counted(body, complete), status_code=status, headers=headers, media_type=blob.content_type
+    )
 
 
 async def _empty() -> AsyncIterator[bytes]:

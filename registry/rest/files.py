@@ -22,23 +22,35 @@ async def package_file(request: Request) -> Response:
     actor = await optional_actor(request)
     ctx = request.app.state.runtime.ctx
     package, row = await downloadable_version(
-        actor, request.path_params["name"], request.path_params["version"],
-        unlisted_require_auth=ctx.policy.unlisted_require_auth)
-    blob = BlobDescriptor(key=row.blob_key, sha256=row.sha256, size=row.size_bytes,
-                          filename=f"{package.name}-{row.version}.zip",
-                          content_type="application/zip",
-                          private=package.visibility == Visibility.PRIVATE)
-    return await blob_response(request, ctx, blob,
-                               on_complete=lambda: ctx.downloads.count_version(package.id,
-                                                                               row.id))
+        actor,
+        request.path_params["name"],
+        request.path_params["version"],
+        unlisted_require_auth=ctx.policy.unlisted_require_auth,
+    )
+    blob = BlobDescriptor(
+        key=row.blob_key,
+        sha256=row.sha256,
+        size=row.size_bytes,
+        filename=f"{package.name}-{row.version}.zip",
+        content_type="application/zip",
+        private=package.visibility == Visibility.PRIVATE,
+    )
+    return await blob_response(
+        request, ctx, blob, on_complete=lambda: ctx.downloads.count_version(package.id, row.id)
+    )
 
 
 def _external_base(request: Request, *, unlisted_host: bool = False) -> str | None:
     """PUBLIC_BASE_URL, else this request's origin if its Host is allowed, else None (see
     domain/services/urls.py for when an unlisted Host may be used)."""
     policy = request.app.state.runtime.ctx.policy
-    return external_base(policy.public_base_url, policy.allowed_hosts, request.url.scheme,
-                         request.headers.get("host"), unlisted_host=unlisted_host)
+    return external_base(
+        policy.public_base_url,
+        policy.allowed_hosts,
+        request.url.scheme,
+        request.headers.get("host"),
+        unlisted_host=unlisted_host,
+    )
 
 
 async def _latest(request: Request, name: str) -> tuple[str, str, str]:
@@ -56,14 +68,25 @@ async def feature_latest(request: Request) -> Response:
     Host is marked uncacheable, so no shared cache can hand it to anyone else."""
     base = _external_base(request, unlisted_host=True)
     if base is None:
-        raise InvalidInput("This registry cannot name its own address for this request's Host "
-                           "header: its operator sets PUBLIC_BASE_URL or ALLOWED_HOSTS")
+        raise InvalidInput(
+            "This registry cannot name its own address for this request's Host "
+            "header: its operator sets PUBLIC_BASE_URL or ALLOWED_HOSTS"
+        )
     name, version, sha256 = await _latest(request, request.path_params["package"])
-    headers = {} if request.app.state.runtime.ctx.policy.public_base_url else {
-        "Cache-Control": "no-store", "Vary": "Host"}
-    return ShapeResponse(shapes.FeatureLatest(
-        name=name, version=version, checksum_sha256=sha256,
-        download_url=package_file_url(name, version, base)), headers=headers)
+    headers = (
+        {}
+        if request.app.state.runtime.ctx.policy.public_base_url
+        else {"Cache-Control": "no-store", "Vary": "Host"}
+    )
+    return ShapeResponse(
+        shapes.FeatureLatest(
+            name=name,
+            version=version,
+            checksum_sha256=sha256,
+            download_url=package_file_url(name, version, base),
+        ),
+        headers=headers,
+    )
 
 
 async def feature_latest_zip(request: Request) -> Response:
@@ -78,8 +101,7 @@ async def feature_latest_zip(request: Request) -> Response:
     # No trusted origin: a reference relative to this route (/features/...), which urllib
     # resolves against the URL it asked for, keeping any proxy path prefix (a root-relative
     # "/api/v1/..." would drop it).
-    return RedirectResponse(".." + package_file_url(package_name, version, None),
-                            status_code=302)
+    return RedirectResponse(".." + package_file_url(package_name, version, None), status_code=302)
 
 
 routes = [

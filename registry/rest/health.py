@@ -51,8 +51,11 @@ class _Readiness:
     def failures(self) -> list[tuple[str, str]]:
         """(what, why) for each failed probe, in a stable order."""
         failed = [("database", self.database.detail)] if not self.database.ok else []
-        failed += [(f"storage {name}", check.detail)
-                   for name, check in self.storage.items() if not check.ok]
+        failed += [
+            (f"storage {name}", check.detail)
+            for name, check in self.storage.items()
+            if not check.ok
+        ]
         if self.redis is not None and not self.redis.ok:
             failed.append(("redis", self.redis.detail))
         return failed
@@ -60,27 +63,36 @@ class _Readiness:
     def body(self, *, for_admin: bool) -> tuple[int, dict[str, Any]]:
         if for_admin:
             details: dict[str, Any] = {
-                "database": self.database.ok, "storage": self.storage_details,
+                "database": self.database.ok,
+                "storage": self.storage_details,
                 "replication": self.replication,
-                "redis": None if self.redis is None else self.redis.ok}
+                "redis": None if self.redis is None else self.redis.ok,
+            }
             errors = [f"{what}: {why}" for what, why in self.failures()]
         else:
-            details = {"database": self.database.ok,
-                       "storage": {name: check.ok for name, check in self.storage.items()},
-                       "redis": None if self.redis is None else self.redis.ok}
+            details = {
+                "database": self.database.ok,
+                "storage": {name: check.ok for name, check in self.storage.items()},
+                "redis": None if self.redis is None else self.redis.ok,
+            }
             errors = [f"{what} unavailable" for what, _ in self.failures()]
         if errors:
             # `detail` too: every 5xx carries a string detail (REST_CONTRACT §1.7).
-            return 503, {"status": "not_ready", "detail": "Not ready: " + "; ".join(errors),
-                         "errors": errors, "details": details}
+            return 503, {
+                "status": "not_ready",
+                "detail": "Not ready: " + "; ".join(errors),
+                "errors": errors,
+                "details": details,
+            }
         return 200, {"status": "ready", "details": details}
 
 
 async def ready(request: Request) -> JSONResponse:
     actor = await optional_actor(request)
     for_admin = actor.acts_as_admin
-    status, body = (await _readiness(request.app.state.runtime, for_admin=for_admin)
-                    ).body(for_admin=for_admin)
+    status, body = (await _readiness(request.app.state.runtime, for_admin=for_admin)).body(
+        for_admin=for_admin
+    )
     return JSONResponse(body, status_code=status)
 
 
@@ -112,23 +124,41 @@ async def _storage_for_admin(ctx: RegistryContext, readiness: _Readiness) -> Non
     # name, role, kind, probe ok, probe detail, breaker, replication lag (None: unknown)
     reports: list[tuple[str, StorageRole, str, bool, str, BreakerState, int | None]]
     if status is not None:
-        reports = [(r.name, r.role, r.kind, r.ok, r.detail, r.breaker.state, r.lag)
-                   for r in status.backends]
+        reports = [
+            (r.name, r.role, r.kind, r.ok, r.detail, r.breaker.state, r.lag)
+            for r in status.backends
+        ]
     else:
         reports = []
         for store in ctx.storage.all:
             probe = await store.check()
             role = StorageRole.PRIMARY if store is ctx.storage.primary else StorageRole.MIRROR
-            reports.append((store.name, role,
-                            store.kind, probe.ok, probe.detail,
-                            ctx.storage.breakers.snapshot(store.name).state, None))
+            reports.append(
+                (
+                    store.name,
+                    role,
+                    store.kind,
+                    probe.ok,
+                    probe.detail,
+                    ctx.storage.breakers.snapshot(store.name).state,
+                    None,
+                )
+            )
     for name, role, kind, ok, detail, breaker, lag in reports:
         readiness.storage[name] = _Check(ok, detail)
-        readiness.storage_details[name] = {"ok": ok, "kind": kind, "detail": detail,
-                                           "role": role, "breaker": breaker,
-                                           "replication_lag": lag}
-    readiness.replication = None if status is None else {
-        "objects": status.objects, "lag": {r.name: r.lag for r in status.backends}}
+        readiness.storage_details[name] = {
+            "ok": ok,
+            "kind": kind,
+            "detail": detail,
+            "role": role,
+            "breaker": breaker,
+            "replication_lag": lag,
+        }
+    readiness.replication = (
+        None
+        if status is None
+        else {"objects": status.objects, "lag": {r.name: r.lag for r in status.backends}}
+    )
 
 
 routes = [

@@ -61,6 +61,7 @@ Schema = dict[str, Any]
 # --- schema building blocks ----------------------------------------------------------------
 # Component schemas are generated from registry/rest/shapes.py; these are only for parameters.
 
+
 def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -85,6 +86,7 @@ def filter_of(values: type[StrEnum]) -> Schema:
 
 # --- operations ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class OneOf:
     """A response that is one of several shapes (msgspec generates no untagged union of
@@ -103,8 +105,12 @@ class Param:
     explode: bool | None = None
 
     def to_openapi(self) -> dict[str, Any]:
-        param: dict[str, Any] = {"name": self.name, "in": "query", "required": self.required,
-                                 "schema": self.schema}
+        param: dict[str, Any] = {
+            "name": self.name,
+            "in": "query",
+            "required": self.required,
+            "schema": self.schema,
+        }
         if self.description:
             param["description"] = self.description
         if self.explode is not None:
@@ -139,25 +145,40 @@ PAGE = Param("page", {**whole_number(minimum=1, maximum=MAX_PAGE), "default": 1}
 def per_page(default: int, maximum: int = 100) -> Param:
     # The contract clamps instead of refusing (§4.3, §4.4, §4.6): so no `maximum` here, where
     # it would promise a 400 the server does not send.
-    return Param("per_page", {**whole_number(minimum=1), "default": default},
-                 f"Values above {maximum} are clamped to {maximum}")
+    return Param(
+        "per_page",
+        {**whole_number(minimum=1), "default": default},
+        f"Values above {maximum} are clamped to {maximum}",
+    )
 
 
-PACKAGE_FILTERS = (Param("package_type", filter_of(PackageType)),
-                   Param("visibility", filter_of(Visibility)),
-                   Param("publisher", description="Publisher slug or id"))
+PACKAGE_FILTERS = (
+    Param("package_type", filter_of(PackageType)),
+    Param("visibility", filter_of(Visibility)),
+    Param("publisher", description="Publisher slug or id"),
+)
+
+
 def _names_or_aliases(canonical: type[StrEnum], aliases: Mapping[str, StrEnum]) -> Schema:
     return {"type": "string", "enum": [*(member.value for member in canonical), *aliases]}
 
 
-PLATFORM_QUERY = (Param("platform", _names_or_aliases(Platform, PLATFORM_ALIASES),
-                        "Canonical name or alias (§7)"),
-                  Param("architecture", _names_or_aliases(Architecture, ARCH_ALIASES),
-                        "Canonical name or alias (§7)"))
+PLATFORM_QUERY = (
+    Param(
+        "platform", _names_or_aliases(Platform, PLATFORM_ALIASES), "Canonical name or alias (§7)"
+    ),
+    Param(
+        "architecture",
+        _names_or_aliases(Architecture, ARCH_ALIASES),
+        "Canonical name or alias (§7)",
+    ),
+)
 # A time filter: shapes.ISO_TIME_PATTERN, or "" (no filter).
 AUDIT_TIME: Schema = {
-    "type": "string", "description": "ISO 8601, e.g. 2026-01-31T12:00:00Z; empty: no filter",
-    "pattern": f"^$|{shapes.ISO_TIME_PATTERN}"}
+    "type": "string",
+    "description": "ISO 8601, e.g. 2026-01-31T12:00:00Z; empty: no filter",
+    "pattern": f"^$|{shapes.ISO_TIME_PATTERN}",
+}
 _ADMIN_ACTIONS = {
     "verify": "Verify a publisher (any status → verified)",
     "reject": "Reject a publisher's verification request",
@@ -171,19 +192,38 @@ def _admin_operations(prefix: str) -> dict[tuple[str, str], Op]:
     tag = "admin"
     ops = {
         ("GET", f"{prefix}/admin/pending"): Op(
-            "Publishers awaiting a verification decision", tag, "admin",
-            (PAGE, per_page(50)), ok={200: shapes.PendingPublisherPage}),
+            "Publishers awaiting a verification decision",
+            tag,
+            "admin",
+            (PAGE, per_page(50)),
+            ok={200: shapes.PendingPublisherPage},
+        ),
         ("GET", f"{prefix}/admin/{{publisher_id}}"): Op(
-            "Full admin view of a publisher (id or slug)", tag, "admin",
-            ok={200: shapes.AdminPublisher}, errors=(404,)),
+            "Full admin view of a publisher (id or slug)",
+            tag,
+            "admin",
+            ok={200: shapes.AdminPublisher},
+            errors=(404,),
+        ),
         ("PATCH", f"{prefix}/admin/{{publisher_id}}"): Op(
-            "Set publishing flags and size limits", tag, "admin", body=PublisherPolicy,
-            ok={200: shapes.AdminPublisher}, errors=(400, 404)),
+            "Set publishing flags and size limits",
+            tag,
+            "admin",
+            body=PublisherPolicy,
+            ok={200: shapes.AdminPublisher},
+            errors=(400, 404),
+        ),
     }
     for action, summary in _ADMIN_ACTIONS.items():
         ops[("POST", f"{prefix}/admin/{{publisher_id}}/{action}")] = Op(
-            summary, tag, "admin", body=shapes.AdminNotes, body_required=False,
-            ok={200: shapes.AdminDecision}, errors=(400, 404))
+            summary,
+            tag,
+            "admin",
+            body=shapes.AdminNotes,
+            body_required=False,
+            ok={200: shapes.AdminDecision},
+            errors=(400, 404),
+        )
     return ops
 
 
@@ -191,213 +231,443 @@ V = API_PREFIX
 OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", "/health"): Op("Liveness (root alias)", "health", ok={200: shapes.Health}, head=True),
     ("GET", f"{V}/health"): Op("Liveness", "health", ok={200: shapes.Health}, head=True),
-    ("GET", f"{V}/ready"): Op("Readiness of database, storage and Redis", "health",
-                              ok={200: shapes.Ready}, errors=(503,)),
+    ("GET", f"{V}/ready"): Op(
+        "Readiness of database, storage and Redis", "health", ok={200: shapes.Ready}, errors=(503,)
+    ),
     ("GET", f"{V}/openapi.json"): Op("This document", "meta", ok={200: None}),
     # auth
     ("GET", f"{V}/auth/me"): Op("The caller", "auth", "user", ok={200: shapes.CurrentUser}),
     ("GET", f"{V}/auth/publisher"): Op(
-        "The caller's publisher, or JSON null", "auth", "user", ok={200: shapes.Publisher | None}),
+        "The caller's publisher, or JSON null", "auth", "user", ok={200: shapes.Publisher | None}
+    ),
     ("POST", f"{V}/auth/register-publisher"): Op(
-        "Become a publisher (caller is owner)", "auth", "user", body=RegisterPublisher,
-        ok={201: shapes.Publisher}, errors=(400, 409)),
+        "Become a publisher (caller is owner)",
+        "auth",
+        "user",
+        body=RegisterPublisher,
+        ok={201: shapes.Publisher},
+        errors=(400, 409),
+    ),
     # publishers
     **_admin_operations(f"{V}/publishers"),
     **_admin_operations(f"{V}/packages"),
     ("GET", f"{V}/publishers"): Op(
-        "List publishers", "publishers",
-        query=(PAGE, per_page(20),
-               Param("status", filter_of(PublisherStatus), "Wins over verified_only"),
-               Param("verified_only", BOOL, "Legacy filter")),
-        ok={200: shapes.PublisherPage}, errors=(400,)),
+        "List publishers",
+        "publishers",
+        query=(
+            PAGE,
+            per_page(20),
+            Param("status", filter_of(PublisherStatus), "Wins over verified_only"),
+            Param("verified_only", BOOL, "Legacy filter"),
+        ),
+        ok={200: shapes.PublisherPage},
+        errors=(400,),
+    ),
     ("POST", f"{V}/publishers/verify"): Op(
-        "Request verification (exactly 202)", "publishers", "user",
-        body=VerificationSubmission, ok={202: shapes.VerificationSubmitted},
-        errors=(400, 403)),
+        "Request verification (exactly 202)",
+        "publishers",
+        "user",
+        body=VerificationSubmission,
+        ok={202: shapes.VerificationSubmitted},
+        errors=(400, 403),
+    ),
     ("POST", f"{V}/publishers/verify/challenge"): Op(
-        "Issue a verification challenge", "publishers", "user", body_required=False,
-        ok={200: shapes.Challenge}, errors=(400, 403)),
+        "Issue a verification challenge",
+        "publishers",
+        "user",
+        body_required=False,
+        ok={200: shapes.Challenge},
+        errors=(400, 403),
+    ),
     ("GET", f"{V}/publishers/{{name}}"): Op(
-        "A publisher by slug or id", "publishers", ok={200: shapes.Publisher}, errors=(404,)),
+        "A publisher by slug or id", "publishers", ok={200: shapes.Publisher}, errors=(404,)
+    ),
     ("PATCH", f"{V}/publishers/{{name}}"): Op(
-        "Edit a publisher's profile (owners)", "publishers", "user", body=PublisherProfile,
-        ok={200: shapes.Publisher}, errors=(400, 403, 404)),
+        "Edit a publisher's profile (owners)",
+        "publishers",
+        "user",
+        body=PublisherProfile,
+        ok={200: shapes.Publisher},
+        errors=(400, 403, 404),
+    ),
     ("GET", f"{V}/publishers/{{name}}/members"): Op(
-        "Members of a publisher", "publishers", "user", ok={200: shapes.MemberList},
-        errors=(403, 404)),
+        "Members of a publisher",
+        "publishers",
+        "user",
+        ok={200: shapes.MemberList},
+        errors=(403, 404),
+    ),
     ("POST", f"{V}/publishers/{{name}}/members"): Op(
-        "Invite a member (owners; alias of POST .../invitations: nobody joins without "
-        "accepting)", "publishers", "user", body=shapes.AddMember,
-        ok={201: shapes.Invitation}, errors=(400, 403, 404, 409)),
+        "Invite a member (owners; alias of POST .../invitations: nobody joins without accepting)",
+        "publishers",
+        "user",
+        body=shapes.AddMember,
+        ok={201: shapes.Invitation},
+        errors=(400, 403, 404, 409),
+    ),
     ("DELETE", f"{V}/publishers/{{name}}/members/me"): Op(
-        "Leave a publisher (the last owner cannot)", "publishers", "user", ok={204: None},
-        errors=(400, 403, 404)),
+        "Leave a publisher (the last owner cannot)",
+        "publishers",
+        "user",
+        ok={204: None},
+        errors=(400, 403, 404),
+    ),
     ("GET", f"{V}/publishers/{{name}}/invitations"): Op(
-        "Open invitations of a publisher (owners)", "publishers", "user",
-        ok={200: shapes.InvitationList}, errors=(403, 404)),
+        "Open invitations of a publisher (owners)",
+        "publishers",
+        "user",
+        ok={200: shapes.InvitationList},
+        errors=(403, 404),
+    ),
     ("POST", f"{V}/publishers/{{name}}/invitations"): Op(
-        "Invite a user (owners); it expires after 14 days", "publishers", "user",
-        body=shapes.AddMember, ok={201: shapes.Invitation}, errors=(400, 403, 404, 409)),
+        "Invite a user (owners); it expires after 14 days",
+        "publishers",
+        "user",
+        body=shapes.AddMember,
+        ok={201: shapes.Invitation},
+        errors=(400, 403, 404, 409),
+    ),
     ("DELETE", f"{V}/publishers/{{name}}/invitations/{{invitation_id}}"): Op(
-        "Cancel an open invitation (owners)", "publishers", "user", ok={204: None},
-        errors=(403, 404, 409)),
+        "Cancel an open invitation (owners)",
+        "publishers",
+        "user",
+        ok={204: None},
+        errors=(403, 404, 409),
+    ),
     ("GET", f"{V}/auth/invitations"): Op(
-        "The caller's open invitations", "auth", "user", ok={200: shapes.InvitationList}),
+        "The caller's open invitations", "auth", "user", ok={200: shapes.InvitationList}
+    ),
     ("POST", f"{V}/invitations/{{invitation_id}}/accept"): Op(
-        "Accept an invitation (you may belong to one publisher)", "publishers", "user",
-        body_required=False, ok={200: shapes.Invitation}, errors=(403, 404, 409)),
+        "Accept an invitation (you may belong to one publisher)",
+        "publishers",
+        "user",
+        body_required=False,
+        ok={200: shapes.Invitation},
+        errors=(403, 404, 409),
+    ),
     ("POST", f"{V}/invitations/{{invitation_id}}/decline"): Op(
-        "Decline an invitation", "publishers", "user", body_required=False,
-        ok={200: shapes.Invitation}, errors=(403, 404, 409)),
+        "Decline an invitation",
+        "publishers",
+        "user",
+        body_required=False,
+        ok={200: shapes.Invitation},
+        errors=(403, 404, 409),
+    ),
     ("DELETE", f"{V}/publishers/{{name}}/members"): Op(
-        "Remove a member named in the body (owners)", "publishers", "user",
-        body=shapes.RemoveMember, ok={204: None}, errors=(400, 403, 404)),
+        "Remove a member named in the body (owners)",
+        "publishers",
+        "user",
+        body=shapes.RemoveMember,
+        ok={204: None},
+        errors=(400, 403, 404),
+    ),
     ("DELETE", f"{V}/publishers/{{name}}/members/{{user_id}}"): Op(
-        "Remove a member (owners)", "publishers", "user", ok={204: None},
-        errors=(400, 403, 404)),
+        "Remove a member (owners)", "publishers", "user", ok={204: None}, errors=(400, 403, 404)
+    ),
     # tokens and audit
-    ("POST", f"{V}/tokens"): Op("Create an API token (shown once)", "tokens", "user",
-                                body=shapes.CreateToken, ok={201: shapes.TokenCreated},
-                                errors=(400, 403)),
-    ("GET", f"{V}/tokens"): Op("The caller's API tokens", "tokens", "user",
-                               ok={200: shapes.TokenList}),
-    ("DELETE", f"{V}/tokens/{{token_id}}"): Op("Revoke an API token", "tokens", "user",
-                                               ok={204: None}, errors=(403, 404)),
+    ("POST", f"{V}/tokens"): Op(
+        "Create an API token (shown once)",
+        "tokens",
+        "user",
+        body=shapes.CreateToken,
+        ok={201: shapes.TokenCreated},
+        errors=(400, 403),
+    ),
+    ("GET", f"{V}/tokens"): Op(
+        "The caller's API tokens", "tokens", "user", ok={200: shapes.TokenList}
+    ),
+    ("DELETE", f"{V}/tokens/{{token_id}}"): Op(
+        "Revoke an API token", "tokens", "user", ok={204: None}, errors=(403, 404)
+    ),
     ("GET", f"{V}/audit"): Op(
-        "Audit events (admins: all; publishers: their own)", "audit", "user",
-        query=(PAGE, per_page(50, 200), Param("actor"), Param("action",
-               description="Exact, or a prefix ending in *"), Param("target"),
-               Param("target_type"), Param("publisher", description="Slug or id"),
-               Param("since", AUDIT_TIME), Param("until", AUDIT_TIME)),
-        ok={200: shapes.AuditPage}, errors=(400, 403, 404)),
+        "Audit events (admins: all; publishers: their own)",
+        "audit",
+        "user",
+        query=(
+            PAGE,
+            per_page(50, 200),
+            Param("actor"),
+            Param("action", description="Exact, or a prefix ending in *"),
+            Param("target"),
+            Param("target_type"),
+            Param("publisher", description="Slug or id"),
+            Param("since", AUDIT_TIME),
+            Param("until", AUDIT_TIME),
+        ),
+        ok={200: shapes.AuditPage},
+        errors=(400, 403, 404),
+    ),
     # packages
     ("GET", f"{V}/packages"): Op(
-        "List packages (members of `publisher` also see its hidden ones)", "packages",
-        query=(PAGE, per_page(100), *PACKAGE_FILTERS), ok={200: shapes.PackagePage},
-        errors=(400,)),
+        "List packages (members of `publisher` also see its hidden ones)",
+        "packages",
+        query=(PAGE, per_page(100), *PACKAGE_FILTERS),
+        ok={200: shapes.PackagePage},
+        errors=(400,),
+    ),
     ("POST", f"{V}/packages"): Op(
         "Create a package (JSON) or publish in one step (multipart file + metadata)",
-        "packages", "user", body=CreatePackage, forms=(shapes.PublishForm,),
-        ok={201: OneOf((shapes.PackageDetail, shapes.UploadResult),
-                        "PackageDetail for a JSON create, UploadResult for a multipart "
-                        "publish")},
-        errors=(400, 403, 409, 413, 503)),
+        "packages",
+        "user",
+        body=CreatePackage,
+        forms=(shapes.PublishForm,),
+        ok={
+            201: OneOf(
+                (shapes.PackageDetail, shapes.UploadResult),
+                "PackageDetail for a JSON create, UploadResult for a multipart publish",
+            )
+        },
+        errors=(400, 403, 409, 413, 503),
+    ),
     ("GET", f"{V}/packages/{{name}}"): Op(
-        "Package detail with its versions", "packages", ok={200: shapes.PackageDetail},
-        errors=(404,)),
+        "Package detail with its versions",
+        "packages",
+        ok={200: shapes.PackageDetail},
+        errors=(404,),
+    ),
     ("PATCH", f"{V}/packages/{{name}}"): Op(
-        "Update package fields (only the keys present change)", "packages", "user",
-        body=PackageUpdate, ok={200: shapes.PackageDetail}, errors=(400, 403, 404)),
+        "Update package fields (only the keys present change)",
+        "packages",
+        "user",
+        body=PackageUpdate,
+        ok={200: shapes.PackageDetail},
+        errors=(400, 403, 404),
+    ),
     ("DELETE", f"{V}/packages/{{name}}"): Op(
-        "Delete a package (204, the name stays reserved)", "packages", "user",
-        ok={204: None}, errors=(403, 404)),
+        "Delete a package (204, the name stays reserved)",
+        "packages",
+        "user",
+        ok={204: None},
+        errors=(403, 404),
+    ),
     ("GET", f"{V}/packages/{{name}}/versions"): Op(
-        "Versions of a package", "packages", ok={200: shapes.VersionList}, errors=(404,)),
+        "Versions of a package", "packages", ok={200: shapes.VersionList}, errors=(404,)
+    ),
     ("POST", f"{V}/packages/{{name}}/versions"): Op(
-        "Upload a version (never 202, even while scanning)", "packages", "user",
-        forms=(shapes.UploadVersionForm,), ok={201: shapes.UploadResult},
-        errors=(400, 403, 404, 409, 413, 503)),
+        "Upload a version (never 202, even while scanning)",
+        "packages",
+        "user",
+        forms=(shapes.UploadVersionForm,),
+        ok={201: shapes.UploadResult},
+        errors=(400, 403, 404, 409, 413, 503),
+    ),
     ("POST", f"{V}/packages/{{name}}/upload"): Op(
-        "Upload a version (documented alias)", "packages", "user",
-        forms=(shapes.UploadVersionForm,), ok={201: shapes.UploadResult},
-        errors=(400, 403, 404, 409, 413, 503)),
+        "Upload a version (documented alias)",
+        "packages",
+        "user",
+        forms=(shapes.UploadVersionForm,),
+        ok={201: shapes.UploadResult},
+        errors=(400, 403, 404, 409, 413, 503),
+    ),
     ("GET", f"{V}/packages/{{name}}/versions/{{version}}"): Op(
-        "Version detail with checksum, download_url and dependencies", "packages",
-        ok={200: shapes.VersionDetail}, errors=(404,)),
+        "Version detail with checksum, download_url and dependencies",
+        "packages",
+        ok={200: shapes.VersionDetail},
+        errors=(404,),
+    ),
     ("POST", f"{V}/packages/{{name}}/versions/{{version}}/yank"): Op(
-        "Yank a version (idempotent)", "packages", "user", body=shapes.YankBody,
-        body_required=False, ok={200: shapes.YankResult}, errors=(400, 403, 404)),
+        "Yank a version (idempotent)",
+        "packages",
+        "user",
+        body=shapes.YankBody,
+        body_required=False,
+        ok={200: shapes.YankResult},
+        errors=(400, 403, 404),
+    ),
     ("DELETE", f"{V}/packages/{{name}}/versions/{{version}}/yank"): Op(
-        "Unyank a version", "packages", "user", ok={200: shapes.YankResult}, errors=(403, 404)),
+        "Unyank a version", "packages", "user", ok={200: shapes.YankResult}, errors=(403, 404)
+    ),
     ("POST", f"{V}/packages/{{name}}/versions/{{version}}/unyank"): Op(
-        "Unyank a version", "packages", "user", body_required=False, ok={200: shapes.YankResult},
-        errors=(403, 404)),
+        "Unyank a version",
+        "packages",
+        "user",
+        body_required=False,
+        ok={200: shapes.YankResult},
+        errors=(403, 404),
+    ),
     ("GET", f"{V}/packages/{{name}}/versions/{{version}}/download"): Op(
-        "Legacy JSON download descriptor", "downloads", ok={200: shapes.DownloadInfo},
-        errors=(401, 404)),
+        "Legacy JSON download descriptor",
+        "downloads",
+        ok={200: shapes.DownloadInfo},
+        errors=(401, 404),
+    ),
     ("GET", f"{V}/packages/{{name}}/versions/{{version}}/file"): Op(
-        "The version's bytes (200; 206 for Range requests)", "downloads",
-        ok={200: None, 206: None}, errors=(401, 404, 416, 503), bytes_type="application/zip",
-        head=True),
+        "The version's bytes (200; 206 for Range requests)",
+        "downloads",
+        ok={200: None, 206: None},
+        errors=(401, 404, 416, 503),
+        bytes_type="application/zip",
+        head=True,
+    ),
     ("GET", f"{V}/packages/{{name}}/diff/{{from_version}}/{{to_version}}"): Op(
-        "Always 404: the client then downloads in full", "downloads", ok={},
-        errors=(404,)),
+        "Always 404: the client then downloads in full", "downloads", ok={}, errors=(404,)
+    ),
     ("GET", f"{V}/packages/{{name}}/diff/{{from_version}}/{{to_version}}/download"): Op(
-        "Always 404", "downloads", ok={}, errors=(404,)),
+        "Always 404", "downloads", ok={}, errors=(404,)
+    ),
     ("GET", f"{V}/features/{{package}}/latest"): Op(
-        "Latest version of a feature pack with an absolute download_url", "downloads",
-        ok={200: shapes.FeatureLatest}, errors=(404,)),
+        "Latest version of a feature pack with an absolute download_url",
+        "downloads",
+        ok={200: shapes.FeatureLatest},
+        errors=(404,),
+    ),
     ("GET", "/features/{package}-latest.zip"): Op(
         "Redirect (302) to the latest feature pack's bytes; `tbv2-feature-` is implied",
-        "downloads", ok={302: None}, errors=(404,)),
+        "downloads",
+        ok={302: None},
+        errors=(404,),
+    ),
     # search and updates
     ("GET", f"{V}/search"): Op(
-        "Search listed packages (empty q = all)", "search",
-        query=(Param("q", description="Empty or missing means all"), PAGE, per_page(100),
-               *PACKAGE_FILTERS), ok={200: shapes.SearchResult}, errors=(400,)),
+        "Search listed packages (empty q = all)",
+        "search",
+        query=(
+            Param("q", description="Empty or missing means all"),
+            PAGE,
+            per_page(100),
+            *PACKAGE_FILTERS,
+        ),
+        ok={200: shapes.SearchResult},
+        errors=(400,),
+    ),
     ("GET", f"{V}/search/suggest"): Op(
-        "Package names starting with q", "search",
-        query=(Param("q"), Param("limit", {**whole_number(minimum=1), "default": 5},
-                                 "Values above 10 are clamped to 10")),
-        ok={200: list[str]}, errors=(400,)),
+        "Package names starting with q",
+        "search",
+        query=(
+            Param("q"),
+            Param(
+                "limit",
+                {**whole_number(minimum=1), "default": 5},
+                "Values above 10 are clamped to 10",
+            ),
+        ),
+        ok={200: list[str]},
+        errors=(400,),
+    ),
     ("GET", f"{V}/versions"): Op(
-        "Latest version per name; unknown or invisible names are omitted", "search",
-        query=(Param("names", {"type": "array", "items": PARAM_TEXT},
-                     "Repeat the parameter or separate by commas",
-                     explode=True),),
-        ok={200: shapes.LatestVersions}),
+        "Latest version per name; unknown or invisible names are omitted",
+        "search",
+        query=(
+            Param(
+                "names",
+                {"type": "array", "items": PARAM_TEXT},
+                "Repeat the parameter or separate by commas",
+                explode=True,
+            ),
+        ),
+        ok={200: shapes.LatestVersions},
+    ),
     ("GET", f"{V}/files/{{sha256}}"): Op(
-        "The package version a file belongs to (stored or uploaded hash)", "search",
+        "The package version a file belongs to (stored or uploaded hash)",
+        "search",
         path=(Param("sha256", {"type": "string", "pattern": "^[0-9A-Fa-f]{64}$"}),),
-        ok={200: shapes.FileMatch}, errors=(400, 404)),
+        ok={200: shapes.FileMatch},
+        errors=(400, 404),
+    ),
     ("POST", f"{V}/updates"): Op(
-        "Newest compatible version for many files or names", "search",
-        body=shapes.UpdatesRequest, ok={200: shapes.UpdatesResult}, errors=(400,)),
+        "Newest compatible version for many files or names",
+        "search",
+        body=shapes.UpdatesRequest,
+        ok={200: shapes.UpdatesResult},
+        errors=(400,),
+    ),
     ("POST", f"{V}/resolve"): Op(
-        "Resolve requirements (failures are 200 with success=false)", "resolve",
-        body=shapes.ResolveRequest, ok={200: shapes.ResolveResult}, errors=(400,)),
+        "Resolve requirements (failures are 200 with success=false)",
+        "resolve",
+        body=shapes.ResolveRequest,
+        ok={200: shapes.ResolveResult},
+        errors=(400,),
+    ),
     ("GET", f"{V}/resolve/check"): Op(
-        "Can package==version be installed?", "resolve",
-        query=(Param("package", {"type": "string", "pattern": f"^{PACKAGE_NAME.pattern}$"},
-                     required=True),
-               Param("version", {"type": "string", "maxLength": VERSION_MAX_LENGTH,
-                                 "pattern": f"^{VERSION_FORM.pattern}$"}, required=True),
-               Param("toolbox_version")), ok={200: shapes.CompatibilityCheck}, errors=(400,)),
+        "Can package==version be installed?",
+        "resolve",
+        query=(
+            Param(
+                "package", {"type": "string", "pattern": f"^{PACKAGE_NAME.pattern}$"}, required=True
+            ),
+            Param(
+                "version",
+                {
+                    "type": "string",
+                    "maxLength": VERSION_MAX_LENGTH,
+                    "pattern": f"^{VERSION_FORM.pattern}$",
+                },
+                required=True,
+            ),
+            Param("toolbox_version"),
+        ),
+        ok={200: shapes.CompatibilityCheck},
+        errors=(400,),
+    ),
     # artifacts
     ("GET", f"{V}/artifacts"): Op(
-        "List artifacts", "artifacts",
+        "List artifacts",
+        "artifacts",
         query=(PAGE, per_page(20), Param("artifact_type", filter_of(ArtifactType))),
-        ok={200: shapes.ArtifactPage}, errors=(400,)),
+        ok={200: shapes.ArtifactPage},
+        errors=(400,),
+    ),
     ("POST", f"{V}/artifacts"): Op(
-        "Create an artifact", "artifacts", "user", body=CreateArtifact,
-        ok={201: shapes.Artifact}, errors=(400, 403, 409)),
+        "Create an artifact",
+        "artifacts",
+        "user",
+        body=CreateArtifact,
+        ok={201: shapes.Artifact},
+        errors=(400, 403, 409),
+    ),
     ("GET", f"{V}/artifacts/{{name}}"): Op(
-        "Artifact with versions (newest first) and builds", "artifacts",
-        ok={200: shapes.Artifact}, errors=(404,)),
+        "Artifact with versions (newest first) and builds",
+        "artifacts",
+        ok={200: shapes.Artifact},
+        errors=(404,),
+    ),
     ("POST", f"{V}/artifacts/{{name}}/builds"): Op(
-        "Upload a build for a platform/architecture", "artifacts", "user",
-        forms=(shapes.UploadBuildForm,), ok={201: shapes.ArtifactVersion},
-        errors=(400, 403, 404, 409, 413, 503)),
+        "Upload a build for a platform/architecture",
+        "artifacts",
+        "user",
+        forms=(shapes.UploadBuildForm,),
+        ok={201: shapes.ArtifactVersion},
+        errors=(400, 403, 404, 409, 413, 503),
+    ),
     ("GET", f"{V}/artifacts/{{name}}/latest"): Op(
-        "Newest build for a platform/architecture (exact, then `all`)", "artifacts",
-        query=tuple(Param(p.name, p.schema, p.description, required=True)
-                    for p in PLATFORM_QUERY),
-        ok={200: shapes.LatestBuild}, errors=(400, 404)),
+        "Newest build for a platform/architecture (exact, then `all`)",
+        "artifacts",
+        query=tuple(Param(p.name, p.schema, p.description, required=True) for p in PLATFORM_QUERY),
+        ok={200: shapes.LatestBuild},
+        errors=(400, 404),
+    ),
     ("GET", f"{V}/artifacts/{{name}}/versions/{{version}}/download"): Op(
         "Download descriptor (JSON); bytes when Accept is absent or application/octet-stream",
-        "artifacts", query=PLATFORM_QUERY, ok={200: shapes.ArtifactDownload},
-        bytes_type="application/octet-stream", errors=(400, 404, 503)),
-    ("GET", f"{V}/artifacts/{{name}}/versions/{{version}}/builds/{{platform}}/"
-            "{architecture}/file"): Op(
-        "A build's bytes", "artifacts", ok={200: None, 206: None}, errors=(404, 416, 503),
-        bytes_type="application/octet-stream", head=True),
+        "artifacts",
+        query=PLATFORM_QUERY,
+        ok={200: shapes.ArtifactDownload},
+        bytes_type="application/octet-stream",
+        errors=(400, 404, 503),
+    ),
+    (
+        "GET",
+        f"{V}/artifacts/{{name}}/versions/{{version}}/builds/{{platform}}/{{architecture}}/file",
+    ): Op(
+        "A build's bytes",
+        "artifacts",
+        ok={200: None, 206: None},
+        errors=(404, 416, 503),
+        bytes_type="application/octet-stream",
+        head=True,
+    ),
 }
 
-_ERROR_TEXT = {400: "Invalid input", 401: "Not authenticated (WWW-Authenticate: Bearer)",
-               403: "Not allowed", 404: "Not found (also: not visible to the caller)",
-               409: "Conflict", 413: "Too large", 416: "Range not satisfiable",
-               503: "Temporarily unavailable (Retry-After when a retry may help)",
-               429: "Rate limited (Retry-After: whole seconds)"}
+_ERROR_TEXT = {
+    400: "Invalid input",
+    401: "Not authenticated (WWW-Authenticate: Bearer)",
+    403: "Not allowed",
+    404: "Not found (also: not visible to the caller)",
+    409: "Conflict",
+    413: "Too large",
+    416: "Range not satisfiable",
+    503: "Temporarily unavailable (Retry-After when a retry may help)",
+    429: "Rate limited (Retry-After: whole seconds)",
+}
 _PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
 
 
@@ -407,8 +677,9 @@ def _subclasses(cls: type) -> set[type]:
 
 
 # Component names of every request body (REST shapes and the domain commands they carry).
-_REQUEST_SHAPES = {cls.__name__: cls
-                   for cls in _subclasses(shapes.Body) | _subclasses(DomainCommand)}
+_REQUEST_SHAPES = {
+    cls.__name__: cls for cls in _subclasses(shapes.Body) | _subclasses(DomainCommand)
+}
 
 
 class _Components:
@@ -419,7 +690,8 @@ class _Components:
         members = [m for t in types for m in (t.shapes if isinstance(t, OneOf) else (t,))]
         unique = list(dict.fromkeys(members))
         refs, self.schemas = msgspec.json.schema_components(
-            unique, ref_template="#/components/schemas/{name}")
+            unique, ref_template="#/components/schemas/{name}"
+        )
         self._by_type = dict(zip(unique, refs, strict=True))
         self.schemas[fieldtypes.STORABLE_JSON_NAME] = fieldtypes.STORABLE_JSON
         for name in _REQUEST_SHAPES.keys() & self.schemas.keys():
@@ -448,37 +720,52 @@ def _error_response(status: int, path: str) -> dict[str, Any]:
     schema = ref("Error")
     if status == 503 and path == f"{API_PREFIX}/ready":
         schema = {"allOf": [ref("Error"), ref("Ready")]}
-    response: dict[str, Any] = {"description": _ERROR_TEXT[status],
-                                "content": {"application/json": {"schema": schema}}}
+    response: dict[str, Any] = {
+        "description": _ERROR_TEXT[status],
+        "content": {"application/json": {"schema": schema}},
+    }
     if status == 429:
         response["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}
     return response
 
 
 def _byte_response(media_type: str, status: int) -> dict[str, Any]:
-    headers = {name: {"schema": {"type": "string"}} for name in (
-        "ETag", "Content-Length", "Content-Disposition", "Repr-Digest", "X-Checksum-SHA256",
-        "Accept-Ranges", "Cache-Control")}
-    return {"description": "The exact stored bytes" if status == 200 else "A byte range",
-            "headers": headers,
-            "content": {media_type: {"schema": {"type": "string",
-                                                "contentMediaType": media_type}}}}
+    headers = {
+        name: {"schema": {"type": "string"}}
+        for name in (
+            "ETag",
+            "Content-Length",
+            "Content-Disposition",
+            "Repr-Digest",
+            "X-Checksum-SHA256",
+            "Accept-Ranges",
+            "Cache-Control",
+        )
+    }
+    return {
+        "description": "The exact stored bytes" if status == 200 else "A byte range",
+        "headers": headers,
+        "content": {media_type: {"schema": {"type": "string", "contentMediaType": media_type}}},
+    }
 
 
-def _ok_response(op: Op, status: int, shape: Any, components: _Components
-                 ) -> dict[str, Any]:
+def _ok_response(op: Op, status: int, shape: Any, components: _Components) -> dict[str, Any]:
     if status in (200, 206) and op.bytes_type and shape is None:
         return _byte_response(op.bytes_type, status)
     if status == 204:
         return {"description": "No content"}
     if status == 302:
-        return {"description": "Redirect to the absolute file URL",
-                "headers": {"Location": {"schema": {"type": "string"}}}}
-    content: dict[str, Any] = {"application/json": {
-        "schema": components.schema(shape) if shape is not None else {"type": "object"}}}
+        return {
+            "description": "Redirect to the absolute file URL",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        }
+    content: dict[str, Any] = {
+        "application/json": {
+            "schema": components.schema(shape) if shape is not None else {"type": "object"}
+        }
+    }
     if status == 200 and op.bytes_type:  # artifact download: JSON or bytes by Accept
-        content[op.bytes_type] = {"schema": {"type": "string",
-                                             "contentMediaType": op.bytes_type}}
+        content[op.bytes_type] = {"schema": {"type": "string", "contentMediaType": op.bytes_type}}
     return {"description": "Success", "content": content}
 
 
@@ -496,14 +783,16 @@ def _request_body(op: Op, components: _Components) -> dict[str, Any] | None:
     return {"required": op.body_required, "content": content}
 
 
-def operation_object(method: str, path: str, op: Op, components: _Components
-                     ) -> dict[str, Any]:
+def operation_object(method: str, path: str, op: Op, components: _Components) -> dict[str, Any]:
     narrower = {param.name: param.schema for param in op.path}
-    params = [{"name": name, "in": "path", "required": True,
-               "schema": narrower.get(name, PATH_TEXT)} for name in _PATH_PARAM.findall(path)]
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": narrower.get(name, PATH_TEXT)}
+        for name in _PATH_PARAM.findall(path)
+    ]
     params += [param.to_openapi() for param in op.query]
-    responses: dict[str, Any] = {str(status): _ok_response(op, status, shape, components)
-                                 for status, shape in op.ok.items()}
+    responses: dict[str, Any] = {
+        str(status): _ok_response(op, status, shape, components) for status, shape in op.ok.items()
+    }
     # Every route refuses a control character in its path or query (and a bad parameter) with
     # 400, before it runs: registry/rest/params.py check_request_text.
     errors = set(op.errors) | {400}
@@ -513,11 +802,12 @@ def operation_object(method: str, path: str, op: Op, components: _Components
         errors.add(403)
     if path not in ("/health", f"{API_PREFIX}/health", f"{API_PREFIX}/ready"):
         errors.add(429)  # health and readiness are exempt from rate limits
-    responses.update({str(status): _error_response(status, path)
-                      for status in sorted(errors)})
+    responses.update({str(status): _error_response(status, path) for status in sorted(errors)})
     result: dict[str, Any] = {
         "operationId": f"{method.lower()}_{re.sub(r'[^A-Za-z0-9]+', '_', path).strip('_')}",
-        "summary": op.summary, "tags": [op.tag], "responses": responses,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "responses": responses,
         # Public routes read a token when there is one (a bad one is anonymous, never 401).
         "security": [{"bearerAuth": []}] if op.auth != "public" else [{}, {"bearerAuth": []}],
     }
@@ -537,8 +827,13 @@ def rest_endpoints(routes: list[BaseRoute]) -> list[tuple[str, str]]:
     """(METHOD, path) of every REST route in the app, HEAD excluded (Starlette adds it to
     every GET route)."""
     found = BaseSchemaGenerator().get_endpoints(routes)
-    return sorted({(info.http_method.upper(), info.path) for info in found
-                   if info.path.startswith(API_PREFIX + "/") or info.path in ROOT_REST_PATHS})
+    return sorted(
+        {
+            (info.http_method.upper(), info.path)
+            for info in found
+            if info.path.startswith(API_PREFIX + "/") or info.path in ROOT_REST_PATHS
+        }
+    )
 
 
 def _head_routes(routes: list[BaseRoute], prefix: str = "") -> set[str]:
@@ -553,8 +848,7 @@ def _head_routes(routes: list[BaseRoute], prefix: str = "") -> set[str]:
     return paths
 
 
-def build_document(routes: list[BaseRoute], *, server_url: str | None = None
-                   ) -> dict[str, Any]:
+def build_document(routes: list[BaseRoute], *, server_url: str | None = None) -> dict[str, Any]:
     heads = _head_routes(routes)
     components = _Components(_types_of(OPERATIONS))
     paths: dict[str, dict[str, Any]] = {}
@@ -578,16 +872,20 @@ def build_document(routes: list[BaseRoute], *, server_url: str | None = None
             "title": "TB Registry REST API",
             "version": version,
             "description": "REST compatibility API for the ToolBoxV2 registry client. Every "
-                           "error is JSON {\"detail\": str}; invalid input is 400; no route "
-                           "answers with a slash redirect.",
+            'error is JSON {"detail": str}; invalid input is 400; no route '
+            "answers with a slash redirect.",
         },
         "servers": [{"url": server_url or "/"}],
         "paths": paths,
         "components": {
             "schemas": components.schemas,
-            "securitySchemes": {"bearerAuth": {
-                "type": "http", "scheme": "bearer",
-                "description": "A CloudM access JWT (HS256) or a registry API token tbr_..."}},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A CloudM access JWT (HS256) or a registry API token tbr_...",
+                }
+            },
         },
     }
 
@@ -596,8 +894,9 @@ async def openapi_json(request: Request) -> JSONResponse:
     app = request.app
     document = getattr(app.state, "openapi_document", None)
     if document is None:
-        document = build_document(app.routes,
-                                  server_url=app.state.runtime.ctx.policy.public_base_url)
+        document = build_document(
+            app.routes, server_url=app.state.runtime.ctx.policy.public_base_url
+        )
         app.state.openapi_document = document
     return JSONResponse(document)
 

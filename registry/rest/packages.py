@@ -33,14 +33,21 @@ async def list_packages(request: Request) -> Response:
     actor = await optional_actor(request)
     page, per_page = paging(request, default_per_page=100)
     # §4.4: by name; members of the filtered publisher (and admins) also see its hidden ones.
-    query = ListingQuery(sort=PackageSort.NAME,
-                         package_type=query_text(request, "package_type"),
-                         publisher=query_text(request, "publisher"),
-                         visibility=query_text(request, "visibility"))
+    query = ListingQuery(
+        sort=PackageSort.NAME,
+        package_type=query_text(request, "package_type"),
+        publisher=query_text(request, "publisher"),
+        visibility=query_text(request, "visibility"),
+    )
     items, total = await listing.numbered_page(actor, query, page=page, per_page=per_page)
-    return ShapeResponse(shapes.PackagePage(
-        packages=[serializers.package_summary(p) for p in items], total=total, page=page,
-        per_page=per_page))
+    return ShapeResponse(
+        shapes.PackagePage(
+            packages=[serializers.package_summary(p) for p in items],
+            total=total,
+            page=page,
+            per_page=per_page,
+        )
+    )
 
 
 async def _detail(actor: Any, package: Package) -> shapes.PackageDetail:
@@ -59,10 +66,19 @@ async def create_package(request: Request) -> Response:
 
 def _upload_response(result: PublishResult) -> Response:
     row = result.version
-    return ShapeResponse(shapes.UploadResult(
-        status=VersionStatus(row.status), package=result.package.name, version=row.version,
-        checksum_sha256=row.sha256, upload_sha256=row.upload_sha256, size_bytes=row.size_bytes,
-        download_url=result.download_url, warnings=result.warnings), status_code=201)
+    return ShapeResponse(
+        shapes.UploadResult(
+            status=VersionStatus(row.status),
+            package=result.package.name,
+            version=row.version,
+            checksum_sha256=row.sha256,
+            upload_sha256=row.upload_sha256,
+            size_bytes=row.size_bytes,
+            download_url=result.download_url,
+            warnings=result.warnings,
+        ),
+        status_code=201,
+    )
 
 
 async def publish_package(request: Request) -> Response:
@@ -77,8 +93,9 @@ async def publish_package(request: Request) -> Response:
         metadata = load_json(raw, "metadata is not valid JSON", field="metadata")
         if not isinstance(metadata, dict):
             raise InvalidInput("metadata must be a JSON object", field="metadata")
-        result = await publishing.publish_with_metadata(ctx, actor, form.file, metadata,
-                                                        new_path=ctx.new_upload_path)
+        result = await publishing.publish_with_metadata(
+            ctx, actor, form.file, metadata, new_path=ctx.new_upload_path
+        )
     finally:
         form.discard()
     return _upload_response(result)
@@ -94,12 +111,19 @@ async def upload_version(request: Request) -> Response:
     try:
         if form.file is None:
             raise InvalidInput("The multipart body has no 'file' part", field="file")
-        result = await publishing.upload_version(ctx, actor, name, UploadRequest(
-            file=form.file, version=form.fields.get("version", ""),
-            changelog=form.fields.get("changelog", ""),
-            toolbox_version=form.fields.get("toolbox_version", ""),
-            python_version=form.fields.get("python_version", ""),
-        ), new_path=ctx.new_upload_path)
+        result = await publishing.upload_version(
+            ctx,
+            actor,
+            name,
+            UploadRequest(
+                file=form.file,
+                version=form.fields.get("version", ""),
+                changelog=form.fields.get("changelog", ""),
+                toolbox_version=form.fields.get("toolbox_version", ""),
+                python_version=form.fields.get("python_version", ""),
+            ),
+            new_path=ctx.new_upload_path,
+        )
     finally:
         form.discard()
     return _upload_response(result)
@@ -144,14 +168,18 @@ async def list_versions(request: Request) -> Response:
     actor = await optional_actor(request)
     package = await packages.get_package(actor, request.path_params["name"])
     rows = await versions.visible_versions(actor, package)
-    return ShapeResponse(shapes.VersionList(
-        package=package.name, versions=[serializers.version_list_item(r) for r in rows]))
+    return ShapeResponse(
+        shapes.VersionList(
+            package=package.name, versions=[serializers.version_list_item(r) for r in rows]
+        )
+    )
 
 
 async def get_version(request: Request) -> Response:
     actor = await optional_actor(request)
-    package, row = await versions.get_version(actor, request.path_params["name"],
-                                              request.path_params["version"])
+    package, row = await versions.get_version(
+        actor, request.path_params["name"], request.path_params["version"]
+    )
     deps = await Dependency.filter(version_id=row.id).order_by("id")
     body = serializers.version_detail(package, row, deps, _ctx(request).policy.public_base_url)
     if versions.sees_unpublished(actor, package) and row.scan_report is not None:
@@ -164,11 +192,17 @@ async def _yank(request: Request, yanked: bool) -> Response:
     reason = ""
     if yanked:
         reason = (await decode_body(request, shapes.YankBody, allow_empty=True)).reason or ""
-    package, row = await versions.set_yanked(actor, request.path_params["name"],
-                                             request.path_params["version"], yanked, reason)
-    return ShapeResponse(shapes.YankResult(
-        status=YankState.YANKED if yanked else YankState.UNYANKED, package=package.name,
-        version=row.version, reason=row.yank_reason))
+    package, row = await versions.set_yanked(
+        actor, request.path_params["name"], request.path_params["version"], yanked, reason
+    )
+    return ShapeResponse(
+        shapes.YankResult(
+            status=YankState.YANKED if yanked else YankState.UNYANKED,
+            package=package.name,
+            version=row.version,
+            reason=row.yank_reason,
+        )
+    )
 
 
 async def yank_version(request: Request) -> Response:
@@ -187,12 +221,21 @@ async def download_info(request: Request) -> Response:
     actor = await optional_actor(request)
     ctx = _ctx(request)
     package, row = await downloadable_version(
-        actor, request.path_params["name"], request.path_params["version"],
-        unlisted_require_auth=ctx.policy.unlisted_require_auth)
-    return ShapeResponse(shapes.DownloadInfo(
-        url=package_file_url(package.name, row.version, ctx.policy.public_base_url),
-        expires_in=3600, package=package.name, version=row.version,
-        checksum_sha256=row.sha256, size_bytes=row.size_bytes))
+        actor,
+        request.path_params["name"],
+        request.path_params["version"],
+        unlisted_require_auth=ctx.policy.unlisted_require_auth,
+    )
+    return ShapeResponse(
+        shapes.DownloadInfo(
+            url=package_file_url(package.name, row.version, ctx.policy.public_base_url),
+            expires_in=3600,
+            package=package.name,
+            version=row.version,
+            checksum_sha256=row.sha256,
+            size_bytes=row.size_bytes,
+        )
+    )
 
 
 async def diff_not_available(request: Request) -> Response:
@@ -217,8 +260,10 @@ routes = [
     Route("/packages/{name}/versions/{version}/yank", unyank_version, methods=["DELETE"]),
     Route("/packages/{name}/versions/{version}/unyank", unyank_version, methods=["POST"]),
     Route("/packages/{name}/versions/{version}/download", download_info, methods=["GET"]),
-    Route("/packages/{name}/diff/{from_version}/{to_version}", diff_not_available,
-          methods=["GET"]),
-    Route("/packages/{name}/diff/{from_version}/{to_version}/download", diff_not_available,
-          methods=["GET"]),
+    Route("/packages/{name}/diff/{from_version}/{to_version}", diff_not_available, methods=["GET"]),
+    Route(
+        "/packages/{name}/diff/{from_version}/{to_version}/download",
+        diff_not_available,
+        methods=["GET"],
+    ),
 ]

@@ -20,8 +20,7 @@ _MAX_INT_DIGITS = 18  # below 2**63: every integer parameter fits a database int
 _MAX_QUOTED = 40
 
 
-def check_request_text(path: str, query_string: bytes, *, free_text_query: bool = False
-                       ) -> None:
+def check_request_text(path: str, query_string: bytes, *, free_text_query: bool = False) -> None:
     """Refuse (InvalidInput) a request whose decoded path or any query parameter holds a
     control character, before any route reads it.
 
@@ -40,8 +39,15 @@ def _quoted(raw: str) -> str:
     return repr(raw if len(raw) <= _MAX_QUOTED else raw[:_MAX_QUOTED] + "...")
 
 
-def query_int(request: Request, name: str, default: int, *, minimum: int = 1,
-              maximum: int | None = None, clamp: bool = False) -> int:
+def query_int(
+    request: Request,
+    name: str,
+    default: int,
+    *,
+    minimum: int = 1,
+    maximum: int | None = None,
+    clamp: bool = False,
+) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
@@ -49,16 +55,20 @@ def query_int(request: Request, name: str, default: int, *, minimum: int = 1,
         # Bounded before it is parsed: a longer run of digits is over every maximum here
         # (clamped or refused below) without converting thousands of digits.
         if not raw.isdigit():
-            raise InvalidInput(f"Query parameter {name!r} must be a whole number of at most "
-                               f"{_MAX_INT_DIGITS} digits", field=name)
+            raise InvalidInput(
+                f"Query parameter {name!r} must be a whole number of at most "
+                f"{_MAX_INT_DIGITS} digits",
+                field=name,
+            )
         if maximum is None:
             raise InvalidInput(f"Query parameter {name!r} is too large", field=name)
         raw = str(maximum + 1)
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput(f"Query parameter {name!r} must be a whole number, got "
-                           f"{_quoted(raw)}", field=name) from None
+        raise InvalidInput(
+            f"Query parameter {name!r} must be a whole number, got {_quoted(raw)}", field=name
+        ) from None
     if value < minimum:
         raise InvalidInput(f"Query parameter {name!r} must be at least {minimum}", field=name)
     if maximum is not None and value > maximum:
@@ -85,8 +95,7 @@ def query_text(request: Request, name: str) -> str | None:
     return raw.strip() if raw and raw.strip() else None
 
 
-def paging(request: Request, *, default_per_page: int, max_per_page: int = 100
-           ) -> tuple[int, int]:
+def paging(request: Request, *, default_per_page: int, max_per_page: int = 100) -> tuple[int, int]:
     page = query_int(request, "page", 1, maximum=MAX_PAGE)
     per_page = query_int(request, "per_page", default_per_page, maximum=max_per_page, clamp=True)
     return page, per_page
@@ -120,8 +129,9 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str,
     return data
 
 
-def string_field(data: dict[str, Any], name: str, *, required: bool = False,
-                 default: str = "") -> str:
+def string_field(
+    data: dict[str, Any], name: str, *, required: bool = False, default: str = ""
+) -> str:
     value = data.get(name)
     if value is None:
         if required:
@@ -135,8 +145,7 @@ def string_field(data: dict[str, Any], name: str, *, required: bool = False,
 Shape = TypeVar("Shape")
 
 
-async def decode_body(request: Request, shape: type[Shape], *, allow_empty: bool = False
-                      ) -> Shape:
+async def decode_body(request: Request, shape: type[Shape], *, allow_empty: bool = False) -> Shape:
     """The body decoded into `shape` (a registry/rest/shapes.py request type).
 
     The body is read and parsed by `json_body` first, so its size, nesting depth and NUL

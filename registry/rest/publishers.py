@@ -32,10 +32,16 @@ async def _page_json(items: list[Publisher]) -> list[shapes.Publisher]:
 async def list_publishers(request: Request) -> Response:
     page, per_page = paging(request, default_per_page=20)
     items, total = await publishers.list_publishers(
-        page=page, per_page=per_page, status=query_text(request, "status"),
-        verified_only=query_bool(request, "verified_only"))
-    return ShapeResponse(shapes.PublisherPage(publishers=await _page_json(items), total=total,
-                                              page=page, per_page=per_page))
+        page=page,
+        per_page=per_page,
+        status=query_text(request, "status"),
+        verified_only=query_bool(request, "verified_only"),
+    )
+    return ShapeResponse(
+        shapes.PublisherPage(
+            publishers=await _page_json(items), total=total, page=page, per_page=per_page
+        )
+    )
 
 
 async def get_publisher(request: Request) -> Response:
@@ -58,35 +64,48 @@ async def submit_verification(request: Request) -> Response:
     command = await decode_body(request, VerificationSubmission)
     ctx = request.app.state.runtime.ctx
     submission = await verification.submit_verification(
-        ctx.jobs, ctx.policy.verification, actor, command)
+        ctx.jobs, ctx.policy.verification, actor, command
+    )
     # Exactly 202: the client counts 200 and 201 as failure here (§4.0).
-    return ShapeResponse(shapes.VerificationSubmitted(
-        status="submitted",
-        message=submission.message,
-        challenge=submission.challenge.value,
-        challenge_expires_at=iso(submission.challenge.expires_at),
-        instructions=submission.instructions,
-        method=submission.request.method,
-        request_id=submission.request.id,
-        verification_status=PublisherStatus(submission.publisher.verification_status),
-    ), status_code=202)
+    return ShapeResponse(
+        shapes.VerificationSubmitted(
+            status="submitted",
+            message=submission.message,
+            challenge=submission.challenge.value,
+            challenge_expires_at=iso(submission.challenge.expires_at),
+            instructions=submission.instructions,
+            method=submission.request.method,
+            request_id=submission.request.id,
+            verification_status=PublisherStatus(submission.publisher.verification_status),
+        ),
+        status_code=202,
+    )
 
 
 async def issue_challenge(request: Request) -> Response:
     actor = await required_actor(request)
     challenge = await verification.issue_challenge(
-        actor, request.app.state.runtime.ctx.policy.verification)
-    return ShapeResponse(shapes.Challenge(challenge=challenge.value,
-                                          expires_at=iso(challenge.expires_at),
-                                          user_id=actor.require_user()))
+        actor, request.app.state.runtime.ctx.policy.verification
+    )
+    return ShapeResponse(
+        shapes.Challenge(
+            challenge=challenge.value,
+            expires_at=iso(challenge.expires_at),
+            user_id=actor.require_user(),
+        )
+    )
 
 
 # --- members ---------------------------------------------------------------------------------
 
 
 def _member_json(member: members.Member) -> shapes.Member:
-    return shapes.Member(user_id=member.user_id, username=member.username,
-                         role=MemberRole(member.role), added_at=iso(member.added_at))
+    return shapes.Member(
+        user_id=member.user_id,
+        username=member.username,
+        role=MemberRole(member.role),
+        added_at=iso(member.added_at),
+    )
 
 
 async def list_members(request: Request) -> Response:
@@ -97,21 +116,31 @@ async def list_members(request: Request) -> Response:
 
 def _invitation_json(invitation: members.Invitation) -> shapes.Invitation:
     return shapes.Invitation(
-        id=invitation.id, publisher=invitation.publisher_name,
-        publisher_id=invitation.publisher_id, user_id=invitation.user_id,
-        username=invitation.username, role=MemberRole(invitation.role),
+        id=invitation.id,
+        publisher=invitation.publisher_name,
+        publisher_id=invitation.publisher_id,
+        user_id=invitation.user_id,
+        username=invitation.username,
+        role=MemberRole(invitation.role),
         state=InvitationState(invitation.state),
-        invited_by=invitation.invited_by, created_at=iso(invitation.created_at),
-        expires_at=iso(invitation.expires_at), responded_at=iso(invitation.responded_at))
+        invited_by=invitation.invited_by,
+        created_at=iso(invitation.created_at),
+        expires_at=iso(invitation.expires_at),
+        responded_at=iso(invitation.responded_at),
+    )
 
 
 async def invite_member(request: Request) -> Response:
     """Also the old "add member" route: it invites, and nobody joins until they accept."""
     actor = await required_actor(request)
     body = await decode_body(request, shapes.AddMember)
-    invitation = await members.invite_member(actor, request.path_params["name"],
-                                             user_id=body.user_id, username=body.username,
-                                             role=body.role)
+    invitation = await members.invite_member(
+        actor,
+        request.path_params["name"],
+        user_id=body.user_id,
+        username=body.username,
+        role=body.role,
+    )
     return ShapeResponse(_invitation_json(invitation), status_code=201)
 
 
@@ -123,8 +152,9 @@ async def publisher_invitations(request: Request) -> Response:
 
 async def cancel_invitation(request: Request) -> Response:
     actor = await required_actor(request)
-    await members.cancel_invitation(actor, request.path_params["name"],
-                                    request.path_params["invitation_id"])
+    await members.cancel_invitation(
+        actor, request.path_params["name"], request.path_params["invitation_id"]
+    )
     return Response(status_code=204)
 
 
@@ -168,22 +198,33 @@ def _request_json(row: VerificationRequest | None) -> shapes.VerificationRequest
     if row is None:
         return None
     return shapes.VerificationRequest(
-        id=row.id, method=row.method, data=row.data, state=row.state,
-        submitted_by=row.submitted_by, submitted_at=iso(row.submitted_at),
-        checked_at=iso(row.checked_at), check_result=row.check_result)
+        id=row.id,
+        method=row.method,
+        data=row.data,
+        state=row.state,
+        submitted_by=row.submitted_by,
+        submitted_at=iso(row.submitted_at),
+        checked_at=iso(row.checked_at),
+        check_result=row.check_result,
+    )
 
 
 async def admin_pending(request: Request) -> Response:
     actor = await required_actor(request)
     page, per_page = paging(request, default_per_page=50)
-    items, total, requests = await publishers.pending_publishers(actor, page=page,
-                                                                 per_page=per_page)
-    pending = [shapes.PendingPublisher(**msgspec.structs.asdict(item),
-                                       verification_request=_request_json(
-                                           requests.get(publisher.id)))
-               for item, publisher in zip(await _page_json(items), items, strict=True)]
-    return ShapeResponse(shapes.PendingPublisherPage(publishers=pending, total=total, page=page,
-                                                     per_page=per_page))
+    items, total, requests = await publishers.pending_publishers(
+        actor, page=page, per_page=per_page
+    )
+    pending = [
+        shapes.PendingPublisher(
+            **msgspec.structs.asdict(item),
+            verification_request=_request_json(requests.get(publisher.id)),
+        )
+        for item, publisher in zip(await _page_json(items), items, strict=True)
+    ]
+    return ShapeResponse(
+        shapes.PendingPublisherPage(publishers=pending, total=total, page=page, per_page=per_page)
+    )
 
 
 AdminAction = Callable[[Actor, str, object], Awaitable[Publisher]]
@@ -204,9 +245,13 @@ def _admin_action(name: str) -> Callable[[Request], Awaitable[Response]]:
         actor.require_admin()  # 403 before the body is even looked at
         body = await decode_body(request, shapes.AdminNotes, allow_empty=True)
         publisher = await action(actor, request.path_params["publisher_id"], body.notes)
-        return ShapeResponse(shapes.AdminDecision(
-            status=outcome, publisher_id=publisher.id,
-            verification_status=PublisherStatus(publisher.verification_status)))
+        return ShapeResponse(
+            shapes.AdminDecision(
+                status=outcome,
+                publisher_id=publisher.id,
+                verification_status=PublisherStatus(publisher.verification_status),
+            )
+        )
 
     handler.__name__ = f"admin_{name}"
     return handler
@@ -216,11 +261,15 @@ async def admin_set_policy(request: Request) -> Response:
     actor = await required_actor(request)
     actor.require_admin()
     command = await decode_body(request, PublisherPolicy)
-    publisher = await publishers.admin_set_policy(actor, request.path_params["publisher_id"],
-                                                  command)
-    return ShapeResponse(shapes.AdminPublisher(
-        **msgspec.structs.asdict((await _page_json([publisher]))[0]),
-        **{field: getattr(publisher, field) for field in publishers.POLICY_FIELDS}))
+    publisher = await publishers.admin_set_policy(
+        actor, request.path_params["publisher_id"], command
+    )
+    return ShapeResponse(
+        shapes.AdminPublisher(
+            **msgspec.structs.asdict((await _page_json([publisher]))[0]),
+            **{field: getattr(publisher, field) for field in publishers.POLICY_FIELDS},
+        )
+    )
 
 
 async def admin_get_publisher(request: Request) -> Response:
@@ -228,12 +277,16 @@ async def admin_get_publisher(request: Request) -> Response:
     actor = await required_actor(request)
     actor.require_admin()
     publisher = await publishers.get_publisher(request.path_params["publisher_id"])
-    return ShapeResponse(shapes.AdminPublisher(
-        **msgspec.structs.asdict((await _page_json([publisher]))[0]),
-        **{field: getattr(publisher, field) for field in publishers.POLICY_FIELDS},
-        email=publisher.email, verified_by=publisher.verified_by,
-        verification_notes=publisher.verification_notes,
-        verification_request=_request_json(await verification.current_request(publisher.id))))
+    return ShapeResponse(
+        shapes.AdminPublisher(
+            **msgspec.structs.asdict((await _page_json([publisher]))[0]),
+            **{field: getattr(publisher, field) for field in publishers.POLICY_FIELDS},
+            email=publisher.email,
+            verified_by=publisher.verified_by,
+            verification_notes=publisher.verification_notes,
+            verification_request=_request_json(await verification.current_request(publisher.id)),
+        )
+    )
 
 
 def _admin_routes(prefix: str) -> list[Route]:
@@ -242,8 +295,10 @@ def _admin_routes(prefix: str) -> list[Route]:
         Route(f"{prefix}/admin/{{publisher_id}}", admin_get_publisher, methods=["GET"]),
         Route(f"{prefix}/admin/{{publisher_id}}", admin_set_policy, methods=["PATCH"]),
     ]
-    routes += [Route(f"{prefix}/admin/{{publisher_id}}/{name}", _admin_action(name),
-                     methods=["POST"]) for name in _ADMIN_ACTIONS]
+    routes += [
+        Route(f"{prefix}/admin/{{publisher_id}}/{name}", _admin_action(name), methods=["POST"])
+        for name in _ADMIN_ACTIONS
+    ]
     return routes
 
 
@@ -263,8 +318,7 @@ routes = [
     Route("/publishers/{name}/members/{user_id}", remove_member, methods=["DELETE"]),
     Route("/publishers/{name}/invitations", publisher_invitations, methods=["GET"]),
     Route("/publishers/{name}/invitations", invite_member, methods=["POST"]),
-    Route("/publishers/{name}/invitations/{invitation_id}", cancel_invitation,
-          methods=["DELETE"]),
+    Route("/publishers/{name}/invitations/{invitation_id}", cancel_invitation, methods=["DELETE"]),
     Route("/auth/invitations", my_invitations, methods=["GET"]),
     Route("/invitations/{invitation_id}/accept", accept_invitation, methods=["POST"]),
     Route("/invitations/{invitation_id}/decline", decline_invitation, methods=["POST"]),

@@ -52,10 +52,12 @@ def one_route_per_path(routes: list[BaseRoute]) -> list[BaseRoute]:
         if len(group) == 1:
             joined.append(route)
         elif route is group[0]:
-            endpoints = {method: other.endpoint for other in group
-                         for method in (other.methods or ())}
-            joined.append(Route(route.path, _by_method(endpoints), methods=list(endpoints),
-                                name=route.name))
+            endpoints = {
+                method: other.endpoint for other in group for method in (other.methods or ())
+            }
+            joined.append(
+                Route(route.path, _by_method(endpoints), methods=list(endpoints), name=route.name)
+            )
     return joined
 
 
@@ -63,7 +65,20 @@ def api_routes() -> list[BaseRoute]:
     # Routes are matched in order. The package detail, the client's most frequent call, comes
     # first (it shadows nothing). Publisher routes come before the other package routes:
     # their admin routes also live under /packages/admin/...
-    return one_route_per_path([
-        packages.detail_route, *health.routes, *auth.routes, *publishers.routes,
-        *tokens.routes, *audit.routes, *packages.routes, *files.routes, *search.routes,
-        *resolve.routes, *artifacts.routes, *admin_versions.routes, *openapi.routes])
+    return one_route_per_path(
+        [
+            packages.detail_route,
+            *health.routes,
+            *auth.routes,
+            *publishers.routes,
+            *tokens.routes,
+            *audit.routes,
+            *packages.routes,
+            *files.routes,
+            *search.routes,
+            *resolve.routes,
+            *artifacts.routes,
+            *admin_versions.routes,
+            *openapi.routes,
+        ]
+    )

@@ -22,29 +22,37 @@ async def search(request: Request) -> Response:
     page, per_page = paging(request, default_per_page=100)
     query = request.query_params.get("q", "") or ""
     # §4.6: ranked exact name > prefix > substring > the rest; an empty q lists everything.
-    listed = ListingQuery(search=query, sort=PackageSort.RELEVANCE,
-                          package_type=query_text(request, "package_type"),
-                          visibility=query_text(request, "visibility"),
-                          publisher=query_text(request, "publisher"))
+    listed = ListingQuery(
+        search=query,
+        sort=PackageSort.RELEVANCE,
+        package_type=query_text(request, "package_type"),
+        visibility=query_text(request, "visibility"),
+        publisher=query_text(request, "publisher"),
+    )
     items, total = await listing.numbered_page(actor, listed, page=page, per_page=per_page)
     found = [serializers.package_summary(p) for p in items]
-    return ShapeResponse(shapes.SearchResult(packages=found, results=found, total=total,
-                                             query=query, page=page, per_page=per_page))
+    return ShapeResponse(
+        shapes.SearchResult(
+            packages=found, results=found, total=total, query=query, page=page, per_page=per_page
+        )
+    )
 
 
 async def suggest(request: Request) -> Response:
     actor = await optional_actor(request)
     limit = query_int(request, "limit", 5, maximum=10, clamp=True)
-    return ShapeResponse(await listing.suggest_names(actor, request.query_params.get("q", ""),
-                                                    limit))
+    return ShapeResponse(
+        await listing.suggest_names(actor, request.query_params.get("q", ""), limit)
+    )
 
 
 async def latest_versions(request: Request) -> Response:
     actor = await optional_actor(request)
     raw = request.query_params.getlist("names")
     names = [n.strip() for value in raw for n in value.split(",") if n.strip()] if raw else None
-    return ShapeResponse(shapes.LatestVersions(
-        versions=await updates.latest_versions(actor, names)))
+    return ShapeResponse(
+        shapes.LatestVersions(versions=await updates.latest_versions(actor, names))
+    )
 
 
 async def file_by_sha256(request: Request) -> Response:
@@ -54,24 +62,33 @@ async def file_by_sha256(request: Request) -> Response:
         raise NotFound("No published file has this SHA-256")
     base = request.app.state.runtime.ctx.policy.public_base_url
     first = matches[0]
-    return ShapeResponse(shapes.FileMatch(
-        package=first.package.name,
-        version=first.version.version,
-        checksum_sha256=first.version.sha256,
-        download_url=serializers.version_detail(first.package, first.version, [], base
-                                                ).download_url,
-        matches=[shapes.FileMatchEntry(package=m.package.name, version=m.version.version)
-                 for m in matches],
-    ))
+    return ShapeResponse(
+        shapes.FileMatch(
+            package=first.package.name,
+            version=first.version.version,
+            checksum_sha256=first.version.sha256,
+            download_url=serializers.version_detail(
+                first.package, first.version, [], base
+            ).download_url,
+            matches=[
+                shapes.FileMatchEntry(package=m.package.name, version=m.version.version)
+                for m in matches
+            ],
+        )
+    )
 
 
 async def batch_updates(request: Request) -> Response:
     actor = await optional_actor(request)
     body = await decode_body(request, shapes.UpdatesRequest)
     answers = await updates.newest_compatible(
-        actor, body.item_list(), toolbox_version=body.toolbox_version, platform=body.platform)
-    return ShapeResponse(shapes.UpdatesResult(
-        updates=[msgspec.convert(answer, shapes.UpdateAnswer) for answer in answers]))
+        actor, body.item_list(), toolbox_version=body.toolbox_version, platform=body.platform
+    )
+    return ShapeResponse(
+        shapes.UpdatesResult(
+            updates=[msgspec.convert(answer, shapes.UpdateAnswer) for answer in answers]
+        )
+    )
 
 
 routes = [

@@ -22,8 +22,7 @@ def iso(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def publisher_json(publisher: Publisher, stats: PublisherStats | None = None
-                   ) -> shapes.Publisher:
+def publisher_json(publisher: Publisher, stats: PublisherStats | None = None) -> shapes.Publisher:
     stats = stats or PublisherStats()
     return shapes.Publisher(
         id=publisher.id,
@@ -66,9 +65,15 @@ def package_summary(package: Package) -> shapes.PackageSummary:
 
 def _version_fields(row: PackageVersion) -> dict[str, Any]:
     published = iso(row.published_at or row.created_at)
-    return {"version": row.version, "published_at": published, "released_at": published,
-            "yanked": row.yanked, "yank_reason": row.yank_reason, "downloads": row.downloads,
-            "status": row.status}
+    return {
+        "version": row.version,
+        "published_at": published,
+        "released_at": published,
+        "yanked": row.yanked,
+        "yank_reason": row.yank_reason,
+        "downloads": row.downloads,
+        "status": row.status,
+    }
 
 
 def version_summary(row: PackageVersion) -> shapes.VersionSummary:
@@ -76,9 +81,12 @@ def version_summary(row: PackageVersion) -> shapes.VersionSummary:
 
 
 def version_list_item(row: PackageVersion) -> shapes.VersionListItem:
-    return shapes.VersionListItem(**_version_fields(row), changelog=row.changelog,
-                                  toolbox_version=row.toolbox_version,
-                                  python_version=row.python_version)
+    return shapes.VersionListItem(
+        **_version_fields(row),
+        changelog=row.changelog,
+        toolbox_version=row.toolbox_version,
+        python_version=row.python_version,
+    )
 
 
 def package_detail(package: Package, versions: list[PackageVersion]) -> shapes.PackageDetail:
@@ -96,14 +104,19 @@ def package_detail(package: Package, versions: list[PackageVersion]) -> shapes.P
 
 
 def dependency_json(dep: Any) -> shapes.Dependency:
-    return shapes.Dependency(name=dep.name, version_spec=dep.version_spec or "*",
-                             optional=dep.optional)
+    return shapes.Dependency(
+        name=dep.name, version_spec=dep.version_spec or "*", optional=dep.optional
+    )
 
 
-def version_detail(package: Package, row: PackageVersion, dependencies: list[Any],
-                   base_url: str | None) -> shapes.VersionDetail:
-    url = package_file_url(package.name, row.version, base_url) \
-        if row.status == VersionStatus.PUBLISHED else ""
+def version_detail(
+    package: Package, row: PackageVersion, dependencies: list[Any], base_url: str | None
+) -> shapes.VersionDetail:
+    url = (
+        package_file_url(package.name, row.version, base_url)
+        if row.status == VersionStatus.PUBLISHED
+        else ""
+    )
     return shapes.VersionDetail(
         **_version_fields(row),
         checksum_sha256=row.sha256,

@@ -41,23 +41,33 @@ from domain.fieldtypes import NO_NUL, explicit_whitespace
 # --- field types ------------------------------------------------------------------------------
 
 TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"
-Timestamp = Annotated[str, Meta(pattern=TIMESTAMP_PATTERN,
-                                extra_json_schema={"format": "date-time"},
-                                description="ISO 8601 UTC, e.g. 2026-01-31T12:00:00Z")]
-MaybeTimestamp = Annotated[str, Meta(
-    pattern=r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$",
-    description="ISO 8601 UTC, or \"\" when unset")]
+Timestamp = Annotated[
+    str,
+    Meta(
+        pattern=TIMESTAMP_PATTERN,
+        extra_json_schema={"format": "date-time"},
+        description="ISO 8601 UTC, e.g. 2026-01-31T12:00:00Z",
+    ),
+]
+MaybeTimestamp = Annotated[
+    str,
+    Meta(
+        pattern=r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z)?$",
+        description='ISO 8601 UTC, or "" when unset',
+    ),
+]
 # A time a caller sends, as domain/timeparse.py reads it (datetime.fromisoformat): a date, an
 # optional time and offset. The pattern gives the form; the calendar (no 31 February) and the
 # rule of each use (a future expiry) are the server's 400.
 ISO_TIME_PATTERN = explicit_whitespace(
     r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}(:[0-9]{2}(:[0-9]{2}"
-    r"(\.[0-9]{1,6})?)?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?)?\s*$")
-IsoTime = Annotated[str, Meta(pattern=ISO_TIME_PATTERN,
-                              description="ISO 8601, e.g. 2026-01-31T12:00:00Z")]
-Text = Annotated[str, Meta(description="\"\" when unset, never null (§1.5)")]
-Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$",
-                             description="64 lowercase hex characters")]
+    r"(\.[0-9]{1,6})?)?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?)?\s*$"
+)
+IsoTime = Annotated[
+    str, Meta(pattern=ISO_TIME_PATTERN, description="ISO 8601, e.g. 2026-01-31T12:00:00Z")
+]
+Text = Annotated[str, Meta(description='"" when unset, never null (§1.5)')]
+Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$", description="64 lowercase hex characters")]
 AnyObject = dict[str, Any]
 # Text that is not blank once trimmed (the services trim and then require a value).
 NonBlank = Annotated[str, Meta(pattern=explicit_whitespace(r"^[^\x00]*[^\s\x00][^\x00]*$"))]
@@ -69,6 +79,7 @@ class Shape(msgspec.Struct):
 
 
 # --- errors and health ------------------------------------------------------------------------
+
 
 class Error(Shape):
     """Every 4xx/5xx body (§1.7); `code` is a machine-readable reason."""
@@ -89,20 +100,23 @@ class Ready(Shape):
 
 # --- users and publishers ---------------------------------------------------------------------
 
+
 class CurrentUser(Shape):
     id: str
     cloudm_user_id: str
     username: str
     email: Text
     is_admin: bool
-    is_verified: Annotated[bool, Meta(
-        description="The user's publisher exists and is verified")]
+    is_verified: Annotated[bool, Meta(description="The user's publisher exists and is verified")]
     publisher_id: str | None
     publisher_name: Text = ""
-    verification_status: Annotated[str, Meta(
-        description="The publisher's status, \"\" without a publisher")] = ""
-    scopes: Annotated[list[str] | None, Meta(
-        description="null for a CloudM session (every right), else the token's scopes")] = None
+    verification_status: Annotated[
+        str, Meta(description='The publisher\'s status, "" without a publisher')
+    ] = ""
+    scopes: Annotated[
+        list[str] | None,
+        Meta(description="null for a CloudM session (every right), else the token's scopes"),
+    ] = None
 
 
 class Publisher(Shape):
@@ -217,22 +231,28 @@ class InvitationList(Shape):
 
 # --- packages and versions --------------------------------------------------------------------
 
+
 class PackageSummary(Shape):
     name: str
     display_name: Text
     package_type: PackageType
     description: Text
-    latest_version: Annotated[str, Meta(
-        description="Highest published non-yanked version, \"\" if none")]
+    latest_version: Annotated[
+        str, Meta(description='Highest published non-yanked version, "" if none')
+    ]
     visibility: Visibility
     downloads: int
     total_downloads: int
     publisher: Slug
     publisher_id: str
     publisher_verified: bool
-    publisher_notice: Annotated[str, Meta(
-        description="The publisher's notice (why it was suspended or lost its "
-                    "verification), \"\" if none")]
+    publisher_notice: Annotated[
+        str,
+        Meta(
+            description="The publisher's notice (why it was suspended or lost its "
+            'verification), "" if none'
+        ),
+    ]
     updated_at: Timestamp
 
 
@@ -254,8 +274,9 @@ class PackageDetail(PackageSummary):
     license: Text
     keywords: list[str]
     created_at: Timestamp
-    versions: Annotated[list[VersionSummary], Meta(
-        description="Newest first by precedence, yanked included")]
+    versions: Annotated[
+        list[VersionSummary], Meta(description="Newest first by precedence, yanked included")
+    ]
 
 
 class PackagePage(Shape):
@@ -278,14 +299,15 @@ class VersionList(Shape):
 
 class Dependency(Shape):
     name: str
-    version_spec: Annotated[str, Meta(description="\"*\" means any")]
+    version_spec: Annotated[str, Meta(description='"*" means any')]
     optional: bool
 
 
 class VersionDetail(VersionSummary):
     checksum_sha256: Sha256
-    download_url: Annotated[str, Meta(
-        description="Bytes route; \"\" only for a non-published version shown to its owner")]
+    download_url: Annotated[
+        str, Meta(description='Bytes route; "" only for a non-published version shown to its owner')
+    ]
     dependencies: list[Dependency]
     changelog: Text
     size_bytes: int
@@ -354,11 +376,13 @@ class FeatureLatest(Shape):
     name: str
     version: str
     checksum_sha256: Sha256
-    download_url: Annotated[str, Meta(extra_json_schema={"format": "uri"},
-                                      description="Always absolute")]
+    download_url: Annotated[
+        str, Meta(extra_json_schema={"format": "uri"}, description="Always absolute")
+    ]
 
 
 # --- tokens and audit -------------------------------------------------------------------------
+
 
 class Token(Shape):
     id: str
@@ -404,6 +428,7 @@ class AuditPage(Shape):
 # Unknown keys are ignored (older and newer clients send more than this server reads); a known
 # key of the wrong type is a 400 naming it. Strings are StorableText: NUL is refused (§1.7).
 
+
 class Body(msgspec.Struct, kw_only=True):
     """Base of the request bodies.
 
@@ -436,9 +461,12 @@ class AddMember(Body):
     username: NonBlank | None = None
     role: MemberRole | None = None
 
-    json_schema_extra: ClassVar[dict[str, Any]] = {"anyOf": [
-        {"required": [name], "properties": {name: {"type": "string"}}}
-        for name in ("user_id", "username")]}
+    json_schema_extra: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"required": [name], "properties": {name: {"type": "string"}}}
+            for name in ("user_id", "username")
+        ]
+    }
 
 
 class RemoveMember(Body):
@@ -456,25 +484,32 @@ class YankBody(Body):
 
 
 class CreateToken(Body):
-    name: Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*[^\s\x00][^\x00]{0,99}$"),
-                              max_length=100)]
+    name: Annotated[
+        str, Meta(pattern=explicit_whitespace(r"^\s*[^\s\x00][^\x00]{0,99}$"), max_length=100)
+    ]
     scopes: Annotated[list[TokenScope], Meta(min_length=1)] | TokenScope
-    package_globs: Annotated[list[StorableText] | StorableText, Meta(
-        description="Package name globs (* ? [ ]); none: every package")] | None = None
+    package_globs: (
+        Annotated[
+            list[StorableText] | StorableText,
+            Meta(description="Package name globs (* ? [ ]); none: every package"),
+        ]
+        | None
+    ) = None
     expires_at: Annotated[IsoTime, Meta(description="Must lie in the future")] | None = None
 
 
 class UpdateItem(Body):
     """A file by `sha256`, or a package by `name` (and the `version` installed)."""
 
-    sha256: Annotated[str, Meta(
-        pattern=explicit_whitespace(r"^\s*[0-9A-Fa-f]{64}\s*$"))] | UnsetType = UNSET
+    sha256: (
+        Annotated[str, Meta(pattern=explicit_whitespace(r"^\s*[0-9A-Fa-f]{64}\s*$"))] | UnsetType
+    ) = UNSET
     name: NonBlank | UnsetType = UNSET
-    version: Annotated[str, Meta(pattern=NO_NUL, max_length=VERSION_MAX_LENGTH)
-                       ] | UnsetType = UNSET
+    version: Annotated[str, Meta(pattern=NO_NUL, max_length=VERSION_MAX_LENGTH)] | UnsetType = UNSET
 
     json_schema_extra: ClassVar[dict[str, Any]] = {
-        "anyOf": [{"required": [key]} for key in ("sha256", "name")]}
+        "anyOf": [{"required": [key]} for key in ("sha256", "name")]
+    }
 
 
 # Either key names the item: an item with neither is refused (400).
@@ -486,14 +521,16 @@ class UpdatesRequest(Body):
 
     def __post_init__(self) -> None:
         for items in (self.items, self.files):
-            if items is not UNSET and any(item.sha256 is UNSET and item.name is UNSET
-                                          for item in items):
+            if items is not UNSET and any(
+                item.sha256 is UNSET and item.name is UNSET for item in items
+            ):
                 raise ValueError("every item needs sha256 or name")
 
     items: _ITEMS | UnsetType = UNSET
     files: _ITEMS | UnsetType = UNSET
-    toolbox_version: Annotated[str, Meta(pattern=NO_NUL, max_length=VERSION_MAX_LENGTH)
-                               ] | None = None
+    toolbox_version: Annotated[str, Meta(pattern=NO_NUL, max_length=VERSION_MAX_LENGTH)] | None = (
+        None
+    )
     platform: StorableText | None = None
 
     def item_list(self) -> list[dict[str, Any]]:
@@ -526,8 +563,9 @@ class Requirement(Body):
 class ResolveRequest(Body):
     """`requirements` (strings like "name >=1.0" or objects) or the older `packages`."""
 
-    requirements: Annotated[list[StorableText | Requirement], Meta(min_length=1)
-                            ] | UnsetType = UNSET
+    requirements: Annotated[list[StorableText | Requirement], Meta(min_length=1)] | UnsetType = (
+        UNSET
+    )
     packages: Annotated[list[Requirement], Meta(min_length=1)] | UnsetType = UNSET
     toolbox_version: StorableText | None = None
     platform: StorableText | None = None
@@ -569,6 +607,7 @@ class CompatibilityCheck(Shape):
 
 
 # --- artifacts --------------------------------------------------------------------------------
+
 
 class ArtifactBuild(Shape):
     platform: Platform
@@ -631,16 +670,20 @@ class ArtifactDownload(Shape):
 
 # --- multipart forms (documented only: registry/multipart.py reads them) ----------------------
 
-ZipFile = Annotated[str, Meta(extra_json_schema={"format": "binary",
-                                                 "contentMediaType": "application/zip"})]
-BinaryFile = Annotated[str, Meta(extra_json_schema={
-    "format": "binary", "contentMediaType": "application/octet-stream"})]
+ZipFile = Annotated[
+    str, Meta(extra_json_schema={"format": "binary", "contentMediaType": "application/zip"})
+]
+BinaryFile = Annotated[
+    str,
+    Meta(extra_json_schema={"format": "binary", "contentMediaType": "application/octet-stream"}),
+]
 
 
 class PublishForm(Body):
     file: ZipFile
-    metadata: Annotated[str, Meta(description="A JSON object as a string: name, version, "
-                                              "description, ...")]
+    metadata: Annotated[
+        str, Meta(description="A JSON object as a string: name, version, description, ...")
+    ]
 
 
 class UploadVersionForm(Body):
@@ -661,8 +704,8 @@ class UploadBuildForm(Body):
     min_os_version: StorableText | None = None
 
 
-
 # --- scans and the quarantine queue (registry/rest/admin_versions.py) -------------------------
+
 
 class ScanReport(Shape):
     """What the scan found; `rule` names the first rule that fired (null on a pass)."""

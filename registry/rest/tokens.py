@@ -40,20 +40,30 @@ async def create_token(request: Request) -> Response:
     body = await decode_body(request, shapes.CreateToken)
     policy = request.app.state.runtime.ctx.policy
     scopes = [body.scopes] if isinstance(body.scopes, str) else list(body.scopes)
-    created = await tokens.create_token(actor, body.name, scopes,
-                                        package_globs=body.package_globs,
-                                        expires_at=body.expires_at,
-                                        max_active=policy.max_api_tokens_per_user)
-    return ShapeResponse(shapes.TokenCreated(
-        **_token_fields(created.token), token=created.plaintext,
-        warning="Store this token now: it is shown only once"),
-        status_code=201, headers={"Cache-Control": "no-store"})
+    created = await tokens.create_token(
+        actor,
+        body.name,
+        scopes,
+        package_globs=body.package_globs,
+        expires_at=body.expires_at,
+        max_active=policy.max_api_tokens_per_user,
+    )
+    return ShapeResponse(
+        shapes.TokenCreated(
+            **_token_fields(created.token),
+            token=created.plaintext,
+            warning="Store this token now: it is shown only once",
+        ),
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def list_tokens(request: Request) -> Response:
     actor = await required_actor(request)
-    return ShapeResponse(shapes.TokenList(
-        tokens=[token_json(t) for t in await tokens.list_tokens(actor)]))
+    return ShapeResponse(
+        shapes.TokenList(tokens=[token_json(t) for t in await tokens.list_tokens(actor)])
+    )
 
 
 async def revoke_token(request: Request) -> Response:

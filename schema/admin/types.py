@@ -30,32 +30,49 @@ class AuditEvent(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.AuditEvent, *, shows_ip: bool) -> AuditEvent:
-        return cls(pk=str(row.id), actor_id=row.actor_id, action=row.action,
-                   target_type=row.target_type, target_id=row.target_id,
-                   publisher_id=row.publisher_id, request_id=row.request_id,
-                   ip=row.ip if shows_ip else "", details=JSON(row.details or {}),
-                   created_at=row.created_at)
+        return cls(
+            pk=str(row.id),
+            actor_id=row.actor_id,
+            action=row.action,
+            target_type=row.target_type,
+            target_id=row.target_id,
+            publisher_id=row.publisher_id,
+            request_id=row.request_id,
+            ip=row.ip if shows_ip else "",
+            details=JSON(row.details or {}),
+            created_at=row.created_at,
+        )
 
     @classmethod
     # One signature for strawberry's overloads on `required`: a node the caller may not
     # see is None either way (node fields are nullable).
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
-                            required: bool = False) -> list[AuditEvent | None]:
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info,
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[AuditEvent | None]:
         """Single events by id are for admins; everyone else pages `auditLog`."""
         ids = list(node_ids)
         if not info.context.actor.acts_as_admin:
             return [None] * len(ids)
-        rows = {e.id: e for e in await models.AuditEvent.filter(
-            id__in=[int(i) for i in ids if i.isdigit()])}
-        return [cls.from_model(rows[int(i)], shows_ip=True) if i.isdigit() and int(i) in rows
-                else None for i in ids]
+        rows = {
+            e.id: e
+            for e in await models.AuditEvent.filter(id__in=[int(i) for i in ids if i.isdigit()])
+        }
+        return [
+            cls.from_model(rows[int(i)], shows_ip=True) if i.isdigit() and int(i) in rows else None
+            for i in ids
+        ]
 
 
 @strawberry.input(description="Narrows the audit log; all given conditions must hold.")
 class AuditLogFilter:
     actor: str | None = strawberry.field(default=None, description="Actor's user id.")
     action: str | None = strawberry.field(
-        default=None, description="Exact action, or a prefix ending in * (publisher.*).")
+        default=None, description="Exact action, or a prefix ending in * (publisher.*)."
+    )
     target: str | None = strawberry.field(default=None, description="Target id.")
     target_type: str | None = strawberry.field(default=None, description="Target kind.")
     publisher: str | None = strawberry.field(default=None, description="Publisher slug or id.")

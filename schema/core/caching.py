@@ -20,8 +20,9 @@ CACHE_SIZE = 256
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _validate(schema: GraphQLSchema, document: DocumentNode,
-              rules: tuple[type[ASTValidationRule], ...]) -> list[GraphQLError]:
+def _validate(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
     from strawberry.schema.schema import validate_document
 
     return validate_document(schema, document, rules)
@@ -40,9 +41,16 @@ class CachedValidation(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if context.pre_execution_errors is None and context.graphql_document is not None \
-                and context.validation_rules:
-            context.pre_execution_errors = list(_validate(
-                context.schema._schema, context.graphql_document,
-                tuple(context.validation_rules)))
+        if (
+            context.pre_execution_errors is None
+            and context.graphql_document is not None
+            and context.validation_rules
+        ):
+            context.pre_execution_errors = list(
+                _validate(
+                    context.schema._schema,
+                    context.graphql_document,
+                    tuple(context.validation_rules),
+                )
+            )
         yield

@@ -51,10 +51,14 @@ from domain.exceptions import RateLimited
 
 # Fields charged to the search budget whatever their arguments: each one resolves
 # requirements or matches names, as REST's /search, /resolve and /updates do.
-SEARCH_FIELDS = frozenset({
-    "Query.resolve", "Query.checkCompatibility", "Query.checkUpdates",
-    "Query.suggestPackageNames",
-})
+SEARCH_FIELDS = frozenset(
+    {
+        "Query.resolve",
+        "Query.checkCompatibility",
+        "Query.checkUpdates",
+        "Query.suggestPackageNames",
+    }
+)
 # Any field given this argument (non-empty) is a text search.
 SEARCH_ARGUMENT = "search"
 UPLOAD_SCALAR = "Upload"
@@ -74,13 +78,16 @@ def _upload_mutations(schema: GraphQLSchema) -> frozenset[str]:
     mutation = schema.mutation_type
     if mutation is None:
         return frozenset()
-    return frozenset(name for name, field in mutation.fields.items()
-                     if any(get_named_type(arg.type).name == UPLOAD_SCALAR
-                            for arg in field.args.values()))
+    return frozenset(
+        name
+        for name, field in mutation.fields.items()
+        if any(get_named_type(arg.type).name == UPLOAD_SCALAR for arg in field.args.values())
+    )
 
 
-def _given(value: ValueNode | None, variables: Mapping[str, Any],
-           defaults: Mapping[str, ValueNode | None]) -> bool:
+def _given(
+    value: ValueNode | None, variables: Mapping[str, Any], defaults: Mapping[str, ValueNode | None]
+) -> bool:
     """Whether an argument asks for something: null, a blank string or an unset variable
     (without a default) mean the same as leaving the argument out."""
     if value is None or isinstance(value, NullValueNode):
@@ -96,8 +103,9 @@ def _given(value: ValueNode | None, variables: Mapping[str, Any],
     return True  # any other literal: the field will refuse it or search with it
 
 
-def _operation(document: DocumentNode, operation_name: str | None
-               ) -> OperationDefinitionNode | None:
+def _operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | None:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None:
         return operations[0] if len(operations) == 1 else None
@@ -105,13 +113,21 @@ def _operation(document: DocumentNode, operation_name: str | None
 
 
 class _Counter:
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode,
-                 operation: OperationDefinitionNode, variables: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any],
+    ) -> None:
         self.schema = schema
-        self.defaults = {definition.variable.name.value: definition.default_value
-                         for definition in operation.variable_definitions or ()}
-        self.fragments = {d.name.value: d for d in document.definitions
-                          if isinstance(d, FragmentDefinitionNode)}
+        self.defaults = {
+            definition.variable.name.value: definition.default_value
+            for definition in operation.variable_definitions or ()
+        }
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
         self.variables = variables
         self.seen_fragments: set[str] = set()
         self.charges: Counter[str] = Counter()
@@ -145,15 +161,20 @@ class _Counter:
         if parent is self.schema.mutation_type:
             self.charges["upload" if node.name.value in self.uploads else "write"] += 1
         elif name in SEARCH_FIELDS or any(
-                argument.name.value == SEARCH_ARGUMENT
-                and _given(argument.value, self.variables, self.defaults)
-                for argument in node.arguments or ()):
+            argument.name.value == SEARCH_ARGUMENT
+            and _given(argument.value, self.variables, self.defaults)
+            for argument in node.arguments or ()
+        ):
             self.charges["search"] += 1
         self.walk(node.selection_set, get_named_type(definition.type))
 
 
-def charges_of(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None = None,
-               variables: Mapping[str, Any] | None = None) -> dict[str, int]:
+def charges_of(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> dict[str, int]:
     """The budgets the operation spends beyond its request's `read`, e.g. `{"search": 2}`;
     empty for plain reads (and for a document without a runnable operation)."""
     operation = _operation(document, operation_name)
@@ -171,8 +192,12 @@ def charges_of(schema: GraphQLSchema, document: DocumentNode, operation_name: st
     return dict(counter.charges)
 
 
-def category_of(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None = None,
-                variables: Mapping[str, Any] | None = None) -> str:
+def category_of(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> str:
     """The one budget that best describes the operation: `upload`, `search`, `write` or
     `read` (for a transport that charges a single category per message)."""
     charges = charges_of(schema, document, operation_name, variables)
@@ -190,12 +215,14 @@ class OperationCharges(SchemaExtension):
         charges: RequestBudgets | None = getattr(context.context, "charges", None)
         document = context.graphql_document
         if charges is not None and document is not None and context.result is None:
-            wanted = charges_of(context.schema._schema, document, context.operation_name,
-                                context.variables)
+            wanted = charges_of(
+                context.schema._schema, document, context.operation_name, context.variables
+            )
             try:
                 await charges.charge(wanted)
             except RateLimited as error:
                 # A result set before execution replaces it (Strawberry skips the resolvers).
                 context.result = ExecutionResult(
-                    data=None, errors=[GraphQLError(error.message, original_error=error)])
+                    data=None, errors=[GraphQLError(error.message, original_error=error)]
+                )
         yield

@@ -103,8 +103,11 @@ BATCH_FIELDS = {
     # only the database knows: charged like a full batch of names.
     "Query.latestVersions": PerItem("names", 1, when_absent=MAX_UPDATE_ITEMS),
 }
-_META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef,
-                "__typename": TypeNameMetaFieldDef}
+_META_FIELDS = {
+    "__schema": SchemaMetaFieldDef,
+    "__type": TypeMetaFieldDef,
+    "__typename": TypeNameMetaFieldDef,
+}
 _NO_VARIABLES = VariableValues({}, {})
 
 
@@ -128,8 +131,9 @@ class _Walker:
     _fragment_memo: dict[tuple[str, bool], tuple[int, int]] = field(default_factory=dict)
     _in_progress: set[tuple[str, bool]] = field(default_factory=set)
 
-    def selection_cost(self, selection_set: SelectionSetNode | None, parent: Any,
-                       in_connection: bool) -> tuple[int, int]:
+    def selection_cost(
+        self, selection_set: SelectionSetNode | None, parent: Any, in_connection: bool
+    ) -> tuple[int, int]:
         """(cost, expanded field count) of a selection set on `parent` (a GraphQL type)."""
         if selection_set is None:
             return 0, 0
@@ -138,8 +142,11 @@ class _Walker:
             if isinstance(selection, FieldNode):
                 c, f = self.field_cost(selection, parent, in_connection)
             elif isinstance(selection, InlineFragmentNode):
-                target = self._type_named(selection.type_condition.name.value) \
-                    if selection.type_condition else parent
+                target = (
+                    self._type_named(selection.type_condition.name.value)
+                    if selection.type_condition
+                    else parent
+                )
                 c, f = self.selection_cost(selection.selection_set, target, in_connection)
             elif isinstance(selection, FragmentSpreadNode):
                 c, f = self.spread_cost(selection, in_connection)
@@ -150,11 +157,11 @@ class _Walker:
             if fields > self.max_expanded_fields:
                 raise QueryTooComplex(
                     f"Query is too complex: it expands to more than {self.max_expanded_fields} "
-                    "fields")
+                    "fields"
+                )
         return cost, fields
 
-    def spread_cost(self, spread: FragmentSpreadNode, in_connection: bool
-                    ) -> tuple[int, int]:
+    def spread_cost(self, spread: FragmentSpreadNode, in_connection: bool) -> tuple[int, int]:
         name = spread.name.value
         fragment = self.fragments.get(name)
         if fragment is None:
@@ -166,22 +173,24 @@ class _Walker:
             return 0, 0  # a fragment cycle: reported by validation
         self._in_progress.add(memo_key)
         try:
-            result = self.selection_cost(fragment.selection_set,
-                                         self._type_named(fragment.type_condition.name.value),
-                                         in_connection)
+            result = self.selection_cost(
+                fragment.selection_set,
+                self._type_named(fragment.type_condition.name.value),
+                in_connection,
+            )
         finally:
             self._in_progress.discard(memo_key)
         self._fragment_memo[memo_key] = result
         return result
 
-    def field_cost(self, node: FieldNode, parent: Any, in_connection: bool
-                   ) -> tuple[int, int]:
+    def field_cost(self, node: FieldNode, parent: Any, in_connection: bool) -> tuple[int, int]:
         name = node.name.value
         definition = self._field_def(parent, name)
         return_type = definition.type if definition is not None else None
         named = get_named_type(return_type) if return_type is not None else None
         is_introspection = name.startswith("__") or (
-            parent is not None and getattr(parent, "name", "").startswith("__"))
+            parent is not None and getattr(parent, "name", "").startswith("__")
+        )
         if is_introspection:
             # Free, but still expanded: its fragments count towards the field limit.
             _, fields = self.selection_cost(node.selection_set, named, False)
@@ -196,8 +205,7 @@ class _Walker:
         if node.selection_set is None or named is None:
             return own, 1  # a batch field of scalars
         is_connection = named.name.endswith("Connection")
-        child_cost, child_fields = self.selection_cost(node.selection_set, named,
-                                                       is_connection)
+        child_cost, child_fields = self.selection_cost(node.selection_set, named, is_connection)
         multiplier = 1
         is_list = is_list_type(get_nullable_type(return_type))
         size = _size(definition, arguments)
@@ -270,33 +278,45 @@ def _root_type(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Any
     }[operation.operation]
 
 
-def _operations(document: DocumentNode, operation_name: str | None
-                ) -> Iterator[OperationDefinitionNode]:
+def _operations(
+    document: DocumentNode, operation_name: str | None
+) -> Iterator[OperationDefinitionNode]:
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode) and (
-            operation_name is None or (definition.name and
-                                       definition.name.value == operation_name)):
+            operation_name is None or (definition.name and definition.name.value == operation_name)
+        ):
             yield definition
 
 
-def coerced_variables(schema: GraphQLSchema, operation: OperationDefinitionNode,
-                      raw: Any) -> VariableValues:
+def coerced_variables(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Any
+) -> VariableValues:
     """The operation's variables as execution will coerce them (`100.0` for an Int is 100, a
     left-out variable takes its definition's default). A value that does not coerce is left
     out: execution refuses the whole operation on it, and until then the walk charges the
     arguments it feeds as if they were not given."""
     if not operation.variable_definitions:
         return _NO_VARIABLES
-    return coerce_variable_values(schema, operation.variable_definitions,
-                                  raw if isinstance(raw, dict) else {}, lambda _error: None)
+    return coerce_variable_values(
+        schema,
+        operation.variable_definitions,
+        raw if isinstance(raw, dict) else {},
+        lambda _error: None,
+    )
 
 
-def measure(schema: GraphQLSchema, document: DocumentNode, *, operation_name: str | None = None,
-            variables: dict[str, Any] | None = None, max_expanded_fields: int = 5000
-            ) -> CostReport:
+def measure(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    *,
+    operation_name: str | None = None,
+    variables: dict[str, Any] | None = None,
+    max_expanded_fields: int = 5000,
+) -> CostReport:
     """Cost of the operation that will run (the most expensive one when none is named)."""
-    fragments = {d.name.value: d for d in document.definitions
-                 if isinstance(d, FragmentDefinitionNode)}
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
     operations = list(_operations(document, operation_name))
     if len(operations) == 1:
         coerced = coerced_variables(schema, operations[0], variables)
@@ -308,8 +328,9 @@ def measure(schema: GraphQLSchema, document: DocumentNode, *, operation_name: st
     walker = _Walker(schema, fragments, coerced, max_expanded_fields)
     report = CostReport()
     for operation in operations:
-        cost, fields = walker.selection_cost(operation.selection_set,
-                                             _root_type(schema, operation), False)
+        cost, fields = walker.selection_cost(
+            operation.selection_set, _root_type(schema, operation), False
+        )
         report.cost = max(report.cost, cost)
         report.expanded_fields = max(report.expanded_fields, fields)
     return report
@@ -333,18 +354,26 @@ class QueryCostLimiter(SchemaExtension):
         context = self.execution_context
         limits = limits_of(context)
         try:
-            report = measure(context.schema._schema, document,
-                             operation_name=context.operation_name,
-                             variables=context.variables,
-                             max_expanded_fields=limits.max_expanded_fields)
+            report = measure(
+                context.schema._schema,
+                document,
+                operation_name=context.operation_name,
+                variables=context.variables,
+                max_expanded_fields=limits.max_expanded_fields,
+            )
         except QueryTooComplex as exc:
             return GraphQLError(str(exc), extensions={"code": "query_too_complex"})
         except RecursionError:
-            return GraphQLError("Query is too deeply nested",
-                                extensions={"code": "query_too_complex"})
+            return GraphQLError(
+                "Query is too deeply nested", extensions={"code": "query_too_complex"}
+            )
         if report.cost > limits.max_cost:
             return GraphQLError(
                 f"Query cost {report.cost} exceeds the maximum cost of {limits.max_cost}",
-                extensions={"code": "query_too_costly", "cost": report.cost,
-                            "maxCost": limits.max_cost})
+                extensions={
+                    "code": "query_too_costly",
+                    "cost": report.cost,
+                    "maxCost": limits.max_cost,
+                },
+            )
         return None

@@ -18,15 +18,18 @@ import strawberry
 E = TypeVar("E", bound=StrEnum)
 
 
-def graphql_enum(domain_enum: type[E], description: str, values: Mapping[E, str], *,
-                 name: str | None = None) -> type[E]:
+def graphql_enum(
+    domain_enum: type[E], description: str, values: Mapping[E, str], *, name: str | None = None
+) -> type[E]:
     """Register `domain_enum` as a GraphQL enum with a description for the type and for each
     of its values (member names become the GraphQL names, e.g. `PUBLISHED`)."""
     missing = [member.name for member in domain_enum if member not in values]
     extra = [str(member) for member in values if member not in set(domain_enum)]
     if missing or extra:
-        raise TypeError(f"{domain_enum.__name__}: describe exactly its values "
-                        f"(missing {missing}, unknown {extra})")
+        raise TypeError(
+            f"{domain_enum.__name__}: describe exactly its values "
+            f"(missing {missing}, unknown {extra})"
+        )
     strawberry.enum(domain_enum, name=name, description=description)
     # Set on the class by strawberry.enum() just above; not part of the StrEnum's type.
     definition = domain_enum.__strawberry_definition__  # type: ignore[attr-defined]

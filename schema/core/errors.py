@@ -32,29 +32,36 @@ T = TypeVar("T")
 class ErrorCode(Enum):
     INVALID = strawberry.enum_value("invalid", description="The input is not acceptable.")
     NOT_AUTHENTICATED = strawberry.enum_value(
-        "not_authenticated", description="No valid token was presented.")
+        "not_authenticated", description="No valid token was presented."
+    )
     FORBIDDEN = strawberry.enum_value(
-        "forbidden", description="The caller lacks the right or token scope.")
+        "forbidden", description="The caller lacks the right or token scope."
+    )
     NOT_FOUND = strawberry.enum_value(
-        "not_found", description="The object does not exist or is not visible to the caller.")
+        "not_found", description="The object does not exist or is not visible to the caller."
+    )
     CONFLICT = strawberry.enum_value(
-        "conflict", description="The object already exists or changed concurrently.")
+        "conflict", description="The object already exists or changed concurrently."
+    )
     TOO_LARGE = strawberry.enum_value("too_large", description="An upload exceeds a size limit.")
     QUOTA_EXCEEDED = strawberry.enum_value(
-        "quota_exceeded", description="The publisher's storage quota would be exceeded.")
+        "quota_exceeded", description="The publisher's storage quota would be exceeded."
+    )
     RATE_LIMITED = strawberry.enum_value(
-        "rate_limited", description="Too many requests; retry after `retryAfter` seconds.")
+        "rate_limited", description="Too many requests; retry after `retryAfter` seconds."
+    )
 
 
 @strawberry.type(description="An expected failure of a mutation, addressed to the user.")
 class UserError:
     field: str | None = strawberry.field(
-        description="The input field the error is about (camelCase), or null for the whole "
-                    "input.")
+        description="The input field the error is about (camelCase), or null for the whole input."
+    )
     code: ErrorCode = strawberry.field(description="Machine-readable kind of the failure.")
     message: str = strawberry.field(description="Human-readable explanation.")
     retry_after: int | None = strawberry.field(
-        default=None, description="Seconds to wait before retrying (rate limits only).")
+        default=None, description="Seconds to wait before retrying (rate limits only)."
+    )
 
 
 def _code_of(error: DomainError) -> ErrorCode:
@@ -73,9 +80,9 @@ def user_error(error: DomainError) -> UserError:
     )
 
 
-def returns_user_errors(payload: Callable[..., T]
-                        ) -> Callable[[Callable[P, Awaitable[T | None]]],
-                                      Callable[P, Awaitable[T | None]]]:
+def returns_user_errors(
+    payload: Callable[..., T],
+) -> Callable[[Callable[P, Awaitable[T | None]]], Callable[P, Awaitable[T | None]]]:
     """Decorate a mutation resolver: a DomainError becomes `payload(errors=[UserError])`.
     (The payload fields are nullable in the schema, so a resolver may declare `T | None`.)"""
 
@@ -106,8 +113,9 @@ def _expected(error: GraphQLError) -> DomainError | None:
 def is_unexpected(error: GraphQLError) -> bool:
     """True for exceptions that are neither GraphQL errors nor expected domain errors."""
     original = error.original_error
-    return (original is not None and not isinstance(original, GraphQLError)
-            and _expected(error) is None)
+    return (
+        original is not None and not isinstance(original, GraphQLError) and _expected(error) is None
+    )
 
 
 def internal_error_message(request_id: str) -> str:
@@ -125,9 +133,12 @@ def log_unexpected(errors: list[GraphQLError], execution_context: Any) -> None:
         if is_unexpected(error):
             original = error.original_error
             assert original is not None
-            log.error("unhandled error in GraphQL field %s (request %s)",
-                      ".".join(str(p) for p in (error.path or [])) or "-", request_id or "-",
-                      exc_info=(type(original), original, original.__traceback__))
+            log.error(
+                "unhandled error in GraphQL field %s (request %s)",
+                ".".join(str(p) for p in (error.path or [])) or "-",
+                request_id or "-",
+                exc_info=(type(original), original, original.__traceback__),
+            )
 
 
 def _public_error(error: GraphQLError, request_id: str) -> GraphQLError:
@@ -138,12 +149,25 @@ def _public_error(error: GraphQLError, request_id: str) -> GraphQLError:
             extensions["field"] = to_camel_case(original.field)
         if isinstance(original, RateLimited):
             extensions["retryAfter"] = original.retry_after
-        return GraphQLError(original.message, error.nodes, error.source, error.positions,
-                            error.path, None, extensions)
+        return GraphQLError(
+            original.message,
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            None,
+            extensions,
+        )
     if is_unexpected(error):
-        return GraphQLError(internal_error_message(request_id), error.nodes, error.source,
-                            error.positions, error.path, None,
-                            {"code": "internal_error", "requestId": request_id})
+        return GraphQLError(
+            internal_error_message(request_id),
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            None,
+            {"code": "internal_error", "requestId": request_id},
+        )
     return error
 
 

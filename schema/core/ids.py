@@ -15,6 +15,7 @@ def parse_global_id(value: str, type_name: str, *, field: str = "id") -> str:
     except (relay.GlobalIDValueError, ValueError, TypeError):
         return value
     if global_id.type_name != type_name:
-        raise InvalidInput(f"Expected an id of a {type_name}, got one of a {global_id.type_name}",
-                           field=field)
+        raise InvalidInput(
+            f"Expected an id of a {type_name}, got one of a {global_id.type_name}", field=field
+        )
     return global_id.node_id

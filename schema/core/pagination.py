@@ -110,12 +110,20 @@ def page_size(first: int | None) -> int:
 @strawberry.type(description="A page of a list, with keyset cursors and the total count.")
 class CountableConnection(relay.Connection[NodeT], Generic[NodeT]):
     total_count: int = strawberry.field(
-        description="How many items match in total, across all pages.")
+        description="How many items match in total, across all pages."
+    )
 
 
-def build_connection(connection: type[Any], rows: list[ItemT], *, limit: int,
-                     cursor_of: Callable[[ItemT], str], node_of: Callable[[ItemT], Any],
-                     total: int, after: str | None) -> Any:
+def build_connection(
+    connection: type[Any],
+    rows: list[ItemT],
+    *,
+    limit: int,
+    cursor_of: Callable[[ItemT], str],
+    node_of: Callable[[ItemT], Any],
+    total: int,
+    after: str | None,
+) -> Any:
     """`rows` holds up to limit + 1 items: the extra one only says that a next page exists."""
     page = rows[:limit]
     edges = [relay.Edge(cursor=cursor_of(row), node=node_of(row)) for row in page]
@@ -134,8 +142,9 @@ def build_connection(connection: type[Any], rows: list[ItemT], *, limit: int,
 PageFetcher = Callable[[int, int], Awaitable[tuple[list[ItemT], int]]]
 
 
-async def offset_window(fetch: PageFetcher[ItemT], *, ordering: str, first: int | None,
-                        after: str | None) -> tuple[list[tuple[str, ItemT]], int, bool]:
+async def offset_window(
+    fetch: PageFetcher[ItemT], *, ordering: str, first: int | None, after: str | None
+) -> tuple[list[tuple[str, ItemT]], int, bool]:
     """Cursor paging over a domain function that pages by number (`fetch(page, per_page)`),
     for lists whose order the domain owns (audit log, admin queues, publishers).
 
@@ -147,8 +156,10 @@ async def offset_window(fetch: PageFetcher[ItemT], *, ordering: str, first: int 
     start = 0
     if after is not None:
         size, position = decode_cursor(after, ordering, 2)
-        if (not (isinstance(size, int) and isinstance(position, int))
-                or not 0 <= position < MAX_CURSOR_POSITION):
+        if (
+            not (isinstance(size, int) and isinstance(position, int))
+            or not 0 <= position < MAX_CURSOR_POSITION
+        ):
             raise InvalidInput("Invalid cursor", field="after")
         start = position + 1
     if limit == 0:
@@ -161,19 +172,29 @@ async def offset_window(fetch: PageFetcher[ItemT], *, ordering: str, first: int 
             raise InvalidInput("Keep the same `first` while paging this list", field="first")
         items, total = await fetch(1, start + limit)
         items = items[start:]
-    pairs = [(encode_cursor(ordering, [limit, start + i]), item)
-             for i, item in enumerate(items[:limit])]
+    pairs = [
+        (encode_cursor(ordering, [limit, start + i]), item) for i, item in enumerate(items[:limit])
+    ]
     return pairs, total, start + len(pairs) < total
 
 
-def connection_from_pairs(connection: type[Any], pairs: list[tuple[str, Any]], *,
-                          total: int, has_next: bool, after: str | None,
-                          node_of: Callable[[Any], Any]) -> Any:
+def connection_from_pairs(
+    connection: type[Any],
+    pairs: list[tuple[str, Any]],
+    *,
+    total: int,
+    has_next: bool,
+    after: str | None,
+    node_of: Callable[[Any], Any],
+) -> Any:
     edges = [relay.Edge(cursor=cursor, node=node_of(item)) for cursor, item in pairs]
     return connection(
         edges=edges,
         page_info=relay.PageInfo(
-            has_next_page=has_next, has_previous_page=after is not None,
+            has_next_page=has_next,
+            has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None),
-        total_count=total)
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )

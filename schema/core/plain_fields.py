@@ -19,9 +19,14 @@ from strawberry.types.field import StrawberryField
 
 
 def _is_plain(field: Any) -> TypeGuard[StrawberryField]:
-    return (isinstance(field, StrawberryField) and field.base_resolver is None
-            and not field.permission_classes and not field.extensions
-            and not field.directives and field.is_basic_field)
+    return (
+        isinstance(field, StrawberryField)
+        and field.base_resolver is None
+        and not field.permission_classes
+        and not field.extensions
+        and not field.directives
+        and field.is_basic_field
+    )
 
 
 def resolve_plain_fields_directly(graphql_schema: Any) -> int:

@@ -107,16 +107,20 @@ class SubscriptionsOverWebSocketOnly(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        if context.pre_execution_errors is None and \
-                isinstance(getattr(context.context, "connection", None), Request):
+        if context.pre_execution_errors is None and isinstance(
+            getattr(context.context, "connection", None), Request
+        ):
             try:
                 is_subscription = context.operation_type is OperationType.SUBSCRIPTION
             except RuntimeError:  # no operation to run: validation reports it
                 is_subscription = False
             if is_subscription:
-                context.pre_execution_errors = [GraphQLError(
-                    "Subscriptions are only available over WebSocket (graphql-transport-ws)",
-                    extensions={"code": "subscription_over_http"})]
+                context.pre_execution_errors = [
+                    GraphQLError(
+                        "Subscriptions are only available over WebSocket (graphql-transport-ws)",
+                        extensions={"code": "subscription_over_http"},
+                    )
+                ]
         yield
 
 
@@ -144,8 +148,7 @@ class TimeBudget(StrawberryGraphQLCoreExecutionContext):
         if not self.is_awaitable(result):
             return result  # finished without waiting on anything
         if self.operation.operation is DocumentOperation.QUERY:
-            return self._within_budget(result,
-                                       limits_in(self.context_value).max_execution_seconds)
+            return self._within_budget(result, limits_in(self.context_value).max_execution_seconds)
         if self.operation.operation is DocumentOperation.MUTATION:
             return self._to_completion(result)
         return result
@@ -169,17 +172,27 @@ class TimeBudget(StrawberryGraphQLCoreExecutionContext):
         except TimeoutError:
             if not budget.expired():
                 raise  # not ours (graphql-core turns a resolver's own into a field error)
-        log.warning("GraphQL query stopped after its %g s time budget (request %s)", seconds,
-                    getattr(self.context_value, "request_id", "") or "-")
-        return ExecutionResult(None, [GraphQLError(
-            f"The query was stopped after running for its time budget of {seconds:g} s; ask "
-            "for less at once (smaller pages, fewer items or aliases)",
-            extensions={"code": "timeout", "maxSeconds": seconds})])
+        log.warning(
+            "GraphQL query stopped after its %g s time budget (request %s)",
+            seconds,
+            getattr(self.context_value, "request_id", "") or "-",
+        )
+        return ExecutionResult(
+            None,
+            [
+                GraphQLError(
+                    f"The query was stopped after running for its time budget of {seconds:g} s; "
+                    "ask for less at once (smaller pages, fewer items or aliases)",
+                    extensions={"code": "timeout", "maxSeconds": seconds},
+                )
+            ],
+        )
 
 
 def _finished_unwatched(finished: asyncio.Future[Any]) -> None:
     _FINISHING.discard(finished)
     if not finished.cancelled() and finished.exception() is not None:
         # Nobody awaits it any more: without this its failure would go unreported.
-        log.error("a GraphQL mutation failed after its caller went away",
-                  exc_info=finished.exception())
+        log.error(
+            "a GraphQL mutation failed after its caller went away", exc_info=finished.exception()
+        )

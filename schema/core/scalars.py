@@ -26,7 +26,7 @@ SCALARS: dict[object, ScalarDefinition] = {
     BigInt: strawberry.scalar(
         name="BigInt",
         description="A whole number that may exceed 32 bits (byte sizes, download counts); "
-                    "serialized as a JSON number.",
+        "serialized as a JSON number.",
         serialize=_to_int,
         parse_value=_to_int,
     ),

@@ -42,10 +42,15 @@ class UnstorableTextGuard(SchemaExtension):
         if context.pre_execution_errors is None:
             where = first_unstorable_path(context.variables or {})
             if where is not None:
-                context.pre_execution_errors = [GraphQLError(
-                    f"Variable {where} {_PROBLEM}", extensions={"code": "invalid"})]
-            elif context.graphql_document is not None and \
-                    _literal_is_unstorable(context.graphql_document):
-                context.pre_execution_errors = [GraphQLError(
-                    f"A string literal in the query {_PROBLEM}", extensions={"code": "invalid"})]
+                context.pre_execution_errors = [
+                    GraphQLError(f"Variable {where} {_PROBLEM}", extensions={"code": "invalid"})
+                ]
+            elif context.graphql_document is not None and _literal_is_unstorable(
+                context.graphql_document
+            ):
+                context.pre_execution_errors = [
+                    GraphQLError(
+                        f"A string literal in the query {_PROBLEM}", extensions={"code": "invalid"}
+                    )
+                ]
         yield

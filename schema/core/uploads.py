@@ -61,9 +61,15 @@ class UploadOperations:
     @classmethod
     def of(cls, schema: GraphQLSchema, *, max_tokens: int) -> UploadOperations:
         mutation = schema.mutation_type
-        fields = frozenset() if mutation is None else frozenset(
-            name for name, mutation_field in mutation.fields.items()
-            if _takes_upload([arg.type for arg in mutation_field.args.values()]))
+        fields = (
+            frozenset()
+            if mutation is None
+            else frozenset(
+                name
+                for name, mutation_field in mutation.fields.items()
+                if _takes_upload([arg.type for arg in mutation_field.args.values()])
+            )
+        )
         return cls(fields, max_tokens)
 
     def check(self, operations: dict[str, Any]) -> None:
@@ -76,15 +82,17 @@ class UploadOperations:
         try:
             document = parse(query, max_tokens=self.max_tokens)
         except (GraphQLSyntaxError, RecursionError):  # bounded by max_tokens, but be sure
-            raise InvalidInput("The 'operations' query is not a valid GraphQL document"
-                               ) from None
+            raise InvalidInput("The 'operations' query is not a valid GraphQL document") from None
         operation = _chosen_operation(document, name)
         if operation.operation is not OperationType.MUTATION:
             raise InvalidInput("Multipart requests are only for upload mutations")
         selected = _top_level_fields(document, operation) - {"__typename"}
         if not selected or not selected <= self.fields:
-            raise InvalidInput("Multipart requests are only for upload mutations ("
-                               + ", ".join(sorted(self.fields)) + ")")
+            raise InvalidInput(
+                "Multipart requests are only for upload mutations ("
+                + ", ".join(sorted(self.fields))
+                + ")"
+            )
 
 
 def _chosen_operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
@@ -97,8 +105,9 @@ def _chosen_operation(document: DocumentNode, name: str | None) -> OperationDefi
 
 def _top_level_fields(document: DocumentNode, operation: OperationDefinitionNode) -> set[str]:
     """The root field names an operation selects, through fragments (each expanded once)."""
-    fragments = {d.name.value: d for d in document.definitions
-                 if isinstance(d, FragmentDefinitionNode)}
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
     names: set[str] = set()
     expanded: set[str] = set()
     pending = list(operation.selection_set.selections)
@@ -118,8 +127,7 @@ def _top_level_fields(document: DocumentNode, operation: OperationDefinitionNode
     return names
 
 
-async def as_spooled_file(value: Any, new_path: Callable[[], Path], max_bytes: int
-                          ) -> SpooledFile:
+async def as_spooled_file(value: Any, new_path: Callable[[], Path], max_bytes: int) -> SpooledFile:
     """The upload as a spooled file: already one when it came through `read_graphql_multipart`;
     anything with an async `read(size)` (e.g. a Starlette UploadFile) is streamed into one."""
     if isinstance(value, SpooledFile):
@@ -134,6 +142,10 @@ async def as_spooled_file(value: Any, new_path: Callable[[], Path], max_bytes: i
         while chunk := await read(1024 * 1024):
             yield chunk
 
-    return await spool_stream(chunks(), new_path(), max_bytes,
-                              filename=getattr(value, "filename", "") or "",
-                              content_type=getattr(value, "content_type", "") or "")
+    return await spool_stream(
+        chunks(),
+        new_path(),
+        max_bytes,
+        filename=getattr(value, "filename", "") or "",
+        content_type=getattr(value, "content_type", "") or "",
+    )

@@ -8,34 +8,50 @@ from schema.core.enums import graphql_enum
 
 __all__ = ["PackageSort", "PackageType", "VersionStatus", "Visibility"]
 
-graphql_enum(PackageType, "What kind of thing a package is (REST_CONTRACT §7).", {
-    PackageType.MOD: "A ToolBoxV2 mod (module).",
-    PackageType.LIBRARY: "A library; feature packs may arrive as libraries.",
-    PackageType.THEME: "A UI theme.",
-    PackageType.PLUGIN: "A plugin.",
-    PackageType.ARTIFACT: "A packaged binary artifact.",
-    PackageType.WIDGET: "A dashboard widget.",
-    PackageType.FEATURE: "A ToolBoxV2 feature pack.",
-})
+graphql_enum(
+    PackageType,
+    "What kind of thing a package is (REST_CONTRACT §7).",
+    {
+        PackageType.MOD: "A ToolBoxV2 mod (module).",
+        PackageType.LIBRARY: "A library; feature packs may arrive as libraries.",
+        PackageType.THEME: "A UI theme.",
+        PackageType.PLUGIN: "A plugin.",
+        PackageType.ARTIFACT: "A packaged binary artifact.",
+        PackageType.WIDGET: "A dashboard widget.",
+        PackageType.FEATURE: "A ToolBoxV2 feature pack.",
+    },
+)
 
-graphql_enum(Visibility, "Who may see a package.", {
-    Visibility.PUBLIC: "Everyone; listed and searchable.",
-    Visibility.UNLISTED: "Anyone who names it exactly; never listed or searched.",
-    Visibility.PRIVATE: "Only members of the owning publisher and admins.",
-})
+graphql_enum(
+    Visibility,
+    "Who may see a package.",
+    {
+        Visibility.PUBLIC: "Everyone; listed and searchable.",
+        Visibility.UNLISTED: "Anyone who names it exactly; never listed or searched.",
+        Visibility.PRIVATE: "Only members of the owning publisher and admins.",
+    },
+)
 
-graphql_enum(VersionStatus, "Where a version is in the publishing pipeline.", {
-    VersionStatus.PENDING: "Uploaded, waiting for the security scan; owners only.",
-    VersionStatus.PUBLISHED: "Scanned and installable.",
-    VersionStatus.QUARANTINED: "Rejected by the scan; owners and admins only.",
-})
+graphql_enum(
+    VersionStatus,
+    "Where a version is in the publishing pipeline.",
+    {
+        VersionStatus.PENDING: "Uploaded, waiting for the security scan; owners only.",
+        VersionStatus.PUBLISHED: "Scanned and installable.",
+        VersionStatus.QUARANTINED: "Rejected by the scan; owners and admins only.",
+    },
+)
 
 
-graphql_enum(PackageSort, "Orders of the package list.", {
-    PackageSort.RELEVANCE: "Best match first: exact name, name prefix, name substring, then "
-                           "other text; ties by downloads. Without a search: downloads.",
-    PackageSort.DOWNLOADS: "Most downloaded first.",
-    PackageSort.NAME: "By name, A to Z (case-insensitive).",
-    PackageSort.UPDATED: "Most recently changed first.",
-    PackageSort.CREATED: "Newest first.",
-})
+graphql_enum(
+    PackageSort,
+    "Orders of the package list.",
+    {
+        PackageSort.RELEVANCE: "Best match first: exact name, name prefix, name substring, then "
+        "other text; ties by downloads. Without a search: downloads.",
+        PackageSort.DOWNLOADS: "Most downloaded first.",
+        PackageSort.NAME: "By name, A to Z (case-insensitive).",
+        PackageSort.UPDATED: "Most recently changed first.",
+        PackageSort.CREATED: "Newest first.",
+    },
+)

@@ -33,14 +33,15 @@ class PackagePage:
     cursor_of: Callable[[PackageRow], str]
 
 
-async def list_packages(info: Info, query: ListingQuery, *, first: int | None,
-                        after: str | None) -> PackagePage:
+async def list_packages(
+    info: Info, query: ListingQuery, *, first: int | None, after: str | None
+) -> PackagePage:
     limit = page_size(first)
     ordering = listing.ordering_of(query)
     position = None
     if after is not None:
         position = ordering.parse_key(decode_cursor(after, ordering.name, ordering.arity))
-    rows, total = await listing.keyset_page(info.context.actor, query, limit=limit,
-                                            after=position)
-    return PackagePage(rows, limit, total, after,
-                       lambda row: encode_cursor(ordering.name, ordering.key_of(row)))
+    rows, total = await listing.keyset_page(info.context.actor, query, limit=limit, after=position)
+    return PackagePage(
+        rows, limit, total, after, lambda row: encode_cursor(ordering.name, ordering.key_of(row))
+    )

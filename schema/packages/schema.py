@@ -35,34 +35,45 @@ SUGGESTIONS = ListSize(default=5, maximum=10, clamp=True)
 
 @strawberry.input(description="Narrows the package list; all given conditions must hold.")
 class PackageFilter:
-    type: PackageType | None = strawberry.field(default=None,
-                                                description="Only packages of this type.")
+    type: PackageType | None = strawberry.field(
+        default=None, description="Only packages of this type."
+    )
     publisher: str | None = strawberry.field(
-        default=None, description="Only packages of this publisher (slug or id). Members of "
-                                  "it also see its unlisted and private packages.")
-    keyword: str | None = strawberry.field(default=None,
-                                           description="Only packages with this keyword.")
+        default=None,
+        description="Only packages of this publisher (slug or id). Members of "
+        "it also see its unlisted and private packages.",
+    )
+    keyword: str | None = strawberry.field(
+        default=None, description="Only packages with this keyword."
+    )
     visibility: Visibility | None = strawberry.field(
-        default=None, description="Only packages with this visibility (among those the caller "
-                                  "may list: members see their unlisted and private ones).")
+        default=None,
+        description="Only packages with this visibility (among those the caller "
+        "may list: members see their unlisted and private ones).",
+    )
     verified_only: bool = strawberry.field(
-        default=False, description="Only packages of verified publishers.")
+        default=False, description="Only packages of verified publishers."
+    )
     include_yanked: bool = strawberry.field(
-        default=False, description="Also packages whose every published version is yanked.")
+        default=False, description="Also packages whose every published version is yanked."
+    )
 
 
 @strawberry.type(description="The latest version of one package.")
 class LatestVersion:
     name: str = strawberry.field(description="Canonical package name.")
     latest_version: str | None = strawberry.field(
-        description="Highest published, non-yanked version, or null.")
+        description="Highest published, non-yanked version, or null."
+    )
 
 
-@strawberry.input(description="One installed file to check for updates: by hash, or by name "
-                              "and current version.")
+@strawberry.input(
+    description="One installed file to check for updates: by hash, or by name and current version."
+)
 class UpdateQueryInput:
-    sha256: str | None = strawberry.field(default=None,
-                                          description="SHA-256 of the installed file.")
+    sha256: str | None = strawberry.field(
+        default=None, description="SHA-256 of the installed file."
+    )
     name: str | None = strawberry.field(default=None, description="Package name.")
     version: str | None = strawberry.field(default=None, description="Installed version.")
 
@@ -74,119 +85,180 @@ class UpdateCheck:
     name: str | None = strawberry.field(description="Canonical package name.")
     current_version: str | None = strawberry.field(description="The installed version.")
     latest_version: str | None = strawberry.field(
-        description="Newest compatible, stable, non-yanked version.")
+        description="Newest compatible, stable, non-yanked version."
+    )
     update_available: bool = strawberry.field(description="latestVersion > currentVersion.")
     checksum_sha256: str | None = strawberry.field(description="SHA-256 of latestVersion.")
 
 
 @strawberry.type(description="Package queries.")
 class PackageQueries:
-    @strawberry.field(description="A package by name; null when it does not exist or the "
-                                  "caller may not see it.")
+    @strawberry.field(
+        description="A package by name; null when it does not exist or the caller may not see it."
+    )
     async def package(self, info: Info, name: PackageName) -> Package | None:
         row = await info.context.loader(PackageByNameLoader).load(name)
         return await visible_package(info, row)
 
-    @strawberry.field(description="Listed packages (public, plus the caller's own unlisted and "
-                                  "private ones), filtered, searched and sorted, in pages.")
+    @strawberry.field(
+        description="Listed packages (public, plus the caller's own unlisted and "
+        "private ones), filtered, searched and sorted, in pages."
+    )
     async def packages(
-        self, info: Info,
-        search: Annotated[str | None, strawberry.argument(
-            description="Case-insensitive text matched against name, display name, "
-                        "description and keywords.")] = None,
-        filter: Annotated[PackageFilter | None, strawberry.argument(
-            description="Conditions on type, publisher, keyword and more.")] = None,
-        sort: Annotated[PackageSort, strawberry.argument(
-            description="Order of the results.")] = PackageSort.RELEVANCE,
+        self,
+        info: Info,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Case-insensitive text matched against name, display name, "
+                "description and keywords."
+            ),
+        ] = None,
+        filter: Annotated[
+            PackageFilter | None,
+            strawberry.argument(description="Conditions on type, publisher, keyword and more."),
+        ] = None,
+        sort: Annotated[
+            PackageSort, strawberry.argument(description="Order of the results.")
+        ] = PackageSort.RELEVANCE,
         first: First = PAGE.default,
         after: After = None,
     ) -> PackageConnection:
         conditions = filter or PackageFilter()
         query = ListingQuery(
-            search=search or "", package_type=conditions.type, publisher=conditions.publisher,
-            keyword=conditions.keyword, visibility=conditions.visibility,
-            verified_only=conditions.verified_only, include_yanked=conditions.include_yanked,
-            sort=sort)
-        return await package_connection(info, await list_packages(info, query, first=first,
-                                                                   after=after))
+            search=search or "",
+            package_type=conditions.type,
+            publisher=conditions.publisher,
+            keyword=conditions.keyword,
+            visibility=conditions.visibility,
+            verified_only=conditions.verified_only,
+            include_yanked=conditions.include_yanked,
+            sort=sort,
+        )
+        return await package_connection(
+            info, await list_packages(info, query, first=first, after=after)
+        )
 
-    @strawberry.field(description="One version of a package; null when either does not exist "
-                                  "for the caller (unpublished versions: owners and admins).")
-    async def version(self, info: Info, package: PackageName, version: VersionString
-                      ) -> PackageVersion | None:
+    @strawberry.field(
+        description="One version of a package; null when either does not exist "
+        "for the caller (unpublished versions: owners and admins)."
+    )
+    async def version(
+        self, info: Info, package: PackageName, version: VersionString
+    ) -> PackageVersion | None:
         try:
             _, row = await versions.get_version(info.context.actor, package, version)
         except NotFound:
             return None
         return PackageVersion.from_model(row)
 
-    @strawberry.field(description="Published versions whose served or uploaded file has this "
-                                  "SHA-256.")
-    async def file_by_sha256(self, info: Info, sha256: Annotated[str, strawberry.argument(
-            description="64 hexadecimal characters.")]) -> list[PackageVersion]:
+    @strawberry.field(
+        description="Published versions whose served or uploaded file has this SHA-256."
+    )
+    async def file_by_sha256(
+        self,
+        info: Info,
+        sha256: Annotated[str, strawberry.argument(description="64 hexadecimal characters.")],
+    ) -> list[PackageVersion]:
         matches = await updates.find_by_sha256(info.context.actor, sha256)
         return [PackageVersion.from_model(m.version) for m in matches]
 
-    @strawberry.field(description="Latest versions by package name (unknown and invisible names "
-                                  "are left out); without names, every listed package.")
+    @strawberry.field(
+        description="Latest versions by package name (unknown and invisible names "
+        "are left out); without names, every listed package."
+    )
     async def latest_versions(
-        self, info: Info,
-        names: Annotated[list[str] | None, strawberry.argument(
-            description="Package names (at most 500).")] = None,
+        self,
+        info: Info,
+        names: Annotated[
+            list[str] | None, strawberry.argument(description="Package names (at most 500).")
+        ] = None,
     ) -> list[LatestVersion]:
         found = await updates.latest_versions(info.context.actor, names)
-        return [LatestVersion(name=name, latest_version=latest)
-                for name, latest in found.items()]
+        return [LatestVersion(name=name, latest_version=latest) for name, latest in found.items()]
 
     @strawberry.field(description="For each installed file: the newest compatible version.")
     async def check_updates(
-        self, info: Info,
-        items: Annotated[list[UpdateQueryInput], strawberry.argument(
-            description="Installed files (at most 500).")],
-        toolbox_version: Annotated[str | None, strawberry.argument(
-            description="The ToolBoxV2 version to stay compatible with.")] = None,
-        platform: Annotated[str | None, strawberry.argument(
-            description="Only versions for this platform.")] = None,
+        self,
+        info: Info,
+        items: Annotated[
+            list[UpdateQueryInput],
+            strawberry.argument(description="Installed files (at most 500)."),
+        ],
+        toolbox_version: Annotated[
+            str | None,
+            strawberry.argument(description="The ToolBoxV2 version to stay compatible with."),
+        ] = None,
+        platform: Annotated[
+            str | None, strawberry.argument(description="Only versions for this platform.")
+        ] = None,
     ) -> list[UpdateCheck]:
-        asked = [{k: v for k, v in (("sha256", i.sha256), ("name", i.name),
-                                    ("version", i.version)) if v is not None} for i in items]
-        answers = await updates.newest_compatible(info.context.actor, asked,
-                                                  toolbox_version=toolbox_version,
-                                                  platform=platform)
-        return [UpdateCheck(query=a["query"], found=a["found"], name=a.get("name"),
-                            current_version=a.get("current_version"),
-                            latest_version=a.get("latest_version") or None,
-                            update_available=bool(a.get("update_available")),
-                            checksum_sha256=a.get("checksum_sha256") or None)
-                for a in answers]
+        asked = [
+            {
+                k: v
+                for k, v in (("sha256", i.sha256), ("name", i.name), ("version", i.version))
+                if v is not None
+            }
+            for i in items
+        ]
+        answers = await updates.newest_compatible(
+            info.context.actor, asked, toolbox_version=toolbox_version, platform=platform
+        )
+        return [
+            UpdateCheck(
+                query=a["query"],
+                found=a["found"],
+                name=a.get("name"),
+                current_version=a.get("current_version"),
+                latest_version=a.get("latest_version") or None,
+                update_available=bool(a.get("update_available")),
+                checksum_sha256=a.get("checksum_sha256") or None,
+            )
+            for a in answers
+        ]
 
-    @strawberry.field(description="Names of listed packages starting with a prefix, most "
-                                  "downloaded first (for autocompletion).")
+    @strawberry.field(
+        description="Names of listed packages starting with a prefix, most "
+        "downloaded first (for autocompletion)."
+    )
     async def suggest_package_names(
-        self, info: Info,
+        self,
+        info: Info,
         prefix: Annotated[str, strawberry.argument(description="Start of the name.")],
-        limit: Annotated[int, strawberry.argument(
-            description=f"At most this many names (max {SUGGESTIONS.maximum}).",
-            metadata=sized(SUGGESTIONS))] = SUGGESTIONS.default,
+        limit: Annotated[
+            int,
+            strawberry.argument(
+                description=f"At most this many names (max {SUGGESTIONS.maximum}).",
+                metadata=sized(SUGGESTIONS),
+            ),
+        ] = SUGGESTIONS.default,
     ) -> list[str]:
-        return await listing.suggest_names(info.context.actor, prefix,
-                                           SUGGESTIONS.of(limit, field="limit"))
+        return await listing.suggest_names(
+            info.context.actor, prefix, SUGGESTIONS.of(limit, field="limit")
+        )
 
 
 @strawberry.type(description="Package mutations.")
 class PackageMutations:
     create_package = strawberry.mutation(
-        resolver=create_package, description="Create a package owned by your publisher.")
+        resolver=create_package, description="Create a package owned by your publisher."
+    )
     update_package = strawberry.mutation(
-        resolver=update_package, description="Change a package's editable fields (owners and "
-                                             "admins).")
+        resolver=update_package,
+        description="Change a package's editable fields (owners and admins).",
+    )
     delete_package = strawberry.mutation(
-        resolver=delete_package, description="Delete a package (owners and admins); its name "
-                                             "stays reserved.")
+        resolver=delete_package,
+        description="Delete a package (owners and admins); its name stays reserved.",
+    )
     publish_version = strawberry.mutation(
-        resolver=publish_version, description="Upload a new version (multipart request); it "
-                                              "is published once the security scan passes.")
+        resolver=publish_version,
+        description="Upload a new version (multipart request); it "
+        "is published once the security scan passes.",
+    )
     yank_version = strawberry.mutation(
-        resolver=yank_version, description="Yank a version (owners and admins); idempotent.")
+        resolver=yank_version, description="Yank a version (owners and admins); idempotent."
+    )
     unyank_version = strawberry.mutation(
-        resolver=unyank_version, description="Undo a yank (owners and admins).")
+        resolver=unyank_version, description="Undo a yank (owners and admins)."
+    )

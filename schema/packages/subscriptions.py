@@ -35,13 +35,15 @@ class VersionStatusChangedEvent:
     rule: str = strawberry.field(description="The scan rule that decided it, or empty.")
 
 
-async def _visible(context: GraphQLContext, payload: dict[str, Any]
-                   ) -> tuple[Package, PackageVersion] | None:
+async def _visible(
+    context: GraphQLContext, payload: dict[str, Any]
+) -> tuple[Package, PackageVersion] | None:
     """Fresh rows for an event, or None when the subscriber may not see them."""
     context.loaders.clear()  # a long-lived connection must not serve stale rows
     try:
-        package, row = await versions.get_version(context.actor, str(payload.get("package")),
-                                                  str(payload.get("version")))
+        package, row = await versions.get_version(
+            context.actor, str(payload.get("package")), str(payload.get("version"))
+        )
     except NotFound:
         return None
     return Package.from_model(package), PackageVersion.from_model(row)
@@ -49,15 +51,21 @@ async def _visible(context: GraphQLContext, payload: dict[str, Any]
 
 @strawberry.type(description="Live events.")
 class PackageSubscriptions:
-    @strawberry.subscription(description="Each version that passes its scan and becomes "
-                                         "installable, optionally only of one type or "
-                                         "publisher.")
+    @strawberry.subscription(
+        description="Each version that passes its scan and becomes "
+        "installable, optionally only of one type or "
+        "publisher."
+    )
     async def package_published(
-        self, info: Info,
-        type: Annotated[PackageType | None, strawberry.argument(
-            description="Only packages of this type.")] = None,
-        publisher: Annotated[str | None, strawberry.argument(
-            description="Only packages of this publisher (slug or id).")] = None,
+        self,
+        info: Info,
+        type: Annotated[
+            PackageType | None, strawberry.argument(description="Only packages of this type.")
+        ] = None,
+        publisher: Annotated[
+            str | None,
+            strawberry.argument(description="Only packages of this publisher (slug or id)."),
+        ] = None,
     ) -> AsyncGenerator[PackagePublishedEvent, None]:
         context = info.context
         publisher_id = (await publishers.get_publisher(publisher)).id if publisher else None
@@ -70,11 +78,15 @@ class PackageSubscriptions:
             if found is not None:
                 yield PackagePublishedEvent(package=found[0], version=found[1])
 
-    @strawberry.subscription(description="Status changes of one package's versions: watch a "
-                                         "scan finish. Owners also see pending and quarantined "
-                                         "versions.")
+    @strawberry.subscription(
+        description="Status changes of one package's versions: watch a "
+        "scan finish. Owners also see pending and quarantined "
+        "versions."
+    )
     async def version_status_changed(
-        self, info: Info, package: PackageName,
+        self,
+        info: Info,
+        package: PackageName,
     ) -> AsyncGenerator[VersionStatusChangedEvent, None]:
         context = info.context
         watched = await packages.get_package(context.actor, package)  # NotFound if invisible
@@ -83,6 +95,9 @@ class PackageSubscriptions:
                 continue
             found = await _visible(context, payload)
             if found is not None:
-                yield VersionStatusChangedEvent(package=found[0], version=found[1],
-                                                status=found[1].status,
-                                                rule=str(payload.get("rule") or ""))
+                yield VersionStatusChangedEvent(
+                    package=found[0],
+                    version=found[1],
+                    status=found[1].status,
+                    rule=str(payload.get("rule") or ""),
+                )

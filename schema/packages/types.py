@@ -50,6 +50,7 @@ def _publisher_node(info: Info, row: models.Publisher) -> Publisher:
     node: Publisher = publisher_type.resolve_type().from_model(row)
     return node
 
+
 # Both lists clamp an out-of-range `first` instead of refusing it.
 VERSIONS = ListSize(default=100, maximum=500, clamp=True)
 USED_BY = ListSize(default=20, maximum=100, clamp=True)
@@ -62,14 +63,13 @@ async def visible_package(info: Info, row: models.Package | None) -> Package | N
     return Package.from_model(row)
 
 
-async def visible_version_rows(info: Info, package: models.Package,
-                               rows: list[models.PackageVersion]
-                               ) -> list[models.PackageVersion]:
+async def visible_version_rows(
+    info: Info, package: models.Package, rows: list[models.PackageVersion]
+) -> list[models.PackageVersion]:
     return await version_rules.visible_versions(info.context.actor, package, rows)
 
 
-async def visible_version(info: Info, row: models.PackageVersion | None
-                          ) -> PackageVersion | None:
+async def visible_version(info: Info, row: models.PackageVersion | None) -> PackageVersion | None:
     """A version the caller may see (its package visible, and published unless the caller
     owns it or is an admin), else None."""
     if row is None:
@@ -86,8 +86,9 @@ async def visible_version(info: Info, row: models.PackageVersion | None
 class Package(relay.Node):
     pk: relay.NodeID[str]
     row: strawberry.Private[models.Package]
-    name: str = strawberry.field(description="Canonical spelling of the name; lookups are "
-                                             "case-insensitive.")
+    name: str = strawberry.field(
+        description="Canonical spelling of the name; lookups are case-insensitive."
+    )
     display_name: str = strawberry.field(description="Human-friendly name (defaults to name).")
     package_type: PackageType = strawberry.field(description="Kind of package.")
     visibility: Visibility = strawberry.field(description="Who may see the package.")
@@ -99,7 +100,8 @@ class Package(relay.Node):
     keywords: list[str] = strawberry.field(description="Lowercase keywords.")
     latest_version: str | None = strawberry.field(
         description="Highest published, non-yanked version (PEP 440 order; pre-releases only "
-                    "when there is no stable one), or null.")
+        "when there is no stable one), or null."
+    )
     total_downloads: BigInt = strawberry.field(description="Downloads of all versions.")
     created_at: datetime = strawberry.field(description="When the package was created.")
     updated_at: datetime = strawberry.field(description="When the package last changed.")
@@ -109,27 +111,42 @@ class Package(relay.Node):
     @classmethod
     def from_model(cls, row: models.Package) -> Package:
         return cls(
-            pk=str(row.id), row=row, name=row.name, display_name=row.display_name or row.name,
+            pk=str(row.id),
+            row=row,
+            name=row.name,
+            display_name=row.display_name or row.name,
             package_type=PackageType(row.package_type),
-            visibility=Visibility(row.visibility), description=row.description,
-            readme=row.readme, homepage=row.homepage, repository=row.repository,
-            license=row.license, keywords=list(row.keywords or []),
-            latest_version=row.latest_version or None, total_downloads=row.total_downloads,
-            created_at=row.created_at, updated_at=row.updated_at,
+            visibility=Visibility(row.visibility),
+            description=row.description,
+            readme=row.readme,
+            homepage=row.homepage,
+            repository=row.repository,
+            license=row.license,
+            keywords=list(row.keywords or []),
+            latest_version=row.latest_version or None,
+            total_downloads=row.total_downloads,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
         )
 
     @classmethod
     # One signature for strawberry's overloads on `required`: a node the caller may not
     # see is None either way (node fields are nullable).
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
-                            required: bool = False) -> list[Package | None]:
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info,
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Package | None]:
         loader = info.context.loader(PackageByIdLoader)
         rows = await loader.load_many([int(i) if i.isdigit() else -1 for i in node_ids])
         return [await visible_package(info, row) for row in rows]
 
     @strawberry.field(description="The publisher that owns the package.")
-    def publisher(self, info: Info) -> Annotated[
-            Publisher, strawberry.lazy("schema.publishers.types")]:
+    def publisher(
+        self, info: Info
+    ) -> Annotated[Publisher, strawberry.lazy("schema.publishers.types")]:
         if self.publisher_row is not None:
             # Listings read their page's publishers up front: answering synchronously keeps
             # graphql-core from turning every item of a 100-item page into an awaitable.
@@ -142,27 +159,40 @@ class Package(relay.Node):
         assert row is not None, "a package always has a publisher"
         return _publisher_node(info, row)
 
-    @strawberry.field(description="Versions newest first by version precedence, yanked ones "
-                                  "included by default; pending and quarantined versions only "
-                                  "for owners and admins.")
+    @strawberry.field(
+        description="Versions newest first by version precedence, yanked ones "
+        "included by default; pending and quarantined versions only "
+        "for owners and admins."
+    )
     async def versions(
-        self, info: Info,
-        include_yanked: Annotated[bool, strawberry.argument(
-            description="Include yanked versions.")] = True,
-        first: Annotated[int, strawberry.argument(
-            description=f"At most this many versions (max {VERSIONS.maximum}).",
-            metadata=sized(VERSIONS))] = VERSIONS.default,
+        self,
+        info: Info,
+        include_yanked: Annotated[
+            bool, strawberry.argument(description="Include yanked versions.")
+        ] = True,
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description=f"At most this many versions (max {VERSIONS.maximum}).",
+                metadata=sized(VERSIONS),
+            ),
+        ] = VERSIONS.default,
     ) -> list[PackageVersion]:
         rows = await info.context.loader(VersionsByPackageIdLoader).load(self.row.id)
         visible = await visible_version_rows(info, self.row, rows)
         if not include_yanked:
             visible = [r for r in visible if not r.yanked]
-        return [PackageVersion.from_model(r) for r in visible[:VERSIONS.of(first)]]
+        return [PackageVersion.from_model(r) for r in visible[: VERSIONS.of(first)]]
 
-    @strawberry.field(description="One version by its exact string or PEP 440-equal spelling, "
-                                  "or null when it does not exist for the caller.")
-    async def version(self, info: Info, version: Annotated[str, strawberry.argument(
-            description="The version, e.g. 1.2.3.")]) -> PackageVersion | None:
+    @strawberry.field(
+        description="One version by its exact string or PEP 440-equal spelling, "
+        "or null when it does not exist for the caller."
+    )
+    async def version(
+        self,
+        info: Info,
+        version: Annotated[str, strawberry.argument(description="The version, e.g. 1.2.3.")],
+    ) -> PackageVersion | None:
         row = await version_rules.find_version(self.row, version)
         return await visible_version(info, row)
 
@@ -174,16 +204,23 @@ class Package(relay.Node):
         row = next((r for r in rows if r.version == self.row.latest_version), None)
         return await visible_version(info, row)
 
-    @strawberry.field(description="Listed packages with a published version that depends on "
-                                  "this one, most downloaded first.")
+    @strawberry.field(
+        description="Listed packages with a published version that depends on "
+        "this one, most downloaded first."
+    )
     async def used_by(
-        self, info: Info,
-        first: Annotated[int, strawberry.argument(
-            description=f"At most this many packages (max {USED_BY.maximum}).",
-            metadata=sized(USED_BY))] = USED_BY.default,
+        self,
+        info: Info,
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description=f"At most this many packages (max {USED_BY.maximum}).",
+                metadata=sized(USED_BY),
+            ),
+        ] = USED_BY.default,
     ) -> list[Package]:
         rows = await info.context.loader(DependentPackagesByNameLoader).load(self.row.name_key)
-        return [Package.from_model(r) for r in rows[:USED_BY.of(first)]]
+        return [Package.from_model(r) for r in rows[: USED_BY.of(first)]]
 
 
 @strawberry.type(description="One uploaded version of a package.")
@@ -192,46 +229,66 @@ class PackageVersion(relay.Node):
     row: strawberry.Private[models.PackageVersion]
     version: str = strawberry.field(description="The version as uploaded, e.g. 1.2.3.")
     status: VersionStatus = strawberry.field(description="Scan status.")
-    yanked: bool = strawberry.field(description="Withdrawn by its owner: still downloadable by "
-                                                "exact version, never chosen by ranges.")
+    yanked: bool = strawberry.field(
+        description="Withdrawn by its owner: still downloadable by "
+        "exact version, never chosen by ranges."
+    )
     yank_reason: str = strawberry.field(description="Why it was yanked, or empty.")
     changelog: str = strawberry.field(description="Changes in this version.")
-    toolbox_version: str = strawberry.field(description="ToolBoxV2 versions it supports (a "
-                                                        "range), or empty.")
+    toolbox_version: str = strawberry.field(
+        description="ToolBoxV2 versions it supports (a range), or empty."
+    )
     python_version: str = strawberry.field(description="Python versions it supports, or empty.")
-    checksum_sha256: str = strawberry.field(description="SHA-256 (lowercase hex) of the bytes "
-                                                        "served for download.")
-    upload_sha256: str = strawberry.field(description="SHA-256 of the file as uploaded (differs "
-                                                      "when the layout was normalised).")
+    checksum_sha256: str = strawberry.field(
+        description="SHA-256 (lowercase hex) of the bytes served for download."
+    )
+    upload_sha256: str = strawberry.field(
+        description="SHA-256 of the file as uploaded (differs when the layout was normalised)."
+    )
     size_bytes: BigInt = strawberry.field(description="Size of the stored file in bytes.")
     downloads: BigInt = strawberry.field(description="Downloads of this version.")
     platforms: list[str] = strawberry.field(description="Platforms it declares, if any.")
     warnings: list[str] = strawberry.field(description="Warnings raised at upload.")
     published_at: datetime | None = strawberry.field(
-        description="When it passed the scan, or null while not published.")
+        description="When it passed the scan, or null while not published."
+    )
     created_at: datetime = strawberry.field(description="When it was uploaded.")
 
     @classmethod
     def from_model(cls, row: models.PackageVersion) -> PackageVersion:
         return cls(
-            pk=str(row.id), row=row, version=row.version,
-            status=VersionStatus(row.status), yanked=row.yanked,
-            yank_reason=row.yank_reason, changelog=row.changelog,
-            toolbox_version=row.toolbox_version, python_version=row.python_version,
-            checksum_sha256=row.sha256, upload_sha256=row.upload_sha256,
-            size_bytes=row.size_bytes, downloads=row.downloads,
+            pk=str(row.id),
+            row=row,
+            version=row.version,
+            status=VersionStatus(row.status),
+            yanked=row.yanked,
+            yank_reason=row.yank_reason,
+            changelog=row.changelog,
+            toolbox_version=row.toolbox_version,
+            python_version=row.python_version,
+            checksum_sha256=row.sha256,
+            upload_sha256=row.upload_sha256,
+            size_bytes=row.size_bytes,
+            downloads=row.downloads,
             platforms=[str(p) for p in row.platforms or []],
             warnings=[str(w) for w in row.warnings or []],
-            published_at=row.published_at, created_at=row.created_at,
+            published_at=row.published_at,
+            created_at=row.created_at,
         )
 
     @classmethod
     # One signature for strawberry's overloads on `required`: a node the caller may not
     # see is None either way (node fields are nullable).
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
-                            required: bool = False) -> list[PackageVersion | None]:
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info,
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[PackageVersion | None]:
         rows = await info.context.loader(VersionByIdLoader).load_many(
-            [int(i) if i.isdigit() else -1 for i in node_ids])
+            [int(i) if i.isdigit() else -1 for i in node_ids]
+        )
         return [await visible_version(info, row) for row in rows]
 
     async def _package(self, info: Info) -> models.Package:
@@ -243,14 +300,17 @@ class PackageVersion(relay.Node):
     async def package(self, info: Info) -> Package:
         return Package.from_model(await self._package(info))
 
-    @strawberry.field(description="Where to download the file (relative to the registry unless "
-                                  "PUBLIC_BASE_URL is set); null while not published.")
+    @strawberry.field(
+        description="Where to download the file (relative to the registry unless "
+        "PUBLIC_BASE_URL is set); null while not published."
+    )
     async def download_url(self, info: Info) -> str | None:
         if self.row.status != VersionStatus.PUBLISHED:
             return None
         package = await self._package(info)
-        return package_file_url(package.name, self.row.version,
-                                info.context.registry.policy.public_base_url)
+        return package_file_url(
+            package.name, self.row.version, info.context.registry.policy.public_base_url
+        )
 
     @strawberry.field(description="Dependencies declared by this version, in manifest order.")
     async def dependencies(self, info: Info) -> list[Dependency]:
@@ -274,33 +334,46 @@ class Dependency(relay.Node):
     row: strawberry.Private[models.Dependency]
     name: str = strawberry.field(description="Name of the package depended on, as declared.")
     version_spec: str = strawberry.field(description="Allowed versions (a range); '*' = any.")
-    optional: bool = strawberry.field(description="Optional dependencies are not installed by "
-                                                  "default.")
+    optional: bool = strawberry.field(
+        description="Optional dependencies are not installed by default."
+    )
 
     @classmethod
     def from_model(cls, row: models.Dependency) -> Dependency:
-        return cls(pk=str(row.id), row=row, name=row.name,
-                   version_spec=row.version_spec or "*", optional=row.optional)
+        return cls(
+            pk=str(row.id),
+            row=row,
+            name=row.name,
+            version_spec=row.version_spec or "*",
+            optional=row.optional,
+        )
 
     @classmethod
     # One signature for strawberry's overloads on `required`: a node the caller may not
     # see is None either way (node fields are nullable).
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
-                            required: bool = False) -> list[Dependency | None]:
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info,
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[Dependency | None]:
         rows = await info.context.loader(DependencyByIdLoader).load_many(
-            [int(i) if i.isdigit() else -1 for i in node_ids])
+            [int(i) if i.isdigit() else -1 for i in node_ids]
+        )
         results: list[Dependency | None] = []
         for row in rows:
             version = None
             if row is not None:
-                version_row = await info.context.loader(VersionByIdLoader).load(
-                    row.version_id)
+                version_row = await info.context.loader(VersionByIdLoader).load(row.version_id)
                 version = await visible_version(info, version_row)
             results.append(Dependency.from_model(row) if version and row else None)
         return results
 
-    @strawberry.field(description="The registry package of that name, or null when the "
-                                  "registry has none visible to the caller (e.g. a pip name).")
+    @strawberry.field(
+        description="The registry package of that name, or null when the "
+        "registry has none visible to the caller (e.g. a pip name)."
+    )
     async def package(self, info: Info) -> Package | None:
         row = await info.context.loader(PackageByNameLoader).load(self.row.name_key)
         return await visible_package(info, row)
@@ -319,7 +392,8 @@ async def package_connection(info: Info, page: PackagePage) -> PackageConnection
     # Every listing shows who published each package: read the page's publishers in one
     # query now, so that `Package.publisher` answers without awaiting (see there).
     publishers = await info.context.loader(PublisherByIdLoader).load_many(
-        sorted({row.publisher_id for row in page.rows[:page.limit]}))
+        sorted({row.publisher_id for row in page.rows[: page.limit]})
+    )
     by_id = {publisher.id: publisher for publisher in publishers if publisher is not None}
 
     def node_of(row: models.Package) -> Package:
@@ -328,6 +402,12 @@ async def package_connection(info: Info, page: PackagePage) -> PackageConnection
         return node
 
     connection: PackageConnection = build_connection(
-        PackageConnection, page.rows, limit=page.limit, cursor_of=page.cursor_of,
-        node_of=node_of, total=page.total, after=page.after)
+        PackageConnection,
+        page.rows,
+        limit=page.limit,
+        cursor_of=page.cursor_of,
+        node_of=node_of,
+        total=page.total,
+        after=page.after,
+    )
     return connection

@@ -19,7 +19,8 @@ class ResolvedDependency:
     version_spec: str = strawberry.field(description="The declared range ('*' = any).")
     version: str | None = strawberry.field(
         description="The version chosen for it, or null when it was not resolved (optional, "
-                    "or not a registry package).")
+        "or not a registry package)."
+    )
     optional: bool = strawberry.field(description="Whether the dependency is optional.")
 
 
@@ -33,28 +34,40 @@ class ResolvedPackage:
     size_bytes: BigInt = strawberry.field(description="Size of the file in bytes.")
     download_url: str = strawberry.field(description="Where to download it.")
     dependencies: list[ResolvedDependency] = strawberry.field(
-        description="Its direct dependencies with their chosen versions.")
+        description="Its direct dependencies with their chosen versions."
+    )
 
     @classmethod
     def from_result(cls, row: ResolvedRow) -> ResolvedPackage:
         file = row.payload
         assert isinstance(file, FileInfo)
-        return cls(row=row, name=row.name, version=row.version, yanked=row.yanked,
-                   checksum_sha256=file.sha256, size_bytes=BigInt(file.size_bytes),
-                   download_url=file.download_url,
-                   dependencies=[ResolvedDependency(name=d.name, version_spec=d.spec,
-                                                    version=d.version or None,
-                                                    optional=d.optional)
-                                 for d in row.dependencies])
+        return cls(
+            row=row,
+            name=row.name,
+            version=row.version,
+            yanked=row.yanked,
+            checksum_sha256=file.sha256,
+            size_bytes=BigInt(file.size_bytes),
+            download_url=file.download_url,
+            dependencies=[
+                ResolvedDependency(
+                    name=d.name, version_spec=d.spec, version=d.version or None, optional=d.optional
+                )
+                for d in row.dependencies
+            ],
+        )
 
     @strawberry.field(description="The package itself.")
     async def package(self, info: Info) -> Package | None:
         return await visible_package(
-            info, await info.context.loader(PackageByNameLoader).load(self.row.name))
+            info, await info.context.loader(PackageByNameLoader).load(self.row.name)
+        )
 
 
-@strawberry.type(description="A term of an incompatibility: a package within (or, when not "
-                             "positive, outside) a range.")
+@strawberry.type(
+    description="A term of an incompatibility: a package within (or, when not "
+    "positive, outside) a range."
+)
 class IncompatibilityTerm:
     package: str = strawberry.field(description="Package name (or the root request).")
     positive: bool = strawberry.field(description="Within (true) or outside (false) the range.")
@@ -67,11 +80,13 @@ class Incompatibility:
     id: int = strawberry.field(description="Number of this incompatibility in the derivation.")
     kind: str = strawberry.field(
         description="root, dependency, no_versions, unsatisfiable_dependency, "
-                    "invalid_dependency, self_dependency, not_found or derived.")
+        "invalid_dependency, self_dependency, not_found or derived."
+    )
     text: str = strawberry.field(description="The incompatibility in words.")
     terms: list[IncompatibilityTerm] = strawberry.field(description="Its terms.")
     causes: list[int] = strawberry.field(
-        description="For derived ones: the ids of the two incompatibilities it follows from.")
+        description="For derived ones: the ids of the two incompatibilities it follows from."
+    )
 
 
 @strawberry.type(description="Why no set of versions satisfies the request.")
@@ -79,7 +94,8 @@ class ResolveConflict:
     explanation: str = strawberry.field(description="The derivation in plain sentences.")
     errors: list[str] = strawberry.field(description="Short reasons, one per line of output.")
     incompatibilities: list[Incompatibility] = strawberry.field(
-        description="The derivation as a graph, for tools.")
+        description="The derivation as a graph, for tools."
+    )
 
 
 @strawberry.type(description="The answer of resolve: a set of versions, or a conflict.")
@@ -87,40 +103,70 @@ class ResolveResult:
     success: bool = strawberry.field(description="Whether a solution was found.")
     packages: list[ResolvedPackage] = strawberry.field(
         description="The chosen versions (requested packages and every non-optional "
-                    "dependency); empty on failure.")
+        "dependency); empty on failure."
+    )
     install_order: list[str] = strawberry.field(
-        description="Names in an order that installs dependencies first.")
-    warnings: list[str] = strawberry.field(description="Non-fatal notes (cycles, skipped "
-                                                       "names, compatibility).")
+        description="Names in an order that installs dependencies first."
+    )
+    warnings: list[str] = strawberry.field(
+        description="Non-fatal notes (cycles, skipped names, compatibility)."
+    )
     conflict: ResolveConflict | None = strawberry.field(
-        description="The explanation when success is false.")
+        description="The explanation when success is false."
+    )
 
     @classmethod
     def from_result(cls, result: Resolution | NoSolution) -> ResolveResult:
         if isinstance(result, Resolution):
-            return cls(success=True,
-                       packages=[ResolvedPackage.from_result(result.packages[name])
-                                 for name in result.install_order if name in result.packages],
-                       install_order=list(result.install_order),
-                       warnings=list(result.warnings), conflict=None)
-        return cls(success=False, packages=[], install_order=[],
-                   warnings=list(result.warnings),
-                   conflict=ResolveConflict(
-                       explanation=result.explanation, errors=list(result.errors),
-                       incompatibilities=[Incompatibility(
-                           id=i.id, kind=i.kind, text=i.text, causes=list(i.causes),
-                           terms=[IncompatibilityTerm(package=t.package, positive=t.positive,
-                                                      constraint=t.constraint, text=t.text)
-                                  for t in i.terms])
-                           for i in result.incompatibilities]))
+            return cls(
+                success=True,
+                packages=[
+                    ResolvedPackage.from_result(result.packages[name])
+                    for name in result.install_order
+                    if name in result.packages
+                ],
+                install_order=list(result.install_order),
+                warnings=list(result.warnings),
+                conflict=None,
+            )
+        return cls(
+            success=False,
+            packages=[],
+            install_order=[],
+            warnings=list(result.warnings),
+            conflict=ResolveConflict(
+                explanation=result.explanation,
+                errors=list(result.errors),
+                incompatibilities=[
+                    Incompatibility(
+                        id=i.id,
+                        kind=i.kind,
+                        text=i.text,
+                        causes=list(i.causes),
+                        terms=[
+                            IncompatibilityTerm(
+                                package=t.package,
+                                positive=t.positive,
+                                constraint=t.constraint,
+                                text=t.text,
+                            )
+                            for t in i.terms
+                        ],
+                    )
+                    for i in result.incompatibilities
+                ],
+            ),
+        )
 
 
-@strawberry.type(description="Whether one exact version can be installed (REST: GET "
-                             "/resolve/check).")
+@strawberry.type(
+    description="Whether one exact version can be installed (REST: GET /resolve/check)."
+)
 class CompatibilityCheck:
     compatible: bool = strawberry.field(
-        description="Its dependencies resolve and no ToolBoxV2 compatibility warning was "
-                    "raised.")
+        description="Its dependencies resolve and no ToolBoxV2 compatibility warning was raised."
+    )
     warnings: list[str] = strawberry.field(description="Non-fatal notes of the resolution.")
     conflicts: list[str] = strawberry.field(
-        description="Why it cannot be installed; empty when its dependencies resolve.")
+        description="Why it cannot be installed; empty when its dependencies resolve."
+    )

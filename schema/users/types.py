@@ -25,14 +25,18 @@ class User(relay.Node):
 
     @classmethod
     def from_model(cls, row: models.User) -> User:
-        return cls(pk=row.id, row=row, user_id=row.id, username=row.username,
-                   is_admin=row.is_admin)
+        return cls(pk=row.id, row=row, user_id=row.id, username=row.username, is_admin=row.is_admin)
 
     @classmethod
     # One signature for strawberry's overloads on `required`: a node the caller may not
     # see is None either way (node fields are nullable).
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str],  # type: ignore[override]
-                            required: bool = False) -> list[User | None]:
+    async def resolve_nodes(  # type: ignore[override]
+        cls,
+        *,
+        info: Info,
+        node_ids: Iterable[str],
+        required: bool = False,
+    ) -> list[User | None]:
         """Only yourself (admins: anyone)."""
         actor = info.context.actor
         ids = list(node_ids)
@@ -57,8 +61,10 @@ class User(relay.Node):
         row = await publishers.publisher_of_user(self.row.id)
         return row is not None and row.verification_status == PublisherStatus.VERIFIED
 
-    @strawberry.field(description="Scopes of the API token in use; null for a CloudM session "
-                                  "(every right). Only for yourself.")
+    @strawberry.field(
+        description="Scopes of the API token in use; null for a CloudM session "
+        "(every right). Only for yourself."
+    )
     def scopes(self, info: Info) -> list[str] | None:
         actor = info.context.actor
         if not self._is_self(info) or actor.scopes is None:

@@ -54,15 +54,26 @@ class ContractClient:
     exchanges: list[Exchange] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.http = httpx.AsyncClient(transport=self.transport, base_url=BASE_URL,
-                                      headers=CLIENT_HEADERS, follow_redirects=False,
-                                      timeout=30)
+        self.http = httpx.AsyncClient(
+            transport=self.transport,
+            base_url=BASE_URL,
+            headers=CLIENT_HEADERS,
+            follow_redirects=False,
+            timeout=30,
+        )
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def request(self, method: str, url: str, *, token: str | None = None,
-                      headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         sent = dict(headers or {})
         if token:
             sent["Authorization"] = f"Bearer {token}"
@@ -76,15 +87,20 @@ class ContractClient:
     async def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return await self.request("POST", url, **kwargs)
 
-    async def multipart(self, url: str, fields: dict[str, str], file_bytes: bytes, *,
-                        token: str | None, content_type: str = "application/zip"
-                        ) -> httpx.Response:
+    async def multipart(
+        self,
+        url: str,
+        fields: dict[str, str],
+        file_bytes: bytes,
+        *,
+        token: str | None,
+        content_type: str = "application/zip",
+    ) -> httpx.Response:
         """httpx sends the text parts first (no part content type), then `file`."""
         files = {"file": (temp_zip_name(), io.BytesIO(file_bytes), content_type)}
         return await self.request("POST", url, token=token, data=fields, files=files)
 
-    async def download(self, download_url: str, *, token: str | None = None
-                       ) -> httpx.Response:
+    async def download(self, download_url: str, *, token: str | None = None) -> httpx.Response:
         """Step 2 of `download()`: a relative URL is joined to the base URL, the token rides
         along, redirects are not followed."""
         return await self.get(urljoin(BASE_URL + "/", download_url), token=token)
@@ -94,35 +110,42 @@ class ContractClient:
         path = request.url.path
         self.exchanges.append(Exchange(request.method, path, response.status_code))
         status = response.status_code
-        assert not (300 <= status < 400 and not path.endswith(REDIRECTING_PATH_SUFFIX)), \
+        assert not (300 <= status < 400 and not path.endswith(REDIRECTING_PATH_SUFFIX)), (
             f"{request.method} {path} answered {status}: the client never follows redirects"
+        )
         retry_after = response.headers.get("retry-after")
         if status == 429:
             assert retry_after is not None, f"429 without Retry-After on {path}"
         if retry_after is not None:
-            assert retry_after.isdigit() and int(retry_after) <= 60, \
+            assert retry_after.isdigit() and int(retry_after) <= 60, (
                 f"Retry-After must be a small whole number of seconds, got {retry_after!r}"
+            )
         body: Any = None
         content_type = response.headers.get("content-type", "")
         if status >= 400:
-            assert content_type.startswith("application/json"), \
+            assert content_type.startswith("application/json"), (
                 f"{request.method} {path} {status}: error is {content_type!r}, not JSON"
+            )
         if content_type.startswith("application/json") and request.method != "HEAD":
             body = response.json()
         if status >= 400:
-            assert isinstance(body, dict) and isinstance(body.get("detail"), str) \
-                and body["detail"], f"{request.method} {path} {status}: bad error body {body!r}"
-        problems = response_problems(self.document, request.method, path, status,
-                                     content_type, body)
+            assert (
+                isinstance(body, dict) and isinstance(body.get("detail"), str) and body["detail"]
+            ), f"{request.method} {path} {status}: bad error body {body!r}"
+        problems = response_problems(
+            self.document, request.method, path, status, content_type, body
+        )
         assert not problems, "\n".join(problems)
 
 
 # --- identities and archives ------------------------------------------------------------------
 
+
 def token_for(user_id: str, username: str | None = None, **claims: Any) -> str:
     """A CloudM access token as CloudM issues it (float iat/exp, 15 minutes)."""
-    return make_jwt(user_id, username or f"user-{user_id}", email=f"{user_id}@example.com",
-                    **claims)
+    return make_jwt(
+        user_id, username or f"user-{user_id}", email=f"{user_id}@example.com", **claims
+    )
 
 
 def expired_token(user_id: str) -> str:
@@ -130,16 +153,28 @@ def expired_token(user_id: str) -> str:
     return make_jwt(user_id, f"user-{user_id}", iat=now - 3600, exp=now - 1800)
 
 
-def module_zip(name: str, version: str, *, layout: str = "root",
-               dependencies: list[Any] | None = None, padding: bytes = b"") -> bytes:
+def module_zip(
+    name: str,
+    version: str,
+    *,
+    layout: str = "root",
+    dependencies: list[Any] | None = None,
+    padding: bytes = b"",
+) -> bytes:
     """A mod as `publish()` zips a module folder: `tbConfig.yaml` at the archive root
     (`layout="root"`), or ModManager's installer layout with everything under `name/`."""
-    manifest = {"module_name": name, "version": version, "config_version": "2.0",
-                "module_type": "package", "description": f"The {name} module",
-                "author": "tester", "license": "MIT",
-                "dependencies": dependencies or [],
-                "platforms": {"common": {"files": ["*"], "required": True}},
-                "metadata": {"keywords": ["contract"]}}
+    manifest = {
+        "module_name": name,
+        "version": version,
+        "config_version": "2.0",
+        "module_type": "package",
+        "description": f"The {name} module",
+        "author": "tester",
+        "license": "MIT",
+        "dependencies": dependencies or [],
+        "platforms": {"common": {"files": ["*"], "required": True}},
+        "metadata": {"keywords": ["contract"]},
+    }
     prefix = f"{name}/" if layout == "package" else ""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -152,9 +187,16 @@ def module_zip(name: str, version: str, *, layout: str = "root",
 
 
 def feature_zip(feature: str, version: str) -> bytes:
-    manifest = {"name": feature, "version": version, "description": f"The {feature} feature",
-                "files": ["web/*"], "enabled": True, "immutable": False,
-                "dependencies": ["requests>=2"], "requires": []}
+    manifest = {
+        "name": feature,
+        "version": version,
+        "description": f"The {feature} feature",
+        "files": ["web/*"],
+        "enabled": True,
+        "immutable": False,
+        "dependencies": ["requests>=2"],
+        "requires": [],
+    }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("feature.yaml", yaml.safe_dump(manifest))

@@ -37,7 +37,8 @@ def resolve_ref(document: dict[str, Any], pointer: str) -> dict[str, Any]:
     """The schema a `#/...` reference of the document names (raises when it dangles)."""
     assert pointer.startswith("#/"), pointer
     registry = Registry().with_resource(
-        DOCUMENT_URI, Resource.from_contents(document, default_specification=DRAFT202012))
+        DOCUMENT_URI, Resource.from_contents(document, default_specification=DRAFT202012)
+    )
     return registry.resolver(base_uri=DOCUMENT_URI).lookup(pointer).contents
 
 
@@ -57,11 +58,14 @@ def _validator(schema: dict[str, Any], document: dict[str, Any]) -> Draft202012V
     return validator
 
 
-def errors_of(value: Any, schema: dict[str, Any], document: dict[str, Any],
-              where: str = "$") -> list[str]:
+def errors_of(
+    value: Any, schema: dict[str, Any], document: dict[str, Any], where: str = "$"
+) -> list[str]:
     """Every way `value` violates `schema` (empty when it conforms)."""
-    errors = sorted(_validator(schema, document).iter_errors(value),
-                    key=lambda error: list(map(str, error.absolute_path)))
+    errors = sorted(
+        _validator(schema, document).iter_errors(value),
+        key=lambda error: list(map(str, error.absolute_path)),
+    )
     return [f"{where}{error.json_path.removeprefix('$')}: {error.message}" for error in errors]
 
 
@@ -70,21 +74,26 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
 
 
-def find_operation(document: dict[str, Any], method: str, raw_path: str
-                   ) -> tuple[str, dict[str, Any]] | None:
+def find_operation(
+    document: dict[str, Any], method: str, raw_path: str
+) -> tuple[str, dict[str, Any]] | None:
     """The (template, operation) a request hit. Like the router, literal segments win over
     parameters (`/publishers/verify` before `/publishers/{name}`)."""
     path = unquote(raw_path)
-    candidates = [template for template, item in document["paths"].items()
-                  if method.lower() in item and _template_regex(template).fullmatch(path)]
+    candidates = [
+        template
+        for template, item in document["paths"].items()
+        if method.lower() in item and _template_regex(template).fullmatch(path)
+    ]
     if not candidates:
         return None
     best = min(candidates, key=lambda t: (t.count("{"), -len(t)))
     return best, document["paths"][best][method.lower()]
 
 
-def response_problems(document: dict[str, Any], method: str, raw_path: str, status: int,
-                      content_type: str, body: Any) -> list[str]:
+def response_problems(
+    document: dict[str, Any], method: str, raw_path: str, status: int, content_type: str, body: Any
+) -> list[str]:
     """How a response disagrees with the document: unknown route, undocumented status, or a
     JSON body that violates the documented schema."""
     found = find_operation(document, method, raw_path)
@@ -93,16 +102,22 @@ def response_problems(document: dict[str, Any], method: str, raw_path: str, stat
     template, operation = found
     spec = operation["responses"].get(str(status))
     if spec is None:
-        return [f"{method} {template}: status {status} is not documented "
-                f"({sorted(operation['responses'])})"]
+        return [
+            f"{method} {template}: status {status} is not documented "
+            f"({sorted(operation['responses'])})"
+        ]
     content = spec.get("content", {})
     if method == "HEAD" or not content:
         return []
     media = content_type.split(";")[0].strip()
     if media not in content:
-        return [f"{method} {template} {status}: content type {media!r} not documented "
-                f"({sorted(content)})"]
+        return [
+            f"{method} {template} {status}: content type {media!r} not documented "
+            f"({sorted(content)})"
+        ]
     if media != "application/json":
         return []
-    return [f"{method} {template} {status}: {p}"
-            for p in errors_of(body, content[media]["schema"], document)]
+    return [
+        f"{method} {template} {status}: {p}"
+        for p in errors_of(body, content[media]["schema"], document)
+    ]

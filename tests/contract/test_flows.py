@@ -19,8 +19,9 @@ from tests.contract.client import (
 from tests.contract.world import World
 
 
-async def _download(api: ContractClient, name: str, version: str, dest: Path,
-                    token: str | None = None) -> Path:
+async def _download(
+    api: ContractClient, name: str, version: str, dest: Path, token: str | None = None
+) -> Path:
     """`RegistryClient.download`: version detail, then its download_url, then the checksum."""
     detail = await api.get(f"/api/v1/packages/{name}/versions/{version}", token=token)
     assert detail.status_code == 200, f"version not found: {name} {version}"
@@ -34,8 +35,9 @@ async def _download(api: ContractClient, name: str, version: str, dest: Path,
     return path
 
 
-async def test_download_with_dependencies(api: ContractClient, world: World,
-                                          tmp_path: Path) -> None:
+async def test_download_with_dependencies(
+    api: ContractClient, world: World, tmp_path: Path
+) -> None:
     owner = await world.publisher("f1", "flow-team")
     for name in ("Core", "Extra", "App"):
         await world.package(owner, name)
@@ -43,9 +45,16 @@ async def test_download_with_dependencies(api: ContractClient, world: World,
     await world.version(owner, "Core", "1.4.0")
     await world.version(owner, "Core", "2.0.0")
     await world.version(owner, "Extra", "0.1.0")
-    await world.version(owner, "App", "3.0.0", dependencies=[
-        "Core>=1.0.0,<2.0.0", {"name": "Extra", "version_spec": "*", "optional": True},
-        "requests>=2.0"])  # a pip package in a manifest: skipped with a warning
+    await world.version(
+        owner,
+        "App",
+        "3.0.0",
+        dependencies=[
+            "Core>=1.0.0,<2.0.0",
+            {"name": "Extra", "version_spec": "*", "optional": True},
+            "requests>=2.0",
+        ],
+    )  # a pip package in a manifest: skipped with a warning
 
     response = await api.post("/api/v1/resolve", json={"requirements": ["App==3.0.0"]})
     assert response.status_code == 200
@@ -60,23 +69,27 @@ async def test_download_with_dependencies(api: ContractClient, world: World,
         path = await _download(api, name, entry["version"], tmp_path)
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["checksum_sha256"]
 
-    failed = (await api.post("/api/v1/resolve",
-                             json={"requirements": ["App==9.9.9"]})).json()
+    failed = (await api.post("/api/v1/resolve", json={"requirements": ["App==9.9.9"]})).json()
     assert failed["success"] is False and failed["errors"] and failed["conflicts"]
-    shape_b = await api.post("/api/v1/resolve", json={"packages": [{"name": "App"}],
-                                                      "toolbox_version": "0.1.24"})
+    shape_b = await api.post(
+        "/api/v1/resolve", json={"packages": [{"name": "App"}], "toolbox_version": "0.1.24"}
+    )
     assert shape_b.status_code == 200 and shape_b.json()["success"] is True
 
 
-async def test_publish_then_modmanager_install(api: ContractClient, world: World,
-                                               tmp_path: Path) -> None:
+async def test_publish_then_modmanager_install(
+    api: ContractClient, world: World, tmp_path: Path
+) -> None:
     """publish() zips the module folder's contents at the root; ModManager installs only
     from a top-level `{name}/` folder, so the server re-roots the archive (§6)."""
     owner = await world.publisher("f2", "mod-team")
     uploaded = module_zip("CloudM", "0.1.0", layout="root")
-    published = await api.multipart("/api/v1/packages", {"metadata": metadata_json(
-        name="CloudM", version="0.1.0", description="Cloud manager")}, uploaded,
-        token=owner.token)
+    published = await api.multipart(
+        "/api/v1/packages",
+        {"metadata": metadata_json(name="CloudM", version="0.1.0", description="Cloud manager")},
+        uploaded,
+        token=owner.token,
+    )
     assert published.status_code == 201
     await world.stack.drain_jobs()
 
@@ -92,9 +105,12 @@ async def test_publish_then_modmanager_install(api: ContractClient, world: World
     found = await api.get(f"/api/v1/files/{original}")
     assert found.status_code == 200 and found.json()["version"] == "0.1.0"
 
-    second = await api.multipart("/api/v1/packages/CloudM/versions", {"version": "0.2.0"},
-                                 module_zip("CloudM", "0.2.0", layout="root"),
-                                 token=owner.token)
+    second = await api.multipart(
+        "/api/v1/packages/CloudM/versions",
+        {"version": "0.2.0"},
+        module_zip("CloudM", "0.2.0", layout="root"),
+        token=owner.token,
+    )
     assert second.status_code == 201
     await world.stack.drain_jobs()
     path = await _download(api, "CloudM", "0.2.0", tmp_path)
@@ -128,8 +144,9 @@ async def test_feature_loader_fallback_routes(api: ContractClient, world: World)
         proxied = (await api.get("/api/v1/features/tbv2-feature-web/latest")).json()
     finally:
         ctx.policy = original
-    assert proxied["download_url"] == ("https://registry.example/prefix/api/v1/packages/"
-                                       "tbv2-feature-web/versions/1.1.0/file")
+    assert proxied["download_url"] == (
+        "https://registry.example/prefix/api/v1/packages/tbv2-feature-web/versions/1.1.0/file"
+    )
 
 
 async def test_legacy_download_json(api: ContractClient, world: World) -> None:
@@ -144,33 +161,42 @@ async def test_legacy_download_json(api: ContractClient, world: World) -> None:
     assert (body["package"], body["version"]) == ("Legacy", "1.0.0")
     assert body["checksum_sha256"] == detail["checksum_sha256"]
     assert body["size_bytes"] == detail["size_bytes"]
-    assert (await api.get("/api/v1/packages/Legacy/versions/2.0.0/download")).status_code \
-        == 404
+    assert (await api.get("/api/v1/packages/Legacy/versions/2.0.0/download")).status_code == 404
 
 
-async def test_unlisted_is_served_by_name_but_never_listed(api: ContractClient,
-                                                           world: World) -> None:
+async def test_unlisted_is_served_by_name_but_never_listed(
+    api: ContractClient, world: World
+) -> None:
     owner = await world.publisher("f5", "quiet-team")
     await world.package(owner, "QuietMod", visibility="unlisted")
     await world.version(owner, "QuietMod", "1.0.0")
-    named = ["/api/v1/packages/QuietMod", "/api/v1/packages/QuietMod/versions",
-             "/api/v1/packages/QuietMod/versions/1.0.0",
-             "/api/v1/packages/QuietMod/versions/1.0.0/file",
-             "/api/v1/packages/QuietMod/versions/1.0.0/download"]
+    named = [
+        "/api/v1/packages/QuietMod",
+        "/api/v1/packages/QuietMod/versions",
+        "/api/v1/packages/QuietMod/versions/1.0.0",
+        "/api/v1/packages/QuietMod/versions/1.0.0/file",
+        "/api/v1/packages/QuietMod/versions/1.0.0/download",
+    ]
     for url in named:
         assert (await api.get(url)).status_code == 200, url
-    resolved = (await api.post("/api/v1/resolve",
-                               json={"requirements": ["QuietMod==1.0.0"]})).json()
+    resolved = (
+        await api.post("/api/v1/resolve", json={"requirements": ["QuietMod==1.0.0"]})
+    ).json()
     assert resolved["success"] is True
     explicit = (await api.get("/api/v1/versions", params={"names": "QuietMod"})).json()
     assert explicit == {"versions": {"QuietMod": "1.0.0"}}
-    for url, params in (("/api/v1/search", {"q": ""}), ("/api/v1/search", {"q": "quiet"}),
-                        ("/api/v1/search/suggest", {"q": "qu"}), ("/api/v1/versions", {}),
-                        ("/api/v1/packages", {})):
+    for url, params in (
+        ("/api/v1/search", {"q": ""}),
+        ("/api/v1/search", {"q": "quiet"}),
+        ("/api/v1/search/suggest", {"q": "qu"}),
+        ("/api/v1/versions", {}),
+        ("/api/v1/packages", {}),
+    ):
         response = await api.get(url, params=params, token=token_for("stranger"))
         assert "QuietMod" not in response.text, url
-    own = (await api.get("/api/v1/packages", token=owner.token,
-                         params={"publisher": owner.id})).json()
+    own = (
+        await api.get("/api/v1/packages", token=owner.token, params={"publisher": owner.id})
+    ).json()
     assert [p["name"] for p in own["packages"]] == ["QuietMod"]
 
     ctx = world.stack.ctx
@@ -184,27 +210,39 @@ async def test_unlisted_is_served_by_name_but_never_listed(api: ContractClient,
         ctx.policy = original
 
 
-async def test_private_is_not_found_for_everyone_else(api: ContractClient,
-                                                      world: World) -> None:
+async def test_private_is_not_found_for_everyone_else(api: ContractClient, world: World) -> None:
     owner = await world.publisher("f6", "secret-team")
     await world.package(owner, "SecretMod", visibility="private")
     await world.version(owner, "SecretMod", "1.0.0")
     for token in (None, token_for("stranger")):
-        for url in ("/api/v1/packages/SecretMod", "/api/v1/packages/SecretMod/versions/1.0.0",
-                    "/api/v1/packages/SecretMod/versions/1.0.0/file",
-                    "/api/v1/packages/SecretMod/versions/1.0.0/download"):
+        for url in (
+            "/api/v1/packages/SecretMod",
+            "/api/v1/packages/SecretMod/versions/1.0.0",
+            "/api/v1/packages/SecretMod/versions/1.0.0/file",
+            "/api/v1/packages/SecretMod/versions/1.0.0/download",
+        ):
             response = await api.get(url, token=token)
             assert response.status_code == 404, url
-        resolved = (await api.post("/api/v1/resolve", token=token,
-                                   json={"requirements": ["SecretMod==1.0.0"]})).json()
-        unknown = (await api.post("/api/v1/resolve", token=token,
-                                  json={"requirements": ["NoSuchMod==1.0.0"]})).json()
+        resolved = (
+            await api.post(
+                "/api/v1/resolve", token=token, json={"requirements": ["SecretMod==1.0.0"]}
+            )
+        ).json()
+        unknown = (
+            await api.post(
+                "/api/v1/resolve", token=token, json={"requirements": ["NoSuchMod==1.0.0"]}
+            )
+        ).json()
         assert resolved["success"] is False
-        assert resolved["errors"] == [e.replace("NoSuchMod", "SecretMod")
-                                      for e in unknown["errors"]]
-        for url, params in (("/api/v1/search", {"q": "secret"}), ("/api/v1/versions", {}),
-                            ("/api/v1/versions", {"names": "SecretMod"}),
-                            ("/api/v1/packages", {"publisher": "secret-team"})):
+        assert resolved["errors"] == [
+            e.replace("NoSuchMod", "SecretMod") for e in unknown["errors"]
+        ]
+        for url, params in (
+            ("/api/v1/search", {"q": "secret"}),
+            ("/api/v1/versions", {}),
+            ("/api/v1/versions", {"names": "SecretMod"}),
+            ("/api/v1/packages", {"publisher": "secret-team"}),
+        ):
             response = await api.get(url, params=params, token=token)
             assert "SecretMod" not in response.text, url
     own = await api.get("/api/v1/packages/SecretMod/versions/1.0.0/file", token=owner.token)

@@ -29,20 +29,27 @@ def real_routes(routes: list[BaseRoute], prefix: str = "") -> dict[str, set[str]
 
 
 def rest_only(routes: dict[str, set[str]]) -> dict[str, set[str]]:
-    return {path: methods for path, methods in routes.items()
-            if path.startswith("/api/v1/") or path in ROOT_REST_PATHS}
+    return {
+        path: methods
+        for path, methods in routes.items()
+        if path.startswith("/api/v1/") or path in ROOT_REST_PATHS
+    }
 
 
-async def test_document_lists_every_route_with_its_methods(stack: Stack,
-                                                           openapi_document: dict) -> None:
+async def test_document_lists_every_route_with_its_methods(
+    stack: Stack, openapi_document: dict
+) -> None:
     app = stack.client._transport.app  # type: ignore[attr-defined]
     routes = rest_only(real_routes(app.routes))
     assert "/api/v1/openapi.json" in routes
-    documented = {path: {m.upper() for m in item if m in HTTP_METHODS}
-                  for path, item in openapi_document["paths"].items()}
+    documented = {
+        path: {m.upper() for m in item if m in HTTP_METHODS}
+        for path, item in openapi_document["paths"].items()
+    }
     assert set(documented) == set(routes), (
         f"routes without documentation: {sorted(set(routes) - set(documented))}; "
-        f"documented paths without a route: {sorted(set(documented) - set(routes))}")
+        f"documented paths without a route: {sorted(set(documented) - set(routes))}"
+    )
     for path, methods in routes.items():
         # Starlette answers HEAD on every GET route; the document names HEAD where the
         # contract does (health, byte routes) and nowhere a route would not answer it.
@@ -52,8 +59,9 @@ async def test_document_lists_every_route_with_its_methods(stack: Stack,
         for method, operation in item.items():
             assert operation["tags"] != ["undocumented"], f"{method} {path} has no metadata"
     table = {(method, path) for method, path in OPERATIONS}
-    served = {(m.upper(), p) for p, item in openapi_document["paths"].items() for m in item
-              if m != "head"}
+    served = {
+        (m.upper(), p) for p, item in openapi_document["paths"].items() for m in item if m != "head"
+    }
     assert table == served, f"metadata without a route: {sorted(table - served)}"
 
 
@@ -95,16 +103,28 @@ async def test_main_objects_and_multipart_bodies_are_described(openapi_document:
     assert {"file", "version"} <= set(form["required"])
     detail = paths["/api/v1/packages/{name}/versions/{version}"]["get"]["responses"]["200"]
     schema = detail["content"]["application/json"]["schema"]
-    sample = {"version": "1.0.0", "published_at": "2026-01-31T12:00:00Z",
-              "released_at": "2026-01-31T12:00:00Z", "yanked": False, "yank_reason": "",
-              "downloads": 0, "checksum_sha256": "0" * 64, "download_url": "/x",
-              "dependencies": [{"name": "DB", "version_spec": "*", "optional": False}],
-              "changelog": "", "size_bytes": 1, "toolbox_version": "", "python_version": "",
-              "package": "X", "status": "published"}
+    sample = {
+        "version": "1.0.0",
+        "published_at": "2026-01-31T12:00:00Z",
+        "released_at": "2026-01-31T12:00:00Z",
+        "yanked": False,
+        "yank_reason": "",
+        "downloads": 0,
+        "checksum_sha256": "0" * 64,
+        "download_url": "/x",
+        "dependencies": [{"name": "DB", "version_spec": "*", "optional": False}],
+        "changelog": "",
+        "size_bytes": 1,
+        "toolbox_version": "",
+        "python_version": "",
+        "package": "X",
+        "status": "published",
+    }
     assert errors_of(sample, schema, openapi_document) == []
     assert errors_of({**sample, "changelog": None}, schema, openapi_document)
-    assert errors_of({**sample, "published_at": "2026-01-31T12:00:00+00:00"}, schema,
-                     openapi_document)
+    assert errors_of(
+        {**sample, "published_at": "2026-01-31T12:00:00+00:00"}, schema, openapi_document
+    )
     assert paths["/api/v1/publishers/verify"]["post"]["responses"].keys() >= {"202"}
     assert "200" not in paths["/api/v1/publishers/verify"]["post"]["responses"]
     assert set(paths["/api/v1/packages/{name}"]["delete"]["responses"]) >= {"204"}

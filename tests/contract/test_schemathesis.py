@@ -36,8 +36,15 @@ def _free_port() -> int:
 
 
 def _registry(env: dict[str, str], cwd: Path, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "registry", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "registry", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -45,16 +52,26 @@ def _registry(env: dict[str, str], cwd: Path, *args: str) -> str:
 def live_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(base URL, admin JWT) of a server started for this test alone."""
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPOSITORY), "DATA_DIR": str(tmp_path / "data"),
-           "SERVER_HOST": "127.0.0.1", "SERVER_PORT": str(port),
-           "CLOUDM_JWT_SECRET": "schemathesis-" + "0123456789abcdef" * 3}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPOSITORY),
+        "DATA_DIR": str(tmp_path / "data"),
+        "SERVER_HOST": "127.0.0.1",
+        "SERVER_PORT": str(port),
+        "CLOUDM_JWT_SECRET": "schemathesis-" + "0123456789abcdef" * 3,
+    }
     for name in ("DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL"):
         env.pop(name, None)
     _registry(env, tmp_path, "admin", "grant", ADMIN_ID, "--username", ADMIN_NAME)
     token = _registry(env, tmp_path, "dev-token", ADMIN_ID, ADMIN_NAME)
     log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "registry", "serve"], env=env,
-                              cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "registry", "serve"],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -79,12 +96,27 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
 def test_schemathesis_finds_no_failure(live_server: tuple[str, str], tmp_path: Path) -> None:
     base, token = live_server
-    command = [sys.executable, "-m", "schemathesis.cli",
-               "--config-file", str(REPOSITORY / "schemathesis.toml"),
-               "run", f"{base}/api/v1/openapi.json", "--checks", "all",
-               "--header", f"Authorization: Bearer {token}",
-               "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),
-               "--generation-deterministic", "--workers", "1", "--no-color"]
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(REPOSITORY / "schemathesis.toml"),
+        "run",
+        f"{base}/api/v1/openapi.json",
+        "--checks",
+        "all",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--generation-deterministic",
+        "--workers",
+        "1",
+        "--no-color",
+    ]
     # Run from the test's directory: schemathesis leaves its .schemathesis/ state where it runs.
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     report = done.stdout + done.stderr

@@ -18,8 +18,15 @@ from tests.contract.world import World
 from tests.fixtures.stack import Stack
 
 # §1.5: the only keys of package, publisher and version objects that may be null.
-NULLABLE_KEYS = {"publisher_id", "scopes", "verification_request", "check_result",
-                 "scan_report", "max_package_bytes", "storage_quota_bytes"}
+NULLABLE_KEYS = {
+    "publisher_id",
+    "scopes",
+    "verification_request",
+    "check_result",
+    "scan_report",
+    "max_package_bytes",
+    "storage_quota_bytes",
+}
 TIMESTAMP_KEYS = {"created_at", "updated_at", "published_at", "released_at", "submitted_at"}
 
 
@@ -31,8 +38,9 @@ async def test_health_get_head_and_root(api: ContractClient) -> None:
         assert head.status_code == 200 and head.content == b""
 
 
-async def test_routing_errors_are_json_and_never_redirect(api: ContractClient,
-                                                          world: World) -> None:
+async def test_routing_errors_are_json_and_never_redirect(
+    api: ContractClient, world: World
+) -> None:
     for method, path, status in (
         ("GET", "/api/v1/nothing-here", 404),
         ("PUT", "/api/v1/packages", 405),
@@ -47,8 +55,12 @@ async def test_routing_errors_are_json_and_never_redirect(api: ContractClient,
         assert response.status_code == status, (method, path)
         assert isinstance(response.json()["detail"], str)
     owner = await world.publisher("t1", "err-team")
-    bad_json = await api.post("/api/v1/packages", token=owner.token, content=b"{not json",
-                              headers={"Content-Type": "application/json"})
+    bad_json = await api.post(
+        "/api/v1/packages",
+        token=owner.token,
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
     assert bad_json.status_code == 400
     wrong_type = await api.post("/api/v1/resolve", json={"requirements": "App"})
     assert wrong_type.status_code == 400  # never 422
@@ -64,15 +76,17 @@ async def test_upload_over_the_limit_is_413_json(api: ContractClient, world: Wor
     ctx.policy = replace(original, max_upload_bytes=64 * 1024)
     try:
         response = await api.multipart(
-            "/api/v1/packages/Big/versions", {"version": "1.0.0"},
-            module_zip("Big", "1.0.0", padding=os.urandom(3 * 1024 * 1024)), token=owner.token)
+            "/api/v1/packages/Big/versions",
+            {"version": "1.0.0"},
+            module_zip("Big", "1.0.0", padding=os.urandom(3 * 1024 * 1024)),
+            token=owner.token,
+        )
     finally:
         ctx.policy = original
     assert response.status_code == 413 and "maximum" in response.json()["detail"]
 
 
-async def test_rate_limit_429_has_integer_retry_after(stack: Stack,
-                                                      openapi_document: dict) -> None:
+async def test_rate_limit_429_has_integer_retry_after(stack: Stack, openapi_document: dict) -> None:
     limited = replace(stack.settings, rate_limit_enabled=True, rate_limit_read=(3, 60))
     app = create_app(limited, runtime=stack.runtime)
     client = ContractClient(httpx.ASGITransport(app=app), openapi_document)
@@ -89,8 +103,9 @@ async def test_rate_limit_429_has_integer_retry_after(stack: Stack,
         await app.state.rate_limiter.aclose()
 
 
-async def test_storage_outage_is_503_with_retry_after(api: ContractClient, world: World,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_storage_outage_is_503_with_retry_after(
+    api: ContractClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     owner = await world.publisher("t3", "outage-team")
     await world.package(owner, "Fragile")
     await world.version(owner, "Fragile", "1.0.0")
@@ -122,17 +137,23 @@ def _no_nulls(value: Any, where: str = "$") -> list[str]:
 
 
 async def test_text_fields_are_empty_strings_and_timestamps_end_in_z(
-        api: ContractClient, world: World) -> None:
+    api: ContractClient, world: World
+) -> None:
     owner = await world.publisher("t4", "bare-team")
     # The bare minimum: no description, readme, homepage, license, changelog, ...
     created = await api.post("/api/v1/packages", token=owner.token, json={"name": "Bare"})
     assert created.status_code == 201
     await world.version(owner, "Bare", "1.0.0")
     bodies = [created.json()]
-    for url, params in (("/api/v1/packages/Bare", {}), ("/api/v1/packages/Bare/versions", {}),
-                        ("/api/v1/packages/Bare/versions/1.0.0", {}),
-                        ("/api/v1/search", {"q": ""}), ("/api/v1/packages", {}),
-                        (f"/api/v1/publishers/{owner.name}", {}), ("/api/v1/publishers", {})):
+    for url, params in (
+        ("/api/v1/packages/Bare", {}),
+        ("/api/v1/packages/Bare/versions", {}),
+        ("/api/v1/packages/Bare/versions/1.0.0", {}),
+        ("/api/v1/search", {"q": ""}),
+        ("/api/v1/packages", {}),
+        (f"/api/v1/publishers/{owner.name}", {}),
+        ("/api/v1/publishers", {}),
+    ):
         response = await api.get(url, params=params)
         assert response.status_code == 200, url
         bodies.append(response.json())

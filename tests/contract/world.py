@@ -26,43 +26,72 @@ class World:
     api: ContractClient
     admin_token: str
 
-    async def publisher(self, user_id: str, slug: str | None = None, *,
-                        verified: bool = True) -> Publisher:
+    async def publisher(
+        self, user_id: str, slug: str | None = None, *, verified: bool = True
+    ) -> Publisher:
         """`register_publisher`, then (optionally) an admin's `admin_verify_publisher`."""
         token = token_for(user_id)
-        response = await self.api.post("/api/v1/auth/register-publisher", token=token, json={
-            "name": slug or f"pub-{user_id}".lower(), "display_name": f"Publisher {user_id}",
-            "email": f"{user_id}@example.com"})
+        response = await self.api.post(
+            "/api/v1/auth/register-publisher",
+            token=token,
+            json={
+                "name": slug or f"pub-{user_id}".lower(),
+                "display_name": f"Publisher {user_id}",
+                "email": f"{user_id}@example.com",
+            },
+        )
         assert response.status_code == 201, response.text
         body = response.json()
         if verified:
-            decided = await self.api.post(f"/api/v1/publishers/admin/{body['id']}/verify",
-                                          token=self.admin_token, json={"notes": ""})
+            decided = await self.api.post(
+                f"/api/v1/publishers/admin/{body['id']}/verify",
+                token=self.admin_token,
+                json={"notes": ""},
+            )
             assert decided.status_code == 200, decided.text
         return Publisher(user_id, token, body["id"], body["name"])
 
-    async def package(self, owner: Publisher, name: str, *, visibility: str = "public",
-                      package_type: str = "mod", **fields: Any) -> dict[str, Any]:
+    async def package(
+        self,
+        owner: Publisher,
+        name: str,
+        *,
+        visibility: str = "public",
+        package_type: str = "mod",
+        **fields: Any,
+    ) -> dict[str, Any]:
         """`create_package` with the payload the client builds."""
-        payload = {"name": name, "display_name": fields.pop("display_name", name),
-                   "package_type": package_type, "visibility": visibility,
-                   "description": fields.pop("description", f"{name} for tests"),
-                   "readme": fields.pop("readme", ""), **fields}
+        payload = {
+            "name": name,
+            "display_name": fields.pop("display_name", name),
+            "package_type": package_type,
+            "visibility": visibility,
+            "description": fields.pop("description", f"{name} for tests"),
+            "readme": fields.pop("readme", ""),
+            **fields,
+        }
         response = await self.api.post("/api/v1/packages", token=owner.token, json=payload)
         assert response.status_code == 201, response.text
         return response.json()
 
-    async def version(self, owner: Publisher, name: str, version: str, *,
-                      data: bytes | None = None, changelog: str = "",
-                      dependencies: list[Any] | None = None) -> dict[str, Any]:
+    async def version(
+        self,
+        owner: Publisher,
+        name: str,
+        version: str,
+        *,
+        data: bytes | None = None,
+        changelog: str = "",
+        dependencies: list[Any] | None = None,
+    ) -> dict[str, Any]:
         """`upload_version` (changelog only when non-empty), then let the scan publish it."""
         fields = {"version": version}
         if changelog:
             fields["changelog"] = changelog
-        archive = data if data is not None else module_zip(name, version,
-                                                           dependencies=dependencies)
-        response = await self.api.multipart(f"/api/v1/packages/{name}/versions", fields,
-                                            archive, token=owner.token)
+        archive = data if data is not None else module_zip(name, version, dependencies=dependencies)
+        response = await self.api.multipart(
+            f"/api/v1/packages/{name}/versions", fields, archive, token=owner.token
+        )
         assert response.status_code == 201, response.text
         await self.stack.drain_jobs()
         return response.json()

@@ -99,7 +99,8 @@ async def _set_editor_text(tab: Tab, selector: str, text: str) -> None:
     # CodeMirror 5 keeps its instance on the element; setValue fires the same change events as
     # typing, so GraphiQL's state follows (and typing would fight bracket auto-closing).
     await tab.page.eval_on_selector(
-        selector, "(element, text) => element.CodeMirror.setValue(text)", text)
+        selector, "(element, text) => element.CodeMirror.setValue(text)", text
+    )
 
 
 async def _set_query(tab: Tab, query: str) -> None:
@@ -108,7 +109,8 @@ async def _set_query(tab: Tab, query: str) -> None:
     # would send the previous operation name. The same handler writes the query into the URL
     # (?q=, for sharing links), so that is the signal that the edit has been taken in.
     await tab.page.wait_for_function(
-        "query => new URLSearchParams(location.search).get('q') === query", arg=query)
+        "query => new URLSearchParams(location.search).get('q') === query", arg=query
+    )
 
 
 async def _result_when(tab: Tab, expected_fragment: str) -> object:
@@ -116,7 +118,9 @@ async def _result_when(tab: Tab, expected_fragment: str) -> object:
         """([selector, fragment]) => {
             const text = document.querySelector(selector).CodeMirror.getValue();
             return text.includes(fragment) && text;
-        }""", arg=[RESULT_VIEWER, expected_fragment])
+        }""",
+        arg=[RESULT_VIEWER, expected_fragment],
+    )
     return json.loads(await answer.json_value())
 
 
@@ -201,7 +205,9 @@ async def test_documentation_explorer_shows_the_live_schema(live_registry: LiveR
         """([selector, expected]) => {
             const text = document.querySelector(selector)?.innerText ?? '';
             return text.includes(expected) && text;
-        }""", arg=[DOC_EXPLORER, "subscription: Subscription"])
+        }""",
+        arg=[DOC_EXPLORER, "subscription: Subscription"],
+    )
     docs = await explored.json_value()
 
     assert "query: Query" in docs

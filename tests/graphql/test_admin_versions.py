@@ -27,8 +27,9 @@ QUEUE = """query($package: String, $after: String) {
     pageInfo { hasNextPage endCursor } } }"""
 
 
-async def _quarantined(stack: Stack, name: str = "Risky", versions: tuple[str, ...] = ("1.0.0",)
-                       ) -> str:
+async def _quarantined(
+    stack: Stack, name: str = "Risky", versions: tuple[str, ...] = ("1.0.0",)
+) -> str:
     """Quarantined versions of a new package, all pointing at one fresh stored object (the
     same bytes uploaded again); returns its key."""
     team = await make_publisher("owner", "team")
@@ -48,20 +49,25 @@ async def test_release_publishes_with_an_audited_reason(stack: Stack) -> None:
     await _quarantined(stack)
     variables = {"p": "risky", "v": "1.0.0", "r": "reviewed: false positive"}
     for who, code in ((None, "NOT_AUTHENTICATED"), (await actor("owner"), "FORBIDDEN")):
-        refused = (await data(stack, RELEASE, variables, **({"as_actor": who} if who else {})))
+        refused = await data(stack, RELEASE, variables, **({"as_actor": who} if who else {}))
         assert refused["releaseVersion"]["version"] is None
         assert [e["code"] for e in refused["releaseVersion"]["errors"]] == [code]
     admin = await actor("root", admin=True)
-    for reason, message in (("  ", "A reason is required"),
-                            ("x" * 1001, "reason is longer than 1000 characters")):
-        invalid = (await data(stack, RELEASE, {**variables, "r": reason},
-                              as_actor=admin))["releaseVersion"]
-        assert invalid["errors"] == [{"field": "reason", "code": "INVALID",
-                                      "message": message}]
-    for p, v, message in (("risky", "9.9.9", "Version not found: Risky 9.9.9"),
-                          ("ghost", "1.0.0", "Package not found: ghost")):
-        missing = (await data(stack, RELEASE, {**variables, "p": p, "v": v},
-                              as_actor=admin))["releaseVersion"]
+    for reason, message in (
+        ("  ", "A reason is required"),
+        ("x" * 1001, "reason is longer than 1000 characters"),
+    ):
+        invalid = (await data(stack, RELEASE, {**variables, "r": reason}, as_actor=admin))[
+            "releaseVersion"
+        ]
+        assert invalid["errors"] == [{"field": "reason", "code": "INVALID", "message": message}]
+    for p, v, message in (
+        ("risky", "9.9.9", "Version not found: Risky 9.9.9"),
+        ("ghost", "1.0.0", "Package not found: ghost"),
+    ):
+        missing = (await data(stack, RELEASE, {**variables, "p": p, "v": v}, as_actor=admin))[
+            "releaseVersion"
+        ]
         assert missing["errors"] == [{"field": None, "code": "NOT_FOUND", "message": message}]
     assert not await AuditEvent.exists(action="version.release")
 
@@ -73,16 +79,23 @@ async def test_release_publishes_with_an_audited_reason(stack: Stack) -> None:
     assert version["downloadUrl"] == "/api/v1/packages/Risky/versions/1.0.0/file"
     assert version["package"] == {"latestVersion": "1.0.0"}
     event = await AuditEvent.get(action="version.release")
-    assert (event.actor_id, event.target_type, event.target_id) == ("root", "version",
-                                                                    "Risky==1.0.0")
+    assert (event.actor_id, event.target_type, event.target_id) == (
+        "root",
+        "version",
+        "Risky==1.0.0",
+    )
     assert event.details["reason"] == "reviewed: false positive"
     assert event.details["rule"] == "unsafe_path"
     assert event.request_id == "req-root"
 
     again = (await data(stack, RELEASE, variables, as_actor=admin))["releaseVersion"]
-    assert again["errors"] == [{"field": None, "code": "CONFLICT", "message":
-                                "Only a quarantined version can be released; Risky 1.0.0 is "
-                                "published"}]
+    assert again["errors"] == [
+        {
+            "field": None,
+            "code": "CONFLICT",
+            "message": "Only a quarantined version can be released; Risky 1.0.0 is published",
+        }
+    ]
     assert await AuditEvent.filter(action="version.release").count() == 1
 
 
@@ -91,23 +104,38 @@ async def test_delete_hands_an_unused_object_to_the_delete_job(stack: Stack) -> 
     store = stack.ctx.storage.primary
     variables = {"p": "Risky", "v": "1.0.0"}
     for who, code in ((None, "NOT_AUTHENTICATED"), (await actor("owner"), "FORBIDDEN")):
-        refused = (await data(stack, DELETE, variables, **({"as_actor": who} if who else {})))
-        assert refused["deleteVersion"] == {"deleted": None, "errors": [
-            {"field": None, "code": code,
-             "message": "Not authenticated" if who is None else "Admin privileges required"}]}
+        refused = await data(stack, DELETE, variables, **({"as_actor": who} if who else {}))
+        assert refused["deleteVersion"] == {
+            "deleted": None,
+            "errors": [
+                {
+                    "field": None,
+                    "code": code,
+                    "message": "Not authenticated" if who is None else "Admin privileges required",
+                }
+            ],
+        }
     admin = await actor("root", admin=True)
     deleted = (await data(stack, DELETE, variables, as_actor=admin))["deleteVersion"]
-    assert deleted == {"deleted": {"package": "Risky", "version": "1.0.0",
-                                   "previousStatus": "QUARANTINED", "objectReleased": False},
-                       "errors": []}
+    assert deleted == {
+        "deleted": {
+            "package": "Risky",
+            "version": "1.0.0",
+            "previousStatus": "QUARANTINED",
+            "objectReleased": False,
+        },
+        "errors": [],
+    }
     await stack.drain_jobs()
     assert await store.exists(key), "1.0.1 still uses it"
     gone = (await data(stack, DELETE, variables, as_actor=admin))["deleteVersion"]
-    assert gone["errors"] == [{"field": None, "code": "NOT_FOUND",
-                               "message": "Version not found: Risky 1.0.0"}]
+    assert gone["errors"] == [
+        {"field": None, "code": "NOT_FOUND", "message": "Version not found: Risky 1.0.0"}
+    ]
 
-    last = (await data(stack, DELETE, {"p": "risky", "v": "1.0.1", "r": "malware"},
-                       as_actor=admin))["deleteVersion"]
+    last = (
+        await data(stack, DELETE, {"p": "risky", "v": "1.0.1", "r": "malware"}, as_actor=admin)
+    )["deleteVersion"]
     assert last["deleted"]["objectReleased"] is True
     await stack.drain_jobs()
     assert not await store.exists(key)
@@ -118,8 +146,7 @@ async def test_delete_hands_an_unused_object_to_the_delete_job(stack: Stack) -> 
     assert not await PackageVersion.exists(package__name="Risky")
 
 
-async def test_quarantine_queue_filters_by_package_and_skips_deleted_packages(
-        stack: Stack) -> None:
+async def test_quarantine_queue_filters_by_package_and_skips_deleted_packages(stack: Stack) -> None:
     await _quarantined(stack, "Risky", ("1.0.0", "1.0.1", "1.0.2"))
     team = await make_publisher("other", "other-team")
     gone = await add_package(team, "Gone")
@@ -131,17 +158,22 @@ async def test_quarantine_queue_filters_by_package_and_skips_deleted_packages(
     assert everything["totalCount"] == 3, "versions of deleted packages are left out"
     assert [e["node"]["version"] for e in everything["edges"]] == ["1.0.2", "1.0.1"]
     assert everything["edges"][0]["node"]["scanReport"] == REPORT
-    rest = (await data(stack, QUEUE, {"after": everything["pageInfo"]["endCursor"]},
-                       as_actor=admin))["quarantinedVersions"]
+    rest = (
+        await data(stack, QUEUE, {"after": everything["pageInfo"]["endCursor"]}, as_actor=admin)
+    )["quarantinedVersions"]
     assert [e["node"]["version"] for e in rest["edges"]] == ["1.0.0"]
     assert rest["pageInfo"]["hasNextPage"] is False
-    only = (await data(stack, QUEUE, {"package": "risky"}, as_actor=admin))
+    only = await data(stack, QUEUE, {"package": "risky"}, as_actor=admin)
     assert only["quarantinedVersions"]["totalCount"] == 3
     unknown = await execute(stack, QUEUE, {"package": "nope"}, as_actor=admin)
     assert unknown.errors[0].message == "Package not found: nope"
     assert unknown.errors[0].extensions == {"code": "not_found"}
-    foreign = await execute(stack, QUEUE, {"package": "risky", "after": everything[
-        "pageInfo"]["endCursor"]}, as_actor=admin)
+    foreign = await execute(
+        stack,
+        QUEUE,
+        {"package": "risky", "after": everything["pageInfo"]["endCursor"]},
+        as_actor=admin,
+    )
     assert foreign.errors[0].extensions == {"code": "invalid", "field": "after"}
 
 
@@ -153,8 +185,7 @@ async def test_admin_mutations_over_http(stack: Stack) -> None:
     assert owner.status_code == 200
     assert owner.json()["data"]["releaseVersion"]["errors"][0]["code"] == "FORBIDDEN"
 
-    released = await post(client, RELEASE, {"p": "Risky", "v": "1.0.0", "r": "ok"},
-                          user="root")
+    released = await post(client, RELEASE, {"p": "Risky", "v": "1.0.0", "r": "ok"}, user="root")
     assert released.json()["data"]["releaseVersion"]["version"]["status"] == "PUBLISHED"
     rest = await client.get("/api/v1/packages/Risky/versions/1.0.0")
     assert rest.json()["status"] == "published"
@@ -163,13 +194,16 @@ async def test_admin_mutations_over_http(stack: Stack) -> None:
 
     deleted = await post(client, DELETE, {"p": "Risky", "v": "1.0.1"}, user="root")
     assert deleted.json()["data"]["deleteVersion"]["deleted"] == {
-        "package": "Risky", "version": "1.0.1", "previousStatus": "QUARANTINED",
-        "objectReleased": False}  # 1.0.0 uses the same object
-    assert (await client.get("/api/v1/packages/Risky/versions/1.0.1",
-                             headers=bearer("owner"))).status_code == 404
+        "package": "Risky",
+        "version": "1.0.1",
+        "previousStatus": "QUARANTINED",
+        "objectReleased": False,
+    }  # 1.0.0 uses the same object
+    assert (
+        await client.get("/api/v1/packages/Risky/versions/1.0.1", headers=bearer("owner"))
+    ).status_code == 404
     anonymous = await post(client, DELETE, {"p": "Risky", "v": "1.0.0"})
-    assert anonymous.json()["data"]["deleteVersion"]["errors"][0]["code"] == \
-        "NOT_AUTHENTICATED"
+    assert anonymous.json()["data"]["deleteVersion"]["errors"][0]["code"] == "NOT_AUTHENTICATED"
     assert await PackageVersion.exists(version="1.0.0")
 
 
@@ -183,6 +217,11 @@ async def test_an_admin_scoped_token_sees_scan_reports_as_over_rest(stack: Stack
     queue = (await data(stack, QUEUE, {}, as_actor=admin))["quarantinedVersions"]
     assert [edge["node"]["scanReport"] for edge in queue["edges"]] == [REPORT]
     stranger = await actor("someone")
-    hidden = await data(stack, """query { version(package: "risky", version: "1.0.0") {
-        scanReport } }""", {}, as_actor=stranger)
+    hidden = await data(
+        stack,
+        """query { version(package: "risky", version: "1.0.0") {
+        scanReport } }""",
+        {},
+        as_actor=stranger,
+    )
     assert hidden["version"] is None or hidden["version"]["scanReport"] is None

@@ -35,53 +35,109 @@ ARTIFACT = """{ artifact(name: "TOOLBOX-app") { id name latestVersion publisher 
 async def test_artifact_create_upload_and_read(stack: Stack) -> None:
     await make_publisher("u1", "team", artifacts=True)
     owner = await actor("u1")
-    created = (await data(stack, CREATE, {"input": {"name": "toolbox-app",
-                                                    "artifactType": "TAURI_APP"}},
-                          as_actor=owner))["createArtifact"]
-    assert created == {"artifact": {"name": "toolbox-app", "artifactType": "TAURI_APP",
-                                    "latestVersion": None}, "errors": []}
+    created = (
+        await data(
+            stack,
+            CREATE,
+            {"input": {"name": "toolbox-app", "artifactType": "TAURI_APP"}},
+            as_actor=owner,
+        )
+    )["createArtifact"]
+    assert created == {
+        "artifact": {"name": "toolbox-app", "artifactType": "TAURI_APP", "latestVersion": None},
+        "errors": [],
+    }
     await make_publisher("u2", "plain")
-    refused = (await data(stack, CREATE, {"input": {"name": "x", "artifactType": "LIBRARY"}},
-                          as_actor=await actor("u2")))["createArtifact"]
+    refused = (
+        await data(
+            stack,
+            CREATE,
+            {"input": {"name": "x", "artifactType": "LIBRARY"}},
+            as_actor=await actor("u2"),
+        )
+    )["createArtifact"]
     assert refused["errors"][0]["code"] == "FORBIDDEN"
 
     client = stack.client
     windows = pe_binary(2000)
-    uploaded = await post_upload(client, UPLOAD, {"artifact": "toolbox-app", "input": {
-        "version": "1.0.0", "platform": "win64", "architecture": "x86_64"}},
-        "file", windows, user="u1", filename="setup.exe")
+    uploaded = await post_upload(
+        client,
+        UPLOAD,
+        {
+            "artifact": "toolbox-app",
+            "input": {"version": "1.0.0", "platform": "win64", "architecture": "x86_64"},
+        },
+        "file",
+        windows,
+        user="u1",
+        filename="setup.exe",
+    )
     payload = uploaded.json()["data"]["uploadArtifactBuild"]
     assert payload["errors"] == []
-    assert payload["version"]["builds"] == [{
-        "platform": "windows", "architecture": "x64",
-        "checksumSha256": hashlib.sha256(windows).hexdigest(), "sizeBytes": len(windows),
-        "filename": "setup.exe"}]
+    assert payload["version"]["builds"] == [
+        {
+            "platform": "windows",
+            "architecture": "x64",
+            "checksumSha256": hashlib.sha256(windows).hexdigest(),
+            "sizeBytes": len(windows),
+            "filename": "setup.exe",
+        }
+    ]
     linux = elf_binary(1000)
-    await post_upload(client, UPLOAD, {"artifact": "toolbox-app", "input": {
-        "version": "1.1.0", "platform": "all", "architecture": "all"}}, "file", linux,
-        user="u1")
-    duplicate = await post_upload(client, UPLOAD, {"artifact": "toolbox-app", "input": {
-        "version": "1.0.0", "platform": "windows", "architecture": "x64"}}, "file", windows,
-        user="u1")
+    await post_upload(
+        client,
+        UPLOAD,
+        {
+            "artifact": "toolbox-app",
+            "input": {"version": "1.1.0", "platform": "all", "architecture": "all"},
+        },
+        "file",
+        linux,
+        user="u1",
+    )
+    duplicate = await post_upload(
+        client,
+        UPLOAD,
+        {
+            "artifact": "toolbox-app",
+            "input": {"version": "1.0.0", "platform": "windows", "architecture": "x64"},
+        },
+        "file",
+        windows,
+        user="u1",
+    )
     assert duplicate.json()["data"]["uploadArtifactBuild"]["errors"][0]["code"] == "CONFLICT"
 
     artifact = (await data(stack, ARTIFACT))["artifact"]
     assert artifact["name"] == "toolbox-app" and artifact["latestVersion"] == "1.1.0"
     assert [v["version"] for v in artifact["versions"]] == ["1.1.0", "1.0.0"]
     assert artifact["versions"][1]["builds"][0]["downloadUrl"] == (
-        "/api/v1/artifacts/toolbox-app/versions/1.0.0/builds/windows/x64/file")
+        "/api/v1/artifacts/toolbox-app/versions/1.0.0/builds/windows/x64/file"
+    )
     assert artifact["win"] == [{"builds": []}, {"builds": [{"architecture": "x64"}]}]
-    assert artifact["latestBuild"] == {"version": {"version": "1.1.0"},
-                                       "build": {"platform": "all", "architecture": "all"}}
-    node = (await data(stack, "query($id: ID!) { node(id: $id) { ... on Artifact { name } } }",
-                       {"id": artifact["id"]}))["node"]
+    assert artifact["latestBuild"] == {
+        "version": {"version": "1.1.0"},
+        "build": {"platform": "all", "architecture": "all"},
+    }
+    node = (
+        await data(
+            stack,
+            "query($id: ID!) { node(id: $id) { ... on Artifact { name } } }",
+            {"id": artifact["id"]},
+        )
+    )["node"]
     assert node == {"name": "toolbox-app"}
-    listing = (await data(stack, "{ artifacts(artifactType: TAURI_APP) { totalCount "
-                                 "edges { node { name } } } }"))["artifacts"]
+    listing = (
+        await data(
+            stack, "{ artifacts(artifactType: TAURI_APP) { totalCount edges { node { name } } } }"
+        )
+    )["artifacts"]
     assert listing == {"totalCount": 1, "edges": [{"node": {"name": "toolbox-app"}}]}
     assert (await data(stack, '{ artifact(name: "nope") { name } }')) == {"artifact": None}
-    bad_platform = await execute(stack, '{ artifact(name: "toolbox-app") { versions { '
-                                        'builds(platform: "amiga") { platform } } } }')
+    bad_platform = await execute(
+        stack,
+        '{ artifact(name: "toolbox-app") { versions { builds(platform: "amiga") { platform } } } }',
+    )
     assert bad_platform.errors[0].extensions["code"] == "invalid"
 
 
@@ -106,10 +162,13 @@ async def test_resolve_success_and_conflict(stack: Stack) -> None:
     solved = (await data(stack, RESOLVE, {"requirements": ["app"]}))["resolve"]
     assert solved["success"] is True and solved["conflict"] is None
     assert solved["installOrder"] == ["lib", "app"]
-    assert [(p["name"], p["version"]) for p in solved["packages"]] == [("lib", "1.4.0"),
-                                                                      ("app", "1.0.0")]
+    assert [(p["name"], p["version"]) for p in solved["packages"]] == [
+        ("lib", "1.4.0"),
+        ("app", "1.0.0"),
+    ]
     assert solved["packages"][1]["dependencies"] == [
-        {"name": "lib", "versionSpec": "^1.0.0", "version": "1.4.0"}]
+        {"name": "lib", "versionSpec": "^1.0.0", "version": "1.4.0"}
+    ]
     assert solved["packages"][0]["package"] == {"name": "lib"}
     assert solved["packages"][0]["downloadUrl"] == "/api/v1/packages/lib/versions/1.4.0/file"
 
@@ -122,8 +181,9 @@ async def test_resolve_success_and_conflict(stack: Stack) -> None:
 
     hidden = (await data(stack, RESOLVE, {"requirements": ["secret"]}))["resolve"]
     assert hidden["conflict"]["errors"] == ["Package not found: secret"]
-    owner = (await data(stack, RESOLVE, {"requirements": ["secret"]},
-                        as_actor=await actor("u1")))["resolve"]
+    owner = (await data(stack, RESOLVE, {"requirements": ["secret"]}, as_actor=await actor("u1")))[
+        "resolve"
+    ]
     assert owner["success"] is True
 
     malformed = await execute(stack, RESOLVE, {"requirements": ["app >>> 1"]})

@@ -27,8 +27,9 @@ async def seed(count: int) -> None:
         package = await add_package(owners[index % 5], f"pkg-{index:03d}")
         for version in ("1.0.0", "1.1.0"):
             previous = f"pkg-{index - 1:03d}" if index else "external-lib"
-            await add_version(package, version,
-                              dependencies=[(previous, ">=1.0.0"), ("CloudM", "*")])
+            await add_version(
+                package, version, dependencies=[(previous, ">=1.0.0"), ("CloudM", "*")]
+            )
 
 
 async def test_page_queries_are_constant_in_page_size(stack: Stack) -> None:
@@ -39,10 +40,15 @@ async def test_page_queries_are_constant_in_page_size(stack: Stack) -> None:
         hundred = await data(stack, PAGE, {"first": 100})
     assert len(ten["packages"]["edges"]) == 10 and len(hundred["packages"]["edges"]) == 100
     node = hundred["packages"]["edges"][5]["node"]
-    assert node["name"] == "pkg-005" and [v["version"] for v in node["versions"]] == \
-        ["1.1.0", "1.0.0"]
+    assert node["name"] == "pkg-005" and [v["version"] for v in node["versions"]] == [
+        "1.1.0",
+        "1.0.0",
+    ]
     assert node["versions"][0]["dependencies"][0] == {
-        "name": "pkg-004", "versionSpec": ">=1.0.0", "package": {"name": "pkg-004"}}
+        "name": "pkg-004",
+        "versionSpec": ">=1.0.0",
+        "package": {"name": "pkg-004"},
+    }
     assert node["usedBy"] == [{"name": "pkg-006"}]
     assert node["publisher"]["packageCount"] == 20
     assert small.count == large.count, (small.statements, large.statements)

@@ -21,8 +21,11 @@ def nested_query(depth: int) -> str:
     only the depth limit can refuse it."""
     selection = "__typename"
     for level in range(depth - 1):
-        selection = (f"package {{ {selection} }}" if level % 2 else
-                     f'version(version: "1.0.0") {{ {selection} }}')
+        selection = (
+            f"package {{ {selection} }}"
+            if level % 2
+            else f'version(version: "1.0.0") {{ {selection} }}'
+        )
     return f'{{ package(name: "x") {{ {selection} }} }}'
 
 
@@ -40,17 +43,16 @@ async def test_depth_20_query_is_refused_without_touching_the_database(stack: St
     assert response.json().get("data") is None
 
 
-async def test_10000_alias_query_is_refused_without_touching_the_database(stack: Stack
-                                                                          ) -> None:
-    query = "{ " + " ".join(f'a{i}: package(name: "p{i}") {{ name }}' for i in range(10_000)) \
-        + " }"
+async def test_10000_alias_query_is_refused_without_touching_the_database(stack: Stack) -> None:
+    query = "{ " + " ".join(f'a{i}: package(name: "p{i}") {{ name }}' for i in range(10_000)) + " }"
     started = time.perf_counter()
     with count_queries() as counter:
         response = await post(stack.client, query)
     assert counter.count == 0, counter.statements[:3]
     assert time.perf_counter() - started < 5
-    assert response.json()["errors"][0]["message"].startswith("Syntax Error: Document contains "
-                                                              "more than 4000 tokens")
+    assert response.json()["errors"][0]["message"].startswith(
+        "Syntax Error: Document contains more than 4000 tokens"
+    )
 
 
 async def test_alias_limit_applies_below_the_token_limit(stack: Stack) -> None:
@@ -81,8 +83,9 @@ async def test_cost_follows_variables_and_argument_defaults(stack: Stack) -> Non
 
 
 async def test_fragment_bomb_is_refused_quickly(stack: Stack) -> None:
-    fragments = "\n".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}"
-                          for i in range(40))
+    fragments = "\n".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40)
+    )
     query = f"query {{ ...F0 }}\n{fragments}\nfragment F40 on Query {{ __typename }}"
     started = time.perf_counter()
     with count_queries() as counter:
@@ -93,8 +96,9 @@ async def test_fragment_bomb_is_refused_quickly(stack: Stack) -> None:
 
 
 async def test_standard_introspection_passes_every_limit(stack: Stack) -> None:
-    result = await execute(stack, get_introspection_query(descriptions=True,
-                                                          input_value_deprecation=True))
+    result = await execute(
+        stack, get_introspection_query(descriptions=True, input_value_deprecation=True)
+    )
     assert result.errors is None
     assert result.data["__schema"]["queryType"]["name"] == "Query"
 
@@ -106,11 +110,13 @@ async def test_nested_introspection_is_refused(stack: Stack) -> None:
 
 
 async def test_introspection_can_be_switched_off(stack: Stack) -> None:
-    result = await execute(stack, "{ __schema { queryType { name } } }",
-                           limits=GraphQLLimits(introspection=False))
+    result = await execute(
+        stack, "{ __schema { queryType { name } } }", limits=GraphQLLimits(introspection=False)
+    )
     assert result.errors and "introspection" in result.errors[0].message.lower()
-    assert (await execute(stack, "{ __typename }", limits=GraphQLLimits(introspection=False))
-            ).errors is None
+    assert (
+        await execute(stack, "{ __typename }", limits=GraphQLLimits(introspection=False))
+    ).errors is None
 
 
 async def test_get_serves_queries_but_never_mutations(stack: Stack) -> None:
@@ -118,24 +124,31 @@ async def test_get_serves_queries_but_never_mutations(stack: Stack) -> None:
     ok = await client.get("/graphql", params={"query": "{ packages { totalCount } }"})
     assert ok.status_code == 200 and ok.json() == {"data": {"packages": {"totalCount": 0}}}
     with count_queries() as counter:
-        refused = await client.get("/graphql", params={
-            "query": 'mutation { deletePackage(name: "x") { deletedName } }'})
+        refused = await client.get(
+            "/graphql", params={"query": 'mutation { deletePackage(name: "x") { deletedName } }'}
+        )
     assert refused.status_code == 400 and "mutations are not allowed" in refused.text.lower()
     assert counter.count == 0
     for method in ("GET", "POST"):
         query = "subscription { packagePublished { version { version } } }"
-        subscription = await (client.get("/graphql", params={"query": query})
-                              if method == "GET" else post(client, query))
+        subscription = await (
+            client.get("/graphql", params={"query": query})
+            if method == "GET"
+            else post(client, query)
+        )
         assert subscription.json()["errors"][0]["message"] == (
-            "Subscriptions are only available over WebSocket (graphql-transport-ws)")
+            "Subscriptions are only available over WebSocket (graphql-transport-ws)"
+        )
 
 
 async def test_request_body_size_is_limited(stack: Stack) -> None:
     padding = "#" + "x" * (1024 * 1024) + "\n"
     with count_queries() as counter:
         response = await stack.client.post(
-            "/graphql", content=f'{{"query": "{padding[:-1]}\\n{{ __typename }}"}}',
-            headers={"content-type": "application/json"})
+            "/graphql",
+            content=f'{{"query": "{padding[:-1]}\\n{{ __typename }}"}}',
+            headers={"content-type": "application/json"},
+        )
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "too_large"
     assert counter.count == 0
@@ -148,36 +161,44 @@ async def test_chunked_body_over_the_limit_is_refused(stack: Stack) -> None:
             yield b"x" * 100_000
         yield b'"}'
 
-    response = await stack.client.post("/graphql", content=chunks(),
-                                       headers={"content-type": "application/json"})
+    response = await stack.client.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 413
 
 
 @pytest.fixture
 async def locked_down(stack: Stack) -> httpx.AsyncClient:
     """The same registry with the IDE and introspection switched off by settings."""
-    settings = replace(stack.settings, graphql_ide=False, graphql_introspection=False,
-                       graphql_max_depth=3, graphql_max_cost=50)
+    settings = replace(
+        stack.settings,
+        graphql_ide=False,
+        graphql_introspection=False,
+        graphql_max_depth=3,
+        graphql_max_cost=50,
+    )
     app = create_app(settings, runtime=stack.runtime)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
         yield client
 
 
 async def test_settings_switch_ide_introspection_depth_and_cost(
-        stack: Stack, locked_down: httpx.AsyncClient) -> None:
+    stack: Stack, locked_down: httpx.AsyncClient
+) -> None:
     page = await locked_down.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 404
     introspection = await post(locked_down, "{ __schema { queryType { name } } }")
     assert "introspection" in introspection.json()["errors"][0]["message"].lower()
     deep = await post(locked_down, nested_query(5))
     assert "maximum operation depth of 3" in deep.json()["errors"][0]["message"]
-    costly = await post(locked_down, "{ packages(first: 60) { edges { node { name "
-                                     "publisher { name } } } } }")
+    costly = await post(
+        locked_down, "{ packages(first: 60) { edges { node { name publisher { name } } } } }"
+    )
     assert costly.json()["errors"][0]["message"].endswith("exceeds the maximum cost of 50")
     # The default app still has them on.
-    assert (await stack.client.get("/graphql", headers={"accept": "text/html"})
-            ).status_code == 200
+    assert (await stack.client.get("/graphql", headers={"accept": "text/html"})).status_code == 200
 
 
 async def test_graphiql_page_and_assets_are_served_locally(stack: Stack) -> None:

@@ -42,54 +42,82 @@ async def test_check_compatibility_answers_like_rest(stack: Stack) -> None:
 
     for name, version in (("app", "1.0.0"), ("APP", "2.0.0"), ("secret", "1.0.0")):
         answer = (await data(stack, CHECK, {"p": name, "v": version}))["checkCompatibility"]
-        rest = await stack.client.get("/api/v1/resolve/check",
-                                      params={"package": name, "version": version})
+        rest = await stack.client.get(
+            "/api/v1/resolve/check", params={"package": name, "version": version}
+        )
         assert answer == rest.json(), (name, version)
     assert (await data(stack, CHECK, {"p": "app", "v": "1.0.0"}))["checkCompatibility"] == {
-        "compatible": True, "warnings": [], "conflicts": []}
+        "compatible": True,
+        "warnings": [],
+        "conflicts": [],
+    }
     failed = (await data(stack, CHECK, {"p": "app", "v": "2.0.0"}))["checkCompatibility"]
     assert failed["compatible"] is False and any("lib" in c for c in failed["conflicts"])
-    owner = (await data(stack, CHECK, {"p": "secret", "v": "1.0.0"},
-                        as_actor=await actor("u1")))["checkCompatibility"]
+    owner = (await data(stack, CHECK, {"p": "secret", "v": "1.0.0"}, as_actor=await actor("u1")))[
+        "checkCompatibility"
+    ]
     assert owner["compatible"] is True, "the owner sees the private package"
     missing = await execute(stack, CHECK, {"p": "app", "v": ""})
     assert missing.errors[0].message == "package and version are required"
     assert missing.errors[0].extensions == {"code": "invalid"}
 
 
-async def _upload(stack: Stack, version: str, platform: str, architecture: str,
-                  content: bytes) -> None:
-    response = await post_upload(stack.client, UPLOAD, {"artifact": "app", "input": {
-        "version": version, "platform": platform, "architecture": architecture}},
-        "file", content, user="u1")
+async def _upload(
+    stack: Stack, version: str, platform: str, architecture: str, content: bytes
+) -> None:
+    response = await post_upload(
+        stack.client,
+        UPLOAD,
+        {
+            "artifact": "app",
+            "input": {"version": version, "platform": platform, "architecture": architecture},
+        },
+        "file",
+        content,
+        user="u1",
+    )
     assert response.json()["data"]["uploadArtifactBuild"]["errors"] == []
 
 
-async def _download(stack: Stack, version: str, platform: str | None = None,
-                    architecture: str | None = None) -> Any:
+async def _download(
+    stack: Stack, version: str, platform: str | None = None, architecture: str | None = None
+) -> Any:
     result = await execute(stack, DOWNLOAD, {"v": version, "p": platform, "a": architecture})
     return result.errors or result.data["artifact"]["downloadBuild"]
 
 
 async def test_download_build_picks_like_the_rest_download(stack: Stack) -> None:
     await make_publisher("u1", "team", artifacts=True)
-    await data(stack, """mutation { createArtifact(input: {name: "app",
-        artifactType: CLI_EXECUTABLE}) { errors { code } } }""", as_actor=await actor("u1"))
+    await data(
+        stack,
+        """mutation { createArtifact(input: {name: "app",
+        artifactType: CLI_EXECUTABLE}) { errors { code } } }""",
+        as_actor=await actor("u1"),
+    )
     await _upload(stack, "1.0.0", "windows", "x64", pe_binary(2000))
     await _upload(stack, "1.0.0", "linux", "x64", elf_binary(1000))
     await _upload(stack, "1.1.0", "all", "all", elf_binary(1500, "any"))
 
     exact = await _download(stack, "1.0.0", "win64", "amd64")
-    rest = (await stack.client.get(
-        "/api/v1/artifacts/app/versions/1.0.0/download", headers={"Accept": "application/json"},
-        params={"platform": "win64", "architecture": "amd64"})).json()
+    rest = (
+        await stack.client.get(
+            "/api/v1/artifacts/app/versions/1.0.0/download",
+            headers={"Accept": "application/json"},
+            params={"platform": "win64", "architecture": "amd64"},
+        )
+    ).json()
     assert exact["version"] == {"version": "1.0.0"}
-    assert exact["build"] == {"platform": "windows", "architecture": "x64",
-                              "downloadUrl": rest["url"],
-                              "checksumSha256": rest["checksum_sha256"]}
+    assert exact["build"] == {
+        "platform": "windows",
+        "architecture": "x64",
+        "downloadUrl": rest["url"],
+        "checksumSha256": rest["checksum_sha256"],
+    }
     only_linux = await _download(stack, "1.0.0", "linux")
     assert (only_linux["build"]["platform"], only_linux["build"]["architecture"]) == (
-        "linux", "x64")
+        "linux",
+        "x64",
+    )
     fallback = await _download(stack, "1.1.0", "macos", "arm64")
     assert (fallback["build"]["platform"], fallback["build"]["architecture"]) == ("all", "all")
     assert await _download(stack, "1.0.0", "macos", "arm64") is None
@@ -104,29 +132,47 @@ async def test_download_build_picks_like_the_rest_download(stack: Stack) -> None
 async def test_admins_see_who_verified_and_who_asked(stack: Stack) -> None:
     await make_publisher("owner", "team", verified=False)
     owner = await actor("owner")
-    await data(stack, """mutation { requestVerification(method: MANUAL, data: {notes: "hi"}) {
-        errors { code } } }""", as_actor=owner)
+    await data(
+        stack,
+        """mutation { requestVerification(method: MANUAL, data: {notes: "hi"}) {
+        errors { code } } }""",
+        as_actor=owner,
+    )
     admin = await actor("root", admin=True)
-    await data(stack, """mutation { verifyPublisher(publisher: "team", notes: "checked") {
-        errors { code } } }""", as_actor=admin)
+    await data(
+        stack,
+        """mutation { verifyPublisher(publisher: "team", notes: "checked") {
+        errors { code } } }""",
+        as_actor=admin,
+    )
 
     assert (await data(stack, ADMIN_VIEW, as_actor=admin))["publisher"] == {
-        "verifiedBy": "root", "verificationNotes": "checked",
-        "verificationRequest": {"method": "manual", "submittedBy": "owner"}}
+        "verifiedBy": "root",
+        "verificationNotes": "checked",
+        "verificationRequest": {"method": "manual", "submittedBy": "owner"},
+    }
     assert (await data(stack, ADMIN_VIEW, as_actor=owner))["publisher"] == {
-        "verifiedBy": None, "verificationNotes": "checked",
-        "verificationRequest": {"method": "manual", "submittedBy": None}}
+        "verifiedBy": None,
+        "verificationNotes": "checked",
+        "verificationRequest": {"method": "manual", "submittedBy": None},
+    }
     assert (await data(stack, ADMIN_VIEW))["publisher"] == {
-        "verifiedBy": None, "verificationNotes": None, "verificationRequest": None}
+        "verifiedBy": None,
+        "verificationNotes": None,
+        "verificationRequest": None,
+    }
 
     await make_admin("root")
     over_http = await post(stack.client, ADMIN_VIEW, user="root")
-    rest = await stack.client.get("/api/v1/publishers/admin/team",
-                                  headers={"Authorization": over_http.request.headers[
-                                      "Authorization"]})
+    rest = await stack.client.get(
+        "/api/v1/publishers/admin/team",
+        headers={"Authorization": over_http.request.headers["Authorization"]},
+    )
     assert over_http.json()["data"]["publisher"]["verifiedBy"] == rest.json()["verified_by"]
-    assert over_http.json()["data"]["publisher"]["verificationRequest"]["submittedBy"] == \
-        rest.json()["verification_request"]["submitted_by"]
+    assert (
+        over_http.json()["data"]["publisher"]["verificationRequest"]["submittedBy"]
+        == rest.json()["verification_request"]["submitted_by"]
+    )
 
 
 async def test_package_list_filters_by_visibility_like_rest(stack: Stack) -> None:
@@ -138,15 +184,20 @@ async def test_package_list_filters_by_visibility_like_rest(stack: Stack) -> Non
     owner = await actor("u1")
     for visibility in ("PUBLIC", "UNLISTED", "PRIVATE"):
         for who, headers in ((None, {}), (owner, bearer("u1"))):
-            found = (await data(stack, query, {"v": visibility},
-                                **({"as_actor": who} if who else {})))["packages"]["edges"]
-            rest = (await stack.client.get("/api/v1/packages", headers=headers,
-                                           params={"visibility": visibility.lower()})).json()
+            found = (
+                await data(stack, query, {"v": visibility}, **({"as_actor": who} if who else {}))
+            )["packages"]["edges"]
+            rest = (
+                await stack.client.get(
+                    "/api/v1/packages", headers=headers, params={"visibility": visibility.lower()}
+                )
+            ).json()
             assert [e["node"]["name"] for e in found] == [p["name"] for p in rest["packages"]]
             assert all(e["node"]["visibility"] == visibility for e in found)
-    assert [e["node"]["name"] for e in (await data(stack, query, {"v": "PRIVATE"},
-                                                   as_actor=owner))["packages"]["edges"]] == [
-        "secret"]
+    assert [
+        e["node"]["name"]
+        for e in (await data(stack, query, {"v": "PRIVATE"}, as_actor=owner))["packages"]["edges"]
+    ] == ["secret"]
     assert (await data(stack, query, {"v": "PRIVATE"}))["packages"]["edges"] == []
 
 
@@ -181,9 +232,14 @@ async def _listing_world() -> str:
         (others, "their-secret", "private", "mod", 10, "", ""),
     ]
     for owner, name, visibility, package_type, downloads, display, description in rows:
-        package = await add_package(owner, name, visibility=visibility,
-                                    package_type=package_type, downloads=downloads,
-                                    description=description)
+        package = await add_package(
+            owner,
+            name,
+            visibility=visibility,
+            package_type=package_type,
+            downloads=downloads,
+            description=description,
+        )
         if display:
             package.display_name = display
             package.search_text = "\n".join([name, display.lower(), description])
@@ -196,18 +252,21 @@ async def _token(user: str, globs: list[str]) -> dict[str, str]:
     from domain.actor import Actor
     from domain.services import tokens
 
-    created = await tokens.create_token(Actor(user_id=user), "listing", ["read-private"],
-                                        package_globs=globs)
+    created = await tokens.create_token(
+        Actor(user_id=user), "listing", ["read-private"], package_globs=globs
+    )
     return {"Authorization": f"Bearer {created.plaintext}"}
 
 
-async def _rest_pages(stack: Stack, path: str, params: dict[str, Any],
-                      headers: dict[str, str], per_page: int) -> tuple[list[list[str]], int]:
+async def _rest_pages(
+    stack: Stack, path: str, params: dict[str, Any], headers: dict[str, str], per_page: int
+) -> tuple[list[list[str]], int]:
     pages: list[list[str]] = []
     page = 1
     while True:
-        response = await stack.client.get(path, headers=headers, params={
-            **params, "page": page, "per_page": per_page})
+        response = await stack.client.get(
+            path, headers=headers, params={**params, "page": page, "per_page": per_page}
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         names = [p["name"] for p in body["packages"]]
@@ -217,13 +276,17 @@ async def _rest_pages(stack: Stack, path: str, params: dict[str, Any],
         page += 1
 
 
-async def _graphql_pages(stack: Stack, variables: dict[str, Any], headers: dict[str, str],
-                         first: int) -> tuple[list[list[str]], int]:
+async def _graphql_pages(
+    stack: Stack, variables: dict[str, Any], headers: dict[str, str], first: int
+) -> tuple[list[list[str]], int]:
     pages: list[list[str]] = []
     after = None
     while True:
-        response = await stack.client.post("/graphql", headers=headers, json={
-            "query": LISTING, "variables": {**variables, "first": first, "after": after}})
+        response = await stack.client.post(
+            "/graphql",
+            headers=headers,
+            json={"query": LISTING, "variables": {**variables, "first": first, "after": after}},
+        )
         body = response.json()
         assert "errors" not in body, body
         found = body["data"]["packages"]
@@ -236,8 +299,11 @@ async def _graphql_pages(stack: Stack, variables: dict[str, Any], headers: dict[
 
 async def test_rest_and_graphql_list_the_same_pages(stack: Stack) -> None:
     team_id = await _listing_world()
-    callers = {"anonymous": {}, "member": bearer("u1"),
-               "token secret-a*": await _token("u1", ["secret-a*"])}
+    callers = {
+        "anonymous": {},
+        "member": bearer("u1"),
+        "token secret-a*": await _token("u1", ["secret-a*"]),
+    }
     searches = [None, "", "auth", "AUTH", "  Auth ", "a_", "suite", "tokens", "zzz", "%"]
     checked = 0
     for label, headers in callers.items():
@@ -272,19 +338,48 @@ async def test_rest_and_graphql_list_the_same_pages(stack: Stack) -> None:
         return [p["name"] for p in response.json()["packages"]]
 
     assert await names("/api/v1/search", {}, q="auth") == [
-        "auth", "auth-lib", "authx", "my-auth", "their-auth", "cloud", "dead", "db"]
+        "auth",
+        "auth-lib",
+        "authx",
+        "my-auth",
+        "their-auth",
+        "cloud",
+        "dead",
+        "db",
+    ]
     assert await names("/api/v1/search", callers["member"], q="AUTH") == [
-        "auth", "auth-lib", "authx", "secret-auth", "my-auth", "hidden-auth", "their-auth",
-        "cloud", "dead", "db"]
+        "auth",
+        "auth-lib",
+        "authx",
+        "secret-auth",
+        "my-auth",
+        "hidden-auth",
+        "their-auth",
+        "cloud",
+        "dead",
+        "db",
+    ]
     assert await names("/api/v1/search", callers["token secret-a*"], q="auth") == [
-        "auth", "auth-lib", "authx", "secret-auth", "my-auth", "their-auth", "cloud", "dead",
-        "db"]
+        "auth",
+        "auth-lib",
+        "authx",
+        "secret-auth",
+        "my-auth",
+        "their-auth",
+        "cloud",
+        "dead",
+        "db",
+    ]
     assert await names("/api/v1/search", {}, q="a_") == ["a_b"], "LIKE wildcards are literal"
-    assert await names("/api/v1/packages", callers["member"], publisher="team",
-                       package_type="library") == ["auth-lib", "authx", "db", "secret-db"]
+    assert await names(
+        "/api/v1/packages", callers["member"], publisher="team", package_type="library"
+    ) == ["auth-lib", "authx", "db", "secret-db"]
     # The publisher filter takes a slug or an id, on both routes.
-    assert await names("/api/v1/search", {}, q="auth", publisher=team_id) == await names(
-        "/api/v1/search", {}, q="auth", publisher="TEAM") != []
+    assert (
+        await names("/api/v1/search", {}, q="auth", publisher=team_id)
+        == await names("/api/v1/search", {}, q="auth", publisher="TEAM")
+        != []
+    )
     # No stored text holds NUL (PostgreSQL refuses it as a parameter): both APIs refuse it
     # before it reaches the listing.
     refused = await stack.client.get("/api/v1/search", params={"q": "auth\x00"})
@@ -293,18 +388,19 @@ async def test_rest_and_graphql_list_the_same_pages(stack: Stack) -> None:
     assert inline.json()["errors"][0]["extensions"] == {"code": "invalid"}, inline.json()
     # GraphQL's default hides packages with nothing left to install; REST never does.
     default = await _graphql_pages(stack, {"search": "auth", "sort": "RELEVANCE"}, {}, 100)
-    assert default == ([["auth", "auth-lib", "authx", "my-auth", "their-auth", "cloud", "db"]],
-                       7)
+    assert default == ([["auth", "auth-lib", "authx", "my-auth", "their-auth", "cloud", "db"]], 7)
 
 
 async def test_suggestions_are_the_same_on_both(stack: Stack) -> None:
     await _listing_world()
     for headers in ({}, bearer("u1"), await _token("u1", ["secret-a*"])):
         for prefix in ("a", "AU", "secret", "their", "a_", "zzz", "", "%"):
-            rest = await stack.client.get("/api/v1/search/suggest", headers=headers,
-                                          params={"q": prefix, "limit": 10})
-            graphql = await stack.client.post("/graphql", headers=headers, json={
-                "query": SUGGEST, "variables": {"p": prefix}})
+            rest = await stack.client.get(
+                "/api/v1/search/suggest", headers=headers, params={"q": prefix, "limit": 10}
+            )
+            graphql = await stack.client.post(
+                "/graphql", headers=headers, json={"query": SUGGEST, "variables": {"p": prefix}}
+            )
             assert rest.json() == graphql.json()["data"]["suggestPackageNames"], prefix
     answer = await stack.client.get("/api/v1/search/suggest", params={"q": "au"})
     assert answer.json() == ["auth-lib", "authx", "auth"]  # downloads, then name

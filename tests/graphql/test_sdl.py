@@ -20,7 +20,8 @@ def test_committed_sdl_matches_the_code() -> None:
     committed = SDL_PATH.read_text(encoding="utf-8")
     assert committed == current_sdl(), (
         "schema/schema.graphql is out of date: run `uv run python -m schema.export` and "
-        "review the diff (it is the API contract)")
+        "review the diff (it is the API contract)"
+    )
 
 
 def _undocumented() -> list[str]:
@@ -34,14 +35,23 @@ def _undocumented() -> list[str]:
             for field_name, field in graphql_type.fields.items():
                 if not field.description:
                     missing.append(f"{name}.{field_name}")
-                missing += [f"{name}.{field_name}({arg_name})"
-                            for arg_name, arg in field.args.items() if not arg.description]
+                missing += [
+                    f"{name}.{field_name}({arg_name})"
+                    for arg_name, arg in field.args.items()
+                    if not arg.description
+                ]
         elif isinstance(graphql_type, GraphQLInputObjectType):
-            missing += [f"{name}.{field_name}" for field_name, field in
-                        graphql_type.fields.items() if not field.description]
+            missing += [
+                f"{name}.{field_name}"
+                for field_name, field in graphql_type.fields.items()
+                if not field.description
+            ]
         elif isinstance(graphql_type, GraphQLEnumType):
-            missing += [f"{name}.{value_name}" for value_name, value in
-                        graphql_type.values.items() if not value.description]
+            missing += [
+                f"{name}.{value_name}"
+                for value_name, value in graphql_type.values.items()
+                if not value.description
+            ]
         else:
             assert isinstance(graphql_type, GraphQLScalarType | GraphQLObjectType), name
     return missing
@@ -52,9 +62,21 @@ def test_every_type_field_argument_and_enum_value_is_described() -> None:
 
 
 def test_every_object_with_an_identity_is_a_node() -> None:
-    node_types = {t.name for t in schema._schema.type_map.values()
-                  if isinstance(t, GraphQLObjectType)
-                  and any(i.name == "Node" for i in t.interfaces)}
-    assert {"Package", "PackageVersion", "Dependency", "Publisher", "VerificationRequest",
-            "Artifact", "ArtifactVersion", "ArtifactBuild", "ApiToken", "User",
-            "AuditEvent"} <= node_types
+    node_types = {
+        t.name
+        for t in schema._schema.type_map.values()
+        if isinstance(t, GraphQLObjectType) and any(i.name == "Node" for i in t.interfaces)
+    }
+    assert {
+        "Package",
+        "PackageVersion",
+        "Dependency",
+        "Publisher",
+        "VerificationRequest",
+        "Artifact",
+        "ArtifactVersion",
+        "ArtifactBuild",
+        "ApiToken",
+        "User",
+        "AuditEvent",
+    } <= node_types

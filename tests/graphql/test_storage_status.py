@@ -19,8 +19,12 @@ async def _two_objects_one_verified() -> None:
     package = await add_package(team, "Stored")
     verified = await add_version(package, "1.0.0")
     await add_version(package, "1.0.1")
-    await StoredCopy.create(blob_key=verified.blob_key, backend="primary",
-                            sha256=verified.sha256, size_bytes=verified.size_bytes)
+    await StoredCopy.create(
+        blob_key=verified.blob_key,
+        backend="primary",
+        sha256=verified.sha256,
+        size_bytes=verified.size_bytes,
+    )
 
 
 async def test_admins_see_each_backend_with_its_lag(stack: Stack) -> None:
@@ -29,12 +33,23 @@ async def test_admins_see_each_backend_with_its_lag(stack: Stack) -> None:
     status = (await data(stack, STATUS, {"probe": True}, as_actor=admin))["storageStatus"]
     assert status["objects"] == 2 and status["checkedAt"]
     kind = "local" if stack.kind == "embedded" else "s3"
-    assert status["backends"] == [{
-        "name": "primary", "role": "PRIMARY", "kind": kind, "up": True,
-        "detail": status["backends"][0]["detail"], "replicationLag": 1,
-        "copies": [{"state": "present", "count": 1}],
-        "breaker": {"state": "CLOSED", "consecutiveFailures": 0, "lastError": "",
-                    "secondsUntilProbe": 0.0}}]
+    assert status["backends"] == [
+        {
+            "name": "primary",
+            "role": "PRIMARY",
+            "kind": kind,
+            "up": True,
+            "detail": status["backends"][0]["detail"],
+            "replicationLag": 1,
+            "copies": [{"state": "present", "count": 1}],
+            "breaker": {
+                "state": "CLOSED",
+                "consecutiveFailures": 0,
+                "lastError": "",
+                "secondsUntilProbe": 0.0,
+            },
+        }
+    ]
     ready = (await stack.client.get("/api/v1/ready", headers=bearer("root"))).json()["details"]
     assert ready["replication"] == {"objects": 2, "lag": {"primary": 1}}
 
@@ -58,8 +73,9 @@ async def test_without_a_probe_an_open_breaker_reports_the_backend_down(stack: S
 async def test_storage_status_is_admin_only(stack: Stack) -> None:
     await make_publisher("owner", "team")
     for who in (None, await actor("owner")):
-        refused = await execute(stack, STATUS, {"probe": False},
-                                **({"as_actor": who} if who else {}))
+        refused = await execute(
+            stack, STATUS, {"probe": False}, **({"as_actor": who} if who else {})
+        )
         assert refused.data is None
         assert refused.errors[0].message == "Admin privileges required"
         assert refused.errors[0].extensions == {"code": "forbidden"}
@@ -71,8 +87,7 @@ async def test_storage_status_over_http(stack: Stack) -> None:
     answer = await post(stack.client, STATUS, {"probe": True}, user="root")
     assert answer.status_code == 200
     backends = answer.json()["data"]["storageStatus"]["backends"]
-    assert [(b["name"], b["up"], b["replicationLag"]) for b in backends] == [
-        ("primary", True, 1)]
+    assert [(b["name"], b["up"], b["replicationLag"]) for b in backends] == [("primary", True, 1)]
     anonymous = await post(stack.client, STATUS, {"probe": False})
     body = anonymous.json()
     assert body["data"] is None

@@ -63,11 +63,18 @@ class Connection:
     def __init__(self, socket: Any) -> None:
         self.socket = socket
 
-    async def subscribe(self, subscription_id: str, query: str,
-                        variables: dict[str, Any] | None = None) -> None:
-        await self.socket.send(json.dumps({"id": subscription_id, "type": "subscribe",
-                                           "payload": {"query": query,
-                                                       "variables": variables or {}}}))
+    async def subscribe(
+        self, subscription_id: str, query: str, variables: dict[str, Any] | None = None
+    ) -> None:
+        await self.socket.send(
+            json.dumps(
+                {
+                    "id": subscription_id,
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": variables or {}},
+                }
+            )
+        )
 
     async def receive(self) -> dict[str, Any]:
         async with asyncio.timeout(TIMEOUT):
@@ -93,28 +100,48 @@ async def served(stack: Stack) -> AsyncIterator[str]:
 
 async def test_scan_verdict_reaches_owner_and_public_subscribers(stack: Stack) -> None:
     await make_publisher("u1", "team")
-    await post(stack.client, """mutation { createPackage(input: {name: "CloudM"}) {
-        errors { message } } }""", user="u1")
+    await post(
+        stack.client,
+        """mutation { createPackage(input: {name: "CloudM"}) {
+        errors { message } } }""",
+        user="u1",
+    )
     bus = stack.ctx.events
-    async with served(stack) as url, connect(url, make_jwt("u1")) as owner, \
-            connect(url) as public:
+    async with served(stack) as url, connect(url, make_jwt("u1")) as owner, connect(url) as public:
         await owner.subscribe("s1", STATUS, {"p": "cloudm"})
         await public.subscribe("s2", PUBLISHED)
         await wait_for_subscribers(bus, VERSION_STATUS_CHANGED, 1)
         await wait_for_subscribers(bus, PACKAGE_PUBLISHED, 1)
-        uploaded = await post_upload(stack.client, PUBLISH, {
-            "package": "CloudM", "input": {"version": "1.0.0"}}, "file",
-            mod_zip("CloudM", "1.0.0"), user="u1")
+        uploaded = await post_upload(
+            stack.client,
+            PUBLISH,
+            {"package": "CloudM", "input": {"version": "1.0.0"}},
+            "file",
+            mod_zip("CloudM", "1.0.0"),
+            user="u1",
+        )
         assert uploaded.json()["data"]["publishVersion"]["errors"] == []
         await stack.drain_jobs()
         status = await owner.receive()
-        assert status == {"id": "s1", "type": "next", "payload": {"data": {
-            "versionStatusChanged": {"status": "PUBLISHED", "rule": "",
-                                     "version": {"version": "1.0.0", "status": "PUBLISHED"},
-                                     "package": {"name": "CloudM"}}}}}
+        assert status == {
+            "id": "s1",
+            "type": "next",
+            "payload": {
+                "data": {
+                    "versionStatusChanged": {
+                        "status": "PUBLISHED",
+                        "rule": "",
+                        "version": {"version": "1.0.0", "status": "PUBLISHED"},
+                        "package": {"name": "CloudM"},
+                    }
+                }
+            },
+        }
         published = await public.receive()
         assert published["payload"]["data"]["packagePublished"] == {
-            "package": {"name": "CloudM"}, "version": {"version": "1.0.0"}}
+            "package": {"name": "CloudM"},
+            "version": {"version": "1.0.0"},
+        }
 
 
 async def test_private_packages_never_reach_strangers(stack: Stack) -> None:
@@ -134,9 +161,15 @@ async def test_private_packages_never_reach_strangers(stack: Stack) -> None:
         await stranger.subscribe("all", PUBLISHED)
         await wait_for_subscribers(bus, PACKAGE_PUBLISHED, 1)
         for name, version in (("Secret", "1.0.0"), ("Visible", "1.0.0")):
-            await bus.publish(PACKAGE_PUBLISHED, {"package": name, "version": version,
-                                                  "package_type": "mod",
-                                                  "publisher_id": team.id})
+            await bus.publish(
+                PACKAGE_PUBLISHED,
+                {
+                    "package": name,
+                    "version": version,
+                    "package_type": "mod",
+                    "publisher_id": team.id,
+                },
+            )
         event = await stranger.receive()
         assert event["payload"]["data"]["packagePublished"]["package"] == {"name": "Visible"}
 
@@ -145,28 +178,46 @@ async def test_refused_token_closes_the_connection(stack: Stack) -> None:
     async with served(stack) as url:
         ws_url = url.replace("http://", "ws://") + "/graphql"
         async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as socket:
-            await socket.send(json.dumps({"type": "connection_init",
-                                          "payload": {"Authorization": "Bearer forged"}}))
+            await socket.send(
+                json.dumps(
+                    {"type": "connection_init", "payload": {"Authorization": "Bearer forged"}}
+                )
+            )
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.recv(), TIMEOUT)
         assert closed.value.rcvd.code == 4403
 
 
-@pytest.mark.parametrize(("message", "reason"), [
-    ([1, 2], "A message must be a JSON object with a string 'type'"),
-    ({"type": "subscribe", "id": ["x"], "payload": {"query": "{ __typename }"}},
-     "A subscribe message needs a string 'id'"),
-    ({"type": "subscribe", "id": "1", "payload": "{ __typename }"},
-     "A subscribe message needs a payload object with a string 'query'"),
-    ({"type": "subscribe", "id": "1", "payload": {"query": "{ x", "variables": None}},
-     "Syntax Error: Expected Name, found <EOF>."),
-    ({"type": "subscribe", "id": "1", "payload": {"query": "{ __typename }",
-                                                  "variables": [1]}},
-     "'variables' must be an object"),
-    ({"type": "complete", "id": {"x": 1}}, "A complete message needs a string 'id'"),
-])
-async def test_malformed_messages_close_with_4400(stack: Stack, message: object,
-                                                  reason: str) -> None:
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ([1, 2], "A message must be a JSON object with a string 'type'"),
+        (
+            {"type": "subscribe", "id": ["x"], "payload": {"query": "{ __typename }"}},
+            "A subscribe message needs a string 'id'",
+        ),
+        (
+            {"type": "subscribe", "id": "1", "payload": "{ __typename }"},
+            "A subscribe message needs a payload object with a string 'query'",
+        ),
+        (
+            {"type": "subscribe", "id": "1", "payload": {"query": "{ x", "variables": None}},
+            "Syntax Error: Expected Name, found <EOF>.",
+        ),
+        (
+            {
+                "type": "subscribe",
+                "id": "1",
+                "payload": {"query": "{ __typename }", "variables": [1]},
+            },
+            "'variables' must be an object",
+        ),
+        ({"type": "complete", "id": {"x": 1}}, "A complete message needs a string 'id'"),
+    ],
+)
+async def test_malformed_messages_close_with_4400(
+    stack: Stack, message: object, reason: str
+) -> None:
     # Strawberry alone would die on most of these inside the connection's task (no close
     # frame) or answer a syntax error with a bare `complete`.
     async with served(stack) as url, connect(url) as connection:
@@ -186,18 +237,24 @@ async def test_events_cross_processes_through_redis(stack: Stack, redis_url: str
         team = await make_publisher("u1", "team")
         package = await add_package(team, "CloudM")
         await add_version(package, "1.0.0")
-        context = GraphQLContext(registry=replace(stack.ctx, events=web_bus),
-                                 actor=await actor("u1"))
+        context = GraphQLContext(
+            registry=replace(stack.ctx, events=web_bus), actor=await actor("u1")
+        )
         stream = await schema.subscribe(STATUS, {"p": "CloudM"}, context_value=context)
         first = asyncio.ensure_future(stream.__anext__())
         await wait_for_subscribers(web_bus, VERSION_STATUS_CHANGED, 1)
-        await worker_bus.publish(VERSION_STATUS_CHANGED, {
-            "package": "CloudM", "version": "1.0.0", "status": "published", "rule": ""})
+        await worker_bus.publish(
+            VERSION_STATUS_CHANGED,
+            {"package": "CloudM", "version": "1.0.0", "status": "published", "rule": ""},
+        )
         result = await asyncio.wait_for(first, TIMEOUT)
         assert result.errors is None
-        assert result.data["versionStatusChanged"]["version"] == {"version": "1.0.0",
-                                                                  "status": "PUBLISHED"}
+        assert result.data["versionStatusChanged"]["version"] == {
+            "version": "1.0.0",
+            "status": "PUBLISHED",
+        }
         await stream.aclose()
+
         async def unsubscribed() -> bool:  # the Redis subscription ends with the stream
             return await worker_bus.subscriber_count(VERSION_STATUS_CHANGED) == 0
 

@@ -43,9 +43,14 @@ def mirror_server(seaweed_factory: SeaweedFactory) -> SeaweedServer:
 
 
 def _s3_spec(name: str, server: SeaweedServer) -> StorageSpec:
-    return StorageSpec(name=name, kind="s3", endpoint=server.endpoint,
-                       access_key=server.access_key, secret_key=server.secret_key,
-                       bucket=server.new_bucket_name("m"))
+    return StorageSpec(
+        name=name,
+        kind="s3",
+        endpoint=server.endpoint,
+        access_key=server.access_key,
+        secret_key=server.secret_key,
+        bucket=server.new_bucket_name("m"),
+    )
 
 
 @dataclass
@@ -132,26 +137,41 @@ def key_of(data: bytes) -> str:
     return content_key(hashlib.sha256(data).hexdigest())
 
 
-async def open_mirrored(kind: str, tmp: Path, primary: SeaweedServer, mirror: SeaweedServer,
-                        *, start_servers: bool = True, **overrides: Any
-                        ) -> tuple[Mirrored, str | None]:
+async def open_mirrored(
+    kind: str,
+    tmp: Path,
+    primary: SeaweedServer,
+    mirror: SeaweedServer,
+    *,
+    start_servers: bool = True,
+    **overrides: Any,
+) -> tuple[Mirrored, str | None]:
     for server in (primary, mirror):
         if start_servers and not server.is_running:  # a previous test's kill must not leak
             server.start()
     settings = {**TEST_SETTINGS, **overrides}
     stack, pg_url = await start_stack(
-        kind, tmp, primary,
+        kind,
+        tmp,
+        primary,
         primary_storage=_s3_spec("primary", primary),
-        mirrors=(_s3_spec("mirror-s3", mirror),
-                 StorageSpec(name="mirror-disk", kind="local", root=tmp / "mirror-disk")),
-        **settings)
+        mirrors=(
+            _s3_spec("mirror-s3", mirror),
+            StorageSpec(name="mirror-disk", kind="local", root=tmp / "mirror-disk"),
+        ),
+        **settings,
+    )
     await stack.drain_jobs()  # the startup reconciliation
     return Mirrored(stack, primary, mirror), pg_url
 
 
 @pytest.fixture(params=["embedded", "production"])
-async def mirrored(request: pytest.FixtureRequest, tmp_path: Path, primary_server: SeaweedServer,
-                   mirror_server: SeaweedServer) -> AsyncIterator[Mirrored]:
+async def mirrored(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    primary_server: SeaweedServer,
+    mirror_server: SeaweedServer,
+) -> AsyncIterator[Mirrored]:
     """A fresh registry (database, buckets, folder) per test, on SQLite and PostgreSQL."""
     setup, pg_url = await open_mirrored(request.param, tmp_path, primary_server, mirror_server)
     try:

@@ -28,13 +28,20 @@ class FlakyStore:
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self.inner, attribute)
 
-    def open(self, key: str, *, start: int = 0, end: int | None = None,
-             chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
+    def open(
+        self,
+        key: str,
+        *,
+        start: int = 0,
+        end: int | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> AsyncIterator[bytes]:
         self.opens += 1
         return self._open(key, start, end, chunk_size)
 
-    async def _open(self, key: str, start: int, end: int | None, chunk_size: int
-                    ) -> AsyncIterator[bytes]:
+    async def _open(
+        self, key: str, start: int, end: int | None, chunk_size: int
+    ) -> AsyncIterator[bytes]:
         if self.down:
             raise BackendUnavailable(f"{self.name} is down")
         if self.stall:

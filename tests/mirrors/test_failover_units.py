@@ -97,8 +97,9 @@ async def test_failure_mid_stream_continues_at_the_same_offset(tmp_path: Path) -
     board = BreakerBoard()
     stream = read_with_failover([primary, mirror], KEY, breakers=board, chunk_size=1024)
     assert await _read(stream) == DATA
-    ranged = read_with_failover([primary, mirror], KEY, breakers=board, start=100, end=9000,
-                                chunk_size=1024)
+    ranged = read_with_failover(
+        [primary, mirror], KEY, breakers=board, start=100, end=9000, chunk_size=1024
+    )
     assert await _read(ranged) == DATA[100:9000]
     assert board.get("primary").state == "open"
 
@@ -155,8 +156,7 @@ async def test_all_breakers_open_forces_one_probe(tmp_path: Path) -> None:
     assert board.get("primary").state == "closed" and primary.opens == 2
 
 
-async def test_copy_refuses_a_corrupt_source_and_repairs_a_corrupt_target(
-        tmp_path: Path) -> None:
+async def test_copy_refuses_a_corrupt_source_and_repairs_a_corrupt_target(tmp_path: Path) -> None:
     good, bad, target = await _stores(tmp_path, "good", "bad", "target")
     await good.inner.put_stream(_once(DATA))
     # Same size, other bytes, under the right key: what bit rot or a bad restore leaves.

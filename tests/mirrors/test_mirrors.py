@@ -47,12 +47,15 @@ async def test_publish_copies_to_every_mirror(mirrored: Mirrored) -> None:
     assert body["details"]["replication"] == {"objects": 2, "lag": dict.fromkeys(BACKENDS, 0)}
     storage = body["details"]["storage"]
     assert {name: (s["role"], s["breaker"], s["ok"]) for name, s in storage.items()} == {
-        "primary": ("primary", "closed", True), "mirror-s3": ("mirror", "closed", True),
-        "mirror-disk": ("mirror", "closed", True)}
+        "primary": ("primary", "closed", True),
+        "mirror-s3": ("mirror", "closed", True),
+        "mirror-disk": ("mirror", "closed", True),
+    }
 
     # Running the job again changes nothing (idempotent by job and by row).
-    assert await replication.replicate(mirrored.ctx, key_of(stored["1.0.0"]),
-                                       "mirror-s3") == "present"
+    assert (
+        await replication.replicate(mirrored.ctx, key_of(stored["1.0.0"]), "mirror-s3") == "present"
+    )
 
 
 async def test_artifact_builds_are_replicated(mirrored: Mirrored) -> None:
@@ -69,8 +72,9 @@ async def test_artifact_builds_are_replicated(mirrored: Mirrored) -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("desk/desk.bin", os.urandom(200_000))
     exe = buffer.getvalue()
-    response = await upload_build(client, "owner", "Desk", "1.0.0", "windows", "x64", exe,
-                                  filename="desk-1.0.0.zip")
+    response = await upload_build(
+        client, "owner", "Desk", "1.0.0", "windows", "x64", exe, filename="desk-1.0.0.zip"
+    )
     assert response.status_code == 201, response.text
     await mirrored.stack.drain_jobs()
     assert await mirrored.copy_states(key_of(exe)) == dict.fromkeys(BACKENDS, "present")
@@ -93,8 +97,9 @@ async def test_primary_killed_downloads_come_from_a_mirror(mirrored: Mirrored) -
     per_download = (time.perf_counter() - started) / 20
     assert per_download < 1.0, (first_seconds, per_download)
 
-    ranged = await mirrored.stack.client.get("/api/v1/packages/Borealis/versions/2.0.0/file",
-                                             headers={"Range": "bytes=10-99"})
+    ranged = await mirrored.stack.client.get(
+        "/api/v1/packages/Borealis/versions/2.0.0/file", headers={"Range": "bytes=10-99"}
+    )
     assert ranged.status_code == 206 and ranged.content == stored["2.0.0"][10:100]
 
     status, body = await _ready(mirrored)
@@ -128,8 +133,7 @@ async def test_missing_primary_object_is_served_and_repaired(mirrored: Mirrored)
     assert await mirrored.copy_states(key) == dict.fromkeys(BACKENDS, "present")
 
 
-async def test_primary_restarted_empty_is_restored_by_reconciliation(
-        mirrored: Mirrored) -> None:
+async def test_primary_restarted_empty_is_restored_by_reconciliation(mirrored: Mirrored) -> None:
     stored = await mirrored.publish("Eos", ["1.0.0", "1.0.1", "1.0.2"])
     mirrored.primary_server.restart(empty=True)
 
@@ -162,12 +166,15 @@ async def test_corrupt_copies_are_detected_and_repaired(mirrored: Mirrored) -> N
     for version, data in stored.items():
         for backend in BACKENDS:
             assert mirrored.raw_read(backend, key_of(data)) == data, (version, backend)
-    assert {s for v in stored.values()
-            for s in (await mirrored.copy_states(key_of(v))).values()} == {"present"}
+    assert {
+        s for v in stored.values() for s in (await mirrored.copy_states(key_of(v))).values()
+    } == {"present"}
 
     again = await reconcile(mirrored.ctx, full=True)
-    assert all((t.checked, t.corrupt, t.missing, t.repaired) == (2, 0, 0, 0)
-               for t in again.backends.values())
+    assert all(
+        (t.checked, t.corrupt, t.missing, t.repaired) == (2, 0, 0, 0)
+        for t in again.backends.values()
+    )
 
 
 async def test_damage_in_the_sample_widens_the_check(mirrored: Mirrored) -> None:
@@ -194,8 +201,7 @@ async def test_lag_returns_to_zero_after_a_mirror_outage(mirrored: Mirrored) -> 
     assert (await mirrored.copy_states(key)).get("mirror-s3") != "present"
     status, body = await _ready(mirrored)
     assert status == 503
-    assert body["details"]["replication"]["lag"] == {"primary": 0, "mirror-s3": 1,
-                                                     "mirror-disk": 0}
+    assert body["details"]["replication"]["lag"] == {"primary": 0, "mirror-s3": 1, "mirror-disk": 0}
 
     mirrored.mirror_server.start()
     result = await reconcile_storage({"registry": mirrored.ctx, "job_try": 1})
@@ -234,17 +240,13 @@ async def test_deletion_removes_every_copy_even_after_a_failure(mirrored: Mirror
 
 async def test_reconcile_leaves_a_healthy_setup_alone(mirrored: Mirrored) -> None:
     stored = await mirrored.publish("Ion", ["1.0.0"])
-    before = await StoredCopy.filter(blob_key=key_of(stored["1.0.0"])).values(
-        "backend", "state")
+    before = await StoredCopy.filter(blob_key=key_of(stored["1.0.0"])).values("backend", "state")
     summary = await reconcile(mirrored.ctx)
     assert summary.ok and summary.objects == 1 and summary.orphans_deleted == 0
-    assert all((t.missing, t.corrupt, t.repaired) == (0, 0, 0)
-               for t in summary.backends.values())
-    after = await StoredCopy.filter(blob_key=key_of(stored["1.0.0"])).values(
-        "backend", "state")
+    assert all((t.missing, t.corrupt, t.repaired) == (0, 0, 0) for t in summary.backends.values())
+    after = await StoredCopy.filter(blob_key=key_of(stored["1.0.0"])).values("backend", "state")
     assert sorted(map(str, before)) == sorted(map(str, after))
-    response = await mirrored.stack.client.get("/api/v1/packages/Ion",
-                                               headers=bearer("u1"))
+    response = await mirrored.stack.client.get("/api/v1/packages/Ion", headers=bearer("u1"))
     assert response.status_code == 200
 
 
@@ -264,20 +266,30 @@ async def test_cli_reconcile_prints_a_summary_and_repairs(mirrored: Mirrored) ->
     s3 = mirrored.store("mirror-s3")
     server, mirror = mirrored.primary_server, mirrored.mirror_server
     env = {
-        **os.environ, "DATA_DIR": str(mirrored.stack.settings.data_dir),
+        **os.environ,
+        "DATA_DIR": str(mirrored.stack.settings.data_dir),
         "DATABASE_URL": mirrored.stack.settings.database_url,
-        "MINIO_PRIMARY_ENDPOINT": server.endpoint, "MINIO_PRIMARY_ACCESS_KEY": server.access_key,
-        "MINIO_PRIMARY_SECRET_KEY": server.secret_key, "MINIO_PRIMARY_BUCKET": primary.bucket,
+        "MINIO_PRIMARY_ENDPOINT": server.endpoint,
+        "MINIO_PRIMARY_ACCESS_KEY": server.access_key,
+        "MINIO_PRIMARY_SECRET_KEY": server.secret_key,
+        "MINIO_PRIMARY_BUCKET": primary.bucket,
         "STORAGE_MIRRORS": "mirror-s3,mirror-disk",
         "MIRROR_MIRROR_S3_ENDPOINT": mirror.endpoint,
         "MIRROR_MIRROR_S3_ACCESS_KEY": mirror.access_key,
-        "MIRROR_MIRROR_S3_SECRET_KEY": mirror.secret_key, "MIRROR_MIRROR_S3_BUCKET": s3.bucket,
+        "MIRROR_MIRROR_S3_SECRET_KEY": mirror.secret_key,
+        "MIRROR_MIRROR_S3_BUCKET": s3.bucket,
         "MIRROR_MIRROR_DISK_PATH": str(mirrored.store("mirror-disk").root),
         "TB_REGISTRY_ENV_FILE": os.devnull,
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "registry", "reconcile", env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "registry",
+        "reconcile",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     text = out.decode()
     assert process.returncode == 1, (text, err.decode())  # 2.0.0 is lost
@@ -288,12 +300,14 @@ async def test_cli_reconcile_prints_a_summary_and_repairs(mirrored: Mirrored) ->
 
 
 async def test_a_dead_mirror_does_not_stop_the_registry_from_starting(
-        tmp_path: Path, primary_server: SeaweedServer, mirror_server: SeaweedServer) -> None:
+    tmp_path: Path, primary_server: SeaweedServer, mirror_server: SeaweedServer
+) -> None:
     if not primary_server.is_running:
         primary_server.start()
     mirror_server.kill()
-    setup, pg_url = await open_mirrored("embedded", tmp_path, primary_server, mirror_server,
-                                        start_servers=False)
+    setup, pg_url = await open_mirrored(
+        "embedded", tmp_path, primary_server, mirror_server, start_servers=False
+    )
     try:
         assert setup.ctx.storage.breakers.get("mirror-s3").state == "open"
         stored = await setup.publish("Lumen", ["1.0.0"])

@@ -31,11 +31,16 @@ def hanging_scan(*args: Any) -> Any:
 
 
 def main() -> None:
-    settings = load_settings({name: os.environ[name] for name in SETTINGS_VARIABLES
-                              if name in os.environ})
+    settings = load_settings(
+        {name: os.environ[name] for name in SETTINGS_VARIABLES if name in os.environ}
+    )
     scans._scan_blocking = hanging_scan  # type: ignore[assignment]
-    options = {**worker_options(settings), "cron_jobs": [],
-               "job_timeout": LOCK_TIMEOUT_SECONDS, "poll_delay": 0.05}
+    options = {
+        **worker_options(settings),
+        "cron_jobs": [],
+        "job_timeout": LOCK_TIMEOUT_SECONDS,
+        "poll_delay": 0.05,
+    }
     Worker(**options).run()
 
 

@@ -38,35 +38,65 @@ def benign_mod() -> bytes:
 
 def _bomb(declared: int | None) -> bytes:
     compressed, crc = zero_bomb(BOMB_SIZE)
-    return mod_with(Entry(f"{MOD}/data.bin", b"", compressed=compressed, crc=crc,
-                          usize=BOMB_SIZE if declared is None else declared))
+    return mod_with(
+        Entry(
+            f"{MOD}/data.bin",
+            b"",
+            compressed=compressed,
+            crc=crc,
+            usize=BOMB_SIZE if declared is None else declared,
+        )
+    )
 
 
 def attacks() -> list[Attack]:
     return [
-        Attack("path_traversal", MOD, "mod",
-               mod_with(Entry(f"{MOD}/../../evil.py", b"import os\n")), "unsafe_path"),
+        Attack(
+            "path_traversal",
+            MOD,
+            "mod",
+            mod_with(Entry(f"{MOD}/../../evil.py", b"import os\n")),
+            "unsafe_path",
+        ),
         Attack("zip_bomb", MOD, "mod", _bomb(None), "ratio_exceeded"),
         # Declares 200 kB, expands to 64 MiB: only the limit enforced while inflating sees it.
         Attack("lying_zip_bomb", MOD, "mod", _bomb(200_000), "ratio_exceeded"),
-        Attack("symlink", MOD, "mod",
-               mod_with(Entry(f"{MOD}/link", b"/etc/passwd", method=0,
-                              external_attr=(S_IFLNK | 0o777) << 16)), "symlink_entry"),
+        Attack(
+            "symlink",
+            MOD,
+            "mod",
+            mod_with(
+                Entry(
+                    f"{MOD}/link", b"/etc/passwd", method=0, external_attr=(S_IFLNK | 0o777) << 16
+                )
+            ),
+            "symlink_entry",
+        ),
         # Libraries need no manifest, so this reaches the scan past the upload's quick check.
-        Attack("overlap_bomb", "overlaplib", "library", fifield_full_overlap(50, 1 << 20),
-               "overlapping_entries"),
+        Attack(
+            "overlap_bomb",
+            "overlaplib",
+            "library",
+            fifield_full_overlap(50, 1 << 20),
+            "overlapping_entries",
+        ),
     ]
 
 
-async def make_owner_package(client: httpx.AsyncClient, name: str = MOD,
-                             package_type: str = "mod", user_id: str = OWNER,
-                             visibility: str = "public") -> None:
+async def make_owner_package(
+    client: httpx.AsyncClient,
+    name: str = MOD,
+    package_type: str = "mod",
+    user_id: str = OWNER,
+    visibility: str = "public",
+) -> None:
     from domain.models import PublisherMember
 
     if not await PublisherMember.exists(user_id=user_id):
         await make_publisher(user_id)
-    response = await create_package(client, user_id, name, package_type=package_type,
-                                    visibility=visibility)
+    response = await create_package(
+        client, user_id, name, package_type=package_type, visibility=visibility
+    )
     assert response.status_code == 201, response.text
 
 

@@ -40,19 +40,20 @@ REPO = Path(__file__).resolve().parents[2]
 WORKER_DEADLINE = 90.0
 
 
-async def _start(kind: str, tmp: Path, request: pytest.FixtureRequest, redis_url: str
-                 ) -> tuple[Stack, str | None]:
+async def _start(
+    kind: str, tmp: Path, request: pytest.FixtureRequest, redis_url: str
+) -> tuple[Stack, str | None]:
     s3 = request.getfixturevalue("seaweed_s3") if kind == "production" else None
     queue_name = f"tbr-test-{uuid.uuid4().hex[:12]}"
-    stack, pg_url = await start_stack(kind, tmp, s3, redis_url=redis_url,
-                                      queue_name=queue_name)
+    stack, pg_url = await start_stack(kind, tmp, s3, redis_url=redis_url, queue_name=queue_name)
     assert isinstance(stack.runtime.queue, ArqQueue)
     return stack, pg_url
 
 
 @pytest.fixture(params=STACKS)
-async def arq_stack(request: pytest.FixtureRequest, tmp_path: Path, redis_url: str
-                    ) -> AsyncIterator[Stack]:
+async def arq_stack(
+    request: pytest.FixtureRequest, tmp_path: Path, redis_url: str
+) -> AsyncIterator[Stack]:
     stack, pg_url = await _start(request.param, tmp_path, request, redis_url)
     try:
         yield stack
@@ -62,8 +63,9 @@ async def arq_stack(request: pytest.FixtureRequest, tmp_path: Path, redis_url: s
 
 
 @pytest.fixture
-async def embedded_arq_stack(request: pytest.FixtureRequest, tmp_path: Path, redis_url: str
-                             ) -> AsyncIterator[Stack]:
+async def embedded_arq_stack(
+    request: pytest.FixtureRequest, tmp_path: Path, redis_url: str
+) -> AsyncIterator[Stack]:
     stack, pg_url = await _start("embedded", tmp_path, request, redis_url)
     try:
         yield stack
@@ -80,8 +82,14 @@ async def _forget_queue(stack: Stack) -> None:
 
 async def run_worker(stack: Stack, **overrides: Any) -> Worker:
     """An arq worker in this process, on the stack's runtime, until its queue is empty."""
-    options = {**worker_options(stack.settings, runtime=stack.runtime), "burst": True,
-               "handle_signals": False, "cron_jobs": [], "poll_delay": 0.05, **overrides}
+    options = {
+        **worker_options(stack.settings, runtime=stack.runtime),
+        "burst": True,
+        "handle_signals": False,
+        "cron_jobs": [],
+        "poll_delay": 0.05,
+        **overrides,
+    }
     worker = Worker(**options)
     try:
         await asyncio.wait_for(worker.async_run(), WORKER_DEADLINE)
@@ -128,7 +136,8 @@ async def test_worker_publishes_and_quarantines(arq_stack: Stack) -> None:
 
 
 async def test_storage_error_is_retried_by_arq_to_the_same_verdict(
-        arq_stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    arq_stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stack = arq_stack
     await make_owner_package(stack.client)
     store = stack.ctx.storage.primary
@@ -161,30 +170,42 @@ async def test_storage_error_is_retried_by_arq_to_the_same_verdict(
 
 
 def _expected_report(data: bytes) -> dict[str, Any]:
-    report = scan_archive(BytesReader(data), package_type="mod", package_name=MOD,
-                          package_version="1.2.3").to_dict()
+    report = scan_archive(
+        BytesReader(data), package_type="mod", package_name=MOD, package_version="1.2.3"
+    ).to_dict()
     report.pop("duration_ms")
     return report
 
 
 async def test_worker_killed_mid_scan_is_retried_to_the_same_verdict(
-        embedded_arq_stack: Stack, tmp_path: Path) -> None:
+    embedded_arq_stack: Stack, tmp_path: Path
+) -> None:
     stack = embedded_arq_stack
     await make_owner_package(stack.client)
     attack = attacks()[0]
     version_id = await _upload(stack, attack.data, "1.2.3")
     marker = tmp_path / "scan-started"
     env = {
-        "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", str(tmp_path)),
-        "PYTHONPATH": str(REPO), "DATA_DIR": str(stack.settings.data_dir),
-        "CLOUDM_JWT_SECRET": JWT_SECRET, "REDIS_URL": str(stack.settings.redis_url),
-        "ARQ_QUEUE_NAME": stack.settings.queue_name, "SLOW_SCAN_MARKER": str(marker),
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "PYTHONPATH": str(REPO),
+        "DATA_DIR": str(stack.settings.data_dir),
+        "CLOUDM_JWT_SECRET": JWT_SECRET,
+        "REDIS_URL": str(stack.settings.redis_url),
+        "ARQ_QUEUE_NAME": stack.settings.queue_name,
+        "SLOW_SCAN_MARKER": str(marker),
     }
     log = tmp_path / "slow-worker.log"
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.pipeline.slow_worker", cwd=REPO, env=env,
-            stdout=output, stderr=output)
+            sys.executable,
+            "-m",
+            "tests.pipeline.slow_worker",
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=output,
+        )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -206,7 +227,8 @@ async def test_worker_killed_mid_scan_is_retried_to_the_same_verdict(
     queue = stack.runtime.queue
     assert isinstance(queue, ArqQueue)
     assert await queue.pool.exists(
-        f"arq:in-progress:{queue.scoped_job_id(SCAN_VERSION.job_id(version_id))}")
+        f"arq:in-progress:{queue.scoped_job_id(SCAN_VERSION.job_id(version_id))}"
+    )
 
     tries: list[int] = []
 
@@ -234,10 +256,12 @@ async def test_requeue_recovers_a_job_lost_from_redis(embedded_arq_stack: Stack)
     queue = stack.runtime.queue
     assert isinstance(queue, ArqQueue)
     # Redis lost the job (a flush, a failover without persistence).
-    await queue.pool.delete(queue.queue_name,
-                            f"arq:job:{queue.scoped_job_id(SCAN_VERSION.job_id(version_id))}")
+    await queue.pool.delete(
+        queue.queue_name, f"arq:job:{queue.scoped_job_id(SCAN_VERSION.job_id(version_id))}"
+    )
     await PackageVersion.filter(id=version_id).update(
-        created_at=timezone.now() - scans.STUCK_AFTER - timedelta(seconds=1))
+        created_at=timezone.now() - scans.STUCK_AFTER - timedelta(seconds=1)
+    )
     await queue.enqueue(REQUEUE_STUCK_SCANS)
     worker = await run_worker(stack)
     assert (worker.jobs_complete, worker.jobs_failed) == (2, 0)  # the requeue, then the scan

@@ -13,25 +13,35 @@ from tests.pipeline.support import OWNER, elf_binary, pe_binary, sha256
 APP = "DeskApp"
 
 
-async def _upload(client: httpx.AsyncClient, version: str, platform: str, data: bytes
-                  ) -> httpx.Response:
+async def _upload(
+    client: httpx.AsyncClient, version: str, platform: str, data: bytes
+) -> httpx.Response:
     return await client.post(
-        f"/api/v1/artifacts/{APP}/builds", headers=bearer(OWNER),
-        data={"version": version, "platform": platform, "architecture": "x64",
-              "changelog": ""},
-        files={"file": ("setup.bin", data, "application/octet-stream")})
+        f"/api/v1/artifacts/{APP}/builds",
+        headers=bearer(OWNER),
+        data={"version": version, "platform": platform, "architecture": "x64", "changelog": ""},
+        files={"file": ("setup.bin", data, "application/octet-stream")},
+    )
 
 
 async def test_build_must_match_its_platform(stack: Stack) -> None:
     client = stack.client
     await make_publisher(OWNER, artifacts=True)
-    created = await client.post("/api/v1/artifacts", headers=bearer(OWNER), json={
-        "name": APP, "artifact_type": "tauri_app", "description": "A desktop app"})
+    created = await client.post(
+        "/api/v1/artifacts",
+        headers=bearer(OWNER),
+        json={"name": APP, "artifact_type": "tauri_app", "description": "A desktop app"},
+    )
     assert created.status_code == 201, created.text
 
     text = b"#!/bin/sh\necho not a binary\n" * 50
-    for platform, data in (("linux", text), ("linux", pe_binary()), ("windows", elf_binary()),
-                           ("macos", elf_binary()), ("win", b"")):
+    for platform, data in (
+        ("linux", text),
+        ("linux", pe_binary()),
+        ("windows", elf_binary()),
+        ("macos", elf_binary()),
+        ("win", b""),
+    ):
         refused = await _upload(client, "1.0.0", platform, data)
         assert refused.status_code == 400, (platform, refused.text)
         detail = refused.json()["detail"]

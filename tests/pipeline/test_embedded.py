@@ -40,8 +40,9 @@ def _base(name: str, version: str = VERSION) -> str:
     return f"/api/v1/packages/{name}/versions/{version}"
 
 
-async def _upload(stack: Stack, data: bytes, name: str = MOD, version: str = VERSION
-                  ) -> dict[str, Any]:
+async def _upload(
+    stack: Stack, data: bytes, name: str = MOD, version: str = VERSION
+) -> dict[str, Any]:
     response = await upload_version(stack.client, OWNER, name, version, data)
     assert response.status_code == 201, response.text
     body = response.json()
@@ -49,8 +50,9 @@ async def _upload(stack: Stack, data: bytes, name: str = MOD, version: str = VER
     return body
 
 
-async def _assert_invisible_to(client: httpx.AsyncClient, name: str, version: str,
-                               headers: dict[str, str], sha: str) -> None:
+async def _assert_invisible_to(
+    client: httpx.AsyncClient, name: str, version: str, headers: dict[str, str], sha: str
+) -> None:
     """What anyone but owners and admins sees of a version that is not published."""
     for path in ("", "/file", "/download", "/scan"):
         response = await client.get(_base(name, version) + path, headers=headers)
@@ -62,11 +64,13 @@ async def _assert_invisible_to(client: httpx.AsyncClient, name: str, version: st
     assert listed["versions"] == []
     found = (await client.get("/api/v1/search", params={"q": name}, headers=headers)).json()
     assert all(p["latest_version"] == "" for p in found["packages"] if p["name"] == name)
-    latest = (await client.get("/api/v1/versions", params={"names": name},
-                               headers=headers)).json()
+    latest = (await client.get("/api/v1/versions", params={"names": name}, headers=headers)).json()
     assert latest["versions"] == {name: None}
-    resolved = (await client.post("/api/v1/resolve", headers=headers,
-                                  json={"requirements": [f"{name}=={version}"]})).json()
+    resolved = (
+        await client.post(
+            "/api/v1/resolve", headers=headers, json={"requirements": [f"{name}=={version}"]}
+        )
+    ).json()
     assert resolved["success"] is False and name not in resolved.get("resolved", {})
     assert (await client.get(f"/api/v1/files/{sha}", headers=headers)).status_code == 404
 
@@ -87,8 +91,11 @@ async def responses_match_openapi(stack: Stack) -> AsyncIterator[None]:
         await response.aread()
         content_type = response.headers.get("content-type", "")
         body = response.json() if content_type.startswith("application/json") else None
-        problems.extend(response_problems(document, response.request.method, path,
-                                          response.status_code, content_type, body))
+        problems.extend(
+            response_problems(
+                document, response.request.method, path, response.status_code, content_type, body
+            )
+        )
 
     hooks = stack.client.event_hooks["response"]
     hooks.append(check)
@@ -115,7 +122,8 @@ def gated_scans(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
 
 
 async def test_upload_is_pending_and_hidden_until_the_scan_passes_it(
-        stack: Stack, gated_scans: threading.Event) -> None:
+    stack: Stack, gated_scans: threading.Event
+) -> None:
     client = stack.client
     await make_owner_package(client)
     data = benign_mod()
@@ -130,8 +138,7 @@ async def test_upload_is_pending_and_hidden_until_the_scan_passes_it(
     assert "scan_report" not in mine
     assert (await client.get(_base(MOD) + "/file", headers=owner)).status_code == 404
     scan = (await client.get(_base(MOD) + "/scan", headers=owner)).json()
-    assert scan == {"package": MOD, "version": VERSION, "status": "pending",
-                    "scan_report": None}
+    assert scan == {"package": MOD, "version": VERSION, "status": "pending", "scan_report": None}
 
     gated_scans.set()
     await stack.drain_jobs()
@@ -148,8 +155,7 @@ async def test_upload_is_pending_and_hidden_until_the_scan_passes_it(
     assert owner_view["scan_report"] == report
     # The report is for owners and admins, also once published.
     assert (await client.get(_base(MOD) + "/scan")).status_code == 401
-    assert (await client.get(_base(MOD) + "/scan",
-                             headers=bearer(STRANGER))).status_code == 404
+    assert (await client.get(_base(MOD) + "/scan", headers=bearer(STRANGER))).status_code == 404
 
 
 async def test_embedded_runner_publishes_promptly(stack: Stack) -> None:
@@ -165,8 +171,7 @@ async def test_embedded_runner_publishes_promptly(stack: Stack) -> None:
 
 
 @pytest.mark.parametrize("attack", attacks(), ids=lambda a: a.name)
-async def test_attack_is_quarantined_with_its_rule_and_hidden(stack: Stack,
-                                                              attack: Attack) -> None:
+async def test_attack_is_quarantined_with_its_rule_and_hidden(stack: Stack, attack: Attack) -> None:
     client = stack.client
     await make_owner_package(client, attack.package, attack.package_type)
     body = await _upload(stack, attack.data, attack.package)
@@ -182,17 +187,22 @@ async def test_attack_is_quarantined_with_its_rule_and_hidden(stack: Stack,
     assert (await client.get(_base(attack.package) + "/file", headers=owner)).status_code == 404
 
     for headers in ({}, bearer(STRANGER)):
-        await _assert_invisible_to(client, attack.package, VERSION, headers,
-                                   body["checksum_sha256"])
+        await _assert_invisible_to(
+            client, attack.package, VERSION, headers, body["checksum_sha256"]
+        )
 
     admin = await make_admin()
-    assert (await client.get(_base(attack.package) + "/scan",
-                             headers=admin)).json()["scan_report"]["rule"] == attack.rule
+    assert (await client.get(_base(attack.package) + "/scan", headers=admin)).json()["scan_report"][
+        "rule"
+    ] == attack.rule
     queue = (await client.get("/api/v1/admin/quarantine", headers=admin)).json()
     assert queue["total"] == 1
     entry = queue["versions"][0]
     assert (entry["package"], entry["version"], entry["rule"]) == (
-        attack.package, VERSION, attack.rule)
+        attack.package,
+        VERSION,
+        attack.rule,
+    )
     assert entry["publisher"] == "pub-owner-1" and entry["uploaded_by"] == OWNER
 
 
@@ -205,21 +215,25 @@ async def test_quarantine_list_is_for_admins_and_pages(stack: Stack) -> None:
     await _upload(stack, benign_mod())
     await stack.drain_jobs()
     assert (await client.get("/api/v1/admin/quarantine")).status_code == 401
-    assert (await client.get("/api/v1/admin/quarantine",
-                             headers=bearer(OWNER))).status_code == 403
+    assert (await client.get("/api/v1/admin/quarantine", headers=bearer(OWNER))).status_code == 403
     admin = await make_admin()
-    first = (await client.get("/api/v1/admin/quarantine", params={"per_page": 2},
-                              headers=admin)).json()
-    assert first["total"] == 3 and [v["version"] for v in first["versions"]] == [
-        "1.0.2", "1.0.1"]
-    second = (await client.get("/api/v1/admin/quarantine",
-                               params={"per_page": 2, "page": 2}, headers=admin)).json()
+    first = (
+        await client.get("/api/v1/admin/quarantine", params={"per_page": 2}, headers=admin)
+    ).json()
+    assert first["total"] == 3 and [v["version"] for v in first["versions"]] == ["1.0.2", "1.0.1"]
+    second = (
+        await client.get(
+            "/api/v1/admin/quarantine", params={"per_page": 2, "page": 2}, headers=admin
+        )
+    ).json()
     assert [v["version"] for v in second["versions"]] == ["1.0.0"]
-    only = (await client.get("/api/v1/admin/quarantine", params={"package": "cloudm"},
-                             headers=admin)).json()
+    only = (
+        await client.get("/api/v1/admin/quarantine", params={"package": "cloudm"}, headers=admin)
+    ).json()
     assert only["total"] == 3
-    missing = await client.get("/api/v1/admin/quarantine", params={"package": "nope"},
-                               headers=admin)
+    missing = await client.get(
+        "/api/v1/admin/quarantine", params={"package": "nope"}, headers=admin
+    )
     assert missing.status_code == 404
 
 
@@ -231,18 +245,21 @@ async def test_admin_release_publishes_with_an_audited_reason(stack: Stack) -> N
     await stack.drain_jobs()
     release = f"/api/v1/admin/versions/{MOD}/{VERSION}/release"
     assert (await client.post(release, json={"reason": "x"})).status_code == 401
-    assert (await client.post(release, json={"reason": "x"},
-                              headers=bearer(OWNER))).status_code == 403
+    assert (
+        await client.post(release, json={"reason": "x"}, headers=bearer(OWNER))
+    ).status_code == 403
     admin = await make_admin()
     for bad in ({}, {"reason": "  "}, {"reason": 5}, {"reason": "x" * 1001}):
         refused = await client.post(release, json=bad, headers=admin)
         assert refused.status_code == 400, bad
         assert isinstance(refused.json()["detail"], str)
-    assert (await client.post(f"/api/v1/admin/versions/{MOD}/9.9.9/release",
-                              json={"reason": "x"}, headers=admin)).status_code == 404
+    assert (
+        await client.post(
+            f"/api/v1/admin/versions/{MOD}/9.9.9/release", json={"reason": "x"}, headers=admin
+        )
+    ).status_code == 404
 
-    released = await client.post(release, json={"reason": "reviewed: test fixture"},
-                                 headers=admin)
+    released = await client.post(release, json={"reason": "reviewed: test fixture"}, headers=admin)
     assert released.status_code == 200, released.text
     result = released.json()
     assert result["status"] == "published" and result["download_url"] == f"{_base(MOD)}/file"
@@ -286,8 +303,9 @@ async def test_admin_delete_removes_the_version_and_its_unused_object(stack: Sta
     assert (await client.get(_base(MOD, "1.0.0"), headers=bearer(OWNER))).status_code == 404
     assert (await client.delete(delete, headers=admin)).status_code == 404
 
-    last = await client.request("DELETE", f"/api/v1/admin/versions/{MOD}/1.0.1",
-                                headers=admin, json={"reason": "malware"})
+    last = await client.request(
+        "DELETE", f"/api/v1/admin/versions/{MOD}/1.0.1", headers=admin, json={"reason": "malware"}
+    )
     assert last.status_code == 204
     await stack.drain_jobs()
     assert not await store.exists(key)
@@ -336,12 +354,16 @@ async def test_scan_job_is_idempotent(stack: Stack, monkeypatch: pytest.MonkeyPa
     assert await scans.scan_version(stack.ctx, quarantined.id) is None
     second = await PackageVersion.get(id=quarantined.id)
     assert (second.status, second.scan_report, second.published_at) == (
-        first.status, first.scan_report, first.published_at)
+        first.status,
+        first.scan_report,
+        first.published_at,
+    )
 
     # Two runs at once (a retried job overlapping a slow one): one verdict, one announcement.
     published = await PackageVersion.get(version="1.0.1")
-    results = await asyncio.gather(scans.scan_version(stack.ctx, published.id),
-                                   scans.scan_version(stack.ctx, published.id))
+    results = await asyncio.gather(
+        scans.scan_version(stack.ctx, published.id), scans.scan_version(stack.ctx, published.id)
+    )
     assert results.count("published") == 1 and results.count(None) == 1
     row = await PackageVersion.get(id=published.id)
     assert row.status == "published" and row.scan_report["verdict"] == "pass"
@@ -353,7 +375,8 @@ async def test_scan_job_is_idempotent(stack: Stack, monkeypatch: pytest.MonkeyPa
 
 
 async def test_requeue_picks_up_a_version_whose_job_was_lost(
-        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from workers.scan import requeue_stuck_scans as requeue
 
     await make_owner_package(stack.client)
@@ -366,7 +389,8 @@ async def test_requeue_picks_up_a_version_whose_job_was_lost(
     assert row.status == "pending"
     assert await requeue({"registry": stack.ctx}) == 0  # young: its job may still be queued
     await PackageVersion.filter(id=row.id).update(
-        created_at=timezone.now() - scans.STUCK_AFTER - timedelta(seconds=1))
+        created_at=timezone.now() - scans.STUCK_AFTER - timedelta(seconds=1)
+    )
     assert await requeue({"registry": stack.ctx}) == 1
     await stack.drain_jobs()
     assert (await PackageVersion.get(id=row.id)).status == "published"

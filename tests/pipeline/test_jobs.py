@@ -49,8 +49,10 @@ def test_every_declared_job_runs_under_arq_with_its_tries() -> None:
         assert registered.coroutine.__wrapped__ is function
         assert registered.max_tries == job.max_tries
     queue = load_settings({}).queue_name
-    assert all(c.coroutine.__wrapped__ is by_name[c.name.removeprefix(f"{queue}:cron:")][1]
-               for c in options["cron_jobs"])
+    assert all(
+        c.coroutine.__wrapped__ is by_name[c.name.removeprefix(f"{queue}:cron:")][1]
+        for c in options["cron_jobs"]
+    )
     # Job ids only block while queued or running, as in the in-process runner.
     assert options["keep_result"] == 0 and options["retry_jobs"] is True
 
@@ -87,7 +89,8 @@ class FlakyReader:
 
 
 async def test_storage_error_mid_scan_is_retried_not_judged(
-        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_owner_package(stack.client)
     store = stack.ctx.storage.primary
     original = store.reader
@@ -114,7 +117,8 @@ async def test_storage_error_mid_scan_is_retried_not_judged(
 
 
 async def test_scan_stays_pending_when_storage_stays_down(
-        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await make_owner_package(stack.client)
     attempts: list[str] = []
 

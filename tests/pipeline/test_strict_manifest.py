@@ -34,7 +34,8 @@ async def _stored_dependencies(version: str = VERSION) -> list[str]:
 
 @pytest.mark.parametrize("build", DISAGREEING.values(), ids=DISAGREEING.keys())
 async def test_an_archive_zipfile_and_the_scanner_read_differently_is_refused(
-        stack: Stack, build: Callable[[], bytes]) -> None:
+    stack: Stack, build: Callable[[], bytes]
+) -> None:
     await make_owner_package(stack.client)
     data = build()
     assert stdlib_dependencies(data)  # the old publish-time reader would have stored these
@@ -62,8 +63,12 @@ async def test_a_feature_pack_stores_what_its_feature_yaml_requires(stack: Stack
     # The stdlib-zipfile lookup took the root tbConfig.yaml here; the scan judges feature.yaml.
     name = "tbv2-feature-web"
     await make_owner_package(stack.client, name, "library")
-    data = stdlib_zip({"tbConfig.yaml": EVIL_TBCONFIG,
-                       "feature.yaml": f"name: web\nversion: {VERSION}\nrequires: [core]\n"})
+    data = stdlib_zip(
+        {
+            "tbConfig.yaml": EVIL_TBCONFIG,
+            "feature.yaml": f"name: web\nversion: {VERSION}\nrequires: [core]\n",
+        }
+    )
     assert stdlib_dependencies(data, name) == ["Evil>=6.6.6"]
     response = await upload_version(stack.client, OWNER, name, VERSION, data)
     assert response.status_code == 201, response.text
@@ -83,9 +88,11 @@ async def test_one_step_publish_refuses_what_the_strict_reader_refuses(stack: St
     await make_owner_package(stack.client)
     data = DISAGREEING["end_record_in_comment"]()
     response = await stack.client.post(
-        "/api/v1/packages", headers=bearer(OWNER),
+        "/api/v1/packages",
+        headers=bearer(OWNER),
         data={"metadata": json.dumps({"name": MOD, "version": VERSION})},
-        files={"file": ("tmpq1w2e3.zip", data, "application/zip")})
+        files={"file": ("tmpq1w2e3.zip", data, "application/zip")},
+    )
     assert response.status_code == 400, response.text
     assert "not a valid ZIP" in response.json()["detail"]
     assert await PackageVersion.all().count() == 0

@@ -23,8 +23,13 @@ class ServerProcess:
     def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.data_dir = data_dir
-        self.env = {**os.environ, "DATA_DIR": str(data_dir), "SERVER_HOST": "127.0.0.1",
-                    "SERVER_PORT": str(self.port), **(env or {})}
+        self.env = {
+            **os.environ,
+            "DATA_DIR": str(data_dir),
+            "SERVER_HOST": "127.0.0.1",
+            "SERVER_PORT": str(self.port),
+            **(env or {}),
+        }
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -32,9 +37,13 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "registry"], env=self.env,
-                                        cwd=self.data_dir.parent, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "registry"],
+            env=self.env,
+            cwd=self.data_dir.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -63,7 +72,14 @@ class ServerProcess:
         self.stop(signal.SIGKILL)
 
 
-def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60
-            ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "registry", *args], env={**os.environ, **env},
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout)
+def run_cli(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "registry", *args],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

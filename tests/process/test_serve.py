@@ -22,10 +22,17 @@ ENV = {"CLOUDM_JWT_SECRET": JWT_SECRET, "ADMIN_USERS": ""}
 
 def _publisher_and_package(base: str, name: str) -> None:
     headers = bearer("p1")
-    assert httpx.post(f"{base}/api/v1/auth/register-publisher", headers=headers, json={
-        "name": "team", "display_name": "Team", "email": "t@example.com"}).status_code == 201
-    response = httpx.post(f"{base}/api/v1/packages", headers=headers,
-                          json={"name": name, "visibility": "unlisted"})
+    assert (
+        httpx.post(
+            f"{base}/api/v1/auth/register-publisher",
+            headers=headers,
+            json={"name": "team", "display_name": "Team", "email": "t@example.com"},
+        ).status_code
+        == 201
+    )
+    response = httpx.post(
+        f"{base}/api/v1/packages", headers=headers, json={"name": name, "visibility": "unlisted"}
+    )
     assert response.status_code == 201, response.text
 
 
@@ -34,9 +41,12 @@ def test_data_survives_restart(tmp_path: Path) -> None:
     server.start()
     try:
         _publisher_and_package(server.url, "Persist")
-        upload = httpx.post(f"{server.url}/api/v1/packages/Persist/versions",
-                            headers=bearer("p1"), data={"version": "1.0.0"},
-                            files={"file": ("t.zip", mod_zip("Persist", "1.0.0"))})
+        upload = httpx.post(
+            f"{server.url}/api/v1/packages/Persist/versions",
+            headers=bearer("p1"),
+            data={"version": "1.0.0"},
+            files={"file": ("t.zip", mod_zip("Persist", "1.0.0"))},
+        )
         assert upload.status_code == 201, upload.text
         graphiql = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"})
         assert graphiql.status_code == 200 and "<html" in graphiql.text.lower()
@@ -60,32 +70,50 @@ def _one_line_failure(result) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(("env", "needle"), [
-    ({"DATABASE_URL": "postgres://::bad"}, "DATABASE_URL"),
-    ({"DATABASE_URL": "mysql://localhost/x"}, "DATABASE_URL"),
-    ({"SERVER_PORT": "not-a-port"}, "SERVER_PORT"),
-    ({"DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/none"}, "cannot start"),
-])
-def test_bad_configuration_exits_with_one_line(tmp_path: Path, env: dict[str, str],
-                                               needle: str) -> None:
-    line = _one_line_failure(run_cli(["serve"], {**ENV, "DATA_DIR": str(tmp_path), **env},
-                                     tmp_path))
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"DATABASE_URL": "postgres://::bad"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "mysql://localhost/x"}, "DATABASE_URL"),
+        ({"SERVER_PORT": "not-a-port"}, "SERVER_PORT"),
+        ({"DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/none"}, "cannot start"),
+    ],
+)
+def test_bad_configuration_exits_with_one_line(
+    tmp_path: Path, env: dict[str, str], needle: str
+) -> None:
+    line = _one_line_failure(
+        run_cli(["serve"], {**ENV, "DATA_DIR": str(tmp_path), **env}, tmp_path)
+    )
     assert needle in line
 
 
 def test_unreachable_s3_exits_with_one_line(tmp_path: Path) -> None:
     started = time.monotonic()
-    result = run_cli(["serve"], {**ENV, "DATA_DIR": str(tmp_path),
-                                 "MINIO_PRIMARY_ENDPOINT": f"127.0.0.1:{free_port()}",
-                                 "MINIO_PRIMARY_ACCESS_KEY": "a",
-                                 "MINIO_PRIMARY_SECRET_KEY": "b"}, tmp_path)
+    result = run_cli(
+        ["serve"],
+        {
+            **ENV,
+            "DATA_DIR": str(tmp_path),
+            "MINIO_PRIMARY_ENDPOINT": f"127.0.0.1:{free_port()}",
+            "MINIO_PRIMARY_ACCESS_KEY": "a",
+            "MINIO_PRIMARY_SECRET_KEY": "b",
+        },
+        tmp_path,
+    )
     line = _one_line_failure(result)
     assert "unreachable" in line.lower() and time.monotonic() - started < 30
 
 
 def test_help_for_every_command(tmp_path: Path) -> None:
-    for args in (["--help"], ["serve", "--help"], ["worker", "--help"], ["migrate", "--help"],
-                 ["admin", "grant", "--help"], ["dev-token", "--help"]):
+    for args in (
+        ["--help"],
+        ["serve", "--help"],
+        ["worker", "--help"],
+        ["migrate", "--help"],
+        ["admin", "grant", "--help"],
+        ["dev-token", "--help"],
+    ):
         result = run_cli(args, ENV, tmp_path)
         assert result.returncode == 0 and "usage" in result.stdout.lower()
 
@@ -99,8 +127,9 @@ def test_admin_and_dev_token_commands(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "data", ENV)
     server.start()
     try:
-        me = httpx.get(f"{server.url}/api/v1/auth/me",
-                       headers={"Authorization": f"Bearer {token}"}).json()
+        me = httpx.get(
+            f"{server.url}/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
+        ).json()
         assert me["id"] == "u9" and me["is_admin"] is True
     finally:
         server.stop()
@@ -115,14 +144,18 @@ def test_kill_mid_upload_leaves_nothing(tmp_path: Path) -> None:
 
     def slow_upload() -> None:
         boundary = "b0undary"
-        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n"
-                f"1.0.0\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"x.zip\"\r\n\r\n").encode()
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="version"\r\n\r\n'
+            f'1.0.0\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="x.zip"\r\n\r\n'
+        ).encode()
         sock = socket.create_connection(("127.0.0.1", server.port))
         token = bearer("p1")["Authorization"]
-        request = (f"POST /api/v1/packages/Partial/versions HTTP/1.1\r\nHost: x\r\n"
-                   f"Authorization: {token}\r\nContent-Type: multipart/form-data; "
-                   f"boundary={boundary}\r\nContent-Length: {200 * 1024 * 1024}\r\n\r\n")
+        request = (
+            f"POST /api/v1/packages/Partial/versions HTTP/1.1\r\nHost: x\r\n"
+            f"Authorization: {token}\r\nContent-Type: multipart/form-data; "
+            f"boundary={boundary}\r\nContent-Length: {200 * 1024 * 1024}\r\n\r\n"
+        )
         try:
             sock.sendall(request.encode() + head)
             for _ in range(40):  # 40 MiB of a declared 200 MiB, then the server dies
@@ -137,23 +170,32 @@ def test_kill_mid_upload_leaves_nothing(tmp_path: Path) -> None:
     thread = threading.Thread(target=slow_upload, daemon=True)
     thread.start()
     assert body_sent.wait(60)
-    spooled = [p for p in (data_dir / "spool").rglob("*") if p.is_file()
-               and not p.name.endswith(".lock")]
+    spooled = [
+        p for p in (data_dir / "spool").rglob("*") if p.is_file() and not p.name.endswith(".lock")
+    ]
     assert spooled, "the upload should be spooling when the server is killed"
     server.kill()
     thread.join(5)
     server.start()
     try:
-        leftovers = [p for p in (data_dir / "spool").rglob("*") if p.is_file()
-                     and not p.name.endswith(".lock")]
+        leftovers = [
+            p
+            for p in (data_dir / "spool").rglob("*")
+            if p.is_file() and not p.name.endswith(".lock")
+        ]
         assert leftovers == []
         # The restarted server holds its own scratch-area lock (named after its pid);
         # anything else under blobs/ would be a leftover of the killed upload.
         assert server.process is not None
         own_lock = f"{server.process.pid}-"
-        blobs = [p for p in (data_dir / "blobs").rglob("*") if p.is_file()
-                 and not (p.parent.name == ".tmp" and p.name.startswith(own_lock)
-                          and p.name.endswith(".lock"))]
+        blobs = [
+            p
+            for p in (data_dir / "blobs").rglob("*")
+            if p.is_file()
+            and not (
+                p.parent.name == ".tmp" and p.name.startswith(own_lock) and p.name.endswith(".lock")
+            )
+        ]
         assert blobs == []
         with sqlite3.connect(data_dir / "registry.sqlite3") as db:
             assert db.execute("select count(*) from package_versions").fetchone()[0] == 0

@@ -33,8 +33,9 @@ async def dns_server() -> AsyncIterator[DnsServer]:
 
 
 @pytest.fixture
-def verify_config(stack: Stack, proof_server: ProofServer, dns_server: DnsServer
-                  ) -> Iterator[VerificationConfig]:
+def verify_config(
+    stack: Stack, proof_server: ProofServer, dns_server: DnsServer
+) -> Iterator[VerificationConfig]:
     """Point every proof fetch of the stack at the local servers, with short timeouts and
     retries (the runtime's policy is what the web handlers and the jobs both read)."""
     ctx = stack.runtime.ctx
@@ -43,9 +44,13 @@ def verify_config(stack: Stack, proof_server: ProofServer, dns_server: DnsServer
         previous.verification,
         github_base_url=f"{proof_server.url}/gh",
         domain_url_template=f"{proof_server.url}/site/{{domain}}/.well-known/tb-registry-verify",
-        dns_nameservers=("127.0.0.1",), dns_port=dns_server.port,
-        timeout_seconds=0.5, max_response_bytes=256, max_check_attempts=2,
-        retry_delay_seconds=0.01, recheck_interval_seconds=0,
+        dns_nameservers=("127.0.0.1",),
+        dns_port=dns_server.port,
+        timeout_seconds=0.5,
+        max_response_bytes=256,
+        max_check_attempts=2,
+        retry_delay_seconds=0.01,
+        recheck_interval_seconds=0,
     )
     ctx.policy = replace(previous, verification=config)
     try:

@@ -76,8 +76,11 @@ class ProofServer:
             reply = self._next(path)
             if reply.delay:
                 await asyncio.sleep(reply.delay)
-            lines = [f"HTTP/1.1 {reply.status} X", "Connection: close",
-                     *(f"{k}: {v}" for k, v in reply.headers.items())]
+            lines = [
+                f"HTTP/1.1 {reply.status} X",
+                "Connection: close",
+                *(f"{k}: {v}" for k, v in reply.headers.items()),
+            ]
             if reply.send_length:
                 lines.append(f"Content-Length: {len(reply.body)}")
             writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + reply.body)
@@ -100,8 +103,9 @@ class DnsServer(asyncio.DatagramProtocol):
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(lambda: self,
-                                                           local_addr=("127.0.0.1", 0))
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: self, local_addr=("127.0.0.1", 0)
+        )
         self.transport = transport  # type: ignore[assignment]
         self.port = transport.get_extra_info("sockname")[1]
 
@@ -121,8 +125,9 @@ class DnsServer(asyncio.DatagramProtocol):
         if values is None:
             response.set_rcode(dns.rcode.NXDOMAIN)
         elif question.rdtype == dns.rdatatype.TXT:
-            response.answer.append(dns.rrset.from_text(
-                question.name, 60, "IN", "TXT", *(f'"{v}"' for v in values)))
+            response.answer.append(
+                dns.rrset.from_text(question.name, 60, "IN", "TXT", *(f'"{v}"' for v in values))
+            )
         assert self.transport is not None
         self.transport.sendto(response.to_wire(), addr)
 
@@ -132,15 +137,19 @@ async def make_admin(user_id: str = "admin-1") -> User:
     return await set_admin(user_id, True)
 
 
-async def join_publisher(client: httpx.AsyncClient, owner_id: str, slug: str, user_id: str,
-                         role: str = "member") -> dict[str, Any]:
+async def join_publisher(
+    client: httpx.AsyncClient, owner_id: str, slug: str, user_id: str, role: str = "member"
+) -> dict[str, Any]:
     """Membership by consent: `owner_id` invites `user_id` over REST, who accepts."""
     await client.get("/api/v1/auth/me", headers=bearer(user_id))  # the user exists from here
-    invited = await client.post(f"/api/v1/publishers/{slug}/invitations",
-                                headers=bearer(owner_id), json={"user_id": user_id,
-                                                                "role": role})
+    invited = await client.post(
+        f"/api/v1/publishers/{slug}/invitations",
+        headers=bearer(owner_id),
+        json={"user_id": user_id, "role": role},
+    )
     assert invited.status_code == 201, invited.text
-    accepted = await client.post(f"/api/v1/invitations/{invited.json()['id']}/accept",
-                                 headers=bearer(user_id))
+    accepted = await client.post(
+        f"/api/v1/invitations/{invited.json()['id']}/accept", headers=bearer(user_id)
+    )
     assert accepted.status_code == 200, accepted.text
     return accepted.json()

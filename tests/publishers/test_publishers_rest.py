@@ -11,17 +11,41 @@ from tests.fixtures.stack import Stack, bearer
 from tests.helpers import create_package, make_publisher
 from tests.publishers.support import make_admin
 
-PUBLISHER_KEYS = {"id", "name", "display_name", "verification_status", "package_count",
-                  "total_downloads", "homepage", "created_at", "verified_at", "notice"}
-ME_KEYS = {"id", "cloudm_user_id", "username", "email", "is_admin", "is_verified",
-           "publisher_id", "publisher_name", "verification_status"}
+PUBLISHER_KEYS = {
+    "id",
+    "name",
+    "display_name",
+    "verification_status",
+    "package_count",
+    "total_downloads",
+    "homepage",
+    "created_at",
+    "verified_at",
+    "notice",
+}
+ME_KEYS = {
+    "id",
+    "cloudm_user_id",
+    "username",
+    "email",
+    "is_admin",
+    "is_verified",
+    "publisher_id",
+    "publisher_name",
+    "verification_status",
+}
 
 
 async def register(stack: Stack, user_id: str, name: str, **fields: object):
-    body = {"name": name, "display_name": f"{name} team", "email": f"{user_id}@example.com",
-            **fields}
-    return await stack.client.post("/api/v1/auth/register-publisher",
-                                   headers=bearer(user_id), json=body)
+    body = {
+        "name": name,
+        "display_name": f"{name} team",
+        "email": f"{user_id}@example.com",
+        **fields,
+    }
+    return await stack.client.post(
+        "/api/v1/auth/register-publisher", headers=bearer(user_id), json=body
+    )
 
 
 async def test_me_without_and_with_publisher(stack: Stack) -> None:
@@ -75,8 +99,9 @@ async def test_register_publisher_errors(stack: Stack) -> None:
     assert (await register(stack, "u3", "team-three", email="not-an-email")).status_code == 400
     assert (await register(stack, "u3", "team-three", display_name="")).status_code == 400
     assert (await register(stack, "u3", "team-three", homepage="ftp://x")).status_code == 400
-    malformed = await stack.client.post("/api/v1/auth/register-publisher",
-                                        headers=bearer("u3"), content=b"[1, 2]")
+    malformed = await stack.client.post(
+        "/api/v1/auth/register-publisher", headers=bearer("u3"), content=b"[1, 2]"
+    )
     assert malformed.status_code == 400
     assert (await register(stack, "u3", "team-three")).status_code == 201
 
@@ -116,8 +141,9 @@ async def test_counters_count_public_packages_only_in_public_views(stack: Stack)
     publisher = await make_publisher("u1", "counted")
     assert (await create_package(stack.client, "u1", "PubOne")).status_code == 201
     assert (await create_package(stack.client, "u1", "PubTwo")).status_code == 201
-    assert (await create_package(stack.client, "u1", "Hidden", visibility="private")
-            ).status_code == 201
+    assert (
+        await create_package(stack.client, "u1", "Hidden", visibility="private")
+    ).status_code == 201
     await Package.filter(name="PubOne").update(total_downloads=7)
     await Package.filter(name="Hidden").update(total_downloads=100)
     public = (await stack.client.get("/api/v1/publishers/counted")).json()
@@ -133,8 +159,11 @@ async def test_admin_decisions_under_both_prefixes(stack: Stack, prefix: str) ->
     client = stack.client
     await make_admin("root")
     publisher = await make_publisher("u1", "acme", verified=False)
-    submitted = await client.post("/api/v1/publishers/verify", headers=bearer("u1"),
-                                  json={"method": "manual", "data": {"notes": "we are acme"}})
+    submitted = await client.post(
+        "/api/v1/publishers/verify",
+        headers=bearer("u1"),
+        json={"method": "manual", "data": {"notes": "we are acme"}},
+    )
     assert submitted.status_code == 202, submitted.text
 
     assert (await client.get(f"{prefix}/pending", headers=bearer("u1"))).status_code == 403
@@ -149,13 +178,15 @@ async def test_admin_decisions_under_both_prefixes(stack: Stack, prefix: str) ->
 
     denied = await client.post(f"{prefix}/acme/verify", headers=bearer("u1"), json={})
     assert denied.status_code == 403
-    unknown = await client.post(f"{prefix}/nobody/verify", headers=bearer("root"),
-                                json={"notes": ""})
+    unknown = await client.post(
+        f"{prefix}/nobody/verify", headers=bearer("root"), json={"notes": ""}
+    )
     assert unknown.status_code == 404
 
     # By slug, with notes.
-    verified = await client.post(f"{prefix}/acme/verify", headers=bearer("root"),
-                                 json={"notes": "checked by phone"})
+    verified = await client.post(
+        f"{prefix}/acme/verify", headers=bearer("root"), json={"notes": "checked by phone"}
+    )
     assert verified.status_code == 200
     assert verified.json()["status"] == "verified"
     assert verified.json()["publisher_id"] == publisher.id
@@ -170,13 +201,18 @@ async def test_admin_decisions_under_both_prefixes(stack: Stack, prefix: str) ->
     # By id; an empty body is fine.
     revoked = await client.post(f"{prefix}/{publisher.id}/revoke", headers=bearer("root"))
     assert revoked.status_code == 200 and revoked.json() == {
-        "status": "revoked", "publisher_id": publisher.id, "verification_status": "unverified"}
-    not_verified = await client.post(f"{prefix}/acme/revoke", headers=bearer("root"),
-                                     json={"notes": ""})
+        "status": "revoked",
+        "publisher_id": publisher.id,
+        "verification_status": "unverified",
+    }
+    not_verified = await client.post(
+        f"{prefix}/acme/revoke", headers=bearer("root"), json={"notes": ""}
+    )
     assert not_verified.status_code == 400 and "not verified" in not_verified.json()["detail"]
 
-    rejected = await client.post(f"{prefix}/acme/reject", headers=bearer("root"),
-                                 json={"notes": "no"})
+    rejected = await client.post(
+        f"{prefix}/acme/reject", headers=bearer("root"), json={"notes": "no"}
+    )
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
     assert (await Publisher.get(id=publisher.id)).verification_status == "rejected"
 
@@ -186,49 +222,71 @@ async def test_suspend_policy_and_notice(stack: Stack) -> None:
     await make_admin("root")
     await make_publisher("u1", "shady")
     await Publisher.filter(name="shady").update(verified_at=datetime.now(UTC))
-    suspended = await client.post("/api/v1/publishers/admin/shady/suspend",
-                                  headers=bearer("root"), json={"notes": "malware report"})
+    suspended = await client.post(
+        "/api/v1/publishers/admin/shady/suspend",
+        headers=bearer("root"),
+        json={"notes": "malware report"},
+    )
     assert suspended.status_code == 200 and suspended.json()["status"] == "suspended"
     public = (await client.get("/api/v1/publishers/shady")).json()
     assert public["verification_status"] == "suspended"
     assert "suspended" in public["notice"] and "malware report" in public["notice"]
     me = (await client.get("/api/v1/auth/me", headers=bearer("u1"))).json()
     assert me["verification_status"] == "suspended" and me["is_verified"] is False
-    refused = await client.post("/api/v1/publishers/verify", headers=bearer("u1"),
-                                json={"method": "manual", "data": {}})
+    refused = await client.post(
+        "/api/v1/publishers/verify", headers=bearer("u1"), json={"method": "manual", "data": {}}
+    )
     assert refused.status_code == 400 and "suspended" in refused.json()["detail"]
 
-    restored = await client.post("/api/v1/packages/admin/shady/unsuspend",
-                                 headers=bearer("root"), json={})
+    restored = await client.post(
+        "/api/v1/packages/admin/shady/unsuspend", headers=bearer("root"), json={}
+    )
     assert restored.status_code == 200
     # It was verified before the suspension, and nothing withdrew that.
     assert restored.json()["verification_status"] == "verified"
     assert (await client.get("/api/v1/publishers/shady")).json()["notice"] == ""
-    again = await client.post("/api/v1/publishers/admin/shady/unsuspend",
-                              headers=bearer("root"), json={})
+    again = await client.post(
+        "/api/v1/publishers/admin/shady/unsuspend", headers=bearer("root"), json={}
+    )
     assert again.status_code == 400
 
-    policy = await client.patch("/api/v1/publishers/admin/shady", headers=bearer("root"),
-                                json={"can_publish_public": False, "max_package_bytes": 1000,
-                                      "storage_quota_bytes": 5000})
+    policy = await client.patch(
+        "/api/v1/publishers/admin/shady",
+        headers=bearer("root"),
+        json={"can_publish_public": False, "max_package_bytes": 1000, "storage_quota_bytes": 5000},
+    )
     assert policy.status_code == 200, policy.text
     assert policy.json()["can_publish_public"] is False
     assert policy.json()["max_package_bytes"] == 1000
     row = await Publisher.get(name="shady")
     assert (row.can_publish_public, row.max_package_bytes, row.storage_quota_bytes) == (
-        False, 1000, 5000)
-    cleared = await client.patch("/api/v1/packages/admin/shady", headers=bearer("root"),
-                                 json={"max_package_bytes": None})
+        False,
+        1000,
+        5000,
+    )
+    cleared = await client.patch(
+        "/api/v1/packages/admin/shady", headers=bearer("root"), json={"max_package_bytes": None}
+    )
     assert cleared.json()["max_package_bytes"] is None
-    for bad in ({"can_publish_public": "yes"}, {"max_package_bytes": -1},
-                {"storage_quota_bytes": 1.5}, {"max_package_bytes": 2**63}, {}):
-        response = await client.patch("/api/v1/publishers/admin/shady",
-                                      headers=bearer("root"), json=bad)
+    for bad in (
+        {"can_publish_public": "yes"},
+        {"max_package_bytes": -1},
+        {"storage_quota_bytes": 1.5},
+        {"max_package_bytes": 2**63},
+        {},
+    ):
+        response = await client.patch(
+            "/api/v1/publishers/admin/shady", headers=bearer("root"), json=bad
+        )
         assert response.status_code == 400, bad
-    assert (await client.patch("/api/v1/publishers/admin/shady", headers=bearer("u1"),
-                               json={"can_publish_public": True})).status_code == 403
-    admin_view = (await client.get("/api/v1/publishers/admin/shady",
-                                   headers=bearer("root"))).json()
+    assert (
+        await client.patch(
+            "/api/v1/publishers/admin/shady",
+            headers=bearer("u1"),
+            json={"can_publish_public": True},
+        )
+    ).status_code == 403
+    admin_view = (await client.get("/api/v1/publishers/admin/shady", headers=bearer("root"))).json()
     assert admin_view["email"] == "u1@example.com" and admin_view["storage_quota_bytes"] == 5000
 
 
@@ -238,68 +296,99 @@ async def test_members_add_list_remove(stack: Stack) -> None:
     for user in ("helper", "stranger"):  # users exist once they have called the registry
         assert (await client.get("/api/v1/auth/me", headers=bearer(user))).status_code == 200
 
-    by_stranger = await client.post("/api/v1/publishers/crew/members",
-                                    headers=bearer("stranger"), json={"user_id": "helper"})
+    by_stranger = await client.post(
+        "/api/v1/publishers/crew/members", headers=bearer("stranger"), json={"user_id": "helper"}
+    )
     assert by_stranger.status_code == 403
     # The old "add member" route only invites: nobody joins without accepting.
-    invited = await client.post("/api/v1/publishers/crew/members", headers=bearer("owner1"),
-                                json={"user_id": "helper"})
+    invited = await client.post(
+        "/api/v1/publishers/crew/members", headers=bearer("owner1"), json={"user_id": "helper"}
+    )
     assert invited.status_code == 201 and invited.json()["role"] == "member"
     assert invited.json()["state"] == "pending"
-    duplicate = await client.post("/api/v1/publishers/crew/members", headers=bearer("owner1"),
-                                  json={"user_id": "helper"})
+    duplicate = await client.post(
+        "/api/v1/publishers/crew/members", headers=bearer("owner1"), json={"user_id": "helper"}
+    )
     assert duplicate.status_code == 409
     assert not await PublisherMember.exists(user_id="helper")
-    accepted = await client.post(f"/api/v1/invitations/{invited.json()['id']}/accept",
-                                 headers=bearer("helper"))
+    accepted = await client.post(
+        f"/api/v1/invitations/{invited.json()['id']}/accept", headers=bearer("helper")
+    )
     assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"
-    already = await client.post("/api/v1/publishers/crew/members", headers=bearer("owner1"),
-                                json={"user_id": "helper"})
+    already = await client.post(
+        "/api/v1/publishers/crew/members", headers=bearer("owner1"), json={"user_id": "helper"}
+    )
     assert already.status_code == 409 and "already a member" in already.json()["detail"]
-    ghost = await client.post("/api/v1/publishers/crew/members", headers=bearer("owner1"),
-                              json={"user_id": "never-seen"})
+    ghost = await client.post(
+        "/api/v1/publishers/crew/members", headers=bearer("owner1"), json={"user_id": "never-seen"}
+    )
     assert ghost.status_code == 404
-    bad_role = await client.post("/api/v1/publishers/crew/members", headers=bearer("owner1"),
-                                 json={"user_id": "stranger", "role": "king"})
+    bad_role = await client.post(
+        "/api/v1/publishers/crew/members",
+        headers=bearer("owner1"),
+        json={"user_id": "stranger", "role": "king"},
+    )
     assert bad_role.status_code == 400
 
-    listed = (await client.get("/api/v1/publishers/crew/members",
-                               headers=bearer("helper"))).json()["members"]
-    assert [(m["user_id"], m["role"]) for m in listed] == [("owner1", "owner"),
-                                                          ("helper", "member")]
-    assert (await client.get("/api/v1/publishers/crew/members",
-                             headers=bearer("stranger"))).status_code == 403
+    listed = (await client.get("/api/v1/publishers/crew/members", headers=bearer("helper"))).json()[
+        "members"
+    ]
+    assert [(m["user_id"], m["role"]) for m in listed] == [
+        ("owner1", "owner"),
+        ("helper", "member"),
+    ]
+    assert (
+        await client.get("/api/v1/publishers/crew/members", headers=bearer("stranger"))
+    ).status_code == 403
 
     # A member publishes for the publisher; a member cannot change membership.
     assert (await create_package(client, "helper", "CrewMod")).status_code == 201
     package = await Package.get(name="CrewMod").prefetch_related("publisher")
     assert package.publisher.name == "crew"
-    assert (await client.delete("/api/v1/publishers/crew/members/owner1",
-                                headers=bearer("helper"))).status_code == 403
-    last_owner = await client.delete("/api/v1/publishers/crew/members/owner1",
-                                     headers=bearer("owner1"))
+    assert (
+        await client.delete("/api/v1/publishers/crew/members/owner1", headers=bearer("helper"))
+    ).status_code == 403
+    last_owner = await client.delete(
+        "/api/v1/publishers/crew/members/owner1", headers=bearer("owner1")
+    )
     assert last_owner.status_code == 400 and "owner" in last_owner.json()["detail"]
 
-    removed = await client.request("DELETE", "/api/v1/publishers/crew/members",
-                                   headers=bearer("owner1"), json={"user_id": "helper"})
+    removed = await client.request(
+        "DELETE",
+        "/api/v1/publishers/crew/members",
+        headers=bearer("owner1"),
+        json={"user_id": "helper"},
+    )
     assert removed.status_code == 204
     assert (await create_package(client, "helper", "CrewMod2")).status_code == 403
-    assert (await client.delete("/api/v1/publishers/crew/members/helper",
-                                headers=bearer("owner1"))).status_code == 404
+    assert (
+        await client.delete("/api/v1/publishers/crew/members/helper", headers=bearer("owner1"))
+    ).status_code == 404
 
 
 async def test_owner_edits_profile(stack: Stack) -> None:
     client = stack.client
     await make_publisher("u1", "profiled")
     await client.get("/api/v1/auth/me", headers=bearer("u2"))
-    changed = await client.patch("/api/v1/publishers/profiled", headers=bearer("u1"),
-                                 json={"display_name": "Profiled Ltd",
-                                       "homepage": "https://profiled.example",
-                                       "github": "profiled-gh"})
+    changed = await client.patch(
+        "/api/v1/publishers/profiled",
+        headers=bearer("u1"),
+        json={
+            "display_name": "Profiled Ltd",
+            "homepage": "https://profiled.example",
+            "github": "profiled-gh",
+        },
+    )
     assert changed.status_code == 200, changed.text
     body = changed.json()
     assert body["display_name"] == "Profiled Ltd" and body["github"] == "profiled-gh"
-    assert (await client.patch("/api/v1/publishers/profiled", headers=bearer("u2"),
-                               json={"display_name": "Mine now"})).status_code == 403
-    assert (await client.patch("/api/v1/publishers/profiled", headers=bearer("u1"),
-                               json={"email": "nope"})).status_code == 400
+    assert (
+        await client.patch(
+            "/api/v1/publishers/profiled", headers=bearer("u2"), json={"display_name": "Mine now"}
+        )
+    ).status_code == 403
+    assert (
+        await client.patch(
+            "/api/v1/publishers/profiled", headers=bearer("u1"), json={"email": "nope"}
+        )
+    ).status_code == 400

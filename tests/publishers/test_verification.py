@@ -21,8 +21,9 @@ WELL_KNOWN = "/site/example.com/.well-known/tb-registry-verify"
 
 
 async def submit(stack: Stack, user: str, method: str, data: Any) -> httpx.Response:
-    return await stack.client.post("/api/v1/publishers/verify", headers=bearer(user),
-                                   json={"method": method, "data": data})
+    return await stack.client.post(
+        "/api/v1/publishers/verify", headers=bearer(user), json={"method": method, "data": data}
+    )
 
 
 async def status_of(slug: str) -> str:
@@ -31,8 +32,12 @@ async def status_of(slug: str) -> str:
 
 async def latest_request(slug: str) -> VerificationRequest:
     publisher = await Publisher.get(name=slug)
-    return await (VerificationRequest.filter(publisher_id=publisher.id)
-                  .exclude(state="challenge").order_by("-id").first())
+    return await (
+        VerificationRequest.filter(publisher_id=publisher.id)
+        .exclude(state="challenge")
+        .order_by("-id")
+        .first()
+    )
 
 
 async def test_submit_answers_exactly_202_and_validates(stack: Stack) -> None:
@@ -40,10 +45,15 @@ async def test_submit_answers_exactly_202_and_validates(stack: Stack) -> None:
     assert not_publisher.status_code == 400 and "not a publisher" in not_publisher.json()["detail"]
     await make_publisher("u1", "acme", verified=False)
     cases: list[tuple[str, Any]] = [
-        ("email", {"address": "a@b.c"}), ("", {}), ("github", {}),
-        ("github", {"username": "bad name!"}), ("domain", {}),
-        ("domain", {"domain": "https://example.com"}), ("domain", {"domain": "127.0.0.1"}),
-        ("domain", {"domain": "localhost"}), ("domain", {"domain": "example.com:8080"}),
+        ("email", {"address": "a@b.c"}),
+        ("", {}),
+        ("github", {}),
+        ("github", {"username": "bad name!"}),
+        ("domain", {}),
+        ("domain", {"domain": "https://example.com"}),
+        ("domain", {"domain": "127.0.0.1"}),
+        ("domain", {"domain": "localhost"}),
+        ("domain", {"domain": "example.com:8080"}),
         ("github", "octo"),
     ]
     for method, data in cases:
@@ -69,14 +79,16 @@ async def test_submit_answers_exactly_202_and_validates(stack: Stack) -> None:
     await join_publisher(stack.client, "root", "acme", "helper")
     assert (await submit(stack, "helper", "manual", {})).status_code == 403
 
-    await stack.client.post("/api/v1/publishers/admin/acme/verify", headers=bearer("root"),
-                            json={"notes": ""})
+    await stack.client.post(
+        "/api/v1/publishers/admin/acme/verify", headers=bearer("root"), json={"notes": ""}
+    )
     already = await submit(stack, "u1", "manual", {})
     assert already.status_code == 400 and "already verified" in already.json()["detail"]
 
 
-async def test_manual_request_waits_for_an_admin(stack: Stack, proof_server: ProofServer,
-                                                 verify_config: VerificationConfig) -> None:
+async def test_manual_request_waits_for_an_admin(
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_publisher("u1", "acme", verified=False)
     assert (await submit(stack, "u1", "manual", {"notes": "call me"})).status_code == 202
     await stack.drain_jobs()
@@ -85,8 +97,9 @@ async def test_manual_request_waits_for_an_admin(stack: Stack, proof_server: Pro
     assert (await latest_request("acme")).state == "pending"
 
 
-async def test_github_proof_with_user_id(stack: Stack, proof_server: ProofServer,
-                                         verify_config: VerificationConfig) -> None:
+async def test_github_proof_with_user_id(
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_publisher("u1", "acme", verified=False)
     proof_server.text(MAIN, "u1\n")
     response = await submit(stack, "u1", "github", {"username": "octo"})
@@ -109,11 +122,11 @@ async def test_github_proof_with_user_id(stack: Stack, proof_server: ProofServer
     assert proof_server.requested == [MAIN]  # master is not needed once main proves it
 
 
-async def test_github_challenge_on_master_branch(stack: Stack, proof_server: ProofServer,
-                                                 verify_config: VerificationConfig) -> None:
+async def test_github_challenge_on_master_branch(
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_publisher("u1", "acme", verified=False)
-    issued = await stack.client.post("/api/v1/publishers/verify/challenge",
-                                     headers=bearer("u1"))
+    issued = await stack.client.post("/api/v1/publishers/verify/challenge", headers=bearer("u1"))
     assert issued.status_code == 200
     challenge = issued.json()["challenge"]
     again = await stack.client.post("/api/v1/publishers/verify/challenge", headers=bearer("u1"))
@@ -129,18 +142,21 @@ async def test_github_challenge_on_master_branch(stack: Stack, proof_server: Pro
 
 
 async def test_challenge_is_bound_to_its_publisher_and_expires(
-        stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig) -> None:
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_publisher("u1", "first", verified=False)
     await make_publisher("u2", "second", verified=False)
-    foreign = (await stack.client.post("/api/v1/publishers/verify/challenge",
-                                       headers=bearer("u1"))).json()["challenge"]
+    foreign = (
+        await stack.client.post("/api/v1/publishers/verify/challenge", headers=bearer("u1"))
+    ).json()["challenge"]
     proof_server.text(MAIN, foreign)
     await submit(stack, "u2", "github", {"username": "octo"})
     await stack.drain_jobs()
     assert await status_of("second") == "rejected"
 
     await VerificationRequest.filter(challenge=foreign).update(
-        challenge_expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        challenge_expires_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
     response = await submit(stack, "u1", "github", {"username": "octo"})
     assert response.json()["challenge"] != foreign  # an expired challenge is replaced
     await stack.drain_jobs()
@@ -148,7 +164,8 @@ async def test_challenge_is_bound_to_its_publisher_and_expires(
 
 
 async def test_github_wrong_or_missing_proof_is_rejected_then_fixed(
-        stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig) -> None:
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_publisher("u1", "acme", verified=False)
     proof_server.text(MAIN, "someone-else")
     await submit(stack, "u1", "github", {"username": "octo"})
@@ -169,7 +186,8 @@ async def test_github_wrong_or_missing_proof_is_rejected_then_fixed(
 
 
 async def test_github_timeouts_are_retried_then_rejected(
-        stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig) -> None:
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_publisher("u1", "acme", verified=False)
     proof_server.routes[MAIN] = Reply(body=b"u1", delay=3)
     proof_server.routes[MASTER] = Reply(body=b"u1", delay=3)
@@ -182,8 +200,9 @@ async def test_github_timeouts_are_retried_then_rejected(
     assert proof_server.requested.count(MAIN) == verify_config.max_check_attempts
 
 
-async def test_transient_error_then_success(stack: Stack, proof_server: ProofServer,
-                                            verify_config: VerificationConfig) -> None:
+async def test_transient_error_then_success(
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_publisher("u1", "acme", verified=False)
     proof_server.routes[MAIN] = [Reply(status=503), Reply(body=b"u1")]
     await submit(stack, "u1", "github", {"username": "octo"})
@@ -192,8 +211,9 @@ async def test_transient_error_then_success(stack: Stack, proof_server: ProofSer
     assert proof_server.requested.count(MAIN) == 2
 
 
-async def test_redirects_stay_on_the_same_host(stack: Stack, proof_server: ProofServer,
-                                               verify_config: VerificationConfig) -> None:
+async def test_redirects_stay_on_the_same_host(
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_publisher("u1", "acme", verified=False)
     off_host = f"http://localhost:{proof_server.port}/elsewhere/VERIFY.txt"
     proof_server.routes[MAIN] = Reply(status=302, headers={"Location": off_host})
@@ -213,8 +233,9 @@ async def test_redirects_stay_on_the_same_host(stack: Stack, proof_server: Proof
     assert await status_of("acme") == "verified"
 
 
-async def test_response_size_is_capped(stack: Stack, proof_server: ProofServer,
-                                       verify_config: VerificationConfig) -> None:
+async def test_response_size_is_capped(
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_publisher("u1", "acme", verified=False)
     big = b"u1" + b" " * 100_000
     proof_server.routes[MAIN] = Reply(body=big, send_length=False)  # streamed, no length
@@ -226,9 +247,12 @@ async def test_response_size_is_capped(stack: Stack, proof_server: ProofServer,
     assert sum("larger than 256 bytes" in e for e in errors) == 2
 
 
-async def test_domain_well_known_file(stack: Stack, proof_server: ProofServer,
-                                      dns_server: DnsServer,
-                                      verify_config: VerificationConfig) -> None:
+async def test_domain_well_known_file(
+    stack: Stack,
+    proof_server: ProofServer,
+    dns_server: DnsServer,
+    verify_config: VerificationConfig,
+) -> None:
     await make_publisher("u1", "acme", verified=False)
     proof_server.text(WELL_KNOWN, "u1")
     response = await submit(stack, "u1", "domain", {"domain": "Example.COM."})
@@ -241,12 +265,16 @@ async def test_domain_well_known_file(stack: Stack, proof_server: ProofServer,
     assert request.check_result["source"].endswith(WELL_KNOWN)
 
 
-async def test_domain_dns_txt_record(stack: Stack, proof_server: ProofServer,
-                                     dns_server: DnsServer,
-                                     verify_config: VerificationConfig) -> None:
+async def test_domain_dns_txt_record(
+    stack: Stack,
+    proof_server: ProofServer,
+    dns_server: DnsServer,
+    verify_config: VerificationConfig,
+) -> None:
     await make_publisher("u1", "acme", verified=False)
-    challenge = (await stack.client.post("/api/v1/publishers/verify/challenge",
-                                         headers=bearer("u1"))).json()["challenge"]
+    challenge = (
+        await stack.client.post("/api/v1/publishers/verify/challenge", headers=bearer("u1"))
+    ).json()["challenge"]
     dns_server.records["_tb-registry.example.org"] = ["v=spf1 -all", challenge]
     await submit(stack, "u1", "domain", {"domain": "example.org"})
     await stack.drain_jobs()
@@ -255,9 +283,12 @@ async def test_domain_dns_txt_record(stack: Stack, proof_server: ProofServer,
     assert result["source"] == "dns:_tb-registry.example.org" and result["proof"] == "challenge"
 
 
-async def test_domain_dns_failures(stack: Stack, proof_server: ProofServer,
-                                   dns_server: DnsServer,
-                                   verify_config: VerificationConfig) -> None:
+async def test_domain_dns_failures(
+    stack: Stack,
+    proof_server: ProofServer,
+    dns_server: DnsServer,
+    verify_config: VerificationConfig,
+) -> None:
     await make_publisher("u1", "acme", verified=False)
     dns_server.records["_tb-registry.example.net"] = ["not-the-proof"]
     await submit(stack, "u1", "domain", {"domain": "example.net"})
@@ -274,26 +305,32 @@ async def test_domain_dns_failures(stack: Stack, proof_server: ProofServer,
 
 
 async def test_admin_decision_wins_over_a_running_check(
-        stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig) -> None:
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_admin("root")
     await make_publisher("u1", "acme", verified=False)
     proof_server.routes[MAIN] = Reply(body=b"u1", delay=0.3)
     await submit(stack, "u1", "github", {"username": "octo"})
-    rejected = await stack.client.post("/api/v1/publishers/admin/acme/reject",
-                                       headers=bearer("root"), json={"notes": "no"})
+    rejected = await stack.client.post(
+        "/api/v1/publishers/admin/acme/reject", headers=bearer("root"), json={"notes": "no"}
+    )
     assert rejected.status_code == 200
     await stack.drain_jobs()
     assert await status_of("acme") == "rejected"
     assert await AuditEvent.filter(action="verification.verified").count() == 0
 
 
-async def test_recheck_withdraws_a_vanished_proof(stack: Stack, proof_server: ProofServer,
-                                                  verify_config: VerificationConfig) -> None:
+async def test_recheck_withdraws_a_vanished_proof(
+    stack: Stack, proof_server: ProofServer, verify_config: VerificationConfig
+) -> None:
     await make_admin("root")
     await make_publisher("u1", "acme", verified=False)
     await make_publisher("u2", "trusted", verified=False)
-    await stack.client.post("/api/v1/publishers/admin/trusted/verify", headers=bearer("root"),
-                            json={"notes": "known to us"})
+    await stack.client.post(
+        "/api/v1/publishers/admin/trusted/verify",
+        headers=bearer("root"),
+        json={"notes": "known to us"},
+    )
     proof_server.text(MAIN, "u1")
     await submit(stack, "u1", "github", {"username": "octo"})
     await stack.drain_jobs()

@@ -25,8 +25,9 @@ async def limited(stack: Stack, **settings: Any) -> AsyncIterator[tuple[Starlett
     opened: list[httpx.AsyncClient] = []
 
     def client_from(ip: str) -> httpx.AsyncClient:
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 40000)),
-                                   base_url="http://testserver")
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, client=(ip, 40000)), base_url="http://testserver"
+        )
         opened.append(client)
         return client
 

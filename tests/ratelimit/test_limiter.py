@@ -29,10 +29,17 @@ from registry.ratelimit import (
 
 
 def config_with(prefix: str = "tbr:rl:", **budgets: Budget) -> RateLimitConfig:
-    return RateLimitConfig(budgets={"read": Budget(3, 2), "search": Budget(2, 60),
-                                    "upload": Budget(1, 60), "write": Budget(1, 60),
-                                    "auth_failure": Budget(2, 60), **budgets},
-                           key_prefix=prefix)
+    return RateLimitConfig(
+        budgets={
+            "read": Budget(3, 2),
+            "search": Budget(2, 60),
+            "upload": Budget(1, 60),
+            "write": Budget(1, 60),
+            "auth_failure": Budget(2, 60),
+            **budgets,
+        },
+        key_prefix=prefix,
+    )
 
 
 async def drop_keys(redis_url: str, prefix: str) -> list[bytes]:
@@ -93,8 +100,11 @@ def test_retry_after_is_a_small_whole_number() -> None:
         state = WindowState(count=5, limit=1, reset_seconds=reset)
         assert isinstance(state.retry_after, int) and 1 <= state.retry_after <= 60
     headers = dict(WindowState(2, 10, 4.2).headers())
-    assert headers == {b"x-ratelimit-limit": b"10", b"x-ratelimit-remaining": b"8",
-                       b"x-ratelimit-reset": b"5"}
+    assert headers == {
+        b"x-ratelimit-limit": b"10",
+        b"x-ratelimit-remaining": b"8",
+        b"x-ratelimit-reset": b"5",
+    }
 
 
 async def test_a_hit_may_cost_several_requests(counters: tuple[Counters, str]) -> None:
@@ -114,8 +124,11 @@ def test_identity_keys() -> None:
     assert user_identity("alice") == "u:alice"
     assert ip_identity("10.0.0.1") == "ip:10.0.0.1" and ip_identity(None) == "ip:unknown"
     # An IPv6 subscriber owns a /64: rotating addresses inside it buys no new budget.
-    assert ip_identity("2001:db8:1:2::1") == ip_identity("2001:db8:1:2:ffff:1:2:3") \
+    assert (
+        ip_identity("2001:db8:1:2::1")
+        == ip_identity("2001:db8:1:2:ffff:1:2:3")
         == "ip:2001:db8:1:2::/64"
+    )
     assert ip_identity("2001:db8:1:3::1") != ip_identity("2001:db8:1:2::1")
     assert ip_identity("::ffff:10.0.0.1") == "ip:10.0.0.1"
 
@@ -153,15 +166,22 @@ async def test_memory_counters_sweep_expired_windows_at_most_once_a_second() -> 
 
 
 def test_budgets_come_from_settings() -> None:
-    settings = load_settings({"RATE_LIMIT_READ": "100/30", "RATE_LIMIT_AUTH_FAILURES": "5 / 60",
-                              "RATE_LIMIT_KEY_PREFIX": "x:", "RATE_LIMIT_ENABLED": "false"})
+    settings = load_settings(
+        {
+            "RATE_LIMIT_READ": "100/30",
+            "RATE_LIMIT_AUTH_FAILURES": "5 / 60",
+            "RATE_LIMIT_KEY_PREFIX": "x:",
+            "RATE_LIMIT_ENABLED": "false",
+        }
+    )
     config = RateLimitConfig.from_settings(settings)
     assert config.budgets["read"] == Budget(100, 30)
     assert config.budgets["auth_failure"] == Budget(5, 60)
     assert config.budgets["search"] == Budget(1200, 60)  # default
     assert config.budgets["write"] == Budget(1200, 60)
-    assert RateLimitConfig.from_settings(load_settings({"RATE_LIMIT_WRITE": "7/30"})
-                                         ).budgets["write"] == Budget(7, 30)
+    assert RateLimitConfig.from_settings(load_settings({"RATE_LIMIT_WRITE": "7/30"})).budgets[
+        "write"
+    ] == Budget(7, 30)
     assert config.key_prefix == "x:" and config.enabled is False
     for bad in ("100", "0/60", "10/0", "10/61", "ten/60"):
         with pytest.raises(ConfigError, match="RATE_LIMIT_READ"):

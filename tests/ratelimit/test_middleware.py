@@ -43,8 +43,9 @@ async def failed_login_burst(stack: Stack, **settings: Any) -> None:
         # The blocked IP is blocked for everything, even with a valid token...
         assert_429(await attacker.get("/api/v1/auth/me", headers=bearer("alice")))
         # ...and nobody else is.
-        assert (await client_from("10.0.2.1").get("/api/v1/auth/me", headers=bearer("alice"))
-                ).status_code == 200
+        assert (
+            await client_from("10.0.2.1").get("/api/v1/auth/me", headers=bearer("alice"))
+        ).status_code == 200
 
 
 async def test_burst_of_failed_logins_blocks_only_that_ip(stack: Stack) -> None:
@@ -83,12 +84,10 @@ async def test_users_are_limited_per_user_not_per_ip(stack: Stack) -> None:
     async with limited(stack, rate_limit_read=(4, 60)) as (_, client_from):
         office, home = client_from("10.0.0.1"), client_from("10.0.0.2")
         for client in (office, home, office, home):
-            assert (await client.get("/api/v1/auth/me", headers=bearer("alice"))
-                    ).status_code == 200
+            assert (await client.get("/api/v1/auth/me", headers=bearer("alice"))).status_code == 200
         # Alice's budget follows her across addresses...
         assert_429(await home.get("/api/v1/auth/me", headers=bearer("alice")))
-        assert_429(await client_from("10.0.0.3").get("/api/v1/publishers",
-                                                     headers=bearer("alice")))
+        assert_429(await client_from("10.0.0.3").get("/api/v1/publishers", headers=bearer("alice")))
         # ...while a colleague behind the same NAT, and anonymous readers, are unaffected.
         assert (await office.get("/api/v1/auth/me", headers=bearer("bob"))).status_code == 200
         assert (await office.get("/api/v1/publishers")).status_code == 200
@@ -103,8 +102,9 @@ async def test_api_tokens_pay_from_their_users_budget(stack: Stack) -> None:
         client = client_from("10.0.0.1")
 
         async def with_token(token: str) -> httpx.Response:
-            return await client.get("/api/v1/publishers",
-                                    headers={"Authorization": f"Bearer {token}"})
+            return await client.get(
+                "/api/v1/publishers", headers={"Authorization": f"Bearer {token}"}
+            )
 
         for _ in range(2):
             assert (await with_token(first)).status_code == 200
@@ -121,8 +121,9 @@ async def test_api_tokens_pay_from_their_users_budget(stack: Stack) -> None:
 
 async def test_search_and_upload_budgets_are_separate(stack: Stack) -> None:
     await make_publisher("alice", "alices")
-    async with limited(stack, rate_limit_search=(2, 60), rate_limit_upload=(1, 60),
-                       rate_limit_read=(50, 60)) as (_, client_from):
+    async with limited(
+        stack, rate_limit_search=(2, 60), rate_limit_upload=(1, 60), rate_limit_read=(50, 60)
+    ) as (_, client_from):
         client = client_from("10.0.0.1")
         for _ in range(2):
             assert (await client.get("/api/v1/search?q=x")).status_code == 200
@@ -131,8 +132,11 @@ async def test_search_and_upload_budgets_are_separate(stack: Stack) -> None:
         assert (await client.get("/api/v1/packages")).status_code == 200
 
         upload: Callable[[], Awaitable[httpx.Response]] = lambda: client.post(  # noqa: E731
-            "/api/v1/packages/Nothing/versions", headers=bearer("alice"),
-            data={"version": "1.0.0"}, files={"file": ("x.zip", b"PK", "application/zip")})
+            "/api/v1/packages/Nothing/versions",
+            headers=bearer("alice"),
+            data={"version": "1.0.0"},
+            files={"file": ("x.zip", b"PK", "application/zip")},
+        )
         first = await upload()
         assert first.status_code == 404  # refused uploads count too
         assert_429(await upload())
@@ -140,8 +144,10 @@ async def test_search_and_upload_budgets_are_separate(stack: Stack) -> None:
 
 
 async def test_limits_can_be_disabled(stack: Stack) -> None:
-    async with limited(stack, rate_limit_enabled=False,
-                       rate_limit_auth_failures=(1, 60)) as (_, client_from):
+    async with limited(stack, rate_limit_enabled=False, rate_limit_auth_failures=(1, 60)) as (
+        _,
+        client_from,
+    ):
         client = client_from("10.0.0.1")
         for _ in range(20):
             response = await client.get("/api/v1/auth/me", headers={"Authorization": "Bearer x"})

@@ -35,36 +35,51 @@ async def test_authentication_errors(stack: Stack) -> None:
     response = await client.post("/api/v1/packages", json={"name": "X"})
     assert await _assert_detail(response, 401) == "Not authenticated"
     assert response.headers["www-authenticate"] == "Bearer"
-    response = await client.post("/api/v1/packages", json={"name": "X"},
-                                 headers={"Authorization": "Bearer garbage"})
+    response = await client.post(
+        "/api/v1/packages", json={"name": "X"}, headers={"Authorization": "Bearer garbage"}
+    )
     assert await _assert_detail(response, 401) == "Invalid or expired token"
     refresh = bearer("u1", type="refresh")
-    assert (await client.post("/api/v1/packages", json={"name": "X"},
-                              headers=refresh)).status_code == 401
+    assert (
+        await client.post("/api/v1/packages", json={"name": "X"}, headers=refresh)
+    ).status_code == 401
     # Public routes treat a bad token as anonymous.
-    assert (await client.get("/api/v1/packages",
-                             headers={"Authorization": "Bearer garbage"})).status_code == 200
+    assert (
+        await client.get("/api/v1/packages", headers={"Authorization": "Bearer garbage"})
+    ).status_code == 200
 
 
-@pytest.mark.parametrize("body", [b"{", b"[]", b"\"text\"", b"", b"\xff\xfe"])
+@pytest.mark.parametrize("body", [b"{", b"[]", b'"text"', b"", b"\xff\xfe"])
 async def test_malformed_json_bodies(stack: Stack, body: bytes) -> None:
     await make_publisher("u1")
-    response = await stack.client.post("/api/v1/packages", content=body,
-                                       headers={**bearer("u1"),
-                                                "content-type": "application/json"})
+    response = await stack.client.post(
+        "/api/v1/packages",
+        content=body,
+        headers={**bearer("u1"), "content-type": "application/json"},
+    )
     await _assert_detail(response, 400)
 
 
-@pytest.mark.parametrize("payload", [
-    {"name": "bad name"}, {"name": ""}, {"name": 5}, {"name": "admin"},
-    {"name": "ok", "package_type": "virus"}, {"name": "ok", "visibility": "secret"},
-    {"name": "ok", "keywords": "a" * 60}, {"name": "ok", "description": "x" * 501},
-    {"name": "ok", "homepage": "javascript:alert(1)"}, {"name": "x" * 101},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"name": "bad name"},
+        {"name": ""},
+        {"name": 5},
+        {"name": "admin"},
+        {"name": "ok", "package_type": "virus"},
+        {"name": "ok", "visibility": "secret"},
+        {"name": "ok", "keywords": "a" * 60},
+        {"name": "ok", "description": "x" * 501},
+        {"name": "ok", "homepage": "javascript:alert(1)"},
+        {"name": "x" * 101},
+    ],
+)
 async def test_invalid_package_fields(stack: Stack, payload: dict) -> None:
     await make_publisher("u1")
-    await _assert_detail(await stack.client.post("/api/v1/packages", json=payload,
-                                                 headers=bearer("u1")), 400)
+    await _assert_detail(
+        await stack.client.post("/api/v1/packages", json=payload, headers=bearer("u1")), 400
+    )
 
 
 async def test_non_publisher_gets_403(stack: Stack) -> None:
@@ -82,16 +97,29 @@ async def test_bad_uploads(stack: Stack) -> None:
         (await upload_version(client, "u1", "Mod", "1.0.0-foo", good), 400),
         (await upload_version(client, "u1", "Mod", "", good), 400),
         (await upload_version(client, "u1", "Mod", "1.0.0", b"not a zip" * 300), 400),
-        (await upload_version(client, "u1", "Mod", "1.0.0",
-                              mod_zip("Other", "1.0.0", layout="package")), 400),
+        (
+            await upload_version(
+                client, "u1", "Mod", "1.0.0", mod_zip("Other", "1.0.0", layout="package")
+            ),
+            400,
+        ),
         (await upload_version(client, "u1", "Missing", "1.0.0", good), 404),
         (await upload_version(client, "stranger", "Mod", "1.0.0", good), 403),
-        (await client.post("/api/v1/packages/Mod/versions", headers=bearer("u1"),
-                           data={"version": "1.0.0"}), 400),
-        (await client.post("/api/v1/packages/Mod/versions", headers={
-            **bearer("u1"), "content-type": "multipart/form-data; boundary=xyz"},
-            content=b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; "
-                    b"filename=\"a.zip\"\r\n\r\ntruncated"), 400),
+        (
+            await client.post(
+                "/api/v1/packages/Mod/versions", headers=bearer("u1"), data={"version": "1.0.0"}
+            ),
+            400,
+        ),
+        (
+            await client.post(
+                "/api/v1/packages/Mod/versions",
+                headers={**bearer("u1"), "content-type": "multipart/form-data; boundary=xyz"},
+                content=b'--xyz\r\nContent-Disposition: form-data; name="file"; '
+                b'filename="a.zip"\r\n\r\ntruncated',
+            ),
+            400,
+        ),
     ]
     for response, status in cases:
         await _assert_detail(response, status)
@@ -106,11 +134,14 @@ async def test_lookups_longer_than_any_stored_value_are_not_found(stack: Stack) 
     assert (await create_package(stack.client, "u1", "Mod")).status_code == 201
     long_name, long_version = "a" * 101, "1." * 60 + "0"
     client = stack.client
-    for path in (f"/api/v1/packages/{long_name}", f"/api/v1/packages/Mod/versions/{long_version}",
-                 f"/api/v1/packages/{long_name}/versions/1.0.0/download",
-                 f"/api/v1/artifacts/{long_name}",
-                 f"/api/v1/artifacts/{long_name}/versions/1.0.0/download",
-                 f"/api/v1/publishers/{'p' * 300}"):
+    for path in (
+        f"/api/v1/packages/{long_name}",
+        f"/api/v1/packages/Mod/versions/{long_version}",
+        f"/api/v1/packages/{long_name}/versions/1.0.0/download",
+        f"/api/v1/artifacts/{long_name}",
+        f"/api/v1/artifacts/{long_name}/versions/1.0.0/download",
+        f"/api/v1/publishers/{'p' * 300}",
+    ):
         await _assert_detail(await client.get(path), 404)
     response = await client.get("/api/v1/versions", params={"names": [long_name, "Mod"]})
     assert response.status_code == 200 and response.json() == {"versions": {"Mod": None}}
@@ -118,37 +149,46 @@ async def test_lookups_longer_than_any_stored_value_are_not_found(stack: Stack) 
     assert response.status_code == 200, response.text
     response = await client.post("/api/v1/resolve", json={"packages": [long_name]})
     assert response.status_code < 500, response.text
-    response = await client.post("/api/v1/publishers/team/members", headers=bearer("u1"),
-                                 json={"username": "u" * 200})
+    response = await client.post(
+        "/api/v1/publishers/team/members", headers=bearer("u1"), json={"username": "u" * 200}
+    )
     await _assert_detail(response, 404)
 
 
-async def test_json_bodies_that_json_loads_chokes_on_are_400_and_big_ones_413(
-        stack: Stack) -> None:
+async def test_json_bodies_that_json_loads_chokes_on_are_400_and_big_ones_413(stack: Stack) -> None:
     client = stack.client
     json_headers = {"content-type": "application/json"}
     deep = "[" * 100_000 + "]" * 100_000
-    for body, problem in ((deep, "nested too deeply"), ('{"x": ' + "9" * 5000 + "}", "digits"),
-                          (b'{"name": "\xff"}', "utf-8")):
+    for body, problem in (
+        (deep, "nested too deeply"),
+        ('{"x": ' + "9" * 5000 + "}", "digits"),
+        (b'{"name": "\xff"}', "utf-8"),
+    ):
         response = await client.post("/api/v1/resolve", content=body, headers=json_headers)
         assert problem in await _assert_detail(response, 400)
     big = b'{"packages": ["' + b"a" * (2 * 1024 * 1024) + b'"]}'
-    await _assert_detail(await client.post("/api/v1/resolve", content=big,
-                                           headers=json_headers), 413)
+    await _assert_detail(
+        await client.post("/api/v1/resolve", content=big, headers=json_headers), 413
+    )
 
     async def streamed():  # no Content-Length: refused while it streams
         yield b'{"packages": ["'
         for _ in range(64):
             yield b"a" * 65536
         yield b'"]}'
-    await _assert_detail(await client.post("/api/v1/resolve", content=streamed(),
-                                           headers=json_headers), 413)
+
+    await _assert_detail(
+        await client.post("/api/v1/resolve", content=streamed(), headers=json_headers), 413
+    )
 
 
-@pytest.mark.parametrize(("manifest", "expected"), [
-    ("version: [unclosed", "manifest"),
-    ("version: 1.0.0\ndescription: \x0c\n", "not valid yaml"),  # the reader refuses it
-])
+@pytest.mark.parametrize(
+    ("manifest", "expected"),
+    [
+        ("version: [unclosed", "manifest"),
+        ("version: 1.0.0\ndescription: \x0c\n", "not valid yaml"),  # the reader refuses it
+    ],
+)
 async def test_broken_manifest_is_400(stack: Stack, manifest: str, expected: str) -> None:
     await make_publisher("u1")
     assert (await create_package(stack.client, "u1", "Mod")).status_code == 201
@@ -171,13 +211,16 @@ async def test_upload_limit_413_before_reading_and_while_streaming(stack: Stack)
         await _assert_detail(await upload_version(client, "u1", "Big", "1.0.0", payload), 413)
 
         async def chunked():  # no Content-Length: enforced while streaming
-            yield b"--b\r\nContent-Disposition: form-data; name=\"version\"\r\n\r\n1.0.0\r\n"
-            yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\n"
+            yield b'--b\r\nContent-Disposition: form-data; name="version"\r\n\r\n1.0.0\r\n'
+            yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="f"\r\n\r\n'
             for _ in range(64):
                 yield b"x" * 4096
-        response = await client.post("/api/v1/packages/Big/versions", content=chunked(),
-                                     headers={**bearer("u1"),
-                                              "content-type": "multipart/form-data; boundary=b"})
+
+        response = await client.post(
+            "/api/v1/packages/Big/versions",
+            content=chunked(),
+            headers={**bearer("u1"), "content-type": "multipart/form-data; boundary=b"},
+        )
         await _assert_detail(response, 413)
     finally:
         stack.runtime.context.policy = original
@@ -190,8 +233,9 @@ async def test_concurrent_duplicate_versions_exactly_one_wins(stack: Stack) -> N
     await make_publisher("u1")
     assert (await create_package(stack.client, "u1", "Race")).status_code == 201
     payloads = [mod_zip("Race", "1.0.0", extra={f"Race/{i}.py": b"x"}) for i in range(4)]
-    responses = await asyncio.gather(*(upload_version(stack.client, "u1", "Race", "1.0.0", p)
-                                       for p in payloads))
+    responses = await asyncio.gather(
+        *(upload_version(stack.client, "u1", "Race", "1.0.0", p) for p in payloads)
+    )
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
     assert await PackageVersion.all().count() == 1
     await stack.drain_jobs()
@@ -205,11 +249,22 @@ async def test_one_step_publish_with_metadata(stack: Stack) -> None:
     await make_publisher("u1")
     data = mod_zip("isaa", "0.2.0", layout="root")
     response = await client.post(
-        "/api/v1/packages", headers=bearer("u1"),
-        data={"metadata": json.dumps({"name": "isaa", "version": "0.2.0",
-                                      "description": "agents", "author": "me",
-                                      "license": "MIT", "keywords": ["ai"]})},
-        files={"file": ("tmpq1w2e3.zip", data, "application/zip")})
+        "/api/v1/packages",
+        headers=bearer("u1"),
+        data={
+            "metadata": json.dumps(
+                {
+                    "name": "isaa",
+                    "version": "0.2.0",
+                    "description": "agents",
+                    "author": "me",
+                    "license": "MIT",
+                    "keywords": ["ai"],
+                }
+            )
+        },
+        files={"file": ("tmpq1w2e3.zip", data, "application/zip")},
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["package"] == "isaa" and body["version"] == "0.2.0"
@@ -220,7 +275,10 @@ async def test_one_step_publish_with_metadata(stack: Stack) -> None:
     assert all(name.startswith("isaa/") for name in names)
     lookup = await client.get(f"/api/v1/files/{body['upload_sha256'].upper()}")
     assert lookup.status_code == 200 and lookup.json()["package"] == "isaa"
-    bad = await client.post("/api/v1/packages", headers=bearer("u1"),
-                            data={"metadata": "{not json"},
-                            files={"file": ("x.zip", data, "application/zip")})
+    bad = await client.post(
+        "/api/v1/packages",
+        headers=bearer("u1"),
+        data={"metadata": "{not json"},
+        files={"file": ("x.zip", data, "application/zip")},
+    )
     await _assert_detail(bad, 400)

@@ -22,11 +22,11 @@ async def _detail(stack: Stack, name: str, user: str | None = None) -> dict:
     return response.json()
 
 
-async def test_anonymous_detail_is_served_from_memory_until_a_write_commits(
-        stack: Stack) -> None:
+async def test_anonymous_detail_is_served_from_memory_until_a_write_commits(stack: Stack) -> None:
     await make_publisher("u1")
-    assert (await create_package(stack.client, "u1", "Cached",
-                                 description="first")).status_code == 201
+    assert (
+        await create_package(stack.client, "u1", "Cached", description="first")
+    ).status_code == 201
     first = await _detail(stack, "Cached")
     assert first["description"] == "first"
 
@@ -37,14 +37,14 @@ async def test_anonymous_detail_is_served_from_memory_until_a_write_commits(
     assert (await _detail(stack, "Cached", "u1"))["description"] == "behind the cache's back"
 
     # A write through the API commits, announces, and the next anonymous read is fresh.
-    patched = await stack.client.patch("/api/v1/packages/Cached", headers=bearer("u1"),
-                                       json={"description": "second"})
+    patched = await stack.client.patch(
+        "/api/v1/packages/Cached", headers=bearer("u1"), json={"description": "second"}
+    )
     assert patched.status_code == 200, patched.text
     assert (await _detail(stack, "Cached"))["description"] == "second"
 
 
-async def test_scan_verdicts_and_visibility_changes_reach_anonymous_readers(
-        stack: Stack) -> None:
+async def test_scan_verdicts_and_visibility_changes_reach_anonymous_readers(stack: Stack) -> None:
     await make_publisher("u1")
     await create_package(stack.client, "u1", "Live")
     assert (await _detail(stack, "Live"))["versions"] == []
@@ -54,8 +54,9 @@ async def test_scan_verdicts_and_visibility_changes_reach_anonymous_readers(
     await stack.drain_jobs()  # the scan job publishes it
     assert [v["version"] for v in (await _detail(stack, "Live"))["versions"]] == ["1.0.0"]
 
-    hidden = await stack.client.patch("/api/v1/packages/Live", headers=bearer("u1"),
-                                      json={"visibility": "private"})
+    hidden = await stack.client.patch(
+        "/api/v1/packages/Live", headers=bearer("u1"), json={"visibility": "private"}
+    )
     assert hidden.status_code == 200, hidden.text
     gone = await stack.client.get("/api/v1/packages/Live")
     assert gone.status_code == 404 and "Live" in gone.json()["detail"]
@@ -83,8 +84,7 @@ def test_entries_expire_and_fills_racing_a_write_are_dropped() -> None:
 
 async def test_writes_cross_processes_over_redis(redis_url: str) -> None:
     prefix = f"tbr-test-{uuid.uuid4().hex[:8]}:events:"
-    here, elsewhere, observer = (RedisEventBus.from_url(redis_url, prefix=prefix)
-                                 for _ in range(3))
+    here, elsewhere, observer = (RedisEventBus.from_url(redis_url, prefix=prefix) for _ in range(3))
     local_hits: list[int] = []
     remote_hits: list[int] = []
     # Only `here` hears this process's commits; `elsewhere` stands for another process.

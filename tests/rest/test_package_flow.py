@@ -7,16 +7,32 @@ import hashlib
 from tests.fixtures.stack import Stack, bearer
 from tests.helpers import create_package, make_publisher, mod_zip, upload_version
 
-SUMMARY_KEYS = {"name", "display_name", "package_type", "description", "latest_version",
-                "visibility", "downloads", "total_downloads", "publisher", "publisher_id",
-                "updated_at"}
+SUMMARY_KEYS = {
+    "name",
+    "display_name",
+    "package_type",
+    "description",
+    "latest_version",
+    "visibility",
+    "downloads",
+    "total_downloads",
+    "publisher",
+    "publisher_id",
+    "updated_at",
+}
 
 
 async def test_publish_resolve_download_flow(stack: Stack) -> None:
     client = stack.client
     await make_publisher("u1", "cloudm-team")
-    created = await create_package(client, "u1", "CloudM", description="Cloud manager",
-                                   keywords=["cloud", "auth"], license="MIT")
+    created = await create_package(
+        client,
+        "u1",
+        "CloudM",
+        description="Cloud manager",
+        keywords=["cloud", "auth"],
+        license="MIT",
+    )
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["id"] == "CloudM" and body["visibility"] == "public"
@@ -44,13 +60,13 @@ async def test_publish_resolve_download_flow(stack: Stack) -> None:
     version = await client.get("/api/v1/packages/CloudM/versions/1.1.0")
     assert version.status_code == 200
     info = version.json()
-    assert info["dependencies"] == [{"name": "DB", "version_spec": ">=1.0.0",
-                                     "optional": False}]
+    assert info["dependencies"] == [{"name": "DB", "version_spec": ">=1.0.0", "optional": False}]
     assert info["download_url"] == "/api/v1/packages/CloudM/versions/1.1.0/file"
 
     # The client sends its (possibly stale) token to public routes too.
-    download = await client.get(info["download_url"],
-                                headers={"Authorization": "Bearer stale.token.here"})
+    download = await client.get(
+        info["download_url"], headers={"Authorization": "Bearer stale.token.here"}
+    )
     assert download.status_code == 200
     assert hashlib.sha256(download.content).hexdigest() == info["checksum_sha256"]
     assert download.headers["content-type"] == "application/zip"
@@ -70,8 +86,11 @@ async def test_publish_resolve_download_flow(stack: Stack) -> None:
     latest = (await client.get("/api/v1/versions?names=cloudm,unknown")).json()
     assert latest == {"versions": {"CloudM": "1.1.0"}}
 
-    yank = await client.post("/api/v1/packages/CloudM/versions/1.1.0/yank",
-                             headers=bearer("u1"), json={"reason": "broken"})
+    yank = await client.post(
+        "/api/v1/packages/CloudM/versions/1.1.0/yank",
+        headers=bearer("u1"),
+        json={"reason": "broken"},
+    )
     assert yank.status_code == 200 and yank.json()["status"] == "yanked"
     assert (await client.get("/api/v1/packages/CloudM")).json()["latest_version"] == "1.0.0"
     assert (await client.get(info["download_url"])).status_code == 200
@@ -93,22 +112,29 @@ async def test_private_package_is_invisible_to_others(stack: Stack) -> None:
     await stack.drain_jobs()
 
     for headers in ({}, bearer("stranger")):
-        assert (await client.get("/api/v1/packages/HiddenMod", headers=headers)).status_code \
-            == 404
-        body = (await client.get("/api/v1/packages/HiddenMod/versions/0.1.0/file",
-                                 headers=headers)).text
+        assert (await client.get("/api/v1/packages/HiddenMod", headers=headers)).status_code == 404
+        body = (
+            await client.get("/api/v1/packages/HiddenMod/versions/0.1.0/file", headers=headers)
+        ).text
         assert "HiddenMod" in body  # "Package not found: HiddenMod", same as unknown
-        for url in ("/api/v1/packages", "/api/v1/search?q=", "/api/v1/versions",
-                    "/api/v1/search?q=hidden", "/api/v1/versions?names=HiddenMod"):
+        for url in (
+            "/api/v1/packages",
+            "/api/v1/search?q=",
+            "/api/v1/versions",
+            "/api/v1/search?q=hidden",
+            "/api/v1/versions?names=HiddenMod",
+        ):
             response = await client.get(url, headers=headers)
             assert "HiddenMod" not in response.text, url
     unknown = await client.get("/api/v1/packages/NoSuchMod")
     hidden = await client.get("/api/v1/packages/HiddenMod")
-    assert unknown.json()["detail"].replace("NoSuchMod", "X") == \
-        hidden.json()["detail"].replace("HiddenMod", "X")
+    assert unknown.json()["detail"].replace("NoSuchMod", "X") == hidden.json()["detail"].replace(
+        "HiddenMod", "X"
+    )
 
-    own = (await client.get("/api/v1/packages?publisher=secret-team",
-                            headers=bearer("owner"))).json()
+    own = (
+        await client.get("/api/v1/packages?publisher=secret-team", headers=bearer("owner"))
+    ).json()
     assert [p["name"] for p in own["packages"]] == ["HiddenMod"]
     public = await create_package(client, "owner", "Exposed", visibility="public")
     assert public.status_code == 403  # unverified publishers cannot publish public packages

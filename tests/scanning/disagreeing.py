@@ -33,8 +33,9 @@ def end_record_in_comment() -> bytes:
     real archive's comment. zipfile takes the last end record it finds, the hidden one."""
     real_size = len(build_zip(mod_entries()))  # the comment starts where this archive ends
     evil_entries = [Entry(MANIFEST, EVIL_TBCONFIG), Entry(f"{MOD}/__init__.py", b"")]
-    hidden = build_zip(evil_entries, prepend=bytes(real_size),
-                       offsets_include_prepend=True)[real_size:]
+    hidden = build_zip(evil_entries, prepend=bytes(real_size), offsets_include_prepend=True)[
+        real_size:
+    ]
     return build_zip(mod_entries(), comment=hidden)
 
 
@@ -70,8 +71,13 @@ def local_sizes_disagree() -> bytes:
 
 def streamed_mod() -> bytes:
     """A benign mod written to a pipe: data descriptors after every entry."""
-    return streamed_zip({MANIFEST: TBCONFIG, f"{MOD}/__init__.py": b"x = 1\n",
-                         f"{MOD}/core.py": b"def run():\n    return 42\n"})
+    return streamed_zip(
+        {
+            MANIFEST: TBCONFIG,
+            f"{MOD}/__init__.py": b"x = 1\n",
+            f"{MOD}/core.py": b"def run():\n    return 42\n",
+        }
+    )
 
 
 DISAGREEING = {

@@ -36,8 +36,9 @@ def deps(found: ArchiveManifest) -> list[str]:
 
 
 def test_reads_names_and_manifest() -> None:
-    data = stdlib_zip({"CloudM/tbConfig.yaml": "module_name: CloudM\nversion: 2.0.0\n",
-                       "CloudM/__init__.py": ""})
+    data = stdlib_zip(
+        {"CloudM/tbConfig.yaml": "module_name: CloudM\nversion: 2.0.0\n", "CloudM/__init__.py": ""}
+    )
     found = read(data)
     assert found.names == ["CloudM/tbConfig.yaml", "CloudM/__init__.py"]
     assert found.path == "CloudM/tbConfig.yaml"
@@ -78,8 +79,12 @@ def test_a_wrong_crc_is_refused() -> None:
 def test_limits_are_the_scanners() -> None:
     many = build_zip([*mod_entries(), *(Entry(f"{MOD}/f{i}.py", b"") for i in range(20))])
     with pytest.raises(ScanRejected) as refused:
-        read_archive_manifest(BytesReader(many), package_type="mod", package_name=MOD,
-                              limits=ScanLimits(max_entries=10))
+        read_archive_manifest(
+            BytesReader(many),
+            package_type="mod",
+            package_name=MOD,
+            limits=ScanLimits(max_entries=10),
+        )
     assert refused.value.rule == Rule.TOO_MANY_ENTRIES
     assert scan(many, limits=ScanLimits(max_entries=10)).rule == Rule.TOO_MANY_ENTRIES
 
@@ -92,8 +97,9 @@ def test_data_descriptors_are_read_like_the_scan_reads_them() -> None:
 
 
 def test_feature_packs_take_feature_yaml_like_the_scan() -> None:
-    data = stdlib_zip({"tbConfig.yaml": EVIL_TBCONFIG,
-                       "feature.yaml": "name: web\nrequires: [core]\n"})
+    data = stdlib_zip(
+        {"tbConfig.yaml": EVIL_TBCONFIG, "feature.yaml": "name: web\nrequires: [core]\n"}
+    )
     name = "tbv2-feature-web"
     assert manifest_path_for(["tbConfig.yaml", "feature.yaml"], "library", name) == "feature.yaml"
     found = read(data, "library", name)
@@ -124,13 +130,17 @@ def test_one_reader_decides(build: Callable[[], bytes]) -> None:
     assert report.rule == refused.value.rule
 
 
-@pytest.mark.parametrize("data", [
-    build_zip(mod_entries()),
-    streamed_mod(),
-    stdlib_zip({MANIFEST: TBCONFIG, f"{MOD}/a.py": b""}),
-    build_zip([Entry(MANIFEST, TBCONFIG, method=0), *mod_entries()[1:]]),
-    build_zip([Entry(MANIFEST, b"", compressed=deflate(b"")), *mod_entries()[1:]]),
-], ids=["crafted", "streamed", "stdlib", "stored", "empty-manifest"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        build_zip(mod_entries()),
+        streamed_mod(),
+        stdlib_zip({MANIFEST: TBCONFIG, f"{MOD}/a.py": b""}),
+        build_zip([Entry(MANIFEST, TBCONFIG, method=0), *mod_entries()[1:]]),
+        build_zip([Entry(MANIFEST, b"", compressed=deflate(b"")), *mod_entries()[1:]]),
+    ],
+    ids=["crafted", "streamed", "stdlib", "stored", "empty-manifest"],
+)
 def test_what_the_reader_reads_is_what_the_scan_parsed(data: bytes) -> None:
     try:
         found = read(data)

@@ -49,11 +49,26 @@ def tarball() -> bytes:
 @pytest.mark.parametrize(
     ("platform", "data"),
     [
-        ("windows", pe()), ("win64", pe()), ("windows", MSI), ("windows", PLAIN_ZIP),
-        ("linux", elf()), ("linux", elf(appimage=True)), ("linux", DEB), ("linux", RPM),
-        ("linux", tarball()), ("macos", MACHO), ("darwin", MACHO_FAT), ("macos", DMG),
-        ("macos", PKG), ("macos", tarball()), ("android", APK), ("android", elf()),
-        ("ios", IPA), ("ios", MACHO), ("all", b"anything at all"), ("all", pe()),
+        ("windows", pe()),
+        ("win64", pe()),
+        ("windows", MSI),
+        ("windows", PLAIN_ZIP),
+        ("linux", elf()),
+        ("linux", elf(appimage=True)),
+        ("linux", DEB),
+        ("linux", RPM),
+        ("linux", tarball()),
+        ("macos", MACHO),
+        ("darwin", MACHO_FAT),
+        ("macos", DMG),
+        ("macos", PKG),
+        ("macos", tarball()),
+        ("android", APK),
+        ("android", elf()),
+        ("ios", IPA),
+        ("ios", MACHO),
+        ("all", b"anything at all"),
+        ("all", pe()),
     ],
 )
 def test_matching_platform_passes(platform: str, data: bytes) -> None:
@@ -65,9 +80,16 @@ def test_matching_platform_passes(platform: str, data: bytes) -> None:
 @pytest.mark.parametrize(
     ("platform", "data"),
     [
-        ("windows", elf()), ("linux", pe()), ("macos", pe()), ("macos", JAVA_CLASS),
-        ("android", PLAIN_ZIP), ("android", pe()), ("ios", APK), ("ios", elf()),
-        ("windows", b"#!/bin/sh\necho not a binary\n"), ("linux", b"just text"),
+        ("windows", elf()),
+        ("linux", pe()),
+        ("macos", pe()),
+        ("macos", JAVA_CLASS),
+        ("android", PLAIN_ZIP),
+        ("android", pe()),
+        ("ios", APK),
+        ("ios", elf()),
+        ("windows", b"#!/bin/sh\necho not a binary\n"),
+        ("linux", b"just text"),
     ],
 )
 def test_other_platform_or_unknown_format_fails(platform: str, data: bytes) -> None:
@@ -89,7 +111,9 @@ def test_unknown_platform_is_a_caller_error() -> None:
 def test_report_records_what_was_found() -> None:
     report = check_artifact_binary(BytesReader(APK), "android")
     assert report.detected_types["format"] == "apk"
-    assert report.detected_types["(upload)"] in {"application/zip",
-                                                 "application/vnd.android.package-archive",
-                                                 "application/java-archive"}
+    assert report.detected_types["(upload)"] in {
+        "application/zip",
+        "application/vnd.android.package-archive",
+        "application/java-archive",
+    }
     assert report.to_dict()["rule"] is None

@@ -64,8 +64,14 @@ def assert_pass(data: bytes, **kwargs: object) -> None:
 
 
 def test_package_layout_deflated() -> None:
-    data = stdlib_zip({f"{MOD}/tbConfig.yaml": TBCONFIG, f"{MOD}/__init__.py": SOURCE,
-                       f"{MOD}/core/api.py": SOURCE, f"{MOD}/static/app.js": "x" * 5000})
+    data = stdlib_zip(
+        {
+            f"{MOD}/tbConfig.yaml": TBCONFIG,
+            f"{MOD}/__init__.py": SOURCE,
+            f"{MOD}/core/api.py": SOURCE,
+            f"{MOD}/static/app.js": "x" * 5000,
+        }
+    )
     report = scan(data, version="1.2.3")
     assert report.verdict == "pass", report.to_dict()
     assert report.manifest is not None and report.manifest.path == f"{MOD}/tbConfig.yaml"
@@ -94,7 +100,9 @@ def test_single_file_module() -> None:
     assert manifest.display_name == "Cloud Manager"
     assert manifest.keywords == ["cloud", "sync"]
     assert [(d.name, d.version_spec) for d in manifest.dependencies] == [
-        ("DB", "*"), ("isaa", ">=0.2")]
+        ("DB", "*"),
+        ("isaa", ">=0.2"),
+    ]
 
 
 def test_single_file_in_folder() -> None:
@@ -109,8 +117,13 @@ def test_case_insensitive_manifest_lookup() -> None:
 
 
 def test_feature_pack_as_library() -> None:
-    data = stdlib_zip({"feature.yaml": FEATURE_YAML, "web/__init__.py": SOURCE,
-                       "web/static/index.html": "<html></html>"})
+    data = stdlib_zip(
+        {
+            "feature.yaml": FEATURE_YAML,
+            "web/__init__.py": SOURCE,
+            "web/static/index.html": "<html></html>",
+        }
+    )
     report = scan(data, package_type="library", package_name="tbv2-feature-web", version="1.0.0")
     assert report.verdict == "pass", report.to_dict()
     manifest = report.manifest
@@ -122,13 +135,20 @@ def test_feature_pack_as_library() -> None:
 
 
 def test_feature_type() -> None:
-    assert_pass(stdlib_zip({"feature.yaml": FEATURE_YAML}), package_type="feature",
-                package_name="tbv2-feature-web")
+    assert_pass(
+        stdlib_zip({"feature.yaml": FEATURE_YAML}),
+        package_type="feature",
+        package_name="tbv2-feature-web",
+    )
 
 
 def test_stale_manifest_version_is_only_a_warning() -> None:
-    data = stdlib_zip({f"{MOD}/tbConfig.yaml": "module_name: CloudM\nversion: 0.0.5\n",
-                       f"{MOD}/__init__.py": SOURCE})
+    data = stdlib_zip(
+        {
+            f"{MOD}/tbConfig.yaml": "module_name: CloudM\nversion: 0.0.5\n",
+            f"{MOD}/__init__.py": SOURCE,
+        }
+    )
     report = scan(data, version="1.4.0")
     assert report.verdict == "pass"
     assert any("0.0.5" in warning and "1.4.0" in warning for warning in report.warnings)
@@ -136,18 +156,28 @@ def test_stale_manifest_version_is_only_a_warning() -> None:
 
 def test_folders_subfolders_and_empty_files() -> None:
     data = stdlib_zip(
-        {f"{MOD}/tbConfig.yaml": TBCONFIG, f"{MOD}/__init__.py": "", f"{MOD}/a/b/c/d.py": SOURCE,
-         f"{MOD}/a/empty.txt": ""},
+        {
+            f"{MOD}/tbConfig.yaml": TBCONFIG,
+            f"{MOD}/__init__.py": "",
+            f"{MOD}/a/b/c/d.py": SOURCE,
+            f"{MOD}/a/empty.txt": "",
+        },
         directories=[f"{MOD}", f"{MOD}/a", f"{MOD}/a/b", f"{MOD}/a/b/c", f"{MOD}/unused"],
     )
     assert_pass(data)
 
 
 def test_non_ascii_but_safe_names() -> None:
-    data = stdlib_zip({f"{MOD}/tbConfig.yaml": TBCONFIG, f"{MOD}/__init__.py": SOURCE,
-                       f"{MOD}/données/été.py": SOURCE, f"{MOD}/文档/说明.md": "你好",
-                       f"{MOD}/emoji/🚀 launch (v2) #1 & more.txt": "go",
-                       f"{MOD}/Ünïcödé Spaces/ß.py": SOURCE})
+    data = stdlib_zip(
+        {
+            f"{MOD}/tbConfig.yaml": TBCONFIG,
+            f"{MOD}/__init__.py": SOURCE,
+            f"{MOD}/données/été.py": SOURCE,
+            f"{MOD}/文档/说明.md": "你好",
+            f"{MOD}/emoji/🚀 launch (v2) #1 & more.txt": "go",
+            f"{MOD}/Ünïcödé Spaces/ß.py": SOURCE,
+        }
+    )
     assert_pass(data)
 
 
@@ -158,14 +188,25 @@ def test_legacy_cp437_names_without_utf8_flag() -> None:
 
 def test_harmless_flag_differences_between_headers() -> None:
     # Compression-level bits, and the UTF-8 bit on an ASCII name, in one header only.
-    data = build_zip([Entry(f"{MOD}/tbConfig.yaml", TBCONFIG, local={"flags": 0x2}),
-                      Entry(f"{MOD}/__init__.py", b"x", central={"flags": 0x800})])
+    data = build_zip(
+        [
+            Entry(f"{MOD}/tbConfig.yaml", TBCONFIG, local={"flags": 0x2}),
+            Entry(f"{MOD}/__init__.py", b"x", central={"flags": 0x800}),
+        ]
+    )
     assert_pass(data)
 
 
 def test_streamed_archive_with_data_descriptors() -> None:
-    assert_pass(streamed_zip({f"{MOD}/tbConfig.yaml": TBCONFIG, f"{MOD}/__init__.py": b"x" * 9000,
-                              f"{MOD}/empty.py": b""}))
+    assert_pass(
+        streamed_zip(
+            {
+                f"{MOD}/tbConfig.yaml": TBCONFIG,
+                f"{MOD}/__init__.py": b"x" * 9000,
+                f"{MOD}/empty.py": b"",
+            }
+        )
+    )
 
 
 def test_forced_zip64_entries() -> None:
@@ -179,8 +220,10 @@ def test_forced_zip64_entries() -> None:
 
 def test_crafted_zip64_records() -> None:
     data = build_zip(
-        [Entry(f"{MOD}/tbConfig.yaml", TBCONFIG, zip64=True),
-         Entry(f"{MOD}/__init__.py", SOURCE.encode(), zip64=True, descriptor=True)],
+        [
+            Entry(f"{MOD}/tbConfig.yaml", TBCONFIG, zip64=True),
+            Entry(f"{MOD}/__init__.py", SOURCE.encode(), zip64=True, descriptor=True),
+        ],
         zip64_end=True,
     )
     assert_pass(data)
@@ -188,10 +231,12 @@ def test_crafted_zip64_records() -> None:
 
 def test_archive_comment_and_folder_entries_with_modes() -> None:
     data = build_zip(
-        [Entry(f"{MOD}/", b"", method=0, external_attr=(S_IFDIR | 0o755) << 16 | 0x10),
-         Entry(f"{MOD}/tbConfig.yaml", TBCONFIG), Entry(f"{MOD}/__init__.py", SOURCE.encode(),
-                                                        external_attr=0o100755 << 16),
-         Entry(f"{MOD}/win.py", b"x=1", external_attr=0x20, create_system=0)],
+        [
+            Entry(f"{MOD}/", b"", method=0, external_attr=(S_IFDIR | 0o755) << 16 | 0x10),
+            Entry(f"{MOD}/tbConfig.yaml", TBCONFIG),
+            Entry(f"{MOD}/__init__.py", SOURCE.encode(), external_attr=0o100755 << 16),
+            Entry(f"{MOD}/win.py", b"x=1", external_attr=0x20, create_system=0),
+        ],
         comment=b"built by tests",
     )
     assert_pass(data)
@@ -199,14 +244,18 @@ def test_archive_comment_and_folder_entries_with_modes() -> None:
 
 def test_nested_wheel_tarball_and_gzip_data() -> None:
     wheel = stdlib_zip({"pkg/__init__.py": SOURCE, "pkg-1.0.dist-info/METADATA": "Name: pkg"})
-    data = stdlib_zip({
-        f"{MOD}/tbConfig.yaml": TBCONFIG, f"{MOD}/__init__.py": SOURCE,
-        f"{MOD}/vendor/pkg-1.0-py3-none-any.whl": wheel,
-        f"{MOD}/assets/theme.tar.gz": tar_bytes({"theme/a.css": b"body{}", "theme/b.css": b"p{}"},
-                                                compression="gz"),
-        f"{MOD}/data/table.json.gz": gzip.compress(b'{"a": 1}' * 100),
-        f"{MOD}/data/plain.tar": tar_bytes({"x.txt": b"x"}),
-    })
+    data = stdlib_zip(
+        {
+            f"{MOD}/tbConfig.yaml": TBCONFIG,
+            f"{MOD}/__init__.py": SOURCE,
+            f"{MOD}/vendor/pkg-1.0-py3-none-any.whl": wheel,
+            f"{MOD}/assets/theme.tar.gz": tar_bytes(
+                {"theme/a.css": b"body{}", "theme/b.css": b"p{}"}, compression="gz"
+            ),
+            f"{MOD}/data/table.json.gz": gzip.compress(b'{"a": 1}' * 100),
+            f"{MOD}/data/plain.tar": tar_bytes({"x.txt": b"x"}),
+        }
+    )
     report = scan(data)
     assert report.verdict == "pass", report.to_dict()
     assert report.detected_types[f"{MOD}/vendor/pkg-1.0-py3-none-any.whl"] == "application/zip"
@@ -215,8 +264,11 @@ def test_nested_wheel_tarball_and_gzip_data() -> None:
 
 def test_theme_without_manifest_and_library_with_broken_manifest() -> None:
     assert_pass(stdlib_zip({"style.css": "body {}"}), package_type="theme", package_name="dark")
-    report = scan(stdlib_zip({"tbConfig.yaml": "a: [", "lib.py": SOURCE}), package_type="library",
-                  package_name="lib")
+    report = scan(
+        stdlib_zip({"tbConfig.yaml": "a: [", "lib.py": SOURCE}),
+        package_type="library",
+        package_name="lib",
+    )
     assert report.verdict == "pass"
     assert report.manifest is None
     assert any("manifest was ignored" in warning for warning in report.warnings)
@@ -230,15 +282,25 @@ def test_empty_archive_is_valid_for_a_theme_but_not_a_mod() -> None:
 
 def test_small_highly_compressible_files_are_fine() -> None:
     # 500 KiB of padding compresses ~1000:1 but stays under the ratio grace size.
-    data = stdlib_zip({f"{MOD}/tbConfig.yaml": TBCONFIG, f"{MOD}/__init__.py": SOURCE,
-                       f"{MOD}/pad.txt": " " * 500_000})
+    data = stdlib_zip(
+        {
+            f"{MOD}/tbConfig.yaml": TBCONFIG,
+            f"{MOD}/__init__.py": SOURCE,
+            f"{MOD}/pad.txt": " " * 500_000,
+        }
+    )
     assert_pass(data)
 
 
 def test_native_executable_is_a_warning_not_a_rejection() -> None:
     elf = b"\x7fELF\x02\x01\x01" + bytes(9) + b"\x03\x00\x3e\x00" + bytes(3000)
-    data = stdlib_zip({f"{MOD}/tbConfig.yaml": TBCONFIG, f"{MOD}/__init__.py": SOURCE,
-                       f"{MOD}/bin/_native.so": elf})
+    data = stdlib_zip(
+        {
+            f"{MOD}/tbConfig.yaml": TBCONFIG,
+            f"{MOD}/__init__.py": SOURCE,
+            f"{MOD}/bin/_native.so": elf,
+        }
+    )
     report = scan(data)
     assert report.verdict == "pass", report.to_dict()
     assert any("native executable" in warning for warning in report.warnings)
@@ -263,7 +325,12 @@ def test_file_reader_and_large_blocks(tmp_path: Path) -> None:
     path = tmp_path / "mod.zip"
     path.write_bytes(stdlib_zip({f"{MOD}/tbConfig.yaml": TBCONFIG, f"{MOD}/__init__.py": SOURCE}))
     with LocalFileReader(path) as reader:
-        report = scan_archive(reader, package_type="mod", package_name=MOD,
-                              limits=ScanLimits(), block_size=8 * 1024 * 1024)
+        report = scan_archive(
+            reader,
+            package_type="mod",
+            package_name=MOD,
+            limits=ScanLimits(),
+            block_size=8 * 1024 * 1024,
+        )
     assert report.verdict == "pass"
     assert report.compressed_size == path.stat().st_size

@@ -24,8 +24,10 @@ from domain.manifest import (
 @pytest.mark.parametrize(
     ("names", "expected"),
     [
-        (["CloudM/tbConfig.yaml", "tbConfig.yaml", "CloudM.yaml", "feature.yaml"],
-         "CloudM/tbConfig.yaml"),
+        (
+            ["CloudM/tbConfig.yaml", "tbConfig.yaml", "CloudM.yaml", "feature.yaml"],
+            "CloudM/tbConfig.yaml",
+        ),
         (["tbConfig.yaml", "CloudM.yaml", "CloudM/CloudM.yaml"], "tbConfig.yaml"),
         (["CloudM.yaml", "CloudM/CloudM.yaml", "feature.yaml"], "CloudM.yaml"),
         (["CloudM/CloudM.yaml", "feature.yaml"], "CloudM/CloudM.yaml"),
@@ -56,9 +58,13 @@ def test_folder_entries_never_match() -> None:
 
 @pytest.mark.parametrize(
     ("path", "kind"),
-    [("CloudM/tbConfig.yaml", ManifestKind.TBCONFIG), ("TBCONFIG.yaml", ManifestKind.TBCONFIG),
-     ("CloudM.yaml", ManifestKind.SINGLE_FILE), ("CloudM/CloudM.yaml", ManifestKind.SINGLE_FILE),
-     ("feature.yaml", ManifestKind.FEATURE)],
+    [
+        ("CloudM/tbConfig.yaml", ManifestKind.TBCONFIG),
+        ("TBCONFIG.yaml", ManifestKind.TBCONFIG),
+        ("CloudM.yaml", ManifestKind.SINGLE_FILE),
+        ("CloudM/CloudM.yaml", ManifestKind.SINGLE_FILE),
+        ("feature.yaml", ManifestKind.FEATURE),
+    ],
 )
 def test_kind_follows_the_path(path: str, kind: ManifestKind) -> None:
     assert manifest_kind_for(path) == kind
@@ -102,7 +108,10 @@ def test_tbconfig_mapping() -> None:
     assert not manifest.is_feature
     assert manifest.warnings == []
     assert manifest.to_dict()["dependencies"][1] == {
-        "name": "isaa", "version_spec": ">=0.2.0", "optional": False}
+        "name": "isaa",
+        "version_spec": ">=0.2.0",
+        "optional": False,
+    }
 
 
 def test_single_file_mapping_and_documented_optional_fields() -> None:
@@ -204,7 +213,9 @@ def test_every_dependency_form() -> None:
 
 def test_top_level_map_and_single_string() -> None:
     assert parse_dependencies({"CloudM": ">=1", "DB": None})[0] == [
-        DependencySpec("CloudM", ">=1"), DependencySpec("DB", "*")]
+        DependencySpec("CloudM", ">=1"),
+        DependencySpec("DB", "*"),
+    ]
     assert parse_dependencies("CloudM>=1")[0] == [DependencySpec("CloudM", ">=1")]
     assert parse_dependencies(None) == ([], [])
 
@@ -221,8 +232,10 @@ def test_dependencies_of_the_wrong_type_are_invalid() -> None:
 
 
 def test_text_fields_tolerate_odd_types() -> None:
-    manifest = parse_manifest(b"module_name: X\nauthor: [Ann, Bob]\nlicense: {spdx: MIT}\n"
-                              b"keywords: 'a, b ,c'\nvisibility: secret\n")
+    manifest = parse_manifest(
+        b"module_name: X\nauthor: [Ann, Bob]\nlicense: {spdx: MIT}\n"
+        b"keywords: 'a, b ,c'\nvisibility: secret\n"
+    )
     assert manifest.author == "Ann, Bob"
     assert manifest.license is None
     assert manifest.keywords == ["a", "b", "c"]
@@ -256,8 +269,10 @@ def test_alias_bomb_is_refused_quickly() -> None:
 
 
 def test_small_legitimate_aliases_and_merges_still_work() -> None:
-    manifest = parse_manifest(b"base: &base {license: MIT}\nmodule_name: X\n<<: *base\n"
-                              b"dependencies: &deps [DB]\nmirror: *deps\n")
+    manifest = parse_manifest(
+        b"base: &base {license: MIT}\nmodule_name: X\n<<: *base\n"
+        b"dependencies: &deps [DB]\nmirror: *deps\n"
+    )
     assert manifest.license == "MIT"
     assert manifest.dependencies == [DependencySpec("DB")]
 

@@ -21,8 +21,14 @@ UNLIMITED = ScanLimits(
 
 def one_gib_bomb(*, declared: int | None = None) -> bytes:
     compressed, crc = zero_bomb(GiB)
-    return mod_with(Entry(f"{MOD}/zeros.bin", compressed=compressed, crc=crc,
-                          usize=GiB if declared is None else declared))
+    return mod_with(
+        Entry(
+            f"{MOD}/zeros.bin",
+            compressed=compressed,
+            crc=crc,
+            usize=GiB if declared is None else declared,
+        )
+    )
 
 
 def peak_while(callable_: object) -> tuple[object, int]:
@@ -39,8 +45,9 @@ def test_full_inflation_of_a_1_gib_bomb_stays_bounded() -> None:
     """With the limits lifted the scanner inflates all 1 GiB, one bounded chunk at a time."""
     data = one_gib_bomb()
     reader = BytesReader(data)
-    report, peak = peak_while(lambda: scan_archive(
-        reader, limits=UNLIMITED, package_type="mod", package_name=MOD))
+    report, peak = peak_while(
+        lambda: scan_archive(reader, limits=UNLIMITED, package_type="mod", package_name=MOD)
+    )
     assert report.verdict == "pass", report.to_dict()  # type: ignore[attr-defined]
     assert report.total_uncompressed > GiB  # type: ignore[attr-defined]
     # Output chunks of 1 MiB, one input block, the head buffer: far below 16 MiB.
@@ -49,8 +56,9 @@ def test_full_inflation_of_a_1_gib_bomb_stays_bounded() -> None:
 
 def test_default_limits_stop_a_lying_1_gib_bomb_early() -> None:
     data = one_gib_bomb(declared=1234)
-    report, peak = peak_while(lambda: scan_archive(
-        BytesReader(data), package_type="mod", package_name=MOD))
+    report, peak = peak_while(
+        lambda: scan_archive(BytesReader(data), package_type="mod", package_name=MOD)
+    )
     assert report.rule == Rule.RATIO_EXCEEDED  # type: ignore[attr-defined]
     # The entry is ~1 MiB compressed, so ratio 50 stops it after ~50 MiB, not a gigabyte.
     assert report.total_uncompressed < 64 * MiB  # type: ignore[attr-defined]

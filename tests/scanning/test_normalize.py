@@ -78,7 +78,11 @@ def test_reroot_moves_every_entry_and_keeps_bytes(tmp_path: Path) -> None:
         assert [info.filename for info in new] == [f"CloudM/{i.filename}" for i in old]
         for a, b in zip(old, new, strict=True):
             assert (a.CRC, a.compress_size, a.file_size, a.compress_type) == (
-                b.CRC, b.compress_size, b.file_size, b.compress_type)
+                b.CRC,
+                b.compress_size,
+                b.file_size,
+                b.compress_type,
+            )
             assert (a.external_attr, a.date_time) == (b.external_attr, b.date_time)
             assert before.read(a) == after.read(b)
         assert after.comment == b"made by publish()"
@@ -100,8 +104,10 @@ def test_rerooted_archive_passes_the_scanner(tmp_path: Path) -> None:
 
 
 def test_reroot_of_a_streamed_archive_drops_data_descriptors(tmp_path: Path) -> None:
-    source = write(tmp_path / "in.zip", streamed_zip({"tbConfig.yaml": TBCONFIG.encode(),
-                                                       "__init__.py": b"x = 1\n" * 1000}))
+    source = write(
+        tmp_path / "in.zip",
+        streamed_zip({"tbConfig.yaml": TBCONFIG.encode(), "__init__.py": b"x = 1\n" * 1000}),
+    )
     target = tmp_path / "out.zip"
     reroot_zip(source, target, "CloudM")
     with zipfile.ZipFile(target) as archive:
@@ -147,26 +153,34 @@ STRUCTURAL = {
     "prepended_data": lambda: root_mod(prepend=b"MZ" + bytes(100)),
     "hidden_data": lambda: root_mod(gap_after={0: b"hidden"}),
     "header_mismatch": lambda: root_mod(Entry("a.py", b"1", local={"name": b"../a.py"})),
-    "local_unicode_path": lambda: root_mod(Entry("a.py", b"1", local={
-        "extra": unicode_path_extra("../../a.py")})),
+    "local_unicode_path": lambda: root_mod(
+        Entry("a.py", b"1", local={"extra": unicode_path_extra("../../a.py")})
+    ),
     "overlap": lambda: fifield_quoted_overlap(20, 50_000),
     "bad_zip64": lambda: root_mod(zip64_end=True, locator_overrides={"offset": 3}),
-    "descriptor": lambda: root_mod(Entry("a.py", b"12345", descriptor=True,
-                                         descriptor_fields={"crc": 1})),
+    "descriptor": lambda: root_mod(
+        Entry("a.py", b"12345", descriptor=True, descriptor_fields={"crc": 1})
+    ),
     "not_zip": lambda: b"plain text upload",
 }
 
 CONTENT = {
     "unsafe_path": lambda: root_mod(Entry("../evil.py", b"1")),
     "absolute_path": lambda: root_mod(Entry("/etc/evil", b"1")),
-    "unicode_path_extra": lambda: root_mod(Entry(
-        "a.py", b"1", extra=unicode_path_extra("../../a.py"),
-        local={"extra": unicode_path_extra("../../a.py")})),
+    "unicode_path_extra": lambda: root_mod(
+        Entry(
+            "a.py",
+            b"1",
+            extra=unicode_path_extra("../../a.py"),
+            local={"extra": unicode_path_extra("../../a.py")},
+        )
+    ),
     "bad_chars": lambda: root_mod(Entry("a\x00b.py", b"1")),
     "reserved": lambda: root_mod(Entry("aux.py", b"1")),
     "duplicate": lambda: root_mod(Entry("x.py", b"1"), Entry("X.py", b"2")),
-    "symlink": lambda: root_mod(Entry("link", b"/etc", method=0,
-                                      external_attr=(S_IFLNK | 0o777) << 16)),
+    "symlink": lambda: root_mod(
+        Entry("link", b"/etc", method=0, external_attr=(S_IFLNK | 0o777) << 16)
+    ),
     "encrypted": lambda: root_mod(Entry("a.py", b"1", flags=1)),
     "method": lambda: root_mod(Entry("a.py", b"1", method=14, compressed=b"??")),
     "crc": lambda: root_mod(Entry("a.py", b"1", crc=5)),

@@ -58,8 +58,7 @@ CASES: list[Case] = [
         None,
     ),
     ("hidden_between_entries", lambda: mod_with(gap_after={0: b"secret"}), Rule.HIDDEN_DATA, None),
-    ("hidden_before_directory", lambda: mod_with(gap_after={2: b"x" * 64}), Rule.HIDDEN_DATA,
-     None),
+    ("hidden_before_directory", lambda: mod_with(gap_after={2: b"x" * 64}), Rule.HIDDEN_DATA, None),
     # --- central directory and end records ----------------------------------------------------
     (
         "directory_count_too_small",
@@ -79,8 +78,12 @@ CASES: list[Case] = [
         Rule.BAD_CENTRAL_DIRECTORY,
         None,
     ),
-    ("multi_disk_end", lambda: mod_with(end_overrides={"disk": 1, "cd_disk": 1}),
-     Rule.MULTI_DISK, None),
+    (
+        "multi_disk_end",
+        lambda: mod_with(end_overrides={"disk": 1, "cd_disk": 1}),
+        Rule.MULTI_DISK,
+        None,
+    ),
     (
         "multi_disk_entry",
         lambda: mod_with(Entry(f"{MOD}/x.py", b"x", central={"disk": 2})),
@@ -108,8 +111,11 @@ CASES: list[Case] = [
     ),
     (
         "zip64_contradicts_end_record",
-        lambda: mod_with(zip64_end=True, zip64_overrides={"total": 9, "on_disk": 9},
-                         end_overrides={"on_disk": 3, "total": 3}),
+        lambda: mod_with(
+            zip64_end=True,
+            zip64_overrides={"total": 9, "on_disk": 9},
+            end_overrides={"on_disk": 3, "total": 3},
+        ),
         Rule.BAD_ZIP64,
         None,
     ),
@@ -127,8 +133,17 @@ CASES: list[Case] = [
     ),
     (
         "zip64_extra_too_short",
-        lambda: mod_with(Entry(f"{MOD}/x.py", b"x", central={
-            "usize": 0xFFFFFFFF, "csize": 0xFFFFFFFF, "extra": struct.pack("<HHQ", 1, 8, 1)})),
+        lambda: mod_with(
+            Entry(
+                f"{MOD}/x.py",
+                b"x",
+                central={
+                    "usize": 0xFFFFFFFF,
+                    "csize": 0xFFFFFFFF,
+                    "extra": struct.pack("<HHQ", 1, 8, 1),
+                },
+            )
+        ),
         Rule.BAD_ZIP64,
         None,
     ),
@@ -177,15 +192,17 @@ CASES: list[Case] = [
     ),
     (
         "descriptor_differs",
-        lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1" * 10, descriptor=True,
-                               descriptor_fields={"usize": 5})),
+        lambda: mod_with(
+            Entry(f"{MOD}/x.py", b"x=1" * 10, descriptor=True, descriptor_fields={"usize": 5})
+        ),
         Rule.HEADER_MISMATCH,
         None,
     ),
     (
         "local_unicode_path_differs",
-        lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1",
-                               local={"extra": unicode_path_extra(f"{MOD}/y.py")})),
+        lambda: mod_with(
+            Entry(f"{MOD}/x.py", b"x=1", local={"extra": unicode_path_extra(f"{MOD}/y.py")})
+        ),
         Rule.HEADER_MISMATCH,
         None,
     ),
@@ -196,14 +213,23 @@ CASES: list[Case] = [
         None,
     ),
     # --- overlap ------------------------------------------------------------------------------
-    ("fifield_full_overlap", lambda: fifield_full_overlap(50, 200_000),
-     Rule.OVERLAPPING_ENTRIES, None),
-    ("fifield_quoted_overlap", lambda: fifield_quoted_overlap(50, 200_000),
-     Rule.OVERLAPPING_ENTRIES, None),
+    (
+        "fifield_full_overlap",
+        lambda: fifield_full_overlap(50, 200_000),
+        Rule.OVERLAPPING_ENTRIES,
+        None,
+    ),
+    (
+        "fifield_quoted_overlap",
+        lambda: fifield_quoted_overlap(50, 200_000),
+        Rule.OVERLAPPING_ENTRIES,
+        None,
+    ),
     (
         "entry_overlaps_directory",
-        lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1", csize=5000, central={"csize": 5000},
-                               local={"csize": 5000})),
+        lambda: mod_with(
+            Entry(f"{MOD}/x.py", b"x=1", csize=5000, central={"csize": 5000}, local={"csize": 5000})
+        ),
         Rule.OVERLAPPING_ENTRIES,
         None,
     ),
@@ -214,8 +240,12 @@ CASES: list[Case] = [
         Rule.TOO_MANY_ENTRIES,
         None,
     ),
-    ("entry_too_large_declared", lambda: mod_with(bomb_entry(f"{MOD}/big.bin", 101 * MiB)),
-     Rule.ENTRY_TOO_LARGE, None),
+    (
+        "entry_too_large_declared",
+        lambda: mod_with(bomb_entry(f"{MOD}/big.bin", 101 * MiB)),
+        Rule.ENTRY_TOO_LARGE,
+        None,
+    ),
     (
         "entry_too_large_lying_header",
         lambda: mod_with(bomb_entry(f"{MOD}/big.bin", 4 * MiB, declared=1000)),
@@ -236,13 +266,18 @@ CASES: list[Case] = [
     ),
     (
         "total_too_large_nested",
-        lambda: mod_with(Entry(f"{MOD}/v.zip", stdlib_zip({"a": bytes(3 * MiB),
-                                                           "b": bytes(3 * MiB)}))),
+        lambda: mod_with(
+            Entry(f"{MOD}/v.zip", stdlib_zip({"a": bytes(3 * MiB), "b": bytes(3 * MiB)}))
+        ),
         Rule.TOTAL_TOO_LARGE,
         ScanLimits(max_total_size=5 * MiB, **NO_RATIO),
     ),
-    ("ratio_declared", lambda: mod_with(bomb_entry(f"{MOD}/zeros.bin", 2 * MiB)),
-     Rule.RATIO_EXCEEDED, None),
+    (
+        "ratio_declared",
+        lambda: mod_with(bomb_entry(f"{MOD}/zeros.bin", 2 * MiB)),
+        Rule.RATIO_EXCEEDED,
+        None,
+    ),
     (
         "ratio_lying_header",
         lambda: mod_with(bomb_entry(f"{MOD}/zeros.bin", 64 * MiB, declared=100)),
@@ -256,98 +291,207 @@ CASES: list[Case] = [
         None,
     ),
     # --- methods, encryption, entry types -----------------------------------------------------
-    ("method_bzip2", lambda: mod_with(Entry(f"{MOD}/x.py", b"x", method=12, compressed=b"BZh9")),
-     Rule.UNSUPPORTED_METHOD, None),
-    ("method_deflate64", lambda: mod_with(Entry(f"{MOD}/x.py", b"x", method=9, compressed=b"?")),
-     Rule.UNSUPPORTED_METHOD, None),
-    ("encrypted_traditional", lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1", flags=0x1)),
-     Rule.ENCRYPTED_ENTRY, None),
-    ("encrypted_strong", lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1", flags=0x41)),
-     Rule.ENCRYPTED_ENTRY, None),
-    ("encrypted_aes", lambda: mod_with(Entry(f"{MOD}/x.py", b"x", method=99, compressed=b"??")),
-     Rule.ENCRYPTED_ENTRY, None),
+    (
+        "method_bzip2",
+        lambda: mod_with(Entry(f"{MOD}/x.py", b"x", method=12, compressed=b"BZh9")),
+        Rule.UNSUPPORTED_METHOD,
+        None,
+    ),
+    (
+        "method_deflate64",
+        lambda: mod_with(Entry(f"{MOD}/x.py", b"x", method=9, compressed=b"?")),
+        Rule.UNSUPPORTED_METHOD,
+        None,
+    ),
+    (
+        "encrypted_traditional",
+        lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1", flags=0x1)),
+        Rule.ENCRYPTED_ENTRY,
+        None,
+    ),
+    (
+        "encrypted_strong",
+        lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1", flags=0x41)),
+        Rule.ENCRYPTED_ENTRY,
+        None,
+    ),
+    (
+        "encrypted_aes",
+        lambda: mod_with(Entry(f"{MOD}/x.py", b"x", method=99, compressed=b"??")),
+        Rule.ENCRYPTED_ENTRY,
+        None,
+    ),
     (
         "symlink",
-        lambda: mod_with(Entry(f"{MOD}/link.py", b"/etc/passwd", method=0,
-                               external_attr=(S_IFLNK | 0o777) << 16)),
+        lambda: mod_with(
+            Entry(f"{MOD}/link.py", b"/etc/passwd", method=0, external_attr=(S_IFLNK | 0o777) << 16)
+        ),
         Rule.SYMLINK_ENTRY,
         None,
     ),
-    ("fifo", lambda: mod_with(Entry(f"{MOD}/pipe", b"", external_attr=(S_IFIFO | 0o644) << 16)),
-     Rule.SYMLINK_ENTRY, None),
-    ("device", lambda: mod_with(Entry(f"{MOD}/tty", b"", external_attr=(S_IFCHR | 0o644) << 16)),
-     Rule.SYMLINK_ENTRY, None),
-    ("windows_reparse_point", lambda: mod_with(Entry(f"{MOD}/j", b"", external_attr=0x410,
-                                                     create_system=0)),
-     Rule.SYMLINK_ENTRY, None),
-    ("folder_with_data", lambda: mod_with(Entry(f"{MOD}/dir/", b"data",
-                                                external_attr=(S_IFDIR | 0o755) << 16)),
-     Rule.SYMLINK_ENTRY, None),
+    (
+        "fifo",
+        lambda: mod_with(Entry(f"{MOD}/pipe", b"", external_attr=(S_IFIFO | 0o644) << 16)),
+        Rule.SYMLINK_ENTRY,
+        None,
+    ),
+    (
+        "device",
+        lambda: mod_with(Entry(f"{MOD}/tty", b"", external_attr=(S_IFCHR | 0o644) << 16)),
+        Rule.SYMLINK_ENTRY,
+        None,
+    ),
+    (
+        "windows_reparse_point",
+        lambda: mod_with(Entry(f"{MOD}/j", b"", external_attr=0x410, create_system=0)),
+        Rule.SYMLINK_ENTRY,
+        None,
+    ),
+    (
+        "folder_with_data",
+        lambda: mod_with(Entry(f"{MOD}/dir/", b"data", external_attr=(S_IFDIR | 0o755) << 16)),
+        Rule.SYMLINK_ENTRY,
+        None,
+    ),
     # --- names --------------------------------------------------------------------------------
     *[
-        (f"unsafe_path_{index}", (lambda n=name: mod_with(Entry(n, b"x=1"))), Rule.UNSAFE_PATH,
-         None)
-        for index, name in enumerate([
-            "../evil.py", f"{MOD}/../../evil.py", "/etc/cron.d/evil", "C:/Windows/evil.py",
-            "C:evil.py", "\\\\server\\share\\evil.py", "//server/share/evil.py",
-            f"{MOD}\\..\\evil.py", f"{MOD}/./x.py", f"{MOD}//x.py", "", f"{MOD}/.. /x.py",
-            f"{MOD}/x.py:hidden", f"{MOD}\uff0f..\uff0fevil.py", "\u2025/evil.py", "..",
-        ])
+        (
+            f"unsafe_path_{index}",
+            (lambda n=name: mod_with(Entry(n, b"x=1"))),
+            Rule.UNSAFE_PATH,
+            None,
+        )
+        for index, name in enumerate(
+            [
+                "../evil.py",
+                f"{MOD}/../../evil.py",
+                "/etc/cron.d/evil",
+                "C:/Windows/evil.py",
+                "C:evil.py",
+                "\\\\server\\share\\evil.py",
+                "//server/share/evil.py",
+                f"{MOD}\\..\\evil.py",
+                f"{MOD}/./x.py",
+                f"{MOD}//x.py",
+                "",
+                f"{MOD}/.. /x.py",
+                f"{MOD}/x.py:hidden",
+                f"{MOD}\uff0f..\uff0fevil.py",
+                "\u2025/evil.py",
+                "..",
+            ]
+        )
     ],
     (
         "unsafe_unicode_path_extra",
-        lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1", extra=unicode_path_extra("../evil.py"),
-                               local={"extra": unicode_path_extra("../evil.py")})),
+        lambda: mod_with(
+            Entry(
+                f"{MOD}/x.py",
+                b"x=1",
+                extra=unicode_path_extra("../evil.py"),
+                local={"extra": unicode_path_extra("../evil.py")},
+            )
+        ),
         Rule.UNSAFE_PATH,
         None,
     ),
     *[
-        (f"bad_chars_{index}", (lambda n=name: mod_with(Entry(n, b"x=1"))), Rule.BAD_NAME_CHARS,
-         None)
-        for index, name in enumerate([
-            f"{MOD}/a\x00b.py", f"{MOD}/a\nb.py", f"{MOD}/evil\u202eyp.exe", f"{MOD}/del\x7f.py",
-            f"{MOD}/c1\x85.py",
-        ])
+        (
+            f"bad_chars_{index}",
+            (lambda n=name: mod_with(Entry(n, b"x=1"))),
+            Rule.BAD_NAME_CHARS,
+            None,
+        )
+        for index, name in enumerate(
+            [
+                f"{MOD}/a\x00b.py",
+                f"{MOD}/a\nb.py",
+                f"{MOD}/evil\u202eyp.exe",
+                f"{MOD}/del\x7f.py",
+                f"{MOD}/c1\x85.py",
+            ]
+        )
     ],
-    ("bad_chars_invalid_utf8", lambda: mod_with(Entry(b"CloudM/\xff\xfe.py", b"x", flags=0x800)),
-     Rule.BAD_NAME_CHARS, None),
+    (
+        "bad_chars_invalid_utf8",
+        lambda: mod_with(Entry(b"CloudM/\xff\xfe.py", b"x", flags=0x800)),
+        Rule.BAD_NAME_CHARS,
+        None,
+    ),
     ("name_too_long_ascii", lambda: mod_with(Entry("a" * 256, b"x")), Rule.NAME_TOO_LONG, None),
     ("name_too_long_utf8", lambda: mod_with(Entry("é" * 128, b"x")), Rule.NAME_TOO_LONG, None),
     *[
-        (f"reserved_{index}", (lambda n=name: mod_with(Entry(n, b"x=1"))), Rule.RESERVED_NAME,
-         None)
-        for index, name in enumerate([
-            "CON", f"{MOD}/aux.py", f"{MOD}/lpt1.txt", f"{MOD}/Nul.tar.gz", f"{MOD}/COM\u00b9.py",
-            f"{MOD}/prn /x.py", f"{MOD}/com9", f"{MOD}/conin$",
-        ])
+        (f"reserved_{index}", (lambda n=name: mod_with(Entry(n, b"x=1"))), Rule.RESERVED_NAME, None)
+        for index, name in enumerate(
+            [
+                "CON",
+                f"{MOD}/aux.py",
+                f"{MOD}/lpt1.txt",
+                f"{MOD}/Nul.tar.gz",
+                f"{MOD}/COM\u00b9.py",
+                f"{MOD}/prn /x.py",
+                f"{MOD}/com9",
+                f"{MOD}/conin$",
+            ]
+        )
     ],
-    ("duplicate_case", lambda: mod_with(Entry(f"{MOD}/a.py", b"1"), Entry(f"{MOD}/A.py", b"2")),
-     Rule.DUPLICATE_NAME, None),
+    (
+        "duplicate_case",
+        lambda: mod_with(Entry(f"{MOD}/a.py", b"1"), Entry(f"{MOD}/A.py", b"2")),
+        Rule.DUPLICATE_NAME,
+        None,
+    ),
     (
         "duplicate_nfc_nfd",
         lambda: mod_with(Entry(f"{MOD}/caf\u00e9.py", b"1"), Entry(f"{MOD}/cafe\u0301.py", b"2")),
         Rule.DUPLICATE_NAME,
         None,
     ),
-    ("duplicate_exact", lambda: mod_with(Entry(f"{MOD}/a.py", b"1"), Entry(f"{MOD}/a.py", b"2")),
-     Rule.DUPLICATE_NAME, None),
-    ("duplicate_trailing_dot", lambda: mod_with(Entry(f"{MOD}/a.py", b"1"),
-                                                Entry(f"{MOD}/a.py.", b"2")),
-     Rule.DUPLICATE_NAME, None),
-    ("file_and_folder", lambda: mod_with(Entry(f"{MOD}/x", b"1"), Entry(f"{MOD}/x/y.py", b"2")),
-     Rule.DUPLICATE_NAME, None),
-    ("duplicate_sharp_s", lambda: mod_with(Entry(f"{MOD}/stra\u00dfe.py", b"1"),
-                                           Entry(f"{MOD}/STRASSE.py", b"2")),
-     Rule.DUPLICATE_NAME, None),
+    (
+        "duplicate_exact",
+        lambda: mod_with(Entry(f"{MOD}/a.py", b"1"), Entry(f"{MOD}/a.py", b"2")),
+        Rule.DUPLICATE_NAME,
+        None,
+    ),
+    (
+        "duplicate_trailing_dot",
+        lambda: mod_with(Entry(f"{MOD}/a.py", b"1"), Entry(f"{MOD}/a.py.", b"2")),
+        Rule.DUPLICATE_NAME,
+        None,
+    ),
+    (
+        "file_and_folder",
+        lambda: mod_with(Entry(f"{MOD}/x", b"1"), Entry(f"{MOD}/x/y.py", b"2")),
+        Rule.DUPLICATE_NAME,
+        None,
+    ),
+    (
+        "duplicate_sharp_s",
+        lambda: mod_with(Entry(f"{MOD}/stra\u00dfe.py", b"1"), Entry(f"{MOD}/STRASSE.py", b"2")),
+        Rule.DUPLICATE_NAME,
+        None,
+    ),
     # --- nested archives ----------------------------------------------------------------------
-    ("nested_7z", lambda: mod_with(Entry(f"{MOD}/data.bin", b"7z\xbc\xaf\x27\x1c" + bytes(100))),
-     Rule.NESTED_ARCHIVE, None),
-    ("nested_rar", lambda: mod_with(Entry(f"{MOD}/img.png", b"Rar!\x1a\x07\x01\x00" + bytes(64))),
-     Rule.NESTED_ARCHIVE, None),
+    (
+        "nested_7z",
+        lambda: mod_with(Entry(f"{MOD}/data.bin", b"7z\xbc\xaf\x27\x1c" + bytes(100))),
+        Rule.NESTED_ARCHIVE,
+        None,
+    ),
+    (
+        "nested_rar",
+        lambda: mod_with(Entry(f"{MOD}/img.png", b"Rar!\x1a\x07\x01\x00" + bytes(64))),
+        Rule.NESTED_ARCHIVE,
+        None,
+    ),
     (
         "nested_too_deep",
-        lambda: mod_with(Entry(f"{MOD}/a.zip", stdlib_zip({
-            "b.zip": stdlib_zip({"c.zip": stdlib_zip({"d.txt": "deep"})})}))),
+        lambda: mod_with(
+            Entry(
+                f"{MOD}/a.zip",
+                stdlib_zip({"b.zip": stdlib_zip({"c.zip": stdlib_zip({"d.txt": "deep"})})}),
+            )
+        ),
         Rule.NESTED_ARCHIVE,
         None,
     ),
@@ -359,8 +503,12 @@ CASES: list[Case] = [
     ),
     (
         "nested_tar_gz_with_symlink",
-        lambda: mod_with(Entry(f"{MOD}/assets.tgz", tar_bytes(
-            {"a.txt": b"hello"}, symlinks={"b": "/etc/passwd"}, compression="gz"))),
+        lambda: mod_with(
+            Entry(
+                f"{MOD}/assets.tgz",
+                tar_bytes({"a.txt": b"hello"}, symlinks={"b": "/etc/passwd"}, compression="gz"),
+            )
+        ),
         Rule.SYMLINK_ENTRY,
         None,
     ),
@@ -383,29 +531,55 @@ CASES: list[Case] = [
         ScanLimits(max_entries=6),
     ),
     # --- data ---------------------------------------------------------------------------------
-    ("corrupt_deflate", lambda: mod_with(Entry(f"{MOD}/x.py", b"x" * 100,
-                                               compressed=b"\xff" * 40)),
-     Rule.CORRUPT_DATA, None),
-    ("truncated_deflate", lambda: mod_with(Entry(f"{MOD}/x.py", bytes(range(256)) * 40,
-                                                 compressed=deflate(bytes(range(256)) * 40)[:-20])),
-     Rule.CORRUPT_DATA, None),
-    ("bytes_after_deflate_end", lambda: mod_with(Entry(f"{MOD}/x.py", b"x" * 100,
-                                                       compressed=deflate(b"x" * 100) + b"tail")),
-     Rule.CORRUPT_DATA, None),
-    ("size_larger_than_declared", lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1\n" * 100,
-                                                         usize=50)),
-     Rule.SIZE_MISMATCH, None),
-    ("stored_size_differs", lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1\n" * 10, method=0,
-                                                   usize=4)),
-     Rule.SIZE_MISMATCH, None),
-    ("crc_mismatch", lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1\n", crc=0xDEADBEEF)),
-     Rule.CRC_MISMATCH, None),
+    (
+        "corrupt_deflate",
+        lambda: mod_with(Entry(f"{MOD}/x.py", b"x" * 100, compressed=b"\xff" * 40)),
+        Rule.CORRUPT_DATA,
+        None,
+    ),
+    (
+        "truncated_deflate",
+        lambda: mod_with(
+            Entry(
+                f"{MOD}/x.py",
+                bytes(range(256)) * 40,
+                compressed=deflate(bytes(range(256)) * 40)[:-20],
+            )
+        ),
+        Rule.CORRUPT_DATA,
+        None,
+    ),
+    (
+        "bytes_after_deflate_end",
+        lambda: mod_with(
+            Entry(f"{MOD}/x.py", b"x" * 100, compressed=deflate(b"x" * 100) + b"tail")
+        ),
+        Rule.CORRUPT_DATA,
+        None,
+    ),
+    (
+        "size_larger_than_declared",
+        lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1\n" * 100, usize=50)),
+        Rule.SIZE_MISMATCH,
+        None,
+    ),
+    (
+        "stored_size_differs",
+        lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1\n" * 10, method=0, usize=4)),
+        Rule.SIZE_MISMATCH,
+        None,
+    ),
+    (
+        "crc_mismatch",
+        lambda: mod_with(Entry(f"{MOD}/x.py", b"x=1\n", crc=0xDEADBEEF)),
+        Rule.CRC_MISMATCH,
+        None,
+    ),
     # --- content ------------------------------------------------------------------------------
     ("mod_without_manifest", lambda: build_zip(mod_entries()[1:]), Rule.MANIFEST_MISSING, None),
     (
         "mod_manifest_in_other_folder",
-        lambda: build_zip([Entry("Other/tbConfig.yaml", b"version: 1.0.0\n"),
-                           *mod_entries()[1:]]),
+        lambda: build_zip([Entry("Other/tbConfig.yaml", b"version: 1.0.0\n"), *mod_entries()[1:]]),
         Rule.MANIFEST_MISSING,
         None,
     ),
@@ -423,16 +597,23 @@ CASES: list[Case] = [
     ),
     (
         "mod_manifest_too_large",
-        lambda: build_zip([Entry(f"{MOD}/tbConfig.yaml", b"# pad\n" * 60_000 + b"version: 1\n"),
-                           *mod_entries()[1:]]),
+        lambda: build_zip(
+            [
+                Entry(f"{MOD}/tbConfig.yaml", b"# pad\n" * 60_000 + b"version: 1\n"),
+                *mod_entries()[1:],
+            ]
+        ),
         Rule.MANIFEST_INVALID,
         None,
     ),
     (
         "mod_manifest_python_tag",
-        lambda: build_zip([Entry(f"{MOD}/tbConfig.yaml",
-                                 b"x: !!python/object/apply:os.system ['id']\n"),
-                           *mod_entries()[1:]]),
+        lambda: build_zip(
+            [
+                Entry(f"{MOD}/tbConfig.yaml", b"x: !!python/object/apply:os.system ['id']\n"),
+                *mod_entries()[1:],
+            ]
+        ),
         Rule.MANIFEST_INVALID,
         None,
     ),
@@ -460,8 +641,9 @@ def alias_bomb() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-@pytest.mark.parametrize(("builder", "rule", "limits"), [case[1:] for case in CASES],
-                         ids=[case[0] for case in CASES])
+@pytest.mark.parametrize(
+    ("builder", "rule", "limits"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
 def test_attack_is_rejected_with_its_rule(
     builder: Callable[[], bytes], rule: Rule, limits: ScanLimits | None
 ) -> None:

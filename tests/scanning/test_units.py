@@ -62,11 +62,16 @@ class FlakyReader:
 def test_infrastructure_errors_propagate_instead_of_becoming_a_verdict() -> None:
     data = mod_with()
     with pytest.raises(ConnectionResetError):
-        scan_archive(FlakyReader(data, fail_after=3), package_type="mod", package_name=MOD,
-                     block_size=4096)
+        scan_archive(
+            FlakyReader(data, fail_after=3), package_type="mod", package_name=MOD, block_size=4096
+        )
     with pytest.raises(ShortReadError):
-        scan_archive(FlakyReader(data, fail_after=3, short=True), package_type="mod",
-                     package_name=MOD, block_size=4096)
+        scan_archive(
+            FlakyReader(data, fail_after=3, short=True),
+            package_type="mod",
+            package_name=MOD,
+            block_size=4096,
+        )
 
 
 # --- names --------------------------------------------------------------------------------
@@ -74,9 +79,22 @@ def test_infrastructure_errors_propagate_instead_of_becoming_a_verdict() -> None
 
 @pytest.mark.parametrize(
     "name",
-    ["CloudM/__init__.py", "a/b/c/", "données/été.py", "日本語/ファイル.txt", "x/.hidden",
-     "x/...config", "x/file.name.with.dots", "x/con_fig.py", "x/console.py", "x/auxiliary.py",
-     "with space/and (parens) & more#1.txt", "x/COM10.py", "x/LPT.txt", "emoji 🚀.md"],
+    [
+        "CloudM/__init__.py",
+        "a/b/c/",
+        "données/été.py",
+        "日本語/ファイル.txt",
+        "x/.hidden",
+        "x/...config",
+        "x/file.name.with.dots",
+        "x/con_fig.py",
+        "x/console.py",
+        "x/auxiliary.py",
+        "with space/and (parens) & more#1.txt",
+        "x/COM10.py",
+        "x/LPT.txt",
+        "emoji 🚀.md",
+    ],
 )
 def test_safe_names(name: str) -> None:
     check_entry_name(name)
@@ -135,8 +153,12 @@ def test_looks_like_text() -> None:
 
 def test_nested_bzip2_and_xz_tarballs_are_opened() -> None:
     good = tar_bytes({"a.txt": b"fine"})
-    assert scan(mod_with(Entry(f"{MOD}/a.tar.bz2", bz2.compress(good)),
-                         Entry(f"{MOD}/b.tar.xz", lzma.compress(good)))).passed
+    assert scan(
+        mod_with(
+            Entry(f"{MOD}/a.tar.bz2", bz2.compress(good)),
+            Entry(f"{MOD}/b.tar.xz", lzma.compress(good)),
+        )
+    ).passed
     evil = tar_bytes({"../escape.txt": b"no"})
     report = scan(mod_with(Entry(f"{MOD}/c.tar.xz", lzma.compress(evil))))
     assert (report.rule, report.entry) == (Rule.UNSAFE_PATH, f"{MOD}/c.tar.xz!!/../escape.txt")
@@ -165,8 +187,9 @@ def test_tar_inside_zip_inside_mod_counts_depth() -> None:
 def test_libmagic_on_text_entries_is_optional() -> None:
     data = mod_with()
     fast = scan_archive(BytesReader(data), package_type="mod", package_name=MOD)
-    thorough = scan_archive(BytesReader(data), package_type="mod", package_name=MOD,
-                            magic_on_text=True)
+    thorough = scan_archive(
+        BytesReader(data), package_type="mod", package_name=MOD, magic_on_text=True
+    )
     assert fast.passed and thorough.passed
     assert fast.detected_types["(upload)"] == "application/zip"
     assert fast.detected_types[f"{MOD}/tbConfig.yaml"].startswith("text/")

@@ -103,16 +103,29 @@ def _local_header(entry: Entry, values: dict[str, Any]) -> bytes:
         extra = struct.pack("<HHQQ", 1, 16, usize, csize) + extra
         csize = usize = 0xFFFFFFFF
     name = fields["name"]
-    return struct.pack(
-        "<4sHHHHHIIIHH", fields.get("signature", b"PK\x03\x04"), 45 if entry.zip64 else 20,
-        fields["flags"], fields["method"], 0, 0x5A21, crc, csize, usize, len(name), len(extra),
-    ) + name + extra
+    return (
+        struct.pack(
+            "<4sHHHHHIIIHH",
+            fields.get("signature", b"PK\x03\x04"),
+            45 if entry.zip64 else 20,
+            fields["flags"],
+            fields["method"],
+            0,
+            0x5A21,
+            crc,
+            csize,
+            usize,
+            len(name),
+            len(extra),
+        )
+        + name
+        + extra
+    )
 
 
 def _descriptor(values: dict[str, Any], wide: bool) -> bytes:
     if wide:
-        return struct.pack("<4sIQQ", b"PK\x07\x08", values["crc"], values["csize"],
-                           values["usize"])
+        return struct.pack("<4sIQQ", b"PK\x07\x08", values["crc"], values["csize"], values["usize"])
     return struct.pack("<4sIII", b"PK\x07\x08", values["crc"], values["csize"], values["usize"])
 
 
@@ -124,12 +137,31 @@ def _central_header(entry: Entry, values: dict[str, Any], offset: int) -> bytes:
         extra = struct.pack("<HHQQQ", 1, 24, usize, csize, offset) + extra
         csize = usize = offset = 0xFFFFFFFF
     name = fields["name"]
-    return struct.pack(
-        "<4sBBHHHHHIIIHHHHHII", b"PK\x01\x02", 20, entry.create_system,
-        45 if entry.zip64 else 20, fields["flags"], fields["method"], 0, 0x5A21, fields["crc"],
-        csize, usize, len(name), len(extra), 0, fields.get("disk", 0), 0,
-        fields.get("external_attr", entry.external_attr), offset,
-    ) + name + extra
+    return (
+        struct.pack(
+            "<4sBBHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            20,
+            entry.create_system,
+            45 if entry.zip64 else 20,
+            fields["flags"],
+            fields["method"],
+            0,
+            0x5A21,
+            fields["crc"],
+            csize,
+            usize,
+            len(name),
+            len(extra),
+            0,
+            fields.get("disk", 0),
+            0,
+            fields.get("external_attr", entry.external_attr),
+            offset,
+        )
+        + name
+        + extra
+    )
 
 
 def build_zip(
@@ -166,32 +198,79 @@ def build_zip(
         out.write(record)
     cd_size = out.tell() - base - cd_offset
     count = len(entry_list)
-    end = {"disk": 0, "cd_disk": 0, "on_disk": count, "total": count, "cd_size": cd_size,
-           "cd_offset": cd_offset, **(end_overrides or {})}
+    end = {
+        "disk": 0,
+        "cd_disk": 0,
+        "on_disk": count,
+        "total": count,
+        "cd_size": cd_size,
+        "cd_offset": cd_offset,
+        **(end_overrides or {}),
+    }
     if zip64_end:
         record_at = out.tell() - base
-        wide = {"size": 44, "disk": 0, "cd_disk": 0, "on_disk": count, "total": count,
-                "cd_size": cd_size, "cd_offset": cd_offset, **(zip64_overrides or {})}
-        out.write(struct.pack(
-            "<4sQHHIIQQQQ", b"PK\x06\x06", wide["size"], 45, 45, wide["disk"], wide["cd_disk"],
-            wide["on_disk"], wide["total"], wide["cd_size"], wide["cd_offset"],
-        ))
+        wide = {
+            "size": 44,
+            "disk": 0,
+            "cd_disk": 0,
+            "on_disk": count,
+            "total": count,
+            "cd_size": cd_size,
+            "cd_offset": cd_offset,
+            **(zip64_overrides or {}),
+        }
+        out.write(
+            struct.pack(
+                "<4sQHHIIQQQQ",
+                b"PK\x06\x06",
+                wide["size"],
+                45,
+                45,
+                wide["disk"],
+                wide["cd_disk"],
+                wide["on_disk"],
+                wide["total"],
+                wide["cd_size"],
+                wide["cd_offset"],
+            )
+        )
         locator = {"disk": 0, "offset": record_at, "disks": 1, **(locator_overrides or {})}
-        out.write(struct.pack("<4sIQI", b"PK\x06\x07", locator["disk"], locator["offset"],
-                              locator["disks"]))
-        end = {**end, "on_disk": 0xFFFF, "total": 0xFFFF, "cd_size": 0xFFFFFFFF,
-               "cd_offset": 0xFFFFFFFF, **(end_overrides or {})}
-    out.write(struct.pack(
-        "<4sHHHHIIH", b"PK\x05\x06", end["disk"], end["cd_disk"], end["on_disk"], end["total"],
-        end["cd_size"], end["cd_offset"], len(comment),
-    ))
+        out.write(
+            struct.pack(
+                "<4sIQI", b"PK\x06\x07", locator["disk"], locator["offset"], locator["disks"]
+            )
+        )
+        end = {
+            **end,
+            "on_disk": 0xFFFF,
+            "total": 0xFFFF,
+            "cd_size": 0xFFFFFFFF,
+            "cd_offset": 0xFFFFFFFF,
+            **(end_overrides or {}),
+        }
+    out.write(
+        struct.pack(
+            "<4sHHHHIIH",
+            b"PK\x05\x06",
+            end["disk"],
+            end["cd_disk"],
+            end["on_disk"],
+            end["total"],
+            end["cd_size"],
+            end["cd_offset"],
+            len(comment),
+        )
+    )
     out.write(comment)
     out.write(append)
     return out.getvalue()
 
 
 def stdlib_zip(
-    files: dict[str, bytes | str], *, method: int = zipfile.ZIP_DEFLATED, comment: bytes = b"",
+    files: dict[str, bytes | str],
+    *,
+    method: int = zipfile.ZIP_DEFLATED,
+    comment: bytes = b"",
     directories: Iterable[str] = (),
 ) -> bytes:
     """A well-formed archive written by the standard library."""
@@ -227,8 +306,9 @@ def streamed_zip(files: dict[str, bytes]) -> bytes:
     return bytes(sink.buffer)
 
 
-def tar_bytes(members: dict[str, bytes], *, symlinks: dict[str, str] | None = None,
-              compression: str = "") -> bytes:
+def tar_bytes(
+    members: dict[str, bytes], *, symlinks: dict[str, str] | None = None, compression: str = ""
+) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode=f"w:{compression}") as archive:
         for name, content in members.items():
@@ -247,17 +327,50 @@ def fifield_full_overlap(copies: int, kernel_size: int) -> bytes:
     """Fifield's "full overlap": every directory record points at one local header."""
     data = bytes(kernel_size)
     compressed = deflate(data, 9)
-    header = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x5A21, zlib.crc32(data),
-                         len(compressed), len(data), 1, 0) + b"0"
+    header = (
+        struct.pack(
+            "<4sHHHHHIIIHH",
+            b"PK\x03\x04",
+            20,
+            0,
+            8,
+            0,
+            0x5A21,
+            zlib.crc32(data),
+            len(compressed),
+            len(data),
+            1,
+            0,
+        )
+        + b"0"
+    )
     body = header + compressed
     central = b"".join(
-        struct.pack("<4sBBHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 3, 20, 0, 8, 0, 0x5A21,
-                    zlib.crc32(data), len(compressed), len(data), len(name), 0, 0, 0, 0,
-                    (S_IFREG | 0o644) << 16, 0) + name
+        struct.pack(
+            "<4sBBHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            20,
+            3,
+            20,
+            0,
+            8,
+            0,
+            0x5A21,
+            zlib.crc32(data),
+            len(compressed),
+            len(data),
+            len(name),
+            0,
+            0,
+            0,
+            0,
+            (S_IFREG | 0o644) << 16,
+            0,
+        )
+        + name
         for name in (str(i).encode() for i in range(copies))
     )
-    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, copies, copies, len(central),
-                      len(body), 0)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, copies, copies, len(central), len(body), 0)
     return body + central + end
 
 
@@ -275,8 +388,23 @@ def fifield_quoted_overlap(files: int, kernel_size: int) -> bytes:
     sizes: list[tuple[int, int, int]] = [(0, 0, 0)] * files
     for i in reversed(range(files)):
         crc, csize, usize = zlib.crc32(content), len(compressed), len(content)
-        header = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 8, 0, 0x5A21, crc, csize,
-                             usize, len(names[i]), 0) + names[i]
+        header = (
+            struct.pack(
+                "<4sHHHHHIIIHH",
+                b"PK\x03\x04",
+                20,
+                0,
+                8,
+                0,
+                0x5A21,
+                crc,
+                csize,
+                usize,
+                len(names[i]),
+                0,
+            )
+            + names[i]
+        )
         headers[i], sizes[i] = header, (crc, csize, usize)
         if i > 0:
             quote = struct.pack("<BHH", 0x00, len(header), len(header) ^ 0xFFFF)
@@ -291,11 +419,29 @@ def fifield_quoted_overlap(files: int, kernel_size: int) -> bytes:
             body += struct.pack("<BHH", 0x00, len(headers[i + 1]), len(headers[i + 1]) ^ 0xFFFF)
     body += kernel
     central = b"".join(
-        struct.pack("<4sBBHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 3, 20, 0, 8, 0, 0x5A21,
-                    sizes[i][0], sizes[i][1], sizes[i][2], len(names[i]), 0, 0, 0, 0,
-                    (S_IFREG | 0o644) << 16, offsets[i]) + names[i]
+        struct.pack(
+            "<4sBBHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            20,
+            3,
+            20,
+            0,
+            8,
+            0,
+            0x5A21,
+            sizes[i][0],
+            sizes[i][1],
+            sizes[i][2],
+            len(names[i]),
+            0,
+            0,
+            0,
+            0,
+            (S_IFREG | 0o644) << 16,
+            offsets[i],
+        )
+        + names[i]
         for i in range(files)
     )
-    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, files, files, len(central),
-                      len(body), 0)
+    end = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, files, files, len(central), len(body), 0)
     return bytes(body) + central + end

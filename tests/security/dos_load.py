@@ -37,12 +37,20 @@ def _outcome(path: str, response: httpx.Response) -> str:
     if path != "/graphql" or response.status_code != 200:
         return str(response.status_code)
     errors = response.json().get("errors")
-    return f"graphql:{errors[0].get('extensions', {}).get('code', 'error')}" if errors \
+    return (
+        f"graphql:{errors[0].get('extensions', {}).get('code', 'error')}"
+        if errors
         else "graphql:ok"
+    )
 
 
-async def _connection(client: httpx.AsyncClient, payloads: list[dict[str, Any]], start: int,
-                      deadline: float, statuses: Counter[str]) -> None:
+async def _connection(
+    client: httpx.AsyncClient,
+    payloads: list[dict[str, Any]],
+    start: int,
+    deadline: float,
+    statuses: Counter[str],
+) -> None:
     index = start
     bodies = [json.dumps(payload["json"]) for payload in payloads]
     while time.monotonic() < deadline:
@@ -51,23 +59,28 @@ async def _connection(client: httpx.AsyncClient, payloads: list[dict[str, Any]],
             body = body.replace("__N__", str(next(_request_numbers)))
         index += 1
         try:
-            response = await client.post(payload["path"], content=body,
-                                         headers={"content-type": "application/json"})
+            response = await client.post(
+                payload["path"], content=body, headers={"content-type": "application/json"}
+            )
             statuses[_outcome(payload["path"], response)] += 1
         except httpx.HTTPError as exc:
             statuses[f"error:{type(exc).__name__}"] += 1
 
 
-async def run(url: str, seconds: float, connections: int,
-              payloads: list[dict[str, Any]]) -> dict[str, int]:
+async def run(
+    url: str, seconds: float, connections: int, payloads: list[dict[str, Any]]
+) -> dict[str, int]:
     statuses: Counter[str] = Counter()
     deadline = time.monotonic() + seconds
     # One client per connection: each keeps its own keep-alive connection, like N clients.
     clients = [httpx.AsyncClient(base_url=url, timeout=60) for _ in range(connections)]
     try:
-        await asyncio.gather(*(
-            _connection(client, payloads, number, deadline, statuses)
-            for number, client in enumerate(clients)))
+        await asyncio.gather(
+            *(
+                _connection(client, payloads, number, deadline, statuses)
+                for number, client in enumerate(clients)
+            )
+        )
     finally:
         for client in clients:
             await client.aclose()
@@ -77,19 +90,28 @@ async def run(url: str, seconds: float, connections: int,
 class LoadProcess:
     """The generator as a child process: `start()`, then `result()` when it is done."""
 
-    def __init__(self, url: str, seconds: float, connections: int,
-                 payloads: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, url: str, seconds: float, connections: int, payloads: list[dict[str, Any]]
+    ) -> None:
         self._file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
         json.dump(payloads, self._file)
         self._file.close()
         self.seconds = seconds
-        self.args = [sys.executable, "-m", "tests.security.dos_load", url, str(seconds),
-                     str(connections), self._file.name]
+        self.args = [
+            sys.executable,
+            "-m",
+            "tests.security.dos_load",
+            url,
+            str(seconds),
+            str(connections),
+            self._file.name,
+        ]
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.args, cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            self.args, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
 
     def result(self) -> dict[str, int]:
         assert self.process is not None

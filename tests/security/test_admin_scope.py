@@ -46,8 +46,9 @@ async def _setup(stack: Stack) -> None:
 
 
 async def _token(scopes: list[str], globs: list[str] | None = None) -> H:
-    created = await tokens.create_token(Actor(user_id=ROOT, is_admin=True), "admin-scope",
-                                        scopes, package_globs=globs)
+    created = await tokens.create_token(
+        Actor(user_id=ROOT, is_admin=True), "admin-scope", scopes, package_globs=globs
+    )
     return {"Authorization": f"Bearer {created.plaintext}"}
 
 
@@ -60,8 +61,11 @@ async def _gql(client: httpx.AsyncClient, h: H, query: str) -> dict:
 def _refused_field(body: dict, field: str) -> bool:
     """A permission-gated field: null with a forbidden error naming admin privileges."""
     errors = body.get("errors") or []
-    return ((body.get("data") or {}).get(field) is None and len(errors) == 1
-            and errors[0]["message"].startswith("Admin privileges required"))
+    return (
+        (body.get("data") or {}).get(field) is None
+        and len(errors) == 1
+        and errors[0]["message"].startswith("Admin privileges required")
+    )
 
 
 def _refused_payload(body: dict, field: str) -> bool:
@@ -76,8 +80,9 @@ Action = Callable[[httpx.AsyncClient, H], Awaitable[bool]]  # True: refused
 async def _rest(response: Awaitable[httpx.Response]) -> bool:
     answer = await response
     if answer.status_code == 403:
-        assert answer.json()["detail"].startswith(("Admin privileges required", "Only members")
-                                                  ), answer.text
+        assert answer.json()["detail"].startswith(("Admin privileges required", "Only members")), (
+            answer.text
+        )
         return True
     assert answer.status_code in (200, 204), answer.text
     return False
@@ -85,13 +90,22 @@ async def _rest(response: Awaitable[httpx.Response]) -> bool:
 
 def release(name: str, version: str) -> tuple[Action, Action]:
     async def rest(c: httpx.AsyncClient, h: H) -> bool:
-        return await _rest(c.post(f"/api/v1/admin/versions/{name}/{version}/release",
-                                  headers=h, json={"reason": "reviewed"}))
+        return await _rest(
+            c.post(
+                f"/api/v1/admin/versions/{name}/{version}/release",
+                headers=h,
+                json={"reason": "reviewed"},
+            )
+        )
 
     async def graphql(c: httpx.AsyncClient, h: H) -> bool:
-        body = await _gql(c, h, f'mutation {{ releaseVersion(package: "{name}", version: '
-                                f'"{version}", reason: "reviewed") {{ version {{ status }} '
-                                f'errors {{ code }} }} }}')
+        body = await _gql(
+            c,
+            h,
+            f'mutation {{ releaseVersion(package: "{name}", version: '
+            f'"{version}", reason: "reviewed") {{ version {{ status }} '
+            f"errors {{ code }} }} }}",
+        )
         return _refused_payload(body, "releaseVersion")
 
     return rest, graphql
@@ -99,12 +113,22 @@ def release(name: str, version: str) -> tuple[Action, Action]:
 
 def delete(name: str, version: str) -> tuple[Action, Action]:
     async def rest(c: httpx.AsyncClient, h: H) -> bool:
-        return await _rest(c.request("DELETE", f"/api/v1/admin/versions/{name}/{version}",
-                                     headers=h, json={"reason": "malware"}))
+        return await _rest(
+            c.request(
+                "DELETE",
+                f"/api/v1/admin/versions/{name}/{version}",
+                headers=h,
+                json={"reason": "malware"},
+            )
+        )
 
     async def graphql(c: httpx.AsyncClient, h: H) -> bool:
-        body = await _gql(c, h, f'mutation {{ deleteVersion(package: "{name}", version: '
-                                f'"{version}") {{ deleted {{ version }} errors {{ code }} }} }}')
+        body = await _gql(
+            c,
+            h,
+            f'mutation {{ deleteVersion(package: "{name}", version: '
+            f'"{version}") {{ deleted {{ version }} errors {{ code }} }} }}',
+        )
         return _refused_payload(body, "deleteVersion")
 
     return rest, graphql
@@ -112,13 +136,20 @@ def delete(name: str, version: str) -> tuple[Action, Action]:
 
 def decide(action: str, slug: str) -> tuple[Action, Action]:
     async def rest(c: httpx.AsyncClient, h: H) -> bool:
-        return await _rest(c.post(f"/api/v1/publishers/admin/{slug}/{action}", headers=h,
-                                  json={"notes": "checked"}))
+        return await _rest(
+            c.post(
+                f"/api/v1/publishers/admin/{slug}/{action}", headers=h, json={"notes": "checked"}
+            )
+        )
 
     async def graphql(c: httpx.AsyncClient, h: H) -> bool:
         field = f"{action}Publisher"
-        body = await _gql(c, h, f'mutation {{ {field}(publisher: "{slug}") {{ '
-                                f'publisher {{ name }} errors {{ code }} }} }}')
+        body = await _gql(
+            c,
+            h,
+            f'mutation {{ {field}(publisher: "{slug}") {{ '
+            f"publisher {{ name }} errors {{ code }} }} }}",
+        )
         return _refused_payload(body, field)
 
     return rest, graphql
@@ -129,8 +160,9 @@ async def queue_rest(c: httpx.AsyncClient, h: H) -> bool:
 
 
 async def queue_rest_for_package(c: httpx.AsyncClient, h: H) -> bool:
-    return await _rest(c.get("/api/v1/admin/quarantine", headers=h,
-                             params={"package": "foo-risky"}))
+    return await _rest(
+        c.get("/api/v1/admin/quarantine", headers=h, params={"package": "foo-risky"})
+    )
 
 
 async def queue_graphql(c: httpx.AsyncClient, h: H) -> bool:
@@ -183,34 +215,43 @@ def _decisions() -> dict[str, Action]:
 
 def _package_actions(name: str) -> dict[str, Action]:
     actions: dict[str, Action] = {}
-    for label, (rest, graphql) in ((f"release {name}", release(name, "1.0.0")),
-                                   (f"delete {name}", delete(name, "1.0.0"))):
+    for label, (rest, graphql) in (
+        (f"release {name}", release(name, "1.0.0")),
+        (f"delete {name}", delete(name, "1.0.0")),
+    ):
         actions[f"REST {label}"], actions[f"GraphQL {label}"] = rest, graphql
     return actions
 
 
 async def _untouched() -> None:
     assert await PackageVersion.filter(status="quarantined").count() == 3
-    assert not await Publisher.filter(name__in=["cand1", "cand2"],
-                                      verification_status__not="unverified").exists()
+    assert not await Publisher.filter(
+        name__in=["cand1", "cand2"], verification_status__not="unverified"
+    ).exists()
     assert not await AuditEvent.filter(action__startswith="version.").exists()
-    assert not await AuditEvent.filter(action__in=["publisher.verify",
-                                                   "publisher.reject"]).exists()
+    assert not await AuditEvent.filter(action__in=["publisher.verify", "publisher.reject"]).exists()
 
 
 async def test_admin_tokens_without_the_scope_or_outside_their_globs_are_refused(
-        stack: Stack) -> None:
+    stack: Stack,
+) -> None:
     await _setup(stack)
-    every_action = {**REGISTRY_WIDE, **_decisions(), **_package_actions("foo-risky"),
-                    **_package_actions("bar-risky")}
+    every_action = {
+        **REGISTRY_WIDE,
+        **_decisions(),
+        **_package_actions("foo-risky"),
+        **_package_actions("bar-risky"),
+    }
     failures: list[str] = []
     for label, header in (
-            ("no admin scope", await _token(["read-private", "publish-new", "publish-update",
-                                             "yank"])),
-            ("yank only", await _token(["yank"])),
-            ("admin globbed to nothing", await _token(["admin"], ["nothing-*"])),
-            ("admin + read-private globbed to nothing",
-             await _token(["admin", "read-private"], ["[!a-z0-9_-]*"]))):
+        ("no admin scope", await _token(["read-private", "publish-new", "publish-update", "yank"])),
+        ("yank only", await _token(["yank"])),
+        ("admin globbed to nothing", await _token(["admin"], ["nothing-*"])),
+        (
+            "admin + read-private globbed to nothing",
+            await _token(["admin", "read-private"], ["[!a-z0-9_-]*"]),
+        ),
+    ):
         for action, call in every_action.items():
             if not await call(stack.client, header):
                 failures.append(f"{label}: {action} was allowed")
@@ -221,9 +262,15 @@ async def test_admin_tokens_without_the_scope_or_outside_their_globs_are_refused
 async def test_a_globbed_admin_token_acts_only_on_its_packages(stack: Stack) -> None:
     await _setup(stack)
     header = await _token(["admin"], ["FOO-*"])
-    failures = [f"{action} was allowed" for action, call in
-                {**REGISTRY_WIDE, **_decisions(), **_package_actions("bar-risky")}.items()
-                if not await call(stack.client, header)]
+    failures = [
+        f"{action} was allowed"
+        for action, call in {
+            **REGISTRY_WIDE,
+            **_decisions(),
+            **_package_actions("bar-risky"),
+        }.items()
+        if not await call(stack.client, header)
+    ]
     assert not failures, "\n".join(failures)
     await _untouched()
     rest_release, _ = release("foo-risky", "1.0.0")
@@ -231,26 +278,30 @@ async def test_a_globbed_admin_token_acts_only_on_its_packages(stack: Stack) -> 
     assert not await rest_release(stack.client, header)
     assert not await graphql_delete(stack.client, header)
     remaining = await PackageVersion.filter(package__name="foo-risky").values_list(
-        "version", "status")
+        "version", "status"
+    )
     assert remaining == [("1.0.0", "published")]
-    scan = await stack.client.get("/api/v1/packages/bar-risky/versions/1.0.0/scan",
-                                  headers=header)
+    scan = await stack.client.get("/api/v1/packages/bar-risky/versions/1.0.0/scan", headers=header)
     assert scan.status_code == 404  # scan reports are admin reads within the globs too
 
 
-async def test_an_unrestricted_admin_token_and_an_admin_session_keep_working(
-        stack: Stack) -> None:
+async def test_an_unrestricted_admin_token_and_an_admin_session_keep_working(stack: Stack) -> None:
     await _setup(stack)
     for header in (await _token(["admin"]), bearer(ROOT)):
-        failures = [f"{action} was refused" for action, call in REGISTRY_WIDE.items()
-                    if await call(stack.client, header)]
+        failures = [
+            f"{action} was refused"
+            for action, call in REGISTRY_WIDE.items()
+            if await call(stack.client, header)
+        ]
         assert not failures, "\n".join(failures)
     rest_verify, _ = decide("verify", "cand1")
     _, graphql_reject = decide("reject", "cand2")
     assert not await rest_verify(stack.client, await _token(["admin"]))
     assert not await graphql_reject(stack.client, bearer(ROOT))
-    for (rest, _), header in ((release("bar-risky", "1.0.0"), await _token(["admin"])),
-                              (delete("foo-risky", "2.0.0"), bearer(ROOT))):
+    for (rest, _), header in (
+        (release("bar-risky", "1.0.0"), await _token(["admin"])),
+        (delete("foo-risky", "2.0.0"), bearer(ROOT)),
+    ):
         assert not await rest(stack.client, header)
     assert (await Publisher.get(name="cand1")).verification_status == "verified"
     assert await PackageVersion.filter(status="quarantined").count() == 1

@@ -47,8 +47,10 @@ def cost_of(query: str, variables: dict[str, Any] | None = None) -> int:
 
 def page_query(first: str, definitions: str = "") -> str:
     """A package page whose cost is 1 + 3 x (the page size charged)."""
-    return (f"query Page{definitions} {{ packages{first} {{ edges {{ node {{ name "
-            "publisher { name } } } } }")
+    return (
+        f"query Page{definitions} {{ packages{first} {{ edges {{ node {{ name "
+        "publisher { name } } } } }"
+    )
 
 
 def charged_page_size(query: str, variables: dict[str, Any] | None = None) -> int:
@@ -65,6 +67,7 @@ def refused_for_cost(body: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ coerced argument values
+
 
 @pytest.mark.parametrize("n", [100, 100.0, 1e2], ids=["int", "float", "exponent"])
 async def test_an_int_sent_as_a_float_is_refused_like_the_int(stack: Stack, n: float) -> None:
@@ -86,22 +89,36 @@ async def test_a_float_with_a_fraction_is_no_size_at_all(stack: Stack) -> None:
     assert "Int cannot represent non-integer value: 100.5" in body["errors"][0]["message"]
 
 
-@pytest.mark.parametrize(("first", "definitions", "variables", "expected"), [
-    ("(first: 7)", "", None, 7),
-    ("(first: $n)", "($n: Int)", {"n": 7}, 7),
-    ("(first: $n)", "($n: Int)", {"n": 7.0}, 7),
-    ("(first: $n)", "($n: Int = 7)", None, 7),  # the variable's default
-    ("(first: $n)", "($n: Int = 7)", {"n": None}, PAGE.default),  # null beats the default
-    ("(first: null)", "", None, PAGE.default),
-    ("(first: $n)", "($n: Int)", {"n": None}, PAGE.default),
-    ("(first: $n)", "($n: Int)", None, PAGE.default),  # a variable left out
-    ("", "", None, PAGE.default),  # the argument left out
-    ("(first: 0)", "", None, 0),
-], ids=["literal", "variable", "float-variable", "variable-default", "null-over-default",
-        "literal-null", "variable-null", "variable-left-out", "argument-left-out", "zero"])
+@pytest.mark.parametrize(
+    ("first", "definitions", "variables", "expected"),
+    [
+        ("(first: 7)", "", None, 7),
+        ("(first: $n)", "($n: Int)", {"n": 7}, 7),
+        ("(first: $n)", "($n: Int)", {"n": 7.0}, 7),
+        ("(first: $n)", "($n: Int = 7)", None, 7),  # the variable's default
+        ("(first: $n)", "($n: Int = 7)", {"n": None}, PAGE.default),  # null beats the default
+        ("(first: null)", "", None, PAGE.default),
+        ("(first: $n)", "($n: Int)", {"n": None}, PAGE.default),
+        ("(first: $n)", "($n: Int)", None, PAGE.default),  # a variable left out
+        ("", "", None, PAGE.default),  # the argument left out
+        ("(first: 0)", "", None, 0),
+    ],
+    ids=[
+        "literal",
+        "variable",
+        "float-variable",
+        "variable-default",
+        "null-over-default",
+        "literal-null",
+        "variable-null",
+        "variable-left-out",
+        "argument-left-out",
+        "zero",
+    ],
+)
 async def test_the_size_charged_is_the_size_returned(
-        stack: Stack, first: str, definitions: str, variables: dict[str, Any] | None,
-        expected: int) -> None:
+    stack: Stack, first: str, definitions: str, variables: dict[str, Any] | None, expected: int
+) -> None:
     """Whatever form the size takes, the cost charges exactly the page the resolver returns
     (both read `PAGE`): `first: null` cost 1 but returned a default page of 2,081 fields."""
     team = await make_publisher("u1", "team")
@@ -117,24 +134,34 @@ async def test_the_size_charged_is_the_size_returned(
 async def test_first_null_is_refused_where_the_default_page_is(stack: Stack) -> None:
     default_page = cost_of(page_query(f"(first: {PAGE.default})"))
     limits = GraphQLLimits(max_cost=default_page - 1)
-    for query, variables in ((page_query("(first: null)"), None),
-                             (page_query("(first: $n)", "($n: Int)"), {"n": None}),
-                             (page_query(""), None)):
+    for query, variables in (
+        (page_query("(first: null)"), None),
+        (page_query("(first: $n)", "($n: Int)"), {"n": None}),
+        (page_query(""), None),
+    ):
         with count_queries() as counter:
             result = await execute(stack, query, variables, limits=limits)
         assert counter.count == 0
-        assert result.errors[0].extensions == {"code": "query_too_costly", "cost": default_page,
-                                               "maxCost": default_page - 1}
+        assert result.errors[0].extensions == {
+            "code": "query_too_costly",
+            "cost": default_page,
+            "maxCost": default_page - 1,
+        }
     assert (await execute(stack, page_query("(first: 1)"), limits=limits)).errors is None
 
 
 async def test_the_named_operation_is_costed_with_the_variables(stack: Stack) -> None:
-    document = VERSIONS_PAGE.replace("query Page", "query Heavy") + "\n" + page_query(
-        "(first: $n)", "($n: Int)").replace("query Page", "query Light")
+    document = (
+        VERSIONS_PAGE.replace("query Page", "query Heavy")
+        + "\n"
+        + page_query("(first: $n)", "($n: Int)").replace("query Page", "query Light")
+    )
     for name, code in (("Light", None), ("Heavy", "query_too_costly")):
         with count_queries() as counter:
-            response = await stack.client.post("/graphql", json={
-                "query": document, "operationName": name, "variables": {"n": 100.0}})
+            response = await stack.client.post(
+                "/graphql",
+                json={"query": document, "operationName": name, "variables": {"n": 100.0}},
+            )
         body = response.json()
         if code is None:
             assert body == {"data": {"packages": {"edges": []}}}, body
@@ -149,7 +176,8 @@ async def test_a_variable_default_counts_when_the_variable_is_left_out(stack: St
         response = await post(stack.client, query)
     assert counter.count == 0
     assert refused_for_cost(response.json())["extensions"]["cost"] == cost_of(
-        VERSIONS_PAGE, {"n": 100})
+        VERSIONS_PAGE, {"n": 100}
+    )
     small = await post(stack.client, VERSIONS_PAGE.replace("($n: Int)", "($n: Int = 2)"))
     assert small.json()["data"]["packages"]["edges"] == []
 
@@ -160,16 +188,21 @@ NESTED = """query($a: Int, $b: Int, $c: Int!, $d: Int!) { publishers(first: $a) 
         versions(first: $d) { dependencies { name } } } } } } } } }"""
 
 
-@pytest.mark.parametrize(("variables", "sizes"), [
-    ({"a": 3, "b": 4, "c": 5, "d": 6}, (3, 4, 5, 6)),
-    ({"a": 3.0, "b": 4.0, "c": 5.0, "d": 6.0}, (3, 4, 5, 6)),
-    ({"a": None, "c": 1, "d": 1}, (PAGE.default, PAGE.default, 1, 1)),
-    # Over their maximum: connections refuse it, usedBy/versions return their maximum; either
-    # way no more than the maximum is charged.
-    ({"a": 10**6, "b": 100, "c": 10**6, "d": 10**6}, (100, 100, 100, 500)),
-], ids=["ints", "floats", "nulls-and-left-out", "over-maximum"])
+@pytest.mark.parametrize(
+    ("variables", "sizes"),
+    [
+        ({"a": 3, "b": 4, "c": 5, "d": 6}, (3, 4, 5, 6)),
+        ({"a": 3.0, "b": 4.0, "c": 5.0, "d": 6.0}, (3, 4, 5, 6)),
+        ({"a": None, "c": 1, "d": 1}, (PAGE.default, PAGE.default, 1, 1)),
+        # Over their maximum: connections refuse it, usedBy/versions return their maximum; either
+        # way no more than the maximum is charged.
+        ({"a": 10**6, "b": 100, "c": 10**6, "d": 10**6}, (100, 100, 100, 500)),
+    ],
+    ids=["ints", "floats", "nulls-and-left-out", "over-maximum"],
+)
 def test_nested_connections_multiply_their_coerced_sizes(
-        variables: dict[str, Any], sizes: tuple[int, int, int, int]) -> None:
+    variables: dict[str, Any], sizes: tuple[int, int, int, int]
+) -> None:
     a, b, c, d = sizes
     package = 1 + (1 + c) + (1 + d)  # the node, usedBy's publishers, versions' dependencies
     publisher = 1 + 1 + b * (1 + package)  # the node, its packages connection and edges
@@ -197,8 +230,13 @@ def size_arguments() -> list[tuple[str, Any, Any]]:
         for field_name, field in graphql_type.fields.items():
             for name in SIZE_ARGUMENTS:
                 if name in field.args:
-                    found.append((f"{graphql_type.name}.{field_name}({name})", field.args[name],
-                                  list_size_of(field.args[name])))
+                    found.append(
+                        (
+                            f"{graphql_type.name}.{field_name}({name})",
+                            field.args[name],
+                            list_size_of(field.args[name]),
+                        )
+                    )
     return found
 
 
@@ -209,24 +247,32 @@ def test_every_size_argument_declares_one_list_size() -> None:
     assert len(arguments) >= 10, arguments
     undeclared = [where for where, _, rule in arguments if rule is None]
     assert undeclared == []
-    drifted = [where for where, argument, rule in arguments
-               if argument.default_value != rule.default]
+    drifted = [
+        where for where, argument, rule in arguments if argument.default_value != rule.default
+    ]
     assert drifted == []
 
 
 # ------------------------------------------------------------------------- batch fields
 
+
 def items_for(field: str, count: int) -> tuple[str, dict[str, Any]]:
     """A query on the batch field `field` (`Query.x`) with `count` items in `$items`."""
     if field == "Query.checkUpdates":
-        return ("query($items: [UpdateQueryInput!]!) { checkUpdates(items: $items) { name } }",
-                {"items": [{"name": f"p{i}", "version": "1.0.0"} for i in range(count)]})
+        return (
+            "query($items: [UpdateQueryInput!]!) { checkUpdates(items: $items) { name } }",
+            {"items": [{"name": f"p{i}", "version": "1.0.0"} for i in range(count)]},
+        )
     if field == "Query.resolve":
-        return ("query($items: [String!]!) { resolve(requirements: $items) { "
-                "packages { name } } }", {"items": [f"p{i}>=1.0" for i in range(count)]})
+        return (
+            "query($items: [String!]!) { resolve(requirements: $items) { packages { name } } }",
+            {"items": [f"p{i}>=1.0" for i in range(count)]},
+        )
     assert field == "Query.latestVersions"
-    return ("query($items: [String!]) { latestVersions(names: $items) { name } }",
-            {"items": [f"p{i}" for i in range(count)]})
+    return (
+        "query($items: [String!]) { latestVersions(names: $items) { name } }",
+        {"items": [f"p{i}" for i in range(count)]},
+    )
 
 
 @pytest.mark.parametrize("field", sorted(BATCH_FIELDS))
@@ -246,8 +292,9 @@ def test_latest_versions_without_names_is_charged_like_a_full_batch() -> None:
     _, full = items_for("Query.latestVersions", MAX_UPDATE_ITEMS)
     query = "{ latestVersions { name } }"
     assert cost_of(query) == cost_of(items_for("Query.latestVersions", 0)[0], full)
-    assert cost_of("query($n: [String!]) { latestVersions(names: $n) { name } }",
-                   {"n": None}) == cost_of(query)
+    assert cost_of(
+        "query($n: [String!]) { latestVersions(names: $n) { name } }", {"n": None}
+    ) == cost_of(query)
 
 
 def test_every_list_argument_of_a_root_field_is_charged_per_item() -> None:
@@ -258,27 +305,30 @@ def test_every_list_argument_of_a_root_field_is_charged_per_item() -> None:
             for argument_name, argument in field.args.items():
                 batch = BATCH_FIELDS.get(f"{root.name}.{field_name}")
                 if is_list_type(get_nullable_type(argument.type)) and (
-                        batch is None or batch.argument != argument_name):
+                    batch is None or batch.argument != argument_name
+                ):
                     unpriced.append(f"{root.name}.{field_name}({argument_name})")
     assert unpriced == []
 
 
 @pytest.mark.parametrize("field", sorted(BATCH_FIELDS))
-async def test_many_aliases_of_many_items_are_refused_before_any_sql(stack: Stack,
-                                                                     field: str) -> None:
+async def test_many_aliases_of_many_items_are_refused_before_any_sql(
+    stack: Stack, field: str
+) -> None:
     """50 aliases x 500 checkUpdates items took 36.6 s: now one item costs its share, and
     the document is refused before a single statement runs."""
     query, variables = items_for(field, 500)
     head, selection = query.split("{", 1)
-    aliased = head + "{" + " ".join(f"a{i}: {selection.rsplit('}', 1)[0]}"
-                                    for i in range(50)) + "}"
+    aliased = head + "{" + " ".join(f"a{i}: {selection.rsplit('}', 1)[0]}" for i in range(50)) + "}"
     started = time.perf_counter()
     with count_queries() as counter:
         response = await post(stack.client, aliased, variables)
     elapsed = time.perf_counter() - started
     assert counter.count == 0, counter.statements[:3]
-    assert refused_for_cost(response.json())["extensions"]["cost"] >= 50 * 500 * \
-        BATCH_FIELDS[field].cost
+    assert (
+        refused_for_cost(response.json())["extensions"]["cost"]
+        >= 50 * 500 * BATCH_FIELDS[field].cost
+    )
     assert elapsed < 2, elapsed
 
 
@@ -291,7 +341,8 @@ async def test_one_full_update_batch_still_fits_and_a_second_does_not(stack: Sta
     assert result.errors is None, result.errors
     assert len(result.data["checkUpdates"]) == MAX_UPDATE_ITEMS
     twice = query.replace("checkUpdates(", "a: checkUpdates(").replace(
-        "{ name } }", "{ name } b: checkUpdates(items: $items) { name } }")
+        "{ name } }", "{ name } b: checkUpdates(items: $items) { name } }"
+    )
     with count_queries() as counter:
         refused = await execute(stack, twice, variables)
     assert counter.count == 0
@@ -299,8 +350,9 @@ async def test_one_full_update_batch_still_fits_and_a_second_does_not(stack: Sta
 
 
 @pytest.mark.parametrize("field", sorted(BATCH_FIELDS))
-async def test_a_list_over_the_domain_cap_is_refused_with_a_typed_error(stack: Stack,
-                                                                        field: str) -> None:
+async def test_a_list_over_the_domain_cap_is_refused_with_a_typed_error(
+    stack: Stack, field: str
+) -> None:
     from domain.bounds import MAX_RESOLVE_REQUIREMENTS, MAX_UPDATE_ITEMS
 
     cap = MAX_RESOLVE_REQUIREMENTS if field == "Query.resolve" else MAX_UPDATE_ITEMS
@@ -311,6 +363,7 @@ async def test_a_list_over_the_domain_cap_is_refused_with_a_typed_error(stack: S
 
 
 # -------------------------------------------------------------------------- time budget
+
 
 @pytest.fixture
 def stuck_latest_versions(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
@@ -341,14 +394,17 @@ def assert_timeout(body: dict[str, Any], seconds: float) -> None:
 @pytest.fixture
 def one_second_budget(stack: Stack) -> Any:
     """The registry with GRAPHQL_MAX_EXECUTION_SECONDS=1."""
-    return create_app(replace(stack.settings, graphql_max_execution_seconds=1),
-                      runtime=stack.runtime)
+    return create_app(
+        replace(stack.settings, graphql_max_execution_seconds=1), runtime=stack.runtime
+    )
 
 
 async def test_a_query_over_its_time_budget_is_stopped_with_a_typed_error(
-        stack: Stack, one_second_budget: Any, stuck_latest_versions: asyncio.Event) -> None:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=one_second_budget),
-                                 base_url="http://testserver") as client:
+    stack: Stack, one_second_budget: Any, stuck_latest_versions: asyncio.Event
+) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=one_second_budget), base_url="http://testserver"
+    ) as client:
         started = time.perf_counter()
         response = await post(client, STUCK)
         elapsed = time.perf_counter() - started
@@ -359,9 +415,9 @@ async def test_a_query_over_its_time_budget_is_stopped_with_a_typed_error(
 
 
 async def test_the_time_budget_applies_over_websocket(
-        stack: Stack, one_second_budget: Any, stuck_latest_versions: asyncio.Event) -> None:
-    async with serve_on_free_port(one_second_budget) as url, \
-            connect(url) as socket:
+    stack: Stack, one_second_budget: Any, stuck_latest_versions: asyncio.Event
+) -> None:
+    async with serve_on_free_port(one_second_budget) as url, connect(url) as socket:
         started = time.perf_counter()
         await socket.subscribe("q1", STUCK)
         answer = await socket.receive()
@@ -378,22 +434,20 @@ async def test_the_time_budget_applies_over_websocket(
 
 @pytest.mark.parametrize("field", sorted(BATCH_FIELDS))
 async def test_a_real_query_past_its_budget_stops_and_leaves_the_database_usable(
-        stack: Stack, field: str) -> None:
+    stack: Stack, field: str
+) -> None:
     """Nothing patched: a full batch the cost allows, under a budget it cannot meet (0 s:
     it runs out at the query's first wait on the database or a worker thread), answers the
     typed error, and the connection it was using serves the next query."""
     query, variables = items_for(field, 500)
-    result = await execute(stack, query, variables,
-                           limits=GraphQLLimits(max_execution_seconds=0))
+    result = await execute(stack, query, variables, limits=GraphQLLimits(max_execution_seconds=0))
     assert result.data is None
-    assert [error.extensions for error in result.errors] == [{"code": "timeout",
-                                                               "maxSeconds": 0}]
+    assert [error.extensions for error in result.errors] == [{"code": "timeout", "maxSeconds": 0}]
     after = await execute(stack, "{ packages { totalCount } }")
     assert after.errors is None and after.data == {"packages": {"totalCount": 0}}
 
 
-async def test_mutations_are_never_cut_short(stack: Stack, monkeypatch: pytest.MonkeyPatch
-                                             ) -> None:
+async def test_mutations_are_never_cut_short(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     """A mutation may be slow, but stopping one half-way could leave half a write: the
     budget is for queries only."""
     await make_publisher("u1", "team")
@@ -404,16 +458,21 @@ async def test_mutations_are_never_cut_short(stack: Stack, monkeypatch: pytest.M
         return await create(*args, **kwargs)
 
     monkeypatch.setattr(packages, "create_package", slow_create)
-    result = await execute(stack, """mutation { createPackage(input: {name: "Slow"}) {
-        package { name } errors { message } } }""", as_actor=await actor("u1"),
-                           limits=GraphQLLimits(max_execution_seconds=0.1))
+    result = await execute(
+        stack,
+        """mutation { createPackage(input: {name: "Slow"}) {
+        package { name } errors { message } } }""",
+        as_actor=await actor("u1"),
+        limits=GraphQLLimits(max_execution_seconds=0.1),
+    )
     assert result.errors is None, result.errors
     assert result.data["createPackage"] == {"package": {"name": "Slow"}, "errors": []}
 
 
 @pytest.mark.parametrize("how", ["complete", "close"])
 async def test_a_mutation_the_caller_cancels_still_finishes(
-        stack: Stack, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    stack: Stack, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
     """Over WebSocket a client can stop an operation (`complete`, or closing the socket):
     a mutation it stops half-way must not leave half a write, so it runs to its end."""
     await make_publisher("u1", "team")
@@ -430,8 +489,11 @@ async def test_a_mutation_the_caller_cancels_still_finishes(
     monkeypatch.setattr(packages, "create_package", slow_create)
     async with serve_on_free_port(create_app(stack.settings, runtime=stack.runtime)) as url:
         async with connect(url, make_jwt("u1")) as socket:
-            await socket.subscribe("m1", """mutation { createPackage(input: {name: "Kept"}) {
-                errors { message } } }""")
+            await socket.subscribe(
+                "m1",
+                """mutation { createPackage(input: {name: "Kept"}) {
+                errors { message } } }""",
+            )
             async with asyncio.timeout(5):
                 await started.wait()
             if how == "complete":
@@ -448,5 +510,7 @@ def test_the_budget_is_a_setting() -> None:
 
     settings = load_settings({"GRAPHQL_MAX_EXECUTION_SECONDS": "3"}, env_file=None)
     assert GraphQLLimits.from_settings(settings).max_execution_seconds == 3
-    assert DEFAULT_LIMITS.max_execution_seconds == load_settings({}, env_file=None
-                                                                 ).graphql_max_execution_seconds
+    assert (
+        DEFAULT_LIMITS.max_execution_seconds
+        == load_settings({}, env_file=None).graphql_max_execution_seconds
+    )

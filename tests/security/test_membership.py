@@ -27,19 +27,31 @@ async def seen(client: httpx.AsyncClient, *users: str) -> None:
         assert (await client.get(f"{API}/auth/me", headers=bearer(user))).status_code == 200
 
 
-async def invite(client: httpx.AsyncClient, owner: str, slug: str, user: str, *,
-                 role: str = "member", route: str = "invitations") -> httpx.Response:
-    return await client.post(f"{API}/publishers/{slug}/{route}", headers=bearer(owner),
-                             json={"user_id": user, "role": role})
+async def invite(
+    client: httpx.AsyncClient,
+    owner: str,
+    slug: str,
+    user: str,
+    *,
+    role: str = "member",
+    route: str = "invitations",
+) -> httpx.Response:
+    return await client.post(
+        f"{API}/publishers/{slug}/{route}",
+        headers=bearer(owner),
+        json={"user_id": user, "role": role},
+    )
 
 
-async def answer(client: httpx.AsyncClient, user: str, invitation_id: str,
-                 verb: str) -> httpx.Response:
+async def answer(
+    client: httpx.AsyncClient, user: str, invitation_id: str, verb: str
+) -> httpx.Response:
     return await client.post(f"{API}/invitations/{invitation_id}/{verb}", headers=bearer(user))
 
 
-async def listed(client: httpx.AsyncClient, user: str, path: str = "/auth/invitations"
-                 ) -> list[dict]:
+async def listed(
+    client: httpx.AsyncClient, user: str, path: str = "/auth/invitations"
+) -> list[dict]:
     response = await client.get(f"{API}{path}", headers=bearer(user))
     assert response.status_code == 200, response.text
     return response.json()["invitations"]
@@ -61,29 +73,40 @@ async def test_an_invitation_adds_nobody_until_accepted(stack: Stack, route: str
     assert invited.status_code == 201, invited.text
     body = invited.json()
     assert (body["state"], body["user_id"], body["role"], body["publisher"]) == (
-        "pending", "stranger", "member", "grabby")
+        "pending",
+        "stranger",
+        "member",
+        "grabby",
+    )
     expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
     assert timedelta(days=13, hours=23) < expires - datetime.now(UTC) <= timedelta(days=14)
     assert not await is_member("stranger", "grabby")
 
     # Listed for the invitee and for the owners, for nobody else.
     assert [i["id"] for i in await listed(client, "stranger")] == [body["id"]]
-    assert [i["id"] for i in await listed(client, "owner", "/publishers/grabby/invitations")
-            ] == [body["id"]]
+    assert [i["id"] for i in await listed(client, "owner", "/publishers/grabby/invitations")] == [
+        body["id"]
+    ]
     assert await listed(client, "bystander") == []
-    assert (await client.get(f"{API}/publishers/grabby/invitations",
-                             headers=bearer("stranger"))).status_code == 403
+    assert (
+        await client.get(f"{API}/publishers/grabby/invitations", headers=bearer("stranger"))
+    ).status_code == 403
     # The stranger's own package goes to their own publisher, out of the inviter's reach.
-    registered = await client.post(f"{API}/auth/register-publisher", headers=bearer("stranger"),
-                                   json={"name": "mine", "display_name": "Mine",
-                                         "email": "s@example.com"})
+    registered = await client.post(
+        f"{API}/auth/register-publisher",
+        headers=bearer("stranger"),
+        json={"name": "mine", "display_name": "Mine", "email": "s@example.com"},
+    )
     assert registered.status_code == 201, registered.text
-    assert (await create_package(client, "stranger", "MyOwn", visibility="private")
-            ).status_code == 201
+    assert (
+        await create_package(client, "stranger", "MyOwn", visibility="private")
+    ).status_code == 201
     package = await Package.get(name="MyOwn").prefetch_related("publisher")
     assert package.publisher.name == "mine"
-    assert (await client.delete(f"{API}/packages/MyOwn", headers=bearer("owner"))
-            ).status_code in (403, 404)
+    assert (await client.delete(f"{API}/packages/MyOwn", headers=bearer("owner"))).status_code in (
+        403,
+        404,
+    )
     # ...and being a publisher now, the invitation can no longer be accepted.
     refused = await answer(client, "stranger", body["id"], "accept")
     assert refused.status_code == 409 and "already belong" in refused.json()["detail"]
@@ -118,10 +141,14 @@ async def test_accept_decline_cancel_and_expiry(stack: Stack) -> None:
     # Cancel: owners withdraw an open invitation; members (non-owners) cannot.
     cat = (await invite(client, "owner", "crew", "cat")).json()
     await join_publisher(client, "owner", "crew", "dan")
-    assert (await client.delete(f"{API}/publishers/crew/invitations/{cat['id']}",
-                                headers=bearer("dan"))).status_code == 403
-    assert (await client.delete(f"{API}/publishers/crew/invitations/{cat['id']}",
-                                headers=bearer("owner"))).status_code == 204
+    assert (
+        await client.delete(f"{API}/publishers/crew/invitations/{cat['id']}", headers=bearer("dan"))
+    ).status_code == 403
+    assert (
+        await client.delete(
+            f"{API}/publishers/crew/invitations/{cat['id']}", headers=bearer("owner")
+        )
+    ).status_code == 204
     assert (await answer(client, "cat", cat["id"], "accept")).status_code == 409
     assert await listed(client, "cat") == []
 
@@ -129,7 +156,8 @@ async def test_accept_decline_cancel_and_expiry(stack: Stack) -> None:
     # way for a new one.
     cat = (await invite(client, "owner", "crew", "cat")).json()
     await PublisherInvitation.filter(id=cat["id"]).update(
-        expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        expires_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
     assert await listed(client, "cat") == []
     expired = await answer(client, "cat", cat["id"], "accept")
     assert expired.status_code == 409 and "expired" in expired.json()["detail"]
@@ -142,7 +170,9 @@ async def test_accept_decline_cancel_and_expiry(stack: Stack) -> None:
     for bad, status in (("nope", 404), ("x" * 300, 404), ("%00", (400, 404))):
         response = await client.post(f"{API}/invitations/{bad}/accept", headers=bearer("cat"))
         assert response.status_code in (status if isinstance(status, tuple) else (status,)), (
-            bad, response.text)
+            bad,
+            response.text,
+        )
 
 
 async def test_one_publisher_per_user_and_leaving(stack: Stack) -> None:
@@ -161,25 +191,32 @@ async def test_one_publisher_per_user_and_leaving(stack: Stack) -> None:
     assert (await answer(client, "alice", alice_invited["id"], "accept")).status_code == 409
 
     # Members leave (by "me" or by their own id); the last owner cannot.
-    assert (await client.delete(f"{API}/publishers/first/members/me",
-                                headers=bearer("eve"))).status_code == 204
+    assert (
+        await client.delete(f"{API}/publishers/first/members/me", headers=bearer("eve"))
+    ).status_code == 204
     assert not await is_member("eve", "first")
-    assert (await client.delete(f"{API}/publishers/first/members/me",
-                                headers=bearer("eve"))).status_code == 404
+    assert (
+        await client.delete(f"{API}/publishers/first/members/me", headers=bearer("eve"))
+    ).status_code == 404
     assert (await answer(client, "eve", second["id"], "accept")).status_code == 200
-    assert (await client.delete(f"{API}/publishers/second/members/eve",
-                                headers=bearer("eve"))).status_code == 204
+    assert (
+        await client.delete(f"{API}/publishers/second/members/eve", headers=bearer("eve"))
+    ).status_code == 204
     last = await client.delete(f"{API}/publishers/first/members/me", headers=bearer("alice"))
     assert last.status_code == 400 and "at least one owner" in last.json()["detail"]
     # With a second owner, an owner may go.
     await join_publisher(client, "alice", "first", "eve", role="owner")
-    assert (await client.delete(f"{API}/publishers/first/members/alice",
-                                headers=bearer("alice"))).status_code == 204
+    assert (
+        await client.delete(f"{API}/publishers/first/members/alice", headers=bearer("alice"))
+    ).status_code == 204
     assert [m.user_id for m in await PublisherMember.filter(publisher__name="first")] == ["eve"]
 
     actions = set(await AuditEvent.all().values_list("action", flat=True))
-    assert {"publisher.member_invite", "publisher.invitation_accept",
-            "publisher.member_leave"} <= actions
+    assert {
+        "publisher.member_invite",
+        "publisher.invitation_accept",
+        "publisher.member_leave",
+    } <= actions
     leave = await AuditEvent.filter(action="publisher.member_leave").order_by("id").first()
     assert leave is not None and (leave.actor_id, leave.target_id) == ("eve", "eve")
 
@@ -191,20 +228,24 @@ async def test_concurrent_acceptances_join_one_publisher(stack: Stack) -> None:
     for owner, slug in (("o1", "one"), ("o2", "two"), ("o3", "three")):
         await make_publisher(owner, slug)
     await seen(client, "busy", "quick")
-    ids = [(await invite(client, owner, slug, "busy")).json()["id"]
-           for owner, slug in (("o1", "one"), ("o2", "two"), ("o3", "three"))]
+    ids = [
+        (await invite(client, owner, slug, "busy")).json()["id"]
+        for owner, slug in (("o1", "one"), ("o2", "two"), ("o3", "three"))
+    ]
     responses = await asyncio.gather(*(answer(client, "busy", i, "accept") for i in ids))
-    assert sorted(r.status_code for r in responses) == [200, 409, 409], [
-        r.text for r in responses]
+    assert sorted(r.status_code for r in responses) == [200, 409, 409], [r.text for r in responses]
     assert await PublisherMember.filter(user_id="busy").count() == 1
 
     invitation = (await invite(client, "o1", "one", "quick")).json()["id"]
     accepting, registering = await asyncio.gather(
         answer(client, "quick", invitation, "accept"),
-        client.post(f"{API}/auth/register-publisher", headers=bearer("quick"),
-                    json={"name": "quicks", "display_name": "Q", "email": "q@example.com"}))
-    assert sorted((accepting.status_code, registering.status_code)) in ([200, 400],
-                                                                        [201, 409])
+        client.post(
+            f"{API}/auth/register-publisher",
+            headers=bearer("quick"),
+            json={"name": "quicks", "display_name": "Q", "email": "q@example.com"},
+        ),
+    )
+    assert sorted((accepting.status_code, registering.status_code)) in ([200, 400], [201, 409])
     assert await PublisherMember.filter(user_id="quick").count() == 1
 
 
@@ -214,24 +255,27 @@ async def test_membership_changes_need_a_session(stack: Stack) -> None:
     await make_publisher("owner", "strict")
     await seen(client, "invitee")
     invitation = (await invite(client, "owner", "strict", "invitee")).json()["id"]
-    created = await tokens.create_token(Actor(user_id="invitee"), "ci",
-                                        ["read-private", "publish-new", "publish-update"])
+    created = await tokens.create_token(
+        Actor(user_id="invitee"), "ci", ["read-private", "publish-new", "publish-update"]
+    )
     token = {"Authorization": f"Bearer {created.plaintext}"}
     for path in (f"/invitations/{invitation}/accept", f"/invitations/{invitation}/decline"):
         response = await client.post(f"{API}{path}", headers=token)
         assert response.status_code == 403 and "session" in response.json()["detail"]
     assert not await is_member("invitee", "strict")
     # Anonymous callers get 401 on every invitation route.
-    for method, path in (("GET", "/auth/invitations"),
-                         ("POST", f"/invitations/{invitation}/accept"),
-                         ("POST", "/publishers/strict/invitations"),
-                         ("DELETE", "/publishers/strict/members/me")):
+    for method, path in (
+        ("GET", "/auth/invitations"),
+        ("POST", f"/invitations/{invitation}/accept"),
+        ("POST", "/publishers/strict/invitations"),
+        ("DELETE", "/publishers/strict/members/me"),
+    ):
         assert (await client.request(method, f"{API}{path}")).status_code == 401, path
 
 
-async def test_events_roll_back_with_membership_changes(stack: Stack,
-                                                        monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+async def test_events_roll_back_with_membership_changes(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Nothing half-written: when the audit write fails, the membership change is undone."""
     client = stack.client
     await make_publisher("owner", "atomic")
@@ -270,48 +314,77 @@ async def test_graphql_invitations(stack: Stack) -> None:
     owner, guest, other = await actor("owner"), await actor("guest"), await actor("other")
 
     # The old mutation name invites too; it never adds anyone.
-    old = (await data(stack, INVITE % "addPublisherMember", {"p": "gql", "u": "guest"},
-                      as_actor=owner))["addPublisherMember"]
+    old = (
+        await data(stack, INVITE % "addPublisherMember", {"p": "gql", "u": "guest"}, as_actor=owner)
+    )["addPublisherMember"]
     assert old["errors"] == [] and old["invitation"]["state"] == "PENDING"
     assert not await is_member("guest", "gql")
-    twice = (await data(stack, INVITE % "invitePublisherMember", {"p": "gql", "u": "guest"},
-                        as_actor=owner))["invitePublisherMember"]
+    twice = (
+        await data(
+            stack, INVITE % "invitePublisherMember", {"p": "gql", "u": "guest"}, as_actor=owner
+        )
+    )["invitePublisherMember"]
     assert twice["errors"][0]["code"] == "CONFLICT"
-    by_guest = (await data(stack, INVITE % "invitePublisherMember", {"p": "gql", "u": "other"},
-                           as_actor=guest))["invitePublisherMember"]
+    by_guest = (
+        await data(
+            stack, INVITE % "invitePublisherMember", {"p": "gql", "u": "other"}, as_actor=guest
+        )
+    )["invitePublisherMember"]
     assert by_guest["errors"][0]["code"] == "FORBIDDEN"
 
     mine = (await data(stack, MINE, as_actor=guest))["myPublisherInvitations"]
     assert [(i["id"], i["publisherName"], i["state"]) for i in mine] == [
-        (old["invitation"]["id"], "gql", "PENDING")]
+        (old["invitation"]["id"], "gql", "PENDING")
+    ]
     assert (await data(stack, MINE, as_actor=other))["myPublisherInvitations"] == []
     pending = '{ publisher(name: "gql") { invitations { userId } } }'
     assert (await data(stack, pending, as_actor=owner))["publisher"]["invitations"] == [
-        {"userId": "guest"}]
+        {"userId": "guest"}
+    ]
     assert (await data(stack, pending, as_actor=guest))["publisher"]["invitations"] is None
 
-    stolen = (await data(stack, ANSWER % "acceptPublisherInvitation",
-                         {"id": old["invitation"]["id"]}, as_actor=other)
-              )["acceptPublisherInvitation"]
+    stolen = (
+        await data(
+            stack,
+            ANSWER % "acceptPublisherInvitation",
+            {"id": old["invitation"]["id"]},
+            as_actor=other,
+        )
+    )["acceptPublisherInvitation"]
     assert stolen["errors"][0]["code"] == "NOT_FOUND"
-    accepted = (await data(stack, ANSWER % "acceptPublisherInvitation",
-                           {"id": old["invitation"]["id"]}, as_actor=guest)
-                )["acceptPublisherInvitation"]
-    assert accepted == {"invitation": {"id": old["invitation"]["id"], "state": "ACCEPTED"},
-                        "errors": []}
+    accepted = (
+        await data(
+            stack,
+            ANSWER % "acceptPublisherInvitation",
+            {"id": old["invitation"]["id"]},
+            as_actor=guest,
+        )
+    )["acceptPublisherInvitation"]
+    assert accepted == {
+        "invitation": {"id": old["invitation"]["id"], "state": "ACCEPTED"},
+        "errors": [],
+    }
     assert await is_member("guest", "gql")
 
-    second = (await data(stack, INVITE % "invitePublisherMember", {"p": "gql", "u": "other"},
-                         as_actor=owner))["invitePublisherMember"]["invitation"]
-    declined = (await data(stack, ANSWER % "declinePublisherInvitation", {"id": second["id"]},
-                           as_actor=other))["declinePublisherInvitation"]
+    second = (
+        await data(
+            stack, INVITE % "invitePublisherMember", {"p": "gql", "u": "other"}, as_actor=owner
+        )
+    )["invitePublisherMember"]["invitation"]
+    declined = (
+        await data(
+            stack, ANSWER % "declinePublisherInvitation", {"id": second["id"]}, as_actor=other
+        )
+    )["declinePublisherInvitation"]
     assert declined["invitation"]["state"] == "DECLINED"
     assert not await is_member("other", "gql")
 
     leave = 'mutation { leavePublisher(publisher: "gql") { left errors { code message } } }'
     guest = await actor("guest")
-    assert (await data(stack, leave, as_actor=guest))["leavePublisher"] == {"left": True,
-                                                                             "errors": []}
+    assert (await data(stack, leave, as_actor=guest))["leavePublisher"] == {
+        "left": True,
+        "errors": [],
+    }
     assert not await is_member("guest", "gql")
     last = (await data(stack, leave, as_actor=owner))["leavePublisher"]
     assert last["left"] is False and "at least one owner" in last["errors"][0]["message"]

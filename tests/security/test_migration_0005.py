@@ -52,8 +52,7 @@ async def test_existing_data_survives_and_invitations_work(database_url: str) ->
     try:
         for user_id in ("owner", "guest"):
             await User.create(id=user_id, username=f"user-{user_id}")
-        publisher = await Publisher.create(name="old", display_name="Old",
-                                           email="o@example.com")
+        publisher = await Publisher.create(name="old", display_name="Old", email="o@example.com")
         await PublisherMember.create(publisher=publisher, user_id="owner", role="owner")
         await Package.create(name="Kept", name_key="kept", publisher=publisher)
         with pytest.raises(OperationalError):
@@ -73,8 +72,11 @@ async def test_existing_data_survives_and_invitations_work(database_url: str) ->
         invitation = await members.invite_member(owner, "old", user_id="guest")
         with pytest.raises(IntegrityError):  # one open invitation per publisher and user
             await PublisherInvitation.create(
-                publisher_id=publisher.id, user_id="guest", pending_key=f"{publisher.id}:guest",
-                expires_at=invitation.expires_at)
+                publisher_id=publisher.id,
+                user_id="guest",
+                pending_key=f"{publisher.id}:guest",
+                expires_at=invitation.expires_at,
+            )
         accepted = await members.accept_invitation(Actor(user_id="guest"), invitation.id)
         assert accepted.state == "accepted"
         assert await PublisherMember.filter(publisher_id=publisher.id).count() == 2

@@ -47,17 +47,48 @@ AUDIT_REQUIREMENTS = {
 }
 
 # Pieces the former regexes and merging were slow on, and pieces of the grammar.
-FRAGMENTS = [" ", "\t", "\n", "\u2003", " - ", "-", "||", "|", "1.0.x||", "1.0.x", "!=1 ", ">=",
-             "<", "^", "~", "~=", "==", "===", ",", "1.", ".", "x", "*", "0", "-0", "+b", "v",
-             "a1", "1.0.0-alpha.1 "]
+FRAGMENTS = [
+    " ",
+    "\t",
+    "\n",
+    "\u2003",
+    " - ",
+    "-",
+    "||",
+    "|",
+    "1.0.x||",
+    "1.0.x",
+    "!=1 ",
+    ">=",
+    "<",
+    "^",
+    "~",
+    "~=",
+    "==",
+    "===",
+    ",",
+    "1.",
+    ".",
+    "x",
+    "*",
+    "0",
+    "-0",
+    "+b",
+    "v",
+    "a1",
+    "1.0.0-alpha.1 ",
+]
 
 
 @st.composite
 def pathological_requirements(draw: st.DrawFn) -> str:
     """A name, then runs of grammar pieces repeated up to 40,000 times, then a tail."""
     name = draw(st.sampled_from(["a", "CloudM", "some-mod", "x" * 100, "x" * 101, "", " "]))
-    runs = draw(st.lists(st.tuples(st.sampled_from(FRAGMENTS), st.integers(1, 40_000)),
-                         min_size=1, max_size=3))
+    runs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(FRAGMENTS), st.integers(1, 40_000)), min_size=1, max_size=3
+        )
+    )
     tail = draw(st.sampled_from(["", "y", "1", " ", "-", "||", "1.0.0"]))
     return name + "".join(fragment * count for fragment, count in runs) + tail
 
@@ -67,7 +98,7 @@ def requirements_within_bounds(draw: st.DrawFn) -> str:
     """Texts up to the requirement bound built from grammar pieces: these are parsed fully."""
     name = draw(st.sampled_from(["a", "CloudM", "x" * 100]))
     pieces = draw(st.lists(st.sampled_from(FRAGMENTS), max_size=120))
-    return (name + " " + "".join(pieces))[:bounds.REQUIREMENT_MAX_LENGTH]
+    return (name + " " + "".join(pieces))[: bounds.REQUIREMENT_MAX_LENGTH]
 
 
 any_requirement = st.one_of(
@@ -93,10 +124,12 @@ def _cold_parse_seconds(text: str) -> tuple[float, object]:
 
 def _is_too_long_refusal(outcome: object) -> bool:
     return isinstance(outcome, InvalidRequirement) and (
-        "longer than" in outcome.reason or "more than" in outcome.reason)
+        "longer than" in outcome.reason or "more than" in outcome.reason
+    )
 
 
 # --- the parser ---------------------------------------------------------------------------
+
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(any_requirement)
@@ -137,14 +170,16 @@ def test_each_bound_refuses_one_past_it_and_accepts_it_exactly() -> None:
 
     comparators = " ".join(["1"] * bounds.MAX_COMPARATORS)
     assert parse_range(comparators).contains("1.0.0")
-    for too_many in (comparators + " 1", comparators + " || 2", "1 - 2 || " + comparators[2:] +
-                     " || 1"):
+    for too_many in (
+        comparators + " 1",
+        comparators + " || 2",
+        "1 - 2 || " + comparators[2:] + " || 1",
+    ):
         with pytest.raises(InvalidRange, match="more than 64 comparators"):
             parse_range(too_many)
 
 
-def test_parsing_is_linear_in_the_number_of_alternatives(monkeypatch: pytest.MonkeyPatch
-                                                         ) -> None:
+def test_parsing_is_linear_in_the_number_of_alternatives(monkeypatch: pytest.MonkeyPatch) -> None:
     # With the caps lifted, 8x the alternatives must cost about 8x (the former per-`||`
     # re-merge made it ~64x); CPU time, best of three, with slack for n log n sorting.
     monkeypatch.setattr(ranges, "MAX_COMPARATORS", 10**9)
@@ -162,21 +197,36 @@ def test_parsing_is_linear_in_the_number_of_alternatives(monkeypatch: pytest.Mon
     assert cost(4_000) < 16 * cost(500)
 
 
-LONG_INPUTS = [" " * 100_000, "\t" * 100_000, "a" * 100_000 + "!", "1" * 100_000 + "!",
-               "1." * 50_000 + "!", "a x" + " " * 100_000 + "y", " -" * 50_000 + "!",
-               "- " * 50_000 + "!", "1a" * 50_000 + "!", "-" * 100_000 + "!",
-               "1.0.0" + "-1" * 50_000 + "!", "1" + ".post" * 20_000 + "!"]
+LONG_INPUTS = [
+    " " * 100_000,
+    "\t" * 100_000,
+    "a" * 100_000 + "!",
+    "1" * 100_000 + "!",
+    "1." * 50_000 + "!",
+    "a x" + " " * 100_000 + "y",
+    " -" * 50_000 + "!",
+    "- " * 50_000 + "!",
+    "1a" * 50_000 + "!",
+    "-" * 100_000 + "!",
+    "1.0.0" + "-1" * 50_000 + "!",
+    "1" + ".post" * 20_000 + "!",
+]
 
 
 def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     modules = (ranges, names, versions, manifest, solver)
-    return [(f"{module.__name__}.{attr}", value) for module in modules
-            for attr, value in vars(module).items() if isinstance(value, re.Pattern)]
+    return [
+        (f"{module.__name__}.{attr}", value)
+        for module in modules
+        for attr, value in vars(module).items()
+        if isinstance(value, re.Pattern)
+    ]
 
 
 @pytest.mark.parametrize(("where", "pattern"), _patterns(), ids=lambda p: str(p)[:40])
-def test_every_parser_regex_is_linear_on_100k_characters(where: str, pattern: re.Pattern[str]
-                                                         ) -> None:
+def test_every_parser_regex_is_linear_on_100k_characters(
+    where: str, pattern: re.Pattern[str]
+) -> None:
     # The patterns the parsers use, each on 100,000-character texts made of what their
     # quantifiers consume, anchored as the parsers use them (match / fullmatch): adjacent
     # unbounded quantifiers over the same characters (`\s*(.*?)\s*`) fail this.
@@ -188,8 +238,9 @@ def test_every_parser_regex_is_linear_on_100k_characters(where: str, pattern: re
             assert time.thread_time() - started < 0.05, (pattern.pattern, text[:10], mode)
 
 
-@pytest.mark.parametrize("module", [ranges, names, versions, manifest, solver],
-                         ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [ranges, names, versions, manifest, solver], ids=lambda m: m.__name__
+)
 def test_parsers_never_search_unanchored(module: Any) -> None:
     # An unanchored search restarts at every position, and a pattern that starts with a
     # quantifier rescans the rest of a run each time: `(\d+\.\d+\.\d+)-0` took 30 s on
@@ -236,13 +287,15 @@ def test_versions_and_names_are_bounded_before_their_regex() -> None:
 
 # --- through the API, on both stacks ------------------------------------------------------
 
+
 def _samples(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
     """`count` examples of `strategy`, drawn by hypothesis (the HTTP calls that use them are
     async, which @given cannot drive with the stack fixture)."""
     drawn: list[Any] = []
 
-    @settings(max_examples=count, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(strategy)
     def collect(value: Any) -> None:
         drawn.append(value)
@@ -251,8 +304,10 @@ def _samples(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
     return drawn
 
 
-RESOLVE_QUERY = ("query($r: [String!]!, $t: String) { resolve(requirements: $r, "
-                 "toolboxVersion: $t) { success conflict { errors } } }")
+RESOLVE_QUERY = (
+    "query($r: [String!]!, $t: String) { resolve(requirements: $r, "
+    "toolboxVersion: $t) { success conflict { errors } } }"
+)
 
 
 async def _rest_resolve(stack: Stack, body: dict[str, Any]) -> tuple[float, httpx.Response]:
@@ -261,11 +316,11 @@ async def _rest_resolve(stack: Stack, body: dict[str, Any]) -> tuple[float, http
     return time.perf_counter() - started, response
 
 
-async def _graphql_resolve(stack: Stack, requirements: list[str], toolbox: str | None = None
-                           ) -> tuple[float, dict[str, Any]]:
+async def _graphql_resolve(
+    stack: Stack, requirements: list[str], toolbox: str | None = None
+) -> tuple[float, dict[str, Any]]:
     started = time.perf_counter()
-    response = await graphql_post(stack.client, RESOLVE_QUERY,
-                                  {"r": requirements, "t": toolbox})
+    response = await graphql_post(stack.client, RESOLVE_QUERY, {"r": requirements, "t": toolbox})
     assert response.status_code in (200, 400), response.text
     return time.perf_counter() - started, response.json()
 
@@ -293,8 +348,7 @@ async def test_the_audit_inputs_get_a_fast_400(stack: Stack, label: str) -> None
     seconds, response = await _rest_resolve(stack, {"requirements": [text]})
     _assert_rest_refused(response, "320")
     assert seconds < 1.0
-    seconds, response = await _rest_resolve(stack, {"packages": [{"name": "a",
-                                                                  "version": text}]})
+    seconds, response = await _rest_resolve(stack, {"packages": [{"name": "a", "version": text}]})
     _assert_rest_refused(response, "320")
     seconds, body = await _graphql_resolve(stack, [text])
     _assert_graphql_refused(body, "longer than")
@@ -304,8 +358,7 @@ async def test_the_audit_inputs_get_a_fast_400(stack: Stack, label: str) -> None
 async def test_random_requirements_through_rest_and_graphql(stack: Stack) -> None:
     await make_publisher("u1")
     assert (await create_package(stack.client, "u1", "CloudM")).status_code == 201
-    upload = await upload_version(stack.client, "u1", "CloudM", "1.0.0",
-                                  mod_zip("CloudM", "1.0.0"))
+    upload = await upload_version(stack.client, "u1", "CloudM", "1.0.0", mod_zip("CloudM", "1.0.0"))
     assert upload.status_code == 201, upload.text
     await stack.drain_jobs()
     for text in _samples(any_requirement, 40):
@@ -334,36 +387,43 @@ async def test_counts_and_versions_are_bounded_on_every_route(stack: Stack) -> N
     assert response.status_code == 200 and response.json()["success"] is False
 
     for toolbox in ("1" * 5_000, "1." * 60 + "0"):
-        _, response = await _rest_resolve(stack, {"requirements": ["a"],
-                                                  "toolbox_version": toolbox})
+        _, response = await _rest_resolve(
+            stack, {"requirements": ["a"], "toolbox_version": toolbox}
+        )
         _assert_rest_refused(response, "toolbox_version", "100")
         _, body = await _graphql_resolve(stack, ["a"], toolbox)
         _assert_graphql_refused(body, "toolbox_version is longer than 100")
-        response = await client.post("/api/v1/updates", json={
-            "items": [{"name": "a"}], "toolbox_version": toolbox})
+        response = await client.post(
+            "/api/v1/updates", json={"items": [{"name": "a"}], "toolbox_version": toolbox}
+        )
         _assert_rest_refused(response, "toolbox_version", "100")
-    response = await client.get("/api/v1/resolve/check",
-                                params={"package": "a", "version": "1" * 5_000})
+    response = await client.get(
+        "/api/v1/resolve/check", params={"package": "a", "version": "1" * 5_000}
+    )
     _assert_rest_refused(response, "320")
 
     # /updates: item count and an installed version past any version's length (a 500 before).
-    response = await client.post("/api/v1/updates", json={"items": [
-        {"name": "a"}] * (bounds.MAX_UPDATE_ITEMS + 1)})
+    response = await client.post(
+        "/api/v1/updates", json={"items": [{"name": "a"}] * (bounds.MAX_UPDATE_ITEMS + 1)}
+    )
     _assert_rest_refused(response, "500", "items")
-    response = await client.post("/api/v1/updates", json={"items": [
-        {"name": "a", "version": "1" * 5_000}]})
+    response = await client.post(
+        "/api/v1/updates", json={"items": [{"name": "a", "version": "1" * 5_000}]}
+    )
     _assert_rest_refused(response, "version", "100")
-    result = await graphql_post(client, "query($i: [UpdateQueryInput!]!) { checkUpdates("
-                                        "items: $i) { found } }",
-                                {"i": [{"name": "a", "version": "1" * 5_000}]})
+    result = await graphql_post(
+        client,
+        "query($i: [UpdateQueryInput!]!) { checkUpdates(items: $i) { found } }",
+        {"i": [{"name": "a", "version": "1" * 5_000}]},
+    )
     assert result.json()["errors"][0]["extensions"]["code"] == "invalid", result.text
 
     # /versions and latestVersions: more names than a batch is refused, not cut short.
-    response = await client.get("/api/v1/versions",
-                                params={"names": ",".join(too_many)})
+    response = await client.get("/api/v1/versions", params={"names": ",".join(too_many)})
     _assert_rest_refused(response, "500", "names")
-    result = await graphql_post(client, "query($n: [String!]) { latestVersions(names: $n) "
-                                        "{ name } }", {"n": too_many})
+    result = await graphql_post(
+        client, "query($n: [String!]) { latestVersions(names: $n) { name } }", {"n": too_many}
+    )
     assert result.json()["errors"][0]["extensions"]["code"] == "invalid", result.text
     response = await client.get("/api/v1/versions", params={"names": ",".join(too_many[:-1])})
     assert response.status_code == 200 and response.json() == {"versions": {}}
@@ -373,32 +433,38 @@ async def test_an_upload_with_too_many_dependencies_is_a_400(stack: Stack) -> No
     await make_publisher("u1")
     assert (await create_package(stack.client, "u1", "Big")).status_code == 201
     deps = [f"dep{i}" for i in range(bounds.MAX_MANIFEST_DEPENDENCIES + 1)]
-    response = await upload_version(stack.client, "u1", "Big", "1.0.0",
-                                    mod_zip("Big", "1.0.0", dependencies=deps))
+    response = await upload_version(
+        stack.client, "u1", "Big", "1.0.0", mod_zip("Big", "1.0.0", dependencies=deps)
+    )
     _assert_rest_refused(response, "more than 200 dependencies")
-    response = await upload_version(stack.client, "u1", "Big", "1.0.0",
-                                    mod_zip("Big", "1.0.0", dependencies=deps[:-1]))
+    response = await upload_version(
+        stack.client, "u1", "Big", "1.0.0", mod_zip("Big", "1.0.0", dependencies=deps[:-1])
+    )
     assert response.status_code == 201, response.text
-    detail = await stack.client.get("/api/v1/packages/Big/versions/1.0.0",
-                                    headers=bearer("u1"))
+    detail = await stack.client.get("/api/v1/packages/Big/versions/1.0.0", headers=bearer("u1"))
     assert len(detail.json()["dependencies"]) == bounds.MAX_MANIFEST_DEPENDENCIES
 
 
 # --- a real server under load -------------------------------------------------------------
+
 
 def _flood_payloads() -> list[dict[str, Any]]:
     """The audit's inputs and hypothesis-drawn pathological and random requirement strings,
     alone and in batches, for REST and GraphQL resolve. (The largest inputs the bounds allow,
     500 new requirements a request, are bench/dos_bench.py's: their figures need a quiet
     machine.)"""
-    texts = [*AUDIT_REQUIREMENTS.values(), *_samples(pathological_requirements(), 30),
-             *_samples(requirements_within_bounds(), 30)]
+    texts = [
+        *AUDIT_REQUIREMENTS.values(),
+        *_samples(pathological_requirements(), 30),
+        *_samples(requirements_within_bounds(), 30),
+    ]
     within = [text for text in texts if len(text) <= bounds.REQUIREMENT_MAX_LENGTH]
-    payloads = [{"path": "/api/v1/resolve", "json": {"requirements": [text]}}
-                for text in texts]
+    payloads = [{"path": "/api/v1/resolve", "json": {"requirements": [text]}} for text in texts]
     payloads.append({"path": "/api/v1/resolve", "json": {"requirements": within}})
-    payloads += [{"path": "/graphql", "json": {"query": RESOLVE_QUERY, "variables": {"r": r}}}
-                 for r in ([texts[0]], [texts[3]], within, *([text] for text in texts[4:14]))]
+    payloads += [
+        {"path": "/graphql", "json": {"query": RESOLVE_QUERY, "variables": {"r": r}}}
+        for r in ([texts[0]], [texts[3]], within, *([text] for text in texts[4:14]))
+    ]
     return payloads
 
 
@@ -415,8 +481,9 @@ def probe_health(url: str, seconds: float) -> list[float]:
     time its own set-up."""
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
-    with httpx.Client(base_url=url, timeout=60,
-                      limits=httpx.Limits(max_keepalive_connections=0)) as client:
+    with httpx.Client(
+        base_url=url, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
+    ) as client:
         while time.monotonic() < deadline:
             started = time.perf_counter()
             response = client.get("/api/v1/health")
@@ -427,7 +494,8 @@ def probe_health(url: str, seconds: float) -> list[float]:
 
 
 def test_health_answers_within_100ms_while_8_clients_send_pathological_requirements(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     # The limiter off: every request reaches the parser (the budgets are finding 3's test).
     server = ServerProcess(tmp_path / "data", {"RATE_LIMIT_ENABLED": "false"})
     server.start()

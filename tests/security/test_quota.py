@@ -30,26 +30,37 @@ def unique_zip(name: str, version: str) -> bytes:
 
 
 async def set_quota(client: httpx.AsyncClient, slug: str, quota: int | None) -> None:
-    response = await client.patch(f"/api/v1/publishers/admin/{slug}", headers=bearer("root"),
-                                  json={"storage_quota_bytes": quota})
+    response = await client.patch(
+        f"/api/v1/publishers/admin/{slug}",
+        headers=bearer("root"),
+        json={"storage_quota_bytes": quota},
+    )
     assert response.status_code == 200, response.text
 
 
 async def stored_bytes(slug: str) -> int:
     """What the rows say is stored, summed in Python (independent of the service's SUM)."""
     publisher = await Publisher.get(name=slug)
-    versions = await PackageVersion.filter(package__publisher_id=publisher.id
-                                           ).values_list("size_bytes", flat=True)
-    builds = await ArtifactBuild.filter(artifact_version__artifact__publisher_id=publisher.id
-                                        ).values_list("size_bytes", flat=True)
+    versions = await PackageVersion.filter(package__publisher_id=publisher.id).values_list(
+        "size_bytes", flat=True
+    )
+    builds = await ArtifactBuild.filter(
+        artifact_version__artifact__publisher_id=publisher.id
+    ).values_list("size_bytes", flat=True)
     return sum(versions) + sum(builds)
 
 
-async def publish_graphql(client: httpx.AsyncClient, user: str, name: str, version: str,
-                          content: bytes) -> dict:
-    response = await post_upload(client, PUBLISH, {"package": name,
-                                                   "input": {"version": version}},
-                                 "file", content, user=user)
+async def publish_graphql(
+    client: httpx.AsyncClient, user: str, name: str, version: str, content: bytes
+) -> dict:
+    response = await post_upload(
+        client,
+        PUBLISH,
+        {"package": name, "input": {"version": version}},
+        "file",
+        content,
+        user=user,
+    )
     assert response.status_code == 200, response.text
     return response.json()["data"]["publishVersion"]
 
@@ -61,19 +72,28 @@ async def test_storage_used_sums_every_version_and_build(stack: Stack) -> None:
     assert await storage_used(publisher.id) == 0
     assert (await create_package(client, "u1", "Hoard")).status_code == 201
     for version in ("1.0.0", "1.1.0", "1.2.0"):
-        response = await upload_version(client, "u1", "Hoard", version,
-                                        unique_zip("Hoard", version))
+        response = await upload_version(
+            client, "u1", "Hoard", version, unique_zip("Hoard", version)
+        )
         assert response.status_code == 201, response.text
     assert (await create_artifact(client, "u1", "hoard-app")).status_code == 201
     for platform in ("windows", "linux"):
-        response = await upload_build(client, "u1", "hoard-app", "1.0.0", platform, "x64",
-                                      payload(f"hoard-{platform}-{uuid.uuid4().hex}"))
+        response = await upload_build(
+            client,
+            "u1",
+            "hoard-app",
+            "1.0.0",
+            platform,
+            "x64",
+            payload(f"hoard-{platform}-{uuid.uuid4().hex}"),
+        )
         assert response.status_code == 201, response.text
     # Another publisher's bytes are not ours.
     await make_publisher("u2", "bystander")
     assert (await create_package(client, "u2", "Other")).status_code == 201
-    assert (await upload_version(client, "u2", "Other", "1.0.0",
-                                 unique_zip("Other", "1.0.0"))).status_code == 201
+    assert (
+        await upload_version(client, "u2", "Other", "1.0.0", unique_zip("Other", "1.0.0"))
+    ).status_code == 201
 
     expected = await stored_bytes("hoarder")
     assert expected > 5 * 400  # five real objects, not one
@@ -87,8 +107,7 @@ async def test_uploads_beyond_the_quota_are_refused_on_rest_and_graphql(stack: S
     assert (await create_package(client, "u1", "Capped")).status_code == 201
     contents = {v: unique_zip("Capped", v) for v in ("1.0.0", "1.1.0", "1.2.0", "1.3.0")}
     # Room for exactly the first three: the old code compared one version's size with it.
-    await set_quota(client, "capped", sum(len(contents[v]) for v in ("1.0.0", "1.1.0",
-                                                                     "1.2.0")))
+    await set_quota(client, "capped", sum(len(contents[v]) for v in ("1.0.0", "1.1.0", "1.2.0")))
     for version in ("1.0.0", "1.1.0"):
         response = await upload_version(client, "u1", "Capped", version, contents[version])
         assert response.status_code == 201, response.text
@@ -103,24 +122,30 @@ async def test_uploads_beyond_the_quota_are_refused_on_rest_and_graphql(stack: S
     assert refused["errors"][0]["code"] == "QUOTA_EXCEEDED"
     # The one-step publish route, and an artifact build, count against the same quota.
     one_step = await client.post(
-        "/api/v1/packages", headers=bearer("u1"),
+        "/api/v1/packages",
+        headers=bearer("u1"),
         data={"metadata": '{"name": "Capped", "version": "1.4.0"}'},
-        files={"file": ("tmp1.zip", unique_zip("Capped", "1.4.0"), "application/zip")})
+        files={"file": ("tmp1.zip", unique_zip("Capped", "1.4.0"), "application/zip")},
+    )
     assert one_step.status_code == 413, one_step.text
     assert (await create_artifact(client, "u1", "capped-app")).status_code == 201
-    build = await upload_build(client, "u1", "capped-app", "1.0.0", "windows", "x64",
-                               payload(f"capped-{uuid.uuid4().hex}"))
+    build = await upload_build(
+        client, "u1", "capped-app", "1.0.0", "windows", "x64", payload(f"capped-{uuid.uuid4().hex}")
+    )
     assert build.status_code == 413, build.text
 
     package = await Package.get(name="Capped")
-    assert sorted(await PackageVersion.filter(package_id=package.id)
-                  .values_list("version", flat=True)) == ["1.0.0", "1.1.0", "1.2.0"]
-    assert await stored_bytes("capped") == sum(len(contents[v]) for v in ("1.0.0", "1.1.0",
-                                                                          "1.2.0"))
+    assert sorted(
+        await PackageVersion.filter(package_id=package.id).values_list("version", flat=True)
+    ) == ["1.0.0", "1.1.0", "1.2.0"]
+    assert await stored_bytes("capped") == sum(
+        len(contents[v]) for v in ("1.0.0", "1.1.0", "1.2.0")
+    )
     # Raising the quota makes room again.
     await set_quota(client, "capped", None)
-    assert (await upload_version(client, "u1", "Capped", "1.3.0", contents["1.3.0"])
-            ).status_code == 201
+    assert (
+        await upload_version(client, "u1", "Capped", "1.3.0", contents["1.3.0"])
+    ).status_code == 201
 
 
 @pytest.fixture
@@ -134,8 +159,9 @@ def gated_put(stack: Stack) -> Iterator[Gate]:
         del primary.put_file
 
 
-async def test_concurrent_uploads_never_store_more_than_the_quota(stack: Stack,
-                                                                  gated_put: Gate) -> None:
+async def test_concurrent_uploads_never_store_more_than_the_quota(
+    stack: Stack, gated_put: Gate
+) -> None:
     """Eight uploads to eight packages of one publisher (REST and GraphQL alternating; one
     package each, since uploads to one package already queue on its row) all pass the early
     check and are held at the store until every one of them got there; then they race to

@@ -32,8 +32,9 @@ PACKAGES = {
     "bar-hidden": (OWNER, "unlisted", []),
     "foo-theirs": (OTHER, "private", []),
 }
-ALL_HIDDEN = frozenset(name for name, (_, visibility, _) in PACKAGES.items()
-                       if visibility != "public")
+ALL_HIDDEN = frozenset(
+    name for name, (_, visibility, _) in PACKAGES.items() if visibility != "public"
+)
 OWN_HIDDEN = frozenset(name for name in ALL_HIDDEN if PACKAGES[name][0] == OWNER)
 
 
@@ -60,15 +61,26 @@ CALLERS = [
     Caller("anonymous", None, (), (), frozenset()),
     Caller("owner, no globs", OWNER, READER, (), OWN_HIDDEN),
     Caller("owner foo-*", OWNER, READER, ("foo-*",), frozenset({"foo-one"})),
-    Caller("owner F?O-[n-p]NE (case, ?, class)", OWNER, READER, ("F?O-[n-p]NE",),
-           frozenset({"foo-one"})),
-    Caller("owner negated class + miss", OWNER, READER, ("[!b]*-one", "zzz"),
-           frozenset({"foo-one"})),
+    Caller(
+        "owner F?O-[n-p]NE (case, ?, class)",
+        OWNER,
+        READER,
+        ("F?O-[n-p]NE",),
+        frozenset({"foo-one"}),
+    ),
+    Caller(
+        "owner negated class + miss", OWNER, READER, ("[!b]*-one", "zzz"), frozenset({"foo-one"})
+    ),
     Caller("owner leading star", OWNER, READER, ("*-one",), frozenset({"foo-one"})),
     Caller("owner unlisted only", OWNER, READER, ("bar-h*",), frozenset({"bar-hidden"})),
     Caller("owner literal underscore", OWNER, READER, ("foo_*",), frozenset()),
-    Caller("owner foo-* without read-private", OWNER, ("publish-update", "yank"), ("foo-*",),
-           frozenset()),
+    Caller(
+        "owner foo-* without read-private",
+        OWNER,
+        ("publish-update", "yank"),
+        ("foo-*",),
+        frozenset(),
+    ),
     # Reading other publishers' hidden packages is admin work: read-private and admin scope.
     Caller("admin foo-*", ROOT, ADMIN_READER, ("foo-*",), frozenset({"foo-one", "foo-theirs"})),
     Caller("admin, no globs", ROOT, ADMIN_READER, (), ALL_HIDDEN),
@@ -96,27 +108,37 @@ async def _registry(stack: Stack) -> None:
 async def _headers(caller: Caller) -> dict[str, str]:
     if caller.user is None:
         return {}
-    created = await tokens.create_token(Actor(user_id=caller.user, is_admin=caller.user == ROOT),
-                                        caller.label[:100], list(caller.scopes),
-                                        package_globs=list(caller.globs))
+    created = await tokens.create_token(
+        Actor(user_id=caller.user, is_admin=caller.user == ROOT),
+        caller.label[:100],
+        list(caller.scopes),
+        package_globs=list(caller.globs),
+    )
     return {"Authorization": f"Bearer {created.plaintext}"}
 
 
-async def _gql(client: httpx.AsyncClient, headers: dict[str, str], query: str,
-               variables: dict[str, object] | None = None) -> dict[str, object]:
+async def _gql(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    query: str,
+    variables: dict[str, object] | None = None,
+) -> dict[str, object]:
     response = await post(client, query, variables, headers=headers)
     body = response.json()
     assert response.status_code == 200 and "errors" not in body, body
     return body["data"]
 
 
-async def _named_reads(client: httpx.AsyncClient, h: dict[str, str], name: str
-                       ) -> dict[str, bool]:
+async def _named_reads(client: httpx.AsyncClient, h: dict[str, str], name: str) -> dict[str, bool]:
     """Every read of one package by name: whether it answered with the package."""
     seen: dict[str, bool] = {}
-    for path in (f"/packages/{name}", f"/packages/{name}/versions",
-                 f"/packages/{name}/versions/1.0.0", f"/packages/{name}/versions/1.0.0/download",
-                 f"/packages/{name}/versions/1.0.0/file"):
+    for path in (
+        f"/packages/{name}",
+        f"/packages/{name}/versions",
+        f"/packages/{name}/versions/1.0.0",
+        f"/packages/{name}/versions/1.0.0/download",
+        f"/packages/{name}/versions/1.0.0/file",
+    ):
         response = await client.get(f"/api/v1{path}", headers=h)
         assert response.status_code in (200, 404), (path, response.status_code, response.text)
         if response.status_code == 404:
@@ -124,20 +146,26 @@ async def _named_reads(client: httpx.AsyncClient, h: dict[str, str], name: str
         seen[f"REST GET {path.replace(name, '{name}')}"] = response.status_code == 200
     resolved = await client.post("/api/v1/resolve", headers=h, json={"requirements": [name]})
     seen["REST resolve"] = name in resolved.json()["resolved"]
-    update = await client.post("/api/v1/updates", headers=h,
-                               json={"items": [{"name": name, "version": "0.1.0"}]})
+    update = await client.post(
+        "/api/v1/updates", headers=h, json={"items": [{"name": name, "version": "0.1.0"}]}
+    )
     seen["REST updates"] = update.json()["updates"][0]["found"]
     latest = await client.get("/api/v1/versions", headers=h, params={"names": name})
     seen["REST /versions?names"] = name in latest.json()["versions"]
     digest = hashlib.sha256(_zip(name)).hexdigest()
     files = await client.get(f"/api/v1/files/{digest}", headers=h)
     seen["REST /files/{sha256}"] = files.status_code == 200 and bool(files.json())
-    data = await _gql(client, h, """query($n: String!) {
+    data = await _gql(
+        client,
+        h,
+        """query($n: String!) {
         package(name: $n) { name }
         version(package: $n, version: "1.0.0") { version }
         resolve(requirements: [$n]) { success packages { name } }
         checkUpdates(items: [{name: $n, version: "0.1.0"}]) { found }
-        latestVersions(names: [$n]) { name } }""", {"n": name})
+        latestVersions(names: [$n]) { name } }""",
+        {"n": name},
+    )
     seen["GraphQL package"] = data["package"] is not None
     seen["GraphQL version"] = data["version"] is not None
     seen["GraphQL resolve"] = name in [p["name"] for p in data["resolve"]["packages"]]
@@ -149,22 +177,29 @@ async def _named_reads(client: httpx.AsyncClient, h: dict[str, str], name: str
 async def _listings(client: httpx.AsyncClient, h: dict[str, str]) -> dict[str, set[str]]:
     """Every listing: the package names it showed (and its total agrees)."""
     shown: dict[str, set[str]] = {}
-    for label, path, params in (("REST /packages", "/packages", {"per_page": "100"}),
-                                ("REST /search", "/search", {"q": "", "per_page": "100"}),
-                                ("REST /search?q=o", "/search", {"q": "o", "per_page": "100"})):
+    for label, path, params in (
+        ("REST /packages", "/packages", {"per_page": "100"}),
+        ("REST /search", "/search", {"q": "", "per_page": "100"}),
+        ("REST /search?q=o", "/search", {"q": "o", "per_page": "100"}),
+    ):
         body = (await client.get(f"/api/v1{path}", headers=h, params=params)).json()
         names = {p["name"] for p in body.get("packages", body.get("results", []))}
         assert body["total"] == len(names), (label, body)
         shown[label] = names
     suggested: set[str] = set()
     for prefix in ("foo", "bar", "pub"):
-        response = await client.get("/api/v1/search/suggest", headers=h,
-                                    params={"q": prefix, "limit": "20"})
+        response = await client.get(
+            "/api/v1/search/suggest", headers=h, params={"q": prefix, "limit": "20"}
+        )
         suggested |= set(response.json())
     shown["REST /search/suggest"] = suggested
-    shown["REST /versions"] = set((await client.get("/api/v1/versions",
-                                                    headers=h)).json()["versions"])
-    data = await _gql(client, h, """{
+    shown["REST /versions"] = set(
+        (await client.get("/api/v1/versions", headers=h)).json()["versions"]
+    )
+    data = await _gql(
+        client,
+        h,
+        """{
         all: packages(first: 50, sort: NAME) { totalCount edges { node { name } } }
         found: packages(search: "o", first: 50) { totalCount edges { node { name } } }
         globs: publisher(name: "globs") { packages(first: 50) { totalCount
@@ -173,14 +208,20 @@ async def _listings(client: httpx.AsyncClient, h: dict[str, str]) -> dict[str, s
                                                                    edges { node { name } } } }
         used: package(name: "pub-three") { usedBy { name } }
         latestVersions { name }
-        suggestPackageNames(prefix: "foo", limit: 20) }""")
-    for label, connection in (("GraphQL packages", data["all"]),
-                              ("GraphQL packages(search:)", data["found"]),
-                              ("GraphQL Publisher.packages", {
-                                  "totalCount": data["globs"]["packages"]["totalCount"]
-                                  + data["others"]["packages"]["totalCount"],
-                                  "edges": data["globs"]["packages"]["edges"]
-                                  + data["others"]["packages"]["edges"]})):
+        suggestPackageNames(prefix: "foo", limit: 20) }""",
+    )
+    for label, connection in (
+        ("GraphQL packages", data["all"]),
+        ("GraphQL packages(search:)", data["found"]),
+        (
+            "GraphQL Publisher.packages",
+            {
+                "totalCount": data["globs"]["packages"]["totalCount"]
+                + data["others"]["packages"]["totalCount"],
+                "edges": data["globs"]["packages"]["edges"] + data["others"]["packages"]["edges"],
+            },
+        ),
+    ):
         names = {edge["node"]["name"] for edge in connection["edges"]}
         assert connection["totalCount"] == len(names), (label, connection)
         shown[label] = names
@@ -213,8 +254,9 @@ async def test_globs_narrow_every_read(stack: Stack) -> None:
         for label, names in (await _listings(stack.client, headers)).items():
             expected = _expected_listing(caller, label)
             if names != expected:
-                failures.append(f"{caller.label}: {label} showed {sorted(names)}, "
-                                f"expected {sorted(expected)}")
+                failures.append(
+                    f"{caller.label}: {label} showed {sorted(names)}, expected {sorted(expected)}"
+                )
     assert not failures, "\n".join(failures)
 
 
@@ -226,24 +268,30 @@ async def test_globbed_tokens_cannot_read_the_audit_log(stack: Stack) -> None:
     created = await create_package(stack.client, OWNER, "foo-one", visibility="private")
     assert created.status_code == 201
     query = "{ auditLog(first: 5) { totalCount edges { node { action targetId } } } }"
-    for user, scopes in ((OWNER, ["read-private"]), (ROOT, ["admin"]),
-                         (ROOT, ["admin", "read-private"])):
+    for user, scopes in (
+        (OWNER, ["read-private"]),
+        (ROOT, ["admin"]),
+        (ROOT, ["admin", "read-private"]),
+    ):
         is_admin = user == ROOT
         for globs in (["foo-*"], ["*"]):
-            token = await tokens.create_token(Actor(user_id=user, is_admin=is_admin), "audit",
-                                              scopes, package_globs=globs)
+            token = await tokens.create_token(
+                Actor(user_id=user, is_admin=is_admin), "audit", scopes, package_globs=globs
+            )
             h = {"Authorization": f"Bearer {token.plaintext}"}
             response = await stack.client.get("/api/v1/audit", headers=h)
             assert response.status_code == 403, response.text
             assert "package globs" in response.json()["detail"]
-            filtered = await stack.client.get("/api/v1/audit", headers=h,
-                                              params={"target": "foo-one"})
+            filtered = await stack.client.get(
+                "/api/v1/audit", headers=h, params={"target": "foo-one"}
+            )
             assert filtered.status_code == 403
             body = (await post(stack.client, query, headers=h)).json()
             assert body["data"] in (None, {"auditLog": None}), body
             assert "package globs" in body["errors"][0]["message"]
-        unrestricted = await tokens.create_token(Actor(user_id=user, is_admin=is_admin),
-                                                 "audit", scopes)
+        unrestricted = await tokens.create_token(
+            Actor(user_id=user, is_admin=is_admin), "audit", scopes
+        )
         h = {"Authorization": f"Bearer {unrestricted.plaintext}"}
         response = await stack.client.get("/api/v1/audit", headers=h)
         assert response.status_code == 200, response.text
@@ -263,8 +311,9 @@ async def test_globs_hide_private_details_of_the_publisher(stack: Stack) -> None
                  package(name: "foo-one") { name } }"""
     counts = {}
     for label, globs in (("globbed", ["foo-*"]), ("unrestricted", [])):
-        token = await tokens.create_token(Actor(user_id=OWNER), label, ["read-private"],
-                                          package_globs=globs)
+        token = await tokens.create_token(
+            Actor(user_id=OWNER), label, ["read-private"], package_globs=globs
+        )
         h = {"Authorization": f"Bearer {token.plaintext}"}
         data = await _gql(stack.client, h, query)
         assert data["package"] == {"name": "foo-one"}

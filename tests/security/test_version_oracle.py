@@ -44,8 +44,9 @@ async def _setup() -> None:
 
 
 async def _token(user: str, scopes: list[str], globs: list[str] | None = None) -> H:
-    created = await tokens.create_token(Actor(user_id=user, is_admin=user == ADMIN), "oracle",
-                                        scopes, package_globs=globs)
+    created = await tokens.create_token(
+        Actor(user_id=user, is_admin=user == ADMIN), "oracle", scopes, package_globs=globs
+    )
     return {"Authorization": f"Bearer {created.plaintext}"}
 
 
@@ -68,9 +69,14 @@ def rest(method: str, suffix: str, body: dict | None = None) -> Call:
 
 def graphql(field: str, arguments: str, selection: str) -> Call:
     async def call(c: httpx.AsyncClient, h: H, name: str, version: str) -> Answer:
-        query = (f'mutation {{ {field}(package: "{name}", version: "{version}"{arguments}) '
-                 f'{{ {selection} }} }}') if field != "version" else (
-            f'{{ version(package: "{name}", version: "{version}") {{ {selection} }} }}')
+        query = (
+            (
+                f'mutation {{ {field}(package: "{name}", version: "{version}"{arguments}) '
+                f"{{ {selection} }} }}"
+            )
+            if field != "version"
+            else (f'{{ version(package: "{name}", version: "{version}") {{ {selection} }} }}')
+        )
         return _normal(await post(c, query, headers=h), version)
 
     return call
@@ -80,17 +86,20 @@ MANAGE: dict[str, Call] = {
     "REST yank": rest("POST", "/packages/{name}/versions/{version}/yank", {"reason": "x"}),
     "REST unyank": rest("POST", "/packages/{name}/versions/{version}/unyank"),
     "REST DELETE yank": rest("DELETE", "/packages/{name}/versions/{version}/yank"),
-    "GraphQL yankVersion": graphql("yankVersion", ', reason: "x"',
-                                   "version { yanked } errors { code message }"),
-    "GraphQL unyankVersion": graphql("unyankVersion", "",
-                                     "version { yanked } errors { code message }"),
-    "REST admin release": rest("POST", "/admin/versions/{name}/{version}/release",
-                               {"reason": "x"}),
+    "GraphQL yankVersion": graphql(
+        "yankVersion", ', reason: "x"', "version { yanked } errors { code message }"
+    ),
+    "GraphQL unyankVersion": graphql(
+        "unyankVersion", "", "version { yanked } errors { code message }"
+    ),
+    "REST admin release": rest("POST", "/admin/versions/{name}/{version}/release", {"reason": "x"}),
     "REST admin delete": rest("DELETE", "/admin/versions/{name}/{version}"),
-    "GraphQL releaseVersion": graphql("releaseVersion", ', reason: "x"',
-                                      "version { status } errors { code message }"),
-    "GraphQL deleteVersion": graphql("deleteVersion", "",
-                                     "deleted { version } errors { code message }"),
+    "GraphQL releaseVersion": graphql(
+        "releaseVersion", ', reason: "x"', "version { status } errors { code message }"
+    ),
+    "GraphQL deleteVersion": graphql(
+        "deleteVersion", "", "deleted { version } errors { code message }"
+    ),
 }
 READS: dict[str, Call] = {
     "REST version detail": rest("GET", "/packages/{name}/versions/{version}"),
@@ -108,27 +117,37 @@ async def test_non_managers_learn_nothing_about_unpublished_versions(stack: Stac
     callers = {
         "anonymous": ({}, False),
         "stranger (session)": (bearer(STRANGER), False),
-        "stranger token with every non-admin scope": (await _token(
-            STRANGER, ["read-private", "publish-new", "publish-update", "yank"]), False),
-        "owner token without yank (read-private)": (await _token(OWNER, ["read-private"]),
-                                                    True),
-        "owner token outside its globs": (await _token(OWNER, ["yank", "read-private"],
-                                                       ["other-*"]), False),
+        "stranger token with every non-admin scope": (
+            await _token(STRANGER, ["read-private", "publish-new", "publish-update", "yank"]),
+            False,
+        ),
+        "owner token without yank (read-private)": (await _token(OWNER, ["read-private"]), True),
+        "owner token outside its globs": (
+            await _token(OWNER, ["yank", "read-private"], ["other-*"]),
+            False,
+        ),
         # Reading other publishers' unpublished versions is admin work (the admin scope).
-        "admin token without the admin scope": (await _token(ADMIN, ["yank", "read-private"]),
-                                                False),
-        "admin token globbed elsewhere": (await _token(ADMIN, ["admin", "read-private"],
-                                                       ["other-*"]), False),
+        "admin token without the admin scope": (
+            await _token(ADMIN, ["yank", "read-private"]),
+            False,
+        ),
+        "admin token globbed elsewhere": (
+            await _token(ADMIN, ["admin", "read-private"], ["other-*"]),
+            False,
+        ),
     }
     failures: list[str] = []
     for caller, (headers, reads_unpublished) in callers.items():
         actions = {**MANAGE, **({} if reads_unpublished else READS)}
         for name in ("open-pkg", "secret-pkg"):
             for action, call in actions.items():
-                versions = (QUARANTINED, PENDING, MISSING) + ((PUBLISHED,) if action in MANAGE
-                                                              else ())
-                answers = {version: await call(stack.client, headers, name, version)
-                           for version in versions}
+                versions = (QUARANTINED, PENDING, MISSING) + (
+                    (PUBLISHED,) if action in MANAGE else ()
+                )
+                answers = {
+                    version: await call(stack.client, headers, name, version)
+                    for version in versions
+                }
                 if len(set(answers.values())) != 1:
                     failures.append(f"{caller} / {action} / {name}: {answers}")
                 status = answers[MISSING][0]
@@ -144,9 +163,13 @@ async def test_the_refusal_follows_the_contract(stack: Stack) -> None:
     yank = MANAGE["REST yank"]
     for version in (QUARANTINED, MISSING):
         assert await yank(stack.client, bearer(STRANGER), "open-pkg", version) == (
-            403, str({"detail": "You do not own package open-pkg", "code": "forbidden"}))
+            403,
+            str({"detail": "You do not own package open-pkg", "code": "forbidden"}),
+        )
         assert await yank(stack.client, bearer(STRANGER), "secret-pkg", version) == (
-            404, str({"detail": "Package not found: secret-pkg", "code": "not_found"}))
+            404,
+            str({"detail": "Package not found: secret-pkg", "code": "not_found"}),
+        )
         assert (await yank(stack.client, bearer(STRANGER), "no-such-pkg", version))[0] == 404
 
 

@@ -47,8 +47,9 @@ async def private_package(owner: str = "u1") -> Any:
 
 async def api_token(stack: Stack, user_id: str, scopes: list[str]) -> tuple[str, str]:
     """(plaintext, id) of a token minted over REST."""
-    response = await stack.client.post("/api/v1/tokens", headers=bearer(user_id),
-                                       json={"name": "ws", "scopes": scopes})
+    response = await stack.client.post(
+        "/api/v1/tokens", headers=bearer(user_id), json={"name": "ws", "scopes": scopes}
+    )
     assert response.status_code == 201, response.text
     return response.json()["token"], response.json()["id"]
 
@@ -61,12 +62,15 @@ async def wait_for_watchers(stack: Stack, topic: str, count: int = 1) -> None:
 
 @pytest.mark.parametrize("via", ["connection_init", "handshake_header"])
 async def test_a_token_revoked_over_rest_stops_working_on_the_open_socket(
-        stack: Stack, via: str) -> None:
+    stack: Stack, via: str
+) -> None:
     await private_package()
     token, token_id = await api_token(stack, "u1", ["read-private", "yank"])
     credential = {"token": token} if via == "connection_init" else {"header_token": token}
-    async with served(stack, ws_auth_recheck_seconds=RECHECK) as url, \
-            open_socket(url, **credential) as socket:
+    async with (
+        served(stack, ws_auth_recheck_seconds=RECHECK) as url,
+        open_socket(url, **credential) as socket,
+    ):
         assert (await socket.execute("1", READ_SECRET))["data"] == {"package": {"name": "Secret"}}
         revoked = await stack.client.delete(f"/api/v1/tokens/{token_id}", headers=bearer("u1"))
         assert revoked.status_code == 204
@@ -80,8 +84,10 @@ async def test_a_token_revoked_over_rest_stops_working_on_the_open_socket(
 async def test_a_revoked_token_ends_a_running_subscription(stack: Stack) -> None:
     await private_package()
     token, token_id = await api_token(stack, "u1", ["read-private"])
-    async with served(stack, ws_auth_recheck_seconds=RECHECK) as url, \
-            open_socket(url, token) as socket:
+    async with (
+        served(stack, ws_auth_recheck_seconds=RECHECK) as url,
+        open_socket(url, token) as socket,
+    ):
         await socket.subscribe("watch", WATCH)
         await wait_for_watchers(stack, VERSION_STATUS_CHANGED)
         used = (await ApiToken.get(id=token_id)).last_used_at
@@ -99,8 +105,7 @@ async def test_a_revoked_token_ends_a_running_subscription(stack: Stack) -> None
 async def test_a_jwt_closes_the_socket_when_it_expires(stack: Stack, running: bool) -> None:
     await private_package()
     token = make_jwt("u1", exp=time.time() + 2)
-    async with served(stack, ws_auth_recheck_seconds=60) as url, \
-            open_socket(url, token) as socket:
+    async with served(stack, ws_auth_recheck_seconds=60) as url, open_socket(url, token) as socket:
         opened = time.monotonic()
         assert (await socket.execute("1", READ_SECRET))["data"] == {"package": {"name": "Secret"}}
         if running:
@@ -118,23 +123,30 @@ async def test_a_jwt_past_its_exp_opens_no_socket(stack: Stack) -> None:
     await private_package()
     token = make_jwt("u1", exp=time.time() - 8)
     assert JWT_LEEWAY_SECONDS > 8
-    assert (await stack.client.get("/api/v1/auth/me", headers={
-        "Authorization": f"Bearer {token}"})).status_code == 200
+    assert (
+        await stack.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 200
     async with served(stack) as url:
         refused = await refused_connection(url, token)
     assert refused.code == 4403
 
 
 @pytest.mark.parametrize("running", [False, True], ids=["next-operation", "subscribed"])
-async def test_an_api_token_that_expires_is_refused_on_the_open_socket(stack: Stack,
-                                                                      running: bool) -> None:
+async def test_an_api_token_that_expires_is_refused_on_the_open_socket(
+    stack: Stack, running: bool
+) -> None:
     await private_package()
     expires = datetime.now(UTC) + timedelta(seconds=2)
-    response = await stack.client.post("/api/v1/tokens", headers=bearer("u1"), json={
-        "name": "short", "scopes": ["read-private"], "expires_at": expires.isoformat()})
+    response = await stack.client.post(
+        "/api/v1/tokens",
+        headers=bearer("u1"),
+        json={"name": "short", "scopes": ["read-private"], "expires_at": expires.isoformat()},
+    )
     assert response.status_code == 201, response.text
-    async with served(stack, ws_auth_recheck_seconds=RECHECK) as url, \
-            open_socket(url, response.json()["token"]) as socket:
+    async with (
+        served(stack, ws_auth_recheck_seconds=RECHECK) as url,
+        open_socket(url, response.json()["token"]) as socket,
+    ):
         assert (await socket.execute("1", READ_SECRET))["data"] == {"package": {"name": "Secret"}}
         if running:
             await socket.subscribe("watch", WATCH)
@@ -155,8 +167,10 @@ async def test_an_expired_or_forged_credential_cannot_connect(stack: Stack) -> N
 
 async def test_a_revoked_admin_loses_admin_rights_on_the_open_socket(stack: Stack) -> None:
     await make_admin("root")
-    async with served(stack, ws_auth_recheck_seconds=RECHECK) as url, \
-            open_socket(url, make_jwt("root")) as socket:
+    async with (
+        served(stack, ws_auth_recheck_seconds=RECHECK) as url,
+        open_socket(url, make_jwt("root")) as socket,
+    ):
         allowed = await socket.execute("1", QUARANTINE)
         assert allowed["data"] == {"quarantinedVersions": {"totalCount": 0}}
         await users.set_admin("root", False)  # `tb-registry admin revoke root`
@@ -178,14 +192,17 @@ async def test_a_removed_member_loses_the_publisher_on_the_open_socket(stack: St
     team = await private_package("owner")
     await users.upsert_user("u2", "user-u2", "u2@example.com")
     await PublisherMember.create(publisher_id=team.id, user_id="u2", role="member")
-    async with served(stack, ws_auth_recheck_seconds=RECHECK) as url, \
-            open_socket(url, make_jwt("u2")) as reader, \
-            open_socket(url, make_jwt("u2")) as watcher:
+    async with (
+        served(stack, ws_auth_recheck_seconds=RECHECK) as url,
+        open_socket(url, make_jwt("u2")) as reader,
+        open_socket(url, make_jwt("u2")) as watcher,
+    ):
         assert (await reader.execute("1", READ_SECRET))["data"] == {"package": {"name": "Secret"}}
         await watcher.subscribe("watch", WATCH)
         await wait_for_watchers(stack, VERSION_STATUS_CHANGED)
-        removed = await stack.client.delete("/api/v1/publishers/team/members/u2",
-                                            headers=bearer("owner"))
+        removed = await stack.client.delete(
+            "/api/v1/publishers/team/members/u2", headers=bearer("owner")
+        )
         assert removed.status_code in (200, 204), removed.text
         # An idle socket stays open, but its next operation runs without the membership...
         assert (await reader.execute("2", READ_SECRET))["data"] == {"package": None}
@@ -200,8 +217,9 @@ async def test_a_suspended_publisher_is_refused_on_the_open_socket(stack: Stack)
     async with served(stack) as url, open_socket(url, make_jwt("u1")) as socket:
         created = await socket.execute("1", CREATE, {"name": "Before"})
         assert created["data"]["createPackage"]["errors"] == []
-        suspended = await stack.client.post("/api/v1/publishers/admin/team/suspend",
-                                            headers=bearer("root"), json={"notes": "spam"})
+        suspended = await stack.client.post(
+            "/api/v1/publishers/admin/team/suspend", headers=bearer("root"), json={"notes": "spam"}
+        )
         assert suspended.status_code == 200, suspended.text
         refused = await socket.execute("2", CREATE, {"name": "After"})
     errors = refused["data"]["createPackage"]["errors"]

@@ -53,9 +53,12 @@ async def until(condition: Any, timeout: float = 10.0) -> None:
 
 # --- caps ----------------------------------------------------------------------------------------
 
+
 async def test_sockets_per_address_are_capped(stack: Stack) -> None:
-    async with served(stack, ws_max_sockets_per_ip=3) as url, \
-            contextlib.AsyncExitStack() as sockets:
+    async with (
+        served(stack, ws_max_sockets_per_ip=3) as url,
+        contextlib.AsyncExitStack() as sockets,
+    ):
         first = await sockets.enter_async_context(open_socket(url))
         await sockets.enter_async_context(open_socket(url, make_jwt("u1")))
         await sockets.enter_async_context(open_socket(url))
@@ -81,10 +84,18 @@ class AsgiSocket:
     def __init__(self, app: Any, address: str) -> None:
         self.incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        scope = {"type": "websocket", "asgi": {"version": "3.0"}, "scheme": "ws",
-                 "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
-                 "headers": [(b"host", b"testserver")], "client": (address, 40000),
-                 "server": ("testserver", 80), "subprotocols": ["graphql-transport-ws"]}
+        scope = {
+            "type": "websocket",
+            "asgi": {"version": "3.0"},
+            "scheme": "ws",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "query_string": b"",
+            "headers": [(b"host", b"testserver")],
+            "client": (address, 40000),
+            "server": ("testserver", 80),
+            "subprotocols": ["graphql-transport-ws"],
+        }
         self.task = asyncio.create_task(app(scope, self.incoming.get, self.outgoing.put))
 
     async def handshake(self) -> tuple[str, int | None]:
@@ -93,8 +104,9 @@ class AsgiSocket:
         async with asyncio.timeout(10):
             accepted = await self.outgoing.get()
             assert accepted["type"] == "websocket.accept", accepted
-            await self.incoming.put({"type": "websocket.receive",
-                                     "text": json.dumps({"type": "connection_init"})})
+            await self.incoming.put(
+                {"type": "websocket.receive", "text": json.dumps({"type": "connection_init"})}
+            )
             answer = await self.outgoing.get()
         if answer["type"] == "websocket.close":
             return "close", answer["code"]
@@ -109,29 +121,36 @@ class AsgiSocket:
 async def test_ipv6_clients_are_capped_per_64(stack: Stack) -> None:
     """Rotating addresses inside one /64 opens no more sockets (as for the rate limits)."""
     app = create_app(replace(stack.settings, ws_max_sockets_per_ip=1), runtime=stack.runtime)
-    sockets = [AsgiSocket(app, address) for address in
-               ("2001:db8::1", "2001:db8::2", "2001:db8:0:1::1", "192.0.2.1", "192.0.2.2")]
+    sockets = [
+        AsgiSocket(app, address)
+        for address in ("2001:db8::1", "2001:db8::2", "2001:db8:0:1::1", "192.0.2.1", "192.0.2.2")
+    ]
     try:
         outcomes = [await socket.handshake() for socket in sockets]
     finally:
         for socket in sockets:
             await socket.close()
-    assert outcomes == [("ack", None), ("close", 4429), ("ack", None), ("ack", None),
-                        ("ack", None)]
+    assert outcomes == [("ack", None), ("close", 4429), ("ack", None), ("ack", None), ("ack", None)]
 
 
 async def test_operations_per_socket_are_capped(stack: Stack) -> None:
     await visible_package()
     bus = stack.ctx.events
-    async with served(stack, ws_max_operations_per_socket=2) as url, \
-            open_socket(url) as socket:
+    async with served(stack, ws_max_operations_per_socket=2) as url, open_socket(url) as socket:
         await socket.subscribe("a", PUBLISHED)
         await socket.subscribe("b", WATCH)
         await socket.subscribe("c", PUBLISHED)
         refused = await socket.receive()
-        assert refused == {"id": "c", "type": "error", "payload": [{
-            "message": "At most 2 operations may run at once on one connection",
-            "extensions": {"code": "rate_limited"}}]}
+        assert refused == {
+            "id": "c",
+            "type": "error",
+            "payload": [
+                {
+                    "message": "At most 2 operations may run at once on one connection",
+                    "extensions": {"code": "rate_limited"},
+                }
+            ],
+        }
         # Queries count while they run too; the socket itself stays usable.
         assert (await socket.execute("q", TYPENAME))["type"] == "error"
         await socket.send({"type": "ping"})
@@ -152,7 +171,8 @@ async def test_operations_per_socket_are_capped(stack: Stack) -> None:
         await bus.publish(PACKAGE_PUBLISHED, {"package": "Visible", "version": "1.0.0"})
         event = await socket.receive()
     assert event["id"] == "d" and event["payload"]["data"]["packagePublished"]["package"] == {
-        "name": "Visible"}
+        "name": "Visible"
+    }
 
 
 async def test_an_oversized_message_is_refused_before_it_is_parsed(stack: Stack) -> None:
@@ -164,6 +184,7 @@ async def test_an_oversized_message_is_refused_before_it_is_parsed(stack: Stack)
 
 
 # --- rate limits ---------------------------------------------------------------------------------
+
 
 async def test_socket_messages_spend_the_address_budget(stack: Stack) -> None:
     async with served(stack, rate_limit_read=(5, 60)) as url:
@@ -187,10 +208,12 @@ async def test_socket_messages_spend_the_address_budget(stack: Stack) -> None:
 async def test_a_users_sockets_share_the_users_budget(stack: Stack) -> None:
     """Operations of a signed-in user are charged to the user: all of their sockets and
     tokens together, and apart from the anonymous callers behind the same address."""
-    async with served(stack, rate_limit_read=(6, 60)) as url, \
-            open_socket(url, make_jwt("u1")) as first, \
-            open_socket(url, make_jwt("u1", username="user-u1")) as second, \
-            open_socket(url) as anonymous:  # three connections: 3 of the address's 6
+    async with (
+        served(stack, rate_limit_read=(6, 60)) as url,
+        open_socket(url, make_jwt("u1")) as first,
+        open_socket(url, make_jwt("u1", username="user-u1")) as second,
+        open_socket(url) as anonymous,
+    ):  # three connections: 3 of the address's 6
         for number in range(3):
             assert (await first.execute(f"a{number}", TYPENAME))["data"] is not None
             assert (await second.execute(f"b{number}", TYPENAME))["data"] is not None
@@ -204,8 +227,7 @@ async def test_a_users_sockets_share_the_users_budget(stack: Stack) -> None:
 
 
 @pytest.mark.parametrize("query", [SEARCH, RESOLVE], ids=["packages-search", "resolve"])
-async def test_searches_over_the_socket_spend_the_search_budget(stack: Stack,
-                                                                 query: str) -> None:
+async def test_searches_over_the_socket_spend_the_search_budget(stack: Stack, query: str) -> None:
     await visible_package()
     async with served(stack, rate_limit_search=(2, 60)) as url, open_socket(url) as socket:
         for number in range(2):
@@ -214,7 +236,8 @@ async def test_searches_over_the_socket_spend_the_search_budget(stack: Stack,
         refused = await socket.execute("over", query)
         assert refused["type"] == "error"
         assert refused["payload"][0]["message"].startswith(
-            "Rate limit exceeded for search requests")
+            "Rate limit exceeded for search requests"
+        )
         # Other operations still run: only the search budget is spent.
         assert (await socket.execute("read", TYPENAME))["data"] == {"__typename": "Query"}
 
@@ -229,6 +252,7 @@ async def test_failed_socket_logins_spend_the_address_auth_failure_budget(stack:
 
 
 # --- one Redis connection per process ----------------------------------------------------------
+
 
 async def numsub(redis: Redis, channel: str) -> int:
     counts = await redis.pubsub_numsub(channel)
@@ -259,8 +283,10 @@ async def test_subscriptions_share_one_redis_connection(stack: Stack, redis_url:
     sockets_count, per_socket = 6, 8  # 48 subscriptions, within the default caps
     try:
         async with served(stack) as url, contextlib.AsyncExitStack() as stack_of_sockets:
-            sockets = [await stack_of_sockets.enter_async_context(open_socket(url))
-                       for _ in range(sockets_count)]
+            sockets = [
+                await stack_of_sockets.enter_async_context(open_socket(url))
+                for _ in range(sockets_count)
+            ]
             for index, socket in enumerate(sockets):
                 for number in range(per_socket):
                     query = PUBLISHED if number % 2 else WATCH
@@ -268,11 +294,12 @@ async def test_subscriptions_share_one_redis_connection(stack: Stack, redis_url:
 
             async def all_listening() -> bool:
                 half = sockets_count * per_socket // 2
-                return (web_bus.local_subscribers(PACKAGE_PUBLISHED) == half
-                        and web_bus.local_subscribers(VERSION_STATUS_CHANGED) == half
-                        and await numsub(observer, web_bus.channel(PACKAGE_PUBLISHED)) == 1
-                        and await numsub(observer, web_bus.channel(VERSION_STATUS_CHANGED))
-                        == 1)
+                return (
+                    web_bus.local_subscribers(PACKAGE_PUBLISHED) == half
+                    and web_bus.local_subscribers(VERSION_STATUS_CHANGED) == half
+                    and await numsub(observer, web_bus.channel(PACKAGE_PUBLISHED)) == 1
+                    and await numsub(observer, web_bus.channel(VERSION_STATUS_CHANGED)) == 1
+                )
 
             await until(all_listening)
             # One pub/sub connection for the 48 subscriptions (plus at most one for publishing).
@@ -281,8 +308,13 @@ async def test_subscriptions_share_one_redis_connection(stack: Stack, redis_url:
             assert len(subscribed) == 1 and int(subscribed[0]["sub"]) == 2
             assert len(clients) <= 2
 
-            event = {"package": "Visible", "version": "1.0.0", "package_type": "mod",
-                     "status": "published", "rule": ""}
+            event = {
+                "package": "Visible",
+                "version": "1.0.0",
+                "package_type": "mod",
+                "status": "published",
+                "rule": "",
+            }
             await worker_bus.publish(PACKAGE_PUBLISHED, event)
             await worker_bus.publish(VERSION_STATUS_CHANGED, event)
             events = await receive_all(sockets, per_socket)
@@ -293,9 +325,13 @@ async def test_subscriptions_share_one_redis_connection(stack: Stack, redis_url:
 
             async def back() -> bool:
                 clients = await named_clients(observer, client_name)
-                return (any(c["id"] != subscribed[0]["id"] and int(c.get("sub", 0)) == 2
-                            for c in clients)
-                        and await numsub(observer, web_bus.channel(PACKAGE_PUBLISHED)) == 1)
+                return (
+                    any(
+                        c["id"] != subscribed[0]["id"] and int(c.get("sub", 0)) == 2
+                        for c in clients
+                    )
+                    and await numsub(observer, web_bus.channel(PACKAGE_PUBLISHED)) == 1
+                )
 
             await until(back)
             await worker_bus.publish(PACKAGE_PUBLISHED, event)
@@ -305,8 +341,10 @@ async def test_subscriptions_share_one_redis_connection(stack: Stack, redis_url:
 
         # The last local subscriber gone, the process stops listening to the channels.
         async def unsubscribed() -> bool:
-            return (await numsub(observer, web_bus.channel(PACKAGE_PUBLISHED)) == 0
-                    and await numsub(observer, web_bus.channel(VERSION_STATUS_CHANGED)) == 0)
+            return (
+                await numsub(observer, web_bus.channel(PACKAGE_PUBLISHED)) == 0
+                and await numsub(observer, web_bus.channel(VERSION_STATUS_CHANGED)) == 0
+            )
 
         await until(unsubscribed)
     finally:
@@ -339,8 +377,10 @@ async def test_subscriber_churn_leaves_the_shared_connection_consistent(redis_ur
             await asyncio.gather(*batch[::2], return_exceptions=True)
 
         async def steady() -> bool:
-            return (bus.local_subscribers("churn") == len(listeners) == 50
-                    and await other.subscriber_count("churn") == 1)
+            return (
+                bus.local_subscribers("churn") == len(listeners) == 50
+                and await other.subscriber_count("churn") == 1
+            )
 
         await until(steady)
         await other.publish("churn", {"n": 1})

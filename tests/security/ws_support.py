@@ -53,8 +53,9 @@ class Socket:
             async with asyncio.timeout(timeout):
                 return json.loads(await self.socket.recv())
         except websockets.ConnectionClosed as closed:
-            raise Closed(closed.rcvd.code if closed.rcvd else None,
-                         closed.rcvd.reason if closed.rcvd else "") from None
+            raise Closed(
+                closed.rcvd.code if closed.rcvd else None, closed.rcvd.reason if closed.rcvd else ""
+            ) from None
 
     async def closed(self, timeout: float = TIMEOUT) -> Closed:
         """Wait for the server to close the socket (any message before that is a failure)."""
@@ -64,13 +65,20 @@ class Socket:
             return closed
         raise AssertionError(f"expected the socket to close, got {message}")
 
-    async def subscribe(self, operation_id: str, query: str,
-                        variables: dict[str, Any] | None = None) -> None:
-        await self.send({"id": operation_id, "type": "subscribe",
-                         "payload": {"query": query, "variables": variables or {}}})
+    async def subscribe(
+        self, operation_id: str, query: str, variables: dict[str, Any] | None = None
+    ) -> None:
+        await self.send(
+            {
+                "id": operation_id,
+                "type": "subscribe",
+                "payload": {"query": query, "variables": variables or {}},
+            }
+        )
 
-    async def execute(self, operation_id: str, query: str,
-                      variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def execute(
+        self, operation_id: str, query: str, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Run a query or mutation: its `next` payload, or the `error` message."""
         await self.subscribe(operation_id, query, variables)
         first = await self.receive()
@@ -83,13 +91,18 @@ class Socket:
 
 
 @asynccontextmanager
-async def open_socket(url: str, token: str | None = None, *, header_token: str | None = None,
-                      ) -> AsyncIterator[Socket]:
+async def open_socket(
+    url: str,
+    token: str | None = None,
+    *,
+    header_token: str | None = None,
+) -> AsyncIterator[Socket]:
     """A connection acknowledged by the server (`token` sent in `connection_init`,
     `header_token` in the handshake's Authorization header)."""
     headers = {"Authorization": f"Bearer {header_token}"} if header_token else None
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"],
-                                  additional_headers=headers) as raw:
+    async with websockets.connect(
+        url, subprotocols=["graphql-transport-ws"], additional_headers=headers
+    ) as raw:
         socket = Socket(raw)
         payload = {"Authorization": f"Bearer {token}"} if token else {}
         await socket.send({"type": "connection_init", "payload": payload})
@@ -107,6 +120,7 @@ async def refused_connection(url: str, token: str | None = None) -> Closed:
         try:
             await socket.send({"type": "connection_init", "payload": payload})
         except websockets.ConnectionClosed as closed:
-            return Closed(closed.rcvd.code if closed.rcvd else None,
-                          closed.rcvd.reason if closed.rcvd else "")
+            return Closed(
+                closed.rcvd.code if closed.rcvd else None, closed.rcvd.reason if closed.rcvd else ""
+            )
         return await socket.closed()

@@ -59,7 +59,8 @@ async def gated_primary(stack: Stack) -> AsyncIterator[dict[str, Gate]]:
 
 
 async def test_an_upload_waits_for_a_delete_of_the_same_bytes(
-        stack: Stack, payload: tuple[Path, str], gated_primary: dict[str, Gate]) -> None:
+    stack: Stack, payload: tuple[Path, str], gated_primary: dict[str, Gate]
+) -> None:
     gated_primary["put_file"].release.set()
     key = await stored_unreferenced(stack, payload)
     put_calls = gated_primary["put_file"].calls
@@ -86,7 +87,8 @@ async def test_an_upload_waits_for_a_delete_of_the_same_bytes(
 
 
 async def test_a_delete_skips_an_object_an_upload_has_claimed(
-        stack: Stack, payload: tuple[Path, str]) -> None:
+    stack: Stack, payload: tuple[Path, str]
+) -> None:
     claimed = await blobs.store_file(stack.ctx, *payload)
     assert await blobs.delete_everywhere(stack.ctx, claimed.key) is False
     assert await stack.ctx.storage.primary.exists(claimed.key)
@@ -98,9 +100,11 @@ async def test_a_delete_skips_an_object_an_upload_has_claimed(
 
 
 async def test_a_failed_upload_keeps_what_a_concurrent_upload_of_the_same_bytes_stored(
-        stack: Stack, payload: tuple[Path, str]) -> None:
-    winner, loser = await asyncio.gather(blobs.store_file(stack.ctx, *payload),
-                                         blobs.store_file(stack.ctx, *payload))
+    stack: Stack, payload: tuple[Path, str]
+) -> None:
+    winner, loser = await asyncio.gather(
+        blobs.store_file(stack.ctx, *payload), blobs.store_file(stack.ctx, *payload)
+    )
     assert winner.key == loser.key and winner.claim_id != loser.claim_id
 
     await blobs.abandon(stack.ctx, loser)
@@ -113,7 +117,8 @@ async def test_a_failed_upload_keeps_what_a_concurrent_upload_of_the_same_bytes_
 
 
 async def test_reconciliation_removes_what_a_dead_upload_held_once_its_claim_is_stale(
-        stack: Stack, payload: tuple[Path, str]) -> None:
+    stack: Stack, payload: tuple[Path, str]
+) -> None:
     claimed = await blobs.store_file(stack.ctx, *payload)  # and then the process died
     summary = await reconcile(stack.ctx)
     assert summary.orphans_deleted == 0

@@ -32,12 +32,11 @@ async def test_feed_flush_finish_hashes_and_counts(tmp_path: Path) -> None:
     writer = SpoolWriter(tmp_path / "a.part", durable=True, flush_bytes=4096)
     data = os.urandom(3 * 4096 + 5)
     for start in range(0, len(data), 1000):
-        writer.feed(data[start:start + 1000])
+        writer.feed(data[start : start + 1000])
         if writer.needs_flush:
             await writer.flush()
     spool = await writer.finish()
-    assert spool == SpooledObject(tmp_path / "a.part", hashlib.sha256(data).hexdigest(),
-                                  len(data))
+    assert spool == SpooledObject(tmp_path / "a.part", hashlib.sha256(data).hexdigest(), len(data))
     assert spool.path.read_bytes() == data
 
 
@@ -86,6 +85,7 @@ async def test_discard_waits_for_a_write_running_in_a_thread(tmp_path: Path) -> 
             started.set()
             release.wait(10)
             return function(*args)
+
         return await asyncio.to_thread(call)
 
     writer = SpoolWriter(tmp_path / "slow.part", durable=False, run=slow_run)
@@ -105,8 +105,11 @@ async def test_server_paths_stay_out_of_reprs(tmp_path: Path) -> None:
     writer.feed(b"zip")
     spooled = await writer.finish()
     assert isinstance(spooled, SpooledFile)
-    assert (spooled.filename, spooled.content_type, spooled.size) == ("mod.zip",
-                                                                      "application/zip", 3)
+    assert (spooled.filename, spooled.content_type, spooled.size) == (
+        "mod.zip",
+        "application/zip",
+        3,
+    )
     for value in (writer, spooled, SpooledObject(spooled.path, spooled.sha256, 3)):
         assert str(tmp_path) not in repr(value)
         assert "secret-upload" not in repr(value)

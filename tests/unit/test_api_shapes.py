@@ -25,8 +25,9 @@ def test_graphql_update_input_has_exactly_the_command_fields() -> None:
 def test_graphql_input_becomes_the_domain_command() -> None:
     from schema.packages.enums import Visibility as GraphQLVisibility
 
-    command = command_of(UpdatePackageInput(description=None,
-                                            visibility=GraphQLVisibility.UNLISTED))
+    command = command_of(
+        UpdatePackageInput(description=None, visibility=GraphQLVisibility.UNLISTED)
+    )
     assert command.changes() == {"visibility": Visibility.UNLISTED, "description": None}
 
 
@@ -53,10 +54,16 @@ def test_whole_number_floats_are_integers_and_nul_is_refused() -> None:
 def test_document_components_come_from_the_shapes() -> None:
     document = openapi.build_document([Mount("/api/v1", routes=api_routes())])
     components = document["components"]["schemas"]
-    for shape in (shapes.PackageDetail, shapes.VersionDetail, shapes.Publisher,
-                  shapes.CreateToken, PackageUpdate):
+    for shape in (
+        shapes.PackageDetail,
+        shapes.VersionDetail,
+        shapes.Publisher,
+        shapes.CreateToken,
+        PackageUpdate,
+    ):
         generated = msgspec.json.schema_components(
-            [shape], ref_template="#/components/schemas/{name}")[1][shape.__name__]
+            [shape], ref_template="#/components/schemas/{name}"
+        )[1][shape.__name__]
         documented = dict(components[shape.__name__])
         for key in ("propertyNames", "additionalProperties"):  # added for request bodies
             if key not in generated:
@@ -64,16 +71,24 @@ def test_document_components_come_from_the_shapes() -> None:
         assert documented == generated, shape.__name__
     patch = document["paths"]["/api/v1/packages/{name}"]["patch"]
     assert patch["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/PackageUpdate"}
+        "$ref": "#/components/schemas/PackageUpdate"
+    }
 
 
 def test_encoded_detail_keeps_the_contract_keys_in_order() -> None:
     summary_keys = list(shapes.PackageSummary.__struct_fields__)
     detail_keys = list(shapes.PackageDetail.__struct_fields__)
-    assert detail_keys[:len(summary_keys)] == summary_keys
-    assert detail_keys[len(summary_keys):] == ["id", "readme", "homepage", "repository",
-                                               "license", "keywords", "created_at",
-                                               "versions"]
+    assert detail_keys[: len(summary_keys)] == summary_keys
+    assert detail_keys[len(summary_keys) :] == [
+        "id",
+        "readme",
+        "homepage",
+        "repository",
+        "license",
+        "keywords",
+        "created_at",
+        "versions",
+    ]
 
 
 def test_a_wrong_method_is_told_every_method_of_the_path() -> None:
@@ -81,10 +96,12 @@ def test_a_wrong_method_is_told_every_method_of_the_path() -> None:
     from starlette.testclient import TestClient
 
     client = TestClient(Starlette(routes=[Mount("/api/v1", routes=api_routes())]))
-    for path, allowed in (("/api/v1/packages/x", {"GET", "HEAD", "PATCH", "DELETE"}),
-                          ("/api/v1/packages", {"GET", "HEAD", "POST"}),
-                          ("/api/v1/tokens", {"GET", "HEAD", "POST"}),
-                          ("/api/v1/packages/x/versions/1.0.0/yank", {"POST", "DELETE"})):
+    for path, allowed in (
+        ("/api/v1/packages/x", {"GET", "HEAD", "PATCH", "DELETE"}),
+        ("/api/v1/packages", {"GET", "HEAD", "POST"}),
+        ("/api/v1/tokens", {"GET", "HEAD", "POST"}),
+        ("/api/v1/packages/x/versions/1.0.0/yank", {"POST", "DELETE"}),
+    ):
         response = client.request("OPTIONS", path)
         assert response.status_code == 405, path
         assert set(response.headers["allow"].split(", ")) == allowed, path
@@ -104,11 +121,17 @@ def test_graphql_create_package_input_becomes_the_domain_command() -> None:
     from schema.packages.mutations.create_package import CreatePackageInput, command_of
 
     command = command_of(CreatePackageInput(name="CloudM", keywords=["cloud"]))
-    assert command == CreatePackage(name="CloudM", package_type=PackageType.MOD,
-                                    visibility=Visibility.PUBLIC, keywords=["cloud"])
+    assert command == CreatePackage(
+        name="CloudM",
+        package_type=PackageType.MOD,
+        visibility=Visibility.PUBLIC,
+        keywords=["cloud"],
+    )
     # GraphQL typed the fields; the domain checks the values with its own messages.
-    assert command_of(CreatePackageInput(name="CloudM", description="x" * 501)
-                      ).description == "x" * 501
+    assert (
+        command_of(CreatePackageInput(name="CloudM", description="x" * 501)).description
+        == "x" * 501
+    )
 
 
 def test_graphql_publisher_inputs_have_exactly_the_command_fields() -> None:
@@ -116,8 +139,10 @@ def test_graphql_publisher_inputs_have_exactly_the_command_fields() -> None:
     from schema.publishers.mutations.register_publisher import RegisterPublisherInput
     from schema.publishers.mutations.update_publisher import UpdatePublisherInput
 
-    for graphql_input, command in ((RegisterPublisherInput, RegisterPublisher),
-                                   (UpdatePublisherInput, PublisherProfile)):
+    for graphql_input, command in (
+        (RegisterPublisherInput, RegisterPublisher),
+        (UpdatePublisherInput, PublisherProfile),
+    ):
         graphql_fields = {field.name for field in dataclasses.fields(graphql_input)}
         assert graphql_fields == set(command.__struct_fields__), command.__name__
 
@@ -127,13 +152,18 @@ def test_graphql_publisher_inputs_become_the_domain_commands() -> None:
     from schema.publishers.mutations import register_publisher, update_publisher
 
     profile = update_publisher.command_of(
-        update_publisher.UpdatePublisherInput(email="a@example.com", homepage=None))
+        update_publisher.UpdatePublisherInput(email="a@example.com", homepage=None)
+    )
     assert profile.changes() == {"email": "a@example.com", "homepage": None}
     assert isinstance(profile, PublisherProfile)
-    registration = register_publisher.command_of(register_publisher.RegisterPublisherInput(
-        name="acme", display_name="Acme", email="a@example.com"))
-    assert registration == RegisterPublisher(name="acme", display_name="Acme",
-                                             email="a@example.com", homepage="", github="")
+    registration = register_publisher.command_of(
+        register_publisher.RegisterPublisherInput(
+            name="acme", display_name="Acme", email="a@example.com"
+        )
+    )
+    assert registration == RegisterPublisher(
+        name="acme", display_name="Acme", email="a@example.com", homepage="", github=""
+    )
 
 
 def test_graphql_policy_input_has_exactly_the_command_fields() -> None:
@@ -156,12 +186,13 @@ def test_graphql_create_artifact_input_has_exactly_the_command_fields() -> None:
 
     graphql_fields = {field.name for field in dataclasses.fields(CreateArtifactInput)}
     assert graphql_fields == set(CreateArtifact.__struct_fields__)
-    command = command_of(CreateArtifactInput(name="App",
-                                             artifact_type=GraphQLArtifactType.TAURI_APP))
+    command = command_of(
+        CreateArtifactInput(name="App", artifact_type=GraphQLArtifactType.TAURI_APP)
+    )
     assert command.artifact_type is ArtifactType.TAURI_APP
-    assert convert_body({"name": "App", "artifact_type": "tauri_app"},
-                        CreateArtifact) == CreateArtifact(name="App",
-                                                          artifact_type=ArtifactType.TAURI_APP)
+    assert convert_body(
+        {"name": "App", "artifact_type": "tauri_app"}, CreateArtifact
+    ) == CreateArtifact(name="App", artifact_type=ArtifactType.TAURI_APP)
 
 
 def test_graphql_verification_arguments_are_the_command_fields() -> None:
@@ -174,12 +205,14 @@ def test_graphql_verification_arguments_are_the_command_fields() -> None:
         request_verification,
     )
 
-    arguments = {argument.python_name
-                 for argument in StrawberryResolver(request_verification).arguments}
+    arguments = {
+        argument.python_name for argument in StrawberryResolver(request_verification).arguments
+    }
     assert arguments == set(VerificationSubmission.__struct_fields__)
     command = command_of(VerificationMethod.GITHUB, {"username": "octo"})
-    assert command == VerificationSubmission(method=VerificationMethod.GITHUB,
-                                             data={"username": "octo"})
+    assert command == VerificationSubmission(
+        method=VerificationMethod.GITHUB, data={"username": "octo"}
+    )
     assert command_of(VerificationMethod.MANUAL, None).data == {}
     with pytest.raises(InvalidInput) as refused:
         command_of(VerificationMethod.MANUAL, ["not", "an", "object"])

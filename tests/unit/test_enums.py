@@ -33,8 +33,9 @@ ENUM_COLUMNS: list[tuple[type, str, type[StrEnum]]] = [
 ]
 
 
-@pytest.mark.parametrize(("model", "column", "enum"), ENUM_COLUMNS,
-                         ids=[f"{m.__name__}.{c}" for m, c, _ in ENUM_COLUMNS])
+@pytest.mark.parametrize(
+    ("model", "column", "enum"), ENUM_COLUMNS, ids=[f"{m.__name__}.{c}" for m, c, _ in ENUM_COLUMNS]
+)
 def test_every_value_fits_its_column(model: type, column: str, enum: type[StrEnum]) -> None:
     # PostgreSQL refuses a longer value; a new member must not outgrow the migrated column.
     max_length = model._meta.fields_map[column].max_length
@@ -73,7 +74,8 @@ def test_graphql_enums_are_the_domain_enums(name: str) -> None:
     assert isinstance(graphql_type, GraphQLEnumType)
     domain_enum = GRAPHQL_ENUMS[name]
     assert {key: value.value for key, value in graphql_type.values.items()} == {
-        member.name: member.value for member in domain_enum}
+        member.name: member.value for member in domain_enum
+    }
     assert all(value.description for value in graphql_type.values.values())
     # Arguments arrive as the domain's members, and its members serialise to the names.
     member = next(iter(domain_enum))
@@ -90,18 +92,23 @@ def test_graphql_enum_needs_every_value_described() -> None:
     with pytest.raises(TypeError, match=r"missing \['GREEN'\]"):
         graphql_enum(Colour, "A colour.", {Colour.RED: "Red."})
     with pytest.raises(TypeError, match="unknown"):
-        graphql_enum(Colour, "A colour.", {Colour.RED: "Red.", Colour.GREEN: "Green.",
-                                           enums.Visibility.PUBLIC: "Not a colour."})
+        graphql_enum(
+            Colour,
+            "A colour.",
+            {Colour.RED: "Red.", Colour.GREEN: "Green.", enums.Visibility.PUBLIC: "Not a colour."},
+        )
 
 
 def test_choice_returns_the_member_or_lists_the_values() -> None:
     assert choice("private", enums.Visibility, "visibility", "visibility") is (
-        enums.Visibility.PRIVATE)
+        enums.Visibility.PRIVATE
+    )
     for bad in ("secret", "PRIVATE", 3, None, ["private"]):
         with pytest.raises(InvalidInput) as refused:
             choice(bad, enums.Visibility, "visibility", "visibility")
-        assert str(refused.value) == (f"Invalid visibility {bad!r}: expected one of public, "
-                                      "unlisted, private")
+        assert str(refused.value) == (
+            f"Invalid visibility {bad!r}: expected one of public, unlisted, private"
+        )
         assert refused.value.field == "visibility"
 
 

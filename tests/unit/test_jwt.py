@@ -14,12 +14,20 @@ SECRET = "unit-secret-0123456789abcdef0123456789"
 
 def token(**overrides: object) -> str:
     now = time.time()
-    claims = {"sub": "u1", "user_id": "u1", "username": "alice", "email": "a@example.com",
-              "level": 1, "provider": "cloudm", "type": "access", "jti": "j", "iat": now,
-              "exp": now + 900.25}
+    claims = {
+        "sub": "u1",
+        "user_id": "u1",
+        "username": "alice",
+        "email": "a@example.com",
+        "level": 1,
+        "provider": "cloudm",
+        "type": "access",
+        "jti": "j",
+        "iat": now,
+        "exp": now + 900.25,
+    }
     claims.update(overrides)
-    return jwt.encode({k: v for k, v in claims.items() if v is not None}, SECRET,
-                      algorithm="HS256")
+    return jwt.encode({k: v for k, v in claims.items() if v is not None}, SECRET, algorithm="HS256")
 
 
 def test_valid_access_token_with_float_times() -> None:
@@ -39,17 +47,20 @@ def test_small_clock_skew_is_tolerated() -> None:
     assert decode_cloudm_jwt(token(exp=time.time() - 10), SECRET).user_id == "u1"
 
 
-@pytest.mark.parametrize("overrides", [
-    {"exp": None},
-    {"exp": "tomorrow"},
-    {"exp": time.time() - 3600},
-    {"type": "refresh", "username": None},
-    {"type": "refresh"},
-    {"username": None},
-    {"username": ""},
-    {"user_id": None, "sub": None},
-    {"user_id": "", "sub": ""},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"exp": None},
+        {"exp": "tomorrow"},
+        {"exp": time.time() - 3600},
+        {"type": "refresh", "username": None},
+        {"type": "refresh"},
+        {"username": None},
+        {"username": ""},
+        {"user_id": None, "sub": None},
+        {"user_id": "", "sub": ""},
+    ],
+)
 def test_rejected_claims(overrides: dict[str, object]) -> None:
     with pytest.raises(InvalidToken):
         decode_cloudm_jwt(token(**overrides), SECRET)

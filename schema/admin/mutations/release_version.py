@@ -21,18 +21,27 @@ from schema.packages.types import PackageVersion
 @strawberry.type(description="Result of releaseVersion.")
 class ReleaseVersionPayload:
     version: PackageVersion | None = strawberry.field(
-        default=None, description="The version, now published (its scan report is kept).")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why it was refused, if it was.")
+        default=None, description="The version, now published (its scan report is kept)."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 @returns_user_errors(ReleaseVersionPayload)
 async def release_version(
-    info: Info, package: PackageName, version: VersionString,
-    reason: Annotated[str, strawberry.argument(
-        description="Why the scan's verdict is overruled (required, at most "
-                    f"{quarantine.MAX_REASON} characters; audited).")],
+    info: Info,
+    package: PackageName,
+    version: VersionString,
+    reason: Annotated[
+        str,
+        strawberry.argument(
+            description="Why the scan's verdict is overruled (required, at most "
+            f"{quarantine.MAX_REASON} characters; audited)."
+        ),
+    ],
 ) -> ReleaseVersionPayload | None:
-    row = await quarantine.release_version(info.context.actor, info.context.registry, package,
-                                           version, reason)
+    row = await quarantine.release_version(
+        info.context.actor, info.context.registry, package, version, reason
+    )
     return ReleaseVersionPayload(version=PackageVersion.from_model(row))

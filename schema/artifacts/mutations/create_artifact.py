@@ -25,20 +25,23 @@ class CreateArtifactInput:
 @strawberry.type(description="Result of createArtifact.")
 class CreateArtifactPayload:
     artifact: Artifact | None = strawberry.field(default=None, description="The new artifact.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why it was refused, if it was.")
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 def command_of(input: CreateArtifactInput) -> CreateArtifact:
     """The domain's CreateArtifact. GraphQL has typed the fields already; the domain checks
     the values (with its own messages), so no pattern runs here."""
-    return CreateArtifact(**{field: getattr(input, field)
-                             for field in CreateArtifact.__struct_fields__})
+    return CreateArtifact(
+        **{field: getattr(input, field) for field in CreateArtifact.__struct_fields__}
+    )
 
 
 @returns_user_errors(CreateArtifactPayload)
-async def create_artifact(info: Info, input: Annotated[
-        CreateArtifactInput, strawberry.argument(description="The artifact.")]
-                          ) -> CreateArtifactPayload | None:
+async def create_artifact(
+    info: Info,
+    input: Annotated[CreateArtifactInput, strawberry.argument(description="The artifact.")],
+) -> CreateArtifactPayload | None:
     row = await artifacts.create_artifact(info.context.actor, command_of(input))
     return CreateArtifactPayload(artifact=Artifact.from_model(row))

@@ -16,8 +16,9 @@ from schema.core.errors import UserError, returns_user_errors
 from schema.core.uploads import as_spooled_file
 
 
-@strawberry.input(description="Metadata of a build (REST: the multipart fields of "
-                              "POST /artifacts/{name}/builds).")
+@strawberry.input(
+    description="Metadata of a build (REST: the multipart fields of POST /artifacts/{name}/builds)."
+)
 class UploadArtifactBuildInput:
     version: str = strawberry.field(description="The version this build belongs to.")
     platform: str = strawberry.field(description="Target platform (aliases accepted).")
@@ -31,29 +32,42 @@ class UploadArtifactBuildInput:
 class UploadArtifactBuildPayload:
     artifact: Artifact | None = strawberry.field(default=None, description="The artifact.")
     version: ArtifactVersion | None = strawberry.field(
-        default=None, description="The version with all its builds.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why it was refused, if it was.")
+        default=None, description="The version with all its builds."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 @returns_user_errors(UploadArtifactBuildPayload)
 async def upload_artifact_build(
-    info: Info, artifact: ArtifactName,
-    input: Annotated[UploadArtifactBuildInput, strawberry.argument(
-        description="Build metadata.")],
+    info: Info,
+    artifact: ArtifactName,
+    input: Annotated[UploadArtifactBuildInput, strawberry.argument(description="Build metadata.")],
     file: Annotated[Upload, strawberry.argument(description="The build's file.")],
 ) -> UploadArtifactBuildPayload | None:
     context = info.context
-    spooled = await as_spooled_file(file, context.new_upload_path,
-                                    context.registry.policy.max_upload_bytes)
+    spooled = await as_spooled_file(
+        file, context.new_upload_path, context.registry.policy.max_upload_bytes
+    )
     try:
-        version = await artifacts.upload_build(context.registry, context.actor, artifact,
-                                               BuildUpload(
-            file=spooled, version=input.version, platform=input.platform,
-            architecture=input.architecture, changelog=input.changelog,
-            installer_type=input.installer_type, min_os_version=input.min_os_version))
+        version = await artifacts.upload_build(
+            context.registry,
+            context.actor,
+            artifact,
+            BuildUpload(
+                file=spooled,
+                version=input.version,
+                platform=input.platform,
+                architecture=input.architecture,
+                changelog=input.changelog,
+                installer_type=input.installer_type,
+                min_os_version=input.min_os_version,
+            ),
+        )
     finally:
         spooled.remove()
     row = await artifacts.get_artifact(artifact)
-    return UploadArtifactBuildPayload(artifact=Artifact.from_model(row),
-                                      version=ArtifactVersion.from_model(version, row.name))
+    return UploadArtifactBuildPayload(
+        artifact=Artifact.from_model(row), version=ArtifactVersion.from_model(version, row.name)
+    )

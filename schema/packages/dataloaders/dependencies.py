@@ -28,17 +28,26 @@ class DependentPackagesByNameLoader(RegistryDataLoader[str, list[Package]]):
 
     async def batch_load(self, keys: list[str]) -> list[list[Package]]:
         lowered = [lookup_key(key) or "" for key in keys]
-        links = await (Dependency.filter(name_key__in=lookup_keys(keys),
-                                         version__status=VersionStatus.PUBLISHED)
-                       .values_list("name_key", "version__package_id"))
+        links = await Dependency.filter(
+            name_key__in=lookup_keys(keys), version__status=VersionStatus.PUBLISHED
+        ).values_list("name_key", "version__package_id")
         package_ids = {int(package_id) for _, package_id in links}
         packages: dict[int, Package] = {}
         if package_ids:
-            packages = {p.id: p for p in await Package.filter(
-                await listed_filter(self.context.actor), id__in=list(package_ids))}
+            packages = {
+                p.id: p
+                for p in await Package.filter(
+                    await listed_filter(self.context.actor), id__in=list(package_ids)
+                )
+            }
         dependents: dict[str, set[int]] = {}
         for key, package_id in links:
             if int(package_id) in packages:
                 dependents.setdefault(str(key), set()).add(int(package_id))
-        return [sorted((packages[i] for i in dependents.get(key, ())),
-                       key=lambda p: (-p.total_downloads, p.name_key)) for key in lowered]
+        return [
+            sorted(
+                (packages[i] for i in dependents.get(key, ())),
+                key=lambda p: (-p.total_downloads, p.name_key),
+            )
+            for key in lowered
+        ]

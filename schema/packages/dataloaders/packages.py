@@ -18,8 +18,10 @@ class PackageByNameLoader(RegistryDataLoader[str, Package | None]):
     """Live (not deleted) packages by case-insensitive name."""
 
     async def batch_load(self, keys: list[str]) -> list[Package | None]:
-        rows = {p.name_key: p for p in await Package.filter(name_key__in=lookup_keys(keys),
-                                                              deleted_at__isnull=True)}
+        rows = {
+            p.name_key: p
+            for p in await Package.filter(name_key__in=lookup_keys(keys), deleted_at__isnull=True)
+        }
         packages = [rows.get(lookup_key(key) or "") for key in keys]
         ids = self.context.loader(PackageByIdLoader)
         for package in packages:

@@ -12,10 +12,12 @@ from schema.core.errors import UserError, returns_user_errors
 
 @strawberry.type(description="Result of deletePackage.")
 class DeletePackagePayload:
-    deleted_name: str | None = strawberry.field(default=None,
-                                                description="Name of the deleted package.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why it was refused, if it was.")
+    deleted_name: str | None = strawberry.field(
+        default=None, description="Name of the deleted package."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 @returns_user_errors(DeletePackagePayload)

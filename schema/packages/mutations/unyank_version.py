@@ -11,7 +11,8 @@ from schema.packages.types import PackageVersion
 
 
 @returns_user_errors(YankVersionPayload)
-async def unyank_version(info: Info, package: PackageName, version: VersionString
-                         ) -> YankVersionPayload | None:
+async def unyank_version(
+    info: Info, package: PackageName, version: VersionString
+) -> YankVersionPayload | None:
     _, row = await versions.set_yanked(info.context.actor, package, version, False)
     return YankVersionPayload(version=PackageVersion.from_model(row))

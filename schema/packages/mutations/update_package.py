@@ -15,39 +15,48 @@ from schema.packages.enums import Visibility
 from schema.packages.types import Package
 
 
-@strawberry.input(description="Fields to change; omitted fields stay as they are "
-                              "(REST: PATCH /packages/{name}).")
+@strawberry.input(
+    description="Fields to change; omitted fields stay as they are (REST: PATCH /packages/{name})."
+)
 class UpdatePackageInput:
-    display_name: str | None = strawberry.field(default=strawberry.UNSET,
-                                                description="Human-friendly name.")
+    display_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Human-friendly name."
+    )
     visibility: Visibility | None = strawberry.field(
-        default=strawberry.UNSET, description="Making a package public needs a verified "
-                                              "publisher allowed to publish public packages.")
-    description: str | None = strawberry.field(default=strawberry.UNSET,
-                                                description="At most 500 chars.")
-    readme: str | None = strawberry.field(default=strawberry.UNSET,
-                                          description="Long description.")
+        default=strawberry.UNSET,
+        description="Making a package public needs a verified "
+        "publisher allowed to publish public packages.",
+    )
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="At most 500 chars."
+    )
+    readme: str | None = strawberry.field(default=strawberry.UNSET, description="Long description.")
     homepage: str | None = strawberry.field(default=strawberry.UNSET, description="http(s) URL.")
-    repository: str | None = strawberry.field(default=strawberry.UNSET,
-                                              description="http(s) URL.")
+    repository: str | None = strawberry.field(default=strawberry.UNSET, description="http(s) URL.")
     license: str | None = strawberry.field(default=strawberry.UNSET, description="License.")
-    keywords: list[str] | None = strawberry.field(default=strawberry.UNSET,
-                                                  description="Replaces all keywords.")
+    keywords: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Replaces all keywords."
+    )
 
 
 @strawberry.type(description="Result of updatePackage.")
 class UpdatePackagePayload:
-    package: Package | None = strawberry.field(default=None, description="The package after "
-                                                                         "the change.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why it was refused, if it was.")
+    package: Package | None = strawberry.field(
+        default=None, description="The package after the change."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 def command_of(input: UpdatePackageInput) -> PackageUpdate:
     """The domain's PackageUpdate with the fields the input sets (null clears a text field;
     the domain validates it like any other value)."""
-    present = {field: getattr(input, field) for field in PackageUpdate.__struct_fields__
-               if getattr(input, field) is not strawberry.UNSET}
+    present = {
+        field: getattr(input, field)
+        for field in PackageUpdate.__struct_fields__
+        if getattr(input, field) is not strawberry.UNSET
+    }
     if isinstance(present.get("visibility"), Visibility):
         present["visibility"] = present["visibility"].value
     return command_from(present, PackageUpdate)
@@ -55,7 +64,8 @@ def command_of(input: UpdatePackageInput) -> PackageUpdate:
 
 @returns_user_errors(UpdatePackagePayload)
 async def update_package(
-    info: Info, name: PackageName,
+    info: Info,
+    name: PackageName,
     input: Annotated[UpdatePackageInput, strawberry.argument(description="What to change.")],
 ) -> UpdatePackagePayload | None:
     row = await packages.update_package(info.context.actor, name, command_of(input))

@@ -15,15 +15,19 @@ from schema.packages.types import PackageVersion
 
 @strawberry.type(description="Result of yankVersion and unyankVersion.")
 class YankVersionPayload:
-    version: PackageVersion | None = strawberry.field(default=None,
-                                                      description="The version after the change.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why it was refused, if it was.")
+    version: PackageVersion | None = strawberry.field(
+        default=None, description="The version after the change."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 @returns_user_errors(YankVersionPayload)
 async def yank_version(
-    info: Info, package: PackageName, version: VersionString,
+    info: Info,
+    package: PackageName,
+    version: VersionString,
     reason: Annotated[str, strawberry.argument(description="Why (shown to users).")] = "",
 ) -> YankVersionPayload | None:
     _, row = await versions.set_yanked(info.context.actor, package, version, True, reason)

@@ -46,14 +46,18 @@ class PublisherStatsByIdLoader(RegistryDataLoader[tuple[str, bool], PublisherSta
 
 
 class LatestVerificationRequestByPublisherIdLoader(
-        RegistryDataLoader[str, VerificationRequest | None]):
+    RegistryDataLoader[str, VerificationRequest | None]
+):
     """The newest real request (not a bare challenge) of each publisher, like
     `verification.current_request`, for many publishers in one query."""
 
     async def batch_load(self, keys: list[str]) -> list[VerificationRequest | None]:
         latest: dict[str, VerificationRequest] = {}
-        rows = await (VerificationRequest.filter(publisher_id__in=keys)
-                      .exclude(state=VerificationRequestState.CHALLENGE).order_by("id"))
+        rows = await (
+            VerificationRequest.filter(publisher_id__in=keys)
+            .exclude(state=VerificationRequestState.CHALLENGE)
+            .order_by("id")
+        )
         for row in rows:
             latest[row.publisher_id] = row
         return [latest.get(key) for key in keys]

@@ -16,14 +16,16 @@ InvitationId = Annotated[str, strawberry.argument(description="The invitation's 
 
 
 @returns_user_errors(PublisherInvitationPayload)
-async def accept_publisher_invitation(info: Info, id: InvitationId
-                                      ) -> PublisherInvitationPayload | None:
+async def accept_publisher_invitation(
+    info: Info, id: InvitationId
+) -> PublisherInvitationPayload | None:
     invitation = await members.accept_invitation(info.context.actor, id)
     return PublisherInvitationPayload(invitation=PublisherInvitation.from_domain(invitation))
 
 
 @returns_user_errors(PublisherInvitationPayload)
-async def decline_publisher_invitation(info: Info, id: InvitationId
-                                       ) -> PublisherInvitationPayload | None:
+async def decline_publisher_invitation(
+    info: Info, id: InvitationId
+) -> PublisherInvitationPayload | None:
     invitation = await members.decline_invitation(info.context.actor, id)
     return PublisherInvitationPayload(invitation=PublisherInvitation.from_domain(invitation))

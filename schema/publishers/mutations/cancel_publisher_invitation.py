@@ -16,7 +16,8 @@ from schema.publishers.types import PublisherInvitation
 
 @returns_user_errors(PublisherInvitationPayload)
 async def cancel_publisher_invitation(
-    info: Info, publisher: PublisherName,
+    info: Info,
+    publisher: PublisherName,
     id: Annotated[str, strawberry.argument(description="The invitation's id.")],
 ) -> PublisherInvitationPayload | None:
     invitation = await members.cancel_invitation(info.context.actor, publisher, id)

@@ -16,14 +16,14 @@ from schema.publishers.mutations.payloads import PublisherPayload
 from schema.publishers.types import Publisher
 
 Decision = Callable[[Actor, str, object], Awaitable[PublisherRow]]
-Notes = Annotated[str, strawberry.argument(description="Why (stored and audited; may be "
-                                                       "empty).")]
+Notes = Annotated[str, strawberry.argument(description="Why (stored and audited; may be empty).")]
 
 
 def admin_decision(decide: Decision) -> Callable[..., Awaitable[PublisherPayload | None]]:
     @returns_user_errors(PublisherPayload)
-    async def resolve(info: Info, publisher: PublisherName, notes: Notes = ""
-                      ) -> PublisherPayload | None:
+    async def resolve(
+        info: Info, publisher: PublisherName, notes: Notes = ""
+    ) -> PublisherPayload | None:
         row = await decide(info.context.actor, publisher, notes)
         return PublisherPayload(publisher=Publisher.from_model(row))
 

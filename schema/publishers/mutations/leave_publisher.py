@@ -12,10 +12,12 @@ from schema.core.errors import UserError, returns_user_errors
 
 @strawberry.type(description="Result of leavePublisher.")
 class LeavePublisherPayload:
-    left: bool = strawberry.field(default=False, description="True once you are no longer a "
-                                                             "member.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why it was refused, if it was.")
+    left: bool = strawberry.field(
+        default=False, description="True once you are no longer a member."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 @returns_user_errors(LeavePublisherPayload)

@@ -26,13 +26,15 @@ class RegisterPublisherInput:
 def command_of(input: RegisterPublisherInput) -> RegisterPublisher:
     """The domain's RegisterPublisher. GraphQL has typed the fields already; the domain checks
     the values (with its own messages), so no pattern runs here."""
-    return RegisterPublisher(**{field: getattr(input, field)
-                                for field in RegisterPublisher.__struct_fields__})
+    return RegisterPublisher(
+        **{field: getattr(input, field) for field in RegisterPublisher.__struct_fields__}
+    )
 
 
 @returns_user_errors(PublisherPayload)
-async def register_publisher(info: Info, input: Annotated[
-        RegisterPublisherInput, strawberry.argument(description="The publisher.")]
-                             ) -> PublisherPayload | None:
+async def register_publisher(
+    info: Info,
+    input: Annotated[RegisterPublisherInput, strawberry.argument(description="The publisher.")],
+) -> PublisherPayload | None:
     row = await publishers.register_publisher(info.context.actor, command_of(input))
     return PublisherPayload(publisher=Publisher.from_model(row))

@@ -17,19 +17,25 @@ from schema.publishers.types import Publisher, VerificationMethod, VerificationR
 
 @strawberry.type(description="Result of requestVerification.")
 class RequestVerificationPayload:
-    publisher: Publisher | None = strawberry.field(default=None,
-                                                   description="The publisher, now pending.")
-    request: VerificationRequest | None = strawberry.field(default=None,
-                                                           description="The stored request.")
+    publisher: Publisher | None = strawberry.field(
+        default=None, description="The publisher, now pending."
+    )
+    request: VerificationRequest | None = strawberry.field(
+        default=None, description="The stored request."
+    )
     message: str | None = strawberry.field(default=None, description="What happens next.")
-    instructions: str | None = strawberry.field(default=None,
-                                                description="Where to publish the proof.")
+    instructions: str | None = strawberry.field(
+        default=None, description="Where to publish the proof."
+    )
     challenge: str | None = strawberry.field(
-        default=None, description="A proof string you may publish instead of your user id.")
+        default=None, description="A proof string you may publish instead of your user id."
+    )
     challenge_expires_at: datetime | None = strawberry.field(
-        default=None, description="When the challenge expires.")
-    errors: list[UserError] = strawberry.field(default_factory=list,
-                                               description="Why it was refused, if it was.")
+        default=None, description="When the challenge expires."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why it was refused, if it was."
+    )
 
 
 def command_of(method: VerificationMethod, data: object) -> VerificationSubmission:
@@ -42,16 +48,25 @@ def command_of(method: VerificationMethod, data: object) -> VerificationSubmissi
 async def request_verification(
     info: Info,
     method: Annotated[VerificationMethod, strawberry.argument(description="How to verify.")],
-    data: Annotated[JSON, strawberry.argument(
-        description='The claim: {"username": ...} for github, {"domain": ...} for domain, '
-                    'free-form for manual.')],
+    data: Annotated[
+        JSON,
+        strawberry.argument(
+            description='The claim: {"username": ...} for github, {"domain": ...} for domain, '
+            "free-form for manual."
+        ),
+    ],
 ) -> RequestVerificationPayload | None:
     submission = await verification.submit_verification(
-        info.context.registry.jobs, info.context.registry.policy.verification,
-        info.context.actor, command_of(method, data))
+        info.context.registry.jobs,
+        info.context.registry.policy.verification,
+        info.context.actor,
+        command_of(method, data),
+    )
     return RequestVerificationPayload(
         publisher=Publisher.from_model(submission.publisher),
         request=VerificationRequest.from_model(submission.request),
-        message=submission.message, instructions=submission.instructions,
+        message=submission.message,
+        instructions=submission.instructions,
         challenge=submission.challenge.value,
-        challenge_expires_at=submission.challenge.expires_at)
+        challenge_expires_at=submission.challenge.expires_at,
+    )

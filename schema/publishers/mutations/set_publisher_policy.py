@@ -19,26 +19,35 @@ from schema.publishers.types import Publisher
 @strawberry.input(description="Policy fields to change; omitted ones stay.")
 class PublisherPolicyInput:
     can_publish_public: bool | None = strawberry.field(
-        default=strawberry.UNSET, description="May publish public packages.")
+        default=strawberry.UNSET, description="May publish public packages."
+    )
     can_publish_artifacts: bool | None = strawberry.field(
-        default=strawberry.UNSET, description="May publish artifacts.")
+        default=strawberry.UNSET, description="May publish artifacts."
+    )
     max_package_bytes: BigInt | None = strawberry.field(
-        default=strawberry.UNSET, description="Largest upload in bytes; null: registry limit.")
+        default=strawberry.UNSET, description="Largest upload in bytes; null: registry limit."
+    )
     storage_quota_bytes: BigInt | None = strawberry.field(
-        default=strawberry.UNSET, description="Total storage in bytes; null: unlimited.")
+        default=strawberry.UNSET, description="Total storage in bytes; null: unlimited."
+    )
 
 
 def command_of(input: PublisherPolicyInput) -> PublisherPolicy:
     """The domain's PublisherPolicy with the fields the input sets. GraphQL has typed them
     already; the domain checks the values (with its own messages)."""
-    return PublisherPolicy(**{field: getattr(input, field)
-                              for field in PublisherPolicy.__struct_fields__
-                              if getattr(input, field) is not strawberry.UNSET})
+    return PublisherPolicy(
+        **{
+            field: getattr(input, field)
+            for field in PublisherPolicy.__struct_fields__
+            if getattr(input, field) is not strawberry.UNSET
+        }
+    )
 
 
 @returns_user_errors(PublisherPayload)
 async def set_publisher_policy(
-    info: Info, publisher: PublisherName,
+    info: Info,
+    publisher: PublisherName,
     input: Annotated[PublisherPolicyInput, strawberry.argument(description="What to change.")],
 ) -> PublisherPayload | None:
     row = await publishers.admin_set_policy(info.context.actor, publisher, command_of(input))

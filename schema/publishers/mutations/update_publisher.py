@@ -17,8 +17,9 @@ from schema.publishers.types import Publisher
 
 @strawberry.input(description="Profile fields to change; omitted ones stay.")
 class UpdatePublisherInput:
-    display_name: str | None = strawberry.field(default=strawberry.UNSET,
-                                                description="Human-friendly name.")
+    display_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Human-friendly name."
+    )
     email: str | None = strawberry.field(default=strawberry.UNSET, description="Contact address.")
     homepage: str | None = strawberry.field(default=strawberry.UNSET, description="http(s) URL.")
     github: str | None = strawberry.field(default=strawberry.UNSET, description="GitHub login.")
@@ -27,14 +28,19 @@ class UpdatePublisherInput:
 def command_of(input: UpdatePublisherInput) -> PublisherProfile:
     """The domain's PublisherProfile with the fields the input sets. GraphQL has typed them
     already; the domain checks the values (with its own messages), so no pattern runs here."""
-    return PublisherProfile(**{field: getattr(input, field)
-                               for field in PublisherProfile.__struct_fields__
-                               if getattr(input, field) is not strawberry.UNSET})
+    return PublisherProfile(
+        **{
+            field: getattr(input, field)
+            for field in PublisherProfile.__struct_fields__
+            if getattr(input, field) is not strawberry.UNSET
+        }
+    )
 
 
 @returns_user_errors(PublisherPayload)
 async def update_publisher(
-    info: Info, publisher: PublisherName,
+    info: Info,
+    publisher: PublisherName,
     input: Annotated[UpdatePublisherInput, strawberry.argument(description="What to change.")],
 ) -> PublisherPayload | None:
     row = await publishers.update_profile(info.context.actor, publisher, command_of(input))
