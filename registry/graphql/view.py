@@ -31,6 +31,7 @@ from strawberry.types.unset import UNSET
 from domain.actor import Actor
 from domain.exceptions import DomainError, InvalidInput
 from domain.jsontext import load_json
+from domain.offload import loop_gate
 from domain.sessions import expiry_problem
 from registry.auth import (
     authenticate_bearer,
@@ -63,6 +64,36 @@ from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
 from schema.schema import schema
 
 _UPLOADS_STATE = "graphql_uploads"
+
+
+# Requests with a large JSON body (hundreds of `checkUpdates` items or requirements, many
+# aliases) cost tens of milliseconds of event-loop time in every phase: decoding, the cost and
+# text checks, argument conversion, completing and encoding the result. Run side by side, 16
+# of them keep that much work queued in front of every cheap request (`/health` included), so
+# at most `LARGE_REQUEST_SLOTS` per process are handled at a time, from the first byte to the
+# last; the others wait without using CPU. A page's query and a persisted query are far
+# smaller. (Costly small documents are held back again at execution, schema/core/protection.)
+LARGE_REQUEST_BYTES = 2048
+LARGE_REQUEST_SLOTS = 1
+
+
+async def _read_body(receive: Receive) -> Receive | None:
+    """Read a request's whole body (already bounded by `receive`); a receive that hands it
+    over again, or None when the client disconnected first."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            break
+    pending: list[Message] = [{"type": "http.request", "body": bytes(body), "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replay
 
 
 class _BodyTooLarge(Exception):
@@ -142,12 +173,30 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             return message
 
         try:
-            await super().__call__(scope, limited_receive, send)
+            if self._is_large_document(scope, declared):
+                # The whole body first: a client sending it slowly must not hold the turn.
+                replay = await _read_body(limited_receive)
+                if replay is None:
+                    return  # the client went away
+                async with loop_gate("graphql-large-requests", LARGE_REQUEST_SLOTS):
+                    await super().__call__(scope, replay, send)
+            else:
+                await super().__call__(scope, limited_receive, send)
         except _BodyTooLarge:
             # Strawberry reads the whole body before it answers, so nothing was sent yet.
             await _error_response(413, f"Request body exceeds {limit} bytes", "too_large")(
                 scope, receive, send
             )
+
+    @staticmethod
+    def _is_large_document(scope: Scope, declared: bytes | None) -> bool:
+        """A JSON (not multipart) body over `LARGE_REQUEST_BYTES`, or of unknown length."""
+        if scope.get("method") != "POST":
+            return False
+        content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+        if is_multipart(content_type.decode("latin-1")):
+            return False  # an upload streams to disk; its operation is checked before that
+        return declared is None or not declared.isdigit() or int(declared) > LARGE_REQUEST_BYTES
 
     def decode_json(self, data: str | bytes) -> object:
         """Strawberry answers 400 (or closes a websocket) only on JSONDecodeError; the other

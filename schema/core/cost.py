@@ -57,7 +57,7 @@ from strawberry.extensions import SchemaExtension
 
 from domain.bounds import MAX_UPDATE_ITEMS
 from schema.core.pagination import list_size_of
-from schema.core.protection import limits_of
+from schema.core.protection import limits_of, operation_cost
 
 SIZE_ARGUMENTS = ("first", "last", "limit")
 ASSUMED_LIST_SIZE = 10
@@ -367,6 +367,7 @@ class QueryCostLimiter(SchemaExtension):
             return GraphQLError(
                 "Query is too deeply nested", extensions={"code": "query_too_complex"}
             )
+        operation_cost.set(report.cost)
         if report.cost > limits.max_cost:
             return GraphQLError(
                 f"Query cost {report.cost} exceeds the maximum cost of {limits.max_cost}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -31,9 +32,22 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
+from domain.offload import loop_gate
 from schema.core.graphql_limits import GraphQLLimits
 
 log = logging.getLogger("registry.graphql")
+
+# The cost (schema/core/cost.py) of the operation this task is running, set when the cost limit
+# measures it and read when it executes: a context variable, because every HTTP request and
+# every WebSocket operation runs in its own task, and one socket may run several at once.
+operation_cost: ContextVar[int] = ContextVar("graphql_operation_cost", default=0)
+# Queries at least this costly (a full `checkUpdates` or `resolve` batch, many aliases of one)
+# hold the event loop for tens of milliseconds each while Strawberry converts their arguments
+# and completes their results. Run side by side, 16 of them keep 16 such steps queued in front
+# of every cheap request (`/health` included), so at most `HEAVY_QUERY_SLOTS` execute at a
+# time per process; the others wait, inside their time budget, without using CPU.
+HEAVY_QUERY_COST = 1000
+HEAVY_QUERY_SLOTS = 1
 
 
 def limits_in(context: Any) -> GraphQLLimits:
@@ -144,6 +158,12 @@ class TimeBudget(StrawberryGraphQLCoreExecutionContext):
     """
 
     def execute_operation(self, serially: bool | None = None) -> Any:
+        if (
+            self.operation.operation is DocumentOperation.QUERY
+            and operation_cost.get() >= HEAVY_QUERY_COST
+        ):
+            seconds = limits_in(self.context_value).max_execution_seconds
+            return self._within_budget(self._one_of_few(serially), seconds)
         result = super().execute_operation(serially)
         if not self.is_awaitable(result):
             return result  # finished without waiting on anything
@@ -152,6 +172,11 @@ class TimeBudget(StrawberryGraphQLCoreExecutionContext):
         if self.operation.operation is DocumentOperation.MUTATION:
             return self._to_completion(result)
         return result
+
+    async def _one_of_few(self, serially: bool | None) -> Any:
+        async with loop_gate("graphql-heavy-queries", HEAVY_QUERY_SLOTS):
+            result = super().execute_operation(serially)
+            return await result if self.is_awaitable(result) else result
 
     @staticmethod
     async def _to_completion(result: Awaitable[Any]) -> Any:
