@@ -51,11 +51,10 @@ from bench.rest_bench import ADMIN_ID, JWT_SECRET, free_port, seed  # noqa: E402
 from bench.support import postgres_database  # noqa: E402
 from domain import bounds  # noqa: E402
 from domain.ranges import parse_requirement  # noqa: E402
-from tests.security.dos_load import LoadProcess  # noqa: E402
+from tests.security.dos_load import LoadProcess, probe_health  # noqa: E402
 
 TARGET_P99 = 0.100
 PACKAGE = "BenchMod"
-PROBE_INTERVAL = 0.02
 
 RESOLVE = (
     "query($r: [String!]!) { resolve(requirements: $r) { success installOrder "
@@ -284,21 +283,6 @@ class Row:
     @property
     def passed(self) -> bool:
         return self.percentile(0.99) < TARGET_P99
-
-
-def probe_health(url: str, seconds: float) -> list[float]:
-    latencies: list[float] = []
-    deadline = time.monotonic() + seconds
-    with httpx.Client(
-        base_url=url, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
-    ) as client:
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            response = client.get("/api/v1/health")
-            latencies.append(time.perf_counter() - started)
-            response.raise_for_status()
-            time.sleep(PROBE_INTERVAL)
-    return latencies
 
 
 def run_scenario(url: str, name: str, seconds: float, connections: int) -> Row:

@@ -2,5 +2,6 @@ pytest_plugins = [
     "tests.fixtures.services",
     "tests.fixtures.seaweed",
     "tests.fixtures.stack",
+    "tests.fixtures.gates",
     "tests.fixtures.summary",
 ]

@@ -5,25 +5,11 @@ and deletes, yanks and scan verdicts on one package at the same time."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-
-import pytest
 
 from domain.models import Package, PackageVersion, PublisherMember, StoredCopy
 from tests.fixtures.stack import Stack, bearer
 from tests.helpers import Gate, create_package, make_publisher, mod_zip, upload_version
 from tests.publishers.support import join_publisher
-
-
-@pytest.fixture
-def gated_put(stack: Stack) -> Iterator[Gate]:
-    primary = stack.ctx.storage.primary
-    gate = Gate(primary.put_file)
-    primary.put_file = gate  # type: ignore[method-assign]
-    try:
-        yield gate
-    finally:
-        del primary.put_file
 
 
 async def test_a_package_deleted_while_a_version_uploads_gets_no_version(

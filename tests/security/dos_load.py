@@ -131,5 +131,26 @@ def main() -> None:
     print(json.dumps(result))
 
 
+PROBE_INTERVAL = 0.02
+
+
+def probe_health(url: str, seconds: float) -> list[float]:
+    """`/health` latencies, one probe every 20 ms, each on a new connection (so the server
+    also pays the accept, as for a load balancer's probe); one client, so the probe does not
+    time its own set-up."""
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+    with httpx.Client(
+        base_url=url, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
+    ) as client:
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            response = client.get("/api/v1/health")
+            latencies.append(time.perf_counter() - started)
+            response.raise_for_status()
+            time.sleep(PROBE_INTERVAL)
+    return latencies
+
+
 if __name__ == "__main__":
     main()

@@ -34,7 +34,7 @@ from tests.fixtures.stack import Stack, bearer
 from tests.graphql.support import post as graphql_post
 from tests.helpers import create_package, make_publisher, mod_zip, upload_version
 from tests.process.server import ServerProcess
-from tests.security.dos_load import LoadProcess
+from tests.security.dos_load import LoadProcess, probe_health
 
 PARSE_BUDGET = 0.010  # seconds of CPU per parse
 
@@ -473,24 +473,6 @@ def drain_output(server: ServerProcess) -> None:
     would block the server (not the parser) and stall every request."""
     assert server.process is not None and server.process.stdout is not None
     threading.Thread(target=server.process.stdout.read, daemon=True).start()
-
-
-def probe_health(url: str, seconds: float) -> list[float]:
-    """`/health` latencies, one probe every 20 ms, each on a new connection (so the server
-    also pays the accept, as for a load balancer's probe); one client, so the probe does not
-    time its own set-up."""
-    latencies: list[float] = []
-    deadline = time.monotonic() + seconds
-    with httpx.Client(
-        base_url=url, timeout=60, limits=httpx.Limits(max_keepalive_connections=0)
-    ) as client:
-        while time.monotonic() < deadline:
-            started = time.perf_counter()
-            response = client.get("/api/v1/health")
-            latencies.append(time.perf_counter() - started)
-            assert response.status_code == 200
-            time.sleep(0.02)
-    return latencies
 
 
 def test_health_answers_within_100ms_while_8_clients_send_pathological_requirements(

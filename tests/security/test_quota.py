@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
 from domain.models import ArtifactBuild, Package, PackageVersion, Publisher
 from domain.services.publishing import storage_used
@@ -146,17 +144,6 @@ async def test_uploads_beyond_the_quota_are_refused_on_rest_and_graphql(stack: S
     assert (
         await upload_version(client, "u1", "Capped", "1.3.0", contents["1.3.0"])
     ).status_code == 201
-
-
-@pytest.fixture
-def gated_put(stack: Stack) -> Iterator[Gate]:
-    primary = stack.ctx.storage.primary
-    gate = Gate(primary.put_file)
-    primary.put_file = gate  # type: ignore[method-assign]
-    try:
-        yield gate
-    finally:
-        del primary.put_file
 
 
 async def test_concurrent_uploads_never_store_more_than_the_quota(
