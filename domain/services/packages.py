@@ -14,7 +14,7 @@ from domain.changes import write_transaction
 from domain.commands import MAX_DESCRIPTION, CreatePackage, PackageUpdate, present_fields
 from domain.enums import PackageType, TokenScope, VersionStatus, Visibility
 from domain.exceptions import Conflict, InvalidInput, PermissionDenied
-from domain.models import Package, PackageVersion, Publisher
+from domain.models import Package, PackageVersion
 from domain.names import (
     lookup_key,
     name_key,
@@ -250,7 +250,3 @@ async def refresh_latest_version(package_id: int, using_db: Any = None) -> str:
     latest = highest_version(str(v) for v in versions)
     await Package.filter(id=package_id).using_db(using_db).update(latest_version=latest)
     return latest
-
-
-async def publisher_for(package: Package) -> Publisher:
-    return package.publisher

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, cast
-
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.enums import TokenScope, VersionStatus
 from domain.exceptions import InvalidInput, NotFound
 from domain.models import Package, PackageVersion, fits
-from domain.names import choice
 from domain.services import audit, packages
 from domain.services.access import can_read_private, is_member, require_manage
-from domain.versions import loose_version, sort_newest_first, version_key
+from domain.versions import loose_version, sort_newest_first
 
 # The columns a version summary (and the versions list) reads.
 SUMMARY_FIELDS = (
@@ -115,54 +111,3 @@ async def set_yanked(
             using_db=conn,
         )
     return package, row
-
-
-async def mark_status(
-    version_id: int,
-    status: VersionStatus,
-    *,
-    report: dict[str, Any] | None = None,
-    actor: Actor | None = None,
-    reason: str = "",
-) -> PackageVersion | None:
-    """Move a version to a new status (scan verdict or admin release); idempotent."""
-    status = choice(status, VersionStatus, "status", "status")
-    # Tortoise types values_list(flat=True) as a tuple; after first() it is the value or None.
-    package_id = cast(
-        "int | None",
-        await PackageVersion.filter(id=version_id).first().values_list("package_id", flat=True),
-    )
-    if package_id is None:
-        return None
-    async with write_transaction() as conn:
-        await packages.lock_package(int(package_id), using_db=conn)
-        row = await PackageVersion.get_or_none(id=version_id, using_db=conn)
-        if row is None:
-            return None
-        fields = ["status"]
-        row.status = status
-        if report is not None:
-            row.scan_report = report
-            fields.append("scan_report")
-        if status == VersionStatus.PUBLISHED and row.published_at is None:
-            row.published_at = datetime.now(UTC)
-            fields.append("published_at")
-        await row.save(using_db=conn, update_fields=fields)
-        await packages.refresh_latest_version(row.package_id, using_db=conn)
-        if actor is not None:
-            await audit.record(
-                actor,
-                f"version.{status}",
-                target_type="version",
-                target_id=str(row.id),
-                details={"reason": reason},
-                using_db=conn,
-            )
-    return row
-
-
-def same_version(a: str, b: str) -> bool:
-    try:
-        return version_key(a) == version_key(b)
-    except InvalidInput:
-        return a == b

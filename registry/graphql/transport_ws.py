@@ -130,11 +130,6 @@ def parse_query(query: str, limits: GraphQLLimits) -> DocumentNode | str:
         return error.message
 
 
-def query_problem(query: str, limits: GraphQLLimits) -> str | None:
-    parsed = parse_query(query, limits)
-    return parsed if isinstance(parsed, str) else None
-
-
 class BoundedWebSocketAdapter(ASGIWebSocketAdapter):
     """Strawberry's adapter, refusing a message longer than an HTTP body may be before it is
     parsed as JSON (1009, "message too big"), rather than after."""

@@ -129,19 +129,6 @@ async def json_body(request: Request, *, allow_empty: bool = False) -> dict[str,
     return data
 
 
-def string_field(
-    data: dict[str, Any], name: str, *, required: bool = False, default: str = ""
-) -> str:
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise InvalidInput(f"Field {name!r} is required", field=name)
-        return default
-    if not isinstance(value, str):
-        raise InvalidInput(f"Field {name!r} must be a string", field=name)
-    return value
-
-
 Shape = TypeVar("Shape")
 
 
