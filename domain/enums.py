@@ -47,6 +47,16 @@ class VersionStatus(StrEnum):
     QUARANTINED = "quarantined"
 
 
+class PackageStatus(StrEnum):
+    """A package's lifecycle. `deprecated` still takes versions but warns (with a message and
+    an optional successor) wherever it is resolved or listed, and ranks last in search;
+    `archived` is read-only: no new versions."""
+
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
+    ARCHIVED = "archived"
+
+
 class YankState(StrEnum):
     """What a yank or unyank request left a version as (REST_CONTRACT §4.4 answer)."""
 

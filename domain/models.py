@@ -21,6 +21,7 @@ from domain.enums import (
     CopyState,
     InvitationState,
     MemberRole,
+    PackageStatus,
     PackageType,
     PublisherStatus,
     VerificationRequestState,
@@ -191,6 +192,11 @@ class Package(Model):
     search_text = fields.TextField(default="")
     latest_version = fields.CharField(max_length=100, default="")
     total_downloads = fields.BigIntField(default=0)
+    # Up to MAX_PACKAGE_CATEGORIES slugs from the operator's category list (config).
+    categories: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    status = fields.CharField(max_length=16, default=PackageStatus.ACTIVE)
+    deprecation_message = fields.TextField(default="")
+    successor = fields.CharField(max_length=100, default="")  # a package name, "" = none
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     # Deleted packages keep their row so the name stays reserved (no takeover).
@@ -227,6 +233,11 @@ class PackageVersion(Model):
     # dependency table per level. "" = not recorded (rows written before this column).
     requires = fields.TextField(default="")
     warnings: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # Taken from the archive's root at scan time (domain/pages/): README.md and CHANGELOG.md
+    # rendered and sanitized, and the re-encoded icon's object key ("" = none).
+    readme_html = fields.TextField(default="")
+    changelog_html = fields.TextField(default="")
+    icon_key = fields.CharField(max_length=200, default="")
     scan_report: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     uploaded_by = fields.CharField(max_length=128, default="")
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -5,6 +5,7 @@ invitation per publisher and user."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from domain.services import members
 from tests.fixtures.services import create_postgres_database, drop_postgres_database
 
 BEFORE = "models.0004_object_claims"
+MIGRATED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -45,6 +47,38 @@ async def connect(url: str) -> None:
     await Tortoise.init(config=tortoise_config(url))
 
 
+async def insert_old_package(publisher_id: str, name: str) -> None:
+    """A package row as the schema before 0006 holds it (the model has columns since)."""
+    columns = {
+        "name": name,
+        "name_key": name.lower(),
+        "display_name": "",
+        "package_type": "mod",
+        "visibility": "public",
+        "publisher_id": publisher_id,
+        "description": "",
+        "readme": "",
+        "homepage": "",
+        "repository": "",
+        "license": "",
+        "keywords": "[]",
+        "search_text": name.lower(),
+        "latest_version": "",
+        "total_downloads": 0,
+        "created_at": MIGRATED_AT,
+        "updated_at": MIGRATED_AT,
+    }
+    connection = Tortoise.get_connection("default")
+    postgres = connection.capabilities.dialect == "postgres"
+    marks = [f"${i}" if postgres else "?" for i in range(1, len(columns) + 1)]
+    if postgres:
+        marks[list(columns).index("keywords")] += "::jsonb"
+    names = ", ".join(f'"{c}"' for c in columns)
+    await connection.execute_query(
+        f'INSERT INTO "packages" ({names}) VALUES ({", ".join(marks)})', list(columns.values())
+    )
+
+
 async def test_existing_data_survives_and_invitations_work(database_url: str) -> None:
     await migrate_api(config=tortoise_config(database_url), target=BEFORE)
     await Tortoise.close_connections()
@@ -54,7 +88,7 @@ async def test_existing_data_survives_and_invitations_work(database_url: str) ->
             await User.create(id=user_id, username=f"user-{user_id}")
         publisher = await Publisher.create(name="old", display_name="Old", email="o@example.com")
         await PublisherMember.create(publisher=publisher, user_id="owner", role="owner")
-        await Package.create(name="Kept", name_key="kept", publisher=publisher)
+        await insert_old_package(publisher.id, "Kept")
         with pytest.raises(OperationalError):
             await PublisherInvitation.all().count()  # not there before 0005
     finally:
