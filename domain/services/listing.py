@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from packaging.version import InvalidVersion
 from tortoise import Tortoise
 from tortoise.expressions import Case, Q, RawSQL, Subquery, When
 from tortoise.queryset import QuerySet
@@ -33,9 +34,29 @@ from domain.enums import PackageSort, PackageType, PublisherStatus, VersionStatu
 from domain.exceptions import InvalidInput
 from domain.models import BIGINT_RANGE, Package, PackageVersion, Publisher, fits
 from domain.names import validate_package_type, validate_visibility
+from domain.ranges import as_version
 from domain.services.access import listed_filter
 
 MAX_KEYWORD_LENGTH = 50
+MAX_SEARCH_LENGTH = 200  # longer search texts are cut (before any parsing)
+MAX_FACET_VALUE_LENGTH = 50
+
+
+def _facet_value(value: str | None) -> str | None:
+    return (value or "").strip().lower()[:MAX_FACET_VALUE_LENGTH] or None
+
+
+def _toolbox_version(value: str | None) -> str | None:
+    """A ToolBoxV2 version to filter by, normalised; InvalidInput when it is not one."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if len(text) > MAX_FACET_VALUE_LENGTH:
+        raise InvalidInput("toolbox must be a version", field="toolbox")
+    try:
+        return str(as_version(text))
+    except InvalidVersion:
+        raise InvalidInput("toolbox must be a version", field="toolbox") from None
 
 
 @dataclass
@@ -55,11 +76,26 @@ class ListingQuery:
     # Packages whose every published version is yanked have nothing left to install; the
     # GraphQL list hides them unless asked (its `includeYanked`), REST always shows them.
     include_yanked: bool = True
+    # Facet filters (issue 14). Values are matched exactly after lowercasing; an unknown
+    # category, platform or architecture simply matches nothing.
+    category: str | None = None  # one category slug
+    # A ToolBoxV2 version (PEP 440) the latest version's `toolbox_version` requirement must
+    # admit; a requirement of "" admits every version. Not a version: InvalidInput "toolbox".
+    toolbox: str | None = None
+    platform: str | None = None  # a ModManager platform of the latest version (manifest)
+    architecture: str | None = None  # a domain.enums.Architecture value of the latest version
+    updated_since: datetime | None = None  # packages updated at or after this instant
     sort: PackageSort = PackageSort.RELEVANCE
     needle: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.needle = (self.search or "").strip().lower()
+        self.needle = (self.search or "").strip().lower()[:MAX_SEARCH_LENGTH]
+        self.category = _facet_value(self.category)
+        self.platform = _facet_value(self.platform)
+        self.architecture = _facet_value(self.architecture)
+        self.toolbox = _toolbox_version(self.toolbox)
+        if self.updated_since is not None and self.updated_since.tzinfo is None:
+            self.updated_since = self.updated_since.replace(tzinfo=UTC)
         if self.package_type is not None:
             self.package_type = validate_package_type(self.package_type)
         if self.visibility is not None:
@@ -255,6 +291,8 @@ async def _matching(actor: Actor, query: ListingQuery) -> QuerySet[Package] | No
         rows = rows.filter(publisher__verification_status=PublisherStatus.VERIFIED)
     if query.keyword:
         rows = _with_keyword(rows, query.keyword)
+    if query.updated_since is not None:
+        rows = rows.filter(updated_at__gte=query.updated_since)
     if not query.include_yanked:
         # Hide packages whose every published version is yanked (nothing left to install).
         yanked = Subquery(
@@ -327,3 +365,18 @@ async def suggest_names(actor: Actor, prefix: str, limit: int) -> list[str]:
         .values_list("name", flat=True)
     )
     return [str(name) for name in names]
+
+
+FACETS = ("type", "category", "toolbox", "platform", "architecture", "verified")
+
+
+async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tuple[str, int]]]:
+    """How many packages matching `query` (search and filters, visibility as the page) have
+    each value of each facet in FACETS, most frequent first. (Interim: being built.)"""
+    return {facet: [] for facet in FACETS}
+
+
+async def category_counts(actor: Actor) -> list[tuple[str, int]]:
+    """Each category with how many packages the caller may see listed carry it, most first.
+    (Interim: being built.)"""
+    return []
