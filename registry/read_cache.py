@@ -24,11 +24,16 @@ class ResponseCache:
         ttl_seconds: float,
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        max_bytes: int | None = None,
     ) -> None:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
+        # Bodies (and keys) held at most, in bytes; the least recently stored go first.
+        self.max_bytes = max_bytes
         self._clock = clock
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
         self.generation = 0
 
     @property
@@ -39,6 +44,7 @@ class ResponseCache:
         """Something changed: nothing cached so far may be served again."""
         self.generation += 1
         self._entries.clear()
+        self._bytes = 0
 
     def get(self, key: str) -> bytes | None:
         found = self._entries.get(key)
@@ -46,15 +52,26 @@ class ResponseCache:
             return None
         expires, body = found
         if self._clock() >= expires:
-            del self._entries[key]
+            self._drop(key)
             return None
         return body
+
+    def _drop(self, key: str) -> None:
+        _, body = self._entries.pop(key)
+        self._bytes -= len(key) + len(body)
 
     def put(self, key: str, body: bytes, generation: int) -> None:
         """Keep `body`, read while `generation` was current, unless a write committed since."""
         if not self.enabled or generation != self.generation:
             return
+        size = len(key) + len(body)
+        if self.max_bytes is not None and size > self.max_bytes:
+            return
+        if key in self._entries:
+            self._drop(key)
         self._entries[key] = (self._clock() + self.ttl, body)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self._bytes += size
+        while len(self._entries) > self.max_entries or (
+            self.max_bytes is not None and self._bytes > self.max_bytes
+        ):
+            self._drop(next(iter(self._entries)))

@@ -31,6 +31,8 @@ from workers.functions import JOBS
 
 log = logging.getLogger("registry")
 
+PAGE_CACHE_BYTES = 64 * 1024 * 1024
+
 
 def policy_from(settings: Settings) -> Policy:
     """What the domain services read, taken from the settings (which hold every default)."""
@@ -124,7 +126,17 @@ class Runtime:
         # Anonymous package details (registry/read_cache.py), dropped on every committed
         # write of this process and, through the change feed, of every other one.
         self.package_cache = ResponseCache(settings.package_cache_ttl_seconds)
+        # Anonymous pages of the package list, search and categories (registry/rest/cached.py):
+        # larger bodies, so fewer of them and a byte budget.
+        self.page_cache = ResponseCache(
+            settings.package_cache_ttl_seconds, max_entries=2_000, max_bytes=PAGE_CACHE_BYTES
+        )
         self.change_feed: ChangeFeed | None = None
+
+    def invalidate_reads(self) -> None:
+        """A write committed: no cached read may be served again."""
+        self.package_cache.invalidate()
+        self.page_cache.invalidate()
 
     @property
     def ctx(self) -> RegistryContext:
@@ -153,7 +165,7 @@ class Runtime:
             shared_bus = (
                 self.context.events if isinstance(self.context.events, RedisEventBus) else None
             )
-            self.change_feed = ChangeFeed(shared_bus, self.package_cache.invalidate)
+            self.change_feed = ChangeFeed(shared_bus, self.invalidate_reads)
             self.change_feed.start()
             self.context.downloads.start()
             if isinstance(self.queue, InProcessQueue):

@@ -40,6 +40,7 @@ from domain.commands import (
 from domain.enums import (
     Architecture,
     ArtifactType,
+    PackageSort,
     PackageType,
     Platform,
     PublisherStatus,
@@ -48,6 +49,7 @@ from domain.enums import (
 from domain.names import ARCH_ALIASES, PACKAGE_NAME, PLATFORM_ALIASES
 from domain.versions import _VERSION_FORM as VERSION_FORM
 from registry.rest import shapes
+from registry.rest.listing_params import SORT_ALIASES
 from registry.rest.params import MAX_PAGE
 
 API_PREFIX = "/api/v1"
@@ -157,6 +159,41 @@ PACKAGE_FILTERS = (
     Param("visibility", filter_of(Visibility)),
     Param("publisher", description="Publisher slug or id"),
 )
+
+
+def listing_params(default_sort: PackageSort) -> tuple[Param, ...]:
+    """Issue 14's parameters of the package list and search (registry/rest/listing_params.py):
+    the order, the facet filters and the facet counts."""
+    return (
+        Param(
+            "sort",
+            {
+                "type": "string",
+                "enum": [*(sort.value for sort in PackageSort), *SORT_ALIASES, ""],
+                "default": default_sort.value,
+            },
+            f"Order of the results (empty: {default_sort.value}); `newest` means `created`",
+        ),
+        Param("category", {**PARAM_TEXT, "maxLength": 200}, "Only packages in this category"),
+        Param(
+            "toolbox_version",
+            {**PARAM_TEXT, "maxLength": 50},
+            "Only packages whose latest version admits this ToolBoxV2 version (PEP 440)",
+        ),
+        Param(
+            "platform",
+            {**PARAM_TEXT, "maxLength": 200},
+            "Only packages whose latest version supports this platform",
+        ),
+        Param(
+            "architecture",
+            {**PARAM_TEXT, "maxLength": 200},
+            "Only packages whose latest version is built for this architecture",
+        ),
+        Param("verified", BOOL, "true: only packages of verified publishers (false: no filter)"),
+        Param("updated_since", AUDIT_TIME, "Only packages changed at or after this time"),
+        Param("facets", BOOL, "true: add the facet counts (`facets`) to the answer"),
+    )
 
 
 def _names_or_aliases(canonical: type[StrEnum], aliases: Mapping[str, StrEnum]) -> Schema:
@@ -401,7 +438,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ("GET", f"{V}/packages"): Op(
         "List packages (members of `publisher` also see its hidden ones)",
         "packages",
-        query=(PAGE, per_page(100), *PACKAGE_FILTERS),
+        query=(PAGE, per_page(100), *PACKAGE_FILTERS, *listing_params(PackageSort.NAME)),
         ok={200: shapes.PackagePage},
         errors=(400,),
     ),
@@ -526,6 +563,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
             PAGE,
             per_page(100),
             *PACKAGE_FILTERS,
+            *listing_params(PackageSort.RELEVANCE),
         ),
         ok={200: shapes.SearchResult},
         errors=(400,),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from msgspec import UNSET
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.actor import Actor
 from domain.commands import CreatePackage, PackageUpdate
 from domain.context import RegistryContext
 from domain.enums import PackageSort, VersionStatus, YankState
@@ -16,13 +18,14 @@ from domain.jsontext import load_json
 from domain.models import Dependency, Package
 from domain.names import name_key
 from domain.services import blobs, listing, package_view, packages, publishing, versions
-from domain.services.listing import ListingQuery
 from domain.services.publishing import PublishResult, UploadRequest
-from registry.auth import bearer_token, optional_actor, required_actor
+from registry.auth import optional_actor, required_actor
 from registry.multipart import read_upload_form
 from registry.rest import serializers, shapes
+from registry.rest.cached import anonymous_cached
 from registry.rest.encode import ShapeResponse, encode
-from registry.rest.params import decode_body, paging, query_text
+from registry.rest.listing_params import facets_of, listing_query, wants_facets
+from registry.rest.params import decode_body, paging
 
 
 def _ctx(request: Request) -> RegistryContext:
@@ -30,22 +33,22 @@ def _ctx(request: Request) -> RegistryContext:
 
 
 async def list_packages(request: Request) -> Response:
-    actor = await optional_actor(request)
+    return await anonymous_cached(request, request.app.state.runtime.page_cache, _package_page)
+
+
+async def _package_page(request: Request, actor: Actor) -> bytes:
     page, per_page = paging(request, default_per_page=100)
+    with_facets = wants_facets(request)
     # §4.4: by name; members of the filtered publisher (and admins) also see its hidden ones.
-    query = ListingQuery(
-        sort=PackageSort.NAME,
-        package_type=query_text(request, "package_type"),
-        publisher=query_text(request, "publisher"),
-        visibility=query_text(request, "visibility"),
-    )
+    query = listing_query(request, search="", default_sort=PackageSort.NAME)
     items, total = await listing.numbered_page(actor, query, page=page, per_page=per_page)
-    return ShapeResponse(
+    return encode(
         shapes.PackagePage(
             packages=[serializers.package_summary(p) for p in items],
             total=total,
             page=page,
             per_page=per_page,
+            facets=await facets_of(actor, query) if with_facets else UNSET,
         )
     )
 
@@ -131,23 +134,20 @@ async def upload_version(request: Request) -> Response:
 
 async def get_package(request: Request) -> Response:
     # The client's most frequent call. Anonymous answers are the same for every caller, so
-    # they are kept until the next committed write (registry/read_cache.py); otherwise one
+    # they are kept until the next committed write (registry/rest/cached.py); otherwise one
     # query reads package, publisher and versions.
     name = request.path_params["name"]
-    cache = request.app.state.runtime.package_cache
-    anonymous = cache.enabled and bearer_token(request) is None
-    if anonymous:
-        key = name_key(name)
-        body = cache.get(key)
-        if body is not None:
-            return Response(body, media_type="application/json")
-        generation = cache.generation
-    actor = await optional_actor(request)
-    package, rows = await package_view.package_detail(actor, name)
-    body = encode(serializers.package_detail(package, rows))
-    if anonymous:
-        cache.put(key, body, generation)
-    return Response(body, media_type="application/json")
+    return await anonymous_cached(
+        request,
+        request.app.state.runtime.package_cache,
+        _package_detail,
+        key=f"detail:{name_key(name)}",
+    )
+
+
+async def _package_detail(request: Request, actor: Actor) -> bytes:
+    package, rows = await package_view.package_detail(actor, request.path_params["name"])
+    return encode(serializers.package_detail(package, rows))
 
 
 async def update_package(request: Request) -> Response:

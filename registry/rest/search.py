@@ -3,37 +3,44 @@
 from __future__ import annotations
 
 import msgspec
+from msgspec import UNSET
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.actor import Actor
 from domain.enums import PackageSort
 from domain.exceptions import NotFound
 from domain.services import listing, updates
-from domain.services.listing import ListingQuery
 from registry.auth import optional_actor
 from registry.rest import serializers, shapes
-from registry.rest.encode import ShapeResponse
-from registry.rest.params import decode_body, paging, query_int, query_text
+from registry.rest.cached import anonymous_cached
+from registry.rest.encode import ShapeResponse, encode
+from registry.rest.listing_params import facets_of, listing_query, wants_facets
+from registry.rest.params import decode_body, paging, query_int
 
 
 async def search(request: Request) -> Response:
-    actor = await optional_actor(request)
+    return await anonymous_cached(request, request.app.state.runtime.page_cache, _search_page)
+
+
+async def _search_page(request: Request, actor: Actor) -> bytes:
     page, per_page = paging(request, default_per_page=100)
-    query = request.query_params.get("q", "") or ""
+    with_facets = wants_facets(request)
+    text = request.query_params.get("q", "") or ""
     # §4.6: ranked exact name > prefix > substring > the rest; an empty q lists everything.
-    listed = ListingQuery(
-        search=query,
-        sort=PackageSort.RELEVANCE,
-        package_type=query_text(request, "package_type"),
-        visibility=query_text(request, "visibility"),
-        publisher=query_text(request, "publisher"),
-    )
-    items, total = await listing.numbered_page(actor, listed, page=page, per_page=per_page)
+    query = listing_query(request, search=text, default_sort=PackageSort.RELEVANCE)
+    items, total = await listing.numbered_page(actor, query, page=page, per_page=per_page)
     found = [serializers.package_summary(p) for p in items]
-    return ShapeResponse(
+    return encode(
         shapes.SearchResult(
-            packages=found, results=found, total=total, query=query, page=page, per_page=per_page
+            packages=found,
+            results=found,
+            total=total,
+            query=text,
+            page=page,
+            per_page=per_page,
+            facets=await facets_of(actor, query) if with_facets else UNSET,
         )
     )
 

@@ -279,11 +279,28 @@ class PackageDetail(PackageSummary):
     ]
 
 
+class FacetCount(Shape):
+    value: Annotated[str, Meta(description="A value of the facet")]
+    count: Annotated[int, Meta(description="How many matching packages have it")]
+
+
+# Only with `facets=true`: for each facet (type, category, toolbox, platform, architecture,
+# verified), how many of the matching packages have each of its values, most first.
+Facets = Annotated[
+    dict[str, list[FacetCount]],
+    Meta(
+        description="Per facet (type, category, toolbox, platform, architecture, verified): "
+        "how many matching packages have each value; only with facets=true"
+    ),
+]
+
+
 class PackagePage(Shape):
     packages: list[PackageSummary]
     total: int
     page: int
     per_page: int
+    facets: Facets | UnsetType = UNSET
 
 
 class VersionListItem(VersionSummary):
@@ -353,6 +370,7 @@ class SearchResult(Shape):
     query: str
     page: int
     per_page: int
+    facets: Facets | UnsetType = UNSET
 
 
 class LatestVersions(Shape):

@@ -72,6 +72,8 @@ FIELD_COSTS = {
     "Query.fileBySha256": 5,
     "Query.checkCompatibility": 50,  # a resolution, like Query.resolve
     "Query.storageStatus": 10,  # probes every backend and counts the copy records
+    # One grouped count over every matching package (not only the page's).
+    "PackageConnection.facets": 10,
     "Mutation.publishVersion": 20,
     "Mutation.uploadArtifactBuild": 20,
 }

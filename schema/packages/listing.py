@@ -31,6 +31,7 @@ class PackagePage:
     total: int
     after: str | None
     cursor_of: Callable[[PackageRow], str]
+    query: ListingQuery  # what was asked: the connection's facets count over the same
 
 
 async def list_packages(
@@ -43,5 +44,10 @@ async def list_packages(
         position = ordering.parse_key(decode_cursor(after, ordering.name, ordering.arity))
     rows, total = await listing.keyset_page(info.context.actor, query, limit=limit, after=position)
     return PackagePage(
-        rows, limit, total, after, lambda row: encode_cursor(ordering.name, ordering.key_of(row))
+        rows,
+        limit,
+        total,
+        after,
+        lambda row: encode_cursor(ordering.name, ordering.key_of(row)),
+        query,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -57,6 +58,43 @@ class PackageFilter:
     include_yanked: bool = strawberry.field(
         default=False, description="Also packages whose every published version is yanked."
     )
+    category: str | None = strawberry.field(
+        default=None, description="Only packages in this category (a slug of `categories`)."
+    )
+    toolbox_version: str | None = strawberry.field(
+        default=None,
+        description="Only packages whose latest version admits this ToolBoxV2 version "
+        "(PEP 440, e.g. 0.1.24).",
+    )
+    platform: str | None = strawberry.field(
+        default=None, description="Only packages whose latest version supports this platform."
+    )
+    architecture: str | None = strawberry.field(
+        default=None,
+        description="Only packages whose latest version is built for this architecture.",
+    )
+    updated_since: datetime | None = strawberry.field(
+        default=None,
+        description="Only packages changed at or after this time (without an offset: UTC).",
+    )
+
+    def listing(self, search: str, sort: PackageSort) -> ListingQuery:
+        """The domain's listing for these conditions (the one REST's list and search read)."""
+        return ListingQuery(
+            search=search,
+            package_type=self.type,
+            publisher=self.publisher,
+            keyword=self.keyword,
+            visibility=self.visibility,
+            verified_only=self.verified_only,
+            include_yanked=self.include_yanked,
+            category=self.category,
+            toolbox=self.toolbox_version,
+            platform=self.platform,
+            architecture=self.architecture,
+            updated_since=self.updated_since,
+            sort=sort,
+        )
 
 
 @strawberry.type(description="The latest version of one package.")
@@ -116,7 +154,10 @@ class PackageQueries:
         ] = None,
         filter: Annotated[
             PackageFilter | None,
-            strawberry.argument(description="Conditions on type, publisher, keyword and more."),
+            strawberry.argument(
+                description="Conditions on type, publisher, keyword, category, ToolBoxV2 "
+                "version, platform, architecture, verified publisher and last change."
+            ),
         ] = None,
         sort: Annotated[
             PackageSort, strawberry.argument(description="Order of the results.")
@@ -124,17 +165,7 @@ class PackageQueries:
         first: First = PAGE.default,
         after: After = None,
     ) -> PackageConnection:
-        conditions = filter or PackageFilter()
-        query = ListingQuery(
-            search=search or "",
-            package_type=conditions.type,
-            publisher=conditions.publisher,
-            keyword=conditions.keyword,
-            visibility=conditions.visibility,
-            verified_only=conditions.verified_only,
-            include_yanked=conditions.include_yanked,
-            sort=sort,
-        )
+        query = (filter or PackageFilter()).listing(search or "", sort)
         return await package_connection(
             info, await list_packages(info, query, first=first, after=after)
         )

@@ -16,9 +16,10 @@ from strawberry import LazyType, relay
 from strawberry.scalars import JSON
 
 from domain import models
-from domain.services import quarantine
+from domain.services import listing, quarantine
 from domain.services import versions as version_rules
 from domain.services.access import can_view
+from domain.services.listing import ListingQuery
 from domain.services.urls import package_file_url
 from schema.core.context import Info
 from schema.core.pagination import CountableConnection, ListSize, build_connection, sized
@@ -379,9 +380,43 @@ class Dependency(relay.Node):
         return await visible_package(info, row)
 
 
+@strawberry.type(description="How many of the matching packages have one value of a facet.")
+class FacetValue:
+    value: str = strawberry.field(
+        description="The value (a type, category, ToolBoxV2 version, platform, architecture, "
+        "or true/false for verified)."
+    )
+    count: int = strawberry.field(description="How many matching packages have it.")
+
+
+@strawberry.type(description="The values of one facet among the matching packages.")
+class PackageFacet:
+    facet: str = strawberry.field(
+        description="The facet: type, category, toolbox, platform, architecture or verified."
+    )
+    values: list[FacetValue] = strawberry.field(description="Its values, most frequent first.")
+
+
 @strawberry.type(description="A page of packages.")
 class PackageConnection(CountableConnection[Package]):
-    pass
+    # The listing this page belongs to (set by `package_connection`), for `facets`.
+    query: strawberry.Private[ListingQuery | None] = None
+
+    @strawberry.field(
+        description="For each facet, how many of all matching packages (every page, as the "
+        "caller may see them) have each value; counted only when selected."
+    )
+    async def facets(self, info: Info) -> list[PackageFacet]:
+        if self.query is None:
+            return []
+        counts = await listing.facet_counts(info.context.actor, self.query)
+        return [
+            PackageFacet(
+                facet=facet,
+                values=[FacetValue(value=value, count=count) for value, count in values],
+            )
+            for facet, values in counts.items()
+        ]
 
 
 async def package_connection(info: Info, page: PackagePage) -> PackageConnection:
@@ -410,4 +445,5 @@ async def package_connection(info: Info, page: PackagePage) -> PackageConnection
         total=page.total,
         after=page.after,
     )
+    connection.query = page.query
     return connection
