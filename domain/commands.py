@@ -12,7 +12,13 @@ from typing import Annotated, Any, ClassVar, TypeVar
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from domain.enums import ArtifactType, PackageType, VerificationMethod, Visibility
+from domain.enums import (
+    ArtifactType,
+    PackageStatus,
+    PackageType,
+    VerificationMethod,
+    Visibility,
+)
 from domain.exceptions import InvalidInput
 from domain.fieldtypes import (
     DOMAIN_LABEL,
@@ -59,6 +65,28 @@ class PackageUpdate(DomainCommand):
         list[StorableText] | StorableText | None | UnsetType,
         Meta(description="Replaces all keywords; a string is split at commas and spaces"),
     ] = UNSET
+    categories: Annotated[
+        list[StorableText] | StorableText | None | UnsetType,
+        Meta(
+            description="Replaces all categories: at most 3 slugs of GET /categories; "
+            "a string is split at commas and spaces"
+        ),
+    ] = UNSET
+    status: Annotated[
+        PackageStatus | UnsetType,
+        Meta(
+            description="Lifecycle: deprecated warns wherever the package is resolved; "
+            "archived is read-only (no new versions, no other changes until un-archived)"
+        ),
+    ] = UNSET
+    deprecation_message: Annotated[
+        StorableText | None | UnsetType,
+        Meta(description="Why it is deprecated or archived, shown with the warnings"),
+    ] = UNSET
+    successor: Annotated[
+        StorableText | None | UnsetType,
+        Meta(description="Name of the package to use instead; null or empty: none"),
+    ] = UNSET
 
     def changes(self) -> dict[str, Any]:
         """The fields present, by name (the order the struct declares them)."""
@@ -80,6 +108,10 @@ class CreatePackage(DomainCommand):
     repository: StorableText | None = None
     license: StorableText | None = None
     keywords: list[StorableText] | StorableText | None = None
+    categories: Annotated[
+        list[StorableText] | StorableText | None,
+        Meta(description="At most 3 slugs of GET /categories"),
+    ] = None
 
 
 class CreateArtifact(DomainCommand):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from domain.categories import CategoryCatalog
 from domain.download_counts import DownloadCounter
 from domain.events import EventBus, InMemoryEventBus
 from domain.jobs import JobQueue
@@ -33,6 +34,8 @@ class Policy:
     max_api_tokens_per_user: int
     verification: VerificationConfig
     replication: ReplicationConfig
+    # The curated categories packages choose from (domain/categories.py; CATEGORIES setting).
+    categories: CategoryCatalog
 
 
 @dataclass

@@ -90,6 +90,8 @@ class Manifest:
     display_name: str | None = None
     author: str | None = None
     keywords: list[str] = field(default_factory=list)
+    # Optional curated category slugs (domain/categories.py); checked when a package is made.
+    categories: list[str] = field(default_factory=list)
     toolbox_version: str | None = None
     visibility: str | None = None
     is_feature: bool = False
@@ -114,6 +116,7 @@ class Manifest:
             "display_name": self.display_name,
             "author": self.author,
             "keywords": list(self.keywords),
+            "categories": list(self.categories),
             "toolbox_version": self.toolbox_version,
             "visibility": self.visibility,
             "is_feature": self.is_feature,
@@ -323,13 +326,13 @@ def _text_field(data: Mapping[str, Any], key: str, warnings: list[str]) -> str |
     return text
 
 
-def _keywords(data: Mapping[str, Any], warnings: list[str]) -> list[str]:
-    value = data.get("keywords")
-    source = "keywords"
+def _keywords(data: Mapping[str, Any], warnings: list[str], key: str = "keywords") -> list[str]:
+    value = data.get(key)
+    source = key
     if _is_null(value):
         metadata = data.get("metadata")
-        value = metadata.get("keywords") if isinstance(metadata, dict) else None
-        source = "metadata.keywords"
+        value = metadata.get(key) if isinstance(metadata, dict) else None
+        source = f"metadata.{key}"
     if _is_null(value):
         return []
     if isinstance(value, str):
@@ -562,6 +565,7 @@ def parse_manifest(
     manifest.display_name = _text_field(data, "display_name", warnings)
     manifest.author = _text_field(data, "author", warnings)
     manifest.keywords = _keywords(data, warnings)
+    manifest.categories = _keywords(data, warnings, "categories")
     manifest.toolbox_version = _text_field(data, "toolbox_version", warnings)
     visibility = _text_field(data, "visibility", warnings)
     if visibility is not None and visibility.lower() not in set(Visibility):

@@ -36,6 +36,7 @@ from pydantic import (
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource
 
+from domain.categories import parse_catalog
 from domain.services.urls import host_name
 from storage.factory import StorageSpec
 
@@ -54,6 +55,7 @@ class Section(StrEnum):
     STORAGE = "Object storage"
     AUTH = "Auth"
     UPLOADS = "Uploads"
+    PACKAGES = "Packages"
     GRAPHQL = "GraphQL"
     VERIFICATION = "Publisher verification"
     RATE_LIMITS = "Rate limits"
@@ -166,6 +168,11 @@ def _check_domain_template(template: str) -> str:
     if "{domain}" not in template or not re.match(r"https?://", template):
         raise ValueError("expected an http(s) URL containing {domain}")
     return template
+
+
+def _check_categories(value: str | None) -> str | None:
+    parse_catalog(value)  # refuses a malformed list at start, with its reason
+    return value
 
 
 Size = Annotated[int, BeforeValidator(_parse_size), Field(gt=0), PlainSerializer(_format_size)]
@@ -295,6 +302,15 @@ class Settings:
         "NORMALIZE_MOD_LAYOUT",
         True,
         "Re-root mod ZIPs that carry their manifest at the archive root under <name>/.",
+    )
+    categories: Annotated[str | None, AfterValidator(_check_categories)] = setting(
+        "CATEGORIES",
+        None,
+        "The curated package categories (a package picks up to 3): a JSON list of "
+        '{"slug","title","description"} objects (or of slugs), or comma-separated slug:Title '
+        "entries; unset: the built-in ToolBoxV2 list (ui-widgets, themes, productivity, ...).",
+        section=Section.PACKAGES,
+        example="ui-widgets:UI widgets,themes:Themes,tools:Tools",
     )
 
     graphql_introspection: bool = setting(

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from domain import database
+from domain.categories import parse_catalog
 from domain.context import Policy, RegistryContext, StorageSet
 from domain.events import EventBus, InMemoryEventBus
 from domain.services import replication, verification
@@ -45,6 +46,7 @@ def policy_from(settings: Settings) -> Policy:
         max_api_tokens_per_user=settings.max_api_tokens_per_user,
         verification=verification_config_from(settings),
         replication=replication_config_from(settings),
+        categories=parse_catalog(settings.categories),
     )
 
 

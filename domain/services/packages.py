@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from domain.actor import Actor
+from domain.categories import CategoryCatalog
 from domain.changes import write_transaction
 from domain.commands import MAX_DESCRIPTION, CreatePackage, PackageUpdate, present_fields
 from domain.enums import PackageType, TokenScope, VersionStatus, Visibility
@@ -21,7 +22,7 @@ from domain.names import (
     validate_package_name,
     validate_visibility,
 )
-from domain.services import audit, publishers
+from domain.services import audit, lifecycle, publishers
 from domain.services.access import not_found, require_manage, require_view
 from domain.versions import highest_version
 
@@ -43,6 +44,7 @@ EDITABLE_FIELDS = (
     "repository",
     "license",
     "keywords",
+    "categories",
 )
 
 
@@ -74,8 +76,9 @@ def _clean_keywords(value: object) -> list[str]:
     return cleaned
 
 
-def clean_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate the editable fields present in `data`; unknown keys are ignored."""
+def clean_fields(data: dict[str, Any], catalog: CategoryCatalog | None = None) -> dict[str, Any]:
+    """Validate the editable fields present in `data` (categories against `catalog`, which
+    a caller passing categories must give); unknown keys are ignored."""
     cleaned: dict[str, Any] = {}
     for field in EDITABLE_FIELDS:
         if field not in data:
@@ -85,6 +88,9 @@ def clean_fields(data: dict[str, Any]) -> dict[str, Any]:
             cleaned[field] = validate_visibility(value)
         elif field == "keywords":
             cleaned[field] = _clean_keywords(value)
+        elif field == "categories":
+            assert catalog is not None, "categories are checked against the registry's catalog"
+            cleaned[field] = catalog.clean(value)
         else:
             cleaned[field] = _clean_text(field, value)
     return cleaned
@@ -108,15 +114,19 @@ async def get_package(actor: Actor, name: str) -> Package:
     return require_view(actor, await find_package(name), name)
 
 
-async def create_package(actor: Actor, command: CreatePackage, *, using_db: Any = None) -> Package:
-    """Create a package owned by the caller's publisher (REST_CONTRACT §4.4)."""
+async def create_package(
+    actor: Actor, command: CreatePackage, *, catalog: CategoryCatalog, using_db: Any = None
+) -> Package:
+    """Create a package owned by the caller's publisher (REST_CONTRACT §4.4); its
+    categories are checked against `catalog` (the registry's `Policy.categories`)."""
     actor.require_scope(TokenScope.PUBLISH_NEW)
     owner = await publishers.require_own_publisher(actor)
     name = validate_package_name(command.name)
     actor.require_scope(TokenScope.PUBLISH_NEW, name)
     package_type = command.package_type or PackageType.MOD
     fields = clean_fields(
-        {**present_fields(command), "visibility": command.visibility or Visibility.PUBLIC}
+        {**present_fields(command), "visibility": command.visibility or Visibility.PUBLIC},
+        catalog,
     )
     publishers.check_can_publish(owner, fields["visibility"])
     if await Package.exists(name_key=name_key(name)):
@@ -151,15 +161,29 @@ async def create_package(actor: Actor, command: CreatePackage, *, using_db: Any 
     return package
 
 
-async def update_package(actor: Actor, name: str, update: PackageUpdate) -> Package:
+async def update_package(
+    actor: Actor, name: str, update: PackageUpdate, *, catalog: CategoryCatalog
+) -> Package:
+    """Change the fields `update` sets (owner or admin); categories are checked against
+    `catalog`. Lifecycle fields (status, deprecation message, successor) change here too; an
+    archived package refuses every other change unless the same update un-archives it."""
     package = await get_package(actor, name)
     require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
-    changes = clean_fields(update.changes())
+    requested = update.changes()
+    lifecycle_changes = await lifecycle.clean_changes(
+        actor,
+        package,
+        {k: requested.pop(k) for k in lifecycle.LIFECYCLE_FIELDS if k in requested},
+    )
+    changes = clean_fields(requested, catalog)
+    lifecycle.require_editable(package, changes, lifecycle_changes)
     if "visibility" in changes and changes["visibility"] != package.visibility:
         publishers.check_can_publish(package.publisher, changes["visibility"])
+    changes.update(lifecycle_changes)
     if not changes:
         return package
     old_visibility = package.visibility
+    old_status = package.status
     for field, value in changes.items():
         setattr(package, field, value)
     package.search_text = search_text_of(package)
@@ -182,6 +206,20 @@ async def update_package(actor: Actor, name: str, update: PackageUpdate) -> Pack
                 target_id=package.name,
                 publisher_id=package.publisher_id,
                 details={"from": old_visibility, "to": package.visibility},
+                using_db=conn,
+            )
+        if old_status != package.status:
+            await audit.record(
+                actor,
+                "package.status",
+                target_type="package",
+                target_id=package.name,
+                publisher_id=package.publisher_id,
+                details={
+                    "from": old_status,
+                    "to": package.status,
+                    "successor": package.successor,
+                },
                 using_db=conn,
             )
     return package
@@ -234,10 +272,12 @@ async def lock_package(package_id: int, *, using_db: Any) -> Package | None:
 
 async def lock_live(package: Package, *, using_db: Any) -> None:
     """`lock_package` for a transaction that adds a version: refuse if the package was
-    deleted meanwhile (the deletion holds the same row, so it is either seen or waited for)."""
+    deleted meanwhile (the deletion holds the same row, so it is either seen or waited for),
+    or archived meanwhile (the update that archives it holds the row the same way)."""
     row = await lock_package(package.id, using_db=using_db)
     if row is None or row.deleted_at is not None:
         raise not_found(package.name)
+    lifecycle.require_accepts_versions(row)
 
 
 async def refresh_latest_version(package_id: int, using_db: Any = None) -> str:

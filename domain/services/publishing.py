@@ -35,7 +35,7 @@ from domain.models import ArtifactBuild, Dependency, Package, PackageVersion, Pu
 from domain.names import is_feature_pack_name, name_key, validate_package_type
 from domain.normalize import needs_reroot, reroot_zip
 from domain.requires import encode_requires
-from domain.services import audit, blobs, packages, publishers
+from domain.services import audit, blobs, lifecycle, packages, publishers
 from domain.services.access import require_manage, require_view
 from domain.services.inspect import inspect_upload
 from domain.services.urls import package_file_url
@@ -143,6 +143,7 @@ async def upload_version(
     """Publish a new version of an existing package (REST_CONTRACT §4.4, §6)."""
     package = require_view(actor, await packages.find_package(name), name)
     require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
+    lifecycle.require_accepts_versions(package)
     publisher: Publisher = package.publisher
     publishers.check_can_publish(publisher, package.visibility)
     version = parse_version(request.version)
@@ -276,6 +277,8 @@ async def publish_with_metadata(
         raise InvalidInput(
             "No version: put it in metadata.version or the manifest", field="version"
         )
+    catalog = ctx.policy.categories
+    notes: list[str] = []  # what the upload's answer adds to the version's warnings
     package = await packages.find_package(name)
     if package is None:
         default_type = PackageType.LIBRARY if is_feature_pack_name(str(name)) else PackageType.MOD
@@ -285,6 +288,13 @@ async def publish_with_metadata(
                 fields.setdefault(key, getattr(manifest, key) or None)
             if manifest.keywords and "keywords" not in fields:
                 fields["keywords"] = manifest.keywords
+            if manifest.categories and "categories" not in fields:
+                # A manifest's categories are a wish, not a request: unknown ones are dropped
+                # with a warning (metadata.categories, typed by the caller, is checked strictly).
+                fields["categories"], dropped = catalog.lenient(
+                    manifest.categories, where=f"{manifest.path or 'manifest'} categories"
+                )
+                notes += dropped
         fields = {k: v for k, v in fields.items() if v is not None}
         description = fields.get("description")
         if isinstance(description, str):
@@ -302,9 +312,11 @@ async def publish_with_metadata(
                 },
                 CreatePackage,
             ),
+            catalog=catalog,
         )
     else:
         require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
+        lifecycle.require_accepts_versions(package)
         changes = {
             k: metadata[k]
             for k in packages.EDITABLE_FIELDS
@@ -314,9 +326,9 @@ async def publish_with_metadata(
             changes["description"] = changes["description"][:MAX_DESCRIPTION]
         if changes:
             package = await packages.update_package(
-                actor, package.name, command_from(changes, PackageUpdate)
+                actor, package.name, command_from(changes, PackageUpdate), catalog=catalog
             )
-    return await upload_version(
+    result = await upload_version(
         ctx,
         actor,
         package.name,
@@ -330,3 +342,5 @@ async def publish_with_metadata(
         ),
         new_path=new_path,
     )
+    result.warnings += notes
+    return result

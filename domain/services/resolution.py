@@ -42,6 +42,7 @@ from domain.resolver import (
     Resolution,
     solve,
 )
+from domain.services import lifecycle
 from domain.services.access import can_view_live
 from domain.services.urls import package_file_url
 
@@ -243,7 +244,7 @@ async def resolve(
             raise InvalidInput("At least one requirement is required", field="requirements")
         source = await load_source(actor, [r.name for r in roots], base_url=base_url)
         try:
-            return await run_cpu_bound(
+            result = await run_cpu_bound(
                 solve,
                 roots,
                 source,
@@ -255,6 +256,11 @@ async def resolve(
             raise InvalidInput(str(exc), field="toolbox_version") from None
         except (InvalidRequirement, InvalidRange) as exc:
             raise InvalidInput(str(exc), field="requirements") from None
+    # Deprecated and archived packages name their successor: those resolved, or the roots
+    # asked for when nothing could be (domain/services/lifecycle.py).
+    touched = list(result.packages) if isinstance(result, Resolution) else [r.name for r in roots]
+    result.warnings.extend(await lifecycle.warnings_for(actor, touched))
+    return result
 
 
 async def check_compatibility(

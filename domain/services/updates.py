@@ -11,6 +11,7 @@ from domain.enums import VersionStatus
 from domain.exceptions import InvalidInput
 from domain.models import Package, PackageVersion
 from domain.names import lookup_key, lookup_keys
+from domain.services import lifecycle
 from domain.services.access import can_view, listed_filter
 from domain.versions import loose_version, sort_newest_first
 from storage.keys import is_sha256_hex
@@ -133,6 +134,10 @@ async def newest_compatible(
                 "latest_version": best.version if best else "",
                 "update_available": newer,
                 "checksum_sha256": best.sha256 if best else "",
+                # Deprecated and archived packages name their successor (domain/services/
+                # lifecycle.py); the fields above keep their meaning.
+                "status": package.status,
+                "warnings": [text] if (text := lifecycle.notice_of(package)) else [],
             }
         )
     return answers

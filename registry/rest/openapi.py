@@ -602,6 +602,11 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         ok={200: shapes.FileMatch},
         errors=(400, 404),
     ),
+    ("GET", f"{V}/categories"): Op(
+        "Curated categories with the number of listed packages in each",
+        "search",
+        ok={200: shapes.CategoryList},
+    ),
     ("POST", f"{V}/updates"): Op(
         "Newest compatible version for many files or names",
         "search",

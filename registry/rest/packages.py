@@ -17,7 +17,15 @@ from domain.exceptions import InvalidInput, NotFound
 from domain.jsontext import load_json
 from domain.models import Dependency, Package
 from domain.names import name_key
-from domain.services import blobs, listing, package_view, packages, publishing, versions
+from domain.services import (
+    blobs,
+    lifecycle,
+    listing,
+    package_view,
+    packages,
+    publishing,
+    versions,
+)
 from domain.services.publishing import PublishResult, UploadRequest
 from registry.auth import optional_actor, required_actor
 from registry.multipart import read_upload_form
@@ -63,7 +71,7 @@ async def create_package(request: Request) -> Response:
         return await publish_package(request)
     actor = await required_actor(request)
     command = await decode_body(request, CreatePackage)  # the domain checks the values
-    package = await packages.create_package(actor, command)
+    package = await packages.create_package(actor, command, catalog=_ctx(request).policy.categories)
     return ShapeResponse(await _detail(actor, package), status_code=201)
 
 
@@ -108,8 +116,8 @@ async def upload_version(request: Request) -> Response:
     actor = await required_actor(request)
     ctx = _ctx(request)
     name = request.path_params["name"]
-    # Unknown or invisible packages are refused before the body is read.
-    await packages.get_package(actor, name)
+    # Unknown or invisible packages (and archived ones) are refused before the body is read.
+    lifecycle.require_accepts_versions(await packages.get_package(actor, name))
     form = await read_upload_form(request, ctx.new_upload_path, ctx.policy.max_upload_bytes)
     try:
         if form.file is None:
@@ -153,7 +161,9 @@ async def _package_detail(request: Request, actor: Actor) -> bytes:
 async def update_package(request: Request) -> Response:
     actor = await required_actor(request)
     update = await decode_body(request, PackageUpdate)
-    package = await packages.update_package(actor, request.path_params["name"], update)
+    package = await packages.update_package(
+        actor, request.path_params["name"], update, catalog=_ctx(request).policy.categories
+    )
     return ShapeResponse(await _detail(actor, package))
 
 

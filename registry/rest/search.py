@@ -93,7 +93,10 @@ async def batch_updates(request: Request) -> Response:
     )
     return ShapeResponse(
         shapes.UpdatesResult(
-            updates=[msgspec.convert(answer, shapes.UpdateAnswer) for answer in answers]
+            updates=[msgspec.convert(answer, shapes.UpdateAnswer) for answer in answers],
+            warnings=list(
+                dict.fromkeys(text for answer in answers for text in answer.get("warnings", ()))
+            ),
         )
     )
 

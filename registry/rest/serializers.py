@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.enums import PublisherStatus, VersionStatus
+from domain.enums import PackageStatus, PublisherStatus, VersionStatus
 from domain.models import Package, PackageVersion, Publisher
 from domain.services.publishers import PublisherStats
 from domain.services.urls import package_file_url
@@ -100,6 +100,10 @@ def package_detail(package: Package, versions: list[PackageVersion]) -> shapes.P
         keywords=list(package.keywords or []),
         created_at=iso(package.created_at),
         versions=[version_summary(v) for v in versions],
+        categories=list(package.categories or []),
+        status=PackageStatus(package.status),
+        deprecation_message=package.deprecation_message,
+        successor=package.successor,
     )
 
 

@@ -26,6 +26,7 @@ from domain.enums import (
     ArtifactType,
     InvitationState,
     MemberRole,
+    PackageStatus,
     PackageType,
     Platform,
     PublisherDecision,
@@ -277,6 +278,17 @@ class PackageDetail(PackageSummary):
     versions: Annotated[
         list[VersionSummary], Meta(description="Newest first by precedence, yanked included")
     ]
+    categories: Annotated[
+        list[str], Meta(description="Curated category slugs (GET /categories), at most 3")
+    ]
+    status: Annotated[
+        PackageStatus,
+        Meta(description="Lifecycle: active, deprecated (warns), archived (read-only)"),
+    ]
+    deprecation_message: Annotated[
+        str, Meta(description='Why it is deprecated or archived, "" if not')
+    ]
+    successor: Annotated[str, Meta(description='The package to use instead, "" if none')]
 
 
 class FacetCount(Shape):
@@ -301,6 +313,21 @@ class PackagePage(Shape):
     page: int
     per_page: int
     facets: Facets | UnsetType = UNSET
+
+
+class CategoryEntry(Shape):
+    slug: str
+    title: str
+    description: Text
+    package_count: Annotated[
+        int, Meta(description="Packages the caller may see listed that carry the category")
+    ]
+
+
+class CategoryList(Shape):
+    """GET /categories: the curated categories in the operator's order, with counts."""
+
+    categories: list[CategoryEntry]
 
 
 class VersionListItem(VersionSummary):
@@ -565,10 +592,20 @@ class UpdateAnswer(Shape):
     latest_version: str | UnsetType = UNSET
     update_available: bool | UnsetType = UNSET
     checksum_sha256: str | UnsetType = UNSET
+    status: Annotated[
+        PackageStatus | UnsetType, Meta(description="The package's lifecycle status")
+    ] = UNSET
+    warnings: Annotated[
+        list[str] | UnsetType,
+        Meta(description="A deprecated or archived package's notice, naming its successor"),
+    ] = UNSET
 
 
 class UpdatesResult(Shape):
     updates: list[UpdateAnswer]
+    warnings: Annotated[
+        list[str], Meta(description="The answers' warnings, each once, in order")
+    ] = []
 
 
 class Requirement(Body):

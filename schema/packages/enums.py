@@ -3,10 +3,10 @@ documentation."""
 
 from __future__ import annotations
 
-from domain.enums import PackageSort, PackageType, VersionStatus, Visibility
+from domain.enums import PackageSort, PackageStatus, PackageType, VersionStatus, Visibility
 from schema.core.enums import graphql_enum
 
-__all__ = ["PackageSort", "PackageType", "VersionStatus", "Visibility"]
+__all__ = ["PackageSort", "PackageStatus", "PackageType", "VersionStatus", "Visibility"]
 
 graphql_enum(
     PackageType,
@@ -29,6 +29,18 @@ graphql_enum(
         Visibility.PUBLIC: "Everyone; listed and searchable.",
         Visibility.UNLISTED: "Anyone who names it exactly; never listed or searched.",
         Visibility.PRIVATE: "Only members of the owning publisher and admins.",
+    },
+)
+
+graphql_enum(
+    PackageStatus,
+    "Where a package is in its lifecycle.",
+    {
+        PackageStatus.ACTIVE: "Maintained; the default.",
+        PackageStatus.DEPRECATED: "Still installable and updatable, but resolving it warns "
+        "(with its message and successor).",
+        PackageStatus.ARCHIVED: "Read-only: no new versions and no changes until un-archived; "
+        "resolving it warns like a deprecated package.",
     },
 )
 

@@ -14,8 +14,9 @@ from domain.services.listing import ListingQuery
 from schema.core.arguments import After, First, PackageName, VersionString
 from schema.core.context import Info
 from schema.core.pagination import PAGE, ListSize, sized
+from schema.packages.categories import Category, categories
 from schema.packages.dataloaders import PackageByNameLoader
-from schema.packages.enums import PackageSort, PackageType, Visibility
+from schema.packages.enums import PackageSort, PackageStatus, PackageType, Visibility
 from schema.packages.listing import list_packages
 from schema.packages.mutations.create_package import create_package
 from schema.packages.mutations.delete_package import delete_package
@@ -127,10 +128,23 @@ class UpdateCheck:
     )
     update_available: bool = strawberry.field(description="latestVersion > currentVersion.")
     checksum_sha256: str | None = strawberry.field(description="SHA-256 of latestVersion.")
+    status: PackageStatus | None = strawberry.field(
+        default=None, description="The package's lifecycle status (null when not found)."
+    )
+    warnings: list[str] = strawberry.field(
+        default_factory=list,
+        description="A deprecated or archived package's notice, naming its successor.",
+    )
 
 
 @strawberry.type(description="Package queries.")
 class PackageQueries:
+    categories: list[Category] = strawberry.field(
+        resolver=categories,
+        description="The curated package categories in the operator's order, with how "
+        "many listed packages carry each.",
+    )
+
     @strawberry.field(
         description="A package by name; null when it does not exist or the caller may not see it."
     )
@@ -244,6 +258,8 @@ class PackageQueries:
                 latest_version=a.get("latest_version") or None,
                 update_available=bool(a.get("update_available")),
                 checksum_sha256=a.get("checksum_sha256") or None,
+                status=PackageStatus(a["status"]) if a.get("status") else None,
+                warnings=list(a.get("warnings") or []),
             )
             for a in answers
         ]

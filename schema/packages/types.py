@@ -33,7 +33,7 @@ from schema.packages.dataloaders import (
     VersionByIdLoader,
     VersionsByPackageIdLoader,
 )
-from schema.packages.enums import PackageType, VersionStatus, Visibility
+from schema.packages.enums import PackageStatus, PackageType, VersionStatus, Visibility
 from schema.packages.listing import PackagePage
 from schema.publishers.dataloaders import PublisherByIdLoader
 
@@ -99,6 +99,18 @@ class Package(relay.Node):
     repository: str = strawberry.field(description="Source repository URL, or empty.")
     license: str = strawberry.field(description="License name or SPDX expression, or empty.")
     keywords: list[str] = strawberry.field(description="Lowercase keywords.")
+    categories: list[str] = strawberry.field(
+        description="Curated category slugs (see the categories query), at most 3."
+    )
+    status: PackageStatus = strawberry.field(
+        description="Lifecycle: active, deprecated (resolving it warns) or archived (read-only)."
+    )
+    deprecation_message: str = strawberry.field(
+        description="Why it is deprecated or archived, or empty."
+    )
+    successor: str | None = strawberry.field(
+        description="Name of the package to use instead, or null."
+    )
     latest_version: str | None = strawberry.field(
         description="Highest published, non-yanked version (PEP 440 order; pre-releases only "
         "when there is no stable one), or null."
@@ -124,6 +136,10 @@ class Package(relay.Node):
             repository=row.repository,
             license=row.license,
             keywords=list(row.keywords or []),
+            categories=list(row.categories or []),
+            status=PackageStatus(row.status),
+            deprecation_message=row.deprecation_message,
+            successor=row.successor or None,
             latest_version=row.latest_version or None,
             total_downloads=row.total_downloads,
             created_at=row.created_at,

@@ -31,6 +31,9 @@ class CreatePackageInput:
     repository: str | None = strawberry.field(default=None, description="http(s) URL.")
     license: str | None = strawberry.field(default=None, description="License name.")
     keywords: list[str] | None = strawberry.field(default=None, description="At most 20 keywords.")
+    categories: list[str] | None = strawberry.field(
+        default=None, description="At most 3 slugs of the categories query."
+    )
 
 
 @strawberry.type(description="Result of createPackage.")
@@ -56,5 +59,7 @@ async def create_package(
     info: Info,
     input: Annotated[CreatePackageInput, strawberry.argument(description="The package to create.")],
 ) -> CreatePackagePayload | None:
-    row = await packages.create_package(info.context.actor, command_of(input))
+    row = await packages.create_package(
+        info.context.actor, command_of(input), catalog=info.context.registry.policy.categories
+    )
     return CreatePackagePayload(package=Package.from_model(row))

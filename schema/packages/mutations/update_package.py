@@ -11,7 +11,7 @@ from domain.services import packages
 from schema.core.arguments import PackageName
 from schema.core.context import Info
 from schema.core.errors import UserError, returns_user_errors
-from schema.packages.enums import Visibility
+from schema.packages.enums import PackageStatus, Visibility
 from schema.packages.types import Package
 
 
@@ -37,6 +37,23 @@ class UpdatePackageInput:
     keywords: list[str] | None = strawberry.field(
         default=strawberry.UNSET, description="Replaces all keywords."
     )
+    categories: list[str] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replaces all categories: at most 3 slugs of the categories query.",
+    )
+    status: PackageStatus | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Lifecycle: deprecated warns wherever it is resolved; archived is "
+        "read-only (no new versions, no other changes until set back to active or deprecated).",
+    )
+    deprecation_message: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Why it is deprecated or archived (at most 1000 chars).",
+    )
+    successor: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Name of an existing package to use instead; null or empty: none.",
+    )
 
 
 @strawberry.type(description="Result of updatePackage.")
@@ -57,8 +74,11 @@ def command_of(input: UpdatePackageInput) -> PackageUpdate:
         for field in PackageUpdate.__struct_fields__
         if getattr(input, field) is not strawberry.UNSET
     }
-    if isinstance(present.get("visibility"), Visibility):
-        present["visibility"] = present["visibility"].value
+    for field in ("visibility", "status"):
+        if isinstance(present.get(field), Visibility | PackageStatus):
+            present[field] = present[field].value
+    if present.get("status", strawberry.UNSET) is None:
+        del present["status"]  # null status: no change (there is nothing to clear)
     return command_from(present, PackageUpdate)
 
 
@@ -68,5 +88,10 @@ async def update_package(
     name: PackageName,
     input: Annotated[UpdatePackageInput, strawberry.argument(description="What to change.")],
 ) -> UpdatePackagePayload | None:
-    row = await packages.update_package(info.context.actor, name, command_of(input))
+    row = await packages.update_package(
+        info.context.actor,
+        name,
+        command_of(input),
+        catalog=info.context.registry.policy.categories,
+    )
     return UpdatePackagePayload(package=Package.from_model(row))
