@@ -9,9 +9,9 @@ from starlette.routing import Route
 from domain.actor import Actor
 from domain.categories import CategoryCatalog
 from domain.services.catalog import categories_with_counts
-from registry.auth import optional_actor
 from registry.rest import shapes
-from registry.rest.encode import ShapeResponse
+from registry.rest.cached import anonymous_cached
+from registry.rest.encode import encode
 
 
 async def category_list(actor: Actor, catalog: CategoryCatalog) -> shapes.CategoryList:
@@ -30,9 +30,13 @@ async def category_list(actor: Actor, catalog: CategoryCatalog) -> shapes.Catego
 
 
 async def list_categories(request: Request) -> Response:
-    actor = await optional_actor(request)
+    # Anonymous answers come from memory until the next committed write (rest/cached.py).
+    return await anonymous_cached(request, request.app.state.runtime.page_cache, _categories)
+
+
+async def _categories(request: Request, actor: Actor) -> bytes:
     catalog = request.app.state.runtime.ctx.policy.categories
-    return ShapeResponse(await category_list(actor, catalog))
+    return encode(await category_list(actor, catalog))
 
 
 routes = [Route("/categories", list_categories, methods=["GET"])]

@@ -206,3 +206,30 @@ async def test_the_cache_is_bounded(stack: Stack) -> None:
     assert small.get("huge") is None and small.get("c")
     small.put("c", b"w" * 10, small.generation)  # replacing an entry frees its old bytes
     assert small._bytes == len("b") + 40 + len("c") + 10
+
+
+async def _category_counts(stack: Stack, user: str | None = None) -> dict[str, int]:
+    listed = await _get(stack, "categories", user)
+    return {entry["slug"]: entry["package_count"] for entry in listed["categories"]}
+
+
+async def test_anonymous_categories_are_cached_until_a_write_commits(stack: Stack) -> None:
+    await make_publisher("u1", "team")
+    assert (await _category_counts(stack))["themes"] == 0
+    created = await create_package(stack.client, "u1", "dusk", categories=["themes"])
+    assert created.status_code == 201, created.text
+    assert (await _category_counts(stack))["themes"] == 1  # the create announced itself
+
+    # Behind the domain's back: the anonymous repeat comes from memory, a token reads afresh.
+    await Package.filter(name_key="dusk").update(categories=["themes", "games"])
+    assert (await _category_counts(stack))["games"] == 0
+    assert (await _category_counts(stack, "u1"))["games"] == 1
+
+    # A private package counts for its owner only, whoever asked first.
+    hidden = await create_package(
+        stack.client, "u1", "night", categories=["themes"], visibility="private"
+    )
+    assert hidden.status_code == 201, hidden.text
+    assert (await _category_counts(stack, "u1"))["themes"] == 2
+    assert (await _category_counts(stack))["themes"] == 1
+    assert (await _category_counts(stack, "u1"))["themes"] == 2
