@@ -278,9 +278,9 @@ class Settings:
     package_cache_ttl_seconds: int = setting(
         "PACKAGE_CACHE_TTL",
         5,
-        "Seconds an anonymous package detail may be answered from "
-        "memory (0: off); every committed write drops the cache at once, so this only bounds "
-        "download-counter lag.",
+        "Seconds an anonymous package detail, package list, search or category page may be "
+        "answered from memory (0: off); every committed write drops the cache at once, so this "
+        "only bounds download-counter lag.",
         ge=0,
         le=300,
     )
