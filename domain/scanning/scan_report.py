@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.enums import ScanVerdict
 from domain.manifest import Manifest
+from domain.pages.sources import ArchivePages
 from domain.scanning.rules import Rule
 
 
@@ -26,6 +27,9 @@ class ScanReport:
     duration_ms: float = 0.0
     warnings: list[str] = field(default_factory=list)
     manifest: Manifest | None = None
+    # The package page's entries, when the scan was asked to collect them and passed (not
+    # part of `to_dict`: domain/pages turns them into the version's page).
+    pages: ArchivePages | None = None
 
     @property
     def passed(self) -> bool:

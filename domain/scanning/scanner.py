@@ -14,6 +14,10 @@ Order of checks (the first rule that fires is the verdict):
    spooled to a temporary file and checked recursively, sharing the same budget;
 6. content: the manifest and Python sources a `mod` needs, `feature.yaml` for feature packs.
 
+With `collect_pages=True` the same pass also keeps the entries of the package's page
+(README.md, CHANGELOG.md, icon: domain/pages/sources.py) in `ScanReport.pages`, each bounded;
+what they hold never changes the verdict.
+
 Entries inside nested archives are reported as `outer.whl!/inner/path.py`; the decompressed
 content of a gzip/bzip2/xz entry is `data.tar.gz!`, so a member of it is `data.tar.gz!!/a.txt`.
 
@@ -35,6 +39,8 @@ from typing import IO
 
 from domain.enums import PackageType, ScanVerdict
 from domain.manifest import Manifest, ManifestError, compare_manifest, manifest_candidates
+from domain.pages.sources import LIMITS as PAGE_LIMITS
+from domain.pages.sources import ArchivePages, PageEntry, choose_page_entries
 from domain.scanning.archive_manifest import (
     is_feature_pack,
     manifest_path_for,
@@ -100,6 +106,8 @@ class _Context:
     captured: bytes | None = None
     magic_on_text: bool = False
     top_level_entries: int = 0
+    pages: ArchivePages | None = None  # set when the scan collects the package's page
+    page_entries: dict[str, str] = field(default_factory=dict)  # entry name -> page kind
 
     def note_type(self, where: str, mime: str | None) -> None:
         if mime and (where in self.detected or len(self.detected) < MAX_DETECTED_TYPES):
@@ -119,13 +127,15 @@ def scan_archive(
     package_version: str | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
     magic_on_text: bool = False,
+    collect_pages: bool = False,
 ) -> ScanReport:
     """Validate an uploaded package ZIP; never raises for the archive's content.
 
     `limits` defaults to `ScanLimits.for_package_type(package_type)`. `package_version`, when
     given, adds a warning if the manifest disagrees (§6: never a rejection). libmagic sniffs
     the upload and every entry that is not plain UTF-8 text; `magic_on_text=True` sends text
-    entries through it as well (slower: see bench/README.md).
+    entries through it as well (slower: see bench/README.md). `collect_pages=True` fills
+    `report.pages` with the page's entries (README, changelog, icon), read in the same pass.
     """
     started = time.perf_counter()
     limits = limits or ScanLimits.for_package_type(package_type)
@@ -143,6 +153,15 @@ def scan_archive(
             context.capture_path = manifest_path_for(
                 [entry.name for entry in layout.entries], package_type, package_name
             )
+            if collect_pages:
+                context.pages = choose_page_entries(
+                    [
+                        PageEntry(entry.name, entry.compressed_size, entry.uncompressed_size)
+                        for entry in layout.entries
+                    ],
+                    context.capture_path,
+                )
+                context.page_entries = context.pages.wanted()
 
         layout = _scan_zip(reader, context, depth=0, prefix="", before_stream=choose_manifest)
         report.manifest = _check_contents(
@@ -168,6 +187,7 @@ def scan_archive(
     report.max_ratio = context.budget.max_ratio
     report.detected_types = context.detected
     report.warnings = context.warnings
+    report.pages = context.pages if report.passed else None
     report.duration_ms = (time.perf_counter() - started) * 1000
     return report
 
@@ -377,6 +397,8 @@ class _EntrySink:
         meter: EntryMeter,
         *,
         capture: bool = False,
+        page_kind: str | None = None,
+        page_limit: int = 0,
     ) -> None:
         self._context = context
         self._where = where
@@ -390,6 +412,9 @@ class _EntrySink:
         self.kind: ArchiveKind | None = None
         self.spool: IO[bytes] | None = None
         self._capture: bytearray | None = bytearray() if capture else None
+        self._page_kind = page_kind
+        self._page_limit = page_limit
+        self._page: bytearray | None = bytearray() if page_kind is not None else None
 
     def write(self, data: Buffer) -> None:
         self._meter.add(len(data))
@@ -399,6 +424,10 @@ class _EntrySink:
             room = self._context.limits.max_manifest_bytes + 1 - len(self._capture)
             if room > 0:
                 self._capture += data[:room]
+        if self._page is not None:
+            room = self._page_limit + 1 - len(self._page)
+            if room > 0:
+                self._page += data[:room]
         if self._decided:
             if self.spool is not None:
                 self.spool.write(data)
@@ -458,6 +487,9 @@ class _EntrySink:
             self._decide()
         if self._capture is not None:
             self._context.captured = bytes(self._capture)
+        pages = self._context.pages
+        if self._page is not None and self._page_kind is not None and pages is not None:
+            pages.data[self._page_kind] = bytes(self._page)
 
     def close(self) -> None:
         if self.spool is not None:
@@ -470,7 +502,16 @@ def _inflate_entry(
 ) -> None:
     meter = context.budget.meter(where, entry.compressed_size)
     capture = depth == 0 and entry.name == context.capture_path
-    sink = _EntrySink(context, where, depth, meter, capture=capture)
+    page_kind = context.page_entries.get(entry.name) if depth == 0 else None
+    sink = _EntrySink(
+        context,
+        where,
+        depth,
+        meter,
+        capture=capture,
+        page_kind=page_kind,
+        page_limit=PAGE_LIMITS.get(page_kind or "", 0),
+    )
     try:
         if entry.compressed_size == 0 and entry.uncompressed_size == 0:
             decoder: Decoder | None = None  # empty file or folder, whatever the method says

@@ -158,9 +158,11 @@ async def _release(ctx: RegistryContext, key: str, claim_id: str) -> None:
 
 
 async def is_referenced(key: str, *, using_db: Any = None) -> bool:
+    """A version's archive or page icon, or an artifact build's file."""
     return (
         await PackageVersion.filter(blob_key=key).using_db(using_db).exists()
         or await ArtifactBuild.filter(blob_key=key).using_db(using_db).exists()
+        or await PackageVersion.filter(icon_key=key).using_db(using_db).exists()
     )
 
 

@@ -22,7 +22,7 @@ from domain.names import (
     validate_package_name,
     validate_visibility,
 )
-from domain.services import audit, lifecycle, publishers
+from domain.services import audit, blobs, lifecycle, publishers
 from domain.services.access import not_found, require_manage, require_view
 from domain.versions import highest_version
 
@@ -237,11 +237,13 @@ async def delete_package(actor: Actor, name: str) -> list[str]:
         # The package row first (see lock_package); an upload's transaction holds it while it
         # adds a version (lock_live): every version is either listed here or never written.
         await package.save(using_db=conn, update_fields=["deleted_at", "latest_version"])
-        keys = await (
+        rows = await (
             PackageVersion.filter(package_id=package.id)
             .using_db(conn)
-            .values_list("blob_key", flat=True)
+            .values_list("blob_key", "icon_key")
         )
+        # The archives and the page icons (services/blobs.py counts both as references).
+        keys = {str(key) for row in rows for key in row if key}
         await PackageVersion.filter(package_id=package.id).using_db(conn).delete()
         await audit.record(
             actor,
@@ -251,10 +253,7 @@ async def delete_package(actor: Actor, name: str) -> list[str]:
             publisher_id=package.publisher_id,
             using_db=conn,
         )
-    still_used = set(
-        await PackageVersion.filter(blob_key__in=list(keys)).values_list("blob_key", flat=True)
-    )
-    return [str(k) for k in set(keys) - still_used]
+    return [key for key in keys if not await blobs.is_referenced(key)]
 
 
 async def lock_package(package_id: int, *, using_db: Any) -> Package | None:

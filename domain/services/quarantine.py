@@ -204,4 +204,6 @@ async def delete_version(
     released = not await blobs.is_referenced(row.blob_key)
     if released:
         await blobs.schedule_deletes(ctx, [row.blob_key])
+    if row.icon_key and not await blobs.is_referenced(row.icon_key):
+        await blobs.schedule_deletes(ctx, [row.icon_key])
     return DeletedVersion(package.name, row.version, row.status, released)

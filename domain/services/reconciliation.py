@@ -143,6 +143,31 @@ async def _referenced(
                 if key not in seen:
                     seen.add(key)
                     yield ReferencedObject(key, str(row["sha256"]), int(row["size_bytes"]))
+    # Page icons: referenced by `icon_key`, sized by their stored copies.
+    last_id = 0
+    while True:
+        query = PackageVersion.filter(id__gt=last_id).exclude(icon_key="")
+        if not_present_on is not None:
+            query = query.filter(
+                ~Q(
+                    icon_key__in=Subquery(
+                        StoredCopy.filter(backend=not_present_on, state=CopyState.PRESENT).values(
+                            "blob_key"
+                        )
+                    )
+                )
+            )
+        icon_rows = await query.order_by("id").limit(PAGE_SIZE).values("id", "icon_key")
+        if not icon_rows:
+            break
+        last_id = icon_rows[-1]["id"]
+        for row in icon_rows:
+            key = str(row["icon_key"])
+            if key not in seen:
+                seen.add(key)
+                obj = await replication.icon_object(key)
+                if obj is not None:
+                    yield obj
 
 
 async def _sample(backend: str, size: int) -> list[ReferencedObject]:
@@ -277,6 +302,7 @@ async def _delete_orphans(ctx: RegistryContext, summary: ReconcileSummary) -> No
     keys = await (
         StoredCopy.filter(~Q(blob_key__in=Subquery(PackageVersion.all().values("blob_key"))))
         .filter(~Q(blob_key__in=Subquery(ArtifactBuild.all().values("blob_key"))))
+        .filter(~Q(blob_key__in=Subquery(PackageVersion.exclude(icon_key="").values("icon_key"))))
         .distinct()
         .values_list("blob_key", flat=True)
     )

@@ -32,6 +32,7 @@ from storage.copying import CorruptCopy, SourceFailed, copy_object
 from storage.errors import BackendUnavailable, ObjectNotFound, StorageError
 from storage.failover import BreakerSnapshot, BreakerState
 from storage.interface import BlobStore
+from storage.keys import sha256_of_key
 
 if TYPE_CHECKING:
     from domain.context import RegistryContext
@@ -80,7 +81,22 @@ async def referenced_object(key: str) -> ReferencedObject | None:
         row = await model.filter(blob_key=key).first().values("sha256", "size_bytes")
         if row:
             return ReferencedObject(key, str(row["sha256"]), int(row["size_bytes"]))
+    if await PackageVersion.exists(icon_key=key):
+        return await icon_object(key)
     return None
+
+
+async def icon_object(key: str) -> ReferencedObject | None:
+    """A page icon (PackageVersion.icon_key): its digest is its key's, and its size the one
+    recorded when it was stored (blobs.mark_stored), since no version row carries it."""
+    sizes = await (
+        StoredCopy.filter(blob_key=key, size_bytes__gt=0)
+        .exclude(state=CopyState.WRITING)
+        .values_list("size_bytes", flat=True)
+    )
+    if not sizes:
+        return None
+    return ReferencedObject(key, sha256_of_key(key), int(max(cast("list[int]", sizes))))
 
 
 async def record_present(obj: ReferencedObject, backend: str) -> None:
@@ -276,7 +292,8 @@ class ReplicationStatus:
 
 
 _REFERENCED_KEYS = (
-    "SELECT blob_key FROM package_versions UNION SELECT blob_key FROM artifact_builds"
+    "SELECT blob_key FROM package_versions UNION SELECT blob_key FROM artifact_builds "
+    "UNION SELECT icon_key FROM package_versions WHERE icon_key <> ''"
 )
 
 

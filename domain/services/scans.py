@@ -8,14 +8,25 @@ the other changes nothing.
 Infrastructure failures never become a verdict: a storage error while reading the object is
 carried through the scanner as an `OSError` (which it re-raises instead of judging) and comes
 out of `scan_version` as the original `StorageError`, for the job runner to retry.
+
+A version that passes also gets its page (domain/pages/): the scan's one pass over the archive
+keeps README.md, CHANGELOG.md and the icon, the same worker thread renders and re-encodes them,
+and the verdict's transaction stores the HTML and the icon's key with it. The icon is a
+content-addressed object of its own, stored under a claim (services/blobs.py) before that
+transaction and released by it, so it is replicated, reconciled and deleted like the version's
+archive. What the page's files hold only ever adds warnings to the version.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from tortoise import timezone
@@ -26,8 +37,9 @@ from domain.enums import VersionStatus
 from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED
 from domain.jobs import SCAN_VERSION
 from domain.models import Package, PackageVersion
+from domain.pages.build import BuiltPages, build_pages
 from domain.scanning import ScanLimits, ScanReport, scan_archive
-from domain.services import packages, replication
+from domain.services import blobs, packages, replication
 from storage.errors import StorageError
 from storage.interface import BlobStore, ClosingReader, RandomAccessReader
 
@@ -72,25 +84,66 @@ def _scan_blocking(
     package_type: str,
     package_name: str,
     package_version: str,
-) -> ScanReport:
+) -> tuple[ScanReport, BuiltPages]:
+    """The scan and, for a passing archive, its page: both on this worker thread."""
     with _ScannerReader(store.reader(key)) as reader:
-        return scan_archive(
+        report = scan_archive(
             reader,
             limits=limits,
             package_type=package_type,
             package_name=package_name,
             package_version=package_version,
+            collect_pages=True,
         )
+    return report, build_pages(report.pages if report.passed else None)
+
+
+def _temp_path() -> Path:
+    handle, name = tempfile.mkstemp(prefix="tbr-icon-")
+    os.close(handle)
+    return Path(name)
+
+
+def _write_scratch(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+
+
+async def _store_icon(ctx: RegistryContext, pages: BuiltPages) -> blobs.ClaimedObject | None:
+    """Store the re-encoded icon under a claim (released by the verdict's transaction)."""
+    if pages.icon is None:
+        return None
+    path = ctx.new_upload_path() if ctx.scratch is not None else _temp_path()
+    try:
+        await asyncio.to_thread(_write_scratch, path, pages.icon.data)
+        return await blobs.store_file(ctx, path, pages.icon.sha256)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
 
 
 async def _record_verdict(
-    row: PackageVersion, status: VersionStatus, report: dict[str, Any]
+    row: PackageVersion,
+    status: VersionStatus,
+    report: dict[str, Any],
+    *,
+    ctx: RegistryContext | None = None,
+    pages: BuiltPages | None = None,
+    icon: blobs.ClaimedObject | None = None,
 ) -> bool:
-    """Write the verdict if the version is still pending; False when another run (or an
-    admin deletion) got there first."""
+    """Write the verdict (and the page, if any) if the version is still pending; False when
+    another run (or an admin deletion) got there first."""
     fields: dict[str, Any] = {"status": status, "scan_report": report}
     if status == VersionStatus.PUBLISHED:
         fields["published_at"] = datetime.now(UTC)
+    if pages is not None:
+        fields["readme_html"] = pages.readme_html
+        fields["changelog_html"] = pages.changelog_html
+        fields["icon_key"] = icon.key if icon is not None else ""
+        if pages.warnings:
+            fields["warnings"] = [
+                *(row.warnings or []),
+                *(w for w in pages.warnings if w not in (row.warnings or [])),
+            ]
     async with write_transaction() as conn:
         await packages.lock_package(row.package_id, using_db=conn)
         updated = (
@@ -99,6 +152,8 @@ async def _record_verdict(
             .update(**fields)
         )
         if updated:
+            if icon is not None and ctx is not None:
+                await blobs.mark_stored(ctx, icon, using_db=conn)
             await packages.refresh_latest_version(row.package_id, using_db=conn)
     return bool(updated)
 
@@ -107,6 +162,8 @@ async def announce_published(ctx: RegistryContext, package: Package, row: Packag
     """After a version became published (scan or admin release): copy its object to the
     mirrors and tell subscribers."""
     await replication.enqueue_replication(ctx, row.blob_key)
+    if row.icon_key:
+        await replication.enqueue_replication(ctx, row.icon_key)
     await ctx.events.publish(
         PACKAGE_PUBLISHED,
         {
@@ -130,7 +187,7 @@ async def scan_version(
     package = row.package
     started = time.monotonic()
     try:
-        report = await asyncio.to_thread(
+        report, pages = await asyncio.to_thread(
             _scan_blocking,
             ctx.storage.primary,
             row.blob_key,
@@ -144,8 +201,21 @@ async def scan_version(
     data: dict[str, Any] = report.to_dict()
     data.setdefault("duration_ms", round((time.monotonic() - started) * 1000, 1))
     status = VersionStatus.PUBLISHED if report.passed else VersionStatus.QUARANTINED
-    if not await _record_verdict(row, status, data):
+    icon = await _store_icon(ctx, pages) if report.passed else None
+    try:
+        recorded = await _record_verdict(
+            row, status, data, ctx=ctx, pages=pages if report.passed else None, icon=icon
+        )
+    except BaseException:
+        if icon is not None:
+            await blobs.abandon(ctx, icon)
+        raise
+    if not recorded:
+        if icon is not None:
+            await blobs.abandon(ctx, icon)
         return None
+    if icon is not None:
+        row.icon_key = icon.key
     log.info("scan %s==%s: %s (%s)", package.name, row.version, status, report.rule or "clean")
     await ctx.events.publish(
         VERSION_STATUS_CHANGED,

@@ -536,6 +536,20 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         bytes_type="application/zip",
         head=True,
     ),
+    ("GET", f"{V}/packages/{{name}}/icon"): Op(
+        "The latest version's icon: a re-encoded square PNG (304 on a matching If-None-Match)",
+        "packages",
+        query=(
+            Param(
+                "v",
+                description="The icon's token from the detail's icon_url: with the current "
+                "one the answer is cacheable for a year (immutable)",
+            ),
+        ),
+        ok={200: None, 304: None},
+        errors=(404,),
+        bytes_type="image/png",
+    ),
     ("GET", f"{V}/packages/{{name}}/diff/{{from_version}}/{{to_version}}"): Op(
         "Always 404: the client then downloads in full", "downloads", ok={}, errors=(404,)
     ),

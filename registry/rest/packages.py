@@ -23,6 +23,7 @@ from domain.services import (
     listing,
     package_view,
     packages,
+    pages,
     publishing,
     versions,
 )
@@ -62,7 +63,11 @@ async def _package_page(request: Request, actor: Actor) -> bytes:
 
 
 async def _detail(actor: Any, package: Package) -> shapes.PackageDetail:
-    return serializers.package_detail(package, await versions.visible_versions(actor, package))
+    return serializers.package_detail(
+        package,
+        await versions.visible_versions(actor, package),
+        await pages.latest_page(package),
+    )
 
 
 async def create_package(request: Request) -> Response:
@@ -155,7 +160,7 @@ async def get_package(request: Request) -> Response:
 
 async def _package_detail(request: Request, actor: Actor) -> bytes:
     package, rows = await package_view.package_detail(actor, request.path_params["name"])
-    return encode(serializers.package_detail(package, rows))
+    return encode(serializers.package_detail(package, rows, await pages.latest_page(package)))
 
 
 async def update_package(request: Request) -> Response:

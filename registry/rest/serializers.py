@@ -8,6 +8,8 @@ from typing import Any
 
 from domain.enums import PackageStatus, PublisherStatus, VersionStatus
 from domain.models import Package, PackageVersion, Publisher
+from domain.services import pages
+from domain.services.pages import PageView
 from domain.services.publishers import PublisherStats
 from domain.services.urls import package_file_url
 from registry.rest import shapes
@@ -89,7 +91,10 @@ def version_list_item(row: PackageVersion) -> shapes.VersionListItem:
     )
 
 
-def package_detail(package: Package, versions: list[PackageVersion]) -> shapes.PackageDetail:
+def package_detail(
+    package: Package, versions: list[PackageVersion], page: PageView | None = None
+) -> shapes.PackageDetail:
+    page = page or pages.EMPTY
     return shapes.PackageDetail(
         **_summary_fields(package),
         id=package.name,
@@ -104,6 +109,9 @@ def package_detail(package: Package, versions: list[PackageVersion]) -> shapes.P
         status=PackageStatus(package.status),
         deprecation_message=package.deprecation_message,
         successor=package.successor,
+        readme_html=page.readme_html,
+        changelog_html=page.changelog_html,
+        icon_url=pages.icon_url(package.name, page.icon_key),
     )
 
 

@@ -289,6 +289,24 @@ class PackageDetail(PackageSummary):
         str, Meta(description='Why it is deprecated or archived, "" if not')
     ]
     successor: Annotated[str, Meta(description='The package to use instead, "" if none')]
+    # The latest version's page, taken from its archive at scan time (domain/pages/).
+    readme_html: Annotated[
+        str,
+        Meta(
+            description="The latest version's README.md as sanitized HTML (no scripts, event "
+            'handlers, images or relative links), "" if none'
+        ),
+    ]
+    changelog_html: Annotated[
+        str, Meta(description='The latest version\'s CHANGELOG.md as sanitized HTML, "" if none')
+    ]
+    icon_url: Annotated[
+        str,
+        Meta(
+            description="Root-relative URL of the latest version's icon (a square PNG of at "
+            'most 512x512 px; the URL changes with the icon), "" if none'
+        ),
+    ]
 
 
 class FacetCount(Shape):

@@ -75,6 +75,12 @@ FIELD_COSTS = {
     # One grouped count over every matching package (not only the page's).
     "PackageConnection.facets": 10,
     "Mutation.publishVersion": 20,
+    # Page HTML is up to 1 MiB each (domain/pages/markdown.py): a page of 100 packages may
+    # ask for one of them, not for every one of every version.
+    "Package.readmeHtml": 40,
+    "Package.changelogHtml": 40,
+    "PackageVersion.readmeHtml": 40,
+    "PackageVersion.changelogHtml": 40,
     "Mutation.uploadArtifactBuild": 20,
 }
 

@@ -16,7 +16,7 @@ from strawberry import LazyType, relay
 from strawberry.scalars import JSON
 
 from domain import models
-from domain.services import listing, quarantine
+from domain.services import listing, pages, quarantine
 from domain.services import versions as version_rules
 from domain.services.access import can_view
 from domain.services.listing import ListingQuery
@@ -215,11 +215,38 @@ class Package(relay.Node):
 
     @strawberry.field(description="The version named by latestVersion, or null.")
     async def latest(self, info: Info) -> PackageVersion | None:
+        return await visible_version(info, await self._latest_row(info))
+
+    async def _latest_row(self, info: Info) -> models.PackageVersion | None:
         if not self.row.latest_version:
             return None
         rows = await info.context.loader(VersionsByPackageIdLoader).load(self.row.id)
-        row = next((r for r in rows if r.version == self.row.latest_version), None)
-        return await visible_version(info, row)
+        return next((r for r in rows if r.version == self.row.latest_version), None)
+
+    async def _latest_page(self, info: Info) -> pages.PageView:
+        # latestVersion is published and not yanked: visible to whoever sees the package.
+        return pages.page_of(await self._latest_row(info))
+
+    @strawberry.field(
+        description="The latest version's README.md as sanitized HTML (no scripts, event "
+        "handlers, images or relative links); empty when it has none."
+    )
+    async def readme_html(self, info: Info) -> str:
+        return (await self._latest_page(info)).readme_html
+
+    @strawberry.field(
+        description="The latest version's CHANGELOG.md as sanitized HTML; empty when it has none."
+    )
+    async def changelog_html(self, info: Info) -> str:
+        return (await self._latest_page(info)).changelog_html
+
+    @strawberry.field(
+        description="Root-relative URL of the latest version's icon (a square PNG, at most "
+        "512x512 px; the URL changes with the icon), or null when it has none."
+    )
+    async def icon_url(self, info: Info) -> str | None:
+        page = await self._latest_page(info)
+        return pages.icon_url(self.row.name, page.icon_key) or None
 
     @strawberry.field(
         description="Listed packages with a published version that depends on "
@@ -328,6 +355,20 @@ class PackageVersion(relay.Node):
         return package_file_url(
             package.name, self.row.version, info.context.registry.policy.public_base_url
         )
+
+    @strawberry.field(
+        description="This version's README.md as sanitized HTML (taken from its archive at "
+        "scan time); empty when it has none."
+    )
+    def readme_html(self) -> str:
+        return self.row.readme_html or ""
+
+    @strawberry.field(
+        description="This version's CHANGELOG.md as sanitized HTML (taken from its archive at "
+        "scan time); empty when it has none."
+    )
+    def changelog_html(self) -> str:
+        return self.row.changelog_html or ""
 
     @strawberry.field(description="Dependencies declared by this version, in manifest order.")
     async def dependencies(self, info: Info) -> list[Dependency]:
