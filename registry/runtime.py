@@ -15,7 +15,7 @@ from domain import database
 from domain.categories import parse_catalog
 from domain.context import Policy, RegistryContext, StorageSet
 from domain.events import EventBus, InMemoryEventBus
-from domain.services import replication, verification
+from domain.services import lifecycle, replication, verification
 from registry.change_feed import ChangeFeed
 from registry.config import Settings
 from registry.queues.arq_queue import ArqQueue
@@ -139,6 +139,8 @@ class Runtime:
         """A write committed: no cached read may be served again."""
         self.package_cache.invalidate()
         self.page_cache.invalidate()
+        # Deprecation notices resolve names (domain/services/lifecycle.py).
+        lifecycle.invalidate()
 
     @property
     def ctx(self) -> RegistryContext:

@@ -8,9 +8,11 @@ GraphQL updatePackage); `clean_changes` validates those fields there.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from domain import changes
 from domain.actor import Actor
 from domain.enums import PackageStatus, Visibility
 from domain.exceptions import Conflict, InvalidInput
@@ -131,13 +133,44 @@ def require_editable(package: Package, changes: Iterable[str], lifecycle: dict[s
         raise archived_error(package, "its fields cannot change")
 
 
-async def warnings_for(actor: Actor, names: Sequence[str]) -> list[str]:
-    """A warning per deprecated or archived package among `names` that the caller may see,
-    in the order of `names` (one query for all of them; none when `names` is empty)."""
-    keys = lookup_keys(list(names))
-    if not keys:
-        return []
-    found: dict[str, str] = {}
+class _NoticeCache:
+    """Per package name: its notice, visibility and publisher, or None (active or unknown),
+    as last read. Resolves touch the same few names again and again; a cached answer costs
+    no query. Every committed write of this process empties it (domain/changes.py), and so
+    does `invalidate` (the runtime calls it when another process wrote); entries are also
+    dropped after CACHE_SECONDS, so nothing outlives a missed announcement for long."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[str, str, str] | None] = {}
+        self.generation = 0
+        self.filled_at = time.monotonic()
+
+    def invalidate(self) -> None:
+        self.generation += 1
+        self.entries = {}
+        self.filled_at = time.monotonic()
+
+    def fresh(self) -> dict[str, tuple[str, str, str] | None]:
+        if time.monotonic() - self.filled_at > CACHE_SECONDS or len(self.entries) > CACHE_ENTRIES:
+            self.invalidate()
+        return self.entries
+
+
+CACHE_SECONDS = 5.0
+CACHE_ENTRIES = 50_000
+_cache = _NoticeCache()
+changes.subscribe(_cache.invalidate)
+
+
+def invalidate() -> None:
+    """Forget every cached notice (a write committed, possibly in another process)."""
+    _cache.invalidate()
+
+
+async def _load(keys: list[str]) -> dict[str, tuple[str, str, str] | None]:
+    """(notice, visibility, publisher id) of each live package in `keys` that is not
+    active; None for the others (so that they are not asked again)."""
+    found: dict[str, tuple[str, str, str] | None] = dict.fromkeys(keys)
     for start in range(0, len(keys), _BATCH):
         rows = await (
             Package.filter(name_key__in=keys[start : start + _BATCH], deleted_at__isnull=True)
@@ -152,8 +185,29 @@ async def warnings_for(actor: Actor, names: Sequence[str]) -> list[str]:
             )
         )
         for name, visibility, publisher_id, status, message, successor in rows:
-            if can_view_live(actor, visibility, publisher_id, name):
-                text = notice(name, status, message, successor)
-                if text:
-                    found[name_key(name)] = text
-    return [found[key] for key in keys if key in found]
+            text = notice(name, status, message, successor)
+            if text:
+                found[name_key(name)] = (text, visibility, publisher_id)
+    return found
+
+
+async def warnings_for(actor: Actor, names: Sequence[str]) -> list[str]:
+    """A warning per deprecated or archived package among `names` that the caller may see,
+    in the order of `names` (one query for the names not cached; none when all are)."""
+    keys = lookup_keys(list(names))
+    if not keys:
+        return []
+    entries = _cache.fresh()
+    missing = [key for key in keys if key not in entries]
+    loaded: dict[str, tuple[str, str, str] | None] = {}
+    if missing:
+        generation = _cache.generation
+        loaded = await _load(missing)
+        if generation == _cache.generation:  # no write committed meanwhile
+            entries.update(loaded)
+    warnings = []
+    for key in keys:
+        entry = loaded[key] if key in loaded else entries.get(key)
+        if entry is not None and can_view_live(actor, entry[1], entry[2], key):
+            warnings.append(entry[0])
+    return warnings

@@ -250,3 +250,22 @@ async def test_private_deprecated_packages_warn_only_those_who_see_them(stack: S
     anonymous = await client.post("/api/v1/resolve", json={"requirements": ["Inner"]})
     assert anonymous.json()["success"] is False
     assert not any("deprecated" in w for w in anonymous.json()["warnings"])
+
+
+async def test_notices_follow_writes_of_other_processes(stack: Stack) -> None:
+    """Resolves answer notices from memory; a write another process announces (the runtime's
+    invalidate_reads) drops them, as a write of this process does."""
+    from domain.models import Package
+
+    client = stack.client
+    await _chain(stack)
+    assert (await patch(stack, "OldDB", "u1", status="deprecated")).status_code == 200
+    first = await client.post("/api/v1/resolve", json={"requirements": ["OldDB"]})
+    assert "Package OldDB is deprecated" in first.json()["warnings"]
+    # Written behind the domain's back, as another process would (no local announcement).
+    await Package.filter(name="OldDB").update(status="active")
+    stack.runtime.invalidate_reads()
+    second = await client.post(
+        "/api/v1/resolve", json={"requirements": ["OldDB"]}, headers=bearer("u1")
+    )
+    assert not any("deprecated" in w for w in second.json()["warnings"])
