@@ -186,3 +186,31 @@ async def test_unknown_package_icon_is_404(stack: Stack) -> None:
     response = await stack.client.get("/api/v1/packages/NoSuchThing/icon")
     assert response.status_code == 404 and "detail" in response.json()
     assert icon_url("x", "") == ""
+
+
+async def test_an_icon_shared_by_versions_lives_until_its_last_version_goes(stack: Stack) -> None:
+    from domain.actor import Actor
+    from domain.services import quarantine
+
+    client = stack.client
+    await make_publisher("u1", "pages-team")
+    assert (await create_package(client, "u1", "Twins")).status_code == 201
+    icon = images.png((128, 128))
+    for version in ("1.0.0", "1.1.0"):
+        await _publish(stack, "Twins", version, {"Twins/icon.png": icon})
+    url = (await client.get("/api/v1/packages/Twins")).json()["icon_url"]
+    served = await client.get(url)
+    key = content_key(hashlib.sha256(served.content).hexdigest())
+    admin = Actor(user_id="admin", is_admin=True)
+
+    await quarantine.delete_version(admin, stack.ctx, "Twins", "1.1.0", "test")
+    await stack.drain_jobs()
+    assert await stack.ctx.storage.primary.exists(key)  # 1.0.0 still uses it
+    detail = (await client.get("/api/v1/packages/Twins")).json()
+    assert detail["latest_version"] == "1.0.0" and detail["icon_url"] == url
+    assert (await client.get(url)).content == served.content
+
+    await quarantine.delete_version(admin, stack.ctx, "Twins", "1.0.0", "test")
+    await stack.drain_jobs()
+    assert not await stack.ctx.storage.primary.exists(key)
+    assert (await client.get("/api/v1/packages/Twins/icon")).status_code == 404
