@@ -227,6 +227,8 @@ class PackageVersion(Model):
     size_bytes = fields.BigIntField()
     downloads = fields.BigIntField(default=0)
     platforms: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # CPU architectures the manifest declares (domain.enums.Architecture values; [] = any).
+    architectures: fields.JSONField[list[str]] = fields.JSONField(default=list)
     # The version's dependency rows again, as compact JSON `[[name, range, optional], ...]`,
     # written with them at upload (versions never change their dependencies). The resolver
     # reads tens of thousands of versions per request: one column beats a join with the

@@ -11,6 +11,8 @@ Public packages (and unlisted ones named exactly) stay readable by anyone, that 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tortoise.expressions import Q
 
 from domain.actor import Actor
@@ -72,24 +74,54 @@ async def _hidden_ids_within_globs(actor: Actor, readable: Q) -> list[int]:
     return [int(package_id) for package_id, key in rows if actor.may_touch_package(str(key))]
 
 
-async def listed_filter(actor: Actor) -> Q:
+@dataclass(frozen=True)
+class ListedScope:
+    """Which live packages a listing may show a caller: every public one, plus the non-public
+    ones of `publisher_ids`, or the non-public `package_ids`, or (`everything`) all of them.
+    One value that `listed_filter` turns into a query condition and the listing's SQL
+    (domain/services/listing.py) into its WHERE clause, so both mean the same."""
+
+    everything: bool = False
+    publisher_ids: tuple[str, ...] = ()
+    package_ids: tuple[int, ...] = ()
+
+    @property
+    def public_only(self) -> bool:
+        return not (self.everything or self.publisher_ids or self.package_ids)
+
+
+async def listed_scope(actor: Actor) -> ListedScope:
     """Packages a listing, search or update check may show this caller: public ones, plus the
     private and unlisted ones it may read privately (its own publishers', every publisher's for
     an admin credential), narrowed by a token's package globs: `can_read_private` as a query
     condition, so counts and pages never include what the caller may not see."""
-    live = Q(deleted_at__isnull=True)
-    public = Q(visibility=Visibility.PUBLIC)
     if not actor.has_scope(TokenScope.READ_PRIVATE):
-        return live & public
+        return ListedScope()
     if actor.admin_credential:
         readable = Q()  # every publisher's; the globs below still narrow a token
     elif actor.publisher_ids:
         readable = Q(publisher_id__in=sorted(actor.publisher_ids))
     else:
-        return live & public
+        return ListedScope()
     if actor.package_globs:
-        return live & (public | Q(id__in=await _hidden_ids_within_globs(actor, readable)))
-    return live if actor.admin_credential else live & (public | readable)
+        return ListedScope(package_ids=tuple(await _hidden_ids_within_globs(actor, readable)))
+    if actor.admin_credential:
+        return ListedScope(everything=True)
+    return ListedScope(publisher_ids=tuple(sorted(actor.publisher_ids)))
+
+
+async def listed_filter(actor: Actor) -> Q:
+    """`listed_scope` as a query condition on Package."""
+    scope = await listed_scope(actor)
+    live = Q(deleted_at__isnull=True)
+    public = Q(visibility=Visibility.PUBLIC)
+    if scope.everything:
+        return live
+    if scope.package_ids:
+        return live & (public | Q(id__in=list(scope.package_ids)))
+    if scope.publisher_ids:
+        return live & (public | Q(publisher_id__in=list(scope.publisher_ids)))
+    return live & public
 
 
 def not_found(name: str) -> NotFound:

@@ -1,24 +1,43 @@
 """The package listing, declared once for every list of packages: REST `GET /packages`,
 `GET /search` and `/search/suggest` (REST_CONTRACT §4.4, §4.6), the GraphQL `packages`
-connection and `Publisher.packages`.
+connection and `Publisher.packages`, and the facet and category counts beside them.
 
 What is declared here:
-- which packages a caller may see listed: `access.listed_filter` (visibility, membership,
+- which packages a caller may see listed: `access.listed_scope` (visibility, membership,
   admin credentials and a token's package globs), applied to every count and every page;
 - the filters (`ListingQuery`), each turned into a SQL condition;
 - the orders (`Ordering`), each a tuple of keys whose last key is unique, so that every key
   names one row: REST pages by offset over it, the GraphQL connection by keyset (`after`);
-- relevance: exact name, then name prefix, then name substring, then display name, then the
-  rest of the text, ties by downloads and name. It is a SQL `CASE`, so ranking, paging and
-  LIMIT happen in the database on SQLite and PostgreSQL alike, and no listing loads more
-  rows than its page (plus one, which tells the connection that a next page exists).
+- relevance (search): 0 exact name, 1 name prefix, 2 name substring, 3 full-text match
+  (within it by the engine's text rank times ln(e + downloads)), 4 typo-tolerant name
+  match (within it by trigram similarity); a deprecated or archived package ranks after
+  every active one (10 + its tier). Ties by downloads, then name.
 
-Callers turn their parameters into a `ListingQuery` and call `numbered_page` (REST) or
-`keyset_page` (GraphQL), so both answer the same rows, in the same order, with the same total.
+Everything happens in SQL with LIMIT, on each database's own engine (the index:
+domain/search_index.py, built by migration 0007 and kept in step by triggers; bulk loads
+call `search_index.rebuild_search_index(package_ids=None)`):
+- PostgreSQL: the weighted `search_vector` (GIN) queried with `websearch_to_tsquery` and
+  ranked by `ts_rank`; substrings and typos of names by pg_trgm (`LIKE`, `%`, `similarity`).
+- SQLite: FTS5 (`packages_fts`, ranked by `bm25`); substrings and typo candidates of names
+  by an FTS5 trigram table, typo similarity as shared trigrams over their union.
+A search text is never handed to either engine as query syntax: it is split into words and
+quoted phrases here, each passed as data, so hyphens, quotes, operators and any other input
+only ever find packages or nothing.
+
+A page reads the ids of its rows first (from an index for the anonymous orders: partial
+indexes over the listed rows), then the rows themselves: `ListedPackage`, a plain row with the
+package's columns and its publisher's name, verification and notice, never an ORM object.
+REST serializes it (registry/rest/serializers.package_summary), GraphQL wraps it
+(schema/packages/types.package_connection). How many match in all comes from the facet
+totals when the query allows (no search, at most one facet filter), otherwise from one COUNT
+(or, for a search, from the page query itself).
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,20 +45,24 @@ from typing import Any
 
 from packaging.version import InvalidVersion
 from tortoise import Tortoise
-from tortoise.expressions import Case, Q, RawSQL, Subquery, When
-from tortoise.queryset import QuerySet
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 
+from domain import search_index
 from domain.actor import Actor
-from domain.enums import PackageSort, PackageType, PublisherStatus, VersionStatus, Visibility
+from domain.enums import PackageSort, PackageType, Visibility
 from domain.exceptions import InvalidInput
-from domain.models import BIGINT_RANGE, Package, PackageVersion, Publisher, fits
+from domain.models import BIGINT_RANGE, Package, Publisher, fits
 from domain.names import validate_package_type, validate_visibility
 from domain.ranges import as_version
-from domain.services.access import listed_filter
+from domain.services.access import ListedScope, listed_filter, listed_scope
 
 MAX_KEYWORD_LENGTH = 50
 MAX_SEARCH_LENGTH = 200  # longer search texts are cut (before any parsing)
 MAX_FACET_VALUE_LENGTH = 50
+MAX_SEARCH_TERMS = 12  # words and phrases of one search (more are ignored)
+TYPO_CANDIDATES = 50  # typo-tolerant name matches considered per search
+TYPO_SIMILARITY = 0.3  # pg_trgm's default threshold, on both engines
 
 
 def _facet_value(value: str | None) -> str | None:
@@ -103,14 +126,122 @@ class ListingQuery:
         self.keyword = (self.keyword or "").strip().lower()[:MAX_KEYWORD_LENGTH] or None
         self.sort = PackageSort(self.sort)
 
+    def facet_filters(self) -> dict[str, str]:
+        """The facet filters given, by facet name (as `facet_counts` names them)."""
+        given = {
+            "type": self.package_type,
+            "category": self.category,
+            "platform": self.platform,
+            "architecture": self.architecture,
+            "verified": "true" if self.verified_only else None,
+        }
+        return {facet: str(value) for facet, value in given.items() if value}
+
+
+# --- rows -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ListedPublisher:
+    """What a listed package shows of its publisher."""
+
+    id: str
+    name: str
+    verification_status: str
+    notice: str
+
+
+@dataclass(slots=True)
+class ListedPackage:
+    """One package of a listing: its columns as plain values (the attribute names of
+    `domain.models.Package`, so code that reads a package's fields reads either), and
+    `publisher`. `readme` is read only by `keyset_page` (GraphQL may select it); a
+    `numbered_page` row has "" there. `rank` and `score` are the relevance keys (0 when the
+    order is not relevance)."""
+
+    id: int
+    name: str
+    name_key: str
+    display_name: str
+    package_type: str
+    visibility: str
+    publisher_id: str
+    owner_id: str | None
+    description: str
+    homepage: str
+    repository: str
+    license: str
+    keywords: list[str]
+    latest_version: str
+    total_downloads: int
+    categories: list[str]
+    status: str
+    deprecation_message: str
+    successor: str
+    created_at: datetime
+    updated_at: datetime
+    publisher: ListedPublisher
+    readme: str = ""
+    deleted_at: datetime | None = None
+    rank: int = 0
+    score: float = 0.0
+
+
+_ROW_COLUMNS = (
+    "id",
+    "name",
+    "name_key",
+    "display_name",
+    "package_type",
+    "visibility",
+    "publisher_id",
+    "owner_id",
+    "description",
+    "homepage",
+    "repository",
+    "license",
+    "keywords",
+    "latest_version",
+    "total_downloads",
+    "categories",
+    "status",
+    "deprecation_message",
+    "successor",
+    "created_at",
+    "updated_at",
+)
+_PUBLISHER_COLUMNS = {
+    "publisher__name": "name",
+    "publisher__verification_status": "verification_status",
+    "publisher__notice": "notice",
+}
+
+
+async def _rows(ids: Sequence[int], *, readme: bool) -> dict[int, ListedPackage]:
+    """The rows of these packages, by id (Tortoise's `values()`: typed plain dicts)."""
+    if not ids:
+        return {}
+    columns = [*_ROW_COLUMNS, *_PUBLISHER_COLUMNS] + (["readme"] if readme else [])
+    found: dict[int, ListedPackage] = {}
+    for values in await Package.filter(id__in=list(ids)).values(*columns):
+        publisher = ListedPublisher(
+            id=values["publisher_id"],
+            **{name: values.pop(key) for key, name in _PUBLISHER_COLUMNS.items()},
+        )
+        values["keywords"] = list(values["keywords"] or [])
+        values["categories"] = list(values["categories"] or [])
+        found[values["id"]] = ListedPackage(publisher=publisher, **values)
+    return found
+
 
 # --- orders -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class SortKey:
-    """One key of an order: a column (or the `rank` annotation), its direction and the JSON
-    type its value has in a cursor (a datetime as ISO 8601 text)."""
+    """One key of an order: its name (a column, or `rank`/`score` of a search), the SQL it
+    sorts by, its direction and the JSON type its value has in a cursor (a datetime as ISO
+    8601 text)."""
 
     name: str
     descending: bool
@@ -118,6 +249,10 @@ class SortKey:
     # The relevance cursor has always held downloads negated (ascending like the rank);
     # kept, so that cursors already handed out stay valid.
     negated_in_cursor: bool = False
+
+    @property
+    def sql(self) -> str:
+        return self.name if self.name in ("rank", "score") else f"p.{self.name}"
 
 
 @dataclass(frozen=True)
@@ -132,10 +267,13 @@ class Ordering:
     def arity(self) -> int:
         return len(self.keys)
 
-    def order_by(self) -> list[str]:
-        return [f"-{key.name}" if key.descending else key.name for key in self.keys]
+    def order_by(self, qualified: bool = True) -> str:
+        return ", ".join(
+            f"{key.sql if qualified else key.name}{' DESC' if key.descending else ''}"
+            for key in self.keys
+        )
 
-    def key_of(self, row: Package) -> list[Any]:
+    def key_of(self, row: Any) -> list[Any]:
         """The row's position in this order, as JSON values (what a cursor holds)."""
         values: list[Any] = []
         for key in self.keys:
@@ -156,7 +294,8 @@ class Ordering:
                 if key.kind is datetime:
                     if not isinstance(value, str):
                         raise TypeError(key.name)
-                    values.append(datetime.fromisoformat(value))
+                    parsed = datetime.fromisoformat(value)
+                    values.append(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
                 elif key.kind is int:
                     if (
                         isinstance(value, bool)
@@ -165,22 +304,19 @@ class Ordering:
                     ):
                         raise TypeError(key.name)
                     values.append(-value if key.negated_in_cursor else value)
+                elif key.kind is float:
+                    if isinstance(value, bool) or not isinstance(value, int | float):
+                        raise TypeError(key.name)
+                    if not math.isfinite(value) or abs(value) > 1e300:
+                        raise TypeError(key.name)
+                    values.append(float(value))
                 elif isinstance(value, str):
                     values.append(value)
                 else:
                     raise TypeError(key.name)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InvalidInput("Invalid cursor", field="after") from None
         return values
-
-    def after(self, position: Sequence[Any]) -> Q:
-        """Rows strictly after `position` in this order."""
-        clauses: list[Q] = []
-        for index, key in enumerate(self.keys):
-            equal = {k.name: position[i] for i, k in enumerate(self.keys[:index])}
-            beyond = {f"{key.name}__{'lt' if key.descending else 'gt'}": position[index]}
-            clauses.append(Q(**equal, **beyond))
-        return Q(*clauses, join_type="OR")
 
 
 _NAME_KEY = SortKey("name_key", False, str)  # unique: the last key of the name-based orders
@@ -192,6 +328,7 @@ ORDERINGS: dict[PackageSort, Ordering] = {
         PackageSort.RELEVANCE.value,
         (
             SortKey("rank", False, int),
+            SortKey("score", True, float),
             SortKey("total_downloads", True, int, negated_in_cursor=True),
             _NAME_KEY,
         ),
@@ -215,42 +352,251 @@ def ordering_of(query: ListingQuery) -> Ordering:
     return ORDERINGS[query.sort]
 
 
-def _literal(value: int) -> Any:
-    """A constant, not a parameter: PostgreSQL cannot type a parameter that only a CASE uses.
-    (Any: `When` and `Case` take any SQL term, but their annotations list expressions only.)"""
-    return RawSQL(str(int(value)))
+# --- SQL --------------------------------------------------------------------------------
 
 
-def relevance_rank(needle: str) -> Case:
-    """0 exact name, 1 name prefix, 2 name substring, 3 display name substring, 4 the rest of
-    the search text. Names are compared by `name_key`, lowercase like the needle; LIKE
-    patterns are escaped by the ORM. The display name is compared case-insensitively by the
-    database, which on SQLite folds ASCII letters only: a non-ASCII display-name match may
-    rank with the rest there (it is still found: `search_text` is lowercased in Python)."""
-    return Case(
-        When(Q(name_key=needle), then=_literal(0)),
-        When(Q(name_key__startswith=needle), then=_literal(1)),
-        When(Q(name_key__contains=needle), then=_literal(2)),
-        When(Q(display_name__icontains=needle), then=_literal(3)),
-        default=_literal(4),
+class _Sql:
+    """Parameters of one statement, numbered (`$n` on PostgreSQL, `?n` on SQLite), so that
+    fragments can be built in any order."""
+
+    def __init__(self, connection: BaseDBAsyncClient) -> None:
+        self.postgres = search_index.is_postgres(connection)
+        self.values: list[Any] = []
+
+    def __call__(self, value: Any) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}" if self.postgres else f"?{len(self.values)}"
+
+    def db_time(self, value: datetime) -> Any:
+        """A datetime as the updated_at/created_at columns hold it (text on SQLite)."""
+        return Package._meta.fields_map["updated_at"].to_db_value(value, Package)
+
+    def position(self, name: str) -> str:
+        return f"strpos({name}, " if self.postgres else f"instr({name}, "
+
+
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: what both engines index as words
+_PHRASE = re.compile(r'"([^"]*)"')
+
+
+def search_terms(needle: str) -> list[str]:
+    """The words and quoted phrases of a search, each as its words joined by one space.
+    Everything else (hyphens, operators, a lone quote, punctuation) only separates words."""
+    terms: list[str] = []
+    rest: list[str] = []
+    last = 0
+    for match in _PHRASE.finditer(needle):
+        rest.append(needle[last : match.start()])
+        words = _WORD.findall(match.group(1))
+        if words:
+            terms.append(" ".join(words))
+        last = match.end()
+    rest.append(needle[last:])
+    for part in rest:
+        terms.extend(_WORD.findall(part))
+    return list(dict.fromkeys(terms))[:MAX_SEARCH_TERMS]
+
+
+def name_needle(needle: str) -> str:
+    """The search as a package name: quotes dropped, spaces as hyphens ("auto save" is the
+    package auto-save)."""
+    return re.sub(r"\s+", "-", needle.replace('"', " ").strip())
+
+
+def _trigrams(text: str) -> list[str]:
+    return list(dict.fromkeys(text[i : i + 3] for i in range(len(text) - 2)))
+
+
+@dataclass
+class _Search:
+    """The CTEs and expressions of a search: which packages match, and how they rank."""
+
+    ctes: list[str]
+    candidates: str  # SELECT of the matching ids
+    joins: str  # LEFT JOINs that bring the text score and typo similarity
+    rank: str
+    score: str
+    unranked: int = 0  # parameters the matching set uses (rank and score add more)
+
+
+def _search(sql: _Sql, needle: str, visible: str) -> _Search:
+    name = name_needle(needle)
+    terms = search_terms(needle)
+    ctes: list[str] = []
+    sources: list[str] = []
+    joins = ""
+    text_score = "0.0"
+    typo_score = "0.0"
+    popularity = "ln(2.718281828459045 + p.total_downloads)"
+    if terms:
+        if sql.postgres:
+            query = " && ".join(
+                f"websearch_to_tsquery('{search_index.PG_CONFIG}', {sql(_pg_term(term))})"
+                for term in terms
+            )
+            ctes.append(
+                f"text_hits AS MATERIALIZED (SELECT id, ts_rank(search_vector, q) AS bm FROM "
+                f"packages, (SELECT {query} AS q) AS query WHERE search_vector @@ q)"
+            )
+            text_score = f"t.bm * {popularity}"
+        else:
+            match = " ".join(f'"{term}"' for term in terms)
+            ctes.append(
+                "text_hits AS MATERIALIZED (SELECT rowid AS id, bm25(packages_fts, 10.0, 5.0, "
+                f"3.0, 1.0) AS bm FROM packages_fts WHERE packages_fts MATCH {sql(match)})"
+            )
+            text_score = f"-t.bm * {popularity}"
+        sources.append("SELECT id FROM text_hits")
+        joins += " LEFT JOIN text_hits t ON t.id = p.id"
+    if name:
+        if sql.postgres:
+            escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            names = (
+                f"SELECT id FROM packages WHERE name_key LIKE {sql('%' + escaped + '%')} "
+                "ESCAPE '\\'"
+            )
+        elif len(name) >= 3:
+            phrase = '"' + name.replace('"', '""') + '"'
+            names = (
+                "SELECT rowid AS id FROM package_names_trgm WHERE package_names_trgm MATCH "
+                f"{sql(phrase)}"
+            )
+        else:
+            names = f"SELECT id FROM packages WHERE instr(name_key, {sql(name)}) > 0"
+        # Listed ones only: whether a typo search runs must not tell of hidden names.
+        ctes.append(
+            f"name_hits AS MATERIALIZED (SELECT p.id FROM ({names}) AS n JOIN packages p ON "
+            f"p.id = n.id WHERE {visible})"
+        )
+        sources.append("SELECT id FROM name_hits")
+    # Typo-tolerant name matches, for a name-like search (one word, 4 to 50 characters)
+    # that no listed name contains: "did you mean".
+    if 4 <= len(name) <= 50 and name == needle:
+        absent = "NOT EXISTS (SELECT 1 FROM name_hits)"
+        if sql.postgres:
+            ctes.append(
+                f"typo_hits AS MATERIALIZED (SELECT id, similarity(name_key, {sql(name)}) AS sim "
+                f"FROM packages WHERE name_key % {sql(name)} AND {absent} ORDER BY sim DESC, id "
+                f"LIMIT {TYPO_CANDIDATES})"
+            )
+        else:
+            grams = _trigrams(name)[:24]
+            shared = " + ".join(f"(instr(name_key, {sql(g)}) > 0)" for g in grams)
+            either = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+            ctes.append(
+                "typo_hits AS MATERIALIZED (SELECT id, sim FROM (SELECT id, shared * 1.0 / "
+                f"({len(grams)} + max(length(name_key) - 2, 1) - shared) AS sim FROM (SELECT "
+                f"rowid AS id, name_key, {shared} AS shared FROM package_names_trgm WHERE "
+                f"package_names_trgm MATCH {sql(either)} AND {absent} ORDER BY rank LIMIT "
+                f"{TYPO_CANDIDATES}) AS c) AS s WHERE sim >= {TYPO_SIMILARITY})"
+            )
+        sources.append("SELECT id FROM typo_hits")
+        joins += " LEFT JOIN typo_hits y ON y.id = p.id"
+        typo_score = "y.sim"
+    if not sources:
+        sources.append("SELECT id FROM packages WHERE false")
+    lifecycle = "CASE WHEN p.status <> 'active' THEN 10 ELSE 0 END"
+    unranked = len(sql.values)
+    if not name:  # nothing but quotes and spaces: nothing matches
+        return _Search(ctes, " UNION ".join(sources), joins, f"({lifecycle} + 3)", "0.0", unranked)
+    exact = sql(name)
+    contains = f"{sql.position('p.name_key')}{exact}) > 0"
+    text_match = "t.id IS NOT NULL" if terms else "false"
+    rank = (
+        f"({lifecycle} + CASE WHEN p.name_key = {exact} THEN 0 "
+        f"WHEN substr(p.name_key, 1, {len(name)}) = {exact} THEN 1 "
+        f"WHEN {contains} THEN 2 WHEN {text_match} THEN 3 ELSE 4 END)"
+    )
+    score = (
+        f"(CASE WHEN {contains} THEN 0.0 WHEN {text_match} THEN {text_score} "
+        f"ELSE coalesce({typo_score}, 0.0) END)"
+    )
+    return _Search(ctes, " UNION ".join(sources), joins, rank, score, unranked)
+
+
+def _pg_term(term: str) -> str:
+    """A word, or a phrase in quotes, as websearch_to_tsquery reads it (no operator left:
+    terms hold letters, digits and single spaces only)."""
+    return f'"{term}"' if " " in term else term
+
+
+def _visible(scope: ListedScope, sql: _Sql) -> str:
+    """`access.listed_scope` as SQL over `p`; the anonymous form is, word for word, the
+    predicate of the partial listing indexes."""
+    if scope.everything:
+        return "p.deleted_at IS NULL"
+    public = "p.deleted_at IS NULL AND p.visibility = 'public'"
+    if scope.package_ids:
+        ids = ", ".join(str(int(i)) for i in scope.package_ids)
+        return f"p.deleted_at IS NULL AND (p.visibility = 'public' OR p.id IN ({ids}))"
+    if scope.publisher_ids:
+        marks = ", ".join(sql(i) for i in scope.publisher_ids)
+        return f"p.deleted_at IS NULL AND (p.visibility = 'public' OR p.publisher_id IN ({marks}))"
+    return public
+
+
+def _has_facet(sql: _Sql, facet: str, value: str) -> str:
+    return (
+        "EXISTS (SELECT 1 FROM package_facets f WHERE f.package_id = p.id AND "
+        f"f.facet = {sql(facet)} AND f.value = {sql(value)})"
     )
 
 
-# --- filters ----------------------------------------------------------------------------
-
-
-def _with_keyword(rows: QuerySet[Package], keyword: str) -> QuerySet[Package]:
-    """Packages whose keyword list contains `keyword` exactly (keywords are lowercase)."""
-    if Tortoise.get_connection("default").capabilities.dialect == "sqlite":
-        # SQLite has no JSON containment operator in Tortoise; json_each is built in.
-        literal = "'" + keyword.replace("'", "''") + "'"
-        return rows.annotate(
-            has_keyword=RawSQL(
-                f'EXISTS (SELECT 1 FROM json_each("packages"."keywords") '
-                f"WHERE json_each.value = {literal})"
+def _conditions(sql: _Sql, query: ListingQuery, publisher_id: str | None) -> list[str]:
+    """The filters of `query` as SQL conditions over `p` (visibility aside)."""
+    conditions: list[str] = []
+    if query.package_type:
+        conditions.append(f"p.package_type = {sql(str(query.package_type))}")
+    if query.visibility:
+        conditions.append(f"p.visibility = {sql(str(query.visibility))}")
+    if publisher_id:
+        conditions.append(f"p.publisher_id = {sql(publisher_id)}")
+    if query.verified_only:
+        conditions.append(_has_facet(sql, "verified", "true"))
+    for facet, value in (
+        ("category", query.category),
+        ("platform", query.platform),
+        ("architecture", query.architecture),
+    ):
+        if value:
+            conditions.append(_has_facet(sql, facet, value))
+    if query.toolbox:
+        key = sql(search_index.version_text_key(as_version(query.toolbox)))
+        conditions.append(f"p.toolbox_low <= {key} AND {key} < p.toolbox_high")
+    if query.keyword:
+        if sql.postgres:
+            conditions.append(f"p.keywords @> {sql(json.dumps([query.keyword]))}::jsonb")
+        else:
+            conditions.append(
+                "EXISTS (SELECT 1 FROM json_each(p.keywords) AS k WHERE k.value = "
+                f"{sql(query.keyword)})"
             )
-        ).filter(has_keyword=1)
-    return rows.filter(keywords__contains=[keyword])
+    if query.updated_since is not None:
+        conditions.append(f"p.updated_at >= {sql(sql.db_time(query.updated_since))}")
+    if not query.include_yanked:
+        conditions.append(
+            "NOT EXISTS (SELECT 1 FROM package_facets f WHERE f.package_id = p.id AND "
+            "f.facet = 'yanked_only')"
+        )
+    return conditions
+
+
+def _after(sql: _Sql, ordering: Ordering, position: Sequence[Any], named: bool) -> str:
+    """Rows strictly after `position` in `ordering`, as SQL (named: over the select list's
+    names, as around a search's ranked rows)."""
+    clauses: list[str] = []
+    values = [sql.db_time(value) if isinstance(value, datetime) else value for value in position]
+    marks = [sql(value) for value in values]
+    for index, key in enumerate(ordering.keys):
+        parts = [
+            f"{k.name if named else k.sql} = {marks[i]}"
+            for i, k in enumerate(ordering.keys[:index])
+        ]
+        parts.append(
+            f"{key.name if named else key.sql} {'<' if key.descending else '>'} {marks[index]}"
+        )
+        clauses.append("(" + " AND ".join(parts) + ")")
+    return "(" + " OR ".join(clauses) + ")"
 
 
 async def _publisher_id(slug_or_id: str) -> str | None:
@@ -270,87 +616,196 @@ async def _publisher_id(slug_or_id: str) -> str | None:
     return slug_or_id if slug_or_id in found.values() else None
 
 
-async def _matching(actor: Actor, query: ListingQuery) -> QuerySet[Package] | None:
-    """The packages `query` selects among those the caller may see listed; None when
-    nothing can match (an unknown publisher)."""
-    rows = Package.filter(await listed_filter(actor))
-    if query.needle:
-        rows = rows.filter(search_text__contains=query.needle)
-    if query.package_type:
-        rows = rows.filter(package_type=query.package_type)
-    if query.visibility:
-        rows = rows.filter(visibility=query.visibility)
+@dataclass
+class _Plan:
+    """A listing query, resolved (publisher, the caller's scope), ready to become SQL."""
+
+    query: ListingQuery
+    scope: ListedScope
+    publisher_id: str | None
+
+    def statement(self) -> _Statement:
+        """The SQL pieces of one statement (each statement numbers its own parameters)."""
+        sql = _Sql(_connection())
+        visible = _visible(self.scope, sql)
+        where = [visible, *_conditions(sql, self.query, self.publisher_id)]
+        search = _search(sql, self.query.needle, visible) if self.query.needle else None
+        return _Statement(sql, where, search)
+
+
+@dataclass
+class _Statement:
+    sql: _Sql
+    where: list[str]
+    search: _Search | None
+
+    def unranked_values(self) -> list[Any]:
+        """The parameters of a statement that selects the matching rows but not their rank."""
+        if self.search is None:
+            return self.sql.values
+        return self.sql.values[: self.search.unranked]
+
+    def with_clause(self) -> str:
+        return f"WITH {', '.join(self.search.ctes)} " if self.search and self.search.ctes else ""
+
+    def source(self) -> str:
+        """FROM ... WHERE ... of the matching packages `p`."""
+        where = " AND ".join(self.where)
+        if self.search is None:
+            return f"FROM packages p WHERE {where}"
+        return (
+            f"FROM ({self.search.candidates}) AS c JOIN packages p ON p.id = c.id"
+            f"{self.search.joins} WHERE {where}"
+        )
+
+
+async def _plan(actor: Actor, query: ListingQuery) -> _Plan | None:
     publisher_id = query.publisher_id
     if query.publisher:
         publisher_id = await _publisher_id(query.publisher)
         if publisher_id is None:
             return None
-    if publisher_id:
-        rows = rows.filter(publisher_id=publisher_id)
-    if query.verified_only:
-        rows = rows.filter(publisher__verification_status=PublisherStatus.VERIFIED)
-    if query.keyword:
-        rows = _with_keyword(rows, query.keyword)
-    if query.updated_since is not None:
-        rows = rows.filter(updated_at__gte=query.updated_since)
-    if not query.include_yanked:
-        # Hide packages whose every published version is yanked (nothing left to install).
-        yanked = Subquery(
-            PackageVersion.filter(status=VersionStatus.PUBLISHED, yanked=True).values("package_id")
+    return _Plan(query, await listed_scope(actor), publisher_id)
+
+
+def _connection() -> BaseDBAsyncClient:
+    return Tortoise.get_connection("default")
+
+
+async def _ids(
+    plan: _Plan,
+    ordering: Ordering,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: Sequence[Any] | None = None,
+) -> tuple[list[tuple[int, int, float]], int | None]:
+    """(id, rank, score) of the page's rows in order, and for a search the number of
+    matches in all (None otherwise, or when the page is empty: `_count` tells it)."""
+    statement = plan.statement()
+    sql = statement.sql
+    connection = _connection()
+    if statement.search is None:
+        where = ""
+        if after is not None:
+            where = f" AND {_after(sql, ordering, after, named=False)}"
+        rows = await connection.execute_query_dict(
+            f"SELECT p.id AS id {statement.source()}{where} ORDER BY {ordering.order_by()} "
+            f"LIMIT {int(limit)} OFFSET {int(offset)}",
+            sql.values,
         )
-        rows = rows.filter(~Q(latest_version="") | ~Q(id__in=yanked))
-    return rows
+        return [(int(row["id"]), 0, 0.0) for row in rows], None
+    ranked = (
+        f"SELECT p.id AS id, {statement.search.rank} AS rank, {statement.search.score} AS "
+        "score, p.total_downloads AS total_downloads, p.name_key AS name_key, "
+        f"count(*) OVER () AS total {statement.source()}"
+    )
+    where = f" WHERE {_after(sql, ordering, after, named=True)}" if after is not None else ""
+    rows = await connection.execute_query_dict(
+        f"{statement.with_clause()}SELECT id, rank, score, total FROM ({ranked}) AS r{where} "
+        f"ORDER BY {ordering.order_by(qualified=False)} LIMIT {int(limit)} OFFSET {int(offset)}",
+        sql.values,
+    )
+    total = int(rows[0]["total"]) if rows else None
+    return [(int(r["id"]), int(r["rank"]), float(r["score"])) for r in rows], total
 
 
-def _in_order(
-    rows: QuerySet[Package], query: ListingQuery, ordering: Ordering
-) -> QuerySet[Package]:
-    if ordering is ORDERINGS[PackageSort.RELEVANCE]:
-        rows = rows.annotate(rank=relevance_rank(query.needle))
-    return rows.order_by(*ordering.order_by())
+async def _count(plan: _Plan, query: ListingQuery) -> int:
+    """How many packages match (a search's count comes with its page, see `_ids`)."""
+    quick = await _count_from_totals(plan, query)
+    if quick is not None:
+        return quick
+    statement = plan.statement()
+    rows = await _connection().execute_query_dict(
+        f"{statement.with_clause()}SELECT count(*) AS n {statement.source()}",
+        statement.unranked_values(),
+    )
+    return int(rows[0]["n"])
+
+
+def _only_facets(query: ListingQuery, plan: _Plan) -> bool:
+    """Whether nothing but facet filters (and the caller's visibility) selects the rows."""
+    return not (
+        query.needle
+        or query.visibility
+        or plan.publisher_id
+        or query.keyword
+        or query.updated_since is not None
+    )
+
+
+async def _count_from_totals(plan: _Plan, query: ListingQuery) -> int | None:
+    """The count from the facet totals (no scan), when the query is no search and filters
+    by one facet at most; None otherwise."""
+    if not plan.scope.public_only or not _only_facets(query, plan):
+        return None
+    filters = query.facet_filters()
+    if query.toolbox:
+        filters["toolbox"] = query.toolbox
+    if len(filters) > 1 or (filters and not query.include_yanked):
+        return None
+    totals = await search_index.public_totals()
+    if not filters:
+        everything = sum(totals.get("type", {}).values())
+        if not query.include_yanked:
+            everything -= sum(totals.get("yanked_only", {}).values())
+        return everything
+    ((facet, value),) = filters.items()
+    if facet == "toolbox":
+        key = search_index.version_text_key(as_version(value))
+        return sum(
+            n for bounds, n in totals.get("toolbox", {}).items() if search_index.admits(bounds, key)
+        )
+    return totals.get(facet, {}).get(value, 0)
 
 
 # --- pages ------------------------------------------------------------------------------
 
 
+def _ordered(
+    ids: list[tuple[int, int, float]], rows: dict[int, ListedPackage]
+) -> list[ListedPackage]:
+    found: list[ListedPackage] = []
+    for package_id, rank, score in ids:
+        row = rows.get(package_id)
+        if row is not None:
+            row.rank, row.score = rank, score
+            found.append(row)
+    return found
+
+
 async def numbered_page(
     actor: Actor, query: ListingQuery, *, page: int, per_page: int
-) -> tuple[list[Package], int]:
+) -> tuple[list[ListedPackage], int]:
     """Page `page` (from 1) of `per_page` packages, with their publishers, and how many match
     in all (REST's page/per_page)."""
-    rows = await _matching(actor, query)
-    if rows is None:
+    plan = await _plan(actor, query)
+    if plan is None:
         return [], 0
     offset = (page - 1) * per_page
-    # prefetch, not select_related: on SQLite (the embedded default) building one publisher
-    # per package from a join costs more than the extra query (16 vs 14 ms for 100 rows);
-    # on PostgreSQL the join would save a round trip (4 vs 6.5 ms).
-    found = list(
-        await _in_order(rows, query, ordering_of(query))
-        .offset(offset)
-        .limit(per_page)
-        .prefetch_related("publisher")
-    )
+    ids, total = await _ids(plan, ordering_of(query), limit=per_page, offset=offset)
+    found = _ordered(ids, await _rows([i for i, _, _ in ids], readme=False))
+    if total is not None:
+        return found, total
     if 0 < len(found) < per_page:
         return found, offset + len(found)  # the last page: it tells the total, no COUNT
-    return found, await rows.count()
+    return found, await _count(plan, query)
 
 
 async def keyset_page(
     actor: Actor, query: ListingQuery, *, limit: int, after: Sequence[Any] | None
-) -> tuple[list[Package], int]:
+) -> tuple[list[ListedPackage], int]:
     """Up to `limit` + 1 packages after the position `after` (`ordering_of(query).parse_key`
     of a cursor; None: from the start) and how many match in all. The extra row only says
     that a next page exists."""
-    rows = await _matching(actor, query)
-    if rows is None:
+    plan = await _plan(actor, query)
+    if plan is None:
         return [], 0
-    total = await rows.count()
-    ordering = ordering_of(query)
-    page = _in_order(rows, query, ordering)
-    if after is not None:
-        page = page.filter(ordering.after(after))
-    return list(await page.limit(limit + 1)), total
+    ids, total = await _ids(plan, ordering_of(query), limit=limit + 1, after=after)
+    found = _ordered(ids, await _rows([i for i, _, _ in ids], readme=True))
+    if total is None:
+        total = await _count(plan, query)
+    return found, total
 
 
 async def suggest_names(actor: Actor, prefix: str, limit: int) -> list[str]:
@@ -360,23 +815,96 @@ async def suggest_names(actor: Actor, prefix: str, limit: int) -> list[str]:
         return []
     names = await (
         Package.filter(await listed_filter(actor), name_key__startswith=needle)
-        .order_by(*_BY_DOWNLOADS.order_by())
+        .order_by("-total_downloads", "name_key")
         .limit(limit)
         .values_list("name", flat=True)
     )
     return [str(name) for name in names]
 
 
+# --- facets -----------------------------------------------------------------------------
+
 FACETS = ("type", "category", "toolbox", "platform", "architecture", "verified")
+
+
+def _facet_lists(counts: dict[str, dict[str, int]]) -> dict[str, list[tuple[str, int]]]:
+    """Counts per facet, most frequent first (ties by value); `toolbox` per configured
+    ToolBoxV2 release, in the operator's order, from the requirement hulls' counts."""
+    result: dict[str, list[tuple[str, int]]] = {}
+    for facet in FACETS:
+        if facet == "toolbox":
+            hulls = counts.get("toolbox", {})
+            releases: list[tuple[str, int]] = []
+            for release in search_index.toolbox_releases():
+                key = search_index.version_text_key(as_version(release))
+                n = sum(c for bounds, c in hulls.items() if search_index.admits(bounds, key))
+                releases.append((release, n))
+            result[facet] = releases
+            continue
+        values = counts.get(facet, {})
+        result[facet] = sorted(
+            ((value, n) for value, n in values.items() if n > 0),
+            key=lambda item: (-item[1], item[0]),
+        )
+    return result
+
+
+async def _grouped(statement: str, values: list[Any]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for row in await _connection().execute_query_dict(statement, values):
+        bucket = counts.setdefault(str(row["facet"]), {})
+        bucket[str(row["value"])] = bucket.get(str(row["value"]), 0) + int(row["n"])
+    return counts
 
 
 async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tuple[str, int]]]:
     """How many packages matching `query` (search and filters, visibility as the page) have
-    each value of each facet in FACETS, most frequent first. (Interim: being built.)"""
-    return {facet: [] for facet in FACETS}
+    each value of each facet in FACETS: values most frequent first; `toolbox` per release
+    of the operator's TOOLBOX_RELEASES; `verified` as "true"/"false".
+
+    One SQL query over the matching packages' facet rows; with no search and no filter,
+    the public packages' counts come from the facet totals instead (no scan), plus one
+    query over the non-public packages the caller may see, if any."""
+    plan = await _plan(actor, query)
+    if plan is None:
+        return _facet_lists({})
+    facet_filtered = bool(query.facet_filters()) or bool(query.toolbox)
+    if _only_facets(query, plan) and not facet_filtered:
+        counts = await search_index.public_totals()
+        if not query.include_yanked:
+            hidden = await _grouped(
+                "SELECT f.facet AS facet, f.value AS value, count(*) AS n FROM package_facets y "
+                "JOIN package_facets f ON f.package_id = y.package_id WHERE y.facet = "
+                "'yanked_only' AND y.public GROUP BY f.facet, f.value",
+                [],
+            )
+            for facet, values in hidden.items():
+                for value, n in values.items():
+                    counts.setdefault(facet, {})[value] = counts.get(facet, {}).get(value, 0) - n
+        if not plan.scope.public_only:
+            statement = plan.statement()
+            extra = " AND ".join([*statement.where, "p.visibility <> 'public'"])
+            more = await _grouped(
+                "SELECT f.facet AS facet, f.value AS value, count(*) AS n FROM packages p JOIN "
+                f"package_facets f ON f.package_id = p.id WHERE {extra} GROUP BY f.facet, "
+                "f.value",
+                statement.sql.values,
+            )
+            for facet, values in more.items():
+                for value, n in values.items():
+                    counts.setdefault(facet, {})[value] = counts.get(facet, {}).get(value, 0) + n
+        return _facet_lists(counts)
+    statement = plan.statement()
+    counts = await _grouped(
+        f"{statement.with_clause()}SELECT f.facet AS facet, f.value AS value, count(*) AS n "
+        f"FROM package_facets f WHERE f.package_id IN (SELECT p.id {statement.source()}) "
+        "GROUP BY f.facet, f.value",
+        statement.unranked_values(),
+    )
+    return _facet_lists(counts)
 
 
 async def category_counts(actor: Actor) -> list[tuple[str, int]]:
-    """Each category with how many packages the caller may see listed carry it, most first.
-    (Interim: being built.)"""
-    return []
+    """Each category with how many packages the caller may see listed carry it, most
+    first (categories no listed package carries are left out)."""
+    return (await facet_counts(actor, ListingQuery()))["category"]

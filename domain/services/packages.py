@@ -9,6 +9,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from domain import search_index
 from domain.actor import Actor
 from domain.categories import CategoryCatalog
 from domain.changes import write_transaction
@@ -281,11 +282,16 @@ async def lock_live(package: Package, *, using_db: Any) -> None:
 
 async def refresh_latest_version(package_id: int, using_db: Any = None) -> str:
     """Recompute the cached `latest_version`: highest published, non-yanked (§3)."""
-    versions = await (
+    rows = await (
         PackageVersion.filter(package_id=package_id, status=VersionStatus.PUBLISHED, yanked=False)
         .using_db(using_db)
-        .values_list("version", flat=True)
+        .values_list("version", "toolbox_version")
     )
-    latest = highest_version(str(v) for v in versions)
-    await Package.filter(id=package_id).using_db(using_db).update(latest_version=latest)
+    requirements = {str(version): str(requirement) for version, requirement in rows}
+    latest = highest_version(requirements)
+    # With the latest version's ToolBoxV2 requirement, as sortable bounds (the listing's
+    # `toolbox` filter); the database's triggers then update the package's facet rows.
+    await search_index.store_latest(
+        package_id, latest, requirements.get(latest, ""), using_db=using_db
+    )
     return latest

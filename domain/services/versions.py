@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.enums import TokenScope, VersionStatus
@@ -27,7 +29,19 @@ SUMMARY_FIELDS = (
 )
 
 
-def sees_unpublished(actor: Actor, package: Package) -> bool:
+class PackageIdentity(Protocol):
+    """What the version rules read of a package: a model row, or a listing's plain row
+    (domain/services/listing.ListedPackage)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def publisher_id(self) -> str: ...
+
+
+def sees_unpublished(actor: Actor, package: PackageIdentity) -> bool:
     """Owners and admins see pending and quarantined versions; nobody else does. Owners need
     no `read-private` scope for their own uploads (a publish-only CI token checks its scan),
     but a token's package globs must cover the package."""
@@ -41,7 +55,7 @@ def version_not_found(name: str, version: str) -> NotFound:
     return NotFound(f"Version not found: {name} {version}")
 
 
-async def find_version(package: Package, version: str) -> PackageVersion | None:
+async def find_version(package: PackageIdentity, version: str) -> PackageVersion | None:
     """Exact string first, then PEP 440-normalised equality (REST_CONTRACT §4.4)."""
     if not fits(PackageVersion, "version", version):
         return None
@@ -69,7 +83,7 @@ async def get_version(actor: Actor, name: str, version: str) -> tuple[Package, P
 
 
 async def visible_versions(
-    actor: Actor, package: Package, rows: list[PackageVersion] | None = None
+    actor: Actor, package: PackageIdentity, rows: list[PackageVersion] | None = None
 ) -> list[PackageVersion]:
     """Newest first by precedence, yanked included, unpublished only for owners/admins."""
     if rows is None:

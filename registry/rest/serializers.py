@@ -9,6 +9,7 @@ from typing import Any
 from domain.enums import PackageStatus, PublisherStatus, VersionStatus
 from domain.models import Package, PackageVersion, Publisher
 from domain.services import pages
+from domain.services.listing import ListedPackage, ListedPublisher
 from domain.services.pages import PageView
 from domain.services.publishers import PublisherStats
 from domain.services.urls import package_file_url
@@ -41,8 +42,8 @@ def publisher_json(publisher: Publisher, stats: PublisherStats | None = None) ->
     )
 
 
-def _summary_fields(package: Package) -> dict[str, Any]:
-    publisher: Publisher = package.publisher
+def _summary_fields(package: Package | ListedPackage) -> dict[str, Any]:
+    publisher: Publisher | ListedPublisher = package.publisher
     return {
         "name": package.name,
         "display_name": package.display_name or package.name,
@@ -61,7 +62,9 @@ def _summary_fields(package: Package) -> dict[str, Any]:
     }
 
 
-def package_summary(package: Package) -> shapes.PackageSummary:
+def package_summary(package: Package | ListedPackage) -> shapes.PackageSummary:
+    """A listed package: a listing's plain row (domain/services/listing.ListedPackage, what
+    `numbered_page` answers) or a model row with its publisher loaded."""
     return shapes.PackageSummary(**_summary_fields(package))
 
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain.models import Package as PackageRow
 from domain.services import listing
-from domain.services.listing import ListingQuery
+from domain.services.listing import ListedPackage, ListingQuery
 from schema.core.context import Info
 from schema.core.pagination import decode_cursor, encode_cursor, page_size
 
@@ -26,11 +25,11 @@ class PackagePage:
     """One page of a listing: up to `limit` + 1 rows (the extra one only says that a next page
     exists), how many match in all, and each row's cursor."""
 
-    rows: list[PackageRow]
+    rows: list[ListedPackage]  # plain rows, no ORM objects
     limit: int
     total: int
     after: str | None
-    cursor_of: Callable[[PackageRow], str]
+    cursor_of: Callable[[ListedPackage], str]
     query: ListingQuery  # what was asked: the connection's facets count over the same
 
 
