@@ -463,12 +463,13 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         errors=(404,),
     ),
     ("PATCH", f"{V}/packages/{{name}}"): Op(
-        "Update package fields (only the keys present change)",
+        "Update package fields (only the keys present change; 409 while archived, unless "
+        "the same update sets status back to active or deprecated)",
         "packages",
         "user",
         body=PackageUpdate,
         ok={200: shapes.PackageDetail},
-        errors=(400, 403, 404),
+        errors=(400, 403, 404, 409),
     ),
     ("DELETE", f"{V}/packages/{{name}}"): Op(
         "Delete a package (204, the name stays reserved)",
