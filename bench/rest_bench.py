@@ -30,13 +30,10 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,20 +42,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import httpx  # noqa: E402
-import jwt  # noqa: E402
 import psutil  # noqa: E402
 
-JWT_SECRET = "bench-secret-for-cloudm-tokens-0123456789"
+from bench.http_load import JWT_SECRET, free_port, mod_archive, token  # noqa: E402
+from bench.support import postgres_database_sync as postgres_database  # noqa: E402
+
 ADMIN_ID = "bench-admin"
 OWNER_ID = "bench-owner"
 PACKAGE = "BenchMod"
 TARGET_RATIO = 0.5
 CEILING_JSON_ENV = "BENCH_CEILING_JSON"
-POSTGRES = {
-    "host": os.environ.get("TEST_POSTGRES_HOST", "127.0.0.1"),
-    "port": int(os.environ.get("TEST_POSTGRES_PORT", "5432")),
-    "user": os.environ.get("TEST_POSTGRES_USER", "postgres"),
-}
 
 
 # --- the servers' own processes ---------------------------------------------------------------
@@ -105,12 +98,6 @@ async def serve(kind: str, port: int, ceiling_body: dict[str, Any] | None) -> No
 
 
 # --- servers -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -174,71 +161,7 @@ def registry_env(workdir: Path, database_url: str) -> dict[str, str]:
     }
 
 
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str]:
-    """A uniquely named database for this run, dropped afterwards."""
-    import asyncpg
-
-    name = f"tbr_bench_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(database="postgres", **POSTGRES)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{name}"
-    try:
-        from domain.database import apply_migrations
-
-        asyncio.run(apply_migrations(url))
-        yield url
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 # --- seeding through the REST API -----------------------------------------------------------
-
-
-def token(user_id: str) -> str:
-    now = time.time()
-    return jwt.encode(
-        {
-            "sub": user_id,
-            "user_id": user_id,
-            "username": user_id,
-            "email": f"{user_id}@example.com",
-            "type": "access",
-            "iat": now,
-            "exp": now + 3600,
-        },
-        JWT_SECRET,
-        algorithm="HS256",
-    )
-
-
-def mod_archive(name: str, version: str, dependencies: list[str], padding: bytes = b"") -> bytes:
-    import io
-    import zipfile
-
-    import yaml
-
-    manifest = {
-        "module_name": name,
-        "version": version,
-        "config_version": "2.0",
-        "description": f"{name} for benchmarks",
-        "dependencies": dependencies,
-    }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{name}/tbConfig.yaml", yaml.safe_dump(manifest))
-        archive.writestr(f"{name}/__init__.py", f"__version__ = {version!r}\n")
-        if padding:
-            archive.writestr(f"{name}/payload.bin", padding)
-    return buffer.getvalue()
 
 
 def seed(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 
@@ -33,3 +34,29 @@ async def postgres_database() -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@contextlib.contextmanager
+def postgres_database_sync(*, migrate: bool = True) -> Iterator[str]:
+    """The same for code outside an event loop, migrated unless asked not to. (Driving the
+    async generator above across `asyncio.run` calls would drop the database early: each
+    run finalizes pending async generators.)"""
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(database="postgres", **POSTGRES)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    name = f"tbr_bench_{uuid.uuid4().hex[:10]}"
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{name}"
+    try:
+        if migrate:
+            from domain.database import apply_migrations
+
+            asyncio.run(apply_migrations(url))
+        yield url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
