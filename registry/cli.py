@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from registry.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from domain.context import RegistryContext
 
 log = logging.getLogger("registry")
 
@@ -123,31 +127,52 @@ async def _set_admin(settings: Settings, user_id: str, grant: bool, username: st
     await _with_database(settings, action)
 
 
+@contextlib.asynccontextmanager
+async def _offline_context(settings: Settings) -> AsyncIterator[RegistryContext]:
+    """The registry's storage and policy with an in-process job queue, for a one-off command
+    (inside `_with_database`); the jobs it queued have run when the block ends normally."""
+    from domain.context import RegistryContext
+    from registry.runtime import in_process_queue, open_storage, policy_from
+
+    storage = await open_storage(settings)
+    job_ctx: dict[str, Any] = {}
+    queue = in_process_queue(job_ctx)
+    ctx = RegistryContext(storage=storage, jobs=queue, policy=policy_from(settings))
+    job_ctx["registry"] = ctx
+    try:
+        yield ctx
+        await queue.aclose()
+    finally:
+        for store in storage.all:
+            await store.aclose()
+
+
 async def _reconcile(settings: Settings, full: bool) -> int:
     """Run one reconciliation pass now and print its summary; 1 when problems remain."""
-    from domain.context import RegistryContext
     from domain.services import reconciliation
-    from registry.runtime import in_process_queue, open_storage, policy_from
 
     outcome: list[bool] = []
 
     async def action() -> None:
-        storage = await open_storage(settings)
-        job_ctx: dict[str, Any] = {}
-        queue = in_process_queue(job_ctx)
-        ctx = RegistryContext(storage=storage, jobs=queue, policy=policy_from(settings))
-        job_ctx["registry"] = ctx
-        try:
+        async with _offline_context(settings) as ctx:
             summary = await reconciliation.reconcile(ctx, full=True if full else None)
-            await queue.aclose()
-        finally:
-            for store in storage.all:
-                await store.aclose()
         print("\n".join(summary.lines()))
         outcome.append(summary.ok)
 
     await _with_database(settings, action)
     return 0 if all(outcome) else 1
+
+
+async def _rebuild_pages(settings: Settings, package: str | None, every: bool) -> None:
+    """Take package pages (README, changelog, icon) from published versions' archives."""
+    from domain.services import scans
+
+    async def action() -> None:
+        async with _offline_context(settings) as ctx:
+            written, seen = await scans.rebuild_pages(ctx, package=package, missing_only=not every)
+        print(f"rebuild-pages: {seen} versions looked at, {written} pages written")
+
+    await _with_database(settings, action)
 
 
 def _mint_token(settings: Settings, user_id: str, username: str, email: str, ttl: int) -> None:
@@ -211,6 +236,17 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument(
         "--full", action="store_true", help="hash every copy (default: RECONCILE_MODE, sampled)"
     )
+    pages = commands.add_parser(
+        "rebuild-pages",
+        help="take package pages from archives already published",
+        description="Scan published versions' archives again and store their page (README, "
+        "changelog, icon): by default only versions that have none, e.g. those published "
+        "before pages existed.",
+    )
+    pages.add_argument("--package", help="only this package's versions")
+    pages.add_argument(
+        "--all", action="store_true", dest="every", help="also versions that already have a page"
+    )
     token = commands.add_parser(
         "dev-token",
         help="mint a signed development JWT",
@@ -242,6 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         elif command == "reconcile":
             return asyncio.run(_reconcile(settings, args.full))
+        elif command == "rebuild-pages":
+            asyncio.run(_rebuild_pages(settings, args.package, args.every))
         elif command == "dev-token":
             _mint_token(settings, args.user_id, args.username, args.email, args.ttl)
     except KeyboardInterrupt:

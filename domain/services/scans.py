@@ -37,6 +37,7 @@ from domain.enums import VersionStatus
 from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED
 from domain.jobs import SCAN_VERSION
 from domain.models import Package, PackageVersion
+from domain.names import name_key
 from domain.pages.build import BuiltPages, build_pages
 from domain.scanning import ScanLimits, ScanReport, scan_archive
 from domain.services import blobs, packages, replication
@@ -140,10 +141,7 @@ async def _record_verdict(
         fields["changelog_html"] = pages.changelog_html
         fields["icon_key"] = icon.key if icon is not None else ""
         if pages.warnings:
-            fields["warnings"] = [
-                *(row.warnings or []),
-                *(w for w in pages.warnings if w not in (row.warnings or [])),
-            ]
+            fields["warnings"] = _merged_warnings(row.warnings, pages.warnings)
     async with write_transaction() as conn:
         await packages.lock_package(row.package_id, using_db=conn)
         updated = (
@@ -229,6 +227,93 @@ async def scan_version(
     if status == VersionStatus.PUBLISHED:
         await announce_published(ctx, package, row)
     return status
+
+
+def _merged_warnings(current: list[str] | None, added: list[str]) -> list[str]:
+    existing = list(current or [])
+    return [*existing, *(w for w in added if w not in existing)]
+
+
+async def rebuild_page(ctx: RegistryContext, version_id: int) -> bool:
+    """Take the page of a version that is already published (one published before pages
+    existed, or whose page should be taken again) from its archive: the same scan with the
+    same limits, then the same rendering. Returns whether the version's page was written.
+    An archive that no longer passes the scan is left alone (logged); storage errors
+    propagate. A replaced icon nothing else uses is deleted."""
+    row = await PackageVersion.get_or_none(id=version_id).prefetch_related("package")
+    if row is None or row.status != VersionStatus.PUBLISHED:
+        return False
+    package = row.package
+    try:
+        report, pages = await asyncio.to_thread(
+            _scan_blocking,
+            ctx.storage.primary,
+            row.blob_key,
+            ScanLimits.for_package_type(package.package_type),
+            package.package_type,
+            package.name,
+            row.version,
+        )
+    except StorageReadFailed as failed:
+        raise failed.error from failed
+    if not report.passed:
+        log.warning(
+            "page of %s==%s not rebuilt: the archive no longer passes the scan (%s)",
+            package.name,
+            row.version,
+            report.rule,
+        )
+        return False
+    icon = await _store_icon(ctx, pages)
+    new_key = icon.key if icon is not None else ""
+    try:
+        async with write_transaction() as conn:
+            await packages.lock_package(row.package_id, using_db=conn)
+            updated = await (
+                PackageVersion.filter(
+                    id=row.id, status=VersionStatus.PUBLISHED, icon_key=row.icon_key
+                )
+                .using_db(conn)
+                .update(
+                    readme_html=pages.readme_html,
+                    changelog_html=pages.changelog_html,
+                    icon_key=new_key,
+                    warnings=_merged_warnings(row.warnings, pages.warnings),
+                )
+            )
+            if updated and icon is not None:
+                await blobs.mark_stored(ctx, icon, using_db=conn)
+    except BaseException:
+        if icon is not None:
+            await blobs.abandon(ctx, icon)
+        raise
+    if not updated:
+        if icon is not None:
+            await blobs.abandon(ctx, icon)
+        return False
+    if row.icon_key and row.icon_key != new_key and not await blobs.is_referenced(row.icon_key):
+        await blobs.schedule_deletes(ctx, [row.icon_key])
+    if new_key and new_key != row.icon_key:
+        await replication.enqueue_replication(ctx, new_key)
+    return True
+
+
+async def rebuild_pages(
+    ctx: RegistryContext, *, package: str | None = None, missing_only: bool = True
+) -> tuple[int, int]:
+    """`rebuild_page` for every published version (of one package, by name), by default
+    only those without any page yet. Returns (pages written, versions looked at)."""
+    query = PackageVersion.filter(status=VersionStatus.PUBLISHED)
+    if package is not None:
+        query = query.filter(package__name_key=name_key(package))
+    if missing_only:
+        query = query.filter(readme_html="", changelog_html="", icon_key="")
+    # Tortoise types values_list(flat=True) as tuples; one column gives the values themselves.
+    ids = cast("list[int]", await query.order_by("id").values_list("id", flat=True))
+    written = 0
+    for version_id in ids:
+        written += await rebuild_page(ctx, version_id)
+    return written, len(ids)
 
 
 async def requeue_stuck(ctx: RegistryContext, older_than: timedelta = STUCK_AFTER) -> int:
