@@ -73,10 +73,24 @@ def _message(value: object) -> str:
     return value
 
 
-async def _successor(actor: Actor, package: Package, value: object) -> str:
-    """The successor's canonical name: an existing package the caller may see, not this one.
-    Its name is shown to everyone who sees this package, so a private successor is accepted
-    only for a private package of the same publisher (whose viewers may read it too)."""
+def may_name(
+    visibility: str, publisher_id: str, successor_visibility: str, successor_publisher: str
+) -> bool:
+    """Whether a package (`visibility`, `publisher_id`) may name a successor: its notice is
+    shown to everyone who sees the package, so the successor's name must be no secret to
+    them. Public successors always; an unlisted one (not to be discovered) only by a package
+    of its own publisher; a private one only by a private package of its own publisher,
+    whose viewers may read it too."""
+    if successor_visibility == Visibility.PUBLIC:
+        return True
+    if successor_publisher != publisher_id:
+        return False
+    return successor_visibility != Visibility.PRIVATE or visibility == Visibility.PRIVATE
+
+
+async def _successor(actor: Actor, package: Package, value: object, visibility: str) -> str:
+    """The successor's canonical name: an existing package the caller may see, not this
+    one, that a package of `visibility` may name (`may_name`)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
     if not isinstance(value, str):
@@ -89,22 +103,23 @@ async def _successor(actor: Actor, package: Package, value: object) -> str:
     row = await Package.get_or_none(name_key=key, deleted_at__isnull=True)
     if row is None or not can_view(actor, row):
         raise InvalidInput(f"Successor not found: {value.strip()}", field="successor")
-    if row.visibility == Visibility.PRIVATE and not (
-        package.visibility == Visibility.PRIVATE and package.publisher_id == row.publisher_id
-    ):
+    if not may_name(visibility, package.publisher_id, row.visibility, row.publisher_id):
         raise InvalidInput(
-            f"Successor {row.name} is private: only a private package of the same "
-            "publisher may name it",
+            f"Successor {row.name} is {row.visibility}: only a package of the same publisher "
+            + ("that is private too " if row.visibility == Visibility.PRIVATE else "")
+            + "may name it",
             field="successor",
         )
     return str(row.name)
 
 
-async def clean_changes(actor: Actor, package: Package, changes: dict[str, Any]) -> dict[str, Any]:
-    """Validated lifecycle fields for `package` from the present ones of an update. Going
-    back to active clears the message and successor; they are refused on an active package."""
-    if not changes:
-        return {}
+async def clean_changes(
+    actor: Actor, package: Package, changes: dict[str, Any], *, visibility: str
+) -> dict[str, Any]:
+    """Validated lifecycle fields for `package` (whose visibility becomes `visibility`) from
+    the present ones of an update. Going back to active clears the message and successor;
+    they are refused on an active package. A successor kept while the visibility changes
+    must still be one the package may name."""
     cleaned: dict[str, Any] = {}
     status = PackageStatus(changes.get("status") or package.status)
     if "status" in changes:
@@ -112,7 +127,19 @@ async def clean_changes(actor: Actor, package: Package, changes: dict[str, Any])
     if "deprecation_message" in changes:
         cleaned["deprecation_message"] = _message(changes["deprecation_message"])
     if "successor" in changes:
-        cleaned["successor"] = await _successor(actor, package, changes["successor"])
+        cleaned["successor"] = await _successor(actor, package, changes["successor"], visibility)
+    elif package.successor and visibility != package.visibility and status != PackageStatus.ACTIVE:
+        row = await Package.get_or_none(
+            name_key=name_key(package.successor), deleted_at__isnull=True
+        )
+        if row is not None and not may_name(
+            visibility, package.publisher_id, row.visibility, row.publisher_id
+        ):
+            raise InvalidInput(
+                f"Its successor {row.name} is {row.visibility}: clear or change the successor "
+                f"before making the package {visibility}",
+                field="visibility",
+            )
     if status == PackageStatus.ACTIVE:
         for field in ("deprecation_message", "successor"):
             if cleaned.get(field):
@@ -120,6 +147,29 @@ async def clean_changes(actor: Actor, package: Package, changes: dict[str, Any])
             if getattr(package, field):
                 cleaned[field] = ""
     return cleaned
+
+
+async def forget_as_successor(package: Package, *, using_db: Any) -> list[str]:
+    """After `package` became unlisted or private: packages that name it as successor but may
+    no longer (`may_name`) lose that successor, so their notices never reveal its name.
+    Returns their names."""
+    named_by = await (
+        Package.filter(successor=package.name, deleted_at__isnull=True)
+        .using_db(using_db)
+        .values_list("id", "name", "visibility", "publisher_id")
+    )
+    cleared = [
+        (int(row_id), str(name))
+        for row_id, name, visibility, publisher_id in named_by
+        if not may_name(visibility, publisher_id, package.visibility, package.publisher_id)
+    ]
+    if cleared:
+        await (
+            Package.filter(id__in=[row_id for row_id, _ in cleared])
+            .using_db(using_db)
+            .update(successor="")
+        )
+    return [name for _, name in cleared]
 
 
 def require_editable(package: Package, changes: Iterable[str], lifecycle: dict[str, Any]) -> None:

@@ -171,12 +171,16 @@ async def update_package(
     package = await get_package(actor, name)
     require_manage(actor, package, TokenScope.PUBLISH_UPDATE)
     requested = update.changes()
+    lifecycle_requested = {
+        k: requested.pop(k) for k in lifecycle.LIFECYCLE_FIELDS if k in requested
+    }
+    changes = clean_fields(requested, catalog)
     lifecycle_changes = await lifecycle.clean_changes(
         actor,
         package,
-        {k: requested.pop(k) for k in lifecycle.LIFECYCLE_FIELDS if k in requested},
+        lifecycle_requested,
+        visibility=changes.get("visibility", package.visibility),
     )
-    changes = clean_fields(requested, catalog)
     lifecycle.require_editable(package, changes, lifecycle_changes)
     if "visibility" in changes and changes["visibility"] != package.visibility:
         publishers.check_can_publish(package.publisher, changes["visibility"])
@@ -200,13 +204,19 @@ async def update_package(
             using_db=conn,
         )
         if old_visibility != package.visibility:
+            details: dict[str, Any] = {"from": old_visibility, "to": package.visibility}
+            if package.visibility != Visibility.PUBLIC:
+                # Notices elsewhere must not reveal the name of what is now hidden.
+                cleared = await lifecycle.forget_as_successor(package, using_db=conn)
+                if cleared:
+                    details["no_longer_successor_of"] = cleared
             await audit.record(
                 actor,
                 "package.visibility",
                 target_type="package",
                 target_id=package.name,
                 publisher_id=package.publisher_id,
-                details={"from": old_visibility, "to": package.visibility},
+                details=details,
                 using_db=conn,
             )
         if old_status != package.status:

@@ -269,3 +269,50 @@ async def test_notices_follow_writes_of_other_processes(stack: Stack) -> None:
         "/api/v1/resolve", json={"requirements": ["OldDB"]}, headers=bearer("u1")
     )
     assert not any("deprecated" in w for w in second.json()["warnings"])
+
+
+async def test_a_successor_name_never_reveals_a_hidden_package(stack: Stack) -> None:
+    client = stack.client
+    await _chain(stack)  # u1: NewDB, OldDB, App (public)
+    await make_publisher("u2")
+    assert (await create_package(client, "u2", "TheirOld")).status_code == 201
+    assert (
+        await create_package(client, "u2", "TheirNext", visibility="unlisted")
+    ).status_code == 201
+    assert (await create_package(client, "u1", "Later", visibility="private")).status_code == 201
+
+    # Another publisher's unlisted package may not be named; one's own may.
+    foreign = await patch(stack, "OldDB", "u1", status="deprecated", successor="TheirNext")
+    assert foreign.status_code == 400 and "unlisted" in foreign.json()["detail"]
+    own = await patch(stack, "TheirOld", "u2", status="deprecated", successor="TheirNext")
+    assert own.status_code == 200, own.text
+
+    # A private package naming a private successor cannot become public while it does.
+    assert (await create_package(client, "u1", "Draft", visibility="private")).status_code == 201
+    assert (
+        await patch(stack, "Draft", "u1", status="deprecated", successor="Later")
+    ).status_code == 200
+    public = await patch(stack, "Draft", "u1", visibility="public")
+    assert public.status_code == 400 and "Later" in public.json()["detail"]
+    assert (await patch(stack, "Draft", "u1", visibility="public", successor=None)).status_code == (
+        200
+    )
+
+    # A successor that becomes hidden is dropped from the packages that may no longer name it.
+    assert (
+        await patch(stack, "App", "u1", status="deprecated", successor="NewDB")
+    ).status_code == 200
+    assert (await patch(stack, "TheirOld", "u2", successor="NewDB")).status_code == 200
+    hidden = await patch(stack, "NewDB", "u1", visibility="unlisted")
+    assert hidden.status_code == 200, hidden.text
+    assert (await client.get("/api/v1/packages/App")).json()[
+        "successor"
+    ] == "NewDB"  # same publisher
+    assert (await client.get("/api/v1/packages/TheirOld")).json()["successor"] == ""
+    assert (await patch(stack, "NewDB", "u1", visibility="private")).status_code == 200
+    assert (await client.get("/api/v1/packages/App", headers=bearer("u1"))).json()[
+        "successor"
+    ] == ""
+    events = await AuditEvent.filter(action="package.visibility").values_list("details", flat=True)
+    assert {"from": "public", "to": "unlisted", "no_longer_successor_of": ["TheirOld"]} in events
+    assert {"from": "unlisted", "to": "private", "no_longer_successor_of": ["App"]} in events
