@@ -63,6 +63,7 @@ MAX_FACET_VALUE_LENGTH = 50
 MAX_SEARCH_TERMS = 12  # words and phrases of one search (more are ignored)
 TYPO_CANDIDATES = 50  # typo-tolerant name matches considered per search
 TYPO_SIMILARITY = 0.3  # pg_trgm's default threshold, on both engines
+_NONE = "CAST(NULL AS REAL)"  # typed: a bare NULL in a UNION is text on PostgreSQL
 
 
 def _facet_value(value: str | None) -> str | None:
@@ -413,13 +414,45 @@ class _Search:
 
     ctes: list[str]
     candidates: str  # SELECT of the matching ids
-    joins: str  # LEFT JOINs that bring the text score and typo similarity
+    joins: str  # (unused: the candidates carry their scores)
     rank: str
     score: str
     unranked: int = 0  # parameters the matching set uses (rank and score add more)
 
 
-def _search(sql: _Sql, needle: str, visible: str) -> _Search:
+def _name_source(sql: _Sql, name: str) -> str:
+    """SELECT of the ids of packages (any) whose name contains `name`."""
+    if sql.postgres:
+        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return f"SELECT id FROM packages WHERE name_key LIKE {sql('%' + escaped + '%')} ESCAPE '\\'"
+    if len(name) >= 3:
+        phrase = '"' + name.replace('"', '""') + '"'
+        return (
+            "SELECT rowid AS id FROM package_names_trgm WHERE package_names_trgm MATCH "
+            f"{sql(phrase)}"
+        )
+    return f"SELECT id FROM packages WHERE instr(name_key, {sql(name)}) > 0"
+
+
+def typo_eligible(needle: str) -> bool:
+    """A search that may be a misspelt name: one word of 4 to 50 characters."""
+    name = name_needle(needle)
+    return 4 <= len(name) <= 50 and name == needle
+
+
+async def _names_listed(scope: ListedScope, needle: str) -> bool:
+    """Whether a name the caller may see listed contains the search."""
+    sql = _Sql(_connection())
+    visible = _visible(scope, sql)
+    rows = await _connection().execute_query_dict(
+        f"SELECT 1 AS found FROM ({_name_source(sql, name_needle(needle))}) AS n JOIN packages "
+        f"p ON p.id = n.id WHERE {visible} LIMIT 1",
+        sql.values,
+    )
+    return bool(rows)
+
+
+def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
     name = name_needle(needle)
     terms = search_terms(needle)
     ctes: list[str] = []
@@ -438,45 +471,41 @@ def _search(sql: _Sql, needle: str, visible: str) -> _Search:
                 f"text_hits AS MATERIALIZED (SELECT id, ts_rank(search_vector, q) AS bm FROM "
                 f"packages, (SELECT {query} AS q) AS query WHERE search_vector @@ q)"
             )
-            text_score = f"t.bm * {popularity}"
+            sources.append(f"SELECT id, 1 AS keep, bm, {_NONE} AS sim FROM text_hits")
+            text_score = f"c.bm * {popularity}"
         else:
+            # bm25 reads every hit's column sizes (17 ms for 4,000 hits of one word in
+            # 100,000 packages); which columns hold a term is in the doclists FTS5 reads
+            # anyway. The text rank: 1 for a match, plus 9 when the name holds a term, 4
+            # the display name, 2 keywords or categories (the description and README are
+            # the base weight: listing them would only add rows to group).
             match = " ".join(f'"{term}"' for term in terms)
-            ctes.append(
-                "text_hits AS MATERIALIZED (SELECT rowid AS id, bm25(packages_fts, 10.0, 5.0, "
-                f"3.0, 1.0) AS bm FROM packages_fts WHERE packages_fts MATCH {sql(match)})"
+            either = "(" + " OR ".join(f'"{term}"' for term in terms) + ")"
+            sources.append(
+                f"SELECT rowid AS id, 1 AS keep, 1 AS bm, {_NONE} AS sim FROM packages_fts WHERE "
+                f"packages_fts MATCH {sql(match)}"
             )
-            text_score = f"-t.bm * {popularity}"
-        sources.append("SELECT id FROM text_hits")
-        joins += " LEFT JOIN text_hits t ON t.id = p.id"
+            for column, weight in (("name", 9), ("display_name", 4), ("tags", 2)):
+                within = f"{{{column}}} : {either} AND {match}"  # in the full match only
+                sources.append(
+                    f"SELECT rowid AS id, 0 AS keep, {weight} AS bm, {_NONE} AS sim FROM "
+                    f"packages_fts WHERE packages_fts MATCH {sql(within)}"
+                )
+            text_score = f"c.bm * {popularity}"
     if name:
-        if sql.postgres:
-            escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            names = (
-                f"SELECT id FROM packages WHERE name_key LIKE {sql('%' + escaped + '%')} "
-                "ESCAPE '\\'"
-            )
-        elif len(name) >= 3:
-            phrase = '"' + name.replace('"', '""') + '"'
-            names = (
-                "SELECT rowid AS id FROM package_names_trgm WHERE package_names_trgm MATCH "
-                f"{sql(phrase)}"
-            )
-        else:
-            names = f"SELECT id FROM packages WHERE instr(name_key, {sql(name)}) > 0"
         # Listed ones only: whether a typo search runs must not tell of hidden names.
         ctes.append(
-            f"name_hits AS MATERIALIZED (SELECT p.id FROM ({names}) AS n JOIN packages p ON "
-            f"p.id = n.id WHERE {visible})"
+            f"name_hits AS MATERIALIZED (SELECT p.id FROM ({_name_source(sql, name)}) AS n "
+            f"JOIN packages p ON p.id = n.id WHERE {visible})"
         )
-        sources.append("SELECT id FROM name_hits")
-    # Typo-tolerant name matches, for a name-like search (one word, 4 to 50 characters)
-    # that no listed name contains: "did you mean".
-    if 4 <= len(name) <= 50 and name == needle:
-        absent = "NOT EXISTS (SELECT 1 FROM name_hits)"
+        sources.append(f"SELECT id, 1 AS keep, {_NONE} AS bm, {_NONE} AS sim FROM name_hits")
+    # Typo-tolerant name matches, for a name-like search that no listed name contains
+    # (`typos`, decided by `_plan`): "did you mean".
+    if typos:
         if sql.postgres:
             ctes.append(
                 f"typo_hits AS MATERIALIZED (SELECT id, similarity(name_key, {sql(name)}) AS sim "
-                f"FROM packages WHERE name_key % {sql(name)} AND {absent} ORDER BY sim DESC, id "
+                f"FROM packages WHERE name_key % {sql(name)} ORDER BY sim DESC, id "
                 f"LIMIT {TYPO_CANDIDATES})"
             )
         else:
@@ -487,21 +516,22 @@ def _search(sql: _Sql, needle: str, visible: str) -> _Search:
                 "typo_hits AS MATERIALIZED (SELECT id, sim FROM (SELECT id, shared * 1.0 / "
                 f"({len(grams)} + max(length(name_key) - 2, 1) - shared) AS sim FROM (SELECT "
                 f"rowid AS id, name_key, {shared} AS shared FROM package_names_trgm WHERE "
-                f"package_names_trgm MATCH {sql(either)} AND {absent} ORDER BY rank LIMIT "
+                f"package_names_trgm MATCH {sql(either)} ORDER BY rank LIMIT "
                 f"{TYPO_CANDIDATES}) AS c) AS s WHERE sim >= {TYPO_SIMILARITY})"
             )
-        sources.append("SELECT id FROM typo_hits")
-        joins += " LEFT JOIN typo_hits y ON y.id = p.id"
-        typo_score = "y.sim"
+        sources.append(f"SELECT id, 1 AS keep, {_NONE} AS bm, sim FROM typo_hits")
+        typo_score = "c.sim"
     if not sources:
-        sources.append("SELECT id FROM packages WHERE false")
+        sources.append(
+            f"SELECT id, 1 AS keep, {_NONE} AS bm, {_NONE} AS sim FROM packages WHERE false"
+        )
     lifecycle = "CASE WHEN p.status <> 'active' THEN 10 ELSE 0 END"
     unranked = len(sql.values)
     if not name:  # nothing but quotes and spaces: nothing matches
-        return _Search(ctes, " UNION ".join(sources), joins, f"({lifecycle} + 3)", "0.0", unranked)
+        return _Search(ctes, _candidates(sources), joins, f"({lifecycle} + 3)", "0.0", unranked)
     exact = sql(name)
     contains = f"{sql.position('p.name_key')}{exact}) > 0"
-    text_match = "t.id IS NOT NULL" if terms else "false"
+    text_match = "c.text = 1" if terms else "false"
     rank = (
         f"({lifecycle} + CASE WHEN p.name_key = {exact} THEN 0 "
         f"WHEN substr(p.name_key, 1, {len(name)}) = {exact} THEN 1 "
@@ -511,7 +541,17 @@ def _search(sql: _Sql, needle: str, visible: str) -> _Search:
         f"(CASE WHEN {contains} THEN 0.0 WHEN {text_match} THEN {text_score} "
         f"ELSE coalesce({typo_score}, 0.0) END)"
     )
-    return _Search(ctes, " UNION ".join(sources), joins, rank, score, unranked)
+    return _Search(ctes, _candidates(sources), joins, rank, score, unranked)
+
+
+def _candidates(sources: list[str]) -> str:
+    """One row per matching id with its text score (`bm`) and typo similarity (`sim`):
+    grouped, not joined, because a join against a CTE has no index to use."""
+    union = " UNION ALL ".join(sources)
+    return (
+        "SELECT id, sum(bm) AS bm, max(sim) AS sim, max(CASE WHEN bm IS NOT NULL AND keep = 1 "
+        f"THEN 1 ELSE 0 END) AS text FROM ({union}) AS hits GROUP BY id HAVING max(keep) = 1"
+    )
 
 
 def _pg_term(term: str) -> str:
@@ -623,13 +663,16 @@ class _Plan:
     query: ListingQuery
     scope: ListedScope
     publisher_id: str | None
+    typos: bool = False  # look for misspelt names too
 
     def statement(self) -> _Statement:
         """The SQL pieces of one statement (each statement numbers its own parameters)."""
         sql = _Sql(_connection())
         visible = _visible(self.scope, sql)
         where = [visible, *_conditions(sql, self.query, self.publisher_id)]
-        search = _search(sql, self.query.needle, visible) if self.query.needle else None
+        search = None
+        if self.query.needle:
+            search = _search(sql, self.query.needle, visible, self.typos)
         return _Statement(sql, where, search)
 
 
@@ -665,7 +708,9 @@ async def _plan(actor: Actor, query: ListingQuery) -> _Plan | None:
         publisher_id = await _publisher_id(query.publisher)
         if publisher_id is None:
             return None
-    return _Plan(query, await listed_scope(actor), publisher_id)
+    scope = await listed_scope(actor)
+    typos = typo_eligible(query.needle) and not await _names_listed(scope, query.needle)
+    return _Plan(query, scope, publisher_id, typos)
 
 
 def _connection() -> BaseDBAsyncClient:
@@ -698,6 +743,7 @@ async def _ids(
     ranked = (
         f"SELECT p.id AS id, {statement.search.rank} AS rank, {statement.search.score} AS "
         "score, p.total_downloads AS total_downloads, p.name_key AS name_key, "
+        "p.created_at AS created_at, p.updated_at AS updated_at, "
         f"count(*) OVER () AS total {statement.source()}"
     )
     where = f" WHERE {_after(sql, ordering, after, named=True)}" if after is not None else ""
