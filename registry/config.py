@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+from packaging.version import InvalidVersion, Version
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -175,6 +176,15 @@ def _check_categories(value: str | None) -> str | None:
     return value
 
 
+def _check_versions(values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        try:
+            Version(value)
+        except InvalidVersion:
+            raise ValueError(f"{value!r} is not a version") from None
+    return values
+
+
 Size = Annotated[int, BeforeValidator(_parse_size), Field(gt=0), PlainSerializer(_format_size)]
 Budget = Annotated[
     tuple[int, int],
@@ -311,6 +321,14 @@ class Settings:
         "entries; unset: the built-in ToolBoxV2 list (ui-widgets, themes, productivity, ...).",
         section=Section.PACKAGES,
         example="ui-widgets:UI widgets,themes:Themes,tools:Tools",
+    )
+
+    toolbox_releases: Annotated[CommaList, AfterValidator(_check_versions)] = setting(
+        "TOOLBOX_RELEASES",
+        ("0.1.24", "0.1.25", "0.1.26", "0.1.27", "0.1.28"),
+        "ToolBoxV2 releases (comma-separated PEP 440 versions) the listing's `toolbox` facet "
+        "counts compatible packages for; filtering by toolbox_version takes any version.",
+        section=Section.PACKAGES,
     )
 
     graphql_introspection: bool = setting(

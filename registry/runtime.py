@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import Any
 
-from domain import database
+from domain import database, search_index
 from domain.categories import parse_catalog
 from domain.context import Policy, RegistryContext, StorageSet
 from domain.events import EventBus, InMemoryEventBus
@@ -123,6 +123,8 @@ class Runtime:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # The ToolBoxV2 releases the listing's `toolbox` facet counts (domain/search_index.py).
+        search_index.configure(toolbox_releases=settings.toolbox_releases)
         self.context: RegistryContext | None = None
         self.queue: InProcessQueue | ArqQueue | None = None
         # Anonymous package details (registry/read_cache.py), dropped on every committed
