@@ -21,6 +21,8 @@ from domain.timeparse import parse_timestamp
 from registry.rest import shapes
 from registry.rest.params import query_bool, query_text
 
+# The longest `toolbox_version` (the domain refuses longer versions, this also blank ones).
+MAX_TOOLBOX_VERSION = listing.MAX_FACET_VALUE_LENGTH
 # Other spellings of a sort (the issue's word for `created`).
 SORT_ALIASES = {"newest": PackageSort.CREATED}
 # ListingQuery's field names that REST spells differently, for error messages.
@@ -48,6 +50,12 @@ def listing_query(request: Request, *, search: str, default_sort: PackageSort) -
     """The listing a request asks for; InvalidInput (400) naming the parameter at fault."""
     params = request.query_params
     updated = query_text(request, "updated_since")
+    toolbox = params.get("toolbox_version")
+    if toolbox is not None and len(toolbox) > MAX_TOOLBOX_VERSION:  # as documented, blank or not
+        raise InvalidInput(
+            f"Query parameter 'toolbox_version' is longer than {MAX_TOOLBOX_VERSION} characters",
+            field="toolbox_version",
+        )
     try:
         return ListingQuery(
             search=search,
@@ -56,7 +64,7 @@ def listing_query(request: Request, *, search: str, default_sort: PackageSort) -
             publisher=query_text(request, "publisher"),
             visibility=query_text(request, "visibility"),
             category=params.get("category"),
-            toolbox=params.get("toolbox_version"),
+            toolbox=toolbox,
             platform=params.get("platform"),
             architecture=params.get("architecture"),
             verified_only=bool(query_bool(request, "verified")),

@@ -49,7 +49,7 @@ from domain.enums import (
 from domain.names import ARCH_ALIASES, PACKAGE_NAME, PLATFORM_ALIASES
 from domain.versions import _VERSION_FORM as VERSION_FORM
 from registry.rest import shapes
-from registry.rest.listing_params import SORT_ALIASES
+from registry.rest.listing_params import MAX_TOOLBOX_VERSION, SORT_ALIASES
 from registry.rest.params import MAX_PAGE
 
 API_PREFIX = "/api/v1"
@@ -174,21 +174,16 @@ def listing_params(default_sort: PackageSort) -> tuple[Param, ...]:
             },
             f"Order of the results (empty: {default_sort.value}); `newest` means `created`",
         ),
-        Param("category", {**PARAM_TEXT, "maxLength": 200}, "Only packages in this category"),
+        Param("category", description="Only packages in this category"),
         Param(
             "toolbox_version",
-            {**PARAM_TEXT, "maxLength": 50},
+            {**PARAM_TEXT, "maxLength": MAX_TOOLBOX_VERSION},
             "Only packages whose latest version admits this ToolBoxV2 version (PEP 440)",
         ),
-        Param(
-            "platform",
-            {**PARAM_TEXT, "maxLength": 200},
-            "Only packages whose latest version supports this platform",
-        ),
+        Param("platform", description="Only packages whose latest version supports this platform"),
         Param(
             "architecture",
-            {**PARAM_TEXT, "maxLength": 200},
-            "Only packages whose latest version is built for this architecture",
+            description="Only packages whose latest version is built for this architecture",
         ),
         Param("verified", BOOL, "true: only packages of verified publishers (false: no filter)"),
         Param("updated_since", AUDIT_TIME, "Only packages changed at or after this time"),

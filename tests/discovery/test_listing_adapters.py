@@ -50,6 +50,7 @@ async def _catalogue(stack: Stack) -> None:
         ({"updated_since": "yesterday"}, "updated_since"),
         ({"updated_since": "2026-02-31"}, "updated_since"),
         ({"toolbox_version": "not a version"}, "toolbox_version"),
+        ({"toolbox_version": " " * 51}, "toolbox_version"),
         ({"page": "0"}, "page"),
         ({"package_type": "spaceship"}, "package type"),
     ],
