@@ -7,6 +7,8 @@ Public routes treat any token problem as anonymous; authenticated routes answer 
 from __future__ import annotations
 
 import math
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
@@ -32,8 +34,33 @@ class CloudMClaims:
     exp: float = 0.0  # the `exp` claim (Unix seconds; accepted up to the leeway after it)
 
 
+# Tokens verified before, with their claims, until their `exp`: an authenticated client sends
+# the same token with every request, and the rate limiter and the route both need its claims.
+KNOWN_TOKENS = 4096
+_verified: OrderedDict[tuple[str, str], CloudMClaims] = OrderedDict()
+
+
 def decode_cloudm_jwt(token: str, secret: str) -> CloudMClaims:
-    """Verify a CloudM access token exactly as REST_CONTRACT §2.1 prescribes."""
+    """Verify a CloudM access token exactly as REST_CONTRACT §2.1 prescribes.
+
+    A token that passed is kept (bounded, least recently used first) and answered from
+    memory until its `exp`: verification depends only on the token, the secret and the
+    clock, and after `exp` it is verified again (so the leeway applies exactly as before)."""
+    key = (token, secret)
+    known = _verified.get(key)
+    if known is not None:
+        if time.time() < known.exp:
+            _verified.move_to_end(key)
+            return known
+        del _verified[key]
+    claims = _verify_cloudm_jwt(token, secret)
+    _verified[key] = claims
+    while len(_verified) > KNOWN_TOKENS:
+        _verified.popitem(last=False)
+    return claims
+
+
+def _verify_cloudm_jwt(token: str, secret: str) -> CloudMClaims:
     try:
         claims = jwt.decode(
             token,

@@ -15,7 +15,7 @@ from domain import database, search_index
 from domain.categories import parse_catalog
 from domain.context import Policy, RegistryContext, StorageSet
 from domain.events import EventBus, InMemoryEventBus
-from domain.services import lifecycle, replication, verification
+from domain.services import lifecycle, replication, resolution_cache, verification
 from registry.change_feed import ChangeFeed
 from registry.config import Settings
 from registry.queues.arq_queue import ArqQueue
@@ -33,6 +33,7 @@ from workers.functions import JOBS
 log = logging.getLogger("registry")
 
 PAGE_CACHE_BYTES = 64 * 1024 * 1024
+ANSWER_CACHE_BYTES = 32 * 1024 * 1024
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -135,6 +136,14 @@ class Runtime:
         self.page_cache = ResponseCache(
             settings.package_cache_ttl_seconds, max_entries=2_000, max_bytes=PAGE_CACHE_BYTES
         )
+        # Anonymous GraphQL answers (registry/graphql/answers.py) and REST resolutions
+        # (registry/rest/resolve.py), under the same rules and budget kind.
+        self.graphql_cache = ResponseCache(
+            settings.package_cache_ttl_seconds, max_entries=2_000, max_bytes=ANSWER_CACHE_BYTES
+        )
+        self.resolve_cache = ResponseCache(
+            settings.package_cache_ttl_seconds, max_entries=2_000, max_bytes=ANSWER_CACHE_BYTES
+        )
         self.change_feed: ChangeFeed | None = None
 
     def invalidate_reads(self) -> None:
@@ -143,6 +152,10 @@ class Runtime:
         self.page_cache.invalidate()
         # Deprecation notices resolve names (domain/services/lifecycle.py).
         lifecycle.invalidate()
+        self.graphql_cache.invalidate()
+        self.resolve_cache.invalidate()
+        # The resolver's package universe (domain/services/resolution_cache.py).
+        resolution_cache.invalidate()
 
     @property
     def ctx(self) -> RegistryContext:

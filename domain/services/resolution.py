@@ -24,7 +24,7 @@ from domain.exceptions import InvalidInput
 from domain.manifest import DependencySpec
 from domain.models import Dependency as DependencyRow
 from domain.models import Package, PackageVersion
-from domain.names import lookup_keys
+from domain.names import lookup_keys, name_key
 from domain.offload import expensive_gate, run_cpu_bound
 from domain.ranges import (
     InvalidRange,
@@ -42,8 +42,9 @@ from domain.resolver import (
     Resolution,
     solve,
 )
-from domain.services import lifecycle
+from domain.services import lifecycle, resolution_cache
 from domain.services.access import can_view_live
+from domain.services.resolution_cache import PackageFacts, UniverseSource
 from domain.services.urls import package_file_url
 
 MAX_LEVELS = 64
@@ -126,46 +127,68 @@ async def _requires_from_rows(version_ids: Sequence[int]) -> dict[int, str]:
 async def load_source(
     actor: Actor, root_names: Sequence[str], *, base_url: str | None
 ) -> InMemorySource:
-    """Everything reachable from `root_names` that `actor` may install, level by level:
-    per level one query for the packages (visibility is decided on the models, as everywhere)
-    and one pre-built query for their published versions, dependencies included."""
-    source = InMemorySource()
+    """Everything reachable from `root_names` that `actor` may install, level by level.
+
+    Each package's facts come from the kept universe (domain/services/resolution_cache.py)
+    when a resolution since the last committed write loaded them; the rest are read per level
+    with one query for the packages and one pre-built query for their published versions,
+    dependencies included. What `actor` may see is decided here, on every request, from
+    those facts (`can_view_live`, as everywhere)."""
+    source = UniverseSource()
     seen: set[str] = set()
-    decoder = RequiresDecoder()
     frontier = set(lookup_keys(list(root_names)))  # a name nothing can have finds nothing
+    kept = resolution_cache.universe
     for _ in range(MAX_LEVELS):
         frontier -= seen
         if not frontier:
             break
         seen |= frontier
-        packages = {
-            package_id: name
-            for keys in _chunks(sorted(frontier))
-            for package_id, name, visibility, publisher_id in await Package.filter(
-                name_key__in=keys, deleted_at__isnull=True
-            ).values_list("id", "name", "visibility", "publisher_id")
-            if can_view_live(actor, visibility, publisher_id, name)
-        }
-        rows = await _published_versions(list(packages))
-        unrecorded = [row[0] for row in rows if row[8] == NOT_RECORDED]
-        rebuilt = await _requires_from_rows(unrecorded) if unrecorded else {}
-        # Turning a level's rows into candidates is pure CPU (tens of thousands of rows on
-        # a large registry): off the loop, while the queries above stay on it.
-        frontier = await run_cpu_bound(
-            _add_level, source, decoder, packages, rows, rebuilt, base_url
-        )
+        found = kept.known(base_url, frontier)
+        missing = sorted(frontier - found.keys())
+        if missing:
+            generation = kept.generation
+            loaded = await _load_facts(missing, base_url)
+            kept.keep(base_url, loaded, generation)
+            found.update(loaded)
+        frontier = set()
+        for facts in found.values():
+            if facts is not None and can_view_live(
+                actor, facts.visibility, facts.publisher_id, facts.name
+            ):
+                source.add_facts(facts)
+                frontier |= facts.depends_on
     return source
 
 
-def _add_level(
-    source: InMemorySource,
-    decoder: RequiresDecoder,
-    packages: dict[int, str],
+async def _load_facts(keys: Sequence[str], base_url: str | None) -> dict[str, PackageFacts | None]:
+    """The facts of the live packages named by `keys` (whoever may see them); None for a key
+    no live package has."""
+    packages: dict[int, tuple[str, str, str, str]] = {
+        package_id: (key, name, visibility, publisher_id)
+        for chunk in _chunks(keys)
+        for package_id, key, name, visibility, publisher_id in await Package.filter(
+            name_key__in=chunk, deleted_at__isnull=True
+        ).values_list("id", "name_key", "name", "visibility", "publisher_id")
+    }
+    rows = await _published_versions(list(packages)) if packages else []
+    unrecorded = [row[0] for row in rows if row[8] == NOT_RECORDED]
+    rebuilt = await _requires_from_rows(unrecorded) if unrecorded else {}
+    # Turning rows into candidates is pure CPU (tens of thousands of rows on a large
+    # registry): off the loop, while the queries above stay on it.
+    facts = await run_cpu_bound(_facts_of, packages, rows, rebuilt, base_url)
+    loaded: dict[str, PackageFacts | None] = dict.fromkeys(keys)
+    loaded.update(facts)
+    return loaded
+
+
+def _facts_of(
+    packages: dict[int, tuple[str, str, str, str]],
     rows: list[Any],
     rebuilt: dict[int, str],
     base_url: str | None,
-) -> set[str]:
-    """Add one level's packages with their candidates to `source`; the names of the next."""
+) -> dict[str, PackageFacts]:
+    """Each package's facts by its name key, from its published version rows."""
+    decoder = RequiresDecoder()
     candidates: dict[int, list[Candidate]] = defaultdict(list)
     for (
         version_id,
@@ -185,12 +208,17 @@ def _add_level(
                 toolbox_version or "",
                 _platforms(platforms),
                 decoder.decode(rebuilt.get(version_id, requires)),
-                Artifact(packages[package_id], version, sha256, size_bytes, base_url),
+                Artifact(packages[package_id][1], version, sha256, size_bytes, base_url),
             )
         )
-    for package_id, name in packages.items():
-        source.add(name, candidates.get(package_id, []))
-    return decoder.take_new_names()
+    facts: dict[str, PackageFacts] = {}
+    for package_id, (key, name, visibility, publisher_id) in packages.items():
+        own = tuple(candidates.get(package_id, ()))
+        depends_on = frozenset(
+            name_key(dependency.name) for candidate in own for dependency in candidate.dependencies
+        )
+        facts[key] = PackageFacts(name, str(visibility), str(publisher_id), own, depends_on)
+    return facts
 
 
 def check_request_bounds(requirements: Sequence[object], toolbox_version: str | None) -> None:

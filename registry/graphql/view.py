@@ -23,13 +23,15 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.schema import Schema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from domain.actor import Actor
-from domain.exceptions import DomainError, InvalidInput
+from domain.exceptions import DomainError, InvalidInput, RateLimited
 from domain.jsontext import load_json
 from domain.offload import loop_gate
 from domain.sessions import expiry_problem
@@ -41,6 +43,14 @@ from registry.auth import (
     required_actor,
 )
 from registry.errors import status_for
+from registry.graphql.answers import (
+    MAX_CACHED_ANSWER_BYTES,
+    MAX_CACHED_REQUEST_BYTES,
+    answer_key,
+    pack,
+    rate_limited_body,
+    unpack,
+)
 from registry.graphql.transport_ws import (
     CLOSE_TOO_MANY,
     BoundedWebSocketAdapter,
@@ -57,6 +67,8 @@ from registry.ratelimit import (
     request_charges,
     user_identity,
 )
+from registry.read_cache import ResponseCache
+from schema.core.analysis import AnswerNote
 from schema.core.context import GraphQLContext
 from schema.core.graphql_limits import GraphQLLimits
 from schema.core.uploads import UploadOperations
@@ -64,6 +76,7 @@ from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
 from schema.schema import schema
 
 _UPLOADS_STATE = "graphql_uploads"
+_ANSWER_STATE = "graphql_answer"
 
 
 # Requests with a large JSON body (hundreds of `checkUpdates` items or requirements, many
@@ -173,7 +186,10 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             return message
 
         try:
-            if self._is_large_document(scope, declared):
+            cache = self._answer_cache(scope, declared)
+            if cache is not None:
+                await self._serve_anonymous(scope, limited_receive, send, cache)
+            elif self._is_large_document(scope, declared):
                 # The whole body first: a client sending it slowly must not hold the turn.
                 replay = await _read_body(limited_receive)
                 if replay is None:
@@ -187,6 +203,76 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             await _error_response(413, f"Request body exceeds {limit} bytes", "too_large")(
                 scope, receive, send
             )
+
+    @staticmethod
+    def _answer_cache(scope: Scope, declared: bytes | None) -> ResponseCache | None:
+        """The anonymous answer cache, when this request may be answered from it: a JSON POST
+        of known, small length without any Authorization header (registry/graphql/answers.py)."""
+        if scope.get("method") != "POST" or declared is None or not declared.isdigit():
+            return None
+        if int(declared) > MAX_CACHED_REQUEST_BYTES:
+            return None
+        headers = dict(scope.get("headers") or [])
+        if b"authorization" in headers:
+            return None
+        if not headers.get(b"content-type", b"").lower().startswith(b"application/json"):
+            return None
+        runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
+        cache: ResponseCache | None = getattr(runtime, "graphql_cache", None)
+        return cache if cache is not None and cache.enabled else None
+
+    async def _serve_anonymous(
+        self, scope: Scope, receive: Receive, send: Send, cache: ResponseCache
+    ) -> None:
+        """Answer a repeat from `cache` (charged like the operation it repeats); run anything
+        else as usual, and keep the answer of a query that ran without errors."""
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        pending: list[Message] = [{"type": "http.request", "body": bytes(body)}]
+
+        async def replay() -> Message:
+            return pending.pop() if pending else await receive()
+
+        key = answer_key(bytes(body), self.limits)
+        if key is None:
+            await super().__call__(scope, replay, send)
+            return
+        entry = cache.get(key)
+        if entry is not None:
+            charges, answer = unpack(entry)
+            budgets = request_charges(scope)
+            if charges and budgets is not None:
+                try:
+                    await budgets.charge(charges)
+                except RateLimited as error:
+                    answer = rate_limited_body(error)
+            await Response(answer, media_type="application/json")(scope, replay, send)
+            return
+        generation = cache.generation
+        note = AnswerNote()
+        scope.setdefault("state", {})[_ANSWER_STATE] = note
+        status = 0
+        sent = bytearray()
+        keep = True
+
+        async def capture(message: Message) -> None:
+            nonlocal status, keep
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and keep:
+                sent.extend(message.get("body", b""))
+                keep = len(sent) <= MAX_CACHED_ANSWER_BYTES
+            await send(message)
+
+        await super().__call__(scope, replay, capture)
+        if keep and status == 200 and note.is_query and not note.failed:
+            cache.put(key, pack(note.charges, bytes(sent)), generation)
 
     @staticmethod
     def _is_large_document(scope: Scope, declared: bytes | None) -> bool:
@@ -271,7 +357,15 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             connection=request,
             response=response,
             charges=request_charges(request.scope),
+            answer_note=getattr(request.state, _ANSWER_STATE, None),
         )
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors:
+            note: AnswerNote | None = getattr(request.state, _ANSWER_STATE, None)
+            if note is not None:
+                note.failed = True  # never kept (registry/graphql/answers.py)
+        return await super().process_result(request, result)
 
     # --- WebSocket -----------------------------------------------------------------------------
 

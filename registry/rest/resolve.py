@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from msgspec import UNSET
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,7 +15,7 @@ from domain.resolver import NoSolution, Resolution
 from domain.services import resolution
 from registry.auth import optional_actor
 from registry.rest import shapes
-from registry.rest.encode import ShapeResponse
+from registry.rest.encode import ShapeResponse, encode
 from registry.rest.params import decode_body, query_text
 
 
@@ -72,18 +75,59 @@ def resolution_json(result: Resolution | NoSolution) -> shapes.ResolveResult:
     )
 
 
+# Requests with more requirements than this are resolved, not cached (keys stay small).
+MAX_CACHED_REQUIREMENTS = 50
+
+
 async def resolve(request: Request) -> Response:
-    actor = await optional_actor(request)
+    """A resolution. An anonymous one (no Authorization header of any kind) is answered from
+    `Runtime.resolve_cache` when the same request was resolved since the last committed
+    write: it depends only on the request and the registry's state (deprecation warnings
+    included), like the anonymous package detail (registry/rest/cached.py). Refused
+    requests (400) are never kept; the route's `search` budget is charged either way."""
     body = await decode_body(request, shapes.ResolveRequest)
+    requirements = requirements_from(body)
+    runtime = request.app.state.runtime
+    base_url = runtime.ctx.policy.public_base_url
+    cache = runtime.resolve_cache
+    key = None
+    if (
+        cache.enabled
+        and "authorization" not in request.headers
+        and len(requirements) <= MAX_CACHED_REQUIREMENTS
+    ):
+        key = _answer_key(requirements, body, base_url)
+        cached = cache.get(key)
+        if cached is not None:
+            return Response(cached, media_type="application/json")
+        generation = cache.generation
     result = await resolution.resolve(
-        actor,
-        requirements_from(body),
+        await optional_actor(request),
+        requirements,
         toolbox_version=body.toolbox_version,
         platform=body.platform,
         include_optional=body.include_optional is True,
-        base_url=request.app.state.runtime.ctx.policy.public_base_url,
+        base_url=base_url,
     )
-    return ShapeResponse(resolution_json(result))
+    answer = encode(resolution_json(result))
+    if key is not None:
+        cache.put(key, answer, generation)
+    return Response(answer, media_type="application/json")
+
+
+def _answer_key(requirements: list[str], body: shapes.ResolveRequest, base_url: str | None) -> str:
+    """Everything the answer depends on besides the registry: the requirements in order
+    (the install order may follow them), the environment and the download base URL."""
+    canonical = json.dumps(
+        [
+            requirements,
+            body.toolbox_version,
+            body.platform,
+            body.include_optional is True,
+            base_url,
+        ]
+    ).encode()
+    return "resolve:" + hashlib.blake2b(canonical, digest_size=20).hexdigest()
 
 
 async def check(request: Request) -> Response:

@@ -4,28 +4,41 @@ over and over; validating one costs milliseconds, looking it up microseconds.
 
 Both caches are bounded LRUs, so unique documents only evict each other. Validation is cached
 in our own extension rather than Strawberry's `ValidationCache`, which would overwrite an
-error the cost limiter already set.
+error the cost limiter already set, and is keyed by the query text rather than the parsed
+document (whose hash and equality walk the whole tree on every lookup).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import ParserCache, SchemaExtension
 
+from schema.core.analysis import BoundedLRU
+
 CACHE_SIZE = 256
 
+_Rules = tuple[type[ASTValidationRule], ...]
+_VALIDATED: BoundedLRU[tuple[GraphQLSchema, str, _Rules], list[GraphQLError]] = BoundedLRU(
+    CACHE_SIZE
+)
 
-@lru_cache(maxsize=CACHE_SIZE)
+
 def _validate(
-    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+    schema: GraphQLSchema, query: str | None, document: DocumentNode, rules: _Rules
 ) -> list[GraphQLError]:
     from strawberry.schema.schema import validate_document
 
-    return validate_document(schema, document, rules)
+    if query is None:
+        return validate_document(schema, document, rules)
+    key = (schema, query, rules)
+    errors = _VALIDATED.get(key)
+    if errors is None:
+        errors = validate_document(schema, document, rules)
+        _VALIDATED.put(key, errors)
+    return errors
 
 
 class DocumentCache(ParserCache):
@@ -49,6 +62,7 @@ class CachedValidation(SchemaExtension):
             context.pre_execution_errors = list(
                 _validate(
                     context.schema._schema,
+                    context.query,
                     context.graphql_document,
                     tuple(context.validation_rules),
                 )

@@ -46,8 +46,10 @@ from graphql import (
     get_named_type,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from domain.exceptions import RateLimited
+from schema.core.analysis import AnswerNote, BoundedLRU, operation_key
 
 # Fields charged to the search budget whatever their arguments: each one resolves
 # requirements or matches names, as REST's /search, /resolve and /updates do.
@@ -204,25 +206,70 @@ def category_of(
     return next((category for category in _PRECEDENCE if charges.get(category)), "read")
 
 
+# Each operation's charges by its text, operation name and variables (schema/core/analysis.py).
+_CHARGES: BoundedLRU[tuple[GraphQLSchema, str, str | None, str], dict[str, int]] = BoundedLRU()
+
+
+def operation_charges(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    query: str | None,
+    operation_name: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> dict[str, int]:
+    """`charges_of`, computed once per document text, operation name and variables."""
+    operation = operation_key(query, operation_name, variables)
+    key = None if operation is None else (schema, *operation)
+    found = None if key is None else _CHARGES.get(key)
+    if found is None:
+        found = charges_of(schema, document, operation_name, variables)
+        if key is not None:
+            _CHARGES.put(key, found)
+    return dict(found)
+
+
 class OperationCharges(SchemaExtension):
     """Charges an HTTP request's operation, once parsed and validated, to the budgets of what
     it does; over a budget it is not executed. (WebSocket messages are charged by their
-    transport, which has no request to hang the charges on.)"""
+    transport, which has no request to hang the charges on.) Tells the HTTP view's answer
+    cache (`GraphQLContext.answer_note`) what kind of operation ran and what it was charged,
+    so a repeat answered from memory is charged the same."""
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         # The request's charges (GraphQLContext.charges), when rate limits are on.
         charges: RequestBudgets | None = getattr(context.context, "charges", None)
+        note: AnswerNote | None = getattr(context.context, "answer_note", None)
         document = context.graphql_document
-        if charges is not None and document is not None and context.result is None:
-            wanted = charges_of(
-                context.schema._schema, document, context.operation_name, context.variables
+        if (
+            (charges is not None or note is not None)
+            and document is not None
+            and (context.result is None)
+        ):
+            wanted = operation_charges(
+                context.schema._schema,
+                document,
+                context.query,
+                context.operation_name,
+                context.variables,
             )
-            try:
-                await charges.charge(wanted)
-            except RateLimited as error:
-                # A result set before execution replaces it (Strawberry skips the resolvers).
-                context.result = ExecutionResult(
-                    data=None, errors=[GraphQLError(error.message, original_error=error)]
-                )
+            if note is not None:
+                note.is_query = _is_query(context)
+                note.charges = wanted
+            if charges is not None:
+                try:
+                    await charges.charge(wanted)
+                except RateLimited as error:
+                    # A result set before execution replaces it (Strawberry skips the
+                    # resolvers).
+                    context.result = ExecutionResult(
+                        data=None, errors=[GraphQLError(error.message, original_error=error)]
+                    )
         yield
+
+
+def _is_query(context: Any) -> bool:
+    try:
+        return bool(context.operation_type is StrawberryOperationType.QUERY)
+    except RuntimeError:  # no operation to run
+        return False

@@ -15,6 +15,7 @@ import strawberry
 
 from domain.actor import Actor
 from domain.context import RegistryContext
+from schema.core.analysis import AnswerNote
 from schema.core.charging import RequestBudgets
 from schema.core.dataloaders import LoaderRegistry, RegistryDataLoader
 from schema.core.graphql_limits import GraphQLLimits
@@ -39,6 +40,9 @@ class GraphQLContext:
     # An HTTP request's rate-limit charges, when limits are on (schema.core.charging adds the
     # operation's budgets to them); None over WebSocket, where the transport charges messages.
     charges: RequestBudgets | None = None
+    # An anonymous HTTP query the view may keep (registry/graphql/answers.py): what the
+    # operation turned out to be is noted here while it runs.
+    answer_note: AnswerNote | None = None
     loaders: LoaderRegistry = field(init=False)
 
     def __post_init__(self) -> None:

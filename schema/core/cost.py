@@ -56,6 +56,7 @@ from graphql.execution.values import (
 from strawberry.extensions import SchemaExtension
 
 from domain.bounds import MAX_UPDATE_ITEMS
+from schema.core.analysis import BoundedLRU, operation_key
 from schema.core.pagination import list_size_of
 from schema.core.protection import limits_of, operation_cost
 
@@ -361,28 +362,50 @@ class QueryCostLimiter(SchemaExtension):
     def _check(self, document: DocumentNode) -> GraphQLError | None:
         context = self.execution_context
         limits = limits_of(context)
-        try:
-            report = measure(
-                context.schema._schema,
-                document,
-                operation_name=context.operation_name,
-                variables=context.variables,
-                max_expanded_fields=limits.max_expanded_fields,
-            )
-        except QueryTooComplex as exc:
-            return GraphQLError(str(exc), extensions={"code": "query_too_complex"})
-        except RecursionError:
+        schema = context.schema._schema
+        operation = operation_key(context.query, context.operation_name, context.variables)
+        key = None if operation is None else (schema, *operation, limits.max_expanded_fields)
+        measured = None if key is None else _MEASURED.get(key)
+        if measured is None:
+            measured = _measure(schema, document, context, limits)
+            if key is not None:
+                _MEASURED.put(key, measured)
+        if isinstance(measured, str):
+            return GraphQLError(measured, extensions={"code": "query_too_complex"})
+        operation_cost.set(measured.cost)
+        if measured.cost > limits.max_cost:
             return GraphQLError(
-                "Query is too deeply nested", extensions={"code": "query_too_complex"}
-            )
-        operation_cost.set(report.cost)
-        if report.cost > limits.max_cost:
-            return GraphQLError(
-                f"Query cost {report.cost} exceeds the maximum cost of {limits.max_cost}",
+                f"Query cost {measured.cost} exceeds the maximum cost of {limits.max_cost}",
                 extensions={
                     "code": "query_too_costly",
-                    "cost": report.cost,
+                    "cost": measured.cost,
                     "maxCost": limits.max_cost,
                 },
             )
         return None
+
+
+# Each operation's measurement (its cost report, or why it is too complex) by its text,
+# operation name, variables and expansion limit (schema/core/analysis.py): the same document
+# is walked once, and refused (or charged its cost) every time from what the walk found.
+_MEASURED: BoundedLRU[tuple[GraphQLSchema, str, str | None, str, int], CostReport | str] = (
+    BoundedLRU()
+)
+
+
+def _measure(
+    schema: GraphQLSchema, document: DocumentNode, context: Any, limits: Any
+) -> CostReport | str:
+    """The operation's cost report, or the message refusing it as too complex."""
+    try:
+        return measure(
+            schema,
+            document,
+            operation_name=context.operation_name,
+            variables=context.variables,
+            max_expanded_fields=limits.max_expanded_fields,
+        )
+    except QueryTooComplex as exc:
+        return str(exc)
+    except RecursionError:
+        return "Query is too deeply nested"

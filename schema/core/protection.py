@@ -85,7 +85,8 @@ class DepthLimit(QueryDepthLimiter):
     """Refuses operations nested deeper than `limits.max_depth`."""
 
     def __init__(self) -> None:
-        super().__init__(max_depth=GraphQLLimits().max_depth)
+        # Not QueryDepthLimiter's own __init__: it builds a new rule class per request.
+        AddValidationRules.__init__(self, [_depth_rule(GraphQLLimits().max_depth)])
 
     def on_operation(self) -> Iterator[None]:
         self.validation_rules = [_depth_rule(limits_of(self.execution_context).max_depth)]
@@ -96,7 +97,8 @@ class AliasLimit(MaxAliasesLimiter):
     """Refuses documents with more than `limits.max_aliases` aliases."""
 
     def __init__(self) -> None:
-        super().__init__(max_alias_count=GraphQLLimits().max_aliases)
+        # Not MaxAliasesLimiter's own __init__: it builds a new rule class per request.
+        AddValidationRules.__init__(self, [_alias_rule(GraphQLLimits().max_aliases)])
 
     def on_operation(self) -> Iterator[None]:
         self.validation_rules = [_alias_rule(limits_of(self.execution_context).max_aliases)]

@@ -12,6 +12,7 @@ from graphql import DocumentNode, GraphQLError, StringValueNode, Visitor, visit
 from strawberry.extensions import SchemaExtension
 
 from domain.textrules import first_unstorable_path, has_unstorable
+from schema.core.analysis import BoundedLRU
 
 _PROBLEM = "contains a NUL character or an invalid Unicode code point"
 
@@ -34,6 +35,20 @@ def _literal_is_unstorable(document: DocumentNode) -> bool:
     return finder.found
 
 
+# Verdicts by query text (schema/core/analysis.py): a document's literals never change.
+_VERDICTS: BoundedLRU[str, bool] = BoundedLRU()
+
+
+def _document_is_unstorable(query: str | None, document: DocumentNode) -> bool:
+    if not isinstance(query, str):
+        return _literal_is_unstorable(document)
+    verdict = _VERDICTS.get(query)
+    if verdict is None:
+        verdict = _literal_is_unstorable(document)
+        _VERDICTS.put(query, verdict)
+    return verdict
+
+
 class UnstorableTextGuard(SchemaExtension):
     """Refuses an operation whose literals or variables hold a NUL or a lone surrogate."""
 
@@ -45,8 +60,8 @@ class UnstorableTextGuard(SchemaExtension):
                 context.pre_execution_errors = [
                     GraphQLError(f"Variable {where} {_PROBLEM}", extensions={"code": "invalid"})
                 ]
-            elif context.graphql_document is not None and _literal_is_unstorable(
-                context.graphql_document
+            elif context.graphql_document is not None and _document_is_unstorable(
+                context.query, context.graphql_document
             ):
                 context.pre_execution_errors = [
                     GraphQLError(
