@@ -24,9 +24,11 @@ keep-alive connections for `--duration` seconds (after a 1 s warm-up):
   `packages(first: 20)` with each package's latest version and publisher.
 
 Every request is checked once before it is loaded (status 200, no GraphQL `errors`, the
-expected data). The table shows req/s, p50 and p99 per endpoint and backend, beside the
-issue's figures (the original server's for REST, this registry's GraphQL figures at the time
-of the issue) with the ratio, and the issue's targets. Exit status 1 when one is missed.
+expected data). The table shows req/s, p50, p99 and the server process's CPU share per
+endpoint and backend (with req/s per second of server CPU, steadier than req/s when other
+work shares the machine), beside the issue's figures (the original server's for REST,
+this registry's GraphQL figures at the time of the issue) with the ratio, and the issue's
+targets. Exit status 1 when one is missed.
 
 The load generator is `wrk` when on PATH (Debian package `wrk`; one thread, a Lua script for
 the method, body and headers, `--latency` for the percentiles), else a keep-alive Python
@@ -615,10 +617,10 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
         f"load average {os.getloadavg()[0]:.2f}\n"
     )
     print(
-        "| endpoint | backend | req/s | p50 ms | p99 ms | errors | issue figure | ratio | "
-        "target | verdict |"
+        "| endpoint | backend | req/s | p50 ms | p99 ms | errors | server CPU | req per "
+        "CPU-s | issue figure | ratio | target | verdict |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         e = row.endpoint
         baseline = f"{e.baseline:,.0f} ({e.baseline_of})"
@@ -626,14 +628,23 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
         if e.key == "detail":
             target += " (no fall)"
         if row.result is None:
-            print(f"| {e.label} | {row.backend} | n/a | | | | {baseline} | | {target} | n/a |")
+            print(f"| {e.label} | {row.backend} | n/a | | | | | | {baseline} | | {target} | n/a |")
             continue
         r = row.result
+        cpu = r.server_cpu_percent
+        # Requests per second of the server's own CPU time: what one fully available core
+        # would do, less sensitive to other work on a shared machine than req/s.
+        per_cpu = f"{r.rps / (cpu / 100):,.0f}" if cpu > 0 else "-"
         print(
             f"| {e.label} | {row.backend} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-            f"{r.errors} | {baseline} | {r.rps / e.baseline:.2f}x | "
-            f"{target if row.judged else '-'} | {row.verdict} |"
+            f"{r.errors} | {f'{cpu:.0f}%' if cpu else '-'} | {per_cpu} | {baseline} | "
+            f"{r.rps / e.baseline:.2f}x | {target if row.judged else '-'} | {row.verdict} |"
         )
+    print(
+        "\nserver CPU: the registry process's CPU time over the run (100% = one core). Below "
+        "100% it waited: for PostgreSQL (a process of its own, not counted) or for a CPU the "
+        "machine's other work held. req per CPU-s = req/s / server CPU. Verdicts use req/s."
+    )
 
 
 def hot_reads(args: argparse.Namespace) -> int:
