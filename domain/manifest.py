@@ -27,8 +27,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from domain.bounds import MAX_MANIFEST_DEPENDENCIES, NAME_MAX_LENGTH, SPEC_MAX_LENGTH
-from domain.enums import Visibility
-from domain.names import FEATURE_PREFIX, name_key
+from domain.enums import Architecture, Visibility
+from domain.names import ARCH_ALIASES, FEATURE_PREFIX, name_key
 from domain.versions import loose_version
 
 MANIFEST_MAX_BYTES = 256 * 1024
@@ -100,6 +100,9 @@ class Manifest:
     python_requirements: list[str] = field(default_factory=list)
     # ModManager platforms (server, client, desktop, ...), not artifact platforms.
     platforms: list[str] = field(default_factory=list)
+    # CPU architectures (domain.enums.Architecture values, aliases such as amd64 mapped);
+    # unknown ones are dropped with a warning. [] = any architecture.
+    architectures: list[str] = field(default_factory=list)
     # Fields that were present but unusable (a list where text belongs, ...), skipped.
     warnings: list[str] = field(default_factory=list)
 
@@ -123,6 +126,7 @@ class Manifest:
             "dependencies": [dep.to_dict() for dep in self.dependencies],
             "python_requirements": list(self.python_requirements),
             "platforms": list(self.platforms),
+            "architectures": list(self.architectures),
             "warnings": list(self.warnings),
         }
 
@@ -342,6 +346,37 @@ def _keywords(data: Mapping[str, Any], warnings: list[str], key: str = "keywords
         return [word for word in words if word]
     warnings.append(f"'{source}' should be a list; it was ignored")
     return []
+
+
+MAX_ARCHITECTURES = 10
+
+
+def _architectures(value: object, warnings: list[str]) -> list[str]:
+    """The manifest's `architectures` list as Architecture values (aliases mapped)."""
+    if _is_null(value):
+        return []
+    if isinstance(value, str):
+        value = [part for part in re.split(r"[,\s]+", value) if part]
+    if not isinstance(value, list):
+        warnings.append("'architectures' should be a list; it was ignored")
+        return []
+    found: list[str] = []
+    for item in value[:MAX_ARCHITECTURES]:
+        text = (_scalar_text(item) or "").lower()
+        known = ARCH_ALIASES.get(text, text)
+        if known in set(Architecture):
+            found.append(str(known))
+        else:
+            shown = text if len(text) <= 40 else text[:40] + "..."
+            warnings.append(
+                f"'architectures' entry {shown!r} is not one of {', '.join(Architecture)}; "
+                "it was ignored"
+            )
+    if len(value) > MAX_ARCHITECTURES:
+        warnings.append(
+            f"'architectures' lists more than {MAX_ARCHITECTURES}; the rest was ignored"
+        )
+    return list(dict.fromkeys(found))
 
 
 def _platform_names(value: object, warnings: list[str]) -> list[str]:
@@ -582,6 +617,7 @@ def parse_manifest(
             manifest.dependencies, problems = parse_dependencies(data.get("dependencies"))
             warnings.extend(problems)
             manifest.platforms = _platform_names(data.get("platforms"), warnings)
+            manifest.architectures = _architectures(data.get("architectures"), warnings)
     except ManifestError as exc:
         raise ManifestError(f"{label}: {exc.message}") from None
     return manifest

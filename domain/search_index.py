@@ -7,9 +7,11 @@ by bulk SQL, which fires no Python):
 - Full text.
   - PostgreSQL: `packages.search_vector`, a weighted tsvector (name A, display name B,
     keywords and categories C, description and README D) with a GIN index; a trigram GIN
-    index (pg_trgm) on `name_key` for substring and typo-tolerant name matches.
+    index (pg_trgm) on `name_key` for substrings, one on the name without hyphens for
+    typo-tolerant name matches.
   - SQLite: the FTS5 table `packages_fts` (the same four columns, weighted in `bm25`), and
-    `package_names_trgm`, an FTS5 trigram table over `name_key` (substrings of 3+
+    `package_names_trgm`, an FTS5 trigram table over `name_key` and the name without
+    hyphens (substrings of 3+
     characters, and the candidates of typo matches).
   A trigger on `packages` rewrites a package's entry when one of those columns changes, in
   the transaction of the write; deleted packages have none.
@@ -48,7 +50,7 @@ from domain.ranges import InvalidRange, parse_range, sort_key
 
 # --- ToolBoxV2 releases (the `toolbox` facet's values) -------------------------------------
 
-DEFAULT_TOOLBOX_RELEASES = ("0.1.20", "0.1.21", "0.1.22", "0.1.23", "0.1.24", "0.1.25")
+DEFAULT_TOOLBOX_RELEASES = ("0.1.24", "0.1.25", "0.1.26", "0.1.27", "0.1.28")  # TOOLBOX_RELEASES
 _toolbox_releases: tuple[str, ...] = DEFAULT_TOOLBOX_RELEASES
 
 
@@ -216,7 +218,8 @@ def _sqlite_fts_insert(where: str) -> list[str]:
         f"replace(replace(p.name, '-', ' '), '_', ' '), p.display_name, {_sqlite_tags('p')}, "
         f"p.description || ' ' || p.readme FROM packages p WHERE p.deleted_at IS NULL AND "
         f"({where})",
-        "INSERT INTO package_names_trgm (rowid, name_key) SELECT p.id, p.name_key FROM "
+        "INSERT INTO package_names_trgm (rowid, name_key, squashed) SELECT p.id, p.name_key, "
+        "replace(p.name_key, '-', '') FROM "
         f"packages p WHERE p.deleted_at IS NULL AND ({where})",
     ]
 
@@ -253,7 +256,10 @@ def sqlite_ddl() -> list[str]:
         # porter: "themes" finds "theme", as PostgreSQL's english stemmer does.
         "CREATE VIRTUAL TABLE packages_fts USING fts5(name, display_name, tags, body, "
         "tokenize = 'porter unicode61 remove_diacritics 2')",
-        "CREATE VIRTUAL TABLE package_names_trgm USING fts5(name_key, tokenize = 'trigram')",
+        # squashed: the name without hyphens, which typo matches compare ("autosvae" is one
+        # letter pair away from auto-save, not from "auto-save").
+        "CREATE VIRTUAL TABLE package_names_trgm USING fts5(name_key, squashed, "
+        "tokenize = 'trigram')",
         *LISTING_INDEXES,
         "CREATE TRIGGER package_facets_counted AFTER INSERT ON package_facets WHEN new.public "
         "BEGIN INSERT INTO facet_deltas (facet, value, delta) VALUES (new.facet, new.value, 1); "
@@ -330,6 +336,8 @@ def postgres_ddl() -> list[str]:
         "value VARCHAR(200) NOT NULL, delta INTEGER NOT NULL)",
         "CREATE INDEX packages_search_vector ON packages USING GIN (search_vector)",
         "CREATE INDEX packages_name_trgm ON packages USING GIN (name_key gin_trgm_ops)",
+        "CREATE INDEX packages_squashed_trgm ON packages USING GIN "
+        "((replace(name_key, '-', '')) gin_trgm_ops)",
         *LISTING_INDEXES,
         "CREATE FUNCTION package_facets_delta() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "IF TG_OP = 'INSERT' THEN INSERT INTO facet_deltas (facet, value, delta) "

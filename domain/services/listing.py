@@ -502,20 +502,30 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
     # Typo-tolerant name matches, for a name-like search that no listed name contains
     # (`typos`, decided by `_plan`): "did you mean".
     if typos:
+        squashed = name.replace("-", "")
         if sql.postgres:
+            word = "replace(name_key, '-', '')"
             ctes.append(
-                f"typo_hits AS MATERIALIZED (SELECT id, similarity(name_key, {sql(name)}) AS sim "
-                f"FROM packages WHERE name_key % {sql(name)} ORDER BY sim DESC, id "
+                f"typo_hits AS MATERIALIZED (SELECT id, similarity({word}, {sql(squashed)}) AS "
+                f"sim FROM packages WHERE {word} % {sql(squashed)} ORDER BY sim DESC, id "
                 f"LIMIT {TYPO_CANDIDATES})"
             )
         else:
-            grams = _trigrams(name)[:24]
-            shared = " + ".join(f"(instr(name_key, {sql(g)}) > 0)" for g in grams)
-            either = " OR ".join('"' + g.replace('"', '""') + '"' for g in grams)
+            # pg_trgm's similarity, as far as FTS5 allows: trigrams of the word padded with
+            # two spaces before and one after, shared over their union. Candidates: names
+            # sharing an inner trigram, best first (FTS5's rank, which counts them).
+            padded = _trigrams(f"  {squashed} ")[:40]
+            shared = " + ".join(f"(instr('  ' || squashed || ' ', {sql(g)}) > 0)" for g in padded)
+            inner = _trigrams(squashed)[:24] or [squashed]
+            either = (
+                "{squashed} : ("
+                + " OR ".join('"' + g.replace('"', '""') + '"' for g in inner)
+                + ")"
+            )
             ctes.append(
                 "typo_hits AS MATERIALIZED (SELECT id, sim FROM (SELECT id, shared * 1.0 / "
-                f"({len(grams)} + max(length(name_key) - 2, 1) - shared) AS sim FROM (SELECT "
-                f"rowid AS id, name_key, {shared} AS shared FROM package_names_trgm WHERE "
+                f"({len(padded)} + length(squashed) + 1 - shared) AS sim FROM (SELECT "
+                f"rowid AS id, squashed, {shared} AS shared FROM package_names_trgm WHERE "
                 f"package_names_trgm MATCH {sql(either)} ORDER BY rank LIMIT "
                 f"{TYPO_CANDIDATES}) AS c) AS s WHERE sim >= {TYPO_SIMILARITY})"
             )

@@ -208,6 +208,8 @@ async def upload_version(
                 upload_sha256=upload.sha256,
                 size_bytes=size,
                 warnings=warnings,
+                # The listing's architecture facet (domain/search_index.py).
+                architectures=list(manifest.architectures) if manifest else [],
                 requires=encode_requires(dependencies),
                 uploaded_by=actor.user_id or "",
                 using_db=conn,

@@ -1,0 +1,245 @@
+"""The search and facet index (domain/search_index.py) on SQLite and PostgreSQL: what callers
+may not see never shows in results, facet counts or category counts; writes are searchable at
+once (the triggers run in the write's transaction); migration 0007 indexes packages that were
+there before it; bulk rows become searchable with rebuild_search_index."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.migrations.api import migrate as migrate_api
+
+from domain import search_index
+from domain.actor import Actor
+from domain.categories import DEFAULT_CATALOG
+from domain.commands import PackageUpdate
+from domain.database import apply_migrations, tortoise_config
+from domain.models import Package, Publisher, User
+from domain.names import name_key
+from domain.services import listing, packages
+from domain.services.listing import ListingQuery
+from tests.fixtures.services import create_postgres_database, drop_postgres_database
+from tests.fixtures.stack import Stack
+from tests.graphql.support import actor, add_version
+from tests.helpers import make_publisher
+
+
+async def _package(publisher: Publisher, name: str, **fields: object) -> Package:
+    return await Package.create(
+        name=name, name_key=name_key(name), display_name=name, publisher_id=publisher.id, **fields
+    )
+
+
+async def _names(who: Actor, **query: object) -> tuple[list[str], int]:
+    rows, total = await listing.numbered_page(who, ListingQuery(**query), page=1, per_page=50)
+    return [row.name for row in rows], total
+
+
+def _counts(facets: dict[str, list[tuple[str, int]]], facet: str) -> dict[str, int]:
+    return dict(facets[facet])
+
+
+async def test_hidden_packages_never_show(stack: Stack) -> None:
+    team = await make_publisher("u1", "team")
+    await make_publisher("u2", "others")
+    for name, visibility in (
+        ("ghost-public", "public"),
+        ("ghost-private", "private"),
+        ("ghost-unlisted", "unlisted"),
+    ):
+        package = await _package(
+            team,
+            name,
+            visibility=visibility,
+            description="spectral ectoplasm",
+            categories=["themes"] if visibility == "public" else ["secret-cat"],
+        )
+        await add_version(package, "1.0.0")
+    member = await actor("u1")
+    strangers = [Actor(), await actor("u2")]
+    for who in strangers:
+        for query in ({"search": "ghost"}, {"search": "ectoplasm"}, {}, {"category": "secret-cat"}):
+            names, total = await _names(who, **query)
+            assert set(names) <= {"ghost-public"} and total == len(names), (query, names)
+            facets = await listing.facet_counts(who, ListingQuery(**query))  # type: ignore[arg-type]
+            assert "secret-cat" not in _counts(facets, "category"), query
+            assert sum(_counts(facets, "type").values()) == total, (query, facets)
+        assert dict(await listing.category_counts(who)) == {"themes": 1}
+        # Typo-tolerant matching never brings a hidden name either.
+        assert set((await _names(who, search="ghost-privat"))[0]) <= {"ghost-public"}
+    names, total = await _names(member, search="ectoplasm")
+    assert sorted(names) == ["ghost-private", "ghost-public", "ghost-unlisted"] and total == 3
+    assert dict(await listing.category_counts(member)) == {"themes": 1, "secret-cat": 2}
+    member_facets = await listing.facet_counts(member, ListingQuery())
+    assert _counts(member_facets, "type") == {"mod": 3}
+    # Over REST as well (the anonymous page cache included).
+    for params in ({"q": "ectoplasm"}, {"q": "", "category": "secret-cat"}):
+        body = (await stack.client.get("/api/v1/search", params=params)).json()
+        assert [p["name"] for p in body["packages"]] in ([], ["ghost-public"]), body
+
+
+async def test_writes_are_searchable_at_once(stack: Stack) -> None:
+    team = await make_publisher("u1", "team")
+    owner = await actor("u1")
+    package = await _package(team, "lantern", description="a small light")
+    await add_version(package, "1.0.0")
+    assert (await _names(Actor(), search="lighthouse"))[0] == []
+
+    await packages.update_package(
+        owner, "lantern", PackageUpdate(description="a lighthouse"), catalog=DEFAULT_CATALOG
+    )
+    assert (await _names(Actor(), search="lighthouse"))[0] == ["lantern"]
+    assert (await _names(Actor(), search="small"))[0] == []
+
+    package = await Package.get(name="lantern")
+    package.categories = ["developer-tools"]
+    package.keywords = ["beacon"]
+    await package.save()
+    assert (await _names(Actor(), search="beacon"))[0] == ["lantern"]
+    assert (await _names(Actor(), category="developer-tools"))[0] == ["lantern"]
+    assert dict(await listing.category_counts(Actor())) == {"developer-tools": 1}
+
+    await packages.update_package(
+        owner, "lantern", PackageUpdate(visibility="private"), catalog=DEFAULT_CATALOG
+    )
+    assert (await _names(Actor(), search="lighthouse"))[0] == []
+    assert dict(await listing.category_counts(Actor())) == {}
+
+    await packages.delete_package(owner, "lantern")
+    assert (await _names(owner, search="lighthouse"))[0] == []
+    assert (await _names(owner, search="lantern"))[0] == []
+    assert await listing.category_counts(owner) == []
+
+
+async def test_facets_follow_the_latest_version(stack: Stack) -> None:
+    team = await make_publisher("u1", "team")
+    package = await _package(team, "compat")
+    first = await add_version(package, "1.0.0")
+    first.toolbox_version = ">=0.1.25"
+    first.architectures = ["x64"]
+    await first.save()
+    await search_index.rebuild_search_index([package.id])
+    assert (await _names(Actor(), toolbox="0.1.24"))[0] == []
+    assert (await _names(Actor(), toolbox="0.1.26"))[0] == ["compat"]
+    assert (await _names(Actor(), architecture="x64"))[0] == ["compat"]
+    facets = await listing.facet_counts(Actor(), ListingQuery())
+    assert _counts(facets, "architecture") == {"x64": 1}
+    toolbox = _counts(facets, "toolbox")
+    assert all(n == (1 if release >= "0.1.25" else 0) for release, n in toolbox.items())
+
+    # A new latest version without a requirement admits every ToolBoxV2 version; a yank of
+    # it brings the old one back (refresh_latest_version, the one path every change takes).
+    second = await add_version(package, "2.0.0")
+    assert (await _names(Actor(), toolbox="0.1.24"))[0] == ["compat"]
+    assert (await _names(Actor(), architecture="x64"))[0] == []
+    second.yanked = True
+    await second.save()
+    await packages.refresh_latest_version(package.id)
+    assert (await _names(Actor(), toolbox="0.1.24"))[0] == []
+    # Publisher verification is a facet too, rewritten when it changes.
+    assert (await _names(Actor(), verified_only=True))[0] == ["compat"]
+    team.verification_status = "unverified"
+    await team.save()
+    assert (await _names(Actor(), verified_only=True))[0] == []
+    assert _counts(await listing.facet_counts(Actor(), ListingQuery()), "verified") == {"false": 1}
+
+
+async def test_bulk_rows_are_indexed_by_rebuild(stack: Stack) -> None:
+    team = await make_publisher("u1", "team")
+    await _insert_raw(team.id, "bulk-one", "inserted by plain SQL")
+    await search_index.rebuild_search_index()
+    assert (await _names(Actor(), search="plain"))[0] == ["bulk-one"]
+    assert _counts(await listing.facet_counts(Actor(), ListingQuery()), "type") == {"mod": 1}
+
+
+async def _insert_raw(publisher_id: str, name: str, description: str) -> None:
+    """A package row written by plain SQL, as the schema before 0007 has it."""
+    connection = Tortoise.get_connection("default")
+    postgres = connection.capabilities.dialect == "postgres"
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    columns = {
+        "name": name,
+        "name_key": name.lower(),
+        "display_name": name,
+        "package_type": "mod",
+        "visibility": "public",
+        "publisher_id": publisher_id,
+        "description": description,
+        "readme": "",
+        "homepage": "",
+        "repository": "",
+        "license": "",
+        "keywords": '["clock"]',
+        "search_text": name.lower(),
+        "latest_version": "",
+        "total_downloads": 3,
+        "categories": '["tools"]',
+        "status": "active",
+        "deprecation_message": "",
+        "successor": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+    marks = [f"${i}" if postgres else "?" for i in range(1, len(columns) + 1)]
+    if postgres:
+        for column in ("keywords", "categories"):
+            marks[list(columns).index(column)] += "::jsonb"
+    names = ", ".join(f'"{c}"' for c in columns)
+    await connection.execute_query(
+        f'INSERT INTO "packages" ({names}) VALUES ({", ".join(marks)})', list(columns.values())
+    )
+
+
+# --- migration 0007 over existing data -------------------------------------------------
+
+BEFORE = "models.0006_discovery_columns"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path / 'old.sqlite3'}"
+        return
+    url = await create_postgres_database()
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(url)
+
+
+async def _connect(url: str) -> None:
+    EXECUTOR_CACHE.clear()
+    await Tortoise.init(config=tortoise_config(url))
+
+
+async def test_migration_0007_indexes_existing_packages(database_url: str) -> None:
+    await migrate_api(config=tortoise_config(database_url), target=BEFORE)
+    await Tortoise.close_connections()
+    await _connect(database_url)
+    try:
+        await User.create(id="owner", username="owner")
+        publisher = await Publisher.create(
+            name="old", display_name="Old", email="o@example.com", verification_status="verified"
+        )
+        await _insert_raw(publisher.id, "Old-Timer", "keeps the grandfather clock ticking")
+    finally:
+        await Tortoise.close_connections()
+
+    await apply_migrations(database_url)
+    await apply_migrations(database_url)  # idempotent
+    await _connect(database_url)
+    try:
+        assert (await _names(Actor(), search="grandfather"))[0] == ["Old-Timer"]
+        assert (await _names(Actor(), search="old-timer"))[0] == ["Old-Timer"]
+        assert (await _names(Actor(), search="clock"))[0] == ["Old-Timer"]
+        assert (await _names(Actor(), category="tools"))[0] == ["Old-Timer"]
+        assert dict(await listing.category_counts(Actor())) == {"tools": 1}
+        facets = await listing.facet_counts(Actor(), ListingQuery())
+        assert _counts(facets, "verified") == {"true": 1}
+    finally:
+        await Tortoise.close_connections()
