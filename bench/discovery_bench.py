@@ -679,7 +679,7 @@ def hot_reads(args: argparse.Namespace) -> int:
 
 # --- scale: bulk-inserted catalogue ----------------------------------------------------
 
-WORDS = (
+_WORD_TEXT = (
     "sync data tools server client web chat file notes task user admin api cache storage "
     "dashboard widget theme plugin search index report export import backup schedule queue "
     "event stream log metric alert monitor audit security auth token session key vault "
@@ -697,7 +697,8 @@ WORDS = (
     "bookmark tag folder archive compress zip cloud s3 mirror replica database sql sqlite "
     "postgres redis mongo graph network fast simple tiny smart secure modern minimal "
     "realtime offline portable custom advanced lightweight alpha beta stable"
-).split()
+)
+WORDS = tuple(dict.fromkeys(_WORD_TEXT.split()))  # 207 distinct words
 CATEGORY_FALLBACK = ("productivity", "developer-tools", "automation", "data", "utilities")
 PACKAGE_TYPES = (
     ("mod", 0.78),
