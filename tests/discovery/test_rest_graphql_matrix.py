@@ -455,6 +455,9 @@ async def test_the_matrix_is_not_vacuous(stack: Stack, unlimited: httpx.AsyncCli
     everyone = await names()
     assert "secret-alpha" not in everyone and "hidden-alpha" not in everyone
     assert "secret-alpha" in await names(OWNER)
+    # A caller with a token who is no member sees what anonymous callers see.
+    stranger = await _rest(unlimited, "u-stranger", "search", {}, facets=True)
+    assert stranger == await _rest(unlimited, None, "search", {}, facets=True)
     assert await names(OWNER, visibility="private") == ["secret-alpha"]
     assert await names(visibility="private") == []
     assert "yanked-only" in everyone and "no-version" in everyone
