@@ -29,6 +29,7 @@ from schema.packages.dataloaders import (
     DependenciesByVersionIdLoader,
     DependencyByIdLoader,
     DependentPackagesByNameLoader,
+    LatestVersionLoader,
     PackageByIdLoader,
     PackageByNameLoader,
     VersionByIdLoader,
@@ -224,13 +225,18 @@ class Package(relay.Node):
 
     @strawberry.field(description="The version named by latestVersion, or null.")
     async def latest(self, info: Info) -> PackageVersion | None:
-        return await visible_version(info, await self._latest_row(info))
+        # This package is one the caller sees: only the version's own rule is left to check
+        # (no second read of the package, once per item of a listing).
+        row = await self._latest_row(info)
+        if row is None or not await visible_version_rows(info, self.row, [row]):
+            return None
+        return PackageVersion.from_model(row)
 
     async def _latest_row(self, info: Info) -> models.PackageVersion | None:
         if not self.row.latest_version:
             return None
-        rows = await info.context.loader(VersionsByPackageIdLoader).load(self.row.id)
-        return next((r for r in rows if r.version == self.row.latest_version), None)
+        key = (self.row.id, self.row.latest_version)
+        return await info.context.loader(LatestVersionLoader).load(key)
 
     async def _latest_page(self, info: Info) -> pages.PageView:
         # latestVersion is published and not yanked: visible to whoever sees the package.

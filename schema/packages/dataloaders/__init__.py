@@ -6,7 +6,11 @@ from schema.packages.dataloaders.dependencies import (
     DependentPackagesByNameLoader,
 )
 from schema.packages.dataloaders.packages import PackageByIdLoader, PackageByNameLoader
-from schema.packages.dataloaders.versions import VersionByIdLoader, VersionsByPackageIdLoader
+from schema.packages.dataloaders.versions import (
+    LatestVersionLoader,
+    VersionByIdLoader,
+    VersionsByPackageIdLoader,
+)
 
 __all__ = [
     "DependenciesByVersionIdLoader",
@@ -16,4 +20,5 @@ __all__ = [
     "PackageByNameLoader",
     "VersionByIdLoader",
     "VersionsByPackageIdLoader",
+    "LatestVersionLoader",
 ]
