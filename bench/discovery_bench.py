@@ -708,8 +708,10 @@ PACKAGE_TYPES = (
     ("plugin", 0.03),
     ("feature", 0.01),
 )
-SCALE_TOOLBOX = ("", "", ">=0.1.20", ">=0.1.22", ">=0.1.24,<0.2", "~=0.1.21", ">=0.2.0")
-SCALE_TOOLBOX_QUERIES = ("0.1.20", "0.1.22", "0.1.25", "0.2.1")
+SCALE_TOOLBOX = ("", "", ">=0.1.24", ">=0.1.26", ">=0.1.25,<0.2", "~=0.1.27", ">=0.2.0")
+SCALE_TOOLBOX_QUERIES = ("0.1.24", "0.1.26", "0.1.28", "0.2.1")
+# Most mods are pure Python ([] = any architecture); some declare where they run.
+SCALE_ARCHITECTURES: tuple[list[str], ...] = ([], [], [], ["x64"], ["x64", "arm64"], ["arm64"])
 
 
 def category_slugs() -> list[str]:
@@ -733,6 +735,13 @@ class Zipf:
 
     def draw(self, count: int = 1) -> list[str]:
         return self.rng.choices(self.items, cum_weights=self.cumulative, k=count)
+
+
+def extra_version_fields(**values: Any) -> dict[str, Any]:
+    """The values among these that PackageVersion has a field for (columns added lately)."""
+    from domain.models import PackageVersion
+
+    return {k: v for k, v in values.items() if k in PackageVersion._meta.fields_map}
 
 
 @contextlib.contextmanager
@@ -827,6 +836,7 @@ async def bulk_seed(database_url: str, count: int, seed: int = 2026) -> dict[str
                     packages.append(package)
                     toolbox = rng.choice(SCALE_TOOLBOX)
                     platforms = sorted(set(rng.sample(MOD_PLATFORMS, rng.randint(1, 3))))
+                    architectures = rng.choice(SCALE_ARCHITECTURES)
                     for minor in range(count_versions):
                         version_id += 1
                         versions.append(
@@ -842,6 +852,7 @@ async def bulk_seed(database_url: str, count: int, seed: int = 2026) -> dict[str
                                 size_bytes=rng.randint(2_000, 2_000_000),
                                 downloads=int(rng.paretovariate(1.2) * 5),
                                 platforms=platforms,
+                                **extra_version_fields(architectures=architectures),
                                 requires="[]",
                                 published_at=created + timedelta(days=minor * 7),
                                 created_at=created + timedelta(days=minor * 7),
@@ -945,6 +956,7 @@ def scale_queries(count: int, per_page: int, total: int, seed: int = 7) -> list[
     facets: list[tuple[str, str]] = (
         [("category", c) for c in categories]
         + [("platform", p) for p in MOD_PLATFORMS]
+        + [("architecture", a) for a in ("x64", "arm64")]
         + [("toolbox_version", t) for t in SCALE_TOOLBOX_QUERIES]
         + [("package_type", t) for t, _ in PACKAGE_TYPES]
         + [("verified", "true")]
