@@ -14,7 +14,9 @@ answered from the anonymous response cache):
 - `name`: `{ package(name) { name } }`
 - `page`: the package page, package fields, publisher and 10 versions
 - `list`: `packages(first: 20)` with each package's latest version and publisher
-- `resolve`: REST `POST /api/v1/resolve` of the chain's head
+- `resolve`: REST `POST /api/v1/resolve` of the chain's head (anonymous repeats may be
+  answered from memory; the authenticated run resolves every time, over the kept package
+  universe, domain/services/resolution_cache.py)
 
     uv run python bench/graphql_load.py [--duration 8] [--connections 32] [--postgres]
         [--only name,page,...]
@@ -78,6 +80,9 @@ OPERATIONS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 TARGETS = {"name": 3000, "page": 2000, "list": 1500, "resolve": 1090}
 AUTH_TARGETS = {"name": 1731, "page": 765, "list": 597}
+# Informative: an authenticated resolve is never answered from memory (only the package
+# universe is reused), so it shows the cost of a resolution itself.
+AUTH_ONLY_MEASURED = {"resolve"}
 
 
 # --- the server's own process --------------------------------------------------------------
@@ -274,21 +279,21 @@ def measure(label: str, database_url: str | None, args: argparse.Namespace) -> l
             for name in args.only:
                 path, body = OPERATIONS[name]
                 callers = [("anonymous", None)]
-                if name in AUTH_TARGETS:
+                if name in AUTH_TARGETS or name in AUTH_ONLY_MEASURED:
                     callers.append(("authenticated", bearer))
                 for caller, credential in callers:
                     check(base, path, body, credential)
                     script = wrk_script(workdir, body, credential)
                     run_wrk(base + path, script, args.warmup, args.connections)
                     result = run_wrk(base + path, script, args.duration, args.connections)
-                    target = (AUTH_TARGETS if credential else TARGETS)[name]
-                    ok = result["rps"] >= target and not result["errors"]
+                    target = (AUTH_TARGETS if credential else TARGETS).get(name)
+                    ok = (target is None or result["rps"] >= target) and not result["errors"]
                     if not ok:
                         failures.append(f"{label} {name} {caller}")
+                    verdict = "-" if target is None else f"{'>=' if ok else 'MISSED <'} {target:,}"
                     print(
                         f"| {name} | {caller} | {result['rps']:,.0f} | {result['p50']:.1f} ms | "
-                        f"{result['p99']:.1f} ms | {result['errors']} | "
-                        f"{'>=' if ok else 'MISSED <'} {target:,} |",
+                        f"{result['p99']:.1f} ms | {result['errors']} | {verdict} |",
                         flush=True,
                     )
     return failures
