@@ -144,10 +144,11 @@ FACET_COLUMNS = (
     "visibility",
     "deleted_at",
     "latest_version",
-    "toolbox_low",
-    "toolbox_high",
     "publisher_id",
 )
+# Not the toolbox bounds: only `store_latest` and `rebuild_search_index` write them, and both
+# rewrite the facet rows themselves (a bulk rebuild would otherwise rewrite each package's
+# rows once per bound it sets).
 
 
 def _changed(columns: Iterable[str], distinct: str) -> str:
@@ -169,6 +170,16 @@ def _json_array(dialect: str, expression: str) -> str:
 
 def facet_rows_sql(dialect: str, where: str) -> str:
     """INSERT of the facet rows of the live packages `p` selected by `where`."""
+    return (
+        "INSERT INTO package_facets (package_id, facet, value, public) "
+        f"SELECT package_id, facet, value, public FROM ({facet_select_sql(dialect, where)}) "
+        "AS f WHERE true ON CONFLICT DO NOTHING"
+    )
+
+
+def facet_select_sql(dialect: str, where: str) -> str:
+    """SELECT of the facet rows (package_id, facet, value, public) the live packages `p`
+    selected by `where` should have."""
     text_only = "" if dialect == "postgres" else " AND j.type = 'text'"
     public = "(p.visibility = 'public')"
     latest = (
@@ -195,12 +206,7 @@ def facet_rows_sql(dialect: str, where: str) -> str:
         "p.latest_version = '' AND EXISTS (SELECT 1 FROM package_versions y WHERE "
         "y.package_id = p.id AND y.status = 'published' AND y.yanked)",
     ]
-    union = " UNION ALL ".join(parts)
-    return (
-        "INSERT INTO package_facets (package_id, facet, value, public) "
-        f"SELECT package_id, facet, value, public FROM ({union}) AS f WHERE true "
-        "ON CONFLICT DO NOTHING"
-    )
+    return " UNION ALL ".join(parts)
 
 
 def _sqlite_tags(row: str) -> str:
@@ -227,11 +233,13 @@ def _sqlite_fts_insert(where: str) -> list[str]:
 LISTING_INDEXES = [
     # The anonymous listing's orders, over the listed rows only (partial indexes: the
     # listing's WHERE names the same condition, so both databases use them for ORDER BY
-    # ... LIMIT/OFFSET without sorting, and the page's ids come from the index alone).
-    'CREATE INDEX IF NOT EXISTS "packages_listed_name" ON "packages" ("name_key") '
+    # ... LIMIT/OFFSET without sorting; the id is in each, so the ids of a page come from the
+    # index alone, PostgreSQL's index-only scans included).
+    'CREATE INDEX IF NOT EXISTS "packages_listed_name" ON "packages" ("name_key", "id") '
     "WHERE deleted_at IS NULL AND visibility = 'public'",
     'CREATE INDEX IF NOT EXISTS "packages_listed_downloads" ON "packages" '
-    '("total_downloads" DESC, "name_key") WHERE deleted_at IS NULL AND visibility = \'public\'',
+    '("total_downloads" DESC, "name_key", "id") '
+    "WHERE deleted_at IS NULL AND visibility = 'public'",
     'CREATE INDEX IF NOT EXISTS "packages_listed_updated" ON "packages" '
     '("updated_at" DESC, "id" DESC) WHERE deleted_at IS NULL AND visibility = \'public\'',
     'CREATE INDEX IF NOT EXISTS "packages_listed_created" ON "packages" '
@@ -240,6 +248,16 @@ LISTING_INDEXES = [
     'CREATE INDEX IF NOT EXISTS "package_facets_value" ON "package_facets" '
     '("facet", "value", "package_id")',
 ]
+
+
+SQLITE_DELTA_TRIGGERS = (
+    "CREATE TRIGGER package_facets_counted AFTER INSERT ON package_facets WHEN new.public "
+    "BEGIN INSERT INTO facet_deltas (facet, value, delta) VALUES (new.facet, new.value, 1); "
+    "END",
+    "CREATE TRIGGER package_facets_uncounted AFTER DELETE ON package_facets WHEN old.public "
+    "BEGIN INSERT INTO facet_deltas (facet, value, delta) VALUES (old.facet, old.value, -1);"
+    " END",
+)
 
 
 def sqlite_ddl() -> list[str]:
@@ -261,12 +279,7 @@ def sqlite_ddl() -> list[str]:
         "CREATE VIRTUAL TABLE package_names_trgm USING fts5(name_key, squashed, "
         "tokenize = 'trigram')",
         *LISTING_INDEXES,
-        "CREATE TRIGGER package_facets_counted AFTER INSERT ON package_facets WHEN new.public "
-        "BEGIN INSERT INTO facet_deltas (facet, value, delta) VALUES (new.facet, new.value, 1); "
-        "END",
-        "CREATE TRIGGER package_facets_uncounted AFTER DELETE ON package_facets WHEN old.public "
-        "BEGIN INSERT INTO facet_deltas (facet, value, delta) VALUES (old.facet, old.value, -1);"
-        " END",
+        *SQLITE_DELTA_TRIGGERS,
         "CREATE TRIGGER packages_search_insert AFTER INSERT ON packages BEGIN "
         + "; ".join(_sqlite_fts_insert("p.id = new.id"))
         + "; "
@@ -336,8 +349,11 @@ def postgres_ddl() -> list[str]:
         "value VARCHAR(200) NOT NULL, delta INTEGER NOT NULL)",
         "CREATE INDEX packages_search_vector ON packages USING GIN (search_vector)",
         "CREATE INDEX packages_name_trgm ON packages USING GIN (name_key gin_trgm_ops)",
-        "CREATE INDEX packages_squashed_trgm ON packages USING GIN "
-        "((replace(name_key, '-', '')) gin_trgm_ops)",
+        # GiST: typo matches are the nearest names by trigram distance (KNN, ORDER BY <->
+        # LIMIT), which a GIN index cannot give; GIN's `%` rechecks every name that shares
+        # enough trigrams, thousands for a common word.
+        "CREATE INDEX packages_squashed_trgm ON packages USING GIST "
+        "((replace(name_key, '-', '')) gist_trgm_ops)",
         *LISTING_INDEXES,
         "CREATE FUNCTION package_facets_delta() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
         "IF TG_OP = 'INSERT' THEN INSERT INTO facet_deltas (facet, value, delta) "
@@ -409,15 +425,19 @@ async def store_latest(
 async def refresh_facets(
     package_ids: Iterable[int], *, using_db: BaseDBAsyncClient | None = None
 ) -> None:
-    """Rewrite the facet rows of these packages from their current rows."""
+    """Bring the facet rows of these packages in line with their current rows: only the
+    rows that differ go and come (each change of a public row is a delta of the totals)."""
     connection = _connection(using_db)
     ids = ", ".join(str(int(i)) for i in sorted(set(package_ids)))
     if not ids:
         return
-    await connection.execute_query(f"DELETE FROM package_facets WHERE package_id IN ({ids})")
+    dialect = connection.capabilities.dialect
+    wanted = facet_select_sql(dialect, f"p.id IN ({ids})")
     await connection.execute_query(
-        facet_rows_sql(connection.capabilities.dialect, f"p.id IN ({ids})")
+        f"DELETE FROM package_facets WHERE package_id IN ({ids}) AND (package_id, facet, "
+        f"value, public) NOT IN (SELECT package_id, facet, value, public FROM ({wanted}) AS w)"
     )
+    await connection.execute_query(facet_rows_sql(dialect, f"p.id IN ({ids})"))
 
 
 async def rebuild_search_index(
@@ -459,8 +479,11 @@ async def rebuild_search_index(
             f"v.toolbox_version = {c})",
             [low, high, requirement],
         )
-    await connection.execute_query(f"DELETE FROM package_facets WHERE {chosen('package_id')}")
-    await connection.execute_query(facet_rows_sql(connection.capabilities.dialect, where))
+    if ids is None:
+        await _rebuild_all_facets(connection)
+    else:
+        await connection.execute_query(f"DELETE FROM package_facets WHERE {chosen('package_id')}")
+        await connection.execute_query(facet_rows_sql(connection.capabilities.dialect, where))
     if is_postgres(connection):
         await connection.execute_query(
             f"UPDATE packages p SET search_vector = {_pg_vector('p')} WHERE {where}"
@@ -471,6 +494,34 @@ async def rebuild_search_index(
         for statement in _sqlite_fts_insert(where):
             await connection.execute_query(statement)
     await compact_deltas(connection)
+
+
+async def _rebuild_all_facets(connection: BaseDBAsyncClient) -> None:
+    """Every facet row anew, and the totals counted once from them, without the per-row
+    delta triggers (600,000 trigger calls for 100,000 packages). The triggers are off only
+    inside this statement sequence's transaction (DDL is transactional on both engines), and
+    the table is locked meanwhile, so no concurrent write goes uncounted."""
+    if using_postgres := is_postgres(connection):
+        statements_off = ["ALTER TABLE package_facets DISABLE TRIGGER USER"]
+        statements_on = ["ALTER TABLE package_facets ENABLE TRIGGER USER"]
+    else:
+        statements_off = [
+            "DROP TRIGGER package_facets_counted",
+            "DROP TRIGGER package_facets_uncounted",
+        ]
+        statements_on = list(SQLITE_DELTA_TRIGGERS)
+    body = [
+        *statements_off,
+        "DELETE FROM package_facets",
+        facet_rows_sql(connection.capabilities.dialect, "true"),
+        "DELETE FROM facet_deltas",
+        "INSERT INTO facet_deltas (facet, value, delta) SELECT facet, value, count(*) FROM "
+        f"package_facets WHERE public{'' if using_postgres else ' = 1'} GROUP BY facet, value",
+        *statements_on,
+    ]
+    async with connection._in_transaction() as conn:  # a savepoint inside a transaction
+        for statement in body:
+            await conn.execute_query(statement)
 
 
 async def compact_deltas(using_db: BaseDBAsyncClient | None = None) -> None:

@@ -12,6 +12,8 @@ Public packages (and unlisted ones named exactly) stay readable by anyone, that 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from tortoise.expressions import Q
 
@@ -35,7 +37,20 @@ def can_read_private(actor: Actor, publisher_id: str, package_name: str | None) 
     return is_member(actor, publisher_id) or actor.admin_for(package_name)
 
 
-def can_view(actor: Actor, package: Package) -> bool:
+class ListedRow(Protocol):
+    """What the visibility rules read of a package: a model row or a listing's plain row."""
+
+    @property
+    def deleted_at(self) -> datetime | None: ...
+    @property
+    def visibility(self) -> str: ...
+    @property
+    def publisher_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+def can_view(actor: Actor, package: ListedRow) -> bool:
     """Named access: public and unlisted are open to anyone who names the package."""
     if package.deleted_at is not None:
         return False

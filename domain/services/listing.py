@@ -18,10 +18,16 @@ domain/search_index.py, built by migration 0007 and kept in step by triggers; bu
 call `search_index.rebuild_search_index(package_ids=None)`):
 - PostgreSQL: the weighted `search_vector` (GIN) queried with `websearch_to_tsquery` and
   ranked by `ts_rank`; substrings and typos of names by pg_trgm (`LIKE`, `%`, `similarity`).
-- SQLite: FTS5 (`packages_fts`, ranked by `bm25`); substrings and typo candidates of names
-  by an FTS5 trigram table, typo similarity as shared trigrams over their union.
-A search text is never handed to either engine as query syntax: it is split into words and
-quoted phrases here, each passed as data, so hyphens, quotes, operators and any other input
+- SQLite: FTS5 (`packages_fts`, porter-stemmed words); the text rank is which columns hold
+  a term (name, display name, keywords/categories, the rest: FTS5 column filters, read from
+  the doclists; bm25 reads every hit's column sizes, too slow for common words at 100,000
+  packages); substrings and typo candidates of names by an FTS5 trigram table, similarity
+  as pg_trgm computes it (padded trigrams, shared over their union).
+- Typo-tolerant matches are looked for only when no listed name contains the search (one
+  word of 4-50 characters), and compare names without their hyphens.
+A search text (at most MAX_SEARCH_LENGTH characters, MAX_SEARCH_TERMS terms) is never handed
+to either engine as query syntax: it is split into words and quoted phrases here, each passed
+as data, so hyphens, quotes, operators and any other input
 only ever find packages or nothing.
 
 A page reads the ids of its rows first (from an index for the anonymous orders: partial
@@ -218,21 +224,52 @@ _PUBLISHER_COLUMNS = {
 }
 
 
+def _row_columns(readme: bool) -> str:
+    """The SELECT list of a listed row: `p` (packages) joined with `pub` (publishers)."""
+    columns = [f"p.{c} AS {c}" for c in _ROW_COLUMNS] + (["p.readme AS readme"] if readme else [])
+    columns += [f"pub.{name} AS {key}" for key, name in _PUBLISHER_COLUMNS.items()]
+    return ", ".join(columns)
+
+
+def _as_time(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite keeps ISO 8601 text
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str | bytes):  # JSON text (SQLite, and PostgreSQL's jsonb)
+        value = json.loads(value)
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _plain(values: dict[str, Any]) -> ListedPackage:
+    """A listed row from the columns `_row_columns` selects (no ORM object in between)."""
+    publisher = ListedPublisher(
+        id=str(values["publisher_id"]),
+        **{name: str(values.pop(key) or "") for key, name in _PUBLISHER_COLUMNS.items()},
+    )
+    values["keywords"] = _as_list(values["keywords"])
+    values["categories"] = _as_list(values["categories"])
+    values["created_at"] = _as_time(values["created_at"])
+    values["updated_at"] = _as_time(values["updated_at"])
+    values["total_downloads"] = int(values["total_downloads"])
+    values.pop("rank", None)
+    values.pop("score", None)
+    values.pop("total", None)
+    return ListedPackage(publisher=publisher, **values)
+
+
 async def _rows(ids: Sequence[int], *, readme: bool) -> dict[int, ListedPackage]:
-    """The rows of these packages, by id (Tortoise's `values()`: typed plain dicts)."""
+    """The rows of these packages, by id: one query, plain values."""
     if not ids:
         return {}
-    columns = [*_ROW_COLUMNS, *_PUBLISHER_COLUMNS] + (["readme"] if readme else [])
-    found: dict[int, ListedPackage] = {}
-    for values in await Package.filter(id__in=list(ids)).values(*columns):
-        publisher = ListedPublisher(
-            id=values["publisher_id"],
-            **{name: values.pop(key) for key, name in _PUBLISHER_COLUMNS.items()},
-        )
-        values["keywords"] = list(values["keywords"] or [])
-        values["categories"] = list(values["categories"] or [])
-        found[values["id"]] = ListedPackage(publisher=publisher, **values)
-    return found
+    listed = ", ".join(str(int(i)) for i in ids)
+    found = await _connection().execute_query_dict(
+        f"SELECT {_row_columns(readme)} FROM packages p JOIN publishers pub ON pub.id = "
+        f"p.publisher_id WHERE p.id IN ({listed})"
+    )
+    return {int(values["id"]): _plain(values) for values in found}
 
 
 # --- orders -----------------------------------------------------------------------------
@@ -414,7 +451,6 @@ class _Search:
 
     ctes: list[str]
     candidates: str  # SELECT of the matching ids
-    joins: str  # (unused: the candidates carry their scores)
     rank: str
     score: str
     unranked: int = 0  # parameters the matching set uses (rank and score add more)
@@ -457,7 +493,6 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
     terms = search_terms(needle)
     ctes: list[str] = []
     sources: list[str] = []
-    joins = ""
     text_score = "0.0"
     typo_score = "0.0"
     popularity = "ln(2.718281828459045 + p.total_downloads)"
@@ -505,10 +540,11 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
         squashed = name.replace("-", "")
         if sql.postgres:
             word = "replace(name_key, '-', '')"
+            wanted = sql(squashed)
             ctes.append(
-                f"typo_hits AS MATERIALIZED (SELECT id, similarity({word}, {sql(squashed)}) AS "
-                f"sim FROM packages WHERE {word} % {sql(squashed)} ORDER BY sim DESC, id "
-                f"LIMIT {TYPO_CANDIDATES})"
+                "typo_hits AS MATERIALIZED (SELECT id, sim FROM (SELECT id, "
+                f"similarity({word}, {wanted}) AS sim FROM packages ORDER BY {word} <-> {wanted} "
+                f"LIMIT {TYPO_CANDIDATES}) AS nearest WHERE sim >= {TYPO_SIMILARITY})"
             )
         else:
             # pg_trgm's similarity, as far as FTS5 allows: trigrams of the word padded with
@@ -538,7 +574,7 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
     lifecycle = "CASE WHEN p.status <> 'active' THEN 10 ELSE 0 END"
     unranked = len(sql.values)
     if not name:  # nothing but quotes and spaces: nothing matches
-        return _Search(ctes, _candidates(sources), joins, f"({lifecycle} + 3)", "0.0", unranked)
+        return _Search(ctes, _candidates(sources), f"({lifecycle} + 3)", "0.0", unranked)
     exact = sql(name)
     contains = f"{sql.position('p.name_key')}{exact}) > 0"
     text_match = "c.text = 1" if terms else "false"
@@ -551,7 +587,7 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
         f"(CASE WHEN {contains} THEN 0.0 WHEN {text_match} THEN {text_score} "
         f"ELSE coalesce({typo_score}, 0.0) END)"
     )
-    return _Search(ctes, _candidates(sources), joins, rank, score, unranked)
+    return _Search(ctes, _candidates(sources), rank, score, unranked)
 
 
 def _candidates(sources: list[str]) -> str:
@@ -585,14 +621,23 @@ def _visible(scope: ListedScope, sql: _Sql) -> str:
     return public
 
 
-def _has_facet(sql: _Sql, facet: str, value: str) -> str:
+def _has_facet(sql: _Sql, facet: str, value: str, counting: bool = False) -> str:
+    """A facet filter: per row (EXISTS) for a page, which stops at its LIMIT walking an
+    order's index; as the set of ids (IN) for a count, which reads them all anyway."""
+    if counting:
+        return (
+            f"p.id IN (SELECT package_id FROM package_facets WHERE facet = {sql(facet)} AND "
+            f"value = {sql(value)})"
+        )
     return (
         "EXISTS (SELECT 1 FROM package_facets f WHERE f.package_id = p.id AND "
         f"f.facet = {sql(facet)} AND f.value = {sql(value)})"
     )
 
 
-def _conditions(sql: _Sql, query: ListingQuery, publisher_id: str | None) -> list[str]:
+def _conditions(
+    sql: _Sql, query: ListingQuery, publisher_id: str | None, counting: bool = False
+) -> list[str]:
     """The filters of `query` as SQL conditions over `p` (visibility aside)."""
     conditions: list[str] = []
     if query.package_type:
@@ -602,14 +647,14 @@ def _conditions(sql: _Sql, query: ListingQuery, publisher_id: str | None) -> lis
     if publisher_id:
         conditions.append(f"p.publisher_id = {sql(publisher_id)}")
     if query.verified_only:
-        conditions.append(_has_facet(sql, "verified", "true"))
+        conditions.append(_has_facet(sql, "verified", "true", counting))
     for facet, value in (
         ("category", query.category),
         ("platform", query.platform),
         ("architecture", query.architecture),
     ):
         if value:
-            conditions.append(_has_facet(sql, facet, value))
+            conditions.append(_has_facet(sql, facet, value, counting))
     if query.toolbox:
         key = sql(search_index.version_text_key(as_version(query.toolbox)))
         conditions.append(f"p.toolbox_low <= {key} AND {key} < p.toolbox_high")
@@ -675,11 +720,12 @@ class _Plan:
     publisher_id: str | None
     typos: bool = False  # look for misspelt names too
 
-    def statement(self) -> _Statement:
-        """The SQL pieces of one statement (each statement numbers its own parameters)."""
+    def statement(self, counting: bool = False) -> _Statement:
+        """The SQL pieces of one statement (each statement numbers its own parameters);
+        `counting`: for a statement that reads every matching row."""
         sql = _Sql(_connection())
         visible = _visible(self.scope, sql)
-        where = [visible, *_conditions(sql, self.query, self.publisher_id)]
+        where = [visible, *_conditions(sql, self.query, self.publisher_id, counting)]
         search = None
         if self.query.needle:
             search = _search(sql, self.query.needle, visible, self.typos)
@@ -701,15 +747,13 @@ class _Statement:
     def with_clause(self) -> str:
         return f"WITH {', '.join(self.search.ctes)} " if self.search and self.search.ctes else ""
 
-    def source(self) -> str:
-        """FROM ... WHERE ... of the matching packages `p`."""
+    def source(self, publisher: bool = False) -> str:
+        """FROM ... WHERE ... of the matching packages `p` (with `pub`, their publishers)."""
         where = " AND ".join(self.where)
         if self.search is None:
-            return f"FROM packages p WHERE {where}"
-        return (
-            f"FROM ({self.search.candidates}) AS c JOIN packages p ON p.id = c.id"
-            f"{self.search.joins} WHERE {where}"
-        )
+            joined = " JOIN publishers pub ON pub.id = p.publisher_id" if publisher else ""
+            return f"FROM packages p{joined} WHERE {where}"
+        return f"FROM ({self.search.candidates}) AS c JOIN packages p ON p.id = c.id WHERE {where}"
 
 
 async def _plan(actor: Actor, query: ListingQuery) -> _Plan | None:
@@ -734,9 +778,12 @@ async def _ids(
     limit: int,
     offset: int = 0,
     after: Sequence[Any] | None = None,
+    prefetched: dict[int, ListedPackage] | None = None,
+    readme: bool = False,
 ) -> tuple[list[tuple[int, int, float]], int | None]:
     """(id, rank, score) of the page's rows in order, and for a search the number of
-    matches in all (None otherwise, or when the page is empty: `_count` tells it)."""
+    matches in all (None otherwise, or when the page is empty: `_count` tells it). Given
+    `prefetched`, a page without offset fills it with the rows themselves."""
     statement = plan.statement()
     sql = statement.sql
     connection = _connection()
@@ -744,6 +791,18 @@ async def _ids(
         where = ""
         if after is not None:
             where = f" AND {_after(sql, ordering, after, named=False)}"
+        if offset == 0 and prefetched is not None:
+            # A first page or a keyset page: the rows in the same query (no deferred join
+            # to gain without an offset to skip).
+            rows = await connection.execute_query_dict(
+                f"SELECT {_row_columns(readme)} {statement.source(publisher=True)}{where} ORDER BY "
+                f"{ordering.order_by()} LIMIT {int(limit)}",
+                sql.values,
+            )
+            for values in rows:
+                prefetched[int(values["id"])] = _plain(values)
+            return [(int(row["id"]), 0, 0.0) for row in rows], None
+        # Deeper pages: the ids from the order's index, then their rows (deferred join).
         rows = await connection.execute_query_dict(
             f"SELECT p.id AS id {statement.source()}{where} ORDER BY {ordering.order_by()} "
             f"LIMIT {int(limit)} OFFSET {int(offset)}",
@@ -771,7 +830,7 @@ async def _count(plan: _Plan, query: ListingQuery) -> int:
     quick = await _count_from_totals(plan, query)
     if quick is not None:
         return quick
-    statement = plan.statement()
+    statement = plan.statement(counting=True)
     rows = await _connection().execute_query_dict(
         f"{statement.with_clause()}SELECT count(*) AS n {statement.source()}",
         statement.unranked_values(),
@@ -839,8 +898,11 @@ async def numbered_page(
     if plan is None:
         return [], 0
     offset = (page - 1) * per_page
-    ids, total = await _ids(plan, ordering_of(query), limit=per_page, offset=offset)
-    found = _ordered(ids, await _rows([i for i, _, _ in ids], readme=False))
+    rows: dict[int, ListedPackage] = {}
+    ids, total = await _ids(
+        plan, ordering_of(query), limit=per_page, offset=offset, prefetched=rows
+    )
+    found = _ordered(ids, rows or await _rows([i for i, _, _ in ids], readme=False))
     if total is not None:
         return found, total
     if 0 < len(found) < per_page:
@@ -857,8 +919,11 @@ async def keyset_page(
     plan = await _plan(actor, query)
     if plan is None:
         return [], 0
-    ids, total = await _ids(plan, ordering_of(query), limit=limit + 1, after=after)
-    found = _ordered(ids, await _rows([i for i, _, _ in ids], readme=True))
+    rows: dict[int, ListedPackage] = {}
+    ids, total = await _ids(
+        plan, ordering_of(query), limit=limit + 1, after=after, prefetched=rows, readme=True
+    )
+    found = _ordered(ids, rows or await _rows([i for i, _, _ in ids], readme=True))
     if total is None:
         total = await _count(plan, query)
     return found, total
@@ -950,7 +1015,7 @@ async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tupl
                 for value, n in values.items():
                     counts.setdefault(facet, {})[value] = counts.get(facet, {}).get(value, 0) + n
         return _facet_lists(counts)
-    statement = plan.statement()
+    statement = plan.statement(counting=True)
     counts = await _grouped(
         f"{statement.with_clause()}SELECT f.facet AS facet, f.value AS value, count(*) AS n "
         f"FROM package_facets f WHERE f.package_id IN (SELECT p.id {statement.source()}) "

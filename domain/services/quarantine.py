@@ -118,7 +118,7 @@ async def scan_report(actor: Actor, name: str, version: str) -> ScanReportView:
     return ScanReportView(package, row)
 
 
-def sees_scan_report(actor: Actor, package: Package) -> bool:
+def sees_scan_report(actor: Actor, package: versions.PackageIdentity) -> bool:
     """Scan reports are for the package's owners and for admins (an admin-scoped token
     included: reviewing the quarantine is admin work), within a token's package globs."""
     return versions.sees_unpublished(actor, package) or actor.admin_for(package.name)

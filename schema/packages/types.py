@@ -66,7 +66,7 @@ VERSIONS = ListSize(default=100, maximum=500, clamp=True)
 USED_BY = ListSize(default=20, maximum=100, clamp=True)
 
 
-async def visible_package(info: Info, row: models.Package | None) -> Package | None:
+async def visible_package(info: Info, row: models.Package | ListedPackage | None) -> Package | None:
     """The package as GraphQL object, or None when it does not exist for this caller."""
     if row is None or not can_view(info.context.actor, row):
         return None
@@ -350,7 +350,7 @@ class PackageVersion(relay.Node):
         )
         return [await visible_version(info, row) for row in rows]
 
-    async def _package(self, info: Info) -> models.Package:
+    async def _package(self, info: Info) -> models.Package | ListedPackage:
         row = await info.context.loader(PackageByIdLoader).load(self.row.package_id)
         assert row is not None, "a version always has a package"
         return row
@@ -495,6 +495,9 @@ async def package_connection(info: Info, page: PackagePage) -> PackageConnection
     """A listing's page (schema/packages/listing.py) as a connection of Package nodes."""
     # Every listing shows who published each package: read the page's publishers in one
     # query now, so that `Package.publisher` answers without awaiting (see there).
+    loader = info.context.loader(PackageByIdLoader)
+    for row in page.rows:
+        loader.prime(row.id, row)
     publishers = await info.context.loader(PublisherByIdLoader).load_many(
         sorted({row.publisher_id for row in page.rows[: page.limit]})
     )

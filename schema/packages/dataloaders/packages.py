@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from domain.models import Package
 from domain.names import lookup_key, lookup_keys
+from domain.services.listing import ListedPackage
 from schema.core.dataloaders import RegistryDataLoader
 
 
-class PackageByIdLoader(RegistryDataLoader[int, Package | None]):
-    async def batch_load(self, keys: list[int]) -> list[Package | None]:
+class PackageByIdLoader(RegistryDataLoader[int, Package | ListedPackage | None]):
+    """Model rows, or a listing's plain rows (domain/services/listing.ListedPackage) when a
+    listed page primed them."""
+
+    async def batch_load(self, keys: list[int]) -> list[Package | ListedPackage | None]:
         rows = {p.id: p for p in await Package.filter(id__in=keys)}
         return [rows.get(key) for key in keys]
 
