@@ -241,8 +241,8 @@ async def seed_rest(base_url: str, specs: list[PackageSpec], tokens: Tokens) -> 
                 headers=bearer(tokens.admin),
                 json={"notes": "bench"},
             )
-            if verified.status_code != 200:
-                raise SystemExit(f"verify publisher: {verified.status_code} {verified.text}")
+            if verified.status_code != 200:  # another server's admin rules: try anyway
+                print(f"warning: verify publisher: {verified.status_code} {verified.text[:200]}")
 
         async def upload(spec: PackageSpec, version: str) -> None:
             response = await client.post(
