@@ -1015,6 +1015,19 @@ async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tupl
                 for value, n in values.items():
                     counts.setdefault(facet, {})[value] = counts.get(facet, {}).get(value, 0) + n
         return _facet_lists(counts)
+    key: tuple[Any, ...] | None = None
+    version: tuple[Any, ...] | None = None
+    connection = _connection()
+    if plan.scope.public_only and _only_facets(query, plan):
+        # Facet filters alone, public packages: the counts depend on the public facet rows
+        # only, every change of which appends a facet delta. Read the deltas' version
+        # before the counts (a write in between makes the entry newer than its key, never
+        # older), then reuse the counts until the deltas change.
+        key = (tuple(sorted(query.facet_filters().items())), query.toolbox, query.include_yanked)
+        version = await _deltas_version(connection)
+        cached = _FILTERED_FACETS.get(key)
+        if cached is not None and cached[0] is connection and cached[1] == version:
+            return _facet_lists(cached[2])
     statement = plan.statement(counting=True)
     counts = await _grouped(
         f"{statement.with_clause()}SELECT f.facet AS facet, f.value AS value, count(*) AS n "
@@ -1022,7 +1035,32 @@ async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tupl
         "GROUP BY f.facet, f.value",
         statement.unranked_values(),
     )
+    if key is not None and version is not None:
+        if len(_FILTERED_FACETS) >= FILTERED_FACETS_KEPT:
+            _FILTERED_FACETS.clear()
+        _FILTERED_FACETS[key] = (connection, version, counts)
     return _facet_lists(counts)
+
+
+# Facet counts of facet-filtered listings of public packages (no search), by filters: the
+# connection they were read on (a process may talk to several databases; held, so its id
+# is never reused), the facet deltas' version then, the counts. Counting them reads every
+# facet row of every matching package (206 ms for a category of 15,000 of 100,000
+# packages on SQLite); they change only when a public package's facet rows do.
+FILTERED_FACETS_KEPT = 256
+_FILTERED_FACETS: dict[
+    tuple[Any, ...], tuple[BaseDBAsyncClient, tuple[Any, ...], dict[str, dict[str, int]]]
+] = {}
+
+
+async def _deltas_version(connection: BaseDBAsyncClient) -> tuple[Any, ...]:
+    """What changes whenever a public facet row does: rows are only appended (with a
+    higher id, or, committed late, a lower one: the count grows), and compacting replaces
+    rows read with their sums under new, higher ids."""
+    rows = await connection.execute_query_dict(
+        "SELECT count(*) AS n, max(id) AS top FROM facet_deltas"
+    )
+    return (int(rows[0]["n"]), rows[0]["top"]) if rows else (0, None)
 
 
 async def category_counts(actor: Actor) -> list[tuple[str, int]]:

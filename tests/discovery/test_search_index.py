@@ -149,6 +149,38 @@ async def test_facets_follow_the_latest_version(stack: Stack) -> None:
     assert _counts(await listing.facet_counts(Actor(), ListingQuery()), "verified") == {"false": 1}
 
 
+async def test_filtered_facet_counts_follow_writes(stack: Stack) -> None:
+    """Facet counts of a facet-filtered listing are reused until a public facet row changes
+    (listing._FILTERED_FACETS): every kind of change shows at once."""
+    team = await make_publisher("u1", "team")
+    themes = ListingQuery(category="themes")
+
+    async def types() -> dict[str, int]:
+        return _counts(await listing.facet_counts(Actor(), themes), "type")
+
+    first = await _package(team, "skin-one", categories=["themes"])
+    await add_version(first, "1.0.0")
+    assert await types() == {"mod": 1}
+    assert await types() == {"mod": 1}  # reused
+    second = await _package(team, "skin-two", categories=["themes"], package_type="library")
+    await add_version(second, "1.0.0")
+    assert await types() == {"library": 1, "mod": 1}
+    second.visibility = "private"
+    await second.save()
+    assert await types() == {"mod": 1}
+    first.categories = ["tools"]
+    await first.save()
+    assert await types() == {}
+    first.categories = ["themes"]
+    await first.save()
+    assert _counts(await listing.facet_counts(Actor(), themes), "verified") == {"true": 1}
+    team.verification_status = "unverified"
+    await team.save()
+    assert _counts(await listing.facet_counts(Actor(), themes), "verified") == {"false": 1}
+    await search_index.compact_deltas()
+    assert await types() == {"mod": 1}
+
+
 async def test_bulk_rows_are_indexed_by_rebuild(stack: Stack) -> None:
     team = await make_publisher("u1", "team")
     await _insert_raw(team.id, "bulk-one", "inserted by plain SQL")
