@@ -456,11 +456,16 @@ class _Search:
     unranked: int = 0  # parameters the matching set uses (rank and score add more)
 
 
+def _pg_name_contains(sql: _Sql, name: str) -> str:
+    """PostgreSQL: whether the name of `p` contains `name` (pg_trgm's GIN index)."""
+    escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"p.name_key LIKE {sql('%' + escaped + '%')} ESCAPE '\\'"
+
+
 def _name_source(sql: _Sql, name: str) -> str:
     """SELECT of the ids of packages (any) whose name contains `name`."""
     if sql.postgres:
-        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return f"SELECT id FROM packages WHERE name_key LIKE {sql('%' + escaped + '%')} ESCAPE '\\'"
+        return f"SELECT p.id AS id FROM packages p WHERE {_pg_name_contains(sql, name)}"
     if len(name) >= 3:
         phrase = '"' + name.replace('"', '""') + '"'
         return (
@@ -529,10 +534,18 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
             text_score = f"c.bm * {popularity}"
     if name:
         # Listed ones only: whether a typo search runs must not tell of hidden names.
-        ctes.append(
-            f"name_hits AS MATERIALIZED (SELECT p.id FROM ({_name_source(sql, name)}) AS n "
-            f"JOIN packages p ON p.id = n.id WHERE {visible})"
-        )
+        if sql.postgres:
+            # One scan: as a join, PostgreSQL hashes the name matches and walks every
+            # listed id (95,000 of 100,000 packages: 15-30 ms) to probe them.
+            ctes.append(
+                f"name_hits AS MATERIALIZED (SELECT p.id FROM packages p WHERE "
+                f"{_pg_name_contains(sql, name)} AND {visible})"
+            )
+        else:
+            ctes.append(
+                f"name_hits AS MATERIALIZED (SELECT p.id FROM ({_name_source(sql, name)}) AS n "
+                f"JOIN packages p ON p.id = n.id WHERE {visible})"
+            )
         sources.append(f"SELECT id, 1 AS keep, {_NONE} AS bm, {_NONE} AS sim FROM name_hits")
     # Typo-tolerant name matches, for a name-like search that no listed name contains
     # (`typos`, decided by `_plan`): "did you mean".
