@@ -184,6 +184,9 @@ class Package(Model):
     owner_id: str | None
     description = fields.CharField(max_length=500, default="")
     readme = fields.TextField(default="")
+    # The latest published version's README as plain text, for the full-text index only
+    # (domain/search_index.py `store_latest`; bounded to MAX_README_TEXT).
+    readme_text = fields.TextField(default="")
     homepage = fields.CharField(max_length=500, default="")
     repository = fields.CharField(max_length=500, default="")
     license = fields.CharField(max_length=100, default="")

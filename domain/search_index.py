@@ -37,15 +37,18 @@ requirement): `store_latest` writes them with `latest_version` (services/package
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import nh3
 from packaging.version import InvalidVersion, Version
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from domain.offload import run_cpu_bound
 from domain.ranges import InvalidRange, parse_range, sort_key
 
 # --- ToolBoxV2 releases (the `toolbox` facet's values) -------------------------------------
@@ -136,8 +139,27 @@ def admits(bounds: str, version_key: str) -> bool:
 
 # --- DDL ----------------------------------------------------------------------------------
 
+# The text index's generation: 1 as migration 0007 built it, 2 with the latest version's
+# README text (`readme_text`, migration 0008). Each migration passes its own generation, so
+# it keeps producing the DDL it ran with; everything else uses the current one.
+SCHEMA = 2
+
 # Which package columns feed which index (a trigger rewrites the entry when one changes).
-TEXT_COLUMNS = ("name", "display_name", "keywords", "categories", "description", "readme")
+TEXT_COLUMNS_V1 = ("name", "display_name", "keywords", "categories", "description", "readme")
+TEXT_COLUMNS = (*TEXT_COLUMNS_V1, "readme_text")
+
+
+def _text_columns(schema: int) -> tuple[str, ...]:
+    return TEXT_COLUMNS if schema >= 2 else TEXT_COLUMNS_V1
+
+
+def _body(row: str, schema: int) -> str:
+    """The text indexed at the lowest weight: description, author README (Package.readme),
+    and from generation 2 the latest version's README as plain text."""
+    extra = f" || ' ' || {row}.readme_text" if schema >= 2 else ""
+    return f"{row}.description || ' ' || {row}.readme{extra}"
+
+
 FACET_COLUMNS = (
     "package_type",
     "categories",
@@ -218,11 +240,11 @@ def _sqlite_tags(row: str) -> str:
     )
 
 
-def _sqlite_fts_insert(where: str) -> list[str]:
+def _sqlite_fts_insert(where: str, schema: int = SCHEMA) -> list[str]:
     return [
         "INSERT INTO packages_fts (rowid, name, display_name, tags, body) SELECT p.id, "
         f"replace(replace(p.name, '-', ' '), '_', ' '), p.display_name, {_sqlite_tags('p')}, "
-        f"p.description || ' ' || p.readme FROM packages p WHERE p.deleted_at IS NULL AND "
+        f"{_body('p', schema)} FROM packages p WHERE p.deleted_at IS NULL AND "
         f"({where})",
         "INSERT INTO package_names_trgm (rowid, name_key, squashed) SELECT p.id, p.name_key, "
         "replace(p.name_key, '-', '') FROM "
@@ -260,9 +282,49 @@ SQLITE_DELTA_TRIGGERS = (
 )
 
 
-def sqlite_ddl() -> list[str]:
+def _sqlite_text_triggers(schema: int) -> list[str]:
+    """The SQLite triggers that write a package's full-text entries."""
+    text_update_columns = _changed((*_text_columns(schema), "name_key", "deleted_at"), "IS NOT")
+    return [
+        "CREATE TRIGGER packages_search_insert AFTER INSERT ON packages BEGIN "
+        + "; ".join(_sqlite_fts_insert("p.id = new.id", schema))
+        + "; "
+        + facet_rows_sql("sqlite", "p.id = new.id")
+        + "; END",
+        f"CREATE TRIGGER packages_search_update AFTER UPDATE ON packages WHEN "
+        f"{text_update_columns} BEGIN DELETE FROM packages_fts WHERE rowid = old.id; "
+        "DELETE FROM package_names_trgm WHERE rowid = old.id; "
+        + "; ".join(_sqlite_fts_insert("p.id = new.id", schema))
+        + "; END",
+    ]
+
+
+def _pg_search_vector_function(schema: int) -> str:
+    """The PostgreSQL function behind the trigger that computes `search_vector`."""
+    text_changed = _changed(_text_columns(schema), "IS DISTINCT FROM").replace("old.", "OLD.")
+    text_changed = text_changed.replace("new.", "NEW.")
+    # The vector is computed before the row is written: the same statement, the same
+    # transaction. Only when a text column changed (a download count does not re-index).
+    return (
+        "CREATE OR REPLACE FUNCTION packages_search_vector() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $$ BEGIN IF TG_OP = 'INSERT' OR {text_changed} THEN "
+        f"NEW.search_vector := {_pg_vector('NEW', schema)}; END IF; RETURN NEW; END $$"
+    )
+
+
+def readme_text_ddl(dialect: str) -> list[str]:
+    """Generation 1 -> 2 (migration 0008): the text triggers read `readme_text` too."""
+    if dialect == "postgres":
+        return [_pg_search_vector_function(2)]
+    return [
+        "DROP TRIGGER packages_search_insert",
+        "DROP TRIGGER packages_search_update",
+        *_sqlite_text_triggers(2),
+    ]
+
+
+def sqlite_ddl(schema: int = SCHEMA) -> list[str]:
     facet_update_columns = _changed(FACET_COLUMNS, "IS NOT")
-    text_update_columns = _changed((*TEXT_COLUMNS, "name_key", "deleted_at"), "IS NOT")
     return [
         "ALTER TABLE packages ADD COLUMN toolbox_low VARCHAR(64) NOT NULL DEFAULT ''",
         "ALTER TABLE packages ADD COLUMN toolbox_high VARCHAR(64) NOT NULL DEFAULT '~'",
@@ -280,16 +342,7 @@ def sqlite_ddl() -> list[str]:
         "tokenize = 'trigram')",
         *LISTING_INDEXES,
         *SQLITE_DELTA_TRIGGERS,
-        "CREATE TRIGGER packages_search_insert AFTER INSERT ON packages BEGIN "
-        + "; ".join(_sqlite_fts_insert("p.id = new.id"))
-        + "; "
-        + facet_rows_sql("sqlite", "p.id = new.id")
-        + "; END",
-        f"CREATE TRIGGER packages_search_update AFTER UPDATE ON packages WHEN "
-        f"{text_update_columns} BEGIN DELETE FROM packages_fts WHERE rowid = old.id; "
-        "DELETE FROM package_names_trgm WHERE rowid = old.id; "
-        + "; ".join(_sqlite_fts_insert("p.id = new.id"))
-        + "; END",
+        *_sqlite_text_triggers(schema),
         f"CREATE TRIGGER packages_facets_update AFTER UPDATE ON packages WHEN "
         f"{facet_update_columns} BEGIN DELETE FROM package_facets WHERE package_id = old.id; "
         + facet_rows_sql("sqlite", "p.id = new.id")
@@ -312,7 +365,7 @@ def sqlite_ddl() -> list[str]:
 PG_CONFIG = "english"
 
 
-def _pg_vector(row: str) -> str:
+def _pg_vector(row: str, schema: int = SCHEMA) -> str:
     tags = (
         f"array_to_string(ARRAY(SELECT {_pg_elements(row + '.keywords')}), ' ') || ' ' || "
         f"array_to_string(ARRAY(SELECT {_pg_elements(row + '.categories')}), ' ')"
@@ -321,7 +374,7 @@ def _pg_vector(row: str) -> str:
         f"setweight(to_tsvector('{PG_CONFIG}', replace({row}.name, '_', ' ')), 'A') || "
         f"setweight(to_tsvector('{PG_CONFIG}', {row}.display_name), 'B') || "
         f"setweight(to_tsvector('{PG_CONFIG}', {tags}), 'C') || "
-        f"setweight(to_tsvector('{PG_CONFIG}', {row}.description || ' ' || {row}.readme), 'D')"
+        f"setweight(to_tsvector('{PG_CONFIG}', {_body(row, schema)}), 'D')"
     )
 
 
@@ -332,9 +385,7 @@ def _pg_elements(expression: str) -> str:
     )
 
 
-def postgres_ddl() -> list[str]:
-    text_changed = _changed(TEXT_COLUMNS, "IS DISTINCT FROM").replace("old.", "OLD.")
-    text_changed = text_changed.replace("new.", "NEW.")
+def postgres_ddl(schema: int = SCHEMA) -> list[str]:
     facet_changed = _changed(FACET_COLUMNS, "IS DISTINCT FROM").replace("old.", "OLD.")
     facet_changed = facet_changed.replace("new.", "NEW.")
     return [
@@ -363,11 +414,7 @@ def postgres_ddl() -> list[str]:
         "WHEN (NEW.public) EXECUTE FUNCTION package_facets_delta()",
         "CREATE TRIGGER package_facets_uncounted AFTER DELETE ON package_facets FOR EACH ROW "
         "WHEN (OLD.public) EXECUTE FUNCTION package_facets_delta()",
-        # The vector is computed before the row is written: the same statement, the same
-        # transaction. Only when a text column changed (a download count does not re-index).
-        "CREATE FUNCTION packages_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN IF TG_OP = 'INSERT' OR {text_changed} THEN "
-        f"NEW.search_vector := {_pg_vector('NEW')}; END IF; RETURN NEW; END $$",
+        _pg_search_vector_function(schema),
         "CREATE TRIGGER packages_search_vector BEFORE INSERT OR UPDATE ON packages FOR EACH "
         "ROW EXECUTE FUNCTION packages_search_vector()",
         "CREATE FUNCTION packages_facets_refresh() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -404,18 +451,48 @@ def marks(connection: BaseDBAsyncClient, count: int, start: int = 1) -> list[str
     return ["?"] * count
 
 
+MAX_README_TEXT = 65_536  # characters of the latest version's README that are indexed
+
+
+def readme_search_text(readme_html: str) -> str:
+    """The rendered (already sanitized) README HTML as plain text for the full-text index:
+    tags dropped (each one a word break), entities decoded, bounded to MAX_README_TEXT."""
+    if not readme_html:
+        return ""
+    # The input is bounded before the HTML parser sees it (nh3 is linear; the stored HTML
+    # came out of it once already).
+    text = nh3.clean(readme_html[: MAX_README_TEXT * 8].replace("<", " <"), tags=set())
+    return " ".join(html.unescape(text).split())[:MAX_README_TEXT]
+
+
+async def _latest_readme_text(connection: BaseDBAsyncClient, package_id: int, latest: str) -> str:
+    if not latest:
+        return ""
+    a, b = marks(connection, 2)
+    rows = await connection.execute_query_dict(
+        f"SELECT readme_html FROM package_versions WHERE package_id = {a} AND version = {b} "
+        "AND status = 'published'",
+        [package_id, latest],
+    )
+    source = str(rows[0]["readme_html"] or "") if rows else ""
+    if len(source) < 4096:
+        return readme_search_text(source)
+    return await run_cpu_bound(readme_search_text, source)
+
+
 async def store_latest(
     package_id: int, latest: str, requirement: str, *, using_db: BaseDBAsyncClient | None
 ) -> None:
-    """Write a package's latest version with its toolbox bounds (one UPDATE; the facet
-    trigger then rewrites the package's facet rows)."""
+    """Write a package's latest version with its toolbox bounds and README text (one
+    UPDATE; the triggers then rewrite the package's text entry and facet rows)."""
     connection = _connection(using_db)
     low, high = toolbox_bounds(requirement)
-    a, b, c, d = marks(connection, 4)
+    readme_text = await _latest_readme_text(connection, package_id, latest)
+    a, b, c, d, e = marks(connection, 5)
     await connection.execute_query(
-        f"UPDATE packages SET latest_version = {a}, toolbox_low = {b}, toolbox_high = {c} "
-        f"WHERE id = {d}",
-        [latest, low, high, package_id],
+        f"UPDATE packages SET latest_version = {a}, toolbox_low = {b}, toolbox_high = {c}, "
+        f"readme_text = {d} WHERE id = {e}",
+        [latest, low, high, readme_text, package_id],
     )
     # Rewritten even when the latest version stayed the same: a version row changed (a
     # yank leaves a package with nothing installable, `yanked_only`).
@@ -441,7 +518,10 @@ async def refresh_facets(
 
 
 async def rebuild_search_index(
-    package_ids: Iterable[int] | None = None, *, using_db: BaseDBAsyncClient | None = None
+    package_ids: Iterable[int] | None = None,
+    *,
+    using_db: BaseDBAsyncClient | None = None,
+    schema: int = SCHEMA,
 ) -> None:
     """Recompute the toolbox bounds, the full-text entries and the facet rows of the given
     packages (None: of every package), and fold the facet totals. For rows written by bulk
@@ -486,14 +566,41 @@ async def rebuild_search_index(
         await connection.execute_query(facet_rows_sql(connection.capabilities.dialect, where))
     if is_postgres(connection):
         await connection.execute_query(
-            f"UPDATE packages p SET search_vector = {_pg_vector('p')} WHERE {where}"
+            f"UPDATE packages p SET search_vector = {_pg_vector('p', schema)} WHERE {where}"
         )
     else:
         await connection.execute_query(f"DELETE FROM packages_fts WHERE {chosen('rowid')}")
         await connection.execute_query(f"DELETE FROM package_names_trgm WHERE {chosen('rowid')}")
-        for statement in _sqlite_fts_insert(where):
+        for statement in _sqlite_fts_insert(where, schema):
             await connection.execute_query(statement)
     await compact_deltas(connection)
+
+
+async def backfill_readme_text(
+    *, using_db: BaseDBAsyncClient | None = None, batch: int = 500
+) -> None:
+    """Fill `readme_text` of every live package from its latest version's README (migration
+    0008); the text triggers re-index each package written."""
+    connection = _connection(using_db)
+    after = 0
+    while True:
+        a, b = marks(connection, 2)
+        rows = await connection.execute_query_dict(
+            "SELECT p.id AS id, v.readme_html AS readme_html FROM packages p JOIN "
+            "package_versions v ON v.package_id = p.id AND v.version = p.latest_version AND "
+            f"v.status = 'published' WHERE p.id > {a} AND p.deleted_at IS NULL AND "
+            f"v.readme_html <> '' ORDER BY p.id LIMIT {b}",
+            [after, batch],
+        )
+        if not rows:
+            return
+        for row in rows:
+            text = readme_search_text(str(row["readme_html"] or ""))
+            c, d = marks(connection, 2)
+            await connection.execute_query(
+                f"UPDATE packages SET readme_text = {c} WHERE id = {d}", [text, int(row["id"])]
+            )
+        after = int(rows[-1]["id"])
 
 
 async def _rebuild_all_facets(connection: BaseDBAsyncClient) -> None:

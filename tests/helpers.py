@@ -47,8 +47,10 @@ def mod_zip(
     dependencies: list[Any] | None = None,
     layout: str = "package",
     extra: dict[str, bytes] | None = None,
+    manifest_fields: dict[str, Any] | None = None,
 ) -> bytes:
-    """A well-formed mod: `package` puts everything under `name/`, `root` at the top."""
+    """A well-formed mod: `package` puts everything under `name/`, `root` at the top;
+    `manifest_fields` are added to (or replace) its tbConfig.yaml's fields."""
     manifest = {
         "module_name": name,
         "version": version,
@@ -56,6 +58,7 @@ def mod_zip(
         "module_type": "package",
         "description": f"The {name} mod",
         "dependencies": dependencies or [],
+        **(manifest_fields or {}),
     }
     import yaml
 

@@ -2,7 +2,8 @@
 table, column, index and trigger is for), built for the rows already there.
 
 The DDL comes from domain/search_index.py, which keeps it beside the SQL that reads it; a
-later change to that DDL needs a migration of its own (this one has run by then)."""
+later change to that DDL needs a migration of its own (this one has run by then), and this
+one asks for the DDL of its own generation (`schema=1`: before 0008's `readme_text`)."""
 
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
@@ -35,9 +36,9 @@ async def build_search_index(apps, state_editor) -> None:
 
     client = state_editor.client
     postgres = client.capabilities.dialect == "postgres"
-    for statement in postgres_ddl() if postgres else sqlite_ddl():
+    for statement in postgres_ddl(schema=1) if postgres else sqlite_ddl(schema=1):
         await client.execute_script(statement)
-    await rebuild_search_index(using_db=client)
+    await rebuild_search_index(using_db=client, schema=1)
 
 
 JSON = {"default": "JSON", "postgres": "JSONB"}

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from packaging.version import InvalidVersion
+from packaging.version import InvalidVersion, Version
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -76,6 +76,13 @@ def _facet_value(value: str | None) -> str | None:
     return (value or "").strip().lower()[:MAX_FACET_VALUE_LENGTH] or None
 
 
+def _caller_version(text: str) -> Version:
+    """Parse a version the caller gave, local label dropped. Uncached: `ranges.as_version`'s
+    cache is for the registry's own versions, which callers must not fill."""
+    parsed = Version(text)
+    return Version(parsed.public) if parsed.local is not None else parsed
+
+
 def _toolbox_version(value: str | None) -> str | None:
     """A ToolBoxV2 version to filter by, normalised; InvalidInput when it is not one."""
     text = (value or "").strip()
@@ -84,7 +91,7 @@ def _toolbox_version(value: str | None) -> str | None:
     if len(text) > MAX_FACET_VALUE_LENGTH:
         raise InvalidInput("toolbox must be a version", field="toolbox")
     try:
-        return str(as_version(text))
+        return str(_caller_version(text))
     except InvalidVersion:
         raise InvalidInput("toolbox must be a version", field="toolbox") from None
 
@@ -102,7 +109,9 @@ class ListingQuery:
     publisher_id: str | None = None  # already resolved (Publisher.packages)
     keyword: str | None = None  # one exact keyword
     visibility: Visibility | str | None = None
-    verified_only: bool = False
+    verified_only: bool = False  # the same as verified=True (kept for existing callers)
+    # The publisher's verification: True verified only, False unverified only, None either.
+    verified: bool | None = None
     # Packages whose every published version is yanked have nothing left to install; the
     # GraphQL list hides them unless asked (its `includeYanked`), REST always shows them.
     include_yanked: bool = True
@@ -124,6 +133,10 @@ class ListingQuery:
         self.platform = _facet_value(self.platform)
         self.architecture = _facet_value(self.architecture)
         self.toolbox = _toolbox_version(self.toolbox)
+        if self.verified_only:
+            if self.verified is False:
+                raise InvalidInput("verified_only contradicts verified=false", field="verified")
+            self.verified = True
         if self.updated_since is not None and self.updated_since.tzinfo is None:
             self.updated_since = self.updated_since.replace(tzinfo=UTC)
         if self.package_type is not None:
@@ -140,7 +153,7 @@ class ListingQuery:
             "category": self.category,
             "platform": self.platform,
             "architecture": self.architecture,
-            "verified": "true" if self.verified_only else None,
+            "verified": None if self.verified is None else str(bool(self.verified)).lower(),
         }
         return {facet: str(value) for facet, value in given.items() if value}
 
@@ -659,8 +672,9 @@ def _conditions(
         conditions.append(f"p.visibility = {sql(str(query.visibility))}")
     if publisher_id:
         conditions.append(f"p.publisher_id = {sql(publisher_id)}")
-    if query.verified_only:
-        conditions.append(_has_facet(sql, "verified", "true", counting))
+    if query.verified is not None:
+        flag = "true" if query.verified else "false"
+        conditions.append(_has_facet(sql, "verified", flag, counting))
     for facet, value in (
         ("category", query.category),
         ("platform", query.platform),
@@ -669,7 +683,7 @@ def _conditions(
         if value:
             conditions.append(_has_facet(sql, facet, value, counting))
     if query.toolbox:
-        key = sql(search_index.version_text_key(as_version(query.toolbox)))
+        key = sql(search_index.version_text_key(_caller_version(query.toolbox)))
         conditions.append(f"p.toolbox_low <= {key} AND {key} < p.toolbox_high")
     if query.keyword:
         if sql.postgres:
@@ -795,8 +809,8 @@ async def _ids(
     readme: bool = False,
 ) -> tuple[list[tuple[int, int, float]], int | None]:
     """(id, rank, score) of the page's rows in order, and for a search the number of
-    matches in all (None otherwise, or when a page past the first is empty: `_count` tells
-    it). Given `prefetched`, a page without offset fills it with the rows themselves."""
+    matches in all (None otherwise, or when the page is empty: `_count` tells it). Given
+    `prefetched`, a page without offset fills it with the rows themselves."""
     statement = plan.statement()
     sql = statement.sql
     connection = _connection()
@@ -835,8 +849,6 @@ async def _ids(
         sql.values,
     )
     total = int(rows[0]["total"]) if rows else None
-    if not rows and offset == 0 and after is None:
-        total = 0  # nothing matches at all: no COUNT to run the search again for
     return [(int(r["id"]), int(r["rank"]), float(r["score"])) for r in rows], total
 
 
@@ -882,7 +894,7 @@ async def _count_from_totals(plan: _Plan, query: ListingQuery) -> int | None:
         return everything
     ((facet, value),) = filters.items()
     if facet == "toolbox":
-        key = search_index.version_text_key(as_version(value))
+        key = search_index.version_text_key(_caller_version(value))
         return sum(
             n for bounds, n in totals.get("toolbox", {}).items() if search_index.admits(bounds, key)
         )

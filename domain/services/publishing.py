@@ -21,7 +21,7 @@ from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.commands import MAX_DESCRIPTION, CreatePackage, PackageUpdate, command_from
 from domain.context import RegistryContext
-from domain.enums import PackageType, TokenScope, VersionStatus
+from domain.enums import PackageType, Platform, TokenScope, VersionStatus
 from domain.exceptions import Conflict, InvalidInput, QuotaExceeded, TooLarge
 from domain.jobs import SCAN_VERSION, enqueue_committed
 from domain.manifest import (
@@ -137,6 +137,16 @@ async def hold_quota(publisher_id: str, size: int, *, using_db: Any) -> None:
     await _check_quota(publisher, size, using_db)
 
 
+def artifact_platforms(names: list[str]) -> list[str]:
+    """The manifest's platform names that are artifact platforms (domain.enums.Platform), for
+    the version's `platforms` (the listing's platform facet; the resolver and the update check
+    read it as the platforms the version runs on). ModManager platform names (server, client,
+    desktop, ...) are left out: stored, they would make those readers drop the version."""
+    known = {p.value for p in Platform}
+    wanted = (name.strip().lower() for name in names if len(name) <= 32)
+    return list(dict.fromkeys(name for name in wanted if name in known))
+
+
 async def upload_version(
     ctx: RegistryContext, actor: Actor, name: str, request: UploadRequest, *, new_path: Any
 ) -> PublishResult:
@@ -210,6 +220,7 @@ async def upload_version(
                 warnings=warnings,
                 # The listing's architecture facet (domain/search_index.py).
                 architectures=list(manifest.architectures) if manifest else [],
+                platforms=artifact_platforms(manifest.platforms) if manifest else [],
                 requires=encode_requires(dependencies),
                 uploaded_by=actor.user_id or "",
                 using_db=conn,

@@ -67,7 +67,7 @@ def listing_query(request: Request, *, search: str, default_sort: PackageSort) -
             toolbox=toolbox,
             platform=params.get("platform"),
             architecture=params.get("architecture"),
-            verified_only=bool(query_bool(request, "verified")),
+            verified=query_bool(request, "verified"),
             updated_since=parse_timestamp(updated, "updated_since"),
         )
     except InvalidInput as exc:

@@ -185,7 +185,11 @@ def listing_params(default_sort: PackageSort) -> tuple[Param, ...]:
             "architecture",
             description="Only packages whose latest version is built for this architecture",
         ),
-        Param("verified", BOOL, "true: only packages of verified publishers (false: no filter)"),
+        Param(
+            "verified",
+            BOOL,
+            "true: only packages of verified publishers; false: only of unverified ones",
+        ),
         Param("updated_since", AUDIT_TIME, "Only packages changed at or after this time"),
         Param("facets", BOOL, "true: add the facet counts (`facets`) to the answer"),
     )

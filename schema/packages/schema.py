@@ -54,7 +54,13 @@ class PackageFilter:
         "may list: members see their unlisted and private ones).",
     )
     verified_only: bool = strawberry.field(
-        default=False, description="Only packages of verified publishers."
+        default=False,
+        description="Only packages of verified publishers (the same as `verified: true`).",
+    )
+    verified: bool | None = strawberry.field(
+        default=None,
+        description="true: only packages of verified publishers; false: only packages of "
+        "unverified ones; null: either.",
     )
     include_yanked: bool = strawberry.field(
         default=False, description="Also packages whose every published version is yanked."
@@ -97,6 +103,7 @@ class PackageFilter:
             keyword=self.keyword,
             visibility=self.visibility,
             verified_only=self.verified_only,
+            verified=self.verified,
             include_yanked=self.include_yanked,
             category=self.category,
             toolbox=self.toolbox_version,
