@@ -11,10 +11,12 @@ this module names only the protocol, never the context class.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, Generic, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from domain.actor import Actor
 
@@ -66,3 +68,52 @@ def group_by(rows: list[Any], key: str) -> dict[Any, list[Any]]:
     for row in rows:
         grouped.setdefault(getattr(row, key), []).append(row)
     return grouped
+
+
+# --- prebuilt statements -------------------------------------------------------------------
+
+M = TypeVar("M", bound=Model)
+# SQL text by (statement name, dialect, list lengths): a loader's statement differs only in
+# how many placeholders its IN lists hold. Bounded: lists are bounded by the loaders' batch
+# sizes, and the cache is cleared when it grows past this many shapes.
+_STATEMENTS: dict[tuple[Hashable, ...], str | None] = {}
+_MAX_STATEMENTS = 2048
+
+
+async def select_models(
+    model: type[M],
+    name: str,
+    shape: tuple[int, ...],
+    values: list[Any],
+    build: Callable[[], QuerySet[M]],
+    keep: Callable[[Any], bool] | None = None,
+) -> list[M]:
+    """`await build()`, but the statement's SQL text is built once per shape and reused: the
+    ORM's query building (filters resolved, SQL rendered) is most of a small loader's cost.
+    `values` must be the statement's parameters in the order the ORM binds them (checked the
+    first time: a shape whose parameters differ always goes through the ORM). Rows are still
+    the ORM's model instances, on the connection (and transaction) the model would use.
+    `keep(row)`, when given, picks the rows worth a model instance: it reads the driver's row
+    by column name (the ORM's own path hands it the instance's `vars`, so only columns whose
+    attribute has the same name may be read)."""
+    db = model._meta.db
+    key = (name, db.capabilities.dialect, *shape)
+    sql = _STATEMENTS.get(key, "")
+    if sql == "":
+        query = build()
+        query._choose_db_if_not_chosen()
+        query._make_query()
+        text, params = query.query.get_parameterized_sql()
+        if len(_STATEMENTS) >= _MAX_STATEMENTS:
+            _STATEMENTS.clear()
+        _STATEMENTS[key] = text if list(params) == list(values) else None
+        found = await query
+    elif sql is None:
+        found = await build()
+    else:
+        _, rows = await db.execute_query(sql, values)
+        init = model._init_from_db
+        if keep is None:
+            return [init(**row) for row in rows]
+        return [init(**row) for row in rows if keep(row)]
+    return found if keep is None else [row for row in found if keep(vars(row))]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from domain.models import Package
 from domain.names import lookup_key, lookup_keys
 from domain.services.listing import ListedPackage
-from schema.core.dataloaders import RegistryDataLoader
+from schema.core.dataloaders import RegistryDataLoader, select_models
 
 
 class PackageByIdLoader(RegistryDataLoader[int, Package | ListedPackage | None]):
@@ -14,7 +14,11 @@ class PackageByIdLoader(RegistryDataLoader[int, Package | ListedPackage | None])
     listed page primed them."""
 
     async def batch_load(self, keys: list[int]) -> list[Package | ListedPackage | None]:
-        rows = {p.id: p for p in await Package.filter(id__in=keys)}
+        ids = list(keys)
+        found = await select_models(
+            Package, "package-by-id", (len(ids),), ids, lambda: Package.filter(id__in=ids)
+        )
+        rows = {p.id: p for p in found}
         return [rows.get(key) for key in keys]
 
 
@@ -22,10 +26,15 @@ class PackageByNameLoader(RegistryDataLoader[str, Package | None]):
     """Live (not deleted) packages by case-insensitive name."""
 
     async def batch_load(self, keys: list[str]) -> list[Package | None]:
-        rows = {
-            p.name_key: p
-            for p in await Package.filter(name_key__in=lookup_keys(keys), deleted_at__isnull=True)
-        }
+        names = list(lookup_keys(keys))
+        found = await select_models(
+            Package,
+            "package-by-name",
+            (len(names),),
+            names,
+            lambda: Package.filter(name_key__in=names, deleted_at__isnull=True),
+        )
+        rows = {p.name_key: p for p in found}
         packages = [rows.get(lookup_key(key) or "") for key in keys]
         ids = self.context.loader(PackageByIdLoader)
         for package in packages:

@@ -8,12 +8,16 @@ from domain.enums import VerificationRequestState
 from domain.models import Publisher, VerificationRequest
 from domain.services import publishers
 from domain.services.publishers import PublisherStats
-from schema.core.dataloaders import RegistryDataLoader
+from schema.core.dataloaders import RegistryDataLoader, select_models
 
 
 class PublisherByIdLoader(RegistryDataLoader[str, Publisher | None]):
     async def batch_load(self, keys: list[str]) -> list[Publisher | None]:
-        rows = {p.id: p for p in await Publisher.filter(id__in=keys)}
+        ids = list(keys)
+        found = await select_models(
+            Publisher, "publisher-by-id", (len(ids),), ids, lambda: Publisher.filter(id__in=ids)
+        )
+        rows = {p.id: p for p in found}
         return [rows.get(key) for key in keys]
 
 
