@@ -6,7 +6,9 @@ by bulk SQL, which fires no Python):
 
 - Full text.
   - PostgreSQL: `packages.search_vector`, a weighted tsvector (name A, display name B,
-    keywords and categories C, description and README D) with a GIN index; a trigram GIN
+    keywords and categories C, description, author README (`readme`) and the latest
+    version's README as plain text (`readme_text`, written by `store_latest`) D) with a
+    GIN index; a trigram GIN
     index (pg_trgm) on `name_key` for substrings, one on the name without hyphens for
     typo-tolerant name matches.
   - SQLite: the FTS5 table `packages_fts` (the same four columns, weighted in `bm25`), and
@@ -536,6 +538,8 @@ async def rebuild_search_index(
         return "true" if ids is None else f"{column} IN ({', '.join(str(i) for i in ids)})"
 
     where = chosen("p.id")
+    if schema >= 2:
+        await backfill_readme_text(using_db=connection, where=where)
     # Bounds: one UPDATE per distinct requirement, not per package.
     rows = await connection.execute_query_dict(
         "SELECT DISTINCT v.toolbox_version AS requirement FROM packages p JOIN package_versions"
@@ -577,25 +581,37 @@ async def rebuild_search_index(
 
 
 async def backfill_readme_text(
-    *, using_db: BaseDBAsyncClient | None = None, batch: int = 500
+    *, using_db: BaseDBAsyncClient | None = None, where: str = "true", batch: int = 500
 ) -> None:
-    """Fill `readme_text` of every live package from its latest version's README (migration
-    0008); the text triggers re-index each package written."""
+    """Bring `readme_text` of the live packages `p` selected by `where` in line with their
+    latest version's README (migration 0008, `rebuild_search_index`); only rows that differ
+    are written, and the text triggers re-index each one."""
     connection = _connection(using_db)
+    latest = (
+        "SELECT 1 FROM package_versions v WHERE v.package_id = p.id AND v.version = "
+        "p.latest_version AND v.status = 'published' AND v.readme_html <> ''"
+    )
+    await connection.execute_query(
+        f"UPDATE packages SET readme_text = '' WHERE id IN (SELECT p.id FROM packages p WHERE "
+        f"({where}) AND p.readme_text <> '' AND NOT EXISTS ({latest}))"
+    )
     after = 0
     while True:
         a, b = marks(connection, 2)
         rows = await connection.execute_query_dict(
-            "SELECT p.id AS id, v.readme_html AS readme_html FROM packages p JOIN "
-            "package_versions v ON v.package_id = p.id AND v.version = p.latest_version AND "
-            f"v.status = 'published' WHERE p.id > {a} AND p.deleted_at IS NULL AND "
-            f"v.readme_html <> '' ORDER BY p.id LIMIT {b}",
+            "SELECT p.id AS id, p.readme_text AS readme_text, v.readme_html AS readme_html "
+            "FROM packages p JOIN package_versions v ON v.package_id = p.id AND v.version = "
+            f"p.latest_version AND v.status = 'published' WHERE p.id > {a} AND "
+            f"p.deleted_at IS NULL AND v.readme_html <> '' AND ({where}) ORDER BY p.id "
+            f"LIMIT {b}",
             [after, batch],
         )
         if not rows:
             return
         for row in rows:
             text = readme_search_text(str(row["readme_html"] or ""))
+            if text == str(row["readme_text"] or ""):
+                continue
             c, d = marks(connection, 2)
             await connection.execute_query(
                 f"UPDATE packages SET readme_text = {c} WHERE id = {d}", [text, int(row["id"])]

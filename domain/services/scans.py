@@ -31,6 +31,7 @@ from typing import Any, cast
 
 from tortoise import timezone
 
+from domain import search_index
 from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.enums import VersionStatus
@@ -283,6 +284,10 @@ async def rebuild_page(ctx: RegistryContext, version_id: int) -> bool:
             )
             if updated and icon is not None:
                 await blobs.mark_stored(ctx, icon, using_db=conn)
+            if updated:  # the latest version's README is indexed as text (search_index)
+                await search_index.backfill_readme_text(
+                    using_db=conn, where=f"p.id = {int(row.package_id)}"
+                )
     except BaseException:
         if icon is not None:
             await blobs.abandon(ctx, icon)

@@ -179,7 +179,7 @@ class PackageQueries:
             str | None,
             strawberry.argument(
                 description="Case-insensitive text matched against name, display name, "
-                "description and keywords."
+                "description, keywords, categories and README."
             ),
         ] = None,
         filter: Annotated[

@@ -191,3 +191,34 @@ async def test_migration_0008_indexes_existing_readmes(database_url: str) -> Non
         assert (await _index_names(Actor(), search="old package"))[0] == ["Old-Readme"]
     finally:
         await Tortoise.close_connections()
+
+
+async def test_rebuild_brings_readme_text_in_line(stack: Stack) -> None:
+    await make_publisher("u1", "team")
+    assert (await create_package(stack.client, "u1", "BulkMod")).status_code == 201
+    readme = b"Grinds **plumbobwidget** gears.\n"
+    await _publish(stack, "BulkMod", "1.0.0", extra={"BulkMod/README.md": readme})
+    # Rows written by plain SQL (no store_latest): a rebuild recomputes the README text.
+    # (Read through the domain: bulk SQL bypasses the REST answer cache's invalidation.)
+    await Package.filter(name="BulkMod").update(readme_text="")
+    assert (await _index_names(Actor(), search="plumbobwidget"))[0] == []
+    await search_index.rebuild_search_index()
+    assert (await _index_names(Actor(), search="plumbobwidget"))[0] == ["BulkMod"]
+    await PackageVersion.filter(version="1.0.0").update(readme_html="")
+    await search_index.rebuild_search_index()
+    assert (await _index_names(Actor(), search="plumbobwidget"))[0] == []
+
+
+async def test_rebuilt_pages_reach_the_readme_text(stack: Stack) -> None:
+    from domain.services import scans
+
+    await make_publisher("u1", "team")
+    assert (await create_package(stack.client, "u1", "OldPages")).status_code == 201
+    readme = b"Polishes **snorkelvane** rims.\n"
+    await _publish(stack, "OldPages", "1.0.0", extra={"OldPages/README.md": readme})
+    # As before pages existed: no README HTML, so no README text either.
+    await PackageVersion.filter(version="1.0.0").update(readme_html="")
+    await Package.filter(name="OldPages").update(readme_text="")
+    assert (await _index_names(Actor(), search="snorkelvane"))[0] == []
+    assert await scans.rebuild_pages(stack.ctx) == (1, 1)
+    assert (await _index_names(Actor(), search="snorkelvane"))[0] == ["OldPages"]
