@@ -209,7 +209,10 @@ class Package(relay.Node):
         visible = await visible_version_rows(info, self.row, rows)
         if not include_yanked:
             visible = [r for r in visible if not r.yanked]
-        return [PackageVersion.from_model(r) for r in visible[: VERSIONS.of(first)]]
+        return [
+            PackageVersion.from_model(r, package_row=self.row)
+            for r in visible[: VERSIONS.of(first)]
+        ]
 
     @strawberry.field(
         description="One version by its exact string or PEP 440-equal spelling, "
@@ -230,7 +233,7 @@ class Package(relay.Node):
         row = await self._latest_row(info)
         if row is None or not await visible_version_rows(info, self.row, [row]):
             return None
-        return PackageVersion.from_model(row)
+        return PackageVersion.from_model(row, package_row=self.row)
 
     async def _latest_row(self, info: Info) -> models.PackageVersion | None:
         if not self.row.latest_version:
@@ -286,6 +289,9 @@ class Package(relay.Node):
 class PackageVersion(relay.Node):
     pk: relay.NodeID[str]
     row: strawberry.Private[models.PackageVersion]
+    # The package, when the resolver that made this version had it at hand (a package's
+    # `versions` and `latest`): `downloadUrl` then answers without an awaitable per version.
+    package_row: strawberry.Private[models.Package | ListedPackage | None] = None
     version: str = strawberry.field(description="The version as uploaded, e.g. 1.2.3.")
     status: VersionStatus = strawberry.field(description="Scan status.")
     yanked: bool = strawberry.field(
@@ -314,10 +320,15 @@ class PackageVersion(relay.Node):
     created_at: datetime = strawberry.field(description="When it was uploaded.")
 
     @classmethod
-    def from_model(cls, row: models.PackageVersion) -> PackageVersion:
+    def from_model(
+        cls,
+        row: models.PackageVersion,
+        package_row: models.Package | ListedPackage | None = None,
+    ) -> PackageVersion:
         return cls(
             pk=str(row.id),
             row=row,
+            package_row=package_row,
             version=row.version,
             status=VersionStatus(row.status),
             yanked=row.yanked,
@@ -363,9 +374,19 @@ class PackageVersion(relay.Node):
         description="Where to download the file (relative to the registry unless "
         "PUBLIC_BASE_URL is set); null while not published."
     )
-    async def download_url(self, info: Info) -> str | None:
+    def download_url(self, info: Info) -> str | None:
         if self.row.status != VersionStatus.PUBLISHED:
             return None
+        if self.package_row is not None:
+            return package_file_url(
+                self.package_row.name,
+                self.row.version,
+                info.context.registry.policy.public_base_url,
+            )
+        # Otherwise an awaitable of the URL, which graphql-core awaits.
+        return self._download_url(info)  # type: ignore[return-value]
+
+    async def _download_url(self, info: Info) -> str:
         package = await self._package(info)
         return package_file_url(
             package.name, self.row.version, info.context.registry.policy.public_base_url
