@@ -193,7 +193,9 @@ async def update_package(
         setattr(package, field, value)
     package.search_text = search_text_of(package)
     async with write_transaction() as conn:
-        await package.save(using_db=conn)
+        # Only the columns this update sets: the row read above may be stale by now (a
+        # publish meanwhile writes latest_version and readme_text; search_index).
+        await package.save(using_db=conn, update_fields=[*changes, "search_text", "updated_at"])
         await audit.record(
             actor,
             "package.update",

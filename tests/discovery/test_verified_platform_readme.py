@@ -22,7 +22,7 @@ from tests.discovery.test_search_index import _connect, _insert_raw
 from tests.discovery.test_search_index import _names as _index_names
 from tests.fixtures.services import create_postgres_database, drop_postgres_database
 from tests.fixtures.stack import Stack, bearer
-from tests.graphql.support import add_package, add_version, data, execute
+from tests.graphql.support import actor, add_package, add_version, data, execute
 from tests.helpers import create_package, make_publisher, mod_zip, upload_version
 
 PACKAGES = """query($filter: PackageFilter) {
@@ -222,3 +222,31 @@ async def test_rebuilt_pages_reach_the_readme_text(stack: Stack) -> None:
     assert (await _index_names(Actor(), search="snorkelvane"))[0] == []
     assert await scans.rebuild_pages(stack.ctx) == (1, 1)
     assert (await _index_names(Actor(), search="snorkelvane"))[0] == ["OldPages"]
+
+
+async def test_a_metadata_update_from_a_stale_row_keeps_the_latest_readme(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from domain.categories import DEFAULT_CATALOG
+    from domain.commands import PackageUpdate
+    from domain.services import packages
+
+    await make_publisher("u1", "team")
+    assert (await create_package(stack.client, "u1", "RaceMod")).status_code == 201
+    await _publish(stack, "RaceMod", "1.0.0", extra={"RaceMod/README.md": b"old words\n"})
+    stale = await Package.get(name="RaceMod")
+    await _publish(stack, "RaceMod", "1.1.0", extra={"RaceMod/README.md": b"gloriousnew\n"})
+
+    async def stale_package(actor: Actor, name: str) -> Package:
+        return stale  # as read before the publish committed
+
+    monkeypatch.setattr(packages, "get_package", stale_package)
+    await packages.update_package(
+        await actor("u1"),
+        "RaceMod",
+        PackageUpdate(description="changed meanwhile"),
+        catalog=DEFAULT_CATALOG,
+    )
+    row = await Package.get(name="RaceMod")
+    assert (row.description, row.latest_version) == ("changed meanwhile", "1.1.0")
+    assert (await _index_names(Actor(), search="gloriousnew"))[0] == ["RaceMod"]
