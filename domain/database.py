@@ -13,9 +13,25 @@ MODELS_MODULE = "domain.models"
 MIGRATIONS_MODULE = "domain.migrations"
 
 
+# SQLite's page cache per connection, in KiB (SQLite's default: 2,000). A search reads the
+# rows of every hit at random: with 100,000 packages the default cache holds a sliver of
+# the table, and each hit costs a read from the OS (common-word search p50 43 -> 35 ms).
+# The cache grows only as pages are read.
+SQLITE_CACHE_KIB = 65536
+
+
+def _connection_url(database_url: str) -> str:
+    """The URL with SQLite's cache size as a pragma (Tortoise runs each query parameter of
+    a SQLite URL as `PRAGMA key=value`), unless the URL sets one."""
+    if not database_url.startswith("sqlite:") or "cache_size=" in database_url:
+        return database_url
+    separator = "&" if "?" in database_url else "?"
+    return f"{database_url}{separator}cache_size=-{SQLITE_CACHE_KIB}"
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _connection_url(database_url)},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],
