@@ -809,8 +809,8 @@ async def _ids(
     readme: bool = False,
 ) -> tuple[list[tuple[int, int, float]], int | None]:
     """(id, rank, score) of the page's rows in order, and for a search the number of
-    matches in all (None otherwise, or when the page is empty: `_count` tells it). Given
-    `prefetched`, a page without offset fills it with the rows themselves."""
+    matches in all (None otherwise, or when a page past the first is empty: `_count` tells
+    it). Given `prefetched`, a page without offset fills it with the rows themselves."""
     statement = plan.statement()
     sql = statement.sql
     connection = _connection()
@@ -849,6 +849,8 @@ async def _ids(
         sql.values,
     )
     total = int(rows[0]["total"]) if rows else None
+    if not rows and offset == 0 and after is None:
+        total = 0  # nothing matches at all: no COUNT to run the search again for
     return [(int(r["id"]), int(r["rank"]), float(r["score"])) for r in rows], total
 
 
