@@ -3,5 +3,6 @@ pytest_plugins = [
     "tests.fixtures.seaweed",
     "tests.fixtures.stack",
     "tests.fixtures.gates",
+    "tests.fixtures.old_schema",
     "tests.fixtures.summary",
 ]

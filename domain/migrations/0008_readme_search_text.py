@@ -6,27 +6,7 @@ packages already there get theirs here."""
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
-
-class AddColumnToExistingRows(ops.AddField):
-    """AddField for a NOT NULL column on a table that may already have rows (as in 0006):
-    existing rows take the field's default."""
-
-    def __init__(self, *, table: str, default_sql: str, sql_type: dict[str, str], **kwargs):
-        super().__init__(**kwargs)
-        self.table = table
-        self.default_sql = default_sql
-        self.sql_type = sql_type
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None):
-        if not state_editor:
-            return
-        dialect = state_editor.client.capabilities.dialect
-        column_type = self.sql_type.get(dialect, self.sql_type["default"])
-        sql = (
-            f'ALTER TABLE "{self.table}" ADD COLUMN "{self.name}" {column_type} NOT NULL '
-            f"DEFAULT {self.default_sql}"
-        )
-        await ops.RunSQL(sql).database_forward(app_label, old_state, new_state, state_editor)
+from domain.migration_ops import AddColumnToExistingRows
 
 
 async def index_readme_text(apps, state_editor) -> None:

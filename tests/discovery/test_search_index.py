@@ -5,25 +5,18 @@ there before it; bulk rows become searchable with rebuild_search_index."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 from tortoise import Tortoise
-from tortoise.backends.base.executor import EXECUTOR_CACHE
-from tortoise.migrations.api import migrate as migrate_api
 
 from domain import search_index
 from domain.actor import Actor
 from domain.categories import DEFAULT_CATALOG
 from domain.commands import PackageUpdate
-from domain.database import apply_migrations, tortoise_config
+from domain.database import apply_migrations
 from domain.models import Package, Publisher, User
 from domain.names import name_key
 from domain.services import listing, packages
 from domain.services.listing import ListingQuery
-from tests.fixtures.services import create_postgres_database, drop_postgres_database
+from tests.fixtures.old_schema import connect, insert_package_row, migrate_to
 from tests.fixtures.stack import Stack
 from tests.graphql.support import actor, add_version
 from tests.helpers import make_publisher
@@ -191,39 +184,15 @@ async def test_bulk_rows_are_indexed_by_rebuild(stack: Stack) -> None:
 
 async def _insert_raw(publisher_id: str, name: str, description: str) -> None:
     """A package row written by plain SQL, as the schema before 0007 has it."""
-    connection = Tortoise.get_connection("default")
-    postgres = connection.capabilities.dialect == "postgres"
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    columns = {
-        "name": name,
-        "name_key": name.lower(),
-        "display_name": name,
-        "package_type": "mod",
-        "visibility": "public",
-        "publisher_id": publisher_id,
-        "description": description,
-        "readme": "",
-        "homepage": "",
-        "repository": "",
-        "license": "",
-        "keywords": '["clock"]',
-        "search_text": name.lower(),
-        "latest_version": "",
-        "total_downloads": 3,
-        "categories": '["tools"]',
-        "status": "active",
-        "deprecation_message": "",
-        "successor": "",
-        "created_at": now,
-        "updated_at": now,
-    }
-    marks = [f"${i}" if postgres else "?" for i in range(1, len(columns) + 1)]
-    if postgres:
-        for column in ("keywords", "categories"):
-            marks[list(columns).index(column)] += "::jsonb"
-    names = ", ".join(f'"{c}"' for c in columns)
-    await connection.execute_query(
-        f'INSERT INTO "packages" ({names}) VALUES ({", ".join(marks)})', list(columns.values())
+    await insert_package_row(
+        publisher_id,
+        name,
+        discovery=True,
+        display_name=name,
+        description=description,
+        keywords='["clock"]',
+        total_downloads=3,
+        categories='["tools"]',
     )
 
 
@@ -232,27 +201,8 @@ async def _insert_raw(publisher_id: str, name: str, description: str) -> None:
 BEFORE = "models.0006_discovery_columns"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite://{tmp_path / 'old.sqlite3'}"
-        return
-    url = await create_postgres_database()
-    try:
-        yield url
-    finally:
-        await drop_postgres_database(url)
-
-
-async def _connect(url: str) -> None:
-    EXECUTOR_CACHE.clear()
-    await Tortoise.init(config=tortoise_config(url))
-
-
-async def test_migration_0007_indexes_existing_packages(database_url: str) -> None:
-    await migrate_api(config=tortoise_config(database_url), target=BEFORE)
-    await Tortoise.close_connections()
-    await _connect(database_url)
+async def test_migration_0007_indexes_existing_packages(old_database_url: str) -> None:
+    await migrate_to(old_database_url, BEFORE)
     try:
         await User.create(id="owner", username="owner")
         publisher = await Publisher.create(
@@ -262,9 +212,9 @@ async def test_migration_0007_indexes_existing_packages(database_url: str) -> No
     finally:
         await Tortoise.close_connections()
 
-    await apply_migrations(database_url)
-    await apply_migrations(database_url)  # idempotent
-    await _connect(database_url)
+    await apply_migrations(old_database_url)
+    await apply_migrations(old_database_url)  # idempotent
+    await connect(old_database_url)
     try:
         assert (await _names(Actor(), search="grandfather"))[0] == ["Old-Timer"]
         assert (await _names(Actor(), search="old-timer"))[0] == ["Old-Timer"]

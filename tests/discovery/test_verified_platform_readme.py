@@ -4,23 +4,20 @@ artifact platforms feed the platform facet; the latest version's README is searc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from tortoise import Tortoise
-from tortoise.migrations.api import migrate as migrate_api
 
 from domain import ranges, search_index
 from domain.actor import Actor
-from domain.database import apply_migrations, tortoise_config
+from domain.database import apply_migrations
 from domain.models import Package, PackageVersion, Publisher, User
 from domain.services import listing
 from domain.versions import version_key
-from tests.discovery.test_search_index import _connect, _insert_raw
+from tests.discovery.test_search_index import _insert_raw
 from tests.discovery.test_search_index import _names as _index_names
-from tests.fixtures.services import create_postgres_database, drop_postgres_database
+from tests.fixtures.old_schema import connect, migrate_to
 from tests.fixtures.stack import Stack, bearer
 from tests.graphql.support import actor, add_package, add_version, data, execute
 from tests.helpers import create_package, make_publisher, mod_zip, upload_version
@@ -145,22 +142,8 @@ def test_readme_search_text_is_plain_and_bounded() -> None:
 # --- migration 0008 over existing data --------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite://{tmp_path / 'old.sqlite3'}"
-        return
-    url = await create_postgres_database()
-    try:
-        yield url
-    finally:
-        await drop_postgres_database(url)
-
-
-async def test_migration_0008_indexes_existing_readmes(database_url: str) -> None:
-    await migrate_api(config=tortoise_config(database_url), target="models.0007_search_index")
-    await Tortoise.close_connections()
-    await _connect(database_url)
+async def test_migration_0008_indexes_existing_readmes(old_database_url: str) -> None:
+    await migrate_to(old_database_url, "models.0007_search_index")
     try:
         await User.create(id="owner", username="owner")
         publisher = await Publisher.create(
@@ -184,8 +167,8 @@ async def test_migration_0008_indexes_existing_readmes(database_url: str) -> Non
     finally:
         await Tortoise.close_connections()
 
-    await apply_migrations(database_url)
-    await _connect(database_url)
+    await apply_migrations(old_database_url)
+    await connect(old_database_url)
     try:
         assert (await _index_names(Actor(), search="quarkleflux"))[0] == ["Old-Readme"]
         assert (await _index_names(Actor(), search="old package"))[0] == ["Old-Readme"]

@@ -4,18 +4,12 @@ invitation per publisher and user."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
 from tortoise import Tortoise
-from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import IntegrityError, OperationalError
-from tortoise.migrations.api import migrate as migrate_api
 
 from domain.actor import Actor
-from domain.database import apply_migrations, tortoise_config
+from domain.database import apply_migrations
 from domain.models import (
     Package,
     Publisher,
@@ -24,79 +18,27 @@ from domain.models import (
     User,
 )
 from domain.services import members
-from tests.fixtures.services import create_postgres_database, drop_postgres_database
+from tests.fixtures.old_schema import connect, insert_package_row, migrate_to
 
 BEFORE = "models.0004_object_claims"
-MIGRATED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite://{tmp_path / 'old.sqlite3'}"
-        return
-    url = await create_postgres_database()
-    try:
-        yield url
-    finally:
-        await drop_postgres_database(url)
-
-
-async def connect(url: str) -> None:
-    EXECUTOR_CACHE.clear()  # compiled statements are per dialect (see tests/fixtures/stack.py)
-    await Tortoise.init(config=tortoise_config(url))
-
-
-async def insert_old_package(publisher_id: str, name: str) -> None:
-    """A package row as the schema before 0006 holds it (the model has columns since)."""
-    columns = {
-        "name": name,
-        "name_key": name.lower(),
-        "display_name": "",
-        "package_type": "mod",
-        "visibility": "public",
-        "publisher_id": publisher_id,
-        "description": "",
-        "readme": "",
-        "homepage": "",
-        "repository": "",
-        "license": "",
-        "keywords": "[]",
-        "search_text": name.lower(),
-        "latest_version": "",
-        "total_downloads": 0,
-        "created_at": MIGRATED_AT,
-        "updated_at": MIGRATED_AT,
-    }
-    connection = Tortoise.get_connection("default")
-    postgres = connection.capabilities.dialect == "postgres"
-    marks = [f"${i}" if postgres else "?" for i in range(1, len(columns) + 1)]
-    if postgres:
-        marks[list(columns).index("keywords")] += "::jsonb"
-    names = ", ".join(f'"{c}"' for c in columns)
-    await connection.execute_query(
-        f'INSERT INTO "packages" ({names}) VALUES ({", ".join(marks)})', list(columns.values())
-    )
-
-
-async def test_existing_data_survives_and_invitations_work(database_url: str) -> None:
-    await migrate_api(config=tortoise_config(database_url), target=BEFORE)
-    await Tortoise.close_connections()
-    await connect(database_url)
+async def test_existing_data_survives_and_invitations_work(old_database_url: str) -> None:
+    await migrate_to(old_database_url, BEFORE)
     try:
         for user_id in ("owner", "guest"):
             await User.create(id=user_id, username=f"user-{user_id}")
         publisher = await Publisher.create(name="old", display_name="Old", email="o@example.com")
         await PublisherMember.create(publisher=publisher, user_id="owner", role="owner")
-        await insert_old_package(publisher.id, "Kept")
+        await insert_package_row(publisher.id, "Kept")
         with pytest.raises(OperationalError):
             await PublisherInvitation.all().count()  # not there before 0005
     finally:
         await Tortoise.close_connections()
 
-    await apply_migrations(database_url)
-    await apply_migrations(database_url)  # idempotent, as every web process may run it
-    await connect(database_url)
+    await apply_migrations(old_database_url)
+    await apply_migrations(old_database_url)  # idempotent, as every web process may run it
+    await connect(old_database_url)
     try:
         assert await Publisher.filter(name="old").count() == 1
         assert await PublisherMember.filter(publisher__name="old", role="owner").count() == 1
