@@ -40,9 +40,7 @@ requirement): `store_latest` writes them with `latest_version` (services/package
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import nh3
 from packaging.version import InvalidVersion, Version
@@ -700,12 +698,3 @@ async def public_totals() -> dict[str, dict[str, int]]:
     if stored > COMPACT_AFTER + len(rows):
         await compact_deltas()
     return totals
-
-
-def json_list(value: Any) -> list[str]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return []
-    return [str(v) for v in value] if isinstance(value, list) else []
