@@ -356,7 +356,7 @@ def _architectures(value: object, warnings: list[str]) -> list[str]:
     if _is_null(value):
         return []
     if isinstance(value, str):
-        value = [part for part in re.split(r"[,\s]+", value) if part]
+        value = value.replace(",", " ").split()
     if not isinstance(value, list):
         warnings.append("'architectures' should be a list; it was ignored")
         return []
