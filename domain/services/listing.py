@@ -89,11 +89,11 @@ def _toolbox_version(value: str | None) -> str | None:
     if not text:
         return None
     if len(text) > MAX_FACET_VALUE_LENGTH:
-        raise InvalidInput("toolbox must be a version", field="toolbox")
+        raise InvalidInput("toolbox_version must be a version", field="toolbox_version")
     try:
         return str(_caller_version(text))
     except InvalidVersion:
-        raise InvalidInput("toolbox must be a version", field="toolbox") from None
+        raise InvalidInput("toolbox_version must be a version", field="toolbox_version") from None
 
 
 @dataclass
@@ -119,7 +119,8 @@ class ListingQuery:
     # category, platform or architecture simply matches nothing.
     category: str | None = None  # one category slug
     # A ToolBoxV2 version (PEP 440) the latest version's `toolbox_version` requirement must
-    # admit; a requirement of "" admits every version. Not a version: InvalidInput "toolbox".
+    # admit; a requirement of "" admits every version. Not a version: InvalidInput naming
+    # "toolbox_version", the name REST and GraphQL give it.
     toolbox: str | None = None
     platform: str | None = None  # a ModManager platform of the latest version (manifest)
     architecture: str | None = None  # a domain.enums.Architecture value of the latest version

@@ -25,8 +25,8 @@ from registry.rest.params import query_bool, query_text
 MAX_TOOLBOX_VERSION = listing.MAX_FACET_VALUE_LENGTH
 # Other spellings of a sort (the word for `created`).
 SORT_ALIASES = {"newest": PackageSort.CREATED}
-# ListingQuery's field names that REST spells differently, for error messages.
-_REST_NAMES = {"toolbox": "toolbox_version", "search": "q"}
+# ListingQuery's fields that are query parameters, by parameter name (for error messages).
+_REST_NAMES = {"toolbox_version": "toolbox_version", "search": "q"}
 
 
 def query_sort(request: Request, default: PackageSort) -> PackageSort:

@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.exceptions import InvalidInput, NotFound
+from domain.exceptions import NotFound
 from domain.services import listing, updates, versions
 from domain.services.listing import ListingQuery
 from schema.core.arguments import After, First, PackageName, VersionString
@@ -88,14 +88,6 @@ class PackageFilter:
     def listing(self, search: str, sort: PackageSort) -> ListingQuery:
         """The domain's listing for these conditions (the one REST's list and search read);
         a bad value is InvalidInput naming its field of this input."""
-        try:
-            return self._listing(search, sort)
-        except InvalidInput as exc:
-            if exc.field != "toolbox":
-                raise
-            raise InvalidInput(exc.message, field="toolbox_version") from None
-
-    def _listing(self, search: str, sort: PackageSort) -> ListingQuery:
         return ListingQuery(
             search=search,
             package_type=self.type,
