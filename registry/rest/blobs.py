@@ -67,6 +67,16 @@ async def _first_chunk_then_rest(chunks: AsyncIterator[bytes]) -> AsyncIterator[
     return rest()
 
 
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether an `If-None-Match` header names `etag` (a strong ETag, quoted) or is `*`;
+    weak forms of it match too (RFC 9110 13.1.2: If-None-Match compares weakly)."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(part.strip().removeprefix("W/") == etag for part in header.split(","))
+
+
 async def blob_response(
     request: Request,
     ctx: RegistryContext,
@@ -75,8 +85,7 @@ async def blob_response(
     on_complete: Callable[[], None] | None = None,
 ) -> Response:
     headers = _headers(blob)
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match and blob.sha256 in if_none_match:
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(
             status_code=304, headers={k: v for k, v in headers.items() if k != "Content-Type"}
         )

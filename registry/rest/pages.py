@@ -23,18 +23,11 @@ from domain.exceptions import NotFound
 from domain.pages.icons import ICON_CONTENT_TYPE
 from domain.services import packages, pages
 from registry.auth import optional_actor
+from registry.rest.blobs import etag_matches
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, max-age=300"
 PRIVATE = "private, no-cache"
-
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    return any(part.strip().removeprefix("W/") == etag for part in header.split(","))
 
 
 async def package_icon(request: Request) -> Response:
@@ -57,7 +50,7 @@ async def package_icon(request: Request) -> Response:
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Content-Disposition": 'inline; filename="icon.png"',
     }
-    if _etag_matches(request.headers.get("if-none-match"), etag):
+    if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     icon = await pages.read_icon(request.app.state.runtime.ctx, page.icon_key)
     if icon is None:

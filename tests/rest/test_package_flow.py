@@ -73,6 +73,12 @@ async def test_publish_resolve_download_flow(stack: Stack) -> None:
     assert download.headers["etag"] == f'"{info["checksum_sha256"]}"'
     assert download.headers["x-checksum-sha256"] == info["checksum_sha256"]
     assert 'filename="CloudM-1.1.0.zip"' in download.headers["content-disposition"]
+    etag = download.headers["etag"]
+    for cached in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        not_modified = await client.get(info["download_url"], headers={"If-None-Match": cached})
+        assert not_modified.status_code == 304 and not_modified.content == b""
+    stale = await client.get(info["download_url"], headers={"If-None-Match": '"other"'})
+    assert stale.status_code == 200
     assert "content-encoding" not in download.headers
 
     partial = await client.get(info["download_url"], headers={"Range": "bytes=0-9"})
