@@ -18,6 +18,7 @@ from registry.ratelimit_middleware import RateLimitMiddleware
 from registry.rest import files, health
 from registry.rest.router import api_routes
 from registry.runtime import Runtime
+from registry.web_ui import web_ui_routes
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Starlette:
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Route("/health", health.health, methods=["GET", "HEAD"]),
             *files.root_routes,
             *graphql_routes(settings),
+            *web_ui_routes(),  # last: its catch-all serves the UI's index.html
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
