@@ -30,6 +30,17 @@ work shares the machine), beside the issue's figures (the original server's for 
 this registry's GraphQL figures at the time of the issue) with the ratio, and the issue's
 targets. Exit status 1 when one is missed.
 
+**Side by side with the registry before issue 14** (default; `--baseline-rev REV` names
+another revision, `none` skips it): a git worktree of `3b5719b` in a temporary folder gets its
+own environment (`uv sync --frozen`); on each backend its server runs beside this checkout's
+(the same wrapper and settings, a database of its own migrated by its own code), is seeded
+with the same data, and each endpoint is loaded on one server and at once on the other. The
+table shows the baseline's req/s, p50 and the ratio beside each row. "Detail does not fall"
+then means at least the baseline's detail req/s, and the Bearer GraphQL rows' target is 3x
+the baseline's figure measured in the same run; list, search, resolve and the anonymous
+GraphQL rows keep the issue's absolute targets. The worktree and its servers are removed at
+exit.
+
 The load generator is `wrk` when on PATH (Debian package `wrk`; one thread, a Lua script for
 the method, body and headers, `--latency` for the percentiles), else a keep-alive Python
 client in a child process. The machine has 2 cores: the loader's own CPU counts.
@@ -58,6 +69,7 @@ growth during the second round (the same queries) is flagged. Target: p50 < 20 m
 
     uv run python bench/discovery_bench.py [--backends embedded,postgres] [--duration 8]
         [--connections 32] [--loader auto|wrk|python] [--only detail,list,...]
+        [--baseline-rev 3b5719b|none]
     uv run python bench/discovery_bench.py --base-url http://127.0.0.1:8000 --jwt-secret S
     uv run python bench/discovery_bench.py --scale 100000 [--backends postgres,embedded]
 """
@@ -94,8 +106,10 @@ from bench.http_load import (  # noqa: E402
     RegistryServer,
     Request,
     RssSampler,
+    checkout,
     load,
     loader_for,
+    migrate,
     mod_archive,
     percentile,
     registry_env,
@@ -107,6 +121,7 @@ OWNER_ID = "bench-owner"
 ADMIN_ID = "bench-admin"
 READER_ID = "bench-reader"
 PUBLISHER_SLUG = "bench-team"
+BASELINE_REV = "3b5719b"  # the last commit before issue 14's work
 HOT_PACKAGE = "WidgetForge"  # the detail and the GraphQL package page: 10 versions
 CHAIN = ("DeckUi", "DeckCore", "DeckStore", "DeckBase")  # each depends on the next
 CHAIN_ROOT_VERSION = "1.1.0"
@@ -535,6 +550,18 @@ class Row:
     result: LoadResult | None
     note: str = ""
     judged: bool = True
+    reference: LoadResult | None = None  # the baseline revision's, same run and data
+
+    @property
+    def target(self) -> float:
+        """The issue's figure, but measured against the baseline revision in the same run
+        where the issue compares with "today": detail does not fall, Bearer GraphQL 3×."""
+        if self.reference is not None:
+            if self.endpoint.key == "detail":
+                return self.reference.rps
+            if self.endpoint.key.endswith("-auth"):
+                return 3 * self.reference.rps
+        return self.endpoint.target
 
     @property
     def verdict(self) -> str:
@@ -542,93 +569,152 @@ class Row:
             return "n/a"
         if not self.judged:
             return "-"
-        ok = self.result.rps >= self.endpoint.target and self.result.errors == 0
+        ok = self.result.rps >= self.target and self.result.errors == 0
         return "pass" if ok else "FAIL"
 
 
-def load_backend(
+def seed(label: str, base_url: str, args: argparse.Namespace, tokens: Tokens) -> None:
+    specs = small_catalogue(args.packages, args.versions)
+    started = time.monotonic()
+    how = asyncio.run(seed_rest(base_url, specs, tokens))
+    summary = ", ".join(f"{count} {what}" for what, count in how.items() if count)
+    print(
+        f"[{label}] seeded {len(specs)} packages, {sum(len(s.versions) for s in specs)} "
+        f"versions through REST in {time.monotonic() - started:.1f} s ({summary})",
+        flush=True,
+    )
+
+
+def measure(
     label: str,
     base_url: str,
+    endpoint: Endpoint,
     args: argparse.Namespace,
-    tokens: Tokens,
     server: RegistryServer | None,
-    *,
-    judged: bool,
-) -> list[Row]:
-    specs = small_catalogue(args.packages, args.versions)
+) -> LoadResult | None:
+    """Checks the answer once, then loads it; None when the server lacks the route."""
+    problem = check_endpoint(base_url, endpoint)
+    if problem == "n/a":
+        return None
+    if problem:
+        raise SystemExit(f"[{label}] {endpoint.label}: {problem}")
+    result = load(
+        base_url,
+        endpoint.request,
+        loader=args.loader,
+        duration=args.duration,
+        connections=args.connections,
+        warmup=args.warmup,
+        server=server,
+    )
+    cpu = f", server CPU {result.server_cpu_percent:.0f}%" if server else ""
+    print(
+        f"[{label}] {endpoint.label}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+        f"p99 {result.p99_ms:.1f} ms, errors {result.errors}{cpu}",
+        flush=True,
+    )
+    return result
+
+
+def selected(args: argparse.Namespace, reader_token: str | None) -> list[Endpoint]:
+    return [e for e in endpoints(reader_token) if not args.only or e.key in args.only]
+
+
+def load_external(args: argparse.Namespace) -> list[Row]:
+    """`--base-url`: another server, seeded (unless told not to) and loaded; not judged."""
+    if args.jwt_secret:
+        tokens = Tokens.minted(args.jwt_secret)
+    else:
+        tokens = Tokens(args.token, args.admin_token, args.reader_token)
+    if not tokens.owner and not args.skip_seed:
+        raise SystemExit("--base-url: give --jwt-secret or --token (or --skip-seed)")
+    base_url = args.base_url.rstrip("/")
     if not args.skip_seed:
-        started = time.monotonic()
-        how = asyncio.run(seed_rest(base_url, specs, tokens))
-        summary = ", ".join(f"{count} {what}" for what, count in how.items() if count)
-        print(
-            f"[{label}] seeded {len(specs)} packages, {sum(len(s.versions) for s in specs)} "
-            f"versions through REST in {time.monotonic() - started:.1f} s ({summary})",
-            flush=True,
-        )
+        seed(args.label, base_url, args, tokens)
     rows = []
-    for endpoint in endpoints(tokens.reader):
-        if args.only and endpoint.key not in args.only:
-            continue
-        problem = check_endpoint(base_url, endpoint)
-        if problem == "n/a":
-            rows.append(Row(label, endpoint, None, "route missing", judged))
-            continue
-        if problem:
-            raise SystemExit(f"[{label}] {endpoint.label}: {problem}")
-        result = load(
-            base_url,
-            endpoint.request,
-            loader=args.loader,
-            duration=args.duration,
-            connections=args.connections,
-            warmup=args.warmup,
-            server=server,
-        )
-        row = Row(label, endpoint, result, judged=judged)
-        rows.append(row)
-        cpu = f", server CPU {result.server_cpu_percent:.0f}%" if server else ""
-        print(
-            f"[{label}] {endpoint.label}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
-            f"p99 {result.p99_ms:.1f} ms, errors {result.errors}{cpu}",
-            flush=True,
-        )
+    for endpoint in selected(args, tokens.reader):
+        result = measure(args.label, base_url, endpoint, args, None)
+        rows.append(Row(args.label, endpoint, result, judged=False))
     return rows
 
 
 def run_registry(
-    label: str, database_url: str, workdir: Path, args: argparse.Namespace
+    backend: str, workdir: Path, args: argparse.Namespace, baseline: Path | None
 ) -> list[Row]:
-    env = registry_env(workdir / label / "data", database_url, admin_id=ADMIN_ID)
-    (workdir / label).mkdir(parents=True, exist_ok=True)
-    server = RegistryServer.start(label, env, workdir / f"{label}.log")
-    try:
-        return load_backend(
-            label, server.base_url, args, Tokens.minted(JWT_SECRET), server, judged=True
-        )
-    finally:
-        server.stop()
+    """This checkout's registry on `backend` and, with `baseline` (a checkout of
+    `--baseline-rev`), that revision's beside it on a database of its own: both seeded
+    alike, then each endpoint loaded on one and at once on the other."""
+    tokens = Tokens.minted(JWT_SECRET)
+    roots = [(backend, REPO_ROOT)]
+    if baseline is not None:
+        roots.append((f"{backend}@{args.baseline_rev}", baseline))
+    servers: list[RegistryServer] = []
+    with contextlib.ExitStack() as stack:
+        for label, root in roots:
+            folder = workdir / label
+            (folder / "data").mkdir(parents=True, exist_ok=True)
+            if backend == "postgres":
+                url = stack.enter_context(postgres_database_sync(migrate=False))
+                migrate(url, root)
+            else:
+                url = f"sqlite://{folder}/data/registry.sqlite3"
+            env = registry_env(folder / "data", url, admin_id=ADMIN_ID)
+            server = RegistryServer.start(label, env, workdir / f"{label}.log", root=root)
+            stack.callback(server.stop)
+            servers.append(server)
+            seed(label, server.base_url, args, tokens)
+        rows = []
+        for endpoint in selected(args, tokens.reader):
+            results = [
+                measure(server.name, server.base_url, endpoint, args, server) for server in servers
+            ]
+            reference = results[1] if len(results) > 1 else None
+            if results[0] is None:
+                rows.append(Row(backend, endpoint, None, "route missing"))
+            else:
+                rows.append(Row(backend, endpoint, results[0], reference=reference))
+        return rows
 
 
 def print_table(rows: list[Row], args: argparse.Namespace) -> None:
+    rev = args.baseline_rev
     print(
         f"\nloader {args.loader}, {args.connections} connections, {args.duration:g} s per "
         f"endpoint; {args.packages} packages, {args.versions} versions; "
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.2f}\n"
+        f"load average {os.getloadavg()[0]:.2f}"
+        + (f"; baseline {rev} loaded beside each endpoint" if rev else "")
+        + "\n"
     )
+    side = f" {rev} req/s | {rev} p50 ms | ratio to {rev} |" if rev else ""
     print(
         "| endpoint | backend | req/s | p50 ms | p99 ms | errors | server CPU | req per "
-        "CPU-s | issue figure | ratio | target | verdict |"
+        f"CPU-s |{side} issue figure | ratio | target | verdict |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---" * (12 + (3 if rev else 0)) + "|")
     for row in rows:
         e = row.endpoint
-        baseline = f"{e.baseline:,.0f} ({e.baseline_of})"
-        target = f"≥ {e.target:,.0f}"
-        if e.key == "detail":
+        figure = f"{e.baseline:,.0f} ({e.baseline_of})"
+        target = f"≥ {row.target:,.0f}"
+        if row.reference is not None and e.key == "detail":
+            target += f" (no fall from {rev})"
+        elif row.reference is not None and e.key.endswith("-auth"):
+            target += f" (3× {rev})"
+        elif e.key == "detail":
             target += " (no fall)"
+        ref = row.reference
+        beside = ""
+        if rev:
+            beside = " | | |" if ref is None else f" {ref.rps:,.0f} | {ref.p50_ms:.1f} | "
+            if ref is not None and row.result is not None:
+                beside += f"{row.result.rps / ref.rps:.2f}x |"
+            elif ref is not None:
+                beside += " |"
         if row.result is None:
-            print(f"| {e.label} | {row.backend} | n/a | | | | | | {baseline} | | {target} | n/a |")
+            print(
+                f"| {e.label} | {row.backend} | n/a | | | | | |{beside} {figure} | | "
+                f"{target} | n/a |"
+            )
             continue
         r = row.result
         cpu = r.server_cpu_percent
@@ -637,7 +723,7 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
         per_cpu = f"{r.rps / (cpu / 100):,.0f}" if cpu > 0 else "-"
         print(
             f"| {e.label} | {row.backend} | {r.rps:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-            f"{r.errors} | {f'{cpu:.0f}%' if cpu else '-'} | {per_cpu} | {baseline} | "
+            f"{r.errors} | {f'{cpu:.0f}%' if cpu else '-'} | {per_cpu} |{beside} {figure} | "
             f"{r.rps / e.baseline:.2f}x | {target if row.judged else '-'} | {row.verdict} |"
         )
     print(
@@ -650,24 +736,15 @@ def print_table(rows: list[Row], args: argparse.Namespace) -> None:
 def hot_reads(args: argparse.Namespace) -> int:
     rows: list[Row] = []
     if args.base_url:
-        if args.jwt_secret:
-            tokens = Tokens.minted(args.jwt_secret)
-        else:
-            tokens = Tokens(args.token, args.admin_token, args.reader_token)
-        if not tokens.owner and not args.skip_seed:
-            raise SystemExit("--base-url: give --jwt-secret or --token (or --skip-seed)")
-        rows += load_backend(
-            args.label, args.base_url.rstrip("/"), args, tokens, None, judged=False
-        )
-    with tempfile.TemporaryDirectory(prefix="discovery-bench-") as tmp:
-        workdir = Path(tmp)
+        rows += load_external(args)
+    with contextlib.ExitStack() as stack:
+        baseline = None
+        if args.baseline_rev and args.backends:
+            print(f"baseline: a worktree of {args.baseline_rev}, uv sync ...", flush=True)
+            baseline = stack.enter_context(checkout(args.baseline_rev))
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="discovery-")))
         for backend in args.backends:
-            if backend == "embedded":
-                url = f"sqlite://{workdir}/embedded/data/registry.sqlite3"
-                rows += run_registry("embedded", url, workdir, args)
-            elif backend == "postgres":
-                with postgres_database_sync() as url:
-                    rows += run_registry("postgres", url, workdir, args)
+            rows += run_registry(backend, workdir, args, baseline)
     print_table(rows, args)
     failed = [row for row in rows if row.verdict == "FAIL"]
     print(
@@ -1163,6 +1240,12 @@ def main() -> int:
     external.add_argument("--admin-token", help="an admin's token (verifies the publisher)")
     external.add_argument("--reader-token", help="a signed-in reader's token (GraphQL rows)")
     external.add_argument("--skip-seed", action="store_true", help="the data is there already")
+    parser.add_argument(
+        "--baseline-rev",
+        default=BASELINE_REV,
+        help=f"git revision whose registry runs beside this one on each backend, same data "
+        f"and requests (default {BASELINE_REV}, before issue 14; 'none': the issue's figures)",
+    )
     scaled = parser.add_argument_group("search at scale")
     scaled.add_argument("--scale", type=int, help="bulk-insert this many packages (100000)")
     scaled.add_argument("--scale-queries", type=int, default=60, help="distinct per set (60)")
@@ -1182,6 +1265,8 @@ def main() -> int:
     if unknown:
         parser.error(f"--backends: unknown {', '.join(sorted(unknown))}")
     args.only = {k.strip() for k in args.only.split(",")} if args.only else None
+    if args.baseline_rev.lower() in ("", "none"):
+        args.baseline_rev = None
     if args.scale:
         return scale(args)
     args.loader = loader_for(args.loader)

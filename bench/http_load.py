@@ -5,6 +5,10 @@ seed it through the REST API, and a load generator with latency percentiles.
   before uvicorn, the loop-responsiveness settings of registry/cli.py, uvloop when installed)
   in a child process on a free 127.0.0.1 port, with uvicorn's access log off (one log line
   per request would measure the terminal, not the registry).
+- `checkout(rev)` makes a git worktree of another revision with its own environment
+  (`uv sync --frozen`); `RegistryServer.start(..., root=it)` then serves that revision's code
+  with the same wrapper (its interpreter, this file), and `migrate(url, root=it)` applies its
+  migrations: a side-by-side run against an earlier registry on the same data.
 - `load(...)` sends one request over and over on N keep-alive connections for a duration:
   with `wrk` when it is on PATH (C, event-driven: it costs the 2-core machine little CPU),
   else with a small HTTP/1.1 client on raw asyncio streams in a child process. Both report
@@ -31,6 +35,7 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +46,6 @@ if str(REPO_ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 import jwt  # noqa: E402
-import psutil  # noqa: E402
 
 JWT_SECRET = "bench-secret-for-cloudm-tokens-0123456789"
 # Budgets high enough that one loader address is never throttled; the limiter still runs.
@@ -118,6 +122,40 @@ def use_uvloop() -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
+def python_of(root: Path) -> str:
+    """The interpreter of the checkout at `root` (this one's for this checkout)."""
+    return sys.executable if root == REPO_ROOT else str(root / ".venv" / "bin" / "python")
+
+
+@contextlib.contextmanager
+def checkout(rev: str) -> Iterator[Path]:
+    """A git worktree of `rev` in a temporary folder, synced (`uv sync --frozen`: its own
+    lock file), removed with its environment afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="registry-rev-"))
+    root = folder / "tree"
+    git = ["git", "-C", str(REPO_ROOT), "worktree"]
+    subprocess.run([*git, "add", "--detach", str(root), rev], check=True, capture_output=True)
+    try:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
+        }
+        subprocess.run(["uv", "sync", "--frozen", "--quiet"], cwd=root, env=env, check=True)
+        yield root
+    finally:
+        subprocess.run([*git, "remove", "--force", str(root)], check=False, capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def migrate(database_url: str, root: Path = REPO_ROOT) -> None:
+    """The migrations of the code at `root` applied to `database_url` (PostgreSQL: the
+    server applies SQLite's itself at start)."""
+    code = "import asyncio, sys; from domain.database import apply_migrations as m; "
+    code += "asyncio.run(m(sys.argv[1]))"
+    subprocess.run([python_of(root), "-c", code, database_url], cwd=root, check=True)
+
+
 async def serve_registry(port: int) -> None:
     """`tb-registry serve` (registry/cli.py `_serve`) without the per-request access log."""
     import uvicorn
@@ -170,12 +208,19 @@ class RegistryServer:
 
     @classmethod
     def start(
-        cls, name: str, env: dict[str, str], log: Path, timeout: float = 120
+        cls,
+        name: str,
+        env: dict[str, str],
+        log: Path,
+        timeout: float = 120,
+        *,
+        root: Path = REPO_ROOT,
     ) -> RegistryServer:
+        """The registry code at `root` (default: this checkout; else a `checkout(rev)`)."""
         port = free_port()
         process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", "--port", str(port)],
-            cwd=REPO_ROOT,
+            [python_of(root), __file__, "--serve", "--port", str(port), "--root", str(root)],
+            cwd=root,
             env={**os.environ, **env},
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,
@@ -196,9 +241,13 @@ class RegistryServer:
         return self.log.read_text(errors="replace")[-chars:]
 
     def rss_mib(self) -> float:
+        import psutil  # the parent's: --serve runs on another checkout's environment too
+
         return psutil.Process(self.process.pid).memory_info().rss / 2**20
 
     def cpu_seconds(self) -> float:
+        import psutil
+
         times = psutil.Process(self.process.pid).cpu_times()
         return float(times.user + times.system)
 
@@ -216,7 +265,10 @@ class RssSampler:
     """Samples a process's RSS every `interval` seconds in a thread while in use."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
+        import psutil
+
         self.process = psutil.Process(pid)
+        self._gone = psutil.Error
         self.interval = interval
         self.samples: list[float] = []
         self._stop = threading.Event()
@@ -224,7 +276,7 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            with contextlib.suppress(psutil.Error):
+            with contextlib.suppress(self._gone):
                 self.samples.append(self.process.memory_info().rss / 2**20)
             self._stop.wait(self.interval)
 
@@ -445,12 +497,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--serve", action="store_true")
     parser.add_argument("--port", type=int)
+    parser.add_argument("--root", help="--serve: the checkout whose registry code runs")
     parser.add_argument("--load")
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
     use_uvloop()
     if args.serve:
+        if args.root:  # before anything imports the registry: its code, not this checkout's
+            sys.path.insert(0, args.root)
         asyncio.run(serve_registry(args.port))
         return 0
     if args.load:
