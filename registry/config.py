@@ -147,6 +147,28 @@ def _check_hosts(entries: tuple[str, ...]) -> tuple[str, ...]:
     return entries
 
 
+def _check_origins(entries: tuple[str, ...]) -> tuple[str, ...]:
+    """Exact browser origins: scheme://host[:port], nothing after it (no wildcard)."""
+    checked = []
+    for entry in entries:
+        parts = urlsplit(entry)
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a malformed port
+        except ValueError:
+            raise ValueError(f"{entry!r} has an invalid port") from None
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+        ):
+            raise ValueError(f"{entry!r} is not an origin such as https://mods.example.com")
+        checked.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return tuple(checked)
+
+
 def _url(*schemes: str, strip_slash: bool = False) -> AfterValidator:
     def check(value: str | None) -> str | None:
         if value is None:
@@ -194,6 +216,7 @@ Budget = Annotated[
 ]
 CommaList = Annotated[tuple[str, ...], BeforeValidator(_split_commas), PlainSerializer(",".join)]
 HostList = Annotated[CommaList, AfterValidator(_check_hosts)]
+OriginList = Annotated[CommaList, AfterValidator(_check_origins)]
 Lowercase = BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value)
 ReconcileMode = Annotated[Literal["sampled", "full"], Lowercase]
 
@@ -224,6 +247,13 @@ class Settings:
         "may become an absolute URL; other Hosts get relative redirects, and the feature-loader "
         "JSON (contract 4.11) refuses them once this list is set.",
         example="localhost,127.0.0.1,[::1]",
+    )
+    cors_allow_origins: OriginList = setting(
+        "CORS_ALLOW_ORIGINS",
+        (),
+        "Comma-separated browser origins (scheme://host[:port], exact) whose pages may call "
+        "/graphql and /api/v1 (CORS, never with credentials); empty: none.",
+        example="https://mods.example.com",
     )
     debug: bool = setting("DEBUG", False, "More logging (never shows tracebacks to clients).")
 
@@ -350,6 +380,14 @@ class Settings:
         "Seconds one query (HTTP or WebSocket) may run "
         "before it stops with a `timeout` error; mutations are never cut short.",
         ge=1,
+        le=3600,
+    )
+    graphql_get_max_age_seconds: int = setting(
+        "GRAPHQL_GET_MAX_AGE",
+        10,
+        "Seconds a CDN or browser may reuse an anonymous GraphQL query answered over GET "
+        "(Cache-Control: public, max-age); 0: no-store.",
+        ge=0,
         le=3600,
     )
     ws_max_sockets_per_ip: int = setting(

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import time
 from collections import Counter
 from typing import Any
 
 from cross_web import HTTPException, StarletteRequestAdapter
+from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -23,9 +25,10 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.schema import Schema
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
@@ -51,6 +54,22 @@ from registry.graphql.answers import (
     rate_limited_body,
     unpack,
 )
+from registry.graphql.over_http import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    content_type,
+    get_cache_control,
+    request_error_status,
+    response_media_type,
+)
+from registry.graphql.persisted import (
+    NOT_FOUND_MESSAGE,
+    PERSISTED_QUERY_NOT_FOUND,
+    PersistedQueries,
+    PersistedQueryNotFound,
+    PersistedQueryRefused,
+    load_manifest,
+)
 from registry.graphql.transport_ws import (
     CLOSE_TOO_MANY,
     BoundedWebSocketAdapter,
@@ -68,6 +87,7 @@ from registry.ratelimit import (
     user_identity,
 )
 from registry.read_cache import ResponseCache
+from registry.rest.blobs import etag_matches
 from schema.core.analysis import AnswerNote
 from schema.core.context import GraphQLContext
 from schema.core.graphql_limits import GraphQLLimits
@@ -77,6 +97,10 @@ from schema.schema import schema
 
 _UPLOADS_STATE = "graphql_uploads"
 _ANSWER_STATE = "graphql_answer"
+_MEDIA_STATE = "graphql_media_type"  # registry/graphql/over_http.py
+_STATUS_STATE = "graphql_request_error_status"
+_ETAG_STATE = "graphql_etag"
+_REQUEST_FIELDS = frozenset({"query", "variables", "operationName", "extensions"})
 
 
 # Requests with a large JSON body (hundreds of `checkUpdates` items or requirements, many
@@ -121,10 +145,24 @@ class _RequestAdapter(StarletteRequestAdapter):
         self.starlette_request = request
 
 
-def _error_response(status: int, message: str, code: str) -> JSONResponse:
+def _error_response(
+    status: int,
+    message: str,
+    code: str,
+    media_type: str = JSON,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        media_type=content_type(media_type),
+        headers=headers,
     )
+
+
+def _media_type(scope: Scope) -> str:
+    media: str = scope.get("state", {}).get(_MEDIA_STATE, JSON)
+    return media
 
 
 class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
@@ -135,7 +173,14 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
     websocket_adapter_class = BoundedWebSocketAdapter
 
     def __init__(
-        self, schema: Schema, limits: GraphQLLimits, socket_limits: SocketLimits | None = None
+        self,
+        schema: Schema,
+        limits: GraphQLLimits,
+        socket_limits: SocketLimits | None = None,
+        *,
+        persisted: PersistedQueries | None = None,
+        get_max_age: int = 0,
+        allowed_origins: tuple[str, ...] = (),
     ) -> None:
         super().__init__(
             schema,
@@ -151,6 +196,12 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         # in this process.
         self._open_sockets: Counter[str] = Counter()
         self.upload_operations = UploadOperations.of(schema._schema, max_tokens=limits.max_tokens)
+        self.persisted = persisted if persisted is not None else PersistedQueries()
+        self.get_max_age = get_max_age
+        # Pages on these origins may open the WebSocket too (CORS_ALLOW_ORIGINS).
+        self.allowed_origins = frozenset(allowed_origins)
+        # ETags of GET answers name this process: another one's write generations differ.
+        self._etag_prefix = secrets.token_hex(6)
 
     # --- HTTP ----------------------------------------------------------------------------------
 
@@ -168,12 +219,25 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             await super().__call__(scope, receive, send)
             return
         limit = self._body_limit(scope)
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        headers = dict(scope.get("headers") or [])
+        media_type = response_media_type(headers.get(b"accept", b"").decode("latin-1"))
+        scope.setdefault("state", {})[_MEDIA_STATE] = media_type
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _error_response(413, f"Request body exceeds {limit} bytes", "too_large")(
-                scope, receive, send
-            )
+            await _error_response(
+                413, f"Request body exceeds {limit} bytes", "too_large", media_type
+            )(scope, receive, send)
             return
+        if scope.get("method") == "GET":
+            if len(scope.get("query_string", b"")) > self.limits.max_body_bytes:
+                await _error_response(
+                    414,
+                    f"The URL's query exceeds {self.limits.max_body_bytes} bytes",
+                    "too_large",
+                    media_type,
+                )(scope, receive, send)
+                return
+            send = self._with_get_cache_headers(scope, send, b"authorization" in headers)
         received = 0
 
         async def limited_receive() -> Message:
@@ -200,22 +264,56 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
                 await super().__call__(scope, limited_receive, send)
         except _BodyTooLarge:
             # Strawberry reads the whole body before it answers, so nothing was sent yet.
-            await _error_response(413, f"Request body exceeds {limit} bytes", "too_large")(
-                scope, receive, send
-            )
+            await _error_response(
+                413, f"Request body exceeds {limit} bytes", "too_large", media_type
+            )(scope, receive, send)
+
+    def _with_get_cache_headers(self, scope: Scope, send: Send, authenticated: bool) -> Send:
+        """Cache headers on a GraphQL answer to GET (registry/graphql/over_http.py): public
+        for `get_max_age` seconds when an anonymous query ran (or was answered from memory)
+        without errors, with an ETag when the answer cache gave one; else not to be kept."""
+        state = scope.setdefault("state", {})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                media = headers.get("content-type", "").split(";", 1)[0].strip()
+                if media in (JSON, GRAPHQL_RESPONSE_JSON) or message["status"] == 304:
+                    note: AnswerNote | None = state.get(_ANSWER_STATE)
+                    cacheable = (
+                        message["status"] in (200, 304)
+                        and note is not None
+                        and note.is_query
+                        and not note.failed
+                    )
+                    headers["Cache-Control"] = get_cache_control(
+                        self.get_max_age, authenticated=authenticated, cacheable=cacheable
+                    )
+                    headers.add_vary_header("Accept")
+                    headers.add_vary_header("Authorization")
+                    etag = state.get(_ETAG_STATE)
+                    if cacheable and etag and not authenticated and self.get_max_age > 0:
+                        headers["ETag"] = etag
+            await send(message)
+
+        return send_with_headers
 
     @staticmethod
     def _answer_cache(scope: Scope, declared: bytes | None) -> ResponseCache | None:
         """The anonymous answer cache, when this request may be answered from it: a JSON POST
-        of known, small length without any Authorization header (registry/graphql/answers.py)."""
-        if scope.get("method") != "POST" or declared is None or not declared.isdigit():
-            return None
-        if int(declared) > MAX_CACHED_REQUEST_BYTES:
-            return None
+        of known, small length, or a GET with a small URL query, without any Authorization
+        header (registry/graphql/answers.py)."""
         headers = dict(scope.get("headers") or [])
         if b"authorization" in headers:
             return None
-        if not headers.get(b"content-type", b"").lower().startswith(b"application/json"):
+        if scope.get("method") == "GET":
+            if len(scope.get("query_string", b"")) > MAX_CACHED_REQUEST_BYTES:
+                return None
+        elif scope.get("method") != "POST" or declared is None or not declared.isdigit():
+            return None
+        elif int(declared) > MAX_CACHED_REQUEST_BYTES:
+            return None
+        elif not headers.get(b"content-type", b"").lower().startswith(b"application/json"):
             return None
         runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
         cache: ResponseCache | None = getattr(runtime, "graphql_cache", None)
@@ -227,36 +325,57 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         """Answer a repeat from `cache` (charged like the operation it repeats); run anything
         else as usual, and keep the answer of a query that ran without errors."""
         body = bytearray()
-        while True:
+        is_get = scope.get("method") == "GET"
+        while not is_get:
             message = await receive()
             if message["type"] != "http.request":
                 return  # the client went away
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
-        pending: list[Message] = [{"type": "http.request", "body": bytes(body)}]
+        pending: list[Message] = [] if is_get else [{"type": "http.request", "body": bytes(body)}]
 
         async def replay() -> Message:
             return pending.pop() if pending else await receive()
 
-        key = answer_key(bytes(body), self.limits)
+        key = self._answer_key(scope, bytes(body))
         if key is None:
             await super().__call__(scope, replay, send)
             return
+        state = scope.setdefault("state", {})
+        media_type = _media_type(scope)
+        note = AnswerNote()
+        state[_ANSWER_STATE] = note
+        etag = f'"{self._etag_prefix}.{cache.generation}.{key.rpartition(":")[2]}.{media_type}"'
+        state[_ETAG_STATE] = etag
         entry = cache.get(key)
         if entry is not None:
             charges, answer = unpack(entry)
+            note.is_query = True  # only a query's answer is kept
+            status = 200
             budgets = request_charges(scope)
             if charges and budgets is not None:
                 try:
                     await budgets.charge(charges)
                 except RateLimited as error:
+                    note.failed = True
                     answer = rate_limited_body(error)
-            await Response(answer, media_type="application/json")(scope, replay, send)
+                    if media_type == GRAPHQL_RESPONSE_JSON:  # a request error: no `data`
+                        answer = json.dumps({"errors": json.loads(answer)["errors"]}).encode()
+                        status = 429
+            headers = dict(scope.get("headers") or [])
+            if (
+                is_get
+                and not note.failed
+                and etag_matches(headers.get(b"if-none-match", b"").decode("latin-1"), etag)
+            ):
+                await Response(status_code=304)(scope, replay, send)
+                return
+            await Response(answer, status_code=status, media_type=content_type(media_type))(
+                scope, replay, send
+            )
             return
         generation = cache.generation
-        note = AnswerNote()
-        scope.setdefault("state", {})[_ANSWER_STATE] = note
         status = 0
         sent = bytearray()
         keep = True
@@ -273,6 +392,40 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         await super().__call__(scope, replay, capture)
         if keep and status == 200 and note.is_query and not note.failed:
             cache.put(key, pack(note.charges, bytes(sent)), generation)
+
+    def _answer_key(self, scope: Scope, body: bytes) -> str | None:
+        """The answer cache's key of a request (registry/graphql/answers.py), or None when it
+        may not be cached. A POST of a plain document is keyed on its body as sent; a GET, or
+        a request naming a persisted query, on the document it runs and its variables."""
+        if scope.get("method") == "POST":
+            key = answer_key(body, self.limits)
+            if key is not None:
+                return key
+            try:
+                fields = load_json(body, "invalid JSON", storable=False)
+            except InvalidInput:
+                return None
+        else:
+            fields = _get_request_fields(scope)
+        if not isinstance(fields, dict) or not set(fields) <= _REQUEST_FIELDS:
+            return None
+        extensions = fields.get("extensions")
+        if not isinstance(extensions, dict | None) or set(extensions or ()) - {"persistedQuery"}:
+            return None
+        try:
+            query = self.persisted.resolve(fields.get("query"), extensions)
+        except (PersistedQueryNotFound, PersistedQueryRefused):
+            return None  # answered by `run`, never kept
+        document = {
+            "query": query,
+            "variables": fields.get("variables"),
+            "operationName": fields.get("operationName"),
+        }
+        try:
+            canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return None
+        return answer_key(canonical.encode(), self.limits)
 
     @staticmethod
     def _is_large_document(scope: Scope, declared: bytes | None) -> bool:
@@ -297,20 +450,80 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if isinstance(request, WebSocket):
             return await super().run(request, context, root_value)
+        media_type = _media_type(request.scope)
         try:
-            return await super().run(request, context, root_value)
+            response = await super().run(request, context, root_value)
         except DomainError as error:  # refused multipart bodies (and their callers)
             status = status_for(error)
-            response = _error_response(status, error.message, error.code)
+            response = _error_response(status, error.message, error.code, media_type)
             if status == 401:
                 response.headers["WWW-Authenticate"] = "Bearer"
             return response
         except HTTPException as error:  # Strawberry's own refusals, as JSON like the rest
-            return _error_response(error.status_code, error.reason, "bad_request")
+            allow = {"Allow": "POST"} if error.status_code == 405 else None
+            return _error_response(
+                error.status_code, error.reason, "bad_request", media_type, allow
+            )
+        except PersistedQueryNotFound:
+            # Apollo's clients retry with the full text on this answer. In the legacy media
+            # type its status is 200 (as Apollo Server 2-3 answer it); in
+            # application/graphql-response+json, where an answer without `data` is a request
+            # error, 404 (as Apollo Server 4 and Apollo Router answer it). Apollo Client's link
+            # gives persisted queries up only on 400 or 500.
+            return _error_response(
+                404 if media_type == GRAPHQL_RESPONSE_JSON else 200,
+                NOT_FOUND_MESSAGE,
+                PERSISTED_QUERY_NOT_FOUND,
+                media_type,
+                {"Cache-Control": "no-store"},
+            )
+        except PersistedQueryRefused as error:
+            return _error_response(400, error.message, error.code, media_type)
         finally:
             uploads: GraphQLMultipart | None = getattr(request.state, _UPLOADS_STATE, None)
             if uploads is not None:
                 uploads.discard()
+        if media_type == GRAPHQL_RESPONSE_JSON and isinstance(response, Response):
+            if response.headers.get("content-type", "").startswith(JSON):
+                response.headers["content-type"] = content_type(GRAPHQL_RESPONSE_JSON)
+                response.status_code = getattr(request.state, _STATUS_STATE, response.status_code)
+        return response
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's GET without an operation; a GET naming a persisted query
+        (`extensions` without `query`) is an operation."""
+        return super().should_render_graphql_ide(request) and not request.query_params.get(
+            "extensions"
+        )
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> Any:
+        """The request's operation, with the document a persisted query names in place."""
+        data = await super().parse_http_body(request)
+        if isinstance(data, GraphQLRequestData):
+            data.query = self.persisted.resolve(data.query, data.extensions)
+        return data
+
+    async def execute_single(
+        self,
+        request: Any,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """A mutation (or subscription) over GET is refused with 405 (and `Allow: POST`, see
+        `run`) as GraphQL over HTTP says, not with Strawberry's 400."""
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as error:
+            if request_adapter.method == "GET" and isinstance(
+                error.__cause__, InvalidOperationTypeError
+            ):
+                raise HTTPException(405, error.reason) from error
+            raise
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
         """Multipart is for uploads only, so nothing of the body is read for a caller who could
@@ -320,12 +533,20 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         starlette_request = request.starlette_request
         await required_actor(starlette_request)
         registry = starlette_request.app.state.runtime.ctx
+
+        def check(operations: dict[str, Any]) -> None:
+            # A persisted upload mutation is checked as the document it names.
+            operations["query"] = self.persisted.resolve(
+                operations.get("query"), operations.get("extensions")
+            )
+            self.upload_operations.check(operations)
+
         uploads = await read_graphql_multipart(
             request.content_type or "",
             starlette_request.stream(),
             registry.new_upload_path,
             self.limits.max_upload_bytes,
-            self.upload_operations.check,
+            check,
         )
         setattr(starlette_request.state, _UPLOADS_STATE, uploads)
         return uploads.operations
@@ -365,7 +586,13 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             note: AnswerNote | None = getattr(request.state, _ANSWER_STATE, None)
             if note is not None:
                 note.failed = True  # never kept (registry/graphql/answers.py)
-        return await super().process_result(request, result)
+        processed = await super().process_result(request, result)
+        if _media_type(request.scope) == GRAPHQL_RESPONSE_JSON:
+            status = request_error_status(result.data, result.errors)
+            if status is not None:  # nothing executed: no `data` entry (over_http.py)
+                processed.pop("data", None)
+                setattr(request.state, _STATUS_STATE, status)
+        return processed
 
     # --- WebSocket -----------------------------------------------------------------------------
 
@@ -454,6 +681,19 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         await RequestCharges(limiter, identity).charge(charges)
 
 
+def _get_request_fields(scope: Scope) -> dict[str, Any] | None:
+    """A GET's operation from its URL parameters, `variables` and `extensions` decoded (as
+    Strawberry reads them); None when one of those is not JSON."""
+    fields: dict[str, Any] = dict(QueryParams(scope.get("query_string", b"")))
+    for name in ("variables", "extensions"):
+        if fields.get(name):
+            try:
+                fields[name] = load_json(fields[name], "invalid JSON", storable=False)
+            except InvalidInput:
+                return None
+    return fields
+
+
 def _anonymous(connection: HTTPConnection) -> Actor:
     return Actor(
         request_id=getattr(connection.state, "request_id", ""),
@@ -493,7 +733,14 @@ async def _charge_auth_failure(connection: HTTPConnection) -> None:
 def graphql_routes(settings: Any) -> list[BaseRoute]:
     """/graphql (HTTP and WebSocket) and the GraphiQL assets, built for these settings."""
     limits = GraphQLLimits.from_settings(settings)
-    view = RegistryGraphQL(schema, limits, SocketLimits.from_settings(settings))
+    view = RegistryGraphQL(
+        schema,
+        limits,
+        SocketLimits.from_settings(settings),
+        persisted=PersistedQueries(load_manifest()),
+        get_max_age=settings.graphql_get_max_age_seconds,
+        allowed_origins=settings.cors_allow_origins,
+    )
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint=view, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", endpoint=view),
