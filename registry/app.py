@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, Router
 
 from registry.config import Settings, load_settings
+from registry.cors import cors_middleware
 from registry.errors import EXCEPTION_HANDLERS
 from registry.graphql.view import graphql_routes
 from registry.middleware import RequestIdMiddleware, RequestTextGuardMiddleware
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
+            # Before the rate limits: a preflight is answered, a refusal carries CORS headers.
+            *cors_middleware(settings.cors_allow_origins),
             Middleware(RateLimitMiddleware, limiter=limiter),
             # GraphQL documents over GET keep their line breaks.
             Middleware(RequestTextGuardMiddleware, free_text_query_paths=frozenset({"/graphql"})),

@@ -291,6 +291,8 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
                     )
                     headers.add_vary_header("Accept")
                     headers.add_vary_header("Authorization")
+                    if self.allowed_origins:  # CORS answers differ by Origin (registry/cors.py)
+                        headers.add_vary_header("Origin")
                     etag = state.get(_ETAG_STATE)
                     if cacheable and etag and not authenticated and self.get_max_age > 0:
                         headers["ETag"] = etag
