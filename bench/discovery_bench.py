@@ -65,7 +65,9 @@ set has up to `--scale-queries` distinct requests, each sent twice in a row: the
 cache miss (the engine's work), the second a hit wherever the server caches. Then the whole
 round runs again. Server RSS is sampled every 100 ms: start, peak and end are printed, and
 growth during the second round (the same queries) is flagged. Target: p50 < 20 ms for each
-(misses).
+(misses). `--scale-keep DIR` keeps the seeded databases and reuses them on the next run with
+the same DIR and N (migrations applied, no reseeding): seed once, measure many times; drop
+them with `DROP DATABASE tbr_bench_scale_N` and `rm -r DIR`.
 
     uv run python bench/discovery_bench.py [--backends embedded,postgres] [--duration 8]
         [--connections 32] [--loader auto|wrk|python] [--only detail,list,...]
@@ -1121,10 +1123,30 @@ def time_pairs(client: httpx.Client, paths: list[str]) -> Timing:
     return timing
 
 
-def scale_backend(
-    label: str, database_url: str, workdir: Path, args: argparse.Namespace
-) -> list[str]:
-    """Seeds, starts the server, measures; returns the failed targets."""
+async def reuse_seeded(database_url: str) -> None:
+    """A kept database seeded by an earlier run: migrated to the code's schema (a new
+    migration runs on the seeded rows, as it would on a registry's) and analysed."""
+    from tortoise import Tortoise, connections
+
+    from domain.database import apply_migrations, tortoise_config
+
+    await apply_migrations(database_url)
+    await Tortoise.init(config=tortoise_config(database_url))
+    try:
+        await connections.get("default").execute_script("ANALYZE")
+    finally:
+        await Tortoise.close_connections()
+
+
+def seeded(label: str, database_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The catalogue's figures: seeded now, or (`--scale-keep` with an earlier run's marker
+    for this scale) reused."""
+    marker = Path(args.scale_keep) / f"{label}-{args.scale}.json" if args.scale_keep else None
+    if marker is not None and marker.exists():
+        stats: dict[str, Any] = json.loads(marker.read_text())
+        asyncio.run(reuse_seeded(database_url))
+        print(f"[{label}] reusing the {stats['packages']:,} packages seeded in {marker.parent}")
+        return stats
     started = time.monotonic()
     stats = asyncio.run(bulk_seed(database_url, args.scale))
     print(
@@ -1133,6 +1155,16 @@ def scale_backend(
         f"({stats['index_seconds']:.1f} s); total {time.monotonic() - started:.1f} s",
         flush=True,
     )
+    if marker is not None:
+        marker.write_text(json.dumps(stats))
+    return stats
+
+
+def scale_backend(
+    label: str, database_url: str, workdir: Path, args: argparse.Namespace
+) -> list[str]:
+    """Seeds (or reuses), starts the server, measures; returns the failed targets."""
+    stats = seeded(label, database_url, args)
     env = registry_env(workdir / label / "data", database_url, admin_id=ADMIN_ID)
     (workdir / label).mkdir(parents=True, exist_ok=True)
     server = RegistryServer.start(label, env, workdir / f"{label}-scale.log", timeout=600)
@@ -1196,13 +1228,44 @@ def scale_backend(
     return failed
 
 
+@contextlib.contextmanager
+def scale_postgres(args: argparse.Namespace) -> Iterator[str]:
+    """The PostgreSQL database of a scale run: throw-away, or with `--scale-keep DIR` one
+    named for the scale and kept (created when missing; `postgres-N.json` in DIR marks it
+    seeded)."""
+    if not args.scale_keep:
+        with postgres_database_sync() as url:
+            yield url
+        return
+    import asyncpg
+
+    from bench.support import POSTGRES
+
+    name = f"tbr_bench_scale_{args.scale}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(database="postgres", **POSTGRES)
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    yield f"postgres://{POSTGRES['user']}@{POSTGRES['host']}:{POSTGRES['port']}/{name}"
+
+
 def scale(args: argparse.Namespace) -> int:
     failed: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="discovery-scale-") as tmp:
-        workdir = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.scale_keep:
+            workdir = Path(args.scale_keep).resolve()
+            workdir.mkdir(parents=True, exist_ok=True)
+        else:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="discovery-")))
         for backend in args.backends:
             if backend == "postgres":
-                with postgres_database_sync() as url:
+                with scale_postgres(args) as url:
                     failed += scale_backend("postgres", url, workdir, args)
             elif backend == "embedded":
                 url = f"sqlite://{workdir}/embedded/data/registry.sqlite3"
@@ -1251,6 +1314,12 @@ def main() -> int:
     scaled.add_argument("--scale-queries", type=int, default=60, help="distinct per set (60)")
     scaled.add_argument("--scale-per-page", type=int, default=20, help="search page size (20)")
     scaled.add_argument("--scale-target-ms", type=float, default=20.0)
+    scaled.add_argument(
+        "--scale-keep",
+        metavar="DIR",
+        help="keep the seeded databases (SQLite in DIR, PostgreSQL tbr_bench_scale_N) and "
+        "reuse them in later runs with the same DIR and --scale (migrated, not reseeded)",
+    )
     scaled.add_argument(
         "--rss-growth-mib",
         type=float,
