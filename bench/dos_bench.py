@@ -47,7 +47,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import httpx  # noqa: E402
 
-from bench.rest_bench import ADMIN_ID, JWT_SECRET, free_port, seed  # noqa: E402
+from bench.http_load import JWT_SECRET, free_port  # noqa: E402
+from bench.rest_bench import ADMIN_ID, seed  # noqa: E402
 from bench.support import postgres_database  # noqa: E402
 from domain import bounds  # noqa: E402
 from domain.ranges import parse_requirement  # noqa: E402

@@ -19,46 +19,21 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-import psutil
-import rest_bench  # shares the server launcher and REST seeding
+
+from bench import rest_bench  # its REST seeding
+from bench.http_load import RegistryServer, RssSampler, registry_env, use_uvloop
 
 MiB = 1024 * 1024
 RSS_LIMIT_MIB = 300
 PACKAGE = "BigMod"
-
-
-class RssSampler:
-    """Peak RSS of another process, sampled in a background thread."""
-
-    def __init__(self, pid: int, interval: float = 0.02) -> None:
-        self.process = psutil.Process(pid)
-        self.interval = interval
-        self.baseline = self.process.memory_info().rss
-        self.peak = self.baseline
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 async def _fetch_all(url: str, count: int) -> dict[str, Any]:
@@ -127,14 +102,15 @@ def main() -> int:
     parser.add_argument("--fetch", help=argparse.SUPPRESS)  # child mode: the downloader
     args = parser.parse_args()
     if args.fetch:
-        rest_bench.use_uvloop()
+        use_uvloop()
         print(json.dumps(asyncio.run(_fetch_all(args.fetch, args.downloads))))
         return 0
 
     with tempfile.TemporaryDirectory(prefix="download-bench-") as tmp:
         workdir = Path(tmp)
-        env = rest_bench.registry_env(workdir, f"sqlite://{workdir}/data/registry.sqlite3")
-        server = rest_bench.start_server("registry", "registry", env, workdir)
+        url = f"sqlite://{workdir}/data/registry.sqlite3"
+        env = registry_env(workdir / "data", url, admin_id=rest_bench.ADMIN_ID)
+        server = RegistryServer.start("registry", env, workdir / "registry.log")
         try:
             started = time.monotonic()
             rest_bench.seed(
@@ -147,7 +123,7 @@ def main() -> int:
             seeded = time.monotonic() - started
             detail = httpx.get(f"{server.base_url}/api/v1/packages/{PACKAGE}/versions/1.0.0").json()
             url = server.base_url + detail["download_url"]
-            with RssSampler(server.process.pid) as rss:
+            with RssSampler(server.process.pid, interval=0.02) as rss:
                 outcome = run_downloads(url, args.downloads)
         finally:
             server.stop()
@@ -157,7 +133,7 @@ def main() -> int:
     results = outcome["results"]
     good = [r for r in results if r[0] == 200 and r[1] == expected and r[2] == size]
     total = sum(r[2] for r in results)
-    peak_mib = rss.peak / MiB
+    peak_mib = rss.peak_mib
     print(
         f"{args.downloads} concurrent downloads of {PACKAGE} 1.0.0 ({size / MiB:.1f} MiB, "
         f"published in {seeded:.1f} s): {len(good)} correct (SHA-256 and length), "
@@ -169,7 +145,7 @@ def main() -> int:
         f"{outcome['first_byte_max']:.2f} s"
     )
     print(
-        f"  server RSS: {rss.baseline / MiB:.1f} MiB before, peak {peak_mib:.1f} MiB "
+        f"  server RSS: {rss.start_mib:.1f} MiB before, peak {peak_mib:.1f} MiB "
         f"(limit {RSS_LIMIT_MIB} MiB)"
     )
     failures = [r for r in results if r not in good][:3]

@@ -42,15 +42,11 @@ import httpx
 from tortoise import connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from bench.support import postgres_database
+from bench.support import OrmPackage, postgres_database, seed_orm
 from domain.database import apply_migrations
-from domain.enums import PublisherStatus, VersionStatus
-from domain.models import Dependency, Package, PackageVersion, Publisher
-from domain.services.packages import refresh_latest_version
 from registry.app import create_app
 from registry.config import load_settings
 from registry.runtime import Runtime
-from storage.keys import content_key
 
 PACKAGES = 100
 TARGET_RATIO = 2.0
@@ -109,50 +105,13 @@ class StatementCounter:
                 setattr(cls, name, original)
 
 
-async def seed() -> None:
-    publisher = await Publisher.create(
-        name="bench",
-        display_name="Bench",
-        email="b@e.x",
-        verification_status=PublisherStatus.VERIFIED,
-        can_publish_public=True,
-    )
-    for index in range(PACKAGES):
-        name = f"bench-mod-{index:03d}"
-        package = await Package.create(
-            name=name,
-            name_key=name,
-            display_name=name.title(),
-            publisher_id=publisher.id,
-            description=f"Mod {index}",
-            keywords=["bench"],
-            search_text=name,
-            total_downloads=index * 7,
-        )
-        for minor in range(3):
-            version = f"1.{minor}.0"
-            row = await PackageVersion.create(
-                package_id=package.id,
-                version=version,
-                version_key=version,
-                status=VersionStatus.PUBLISHED,
-                blob_key=content_key(f"{index:064x}"),
-                sha256=f"{index:064x}",
-                size_bytes=1000,
-                downloads=minor,
-            )
-            await Dependency.bulk_create(
-                [
-                    Dependency(
-                        version_id=row.id,
-                        name=f"bench-mod-{(index + k) % PACKAGES:03d}",
-                        name_key=f"bench-mod-{(index + k) % PACKAGES:03d}",
-                        version_spec=">=1.0.0",
-                    )
-                    for k in (1, 2)
-                ]
-            )
-        await refresh_latest_version(package.id)
+def catalogue() -> list[OrmPackage]:
+    """100 packages of 3 versions, each depending on the next two packages."""
+    names = [f"bench-mod-{index:03d}" for index in range(PACKAGES)]
+    return [
+        OrmPackage(name, 3, (names[(i + 1) % PACKAGES], names[(i + 2) % PACKAGES]), f"Mod {i}")
+        for i, name in enumerate(names)
+    ]
 
 
 @contextlib.asynccontextmanager
@@ -172,7 +131,7 @@ async def registry(database_url: str | None) -> AsyncIterator[httpx.AsyncClient]
         runtime = Runtime(settings)
         await runtime.start(migrate=False)
         try:
-            await seed()
+            await seed_orm(catalogue())
             transport = httpx.ASGITransport(app=create_app(settings, runtime=runtime))
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 yield client

@@ -156,8 +156,12 @@ def migrate(database_url: str, root: Path = REPO_ROOT) -> None:
     subprocess.run([python_of(root), "-c", code, database_url], cwd=root, check=True)
 
 
-async def serve_registry(port: int) -> None:
-    """`tb-registry serve` (registry/cli.py `_serve`) without the per-request access log."""
+async def serve_registry(port: int, seed: str | None = None) -> None:
+    """`tb-registry serve` (registry/cli.py `_serve`) without the per-request access log.
+    `seed` ("module:function"): a coroutine function awaited once the runtime has started
+    (the database is open), before the server listens."""
+    import importlib
+
     import uvicorn
 
     from registry.app import create_app
@@ -169,6 +173,9 @@ async def serve_registry(port: int) -> None:
     runtime = Runtime(settings)
     await runtime.start()
     try:
+        if seed:
+            module, _, function = seed.partition(":")
+            await getattr(importlib.import_module(module), function)()
         app = create_app(settings, runtime=runtime)
         _keep_the_loop_responsive()
         config = uvicorn.Config(
@@ -215,11 +222,19 @@ class RegistryServer:
         timeout: float = 120,
         *,
         root: Path = REPO_ROOT,
+        seed: str | None = None,
+        command: list[str] | None = None,
+        ready_path: str = "/api/v1/health",
     ) -> RegistryServer:
-        """The registry code at `root` (default: this checkout; else a `checkout(rev)`)."""
+        """The registry code at `root` (default: this checkout; else a `checkout(rev)`),
+        seeded in its process by `seed` (see `serve_registry`). `command`: another server
+        (it is given `--port N`), ready when `ready_path` answers 200."""
         port = free_port()
+        if command is None:
+            command = [python_of(root), __file__, "--serve", "--root", str(root)]
+            command += ["--seed", seed] if seed else []
         process = subprocess.Popen(
-            [python_of(root), __file__, "--serve", "--port", str(port), "--root", str(root)],
+            [*command, "--port", str(port)],
             cwd=root,
             env={**os.environ, **env},
             stdout=log.open("wb"),
@@ -231,7 +246,7 @@ class RegistryServer:
             if process.poll() is not None:
                 raise RuntimeError(f"{name} server exited: {log.read_text()[-3000:]}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{server.base_url}/api/v1/health", timeout=2).status_code == 200:
+                if httpx.get(server.base_url + ready_path, timeout=2).status_code == 200:
                     return server
             time.sleep(0.2)
         server.stop()
@@ -271,6 +286,7 @@ class RssSampler:
         self._gone = psutil.Error
         self.interval = interval
         self.samples: list[float] = []
+        self.start_mib = self.now()  # before the sampling thread starts
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -282,6 +298,10 @@ class RssSampler:
 
     def now(self) -> float:
         return float(self.process.memory_info().rss / 2**20)
+
+    @property
+    def peak_mib(self) -> float:
+        return max(self.samples, default=self.start_mib)
 
     def __enter__(self) -> RssSampler:
         self._thread.start()
@@ -498,6 +518,7 @@ def main() -> int:
     parser.add_argument("--serve", action="store_true")
     parser.add_argument("--port", type=int)
     parser.add_argument("--root", help="--serve: the checkout whose registry code runs")
+    parser.add_argument("--seed", help="--serve: module:function awaited before serving")
     parser.add_argument("--load")
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--connections", type=int, default=32)
@@ -506,7 +527,7 @@ def main() -> int:
     if args.serve:
         if args.root:  # before anything imports the registry: its code, not this checkout's
             sys.path.insert(0, args.root)
-        asyncio.run(serve_registry(args.port))
+        asyncio.run(serve_registry(args.port, args.seed))
         return 0
     if args.load:
         spec = json.loads(args.load)

@@ -13,9 +13,11 @@ options (one worker, no access log), and loaded from a separate process:
   database: the cost of a miss.
 
 The registry instances are seeded through the REST API (publisher, package with several
-versions and dependencies). The load generator is `wrk` when installed (Debian package), else
-a small keep-alive HTTP/1.1 client in a child process. Server CPU is sampled with psutil to
-show who was the bottleneck. Exit status 1 when PostgreSQL reaches less than 50% of the ceiling.
+versions and dependencies). Servers and load come from bench/http_load.py: the registry as
+`tb-registry serve` runs it (without the access log), the load generator `wrk` when installed
+(Debian package), else a small keep-alive HTTP/1.1 client in a child process. Server CPU is
+sampled with psutil to show who was the bottleneck. Exit status 1 when PostgreSQL reaches less
+than 50% of the ceiling.
 
     uv run python bench/rest_bench.py [--duration 8] [--connections 16] [--loader auto]
 """
@@ -24,17 +26,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
-import re
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,19 +38,29 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import httpx  # noqa: E402
-import psutil  # noqa: E402
 
-from bench.http_load import JWT_SECRET, free_port, mod_archive, token  # noqa: E402
+from bench.http_load import (  # noqa: E402
+    LoadResult,
+    RegistryServer,
+    Request,
+    load,
+    loader_for,
+    mod_archive,
+    registry_env,
+    token,
+    use_uvloop,
+)
 from bench.support import postgres_database_sync as postgres_database  # noqa: E402
 
 ADMIN_ID = "bench-admin"
 OWNER_ID = "bench-owner"
 PACKAGE = "BenchMod"
+DETAIL = Request("GET", f"/api/v1/packages/{PACKAGE}")
 TARGET_RATIO = 0.5
 CEILING_JSON_ENV = "BENCH_CEILING_JSON"
 
 
-# --- the servers' own processes ---------------------------------------------------------------
+# --- the ceiling's own process -----------------------------------------------------------
 
 
 def ceiling_app(body: dict[str, Any]) -> Any:
@@ -71,94 +77,14 @@ def ceiling_app(body: dict[str, Any]) -> Any:
     )
 
 
-async def serve(kind: str, port: int, ceiling_body: dict[str, Any] | None) -> None:
-    """Run one server the way `tb-registry serve` does (runtime started before uvicorn), with
-    the same uvicorn options for every kind: one process, no access log."""
+async def serve_ceiling(port: int, body: dict[str, Any]) -> None:
+    """The ceiling with the registry's uvicorn options: one process, no access log."""
     import uvicorn
 
-    runtime = None
-    if kind == "ceiling":
-        assert ceiling_body is not None
-        app = ceiling_app(ceiling_body)
-    else:
-        from registry.app import create_app
-        from registry.config import load_settings
-        from registry.runtime import Runtime
-
-        settings = load_settings()
-        runtime = Runtime(settings)
-        await runtime.start()
-        app = create_app(settings, runtime=runtime)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, access_log=False, log_level="warning")
-    try:
-        await uvicorn.Server(config).serve()
-    finally:
-        if runtime is not None:
-            await runtime.stop()
-
-
-# --- servers -----------------------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    name: str
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # graceful: lifespan shutdown runs
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def start_server(name: str, kind: str, env: dict[str, str], workdir: Path) -> Server:
-    port = free_port()
-    log = workdir / f"{name}.log"
-    command = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
-    process = subprocess.Popen(
-        command,
-        cwd=REPO_ROOT,
-        env={**os.environ, **env},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
+    config = uvicorn.Config(
+        ceiling_app(body), host="127.0.0.1", port=port, access_log=False, log_level="warning"
     )
-    server = Server(name, process, port, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} server exited: {log.read_text()[-2000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{server.base_url}/api/v1/packages/{PACKAGE}", timeout=2).status_code in (
-                200,
-                404,
-            ):
-                return server
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"{name} server did not start: {log.read_text()[-2000:]}")
-
-
-def registry_env(workdir: Path, database_url: str) -> dict[str, str]:
-    return {
-        "DATA_DIR": str(workdir / "data"),
-        "DATABASE_URL": database_url,
-        "CLOUDM_JWT_SECRET": JWT_SECRET,
-        "ADMIN_USERS": ADMIN_ID,
-        # The default read budget (6000/min per IP) would throttle a load test from one
-        # address; the limiter itself still runs on every request.
-        "RATE_LIMIT_READ": "100000000/60",
-        "TB_REGISTRY_ENV_FILE": str(workdir / "no.env"),
-    }
+    await uvicorn.Server(config).serve()
 
 
 # --- seeding through the REST API -----------------------------------------------------------
@@ -228,134 +154,36 @@ def seed(
     raise RuntimeError(f"versions of {name} were not published in time")
 
 
-# --- load --------------------------------------------------------------------------------
-
-
-@dataclass
-class LoadResult:
-    requests: int
-    seconds: float
-    errors: int
-    server_cpu_percent: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-
-def run_wrk(url: str, duration: float, connections: int) -> tuple[int, float, int]:
-    output = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{int(duration)}s", url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
-    seconds_text = re.search(r"requests in ([\d.]+)(m?s)", output)
-    assert seconds_text is not None, output
-    seconds = float(seconds_text.group(1)) / (1000 if seconds_text.group(2) == "ms" else 1)
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
-    )
-    failed = int(bad.group(1)) if bad else 0
-    if errors:
-        failed += sum(int(n) for n in errors.groups())
-    return requests, seconds, failed
-
-
-async def _python_load(url: str, duration: float, connections: int) -> dict[str, Any]:
-    """Keep-alive HTTP/1.1 GETs over raw streams: light enough to outrun one server process."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    request = (
-        f"GET {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: */*\r\n"
-        "User-Agent: rest-bench\r\n\r\n"
-    ).encode()
-    counts = {"ok": 0, "bad": 0}
-    stop_at = time.monotonic() + duration
-
-    async def worker() -> None:
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        try:
-            while time.monotonic() < stop_at:
-                writer.write(request)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
-                await reader.readexactly(length)
-                counts["ok" if head.startswith(b"HTTP/1.1 200") else "bad"] += 1
-        finally:
-            writer.close()
-
-    started = time.monotonic()
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    return {
-        "requests": counts["ok"] + counts["bad"],
-        "errors": counts["bad"],
-        "seconds": time.monotonic() - started,
-    }
-
-
-def run_python_loader(url: str, duration: float, connections: int) -> tuple[int, float, int]:
-    output = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--load",
-            url,
-            "--duration",
-            str(duration),
-            "--connections",
-            str(connections),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    result = json.loads(output)
-    return result["requests"], result["seconds"], result["errors"]
-
-
-def load(
-    server: Server, loader: str, duration: float, connections: int, warmup: float
-) -> LoadResult:
-    url = f"{server.base_url}/api/v1/packages/{PACKAGE}"
-    run = run_wrk if loader == "wrk" else run_python_loader
-    run(url, warmup, connections)
-    process = psutil.Process(server.process.pid)
-    before = process.cpu_times()
-    requests, seconds, errors = run(url, duration, connections)
-    after = process.cpu_times()
-    busy = (after.user - before.user) + (after.system - before.system)
-    return LoadResult(requests, seconds, errors, 100 * busy / seconds)
-
-
 # --- orchestration -------------------------------------------------------------------------
+
+
+def measure(server: RegistryServer, args: argparse.Namespace) -> LoadResult:
+    return load(
+        server.base_url,
+        DETAIL,
+        loader=args.loader,
+        duration=args.duration,
+        connections=args.connections,
+        warmup=args.warmup,
+        server=server,
+    )
 
 
 def measure_registry(
     name: str, database_url: str, workdir: Path, args: argparse.Namespace, **extra_env: str
 ) -> tuple[LoadResult, dict[str, Any]]:
-    env = {**registry_env(workdir / name, database_url), **extra_env}
-    server = start_server(name, "registry", env, workdir)
+    env = registry_env(workdir / name / "data", database_url, admin_id=ADMIN_ID) | extra_env
+    server = RegistryServer.start(name, env, workdir / f"{name}.log")
     try:
         versions = [f"1.{minor}.0" for minor in range(args.versions)]
         detail = seed(server.base_url, PACKAGE, versions, dependencies=["CloudM>=1.0.0"])
-        return load(server, args.loader, args.duration, args.connections, args.warmup), detail
+        return measure(server, args), detail
     finally:
         server.stop()
 
 
-def use_uvloop() -> None:
-    with contextlib.suppress(ImportError):
-        import uvloop
-
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--connections", type=int, default=16)
@@ -368,25 +196,15 @@ def main() -> int:
         default="embedded,postgres,postgres-uncached",
         help="postgres-uncached: PACKAGE_CACHE_TTL=0, every request reads the database",
     )
-    parser.add_argument("--load", help=argparse.SUPPRESS)  # child mode: the python loader
-    parser.add_argument("--serve", choices=("registry", "ceiling"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve-ceiling", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        ceiling_body = (
-            json.loads(Path(os.environ[CEILING_JSON_ENV]).read_text())
-            if args.serve == "ceiling"
-            else None
-        )
+    if args.serve_ceiling:
         use_uvloop()  # as uvicorn's own command line does when uvloop is installed
-        asyncio.run(serve(args.serve, args.port, ceiling_body))
+        body = json.loads(Path(os.environ[CEILING_JSON_ENV]).read_text())
+        asyncio.run(serve_ceiling(args.port, body))
         return 0
-    if args.load:
-        use_uvloop()
-        print(json.dumps(asyncio.run(_python_load(args.load, args.duration, args.connections))))
-        return 0
-    if args.loader == "auto":
-        args.loader = "wrk" if shutil.which("wrk") else "python"
+    args.loader = loader_for(args.loader)
     stacks = [s.strip() for s in args.stacks.split(",") if s.strip()]
 
     results: dict[str, LoadResult] = {}
@@ -409,11 +227,15 @@ def main() -> int:
         assert body is not None, "no stack measured"
         ceiling_file = workdir / "ceiling.json"
         ceiling_file.write_text(json.dumps(body))
-        server = start_server("ceiling", "ceiling", {CEILING_JSON_ENV: str(ceiling_file)}, workdir)
+        server = RegistryServer.start(
+            "ceiling",
+            {CEILING_JSON_ENV: str(ceiling_file)},
+            workdir / "ceiling.log",
+            command=[sys.executable, __file__, "--serve-ceiling"],
+            ready_path=DETAIL.path,
+        )
         try:
-            results["ceiling"] = load(
-                server, args.loader, args.duration, args.connections, args.warmup
-            )
+            results["ceiling"] = measure(server, args)
         finally:
             server.stop()
 
