@@ -464,10 +464,12 @@ class _Search:
     """The CTEs and expressions of a search: which packages match, and how they rank."""
 
     ctes: list[str]
-    candidates: str  # SELECT of the matching ids
+    # SELECT of the matching ids, joined as `c`; None: `condition` selects them from `p`.
+    candidates: str | None
     rank: str
     score: str
     unranked: int = 0  # parameters the matching set uses (rank and score add more)
+    condition: str = "true"  # over `p`, with `candidates` None
 
 
 def _pg_name_contains(sql: _Sql, name: str) -> str:
@@ -514,7 +516,6 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
     sources: list[str] = []
     text_score = "0.0"
     typo_score = "0.0"
-    popularity = "ln(2.718281828459045 + p.total_downloads)"
     if terms:
         if sql.postgres:
             query = " && ".join(
@@ -526,7 +527,7 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
                 f"packages, (SELECT {query} AS q) AS query WHERE search_vector @@ q)"
             )
             sources.append(f"SELECT id, 1 AS keep, bm, {_NONE} AS sim FROM text_hits")
-            text_score = f"c.bm * {popularity}"
+            text_score = f"c.bm * {_POPULARITY}"
         else:
             # bm25 reads every hit's column sizes (17 ms for 4,000 hits of one word in
             # 100,000 packages); which columns hold a term is in the doclists FTS5 reads
@@ -545,7 +546,7 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
                     f"SELECT rowid AS id, 0 AS keep, {weight} AS bm, {_NONE} AS sim FROM "
                     f"packages_fts WHERE packages_fts MATCH {sql(within)}"
                 )
-            text_score = f"c.bm * {popularity}"
+            text_score = f"c.bm * {_POPULARITY}"
     if name:
         # Listed ones only: whether a typo search runs must not tell of hidden names.
         if sql.postgres:
@@ -598,15 +599,26 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
         sources.append(
             f"SELECT id, 1 AS keep, {_NONE} AS bm, {_NONE} AS sim FROM packages WHERE false"
         )
-    lifecycle = "CASE WHEN p.status <> 'active' THEN 10 ELSE 0 END"
     unranked = len(sql.values)
+    text_match = "c.text = 1" if terms else "false"
+    rank, score = _ranking(sql, name, text_match, text_score, typo_score)
+    return _Search(ctes, _candidates(sources), rank, score, unranked)
+
+
+_LIFECYCLE = "CASE WHEN p.status <> 'active' THEN 10 ELSE 0 END"
+
+
+def _ranking(
+    sql: _Sql, name: str, text_match: str, text_score: str, typo_score: str = "0.0"
+) -> tuple[str, str]:
+    """The rank and score of a matching `p` (see the module docstring): name tiers first,
+    then `text_match` rows by `text_score`, the rest (typo matches) by `typo_score`."""
     if not name:  # nothing but quotes and spaces: nothing matches
-        return _Search(ctes, _candidates(sources), f"({lifecycle} + 3)", "0.0", unranked)
+        return f"({_LIFECYCLE} + 3)", "0.0"
     exact = sql(name)
     contains = f"{sql.position('p.name_key')}{exact}) > 0"
-    text_match = "c.text = 1" if terms else "false"
     rank = (
-        f"({lifecycle} + CASE WHEN p.name_key = {exact} THEN 0 "
+        f"({_LIFECYCLE} + CASE WHEN p.name_key = {exact} THEN 0 "
         f"WHEN substr(p.name_key, 1, {len(name)}) = {exact} THEN 1 "
         f"WHEN {contains} THEN 2 WHEN {text_match} THEN 3 ELSE 4 END)"
     )
@@ -614,7 +626,66 @@ def _search(sql: _Sql, needle: str, visible: str, typos: bool) -> _Search:
         f"(CASE WHEN {contains} THEN 0.0 WHEN {text_match} THEN {text_score} "
         f"ELSE coalesce({typo_score}, 0.0) END)"
     )
-    return _Search(ctes, _candidates(sources), rank, score, unranked)
+    return rank, score
+
+
+_POPULARITY = "ln(2.718281828459045 + p.total_downloads)"
+
+
+def _direct_search(sql: _Sql, needle: str) -> _Search:
+    """A search without typo matches: every match is a full-text hit or a name that
+    contains the search, so each is a row of `p` reached once from the engine's indexes
+    (no union to group, no second visit of the row), ranked there.
+
+    PostgreSQL: one bitmap scan over both GIN indexes (`search_vector @@ q OR name_key LIKE`).
+    SQLite: the rowids of both FTS5 tables, then each package row once."""
+    name = name_needle(needle)
+    terms = search_terms(needle)
+    if sql.postgres:
+        arms: list[str] = []
+        query = ""
+        if terms:
+            query = (
+                "(SELECT "
+                + " && ".join(
+                    f"websearch_to_tsquery('{search_index.PG_CONFIG}', {sql(_pg_term(term))})"
+                    for term in terms
+                )
+                + ")"
+            )
+            arms.append(f"p.search_vector @@ {query}")
+        if name:
+            arms.append(_pg_name_contains(sql, name))
+        condition = "(" + " OR ".join(arms or ["false"]) + ")"
+        unranked = len(sql.values)
+        text_score = f"ts_rank(p.search_vector, {query}) * {_POPULARITY}" if terms else "0.0"
+        rank, score = _ranking(sql, name, "true" if terms else "false", text_score)
+        return _Search([], None, rank, score, unranked, condition)
+    sources: list[str] = []
+    match = " ".join(f'"{term}"' for term in terms)
+    if terms:
+        sources.append(
+            f"SELECT rowid AS id FROM packages_fts WHERE packages_fts MATCH {sql(match)}"
+        )
+    if name:
+        sources.append(_name_source(sql, name))
+    candidates = " UNION ".join(sources or ["SELECT id FROM packages WHERE false"])
+    unranked = len(sql.values)
+    text_score = "0.0"
+    if terms:
+        # The text rank (see `_search`): 1, plus 9 when the name holds a term, 4 the
+        # display name, 2 keywords or categories; each column's matches read once.
+        either = "(" + " OR ".join(f'"{term}"' for term in terms) + ")"
+        weights = ["1"]
+        for column, weight in (("name", 9), ("display_name", 4), ("tags", 2)):
+            within = sql(f"{{{column}}} : {either} AND {match}")
+            weights.append(
+                f"{weight} * (p.id IN (SELECT rowid FROM packages_fts WHERE packages_fts MATCH "
+                f"{within}))"
+            )
+        text_score = f"({' + '.join(weights)}) * {_POPULARITY}"
+    rank, score = _ranking(sql, name, "true" if terms else "false", text_score)
+    return _Search([], f"SELECT id FROM ({candidates})", rank, score, unranked)
 
 
 def _candidates(sources: list[str]) -> str:
@@ -756,7 +827,10 @@ class _Plan:
         where = [visible, *_conditions(sql, self.query, self.publisher_id, counting)]
         search = None
         if self.query.needle:
-            search = _search(sql, self.query.needle, visible, self.typos)
+            if self.typos:
+                search = _search(sql, self.query.needle, visible, self.typos)
+            else:
+                search = _direct_search(sql, self.query.needle)
         return _Statement(sql, where, search)
 
 
@@ -781,6 +855,8 @@ class _Statement:
         if self.search is None:
             joined = " JOIN publishers pub ON pub.id = p.publisher_id" if publisher else ""
             return f"FROM packages p{joined} WHERE {where}"
+        if self.search.candidates is None:
+            return f"FROM packages p WHERE {self.search.condition} AND {where}"
         return f"FROM ({self.search.candidates}) AS c JOIN packages p ON p.id = c.id WHERE {where}"
 
 
