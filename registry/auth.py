@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jwt
 from starlette.requests import HTTPConnection, Request
@@ -17,6 +17,7 @@ from starlette.requests import HTTPConnection, Request
 from domain.actor import ANONYMOUS, Actor
 from domain.exceptions import NotAuthenticated
 from domain.services import tokens, users
+from schema.core.analysis import BoundedLRU
 
 JWT_LEEWAY_SECONDS = 30
 REFUSED = "Invalid or expired token"
@@ -98,6 +99,55 @@ def bearer_token(request: HTTPConnection) -> str | None:  # HTTP request or WebS
     return parse_bearer(request.headers.get("authorization", ""))
 
 
+# A signed-in caller as the database last answered for its token's claims (user id, name,
+# email): admin flag and publishers. Whatever changes them is a committed write, and every
+# committed write moves the write generation on (`Runtime.invalidate_reads`: this process's
+# writes and, with Redis, every other process's). An entry answers only while the generation
+# it was read under is current, so the request after such a write reads the row again, and a
+# read that raced a write is never answered from. A write no process announces (the `admin`
+# CLI run against a registry without Redis) is bounded by the TTL.
+KNOWN_CALLERS = 4096
+CALLER_TTL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class _KnownCaller:
+    actor: Actor  # without request id and address
+    generation: int
+    expires: float
+
+
+_callers: BoundedLRU[tuple[str, str, str], _KnownCaller] = BoundedLRU(KNOWN_CALLERS)
+
+
+async def _actor_from_claims(
+    claims: CloudMClaims,
+    *,
+    admins: tuple[str, ...],
+    request_id: str,
+    ip: str,
+    generation: int | None,
+) -> Actor:
+    """`users.actor_from_claims`, answered from `_callers` while `generation` (the write
+    generation when the request started; None: never kept) is the one it was read under."""
+    key = (claims.user_id, claims.username, claims.email)
+    now = time.monotonic()
+    known = None if generation is None else _callers.get(key)
+    if known is not None and known.generation == generation and now < known.expires:
+        return replace(known.actor, request_id=request_id, ip=ip)
+    actor = await users.actor_from_claims(
+        claims.user_id, claims.username, claims.email, admins=admins
+    )
+    if generation is not None:
+        _callers.put(key, _KnownCaller(actor, generation, now + CALLER_TTL_SECONDS))
+    return replace(actor, request_id=request_id, ip=ip)
+
+
+def forget_callers() -> None:
+    """Drop every kept caller (tests that change users behind the registry's back)."""
+    _callers.clear()
+
+
 @dataclass(frozen=True)
 class Authentication:
     """The outcome of presenting a bearer token (or none)."""
@@ -115,10 +165,13 @@ async def authenticate_bearer(
     request_id: str = "",
     ip: str = "",
     touch: bool = True,
+    generation: int | None = None,
 ) -> Authentication:
     """Who `token` stands for right now: the one check for every request, and for every
     re-check of a long-lived WebSocket (`touch` False: a re-check is not a use of the token).
-    `secret` and `admins` are the CLOUDM_JWT_SECRET and ADMIN_USERS settings."""
+    `secret` and `admins` are the CLOUDM_JWT_SECRET and ADMIN_USERS settings; `generation`
+    the write generation when the request started (a CloudM user's row may then be answered
+    from memory until the next committed write), None to read it every time."""
     anonymous = Actor(request_id=request_id, ip=ip)
     if token is None:
         return Authentication(anonymous)
@@ -131,8 +184,8 @@ async def authenticate_bearer(
         claims = decode_cloudm_jwt(token, secret)
     except InvalidToken:
         return Authentication(anonymous, REFUSED)
-    actor = await users.actor_from_claims(
-        claims.user_id, claims.username, claims.email, request_id=request_id, ip=ip, admins=admins
+    actor = await _actor_from_claims(
+        claims, admins=admins, request_id=request_id, ip=ip, generation=generation
     )
     return Authentication(actor, expires_at=claims.exp)
 
@@ -145,8 +198,17 @@ async def _authenticate(request: Request) -> tuple[Actor, str | None]:
         admins=request.app.state.settings.admin_users,
         request_id=getattr(request.state, "request_id", ""),
         ip=request.client.host if request.client else "",
+        generation=write_generation(request),
     )
     return outcome.actor, outcome.error
+
+
+def write_generation(request: HTTPConnection) -> int | None:
+    """How many committed writes this process has heard of (the answer caches' generation,
+    moved on by `Runtime.invalidate_reads`), or None without a runtime."""
+    cache = getattr(getattr(request.app.state, "runtime", None), "package_cache", None)
+    generation = getattr(cache, "generation", None)
+    return generation if isinstance(generation, int) else None
 
 
 async def optional_actor(request: Request) -> Actor:
