@@ -1,21 +1,42 @@
-"""Plain attribute fields resolved by a bare `getattr`.
+"""Plain attribute fields resolved by a bare `getattr`, and completed without graphql-core's
+per-field machinery when their value is an ordinary scalar.
 
 Strawberry resolves a field without a resolver of its own through two wrappers
 (`_get_basic_result` -> `StrawberryField.get_result` -> the default resolver). A 100-item
 page selects over a thousand such fields, and graphql-core's own work per field is already
 most of a list query's time, so after the schema is built each such field gets a resolver
-that reads the attribute directly. Fields with a resolver, permission classes, field
-extensions or directives keep Strawberry's path.
+(`PlainField`) that reads the attribute directly. Fields with a resolver, permission classes,
+field extensions or directives keep Strawberry's path.
+
+For a plain field of a leaf type (a scalar or enum, or a list of them) the executor
+(`schema.core.protection.TimeBudget`) goes one step further: `PlainField.completed` reads
+the attribute and coerces it with the type's own `coerce_output_value`, which is all
+graphql-core would do for it, without building a resolve info, wrapping the resolver or
+walking `complete_value`. Anything else, a null, an error, a value the type refuses, gets
+`NOT_PLAIN`, and graphql-core's own path answers the field as it always did (so null
+checks, error messages and locations are graphql-core's); a null is answered directly only
+where the type allows it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, TypeGuard
 
-from graphql import GraphQLObjectType
+from graphql import (
+    GraphQLObjectType,
+    GraphQLOutputType,
+    Undefined,
+    get_nullable_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+)
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+NOT_PLAIN: Any = object()  # `completed`'s answer when graphql-core must complete the value
 
 
 def _is_plain(field: Any) -> TypeGuard[StrawberryField]:
@@ -29,8 +50,67 @@ def _is_plain(field: Any) -> TypeGuard[StrawberryField]:
     )
 
 
+def _leaf_coercion(graphql_type: GraphQLOutputType) -> Callable[[Any], Any] | None:
+    named = get_nullable_type(graphql_type)
+    return named.coerce_output_value if is_leaf_type(named) else None
+
+
+class PlainField:
+    """The resolver of a plain attribute field (graphql-core calls it like any resolver)."""
+
+    __slots__ = ("_coerce", "_get", "_is_list", "_items_nullable", "_nullable")
+
+    def __init__(self, python_name: str, graphql_type: GraphQLOutputType) -> None:
+        self._get = attrgetter(python_name)
+        self._coerce = _leaf_coercion(graphql_type)
+        self._nullable = not is_non_null_type(graphql_type)
+        self._is_list = False
+        self._items_nullable = False
+        nullable = get_nullable_type(graphql_type)
+        if self._coerce is None and is_list_type(nullable):
+            item_type = nullable.of_type
+            self._coerce = _leaf_coercion(item_type)
+            self._is_list = True
+            self._items_nullable = not is_non_null_type(item_type)
+
+    def __call__(self, source: Any, _info: Any, **_: Any) -> Any:
+        return self._get(source)
+
+    def completed(self, source: Any) -> Any:
+        """The field's value as graphql-core would complete it, or NOT_PLAIN when it is not
+        a present, acceptable leaf value (or list of them)."""
+        coerce = self._coerce
+        if coerce is None:
+            return NOT_PLAIN
+        try:
+            value = self._get(source)
+            if value is None and self._nullable:
+                return None
+            if not self._is_list:
+                if value is None or isinstance(value, Exception):
+                    return NOT_PLAIN
+                coerced = coerce(value)
+                return NOT_PLAIN if coerced is None or coerced is Undefined else coerced
+            if type(value) is not list and type(value) is not tuple:
+                return NOT_PLAIN
+            items: list[Any] = []
+            for item in value:
+                if item is None and self._items_nullable:
+                    items.append(None)
+                    continue
+                if item is None or isinstance(item, Exception):
+                    return NOT_PLAIN
+                coerced = coerce(item)
+                if coerced is None or coerced is Undefined:
+                    return NOT_PLAIN
+                items.append(coerced)
+            return items
+        except Exception:  # graphql-core's path raises it again, located in the result
+            return NOT_PLAIN
+
+
 def resolve_plain_fields_directly(graphql_schema: Any) -> int:
-    """Point every plain attribute field at `attrgetter(python_name)`; returns how many."""
+    """Point every plain attribute field at a `PlainField`; returns how many."""
     count = 0
     for graphql_type in graphql_schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
@@ -38,7 +118,6 @@ def resolve_plain_fields_directly(graphql_schema: Any) -> int:
         for graphql_field in graphql_type.fields.values():
             field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if _is_plain(field) and getattr(graphql_field.resolve, "_is_default", False):
-                getter = attrgetter(field.python_name)
-                graphql_field.resolve = lambda source, _info, _get=getter, **_: _get(source)
+                graphql_field.resolve = PlainField(field.python_name, graphql_field.type)
                 count += 1
     return count

@@ -15,8 +15,10 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, ValidationRule
+from graphql import ExecutionResult, GraphQLError, GraphQLObjectType, ValidationRule
 from graphql import OperationType as DocumentOperation
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from strawberry.extensions import (
@@ -34,6 +36,7 @@ from strawberry.types.graphql import OperationType
 
 from domain.offload import loop_gate
 from schema.core.graphql_limits import GraphQLLimits
+from schema.core.plain_fields import NOT_PLAIN, PlainField
 
 log = logging.getLogger("registry.graphql")
 
@@ -158,6 +161,33 @@ class TimeBudget(StrawberryGraphQLCoreExecutionContext):
     when their caller cancels them (a WebSocket `complete` for the operation, or a closed
     socket). Subscriptions run as long as the socket does.
     """
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        # A plain scalar field (schema/core/plain_fields.py) is read and coerced here, without
+        # a resolve info, resolver wrappers or completion; anything else, and any value that
+        # is not plain, goes graphql-core's way.
+        field_def = parent_type.fields.get(field_details_list[0].node.name.value)
+        if field_def is not None:
+            resolve = field_def.resolve
+            if type(resolve) is PlainField and not self.middleware_manager_in_use:
+                value = resolve.completed(source)
+                if value is not NOT_PLAIN:
+                    return value
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+    @property
+    def middleware_manager_in_use(self) -> bool:
+        manager = self.middleware_manager
+        return manager is not None and bool(manager.middlewares)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         if (
