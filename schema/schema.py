@@ -16,6 +16,7 @@ from schema.admin.schema import AdminMutations, AdminQueries
 from schema.artifacts.schema import ArtifactMutations, ArtifactQueries
 from schema.core.caching import CachedValidation, DocumentCache
 from schema.core.charging import OperationCharges
+from schema.core.combined import combine
 from schema.core.cost import QueryCostLimiter
 from schema.core.errors import RegistryErrors, log_unexpected
 from schema.core.plain_fields import resolve_plain_fields_directly
@@ -96,7 +97,9 @@ schema = RegistrySchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    extensions=EXTENSIONS,
+    # Run as one extension: the same hooks in the same order, without Strawberry's
+    # bookkeeping per extension and stage (schema/core/combined.py).
+    extensions=[combine(*EXTENSIONS)],
     execution_context_class=TimeBudget,
     config=StrawberryConfig(scalar_map=SCALARS),
 )
