@@ -10,9 +10,11 @@ fill that raced a write is dropped, and a TTL and byte budget bound the rest.
 
 What is never kept: mutations and subscriptions (only an operation that ran as a query is
 stored), answers with any error (limits, rate limits, time budget, field errors), requests
-with an `Authorization` header of any kind, GET requests, batches, uploads and requests with
-`extensions`. What still happens for a cached answer: the rate-limit middleware charges the
-request its `read` before the view sees it, and the view charges the budgets the operation
+with an `Authorization` header of any kind, batches, uploads and requests with `extensions`
+other than `persistedQuery`. A GET, or a request naming a persisted query, is keyed on the
+document it runs with its variables and operation name (registry/graphql/view.py). What
+still happens for a cached answer: the rate-limit middleware charges the request its `read`
+before the view sees it, and the view charges the budgets the operation
 was charged when it ran (`search` for `packages(search: ...)`) before answering; over
 budget, the same `rate_limited` error as a fresh operation.
 """

@@ -462,7 +462,9 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
                 response.headers["WWW-Authenticate"] = "Bearer"
             return response
         except HTTPException as error:  # Strawberry's own refusals, as JSON like the rest
-            allow = {"Allow": "POST"} if error.status_code == 405 else None
+            # 405: a mutation over GET (see `execute_single`), or another method.
+            allowed = "POST" if request.method == "GET" else "GET, POST"
+            allow = {"Allow": allowed} if error.status_code == 405 else None
             return _error_response(
                 error.status_code, error.reason, "bad_request", media_type, allow
             )

@@ -115,5 +115,5 @@ async def test_request_bodies_strawberry_cannot_parse_get_json_errors(stack: Sta
     response = await stack.client.get(
         "/graphql", params={"query": 'mutation { deletePackage(name: "x") { errors { code } } }'}
     )
-    assert response.status_code == 400
+    assert response.status_code == 405  # GraphQL over HTTP: mutations are POST only
     assert response.json()["errors"][0]["extensions"] == {"code": "bad_request"}

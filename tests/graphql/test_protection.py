@@ -127,7 +127,9 @@ async def test_get_serves_queries_but_never_mutations(stack: Stack) -> None:
         refused = await client.get(
             "/graphql", params={"query": 'mutation { deletePackage(name: "x") { deletedName } }'}
         )
-    assert refused.status_code == 400 and "mutations are not allowed" in refused.text.lower()
+    # GraphQL over HTTP: 405, and the method that would do
+    assert refused.status_code == 405 and "mutations are not allowed" in refused.text.lower()
+    assert refused.headers["allow"] == "POST"
     assert counter.count == 0
     for method in ("GET", "POST"):
         query = "subscription { packagePublished { version { version } } }"
