@@ -93,16 +93,19 @@ export function signOut() {
   setState({ status: 'anonymous' });
 }
 
-/** On start: a token kept from earlier in this tab is checked again. */
+/** On start: a token kept from earlier in this tab is checked again. The server answers
+ * `me: null` (not an error) for a token it no longer accepts: that is a sign-in that ended. */
 export async function restoreSession() {
   if (!getToken()) return;
   setState({ status: 'loading' });
   try {
     const viewer = await loadViewer();
-    setState(viewer ? { status: 'signed-in', viewer } : { status: 'anonymous' });
-    if (!viewer) storeToken(null);
+    if (viewer) setState({ status: 'signed-in', viewer });
+    else handleUnauthenticated();
   } catch {
-    setState(getToken() ? { status: 'anonymous' } : { status: 'anonymous' });
+    // The registry could not be asked (offline, 5xx): keep the token, show the visitor as
+    // signed out until a request succeeds.
+    setState({ status: 'anonymous' });
   }
 }
 

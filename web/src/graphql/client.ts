@@ -65,6 +65,13 @@ export function reportUnauthenticated() {
   onUnauthenticated();
 }
 
+/** Mutation payloads carry expected failures as `UserError`s; NOT_AUTHENTICATED among them
+ * means the token is no longer accepted (sign in again, then come back). */
+export function checkUserErrors<T extends { code: string }>(errors: readonly T[] | null | undefined): readonly T[] {
+  if (errors?.some((e) => e.code === 'NOT_AUTHENTICATED')) onUnauthenticated();
+  return errors ?? [];
+}
+
 function wantsText(errors: GraphQLErrorEntry[] | undefined): 'not-found' | 'no-apq' | null {
   if (!errors?.length) return null;
   if (errors.some((e) => NOT_FOUND_CODES.has(e.extensions?.code ?? '') || e.message === 'PersistedQueryNotFound')) {

@@ -1,5 +1,6 @@
 import { CopyCommand } from '../components/CopyCommand';
 import { PackageIcon } from '../components/PackageIcon';
+import { Prose } from '../components/Prose';
 import { PublisherLink } from '../components/PublisherBadge';
 import { ErrorMessage, Loading, Notice } from '../components/Status';
 import { usePageTitle } from '../components/usePageTitle';
@@ -98,7 +99,7 @@ function VersionList({ pkg }: { pkg: Pkg }) {
               {version.changelogHtml && (
                 <>
                   <h4>Changelog</h4>
-                  <div class="prose" dangerouslySetInnerHTML={{ __html: version.changelogHtml }} />
+                  <Prose html={version.changelogHtml} demote={4} />
                 </>
               )}
               {version.downloadUrl && (
@@ -145,21 +146,26 @@ function ArtifactBuilds({ artifact }: { artifact: Artifact }) {
   );
 }
 
-function Sidebar({ pkg }: { pkg: Pkg }) {
+function Install({ pkg }: { pkg: Pkg }) {
   const latest = pkg.versions.find((v) => v.version === pkg.latestVersion);
   return (
+    <section class="package-install" aria-labelledby="install-heading">
+      <h2 id="install-heading">Install</h2>
+      <CopyCommand command={installCommand(pkg.name)} label="Install command" />
+      {latest?.downloadUrl && (
+        <p>
+          <a class="button button-primary" href={latest.downloadUrl} download>
+            Download {pkg.latestVersion} ({formatBytes(latest.sizeBytes)})
+          </a>
+        </p>
+      )}
+    </section>
+  );
+}
+
+function Sidebar({ pkg }: { pkg: Pkg }) {
+  return (
     <aside class="package-sidebar" aria-label="About this package">
-      <section aria-labelledby="install-heading">
-        <h2 id="install-heading">Install</h2>
-        <CopyCommand command={installCommand(pkg.name)} label="Install command" />
-        {latest?.downloadUrl && (
-          <p>
-            <a class="button button-primary" href={latest.downloadUrl} download>
-              Download {pkg.latestVersion} ({formatBytes(latest.sizeBytes)})
-            </a>
-          </p>
-        )}
-      </section>
       <dl class="facts">
         <dt>Publisher</dt>
         <dd>
@@ -286,6 +292,7 @@ export function PackagePage({ name }: { name: string }) {
       </header>
       <DeprecationBanner pkg={p} />
       <div class="package-layout">
+        <Install pkg={p} />
         <div class="package-main">
           {artifact && <ArtifactBuilds artifact={artifact} />}
           <section aria-labelledby="readme-heading">
@@ -293,7 +300,7 @@ export function PackagePage({ name }: { name: string }) {
               README
             </h2>
             {p.readmeHtml ? (
-              <div class="prose readme" dangerouslySetInnerHTML={{ __html: p.readmeHtml }} />
+              <Prose html={p.readmeHtml} demote={2} class="readme" />
             ) : (
               <p class="muted">This package has no README.</p>
             )}

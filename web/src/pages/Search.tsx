@@ -1,6 +1,7 @@
 import { useLocation } from 'preact-iso';
 import { PackageList } from '../components/PackageCard';
 import { ErrorMessage, Loading } from '../components/Status';
+import { useMediaQuery } from '../components/useMediaQuery';
 import { usePageTitle } from '../components/usePageTitle';
 import { formatCount, titleCase } from '../format';
 import { SearchQuery } from '../graphql/operations/catalog';
@@ -87,45 +88,52 @@ export function SearchPage() {
   const categories = new Map((result.data?.categories ?? []).map((c) => [c.slug, c.title]));
   const connection = result.data?.packages;
   const activeFilters = FILTER_PARAMS.filter((param) => query[param]);
+  const wide = useMediaQuery('(min-width: 900px)');
 
   return (
     <div class="search-page">
       <h1>{q ? `Results for “${q}”` : 'Browse packages'}</h1>
       <div class="search-layout">
         <aside class="facets" aria-label="Filters">
-          <h2 class="visually-hidden">Filters</h2>
-          {activeFilters.length > 0 && (
-            <p>
-              <a href={searchUrl({ q, sort: query.sort ?? '' }, {})}>Clear all filters</a>
-            </p>
-          )}
-          {connection?.facets.map((facet) => {
-            const meta = FACETS[facet.facet];
-            if (!meta || !facet.values.length) return null;
-            const selected = query[meta.param];
-            return (
-              <section key={facet.facet} class="facet" aria-labelledby={`facet-${facet.facet}`}>
-                <h3 id={`facet-${facet.facet}`}>{meta.label}</h3>
-                <ul>
-                  {facet.values.map((value) => {
-                    const active = selected?.toLowerCase() === value.value.toLowerCase();
-                    return (
-                      <li key={value.value}>
-                        <a
-                          href={searchUrl(query, { [meta.param]: active ? undefined : value.value })}
-                          aria-current={active ? 'true' : undefined}
-                          class={active ? 'facet-value active' : 'facet-value'}
-                        >
-                          <span>{facetValueLabel(facet.facet, value.value, categories)}</span>
-                          <span class="count">{formatCount(value.count)}</span>
-                        </a>
-                      </li>
-                    );
-                  })}
-                </ul>
-              </section>
-            );
-          })}
+          <details class="facets-toggle" open={wide}>
+            <summary>
+              Filters{activeFilters.length > 0 && ` (${activeFilters.length} active)`}
+            </summary>
+            {activeFilters.length > 0 && (
+              <p>
+                <a href={searchUrl({ q, sort: query.sort ?? '' }, {})}>Clear all filters</a>
+              </p>
+            )}
+            <div class="facet-groups">
+              {connection?.facets.map((facet) => {
+                const meta = FACETS[facet.facet];
+                if (!meta || !facet.values.length) return null;
+                const selected = query[meta.param];
+                return (
+                  <section key={facet.facet} class="facet" aria-labelledby={`facet-${facet.facet}`}>
+                    <h2 id={`facet-${facet.facet}`}>{meta.label}</h2>
+                    <ul>
+                      {facet.values.map((value) => {
+                        const active = selected?.toLowerCase() === value.value.toLowerCase();
+                        return (
+                          <li key={value.value}>
+                            <a
+                              href={searchUrl(query, { [meta.param]: active ? undefined : value.value })}
+                              aria-current={active ? 'true' : undefined}
+                              class={active ? 'facet-value active' : 'facet-value'}
+                            >
+                              <span>{facetValueLabel(facet.facet, value.value, categories)}</span>
+                              <span class="count">{formatCount(value.count)}</span>
+                            </a>
+                          </li>
+                        );
+                      })}
+                    </ul>
+                  </section>
+                );
+              })}
+            </div>
+          </details>
         </aside>
         <section class="results" aria-labelledby="results-heading">
           <div class="results-bar">
