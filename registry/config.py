@@ -36,6 +36,7 @@ from pydantic import (
 )
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 from pydantic_settings import BaseSettings, DotEnvSettingsSource, EnvSettingsSource
+from strawberry.http.websocket_origin import normalize_origin
 
 from domain.categories import parse_catalog
 from domain.services.urls import host_name
@@ -148,24 +149,22 @@ def _check_hosts(entries: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _check_origins(entries: tuple[str, ...]) -> tuple[str, ...]:
-    """Exact browser origins: scheme://host[:port], nothing after it (no wildcard)."""
+    """Exact browser origins, spelled as browsers send `Origin` (lowercase, no default port):
+    scheme://host[:port], nothing after it, no wildcard."""
     checked = []
     for entry in entries:
         parts = urlsplit(entry)
-        try:
-            parts.port  # noqa: B018 - raises ValueError on a malformed port
-        except ValueError:
-            raise ValueError(f"{entry!r} has an invalid port") from None
+        origin = normalize_origin(entry)
         if (
-            parts.scheme not in ("http", "https")
-            or not parts.hostname
-            or parts.path
+            origin is None
+            or parts.scheme.lower() not in ("http", "https")
+            or parts.path not in ("", "/")
             or parts.query
             or parts.fragment
             or parts.username is not None
         ):
             raise ValueError(f"{entry!r} is not an origin such as https://mods.example.com")
-        checked.append(f"{parts.scheme}://{parts.netloc.lower()}")
+        checked.append(origin)
     return tuple(checked)
 
 

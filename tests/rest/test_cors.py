@@ -3,15 +3,19 @@ from a browser, preflight included; any other origin gets no CORS header; creden
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import httpx
 import pytest
+import websockets
 
 from registry.app import create_app
 from registry.config import ConfigError, load_settings
 from tests.fixtures.stack import Stack
+from tests.graphiql.server import serve_on_free_port
 
 ALLOWED = "https://mods.example.com"
 REFUSED = "https://evil.example.net"
@@ -101,9 +105,11 @@ async def test_other_paths_and_the_default_have_no_cors(
     [
         "*",
         "mods.example.com",
-        "https://mods.example.com/",
         "https://mods.example.com/path",
+        "https://mods.example.com?x=1",
         "ftp://x",
+        "https://x:port",
+        "null",
     ],
 )
 def test_only_exact_origins_are_accepted(value: str) -> None:
@@ -116,3 +122,21 @@ def test_origins_are_parsed() -> None:
         {"CORS_ALLOW_ORIGINS": "https://Mods.Example.com, http://localhost:5173"}
     )
     assert settings.cors_allow_origins == ("https://mods.example.com", "http://localhost:5173")
+
+
+async def test_the_websocket_admits_the_same_origins(stack: Stack) -> None:
+    settings = replace(stack.settings, cors_allow_origins=(ALLOWED,))
+    async with serve_on_free_port(create_app(settings, runtime=stack.runtime)) as url:
+        ws_url = url.replace("http://", "ws://") + "/graphql"
+        async with websockets.connect(
+            ws_url, subprotocols=["graphql-transport-ws"], origin=websockets.Origin(ALLOWED)
+        ) as socket:
+            await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+            async with asyncio.timeout(10):
+                assert json.loads(await socket.recv())["type"] == "connection_ack"
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with websockets.connect(
+                ws_url, subprotocols=["graphql-transport-ws"], origin=websockets.Origin(REFUSED)
+            ):
+                pass
+        assert refused.value.response.status_code == 403
