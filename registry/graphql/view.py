@@ -188,6 +188,8 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             allow_queries_via_get=True,  # Strawberry refuses mutations over GET regardless
             multipart_uploads_enabled=True,  # parsed by our streaming parser, see below
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            # Pages on these origins may open the WebSocket too (CORS_ALLOW_ORIGINS).
+            allowed_origins=allowed_origins,
         )
         self.limits = limits
         self.socket_limits = socket_limits or SocketLimits()
@@ -198,8 +200,6 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         self.upload_operations = UploadOperations.of(schema._schema, max_tokens=limits.max_tokens)
         self.persisted = persisted if persisted is not None else PersistedQueries()
         self.get_max_age = get_max_age
-        # Pages on these origins may open the WebSocket too (CORS_ALLOW_ORIGINS).
-        self.allowed_origins = frozenset(allowed_origins)
         # ETags of GET answers name this process: another one's write generations differ.
         self._etag_prefix = secrets.token_hex(6)
 
@@ -237,7 +237,10 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
                     media_type,
                 )(scope, receive, send)
                 return
-            send = self._with_get_cache_headers(scope, send, b"authorization" in headers)
+            authenticated = b"authorization" in headers
+            if not authenticated:  # what ran decides the cache headers, cached or not
+                scope["state"][_ANSWER_STATE] = AnswerNote()
+            send = self._with_get_cache_headers(scope, send, authenticated)
         received = 0
 
         async def limited_receive() -> Message:

@@ -169,6 +169,16 @@ async def test_get_runs_a_query_with_variables_and_operation_name(stack: Stack) 
     assert "Accept" in response.headers["vary"]
 
 
+async def test_get_too_long_for_the_answer_cache_is_still_public(stack: Stack) -> None:
+    query = QUERY + " #" + "x" * 3000  # past MAX_CACHED_REQUEST_BYTES: runs every time
+    response = await stack.client.get(
+        "/graphql", params={"query": query}, headers={"Accept": "application/json"}
+    )
+    assert response.json() == {"data": {"packages": {"totalCount": 0}}}
+    assert response.headers["cache-control"] == "public, max-age=10"
+    assert "etag" not in response.headers  # no cache entry names this answer
+
+
 async def test_mutation_over_get_is_405(stack: Stack) -> None:
     for accept in ("application/json", GRAPHQL_RESPONSE):
         response = await stack.client.get(
