@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Mount, Route, Router
+from starlette.routing import Mount, Route
 
 from registry.config import Settings, load_settings
 from registry.cors import cors_middleware
@@ -18,6 +18,7 @@ from registry.ratelimit import build_limiter
 from registry.ratelimit_middleware import RateLimitMiddleware
 from registry.rest import files, health
 from registry.rest.router import api_routes
+from registry.routing import PathIndexedRouter
 from registry.runtime import Runtime
 from registry.web_ui import web_ui_routes
 
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         debug=False,  # tracebacks never reach clients; DEBUG only raises log verbosity
         routes=[
             # The client never follows redirects: no trailing-slash redirects anywhere (§1.3).
-            Mount("/api/v1", app=Router(api_routes(), redirect_slashes=False)),
+            Mount("/api/v1", app=PathIndexedRouter(api_routes(), redirect_slashes=False)),
             Route("/health", health.health, methods=["GET", "HEAD"]),
             *files.root_routes,
             *graphql_routes(settings),
