@@ -32,6 +32,7 @@ does (`schema.core.charging.charges_of`), through that same `RequestCharges`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import math
@@ -60,6 +61,7 @@ def user_identity(user_id: str) -> str:
     return f"u:{user_id}"
 
 
+@functools.lru_cache(maxsize=4096)  # parsing an address costs more than the rest of a charge
 def ip_identity(address: str | None) -> str:
     """The budget key of an anonymous caller (and of the auth-failure counter). An IPv6 client
     is keyed by its /64: one subscriber usually gets a whole /64, so keying single addresses
@@ -157,15 +159,32 @@ class FixedWindow(FixedWindowRateLimiter):
     and keep what they return: (count, seconds until the window ends).
     """
 
+    # Counter keys by (item, identity): `key_for` formats five parts on every call. Items are
+    # keyed by identity (`RateLimitItem` equality ignores the namespace), and live as long as
+    # the limiter that holds them. Bounded: forgotten all at once past KEYS entries.
+    KEYS = 4096
+
+    def __init__(self, storage: Counters) -> None:
+        super().__init__(storage)
+        self._keys: dict[tuple[int, str], str] = {}
+
+    def _key(self, item: RateLimitItem, identity: str) -> str:
+        found = self._keys.get((id(item), identity))
+        if found is None:
+            if len(self._keys) >= self.KEYS:
+                self._keys.clear()
+            found = self._keys[(id(item), identity)] = item.key_for(identity)
+        return found
+
     async def charge(self, item: RateLimitItem, identity: str, cost: int) -> tuple[int, float]:
-        key = item.key_for(identity)
+        key = self._key(item, identity)
         count = await self.storage.incr(key, item.get_expiry(), amount=cost)
         if count == cost:  # this charge opened the window (as the storage decides too)
             return count, item.get_expiry()
         return count, await self.storage.get_expiry(key) - time.time()
 
     async def read(self, item: RateLimitItem, identity: str) -> tuple[int, float]:
-        key = item.key_for(identity)
+        key = self._key(item, identity)
         count = await self.storage.get(key)
         if not count:  # no window is open: the next charge opens a whole one
             return 0, item.get_expiry()

@@ -67,8 +67,12 @@ class RateLimitMiddleware:
         self.app = app
         self.limiter = limiter
 
-    async def _identity(self, scope: Scope, receive: Receive) -> str | None:
+    async def _identity(
+        self, scope: Scope, receive: Receive, headers: dict[bytes, bytes]
+    ) -> str | None:
         """The paying user's key, or None when the IP pays."""
+        if b"authorization" not in headers:  # ASGI header names are lower case
+            return None
         request = Request(scope, receive)
         token = bearer_token(request)
         if token is None:
@@ -94,8 +98,9 @@ class RateLimitMiddleware:
             return
         client = scope.get("client")
         ip_key = ip_identity(client[0] if client else None)
-        category = classify(scope, dict(scope.get("headers", [])))
-        identity = await self._identity(scope, receive) or ip_key
+        headers = dict(scope.get("headers", []))
+        category = classify(scope, headers)
+        identity = await self._identity(scope, receive, headers) or ip_key
         state, failures = await self.limiter.admit(category, identity, ip_key)
         if failures.exhausted:
             await _too_many(

@@ -25,10 +25,32 @@ from registry.read_cache import ResponseCache
 MAX_KEY_QUERY = 512
 
 
+# request_key's answers by raw path and query: canonicalising (parsing, sorting, encoding the
+# query) costs more than serving the cached answer. Up to MEMO_ENTRIES short requests, then
+# forgotten all at once: unbounded requests cannot grow memory.
+MEMO_ENTRIES = 4096
+MEMO_REQUEST_CHARS = 1024
+_memo: dict[tuple[str, bytes], str | None] = {}
+
+
 def request_key(request: Request) -> str | None:
     """The route and its canonical query string: parameters ordered by name (the values of a
     repeated name keep their order, which may matter), empty ones left out (every parameter
     of the cached routes means the same empty as absent). None: too long to cache."""
+    raw = (request.scope["path"], request.scope.get("query_string", b""))
+    if len(raw[0]) + len(raw[1]) > MEMO_REQUEST_CHARS:
+        return _canonical(request)
+    try:
+        return _memo[raw]
+    except KeyError:
+        pass
+    if len(_memo) >= MEMO_ENTRIES:
+        _memo.clear()
+    key = _memo[raw] = _canonical(request)
+    return key
+
+
+def _canonical(request: Request) -> str | None:
     items = [(name, value) for name, value in request.query_params.multi_items() if value]
     query = urlencode(sorted(items, key=lambda item: item[0]))
     if len(query) > MAX_KEY_QUERY:
