@@ -3,8 +3,9 @@ self-hosted GraphiQL page, plus the routes the Starlette app mounts.
 
 HTTP concerns live here (and in the rest of registry/graphql/) and only here: the request body
 limit, streaming multipart uploads, turning the bearer token into an `Actor` (the same
-`registry.auth` as REST), the rate-limit charges, and the graphql-transport-ws handshake.
-Resolvers see only the `GraphQLContext`.
+`registry.auth` as REST), the rate-limit charges, the graphql-transport-ws handshake, and
+GraphQL over HTTP's media types, GET cache headers and persisted queries (over_http.py,
+persisted.py). Resolvers see only the `GraphQLContext`.
 """
 
 from __future__ import annotations
@@ -185,7 +186,7 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         super().__init__(
             schema,
             graphql_ide="graphiql" if limits.ide else None,
-            allow_queries_via_get=True,  # Strawberry refuses mutations over GET regardless
+            allow_queries_via_get=True,  # mutations over GET: 405 (`execute_single`)
             multipart_uploads_enabled=True,  # parsed by our streaming parser, see below
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             # Pages on these origins may open the WebSocket too (CORS_ALLOW_ORIGINS).
