@@ -80,6 +80,59 @@ _STATEMENTS: dict[tuple[Hashable, ...], str | None] = {}
 _MAX_STATEMENTS = 2048
 
 
+_NATIVE, _DEFAULT, _COMPLEX = 0, 1, 2
+
+
+class PlainRow:
+    """A model's row as a loader read it, for reading only: each attribute is the column's
+    value converted by the model's own field (as `Model._init_from_db` converts it), but only
+    when it is first read. A version row carries JSON (scan report, warnings, platforms,
+    requirements) and rendered pages that most queries never ask for, and building the model
+    converted every column of every row: most of a package page's loader time."""
+
+    # attribute -> (column, how it is converted, converter), per model
+    _columns: dict[str, tuple[str, int, Callable[[Any], Any] | None]]
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+
+    def __getattr__(self, name: str) -> Any:  # only for attributes not converted yet
+        spec = self._columns.get(name)
+        if spec is None:
+            raise AttributeError(name)
+        column, kind, convert = spec
+        value = self._raw[column]
+        if convert is not None and (kind == _COMPLEX or value is not None):
+            value = convert(value)
+        self.__dict__[name] = value
+        return value
+
+    @property
+    def pk(self) -> Any:
+        return getattr(self, self._columns["pk"][0])
+
+
+_PLAIN_CLASSES: dict[type[Model], type[PlainRow]] = {}
+
+
+def _plain_class(model: type[Model]) -> type[PlainRow]:
+    found = _PLAIN_CLASSES.get(model)
+    if found is None:
+        meta = model._meta
+        columns: dict[str, tuple[str, int, Callable[[Any], Any] | None]] = {}
+        for key, attribute, _field in meta.db_native_fields:
+            columns[attribute] = (key, _NATIVE, None)
+        for key, attribute, field in meta.db_default_fields:
+            columns[attribute] = (key, _DEFAULT, field.field_type)
+        for key, attribute, field in meta.db_complex_fields:
+            columns[attribute] = (key, _COMPLEX, field.to_python_value)
+        # `pk` names the primary key's attribute (read through the property above).
+        columns["pk"] = (meta.pk_attr, _NATIVE, None)
+        found = type(f"Plain{model.__name__}", (PlainRow,), {"_columns": columns})
+        _PLAIN_CLASSES[model] = found
+    return found
+
+
 async def select_models(
     model: type[M],
     name: str,
@@ -87,6 +140,8 @@ async def select_models(
     values: list[Any],
     build: Callable[[], QuerySet[M]],
     keep: Callable[[Any], bool] | None = None,
+    *,
+    plain: bool = False,
 ) -> list[M]:
     """`await build()`, but the statement's SQL text is built once per shape and reused: the
     ORM's query building (filters resolved, SQL rendered) is most of a small loader's cost.
@@ -95,7 +150,10 @@ async def select_models(
     the ORM's model instances, on the connection (and transaction) the model would use.
     `keep(row)`, when given, picks the rows worth a model instance: it reads the driver's row
     by column name (the ORM's own path hands it the instance's `vars`, so only columns whose
-    attribute has the same name may be read)."""
+    attribute has the same name may be read). `plain`: rows read through the prebuilt
+    statement are `PlainRow`s (attributes converted on first read) rather than model
+    instances, for callers that only read them; they have the model's attributes, not its
+    methods."""
     db = model._meta.db
     key = (name, db.capabilities.dialect, *shape)
     sql = _STATEMENTS.get(key, "")
@@ -112,7 +170,10 @@ async def select_models(
         found = await build()
     else:
         _, rows = await db.execute_query(sql, values)
-        init = model._init_from_db
+        init: Callable[..., Any] = model._init_from_db
+        if plain:
+            make = _plain_class(model)
+            return [make(row) for row in rows if keep is None or keep(row)]  # type: ignore[misc]
         if keep is None:
             return [init(**row) for row in rows]
         return [init(**row) for row in rows if keep(row)]

@@ -1,4 +1,5 @@
-"""Versions by package and by id."""
+"""Versions by package and by id: rows for reading (`select_models(plain=True)`: the
+GraphQL types only read them)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class VersionsByPackageIdLoader(RegistryDataLoader[int, list[PackageVersion]]):
             (len(ids),),
             ids,
             lambda: PackageVersion.filter(package_id__in=ids),
+            plain=True,
         )
         grouped = group_by(rows, "package_id")
         by_id = self.context.loader(VersionByIdLoader)
@@ -35,6 +37,7 @@ class VersionByIdLoader(RegistryDataLoader[int, PackageVersion | None]):
             (len(ids),),
             ids,
             lambda: PackageVersion.filter(id__in=ids),
+            plain=True,
         )
         rows = {r.id: r for r in found}
         return [rows.get(key) for key in keys]
@@ -56,6 +59,7 @@ class LatestVersionLoader(RegistryDataLoader[tuple[int, str], PackageVersion | N
             lambda: PackageVersion.filter(package_id__in=package_ids, version__in=versions),
             # The IN lists match every listed version of each package, not only its latest.
             keep=lambda row: (row["package_id"], row["version"]) in wanted,
+            plain=True,
         )
         found = {(row.package_id, row.version): row for row in rows}
         by_id = self.context.loader(VersionByIdLoader)
