@@ -208,3 +208,39 @@ async def test_search_and_package_pages_show_content_within_a_second(
     print("seconds from navigation to content:", {k: round(v, 3) for k, v in timings.items()})
     slow = {k: round(v, 3) for k, v in timings.items() if v >= CONTENT_DEADLINE_SECONDS}
     assert slow == {}, timings
+
+
+async def test_the_pages_work_from_the_keyboard(open_page: OpenPage) -> None:
+    async with open_page(width="phone", scheme="dark") as ui:
+        page = ui.page
+        await ui.goto("/")
+        await expect(page.get_by_role("heading", name="Popular")).to_be_visible()
+        await page.keyboard.press("Tab")
+        skip = page.get_by_role("link", name="Skip to content")
+        await expect(skip).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("main")).to_be_focused()
+        # From the main content, the search box is the first control.
+        await page.keyboard.press("Tab")
+        await expect(page.get_by_role("searchbox", name="Search packages")).to_be_focused()
+        await page.keyboard.type("showcase")
+        await page.keyboard.press("Enter")
+        await expect(page).to_have_url(ui.url("/search?q=showcase"))
+        result = page.get_by_role("list", name="Search results").get_by_role(
+            "link", name="Showcase Mod"
+        )
+        await result.focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator(".package-main")).to_be_visible()
+        # After a client-side navigation, focus starts at the new page's content.
+        await expect(page.locator("main")).to_be_focused()
+        # A version's details open and close with the keyboard.
+        older = page.locator(".version-item summary").nth(1)
+        await older.focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator(".version-item details").nth(1)).to_have_attribute("open", "")
+        # Every focused control shows where focus is (an outline of the focus colour).
+        await page.get_by_role("button", name="Copy").focus()
+        outline = await page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+        assert outline == "solid"
+        ui.assert_clean()

@@ -1,5 +1,5 @@
 import { ErrorBoundary, LocationProvider, Route, Router, useLocation } from 'preact-iso';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { signInUrl, useViewer } from './auth';
 import { Layout } from './components/Layout';
 import { Loading } from './components/Status';
@@ -26,8 +26,12 @@ function Guarded({ route, ...props }: { route: AppRoute } & Record<string, unkno
  * keyboard users start at the new page, as after a full load). */
 function FocusOnNavigate() {
   const { url } = useLocation();
+  const first = useRef(true);
   useEffect(() => {
-    if (document.readyState !== 'complete' && performance.now() < 2000) return;
+    if (first.current) {
+      first.current = false; // a full page load: the browser starts at the top already
+      return;
+    }
     document.getElementById('main')?.focus({ preventScroll: true });
     window.scrollTo(0, 0);
   }, [url]);
