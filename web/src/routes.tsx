@@ -8,6 +8,8 @@ import { PackagePage } from './pages/Package';
 import { PublisherPage } from './pages/Publisher';
 import { SearchPage } from './pages/Search';
 import { SignInPage } from './pages/SignIn';
+import { adminRoutes } from './pages/admin/routes';
+import { authorRoutes } from './pages/author/routes';
 
 export interface AppRoute {
   path: string;
@@ -25,4 +27,6 @@ export const routes: AppRoute[] = [
   { path: '/packages/:name', component: PackagePage },
   { path: '/publishers/:name', component: PublisherPage },
   { path: '/signin', component: SignInPage },
+  ...authorRoutes,
+  ...adminRoutes,
 ];

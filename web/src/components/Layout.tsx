@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useLocation } from 'preact-iso';
 import { signInUrl, signOut, useViewer } from '../auth';
+import { AccountLinks } from './AccountLinks';
 import { SearchBox } from './SearchBox';
 
 function ViewerMenu() {
@@ -51,6 +52,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
           {location.path !== '/' && <SearchBox id="header-search" />}
           <nav aria-label="Main" class="site-nav">
             <a href="/search">Browse</a>
+            <AccountLinks />
           </nav>
           <ViewerMenu />
         </div>
