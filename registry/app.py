@@ -62,7 +62,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
-    app.router.redirect_slashes = False
+    # The top level's routes too are tried only where their pattern matches the path (a
+    # dozen, /graphql fifth): the same answers as Starlette's router (registry/routing.py).
+    app.router = PathIndexedRouter(app.router.routes, redirect_slashes=False, lifespan=lifespan)
     app.state.settings = settings
     app.state.runtime = runtime
     app.state.rate_limiter = limiter
