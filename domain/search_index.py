@@ -31,6 +31,11 @@ by bulk SQL, which fires no Python):
   Appending never contends for a counter row (concurrent writers on PostgreSQL never wait
   for each other or deadlock on it); `public_totals` sums, and folds the rows into one per
   value when they grow (`compact_deltas`).
+- Facet pair totals (generation 3, migration 0009): `facet_pair_deltas(facet, value,
+  other_facet, other_value, delta)`, appended by triggers on `package_facets` likewise: the
+  sum per row is how many public packages have both values (a value paired with itself: its
+  total). The facet counts of a listing filtered by one facet value are read from it
+  (`pair_totals`) instead of from every facet row of every matching package.
 
 The latest version's toolbox bounds are computed in Python (domain/ranges.py parses the
 requirement): `store_latest` writes them with `latest_version` (services/packages.py
@@ -140,9 +145,10 @@ def admits(bounds: str, version_key: str) -> bool:
 # --- DDL ----------------------------------------------------------------------------------
 
 # The text index's generation: 1 as migration 0007 built it, 2 with the latest version's
-# README text (`readme_text`, migration 0008). Each migration passes its own generation, so
-# it keeps producing the DDL it ran with; everything else uses the current one.
-SCHEMA = 2
+# README text (`readme_text`, migration 0008), 3 with the facet pair totals (migration 0009).
+# Each migration passes its own generation, so it keeps producing the DDL it ran with;
+# everything else uses the current one.
+SCHEMA = 3
 
 # Which package columns feed which index (a trigger rewrites the entry when one changes).
 TEXT_COLUMNS_V1 = ("name", "display_name", "keywords", "categories", "description", "readme")
@@ -280,6 +286,85 @@ SQLITE_DELTA_TRIGGERS = (
     "BEGIN INSERT INTO facet_deltas (facet, value, delta) VALUES (old.facet, old.value, -1);"
     " END",
 )
+
+
+# Facet pair totals (generation 3). SQLite runs a row trigger right after its row, so each
+# inserted row pairs with the rows of its package written before it and with itself, both
+# ways; a deleted one with those left and with itself. PostgreSQL runs row triggers after the
+# whole statement (each would see every row the statement wrote): there the triggers are
+# per statement, over the rows it inserted or deleted (transition tables).
+_PAIR_COLUMNS = "facet, value, other_facet, other_value, delta"
+_SQLITE_PAIR_TRIGGERS = (
+    "CREATE TRIGGER package_facets_paired AFTER INSERT ON package_facets WHEN new.public "
+    f"BEGIN INSERT INTO facet_pair_deltas ({_PAIR_COLUMNS}) SELECT new.facet, new.value, "
+    "f.facet, f.value, 1 FROM package_facets f WHERE f.package_id = new.package_id AND "
+    "f.public UNION ALL SELECT f.facet, f.value, new.facet, new.value, 1 FROM package_facets "
+    "f WHERE f.package_id = new.package_id AND f.public AND NOT (f.facet = new.facet AND "
+    "f.value = new.value); END",
+    "CREATE TRIGGER package_facets_unpaired AFTER DELETE ON package_facets WHEN old.public "
+    f"BEGIN INSERT INTO facet_pair_deltas ({_PAIR_COLUMNS}) SELECT old.facet, old.value, "
+    "f.facet, f.value, -1 FROM package_facets f WHERE f.package_id = old.package_id AND "
+    "f.public UNION ALL SELECT f.facet, f.value, old.facet, old.value, -1 FROM package_facets "
+    "f WHERE f.package_id = old.package_id AND f.public UNION ALL SELECT old.facet, "
+    "old.value, old.facet, old.value, -1; END",
+)
+# Inserted: (new, every row now) and (every older row, new). Deleted: (gone, every row
+# before), that is (gone, rows left), (gone, gone), and (rows left, gone).
+_PG_PAIR_FUNCTIONS = (
+    "CREATE FUNCTION package_facets_paired() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"INSERT INTO facet_pair_deltas ({_PAIR_COLUMNS}) SELECT n.facet, n.value, f.facet, "
+    "f.value, 1 FROM inserted n JOIN package_facets f ON f.package_id = n.package_id AND "
+    "f.public WHERE n.public UNION ALL SELECT f.facet, f.value, n.facet, n.value, 1 FROM "
+    "inserted n JOIN package_facets f ON f.package_id = n.package_id AND f.public WHERE "
+    "n.public AND NOT EXISTS (SELECT 1 FROM inserted i WHERE i.package_id = f.package_id AND "
+    "i.facet = f.facet AND i.value = f.value); RETURN NULL; END $$",
+    "CREATE FUNCTION package_facets_unpaired() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"INSERT INTO facet_pair_deltas ({_PAIR_COLUMNS}) SELECT d.facet, d.value, f.facet, "
+    "f.value, -1 FROM deleted d JOIN (SELECT package_id, facet, value FROM package_facets "
+    "WHERE public UNION ALL SELECT package_id, facet, value FROM deleted WHERE public) AS f "
+    "ON f.package_id = d.package_id WHERE d.public UNION ALL SELECT f.facet, f.value, "
+    "d.facet, d.value, -1 FROM deleted d JOIN package_facets f ON f.package_id = "
+    "d.package_id AND f.public WHERE d.public; RETURN NULL; END $$",
+)
+_PG_PAIR_TRIGGERS = (
+    "CREATE TRIGGER package_facets_paired AFTER INSERT ON package_facets REFERENCING NEW "
+    "TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION package_facets_paired()",
+    "CREATE TRIGGER package_facets_unpaired AFTER DELETE ON package_facets REFERENCING OLD "
+    "TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION package_facets_unpaired()",
+)
+
+
+def _pair_recount(public: str) -> list[str]:
+    """The pair totals counted anew from the facet rows (`public`: the dialect's truth)."""
+    return [
+        "DELETE FROM facet_pair_deltas",
+        f"INSERT INTO facet_pair_deltas ({_PAIR_COLUMNS}) SELECT a.facet, a.value, b.facet, "
+        "b.value, count(*) FROM package_facets a JOIN package_facets b ON b.package_id = "
+        f"a.package_id WHERE a.public{public} GROUP BY a.facet, a.value, b.facet, b.value",
+    ]
+
+
+def facet_pairs_ddl(dialect: str) -> list[str]:
+    """Generation 2 -> 3 (migration 0009): the facet pair totals, their triggers, and their
+    first count."""
+    if dialect == "postgres":
+        return [
+            "CREATE TABLE facet_pair_deltas (id BIGSERIAL PRIMARY KEY, facet VARCHAR(16) NOT "
+            "NULL, value VARCHAR(200) NOT NULL, other_facet VARCHAR(16) NOT NULL, other_value "
+            "VARCHAR(200) NOT NULL, delta INTEGER NOT NULL)",
+            "CREATE INDEX facet_pair_deltas_value ON facet_pair_deltas (facet, value)",
+            *_PG_PAIR_FUNCTIONS,
+            *_PG_PAIR_TRIGGERS,
+            *_pair_recount(""),
+        ]
+    return [
+        "CREATE TABLE facet_pair_deltas (id INTEGER PRIMARY KEY AUTOINCREMENT, facet "
+        "VARCHAR(16) NOT NULL, value VARCHAR(200) NOT NULL, other_facet VARCHAR(16) NOT NULL, "
+        "other_value VARCHAR(200) NOT NULL, delta INTEGER NOT NULL)",
+        "CREATE INDEX facet_pair_deltas_value ON facet_pair_deltas (facet, value)",
+        *_SQLITE_PAIR_TRIGGERS,
+        *_pair_recount(" = 1"),
+    ]
 
 
 def _sqlite_text_triggers(schema: int) -> list[str]:
@@ -562,7 +647,7 @@ async def rebuild_search_index(
             [low, high, requirement],
         )
     if ids is None:
-        await _rebuild_all_facets(connection)
+        await _rebuild_all_facets(connection, schema)
     else:
         await connection.execute_query(f"DELETE FROM package_facets WHERE {chosen('package_id')}")
         await connection.execute_query(facet_rows_sql(connection.capabilities.dialect, where))
@@ -576,6 +661,8 @@ async def rebuild_search_index(
         for statement in _sqlite_fts_insert(where, schema):
             await connection.execute_query(statement)
     await compact_deltas(connection)
+    if schema >= 3:
+        await compact_pair_deltas(connection)
 
 
 async def backfill_readme_text(
@@ -617,12 +704,14 @@ async def backfill_readme_text(
         after = int(rows[-1]["id"])
 
 
-async def _rebuild_all_facets(connection: BaseDBAsyncClient) -> None:
-    """Every facet row anew, and the totals counted once from them, without the per-row
-    delta triggers (600,000 trigger calls for 100,000 packages). The triggers are off only
-    inside this statement sequence's transaction (DDL is transactional on both engines), and
-    the table is locked meanwhile, so no concurrent write goes uncounted."""
-    if using_postgres := is_postgres(connection):
+async def _rebuild_all_facets(connection: BaseDBAsyncClient, schema: int = SCHEMA) -> None:
+    """Every facet row anew, and the totals (from generation 3 the pair totals too) counted
+    once from them, without the per-row delta triggers (600,000 trigger calls for 100,000
+    packages). The triggers are off only inside this statement sequence's transaction (DDL
+    is transactional on both engines), and the table is locked meanwhile, so no concurrent
+    write goes uncounted."""
+    public = "" if is_postgres(connection) else " = 1"
+    if is_postgres(connection):
         statements_off = ["ALTER TABLE package_facets DISABLE TRIGGER USER"]
         statements_on = ["ALTER TABLE package_facets ENABLE TRIGGER USER"]
     else:
@@ -631,13 +720,20 @@ async def _rebuild_all_facets(connection: BaseDBAsyncClient) -> None:
             "DROP TRIGGER package_facets_uncounted",
         ]
         statements_on = list(SQLITE_DELTA_TRIGGERS)
+        if schema >= 3:
+            statements_off += [
+                "DROP TRIGGER package_facets_paired",
+                "DROP TRIGGER package_facets_unpaired",
+            ]
+            statements_on += _SQLITE_PAIR_TRIGGERS
     body = [
         *statements_off,
         "DELETE FROM package_facets",
         facet_rows_sql(connection.capabilities.dialect, "true"),
         "DELETE FROM facet_deltas",
         "INSERT INTO facet_deltas (facet, value, delta) SELECT facet, value, count(*) FROM "
-        f"package_facets WHERE public{'' if using_postgres else ' = 1'} GROUP BY facet, value",
+        f"package_facets WHERE public{public} GROUP BY facet, value",
+        *(_pair_recount(public) if schema >= 3 else []),
         *statements_on,
     ]
     async with connection._in_transaction() as conn:  # a savepoint inside a transaction
@@ -677,6 +773,64 @@ async def _fold_sqlite(conn: BaseDBAsyncClient) -> None:
         "HAVING sum(delta) <> 0"
     )
     await conn.execute_query(f"DELETE FROM facet_deltas WHERE id <= {int(limit)}")
+
+
+async def compact_pair_deltas(using_db: BaseDBAsyncClient | None = None) -> None:
+    """Fold the facet pair deltas into one row per pair, as `compact_deltas` does."""
+    connection = _connection(using_db)
+    keys = "facet, value, other_facet, other_value"
+    if is_postgres(connection):
+        await connection.execute_query(
+            f"WITH gone AS (DELETE FROM facet_pair_deltas RETURNING {keys}, delta) "
+            f"INSERT INTO facet_pair_deltas ({_PAIR_COLUMNS}) SELECT {keys}, sum(delta) "
+            f"FROM gone GROUP BY {keys} HAVING sum(delta) <> 0"
+        )
+        return
+
+    async def fold(conn: BaseDBAsyncClient) -> None:
+        top = await conn.execute_query_dict("SELECT max(id) AS top FROM facet_pair_deltas")
+        limit = top[0]["top"] if top else None
+        if limit is None:
+            return
+        await conn.execute_query(
+            f"INSERT INTO facet_pair_deltas ({_PAIR_COLUMNS}) SELECT {keys}, sum(delta) FROM "
+            f"facet_pair_deltas WHERE id <= {int(limit)} GROUP BY {keys} HAVING sum(delta) <> 0"
+        )
+        await conn.execute_query(f"DELETE FROM facet_pair_deltas WHERE id <= {int(limit)}")
+
+    if using_db is not None:
+        await fold(connection)
+        return
+    async with in_transaction() as conn:
+        await fold(conn)
+
+
+PAIRS_COMPACT_AFTER = 20_000  # pair delta rows of one value read before they are folded
+
+
+async def pair_totals(facet: str, values: Sequence[str]) -> dict[str, dict[str, int]]:
+    """How many live public packages with `facet` = one of `values` (at most one of them
+    per package, as with `toolbox` hulls or a single value) have each value of each facet."""
+    connection = _connection(None)
+    if not values:
+        return {}
+    wanted = marks(connection, len(values) + 1)
+    rows = await connection.execute_query_dict(
+        "SELECT other_facet AS facet, other_value AS value, sum(delta) AS n, count(*) AS rows "
+        f"FROM facet_pair_deltas WHERE facet = {wanted[0]} AND value IN ({', '.join(wanted[1:])})"
+        " GROUP BY other_facet, other_value",
+        [facet, *values],
+    )
+    totals: dict[str, dict[str, int]] = {}
+    stored = 0
+    for row in rows:
+        stored += int(row["rows"])
+        if int(row["n"]) > 0:
+            bucket = totals.setdefault(str(row["facet"]), {})
+            bucket[str(row["value"])] = bucket.get(str(row["value"]), 0) + int(row["n"])
+    if stored > PAIRS_COMPACT_AFTER + len(rows):
+        await compact_pair_deltas()
+    return totals
 
 
 COMPACT_AFTER = 2000  # delta rows; below, summing them costs less than a millisecond

@@ -1121,6 +1121,9 @@ async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tupl
                 for value, n in values.items():
                     counts.setdefault(facet, {})[value] = counts.get(facet, {}).get(value, 0) + n
         return _facet_lists(counts)
+    paired = await _pair_filter(plan, query)
+    if paired is not None:
+        return _facet_lists(await search_index.pair_totals(*paired))
     key: tuple[Any, ...] | None = None
     version: tuple[Any, ...] | None = None
     connection = _connection()
@@ -1146,6 +1149,25 @@ async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tupl
             _FILTERED_FACETS.clear()
         _FILTERED_FACETS[key] = (connection, version, counts)
     return _facet_lists(counts)
+
+
+async def _pair_filter(plan: _Plan, query: ListingQuery) -> tuple[str, list[str]] | None:
+    """For public packages filtered by one facet value and nothing else: the facet and the
+    values of its rows that match (the toolbox hulls admitting the version, at most one per
+    package), whose pair totals are the facet counts. None otherwise."""
+    if not plan.scope.public_only or not _only_facets(query, plan) or not query.include_yanked:
+        return None
+    filters = query.facet_filters()
+    if query.toolbox:
+        filters["toolbox"] = query.toolbox
+    if len(filters) != 1:
+        return None
+    ((facet, value),) = filters.items()
+    if facet != "toolbox":
+        return facet, [value]
+    key = search_index.version_text_key(_caller_version(value))
+    hulls = (await search_index.public_totals()).get("toolbox", {})
+    return facet, sorted(bounds for bounds in hulls if search_index.admits(bounds, key))
 
 
 # Facet counts of facet-filtered listings of public packages (no search), by filters: the

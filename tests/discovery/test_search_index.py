@@ -172,6 +172,36 @@ async def test_filtered_facet_counts_follow_writes(stack: Stack) -> None:
     assert _counts(await listing.facet_counts(Actor(), themes), "verified") == {"false": 1}
     await search_index.compact_deltas()
     assert await types() == {"mod": 1}
+    await _assert_pairs_recounted()
+    third = await _package(team, "skin-three", categories=["themes", "tools"])
+    await add_version(third, "1.0.0")
+    await _assert_pairs_recounted()
+    await third.delete()
+    await _assert_pairs_recounted()
+    await search_index.compact_pair_deltas()
+    await _assert_pairs_recounted()
+    assert await types() == {"mod": 1}
+
+
+async def _assert_pairs_recounted() -> None:
+    """The facet pair totals the triggers kept equal a count of the public facet rows."""
+    rows = await Tortoise.get_connection("default").execute_query_dict(
+        "SELECT a.facet AS facet, a.value AS value, b.facet AS other_facet, b.value AS "
+        "other_value, count(*) AS n FROM package_facets a JOIN package_facets b ON "
+        "b.package_id = a.package_id WHERE a.public AND b.public GROUP BY a.facet, a.value, "
+        "b.facet, b.value"
+    )
+    counted: dict[tuple[str, str], dict[str, dict[str, int]]] = {}
+    for row in rows:
+        bucket = counted.setdefault((row["facet"], row["value"]), {})
+        bucket.setdefault(row["other_facet"], {})[row["other_value"]] = int(row["n"])
+    totals = await search_index.public_totals()
+    kept = {
+        (facet, value): await search_index.pair_totals(facet, [value])
+        for facet, values in totals.items()
+        for value in values
+    }
+    assert kept == counted
 
 
 async def test_bulk_rows_are_indexed_by_rebuild(stack: Stack) -> None:
