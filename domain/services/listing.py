@@ -319,9 +319,11 @@ class Ordering:
     def arity(self) -> int:
         return len(self.keys)
 
-    def order_by(self, qualified: bool = True) -> str:
+    def order_by(self, qualified: bool = True, reverse: bool = False) -> str:
+        """ORDER BY of this order (`reverse`: the same order backwards, every key flipped:
+        the keys name one row, so it is exactly the order read from its end)."""
         return ", ".join(
-            f"{key.sql if qualified else key.name}{' DESC' if key.descending else ''}"
+            f"{key.sql if qualified else key.name}{' DESC' if key.descending != reverse else ''}"
             for key in self.keys
         )
 
@@ -884,10 +886,12 @@ async def _ids(
     after: Sequence[Any] | None = None,
     prefetched: dict[int, ListedPackage] | None = None,
     readme: bool = False,
+    total: int | None = None,
 ) -> tuple[list[tuple[int, int, float]], int | None]:
     """(id, rank, score) of the page's rows in order, and for a search the number of
     matches in all (None otherwise, or when a page past the first is empty: `_count` tells
-    it). Given `prefetched`, a page without offset fills it with the rows themselves."""
+    it). Given `prefetched`, a page without offset fills it with the rows themselves. Given
+    `total` (how many match, no search), a page past the middle is read from the end."""
     statement = plan.statement()
     sql = statement.sql
     connection = _connection()
@@ -907,12 +911,19 @@ async def _ids(
                 prefetched[int(values["id"])] = _plain(values)
             return [(int(row["id"]), 0, 0.0) for row in rows], None
         # Deeper pages: the ids from the order's index, then their rows (deferred join).
+        # Past the middle of a known total, the index is read from its end (an offset skips
+        # index entries one by one: page 1,000 of 100,000 packages would skip 99,900).
+        reverse = total is not None and offset > total // 2
+        if reverse and total is not None:
+            end = min(offset + limit, total)
+            limit, offset = max(0, end - offset), total - end
         rows = await connection.execute_query_dict(
-            f"SELECT p.id AS id {statement.source()}{where} ORDER BY {ordering.order_by()} "
-            f"LIMIT {int(limit)} OFFSET {int(offset)}",
+            f"SELECT p.id AS id {statement.source()}{where} ORDER BY "
+            f"{ordering.order_by(reverse=reverse)} LIMIT {int(limit)} OFFSET {int(offset)}",
             sql.values,
         )
-        return [(int(row["id"]), 0, 0.0) for row in rows], None
+        ids = [(int(row["id"]), 0, 0.0) for row in rows]
+        return (ids[::-1] if reverse else ids), None
     ranked = (
         f"SELECT p.id AS id, {statement.search.rank} AS rank, {statement.search.score} AS "
         "score, p.total_downloads AS total_downloads, p.name_key AS name_key, "
@@ -1004,13 +1015,18 @@ async def numbered_page(
     if plan is None:
         return [], 0
     offset = (page - 1) * per_page
+    known = None
+    if offset and not query.needle:  # a deep page: its total, when the facet totals tell it
+        known = await _count_from_totals(plan, query)
+        if known is not None and offset >= known:
+            return [], known  # past the last page
     rows: dict[int, ListedPackage] = {}
     ids, total = await _ids(
-        plan, ordering_of(query), limit=per_page, offset=offset, prefetched=rows
+        plan, ordering_of(query), limit=per_page, offset=offset, prefetched=rows, total=known
     )
     found = _ordered(ids, rows or await _rows([i for i, _, _ in ids], readme=False))
-    if total is not None:
-        return found, total
+    if total is not None or known is not None:
+        return found, known if total is None else total
     if 0 < len(found) < per_page:
         return found, offset + len(found)  # the last page: it tells the total, no COUNT
     return found, await _count(plan, query)

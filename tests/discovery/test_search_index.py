@@ -255,3 +255,31 @@ async def test_migration_0007_indexes_existing_packages(old_database_url: str) -
         assert _counts(facets, "verified") == {"true": 1}
     finally:
         await Tortoise.close_connections()
+
+
+async def test_pages_past_the_middle_read_from_the_end(stack: Stack) -> None:
+    """A deep page of a listing whose total the facet totals tell is read from the end of
+    its order's index: every order's pages, joined, are its first page of everything."""
+    team = await make_publisher("u1", "team")
+    for index in range(7):
+        package = await _package(
+            team,
+            f"deep-{index}",
+            total_downloads=index % 3,  # ties: the later keys decide
+            package_type="library" if index % 2 else "mod",
+        )
+        await add_version(package, "1.0.0")
+    await _package(team, "deep-hidden", visibility="private")
+    for sort in ("downloads", "name", "updated", "created"):
+        for filters in ({}, {"package_type": "library"}):
+            query = ListingQuery(sort=sort, **filters)
+            everything, total = await listing.numbered_page(Actor(), query, page=1, per_page=100)
+            paged: list[str] = []
+            for page in range(1, 6):
+                found, page_total = await listing.numbered_page(
+                    Actor(), query, page=page, per_page=2
+                )
+                assert page_total == total
+                paged += [p.name for p in found]
+            assert paged == [p.name for p in everything], (sort, filters)
+            assert total == (3 if filters else 7)
