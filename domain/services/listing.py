@@ -1025,8 +1025,10 @@ async def numbered_page(
         plan, ordering_of(query), limit=per_page, offset=offset, prefetched=rows, total=known
     )
     found = _ordered(ids, rows or await _rows([i for i, _, _ in ids], readme=False))
-    if total is not None or known is not None:
-        return found, known if total is None else total
+    if total is not None:
+        return found, total
+    if known is not None:
+        return found, known
     if 0 < len(found) < per_page:
         return found, offset + len(found)  # the last page: it tells the total, no COUNT
     return found, await _count(plan, query)
