@@ -198,12 +198,17 @@ async def test_search_and_package_pages_show_content_within_a_second(
             # Best of three: one slow run on a shared machine is not the page's speed.
             timings[label] = min([await _time_to_content(ui, path, selector) for _ in range(3)])
         # Client-side navigation (no page load): from a search result to its package.
-        await ui.goto("/search?q=newsletter")
-        link = ui.page.get_by_role("list", name="Search results").get_by_role("link").first
-        started = time.perf_counter()
-        await link.click()
-        await ui.page.locator(".package-main").wait_for(state="visible")
-        timings["click-to-package"] = time.perf_counter() - started
+        clicks = []
+        for _ in range(3):
+            await ui.goto("/search?q=newsletter")
+            results = ui.page.get_by_role("list", name="Search results")
+            link = results.get_by_role("link").first
+            await link.wait_for(state="visible")
+            started = time.perf_counter()
+            await link.click()
+            await ui.page.locator(".package-main").wait_for(state="visible")
+            clicks.append(time.perf_counter() - started)
+        timings["click-to-package"] = min(clicks)
         ui.assert_clean()
     print("seconds from navigation to content:", {k: round(v, 3) for k, v in timings.items()})
     slow = {k: round(v, 3) for k, v in timings.items() if v >= CONTENT_DEADLINE_SECONDS}

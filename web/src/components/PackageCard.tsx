@@ -22,7 +22,7 @@ export function PackageCard({ data }: { data: FragmentOf<typeof PackageCardField
             by {pkg.publisher.displayName || pkg.publisher.name} <VerifiedBadge status={pkg.publisher.verificationStatus} />
           </span>
           <span title={`${pkg.totalDownloads} downloads`}>{formatCount(pkg.totalDownloads)} downloads</span>
-          <span>updated {formatDate(pkg.updatedAt)}</span>
+          <span class="nowrap">updated {formatDate(pkg.updatedAt)}</span>
         </p>
       </div>
     </article>

@@ -16,6 +16,9 @@ type Pkg = NonNullable<Data['package']>;
 type Version = Pkg['versions'][number];
 type Artifact = NonNullable<Data['artifact']>;
 
+/** As many as PackageQuery asks for (versions(first: 50)). */
+const VERSIONS_SHOWN = 50;
+
 export const installCommand = (name: string) => `tb -c CloudM ModManager install ${name}`;
 
 function DeprecationBanner({ pkg }: { pkg: Pkg }) {
@@ -53,6 +56,8 @@ function Dependencies({ version }: { version: Version }) {
 function VersionList({ pkg }: { pkg: Pkg }) {
   if (!pkg.versions.length) return <p class="muted">No published version yet.</p>;
   return (
+    <>
+    {pkg.versions.length >= VERSIONS_SHOWN && <p class="muted">The {VERSIONS_SHOWN} newest versions.</p>}
     <ol class="version-list">
       {pkg.versions.map((version) => (
         <li key={version.id} class={version.yanked ? 'version-item yanked' : 'version-item'}>
@@ -114,6 +119,7 @@ function VersionList({ pkg }: { pkg: Pkg }) {
         </li>
       ))}
     </ol>
+    </>
   );
 }
 

@@ -26,7 +26,8 @@ export function PublisherPage({ name }: { name: string }) {
         </h1>
         <p class="muted">
           <code>{publisher.name}</code> · {titleCase(publisher.verificationStatus)}
-          {publisher.verifiedAt && ` since ${formatDate(publisher.verifiedAt)}`} · joined {formatDate(publisher.createdAt)}
+          {publisher.verifiedAt && <span class="nowrap"> since {formatDate(publisher.verifiedAt)}</span>} ·{' '}
+          <span class="nowrap">joined {formatDate(publisher.createdAt)}</span>
         </p>
         {publisher.notice && <Notice kind="warning">{publisher.notice}</Notice>}
         <dl class="facts facts-inline">
