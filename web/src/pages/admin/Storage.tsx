@@ -52,7 +52,7 @@ export function StoragePage() {
                   <dt>Breaker</dt>
                   <dd>
                     {titleCase(b.breaker.state)}
-                    {b.breaker.consecutiveFailures > 0 && ` · ${b.breaker.consecutiveFailures} failures in a row`}
+                    {b.breaker.consecutiveFailures > 0 && ` · ${b.breaker.consecutiveFailures} failure${b.breaker.consecutiveFailures === 1 ? '' : 's'} in a row`}
                     {b.breaker.secondsUntilProbe > 0 && ` · next probe in ${Math.ceil(b.breaker.secondsUntilProbe)} s`}
                   </dd>
                   {b.breaker.lastError && (
