@@ -53,6 +53,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from domain import changes
 from domain.offload import run_cpu_bound
 from domain.ranges import InvalidRange, parse_range, sort_key
 
@@ -611,7 +612,10 @@ async def rebuild_search_index(
     """Recompute the toolbox bounds, the full-text entries and the facet rows of the given
     packages (None: of every package), and fold the facet totals. For rows written by bulk
     SQL (benchmarks, imports) and for the migration; the triggers keep them in step for
-    every write after that. Runs in the caller's transaction when given one."""
+    every write after that. Runs in the caller's transaction when given one (the caller
+    announces the change once it commits); otherwise it ends by announcing the change
+    (`changes.announce`: this process's read caches drop, and a server's change feed tells
+    the other processes)."""
     connection = _connection(using_db)
     ids = None if package_ids is None else sorted({int(i) for i in package_ids})
     if ids is not None and not ids:
@@ -663,6 +667,8 @@ async def rebuild_search_index(
     await compact_deltas(connection)
     if schema >= 3:
         await compact_pair_deltas(connection)
+    if using_db is None:
+        changes.announce()
 
 
 async def backfill_readme_text(

@@ -175,6 +175,25 @@ async def _rebuild_pages(settings: Settings, package: str | None, every: bool) -
     await _with_database(settings, action)
 
 
+async def _rebuild_search_index(settings: Settings) -> None:
+    """Rebuild the search and facet index of every package (after rows were written by bulk
+    SQL), then tell every process the registry changed: the rebuild announces it here, and
+    with Redis the change feed's topic reaches the servers (their caches drop)."""
+    from domain import search_index
+    from registry.change_feed import TOPIC
+    from registry.redis_event_bus import RedisEventBus
+    from registry.runtime import event_bus_for
+
+    await _with_database(settings, search_index.rebuild_search_index)
+    bus = event_bus_for(settings)
+    if isinstance(bus, RedisEventBus):
+        try:
+            await bus.publish(TOPIC, {})
+        finally:
+            await bus.aclose()
+    print("rebuild-search-index: done")
+
+
 def _mint_token(settings: Settings, user_id: str, username: str, email: str, ttl: int) -> None:
     if not settings.jwt_secret:
         raise ConfigError("CLOUDM_JWT_SECRET: required to mint a development token")
@@ -247,6 +266,13 @@ def build_parser() -> argparse.ArgumentParser:
     pages.add_argument(
         "--all", action="store_true", dest="every", help="also versions that already have a page"
     )
+    commands.add_parser(
+        "rebuild-search-index",
+        help="rebuild the search and facet index of every package",
+        description="Recompute every package's full-text entry, facet rows and facet totals "
+        "(after rows were written by bulk SQL), then announce the change so that every "
+        "process's cached pages drop.",
+    )
     token = commands.add_parser(
         "dev-token",
         help="mint a signed development JWT",
@@ -280,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_reconcile(settings, args.full))
         elif command == "rebuild-pages":
             asyncio.run(_rebuild_pages(settings, args.package, args.every))
+        elif command == "rebuild-search-index":
+            asyncio.run(_rebuild_search_index(settings))
         elif command == "dev-token":
             _mint_token(settings, args.user_id, args.username, args.email, args.ttl)
     except KeyboardInterrupt:

@@ -5,9 +5,13 @@ there before it; bulk rows become searchable with rebuild_search_index."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+
 from tortoise import Tortoise
 
-from domain import search_index
+from domain import changes, search_index
 from domain.actor import Actor
 from domain.categories import DEFAULT_CATALOG
 from domain.commands import PackageUpdate
@@ -207,9 +211,47 @@ async def _assert_pairs_recounted() -> None:
 async def test_bulk_rows_are_indexed_by_rebuild(stack: Stack) -> None:
     team = await make_publisher("u1", "team")
     await _insert_raw(team.id, "bulk-one", "inserted by plain SQL")
-    await search_index.rebuild_search_index()
+    announced: list[None] = []
+    unsubscribe = changes.subscribe(lambda: announced.append(None))
+    try:
+        await search_index.rebuild_search_index()
+    finally:
+        unsubscribe()
+    assert announced  # every process's cached pages drop (the change feed forwards it)
     assert (await _names(Actor(), search="plain"))[0] == ["bulk-one"]
     assert _counts(await listing.facet_counts(Actor(), ListingQuery()), "type") == {"mod": 1}
+
+
+async def test_rebuild_command_indexes_bulk_rows(stack: Stack) -> None:
+    """`tb-registry rebuild-search-index`: rows written by bulk SQL become searchable."""
+    team = await make_publisher("u1", "team")
+    await _insert_raw(team.id, "bulk-cli", "written around the registry")
+    connection = Tortoise.get_connection("default")
+    if search_index.is_postgres(connection):  # the text entry as bulk SQL leaves it: none
+        await connection.execute_script("UPDATE packages SET search_vector = ''")
+    else:
+        await connection.execute_script("DELETE FROM packages_fts")
+    assert (await _names(Actor(), search="around"))[0] == []
+    settings = stack.settings
+    env = {
+        **os.environ,
+        "DATA_DIR": str(settings.data_dir),
+        "DATABASE_URL": settings.database_url,
+        "TB_REGISTRY_ENV_FILE": os.devnull,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "registry",
+        "rebuild-search-index",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode == 0, (out.decode(), err.decode())
+    assert "rebuild-search-index: done" in out.decode()
+    assert (await _names(Actor(), search="around"))[0] == ["bulk-cli"]
 
 
 async def _insert_raw(publisher_id: str, name: str, description: str) -> None:
