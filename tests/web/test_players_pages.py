@@ -88,6 +88,12 @@ async def _package(ui: UiPage) -> None:
     ).to_have_attribute("href", f"/publishers/{PUBLISHER}")
     await expect(page.locator(".package-sidebar .badge-verified")).to_be_visible()
     await expect(page.locator(".package-sidebar")).to_contain_text("Downloads")
+    await expect(
+        page.locator(".package-sidebar").get_by_role("link", name="UI widgets")
+    ).to_have_attribute("href", "/search?category=ui-widgets")
+    await expect(
+        page.locator(".package-sidebar").get_by_role("link", name="example.com/showcase")
+    ).to_have_attribute("href", "https://example.com/showcase")
 
 
 async def _deprecated(ui: UiPage) -> None:

@@ -1,4 +1,5 @@
 import { CopyCommand } from '../components/CopyCommand';
+import { ExternalLink } from '../components/ExternalLink';
 import { PackageIcon } from '../components/PackageIcon';
 import { Prose } from '../components/Prose';
 import { PublisherLink } from '../components/PublisherBadge';
@@ -169,7 +170,7 @@ function Install({ pkg }: { pkg: Pkg }) {
   );
 }
 
-function Sidebar({ pkg }: { pkg: Pkg }) {
+function Sidebar({ pkg, categoryTitles }: { pkg: Pkg; categoryTitles: Map<string, string> }) {
   return (
     <aside class="package-sidebar" aria-label="About this package">
       <dl class="facts">
@@ -193,9 +194,7 @@ function Sidebar({ pkg }: { pkg: Pkg }) {
           <>
             <dt>Homepage</dt>
             <dd>
-              <a href={pkg.homepage} rel="noopener noreferrer nofollow">
-                {pkg.homepage.replace(/^https?:\/\//, '')}
-              </a>
+              <ExternalLink url={pkg.homepage} />
             </dd>
           </>
         )}
@@ -203,9 +202,7 @@ function Sidebar({ pkg }: { pkg: Pkg }) {
           <>
             <dt>Repository</dt>
             <dd>
-              <a href={pkg.repository} rel="noopener noreferrer nofollow">
-                {pkg.repository.replace(/^https?:\/\//, '')}
-              </a>
+              <ExternalLink url={pkg.repository} />
             </dd>
           </>
         )}
@@ -217,7 +214,7 @@ function Sidebar({ pkg }: { pkg: Pkg }) {
             {pkg.categories.map((slug) => (
               <li key={slug}>
                 <a class="tag" href={`/search?category=${encodeURIComponent(slug)}`}>
-                  {slug}
+                  {categoryTitles.get(slug) ?? slug}
                 </a>
               </li>
             ))}
@@ -316,7 +313,7 @@ export function PackagePage({ name }: { name: string }) {
             <VersionList pkg={p} />
           </section>
         </div>
-        <Sidebar pkg={p} />
+        <Sidebar pkg={p} categoryTitles={new Map(result.data!.categories.map((c) => [c.slug, c.title]))} />
       </div>
     </article>
   );

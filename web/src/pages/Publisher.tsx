@@ -1,4 +1,5 @@
 import { useLocation } from 'preact-iso';
+import { ExternalLink } from '../components/ExternalLink';
 import { PackageList } from '../components/PackageCard';
 import { VerifiedBadge } from '../components/PublisherBadge';
 import { ErrorMessage, Loading, Notice } from '../components/Status';
@@ -39,9 +40,7 @@ export function PublisherPage({ name }: { name: string }) {
             <>
               <dt>Homepage</dt>
               <dd>
-                <a href={publisher.homepage} rel="noopener noreferrer nofollow">
-                  {publisher.homepage.replace(/^https?:\/\//, '')}
-                </a>
+                <ExternalLink url={publisher.homepage} />
               </dd>
             </>
           )}

@@ -119,6 +119,7 @@ export const PackageQuery = graphql(`
       }
       usedBy(first: 10) { id name displayName }
     }
+    categories { slug title }
     artifact(name: $name) {
       id
       name
