@@ -15,10 +15,10 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, GraphQLObjectType, ValidationRule
+from graphql import ExecutionResult, GraphQLError, GraphQLObjectType, Undefined, ValidationRule
 from graphql import OperationType as DocumentOperation
-from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import Path
+from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.pyutils import Path, gather_with_cancel
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from strawberry.extensions import (
@@ -162,32 +162,62 @@ class TimeBudget(StrawberryGraphQLCoreExecutionContext):
     socket). Subscriptions run as long as the socket does.
     """
 
-    def execute_field(
+    def execute_fields(
         self,
         parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: FieldDetailsList,
-        path: Path,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        # A plain scalar field (schema/core/plain_fields.py) is read and coerced here, without
-        # a resolve info, resolver wrappers or completion; anything else, and any value that
-        # is not plain, goes graphql-core's way.
-        field_def = parent_type.fields.get(field_details_list[0].node.name.value)
-        if field_def is not None:
-            resolve = field_def.resolve
-            if type(resolve) is PlainField and not self.middleware_manager_in_use:
-                value = resolve.completed(source)
-                if value is not NOT_PLAIN:
-                    return value
-        return super().execute_field(
-            parent_type, source, field_details_list, path, position_context
-        )
+        """graphql-core's `execute_fields`, except that a plain scalar field
+        (schema/core/plain_fields.py) is read and coerced right here, without a path, a
+        resolve info, resolver wrappers or completion; any other field, and a plain one whose
+        value is not plain, goes graphql-core's way (`execute_field`)."""
+        if self.middleware_manager is not None and self.middleware_manager.middlewares:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        fields = parent_type.fields
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                field_def = fields.get(field_details_list[0].node.name.value)
+                if field_def is not None and type(field_def.resolve) is PlainField:
+                    value = field_def.resolve.completed(source_value)
+                    if value is not NOT_PLAIN:
+                        results[response_name] = value
+                        continue
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
 
-    @property
-    def middleware_manager_in_use(self) -> bool:
-        manager = self.middleware_manager
-        return manager is not None and bool(manager.middlewares)
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         if (
