@@ -47,11 +47,17 @@ def _publisher_node(info: Info, row: models.Publisher) -> Publisher:
     """`Package.publisher`'s node. Package and Publisher name each other (`Package.publisher`,
     `Publisher.packages`): the publishers module imports this one, to build a publisher's
     page of packages, so this one refers to Publisher only through the field's lazy return
-    type (`strawberry.lazy`), resolved here; the schema has resolved it long before."""
-    publisher_type = info.return_type
-    assert isinstance(publisher_type, LazyType)
-    node: Publisher = _resolved(publisher_type).from_model(row)
+    type (`strawberry.lazy`), resolved here once; the schema has resolved it long before."""
+    if not _PUBLISHER_CLASS:
+        publisher_type = info.return_type  # Strawberry resolves it again on every read
+        assert isinstance(publisher_type, LazyType)
+        _PUBLISHER_CLASS.append(_resolved(publisher_type))
+    node: Publisher = _PUBLISHER_CLASS[0].from_model(row)
     return node
+
+
+# The Publisher class, once `Package.publisher` has resolved it.
+_PUBLISHER_CLASS: list[Any] = []
 
 
 @cache
@@ -60,6 +66,9 @@ def _resolved(lazy: LazyType[Any, Any]) -> Any:
     files on disk (two `stat` calls) each time, a third of a millisecond per package listed."""
     return lazy.resolve_type()
 
+
+# `Package.latest_row` when no listing read it.
+NOT_READ: Any = object()
 
 # Both lists clamp an out-of-range `first` instead of refusing it.
 VERSIONS = ListSize(default=100, maximum=500, clamp=True)
@@ -130,6 +139,9 @@ class Package(relay.Node):
     updated_at: datetime = strawberry.field(description="When the package last changed.")
     # Set by listings, which read a page's publishers in one query (see `publisher`).
     publisher_row: strawberry.Private[models.Publisher | None] = None
+    # Set by listings that read their page's latest versions up front (see `latest`): the
+    # row, or None for none; `NOT_READ` otherwise.
+    latest_row: strawberry.Private[Any] = NOT_READ
 
     @classmethod
     def from_model(cls, row: models.Package | ListedPackage) -> Package:
@@ -227,11 +239,25 @@ class Package(relay.Node):
         return await visible_version(info, row)
 
     @strawberry.field(description="The version named by latestVersion, or null.")
-    async def latest(self, info: Info) -> PackageVersion | None:
+    def latest(self, info: Info) -> PackageVersion | None:
+        if self.latest_row is not NOT_READ:
+            # A listing read its page's latest versions up front: answering synchronously
+            # keeps graphql-core from turning every item of the page into an awaitable.
+            return self._latest_of(info, self.latest_row)
+        # Otherwise an awaitable of the version, which graphql-core awaits.
+        return self._load_latest(info)  # type: ignore[return-value]
+
+    async def _load_latest(self, info: Info) -> PackageVersion | None:
+        return self._latest_of(info, await self._latest_row(info))
+
+    def _latest_of(self, info: Info, row: models.PackageVersion | None) -> PackageVersion | None:
         # This package is one the caller sees: only the version's own rule is left to check
-        # (no second read of the package, once per item of a listing).
-        row = await self._latest_row(info)
-        if row is None or not await visible_version_rows(info, self.row, [row]):
+        # (no second read of the package, once per item of a listing): a version that is not
+        # published only for those who see unpublished ones (as `visible_versions` filters).
+        if row is None or not (
+            row.status == VersionStatus.PUBLISHED
+            or version_rules.sees_unpublished(info.context.actor, self.row)
+        ):
             return None
         return PackageVersion.from_model(row, package_row=self.row)
 
@@ -512,6 +538,15 @@ class PackageConnection(CountableConnection[Package]):
         ]
 
 
+def _asks_for(selections: Iterable[Any], name: str) -> bool:
+    """Whether `name` is selected anywhere in `selections` (Strawberry's selected fields,
+    fragments included)."""
+    return any(
+        getattr(selection, "name", None) == name or _asks_for(selection.selections, name)
+        for selection in selections
+    )
+
+
 async def package_connection(info: Info, page: PackagePage) -> PackageConnection:
     """A listing's page (schema/packages/listing.py) as a connection of Package nodes."""
     # Every listing shows who published each package: read the page's publishers in one
@@ -524,9 +559,19 @@ async def package_connection(info: Info, page: PackagePage) -> PackageConnection
     )
     by_id = {publisher.id: publisher for publisher in publishers if publisher is not None}
 
+    # The same for the latest versions, in one query, when the page's items ask for them.
+    latest: dict[int, Any] = {}
+    if _asks_for(info.selected_fields, "latest"):
+        keys = [(row.id, row.latest_version) for row in page.rows[: page.limit]]
+        wanted = [key for key in keys if key[1]]
+        found = await info.context.loader(LatestVersionLoader).load_many(wanted)
+        latest = {package_id: row for (package_id, _), row in zip(wanted, found, strict=True)}
+
     def node_of(row: ListedPackage) -> Package:
         node = Package.from_model(row)
         node.publisher_row = by_id.get(row.publisher_id)
+        if latest or not row.latest_version:
+            node.latest_row = latest.get(row.id)
         return node
 
     connection: PackageConnection = build_connection(
