@@ -243,7 +243,16 @@ async def test_a_file_that_is_not_a_zip_is_refused_before_upload(
         uploads = Uploads()
         await uploads.watch(ui.page)
         await ui.goto(f"/my/packages/{RISKY}/publish")
-        await choose_file(ui, "#publish-file", "notes.txt", b"hello")
+        # The file input is reached and opened with the keyboard alone.
+        await ui.page.get_by_role("link", name=RISKY, exact=True).focus()
+        await ui.page.keyboard.press("Tab")
+        await expect(ui.page.get_by_label("Version ZIP")).to_be_focused()
+        async with ui.page.expect_file_chooser() as chooser:
+            await ui.page.keyboard.press("Enter")
+        await (await chooser.value).set_files(
+            files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}]
+        )
+        await expect(ui.page.get_by_text("Selected: notes.txt")).to_be_visible()
         await ui.page.get_by_label("Version", exact=True).fill("0.2.0")
         await ui.page.get_by_role("button", name="Publish").click()
         await expect(ui.page.get_by_role("alert")).to_contain_text("must be a ZIP archive")

@@ -104,19 +104,23 @@ export function AuditLogPage() {
                 <tbody>
                   {connection.edges.map(({ node: e }) => (
                     <tr key={e.id}>
-                      <td>{e.createdAt.replace('T', ' ').slice(0, 19)}</td>
-                      <td>
+                      <td data-label="When">{e.createdAt.replace('T', ' ').slice(0, 19)}</td>
+                      <td data-label="Actor">
                         <a href={url({ ...current, actor: e.actorId, after: '' })}>{e.actorId || '—'}</a>
                       </td>
-                      <td>
+                      <td data-label="Action">
                         <a href={url({ ...current, action: e.action, after: '' })}>{e.action}</a>
                       </td>
-                      <td>
-                        {e.targetType} <code>{e.targetId}</code>
+                      <td data-label="Target">
+                        <span>
+                          {e.targetType} <code>{e.targetId}</code>
+                        </span>
                       </td>
-                      <td>
-                        <code class="details">{JSON.stringify(e.details)}</code>
-                        {e.ip && <span class="muted"> · {e.ip}</span>}
+                      <td data-label="Details">
+                        <span>
+                          <code class="details">{JSON.stringify(e.details)}</code>
+                          {e.ip && <span class="muted"> · {e.ip}</span>}
+                        </span>
                       </td>
                     </tr>
                   ))}

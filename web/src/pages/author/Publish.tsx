@@ -4,7 +4,7 @@
 // to the form. The subscription runs for the page's whole life, so it is listening before the
 // upload ends and no status change is missed.
 import { useLocation } from 'preact-iso';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ActionErrors, useAction } from '../../components/Action';
 import { DropZone } from '../../components/DropZone';
 import { ScanReport } from '../../components/ScanReport';
@@ -109,6 +109,7 @@ function PublishForm({ name }: { name: string }) {
   const [toolboxVersion, setToolboxVersion] = useState('');
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const [fileError, setFileError] = useState('');
+  const upload = useRef<AbortController | null>(null);
   const percent = progress && progress.total ? Math.round((progress.loaded / progress.total) * 100) : 0;
   return (
     <form
@@ -124,10 +125,13 @@ function PublishForm({ name }: { name: string }) {
         const input = { version: version.trim(), changelog, toolboxVersion: toolboxVersion.trim() };
         // The multipart spec sends null where the file goes; the map puts the file part there.
         const variables = { package: name, input, file: null } as unknown as VariablesOf<typeof PublishVersionMutation>;
+        upload.current = new AbortController();
+        const signal = upload.current.signal;
         const data = await action.wrap(
-          () => uploadOperation(PublishVersionMutation, variables, { 'variables.file': file }, { onProgress: setProgress }),
+          () => uploadOperation(PublishVersionMutation, variables, { 'variables.file': file }, { onProgress: setProgress, signal }),
           (d) => d.publishVersion?.errors,
         );
+        upload.current = null;
         setProgress(null);
         const published = data?.publishVersion?.version;
         if (published) {
@@ -162,6 +166,9 @@ function PublishForm({ name }: { name: string }) {
         <div class="upload-progress">
           <label for="upload-progress">Uploading {percent}%</label>
           <progress id="upload-progress" max={progress.total || 1} value={progress.loaded} aria-valuetext={`${percent}% (${formatBytes(progress.loaded)} of ${formatBytes(progress.total)})`} />
+          <button type="button" class="button" onClick={() => upload.current?.abort()}>
+            Cancel upload
+          </button>
         </div>
       )}
       <ActionErrors errors={action.errors} />
