@@ -5,9 +5,10 @@ URLs restore pages and Back works, signing in (and being sent back to sign in), 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
 from domain.models import Package
 from tests.web.conftest import (
@@ -249,3 +250,56 @@ async def test_the_pages_work_from_the_keyboard(open_page: OpenPage) -> None:
         outline = await page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
         assert outline == "solid"
         ui.assert_clean()
+
+
+def _refusing_hash_only(
+    status: int, error: dict[str, object], refused: list[str]
+) -> Callable[[Route], Awaitable[None]]:
+    """A route handler answering `error` to GraphQL GETs that carry no document text."""
+
+    async def handle(route: Route) -> None:
+        if "query=" in route.request.url:
+            await route.continue_()
+            return
+        refused.append(route.request.url)
+        await route.fulfill(status=status, json={"errors": [error]})
+
+    return handle
+
+
+async def test_the_client_sends_the_text_when_the_server_does_not_know_the_hash(
+    open_page: OpenPage,
+) -> None:
+    """Against a server that lost its persisted queries (PERSISTED_QUERY_NOT_FOUND), and one
+    without persisted queries at all (it asks for a query), every page still loads: the
+    client repeats the request with the document text (under the same hash)."""
+    answers: dict[str, tuple[int, dict[str, object]]] = {
+        "not-found": (
+            200,
+            {
+                "message": "PersistedQueryNotFound",
+                "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+            },
+        ),
+        "no-apq": (400, {"message": "No GraphQL query found in the request"}),
+    }
+    for label, (status, error) in answers.items():
+        async with open_page() as ui:
+            refused: list[str] = []
+
+            handler = _refusing_hash_only(status, error, refused)
+            await ui.page.route("**/graphql?*", handler)
+            await ui.goto("/search?q=showcase")
+            await expect(ui.page.get_by_role("link", name="Showcase Mod")).to_be_visible()
+            await ui.page.get_by_role("link", name="Showcase Mod").click()
+            await expect(ui.page.locator(".readme")).to_be_visible()
+            with_text = [call for call in ui.graphql if call.query is not None]
+            assert {call.operation_name for call in with_text} >= {"Search", "PackagePage"}
+            assert all(sha256_hex(call.query or "") == call.hash for call in with_text)
+            if label == "not-found":  # asks by hash each time, then sends the text
+                assert len(refused) == 2, (label, refused)
+            else:  # learns that the server has no persisted queries and sends the text at once
+                assert len(refused) == 1, (label, refused)
+                # Chromium logs the simulated 400 itself; nothing else may fail.
+                ui.errors[:] = [e for e in ui.errors if "status of 400" not in e]
+            ui.assert_clean()
