@@ -1156,9 +1156,17 @@ async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tupl
         if cached is not None and cached[0] is connection and cached[1] == version:
             return _facet_lists(cached[2])
     statement = plan.statement(counting=True)
+    matching = f"SELECT p.id {statement.source()}"
+    rows = "true"
+    search = statement.search
+    if plan.scope.public_only and len(statement.where) == 1 and search and search.candidates:
+        # A search and nothing else, for a caller who sees the public packages: the facet
+        # rows say whether their package is public (a deleted one has none), so the
+        # matching ids need no visit of their package rows.
+        matching, rows = f"SELECT id FROM ({search.candidates}) AS m", "f.public"
     counts = await _grouped(
         f"{statement.with_clause()}SELECT f.facet AS facet, f.value AS value, count(*) AS n "
-        f"FROM package_facets f WHERE f.package_id IN (SELECT p.id {statement.source()}) "
+        f"FROM package_facets f WHERE {rows} AND f.package_id IN ({matching}) "
         "GROUP BY f.facet, f.value",
         statement.unranked_values(),
     )
