@@ -16,7 +16,16 @@ from playwright.async_api import Dialog, expect
 
 from tests.fixtures.stack import bearer
 from tests.helpers import mod_zip, upload_version
-from tests.web.conftest import SCHEMES, STRANGER, WIDTHS, OpenPage, SeededRegistry, UiPage
+from tests.web.conftest import (
+    PRIVATE,
+    SCHEMES,
+    SHOWCASE,
+    STRANGER,
+    WIDTHS,
+    OpenPage,
+    SeededRegistry,
+    UiPage,
+)
 from tests.web.fixtures_authors import (
     SubscriptionFrames,
     Uploads,
@@ -379,6 +388,22 @@ async def test_register_a_publisher_request_verification_and_invite(
             "button", name=f"Cancel invitation of user-{STRANGER}"
         ).click()
         await expect(page.get_by_role("list", name="Open invitations")).to_have_count(0)
+        ui.assert_clean()
+
+
+async def test_others_packages_are_not_managed_and_private_ones_not_shown(
+    authors: SeededRegistry, open_page: OpenPage
+) -> None:
+    async with open_page(token=author_token(authors)) as ui:
+        await ui.goto(f"/my/packages/{PRIVATE}")
+        await expect(ui.page.get_by_role("heading", name="Not found")).to_be_visible()
+        assert PRIVATE not in await ui.main_text()
+        await ui.goto(f"/my/packages/{SHOWCASE}")
+        await expect(ui.page.locator(".notice-warning")).to_contain_text("Only members of")
+        await expect(ui.page.get_by_role("button", name="Save details")).to_have_count(0)
+        await ui.goto(f"/my/packages/{PRIVATE}/publish?version=1.0.0")
+        await expect(ui.page.locator(".notice-error")).to_contain_text("no version 1.0.0")
+        assert "Nobody else sees it" not in await ui.main_text()
         ui.assert_clean()
 
 

@@ -1,6 +1,7 @@
 // /my/packages/:name: an author's view of one package: its versions (yank, unyank, scan
 // reports), its details, categories and visibility, and its lifecycle (deprecate, archive).
 import { useState } from 'preact/hooks';
+import { useViewer } from '../../auth';
 import { ActionErrors, useAction } from '../../components/Action';
 import { ScanReport } from '../../components/ScanReport';
 import { ErrorMessage, Loading, Notice } from '../../components/Status';
@@ -203,12 +204,28 @@ function LifecycleForm({ pkg, onSaved }: { pkg: Managed; onSaved: () => void }) 
 
 export function ManagePackagePage({ name }: { name: string }) {
   const result = useLiveQuery(ManagePackageQuery, { name });
+  const viewer = useViewer();
   const pkg = result.data?.package;
   usePageTitle(pkg ? `Manage ${pkg.displayName || pkg.name}` : name);
   if (result.status === 'loading') return <Loading />;
   if (result.status === 'error') return <ErrorMessage error={result.error} retry={result.reload} />;
   if (!pkg) return <NotFoundPage what="package" />;
   const encoded = encodeURIComponent(pkg.name);
+  const me = viewer.status === 'signed-in' ? viewer.viewer : null;
+  // Members of its publisher and admins manage a package (the server decides; this only
+  // spares others a page of forms they cannot use).
+  if (me && !me.isAdmin && me.publisher?.id !== pkg.publisher.id) {
+    return (
+      <section class="narrow">
+        <h1>{pkg.displayName || pkg.name}</h1>
+        <Notice kind="warning">
+          <p>
+            Only members of {pkg.publisher.displayName || pkg.publisher.name} manage this package. <a href={`/packages/${encoded}`}>See its page</a>.
+          </p>
+        </Notice>
+      </section>
+    );
+  }
   return (
     <article>
       <SubNav label="My account" links={ACCOUNT_LINKS} />
