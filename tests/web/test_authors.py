@@ -7,6 +7,7 @@ metadata, yank and deprecation; API tokens; registering and verifying a publishe
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -66,6 +67,15 @@ async def authors(registry: SeededRegistry) -> SeededRegistry:
     )
     assert response.json()["data"]["createApiToken"]["errors"] == [], response.text
     return registry
+
+
+def incompressible(size: int) -> bytes:
+    """Deterministic bytes that deflate cannot shrink (a SHA-256 chain)."""
+    blocks, block = [], b"data"
+    while len(blocks) * 32 < size:
+        block = hashlib.sha256(block).digest()
+        blocks.append(block)
+    return b"DATA" + b"".join(blocks)[: size - 4]
 
 
 def author_token(registry: SeededRegistry) -> str:
@@ -187,11 +197,30 @@ async def test_publish_a_zip_and_watch_it_turn_published_live(
         await ui.goto("/my/packages")
         await ui.page.get_by_role("link", name=f"Publish a version of {LIVE}").click()
         await expect(ui.page).to_have_url(ui.url(f"/my/packages/{LIVE}/publish"))
-        await choose_file(ui, "#publish-file", "live.zip", mod_zip(LIVE, "1.2.0"))
+        archive = mod_zip(LIVE, "1.2.0", extra={f"{LIVE}/data.bin": incompressible(96_000)})
+        await choose_file(ui, "#publish-file", "live.zip", archive)
         await expect(ui.page.get_by_text("Selected: live.zip")).to_be_visible()
         await ui.page.get_by_label("Version", exact=True).fill("1.2.0")
         await ui.page.get_by_label("Changelog (optional)").fill("First release from the browser.")
+        # A slow uplink (about 3 s for the archive), so the upload's progress can be seen.
+        network = await ui.page.context.new_cdp_session(ui.page)
+        await network.send("Network.enable")
+        await network.send(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 32_000},
+        )
         await ui.page.get_by_role("button", name="Publish").click()
+        progress = ui.page.locator("#upload-progress")
+        await expect(progress).to_be_visible()
+        await ui.page.wait_for_function(
+            "() => { const bar = document.getElementById('upload-progress');"
+            " return !bar || bar.value > 0; }"
+        )
+        await expect(ui.page.get_by_text(re.compile(r"Uploading \d+%"))).to_have_count(1)
+        await network.send(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
 
         await expect(ui.page).to_have_url(ui.url(f"/my/packages/{LIVE}/publish?version=1.2.0"))
         status = ui.page.get_by_role("status").filter(has_text="Status:")

@@ -82,7 +82,12 @@ function VersionStatus({ name, version, liveVersion, live }: { name: string; ver
           </a>
         </p>
       )}
-      {current.status === 'QUARANTINED' && <ScanReport report={current.scanReport} />}
+      {current.status === 'QUARANTINED' && (
+        <>
+          <h3>Scan report</h3>
+          <ScanReport report={current.scanReport} />
+        </>
+      )}
       {current.warnings.length > 0 && (
         <>
           <h3>Warnings</h3>
