@@ -12,9 +12,11 @@ this module names only the protocol, never the context class.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
+from tortoise.fields import DatetimeField
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -115,6 +117,25 @@ class PlainRow:
 _PLAIN_CLASSES: dict[type[Model], type[PlainRow]] = {}
 
 
+def _datetime_converter(to_python: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The field's own conversion, handed a datetime already parsed by the standard library
+    when the stored text is an ISO 8601 time with an offset (SQLite's column text; the ORM's
+    pure-Python parser takes ten times as long for the same instant); any other value is
+    handed over as read."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is not None:
+                value = parsed
+        return to_python(value)
+
+    return convert
+
+
 def _plain_class(model: type[Model]) -> type[PlainRow]:
     found = _PLAIN_CLASSES.get(model)
     if found is None:
@@ -125,7 +146,10 @@ def _plain_class(model: type[Model]) -> type[PlainRow]:
         for key, attribute, field in meta.db_default_fields:
             columns[attribute] = (key, _DEFAULT, field.field_type)
         for key, attribute, field in meta.db_complex_fields:
-            columns[attribute] = (key, _COMPLEX, field.to_python_value)
+            convert: Callable[[Any], Any] = field.to_python_value
+            if isinstance(field, DatetimeField):
+                convert = _datetime_converter(convert)
+            columns[attribute] = (key, _COMPLEX, convert)
         # `pk` names the primary key's attribute (read through the property above).
         columns["pk"] = (meta.pk_attr, _NATIVE, None)
         found = type(f"Plain{model.__name__}", (PlainRow,), {"_columns": columns})
