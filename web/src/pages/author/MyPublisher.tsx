@@ -87,6 +87,14 @@ function Verification({ publisher, onChange }: { publisher: Publisher; onChange:
           <dd>{titleCase(request.state)}</dd>
           <dt>Submitted</dt>
           <dd>{formatDate(request.submittedAt)}</dd>
+          {request.challenge && request.method !== 'manual' && (
+            <>
+              <dt>Proof string</dt>
+              <dd>
+                <code>{request.challenge}</code>
+              </dd>
+            </>
+          )}
           {request.checkedAt && (
             <>
               <dt>Checked</dt>
