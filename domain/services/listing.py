@@ -472,6 +472,9 @@ class _Search:
     score: str
     unranked: int = 0  # parameters the matching set uses (rank and score add more)
     condition: str = "true"  # over `p`, with `candidates` None
+    # SELECT of the ids of packages whose name contains the search (any visibility), when
+    # every other match is a full-text one (no typo matches): see `_name_page`.
+    names: str | None = None
 
 
 def _pg_name_contains(sql: _Sql, name: str) -> str:
@@ -656,21 +659,26 @@ def _direct_search(sql: _Sql, needle: str) -> _Search:
                 + ")"
             )
             arms.append(f"p.search_vector @@ {query}")
+        names = None
         if name:
-            arms.append(_pg_name_contains(sql, name))
+            contains = _pg_name_contains(sql, name)
+            arms.append(contains)
+            names = f"SELECT p.id AS id FROM packages p WHERE {contains}"
         condition = "(" + " OR ".join(arms or ["false"]) + ")"
         unranked = len(sql.values)
         text_score = f"ts_rank(p.search_vector, {query}) * {_POPULARITY}" if terms else "0.0"
         rank, score = _ranking(sql, name, "true" if terms else "false", text_score)
-        return _Search([], None, rank, score, unranked, condition)
+        return _Search([], None, rank, score, unranked, condition, names)
     sources: list[str] = []
     match = " ".join(f'"{term}"' for term in terms)
     if terms:
         sources.append(
             f"SELECT rowid AS id FROM packages_fts WHERE packages_fts MATCH {sql(match)}"
         )
+    names = None
     if name:
-        sources.append(_name_source(sql, name))
+        names = _name_source(sql, name)
+        sources.append(names)
     candidates = " UNION ".join(sources or ["SELECT id FROM packages WHERE false"])
     unranked = len(sql.values)
     text_score = "0.0"
@@ -687,7 +695,7 @@ def _direct_search(sql: _Sql, needle: str) -> _Search:
             )
         text_score = f"({' + '.join(weights)}) * {_POPULARITY}"
     rank, score = _ranking(sql, name, "true" if terms else "false", text_score)
-    return _Search([], f"SELECT id FROM ({candidates})", rank, score, unranked)
+    return _Search([], f"SELECT id FROM ({candidates})", rank, score, unranked, names=names)
 
 
 def _candidates(sources: list[str]) -> str:
@@ -924,6 +932,10 @@ async def _ids(
         )
         ids = [(int(row["id"]), 0, 0.0) for row in rows]
         return (ids[::-1] if reverse else ids), None
+    if after is None and ordering is ORDERINGS[PackageSort.RELEVANCE]:
+        page = await _name_page(plan, statement, ordering, limit, offset)
+        if page is not None:
+            return page
     ranked = (
         f"SELECT p.id AS id, {statement.search.rank} AS rank, {statement.search.score} AS "
         "score, p.total_downloads AS total_downloads, p.name_key AS name_key, "
@@ -940,6 +952,34 @@ async def _ids(
     if not rows and offset == 0 and after is None:
         total = 0  # nothing matches at all: no COUNT to run the search again for
     return [(int(r["id"]), int(r["rank"]), float(r["score"])) for r in rows], total
+
+
+async def _name_page(
+    plan: _Plan, statement: _Statement, ordering: Ordering, limit: int, offset: int
+) -> tuple[list[tuple[int, int, float]], int] | None:
+    """A relevance page made of names alone: active packages whose name contains the search
+    rank before every other match (tiers 0-2; a text match is 3, an archived or deprecated
+    package 10 and more). When there are enough of them to fill the page, the page is
+    theirs, ranked among them (hundreds of names, not the thousands of text matches), and
+    only the count reads every match. None when they do not fill it."""
+    search = statement.search
+    if search is None or search.names is None:
+        return None
+    wanted = offset + limit
+    named = (
+        f"SELECT p.id AS id, {search.rank} AS rank, {search.score} AS score, p.total_downloads "
+        f"AS total_downloads, p.name_key AS name_key FROM ({search.names}) AS n JOIN packages "
+        f"p ON p.id = n.id WHERE {' AND '.join(statement.where)} AND p.status = 'active'"
+    )
+    rows = await _connection().execute_query_dict(
+        f"SELECT id, rank, score FROM ({named}) AS r ORDER BY "
+        f"{ordering.order_by(qualified=False)} LIMIT {int(wanted)}",
+        statement.sql.values,
+    )
+    if len(rows) < wanted:
+        return None
+    page = [(int(r["id"]), int(r["rank"]), float(r["score"])) for r in rows[offset:]]
+    return page, await _count(plan, plan.query)
 
 
 async def _count(plan: _Plan, query: ListingQuery) -> int:
