@@ -30,13 +30,20 @@ to either engine as query syntax: it is split into words and quoted phrases here
 as data, so hyphens, quotes, operators and any other input
 only ever find packages or nothing.
 
+A search without typo matches reads each matching package once (PostgreSQL: one bitmap scan
+over both GIN indexes; SQLite: the rowids of both FTS5 tables), and when the active packages
+whose name contains the search fill a relevance page, the page is ranked among those names
+alone (only the count reads every text match). A page past the middle of a total the facet
+totals tell is read from the end of its order's index.
+
 A page reads the ids of its rows first (from an index for the anonymous orders: partial
 indexes over the listed rows), then the rows themselves: `ListedPackage`, a plain row with the
 package's columns and its publisher's name, verification and notice, never an ORM object.
 REST serializes it (registry/rest/serializers.package_summary), GraphQL wraps it
 (schema/packages/types.package_connection). How many match in all comes from the facet
 totals when the query allows (no search, at most one facet filter), otherwise from one COUNT
-(or, for a search, from the page query itself).
+(or, for a search, from the page query itself). Facet counts of a listing filtered by one
+facet value come from the facet pair totals (search_index.pair_totals).
 """
 
 from __future__ import annotations
@@ -1236,7 +1243,8 @@ async def _pair_filter(plan: _Plan, query: ListingQuery) -> tuple[str, list[str]
     return facet, sorted(bounds for bounds in hulls if search_index.admits(bounds, key))
 
 
-# Facet counts of facet-filtered listings of public packages (no search), by filters: the
+# Facet counts of facet-filtered listings of public packages (no search) that the pair
+# totals do not answer (several filters, or yanked packages hidden), by filters: the
 # connection they were read on (a process may talk to several databases; held, so its id
 # is never reused), the facet deltas' version then, the counts. Counting them reads every
 # facet row of every matching package (206 ms for a category of 15,000 of 100,000
