@@ -961,6 +961,17 @@ async def _ids(
     return [(int(r["id"]), int(r["rank"]), float(r["score"])) for r in rows], total
 
 
+def _public_matches(plan: _Plan, statement: _Statement) -> str | None:
+    """For a search and nothing else, from a caller who sees the public packages: SELECT of
+    the matching ids of any package, to be read with their facet rows' `public` (a facet
+    row says whether its package is public, and a deleted one has none), so that no
+    package row is visited. None otherwise."""
+    search = statement.search
+    if not plan.scope.public_only or len(statement.where) != 1 or search is None:
+        return None
+    return f"SELECT id FROM ({search.candidates}) AS m" if search.candidates else None
+
+
 async def _name_page(
     plan: _Plan, statement: _Statement, ordering: Ordering, limit: int, offset: int
 ) -> tuple[list[tuple[int, int, float]], int] | None:
@@ -995,8 +1006,15 @@ async def _count(plan: _Plan, query: ListingQuery) -> int:
     if quick is not None:
         return quick
     statement = plan.statement(counting=True)
+    source = statement.source()
+    public = _public_matches(plan, statement)
+    if public is not None:  # every live package has one `type` row
+        source = (
+            "FROM package_facets f WHERE f.facet = 'type' AND f.public AND f.package_id IN "
+            f"({public})"
+        )
     rows = await _connection().execute_query_dict(
-        f"{statement.with_clause()}SELECT count(*) AS n {statement.source()}",
+        f"{statement.with_clause()}SELECT count(*) AS n {source}",
         statement.unranked_values(),
     )
     return int(rows[0]["n"])
@@ -1205,12 +1223,9 @@ async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tupl
     statement = plan.statement(counting=True)
     matching = f"SELECT p.id {statement.source()}"
     rows = "true"
-    search = statement.search
-    if plan.scope.public_only and len(statement.where) == 1 and search and search.candidates:
-        # A search and nothing else, for a caller who sees the public packages: the facet
-        # rows say whether their package is public (a deleted one has none), so the
-        # matching ids need no visit of their package rows.
-        matching, rows = f"SELECT id FROM ({search.candidates}) AS m", "f.public"
+    public = _public_matches(plan, statement)
+    if public is not None:
+        matching, rows = public, "f.public"
     counts = await _grouped(
         f"{statement.with_clause()}SELECT f.facet AS facet, f.value AS value, count(*) AS n "
         f"FROM package_facets f WHERE {rows} AND f.package_id IN ({matching}) "
