@@ -1,4 +1,4 @@
-import{h as e}from"./index-6HqE_Raa.js";import{S as t}from"./author-CTcf6N40.js";var n=e(`
+import{h as e}from"./index-CXLFvgU5.js";import{S as t}from"./author-DnzT3NST.js";var n=e(`
   query QuarantineQueue($package: String, $after: String) {
     quarantinedVersions(package: $package, first: 20, after: $after) {
       totalCount
