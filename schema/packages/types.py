@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -351,26 +352,24 @@ class PackageVersion(relay.Node):
         row: models.PackageVersion,
         package_row: models.Package | ListedPackage | None = None,
     ) -> PackageVersion:
-        return cls(
-            pk=str(row.id),
-            row=row,
-            package_row=package_row,
-            version=row.version,
-            status=VersionStatus(row.status),
-            yanked=row.yanked,
-            yank_reason=row.yank_reason,
-            changelog=row.changelog,
-            toolbox_version=row.toolbox_version,
-            python_version=row.python_version,
-            checksum_sha256=row.sha256,
-            upload_sha256=row.upload_sha256,
-            size_bytes=row.size_bytes,
-            downloads=row.downloads,
-            platforms=[str(p) for p in row.platforms or []],
-            warnings=[str(w) for w in row.warnings or []],
-            published_at=row.published_at,
-            created_at=row.created_at,
-        )
+        """The version of `row`. Its value fields are read from the row when first asked for
+        (see `__getattr__`): a listing or a package page asks for three to eight of them, and
+        reading every column (the platforms' and warnings' JSON, two dates) of every version
+        was most of the type's cost."""
+        version = cls.__new__(cls)
+        attributes = version.__dict__
+        attributes["pk"] = str(row.id)
+        attributes["row"] = row
+        attributes["package_row"] = package_row
+        return version
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for an attribute not set yet: a value field on its first read.
+        read = _VERSION_FIELDS.get(name)
+        if read is None:
+            raise AttributeError(name)
+        value = self.__dict__[name] = read(self.__dict__["row"])
+        return value
 
     @classmethod
     # One signature for strawberry's overloads on `required`: a node the caller may not
@@ -446,6 +445,26 @@ class PackageVersion(relay.Node):
             return None
         report = self.row.scan_report
         return None if report is None else JSON(report)
+
+
+# How each value field of `PackageVersion` is read from its row, on first read.
+_VERSION_FIELDS: dict[str, Any] = {
+    "version": attrgetter("version"),
+    "status": lambda row: VersionStatus(row.status),
+    "yanked": attrgetter("yanked"),
+    "yank_reason": attrgetter("yank_reason"),
+    "changelog": attrgetter("changelog"),
+    "toolbox_version": attrgetter("toolbox_version"),
+    "python_version": attrgetter("python_version"),
+    "checksum_sha256": attrgetter("sha256"),
+    "upload_sha256": attrgetter("upload_sha256"),
+    "size_bytes": attrgetter("size_bytes"),
+    "downloads": attrgetter("downloads"),
+    "platforms": lambda row: [str(p) for p in row.platforms or []],
+    "warnings": lambda row: [str(w) for w in row.warnings or []],
+    "published_at": attrgetter("published_at"),
+    "created_at": attrgetter("created_at"),
+}
 
 
 @strawberry.type(description="A dependency of a version on another package.")
