@@ -19,7 +19,7 @@ from schema.core.charging import OperationCharges
 from schema.core.combined import combine
 from schema.core.cost import QueryCostLimiter
 from schema.core.errors import RegistryErrors, log_unexpected
-from schema.core.plain_fields import resolve_plain_fields_directly
+from schema.core.plain_fields import call_plain_methods_directly, resolve_plain_fields_directly
 from schema.core.protection import (
     AliasLimit,
     DepthLimit,
@@ -104,3 +104,4 @@ schema = RegistrySchema(
     config=StrawberryConfig(scalar_map=SCALARS),
 )
 resolve_plain_fields_directly(schema._schema)
+call_plain_methods_directly(schema)

@@ -16,13 +16,20 @@ walking `complete_value`. Anything else, a null, an error, a value the type refu
 `NOT_PLAIN`, and graphql-core's own path answers the field as it always did (so null
 checks, error messages and locations are graphql-core's); a null is answered directly only
 where the type allows it.
+
+A field whose resolver is a method taking only `self` and, optionally, `info` (no GraphQL
+arguments, extensions, permission classes, directives or exception handlers) is called
+directly too (`MethodField`): Strawberry would convert its (absent) arguments, look up which
+reserved parameters it takes and chain its (absent) extensions on every call, and a 20-item
+listing makes forty such calls (`Package.latest`, `Package.publisher`).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from graphql import (
     GraphQLObjectType,
@@ -35,6 +42,9 @@ from graphql import (
 )
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+if TYPE_CHECKING:
+    from strawberry import Schema
 
 NOT_PLAIN: Any = object()  # `completed`'s answer when graphql-core must complete the value
 
@@ -119,5 +129,68 @@ def resolve_plain_fields_directly(graphql_schema: Any) -> int:
             field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if _is_plain(field) and getattr(graphql_field.resolve, "_is_default", False):
                 graphql_field.resolve = PlainField(field.python_name, graphql_field.type)
+                count += 1
+    return count
+
+
+class MethodField:
+    """The resolver of a field whose method takes only `self` and maybe `info`: graphql-core
+    calls it like any resolver, and it calls the method with the source and, when asked for,
+    the same Strawberry `Info` Strawberry's own wrapper would build."""
+
+    __slots__ = ("_field", "_info_class", "_info_name", "_method")
+
+    def __init__(self, field: StrawberryField, info_class: type[Any]) -> None:
+        assert field.base_resolver is not None
+        self._field = field
+        # A plain function (`_is_plain_method` checked it), called with the source as `self`.
+        self._method = cast(Callable[..., Any], field.base_resolver.wrapped_func)
+        info = field.base_resolver.info_parameter
+        self._info_name = None if info is None else info.name
+        self._info_class = info_class
+
+    def __call__(self, source: Any, info: Any, **_: Any) -> Any:
+        if self._info_name is None:
+            return self._method(source)
+        strawberry_info = self._info_class(_raw_info=info, _field=self._field)
+        return self._method(source, **{self._info_name: strawberry_info})
+
+
+def _is_plain_method(field: Any, converter: GraphQLCoreConverter) -> TypeGuard[StrawberryField]:
+    if not isinstance(field, StrawberryField):
+        return False
+    resolver = field.base_resolver
+    if (
+        resolver is None
+        or field.permission_classes
+        or field.extensions
+        or field.directives
+        or field.arguments
+        or converter._get_field_exception_handlers(field)
+    ):
+        return False
+    reserved = {name for name, value in resolver.reserved_parameters.items() if value}
+    parameters = resolver.signature.parameters
+    return (
+        resolver.self_parameter is not None
+        and resolver.root_parameter is None
+        and resolver.parent_parameter is None
+        and len(parameters) == len(reserved)
+        and inspect.isfunction(resolver.wrapped_func)
+    )
+
+
+def call_plain_methods_directly(schema: Schema) -> int:
+    """Point every field whose resolver is a plain method (see `MethodField`) at a
+    `MethodField`; returns how many."""
+    converter = schema.schema_converter
+    count = 0
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        for graphql_field in graphql_type.fields.values():
+            field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if _is_plain_method(field, converter):
+                graphql_field.resolve = MethodField(field, converter.config.info_class)
                 count += 1
     return count
