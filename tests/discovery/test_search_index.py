@@ -9,6 +9,7 @@ import asyncio
 import os
 import sys
 
+import pytest
 from tortoise import Tortoise
 
 from domain import changes, search_index
@@ -185,6 +186,50 @@ async def test_filtered_facet_counts_follow_writes(stack: Stack) -> None:
     await search_index.compact_pair_deltas()
     await _assert_pairs_recounted()
     assert await types() == {"mod": 1}
+
+
+async def test_search_facet_counts_follow_writes(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Facet counts of a search read the public facet rows as bits (listing._FACET_BITS):
+    hidden packages are never counted, every change shows at once, and the counts equal
+    those of the SQL count (which answers when there are too many values to hold)."""
+    team = await make_publisher("u1", "team")
+    spooky = ListingQuery(search="spooky")
+
+    async def types() -> dict[str, int]:
+        return _counts(await listing.facet_counts(Actor(), spooky), "type")
+
+    first = await _package(team, "spooky-one", categories=["themes"])
+    await add_version(first, "1.0.0")
+    hidden = await _package(team, "spooky-two", visibility="private", package_type="library")
+    await add_version(hidden, "1.0.0")
+    unlisted = await _package(team, "spooky-three", visibility="unlisted", package_type="theme")
+    await add_version(unlisted, "1.0.0")
+    assert await types() == {"mod": 1}
+    assert await types() == {"mod": 1}  # the bits reused
+    member = await actor("u1")
+    member_types = _counts(await listing.facet_counts(member, spooky), "type")
+    assert member_types == {"mod": 1, "library": 1, "theme": 1}
+    hidden.visibility = "public"
+    await hidden.save()
+    assert await types() == {"library": 1, "mod": 1}
+    first.description = "nothing of the kind"
+    first.name = "plain-one"
+    first.name_key = name_key("plain-one")
+    first.display_name = "plain-one"
+    await first.save()
+    assert await types() == {"library": 1}
+    await hidden.delete()
+    assert await types() == {}
+    await search_index.compact_deltas()
+    assert await types() == {}
+    second = await _package(team, "spooky-four", categories=["themes", "tools"])
+    await add_version(second, "1.0.0")
+    with_bits = await listing.facet_counts(Actor(), spooky)
+    assert _counts(with_bits, "category") == {"themes": 1, "tools": 1}
+    monkeypatch.setattr(listing, "FACET_BITS_VALUES", 0)
+    assert await listing.facet_counts(Actor(), spooky) == with_bits
 
 
 async def _assert_pairs_recounted() -> None:
