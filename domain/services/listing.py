@@ -1012,6 +1012,13 @@ async def _count(plan: _Plan, query: ListingQuery) -> int:
     source = statement.source()
     public = _public_matches(plan, statement)
     if public is not None:  # every live package has one `type` row
+        connection = _connection()
+        bits = await _public_facet_bits(connection)
+        if bits is not None:
+            found = await connection.execute_query(
+                f"{statement.with_clause()}{public}", statement.unranked_values()
+            )
+            return sum(_bit_counts(bits, [row[0] for row in found[1]]).get("type", {}).values())
         source = (
             "FROM package_facets f WHERE f.facet = 'type' AND f.public AND f.package_id IN "
             f"({public})"
@@ -1269,8 +1276,10 @@ def _searched_ids(plan: _Plan, statement: _Statement) -> str | None:
 # and a deleted package has none). Held with the connection they were read on and the
 # facet deltas' version read before them (every change of a public facet row appends a
 # delta, see `_deltas_version`), reread when it changes; not held beyond FACET_BITS_VALUES
-# distinct values (memory: one bit per package id each).
+# distinct values or FACET_BITS_BYTES (memory: one bit per package id each). The count of
+# such a search on SQLite (its matching ids of any package) reads them too.
 FACET_BITS_VALUES = 1000
+FACET_BITS_BYTES = 64 * 1024 * 1024
 _FACET_BITS: dict[str, tuple[BaseDBAsyncClient, tuple[Any, ...], dict[tuple[str, str], int]]] = {}
 
 
@@ -1283,10 +1292,13 @@ def _as_bits(ids: Sequence[int]) -> int:
     return int.from_bytes(bits, "little")
 
 
-def _bitmaps(rows: list[tuple[str, str, str]]) -> dict[tuple[str, str], int]:
-    return {
-        (facet, value): _as_bits([int(i) for i in ids.split(",")]) for facet, value, ids in rows
-    }
+def _bitmaps(rows: list[tuple[str, str, str]]) -> dict[tuple[str, str], int] | None:
+    """The bits of each facet value; None past FACET_BITS_BYTES (one bit per package id up
+    to the highest one holding the value)."""
+    parsed = {(facet, value): [int(i) for i in ids.split(",")] for facet, value, ids in rows}
+    if sum(max(ids) // 8 + 1 for ids in parsed.values()) > FACET_BITS_BYTES:
+        return None
+    return {key: _as_bits(ids) for key, ids in parsed.items()}
 
 
 def _bit_counts(bits: dict[tuple[str, str], int], ids: Sequence[int]) -> dict[str, dict[str, int]]:
@@ -1305,7 +1317,7 @@ async def _public_facet_bits(
     connection: BaseDBAsyncClient,
 ) -> dict[tuple[str, str], int] | None:
     """The public facet rows as bits (see FACET_BITS_VALUES), current as of the facet deltas'
-    version read now; None when there are too many values to hold."""
+    version read now; None when there are too many to hold."""
     version = await _deltas_version(connection)
     async with loop_gate("facet-bits", 1):  # one read of them at a time, the others reuse it
         held = _FACET_BITS.get("public")
@@ -1325,6 +1337,9 @@ async def _public_facet_bits(
             _FACET_BITS.pop("public", None)
             return None
         bits = await run_cpu_bound(_bitmaps, rows)
+        if bits is None:
+            _FACET_BITS.pop("public", None)
+            return None
         _FACET_BITS["public"] = (connection, version, bits)
         return bits
 

@@ -198,7 +198,11 @@ async def test_search_facet_counts_follow_writes(
     spooky = ListingQuery(search="spooky")
 
     async def types() -> dict[str, int]:
-        return _counts(await listing.facet_counts(Actor(), spooky), "type")
+        counted = _counts(await listing.facet_counts(Actor(), spooky), "type")
+        # a one-row page: the names fill it, the total is counted apart (the bits too)
+        _, total = await listing.numbered_page(Actor(), spooky, page=1, per_page=1)
+        assert total == sum(counted.values())
+        return counted
 
     first = await _package(team, "spooky-one", categories=["themes"])
     await add_version(first, "1.0.0")
@@ -228,8 +232,10 @@ async def test_search_facet_counts_follow_writes(
     await add_version(second, "1.0.0")
     with_bits = await listing.facet_counts(Actor(), spooky)
     assert _counts(with_bits, "category") == {"themes": 1, "tools": 1}
+    assert (await listing.numbered_page(Actor(), spooky, page=1, per_page=1))[1] == 1
     monkeypatch.setattr(listing, "FACET_BITS_VALUES", 0)
     assert await listing.facet_counts(Actor(), spooky) == with_bits
+    assert (await listing.numbered_page(Actor(), spooky, page=1, per_page=1))[1] == 1
 
 
 async def _assert_pairs_recounted() -> None:
