@@ -9,6 +9,7 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -16,7 +17,7 @@ from schema.admin.schema import AdminMutations, AdminQueries
 from schema.artifacts.schema import ArtifactMutations, ArtifactQueries
 from schema.core.caching import CachedValidation, DocumentCache
 from schema.core.charging import OperationCharges
-from schema.core.combined import combine
+from schema.core.combined import CombinedRunner, combine
 from schema.core.cost import QueryCostLimiter
 from schema.core.errors import RegistryErrors, log_unexpected
 from schema.core.plain_fields import call_plain_methods_directly, resolve_plain_fields_directly
@@ -73,6 +74,12 @@ class RegistrySchema(strawberry.Schema):
         # Expected errors (validation, limits, domain refusals) are answers, not incidents:
         # only unexpected exceptions are logged, with their traceback and the request id.
         log_unexpected(errors, execution_context)
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> CombinedRunner:
+        # The combined extension's stages are entered as plain calls (schema/core/combined.py).
+        return CombinedRunner(execution_context, extensions)
 
 
 # Order matters: tokens are counted while parsing (parsed documents are cached); the limits add
