@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Iterator
+from types import AsyncGeneratorType
 from typing import Any, ClassVar
 
 from strawberry.extensions import SchemaExtension
@@ -70,7 +71,7 @@ class CombinedExtension(SchemaExtension):
         try:
             for index in self._hooked[hook]:
                 running: Any = getattr(self._parts[index], hook)()
-                if inspect.isasyncgen(running):
+                if isinstance(running, AsyncGeneratorType):
                     await anext(running)
                 else:
                     next(running)
@@ -123,12 +124,12 @@ def _finish(started: list[Any]) -> None:
 
 async def _aclose(started: list[Any]) -> None:
     for running in reversed(started):
-        await running.aclose() if inspect.isasyncgen(running) else running.close()
+        await running.aclose() if isinstance(running, AsyncGeneratorType) else running.close()
 
 
 async def _afinish(started: list[Any]) -> None:
     for running in reversed(started):
-        if inspect.isasyncgen(running):
+        if isinstance(running, AsyncGeneratorType):
             await anext(running, None)
         else:
             next(running, None)
