@@ -7,13 +7,14 @@ metadata, yank and deprecation; API tokens; registering and verifying a publishe
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pytest
-from playwright.async_api import Dialog, expect
+from playwright.async_api import Dialog, FileChooser, expect
 
 from tests.fixtures.stack import bearer
 from tests.helpers import mod_zip, upload_version
@@ -280,14 +281,19 @@ async def test_a_file_that_is_not_a_zip_is_refused_before_upload(
     async with open_page(token=author_token(authors)) as ui:
         uploads = Uploads()
         await uploads.watch(ui.page)
+        # Listening for the file chooser before the page loads: Playwright turns Chromium's
+        # chooser interception on when the first listener is added, asynchronously, and a key
+        # press that lands before that opens an uninterceptable (headless: invisible) dialog.
+        choosers: asyncio.Queue[FileChooser] = asyncio.Queue()
+        ui.page.on("filechooser", choosers.put_nowait)
         await ui.goto(f"/my/packages/{RISKY}/publish")
         # The file input is reached and opened with the keyboard alone.
         await ui.page.get_by_role("link", name=RISKY, exact=True).focus()
         await ui.page.keyboard.press("Tab")
         await expect(ui.page.get_by_label("Version ZIP")).to_be_focused()
-        async with ui.page.expect_file_chooser() as chooser:
-            await ui.page.keyboard.press("Enter")
-        await (await chooser.value).set_files(
+        await ui.page.keyboard.press("Enter")
+        chooser = await asyncio.wait_for(choosers.get(), timeout=15)
+        await chooser.set_files(
             files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}]
         )
         await expect(ui.page.get_by_text("Selected: notes.txt")).to_be_visible()
