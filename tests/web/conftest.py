@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -361,6 +361,34 @@ def open_page(registry: SeededRegistry, browser: Browser) -> Callable[..., Any]:
             await context.close()
 
     return opener
+
+
+@dataclass(frozen=True)
+class PageCase:
+    """A page of the UI: its screenshot name, its URL, and what must show on it."""
+
+    name: str
+    path: str
+    check: Callable[[UiPage], Awaitable[None]]
+
+
+async def review_pages(
+    ui: UiPage, pages: Sequence[PageCase], *, shot_prefix: str = ""
+) -> dict[str, object]:
+    """Each page loaded and checked, then screenshot, axe and sideways overflow: what was found
+    wrong, by page (empty when all is well)."""
+    findings: dict[str, object] = {}
+    for case in pages:
+        await ui.goto(case.path)
+        await case.check(ui)
+        await ui.screenshot(f"{shot_prefix}{case.name}")
+        violations = await ui.axe_violations()
+        if violations:
+            findings[f"{case.name} axe"] = violations
+        overflow = await ui.horizontal_overflow()
+        if overflow > 0:
+            findings[f"{case.name} overflow"] = f"{overflow}px wider than the window"
+    return findings
 
 
 def sha256_hex(text: str) -> str:

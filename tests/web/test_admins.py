@@ -8,13 +8,20 @@ the UI; people who are not admins never see these pages."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 import pytest
 from playwright.async_api import expect
 
-from tests.web.conftest import SCHEMES, STRANGER, WIDTHS, OpenPage, SeededRegistry, UiPage
+from tests.web.conftest import (
+    SCHEMES,
+    STRANGER,
+    WIDTHS,
+    OpenPage,
+    PageCase,
+    SeededRegistry,
+    UiPage,
+    review_pages,
+)
 from tests.web.fixtures_authors import (
     ADMIN,
     PENDING_PUBLISHER,
@@ -92,13 +99,6 @@ async def _storage(ui: UiPage) -> None:
     )
 
 
-@dataclass(frozen=True)
-class PageCase:
-    name: str
-    path: str
-    check: Callable[[UiPage], Awaitable[None]]
-
-
 PAGES = [
     PageCase("admin-quarantine", "/admin/quarantine", _quarantine),
     PageCase(
@@ -117,18 +117,8 @@ PAGES = [
 async def test_every_admin_page_renders_accessibly(
     admins: SeededRegistry, open_page: OpenPage, width: str, scheme: str
 ) -> None:
-    findings: dict[str, object] = {}
     async with open_page(width=width, scheme=scheme, token=admins.token(ADMIN)) as ui:
-        for case in PAGES:
-            await ui.goto(case.path)
-            await case.check(ui)
-            await ui.screenshot(case.name)
-            violations = await ui.axe_violations()
-            if violations:
-                findings[f"{case.name} axe"] = violations
-            overflow = await ui.horizontal_overflow()
-            if overflow > 0:
-                findings[f"{case.name} overflow"] = f"{overflow}px wider than the window"
+        findings = await review_pages(ui, PAGES)
         ui.assert_clean()
     assert findings == {}
 

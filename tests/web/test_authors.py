@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 import pytest
 from playwright.async_api import Dialog, FileChooser, expect
@@ -25,8 +23,10 @@ from tests.web.conftest import (
     STRANGER,
     WIDTHS,
     OpenPage,
+    PageCase,
     SeededRegistry,
     UiPage,
+    review_pages,
 )
 from tests.web.fixtures_authors import (
     SubscriptionFrames,
@@ -137,13 +137,6 @@ async def _publisher(ui: UiPage) -> None:
     await expect(ui.page.get_by_label("Username")).to_be_visible()
 
 
-@dataclass(frozen=True)
-class PageCase:
-    name: str
-    path: str
-    check: Callable[[UiPage], Awaitable[None]]
-
-
 PAGES = [
     PageCase("my-packages", "/my/packages", _my_packages),
     PageCase("new-package", "/my/packages/new", _new_package),
@@ -160,18 +153,8 @@ PAGES = [
 async def test_every_author_page_renders_accessibly(
     authors: SeededRegistry, open_page: OpenPage, width: str, scheme: str
 ) -> None:
-    findings: dict[str, object] = {}
     async with open_page(width=width, scheme=scheme, token=author_token(authors)) as ui:
-        for case in PAGES:
-            await ui.goto(case.path)
-            await case.check(ui)
-            await ui.screenshot(f"author-{case.name}")
-            violations = await ui.axe_violations()
-            if violations:
-                findings[f"{case.name} axe"] = violations
-            overflow = await ui.horizontal_overflow()
-            if overflow > 0:
-                findings[f"{case.name} overflow"] = f"{overflow}px wider than the window"
+        findings = await review_pages(ui, PAGES, shot_prefix="author-")
         ui.assert_clean()
     assert findings == {}
 

@@ -4,9 +4,6 @@ error; screenshots go to $WEB_SCREENSHOTS_DIR when it is set."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-
 import pytest
 from playwright.async_api import expect
 
@@ -19,7 +16,9 @@ from tests.web.conftest import (
     SHOWCASE,
     WIDTHS,
     OpenPage,
+    PageCase,
     UiPage,
+    review_pages,
 )
 
 
@@ -134,13 +133,6 @@ async def _sign_in(ui: UiPage) -> None:
     await expect(ui.page.get_by_text("tbr_")).to_be_visible()
 
 
-@dataclass(frozen=True)
-class PageCase:
-    name: str
-    path: str
-    check: Callable[[UiPage], Awaitable[None]]
-
-
 PAGES = [
     PageCase("home", "/", _home),
     PageCase("search", "/search?q=showcase", _search),
@@ -159,17 +151,7 @@ PAGES = [
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("width", list(WIDTHS))
 async def test_every_page_renders_accessibly(open_page: OpenPage, width: str, scheme: str) -> None:
-    findings: dict[str, object] = {}
     async with open_page(width=width, scheme=scheme) as ui:
-        for case in PAGES:
-            await ui.goto(case.path)
-            await case.check(ui)
-            await ui.screenshot(case.name)
-            violations = await ui.axe_violations()
-            if violations:
-                findings[f"{case.name} axe"] = violations
-            overflow = await ui.horizontal_overflow()
-            if overflow > 0:
-                findings[f"{case.name} overflow"] = f"{overflow}px wider than the window"
+        findings = await review_pages(ui, PAGES)
         ui.assert_clean()
     assert findings == {}
