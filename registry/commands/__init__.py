@@ -1,0 +1,1 @@
+"""Long-running operator commands of `tb-registry` (export, import, ...) and what they share."""
