@@ -9,6 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 
+from registry.api_docs import api_docs_routes
 from registry.config import Settings, load_settings
 from registry.cors import cors_middleware
 from registry.errors import EXCEPTION_HANDLERS
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             Route("/health", health.health, methods=["GET", "HEAD"]),
             *files.root_routes,
             *graphql_routes(settings),
+            *api_docs_routes(),  # /api/docs: the REST reference (Swagger UI, self-hosted)
             *web_ui_routes(),  # last: its catch-all serves the UI's index.html
         ],
         middleware=[
