@@ -10,6 +10,7 @@ from domain.categories import CategoryCatalog
 from domain.download_counts import DownloadCounter
 from domain.events import EventBus, InMemoryEventBus
 from domain.jobs import JobQueue
+from domain.outbound import OutboundRules
 from storage.failover import BreakerBoard
 from storage.interface import BlobStore
 from storage.scratch import ScratchArea
@@ -36,6 +37,8 @@ class Policy:
     replication: ReplicationConfig
     # The curated categories packages choose from (domain/categories.py; CATEGORIES setting).
     categories: CategoryCatalog
+    # Which hosts outbound requests (proof fetches, webhooks) may reach beyond public addresses.
+    outbound: OutboundRules
 
 
 @dataclass

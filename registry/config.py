@@ -16,6 +16,7 @@ A storage backend is the one composite: a group of variables under a prefix (`MI
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -60,6 +61,7 @@ class Section(StrEnum):
     PACKAGES = "Packages"
     GRAPHQL = "GraphQL"
     VERIFICATION = "Publisher verification"
+    OUTBOUND = "Outbound requests"
     RATE_LIMITS = "Rate limits"
     MIRRORS = "Mirrors: replication and repair"
 
@@ -168,6 +170,17 @@ def _check_origins(entries: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(checked)
 
 
+def _parse_networks(value: object) -> object:
+    """Comma-separated CIDRs or single addresses (a /32 or /128); host bits are dropped."""
+    entries = _split_commas(value)
+    if not isinstance(entries, tuple):
+        return entries
+    try:
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+    except ValueError as exc:
+        raise ValueError(f"expected IP networks such as 10.0.0.0/8 ({exc})") from None
+
+
 def _url(*schemes: str, strip_slash: bool = False) -> AfterValidator:
     def check(value: str | None) -> str | None:
         if value is None:
@@ -218,6 +231,11 @@ HostList = Annotated[CommaList, AfterValidator(_check_hosts)]
 OriginList = Annotated[CommaList, AfterValidator(_check_origins)]
 Lowercase = BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value)
 ReconcileMode = Annotated[Literal["sampled", "full"], Lowercase]
+NetworkList = Annotated[
+    tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...],
+    BeforeValidator(_parse_networks),
+    PlainSerializer(lambda networks: ",".join(map(str, networks))),
+]
 
 # Fields are filled by environment variable name (loading) or by attribute name
 # (`dataclasses.replace`, tests).
@@ -454,6 +472,23 @@ class Settings:
         24 * 3600,
         "Seconds between re-checks of verified automatic proofs (a vanished proof un-verifies).",
         ge=0,
+    )
+
+    outbound_allow_hosts: HostList = setting(
+        "OUTBOUND_ALLOW_HOSTS",
+        (),
+        "Host names (comma-separated, no port) that proof fetches and other outbound requests "
+        "may reach at any address; every other host must resolve only to public addresses "
+        "(no loopback, private, link-local, unique-local or reserved ones).",
+        section=Section.OUTBOUND,
+        example="git.internal.example",
+    )
+    outbound_allow_networks: NetworkList = setting(
+        "OUTBOUND_ALLOW_NETWORKS",
+        (),
+        "IP networks (comma-separated CIDRs or addresses) outbound requests may reach although "
+        "they are not public, whatever name led there.",
+        example="10.20.0.0/16",
     )
 
     rate_limit_enabled: bool = setting(

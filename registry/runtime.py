@@ -15,6 +15,7 @@ from domain import database, search_index
 from domain.categories import parse_catalog
 from domain.context import Policy, RegistryContext, StorageSet
 from domain.events import EventBus, InMemoryEventBus
+from domain.outbound import OutboundRules
 from domain.services import lifecycle, replication, resolution_cache, verification
 from registry.change_feed import ChangeFeed
 from registry.config import Settings
@@ -48,6 +49,10 @@ def policy_from(settings: Settings) -> Policy:
         verification=verification_config_from(settings),
         replication=replication_config_from(settings),
         categories=parse_catalog(settings.categories),
+        outbound=OutboundRules(
+            allow_hosts=settings.outbound_allow_hosts,
+            allow_networks=settings.outbound_allow_networks,
+        ),
     )
 
 

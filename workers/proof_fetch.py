@@ -4,7 +4,11 @@ Every fetch has a deadline, reads at most a few kilobytes (streamed, undecoded, 
 bomb cannot expand), and follows redirects only on the same scheme, host and port: a claimed
 domain must not be able to point the registry at another host. Failures say whether they are
 worth retrying (timeouts, connection errors, 5xx, 429) or final (404, wrong content, redirect
-off-host, too large).
+off-host, too large, or a host that resolves to an address outbound requests may not reach).
+
+Every connection goes through `workers.outbound.GuardedTransport`, which refuses loopback,
+private, link-local and other non-public addresses at connect time (DNS rebinding included);
+each redirect hop is a new connection and is checked again.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from domain.services.verification import (
     VerificationConfig,
     dns_record_name,
 )
+from workers.outbound import GuardedTransport, OutboundRefused, outbound_client
 
 MAX_REDIRECTS = 3
 USER_AGENT = "tb-registry-verifier/1"
@@ -79,6 +84,8 @@ async def fetch_text(client: httpx.AsyncClient, url: str, *, max_bytes: int) -> 
                 if status != 200:
                     raise FetchError(f"{current}: HTTP {status}", transient=False)
                 return await _read_capped(response, current, max_bytes)
+        except OutboundRefused as exc:
+            raise FetchError(f"{current}: {exc}", transient=False) from None
         except httpx.TimeoutException:
             raise FetchError(f"{current}: timed out", transient=True) from None
         except httpx.TransportError as exc:
@@ -99,7 +106,9 @@ def _resolver(config: VerificationConfig) -> dns.asyncresolver.Resolver:
 
 
 async def fetch_txt(config: VerificationConfig, name: str) -> list[str] | None:
-    """The TXT strings at `name` (each record's chunks joined), or None when there are none."""
+    """The TXT strings at `name` (each record's chunks joined), or None when there are none.
+    Only the configured DNS servers are asked and nothing connects to an answer, so this path
+    needs no outbound guard."""
     try:
         answer = await _resolver(config).resolve(name, "TXT", search=False)
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
@@ -120,7 +129,7 @@ class Prober:
         self,
         config: VerificationConfig,
         is_proof: Callable[[str], bool],
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: GuardedTransport,
     ) -> None:
         self.config = config
         self.is_proof = is_proof
@@ -174,10 +183,9 @@ class Prober:
                 return
 
     async def run(self, method: str, subject: str) -> ProbeOutcome:
-        async with httpx.AsyncClient(
-            follow_redirects=False,
-            transport=self.transport,
-            timeout=httpx.Timeout(self.config.timeout_seconds),
+        async with outbound_client(
+            self.transport,
+            timeout=self.config.timeout_seconds,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
         ) as client:
             if method == VerificationMethod.GITHUB:

@@ -21,6 +21,7 @@ from domain.services.verification import (
     find_match,
 )
 from workers.functions import runs
+from workers.outbound import GuardedTransport
 from workers.proof_fetch import Prober
 
 log = logging.getLogger("registry.verification")
@@ -30,10 +31,13 @@ def _config(ctx: dict[str, Any]) -> VerificationConfig:
     return ctx["registry"].policy.verification
 
 
-async def _probe(
-    target: CheckTarget, config: VerificationConfig
-) -> tuple[ProbeOutcome, Match | None]:
-    prober = Prober(config, lambda text: verification.is_proof(target, text))
+async def _probe(target: CheckTarget, ctx: dict[str, Any]) -> tuple[ProbeOutcome, Match | None]:
+    policy = ctx["registry"].policy
+    prober = Prober(
+        policy.verification,
+        lambda text: verification.is_proof(target, text),
+        GuardedTransport(policy.outbound),
+    )
     outcome = await prober.run(target.method, target.subject)
     return outcome, find_match(target, outcome)
 
@@ -50,7 +54,7 @@ async def verify_publisher(ctx: dict[str, Any], request_id: int) -> str | None:
     if target is None:
         return None
     config = _config(ctx)
-    outcome, match = await _probe(target, config)
+    outcome, match = await _probe(target, ctx)
     attempt = _attempt(ctx)
     if match is None and outcome.transient and attempt < config.max_check_attempts:
         log.info(
@@ -78,7 +82,7 @@ async def recheck_publisher(ctx: dict[str, Any], publisher_id: str) -> str:
     if target is None:
         return "skipped"
     config = _config(ctx)
-    outcome, match = await _probe(target, config)
+    outcome, match = await _probe(target, ctx)
     if match is not None:
         await verification.record_recheck_ok(target, match)
         return "ok"

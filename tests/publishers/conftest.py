@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from ipaddress import ip_network
 
 import pytest
 
+from domain.outbound import OutboundRules
 from domain.services.verification import VerificationConfig
 from tests.fixtures.stack import Stack
 from tests.publishers.support import DnsServer, ProofServer
@@ -37,7 +39,9 @@ def verify_config(
     stack: Stack, proof_server: ProofServer, dns_server: DnsServer
 ) -> Iterator[VerificationConfig]:
     """Point every proof fetch of the stack at the local servers, with short timeouts and
-    retries (the runtime's policy is what the web handlers and the jobs both read)."""
+    retries (the runtime's policy is what the web handlers and the jobs both read). The proof
+    server is on loopback, which outbound requests refuse unless allowed
+    (OUTBOUND_ALLOW_NETWORKS)."""
     ctx = stack.runtime.ctx
     previous = ctx.policy
     config = replace(
@@ -52,7 +56,8 @@ def verify_config(
         retry_delay_seconds=0.01,
         recheck_interval_seconds=0,
     )
-    ctx.policy = replace(previous, verification=config)
+    loopback_allowed = OutboundRules(allow_networks=(ip_network("127.0.0.1/32"),))
+    ctx.policy = replace(previous, verification=config, outbound=loopback_allowed)
     try:
         yield config
     finally:

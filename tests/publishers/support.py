@@ -35,6 +35,7 @@ class ProofServer:
     def __init__(self) -> None:
         self.routes: dict[str, Reply | list[Reply]] = {}
         self.requested: list[str] = []
+        self.hosts: list[str] = []  # the Host header of each request, in order
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self.port = 0
@@ -73,6 +74,10 @@ class ProofServer:
             head = await reader.readuntil(b"\r\n\r\n")
             path = head.split(b" ", 2)[1].decode()
             self.requested.append(path)
+            for line in head.decode("latin-1").split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "host":
+                    self.hosts.append(value.strip())
             reply = self._next(path)
             if reply.delay:
                 await asyncio.sleep(reply.delay)
