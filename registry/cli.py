@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import logging
 import sys
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
 
-import jwt
-
-from registry.config import ConfigError, Settings, load_settings
-
-if TYPE_CHECKING:
-    from domain.context import RegistryContext
+from registry.config import ConfigError, Settings, load_settings, read_environment
 
 log = logging.getLogger("registry")
 
@@ -106,73 +97,46 @@ def _worker(settings: Settings) -> None:
     run_worker(settings)
 
 
-async def _with_database(settings: Settings, action: Callable[[], Awaitable[None]]) -> None:
-    from domain.database import close_database, init_database
-
-    await init_database(settings.database_url, migrate=settings.is_sqlite)
-    try:
-        await action()
-    finally:
-        await close_database()
-
-
 async def _set_admin(settings: Settings, user_id: str, grant: bool, username: str | None) -> None:
     from domain.services.users import set_admin
+    from registry.commands.offline import with_database
 
     async def action() -> None:
         user = await set_admin(user_id, grant, username=username)
         state = "is now an admin" if user.is_admin else "is no longer an admin"
         print(f"user {user.id} ({user.username}) {state}")
 
-    await _with_database(settings, action)
-
-
-@contextlib.asynccontextmanager
-async def _offline_context(settings: Settings) -> AsyncIterator[RegistryContext]:
-    """The registry's storage and policy with an in-process job queue, for a one-off command
-    (inside `_with_database`); the jobs it queued have run when the block ends normally."""
-    from domain.context import RegistryContext
-    from registry.runtime import in_process_queue, open_storage, policy_from
-
-    storage = await open_storage(settings)
-    job_ctx: dict[str, Any] = {}
-    queue = in_process_queue(job_ctx)
-    ctx = RegistryContext(storage=storage, jobs=queue, policy=policy_from(settings))
-    job_ctx["registry"] = ctx
-    try:
-        yield ctx
-        await queue.aclose()
-    finally:
-        for store in storage.all:
-            await store.aclose()
+    await with_database(settings, action)
 
 
 async def _reconcile(settings: Settings, full: bool) -> int:
     """Run one reconciliation pass now and print its summary; 1 when problems remain."""
     from domain.services import reconciliation
+    from registry.commands.offline import offline_context, with_database
 
     outcome: list[bool] = []
 
     async def action() -> None:
-        async with _offline_context(settings) as ctx:
+        async with offline_context(settings) as ctx:
             summary = await reconciliation.reconcile(ctx, full=True if full else None)
         print("\n".join(summary.lines()))
         outcome.append(summary.ok)
 
-    await _with_database(settings, action)
+    await with_database(settings, action)
     return 0 if all(outcome) else 1
 
 
 async def _rebuild_pages(settings: Settings, package: str | None, every: bool) -> None:
     """Take package pages (README, changelog, icon) from published versions' archives."""
     from domain.services import scans
+    from registry.commands.offline import offline_context, with_database
 
     async def action() -> None:
-        async with _offline_context(settings) as ctx:
+        async with offline_context(settings) as ctx:
             written, seen = await scans.rebuild_pages(ctx, package=package, missing_only=not every)
         print(f"rebuild-pages: {seen} versions looked at, {written} pages written")
 
-    await _with_database(settings, action)
+    await with_database(settings, action)
 
 
 async def _rebuild_search_index(settings: Settings) -> None:
@@ -180,46 +144,36 @@ async def _rebuild_search_index(settings: Settings) -> None:
     SQL), then tell every process the registry changed: the rebuild announces it here, and
     with Redis the change feed's topic reaches the servers (their caches drop)."""
     from domain import search_index
-    from registry.change_feed import TOPIC
-    from registry.redis_event_bus import RedisEventBus
-    from registry.runtime import event_bus_for
+    from registry.commands.announce import announce_change
+    from registry.commands.offline import with_database
 
-    await _with_database(settings, search_index.rebuild_search_index)
-    bus = event_bus_for(settings)
-    if isinstance(bus, RedisEventBus):
-        try:
-            await bus.publish(TOPIC, {})
-        finally:
-            await bus.aclose()
+    await with_database(settings, search_index.rebuild_search_index)
+    await announce_change(settings)
     print("rebuild-search-index: done")
 
 
 def _mint_token(settings: Settings, user_id: str, username: str, email: str, ttl: int) -> None:
+    from registry.commands.dev import sign_token
+
     if not settings.jwt_secret:
         raise ConfigError("CLOUDM_JWT_SECRET: required to mint a development token")
-    now = time.time()
-    claims = {
-        "sub": user_id,
-        "user_id": user_id,
-        "username": username,
-        "email": email,
-        "level": 1,
-        "provider": "dev",
-        "type": "access",
-        "jti": uuid.uuid4().hex,
-        "iat": now,
-        "exp": now + ttl,
-    }
-    print(jwt.encode(claims, settings.jwt_secret, algorithm="HS256"))
+    print(sign_token(settings.jwt_secret, user_id, username, email, ttl))
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tb-registry", description="TB Registry server.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser(
+    serve = commands.add_parser(
         "serve",
         help="run the HTTP server (default)",
         description="Run the HTTP server; SERVER_HOST/SERVER_PORT set the bind.",
+    )
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="try it locally: bind 127.0.0.1, keep a generated secret in DATA_DIR and print "
+        "an admin token that can publish (refused with CLOUDM_JWT_SECRET or a "
+        "non-loopback SERVER_HOST)",
     )
     commands.add_parser(
         "worker",
@@ -266,6 +220,34 @@ def build_parser() -> argparse.ArgumentParser:
     pages.add_argument(
         "--all", action="store_true", dest="every", help="also versions that already have a page"
     )
+    rescan = commands.add_parser(
+        "rescan",
+        help="run today's ZIP scan again over stored versions",
+        description="Scan stored versions again (all, or a selection) with a progress bar and "
+        "a summary. A published version that fails now is quarantined (audited); a "
+        "quarantined one that passes now stays quarantined until an admin releases it. "
+        "Interrupted? Run the same command again: finished versions are skipped. "
+        "Exit status 1 when some version could not be read.",
+    )
+    rescan.add_argument(
+        "--package", action="append", metavar="NAME", help="only this package (repeatable)"
+    )
+    rescan.add_argument(
+        "--version", action="append", metavar="VERSION", help="only this version (repeatable)"
+    )
+    rescan.add_argument(
+        "--status",
+        action="append",
+        choices=["published", "quarantined"],
+        help="only versions in this status (repeatable; default: both)",
+    )
+    rescan.add_argument("--since", metavar="DATE", help="only versions uploaded since (ISO date)")
+    rescan.add_argument(
+        "--concurrency", type=int, default=2, metavar="N", help="archives scanned at once (2)"
+    )
+    rescan.add_argument(
+        "--restart", action="store_true", help="ignore an interrupted run's journal"
+    )
     commands.add_parser(
         "rebuild-search-index",
         help="rebuild the search and facet index of every package",
@@ -273,6 +255,23 @@ def build_parser() -> argparse.ArgumentParser:
         "(after rows were written by bulk SQL), then announce the change so that every "
         "process's cached pages drop.",
     )
+    export = commands.add_parser(
+        "export",
+        help="copy the registry's metadata and objects into a directory",
+        description="Write every table (JSON Lines) and every object (checked by its sha256) "
+        "into DIR, with a manifest. Stop servers and workers first. Resumable: run it again "
+        "after an interruption.",
+    )
+    export.add_argument("directory", metavar="DIR", help="a new or empty directory")
+    import_ = commands.add_parser(
+        "import",
+        help="load an export into this (empty) registry",
+        description="Apply migrations, then load DIR (made by `export`) into the database and "
+        "storage the settings name, which must be empty. Rows keep their keys and "
+        "timestamps; objects are checked by sha256. Resumable: run it again after an "
+        "interruption.",
+    )
+    import_.add_argument("directory", metavar="DIR", help="a directory written by `export`")
     token = commands.add_parser(
         "dev-token",
         help="mint a signed development JWT",
@@ -293,6 +292,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _configure_logging(settings)
         command = args.command or "serve"
         if command == "serve":
+            if getattr(args, "dev", False):
+                from registry.commands import dev
+
+                settings = dev.prepare(settings, read_environment())
             asyncio.run(_serve(settings))
         elif command == "worker":
             _worker(settings)
@@ -306,8 +309,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_reconcile(settings, args.full))
         elif command == "rebuild-pages":
             asyncio.run(_rebuild_pages(settings, args.package, args.every))
+        elif command == "rescan":
+            from registry.commands.rescan import run_command
+
+            return run_command(settings, args)
         elif command == "rebuild-search-index":
             asyncio.run(_rebuild_search_index(settings))
+        elif command == "export":
+            from registry.commands.export_import import run_export
+
+            return run_export(settings, args.directory)
+        elif command == "import":
+            from registry.commands.export_import import run_import
+
+            return run_import(settings, args.directory)
         elif command == "dev-token":
             _mint_token(settings, args.user_id, args.username, args.email, args.ttl)
     except KeyboardInterrupt:

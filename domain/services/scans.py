@@ -86,6 +86,8 @@ def _scan_blocking(
     package_type: str,
     package_name: str,
     package_version: str,
+    *,
+    collect_pages: bool = True,
 ) -> tuple[ScanReport, BuiltPages]:
     """The scan and, for a passing archive, its page: both on this worker thread."""
     with _ScannerReader(store.reader(key)) as reader:
@@ -95,9 +97,31 @@ def _scan_blocking(
             package_type=package_type,
             package_name=package_name,
             package_version=package_version,
-            collect_pages=True,
+            collect_pages=collect_pages,
         )
-    return report, build_pages(report.pages if report.passed else None)
+    return report, build_pages(report.pages if report.passed and collect_pages else None)
+
+
+async def scan_stored(
+    ctx: RegistryContext, row: PackageVersion, package: Package, limits: ScanLimits | None = None
+) -> ScanReport:
+    """Scan a stored version's archive again with the rules (and, by default, the limits of
+    its package type) of today, on a worker thread, without taking its page: what a rescan
+    judges by (domain/services/rescans.py). Storage errors propagate as `StorageError`."""
+    try:
+        report, _pages = await asyncio.to_thread(
+            _scan_blocking,
+            ctx.storage.primary,
+            row.blob_key,
+            limits or ScanLimits.for_package_type(package.package_type),
+            package.package_type,
+            package.name,
+            row.version,
+            collect_pages=False,
+        )
+    except StorageReadFailed as failed:
+        raise failed.error from failed
+    return report
 
 
 def _temp_path() -> Path:
