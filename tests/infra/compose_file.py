@@ -72,6 +72,7 @@ class Image:
     entrypoint: list[str]
     environment: dict[str, str]
     healthcheck: list[str]
+    user: str  # USER as written: uid[:gid]
 
 
 def read_image() -> Image:
@@ -81,6 +82,7 @@ def read_image() -> Image:
     environment: dict[str, str] = {}
     entrypoint: list[str] = []
     healthcheck: list[str] = []
+    user = "root"
     for command in runtime:
         if command.cmd == "ENV":
             pairs = command.value
@@ -90,7 +92,9 @@ def read_image() -> Image:
             entrypoint = list(command.value)
         elif command.cmd == "HEALTHCHECK":
             healthcheck = list(command.value)
-    return Image(entrypoint=entrypoint, environment=environment, healthcheck=healthcheck)
+        elif command.cmd == "USER":
+            user = command.value[0]
+    return Image(entrypoint=entrypoint, environment=environment, healthcheck=healthcheck, user=user)
 
 
 def local_argv(argv: list[str]) -> list[str]:

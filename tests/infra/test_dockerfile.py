@@ -111,8 +111,8 @@ def test_image_runs_tb_registry_as_a_non_root_user() -> None:
     image = read_image()
     assert image.entrypoint == ["tb-registry"]
     assert [c.value for c in runtime if c.cmd == "CMD"] == [("serve",)]
-    users = [c.value[0] for c in runtime if c.cmd == "USER"]
-    assert users and users[-1].split(":")[0].isdigit() and users[-1].split(":")[0] != "0"
+    uid = image.user.split(":")[0]
+    assert uid.isdigit() and uid != "0"
     # The console script the entrypoint names is the project's.
     assert (Path(sys.executable).parent / "tb-registry").is_file()
     run_lines = " ".join(" ".join(c.value) for c in commands if c.cmd == "RUN")
