@@ -72,6 +72,8 @@ from storage.keys import sha256_of_key
 PageHook = Callable[[str, int], None]
 Summary = list[tuple[str, object]]
 
+OBJECT_CONCURRENCY = 4  # objects read or written at once
+
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
@@ -101,6 +103,29 @@ def _describe_storage(settings: Settings) -> str:
     if spec.kind == "local":
         return f"local:{spec.root}"
     return f"s3:{spec.endpoint}/{spec.bucket}"
+
+
+async def _bounded(work: list[Coroutine[Any, Any, int]], done: Callable[[], None]) -> list[int]:
+    """Run one page's object transfers, OBJECT_CONCURRENCY at a time (each waits on storage
+    and disk, not the CPU); results in order. The first failure cancels the rest, and the
+    page is not recorded, so a rerun does it again."""
+    gate = asyncio.Semaphore(OBJECT_CONCURRENCY)
+
+    async def one(step: Coroutine[Any, Any, int]) -> int:
+        async with gate:
+            result = await step
+        done()
+        return result
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(step)) for step in work]
+    except ExceptionGroup as failed:
+        first: BaseException = failed
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None  # one error, said in one line (`_run`)
+    return [task.result() for task in tasks]
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -224,12 +249,14 @@ async def _export_objects(
         out = open_for_append(directory / OBJECT_LIST, entry["bytes"])
         try:
             async for keys in transfer.referenced_keys(after=entry["last"], page_rows=page_rows):
-                lines = []
-                for key in keys:
-                    size = await _export_object(storage, directory, key)
-                    lines.append({"key": key, "sha256": sha256_of_key(key), "size": size})
-                    entry["size"] += size
-                    bar.advance()
+                sizes = await _bounded(
+                    [_export_object(storage, directory, key) for key in keys], bar.advance
+                )
+                lines = [
+                    {"key": key, "sha256": sha256_of_key(key), "size": size}
+                    for key, size in zip(keys, sizes, strict=True)
+                ]
+                entry["size"] += sum(sizes)
                 entry["bytes"] = await _write_page(out, lines)
                 entry["count"] += len(lines)
                 entry["last"] = keys[-1]
@@ -346,7 +373,7 @@ def _read_manifest(directory: Path) -> dict[str, Any]:
 def _check_files(directory: Path, manifest: dict[str, Any]) -> None:
     """Blocking: every table file and the object list hash as the manifest says."""
     files = [(table["file"], table["sha256"]) for table in manifest["tables"]]
-    files.append((manifest["objects"]["file"], manifest["objects"]["sha256"]))
+    files.append((OBJECT_LIST, manifest["objects"]["sha256"]))
     for name, expected in files:
         path = directory / name
         if not path.resolve().is_relative_to(directory.resolve()):
@@ -487,9 +514,11 @@ async def _import_objects(
                 await asyncio.to_thread(reader.skip, state["objects"])
                 bar.advance(state["objects"])
                 while lines := await asyncio.to_thread(reader.read, page_rows):
-                    for line in lines:
-                        uploaded += await _import_object(storage.primary, directory, line)
-                        bar.advance()
+                    sizes = await _bounded(
+                        [_import_object(storage.primary, directory, line) for line in lines],
+                        bar.advance,
+                    )
+                    uploaded += sum(sizes)
                     state["objects"] += len(lines)
                     write_json_atomically(directory / IMPORT_STATE, state)
                     if after_page is not None:

@@ -41,6 +41,9 @@ OBJECTS_DIR = "objects"
 # hold a README and a scan report, far below this.
 MAX_CONTROL_FILE_BYTES = 4 * 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024 * 1024
+# A page read for insertion ends early once its lines add up to this, so that a table of
+# large rows (READMEs, scan reports) never holds hundreds of them in memory at once.
+MAX_PAGE_BYTES = 16 * 1024 * 1024
 HASH_CHUNK = 1024 * 1024
 
 
@@ -145,10 +148,12 @@ class LineReader:
             if self._next_line() is None:
                 raise TransferError(f"{self.path}: fewer lines than the progress file records")
 
-    def read(self, count: int) -> list[dict[str, Any]]:
-        """Up to `count` parsed lines ([] at the end of the file)."""
+    def read(self, count: int, max_bytes: int = MAX_PAGE_BYTES) -> list[dict[str, Any]]:
+        """Up to `count` parsed lines, fewer once they add up to `max_bytes` ([] at the end of
+        the file)."""
         rows: list[dict[str, Any]] = []
-        while len(rows) < count:
+        size = 0
+        while len(rows) < count and size < max_bytes:
             line = self._next_line()
             if line is None:
                 break
@@ -159,6 +164,7 @@ class LineReader:
             if not isinstance(row, dict):
                 raise TransferError(f"{self.path}: line {self.line_number} is not an object")
             rows.append(row)
+            size += len(line)
         return rows
 
 
