@@ -1,0 +1,122 @@
+"""infra/systemd and infra/nginx: the units run the CLI's commands with settings the registry
+accepts, and nginx's upstream is where the web unit listens, with the proxy settings the
+registry relies on (upload size, streaming, timeouts, forwarded headers)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from registry.cli import build_parser
+from registry.config import load_settings
+from registry.settings_docs import variables
+from tests.infra.compose_file import REPO
+
+SYSTEMD = REPO / "infra" / "systemd"
+NGINX = REPO / "infra" / "nginx"
+UNITS = {"tb-registry-web.service": "serve", "tb-registry-worker.service": "worker"}
+
+
+def read_unit(path: Path) -> dict[str, dict[str, list[str]]]:
+    """A unit file as {section: {key: [values, in order]}} (keys such as Environment= repeat,
+    which configparser refuses; a short reader of systemd's syntax instead)."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] | None = None
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], {})
+            continue
+        assert current is not None, f"{path.name}: {line!r} outside a section"
+        key, equals, value = line.partition("=")
+        assert equals, f"{path.name}: not key=value: {line!r}"
+        current.setdefault(key.strip(), []).append(value.strip())
+    return sections
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            found[name.strip()] = value.strip()
+    return found
+
+
+ENV_EXAMPLE = SYSTEMD / "registry.env.example"
+
+
+@pytest.mark.parametrize(("unit", "command"), UNITS.items())
+def test_unit_runs_the_cli_command_with_accepted_settings(unit: str, command: str) -> None:
+    sections = read_unit(SYSTEMD / unit)
+    assert set(sections) == {"Unit", "Service", "Install"}
+    service = sections["Service"]
+    (start,) = service["ExecStart"]
+    argv = shlex.split(start)
+    assert argv[0].endswith("/.venv/bin/tb-registry") and argv[1:] == [command]
+    assert service["User"] == ["tb-registry"] and service["Restart"] == ["on-failure"]
+    assert service["EnvironmentFile"] == ["/etc/tb-registry/registry.env"]
+    for pre in service.get("ExecStartPre", []):
+        build_parser().parse_args(shlex.split(pre)[1:])  # exits on an unknown command
+    environment = dict(entry.split("=", 1) for entry in service.get("Environment", []))
+    # The state directory systemd creates is the data directory.
+    assert environment["DATA_DIR"] == f"/var/lib/{service['StateDirectory'][0]}"
+    settings = {**read_env_file(ENV_EXAMPLE), **environment}
+    declared = {name for variable in variables() for name in variable.names}
+    assert not set(settings) - declared
+    loaded = load_settings(settings)
+    assert loaded.uses_redis and not loaded.is_sqlite
+    assert loaded.primary_storage.kind == "s3" and [m.name for m in loaded.mirrors] == ["mirror"]
+
+
+def test_web_unit_migrates_before_serving_and_worker_starts_after_it() -> None:
+    web = read_unit(SYSTEMD / "tb-registry-web.service")
+    assert [shlex.split(pre)[1:] for pre in web["Service"]["ExecStartPre"]] == [["migrate"]]
+    worker = read_unit(SYSTEMD / "tb-registry-worker.service")
+    assert "tb-registry-web.service" in worker["Unit"]["After"][0].split()
+
+
+def test_nginx_upstream_is_the_web_unit_and_compose_service() -> None:
+    web = read_unit(SYSTEMD / "tb-registry-web.service")["Service"]
+    environment = dict(entry.split("=", 1) for entry in web["Environment"])
+    local = (NGINX / "upstream-local.conf").read_text(encoding="utf-8")
+    assert f"server {environment['SERVER_HOST']}:{environment['SERVER_PORT']};" in local
+    compose = (NGINX / "upstream-compose.conf").read_text(encoding="utf-8")
+    assert "server web:4025 resolve;" in compose
+    site = (NGINX / "tb-registry.conf").read_text(encoding="utf-8")
+    assert "proxy_pass http://tb_registry;" in site
+    assert "include /etc/nginx/snippets/tb-registry-proxy.conf;" in site
+
+
+def _directives(path: Path) -> dict[str, str]:
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            assert line.endswith(";"), f"{path.name}: {line!r}"
+            name, _, value = line[:-1].partition(" ")
+            found[f"{name} {value.split()[0]}" if name == "proxy_set_header" else name] = value
+    return found
+
+
+def _bytes(size: str) -> int:
+    match = re.fullmatch(r"(\d+)([kmg]?)", size.lower())
+    assert match, size
+    return int(match.group(1)) * 1024 ** " kmg".index(match.group(2) or " ")
+
+
+def test_nginx_proxy_settings() -> None:
+    proxy = _directives(NGINX / "proxy.conf")
+    # Room for the largest upload the registry accepts by default, with the multipart envelope.
+    default_upload = load_settings({}).max_upload_bytes
+    assert _bytes(proxy["client_max_body_size"]) > default_upload
+    assert proxy["proxy_request_buffering"] == "off"
+    assert int(proxy["proxy_read_timeout"].rstrip("s")) >= 60
+    assert proxy["proxy_set_header X-Forwarded-For"].endswith("$proxy_add_x_forwarded_for")
+    assert proxy["proxy_set_header X-Forwarded-Proto"].endswith("$scheme")
+    assert proxy["proxy_set_header Upgrade"].endswith("$http_upgrade")
