@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import dockerfile
@@ -99,8 +100,12 @@ def test_every_copied_path_exists_and_is_in_the_build_context() -> None:
         files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
         shipped = [f for f in files if dockerignore_allows(str(f.relative_to(REPO)))]
         assert shipped, f"COPY {source}: excluded by .dockerignore"
-    # What the running registry reads from disk is among them.
+    # What the running registry reads from disk is among them: every package of the
+    # project (pyproject's wheel packages, with their static files) and the built web UI.
     copied = set(sources)
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    assert set(packages) <= copied, set(packages) - copied
     assert {"web/dist", "schema", "infra/docker/healthcheck.py"} <= copied
     assert (REPO / "schema" / "graphiql" / "static" / "graphiql.js").is_file()
 

@@ -8,12 +8,14 @@ import re
 import shlex
 from pathlib import Path
 
+import crossplane
 import pytest
 
 from registry.cli import build_parser
 from registry.config import load_settings
 from registry.settings_docs import variables
-from tests.infra.compose_file import REPO
+from tests.infra.compose_file import COMPOSE_FILE, REPO, load_compose
+from tests.infra.test_compose import example_variables
 
 SYSTEMD = REPO / "infra" / "systemd"
 NGINX = REPO / "infra" / "nginx"
@@ -120,3 +122,41 @@ def test_nginx_proxy_settings() -> None:
     assert proxy["proxy_set_header X-Forwarded-For"].endswith("$proxy_add_x_forwarded_for")
     assert proxy["proxy_set_header X-Forwarded-Proto"].endswith("$scheme")
     assert proxy["proxy_set_header Upgrade"].endswith("$http_upgrade")
+
+
+def nginx_tree(root: Path, upstream: str) -> Path:
+    """An nginx configuration under `root` laid out as the compose `nginx` service mounts the
+    files (its volumes), `upstream` as conf.d/upstream.conf, and the official image's main file
+    around them (`include /etc/nginx/conf.d/*.conf` in `http`). Absolute /etc/nginx paths in the
+    files point into `root`."""
+    service = load_compose(example_variables())["services"]["nginx"]
+    mounts = {}
+    for volume in service["volumes"]:
+        source, target, *_ = volume.split(":")
+        mounts[target] = COMPOSE_FILE.parent / source
+    mounts["/etc/nginx/conf.d/upstream.conf"] = NGINX / upstream
+    for target, source in mounts.items():
+        placed = root / target.lstrip("/")
+        placed.parent.mkdir(parents=True, exist_ok=True)
+        placed.write_text(
+            source.read_text(encoding="utf-8").replace("/etc/nginx/", f"{root}/etc/nginx/")
+        )
+    main = root / "etc" / "nginx" / "nginx.conf"
+    main.write_text(f"events {{}}\nhttp {{\n    include {root}/etc/nginx/conf.d/*.conf;\n}}\n")
+    return main
+
+
+def parse_errors(main: Path) -> list[str]:
+    # strict: unknown directives are errors. `map` bodies are ignored: crossplane reads their
+    # value pairs as directives.
+    parsed = crossplane.parse(str(main), strict=True, ignore=["map"])
+    return [error["error"] for error in parsed["errors"]]
+
+
+@pytest.mark.parametrize("upstream", ["upstream-compose.conf", "upstream-local.conf"])
+def test_nginx_configuration_parses(tmp_path: Path, upstream: str) -> None:
+    main = nginx_tree(tmp_path, upstream)
+    assert parse_errors(main) == []
+    snippet = tmp_path / "etc" / "nginx" / "snippets" / "tb-registry-proxy.conf"
+    snippet.write_text(snippet.read_text().replace("proxy_buffering", "proxy_bufering"))
+    assert any("proxy_bufering" in error for error in parse_errors(main))
