@@ -167,7 +167,7 @@ def switch_database() -> None:
     EXECUTOR_CACHE.clear()
 
 
-async def test_interrupted_export_and_import_resume_into_postgres_and_s3(
+async def test_embedded_to_postgres_and_s3_and_back_resuming_after_interruptions(
     source: Source, pg_target: Settings, tmp_path: Path
 ) -> None:
     directory = tmp_path / "export"
@@ -237,6 +237,8 @@ async def test_interrupted_export_and_import_resume_into_postgres_and_s3(
         ).json()["events"]
         assert events[0]["id"] > max(e["id"] for e in source.seen["audit"]["events"])
         await target.drain_jobs()
+        await target.ctx.downloads.flush()
+        on_postgres = await snapshot(target)
     finally:
         await stop_stack(target, None)
 
@@ -245,6 +247,22 @@ async def test_interrupted_export_and_import_resume_into_postgres_and_s3(
     switch_database()
     with pytest.raises(TransferError, match="target registry is not empty"):
         await export_import.import_registry(pg_target, directory)
+
+    # And back: PostgreSQL + S3 exported, imported into a new embedded registry.
+    back = tmp_path / "back"
+    await export_import.export_registry(pg_target, back)
+    embedded = load_settings({"DATA_DIR": str(tmp_path / "embedded")})
+    switch_database()
+    await export_import.import_registry(embedded, back)
+    switch_database()
+    again, _ = await start_stack("embedded", tmp_path / "embedded", None)
+    try:
+        assert await snapshot(again) == on_postgres
+        data = mod_zip("Alpha", "1.3.0")  # SQLite's keys continue after the imported ones too
+        assert (await upload_version(again.client, "u1", "Alpha", "1.3.0", data)).status_code == 201
+        await again.drain_jobs()
+    finally:
+        await stop_stack(again, None)
 
 
 def test_every_table_is_copied_or_left_out_with_a_reason() -> None:
