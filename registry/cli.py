@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -60,6 +61,8 @@ async def _serve(settings: Settings) -> None:
             log_level="debug" if settings.debug else "info",
             proxy_headers=True,
             forwarded_allow_ips="127.0.0.1",
+            # SIGTERM/SIGINT: stop accepting, let in-flight requests finish within the bound.
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )
         log.info(
             "TB Registry on http://%s:%d (database %s, storage %s)",
@@ -68,9 +71,22 @@ async def _serve(settings: Settings) -> None:
             _describe_db(settings),
             settings.primary_storage.kind,
         )
+        _exit_cleanly_on_sigterm()
         await uvicorn.Server(config).serve()
     finally:
         await runtime.stop()
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM is how supervisors stop the service. uvicorn answers it with its graceful
+    shutdown and then raises it again for the handler it found; Python's default one would kill
+    the process there, before `runtime.stop()`, with status -15. This one exits 0 instead,
+    through every `finally`."""
+
+    def exit_zero(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, exit_zero)
 
 
 def _describe_db(settings: Settings) -> str:

@@ -251,6 +251,14 @@ class Settings:
         section=Section.SERVER,
     )
     port: int = setting("SERVER_PORT", 4025, "Bind port.", ge=1, le=65535)
+    shutdown_grace_seconds: int = setting(
+        "SERVER_SHUTDOWN_GRACE",
+        30,
+        "Seconds `tb-registry serve` lets in-flight requests finish after SIGTERM/SIGINT (new "
+        "connections are refused at once); requests still running then are cut off.",
+        ge=0,
+        le=3600,
+    )
     public_base_url: Annotated[str | None, _url("http", "https", strip_slash=True)] = setting(
         "PUBLIC_BASE_URL",
         None,
