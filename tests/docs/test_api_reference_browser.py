@@ -62,9 +62,22 @@ async def test_swagger_ui_renders_the_operations_offline(
         parameters = await detail.locator(".parameters").inner_text()
         await page.screenshot(path=str(tmp_path / "api-docs.png"), full_page=False)
 
+        # "Try it out" calls the registry from the page, within the CSP's connect-src 'self'.
+        health = page.locator(".opblock-get", has_text="/api/v1/health").first
+        await health.locator(".opblock-summary").click()
+        await health.locator(".try-out__btn").click()
+        await health.locator(".execute").click()
+        live = health.locator(".live-responses-table tr.response .response-col_status")
+        await live.wait_for()
+        live_status = (await live.inner_text()).strip()
+        live_body = await health.locator(
+            ".live-responses-table tr.response .response-col_description pre"
+        ).first.inner_text()
+
     assert rendered == operations > 40
     assert title.startswith(document["info"]["title"])
     assert "name" in parameters
+    assert live_status == "200" and '"status": "healthy"' in live_body
     assert problems == []
     server = urlsplit(docs_server.url).netloc
     foreign = [
@@ -72,3 +85,4 @@ async def test_swagger_ui_renders_the_operations_offline(
     ]
     assert foreign == []
     assert f"{docs_server.url}/api/v1/openapi.json" in requests
+    assert f"{docs_server.url}/api/v1/health" in requests
