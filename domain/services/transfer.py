@@ -189,6 +189,7 @@ async def reset_sequences() -> None:
         )
 
 
+# Every referenced object key: version archives, build files and page icons ("" = none).
 _REFERENCED_KEYS = (
     "SELECT blob_key AS k FROM package_versions UNION SELECT blob_key FROM artifact_builds "
     "UNION SELECT icon_key FROM package_versions WHERE icon_key <> ''"
@@ -199,15 +200,19 @@ async def referenced_keys(
     *, after: str | None = None, page_rows: int = PAGE_ROWS
 ) -> AsyncIterator[list[str]]:
     """Every object key a version, build or page icon refers to, once each, in key order and
-    pages, starting after `after` (keys are ASCII: the order is the same on every engine)."""
+    pages, starting after `after` (keys are ASCII: the order is the same on every engine).
+    Each branch is filtered by the last key before the union, so a page sorts only the keys
+    still to come."""
     connection = _connection()
     last = after or ""
     while True:
-        mark = marks(connection, 2)
+        mark = marks(connection, 4)
         rows = await connection.execute_query_dict(
-            f"SELECT k FROM ({_REFERENCED_KEYS}) AS referenced WHERE k > {mark[0]} "
-            f"ORDER BY k LIMIT {mark[1]}",
-            [last, page_rows],
+            f"SELECT k FROM (SELECT blob_key AS k FROM package_versions WHERE blob_key > {mark[0]} "
+            f"UNION SELECT blob_key FROM artifact_builds WHERE blob_key > {mark[1]} "
+            f"UNION SELECT icon_key FROM package_versions WHERE icon_key > {mark[2]}) "
+            f"AS referenced ORDER BY k LIMIT {mark[3]}",
+            [last, last, last, page_rows],
         )
         if not rows:
             return
