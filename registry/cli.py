@@ -16,15 +16,9 @@ log = logging.getLogger("registry")
 
 
 def _configure_logging(settings: Settings) -> None:
-    # Logs go to stdout; stderr is kept for the one line that explains a failed start.
-    logging.basicConfig(
-        level=logging.DEBUG if settings.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stdout,
-    )
-    if not settings.debug:
-        for noisy in ("tortoise", "urllib3", "aiosqlite", "asyncio"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    from registry.logs import configure_logging
+
+    configure_logging(settings.log_format, debug=settings.debug)
 
 
 def _keep_the_loop_responsive() -> None:
@@ -59,8 +53,14 @@ async def _serve(settings: Settings) -> None:
             host=settings.host,
             port=settings.port,
             log_level="debug" if settings.debug else "info",
-            proxy_headers=True,
-            forwarded_allow_ips="127.0.0.1",
+            # Logging is configured once for the process (registry/logs.py): uvicorn's own
+            # records go through it, and its access log gives way to registry.access (written
+            # by the request-id middleware, so the line carries the request id).
+            log_config=None,
+            access_log=False,
+            # X-Forwarded-For is resolved inside the app (TRUSTED_PROXIES, registry/app.py), so
+            # in-process tests see the same client address as the served app.
+            proxy_headers=False,
             # SIGTERM/SIGINT: stop accepting, let in-flight requests finish within the bound.
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         )

@@ -23,6 +23,7 @@ from domain.exceptions import (
     TooLarge,
     refused_value,
 )
+from registry.security_headers import with_security_headers
 from storage.errors import ObjectNotFound, StorageError
 
 log = logging.getLogger("registry.errors")
@@ -84,11 +85,14 @@ async def unexpected_error_handler(request: Request, exc: Exception) -> Response
     log.exception(
         "unhandled error in %s %s (request %s)", request.method, _path_for_log(request), request_id
     )
-    return error_response(
+    response = error_response(
         500,
         f"Internal server error (request id {request_id})",
         headers={"X-Request-ID": request_id},
     )
+    # Answered outside every middleware (Starlette's ServerErrorMiddleware): no one else adds them.
+    response.raw_headers = with_security_headers(response.raw_headers)
+    return response
 
 
 async def storage_error_handler(request: Request, exc: Exception) -> Response:

@@ -1,25 +1,49 @@
-"""Plain ASGI middleware: request ids, and the text guard in front of every route."""
+"""Plain ASGI middleware: request ids and the access log, and the text guard in front of every
+route."""
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.exceptions import InvalidInput
 from registry.errors import error_response
+from registry.logs import REQUEST_ID
 from registry.rest.params import check_request_text
 
+# An incoming id is believed only when short and plain: it lands in every log line.
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_MAX_ID_BYTES = 64
+_MAX_LOGGED_PATH = 200  # a caller can send kilobytes of path
 # A query string of printable ASCII without percent-escapes decodes to printable ASCII.
 _PLAIN_QUERY = re.compile(rb"[\x20-\x24\x26-\x7e]*")
 
+access_log = logging.getLogger("registry.access")
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            if len(value) > _MAX_ID_BYTES:  # bounded before the pattern looks at it
+                return None
+            text = value.decode("latin-1")
+            return text if _SAFE_ID.fullmatch(text) else None
+    return None
+
 
 class RequestIdMiddleware:
-    """Give every request an id (or keep a sane incoming `X-Request-ID`) and echo it back.
+    """Give every request an id (or keep a sane incoming `X-Request-ID`), echo it back, and
+    write the request's access-log line (`registry.access`) when it is done.
 
-    The id lands on `scope["state"]`, so handlers, logs and audit events can all name it.
+    The id lands on `scope["state"]` (handlers, audit events and GraphQL errors name it) and in
+    `registry.logs.REQUEST_ID`, so every log line written while the request runs carries it.
+    The access line replaces uvicorn's (disabled in registry/cli.py), which could not: method,
+    path, status, duration in ms and client address (after TRUSTED_PROXIES), as the message
+    and as fields of a JSON line.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -29,18 +53,58 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
         # 32 random hex digits, as uuid4().hex but without building a UUID per request.
-        request_id = incoming if _SAFE_ID.fullmatch(incoming) else secrets.token_hex(16)
+        request_id = _incoming_id(scope) or secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
+        # Not reset afterwards: the server runs each request in its own task (its own copy of
+        # the context), and the 500 handler, outside this middleware, still logs under the id.
+        REQUEST_ID.set(request_id)
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the server answers when the app fails before its response starts
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"x-request-id", request_id.encode()),
+                ]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                _log_access(scope, status, started)
+
+
+def _log_access(scope: Scope, status: int, started: float) -> None:
+    duration_ms = round((time.perf_counter() - started) * 1000, 1)
+    path: str = scope.get("path", "")
+    if len(path) > _MAX_LOGGED_PATH:
+        path = path[:_MAX_LOGGED_PATH] + "..."
+    client = scope.get("client")
+    address = client[0] if client else "-"
+    method = scope.get("method", "-")
+    access_log.info(
+        "%s %s %d %.1f ms %s",
+        method,
+        path,
+        status,
+        duration_ms,
+        address,
+        extra={
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": duration_ms,
+            "client": address,
+        },
+    )
 
 
 class RequestTextGuardMiddleware:

@@ -28,6 +28,7 @@ import msgspec
 
 from domain.exceptions import RateLimited
 from domain.jsontext import load_json
+from registry.logs import REQUEST_ID
 from schema.core.graphql_limits import GraphQLLimits
 
 # Bodies larger than this are answered normally, not looked up (keys stay small, and the
@@ -80,13 +81,9 @@ def unpack(entry: bytes) -> tuple[dict[str, int], bytes]:
 def rate_limited_body(error: RateLimited) -> bytes:
     """What a fresh operation over a budget answers (schema/core/charging.py, formatted by
     schema/core/errors.py)."""
-    answer: dict[str, Any] = {
-        "data": None,
-        "errors": [
-            {
-                "message": error.message,
-                "extensions": {"code": error.code, "retryAfter": error.retry_after},
-            }
-        ],
-    }
+    extensions: dict[str, Any] = {"code": error.code, "retryAfter": error.retry_after}
+    request_id = REQUEST_ID.get()
+    if request_id:  # as every GraphQL error does (schema/core/errors.py)
+        extensions["requestId"] = request_id
+    answer = {"data": None, "errors": [{"message": error.message, "extensions": extensions}]}
     return msgspec.json.encode(answer)

@@ -171,6 +171,14 @@ def _public_error(error: GraphQLError, request_id: str) -> GraphQLError:
     return error
 
 
+def _with_request_id(error: GraphQLError, request_id: str) -> GraphQLError:
+    """Every error names its request (`extensions.requestId`, as the `X-Request-ID` header and
+    the log lines do), so a report can be matched to the server's log."""
+    if request_id:
+        error.extensions = {**(error.extensions or {}), "requestId": request_id}
+    return error
+
+
 class RegistryErrors(SchemaExtension):
     """Give domain errors their code and mask unexpected ones (logged by the schema)."""
 
@@ -178,7 +186,9 @@ class RegistryErrors(SchemaExtension):
         errors = getattr(result, "errors", None)
         if errors:
             request_id = request_id_of(self.execution_context)
-            result.errors = [_public_error(e, request_id) for e in errors]
+            result.errors = [
+                _with_request_id(_public_error(e, request_id), request_id) for e in errors
+            ]
 
     def on_operation(self) -> Iterator[None]:
         yield

@@ -167,14 +167,18 @@ async def test_quarantine_queue_filters_by_package_and_skips_deleted_packages(st
     assert only["quarantinedVersions"]["totalCount"] == 3
     unknown = await execute(stack, QUEUE, {"package": "nope"}, as_actor=admin)
     assert unknown.errors[0].message == "Package not found: nope"
-    assert unknown.errors[0].extensions == {"code": "not_found"}
+    assert unknown.errors[0].extensions == {"code": "not_found", "requestId": "req-root"}
     foreign = await execute(
         stack,
         QUEUE,
         {"package": "risky", "after": everything["pageInfo"]["endCursor"]},
         as_actor=admin,
     )
-    assert foreign.errors[0].extensions == {"code": "invalid", "field": "after"}
+    assert foreign.errors[0].extensions == {
+        "code": "invalid",
+        "field": "after",
+        "requestId": "req-root",
+    }
 
 
 async def test_admin_mutations_over_http(stack: Stack) -> None:

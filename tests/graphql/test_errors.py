@@ -108,7 +108,10 @@ async def test_request_bodies_strawberry_cannot_parse_get_json_errors(stack: Sta
             "errors": [
                 {
                     "message": "Unable to parse request body as JSON",
-                    "extensions": {"code": "bad_request"},
+                    "extensions": {
+                        "code": "bad_request",
+                        "requestId": response.headers["x-request-id"],
+                    },
                 }
             ]
         }
@@ -116,4 +119,7 @@ async def test_request_bodies_strawberry_cannot_parse_get_json_errors(stack: Sta
         "/graphql", params={"query": 'mutation { deletePackage(name: "x") { errors { code } } }'}
     )
     assert response.status_code == 405  # GraphQL over HTTP: mutations are POST only
-    assert response.json()["errors"][0]["extensions"] == {"code": "bad_request"}
+    assert response.json()["errors"][0]["extensions"] == {
+        "code": "bad_request",
+        "requestId": response.headers["x-request-id"],
+    }

@@ -69,7 +69,12 @@ async def test_over_cost_query_is_refused_naming_cost_and_limit(stack: Stack) ->
     assert counter.count == 0
     error = response.json()["errors"][0]
     assert error["message"] == "Query cost 110301 exceeds the maximum cost of 5000"
-    assert error["extensions"] == {"code": "query_too_costly", "cost": 110301, "maxCost": 5000}
+    assert error["extensions"] == {
+        "code": "query_too_costly",
+        "cost": 110301,
+        "maxCost": 5000,
+        "requestId": response.headers["x-request-id"],
+    }
 
 
 async def test_cost_follows_variables_and_argument_defaults(stack: Stack) -> None:

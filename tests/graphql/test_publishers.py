@@ -143,7 +143,10 @@ async def test_verification_request_and_admin_decisions(stack: Stack) -> None:
     for who in (None, owner):
         refused = await execute(stack, queue, **({"as_actor": who} if who else {}))
         assert refused.errors[0].message == "Admin privileges required"
-        assert refused.errors[0].extensions == {"code": "forbidden"}
+        assert refused.errors[0].extensions == {
+            "code": "forbidden",
+            **({"requestId": "req-owner"} if who else {}),
+        }
 
     not_admin = (await data(stack, decide("verify"), {"p": "team", "n": ""}, as_actor=owner))[
         "verifyPublisher"

@@ -385,7 +385,10 @@ async def test_rest_and_graphql_list_the_same_pages(stack: Stack) -> None:
     refused = await stack.client.get("/api/v1/search", params={"q": "auth\x00"})
     assert refused.status_code == 400 and "q" in refused.json()["detail"]
     inline = await post(stack.client, '{ packages(search: "a\\u0000") { totalCount } }')
-    assert inline.json()["errors"][0]["extensions"] == {"code": "invalid"}, inline.json()
+    assert inline.json()["errors"][0]["extensions"] == {
+        "code": "invalid",
+        "requestId": inline.headers["x-request-id"],
+    }, inline.json()
     # GraphQL's default hides packages with nothing left to install; REST never does.
     default = await _graphql_pages(stack, {"search": "auth", "sort": "RELEVANCE"}, {}, 100)
     assert default == ([["auth", "auth-lib", "authx", "my-auth", "their-auth", "cloud", "db"]], 7)

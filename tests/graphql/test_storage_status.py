@@ -78,7 +78,10 @@ async def test_storage_status_is_admin_only(stack: Stack) -> None:
         )
         assert refused.data is None
         assert refused.errors[0].message == "Admin privileges required"
-        assert refused.errors[0].extensions == {"code": "forbidden"}
+        assert refused.errors[0].extensions == {
+            "code": "forbidden",
+            **({"requestId": "req-owner"} if who else {}),
+        }
 
 
 async def test_storage_status_over_http(stack: Stack) -> None:
@@ -91,6 +94,9 @@ async def test_storage_status_over_http(stack: Stack) -> None:
     anonymous = await post(stack.client, STATUS, {"probe": False})
     body = anonymous.json()
     assert body["data"] is None
-    assert body["errors"][0]["extensions"] == {"code": "forbidden"}
+    assert body["errors"][0]["extensions"] == {
+        "code": "forbidden",
+        "requestId": anonymous.headers["x-request-id"],
+    }
     member = await post(stack.client, STATUS, {"probe": False}, user="owner")
     assert member.json()["errors"][0]["message"] == "Admin privileges required"

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 import websockets
@@ -156,7 +157,10 @@ async def test_private_packages_never_reach_strangers(stack: Stack) -> None:
         refused = await stranger.receive()
         assert refused["type"] == "next" and refused["payload"]["data"] is None
         assert refused["payload"]["errors"][0]["message"] == "Package not found: Secret"
-        assert refused["payload"]["errors"][0]["extensions"] == {"code": "not_found"}
+        assert refused["payload"]["errors"][0]["extensions"] == {
+            "code": "not_found",
+            "requestId": ANY,  # the socket's id
+        }
         assert await stranger.receive() == {"id": "hidden", "type": "complete"}
         await stranger.subscribe("all", PUBLISHED)
         await wait_for_subscribers(bus, PACKAGE_PUBLISHED, 1)

@@ -291,10 +291,6 @@ def test_compose_services_run_as_processes(tmp_path: Path, places: LocalPlaces) 
             return True if httpx.get(f"{webs[-1].url}{version_path}").status_code == 200 else None
 
         wait_for("the worker's scan to publish", published, PUBLISH_DEADLINE)
-        for web in webs:
-            download = httpx.get(f"{web.url}{version_path}/file", timeout=30)
-            assert download.status_code == 200, f"{web.name}: {download.text[:300]}"
-            assert download.content == archive
 
         mirror_bucket = places.buckets[
             run.services_config["web"]["environment"]["MINIO_MIRROR_BUCKET"]
@@ -314,18 +310,31 @@ def test_compose_services_run_as_processes(tmp_path: Path, places: LocalPlaces) 
 
         wait_for("the worker's copy on the mirror bucket", mirrored, PUBLISH_DEADLINE)
 
-        # Each web process served one download and says so on its own /metrics (compose sets
-        # no PROMETHEUS_MULTIPROC_DIR: every container reports itself).
+        # A download through each web process, which says so on its own /metrics (compose
+        # sets no PROMETHEUS_MULTIPROC_DIR: every container reports itself). The download
+        # counts once the whole file is sent, just after the client has the last byte; the
+        # keep-alive session (as package managers use) stays open until the count shows.
         for web in webs:
-            metrics = httpx.get(f"{web.url}/metrics")
-            assert metrics.status_code == 200, f"{web.name} /metrics: {metrics.status_code}"
-            samples = {
-                sample.name: sample.value
-                for family in text_string_to_metric_families(metrics.text)
-                for sample in family.samples
-                if not sample.labels
-            }
-            assert samples.get("registry_downloads_total") == 1.0, f"{web.name}: {samples}"
+            with httpx.Client(base_url=web.url, timeout=30) as session:
+                download = session.get(f"{version_path}/file")
+                assert download.status_code == 200, f"{web.name}: {download.text[:300]}"
+                assert download.content == archive
+
+                def downloads_counted(session: httpx.Client = session) -> float | None:
+                    metrics = session.get("/metrics")
+                    assert metrics.status_code == 200, f"/metrics: {metrics.status_code}"
+                    samples = {
+                        sample.name: sample.value
+                        for family in text_string_to_metric_families(metrics.text)
+                        for sample in family.samples
+                        if not sample.labels
+                    }
+                    assert "registry_downloads_total" in samples, sorted(samples)
+                    return samples["registry_downloads_total"] or None
+
+                counted = wait_for(f"{web.name} /metrics", downloads_counted, 10)
+                assert counted == 1.0, web.name
+
         for container in [*webs, worker]:
             container.check_running()
     finally:

@@ -13,6 +13,7 @@ import json
 import time
 from dataclasses import replace
 from typing import Any
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -388,7 +389,11 @@ STUCK = '{ latestVersions(names: ["a"]) { name } }'
 def assert_timeout(body: dict[str, Any], seconds: float) -> None:
     assert body.get("data") is None, body
     assert len(body["errors"]) == 1, body
-    assert body["errors"][0]["extensions"] == {"code": "timeout", "maxSeconds": seconds}
+    assert body["errors"][0]["extensions"] == {
+        "code": "timeout",
+        "maxSeconds": seconds,
+        "requestId": ANY,
+    }
 
 
 @pytest.fixture

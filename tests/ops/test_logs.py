@@ -1,0 +1,157 @@
+"""Logs: JSON lines (one object each) and text lines, every line written while a request runs
+carrying its id, the access line written by the app, and the id echoed to the client."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from registry.logs import JOB_ID, REQUEST_ID, ContextFilter, JsonFormatter, configure_logging
+from tests.fixtures.stack import Stack
+from tests.ops.support import embedded
+
+__all__ = ["embedded"]
+
+
+@pytest.fixture
+def json_lines() -> Iterator[io.StringIO]:
+    """Everything logged at INFO and above, as the JSON handler of `LOG_FORMAT=json` writes it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter(None))
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def parsed(stream: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_json_line_holds_context_extras_and_traceback(json_lines: io.StringIO) -> None:
+    request_token = REQUEST_ID.set("req-1")
+    job_token = JOB_ID.set("job-9")
+    try:
+        try:
+            raise ValueError("boom\nsecond line")
+        except ValueError:
+            logging.getLogger("registry.test").exception(
+                "failed %s", "here", extra={"package": "demo", "size": 3}
+            )
+    finally:
+        REQUEST_ID.reset(request_token)
+        JOB_ID.reset(job_token)
+    logging.getLogger("registry.test").warning("outside")
+    inside, outside = json_lines.getvalue().splitlines()  # a traceback stays on its line
+    entry = json.loads(inside)
+    assert entry["level"] == "ERROR"
+    assert entry["logger"] == "registry.test"
+    assert entry["message"] == "failed here"
+    assert entry["request_id"] == "req-1"
+    assert entry["job_id"] == "job-9"
+    assert entry["package"] == "demo" and entry["size"] == 3
+    assert "ValueError: boom" in entry["exc"]
+    assert entry["ts"].endswith("+00:00")
+    assert json.loads(outside)["request_id"] is None
+    assert "job_id" not in json.loads(outside)
+
+
+def test_configure_logging_text_and_json() -> None:
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        for log_format in ("text", "json"):
+            stream = io.StringIO()
+            configure_logging(log_format, stream=stream)
+            token = REQUEST_ID.set("abc")
+            logging.getLogger("uvicorn.error").info("from uvicorn")
+            REQUEST_ID.reset(token)
+            logging.getLogger("uvicorn.access").info("never written")
+            logging.getLogger("tortoise").info("too chatty")
+            [line] = stream.getvalue().splitlines()
+            if log_format == "json":
+                assert json.loads(line)["request_id"] == "abc"
+                assert json.loads(line)["logger"] == "uvicorn.error"
+            else:
+                assert line.endswith("INFO uvicorn.error [abc]: from uvicorn")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("uvicorn.access").disabled = False
+        logging.captureWarnings(False)
+
+
+async def test_request_lines_and_access_line_carry_the_echoed_id(
+    embedded: Stack, json_lines: io.StringIO
+) -> None:
+    client = embedded.client
+    response = await client.get("/api/v1/packages/none-such")
+    assert response.status_code == 404
+    request_id = response.headers["x-request-id"]
+    assert len(request_id) == 32
+    [access] = [e for e in parsed(json_lines) if e["logger"] == "registry.access"]
+    assert access["request_id"] == request_id
+    assert access["method"] == "GET"
+    assert access["path"] == "/api/v1/packages/none-such"
+    assert access["status"] == 404
+    assert access["client"] == "127.0.0.1"
+    assert isinstance(access["duration_ms"], float) and access["duration_ms"] >= 0
+    assert access["message"].startswith("GET /api/v1/packages/none-such 404 ")
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("client-id.42_x", True),
+        ("a" * 64, True),
+        ("a" * 65, False),  # too long
+        ("bad id", False),  # space
+        ("id\u00e9", False),  # outside ASCII
+        ("", False),
+    ],
+)
+async def test_incoming_request_id_is_kept_only_when_short_and_plain(
+    embedded: Stack, json_lines: io.StringIO, sent: str, kept: bool
+) -> None:
+    response = await embedded.client.get(
+        "/api/v1/health", headers={"X-Request-ID": sent.encode("latin-1")}
+    )
+    echoed = response.headers["x-request-id"]
+    assert (echoed == sent) is kept
+    if not kept:
+        assert len(echoed) == 32 and all(c in "0123456789abcdef" for c in echoed)
+    [access] = [e for e in parsed(json_lines) if e["logger"] == "registry.access"]
+    assert access["request_id"] == echoed
+
+
+async def test_graphql_errors_name_the_request(embedded: Stack) -> None:
+    client = embedded.client
+    headers = {"X-Request-ID": "gql-1"}
+    invalid = await client.post("/graphql", json={"query": "{ nope }"}, headers=headers)
+    [error] = invalid.json()["errors"]
+    assert error["extensions"]["requestId"] == "gql-1"
+    refused = await client.post(
+        "/graphql",
+        json={"query": '{ fileBySha256(sha256: "abc") { version } }'},
+        headers=headers,
+    )
+    [error] = refused.json()["errors"]
+    assert error["extensions"] == {"code": "invalid", "field": "sha256", "requestId": "gql-1"}
+    # A transport-level refusal (no operation at all) names it too.
+    malformed = await client.post(
+        "/graphql", content=b"{not json", headers={**headers, "Content-Type": "application/json"}
+    )
+    assert malformed.status_code == 400
+    assert malformed.json()["errors"][0]["extensions"]["requestId"] == "gql-1"
+    assert malformed.headers["x-request-id"] == "gql-1"
