@@ -70,7 +70,7 @@ class Progress:
                 else rich_progress.SpinnerColumn(),
                 rich_progress.MofNCompleteColumn()
                 if self.total is not None
-                else rich_progress.TextColumn("{task.completed:,}"),
+                else rich_progress.TextColumn("{task.completed:,.0f}"),
                 rich_progress.TimeElapsedColumn(),
             ]
             self._live = rich_progress.Progress(*columns, console=self._console, transient=False)

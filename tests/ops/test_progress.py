@@ -46,3 +46,14 @@ def test_on_a_terminal_a_bar_and_a_table(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "import" in text
     assert "│" in text  # the summary is a table, not plain lines
     assert "import: objects" not in text
+
+
+def test_on_a_terminal_an_unknown_total_shows_a_whole_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    out = io.StringIO()
+    with Progress("rescan", stream=out) as bar:
+        bar.advance(1234)
+    assert "1,234" in out.getvalue() and "1,234.0" not in out.getvalue()
