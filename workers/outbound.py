@@ -24,7 +24,9 @@ configured DNS servers and never connects to an address taken from an answer.
 
 from __future__ import annotations
 
+import functools
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from ipaddress import ip_address
@@ -128,6 +130,13 @@ class _GuardedNetwork(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@functools.cache
+def _default_ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle costs tens of milliseconds of CPU on the event loop; one context
+    # (read-only once made) serves every transport of the process.
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class GuardedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport, whose connections are opened only to addresses `rules` allow.
 
@@ -139,15 +148,16 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         *,
         resolve: Resolve = resolve_host,
         network: httpcore.AsyncNetworkBackend | None = None,
-        verify: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        super().__init__(verify=verify, trust_env=False)
+        ssl_context = ssl_context or _default_ssl_context()
+        super().__init__(verify=ssl_context, trust_env=False)
         # httpx offers no option for httpcore's network backend, the one place the address
         # connected to is chosen; so its pool (what `handle_async_request` sends through) is
         # replaced by one with httpx's default settings and the guarded backend.
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

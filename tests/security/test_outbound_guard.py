@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from ipaddress import ip_address, ip_network
 from typing import Any
 
 import httpcore
+import httpx
 import pytest
+import trustme
 
 from domain.models import Publisher, VerificationRequest
 from domain.outbound import OutboundRules, address_refusal
@@ -282,6 +285,47 @@ async def test_allow_listed_loopback_server_works_end_to_end(
     assert all("may not reach (loopback)" in e for e in outcome.errors)
 
 
+async def test_tls_checks_the_name_while_connecting_to_the_checked_address() -> None:
+    """The socket goes to the resolved IP, but TLS sends the URL's name (SNI) and checks the
+    certificate against it: a certificate for another name fails."""
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("proofs.test").configure_cert(server_context)
+    names_asked: list[str | None] = []
+    server_context.sni_callback = lambda _sock, name, _ctx: names_asked.append(name)
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nu1")
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_context)
+    port = server.sockets[0].getsockname()[1]
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    dns = FakeDns({"proofs.test": [["127.0.0.1"]], "other.test": [["127.0.0.1"]]})
+    network = RecordingNetwork()
+    transport = GuardedTransport(
+        LOOPBACK_ONLY, resolve=dns, network=network, ssl_context=client_context
+    )
+    try:
+        async with outbound_client(transport, timeout=5) as client:
+            response = await client.get(f"https://proofs.test:{port}/x")
+            assert response.status_code == 200 and response.text == "u1"
+            assert names_asked == ["proofs.test"]
+            assert network.connects == [("127.0.0.1", port)]
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await client.get(f"https://other.test:{port}/x")
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 async def test_redirects_to_private_addresses_are_refused(proof_server: ProofServer) -> None:
     """A client that follows redirects across hosts (as a webhook delivery may) checks every
     hop: the public-looking first hop is served, the private next one is never connected to."""
@@ -362,5 +406,6 @@ async def test_verification_job_refuses_loopback_without_the_allow_list(
     publisher = await Publisher.get(name="acme")
     assert publisher.verification_status == "rejected"
     request = await VerificationRequest.filter(publisher_id=publisher.id, state="rejected").get()
-    assert any("may not reach (loopback)" in e for e in request.check_result["errors"])
+    errors = (request.check_result or {}).get("errors", [])
+    assert any("may not reach (loopback)" in e for e in errors)
     assert proof_server.requested == []
