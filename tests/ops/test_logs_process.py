@@ -5,6 +5,7 @@ in X-Request-ID and in its GraphQL errors."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import httpx
@@ -26,9 +27,10 @@ listing.suggest_names = exploding
 def test_json_logs_name_each_request(tmp_path: Path) -> None:
     (tmp_path / "fault").mkdir()
     (tmp_path / "fault" / "sitecustomize.py").write_text(FAULT)
-    server = ServerProcess(
-        tmp_path / "data", {"LOG_FORMAT": "json", "PYTHONPATH": str(tmp_path / "fault")}
+    search_path = os.pathsep.join(
+        filter(None, [str(tmp_path / "fault"), os.environ.get("PYTHONPATH")])
     )
+    server = ServerProcess(tmp_path / "data", {"LOG_FORMAT": "json", "PYTHONPATH": search_path})
     server.start()
     try:
         with httpx.Client(base_url=server.url) as client:
