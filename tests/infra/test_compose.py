@@ -3,6 +3,7 @@ the image, the registry's settings and the files it mounts."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -12,6 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
+from registry.config import load_settings
 from registry.settings_docs import variables
 from tests.infra.compose_file import (
     COMPOSE_FILE,
@@ -113,6 +115,11 @@ def test_web_is_replicated_ready_checked_and_after_migrate(compose: dict[str, An
     assert services["migrate"]["healthcheck"] == {"disable": True}
     assert services["migrate"]["restart"] == "no"
     assert services["nginx"]["depends_on"]["web"] == {"condition": "service_healthy"}
+    # nginx is another container: without trusting its address (here one of Docker's
+    # default bridge networks), every client would share nginx's (rate limits, audit).
+    trusted = load_settings(services["web"]["environment"]).trusted_proxies
+    nginx_address = ipaddress.ip_address("172.18.0.3")
+    assert any(nginx_address in ipaddress.ip_network(entry) for entry in trusted), trusted
 
 
 def test_every_service_has_a_healthcheck_or_is_one_shot(compose: dict[str, Any]) -> None:
