@@ -57,7 +57,7 @@ def _parse(text: str) -> IPAddress | None:
     try:
         return ip_address(text)
     except ValueError:
-        return None  # e.g. a scoped link-local "fe80::1%eth0": refused as unknown below
+        return None  # not an address at all: refused below
 
 
 class _GuardedNetwork(httpcore.AsyncNetworkBackend):

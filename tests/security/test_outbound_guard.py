@@ -24,6 +24,8 @@ import trustme
 from domain.models import Publisher, VerificationRequest
 from domain.outbound import OutboundRules, address_refusal
 from domain.services.verification import VerificationConfig
+from registry.config import ConfigError, load_settings
+from registry.runtime import policy_from
 from tests.fixtures.stack import Stack, bearer
 from tests.helpers import make_publisher
 from tests.publishers.support import DnsServer, ProofServer, Reply
@@ -89,6 +91,20 @@ def test_allow_list_by_host_and_by_network() -> None:
     # An IPv4 address is not "in" an IPv6 network with the same low bits.
     v6_only = OutboundRules(allow_networks=(ip_network("::/96"),))
     assert v6_only.refusal("x.example", ip_address("127.0.0.1")) == "loopback"
+
+
+def test_allow_list_settings_become_the_runtime_rules() -> None:
+    settings = load_settings(
+        {"OUTBOUND_ALLOW_HOSTS": "Git.Internal", "OUTBOUND_ALLOW_NETWORKS": "10.1.2.3/16, ::1"}
+    )
+    rules = policy_from(settings).outbound
+    assert rules.allow_hosts == ("git.internal",)
+    assert rules.allow_networks == (ip_network("10.1.0.0/16"), ip_network("::1/128"))
+    assert policy_from(load_settings({})).outbound == OutboundRules()
+    with pytest.raises(ConfigError, match="^OUTBOUND_ALLOW_NETWORKS: expected IP networks"):
+        load_settings({"OUTBOUND_ALLOW_NETWORKS": "10.0.0.0/8,intranet"})
+    with pytest.raises(ConfigError, match="^OUTBOUND_ALLOW_HOSTS:"):
+        load_settings({"OUTBOUND_ALLOW_HOSTS": "https://git.internal"})
 
 
 # --- the guard at connect time ------------------------------------------------------------
