@@ -25,9 +25,10 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -105,15 +106,15 @@ def _describe_storage(settings: Settings) -> str:
     return f"s3:{spec.endpoint}/{spec.bucket}"
 
 
-async def _bounded(work: list[Coroutine[Any, Any, int]], done: Callable[[], None]) -> list[int]:
+async def _bounded(work: list[Callable[[], Awaitable[int]]], done: Callable[[], None]) -> list[int]:
     """Run one page's object transfers, OBJECT_CONCURRENCY at a time (each waits on storage
     and disk, not the CPU); results in order. The first failure cancels the rest, and the
     page is not recorded, so a rerun does it again."""
     gate = asyncio.Semaphore(OBJECT_CONCURRENCY)
 
-    async def one(step: Coroutine[Any, Any, int]) -> int:
+    async def one(step: Callable[[], Awaitable[int]]) -> int:
         async with gate:
-            result = await step
+            result = await step()
         done()
         return result
 
@@ -140,6 +141,14 @@ def _start_export(directory: Path) -> tuple[dict[str, Any], bool]:
         raise TransferError(f"{directory}: already holds a finished export; choose another DIR")
     state = read_json(directory / EXPORT_STATE, "the export's progress file")
     if state is not None:
+        if not (
+            isinstance(state.get("export_id"), str)
+            and isinstance(state.get("tables"), dict)
+            and isinstance(state.get("objects"), dict)
+        ):
+            raise TransferError(
+                f"{directory / EXPORT_STATE}: damaged; delete DIR and run the export again"
+            )
         return state, True
     if directory.exists() and any(directory.iterdir()):
         raise TransferError(f"{directory}: not empty and holds no unfinished export")
@@ -250,7 +259,8 @@ async def _export_objects(
         try:
             async for keys in transfer.referenced_keys(after=entry["last"], page_rows=page_rows):
                 sizes = await _bounded(
-                    [_export_object(storage, directory, key) for key in keys], bar.advance
+                    [partial(_export_object, storage, directory, key) for key in keys],
+                    bar.advance,
                 )
                 lines = [
                     {"key": key, "sha256": sha256_of_key(key), "size": size}
@@ -415,7 +425,16 @@ async def _start_import(
     (and the target has at least the rows it records), else a new one for an empty target."""
     rows = await _target_rows()
     state = read_json(directory / IMPORT_STATE, "the import's progress file")
-    if state is not None and state.get("export_id") == manifest["export_id"]:
+    well_formed = (
+        state is not None
+        and isinstance(state.get("tables"), dict)
+        and all(
+            isinstance(entry, dict) and isinstance(entry.get("rows"), int)
+            for entry in state["tables"].values()
+        )
+        and isinstance(state.get("objects"), int)
+    )
+    if state is not None and well_formed and state.get("export_id") == manifest["export_id"]:
         if state.get("target") == target and all(
             rows[name] >= int(entry.get("rows", 0))
             for name, entry in dict(state.get("tables", {})).items()
@@ -515,7 +534,10 @@ async def _import_objects(
                 bar.advance(state["objects"])
                 while lines := await asyncio.to_thread(reader.read, page_rows):
                     sizes = await _bounded(
-                        [_import_object(storage.primary, directory, line) for line in lines],
+                        [
+                            partial(_import_object, storage.primary, directory, line)
+                            for line in lines
+                        ],
                         bar.advance,
                     )
                     uploaded += sum(sizes)
@@ -550,7 +572,7 @@ async def import_registry(
         await _check_schema(manifest)
         state, resumed = await _start_import(directory, manifest, target)
         uploaded = 0
-        if not state["finished"]:
+        if not state.get("finished"):
             for model in transfer.COPIED:
                 table = by_name[transfer.table_of(model)]
                 await _import_table(directory, state, table, page_rows, after_page)

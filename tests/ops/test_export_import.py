@@ -204,6 +204,8 @@ async def test_embedded_to_postgres_and_s3_and_back_resuming_after_interruptions
     state_file.write_text(json.dumps(state))
     resumed = dict(await export_import.import_registry(pg_target, directory, page_rows=2))
     assert resumed["resumed"] is True and resumed["rows packages"] == 3
+    rerun = dict(await export_import.import_registry(pg_target, directory))  # nothing left to do
+    assert rerun["resumed"] is True and rerun["object bytes uploaded"] == 0
 
     switch_database()
     # "embedded" only means start_stack makes no database of its own: the settings name ours.
