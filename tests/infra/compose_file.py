@@ -21,6 +21,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "infra" / "compose.yaml"
 DOCKERFILE = REPO / "Dockerfile"
+ENV_EXAMPLE = REPO / "infra" / "env.example"
 # The registry image's code lives here (Dockerfile: WORKDIR /app); the checkout holds the same.
 IMAGE_APP_DIR = "/app"
 
@@ -57,6 +58,22 @@ def interpolate(value: Any, variables: Mapping[str, str]) -> Any:
         return current or ""
 
     return _VARIABLE.sub(replace, value)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """An env file as compose (`.env`) and systemd (`EnvironmentFile=`) read the plain
+    NAME=value lines used here; # starts a comment line."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            found[name.strip()] = value.strip()
+    return found
+
+
+def example_variables() -> dict[str, str]:
+    """infra/env.example, as compose would read it copied to infra/.env."""
+    return read_env_file(ENV_EXAMPLE)
 
 
 def load_compose(variables: Mapping[str, str]) -> dict[str, Any]:

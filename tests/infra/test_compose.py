@@ -19,24 +19,14 @@ from tests.infra.compose_file import (
     COMPOSE_FILE,
     REPO,
     MissingVariable,
+    example_variables,
     interpolate,
     load_compose,
     read_image,
 )
 
 SCHEMA_FILE = Path(__file__).parent / "vendor" / "compose-spec" / "compose-spec.json"
-ENV_EXAMPLE = REPO / "infra" / "env.example"
 REGISTRY_SERVICES = ("migrate", "web", "worker")
-
-
-def example_variables() -> dict[str, str]:
-    """infra/env.example as compose reads infra/.env: NAME=value lines, # comments."""
-    found = {}
-    for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            name, _, value = line.partition("=")
-            found[name.strip()] = value.strip()
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -35,12 +35,12 @@ from tests.fixtures.services import create_postgres_database, drop_postgres_data
 from tests.fixtures.stack import make_jwt
 from tests.helpers import mod_zip
 from tests.infra.compose_file import (
+    example_variables,
     healthcheck_argv,
     load_compose,
     local_argv,
     read_image,
 )
-from tests.infra.test_compose import example_variables
 from tests.process.server import free_port
 
 JWT_SECRET = "compose-processes-jwt-secret-0123456789"

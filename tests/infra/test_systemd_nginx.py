@@ -14,8 +14,13 @@ import pytest
 from registry.cli import build_parser
 from registry.config import load_settings
 from registry.settings_docs import variables
-from tests.infra.compose_file import COMPOSE_FILE, REPO, load_compose
-from tests.infra.test_compose import example_variables
+from tests.infra.compose_file import (
+    COMPOSE_FILE,
+    REPO,
+    example_variables,
+    load_compose,
+    read_env_file,
+)
 
 SYSTEMD = REPO / "infra" / "systemd"
 NGINX = REPO / "infra" / "nginx"
@@ -39,15 +44,6 @@ def read_unit(path: Path) -> dict[str, dict[str, list[str]]]:
         assert equals, f"{path.name}: not key=value: {line!r}"
         current.setdefault(key.strip(), []).append(value.strip())
     return sections
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    found = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            name, _, value = line.partition("=")
-            found[name.strip()] = value.strip()
-    return found
 
 
 ENV_EXAMPLE = SYSTEMD / "registry.env.example"
