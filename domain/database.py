@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate as migrate_api
+from tortoise.migrations.executor import MigrationExecutor
 
 MODELS_MODULE = "domain.models"
 MIGRATIONS_MODULE = "domain.migrations"
@@ -87,3 +89,25 @@ def describe_database(database_url: str) -> str:
     if parts.scheme == "sqlite":
         return database_url
     return f"{parts.scheme}://{parts.hostname}:{parts.port or 5432}{parts.path}"
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """What the open database holds against the migrations checked in with this release."""
+
+    pending: list[str]  # not applied yet, in the order `migrate` would apply them
+    unknown: list[str]  # applied, but not part of this release (a newer release migrated it)
+
+
+async def migration_status(database_url: str) -> MigrationStatus:
+    """Read-only: the migration plan `apply_migrations` would run now, from the open
+    connection (the recorder's table is read, never created)."""
+    apps = tortoise_config(database_url)["apps"]
+    executor = MigrationExecutor(connections.get("default"), apps)
+    steps = await executor.plan()
+    applied = await executor.recorder.applied_migrations()
+    known = set(executor.loader.graph.nodes)
+    return MigrationStatus(
+        pending=[step.migration.name for step in steps if not step.backward],
+        unknown=[key.name for key in applied if key not in known],
+    )

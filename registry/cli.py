@@ -265,6 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--restart", action="store_true", help="ignore an interrupted run's journal"
     )
     commands.add_parser(
+        "doctor",
+        help="check configuration, database, Redis and storage; say what to fix",
+        description="Check the configuration, the database (reachable, migrations), Redis "
+        "(when configured) and every storage backend (reachable, bucket, a probe object "
+        "written, read and deleted); one line per check. Exit status 1 when something is "
+        "wrong.",
+    )
+    commands.add_parser(
         "rebuild-search-index",
         help="rebuild the search and facet index of every package",
         description="Recompute every package's full-text entry, facet rows and facet totals "
@@ -303,6 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":  # reports a bad setting as one of its findings
+        from registry.commands.doctor import run
+
+        return run()
     try:
         settings = load_settings()
         _configure_logging(settings)
