@@ -16,6 +16,9 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Protocol
+
+from registry.metrics import cache_counters
 
 
 class ResponseCache:
@@ -26,6 +29,7 @@ class ResponseCache:
         clock: Callable[[], float] = time.monotonic,
         *,
         max_bytes: int | None = None,
+        name: str | None = None,
     ) -> None:
         self.ttl = ttl_seconds
         self.max_entries = max_entries
@@ -35,6 +39,10 @@ class ResponseCache:
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._bytes = 0
         self.generation = 0
+        # Hits and misses for /metrics, under `name` (an unnamed cache is not counted).
+        counters = cache_counters(name) if name else (_UNCOUNTED, _UNCOUNTED)
+        self._hit: _Counting = counters[0]
+        self._miss: _Counting = counters[1]
 
     @property
     def enabled(self) -> bool:
@@ -49,11 +57,14 @@ class ResponseCache:
     def get(self, key: str) -> bytes | None:
         found = self._entries.get(key)
         if found is None:
+            self._miss.inc()
             return None
         expires, body = found
         if self._clock() >= expires:
             self._drop(key)
+            self._miss.inc()
             return None
+        self._hit.inc()
         return body
 
     def _drop(self, key: str) -> None:
@@ -75,3 +86,15 @@ class ResponseCache:
             self.max_bytes is not None and self._bytes > self.max_bytes
         ):
             self._drop(next(iter(self._entries)))
+
+
+class _Counting(Protocol):
+    def inc(self) -> None: ...
+
+
+class _Uncounted:
+    def inc(self) -> None:
+        pass
+
+
+_UNCOUNTED = _Uncounted()

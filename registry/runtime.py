@@ -17,6 +17,7 @@ from domain.context import Policy, RegistryContext, StorageSet
 from domain.events import EventBus, InMemoryEventBus
 from domain.outbound import OutboundRules
 from domain.services import lifecycle, replication, resolution_cache, verification
+from registry import metrics
 from registry.change_feed import ChangeFeed
 from registry.config import Settings
 from registry.queues.arq_queue import ArqQueue
@@ -83,7 +84,9 @@ async def open_storage(settings: Settings) -> StorageSet:
     survive outages, so one must not keep the server or the worker from starting.
     Reconciliation sets the mirror up once it is back."""
     settings.spool_dir.mkdir(parents=True, exist_ok=True)
-    breakers = BreakerBoard(settings.storage_breaker_cooldown_seconds)
+    breakers = BreakerBoard(
+        settings.storage_breaker_cooldown_seconds, on_change=metrics.breaker_changed
+    )
     stores: list[BlobStore] = []
     try:
         for spec in (settings.primary_storage, *settings.mirrors):
@@ -135,19 +138,28 @@ class Runtime:
         self.queue: InProcessQueue | ArqQueue | None = None
         # Anonymous package details (registry/read_cache.py), dropped on every committed
         # write of this process and, through the change feed, of every other one.
-        self.package_cache = ResponseCache(settings.package_cache_ttl_seconds)
+        self.package_cache = ResponseCache(settings.package_cache_ttl_seconds, name="package")
         # Anonymous pages of the package list, search and categories (registry/rest/cached.py):
         # larger bodies, so fewer of them and a byte budget.
         self.page_cache = ResponseCache(
-            settings.package_cache_ttl_seconds, max_entries=2_000, max_bytes=PAGE_CACHE_BYTES
+            settings.package_cache_ttl_seconds,
+            max_entries=2_000,
+            max_bytes=PAGE_CACHE_BYTES,
+            name="page",
         )
         # Anonymous GraphQL answers (registry/graphql/answers.py) and REST resolutions
         # (registry/rest/resolve.py), under the same rules and budget kind.
         self.graphql_cache = ResponseCache(
-            settings.package_cache_ttl_seconds, max_entries=2_000, max_bytes=ANSWER_CACHE_BYTES
+            settings.package_cache_ttl_seconds,
+            max_entries=2_000,
+            max_bytes=ANSWER_CACHE_BYTES,
+            name="graphql",
         )
         self.resolve_cache = ResponseCache(
-            settings.package_cache_ttl_seconds, max_entries=2_000, max_bytes=ANSWER_CACHE_BYTES
+            settings.package_cache_ttl_seconds,
+            max_entries=2_000,
+            max_bytes=ANSWER_CACHE_BYTES,
+            name="resolve",
         )
         self.change_feed: ChangeFeed | None = None
 

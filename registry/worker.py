@@ -21,6 +21,7 @@ from arq.worker import Worker
 
 from domain.jobs import MAX_TRIES, Retry
 from registry.config import Settings
+from registry.metrics import observe_job
 from registry.runtime import Runtime
 from workers import tasks
 from workers.functions import JOBS, JobFunction
@@ -35,7 +36,7 @@ def for_arq(function: JobFunction) -> JobFunction:
     @functools.wraps(function)
     async def run(ctx: dict[str, Any], *args: Any) -> Any:
         try:
-            return await function(ctx, *args)
+            return await observe_job(function, ctx, *args)  # counted for /metrics
         except Retry as retry:
             raise ArqRetry(defer=retry.defer_seconds) from retry
 

@@ -28,6 +28,9 @@ from storage.interface import DEFAULT_CHUNK_SIZE, BlobStore
 log = logging.getLogger("registry.storage.failover")
 
 Clock = Callable[[], float]
+# Told a breaker's name and new state when it is created and whenever its state changes
+# (the registry's metrics: registry/metrics.py); never on a read that changes nothing.
+StateCallback = Callable[[str, str], None]
 MissingCallback = Callable[[str], Awaitable[None]]
 
 DEFAULT_COOLDOWN_SECONDS = 5.0
@@ -66,10 +69,12 @@ class CircuitBreaker:
         name: str,
         cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS,
         clock: Clock = time.monotonic,
+        on_change: StateCallback | None = None,
     ) -> None:
         if cooldown_seconds < 0:
             raise ValueError("cooldown_seconds must not be negative")
         self.name = name
+        self._on_change = on_change
         self.cooldown_seconds = cooldown_seconds
         self._clock = clock
         self._state = BreakerState.CLOSED
@@ -79,6 +84,14 @@ class CircuitBreaker:
         self._probe_started: float | None = None
         self._failures = 0
         self._last_error = ""
+        if on_change is not None:
+            on_change(name, self._state.value)
+
+    def _enter(self, state: BreakerState) -> None:
+        if state is not self._state:
+            self._state = state
+            if self._on_change is not None:
+                self._on_change(self.name, state.value)
 
     @property
     def state(self) -> BreakerState:
@@ -95,17 +108,17 @@ class CircuitBreaker:
         cooling = now - self._opened_at < self.cooldown_seconds
         if not force and self._state is BreakerState.OPEN and cooling:
             return False
-        self._state = BreakerState.HALF_OPEN
+        self._enter(BreakerState.HALF_OPEN)
         self._probe_started = now
         return True
 
     def record_success(self) -> None:
-        self._state = BreakerState.CLOSED
+        self._enter(BreakerState.CLOSED)
         self._failures = 0
         self._probe_started = None
 
     def record_failure(self, error: str) -> None:
-        self._state = BreakerState.OPEN
+        self._enter(BreakerState.OPEN)
         self._opened_at = self._clock()
         self._probe_started = None
         self._failures += 1
@@ -122,18 +135,22 @@ class BreakerBoard:
     """One breaker per backend name, created on first use, shared by a process's reads."""
 
     def __init__(
-        self, cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS, clock: Clock = time.monotonic
+        self,
+        cooldown_seconds: float = DEFAULT_COOLDOWN_SECONDS,
+        clock: Clock = time.monotonic,
+        on_change: StateCallback | None = None,
     ) -> None:
         if cooldown_seconds < 0:
             raise ValueError("cooldown_seconds must not be negative")
         self.cooldown_seconds = cooldown_seconds
         self._clock = clock
+        self._on_change = on_change
         self._breakers: dict[str, CircuitBreaker] = {}
 
     def get(self, name: str) -> CircuitBreaker:
         breaker = self._breakers.get(name)
         if breaker is None:
-            breaker = CircuitBreaker(name, self.cooldown_seconds, self._clock)
+            breaker = CircuitBreaker(name, self.cooldown_seconds, self._clock, self._on_change)
             self._breakers[name] = breaker
         return breaker
 

@@ -79,7 +79,7 @@ from registry.graphql.transport_ws import (
     SocketLimits,
 )
 from registry.graphql.uploads import GraphQLMultipart, read_graphql_multipart
-from registry.logs import REQUEST_ID
+from registry.metrics import count_graphql_operation
 from registry.multipart import FRAMING_ALLOWANCE, is_multipart
 from registry.ratelimit import (
     RateLimiter,
@@ -154,12 +154,8 @@ def _error_response(
     media_type: str = JSON,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    extensions = {"code": code}
-    request_id = REQUEST_ID.get()
-    if request_id:  # as every GraphQL error does (schema/core/errors.py)
-        extensions["requestId"] = request_id
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": extensions}]},
+        {"errors": [{"message": message, "extensions": {"code": code}}]},
         status_code=status,
         media_type=content_type(media_type),
         headers=headers,
@@ -527,16 +523,21 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
     ) -> ExecutionResult:
         """A mutation (or subscription) over GET is refused with 405 (and `Allow: POST`, see
         `run`) as GraphQL over HTTP says, not with Strawberry's 400."""
+        failed = True
         try:
-            return await super().execute_single(
+            result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data
             )
+            failed = bool(getattr(result, "errors", None))
+            return result
         except HTTPException as error:
             if request_adapter.method == "GET" and isinstance(
                 error.__cause__, InvalidOperationTypeError
             ):
                 raise HTTPException(405, error.reason) from error
             raise
+        finally:
+            count_graphql_operation(request_data.operation_name, failed=failed)
 
     async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
         """Multipart is for uploads only, so nothing of the body is read for a caller who could

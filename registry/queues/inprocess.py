@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, ParamSpec
 
 from domain.jobs import Job, Retry
+from registry.metrics import in_process_job_done, in_process_job_queued, observe_job
 
 P = ParamSpec("P")
 
@@ -39,6 +40,8 @@ class InProcessQueue:
         task = asyncio.create_task(self._run(function, job.max_tries, args, kwargs))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        in_process_job_queued()  # the queue's depth, for /metrics
+        task.add_done_callback(lambda _: in_process_job_done())
         self._running[job_id] = task
         task.add_done_callback(lambda _: self._running.pop(job_id, None))
 
@@ -48,7 +51,7 @@ class InProcessQueue:
         name = function.__name__
         for attempt in range(1, max_tries + 1):
             try:
-                await function({**self.ctx, "job_try": attempt}, *args, **kwargs)
+                await observe_job(function, {**self.ctx, "job_try": attempt}, *args, **kwargs)
                 return
             except Retry as retry:
                 if attempt == max_tries:

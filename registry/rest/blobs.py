@@ -17,6 +17,7 @@ from starlette.responses import Response, StreamingResponse
 
 from domain.context import RegistryContext
 from domain.services.downloads import open_blob
+from registry.metrics import count_download
 from storage.byte_ranges import parse_http_range
 
 
@@ -51,6 +52,7 @@ async def _counted(
         yield chunk
     if on_complete is not None:
         on_complete()
+        count_download()  # only counted downloads have an `on_complete`: files served whole
 
 
 async def _first_chunk_then_rest(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
