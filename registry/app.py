@@ -16,12 +16,14 @@ from registry.errors import EXCEPTION_HANDLERS
 from registry.graphql.view import graphql_routes
 from registry.metrics_http import RequestMetricsMiddleware, metrics_routes
 from registry.middleware import RequestIdMiddleware, RequestTextGuardMiddleware
+from registry.proxies import TrustedProxyMiddleware
 from registry.ratelimit import build_limiter
 from registry.ratelimit_middleware import RateLimitMiddleware
 from registry.rest import files, health
 from registry.rest.router import api_routes
 from registry.routing import PathIndexedRouter
 from registry.runtime import Runtime
+from registry.security_headers import SecurityHeadersMiddleware
 from registry.web_ui import web_ui_routes
 
 
@@ -56,9 +58,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *web_ui_routes(),  # last: its catch-all serves the UI's index.html
         ],
         middleware=[
-            # First: every request counted and timed, by route template and status.
+            # First: the real client address (TRUSTED_PROXIES) for everything below.
+            Middleware(TrustedProxyMiddleware, trusted_proxies=settings.trusted_proxies),
+            # Next: every request counted and timed, by route template and status.
             Middleware(RequestMetricsMiddleware),
             Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware),
             # Before the rate limits: a preflight is answered, a refusal carries CORS headers.
             *cors_middleware(settings.cors_allow_origins),
             Middleware(RateLimitMiddleware, limiter=limiter),

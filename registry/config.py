@@ -182,6 +182,22 @@ def _parse_networks(value: object) -> object:
         raise ValueError(f"expected IP networks such as 10.0.0.0/8 ({exc})") from None
 
 
+def _check_proxies(entries: tuple[str, ...]) -> tuple[str, ...]:
+    """IP addresses or networks, each written as `ipaddress` writes it (what uvicorn's proxy
+    middleware compares against: it would take anything else as a literal host name and
+    silently trust nobody)."""
+    checked = []
+    for entry in entries:
+        try:
+            if "/" in entry:
+                checked.append(str(ipaddress.ip_network(entry, strict=False)))
+            else:
+                checked.append(str(ipaddress.ip_address(entry)))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+    return tuple(checked)
+
+
 def _url(*schemes: str, strip_slash: bool = False) -> AfterValidator:
     def check(value: str | None) -> str | None:
         if value is None:
@@ -232,6 +248,8 @@ HostList = Annotated[CommaList, AfterValidator(_check_hosts)]
 OriginList = Annotated[CommaList, AfterValidator(_check_origins)]
 Lowercase = BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value)
 ReconcileMode = Annotated[Literal["sampled", "full"], Lowercase]
+LogFormat = Annotated[Literal["text", "json"], Lowercase]
+ProxyList = Annotated[CommaList, AfterValidator(_check_proxies)]
 NetworkList = Annotated[
     tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...],
     BeforeValidator(_parse_networks),
@@ -282,6 +300,21 @@ class Settings:
         example="https://mods.example.com",
     )
     debug: bool = setting("DEBUG", False, "More logging (never shows tracebacks to clients).")
+    log_format: LogFormat = setting(
+        "LOG_FORMAT",
+        "text",
+        "Log lines on stdout: text, or json (one object per line with ts, level, logger, "
+        "message, request_id and the call's extra fields).",
+    )
+    trusted_proxies: ProxyList = setting(
+        "TRUSTED_PROXIES",
+        ("127.0.0.1", "::1"),
+        "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (rate limits, audit and logs then see the real client); "
+        "from any other peer the headers are ignored. Default: loopback only, a proxy on the "
+        "same host; a wider list lets those peers claim any client address.",
+        example="127.0.0.1,::1,10.0.0.0/8",
+    )
 
     data_dir: Path = setting(
         "DATA_DIR",

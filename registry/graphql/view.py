@@ -79,6 +79,7 @@ from registry.graphql.transport_ws import (
     SocketLimits,
 )
 from registry.graphql.uploads import GraphQLMultipart, read_graphql_multipart
+from registry.logs import REQUEST_ID
 from registry.metrics import count_graphql_operation
 from registry.multipart import FRAMING_ALLOWANCE, is_multipart
 from registry.ratelimit import (
@@ -154,8 +155,12 @@ def _error_response(
     media_type: str = JSON,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    extensions = {"code": code}
+    request_id = REQUEST_ID.get()
+    if request_id:  # as every GraphQL error does (schema/core/errors.py)
+        extensions["requestId"] = request_id
     return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
+        {"errors": [{"message": message, "extensions": extensions}]},
         status_code=status,
         media_type=content_type(media_type),
         headers=headers,
