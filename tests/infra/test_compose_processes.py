@@ -212,6 +212,10 @@ class ComposeRun:
         )
         return True if probe.returncode == 0 else None
 
+    def logs(self) -> str:
+        """The end of every process's log, for a failure message."""
+        return "\n".join(f"--- {c.name} ---\n{c.log()}" for c in self.running)
+
     def stop(self) -> None:
         for container in reversed(self.running):
             container.stop()
@@ -337,5 +341,7 @@ def test_compose_services_run_as_processes(tmp_path: Path, places: LocalPlaces) 
 
         for container in [*webs, worker]:
             container.check_running()
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{run.logs()}") from None
     finally:
         run.stop()
