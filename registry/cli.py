@@ -125,23 +125,6 @@ async def _set_admin(settings: Settings, user_id: str, grant: bool, username: st
     await with_database(settings, action)
 
 
-async def _reconcile(settings: Settings, full: bool) -> int:
-    """Run one reconciliation pass now and print its summary; 1 when problems remain."""
-    from domain.services import reconciliation
-    from registry.commands.offline import offline_context, with_database
-
-    outcome: list[bool] = []
-
-    async def action() -> None:
-        async with offline_context(settings) as ctx:
-            summary = await reconciliation.reconcile(ctx, full=True if full else None)
-        print("\n".join(summary.lines()))
-        outcome.append(summary.ok)
-
-    await with_database(settings, action)
-    return 0 if all(outcome) else 1
-
-
 async def _rebuild_pages(settings: Settings, package: str | None, every: bool) -> None:
     """Take package pages (README, changelog, icon) from published versions' archives."""
     from domain.services import scans
@@ -224,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reconcile.add_argument(
         "--full", action="store_true", help="hash every copy (default: RECONCILE_MODE, sampled)"
+    )
+    reconcile.add_argument(
+        "--restart",
+        action="store_true",
+        help="start a new full run instead of resuming an interrupted one",
     )
     pages = commands.add_parser(
         "rebuild-pages",
@@ -334,7 +322,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _set_admin(settings, args.user_id, args.admin_command == "grant", args.username)
             )
         elif command == "reconcile":
-            return asyncio.run(_reconcile(settings, args.full))
+            from registry.commands.reconcile import run_command as reconcile_command
+
+            return reconcile_command(settings, full=args.full, restart=args.restart)
         elif command == "rebuild-pages":
             asyncio.run(_rebuild_pages(settings, args.package, args.every))
         elif command == "rescan":

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import Q, Subquery
@@ -56,6 +57,8 @@ class BackendTally:
     reachable: bool = True
     full_check: bool = False
     detail: str = ""
+    # Full run resumed: copies the interrupted run already hashed, not hashed again.
+    resumed: int = 0
 
 
 @dataclass
@@ -87,9 +90,10 @@ class ReconcileSummary:
                 out.append(f"  {name}: UNREACHABLE ({t.detail})")
                 continue
             scope = "full check" if t.full_check else "sampled"
+            resumed = f", {t.resumed} hashed by the interrupted run" if t.resumed else ""
             out.append(
                 f"  {name}: checked {t.checked}, missing {t.missing}, corrupt "
-                f"{t.corrupt}, repaired {t.repaired}, failed {t.failed} ({scope})"
+                f"{t.corrupt}, repaired {t.repaired}, failed {t.failed} ({scope}{resumed})"
             )
         out.append(
             f"  orphaned objects deleted {self.orphans_deleted}, failed {self.orphans_failed}"
@@ -191,10 +195,16 @@ async def _sample(backend: str, size: int) -> list[ReferencedObject]:
 
 
 class _Run:
-    def __init__(self, ctx: RegistryContext, summary: ReconcileSummary) -> None:
+    def __init__(
+        self,
+        ctx: RegistryContext,
+        summary: ReconcileSummary,
+        on_checked: Callable[[], None] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.summary = summary
         self.lost: set[str] = set()
+        self.on_checked = on_checked
 
     async def check(self, store: BlobStore, obj: ReferencedObject, *, deep: bool) -> CopyCheck:
         tally = self.summary.backends[store.name]
@@ -205,6 +215,8 @@ class _Run:
             self.ctx.storage.breakers.get(store.name).record_failure(str(exc))
             raise _BackendGone(str(exc)) from exc
         tally.checked += 1
+        if self.on_checked is not None:
+            self.on_checked()
         if state == CopyState.PRESENT:
             if deep:  # a size check alone does not make a copy "verified"
                 await replication.record_present(obj, store.name)
@@ -263,13 +275,33 @@ async def _prepare(ctx: RegistryContext, store: BlobStore, tally: BackendTally) 
     return True
 
 
+async def _hashed_since(backend: str, since: datetime) -> set[str]:
+    """Keys whose copy on `backend` was found intact (hashed) at or after `since`."""
+    keys = await StoredCopy.filter(
+        backend=backend, state=CopyState.PRESENT, verified_at__gte=since
+    ).values_list("blob_key", flat=True)
+    return {str(key) for key in keys}
+
+
 async def _reconcile_backend(
-    run: _Run, store: BlobStore, *, full: bool, recreated: bool, sample_size: int
+    run: _Run,
+    store: BlobStore,
+    *,
+    full: bool,
+    recreated: bool,
+    sample_size: int,
+    resume_since: datetime | None = None,
 ) -> None:
     tally = run.summary.backends[store.name]
     if full:
         tally.full_check = True
+        fresh = await _hashed_since(store.name, resume_since) if resume_since else set()
         async for obj in _referenced():
+            if obj.key in fresh:
+                tally.resumed += 1
+                if run.on_checked is not None:
+                    run.on_checked()
+                continue
             await run.check(store, obj, deep=True)
         return
     checked: set[str] = set()
@@ -316,15 +348,22 @@ async def _delete_orphans(ctx: RegistryContext, summary: ReconcileSummary) -> No
 
 
 async def reconcile(
-    ctx: RegistryContext, *, full: bool | None = None, sample_size: int | None = None
+    ctx: RegistryContext,
+    *,
+    full: bool | None = None,
+    sample_size: int | None = None,
+    on_checked: Callable[[], None] | None = None,
+    resume_since: datetime | None = None,
 ) -> ReconcileSummary:
-    """One reconciliation pass over every backend; see the module docstring."""
+    """One reconciliation pass over every backend; see the module docstring. `on_checked` is
+    called after each copy checked or skipped (a progress bar); `resume_since` continues a full run
+    interrupted after that moment: copies it already hashed intact are not hashed again."""
     config = ctx.policy.replication
     full = config.reconcile_full if full is None else full
     sample_size = config.sample_size if sample_size is None else sample_size
     started = time.monotonic()
     summary = ReconcileSummary(mode="full" if full else "sampled")
-    run = _Run(ctx, summary)
+    run = _Run(ctx, summary, on_checked)
     for store in ctx.storage.all:
         tally = summary.backends.setdefault(store.name, BackendTally())
         recreated = await _prepare(ctx, store, tally)
@@ -333,7 +372,12 @@ async def reconcile(
             continue
         try:
             await _reconcile_backend(
-                run, store, full=full, recreated=recreated, sample_size=sample_size
+                run,
+                store,
+                full=full,
+                recreated=recreated,
+                sample_size=sample_size,
+                resume_since=resume_since,
             )
         except _BackendGone as exc:
             tally.reachable = False

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,47 +17,12 @@ from domain.services import rescans
 from domain.services.rescans import Outcome, Selection
 from registry.commands import rescan as command
 from registry.config import Settings
-from tests.fixtures.stack import start_stack, stop_stack
-from tests.helpers import create_package, make_publisher, mod_zip, upload_version
-
-OWNER = "rescan-owner"
-VERSIONS = [("Alpha", "1.0.0"), ("Alpha", "1.1.0"), ("Beta", "1.0.0")]
-
-
-class Interrupted(Exception):
-    """Stands in for Ctrl-C (pytest itself stops on a real KeyboardInterrupt)."""
-
-
-@dataclass
-class Seeded:
-    settings: Settings
-    blobs: dict[tuple[str, str], Path]  # (package, version) -> the stored archive's file
+from tests.cli.support import Interrupted, Seeded, seed
 
 
 @pytest.fixture
-async def seeded(tmp_path: Path) -> AsyncIterator[Seeded]:
-    """Three published versions of two packages, then the registry stopped: the command
-    opens its own database, as it does from the shell."""
-    stack, _ = await start_stack("embedded", tmp_path / "data", None)
-    try:
-        await make_publisher(OWNER)
-        for name in ("Alpha", "Beta"):
-            assert (await create_package(stack.client, OWNER, name)).status_code == 201
-        for name, version in VERSIONS:
-            response = await upload_version(
-                stack.client, OWNER, name, version, mod_zip(name, version)
-            )
-            assert response.status_code == 201, response.text
-        await stack.drain_jobs()
-        rows = await PackageVersion.all().prefetch_related("package")
-        assert {row.status for row in rows} == {VersionStatus.PUBLISHED}
-        root = stack.settings.primary_storage.root
-        assert root is not None
-        blobs = {(row.package.name, row.version): root / row.blob_key for row in rows}
-        settings = stack.settings
-    finally:
-        await stop_stack(stack, None)
-    yield Seeded(settings, blobs)
+async def seeded(tmp_path: Path) -> Seeded:
+    return await seed(tmp_path / "data")
 
 
 def unsafe_archive() -> bytes:
