@@ -23,6 +23,8 @@ from domain.exceptions import (
     TooLarge,
     refused_value,
 )
+from domain.outages import OUTAGE_TYPES
+from registry.outages import outage_response
 from registry.security_headers import with_security_headers
 from storage.errors import ObjectNotFound, StorageError
 
@@ -80,16 +82,29 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, detail, headers=dict(exc.headers or {}))
 
 
-async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+def _internal_error(request: Request) -> Response:
     request_id = getattr(request.state, "request_id", "-")
     log.exception(
         "unhandled error in %s %s (request %s)", request.method, _path_for_log(request), request_id
     )
-    response = error_response(
+    return error_response(
         500,
         f"Internal server error (request id {request_id})",
         headers={"X-Request-ID": request_id},
     )
+
+
+async def outage_error_handler(request: Request, exc: Exception) -> Response:
+    """An unreachable database or Redis: 503 with Retry-After (registry/outages.py); any other
+    exception of these types is a bug, answered as one."""
+    return outage_response(request, exc) or _internal_error(request)
+
+
+async def unexpected_error_handler(request: Request, exc: Exception) -> Response:
+    # An outage that surfaced wrapped, or in a middleware, is still an outage.
+    response = outage_response(request, exc) or _internal_error(request)
+    request_id = getattr(request.state, "request_id", "-")
+    response.headers.setdefault("X-Request-ID", request_id)
     # Answered outside every middleware (Starlette's ServerErrorMiddleware): no one else adds them.
     response.raw_headers = with_security_headers(response.raw_headers)
     return response
@@ -126,5 +141,6 @@ EXCEPTION_HANDLERS = {
     ValidationError: refused_value_handler,
     StorageError: storage_error_handler,
     HTTPException: http_error_handler,
+    **dict.fromkeys(OUTAGE_TYPES, outage_error_handler),
     Exception: unexpected_error_handler,
 }

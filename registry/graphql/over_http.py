@@ -10,8 +10,9 @@ every GraphQL answer, the `data` entry always present.
 In `application/graphql-response+json`, an answer without execution (the document does not
 parse or validate, the variables do not coerce, a protection refused it before it ran) is a
 request error: it has no `data` entry and status 400, or the status its code names (429 when
-rate-limited, 401, 403, 413). An answer from execution keeps status 200, with `data` (null when
-a non-null field failed up to the root).
+rate-limited, 401, 403, 413, 503 when the database is unreachable). An answer from execution
+keeps status 200, with `data` (null when a non-null field failed up to the root); a field the
+database could not answer then carries `service_unavailable`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _STATUS_BY_CODE = {
     "forbidden": 403,
     "too_large": 413,
     "rate_limited": 429,
+    "service_unavailable": 503,  # the database or Redis is unreachable (issue #17)
 }
 
 

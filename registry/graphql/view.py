@@ -38,6 +38,7 @@ from domain.actor import Actor
 from domain.exceptions import DomainError, InvalidInput, RateLimited
 from domain.jsontext import load_json
 from domain.offload import loop_gate
+from domain.outages import RETRY_AFTER_SECONDS, unavailable_backend, unavailable_message
 from domain.sessions import expiry_problem
 from registry.auth import (
     authenticate_bearer,
@@ -82,6 +83,7 @@ from registry.graphql.uploads import GraphQLMultipart, read_graphql_multipart
 from registry.logs import REQUEST_ID
 from registry.metrics import count_graphql_operation
 from registry.multipart import FRAMING_ALLOWANCE, is_multipart
+from registry.outages import log_outage
 from registry.ratelimit import (
     RateLimiter,
     RequestCharges,
@@ -93,6 +95,7 @@ from registry.read_cache import ResponseCache
 from registry.rest.blobs import etag_matches
 from schema.core.analysis import AnswerNote
 from schema.core.context import GraphQLContext
+from schema.core.errors import SERVICE_UNAVAILABLE
 from schema.core.graphql_limits import GraphQLLimits
 from schema.core.uploads import UploadOperations
 from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
@@ -493,6 +496,18 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             )
         except PersistedQueryRefused as error:
             return _error_response(400, error.message, error.code, media_type)
+        except Exception as error:  # an outage before execution (the caller's token lookup)
+            backend = unavailable_backend(error)
+            if backend is None:
+                raise
+            log_outage(request, backend, error)
+            return _error_response(
+                503,
+                unavailable_message(backend),
+                SERVICE_UNAVAILABLE,
+                media_type,
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         finally:
             uploads: GraphQLMultipart | None = getattr(request.state, _UPLOADS_STATE, None)
             if uploads is not None:

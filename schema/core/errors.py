@@ -21,8 +21,13 @@ from strawberry.utils.str_converters import to_camel_case
 from tortoise.exceptions import ValidationError
 
 from domain.exceptions import DomainError, RateLimited, refused_value
+from domain.outages import RETRY_AFTER_SECONDS, unavailable_backend, unavailable_message
 
 log = logging.getLogger("registry.graphql")
+
+# `extensions.code` of an error caused by an unreachable database or Redis (issue #17): the
+# client retries after `extensions.retryAfter` seconds, as the REST 503's Retry-After says.
+SERVICE_UNAVAILABLE = "service_unavailable"
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -110,11 +115,23 @@ def _expected(error: GraphQLError) -> DomainError | None:
     return original if isinstance(original, DomainError) else None
 
 
+def _outage(error: GraphQLError) -> str | None:
+    """The backend an error's exception says is unreachable (domain/outages.py), if any."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError | DomainError):
+        return None
+    return unavailable_backend(original)
+
+
 def is_unexpected(error: GraphQLError) -> bool:
-    """True for exceptions that are neither GraphQL errors nor expected domain errors."""
+    """True for exceptions that are neither GraphQL errors, expected domain errors nor
+    outages."""
     original = error.original_error
     return (
-        original is not None and not isinstance(original, GraphQLError) and _expected(error) is None
+        original is not None
+        and not isinstance(original, GraphQLError)
+        and _expected(error) is None
+        and _outage(error) is None
     )
 
 
@@ -130,7 +147,16 @@ def request_id_of(execution_context: Any) -> str:
 def log_unexpected(errors: list[GraphQLError], execution_context: Any) -> None:
     request_id = request_id_of(execution_context)
     for error in errors:
-        if is_unexpected(error):
+        backend = _outage(error)
+        if backend is not None:  # an outage is one line, not a traceback per field
+            log.warning(
+                "%s unavailable in GraphQL field %s (request %s): %s",
+                backend,
+                ".".join(str(p) for p in (error.path or [])) or "-",
+                request_id or "-",
+                error.original_error,
+            )
+        elif is_unexpected(error):
             original = error.original_error
             assert original is not None
             log.error(
@@ -157,6 +183,17 @@ def _public_error(error: GraphQLError, request_id: str) -> GraphQLError:
             error.path,
             None,
             extensions,
+        )
+    backend = _outage(error)
+    if backend is not None:
+        return GraphQLError(
+            unavailable_message(backend),
+            error.nodes,
+            error.source,
+            error.positions,
+            error.path,
+            None,
+            {"code": SERVICE_UNAVAILABLE, "retryAfter": RETRY_AFTER_SECONDS},
         )
     if is_unexpected(error):
         return GraphQLError(

@@ -20,9 +20,13 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, env: dict[str, str] | None = None, log_path: Path | None = None
+    ) -> None:
         self.port = free_port()
         self.data_dir = data_dir
+        # A long-running test logs to a file: a pipe nobody reads fills up and blocks the server.
+        self.log_path = log_path
         self.env = {
             **os.environ,
             "DATA_DIR": str(data_dir),
@@ -37,17 +41,23 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> None:
+        log = self.log_path.open("ab") if self.log_path is not None else None
         self.process = subprocess.Popen(
             [sys.executable, "-m", "registry"],
             env=self.env,
             cwd=self.data_dir.parent,
-            stdout=subprocess.PIPE,
+            stdout=log if log is not None else subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
+        if log is not None:
+            log.close()  # the child holds its own descriptor
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                output = self.process.stdout.read().decode() if self.process.stdout else ""
+                if self.log_path is not None:
+                    output = self.log_path.read_text(errors="replace")
+                else:
+                    output = self.process.stdout.read().decode() if self.process.stdout else ""
                 raise RuntimeError(f"server exited with {self.process.returncode}: {output}")
             try:
                 if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
