@@ -342,6 +342,30 @@ class Settings:
         "arq queue name (several registries may share one Redis).",
         min_length=1,
     )
+    startup_wait_seconds: float = setting(
+        "STARTUP_WAIT_SECONDS",
+        30.0,
+        "Seconds the web process and the worker keep retrying a database or Redis that "
+        "refuses connections at start (one log line per attempt) before they give up.",
+        ge=0,
+        le=3600,
+    )
+    worker_outage_limit_seconds: float = setting(
+        "WORKER_OUTAGE_LIMIT",
+        0.0,
+        "Seconds `tb-registry worker` keeps reconnecting to a lost Redis before it exits "
+        "with an error; 0: it never gives up (it stops only on SIGTERM/SIGINT).",
+        ge=0,
+        le=30 * 86400,
+    )
+    worker_shutdown_grace_seconds: float = setting(
+        "WORKER_SHUTDOWN_GRACE",
+        30.0,
+        "Seconds `tb-registry worker` lets its running jobs finish after SIGTERM/SIGINT; "
+        "jobs still running then are cut off and queued again.",
+        ge=0,
+        le=3600,
+    )
 
     # Assembled from the storage variables (`StorageVariables`, `S3Variables`) by
     # `load_settings`; not one variable each, so not in the generated table themselves.

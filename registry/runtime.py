@@ -24,6 +24,7 @@ from registry.queues.arq_queue import ArqQueue
 from registry.queues.inprocess import InProcessQueue
 from registry.read_cache import ResponseCache
 from registry.redis_event_bus import RedisEventBus
+from registry.startup_wait import wait_for
 from storage.errors import StorageError
 from storage.factory import build_store
 from storage.failover import BreakerBoard
@@ -183,11 +184,19 @@ class Runtime:
     async def start(self, *, migrate: bool | None = None) -> None:
         settings = self.settings
         should_migrate = settings.is_sqlite if migrate is None else migrate
-        await database.init_database(settings.database_url, migrate=should_migrate)
+        # A database or Redis still starting (or restarting) is waited for, within a bound.
+        await wait_for(
+            f"the database at {database.describe_database(settings.database_url)}",
+            lambda: database.init_database(settings.database_url, migrate=should_migrate),
+            settings.startup_wait_seconds,
+            on_failure=database.close_database,
+        )
         try:
             storage = await open_storage(settings)
             job_ctx: dict[str, Any] = {}
-            self.queue = await job_queue_for(settings, job_ctx)
+            self.queue = await wait_for(
+                "Redis", lambda: job_queue_for(settings, job_ctx), settings.startup_wait_seconds
+            )
             scratch = ScratchArea(settings.spool_dir / "uploads")
             self.context = RegistryContext(
                 storage=storage,

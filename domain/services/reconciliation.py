@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
 
 from domain.enums import CopyState
 from domain.models import ArtifactBuild, PackageVersion, StoredCopy
@@ -114,7 +115,7 @@ class _BackendGone(Exception):
 # -- what to check ---------------------------------------------------------------------------
 
 
-async def _referenced(
+async def referenced_objects(
     *, not_present_on: str | None = None, exclude: set[str] | None = None
 ) -> AsyncIterator[ReferencedObject]:
     """Referenced objects, each once, paged by id (optionally only those without a present
@@ -296,7 +297,7 @@ async def _reconcile_backend(
     if full:
         tally.full_check = True
         fresh = await _hashed_since(store.name, resume_since) if resume_since else set()
-        async for obj in _referenced():
+        async for obj in referenced_objects():
             if obj.key in fresh:
                 tally.resumed += 1
                 if run.on_checked is not None:
@@ -305,7 +306,7 @@ async def _reconcile_backend(
             await run.check(store, obj, deep=True)
         return
     checked: set[str] = set()
-    async for obj in _referenced(not_present_on=store.name):
+    async for obj in referenced_objects(not_present_on=store.name):
         checked.add(obj.key)
         await run.check(store, obj, deep=True)
     problems = False
@@ -323,24 +324,32 @@ async def _reconcile_backend(
             store.name,
         )
         tally.full_check = True
-        async for obj in _referenced(exclude=checked):
+        async for obj in referenced_objects(exclude=checked):
             await run.check(store, obj, deep=False)
+
+
+def unreferenced_copies() -> QuerySet[StoredCopy]:
+    """Copies of objects no version, build or page icon references (claims aside)."""
+    return (
+        StoredCopy.filter(~Q(blob_key__in=Subquery(PackageVersion.all().values("blob_key"))))
+        .filter(~Q(blob_key__in=Subquery(ArtifactBuild.all().values("blob_key"))))
+        .filter(~Q(blob_key__in=Subquery(PackageVersion.exclude(icon_key="").values("icon_key"))))
+    )
+
+
+async def orphaned_keys() -> list[str]:
+    """Keys of objects with copies that nothing references."""
+    keys = await unreferenced_copies().distinct().values_list("blob_key", flat=True)
+    return [str(key) for key in keys]
 
 
 async def _delete_orphans(ctx: RegistryContext, summary: ReconcileSummary) -> None:
     """Copies whose object nothing references: a delete that failed or was interrupted, or
     an upload that died (`delete_everywhere` skips objects a live upload claims)."""
     await blobs.drop_stale_claims()
-    keys = await (
-        StoredCopy.filter(~Q(blob_key__in=Subquery(PackageVersion.all().values("blob_key"))))
-        .filter(~Q(blob_key__in=Subquery(ArtifactBuild.all().values("blob_key"))))
-        .filter(~Q(blob_key__in=Subquery(PackageVersion.exclude(icon_key="").values("icon_key"))))
-        .distinct()
-        .values_list("blob_key", flat=True)
-    )
-    for key in keys:
+    for key in await orphaned_keys():
         try:
-            if await blobs.delete_everywhere(ctx, str(key)):
+            if await blobs.delete_everywhere(ctx, key):
                 summary.orphans_deleted += 1
         except StorageError as exc:
             summary.orphans_failed += 1
