@@ -191,3 +191,38 @@ def test_default_host_becomes_loopback_and_secret_is_private(tmp_path: Path) -> 
     path.write_text("short\n")
     with pytest.raises(ConfigError, match="not a dev secret"):
         dev.dev_settings(settings, {})
+
+
+def readme_try_it_commands() -> str:
+    """The shell block of the README's "Try it" section that packs and publishes a mod."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Try it: publish a first mod", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)
+    return next(block for block in blocks if "curl" in block)
+
+
+def test_the_readme_commands_publish(tmp_path: Path, dev_server_factory: list[DevServer]) -> None:
+    port = free_port()
+    server = DevServer(tmp_path / "data", port)
+    dev_server_factory.append(server)
+    token = server.token_and_ready()
+    script = readme_try_it_commands().replace("127.0.0.1:4025", f"127.0.0.1:{port}")
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=work,
+        env={**os.environ, "TOKEN": token},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"status":"pending"' in result.stdout and '"package":"hello"' in result.stdout
+    assert listed(server.url, "hello")["latest_version"] == "0.1.0"
+    graphql = httpx.post(
+        f"{server.url}/graphql",
+        json={"query": '{ package(name: "hello") { name latestVersion } }'},
+    )
+    assert graphql.json() == {"data": {"package": {"name": "hello", "latestVersion": "0.1.0"}}}
+    assert "text/html" in httpx.get(f"{server.url}/").headers["content-type"]
