@@ -47,6 +47,8 @@ from domain.enums import (
     Visibility,
 )
 from domain.names import ARCH_ALIASES, PACKAGE_NAME, PLATFORM_ALIASES
+from domain.services.feeds import DEFAULT_FEED_ENTRIES as FEED_LIMIT
+from domain.services.feeds import MAX_FEED_ENTRIES as FEED_LIMIT_MAX
 from domain.versions import _VERSION_FORM as VERSION_FORM
 from registry.rest import shapes
 from registry.rest.listing_params import MAX_TOOLBOX_VERSION, SORT_ALIASES
@@ -261,6 +263,25 @@ def _admin_operations(prefix: str) -> dict[tuple[str, str], Op]:
             errors=(400, 404),
         )
     return ops
+
+
+def feed_op(summary: str, errors: tuple[int, ...] = ()) -> Op:
+    """An Atom feed: its `limit`, 304 on a matching If-None-Match, and HEAD."""
+    return Op(
+        f"{summary} (304 on a matching If-None-Match)",
+        "feeds",
+        query=(
+            Param(
+                "limit",
+                {**whole_number(minimum=1, maximum=FEED_LIMIT_MAX), "default": FEED_LIMIT},
+                "How many entries, at most",
+            ),
+        ),
+        ok={200: None, 304: None},
+        errors=errors,
+        bytes_type="application/atom+xml",
+        head=True,
+    )
 
 
 V = API_PREFIX
@@ -620,6 +641,18 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "Curated categories with the number of listed packages in each",
         "search",
         ok={200: shapes.CategoryList},
+    ),
+    # Atom feeds (registry/rest/feeds.py): always the anonymous view, whatever the token.
+    ("GET", f"{V}/feeds/packages.atom"): feed_op("Atom feed: packages new to the registry"),
+    ("GET", f"{V}/feeds/updated.atom"): feed_op("Atom feed: packages updated most recently"),
+    ("GET", f"{V}/feeds/packages/{{name}}.atom"): feed_op(
+        "Atom feed: a package's releases (404 when it is private or deleted)", errors=(404,)
+    ),
+    ("GET", f"{V}/feeds/publishers/{{slug}}.atom"): feed_op(
+        "Atom feed: a publisher's listed packages", errors=(404,)
+    ),
+    ("GET", f"{V}/feeds/categories/{{slug}}.atom"): feed_op(
+        "Atom feed: a curated category's listed packages", errors=(404,)
     ),
     ("POST", f"{V}/updates"): Op(
         "Newest compatible version for many files or names",
