@@ -9,22 +9,27 @@ runners treat a job the same way.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
+import logging
+import os
 from typing import Any
 
 from arq import Retry as ArqRetry
 from arq import func
 from arq.connections import RedisSettings
 from arq.cron import CronJob
-from arq.worker import Worker
 
 from domain.jobs import MAX_TRIES, Retry
 from registry.config import Settings
 from registry.metrics import observe_job
 from registry.runtime import Runtime
+from registry.worker_supervisor import RedisOutage, WorkerSupervisor
 from workers import tasks
 from workers.functions import JOBS, JobFunction
+
+log = logging.getLogger("registry.worker")
 
 JOB_TIMEOUT_SECONDS = 600
 CRON_KEEP_RESULT_SECONDS = 3600
@@ -102,4 +107,21 @@ def worker_options(settings: Settings, runtime: Runtime | None = None) -> dict[s
 
 
 def run_worker(settings: Settings) -> None:
-    Worker(**worker_options(settings)).run()
+    """`tb-registry worker`: arq's worker under the supervisor that outlives Redis outages
+    and drains on SIGTERM (registry/worker_supervisor.py)."""
+    supervisor = WorkerSupervisor(settings, worker_options)
+    with asyncio.Runner() as runner:
+        try:
+            runner.run(supervisor.run())
+        except RedisOutage as exc:
+            raise SystemExit(f"tb-registry worker: giving up: {exc}") from exc
+        if supervisor.cut_off:
+            # A cut-off job may still occupy a thread (a scan runs in asyncio.to_thread), which
+            # nothing can interrupt; closing the loop, and the interpreter's exit, would wait
+            # for it and break the shutdown bound. Its job is queued again and its row still
+            # says pending: exit without it.
+            log.warning(
+                "exiting without waiting for the threads of %d cut-off jobs", supervisor.cut_off
+            )
+            logging.shutdown()
+            os._exit(0)

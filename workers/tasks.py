@@ -14,11 +14,12 @@ from arq import cron
 from domain.jobs import (
     RECHECK_VERIFIED,
     RECONCILE_STORAGE,
-    REQUEUE_STUCK_SCANS,
+    REQUEUE_PENDING_WORK,
     Job,
     declared_jobs,
 )
 from workers import (
+    pending_work,  # noqa: F401 - implements the sweep of pending work
     replication,  # noqa: F401 - implements the mirror replication and reconciliation jobs
     scan,  # noqa: F401 - implements the scan jobs
     storage_jobs,  # noqa: F401 - implements the object lifecycle jobs
@@ -41,8 +42,11 @@ class Periodic:
         return JOBS[self.job]
 
 
+# The sweep of pending work runs every minute (and at every worker (re)connect, as arq's
+# `run_at_startup`): after Redis comes back empty, everything pending is queued again within
+# a minute. It also covers what `requeue_stuck_scans` does, which is kept as a job of its own.
 PERIODIC: list[Periodic] = [
-    Periodic(REQUEUE_STUCK_SCANS, 5),
+    Periodic(REQUEUE_PENDING_WORK, 1),
     Periodic(RECHECK_VERIFIED, 60),
     Periodic(RECONCILE_STORAGE, 10),
 ]

@@ -229,6 +229,7 @@ async def drop_stale_claims() -> int:
 
 async def schedule_deletes(ctx: RegistryContext, keys: Iterable[str]) -> None:
     """Queue the removal of objects a committed change left unreferenced (one job per object,
-    retried by the runner). If the queue is down, reconciliation deletes them as orphans."""
+    retried by the runner). If the queue is down, the sweep of pending work
+    (services/pending_work.py) queues them later."""
     for key in keys:
-        await enqueue_committed(ctx.jobs, DELETE_OBJECT, "reconciliation (orphaned objects)", key)
+        await enqueue_committed(ctx.jobs, DELETE_OBJECT, "requeue_pending_work", key)

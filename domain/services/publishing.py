@@ -253,7 +253,7 @@ async def upload_version(
     except BaseException:
         await blobs.abandon(ctx, stored)
         raise
-    await enqueue_committed(ctx.jobs, SCAN_VERSION, "requeue_stuck_scans", row.id)
+    await enqueue_committed(ctx.jobs, SCAN_VERSION, "requeue_pending_work", row.id)
     return PublishResult(
         package,
         row,

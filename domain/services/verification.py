@@ -28,7 +28,7 @@ from domain.enums import (
 )
 from domain.exceptions import InvalidInput, PermissionDenied
 from domain.fieldtypes import DOMAIN_LABEL, MAX_MANUAL_DATA, TLD
-from domain.jobs import VERIFY_PUBLISHER, JobQueue
+from domain.jobs import VERIFY_PUBLISHER, JobQueue, enqueue_committed
 from domain.models import Publisher, PublisherMember, VerificationRequest
 from domain.services import audit
 from domain.services.publishers import (
@@ -296,7 +296,8 @@ async def submit_verification(
             using_db=conn,
         )
     if chosen in AUTOMATIC_METHODS:
-        await jobs.enqueue(VERIFY_PUBLISHER, request.id)
+        # Committed: a queue outage leaves the request pending for the sweep, not a 500.
+        await enqueue_committed(jobs, VERIFY_PUBLISHER, "requeue_pending_work", request.id)
         message = f"Verification request submitted; the {chosen} proof is being checked"
     else:
         message = "Verification request submitted; an admin will review it"

@@ -35,7 +35,8 @@ class ArqQueue:
     ) -> ArqQueue:
         settings = RedisSettings.from_dsn(redis_url)
         settings.conn_timeout = 3
-        settings.conn_retries = 1
+        # No retries of arq's own: the start waits for Redis (registry/startup_wait.py).
+        settings.conn_retries = 0
         pool = await create_pool(settings, default_queue_name=queue_name)
         return cls(pool, queue_name, jobs)
 

@@ -76,7 +76,14 @@ def _one_line_failure(result) -> str:
         ({"DATABASE_URL": "postgres://::bad"}, "DATABASE_URL"),
         ({"DATABASE_URL": "mysql://localhost/x"}, "DATABASE_URL"),
         ({"SERVER_PORT": "not-a-port"}, "SERVER_PORT"),
-        ({"DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/none"}, "cannot start"),
+        # STARTUP_WAIT_SECONDS=0: fail on the first refusal instead of waiting for the database.
+        (
+            {
+                "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/none",
+                "STARTUP_WAIT_SECONDS": "0",
+            },
+            "cannot start",
+        ),
     ],
 )
 def test_bad_configuration_exits_with_one_line(
