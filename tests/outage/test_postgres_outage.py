@@ -168,6 +168,55 @@ def ready_verdict(response: httpx.Response) -> str:
     return f"bad: {response.status_code} {response.text[:300]}"
 
 
+def _spooled(data_dir: Path) -> list[Path]:
+    """Upload spool files (the scratch areas' lock files, named after their process, stay)."""
+    spool = data_dir / "spool"
+    return [p for p in spool.rglob("*") if p.is_file() and not p.name.endswith(".lock")]
+
+
+class UploadInFlight:
+    """An upload whose body stops halfway until `finish`: its request was admitted (token,
+    package) while the database was up, and it reaches the database after it went down."""
+
+    def __init__(self, base: str) -> None:
+        self.resume = threading.Event()
+        self.verdict = "no answer yet"
+        encoded = httpx.Request(
+            "POST",
+            f"{base}/api/v1/packages/{PACKAGE}/versions",
+            headers=bearer("p1"),
+            data={"version": "9.9.9"},
+            files={"file": ("s.zip", mod_zip(PACKAGE, "9.9.9") + bytes(256 * 1024))},
+        )
+        self.body = encoded.read()
+        self.url = str(encoded.url)
+        self.headers = dict(encoded.headers)
+        self.thread = threading.Thread(target=self._send, daemon=True)
+
+    def _chunks(self) -> Iterator[bytes]:
+        half = len(self.body) // 2
+        yield self.body[:half]
+        self.resume.wait(60)
+        yield self.body[half:]
+
+    def _send(self) -> None:
+        try:
+            response = httpx.post(
+                self.url, content=self._chunks(), headers=self.headers, timeout=60
+            )
+        except httpx.HTTPError as exc:
+            self.verdict = f"bad: {type(exc).__name__}: {exc}"
+            return
+        self.verdict = rest_verdict(response)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def finish(self) -> None:
+        self.resume.set()
+        self.thread.join(timeout=60)
+
+
 @pytest.fixture
 def cluster() -> Iterator[PostgresCluster]:
     cluster = PostgresCluster()
@@ -262,10 +311,15 @@ def test_postgres_restart_is_reported_not_crashed_on(
         _setup(server.url)
         for thread in threads:
             thread.start()
+        in_flight = UploadInFlight(server.url)
+        in_flight.start()
         time.sleep(3)
+        assert _spooled(data_dir), "the upload in flight should be spooling"
         stopped = time.monotonic()
         cluster.stop_immediately()
+        in_flight.finish()  # the rest of its body arrives while the database is down
         time.sleep(OUTAGE_SECONDS)
+        assert in_flight.verdict == "unavailable", in_flight.verdict
         cluster.start()
         returned = time.monotonic()
         time.sleep(RECOVERY_SECONDS + 4)
@@ -313,9 +367,6 @@ def test_postgres_restart_is_reported_not_crashed_on(
         row["version"] for row in cluster.query(DATABASE, "SELECT version FROM package_versions")
     }
     assert set(load.accepted) <= versions
-    leftovers = [
-        p for p in (data_dir / "spool").rglob("*") if p.is_file() and not p.name.endswith(".lock")
-    ]
-    assert leftovers == [], leftovers
+    assert _spooled(data_dir) == []
     # Outages are logged as one line each, never as an unhandled error.
     assert "unhandled error" not in log, log[-5000:]
