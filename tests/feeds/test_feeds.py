@@ -155,5 +155,13 @@ async def test_limit_and_bad_names(stack: Stack) -> None:
         assert missing.headers["content-type"].startswith("application/json")
         assert missing.json()["detail"] == detail
     assert (await stack.client.get(f"{FEEDS}/nothing.atom")).status_code == 404
+    # A deleted package's feed goes with it, and it leaves the listing feeds.
+    assert (await stack.client.get(f"{FEEDS}/packages/beta.atom")).status_code == 200
+    deleted = await stack.client.delete("/api/v1/packages/Beta", headers=bearer("owner"))
+    assert deleted.status_code == 204, deleted.text
+    assert (await stack.client.get(f"{FEEDS}/packages/beta.atom")).status_code == 404
+    for path in (f"{FEEDS}/packages.atom", f"{FEEDS}/publishers/team.atom"):
+        titles = [entry.title for entry in _parsed(await stack.client.get(path)).entries]
+        assert "Beta" not in titles and "Alpha" in titles, path
     # Another spelling of a publisher or category finds the same feed.
     assert _parsed(await stack.client.get(f"{FEEDS}/publishers/TEAM.atom")).entries
