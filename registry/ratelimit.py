@@ -6,7 +6,18 @@ resolve, update checks), `upload` (multipart bodies, GraphQL upload mutations), 
 changes: REST POST/PUT/PATCH/DELETE, GraphQL mutations, minting API tokens among them) and
 `auth_failure` (401 answers, counted per IP only).
 A window is at most 60 s long, so `Retry-After` stays a small whole number as the client needs
-(REST_CONTRACT §1.9). A Redis outage fails open (logged), never into 5xx.
+(REST_CONTRACT §1.9).
+
+A Redis outage falls back to this process's memory (issue #17): while Redis cannot be reached,
+each web process counts the same budgets in its own `MemoryCounters`, so a caller gets at most
+one budget per process instead of one in all, and nobody is refused or kept waiting because a
+cache server is down. Failing closed would turn a Redis outage into a registry outage; failing
+open with no count at all would leave the registry unprotected for as long as Redis is away.
+After a failed call Redis is left alone for `REDIS_RETRY_SECONDS` (every request would
+otherwise wait up to the 1 s connect timeout of a host that does not answer), then the next
+request tries it again; once it answers, the shared counts are used again (they restart from
+what Redis holds: an emptied Redis starts the windows afresh). One log line when the fallback
+starts and one when it ends.
 
 Why `limits`' fixed window (`FixedWindowRateLimiter`, see `FixedWindow`), not its moving
 window or sliding-window counter: those refuse a charge without counting it, while here a
@@ -223,7 +234,7 @@ class MemoryCounters(MemoryStorage):
 
 class RedisCounters(RedisStorage):
     """`limits`' Redis storage through redis-py's asyncio client (the one arq brings), with
-    short timeouts: an unreachable Redis fails open within a second instead of holding the
+    short timeouts: an unreachable Redis is given up on within a second instead of holding the
     request."""
 
     def __init__(self, url: str, key_prefix: str) -> None:
@@ -246,48 +257,82 @@ class RedisCounters(RedisStorage):
 Counters = MemoryCounters | RedisCounters
 
 
+# Seconds a failed Redis is not asked again: the requests meanwhile count in memory.
+REDIS_RETRY_SECONDS = 2.0
+
+
 class RateLimiter:
     def __init__(self, config: RateLimitConfig, counters: Counters) -> None:
         self.config = config
         self.counters = counters
         self._window = FixedWindow(counters)
+        # With Redis: this process's own counts while Redis cannot be reached (see above).
+        self._local: FixedWindow | None = (
+            FixedWindow(MemoryCounters()) if isinstance(counters, RedisCounters) else None
+        )
+        self._redis_down_until: float | None = None  # None: Redis is believed up
         # Counter keys read "<category>/<identity>/<limit>/<window>/second".
         self._items: dict[str, RateLimitItem] = {
             category: RateLimitItemPerSecond(budget.limit, budget.window, namespace=category)
             for category, budget in config.budgets.items()
         }
-        self._last_error_log = -math.inf
 
     @property
     def enabled(self) -> bool:
         return self.config.enabled
 
-    def _failed_open(self, exc: StorageError, item: RateLimitItem) -> WindowState:
-        now = time.monotonic()
-        if now - self._last_error_log > 60:  # one line a minute, not one per request
-            self._last_error_log = now
+    def _window_now(self) -> FixedWindow:
+        """Where counts go now: Redis, or memory while a failed Redis is left alone."""
+        down_until = self._redis_down_until
+        if self._local is not None and down_until is not None and time.monotonic() < down_until:
+            return self._local
+        return self._window
+
+    def _redis_failed(self, exc: StorageError) -> FixedWindow | None:
+        """Count in memory for a while; None when there is no memory to fall back on."""
+        if self._redis_down_until is None:
             log.warning(
-                "rate limit store unavailable, not limiting: %s: %s",
+                "rate limit store unavailable (%s: %s); counting in this process's memory",
                 type(exc.storage_error).__name__,
                 exc.storage_error,
             )
-        return WindowState(0, item.amount, item.get_expiry())
+        self._redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        return self._local
+
+    def _redis_answered(self, window: FixedWindow) -> None:
+        if window is self._window and self._redis_down_until is not None:
+            self._redis_down_until = None
+            log.info("rate limit store is back; counting in Redis again")
+
+    async def _count(
+        self, item: RateLimitItem, identity: str, cost: int | None
+    ) -> tuple[int, float]:
+        """Charge `cost` (None: only read) in Redis, or in memory while Redis is away."""
+        window = self._window_now()
+        try:
+            result = await (
+                window.read(item, identity) if cost is None else window.charge(item, identity, cost)
+            )
+        except StorageError as exc:
+            fallback = self._redis_failed(exc)
+            if fallback is None:  # memory counters do not fail; nothing else to count in
+                raise
+            window = fallback
+            result = await (
+                window.read(item, identity) if cost is None else window.charge(item, identity, cost)
+            )
+        self._redis_answered(window)
+        return result
 
     async def hit(self, category: str, identity: str, cost: int = 1) -> WindowState:
         """Charge `cost` requests of `category` to `identity` (see the module docstring)."""
         item = self._items[category]
-        try:
-            count, reset = await self._window.charge(item, identity, cost)
-        except StorageError as exc:
-            return self._failed_open(exc, item)
+        count, reset = await self._count(item, identity, cost)
         return WindowState(count, item.amount, reset)
 
     async def peek(self, category: str, identity: str) -> WindowState:
         item = self._items[category]
-        try:
-            count, reset = await self._window.read(item, identity)
-        except StorageError as exc:
-            return self._failed_open(exc, item)
+        count, reset = await self._count(item, identity, None)
         return WindowState(count, item.amount, reset)
 
     async def admit(
@@ -305,6 +350,9 @@ class RateLimiter:
 
     async def aclose(self) -> None:
         await self.counters.aclose()
+        if self._local is not None:
+            assert isinstance(self._local.storage, MemoryCounters)
+            await self._local.storage.aclose()
 
 
 def build_limiter(settings: Settings) -> RateLimiter:

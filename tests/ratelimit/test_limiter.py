@@ -210,14 +210,41 @@ async def test_redis_counters_are_shared_between_processes(redis_url: str) -> No
         await drop_keys(redis_url, prefix)
 
 
-async def test_unreachable_redis_fails_open(caplog: pytest.LogCaptureFixture) -> None:
-    limiter = RateLimiter(RateLimitConfig(), RedisCounters("redis://127.0.0.1:1/0", "x:"))
+async def test_unreachable_redis_falls_back_to_this_process_memory(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Nobody is refused because Redis is down, and nobody goes unlimited either: the same
+    budgets count in this process's memory, and a failed Redis is not asked on every request."""
+    limiter = RateLimiter(config_with(), RedisCounters("redis://127.0.0.1:1/0", "x:"))
     try:
-        state = await limiter.hit("read", "ip:a")
-        assert state.count == 0 and not state.over
+        states = [await limiter.hit("read", "ip:a") for _ in range(4)]
+        assert [s.count for s in states] == [1, 2, 3, 4]
+        assert not states[2].over and states[3].over and states[3].retry_after >= 1
         assert not (await limiter.peek("auth_failure", "ip:a")).exhausted
         usage, failures = await limiter.admit("write", "u:a", "ip:a")
-        assert not usage.over and not failures.exhausted
+        assert usage.count == 1 and not usage.over and not failures.exhausted
+        started = time.monotonic()
+        for _ in range(200):
+            await limiter.hit("search", "ip:b")
+        assert time.monotonic() - started < 2, "Redis was asked again on every request"
     finally:
         await limiter.aclose()
-    assert "not limiting" in caplog.text and "ConnectionError" in caplog.text
+    assert caplog.text.count("counting in this process's memory") == 1
+    assert "ConnectionError" in caplog.text
+
+
+async def test_redis_is_used_again_once_it_answers(redis_url: str) -> None:
+    """After the pause Redis is asked again, and the shared counts apply once it answers."""
+    prefix = f"tbr:rl:{uuid.uuid4().hex[:8]}:"
+    limiter = RateLimiter(config_with(prefix), RedisCounters(redis_url, prefix))
+    try:
+        assert limiter._local is not None
+        limiter._redis_down_until = time.monotonic() + 60  # as after a failure
+        assert (await limiter.hit("read", "ip:a")).count == 1  # counted in memory
+        limiter._redis_down_until = time.monotonic() - 1  # the pause is over
+        assert (await limiter.hit("read", "ip:a")).count == 1  # Redis's own count
+        assert limiter._redis_down_until is None
+        assert (await limiter.hit("read", "ip:a")).count == 2
+    finally:
+        await limiter.aclose()
+        await drop_keys(redis_url, prefix)
