@@ -99,7 +99,7 @@ def worker_options(settings: Settings, runtime: Runtime | None = None) -> dict[s
         "max_tries": MAX_TRIES,
         # No kept results: a job id only blocks a second enqueue while the job is queued or
         # running, as in the in-process runner. Otherwise a scan that gave up could not be
-        # re-enqueued by `requeue_stuck_scans` (nor an object deleted again) for an hour.
+        # re-enqueued by the sweep of pending work (nor an object deleted again) for an hour.
         "keep_result": 0,
         "max_jobs": 8,
         "job_timeout": JOB_TIMEOUT_SECONDS,

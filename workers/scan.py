@@ -3,7 +3,7 @@
 A verdict (published or quarantined) is final and never retried; only infrastructure errors
 (the object store failing or missing the object) ask the runner for another attempt, with an
 exponential backoff. After the runner's last attempt the version stays `pending`, invisible,
-and `requeue_stuck_scans` tries again later.
+and the sweep of pending work (`requeue_pending_work`, every minute) queues it again.
 """
 
 from __future__ import annotations
