@@ -26,10 +26,13 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from registry.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 # Seconds one check may wait for a service that does not answer.
 TIMEOUT_SECONDS = 10.0
@@ -198,7 +201,7 @@ async def check_redis(settings: Settings) -> list[Finding]:
     )
     try:
         await client.ping()
-        info = await client.info("server")
+        version = await _redis_version(client)
     except Exception as exc:  # connection refused, auth, TLS, timeout: all are the finding
         return [
             Finding(
@@ -210,7 +213,18 @@ async def check_redis(settings: Settings) -> list[Finding]:
         ]
     finally:
         await client.aclose()
-    return [_ok("redis", f"{where} answers (Redis {info.get('redis_version', '?')})")]
+    return [_ok("redis", f"{where} answers (Redis {version})")]
+
+
+async def _redis_version(client: Redis) -> str:
+    """The server's version, for the report; managed Redis services may refuse INFO."""
+    from redis.exceptions import ResponseError
+
+    try:
+        info = await client.info("server")
+    except ResponseError:
+        return "version not disclosed"
+    return str(info.get("redis_version", "?"))
 
 
 # -- storage ----------------------------------------------------------------------------------
