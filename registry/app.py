@@ -23,7 +23,6 @@ from registry.rest import files, health
 from registry.rest.router import api_routes
 from registry.routing import PathIndexedRouter
 from registry.runtime import Runtime
-from registry.security_headers import SecurityHeadersMiddleware
 from registry.web_ui import web_ui_routes
 
 
@@ -63,7 +62,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             # Next: every request counted and timed, by route template and status.
             Middleware(RequestMetricsMiddleware),
             Middleware(RequestIdMiddleware),
-            Middleware(SecurityHeadersMiddleware),
             # Before the rate limits: a preflight is answered, a refusal carries CORS headers.
             *cors_middleware(settings.cors_allow_origins),
             Middleware(RateLimitMiddleware, limiter=limiter),

@@ -1,5 +1,5 @@
-"""Plain ASGI middleware: request ids and the access log, and the text guard in front of every
-route."""
+"""Plain ASGI middleware: request ids, security headers and the access log, and the text guard
+in front of every route."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from domain.exceptions import InvalidInput
 from registry.errors import error_response
 from registry.logs import REQUEST_ID
 from registry.rest.params import check_request_text
+from registry.security_headers import with_security_headers
 
 # An incoming id is believed only when short and plain: it lands in every log line.
 _SAFE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -36,8 +37,9 @@ def _incoming_id(scope: Scope) -> str | None:
 
 
 class RequestIdMiddleware:
-    """Give every request an id (or keep a sane incoming `X-Request-ID`), echo it back, and
-    write the request's access-log line (`registry.access`) when it is done.
+    """Give every request an id (or keep a sane incoming `X-Request-ID`), echo it back with
+    the security headers (registry/security_headers.py), and write the request's access-log
+    line (`registry.access`) when it is done.
 
     The id lands on `scope["state"]` (handlers, audit events and GraphQL errors name it) and in
     `registry.logs.REQUEST_ID`, so every log line written while the request runs carries it.
@@ -69,10 +71,9 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", ()),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                message["headers"] = with_security_headers(
+                    [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+                )
             await send(message)
 
         try:

@@ -70,6 +70,8 @@ def test_json_line_holds_context_extras_and_traceback(json_lines: io.StringIO) -
 def test_configure_logging_text_and_json() -> None:
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
+    switches = ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing")
+    saved_switches = {name: getattr(logging, name) for name in switches}
     try:
         for log_format in ("text", "json"):
             stream = io.StringIO()
@@ -90,6 +92,8 @@ def test_configure_logging_text_and_json() -> None:
         root.setLevel(saved[1])
         logging.getLogger("uvicorn.access").disabled = False
         logging.captureWarnings(False)
+        for name, value in saved_switches.items():
+            setattr(logging, name, value)
 
 
 async def test_request_lines_and_access_line_carry_the_echoed_id(

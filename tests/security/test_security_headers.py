@@ -11,6 +11,7 @@ import pytest
 
 from registry.app import create_app
 from registry.rest import categories
+from registry.security_headers import with_security_headers
 from registry.web_ui import CONTENT_SECURITY_POLICY
 from tests.fixtures.stack import Stack, bearer
 from tests.helpers import create_package, make_publisher, mod_zip, upload_version
@@ -117,3 +118,19 @@ async def test_download_is_an_attachment_and_secured(embedded: Stack) -> None:
     assert download.status_code == 200, download.text
     assert download.headers["content-disposition"] == 'attachment; filename="HeaderMod-1.0.0.zip"'
     assert_secured(download)
+
+
+def test_frame_ancestors_joins_a_policy_that_lacks_it() -> None:
+    # The package icon's own policy (registry/rest/pages.py) and its nosniff stay as they are.
+    headers = with_security_headers(
+        [
+            (b"content-security-policy", b"default-src 'none'; sandbox"),
+            (b"x-content-type-options", b"nosniff"),
+        ]
+    )
+    assert headers.count((b"x-content-type-options", b"nosniff")) == 1
+    assert dict(headers)[b"content-security-policy"] == (
+        b"default-src 'none'; sandbox; frame-ancestors 'none'"
+    )
+    assert dict(headers)[b"x-frame-options"] == b"DENY"
+    assert len(headers) == 4
