@@ -23,6 +23,7 @@ from arq.cron import CronJob
 
 from domain.jobs import MAX_TRIES, Retry
 from registry.config import Settings
+from registry.logs import JOB_ID
 from registry.metrics import observe_job
 from registry.runtime import Runtime
 from registry.worker_supervisor import RedisOutage, WorkerSupervisor
@@ -40,10 +41,13 @@ def for_arq(function: JobFunction) -> JobFunction:
 
     @functools.wraps(function)
     async def run(ctx: dict[str, Any], *args: Any) -> Any:
+        job_id = JOB_ID.set(ctx.get("job_id"))  # the job's log lines name it (registry/logs.py)
         try:
             return await observe_job(function, ctx, *args)  # counted for /metrics
         except Retry as retry:
             raise ArqRetry(defer=retry.defer_seconds) from retry
+        finally:
+            JOB_ID.reset(job_id)
 
     return run
 

@@ -7,11 +7,13 @@ the functions of workers/, so this module does not import them.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, ParamSpec
 
 from domain.jobs import Job, Retry
+from registry.logs import JOB_ID
 from registry.metrics import in_process_job_done, in_process_job_queued, observe_job
 
 P = ParamSpec("P")
@@ -37,7 +39,12 @@ class InProcessQueue:
         job_id = job.job_id(*args, **kwargs)
         if job_id in self._running:
             return  # like arq's _job_id: one live job per id
-        task = asyncio.create_task(self._run(function, job.max_tries, args, kwargs))
+        # The job's log lines name it (registry/logs.py), and the request that queued it.
+        context = contextvars.copy_context()
+        context.run(JOB_ID.set, job_id)
+        task = asyncio.create_task(
+            self._run(function, job.max_tries, args, kwargs), context=context
+        )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         in_process_job_queued()  # the queue's depth, for /metrics

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from domain.jobs import Job
 from registry.logs import JOB_ID, REQUEST_ID, ContextFilter, JsonFormatter, configure_logging
+from registry.queues.inprocess import InProcessQueue
+from registry.worker import for_arq
 from tests.fixtures.stack import Stack
 from tests.ops.support import embedded
 
@@ -159,3 +162,36 @@ async def test_graphql_errors_name_the_request(embedded: Stack) -> None:
     assert malformed.status_code == 400
     assert malformed.json()["errors"][0]["extensions"]["requestId"] == "gql-1"
     assert malformed.headers["x-request-id"] == "gql-1"
+
+
+async def test_job_lines_name_the_job_and_the_request_that_queued_it(
+    json_lines: io.StringIO,
+) -> None:
+    logged = logging.getLogger("workers.test")
+
+    async def job_function(ctx: dict[str, object], name: str) -> None:
+        logged.info("working on %s", name)
+
+    job: Job[[str]] = Job(lambda name: f"test-job:{name}")
+    queue = InProcessQueue({}, {job: job_function})
+    token = REQUEST_ID.set("queued-by")
+    try:
+        await queue.enqueue(job, "first")
+    finally:
+        REQUEST_ID.reset(token)
+    await queue.drain()
+    await queue.aclose()
+    [line] = [e for e in parsed(json_lines) if e["logger"] == "workers.test"]
+    assert line["job_id"] == "test-job:first"
+    assert line["request_id"] == "queued-by"
+    assert JOB_ID.get() is None  # the job's id stayed in its own task
+
+
+async def test_arq_job_lines_name_the_job(json_lines: io.StringIO) -> None:
+    async def job_function(ctx: dict[str, object]) -> None:
+        logging.getLogger("workers.test").info("in arq")
+
+    await for_arq(job_function)({"job_id": "arq-42"})
+    [line] = [e for e in parsed(json_lines) if e["logger"] == "workers.test"]
+    assert line["job_id"] == "arq-42"
+    assert JOB_ID.get() is None
