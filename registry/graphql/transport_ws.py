@@ -210,7 +210,7 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
                             "message": (
                                 f"At most {limit} operations may run at once on one connection"
                             ),
-                            "extensions": {"code": "rate_limited"},
+                            "extensions": self._extensions(code="rate_limited"),
                         }
                     ],
                 }
@@ -234,7 +234,9 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
                     "payload": [
                         {
                             "message": error.message,
-                            "extensions": {"code": error.code, "retryAfter": error.retry_after},
+                            "extensions": self._extensions(
+                                code=error.code, retryAfter=error.retry_after
+                            ),
                         }
                     ],
                 }
@@ -243,6 +245,12 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         if self.context.credential is not None and not await self._recheck():
             return
         await super().handle_message(message)
+
+    def _extensions(self, **fields: Any) -> dict[str, Any]:
+        """An error's extensions naming the socket's request id, as every GraphQL error does
+        (schema/core/errors.py)."""
+        request_id = self.context.request_id
+        return {**fields, "requestId": request_id} if request_id else fields
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
