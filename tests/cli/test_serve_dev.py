@@ -146,16 +146,16 @@ def test_fresh_clone_publishes_with_the_printed_token(
     assert me.status_code == 200 and me.json()["is_admin"] is True
 
 
-@pytest.mark.parametrize(
-    ("extra", "needle"),
-    [
-        ({"SERVER_HOST": "0.0.0.0"}, "SERVER_HOST: 0.0.0.0 is not a loopback address"),
-        ({"SERVER_HOST": "10.1.2.3"}, "SERVER_HOST: 10.1.2.3 is not a loopback address"),
-        ({"SERVER_HOST": "example.com"}, "SERVER_HOST: example.com is not a loopback"),
-        ({"CLOUDM_JWT_SECRET": "a-real-secret-0123456789abcdef"}, "CLOUDM_JWT_SECRET: set"),
-    ],
-)
-def test_refuses_with_one_line(tmp_path: Path, extra: dict[str, str], needle: str) -> None:
+REFUSALS = [
+    ({"SERVER_HOST": "0.0.0.0"}, "SERVER_HOST: 0.0.0.0 is not a loopback address"),
+    ({"SERVER_HOST": "10.1.2.3"}, "SERVER_HOST: 10.1.2.3 is not a loopback address"),
+    ({"SERVER_HOST": "example.com"}, "SERVER_HOST: example.com is not a loopback"),
+    ({"CLOUDM_JWT_SECRET": "a-real-secret-0123456789abcdef"}, "CLOUDM_JWT_SECRET: set"),
+]
+
+
+def test_the_process_refuses_a_public_bind_with_one_line(tmp_path: Path) -> None:
+    extra, needle = REFUSALS[0]
     result = subprocess.run(
         [sys.executable, "-m", "registry", "serve", "--dev"],
         env=fresh_env(tmp_path / "data", free_port(), **extra),
@@ -169,6 +169,29 @@ def test_refuses_with_one_line(tmp_path: Path, extra: dict[str, str], needle: st
     assert len(lines) == 1 and needle in lines[0], result.stderr
     assert "TOKEN" not in result.stdout
     assert not (tmp_path / "data" / dev.SECRET_FILE_NAME).exists()  # refused before the secret
+
+
+@pytest.mark.parametrize(("extra", "needle"), REFUSALS)
+def test_refuses(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: dict[str, str],
+    needle: str,
+) -> None:
+    from registry.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env
+    for name, value in fresh_env(tmp_path / "data", free_port(), **extra).items():
+        monkeypatch.setenv(name, value)
+    for name in {*CLEARED, *(n for n in os.environ if n.startswith("MINIO_"))} - set(extra):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["serve", "--dev"]) == 2
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and needle in lines[0], captured.err
+    assert "TOKEN" not in captured.out
+    assert not (tmp_path / "data" / dev.SECRET_FILE_NAME).exists()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "::1", "localhost"])
