@@ -40,7 +40,10 @@ async def test_unknown_hash_asks_for_the_text_then_the_hash_alone_runs(stack: St
         "errors": [
             {
                 "message": "PersistedQueryNotFound",
-                "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+                "extensions": {
+                    "code": "PERSISTED_QUERY_NOT_FOUND",
+                    "requestId": missing.headers["x-request-id"],
+                },
             }
         ]
     }
