@@ -201,3 +201,41 @@ def test_every_route_has_a_template(stack: Stack) -> None:
     assert "/api/v1/packages/{name}" in templates.values()
     assert "/metrics" in templates.values()
     assert all("{" not in t or t.count("{") == t.count("}") for t in templates.values())
+
+
+async def test_tallied_requests_land_in_the_buckets_observe_would_use() -> None:
+    """The tally's batched flush writes what `Histogram.observe` would have, bound values
+    included (a bucket is `le`: a duration equal to its bound belongs in it)."""
+    from prometheus_client import CollectorRegistry, Histogram
+
+    durations = [0.0, 0.001, 0.0011, 0.005, 0.3, 2.5, 99.0]
+    reference = Histogram(
+        "reference", "", buckets=metrics.HTTP_BUCKETS, registry=CollectorRegistry()
+    )
+    for seconds in durations:
+        reference.observe(seconds)
+    tally = metrics.RequestTally()
+    labels = {"route": "/tally-test", "method": "GET"}
+
+    def buckets() -> dict[str, float]:
+        return {
+            sample.labels["le"]: sample.value
+            for family in metrics.HTTP_DURATION.collect()
+            for sample in family.samples
+            if sample.name.endswith("_bucket") and sample.labels["route"] == labels["route"]
+        }
+
+    before = buckets()
+    for seconds in durations:
+        tally.add(labels["route"], labels["method"], 200, seconds)
+    tally.flush()
+    added = {le: count - before.get(le, 0.0) for le, count in buckets().items()}
+    expected = {
+        sample.labels["le"]: sample.value
+        for family in reference.collect()
+        for sample in family.samples
+        if sample.name.endswith("_bucket")
+    }
+    assert added == expected
+    total = metrics.HTTP_REQUESTS.labels("/tally-test", "GET", "200")._value.get()
+    assert total >= len(durations)
