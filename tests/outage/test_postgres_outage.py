@@ -186,7 +186,8 @@ class UploadInFlight:
             f"{base}/api/v1/packages/{PACKAGE}/versions",
             headers=bearer("p1"),
             data={"version": "9.9.9"},
-            files={"file": ("s.zip", mod_zip(PACKAGE, "9.9.9") + bytes(256 * 1024))},
+            # Past the spool's 1 MiB write-behind: its first half is on disk while it waits.
+            files={"file": ("s.zip", mod_zip(PACKAGE, "9.9.9") + bytes(3 * 1024 * 1024))},
         )
         self.body = encoded.read()
         self.url = str(encoded.url)
