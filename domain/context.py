@@ -39,6 +39,8 @@ class Policy:
     categories: CategoryCatalog
     # Which hosts outbound requests (proof fetches, webhooks) may reach beyond public addresses.
     outbound: OutboundRules
+    # Days of per-day download statistics kept (domain/services/download_stats.py `prune`).
+    download_stats_retention_days: int
 
 
 @dataclass

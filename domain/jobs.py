@@ -48,6 +48,7 @@ REQUEUE_STUCK_SCANS: Job[[]] = Job(lambda: "cron:requeue_stuck_scans")
 REQUEUE_PENDING_WORK: Job[[]] = Job(lambda: "cron:requeue_pending_work")
 RECHECK_VERIFIED: Job[[]] = Job(lambda: "cron:recheck_verified")
 RECONCILE_STORAGE: Job[[]] = Job(lambda: "cron:reconcile_storage")
+PRUNE_DOWNLOAD_STATS: Job[[]] = Job(lambda: "cron:prune_download_stats")
 
 
 class Retry(Exception):  # mirrors arq.Retry's name on purpose

@@ -335,6 +335,46 @@ class ArtifactBuild(Model):
         unique_together = (("artifact_version", "platform", "architecture"),)
 
 
+class VersionDownloadDay(Model):
+    """Downloads of one package version on one UTC day, summed in memory and added here in
+    batches (domain/download_counts.py); rows older than DOWNLOAD_STATS_RETENTION_DAYS are
+    deleted by a periodic job (domain/services/download_stats.py)."""
+
+    id = fields.BigIntField(primary_key=True)
+    package: fields.ForeignKeyRelation[Package] = fields.ForeignKeyField(
+        "models.Package", related_name="download_days", on_delete=fields.CASCADE
+    )
+    package_id: int  # the version's package again: a package's stats read one index range
+    version: fields.ForeignKeyRelation[PackageVersion] = fields.ForeignKeyField(
+        "models.PackageVersion", related_name="download_days", on_delete=fields.CASCADE
+    )
+    version_id: int
+    day = fields.DateField()
+    downloads = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "version_download_days"
+        unique_together = (("version", "day"),)
+        indexes = (("package_id", "day"), ("day",))
+
+
+class BuildDownloadDay(Model):
+    """Downloads of one artifact build on one UTC day (as VersionDownloadDay)."""
+
+    id = fields.BigIntField(primary_key=True)
+    build: fields.ForeignKeyRelation[ArtifactBuild] = fields.ForeignKeyField(
+        "models.ArtifactBuild", related_name="download_days", on_delete=fields.CASCADE
+    )
+    build_id: int
+    day = fields.DateField()
+    downloads = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "build_download_days"
+        unique_together = (("build", "day"),)
+        indexes = (("day",),)
+
+
 class StoredCopy(Model):
     """Which backend holds a copy of which content-addressed object, and when it was verified."""
 

@@ -443,6 +443,14 @@ class Settings:
         "counts compatible packages for; filtering by toolbox_version takes any version.",
         section=Section.PACKAGES,
     )
+    download_stats_retention_days: int = setting(
+        "DOWNLOAD_STATS_RETENTION_DAYS",
+        730,
+        "Days of per-day download statistics kept (per version and per artifact build); older "
+        "days are deleted every hour. Total download counts are kept regardless.",
+        ge=1,
+        le=36_500,
+    )
 
     graphql_introspection: bool = setting(
         "GRAPHQL_INTROSPECTION",

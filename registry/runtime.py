@@ -55,6 +55,7 @@ def policy_from(settings: Settings) -> Policy:
             allow_hosts=settings.outbound_allow_hosts,
             allow_networks=settings.outbound_allow_networks,
         ),
+        download_stats_retention_days=settings.download_stats_retention_days,
     )
 
 

@@ -35,6 +35,7 @@ from schema.packages.schema import PackageMutations, PackageQueries
 from schema.packages.subscriptions import PackageSubscriptions
 from schema.publishers.schema import PublisherMutations, PublisherQueries
 from schema.resolve.schema import ResolveQueries
+from schema.stats.schema import StatsQueries
 from schema.tokens.schema import TokenMutations
 from schema.users.schema import UserQueries
 
@@ -44,7 +45,13 @@ from schema.users.schema import UserQueries
     "null or absent, exactly as if they did not exist."
 )
 class Query(
-    PackageQueries, PublisherQueries, ArtifactQueries, UserQueries, AdminQueries, ResolveQueries
+    PackageQueries,
+    PublisherQueries,
+    ArtifactQueries,
+    UserQueries,
+    AdminQueries,
+    ResolveQueries,
+    StatsQueries,
 ):
     node: relay.Node | None = relay.node(
         description="Any object by its global id; null when it does not exist or the caller "

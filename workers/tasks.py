@@ -12,6 +12,7 @@ from typing import Any
 from arq import cron
 
 from domain.jobs import (
+    PRUNE_DOWNLOAD_STATS,
     RECHECK_VERIFIED,
     RECONCILE_STORAGE,
     REQUEUE_PENDING_WORK,
@@ -19,6 +20,7 @@ from domain.jobs import (
     declared_jobs,
 )
 from workers import (
+    download_stats,  # noqa: F401 - implements the retention of the download statistics
     pending_work,  # noqa: F401 - implements the sweep of pending work
     replication,  # noqa: F401 - implements the mirror replication and reconciliation jobs
     scan,  # noqa: F401 - implements the scan jobs
@@ -49,6 +51,7 @@ PERIODIC: list[Periodic] = [
     Periodic(REQUEUE_PENDING_WORK, 1),
     Periodic(RECHECK_VERIFIED, 60),
     Periodic(RECONCILE_STORAGE, 10),
+    Periodic(PRUNE_DOWNLOAD_STATS, 60),
 ]
 
 

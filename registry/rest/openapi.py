@@ -75,6 +75,10 @@ def ref(name: str) -> Schema:
 PARAM_TEXT: Schema = {"type": "string", "pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}
 PATH_TEXT: Schema = {**PARAM_TEXT, "minLength": 1}
 BOOL: Schema = {"type": "boolean"}
+# A calendar date as the download statistics take it (empty: the default).
+PARAM_DATE: Schema = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]
+}
 
 
 def enum_of(values: type[StrEnum]) -> Schema:
@@ -570,6 +574,22 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         ok={200: None, 304: None},
         errors=(404,),
         bytes_type="image/png",
+    ),
+    ("GET", f"{V}/packages/{{name}}/stats/downloads"): Op(
+        "Downloads per day, week or month (UTC), every period of the range with zeros; "
+        "404 when the caller may not see the package",
+        "packages",
+        query=(
+            Param("from", PARAM_DATE, "First day, YYYY-MM-DD; default: 29 days before to"),
+            Param("to", PARAM_DATE, "Last day, YYYY-MM-DD; default: today (UTC)"),
+            Param(
+                "granularity",
+                {"type": "string", "enum": ["day", "week", "month"], "default": "day"},
+                "A week starts on Monday, a month on its 1st",
+            ),
+        ),
+        ok={200: shapes.DownloadStats},
+        errors=(400, 404),
     ),
     ("GET", f"{V}/packages/{{name}}/diff/{{from_version}}/{{to_version}}"): Op(
         "Always 404: the client then downloads in full", "downloads", ok={}, errors=(404,)

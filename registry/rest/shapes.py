@@ -836,3 +836,39 @@ class ReleaseBody(Body):
 
 class DeleteVersionBody(Body):
     reason: StorableText | None = None
+
+
+# --- download statistics (registry/rest/download_stats.py) -----------------------------------
+
+
+class DownloadPeriod(Shape):
+    start: Annotated[
+        str,
+        Meta(
+            description="The period's first day, YYYY-MM-DD (UTC; a Monday for week, the "
+            "1st for month)"
+        ),
+    ]
+    downloads: Annotated[int, Meta(description="Downloads on the period's days within the range")]
+
+
+class VersionDownloadCount(Shape):
+    version: str
+    downloads: Annotated[int, Meta(description="Downloads within the range")]
+
+
+class DownloadStats(Shape):
+    """GET /packages/{name}/stats/downloads: every period of the range, zeros included."""
+
+    package: str
+    from_: Annotated[str, Meta(description="First day of the range, YYYY-MM-DD")] = msgspec.field(
+        name="from"
+    )
+    to: Annotated[str, Meta(description="Last day of the range, YYYY-MM-DD")]
+    granularity: Annotated[str, Meta(description="day, week or month")]
+    total: Annotated[int, Meta(description="Downloads within the range")]
+    periods: list[DownloadPeriod]
+    versions: Annotated[
+        list[VersionDownloadCount],
+        Meta(description="Downloads per version within the range, most first; none: left out"),
+    ]

@@ -1,0 +1,1 @@
+"""GraphQL download statistics (domain/services/download_stats.py)."""
