@@ -30,6 +30,7 @@ from domain.models import (
     ArtifactBuild,
     ArtifactVersion,
     AuditEvent,
+    BuildDownloadDay,
     Dependency,
     ObjectClaim,
     Package,
@@ -40,6 +41,7 @@ from domain.models import (
     StoredCopy,
     User,
     VerificationRequest,
+    VersionDownloadDay,
 )
 from domain.search_index import is_postgres, marks
 
@@ -58,6 +60,8 @@ COPIED: tuple[type[Model], ...] = (
     Artifact,
     ArtifactVersion,
     ArtifactBuild,
+    VersionDownloadDay,  # download statistics per day (domain/download_counts.py)
+    BuildDownloadDay,
     ApiToken,
     AuditEvent,
 )
