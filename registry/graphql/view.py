@@ -15,7 +15,7 @@ import json
 import secrets
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from cross_web import HTTPException, StarletteRequestAdapter
 from starlette.datastructures import MutableHeaders, QueryParams
@@ -621,6 +621,12 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             if note is not None:
                 note.failed = True  # never kept (registry/graphql/answers.py)
         processed = await super().process_result(request, result)
+        request_id = REQUEST_ID.get()
+        if request_id:
+            # Errors from before the operation ran (a document that does not parse) miss the
+            # schema's rewrite (schema/core/errors.py): they name the request here.
+            for error in cast(list[dict[str, Any]], processed.get("errors") or []):
+                error.setdefault("extensions", {}).setdefault("requestId", request_id)
         if _media_type(request.scope) == GRAPHQL_RESPONSE_JSON:
             status = request_error_status(result.data, result.errors)
             if status is not None:  # nothing executed: no `data` entry (over_http.py)

@@ -155,6 +155,9 @@ async def test_graphql_errors_name_the_request(embedded: Stack) -> None:
     )
     [error] = refused.json()["errors"]
     assert error["extensions"] == {"code": "invalid", "field": "sha256", "requestId": "gql-1"}
+    unparsable = await client.post("/graphql", json={"query": "{ nope"}, headers=headers)
+    [error] = unparsable.json()["errors"]
+    assert error["extensions"] == {"requestId": "gql-1"}
     # A transport-level refusal (no operation at all) names it too.
     malformed = await client.post(
         "/graphql", content=b"{not json", headers={**headers, "Content-Type": "application/json"}
