@@ -45,7 +45,10 @@ totals when the query allows (no search, at most one facet filter), otherwise fr
 (or, for a search, from the page query itself). Facet counts of a listing filtered by one
 facet value come from the facet pair totals (search_index.pair_totals); those of a search
 alone, for a caller who sees the public packages, from the matching ids and the public facet
-rows held as bits (`_public_facet_bits`, reread when a public facet row changes).
+rows held as bits (`_public_facet_bits`, reread when a public facet row changes). A page and
+its facet counts asked together (`numbered_page_and_facets`, REST's `facets=true`) are
+planned once, and such a search reads its matching ids once for the total and the counts
+(on PostgreSQL each read visits every match's heap page).
 """
 
 from __future__ import annotations
@@ -838,6 +841,10 @@ class _Plan:
     scope: ListedScope
     publisher_id: str | None
     typos: bool = False  # look for misspelt names too
+    # The facet counts of a search alone (public packages), when read up front for a page
+    # and its facet counts together (`numbered_page_and_facets`): the page's total is their
+    # `type` sum, so the matching set is read once for both. Lives as long as this plan.
+    search_counts: dict[str, dict[str, int]] | None = None
 
     def statement(self, counting: bool = False) -> _Statement:
         """The SQL pieces of one statement (each statement numbers its own parameters);
@@ -908,8 +915,9 @@ async def _ids(
 ) -> tuple[list[tuple[int, int, float]], int | None]:
     """(id, rank, score) of the page's rows in order, and for a search the number of
     matches in all (None otherwise, or when a page past the first is empty: `_count` tells
-    it). Given `prefetched`, a page without offset fills it with the rows themselves. Given
-    `total` (how many match, no search), a page past the middle is read from the end."""
+    it). Given `prefetched`, a page without offset (or of names, see `_name_page`) fills it
+    with the rows themselves. Given `total` (how many match, no search), a page past the
+    middle is read from the end."""
     statement = plan.statement()
     sql = statement.sql
     connection = _connection()
@@ -943,7 +951,7 @@ async def _ids(
         ids = [(int(row["id"]), 0, 0.0) for row in rows]
         return (ids[::-1] if reverse else ids), None
     if after is None and ordering is ORDERINGS[PackageSort.RELEVANCE]:
-        page = await _name_page(plan, statement, ordering, limit, offset)
+        page = await _name_page(plan, statement, ordering, limit, offset, prefetched, readme)
         if page is not None:
             return page
     ranked = (
@@ -976,7 +984,13 @@ def _public_matches(plan: _Plan, statement: _Statement) -> str | None:
 
 
 async def _name_page(
-    plan: _Plan, statement: _Statement, ordering: Ordering, limit: int, offset: int
+    plan: _Plan,
+    statement: _Statement,
+    ordering: Ordering,
+    limit: int,
+    offset: int,
+    prefetched: dict[int, ListedPackage] | None,
+    readme: bool,
 ) -> tuple[list[tuple[int, int, float]], int] | None:
     """A relevance page made of names alone: active packages whose name contains the search
     rank before every other match (tiers 0-2; a text match is 3, an archived or deprecated
@@ -992,14 +1006,23 @@ async def _name_page(
         f"AS total_downloads, p.name_key AS name_key FROM ({search.names}) AS n JOIN packages "
         f"p ON p.id = n.id WHERE {' AND '.join(statement.where)} AND p.status = 'active'"
     )
-    rows = await _connection().execute_query_dict(
-        f"SELECT id, rank, score FROM ({named}) AS r ORDER BY "
-        f"{ordering.order_by(qualified=False)} LIMIT {int(wanted)}",
-        statement.sql.values,
-    )
+    order = ordering.order_by(qualified=False)
+    page_sql = f"SELECT id, rank, score FROM ({named}) AS r ORDER BY {order} LIMIT {int(wanted)}"
+    if prefetched is not None:
+        # With the page's rows (joined after the LIMIT), not a second query for them; the
+        # order's names are the select list's (each the same value as in `named`).
+        page_sql = (
+            f"SELECT {_row_columns(readme)}, r.rank AS rank, r.score AS score FROM ({page_sql}) "
+            "AS r JOIN packages p ON p.id = r.id JOIN publishers pub ON pub.id = p.publisher_id "
+            f"ORDER BY {order}"
+        )
+    rows = await _connection().execute_query_dict(page_sql, statement.sql.values)
     if len(rows) < wanted:
         return None
     page = [(int(r["id"]), int(r["rank"]), float(r["score"])) for r in rows[offset:]]
+    if prefetched is not None:
+        for values in rows[offset:]:
+            prefetched[int(values["id"])] = _plain(dict(values))
     return page, await _count(plan, plan.query)
 
 
@@ -1011,14 +1034,11 @@ async def _count(plan: _Plan, query: ListingQuery) -> int:
     statement = plan.statement(counting=True)
     source = statement.source()
     public = _public_matches(plan, statement)
-    if public is not None:  # every live package has one `type` row
-        connection = _connection()
-        bits = await _public_facet_bits(connection)
-        if bits is not None:
-            found = await connection.execute_query(
-                f"{statement.with_clause()}{public}", statement.unranked_values()
-            )
-            return sum(_bit_counts(bits, [row[0] for row in found[1]]).get("type", {}).values())
+    if public is not None and plan.search_counts is None:  # a search alone: from the bits
+        plan.search_counts = await _search_counts(plan)
+    if plan.search_counts is not None:  # every live package has one `type` row
+        return sum(plan.search_counts.get("type", {}).values())
+    if public is not None:
         source = (
             "FROM package_facets f WHERE f.facet = 'type' AND f.public AND f.package_id IN "
             f"({public})"
@@ -1089,6 +1109,26 @@ async def numbered_page(
     plan = await _plan(actor, query)
     if plan is None:
         return [], 0
+    return await _numbered(plan, page=page, per_page=per_page)
+
+
+async def numbered_page_and_facets(
+    actor: Actor, query: ListingQuery, *, page: int, per_page: int
+) -> tuple[list[ListedPackage], int, dict[str, list[tuple[str, int]]]]:
+    """`numbered_page` and `facet_counts` of one query, answered together (REST's
+    `facets=true`): the query is planned once, and a search alone, seen as the public
+    packages, reads its matching ids once (from the search indexes: on PostgreSQL a heap
+    visit per match), for the facet counts and for the total both, instead of once each."""
+    plan = await _plan(actor, query)
+    if plan is None:
+        return [], 0, _facet_lists({})
+    plan.search_counts = await _search_counts(plan)
+    found, total = await _numbered(plan, page=page, per_page=per_page)
+    return found, total, await _facets(plan)
+
+
+async def _numbered(plan: _Plan, *, page: int, per_page: int) -> tuple[list[ListedPackage], int]:
+    query = plan.query
     offset = (page - 1) * per_page
     known = None
     if offset and not query.needle:  # a deep page: its total, when the facet totals tell it
@@ -1189,6 +1229,11 @@ async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tupl
     plan = await _plan(actor, query)
     if plan is None:
         return _facet_lists({})
+    return await _facets(plan)
+
+
+async def _facets(plan: _Plan) -> dict[str, list[tuple[str, int]]]:
+    query = plan.query
     facet_filtered = bool(query.facet_filters()) or bool(query.toolbox)
     if _only_facets(query, plan) and not facet_filtered:
         counts = await search_index.public_totals()
@@ -1231,13 +1276,12 @@ async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tupl
         cached = _FILTERED_FACETS.get(key)
         if cached is not None and cached[0] is connection and cached[1] == version:
             return _facet_lists(cached[2])
-    statement = plan.statement(counting=True)
-    searched = _searched_ids(plan, statement)
+    searched = plan.search_counts
+    if searched is None:
+        searched = await _search_counts(plan)
     if searched is not None:
-        bits = await _public_facet_bits(connection)
-        if bits is not None:
-            found = await connection.execute_query(searched, statement.unranked_values())
-            return _facet_lists(_bit_counts(bits, [row[0] for row in found[1]]))
+        return _facet_lists(searched)
+    statement = plan.statement(counting=True)
     matching = f"SELECT p.id {statement.source()}"
     rows = "true"
     public = _public_matches(plan, statement)
@@ -1256,17 +1300,44 @@ async def facet_counts(actor: Actor, query: ListingQuery) -> dict[str, list[tupl
     return _facet_lists(counts)
 
 
+async def _search_counts(plan: _Plan) -> dict[str, dict[str, int]] | None:
+    """The facet counts of a search alone, seen as the public packages: its matching ids
+    (of any package) counted against the public facet bits. None for any other query, or
+    when the bits are too many to hold."""
+    statement = plan.statement(counting=True)
+    searched = _searched_ids(plan, statement)
+    if searched is None:
+        return None
+    connection = _connection()
+    # The ids in one value (one row to decode, not one per match), with the facet deltas'
+    # version from the same snapshot: the bits are current for exactly these ids.
+    postgres = search_index.is_postgres(connection)
+    ids = "array_agg(m.id)" if postgres else "group_concat(m.id)"
+    found = await connection.execute_query_dict(
+        f"{statement.with_clause()}SELECT {_DELTAS_VERSION}, {ids} AS ids FROM ({searched}) AS m",
+        statement.unranked_values(),
+    )
+    row = found[0]
+    bits = await _public_facet_bits(connection, (int(row["n"]), row["top"]))
+    if bits is None:
+        return None
+    matched: list[int] = row["ids"] or []
+    if isinstance(matched, str):  # SQLite's group_concat
+        matched = [int(i) for i in matched.split(",")]
+    return _bit_counts(bits, matched)
+
+
 def _searched_ids(plan: _Plan, statement: _Statement) -> str | None:
-    """For a search and nothing else, from a caller who sees the public packages: the
-    statement of the matching ids of any package (the public facet bits tell which are
-    listed: see `_public_facet_bits`). None otherwise."""
+    """For a search and nothing else, from a caller who sees the public packages: SELECT of
+    the matching ids of any package, as `id` (the public facet bits tell which are listed:
+    see `_public_facet_bits`), within `statement.with_clause()`. None otherwise."""
     search = statement.search
     if not plan.scope.public_only or len(statement.where) != 1 or search is None:
         return None
     public = _public_matches(plan, statement)
     if public is not None:
-        return f"{statement.with_clause()}{public}"
-    return f"SELECT p.id FROM packages p WHERE {search.condition}"
+        return public
+    return f"SELECT p.id AS id FROM packages p WHERE {search.condition}"
 
 
 # The public facet rows as bits, for the facet counts of a search (thousands of matches,
@@ -1304,7 +1375,7 @@ def _bitmaps(rows: list[tuple[str, str, str]]) -> dict[tuple[str, str], int] | N
 def _bit_counts(bits: dict[tuple[str, str], int], ids: Sequence[int]) -> dict[str, dict[str, int]]:
     """How many of `ids` have each public facet value (values none has left out, as the
     SQL count leaves them)."""
-    matched = _as_bits([int(i) for i in ids])
+    matched = _as_bits(ids)
     counts: dict[str, dict[str, int]] = {}
     for (facet, value), held in bits.items():
         n = (held & matched).bit_count()
@@ -1314,11 +1385,10 @@ def _bit_counts(bits: dict[tuple[str, str], int], ids: Sequence[int]) -> dict[st
 
 
 async def _public_facet_bits(
-    connection: BaseDBAsyncClient,
+    connection: BaseDBAsyncClient, version: tuple[Any, ...]
 ) -> dict[tuple[str, str], int] | None:
     """The public facet rows as bits (see FACET_BITS_VALUES), current as of the facet deltas'
-    version read now; None when there are too many to hold."""
-    version = await _deltas_version(connection)
+    `version` (read before this call); None when there are too many to hold."""
     async with loop_gate("facet-bits", 1):  # one read of them at a time, the others reuse it
         held = _FACET_BITS.get("public")
         if held is not None and held[0] is connection and held[1] == version:
@@ -1379,10 +1449,15 @@ async def _deltas_version(connection: BaseDBAsyncClient) -> tuple[Any, ...]:
     """What changes whenever a public facet row does: rows are only appended (with a
     higher id, or, committed late, a lower one: the count grows), and compacting replaces
     rows read with their sums under new, higher ids."""
-    rows = await connection.execute_query_dict(
-        "SELECT count(*) AS n, max(id) AS top FROM facet_deltas"
-    )
+    rows = await connection.execute_query_dict(f"SELECT {_DELTAS_VERSION}")
     return (int(rows[0]["n"]), rows[0]["top"]) if rows else (0, None)
+
+
+# The facet deltas' version as columns `n` and `top` (see `_deltas_version`), for a SELECT
+# list of its own or beside what a statement reads in the same snapshot.
+_DELTAS_VERSION = (
+    "(SELECT count(*) FROM facet_deltas) AS n, (SELECT max(id) FROM facet_deltas) AS top"
+)
 
 
 async def category_counts(actor: Actor) -> list[tuple[str, int]]:

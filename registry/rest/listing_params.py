@@ -83,7 +83,11 @@ def wants_facets(request: Request) -> bool:
 
 async def facets_of(actor: Actor, query: ListingQuery) -> dict[str, list[shapes.FacetCount]]:
     """The facet counts of the packages `query` matches, as the caller may see them."""
-    counts = await listing.facet_counts(actor, query)
+    return facet_shapes(await listing.facet_counts(actor, query))
+
+
+def facet_shapes(counts: dict[str, list[tuple[str, int]]]) -> dict[str, list[shapes.FacetCount]]:
+    """The domain's facet counts (`listing.facet_counts`) as the answer's `facets`."""
     return {
         facet: [shapes.FacetCount(value=value, count=count) for value, count in values]
         for facet, values in counts.items()

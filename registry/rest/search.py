@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import msgspec
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,7 +16,7 @@ from registry.auth import optional_actor
 from registry.rest import serializers, shapes
 from registry.rest.cached import anonymous_cached
 from registry.rest.encode import ShapeResponse, encode
-from registry.rest.listing_params import facets_of, listing_query, wants_facets
+from registry.rest.listing_params import facet_shapes, listing_query, wants_facets
 from registry.rest.params import decode_body, paging, query_int
 
 
@@ -30,7 +30,14 @@ async def _search_page(request: Request, actor: Actor) -> bytes:
     text = request.query_params.get("q", "") or ""
     # §4.6: ranked exact name > prefix > substring > the rest; an empty q lists everything.
     query = listing_query(request, search=text, default_sort=PackageSort.RELEVANCE)
-    items, total = await listing.numbered_page(actor, query, page=page, per_page=per_page)
+    facets: dict[str, list[shapes.FacetCount]] | UnsetType = UNSET
+    if with_facets:  # one plan for both (a search reads its matching set once)
+        items, total, counts = await listing.numbered_page_and_facets(
+            actor, query, page=page, per_page=per_page
+        )
+        facets = facet_shapes(counts)
+    else:
+        items, total = await listing.numbered_page(actor, query, page=page, per_page=per_page)
     found = [serializers.package_summary(p) for p in items]
     return encode(
         shapes.SearchResult(
@@ -40,7 +47,7 @@ async def _search_page(request: Request, actor: Actor) -> bytes:
             query=text,
             page=page,
             per_page=per_page,
-            facets=await facets_of(actor, query) if with_facets else UNSET,
+            facets=facets,
         )
     )
 

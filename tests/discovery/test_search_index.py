@@ -67,6 +67,14 @@ async def test_hidden_packages_never_show(stack: Stack) -> None:
             facets = await listing.facet_counts(who, ListingQuery(**query))  # type: ignore[arg-type]
             assert "secret-cat" not in _counts(facets, "category"), query
             assert sum(_counts(facets, "type").values()) == total, (query, facets)
+            # The page and its facet counts answered together (REST's facets=true) agree.
+            rows, together, both = await listing.numbered_page_and_facets(
+                who,
+                ListingQuery(**query),  # type: ignore[arg-type]
+                page=1,
+                per_page=50,
+            )
+            assert ([row.name for row in rows], together, both) == (names, total, facets)
         assert dict(await listing.category_counts(who)) == {"themes": 1}
         # Typo-tolerant matching never brings a hidden name either.
         assert set((await _names(who, search="ghost-privat"))[0]) <= {"ghost-public"}
@@ -202,6 +210,12 @@ async def test_search_facet_counts_follow_writes(
         # a one-row page: the names fill it, the total is counted apart (the bits too)
         _, total = await listing.numbered_page(Actor(), spooky, page=1, per_page=1)
         assert total == sum(counted.values())
+        # Both together read the matches once, for the total and the counts alike.
+        rows, together, both = await listing.numbered_page_and_facets(
+            Actor(), spooky, page=1, per_page=1
+        )
+        assert (together, _counts(both, "type")) == (total, counted)
+        assert len(rows) == min(1, total)
         return counted
 
     first = await _package(team, "spooky-one", categories=["themes"])
