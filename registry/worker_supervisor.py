@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import redis.exceptions
 from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
 from arq.worker import Worker
@@ -41,6 +42,9 @@ log = logging.getLogger("registry.worker")
 # Reconnect delays: 0.5 s, 1 s, 2 s, ... at most this, so a Redis that is back is seen within
 # seconds (and the pending work queued again well within a minute).
 RECONNECT_MAX_DELAY_SECONDS = 5.0
+# The watchdog's PING: how often, and how long an answer may take before Redis counts as lost.
+PING_INTERVAL_SECONDS = 5.0
+PING_TIMEOUT_SECONDS = 10.0
 
 
 class RedisOutage(Exception):
@@ -126,18 +130,23 @@ class WorkerSupervisor:
                 loop.remove_signal_handler(signum)
         log.info("worker stopped")
 
-    async def _connect(self) -> ArqRedis | None:
+    async def _connect(self, outage_started: float | None = None) -> ArqRedis | None:
         """A pool to Redis, retried with backoff while Redis is unreachable; None once a stop
-        signal arrives. Raises RedisOutage after WORKER_OUTAGE_LIMIT seconds."""
+        signal arrives. Raises RedisOutage once Redis has been gone (since `outage_started`,
+        the moment the connection was lost) for WORKER_OUTAGE_LIMIT seconds."""
         delays = backoff_delays(cap=RECONNECT_MAX_DELAY_SECONDS)
-        outage_started: float | None = None
         attempt = 0
         limit = self.settings.worker_outage_limit_seconds
         while not self.stopping.is_set():
             attempt += 1
             try:
-                pool = await create_pool(
-                    self._redis_settings(), default_queue_name=self.settings.queue_name
+                # Bounded: a Redis that accepts connections but never answers (a stopped
+                # process, a partition) would hang arq's connect-time PING forever.
+                pool = await asyncio.wait_for(
+                    create_pool(
+                        self._redis_settings(), default_queue_name=self.settings.queue_name
+                    ),
+                    PING_TIMEOUT_SECONDS,
                 )
             except Exception as exc:
                 if not is_refusal(exc):
@@ -156,7 +165,7 @@ class WorkerSupervisor:
                     attempt,
                     down_for,
                     type(exc).__name__,
-                    " ".join(str(exc).split()),
+                    " ".join(str(exc).split()) or "no answer",
                     delay,
                 )
                 await self._unless_stopped(asyncio.sleep(delay))
@@ -171,8 +180,9 @@ class WorkerSupervisor:
         return None
 
     async def _supervise(self, runtime: Runtime) -> None:
+        lost_at: float | None = None
         while not self.stopping.is_set():
-            pool = await self._connect()
+            pool = await self._connect(lost_at)
             if pool is None:
                 return
             # Signals are the supervisor's: arq's own handlers would cancel running jobs at once.
@@ -181,12 +191,19 @@ class WorkerSupervisor:
             )
             main = asyncio.ensure_future(worker.main())
             stop = asyncio.ensure_future(self.stopping.wait())
-            await asyncio.wait({main, stop}, return_when=asyncio.FIRST_COMPLETED)
+            watch = asyncio.ensure_future(self._watch(pool))
+            await asyncio.wait({main, stop, watch}, return_when=asyncio.FIRST_COMPLETED)
             stop.cancel()
+            watch.cancel()
             if self.stopping.is_set():
                 await self._drain(worker, main)
                 return
-            error = main.exception()
+            if watch.done() and not watch.cancelled() and not main.done():
+                main.cancel()  # hung on a silent Redis: the watchdog's error stands for it
+                await asyncio.gather(main, return_exceptions=True)
+                error: BaseException | None = watch.exception()
+            else:
+                error = main.exception()
             if error is None:  # arq's loop only returns in burst mode
                 await self._close(worker)
                 return
@@ -201,6 +218,21 @@ class WorkerSupervisor:
                 running,
             )
             self._keep_lost(worker)
+            lost_at = time.monotonic()
+
+    @staticmethod
+    async def _watch(pool: ArqRedis) -> None:
+        """Raise once Redis stops answering. arq's connections have no read timeout, so a
+        Redis that keeps the connection open but is silent (a stopped process, a network
+        partition) would hang the worker's loop instead of failing it."""
+        while True:
+            await asyncio.sleep(PING_INTERVAL_SECONDS)
+            try:
+                await asyncio.wait_for(pool.ping(), PING_TIMEOUT_SECONDS)
+            except TimeoutError as exc:
+                raise redis.exceptions.TimeoutError(
+                    f"Redis did not answer a PING within {PING_TIMEOUT_SECONDS:.0f} s"
+                ) from exc
 
     def _keep_lost(self, worker: Worker) -> None:
         for task in worker.tasks.values():

@@ -68,6 +68,16 @@ class RedisServer:
                 time.sleep(0.05)
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
 
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and the kernel still accepts new ones, but nothing
+        answers (as with a partition or a hung host)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL: no save, no goodbye to the clients."""
         if self.process is not None and self.process.poll() is None:

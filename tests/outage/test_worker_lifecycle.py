@@ -101,6 +101,28 @@ def test_worker_outlives_a_redis_restart(tmp_path: Path) -> None:
         redis.kill()
 
 
+def test_worker_treats_a_silent_redis_as_lost(tmp_path: Path) -> None:
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    env = _env(tmp_path, redis)
+    _migrated(tmp_path, env)
+    worker = _worker(tmp_path, env)
+    worker.start()
+    try:
+        worker.wait_for_log(SWEEP_RAN, timeout=60)
+        redis.pause()  # open connections, no answers: arq alone would hang here
+        lost = worker.wait_for_log("lost the connection to Redis: TimeoutError", timeout=40)
+        worker.wait_for_log("Redis unreachable (attempt 1", timeout=30, after=lost)
+        redis.resume()
+        back = worker.wait_for_log("Redis is back after", timeout=40, after=lost)
+        worker.wait_for_log(SWEEP_RAN, timeout=30, after=back)
+        assert worker.stop() == 0, worker.log
+    finally:
+        worker.kill()
+        redis.resume()
+        redis.kill()
+
+
 def test_worker_gives_up_after_the_outage_limit(tmp_path: Path) -> None:
     redis = RedisServer(tmp_path / "redis")
     redis.start()
