@@ -1,7 +1,7 @@
 """Which backend an exception says is unavailable: the database, or Redis (issue #17).
 
 An outage is not a bug: while PostgreSQL restarts or Redis is down, the registry answers
-"try again shortly" (REST 503, GraphQL `service_unavailable`) instead of a 500, and the log
+"try again shortly" (REST 503, GraphQL `SERVICE_UNAVAILABLE`) instead of a 500, and the log
 gets one line instead of a traceback. The HTTP layer (registry/outages.py) and the GraphQL
 error mapping (schema/core/errors.py) both ask `unavailable_backend`, so the two agree.
 

@@ -12,7 +12,7 @@ parse or validate, the variables do not coerce, a protection refused it before i
 request error: it has no `data` entry and status 400, or the status its code names (429 when
 rate-limited, 401, 403, 413, 503 when the database is unreachable). An answer from execution
 keeps status 200, with `data` (null when a non-null field failed up to the root); a field the
-database could not answer then carries `service_unavailable`.
+database could not answer then carries `SERVICE_UNAVAILABLE`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from typing import Any
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from schema.core.errors import SERVICE_UNAVAILABLE
+
 JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 _LEGACY_RANGES = frozenset({JSON, "application/*", "*/*"})
@@ -33,7 +35,7 @@ _STATUS_BY_CODE = {
     "forbidden": 403,
     "too_large": 413,
     "rate_limited": 429,
-    "service_unavailable": 503,  # the database or Redis is unreachable (issue #17)
+    SERVICE_UNAVAILABLE: 503,  # the database or Redis is unreachable (issue #17)
 }
 
 

@@ -27,7 +27,9 @@ log = logging.getLogger("registry.graphql")
 
 # `extensions.code` of an error caused by an unreachable database or Redis (issue #17): the
 # client retries after `extensions.retryAfter` seconds, as the REST 503's Retry-After says.
-SERVICE_UNAVAILABLE = "service_unavailable"
+# Spelled as issue #17 names it (other codes here are lower case; this one is what clients of
+# the outage contract match on).
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -3,7 +3,7 @@ for 6 s under a steady mix of uploads, package reads, resolves and GraphQL queri
 `tb-registry serve` process (blobs in a folder, no Redis), then started again on the same port.
 
 - During the outage every request is answered: successfully, or REST 503 with a JSON `detail`
-  and `Retry-After`, or GraphQL `service_unavailable`; never another 5xx, never a reset.
+  and `Retry-After`, or GraphQL `SERVICE_UNAVAILABLE`; never another 5xx, never a reset.
 - `/api/v1/health` answers 200 throughout; `/api/v1/ready` answers 503 naming the database.
 - Within 5 s of the database's return, reads and `/ready` answer 200 again, and stay so (the
   pool replaced its dead connections: none is reused).
@@ -46,7 +46,7 @@ class Answer:
     at: float  # time.monotonic() when the answer arrived
     kind: str
     status: int | None  # None: no HTTP answer at all (reset, refused, timeout)
-    verdict: str  # "ok", "unavailable" (a well-formed 503 / service_unavailable) or "bad: ..."
+    verdict: str  # "ok", "unavailable" (a well-formed 503 / SERVICE_UNAVAILABLE) or "bad: ..."
 
 
 @dataclass
@@ -145,7 +145,7 @@ def graphql_verdict(response: httpx.Response) -> str:
     if response.status_code == 200 and not errors and (body.get("data") or {}).get("package"):
         return "ok"
     codes = {(e.get("extensions") or {}).get("code") for e in errors}
-    if errors and codes == {"service_unavailable"} and response.status_code in (200, 503):
+    if errors and codes == {"SERVICE_UNAVAILABLE"} and response.status_code in (200, 503):
         return "unavailable"
     return f"bad: {response.status_code} {response.text[:300]}"
 
