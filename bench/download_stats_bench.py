@@ -136,7 +136,9 @@ def file_path(version: str) -> str:
     return f"/api/v1/packages/{PACKAGE}/versions/{version}/file"
 
 
-async def _download(urls: list[str], count: int, concurrency: int, sent: Counter[str]) -> None:
+async def _download(
+    urls: list[str], count: int, concurrency: int, sent: Counter[str], retried: Counter[str]
+) -> None:
     """`count` downloads, alternating over `urls` (servers) and VERSIONS, `concurrency` at a
     time; each must answer 200 with the whole body. Counts each completed one in `sent`."""
     jobs = iter(
@@ -145,19 +147,39 @@ async def _download(urls: list[str], count: int, concurrency: int, sent: Counter
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
 
+        async def fetch(url: str) -> None:
+            # A keep-alive connection the server closed (its idle timeout, when this loaded
+            # client was slow to reuse it) fails before any response: the request was not
+            # served, so it is sent again. A failure after the headers is not retried (the
+            # server may have counted it) and fails the run.
+            for attempt in itertools.count(1):
+                headers_seen = False
+                try:
+                    async with client.stream("GET", url) as response:
+                        headers_seen = True
+                        body = await response.aread()
+                except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError):
+                    if headers_seen or attempt == 5:
+                        raise
+                    retried["requests"] += 1
+                    continue
+                if response.status_code != 200 or not body:
+                    raise RuntimeError(f"{url}: {response.status_code} {body[:200]!r}")
+                return
+
         async def worker() -> None:
             for base, version in jobs:  # one shared iterator: each job is taken once
-                response = await client.get(base + file_path(version))
-                if response.status_code != 200 or not response.content:
-                    raise RuntimeError(f"{base}: {response.status_code} {response.text[:200]}")
+                await fetch(base + file_path(version))
                 sent[version] += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-def download(urls: list[str], count: int, concurrency: int, sent: Counter[str]) -> float:
+def download(
+    urls: list[str], count: int, concurrency: int, sent: Counter[str], retried: Counter[str]
+) -> float:
     began = time.monotonic()
-    asyncio.run(_download(urls, count, concurrency, sent))
+    asyncio.run(_download(urls, count, concurrency, sent, retried))
     return time.monotonic() - began
 
 
@@ -227,9 +249,10 @@ def _count_across_a_restart(
     rest_bench.seed(a.url, PACKAGE, list(VERSIONS))
     b = server("b").start()
     sent: Counter[str] = Counter()
+    retried: Counter[str] = Counter()
     half, quarter = downloads // 2, downloads // 4
     rest = downloads - half - quarter
-    seconds = download([a.url, b.url], half, concurrency, sent)
+    seconds = download([a.url, b.url], half, concurrency, sent, retried)
     # A quarter on B while A stops (SIGTERM: its shutdown flushes) and starts again.
     restart: dict[str, Any] = {}
 
@@ -241,9 +264,9 @@ def _count_across_a_restart(
 
     restarter = threading.Thread(target=restart_a)
     restarter.start()
-    seconds += download([b.url], quarter, concurrency, sent)
+    seconds += download([b.url], quarter, concurrency, sent, retried)
     restarter.join()
-    seconds += download([a.url, b.url], rest, concurrency, sent)
+    seconds += download([a.url, b.url], rest, concurrency, sent, retried)
     exits = {"a": a.stop(), "b": b.stop()}
     stored = asyncio.run(_stored_counts(database_url))
     # A fresh process answers the statistics from the rows the others wrote.
@@ -272,6 +295,7 @@ def _count_across_a_restart(
         "sent_per_version": expected,
         "download_seconds": round(seconds, 1),
         "downloads_per_second": round(downloads / seconds) if seconds else 0,
+        "retried_before_any_response": retried["requests"],
         "restart": restart,
         "exit_status": exits,
         **stored,

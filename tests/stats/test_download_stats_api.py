@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 
 from domain import download_counts
-from domain.models import BuildDownloadDay, Package, PackageVersion, VersionDownloadDay
+from domain.models import (
+    Artifact,
+    ArtifactBuild,
+    ArtifactVersion,
+    BuildDownloadDay,
+    Package,
+    PackageVersion,
+    VersionDownloadDay,
+)
 from domain.services import download_stats
 from tests.fixtures.stack import Stack, bearer
 from tests.graphql.support import add_package, add_version, post
@@ -235,3 +243,59 @@ async def test_retention_job_deletes_old_days_and_is_idempotent(stack: Stack) ->
     ages = sorted((today - row.day).days for row in await VersionDownloadDay.all())
     assert ages == [0, retention]
     assert await BuildDownloadDay.all().count() == 0
+
+
+async def test_a_failed_flush_keeps_its_counts_for_the_next(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = await make_publisher("owner", "team")
+    package = await add_package(team, "Counted")
+    version = await add_version(package, "1.0.0")
+    counter = stack.ctx.downloads
+    for _ in range(3):
+        counter.count_version(package.id, version.id)
+    real_upsert = download_counts._upsert_days
+
+    async def outage(*args: Any) -> None:
+        raise ConnectionError("database away")
+
+    monkeypatch.setattr(download_counts, "_upsert_days", outage)
+    with pytest.raises(ConnectionError):
+        await counter.flush()
+    assert counter.pending == 3
+    monkeypatch.setattr(download_counts, "_upsert_days", real_upsert)
+    counter.count_version(package.id, version.id)
+    await counter.flush()
+    assert counter.pending == 0
+    assert [row.downloads for row in await VersionDownloadDay.all()] == [4]
+    assert (await Package.get(id=package.id)).total_downloads == 4
+
+
+async def test_artifact_build_downloads_are_counted_per_day(stack: Stack) -> None:
+    team = await make_publisher("owner", "team", artifacts=True)
+    artifact = await Artifact.create(
+        name="App", name_key="app", artifact_type="tauri_app", publisher_id=team.id
+    )
+    release = await ArtifactVersion.create(
+        artifact_id=artifact.id, version="1.0.0", version_key="1.0.0"
+    )
+    build = await ArtifactBuild.create(
+        artifact_version_id=release.id,
+        platform="linux",
+        architecture="x86_64",
+        filename="app.AppImage",
+        blob_key="k",
+        sha256="0" * 64,
+        size_bytes=1,
+    )
+    counter = stack.ctx.downloads
+    for _ in range(5):
+        counter.count_build(build.id)
+    await counter.flush()
+    counter.count_build(build.id)
+    await counter.flush()
+    rows = await BuildDownloadDay.all()
+    assert [(row.build_id, row.day, row.downloads) for row in rows] == [
+        (build.id, download_stats.today(), 6)
+    ]
+    assert (await ArtifactBuild.get(id=build.id)).downloads == 6
