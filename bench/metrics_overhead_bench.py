@@ -31,6 +31,7 @@ import httpx  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
 from registry.app import create_app  # noqa: E402
+from registry.metrics import multiprocess_dir  # noqa: E402
 from registry.metrics_http import RequestMetricsMiddleware  # noqa: E402
 from tests.fixtures.stack import start_stack, stop_stack  # noqa: E402
 from tests.helpers import upload_version  # noqa: E402
@@ -78,7 +79,11 @@ async def middleware_alone(count: int) -> tuple[float, float]:
 
 async def end_to_end(count: int) -> tuple[float, float]:
     stack, pg_url = await start_stack(
-        "embedded", Path(tempfile.mkdtemp()), None, rate_limit_enabled=False
+        "embedded",
+        Path(tempfile.mkdtemp()),
+        None,
+        rate_limit_enabled=False,
+        prometheus_multiproc_dir=multiprocess_dir(),  # the environment's, as serve reads it
     )
     try:
         await make_owner_package(stack.client)

@@ -148,8 +148,9 @@ def metrics_routes(settings: Settings) -> list[BaseRoute]:
     if settings.prometheus_multiproc_dir != metrics.multiprocess_dir():
         # prometheus-client reads the variable on import, from the process environment only.
         raise ConfigError(
-            "PROMETHEUS_MULTIPROC_DIR: must be set in the process environment "
-            "(prometheus-client reads it there), not only in the .env file"
+            f"PROMETHEUS_MULTIPROC_DIR: the setting ({settings.prometheus_multiproc_dir}) and "
+            f"the process environment ({metrics.multiprocess_dir()}) differ; prometheus-client "
+            "reads only the environment, so set it there (not only in the .env file)"
         )
     token = settings.metrics_token
 

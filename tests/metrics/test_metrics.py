@@ -239,3 +239,13 @@ async def test_tallied_requests_land_in_the_buckets_observe_would_use() -> None:
     assert added == expected
     total = metrics.HTTP_REQUESTS.labels("/tally-test", "GET", "200")._value.get()
     assert total >= len(durations)
+
+
+def test_multiproc_dir_only_in_the_settings_stops_the_start(stack: Stack, tmp_path) -> None:
+    """prometheus-client reads PROMETHEUS_MULTIPROC_DIR from the environment on import: a value
+    that only reached the settings (a .env line) would be silently ignored, so it is refused."""
+    from registry.config import ConfigError
+
+    settings = dataclasses.replace(stack.settings, prometheus_multiproc_dir=tmp_path)
+    with pytest.raises(ConfigError, match="^PROMETHEUS_MULTIPROC_DIR: "):
+        create_app(settings, runtime=stack.runtime)
