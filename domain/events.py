@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
 PACKAGE_PUBLISHED = "package_published"
 VERSION_STATUS_CHANGED = "version_status_changed"
+
+log = logging.getLogger("domain.events")
 
 
 class EventBus(Protocol):
@@ -27,6 +30,23 @@ class EventBus(Protocol):
         """Have `listener` called when events may have been lost (a cross-process bus that
         lost its connection); returns the function that removes it again."""
         ...
+
+
+async def publish_committed(bus: EventBus, topic: str, payload: dict[str, Any]) -> None:
+    """Tell live subscribers about a change that has already committed. Best effort: events
+    are fire-and-forget anyway (a subscriber that is not connected misses them), so a bus that
+    cannot publish (Redis down or silent) is logged and otherwise ignored. Raising would fail a
+    request or job whose write stands, and skip its follow-up (replication, its own log line);
+    readers see the change on their next query and cached pages expire by their TTL."""
+    try:
+        await bus.publish(topic, payload)
+    except Exception as exc:  # whatever the transport raised; the write has committed
+        log.warning(
+            "could not publish %s event (%s: %s); live subscribers miss it",
+            topic,
+            type(exc).__name__,
+            exc,
+        )
 
 
 class LocalFanout:

@@ -15,7 +15,7 @@ from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.enums import VersionStatus
-from domain.events import VERSION_STATUS_CHANGED
+from domain.events import VERSION_STATUS_CHANGED, publish_committed
 from domain.exceptions import Conflict, InvalidInput
 from domain.models import Dependency, Package, PackageVersion
 from domain.services import audit, blobs, packages, versions
@@ -158,7 +158,8 @@ async def release_version(
             using_db=conn,
         )
     await row.refresh_from_db()
-    await ctx.events.publish(
+    await publish_committed(
+        ctx.events,
         VERSION_STATUS_CHANGED,
         {
             "package": package.name,

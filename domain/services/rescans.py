@@ -34,7 +34,7 @@ from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.enums import VersionStatus
-from domain.events import VERSION_STATUS_CHANGED
+from domain.events import VERSION_STATUS_CHANGED, publish_committed
 from domain.exceptions import NotFound
 from domain.models import Package, PackageVersion
 from domain.names import name_key
@@ -167,7 +167,8 @@ async def _quarantine(
         row.version,
         report.get("rule"),
     )
-    await ctx.events.publish(
+    await publish_committed(
+        ctx.events,
         VERSION_STATUS_CHANGED,
         {
             "package": package.name,

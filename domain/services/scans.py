@@ -35,7 +35,7 @@ from domain import search_index
 from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.enums import VersionStatus
-from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED
+from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED, publish_committed
 from domain.jobs import SCAN_VERSION
 from domain.models import Package, PackageVersion
 from domain.names import name_key
@@ -187,7 +187,8 @@ async def announce_published(ctx: RegistryContext, package: Package, row: Packag
     await replication.enqueue_replication(ctx, row.blob_key)
     if row.icon_key:
         await replication.enqueue_replication(ctx, row.icon_key)
-    await ctx.events.publish(
+    await publish_committed(
+        ctx.events,
         PACKAGE_PUBLISHED,
         {
             "package": package.name,
@@ -240,7 +241,8 @@ async def scan_version(
     if icon is not None:
         row.icon_key = icon.key
     log.info("scan %s==%s: %s (%s)", package.name, row.version, status, report.rule or "clean")
-    await ctx.events.publish(
+    await publish_committed(
+        ctx.events,
         VERSION_STATUS_CHANGED,
         {
             "package": package.name,
