@@ -29,6 +29,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from domain.events import LocalFanout
+from registry.redis_pool import bounded_pool
 
 log = logging.getLogger("registry.events")
 
@@ -70,7 +71,9 @@ class RedisEventBus:
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = DEFAULT_PREFIX) -> RedisEventBus:
-        return cls(Redis.from_url(url), prefix=prefix)
+        # Bounded waits: a publish to a Redis that stopped answering fails within seconds
+        # instead of holding its caller (the reader passes its own timeout; see redis_pool).
+        return cls(Redis.from_pool(bounded_pool(url)), prefix=prefix)
 
     def channel(self, topic: str) -> str:
         return f"{self.prefix}{topic}"

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ParamSpec
 
-from arq import ArqRedis, create_pool
-from arq.connections import RedisSettings
+from arq import ArqRedis
 
 from domain.jobs import Job
+from registry.redis_pool import bounded_pool
 
 P = ParamSpec("P")
 
@@ -33,11 +33,16 @@ class ArqQueue:
     async def connect(
         cls, redis_url: str, queue_name: str, jobs: Mapping[Job[Any], Callable[..., Awaitable[Any]]]
     ) -> ArqQueue:
-        settings = RedisSettings.from_dsn(redis_url)
-        settings.conn_timeout = 3
-        # No retries of arq's own: the start waits for Redis (registry/startup_wait.py).
-        settings.conn_retries = 0
-        pool = await create_pool(settings, default_queue_name=queue_name)
+        # Not arq's create_pool: it gives its connections no read timeout, so an enqueue
+        # against a Redis that stopped answering would hang the request (registry/redis_pool.py).
+        # No retries of arq's own either: the start waits for Redis (registry/startup_wait.py).
+        pool = ArqRedis(bounded_pool(redis_url), default_queue_name=queue_name)
+        pool.auto_close_connection_pool = True  # aclose() closes the pool it owns
+        try:
+            await pool.ping()
+        except BaseException:
+            await pool.aclose()
+            raise
         return cls(pool, queue_name, jobs)
 
     def scoped_job_id(self, job_id: str) -> str:
