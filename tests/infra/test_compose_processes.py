@@ -32,7 +32,7 @@ from redis import Redis
 
 from tests.fixtures.seaweed_process import SeaweedServer
 from tests.fixtures.services import create_postgres_database, drop_postgres_database
-from tests.fixtures.stack import make_jwt
+from tests.fixtures.stack import bearer
 from tests.helpers import mod_zip
 from tests.infra.compose_file import (
     example_variables,
@@ -41,6 +41,7 @@ from tests.infra.compose_file import (
     local_argv,
     read_image,
 )
+from tests.process.rest_setup import publisher_and_package, upload
 from tests.process.server import free_port
 
 JWT_SECRET = "compose-processes-jwt-secret-0123456789"
@@ -239,25 +240,11 @@ def places(redis_url: str, seaweed_s3: SeaweedServer) -> Iterator[LocalPlaces]:
 
 def _publish(base: str, name: str, archive: bytes) -> None:
     """A publisher, an unlisted package and one upload, over REST (as tests/process does)."""
-    headers = {"Authorization": f"Bearer {make_jwt('c1', secret=JWT_SECRET)}"}
-    registered = httpx.post(
-        f"{base}/api/v1/auth/register-publisher",
-        headers=headers,
-        json={"name": "compose-team", "display_name": "Compose", "email": "c@example.com"},
-    )
-    assert registered.status_code == 201, registered.text
-    created = httpx.post(
-        f"{base}/api/v1/packages", headers=headers, json={"name": name, "visibility": "unlisted"}
-    )
-    assert created.status_code == 201, created.text
-    uploaded = httpx.post(
-        f"{base}/api/v1/packages/{name}/versions",
-        headers=headers,
-        data={"version": "1.0.0"},
-        files={"file": ("m.zip", archive, "application/zip")},
-        timeout=60,
-    )
-    assert uploaded.status_code == 201, uploaded.text
+    headers = bearer("c1", secret=JWT_SECRET)
+    team = {"name": "compose-team", "display_name": "Compose", "email": "c@example.com"}
+    publisher_and_package(base, name, headers=headers, publisher=team)
+    file = ("m.zip", archive, "application/zip")
+    upload(base, name, "1.0.0", headers=headers, file=file, timeout=60)
 
 
 def test_compose_services_run_as_processes(tmp_path: Path, places: LocalPlaces) -> None:

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.fixtures.stack import JWT_SECRET, bearer
 from tests.helpers import mod_zip
 from tests.outage.pg_cluster import PostgresCluster
+from tests.process.rest_setup import publisher_and_package, upload, wait_published
 from tests.process.server import ServerProcess, run_cli
 
 PACKAGE = "Steady"
@@ -227,43 +227,11 @@ class UploadInFlight:
         self.thread.join(timeout=60)
 
 
-@pytest.fixture
-def cluster() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster()
-    cluster.create()
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.destroy()
-
-
 def _setup(base: str) -> None:
-    token = bearer("p1")
-    publisher = httpx.post(
-        f"{base}/api/v1/auth/register-publisher",
-        headers=token,
-        json={"name": "team", "display_name": "Team", "email": "t@example.com"},
-    )
-    assert publisher.status_code == 201, publisher.text
-    package = httpx.post(
-        f"{base}/api/v1/packages", headers=token, json={"name": PACKAGE, "visibility": "unlisted"}
-    )
-    assert package.status_code == 201, package.text
-    first = httpx.post(
-        f"{base}/api/v1/packages/{PACKAGE}/versions",
-        headers=token,
-        data={"version": "1.0.0"},
-        files={"file": ("s.zip", mod_zip(PACKAGE, "1.0.0"))},
-    )
-    assert first.status_code == 201, first.text
+    publisher_and_package(base, PACKAGE)
+    upload(base, PACKAGE, "1.0.0")
     # Reads and resolves need a published version: the in-process scan publishes it.
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if httpx.get(f"{base}/api/v1/packages/{PACKAGE}").json().get("latest_version"):
-            return
-        time.sleep(0.2)
-    raise AssertionError("the first version was not published within 60 s")
+    wait_published(base, PACKAGE, 60)
 
 
 def _half_written(cluster: PostgresCluster, blobs: Path) -> list[str]:

@@ -10,40 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
 import httpx
-import pytest
 
 from tests.fixtures.services import (
     POSTGRES_HOST,
     POSTGRES_PORT,
     POSTGRES_USER,
-    create_postgres_database,
-    drop_postgres_database,
 )
-from tests.fixtures.stack import JWT_SECRET, bearer
-from tests.helpers import mod_zip
+from tests.fixtures.stack import JWT_SECRET
 from tests.outage.processes import SWEEP_RAN, RedisServer, WorkerProcess
+from tests.outage.support import Loops, upload_until
+from tests.process.rest_setup import publisher_and_package
 from tests.process.server import ServerProcess, run_cli
 
 PACKAGE = "Steady"
 SETTLE_SECONDS = 120
-
-
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    url = asyncio.run(create_postgres_database())
-    try:
-        yield url
-    finally:
-        asyncio.run(drop_postgres_database(url))
 
 
 async def _query(url: str, sql: str) -> list[asyncpg.Record]:
@@ -60,51 +47,22 @@ def query(url: str, sql: str) -> list[asyncpg.Record]:
     return asyncio.run(_query(url, sql))
 
 
-class SteadyLoad:
+class SteadyLoad(Loops):
     """Uploads one version after another, and reads and resolves the package, until stopped."""
 
     def __init__(self, base: str) -> None:
+        super().__init__()
         self.base = base
-        self.stopping = threading.Event()
         self.accepted: list[str] = []  # versions answered 201
         self.upload_statuses: Counter[int | str] = Counter()
         self.read_statuses: Counter[int | str] = Counter()
-        self.threads = [
-            threading.Thread(target=self._upload, daemon=True),
-            threading.Thread(target=self._read, daemon=True),
-        ]
+        self.loop(upload_until, self.stopping, base, PACKAGE, "1.0", self._uploaded, 0.05)
+        self.loop(self._read)
 
-    def __enter__(self) -> SteadyLoad:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=60)
-
-    def _upload(self) -> None:
-        headers = bearer("p1")
-        with httpx.Client(base_url=self.base, timeout=30) as client:
-            number = 0
-            while not self.stopping.is_set():
-                number += 1
-                version = f"1.0.{number}"
-                try:
-                    response = client.post(
-                        f"/api/v1/packages/{PACKAGE}/versions",
-                        headers=headers,
-                        data={"version": version},
-                        files={"file": ("s.zip", mod_zip(PACKAGE, version))},
-                    )
-                except httpx.HTTPError as exc:
-                    self.upload_statuses[type(exc).__name__] += 1
-                    continue
-                self.upload_statuses[response.status_code] += 1
-                if response.status_code == 201:
-                    self.accepted.append(version)
-                time.sleep(0.05)
+    def _uploaded(self, version: str, status: int | str) -> None:
+        self.upload_statuses[status] += 1
+        if status == 201:
+            self.accepted.append(version)
 
     def _read(self) -> None:
         with httpx.Client(base_url=self.base, timeout=30) as client:
@@ -120,22 +78,6 @@ class SteadyLoad:
                         continue
                     self.read_statuses[response.status_code] += 1
                 time.sleep(0.05)
-
-
-def _setup_package(base: str) -> None:
-    headers = bearer("p1")
-    publisher = httpx.post(
-        f"{base}/api/v1/auth/register-publisher",
-        headers=headers,
-        json={"name": "team", "display_name": "Team", "email": "t@example.com"},
-    )
-    assert publisher.status_code == 201, publisher.text
-    package = httpx.post(
-        f"{base}/api/v1/packages",
-        headers=headers,
-        json={"name": PACKAGE, "visibility": "unlisted"},
-    )
-    assert package.status_code == 201, package.text
 
 
 def _unsettled(url: str, accepted: list[str]) -> list[str]:
@@ -188,7 +130,7 @@ def test_redis_killed_and_restarted_empty_loses_nothing(
     worker.start()
     try:
         worker.wait_for_log(SWEEP_RAN, timeout=90)  # started, connected, swept once
-        _setup_package(server.url)
+        publisher_and_package(server.url, PACKAGE)
         with SteadyLoad(server.url) as load:
             time.sleep(5)
             before_outage = len(load.accepted)

@@ -14,21 +14,18 @@ empty on the same port.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.fixtures.services import create_postgres_database, drop_postgres_database
 from tests.fixtures.stack import JWT_SECRET, bearer
-from tests.helpers import mod_zip
 from tests.outage.processes import RedisServer
+from tests.outage.support import Loops, upload_until
+from tests.process.rest_setup import publisher_and_package
 from tests.process.server import ServerProcess, run_cli
 
 PACKAGE = "Steady"
@@ -36,31 +33,23 @@ SEARCH_BUDGET = 5  # per 30 s: the limiter check below spends it
 RECONNECTED = "event bus reconnected to Redis"
 
 
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    url = asyncio.run(create_postgres_database())
-    try:
-        yield url
-    finally:
-        asyncio.run(drop_postgres_database(url))
-
-
-class Traffic:
+class Traffic(Loops):
     """Reads on both processes and uploads on the first, until stopped; every status kept."""
 
     def __init__(self, first: str, second: str) -> None:
-        self.stopping = threading.Event()
+        super().__init__()
         self.statuses: Counter[tuple[str, int | str]] = Counter()
         self.lock = threading.Lock()
-        self.threads = [
-            threading.Thread(target=self._reads, args=(first,), daemon=True),
-            threading.Thread(target=self._reads, args=(second,), daemon=True),
-            threading.Thread(target=self._uploads, args=(first,), daemon=True),
-        ]
+        self.loop(self._reads, first)
+        self.loop(self._reads, second)
+        self.loop(upload_until, self.stopping, first, PACKAGE, "3.0", self._uploaded, 0.1)
 
     def _note(self, kind: str, status: int | str) -> None:
         with self.lock:
             self.statuses[(kind, status)] += 1
+
+    def _uploaded(self, version: str, status: int | str) -> None:
+        self._note("upload", status)
 
     def _reads(self, base: str) -> None:
         token = bearer("p1")
@@ -75,36 +64,6 @@ class Traffic:
                     self._note(kind, response.status_code)
                 self._note("health", _status(client, "/api/v1/health"))
                 time.sleep(0.05)
-
-    def _uploads(self, base: str) -> None:
-        token = bearer("p1")
-        with httpx.Client(base_url=base, timeout=30) as client:
-            number = 0
-            while not self.stopping.is_set():
-                number += 1
-                version = f"3.0.{number}"
-                try:
-                    response = client.post(
-                        f"/api/v1/packages/{PACKAGE}/versions",
-                        headers=token,
-                        data={"version": version},
-                        files={"file": ("s.zip", mod_zip(PACKAGE, version))},
-                    )
-                except httpx.HTTPError as exc:
-                    self._note("upload", type(exc).__name__)
-                    continue
-                self._note("upload", response.status_code)
-                time.sleep(0.1)
-
-    def __enter__(self) -> Traffic:
-        for thread in self.threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=60)
 
 
 def _status(client: httpx.Client, path: str) -> int | str:
@@ -167,19 +126,7 @@ def test_redis_outage_on_the_web_side(tmp_path: Path, postgres_database: str) ->
     first.start()
     second.start()
     try:
-        token = bearer("p1")
-        publisher = httpx.post(
-            f"{first.url}/api/v1/auth/register-publisher",
-            headers=token,
-            json={"name": "team", "display_name": "Team", "email": "t@example.com"},
-        )
-        assert publisher.status_code == 201, publisher.text
-        package = httpx.post(
-            f"{first.url}/api/v1/packages",
-            headers=token,
-            json={"name": PACKAGE, "visibility": "unlisted", "description": "before"},
-        )
-        assert package.status_code == 201, package.text
+        publisher_and_package(first.url, PACKAGE, description="before")
         # Changes travel between the processes while Redis is up.
         assert _description(second.url) == "before"
         _describe(first.url, "while up")

@@ -6,27 +6,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.fixtures.stack import JWT_SECRET
 from tests.outage.pg_cluster import PostgresCluster
 from tests.outage.processes import RedisServer
 from tests.process.server import ServerProcess, run_cli
-
-
-@pytest.fixture
-def cluster() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster()
-    cluster.create()
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.destroy()
 
 
 def _wait_for_line(path: Path, needle: str, timeout: float) -> None:

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.fixtures.stack import JWT_SECRET, bearer
-from tests.helpers import mod_zip
+from tests.fixtures.stack import JWT_SECRET
 from tests.outage.processes import SWEEP_RAN, RedisServer, WorkerProcess
+from tests.process.rest_setup import publisher_and_package, upload, wait_published
 from tests.process.server import ServerProcess, run_cli
 
 
@@ -38,6 +40,24 @@ def _migrated(tmp_path: Path, env: dict[str, str]) -> None:
 
 def _worker(tmp_path: Path, env: dict[str, str], module: str = "registry") -> WorkerProcess:
     return WorkerProcess(tmp_path, env, tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log", module)
+
+
+@contextmanager
+def _swept_worker(tmp_path: Path, **extra: str) -> Iterator[tuple[RedisServer, WorkerProcess]]:
+    """Redis up, the database migrated, a worker started and past its first sweep of pending
+    work; both are killed at the end, whatever the test did to them."""
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    env = _env(tmp_path, redis, **extra)
+    _migrated(tmp_path, env)
+    worker = _worker(tmp_path, env)
+    worker.start()
+    try:
+        worker.wait_for_log(SWEEP_RAN, timeout=60)
+        yield redis, worker
+    finally:
+        worker.kill()
+        redis.kill()
 
 
 def test_worker_started_before_redis_waits_then_runs(tmp_path: Path) -> None:
@@ -77,14 +97,7 @@ def test_worker_gives_up_after_startup_wait_with_one_line(tmp_path: Path) -> Non
 
 
 def test_worker_outlives_a_redis_restart(tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
-    env = _env(tmp_path, redis)
-    _migrated(tmp_path, env)
-    worker = _worker(tmp_path, env)
-    worker.start()
-    try:
-        worker.wait_for_log(SWEEP_RAN, timeout=60)
+    with _swept_worker(tmp_path) as (redis, worker):
         redis.kill()
         lost = worker.wait_for_log("lost the connection to Redis", timeout=30)
         worker.wait_for_log("Redis unreachable (attempt 2", timeout=30, after=lost)
@@ -96,88 +109,30 @@ def test_worker_outlives_a_redis_restart(tmp_path: Path) -> None:
         worker.wait_for_log(SWEEP_RAN, timeout=30, after=back)
         assert worker.running()
         assert worker.stop() == 0, worker.log
-    finally:
-        worker.kill()
-        redis.kill()
 
 
 def test_worker_treats_a_silent_redis_as_lost(tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
-    env = _env(tmp_path, redis)
-    _migrated(tmp_path, env)
-    worker = _worker(tmp_path, env)
-    worker.start()
-    try:
-        worker.wait_for_log(SWEEP_RAN, timeout=60)
-        redis.pause()  # open connections, no answers: arq alone would hang here
-        lost = worker.wait_for_log("lost the connection to Redis: TimeoutError", timeout=40)
-        worker.wait_for_log("Redis unreachable (attempt 1", timeout=30, after=lost)
-        redis.resume()
-        back = worker.wait_for_log("Redis is back after", timeout=40, after=lost)
-        worker.wait_for_log(SWEEP_RAN, timeout=30, after=back)
-        assert worker.stop() == 0, worker.log
-    finally:
-        worker.kill()
-        redis.resume()
-        redis.kill()
+    with _swept_worker(tmp_path) as (redis, worker):
+        try:
+            redis.pause()  # open connections, no answers: arq alone would hang here
+            lost = worker.wait_for_log("lost the connection to Redis: TimeoutError", timeout=40)
+            worker.wait_for_log("Redis unreachable (attempt 1", timeout=30, after=lost)
+            redis.resume()
+            back = worker.wait_for_log("Redis is back after", timeout=40, after=lost)
+            worker.wait_for_log(SWEEP_RAN, timeout=30, after=back)
+            assert worker.stop() == 0, worker.log
+        finally:
+            redis.resume()
 
 
 def test_worker_gives_up_after_the_outage_limit(tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path / "redis")
-    redis.start()
-    env = _env(tmp_path, redis, WORKER_OUTAGE_LIMIT="3")
-    _migrated(tmp_path, env)
-    worker = _worker(tmp_path, env)
-    worker.start()
-    try:
-        worker.wait_for_log(SWEEP_RAN, timeout=60)
+    with _swept_worker(tmp_path, WORKER_OUTAGE_LIMIT="3") as (redis, worker):
         redis.kill()
         assert worker.process is not None
         assert worker.process.wait(timeout=60) == 1, worker.log
-    finally:
-        worker.kill()
-        redis.kill()
     last = [line for line in worker.log.splitlines() if line.strip()][-1]
     assert last.startswith("tb-registry worker: giving up: Redis unreachable for"), worker.log
     assert "WORKER_OUTAGE_LIMIT=3" in last
-
-
-def _upload_pending_version(server: ServerProcess) -> None:
-    headers = bearer("p1")
-    publisher = httpx.post(
-        f"{server.url}/api/v1/auth/register-publisher",
-        headers=headers,
-        json={"name": "team", "display_name": "Team", "email": "t@example.com"},
-    )
-    assert publisher.status_code == 201, publisher.text
-    package = httpx.post(
-        f"{server.url}/api/v1/packages",
-        headers=headers,
-        json={"name": "Slow", "visibility": "unlisted"},
-    )
-    assert package.status_code == 201, package.text
-    upload = httpx.post(
-        f"{server.url}/api/v1/packages/Slow/versions",
-        headers=headers,
-        data={"version": "1.0.0"},
-        files={"file": ("s.zip", mod_zip("Slow", "1.0.0"))},
-    )
-    assert upload.status_code == 201, upload.text
-
-
-def _status(server: ServerProcess) -> str:
-    versions = httpx.get(f"{server.url}/api/v1/packages/Slow/versions", headers=bearer("p1")).json()
-    return str(versions)
-
-
-def _wait_published(server: ServerProcess, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if httpx.get(f"{server.url}/api/v1/packages/Slow").json().get("latest_version") == "1.0.0":
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"version not published within {timeout} s: {_status(server)}")
 
 
 @pytest.mark.parametrize("cut_off", [False, True], ids=["finishes", "cut-off"])
@@ -197,7 +152,8 @@ def test_sigterm_lets_the_job_finish_or_queues_it_again(tmp_path: Path, cut_off:
     worker = _worker(tmp_path, env, module="tests.outage.slow_scan_worker")
     worker.start()
     try:
-        _upload_pending_version(server)
+        publisher_and_package(server.url, "Slow")
+        upload(server.url, "Slow", "1.0.0")
         deadline = time.monotonic() + 60
         while not marker.exists():
             assert time.monotonic() < deadline, worker.log
@@ -209,7 +165,7 @@ def test_sigterm_lets_the_job_finish_or_queues_it_again(tmp_path: Path, cut_off:
         if not cut_off:
             # It waited for the scan (3 s) and the verdict is in.
             assert "jobs did not finish in time" not in worker.log
-            _wait_published(server, timeout=5)
+            wait_published(server.url, "Slow", 5, version="1.0.0", every=0.3)
             return
         # Cut off after the 1 s grace, long before the scan's 60 s: queued again, still pending.
         assert stopped_after < 30, worker.log
@@ -226,7 +182,7 @@ def test_sigterm_lets_the_job_finish_or_queues_it_again(tmp_path: Path, cut_off:
         normal = _worker(tmp_path, env)
         normal.start()
         try:
-            _wait_published(server, timeout=60)
+            wait_published(server.url, "Slow", 60, version="1.0.0", every=0.3)
             assert normal.stop() == 0, normal.log
         finally:
             normal.kill()
