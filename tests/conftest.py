@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.gates",
     "tests.fixtures.old_schema",
     "tests.fixtures.summary",
+    "tests.fixtures.verification_servers",
 ]

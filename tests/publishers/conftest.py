@@ -1,8 +1,9 @@
-"""Fixtures for verification tests: local proof servers and a verification config using them."""
+"""Fixtures for verification tests: a verification config using the local proof servers
+(tests/fixtures/verification_servers.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from ipaddress import ip_network
 
@@ -12,26 +13,6 @@ from domain.outbound import OutboundRules
 from domain.services.verification import VerificationConfig
 from tests.fixtures.stack import Stack
 from tests.publishers.support import DnsServer, ProofServer
-
-
-@pytest.fixture
-async def proof_server() -> AsyncIterator[ProofServer]:
-    server = ProofServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-async def dns_server() -> AsyncIterator[DnsServer]:
-    server = DnsServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from ipaddress import ip_address, ip_network
 from typing import Any
@@ -189,27 +189,6 @@ async def socket_spy(monkeypatch: pytest.MonkeyPatch) -> SocketSpy:
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     return spy
-
-
-@pytest.fixture
-async def dns_server() -> AsyncIterator[DnsServer]:
-    """A loopback DNS server without TXT records, so domain checks ask nothing outside."""
-    server = DnsServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def proof_server() -> AsyncIterator[ProofServer]:
-    server = ProofServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def _config(dns_port: int, **changes: Any) -> VerificationConfig:
