@@ -158,6 +158,16 @@ def _start_export(directory: Path) -> tuple[dict[str, Any], bool]:
     return state, False
 
 
+def _page_saved(
+    state_file: Path, state: dict[str, Any], after_page: PageHook | None, what: str, count: int
+) -> None:
+    """A page of an export or import is done once the progress that covers it is on disk;
+    only then is `after_page` told (an interruption there must resume after the page)."""
+    write_json_atomically(state_file, state)
+    if after_page is not None:
+        after_page(what, count)
+
+
 async def _write_page(out: IO[bytes], rows: list[dict[str, Any]]) -> int:
     return await asyncio.to_thread(append_durably, out, encode_lines(rows))
 
@@ -183,10 +193,10 @@ async def _export_table(
                 entry["bytes"] = await _write_page(out, page)
                 entry["rows"] += len(page)
                 entry["last"] = page[-1][pk]
-                write_json_atomically(directory / EXPORT_STATE, state)
                 bar.advance(len(page))
-                if after_page is not None:
-                    after_page(f"table {table}", len(page))
+                _page_saved(
+                    directory / EXPORT_STATE, state, after_page, f"table {table}", len(page)
+                )
         finally:
             out.close()
     entry["done"] = 1
@@ -270,9 +280,7 @@ async def _export_objects(
                 entry["bytes"] = await _write_page(out, lines)
                 entry["count"] += len(lines)
                 entry["last"] = keys[-1]
-                write_json_atomically(directory / EXPORT_STATE, state)
-                if after_page is not None:
-                    after_page("objects", len(lines))
+                _page_saved(directory / EXPORT_STATE, state, after_page, "objects", len(lines))
         finally:
             out.close()
     entry["done"] = 1
@@ -485,10 +493,8 @@ async def _import_table(
                         f"{reader.path}: rows before line {reader.line_number + 1}: {detail}"
                     ) from exc
                 entry["rows"] += len(rows)
-                write_json_atomically(directory / IMPORT_STATE, state)
                 bar.advance(len(rows))
-                if after_page is not None:
-                    after_page(f"table {name}", len(rows))
+                _page_saved(directory / IMPORT_STATE, state, after_page, f"table {name}", len(rows))
     finally:
         reader.close()
 
@@ -542,9 +548,7 @@ async def _import_objects(
                     )
                     uploaded += sum(sizes)
                     state["objects"] += len(lines)
-                    write_json_atomically(directory / IMPORT_STATE, state)
-                    if after_page is not None:
-                        after_page("objects", len(lines))
+                    _page_saved(directory / IMPORT_STATE, state, after_page, "objects", len(lines))
     finally:
         reader.close()
     return uploaded
