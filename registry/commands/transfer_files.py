@@ -85,12 +85,17 @@ def read_json(path: Path, what: str) -> dict[str, Any] | None:
         raise TransferError(f"{path}: {what} is a directory") from exc
     if len(data) > MAX_CONTROL_FILE_BYTES:
         raise TransferError(f"{path}: {what} is larger than {MAX_CONTROL_FILE_BYTES} bytes")
+    return json_object(data, f"{path}: {what}")
+
+
+def json_object(data: bytes, where: str) -> dict[str, Any]:
+    """`data` decoded as a JSON object; anything else is a TransferError naming `where`."""
     try:
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TransferError(f"{path}: {what} is not valid JSON ({exc})") from exc
+        raise TransferError(f"{where} is not valid JSON ({exc})") from exc
     if not isinstance(document, dict):
-        raise TransferError(f"{path}: {what} is not a JSON object")
+        raise TransferError(f"{where} is not a JSON object")
     return document
 
 
@@ -157,13 +162,7 @@ class LineReader:
             line = self._next_line()
             if line is None:
                 break
-            try:
-                row = json.loads(line)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise TransferError(f"{self.path}: line {self.line_number}: {exc}") from exc
-            if not isinstance(row, dict):
-                raise TransferError(f"{self.path}: line {self.line_number} is not an object")
-            rows.append(row)
+            rows.append(json_object(line, f"{self.path}: line {self.line_number}"))
             size += len(line)
         return rows
 
