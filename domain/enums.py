@@ -164,6 +164,18 @@ class InvitationState(StrEnum):
     EXPIRED = "expired"
 
 
+class TransferState(StrEnum):
+    """Where a package's transfer to another publisher stands (domain/services/
+    package_transfers.py). A pending one past its expiry counts as expired whether or not a
+    write has marked it yet."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
 class TokenScope(StrEnum):
     """What an API token may do. A CloudM session carries every scope."""
 

@@ -24,6 +24,7 @@ from domain.enums import (
     PackageStatus,
     PackageType,
     PublisherStatus,
+    TransferState,
     VerificationRequestState,
     VersionStatus,
     Visibility,
@@ -142,6 +143,37 @@ class PublisherInvitation(Model):
         table = "publisher_invitations"
         # "My invitations" reads by invitee; foreign keys get no index of their own.
         indexes = (("user_id", "state"),)
+
+
+class PackageTransfer(Model):
+    """An owner's offer of a package to another publisher, which moves the package only once
+    an owner of the receiving publisher accepts (domain/services/package_transfers.py).
+
+    `state` is a TransferState; a pending row past `expires_at` counts as expired whether or
+    not a later write has marked it. `pending_key` (the package id) is set only while pending,
+    so the unique constraint allows one open transfer per package and any number of closed
+    ones. The publishers are kept as ids (no foreign keys): the history outlives neither side's
+    renames, and a transfer's record stays readable after the package moved again."""
+
+    id = fields.CharField(primary_key=True, max_length=32, default=new_id)
+    package: fields.ForeignKeyRelation[Package] = fields.ForeignKeyField(
+        "models.Package", related_name="transfers", on_delete=fields.CASCADE
+    )
+    package_id: int
+    from_publisher_id = fields.CharField(max_length=32)
+    to_publisher_id = fields.CharField(max_length=32)
+    state = fields.CharField(max_length=16, default=TransferState.PENDING)
+    pending_key = fields.CharField(max_length=32, null=True, unique=True)
+    requested_by = fields.CharField(max_length=128, default="")
+    responded_by = fields.CharField(max_length=128, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    responded_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "package_transfers"
+        # Each side lists its own transfers (incoming / outgoing).
+        indexes = (("to_publisher_id", "state"), ("from_publisher_id", "state"))
 
 
 class VerificationRequest(Model):

@@ -37,6 +37,7 @@ from schema.publishers.schema import PublisherMutations, PublisherQueries
 from schema.resolve.schema import ResolveQueries
 from schema.stats.schema import StatsQueries
 from schema.tokens.schema import TokenMutations
+from schema.transfers.schema import TransferMutations, TransferQueries
 from schema.users.schema import UserQueries
 
 
@@ -52,6 +53,7 @@ class Query(
     AdminQueries,
     ResolveQueries,
     StatsQueries,
+    TransferQueries,
 ):
     node: relay.Node | None = relay.node(
         description="Any object by its global id; null when it does not exist or the caller "
@@ -64,7 +66,12 @@ class Query(
     "each payload's `errors`; nothing is changed when there are any."
 )
 class Mutation(
-    PackageMutations, PublisherMutations, TokenMutations, ArtifactMutations, AdminMutations
+    PackageMutations,
+    PublisherMutations,
+    TokenMutations,
+    ArtifactMutations,
+    AdminMutations,
+    TransferMutations,
 ):
     pass
 

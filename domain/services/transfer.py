@@ -34,6 +34,7 @@ from domain.models import (
     Dependency,
     ObjectClaim,
     Package,
+    PackageTransfer,
     PackageVersion,
     Publisher,
     PublisherInvitation,
@@ -55,6 +56,7 @@ COPIED: tuple[type[Model], ...] = (
     PublisherInvitation,
     VerificationRequest,
     Package,
+    PackageTransfer,  # offers of a package to another publisher, open and closed
     PackageVersion,
     Dependency,
     Artifact,

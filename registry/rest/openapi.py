@@ -47,10 +47,11 @@ from domain.enums import (
     Visibility,
 )
 from domain.names import ARCH_ALIASES, PACKAGE_NAME, PLATFORM_ALIASES
+from domain.services import package_transfers as package_transfers_domain
 from domain.services.feeds import DEFAULT_FEED_ENTRIES as FEED_LIMIT
 from domain.services.feeds import MAX_FEED_ENTRIES as FEED_LIMIT_MAX
 from domain.versions import _VERSION_FORM as VERSION_FORM
-from registry.rest import shapes
+from registry.rest import package_transfers, shapes
 from registry.rest.listing_params import MAX_TOOLBOX_VERSION, SORT_ALIASES
 from registry.rest.params import MAX_PAGE
 
@@ -395,6 +396,44 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         ok={204: None},
         errors=(403, 404, 409),
     ),
+    ("POST", f"{V}/packages/{{name}}/transfers"): Op(
+        "Offer a package to another publisher (owners of its publisher, with a session); "
+        "it moves once an owner of that publisher accepts, and expires after 14 days",
+        "packages",
+        "user",
+        body=package_transfers.TransferRequest,
+        ok={201: package_transfers.Transfer},
+        errors=(400, 403, 404, 409),
+    ),
+    ("GET", f"{V}/publishers/{{name}}/transfers"): Op(
+        "Open package transfers of a publisher (owners)",
+        "publishers",
+        "user",
+        query=(
+            Param(
+                "direction",
+                filter_of(package_transfers_domain.Direction),
+                "incoming (offered to it), outgoing (offered by it), or both (the default)",
+            ),
+        ),
+        ok={200: package_transfers.TransferList},
+        errors=(400, 403, 404),
+    ),
+    **{
+        ("POST", f"{V}/transfers/{{transfer_id}}/{verb}"): Op(
+            summary,
+            "packages",
+            "user",
+            body_required=False,
+            ok={200: package_transfers.Transfer},
+            errors=(403, 404, 409),
+        )
+        for verb, summary in (
+            ("accept", "Accept a package transfer (owners of the receiving publisher)"),
+            ("decline", "Decline a package transfer (owners of the receiving publisher)"),
+            ("cancel", "Withdraw a package transfer (owners of the offering publisher)"),
+        )
+    },
     ("GET", f"{V}/auth/invitations"): Op(
         "The caller's open invitations", "auth", "user", ok={200: shapes.InvitationList}
     ),

@@ -21,6 +21,7 @@ ENUM_COLUMNS: list[tuple[type, str, type[StrEnum]]] = [
     (models.PublisherMember, "role", enums.MemberRole),
     (models.PublisherInvitation, "role", enums.MemberRole),
     (models.PublisherInvitation, "state", enums.InvitationState),
+    (models.PackageTransfer, "state", enums.TransferState),
     (models.VerificationRequest, "method", enums.VerificationMethod),
     (models.VerificationRequest, "state", enums.VerificationRequestState),
     (models.Package, "package_type", enums.PackageType),

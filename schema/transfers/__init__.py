@@ -1,0 +1,1 @@
+"""Package transfers between publishers: types, queries and mutations."""
