@@ -139,7 +139,10 @@ class DownloadCounter:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
+            # Not in the middle of a flush: a statement cancelled after the database ran it
+            # would leave its batch counted and put back, so written twice.
+            async with self._flushing:
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None

@@ -5,6 +5,7 @@ or a GraphQL `invalid`; the retention job deletes old days and is idempotent."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
@@ -299,3 +300,31 @@ async def test_artifact_build_downloads_are_counted_per_day(stack: Stack) -> Non
         (build.id, download_stats.today(), 6)
     ]
     assert (await ArtifactBuild.get(id=build.id)).downloads == 6
+
+
+async def test_shutdown_waits_for_a_flush_in_progress(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopping while the loop's flush is between writing a batch and recording it: the
+    shutdown must not cancel it there (the batch would be written again)."""
+    team = await make_publisher("owner", "team")
+    package = await add_package(team, "Counted")
+    version = await add_version(package, "1.0.0")
+    real_upsert = download_counts._upsert_days
+    written = asyncio.Event()
+
+    async def slow_upsert(*args: Any) -> None:
+        await real_upsert(*args)
+        written.set()
+        await asyncio.sleep(0.3)  # written, not yet recorded as written
+
+    monkeypatch.setattr(download_counts, "_upsert_days", slow_upsert)
+    counter = download_counts.DownloadCounter(flush_interval=0.01)
+    for _ in range(3):
+        counter.count_version(package.id, version.id)
+    counter.start()
+    await asyncio.wait_for(written.wait(), 10)
+    await counter.stop()
+    assert counter.pending == 0
+    assert [row.downloads for row in await VersionDownloadDay.all()] == [3]
+    assert (await Package.get(id=package.id)).total_downloads == 3
