@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 PACKAGE_PUBLISHED = "package_published"
 VERSION_STATUS_CHANGED = "version_status_changed"
+# A package moved to another publisher (domain/services/package_transfers.py).
+PACKAGE_TRANSFERRED = "package_transferred"
 
 log = logging.getLogger("domain.events")
 

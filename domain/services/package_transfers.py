@@ -38,6 +38,7 @@ from tortoise.expressions import Q
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.enums import MemberRole, TransferState
+from domain.events import PACKAGE_TRANSFERRED, EventBus, publish_committed
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models import Package, PackageTransfer, Publisher, PublisherMember, fits
 from domain.names import choice
@@ -231,8 +232,11 @@ async def _close(
     row.responded_at, row.responded_by = now, actor.user_id or ""
 
 
-async def accept_transfer(actor: Actor, transfer_id: object) -> Transfer:
-    """An owner of the receiving publisher takes the package over."""
+async def accept_transfer(
+    actor: Actor, transfer_id: object, *, events: EventBus | None = None
+) -> Transfer:
+    """An owner of the receiving publisher takes the package over. `events` (the registry's
+    bus) hears PACKAGE_TRANSFERRED once the move has committed."""
     row = await _find_for(actor, transfer_id, "to", "accept")
     now = datetime.now(UTC)
     async with write_transaction() as conn:
@@ -255,7 +259,20 @@ async def accept_transfer(actor: Actor, transfer_id: object) -> Transfer:
             .update(publisher_id=row.to_publisher_id, updated_at=now)
         )
         await _record(actor, "package.transfer_accept", row, package.name, conn)
-    return await _view(row, now)
+    transfer = await _view(row, now)
+    if events is not None:
+        await publish_committed(
+            events,
+            PACKAGE_TRANSFERRED,
+            {
+                "package": transfer.package,
+                "transfer_id": transfer.id,
+                "from_publisher_id": transfer.from_publisher_id,
+                "to_publisher_id": transfer.to_publisher_id,
+                "publisher_id": transfer.to_publisher_id,  # as PACKAGE_PUBLISHED names it
+            },
+        )
+    return transfer
 
 
 async def _refuse(

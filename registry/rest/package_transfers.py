@@ -83,7 +83,9 @@ async def publisher_transfers(request: Request) -> Response:
 
 async def accept_transfer(request: Request) -> Response:
     actor = await required_actor(request)
-    transfer = await package_transfers.accept_transfer(actor, request.path_params["transfer_id"])
+    transfer = await package_transfers.accept_transfer(
+        actor, request.path_params["transfer_id"], events=request.app.state.runtime.ctx.events
+    )
     return ShapeResponse(_json(transfer))
 
 

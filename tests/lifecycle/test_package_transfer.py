@@ -4,10 +4,12 @@ and API tokens following the package to its new publisher."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.models import AuditEvent, Package, PackageTransfer
+from domain.events import PACKAGE_TRANSFERRED
+from domain.models import AuditEvent, Package, PackageTransfer, Publisher
 from tests.fixtures.stack import Stack, bearer
 from tests.graphql.support import post
 from tests.helpers import create_package, make_publisher, mod_zip, upload_version
@@ -244,3 +246,46 @@ async def test_refusals_expiry_and_archived_packages(stack: Stack) -> None:
     assert (await _answer(stack, "u1", renewed.json()["id"], "cancel")).status_code == 200
     again = await _offer(stack, "u1", "kept", "beta")
     assert again.status_code == 409 and "archived" in again.json()["detail"]
+
+
+async def test_pending_scan_verified_facet_and_event(stack: Stack) -> None:
+    """A version waiting for its scan publishes under the new publisher; the `verified`
+    filter follows the package's publisher; subscribers hear package_transferred."""
+    client = stack.client
+    await _setup(stack, "badge")
+    pending = await upload_version(client, "u1", "badge", "1.1.0", mod_zip("badge", "1.1.0"))
+    assert pending.status_code == 201 and pending.json()["status"] == "pending"
+    # alpha lost its verification after publishing: its public package shows unverified.
+    await Publisher.filter(name="alpha").update(verification_status="unverified")
+
+    async def verified_names() -> list[str]:
+        listed = await client.get("/api/v1/packages?verified=true")
+        return [p["name"] for p in listed.json()["packages"]]
+
+    assert await verified_names() == []
+
+    bus = stack.ctx.events
+    heard: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def listen() -> None:
+        async for event in bus.subscribe(PACKAGE_TRANSFERRED):
+            await heard.put(event)
+
+    listener = asyncio.create_task(listen())
+    try:
+        async with asyncio.timeout(10):
+            while bus.local_subscribers(PACKAGE_TRANSFERRED) < 1:  # noqa: ASYNC110 - polled
+                await asyncio.sleep(0.01)
+        offered = (await _offer(stack, "u1", "badge", "beta")).json()
+        accepted = await _answer(stack, "u2", offered["id"], "accept")
+        assert accepted.status_code == 200, accepted.text
+        event = await asyncio.wait_for(heard.get(), 10)
+    finally:
+        listener.cancel()
+    assert event["package"] == "badge" and event["transfer_id"] == offered["id"]
+    assert event["to_publisher_id"] == offered["to_publisher_id"]
+
+    assert await verified_names() == ["badge"]  # beta is verified
+    await stack.drain_jobs()  # the scan of 1.1.0 finishes after the move
+    detail = (await client.get("/api/v1/packages/badge")).json()
+    assert detail["publisher"] == "beta" and detail["latest_version"] == "1.1.0"

@@ -17,7 +17,9 @@ TransferId = Annotated[str, strawberry.argument(description="The transfer's id."
 
 @returns_user_errors(PackageTransferPayload)
 async def accept_package_transfer(info: Info, id: TransferId) -> PackageTransferPayload | None:
-    transfer = await package_transfers.accept_transfer(info.context.actor, id)
+    transfer = await package_transfers.accept_transfer(
+        info.context.actor, id, events=info.context.registry.events
+    )
     return PackageTransferPayload(transfer=PackageTransfer.from_domain(transfer))
 
 
