@@ -30,17 +30,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.functions import Sum
 
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.enums import MemberRole, TransferState
 from domain.events import PACKAGE_TRANSFERRED, EventBus, publish_committed
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
-from domain.models import Package, PackageTransfer, Publisher, PublisherMember, fits
+from domain.models import (
+    Package,
+    PackageTransfer,
+    PackageVersion,
+    Publisher,
+    PublisherMember,
+    fits,
+)
 from domain.names import choice
 from domain.services import audit, lifecycle
 from domain.services.packages import get_package, lock_package
@@ -50,6 +58,7 @@ from domain.services.publishers import (
     require_owner,
     require_session,
 )
+from domain.services.publishing import hold_quota
 
 TRANSFER_TTL = timedelta(days=14)  # as long as a publisher invitation
 
@@ -232,6 +241,19 @@ async def _close(
     row.responded_at, row.responded_by = now, actor.user_id or ""
 
 
+async def _stored_bytes(package_id: int, conn: Any) -> int:
+    """Bytes the package's versions store, counted as `publishing.storage_used` counts them
+    (every version, whatever its status)."""
+    totals = await (
+        PackageVersion.filter(package_id=package_id)
+        .using_db(conn)
+        .group_by("package_id")
+        .annotate(total=Sum("size_bytes"))
+        .values_list("total", flat=True)
+    )
+    return sum(int(total or 0) for total in cast("list[int | None]", totals))
+
+
 async def accept_transfer(
     actor: Actor, transfer_id: object, *, events: EventBus | None = None
 ) -> Transfer:
@@ -251,6 +273,10 @@ async def accept_transfer(
             raise Conflict(f"Package {package.name} moved meanwhile; ask for a new transfer")
         if lifecycle.is_archived(package):
             raise lifecycle.archived_error(package, "it cannot be transferred")
+        # The receiving publisher's storage quota holds the package's bytes as it would an
+        # upload's (after the package row: the lock order uploads follow too), so a transfer
+        # is no way around a quota.
+        await hold_quota(row.to_publisher_id, await _stored_bytes(package.id, conn), using_db=conn)
         target = await Publisher.filter(id=row.to_publisher_id).using_db(conn).get()
         check_can_publish(target, package.visibility)
         await (

@@ -13,6 +13,7 @@ from domain.models import AuditEvent, Package, PackageTransfer, Publisher
 from tests.fixtures.stack import Stack, bearer
 from tests.graphql.support import post
 from tests.helpers import create_package, make_publisher, mod_zip, upload_version
+from tests.publishers.support import make_admin
 
 
 async def _setup(stack: Stack, name: str = "moved", **fields: Any) -> None:
@@ -289,3 +290,36 @@ async def test_pending_scan_verified_facet_and_event(stack: Stack) -> None:
     await stack.drain_jobs()  # the scan of 1.1.0 finishes after the move
     detail = (await client.get("/api/v1/packages/badge")).json()
     assert detail["publisher"] == "beta" and detail["latest_version"] == "1.1.0"
+
+
+async def test_quota_races_and_admins(stack: Stack) -> None:
+    """The receiving publisher's quota holds the package's bytes; two offers or two answers
+    at once: exactly one wins; an admin may act for either side."""
+    await _setup(stack, "heavy")
+    await make_admin("root")
+    offers = await asyncio.gather(*(_offer(stack, "u1", "heavy", "beta") for _ in range(2)))
+    assert sorted(r.status_code for r in offers) == [201, 409], [r.text for r in offers]
+    transfer_id = next(r.json()["id"] for r in offers if r.status_code == 201)
+
+    await Publisher.filter(name="beta").update(storage_quota_bytes=10)
+    over = await _answer(stack, "u2", transfer_id, "accept")
+    assert over.status_code == 413 and "quota" in over.json()["detail"].lower(), over.text
+    assert (await PackageTransfer.get(id=transfer_id)).state == "pending"  # rolled back
+    await Publisher.filter(name="beta").update(storage_quota_bytes=None)
+
+    answers = await asyncio.gather(
+        _answer(stack, "u2", transfer_id, "accept"), _answer(stack, "u1", transfer_id, "cancel")
+    )
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [200, 409], [r.text for r in answers]
+    winner = next(r.json()["state"] for r in answers if r.status_code == 200)
+    moved = (await stack.client.get("/api/v1/packages/heavy")).json()["publisher"]
+    assert moved == ("beta" if winner == "accepted" else "alpha")
+
+    # An admin offers back and accepts for the receiving side alike.
+    back = "alpha" if moved == "beta" else "beta"
+    offered = await _offer(stack, "root", "heavy", back)
+    assert offered.status_code == 201, offered.text
+    taken = await _answer(stack, "root", offered.json()["id"], "accept")
+    assert taken.status_code == 200, taken.text
+    assert (await stack.client.get("/api/v1/packages/heavy")).json()["publisher"] == back
