@@ -186,6 +186,33 @@ class TokenScope(StrEnum):
     ADMIN = "admin"
 
 
+class ReportReason(StrEnum):
+    """Why a signed-in user reports a package or version to the admins
+    (domain/services/reports.py)."""
+
+    MALWARE = "malware"
+    ABUSE = "abuse"
+    SPAM = "spam"
+    COPYRIGHT = "copyright"
+    IMPERSONATION = "impersonation"
+    OTHER = "other"
+
+
+class ReportState(StrEnum):
+    """An abuse report is `open` in the admin queue until an admin resolves it."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ReportAction(StrEnum):
+    """What the admin who resolved a report did: quarantined the reported version, or
+    dismissed the report."""
+
+    QUARANTINED = "quarantined"
+    DISMISSED = "dismissed"
+
+
 class ScanVerdict(StrEnum):
     """The outcome of a security scan: `pass` publishes the version, `fail` quarantines it."""
 

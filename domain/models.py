@@ -24,6 +24,8 @@ from domain.enums import (
     PackageStatus,
     PackageType,
     PublisherStatus,
+    ReportReason,
+    ReportState,
     TransferState,
     VerificationRequestState,
     VersionStatus,
@@ -405,6 +407,36 @@ class BuildDownloadDay(Model):
         table = "build_download_days"
         unique_together = (("build", "day"),)
         indexes = (("day",),)
+
+
+class AbuseReport(Model):
+    """A signed-in user's report of a package (or one of its versions) to the admins
+    (domain/services/reports.py): open in the admin queue until an admin dismisses it or
+    quarantines the reported version. The version is kept as its string and PEP 440 key, not
+    a foreign key: the report (and its history) outlives a version an admin deletes."""
+
+    id = fields.IntField(primary_key=True)
+    package: fields.ForeignKeyRelation[Package] = fields.ForeignKeyField(
+        "models.Package", related_name="abuse_reports", on_delete=fields.CASCADE
+    )
+    package_id: int
+    version = fields.CharField(max_length=100, default="")  # "" = the package as a whole
+    version_key = fields.CharField(max_length=100, default="")
+    reporter_id = fields.CharField(max_length=128)
+    reason = fields.CharField(max_length=16, default=ReportReason.OTHER)
+    details = fields.TextField(default="")
+    state = fields.CharField(max_length=16, default=ReportState.OPEN)
+    action = fields.CharField(max_length=16, default="")  # a ReportAction once resolved
+    resolved_by = fields.CharField(max_length=128, default="")
+    resolved_at = fields.DatetimeField(null=True)
+    resolution_note = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "abuse_reports"
+        # The queue by state; a reporter's own reports (and their rate limit) by time; the
+        # open reports on one version, resolved together when it is quarantined.
+        indexes = (("state", "id"), ("reporter_id", "created_at"), ("package_id", "state"))
 
 
 class StoredCopy(Model):

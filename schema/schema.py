@@ -34,6 +34,7 @@ from schema.core.text_guard import UnstorableTextGuard
 from schema.packages.schema import PackageMutations, PackageQueries
 from schema.packages.subscriptions import PackageSubscriptions
 from schema.publishers.schema import PublisherMutations, PublisherQueries
+from schema.reports.schema import ReportMutations, ReportQueries
 from schema.resolve.schema import ResolveQueries
 from schema.stats.schema import StatsQueries
 from schema.tokens.schema import TokenMutations
@@ -53,6 +54,7 @@ class Query(
     AdminQueries,
     ResolveQueries,
     StatsQueries,
+    ReportQueries,
     TransferQueries,
 ):
     node: relay.Node | None = relay.node(
@@ -71,6 +73,7 @@ class Mutation(
     TokenMutations,
     ArtifactMutations,
     AdminMutations,
+    ReportMutations,
     TransferMutations,
 ):
     pass

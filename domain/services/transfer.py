@@ -25,6 +25,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from domain.models import (
+    AbuseReport,
     ApiToken,
     Artifact,
     ArtifactBuild,
@@ -64,6 +65,7 @@ COPIED: tuple[type[Model], ...] = (
     ArtifactBuild,
     VersionDownloadDay,  # download statistics per day (domain/download_counts.py)
     BuildDownloadDay,
+    AbuseReport,  # abuse reports and their resolution (domain/services/reports.py)
     ApiToken,
     AuditEvent,
 )

@@ -23,6 +23,7 @@ from registry.rest import (
     packages,
     pages,
     publishers,
+    reports,
     resolve,
     search,
     tokens,
@@ -89,6 +90,7 @@ def api_routes() -> list[BaseRoute]:
             *resolve.routes,
             *artifacts.routes,
             *admin_versions.routes,
+            *reports.routes,
             *openapi.routes,
         ]
     )

@@ -31,6 +31,9 @@ from domain.enums import (
     Platform,
     PublisherDecision,
     PublisherStatus,
+    ReportAction,
+    ReportReason,
+    ReportState,
     ScanVerdict,
     TokenScope,
     VersionStatus,
@@ -38,6 +41,8 @@ from domain.enums import (
     YankState,
 )
 from domain.fieldtypes import NO_NUL, explicit_whitespace
+from domain.services.reports import MAX_DETAILS as MAX_REPORT_DETAILS
+from domain.services.reports import MAX_NOTE as MAX_REPORT_NOTE
 
 # --- field types ------------------------------------------------------------------------------
 
@@ -872,3 +877,70 @@ class DownloadStats(Shape):
         list[VersionDownloadCount],
         Meta(description="Downloads per version within the range, most first; none: left out"),
     ]
+
+
+# --- abuse reports (registry/rest/reports.py) -------------------------------------------------
+
+
+class ReportBody(Body):
+    """A report on a package, or on one of its versions when `version` is given."""
+
+    reason: ReportReason
+    details: Annotated[
+        str, Meta(max_length=MAX_REPORT_DETAILS, description="What is wrong (required)")
+    ]
+    version: Annotated[str, Meta(max_length=VERSION_MAX_LENGTH)] | None = None
+
+
+class DismissReportBody(Body):
+    note: Annotated[StorableText, Meta(max_length=MAX_REPORT_NOTE)] | None = None
+
+
+class QuarantineReportBody(Body):
+    note: Annotated[StorableText, Meta(max_length=MAX_REPORT_NOTE)] | None = None
+    version: (
+        Annotated[
+            str,
+            Meta(
+                max_length=VERSION_MAX_LENGTH,
+                description="The version to quarantine; defaults to the reported one "
+                "(required when the report names none)",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class Report(Shape):
+    id: int
+    package: str
+    version: Annotated[str | None, Meta(description="null: the package as a whole")]
+    reason: ReportReason
+    details: str
+    state: ReportState
+    action: Annotated[ReportAction | None, Meta(description="null while open")]
+    reporter_id: str
+    created_at: Timestamp
+    resolved_at: Annotated[Timestamp | None, Meta(description="null while open")]
+    resolved_by: Annotated[
+        str | None, Meta(description="The admin who resolved it (admins only; else null)")
+    ]
+    resolution_note: str
+
+
+class ReportPage(Shape):
+    reports: list[Report]
+    total: int
+    page: int
+    per_page: int
+
+
+class ReportQuarantined(Shape):
+    report: Report
+    package: str
+    version: str
+    status: VersionStatus
+    newly_quarantined: Annotated[
+        bool, Meta(description="false: the version was quarantined already")
+    ]
+    resolved: Annotated[list[int], Meta(description="Every report resolved by this action")]

@@ -31,6 +31,8 @@ ENUM_COLUMNS: list[tuple[type, str, type[StrEnum]]] = [
     (models.ArtifactBuild, "platform", enums.Platform),
     (models.ArtifactBuild, "architecture", enums.Architecture),
     (models.StoredCopy, "state", enums.CopyState),
+    (models.AbuseReport, "reason", enums.ReportReason),
+    (models.AbuseReport, "state", enums.ReportState),
 ]
 
 
@@ -66,6 +68,9 @@ GRAPHQL_ENUMS: dict[str, type[StrEnum]] = {
     "TokenScope": enums.TokenScope,
     "StorageRole": enums.StorageRole,
     "BreakerState": BreakerState,
+    "ReportReason": enums.ReportReason,
+    "ReportState": enums.ReportState,
+    "ReportAction": enums.ReportAction,
 }
 
 

@@ -1,0 +1,1 @@
+"""Abuse and malware reports: filing one, the reporter's own list, and the admin queue."""

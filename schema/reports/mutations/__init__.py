@@ -1,0 +1,1 @@
+"""Report mutations, one per module."""
