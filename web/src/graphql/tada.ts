@@ -7,6 +7,7 @@ export const graphql = initGraphQLTada<{
   introspection: introspection;
   scalars: {
     BigInt: number;
+    Date: string;
     DateTime: string;
     JSON: unknown;
     Upload: File;

@@ -1,7 +1,8 @@
 import { CopyCommand } from '../components/CopyCommand';
+import { DownloadChart } from '../components/DownloadChart';
 import { ExternalLink } from '../components/ExternalLink';
 import { PackageIcon } from '../components/PackageIcon';
-import { Prose } from '../components/Prose';
+import { Prose, withoutLeadingHeading } from '../components/Prose';
 import { PublisherLink } from '../components/PublisherBadge';
 import { ErrorMessage, Loading, Notice } from '../components/Status';
 import { usePageTitle } from '../components/usePageTitle';
@@ -19,6 +20,9 @@ type Artifact = NonNullable<Data['artifact']>;
 
 /** As many as PackageQuery asks for (versions(first: 50)). */
 const VERSIONS_SHOWN = 50;
+
+/** The package's releases as an Atom feed (registry/rest/feeds.py). */
+export const packageFeedUrl = (name: string) => `/api/v1/feeds/packages/${encodeURIComponent(name)}.atom`;
 
 export const installCommand = (name: string) => `tb -c CloudM ModManager install ${name}`;
 
@@ -105,7 +109,8 @@ function VersionList({ pkg }: { pkg: Pkg }) {
               {version.changelogHtml && (
                 <>
                   <h4>Changelog</h4>
-                  <Prose html={version.changelogHtml} demote={4} />
+                  {/* A CHANGELOG.md usually opens with its own "# Changelog": shown once. */}
+                  <Prose html={withoutLeadingHeading(version.changelogHtml, 'Changelog')} demote={4} />
                 </>
               )}
               {version.downloadUrl && (
@@ -207,6 +212,7 @@ function Sidebar({ pkg, categoryTitles }: { pkg: Pkg; categoryTitles: Map<string
           </>
         )}
       </dl>
+      <DownloadChart name={pkg.name} />
       {pkg.categories.length > 0 && (
         <section aria-labelledby="categories-heading">
           <h2 id="categories-heading">Categories</h2>
@@ -288,7 +294,10 @@ export function PackagePage({ name }: { name: string }) {
           <p class="lead">{p.description}</p>
           <p class="muted">
             <code>{p.name}</code> · {titleCase(p.packageType)} by <PublisherLink publisher={p.publisher} /> ·{' '}
-            {formatCount(p.totalDownloads)} downloads
+            {formatCount(p.totalDownloads)} downloads ·{' '}
+            <a href={packageFeedUrl(p.name)} type="application/atom+xml">
+              Atom feed
+            </a>
             {p.visibility !== 'PUBLIC' && <span class="tag tag-warning">{titleCase(p.visibility)}</span>}
           </p>
         </div>

@@ -178,3 +178,16 @@ export const PublisherQuery = graphql(
 `,
   [PackageCardFields],
 );
+
+/** A package's downloads per period for the package page's chart (DownloadChart.tsx). */
+export const DownloadStatsQuery = graphql(`
+  query PackageDownloadStats($package: String!, $from: Date, $granularity: StatsGranularity!) {
+    downloadStats(package: $package, from: $from, granularity: $granularity) {
+      from
+      to
+      granularity
+      total
+      periods { start downloads }
+    }
+  }
+`);
