@@ -106,6 +106,11 @@ async def test_rest_report_then_quarantine(stack: Stack) -> None:
         None,  # the admin's identity is for admins
     )
     assert (await client.post(act, headers=bearer("root"), json={})).status_code == 409
+    # A version quarantined on a report is an ordinary quarantined one: an admin may release it.
+    released = await client.post(
+        f"{V}/admin/versions/Evil/1.1.0/release", headers=bearer("root"), json={"reason": "FP"}
+    )
+    assert released.status_code == 200 and released.json()["status"] == "published"
 
     assert await _actions("report.created", "report.quarantined", "version.quarantine") == [
         ("report.created", "r1", str(report["id"])),
