@@ -1,5 +1,6 @@
-"""Scan results and their moderation: who sees a scan report, and what admins do with a
-quarantined version (release it with a reason, or delete it).
+"""Scan results and their moderation: who sees a scan report, how a published version is
+held (by a rescan or on an abuse report), and what admins do with a quarantined version
+(release it with a reason, or delete it).
 
 One place for these rules; REST (`registry/rest/admin_versions.py`) and GraphQL call them.
 Every admin decision is audited in the same transaction as the change it records.
@@ -82,6 +83,59 @@ async def _admin_target(actor: Actor, name: str, version: str) -> tuple[Package,
     if row is None:
         raise versions.version_not_found(package.name, version)
     return package, row
+
+
+async def hold_published(
+    actor: Actor,
+    package: Package,
+    row: PackageVersion,
+    details: dict[str, Any],
+    *,
+    using_db: Any,
+    scan_report: dict[str, Any] | None = None,
+) -> bool:
+    """Quarantine a published version inside the caller's transaction, which holds the
+    package lock (`packages.lock_package`): the conditional update (a version released,
+    deleted or quarantined meanwhile is left alone: False), the package's latest version
+    recomputed and `version.quarantine` audited with `details`. Once committed, the caller
+    sends `announce_held`. Rescans and abuse reports quarantine through here alike."""
+    changes: dict[str, Any] = {"status": VersionStatus.QUARANTINED}
+    if scan_report is not None:
+        changes["scan_report"] = scan_report
+    updated = (
+        await PackageVersion.filter(id=row.id, status=VersionStatus.PUBLISHED)
+        .using_db(using_db)
+        .update(**changes)
+    )
+    if not updated:
+        return False
+    await packages.refresh_latest_version(package.id, using_db=using_db)
+    await audit.record(
+        actor,
+        "version.quarantine",
+        target_type="version",
+        target_id=_target(package, row),
+        publisher_id=package.publisher_id,
+        details={**details, "sha256": row.sha256},
+        using_db=using_db,
+    )
+    return True
+
+
+async def announce_held(
+    ctx: RegistryContext, package: Package, row: PackageVersion, rule: str
+) -> None:
+    """The status event of a version `hold_published` quarantined, after the commit."""
+    await publish_committed(
+        ctx.events,
+        VERSION_STATUS_CHANGED,
+        {
+            "package": package.name,
+            "version": row.version,
+            "status": VersionStatus.QUARANTINED,
+            "rule": rule,
+        },
+    )
 
 
 async def list_quarantined(

@@ -18,7 +18,8 @@ Rules, one place for REST (`registry/rest/reports.py`) and GraphQL (`schema/repo
   report names, or the one the admin names (a report on a whole package names none, and the
   registry never guesses which version is bad). A published version becomes quarantined
   (hidden from listings, resolution and downloads; `version.quarantine` audited and the
-  status event sent, as when a rescan quarantines it); one already quarantined stays so, and
+  status event sent by `quarantine.hold_published`, as when a rescan quarantines it; an
+  admin may release it like any quarantined version); one already quarantined stays so, and
   the reports are resolved; a pending version is a Conflict (its scan is still to judge it).
 
 Audit events: `report.created`, `report.dismissed`, `report.quarantined` (one per report
@@ -38,10 +39,10 @@ from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.enums import ReportAction, ReportReason, ReportState, VersionStatus
-from domain.events import VERSION_STATUS_CHANGED, publish_committed
 from domain.exceptions import Conflict, InvalidInput, NotFound, RateLimited
 from domain.models import AbuseReport, Package, PackageVersion, User
 from domain.services import audit, packages, versions
+from domain.services import quarantine as quarantine_rules
 
 MAX_DETAILS = 4000  # characters of a report's details
 MAX_NOTE = 1000  # characters of an admin's resolution note
@@ -249,23 +250,14 @@ async def quarantine(
         raise Conflict(f"{package.name} {row.version} is still pending its scan")
     async with write_transaction() as conn:
         await packages.lock_package(package.id, using_db=conn)
-        changed = (
-            await PackageVersion.filter(id=row.id, status=VersionStatus.PUBLISHED)
-            .using_db(conn)
-            .update(status=VersionStatus.QUARANTINED)
+        changed = await quarantine_rules.hold_published(
+            actor,
+            package,
+            row,
+            {"by": "report", "report": report.id, "note": text},
+            using_db=conn,
         )
-        if changed:
-            await packages.refresh_latest_version(package.id, using_db=conn)
-            await audit.record(
-                actor,
-                "version.quarantine",
-                target_type="version",
-                target_id=f"{package.name}=={row.version}",
-                publisher_id=package.publisher_id,
-                details={"by": "report", "report": report.id, "note": text, "sha256": row.sha256},
-                using_db=conn,
-            )
-        else:
+        if not changed:
             # Released or deleted meanwhile: only a version that is quarantined now counts.
             still = (
                 await PackageVersion.filter(id=row.id, status=VersionStatus.QUARANTINED)
@@ -289,19 +281,10 @@ async def quarantine(
         for each in resolved:
             await _audit_resolved(actor, "report.quarantined", each, package, text, conn)
     if changed:
-        await publish_committed(
-            ctx.events,
-            VERSION_STATUS_CHANGED,
-            {
-                "package": package.name,
-                "version": row.version,
-                "status": VersionStatus.QUARANTINED,
-                "rule": "report",
-            },
-        )
+        await quarantine_rules.announce_held(ctx, package, row, "report")
     await report.refresh_from_db()
     await row.refresh_from_db()
-    return QuarantineOutcome(report, row, bool(changed), [r.id for r in resolved])
+    return QuarantineOutcome(report, row, changed, [r.id for r in resolved])
 
 
 async def _resolve(

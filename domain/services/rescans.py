@@ -34,12 +34,11 @@ from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.enums import VersionStatus
-from domain.events import VERSION_STATUS_CHANGED, publish_committed
 from domain.exceptions import NotFound
 from domain.models import Package, PackageVersion
 from domain.names import name_key
 from domain.scanning import ScanLimits
-from domain.services import audit, packages, scans
+from domain.services import audit, packages, quarantine, scans
 from domain.versions import version_key
 
 log = logging.getLogger("registry.rescan")
@@ -139,44 +138,23 @@ async def _quarantine(
 ) -> Outcome:
     async with write_transaction() as conn:
         await packages.lock_package(package.id, using_db=conn)
-        updated = (
-            await PackageVersion.filter(id=row.id, status=VersionStatus.PUBLISHED)
-            .using_db(conn)
-            .update(status=VersionStatus.QUARANTINED, scan_report=report)
-        )
-        if not updated:  # released, deleted or quarantined by someone else meanwhile
-            return Outcome.SKIPPED
-        await packages.refresh_latest_version(package.id, using_db=conn)
-        await audit.record(
+        held = await quarantine.hold_published(
             SYSTEM,
-            "version.quarantine",
-            target_type="version",
-            target_id=f"{package.name}=={row.version}",
-            publisher_id=package.publisher_id,
-            details={
-                "by": "rescan",
-                "rule": report.get("rule"),
-                "message": report.get("message"),
-                "sha256": row.sha256,
-            },
+            package,
+            row,
+            {"by": "rescan", "rule": report.get("rule"), "message": report.get("message")},
             using_db=conn,
+            scan_report=dict(report),
         )
+        if not held:  # released, deleted or quarantined by someone else meanwhile
+            return Outcome.SKIPPED
     log.warning(
         "rescan %s==%s: fails today's scan (%s), quarantined",
         package.name,
         row.version,
         report.get("rule"),
     )
-    await publish_committed(
-        ctx.events,
-        VERSION_STATUS_CHANGED,
-        {
-            "package": package.name,
-            "version": row.version,
-            "status": VersionStatus.QUARANTINED,
-            "rule": str(report.get("rule") or ""),
-        },
-    )
+    await quarantine.announce_held(ctx, package, row, str(report.get("rule") or ""))
     return Outcome.QUARANTINED
 
 
