@@ -8,6 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from domain.events import VERSION_STATUS_CHANGED
 from domain.models import AbuseReport, AuditEvent, Package
 from domain.services import reports, users
 from tests.fixtures.stack import Stack, bearer
@@ -36,9 +39,18 @@ async def _actions(*actions: str) -> list[tuple[str, str, str]]:
     return [(row.action, row.actor_id, row.target_id) for row in rows]
 
 
-async def test_rest_report_then_quarantine(stack: Stack) -> None:
+async def test_rest_report_then_quarantine(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     client = stack.client
     await _setup(stack)
+    sent: list[tuple[str, dict[str, Any]]] = []
+    bus = stack.ctx.events
+    original = bus.publish
+
+    async def recording(topic: str, payload: dict[str, Any]) -> None:
+        sent.append((topic, payload))
+        await original(topic, payload)
+
+    monkeypatch.setattr(bus, "publish", recording)
     body = {"reason": "malware", "details": "Steals\x07 tokens\non import.", "version": "1.1.0"}
 
     assert (await _report(stack, None, "Evil", **body)).status_code == 401
@@ -91,6 +103,8 @@ async def test_rest_report_then_quarantine(stack: Stack) -> None:
     assert sorted(outcome["resolved"]) == sorted([report["id"], other.json()["id"]])
     assert outcome["report"]["resolved_by"] == "root"
     assert outcome["report"]["resolution_note"] == "Confirmed"
+    status = {"package": "Evil", "version": "1.1.0", "status": "quarantined", "rule": "report"}
+    assert (VERSION_STATUS_CHANGED, status) in sent
 
     # The version is hidden like any quarantined one; the package-level report stays open.
     assert (await client.get(f"{V}/packages/Evil/versions/1.1.0")).status_code == 404
