@@ -366,3 +366,72 @@ export const DeclineInvitationMutation = graphql(
 `,
   [UserErrorFields],
 );
+
+export const PackageTransferFields = graphql(`
+  fragment PackageTransferFields on PackageTransfer {
+    id
+    package
+    fromPublisher
+    toPublisher
+    state
+    createdAt
+    expiresAt
+  }
+`);
+
+export const PackageTransfersQuery = graphql(
+  `
+  query PackageTransfers($publisher: String!) {
+    packageTransfers(publisher: $publisher, direction: BOTH) { ...PackageTransferFields }
+  }
+`,
+  [PackageTransferFields],
+);
+
+export const RequestPackageTransferMutation = graphql(
+  `
+  mutation RequestPackageTransfer($package: String!, $toPublisher: String!) {
+    requestPackageTransfer(package: $package, toPublisher: $toPublisher) {
+      transfer { ...PackageTransferFields }
+      errors { ...UserErrorFields }
+    }
+  }
+`,
+  [PackageTransferFields, UserErrorFields],
+);
+
+export const AcceptPackageTransferMutation = graphql(
+  `
+  mutation AcceptPackageTransfer($id: String!) {
+    acceptPackageTransfer(id: $id) {
+      transfer { ...PackageTransferFields }
+      errors { ...UserErrorFields }
+    }
+  }
+`,
+  [PackageTransferFields, UserErrorFields],
+);
+
+export const DeclinePackageTransferMutation = graphql(
+  `
+  mutation DeclinePackageTransfer($id: String!) {
+    declinePackageTransfer(id: $id) {
+      transfer { ...PackageTransferFields }
+      errors { ...UserErrorFields }
+    }
+  }
+`,
+  [PackageTransferFields, UserErrorFields],
+);
+
+export const CancelPackageTransferMutation = graphql(
+  `
+  mutation CancelPackageTransfer($id: String!) {
+    cancelPackageTransfer(id: $id) {
+      transfer { ...PackageTransferFields }
+      errors { ...UserErrorFields }
+    }
+  }
+`,
+  [PackageTransferFields, UserErrorFields],
+);

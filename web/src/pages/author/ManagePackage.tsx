@@ -19,6 +19,7 @@ import { readFragment, type FragmentOf, type ResultOf, type VariablesOf } from '
 import { useLiveQuery } from '../../components/useLiveQuery';
 import { NotFoundPage } from '../NotFound';
 import { CategoriesField, splitKeywords, TextField, VisibilityField, type VisibilityValue } from './PackageFields';
+import { TransferForm } from './Transfers';
 import { VersionStatusTag } from './VersionStatusTag';
 
 type Managed = NonNullable<ResultOf<typeof ManagePackageQuery>['package']>;
@@ -262,6 +263,7 @@ export function ManagePackagePage({ name }: { name: string }) {
       <div class="manage-forms">
         <DetailsForm key={`details-${pkg.id}`} pkg={pkg} categories={result.data.categories} onSaved={result.reload} />
         <LifecycleForm key={`lifecycle-${pkg.id}`} pkg={pkg} onSaved={result.reload} />
+        <TransferForm key={`transfer-${pkg.id}`} pkg={pkg.name} publisher={pkg.publisher.displayName || pkg.publisher.name} />
       </div>
     </article>
   );

@@ -21,9 +21,16 @@ import {
 } from '../../graphql/operations/author';
 import type { ResultOf, VariablesOf } from '../../graphql/tada';
 import { TextField } from './PackageFields';
+import { PublisherTransfers } from './Transfers';
 
 type Publisher = NonNullable<NonNullable<ResultOf<typeof MyPublisherQuery>['me']>['publisher']>;
 type Method = VariablesOf<typeof RequestVerificationMutation>['method'];
+
+/** Owners manage members and transfers (the server decides; this spares others forms they
+ * cannot use). */
+function isOwner(publisher: Publisher, userId: string): boolean {
+  return publisher.members?.some((m) => m.userId === userId && m.role === 'owner') ?? false;
+}
 
 function RegisterForm({ onDone }: { onDone: () => void }) {
   const action = useAction();
@@ -196,7 +203,7 @@ function Members({ publisher, onChange }: { publisher: Publisher; onChange: () =
   const [username, setUsername] = useState('');
   const [role, setRole] = useState('member');
   const me = viewer.status === 'signed-in' ? viewer.viewer.userId : '';
-  const isOwner = publisher.members?.some((m) => m.userId === me && m.role === 'owner') ?? false;
+  const owner = isOwner(publisher, me);
   return (
     <section aria-labelledby="members-title">
       <h2 id="members-title">Members</h2>
@@ -207,7 +214,7 @@ function Members({ publisher, onChange }: { publisher: Publisher; onChange: () =
               <strong>{m.username || m.userId}</strong> <span class="tag">{m.role}</span>
               <span class="row-sub muted">since {formatDate(m.addedAt)}</span>
             </span>
-            {isOwner && m.userId !== me && (
+            {owner && m.userId !== me && (
               <span class="row-actions">
                 <button
                   type="button"
@@ -254,7 +261,7 @@ function Members({ publisher, onChange }: { publisher: Publisher; onChange: () =
           </ul>
         </>
       )}
-      {isOwner && (
+      {owner && (
         <form
           class="form form-inline"
           aria-labelledby="invite-title"
@@ -293,6 +300,7 @@ export function MyPublisherPage() {
   usePageTitle('Publisher');
   const result = useLiveQuery(MyPublisherQuery, {});
   const publisher = result.data?.me?.publisher;
+  const me = result.data?.me?.userId ?? '';
   return (
     <section aria-labelledby="publisher-title">
       <SubNav label="My account" links={ACCOUNT_LINKS} />
@@ -307,6 +315,7 @@ export function MyPublisherPage() {
             </p>
             <Verification publisher={publisher} onChange={result.reload} />
             <Members publisher={publisher} onChange={result.reload} />
+            {isOwner(publisher, me) && <PublisherTransfers publisher={publisher.name} onAccepted={result.reload} />}
           </>
         ) : (
           <RegisterForm onDone={result.reload} />

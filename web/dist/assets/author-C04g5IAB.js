@@ -1,4 +1,4 @@
-import{O as e,h as t,p as n}from"./index-pmzAIUDL.js";var r=[{href:`/my/packages`,label:`My packages`},{href:`/my/publisher`,label:`Publisher`},{href:`/my/tokens`,label:`API tokens`}],i=[{href:`/admin/quarantine`,label:`Quarantine`},{href:`/admin/verifications`,label:`Verifications`},{href:`/admin/audit`,label:`Audit log`},{href:`/admin/storage`,label:`Storage`}];function a({label:t,links:r}){let{path:i}=e();return n(`nav`,{class:`sub-nav`,"aria-label":t,children:n(`ul`,{children:r.map(e=>{let t=i===e.href||i.startsWith(`${e.href}/`);return n(`li`,{children:n(`a`,{href:e.href,"aria-current":t?`page`:void 0,children:e.label})},e.href)})})})}var o=t(`
+import{O as e,h as t,p as n}from"./index-M43_EKKo.js";var r=[{href:`/my/packages`,label:`My packages`},{href:`/my/publisher`,label:`Publisher`},{href:`/my/tokens`,label:`API tokens`}],i=[{href:`/admin/quarantine`,label:`Quarantine`},{href:`/admin/verifications`,label:`Verifications`},{href:`/admin/audit`,label:`Audit log`},{href:`/admin/storage`,label:`Storage`}];function a({label:t,links:r}){let{path:i}=e();return n(`nav`,{class:`sub-nav`,"aria-label":t,children:n(`ul`,{children:r.map(e=>{let t=i===e.href||i.startsWith(`${e.href}/`);return n(`li`,{children:n(`a`,{href:e.href,"aria-current":t?`page`:void 0,children:e.label})},e.href)})})})}var o=t(`
   fragment UserErrorFields on UserError {
     field
     code
@@ -255,4 +255,46 @@ import{O as e,h as t,p as n}from"./index-pmzAIUDL.js";var r=[{href:`/my/packages
       errors { ...UserErrorFields }
     }
   }
-`,[o]);export{g as C,i as D,r as E,a as O,o as S,p as T,O as _,u as a,m as b,l as c,w as d,d as f,C as g,h,c as i,A as l,S as m,v as n,D as o,s as p,y as r,b as s,k as t,E as u,T as v,_ as w,f as x,x as y};
+`,[o]),j=t(`
+  fragment PackageTransferFields on PackageTransfer {
+    id
+    package
+    fromPublisher
+    toPublisher
+    state
+    createdAt
+    expiresAt
+  }
+`),M=t(`
+  query PackageTransfers($publisher: String!) {
+    packageTransfers(publisher: $publisher, direction: BOTH) { ...PackageTransferFields }
+  }
+`,[j]),N=t(`
+  mutation RequestPackageTransfer($package: String!, $toPublisher: String!) {
+    requestPackageTransfer(package: $package, toPublisher: $toPublisher) {
+      transfer { ...PackageTransferFields }
+      errors { ...UserErrorFields }
+    }
+  }
+`,[j,o]),P=t(`
+  mutation AcceptPackageTransfer($id: String!) {
+    acceptPackageTransfer(id: $id) {
+      transfer { ...PackageTransferFields }
+      errors { ...UserErrorFields }
+    }
+  }
+`,[j,o]),F=t(`
+  mutation DeclinePackageTransfer($id: String!) {
+    declinePackageTransfer(id: $id) {
+      transfer { ...PackageTransferFields }
+      errors { ...UserErrorFields }
+    }
+  }
+`,[j,o]),I=t(`
+  mutation CancelPackageTransfer($id: String!) {
+    cancelPackageTransfer(id: $id) {
+      transfer { ...PackageTransferFields }
+      errors { ...UserErrorFields }
+    }
+  }
+`,[j,o]);export{_ as A,N as C,f as D,m as E,r as M,i as N,o as O,a as P,O as S,x as T,S as _,c as a,h as b,I as c,A as d,F as f,s as g,d as h,y as i,p as j,g as k,b as l,w as m,P as n,u as o,E as p,v as r,D as s,k as t,l as u,j as v,T as w,C as x,M as y};

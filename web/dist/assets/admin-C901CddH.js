@@ -1,4 +1,4 @@
-import{h as e}from"./index-pmzAIUDL.js";import{S as t}from"./author-V8SJGi6g.js";var n=e(`
+import{h as e}from"./index-M43_EKKo.js";import{O as t}from"./author-C04g5IAB.js";var n=e(`
   query QuarantineQueue($package: String, $after: String) {
     quarantinedVersions(package: $package, first: 20, after: $after) {
       totalCount
