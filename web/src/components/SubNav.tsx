@@ -15,6 +15,7 @@ export const ACCOUNT_LINKS: SubNavLink[] = [
 
 export const ADMIN_LINKS: SubNavLink[] = [
   { href: '/admin/quarantine', label: 'Quarantine' },
+  { href: '/admin/reports', label: 'Reports' },
   { href: '/admin/verifications', label: 'Verifications' },
   { href: '/admin/audit', label: 'Audit log' },
   { href: '/admin/storage', label: 'Storage' },

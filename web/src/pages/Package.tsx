@@ -1,5 +1,6 @@
 import { CopyCommand } from '../components/CopyCommand';
 import { DownloadChart } from '../components/DownloadChart';
+import { ReportForm } from '../components/ReportForm';
 import { ExternalLink } from '../components/ExternalLink';
 import { PackageIcon } from '../components/PackageIcon';
 import { Prose, withoutLeadingHeading } from '../components/Prose';
@@ -253,6 +254,7 @@ function Sidebar({ pkg, categoryTitles }: { pkg: Pkg; categoryTitles: Map<string
           </ul>
         </section>
       )}
+      <ReportForm name={pkg.name} versions={pkg.versions.map((v) => v.version)} />
     </aside>
   );
 }

@@ -6,6 +6,7 @@ import type { AppRoute } from '../../routes';
 export const adminRoutes: AppRoute[] = [
   { path: '/admin', component: lazy(() => import('./Quarantine')), requiresAdmin: true },
   { path: '/admin/quarantine', component: lazy(() => import('./Quarantine')), requiresAdmin: true },
+  { path: '/admin/reports', component: lazy(() => import('./Reports')), requiresAdmin: true },
   { path: '/admin/verifications', component: lazy(() => import('./Verifications')), requiresAdmin: true },
   { path: '/admin/audit', component: lazy(() => import('./AuditLog')), requiresAdmin: true },
   { path: '/admin/storage', component: lazy(() => import('./Storage')), requiresAdmin: true },

@@ -1,4 +1,4 @@
-import{h as e}from"./index-M43_EKKo.js";import{O as t}from"./author-C04g5IAB.js";var n=e(`
+import{P as e,Q as t}from"./index-CXlDov6F.js";var n=t(`
   query QuarantineQueue($package: String, $after: String) {
     quarantinedVersions(package: $package, first: 20, after: $after) {
       totalCount
@@ -17,21 +17,21 @@ import{h as e}from"./index-M43_EKKo.js";import{O as t}from"./author-C04g5IAB.js"
       }
     }
   }
-`),r=e(`
+`),r=t(`
   mutation ReleaseVersion($package: String!, $version: String!, $reason: String!) {
     releaseVersion(package: $package, version: $version, reason: $reason) {
       version { id version status }
       errors { ...UserErrorFields }
     }
   }
-`,[t]),i=e(`
+`,[e]),i=t(`
   mutation DeleteVersion($package: String!, $version: String!, $reason: String!) {
     deleteVersion(package: $package, version: $version, reason: $reason) {
       deleted { package version previousStatus objectReleased }
       errors { ...UserErrorFields }
     }
   }
-`,[t]),a=e(`
+`,[e]),a=t(`
   query PendingPublishers($after: String) {
     pendingPublishers(first: 20, after: $after) {
       totalCount
@@ -60,21 +60,21 @@ import{h as e}from"./index-M43_EKKo.js";import{O as t}from"./author-C04g5IAB.js"
       }
     }
   }
-`),o=e(`
+`),o=t(`
   mutation VerifyPublisher($publisher: String!, $notes: String!) {
     verifyPublisher(publisher: $publisher, notes: $notes) {
       publisher { id name verificationStatus }
       errors { ...UserErrorFields }
     }
   }
-`,[t]),s=e(`
+`,[e]),s=t(`
   mutation RejectPublisher($publisher: String!, $notes: String!) {
     rejectPublisher(publisher: $publisher, notes: $notes) {
       publisher { id name verificationStatus }
       errors { ...UserErrorFields }
     }
   }
-`,[t]),c=e(`
+`,[e]),c=t(`
   query AuditLog($filter: AuditLogFilter, $after: String) {
     auditLog(filter: $filter, first: 50, after: $after) {
       totalCount
@@ -95,7 +95,7 @@ import{h as e}from"./index-M43_EKKo.js";import{O as t}from"./author-C04g5IAB.js"
       }
     }
   }
-`),l=e(`
+`),l=t(`
   query StorageStatus($probe: Boolean!) {
     storageStatus(probe: $probe) {
       objects

@@ -1,1 +1,0 @@
-import{M as e,p as t,s as n}from"./index-M43_EKKo.js";function r({status:r,yanked:i}){return t(e,{children:[t(`span`,{class:`tag ${r===`QUARANTINED`?`tag-danger`:r===`PENDING`?`tag-warning`:`tag-ok`}`,"data-status":r,children:n(r)}),i&&t(`span`,{class:`tag tag-warning`,children:`Yanked`})]})}export{r as t};

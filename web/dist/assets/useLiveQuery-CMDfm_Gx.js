@@ -1,1 +1,0 @@
-import{A as e,n as t}from"./index-M43_EKKo.js";function n(n,r){let i=t(n,r),a=JSON.stringify(r??{}),o=e(null);return i.status===`done`&&(o.current={key:a,data:i.data}),i.status===`loading`&&o.current?.key===a?{status:`done`,data:o.current.data,reload:i.reload}:i}export{n as t};
