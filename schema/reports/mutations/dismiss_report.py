@@ -6,15 +6,13 @@ The rule and the audit event (`report.dismissed`) are the domain's
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
 from domain.services import reports
 from schema.core.context import Info
 from schema.core.errors import UserError, returns_user_errors
-from schema.core.ids import parse_global_id
-from schema.reports.types import AbuseReport, report_number
+from schema.reports.mutations.arguments import ReportIdArgument, ResolutionNote, report_number_of
+from schema.reports.types import AbuseReport
 
 
 @strawberry.type(description="Result of dismissReport.")
@@ -29,17 +27,7 @@ class DismissReportPayload:
 
 @returns_user_errors(DismissReportPayload)
 async def dismiss_report(
-    info: Info,
-    id: Annotated[
-        strawberry.ID, strawberry.argument(description="The report's global id (or its REST id).")
-    ],
-    note: Annotated[
-        str,
-        strawberry.argument(
-            description=f"Why (optional, at most {reports.MAX_NOTE} characters; audited)."
-        ),
-    ] = "",
+    info: Info, id: ReportIdArgument, note: ResolutionNote = ""
 ) -> DismissReportPayload | None:
-    number = report_number(parse_global_id(str(id), "AbuseReport"))
-    row = await reports.dismiss(info.context.actor, number, note)
+    row = await reports.dismiss(info.context.actor, report_number_of(id), note)
     return DismissReportPayload(report=AbuseReport.from_model(row, for_admin=True))

@@ -15,9 +15,9 @@ import strawberry
 from domain.services import reports
 from schema.core.context import Info
 from schema.core.errors import UserError, returns_user_errors
-from schema.core.ids import parse_global_id
 from schema.packages.types import PackageVersion
-from schema.reports.types import AbuseReport, report_number
+from schema.reports.mutations.arguments import ReportIdArgument, ResolutionNote, report_number_of
+from schema.reports.types import AbuseReport
 
 
 @strawberry.type(description="Result of quarantineReportedVersion.")
@@ -42,15 +42,8 @@ class QuarantineReportedVersionPayload:
 @returns_user_errors(QuarantineReportedVersionPayload)
 async def quarantine_reported_version(
     info: Info,
-    id: Annotated[
-        strawberry.ID, strawberry.argument(description="The report's global id (or its REST id).")
-    ],
-    note: Annotated[
-        str,
-        strawberry.argument(
-            description=f"Why (optional, at most {reports.MAX_NOTE} characters; audited)."
-        ),
-    ] = "",
+    id: ReportIdArgument,
+    note: ResolutionNote = "",
     version: Annotated[
         str | None,
         strawberry.argument(
@@ -59,9 +52,8 @@ async def quarantine_reported_version(
         ),
     ] = None,
 ) -> QuarantineReportedVersionPayload | None:
-    number = report_number(parse_global_id(str(id), "AbuseReport"))
     outcome = await reports.quarantine(
-        info.context.actor, info.context.registry, number, note, version=version
+        info.context.actor, info.context.registry, report_number_of(id), note, version=version
     )
     return QuarantineReportedVersionPayload(
         report=AbuseReport.from_model(outcome.report, for_admin=True),
