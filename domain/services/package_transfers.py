@@ -79,7 +79,7 @@ class Transfer:
     to_publisher: str
     from_publisher_id: str
     to_publisher_id: str
-    state: str  # a TransferState
+    state: TransferState
     requested_by: str  # user id of the owner (or admin) who offered it
     responded_by: str  # user id of whoever accepted, declined or cancelled it
     created_at: datetime
@@ -87,11 +87,11 @@ class Transfer:
     responded_at: datetime | None
 
 
-def _state(row: PackageTransfer, now: datetime) -> str:
+def _state(row: PackageTransfer, now: datetime) -> TransferState:
     """A pending transfer past its expiry is expired, whether or not that was written."""
     if row.state == TransferState.PENDING and row.expires_at <= now:
         return TransferState.EXPIRED
-    return row.state
+    return TransferState(row.state)
 
 
 async def _views(rows: list[PackageTransfer], now: datetime) -> list[Transfer]:

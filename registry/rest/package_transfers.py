@@ -4,6 +4,7 @@ to another publisher, whose owner accepts or declines; the offering side may can
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from msgspec import Meta
@@ -48,19 +49,14 @@ class TransferList(Shape):
 
 
 def _json(transfer: package_transfers.Transfer) -> Transfer:
+    # Field for field the domain's view, its timestamps written as the contract writes them.
     return Transfer(
-        id=transfer.id,
-        package=transfer.package,
-        from_publisher=transfer.from_publisher,
-        to_publisher=transfer.to_publisher,
-        from_publisher_id=transfer.from_publisher_id,
-        to_publisher_id=transfer.to_publisher_id,
-        state=TransferState(transfer.state),
-        requested_by=transfer.requested_by,
-        responded_by=transfer.responded_by,
-        created_at=iso(transfer.created_at),
-        expires_at=iso(transfer.expires_at),
-        responded_at=iso(transfer.responded_at),
+        **{
+            **asdict(transfer),
+            "created_at": iso(transfer.created_at),
+            "expires_at": iso(transfer.expires_at),
+            "responded_at": iso(transfer.responded_at),
+        }
     )
 
 

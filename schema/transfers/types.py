@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 import strawberry
@@ -60,20 +61,8 @@ class PackageTransfer:
 
     @classmethod
     def from_domain(cls, transfer: package_transfers.Transfer) -> PackageTransfer:
-        return cls(
-            id=transfer.id,
-            package=transfer.package,
-            from_publisher=transfer.from_publisher,
-            to_publisher=transfer.to_publisher,
-            from_publisher_id=transfer.from_publisher_id,
-            to_publisher_id=transfer.to_publisher_id,
-            state=TransferState(transfer.state),
-            requested_by=transfer.requested_by,
-            responded_by=transfer.responded_by,
-            created_at=transfer.created_at,
-            expires_at=transfer.expires_at,
-            responded_at=transfer.responded_at,
-        )
+        # Field for field the domain's view (its fields are these, by name and type).
+        return cls(**asdict(transfer))
 
 
 @strawberry.type(description="Result of a mutation on a package transfer.")
