@@ -19,7 +19,7 @@ const RANGES: { granularity: Granularity; label: string; daysBack: number | null
 ];
 
 const CHART_WIDTH = 600;
-const CHART_HEIGHT = 120;
+const CHART_HEIGHT = 180;
 const BAR_GAP = 2;
 
 function daysAgo(days: number): string {

@@ -1,4 +1,4 @@
-import{P as e,Q as t}from"./index-CXlDov6F.js";var n=t(`
+import{P as e,Q as t}from"./index-vKDSAwPr.js";var n=t(`
   query QuarantineQueue($package: String, $after: String) {
     quarantinedVersions(package: $package, first: 20, after: $after) {
       totalCount
