@@ -102,14 +102,18 @@ def _scan_blocking(
     return report, build_pages(report.pages if report.passed and collect_pages else None)
 
 
-async def scan_stored(
-    ctx: RegistryContext, row: PackageVersion, package: Package, limits: ScanLimits | None = None
-) -> ScanReport:
-    """Scan a stored version's archive again with the rules (and, by default, the limits of
-    its package type) of today, on a worker thread, without taking its page: what a rescan
-    judges by (domain/services/rescans.py). Storage errors propagate as `StorageError`."""
+async def _scan_in_thread(
+    ctx: RegistryContext,
+    row: PackageVersion,
+    package: Package,
+    limits: ScanLimits | None,
+    *,
+    collect_pages: bool = True,
+) -> tuple[ScanReport, BuiltPages]:
+    """A stored version's archive scanned on a worker thread with `limits` (by default its
+    package type's); storage errors propagate as `StorageError`."""
     try:
-        report, _pages = await asyncio.to_thread(
+        return await asyncio.to_thread(
             _scan_blocking,
             ctx.storage.primary,
             row.blob_key,
@@ -117,10 +121,19 @@ async def scan_stored(
             package.package_type,
             package.name,
             row.version,
-            collect_pages=False,
+            collect_pages=collect_pages,
         )
     except StorageReadFailed as failed:
         raise failed.error from failed
+
+
+async def scan_stored(
+    ctx: RegistryContext, row: PackageVersion, package: Package, limits: ScanLimits | None = None
+) -> ScanReport:
+    """Scan a stored version's archive again with the rules (and, by default, the limits of
+    its package type) of today, on a worker thread, without taking its page: what a rescan
+    judges by (domain/services/rescans.py). Storage errors propagate as `StorageError`."""
+    report, _pages = await _scan_in_thread(ctx, row, package, limits, collect_pages=False)
     return report
 
 
@@ -210,18 +223,7 @@ async def scan_version(
         return None
     package = row.package
     started = time.monotonic()
-    try:
-        report, pages = await asyncio.to_thread(
-            _scan_blocking,
-            ctx.storage.primary,
-            row.blob_key,
-            limits or ScanLimits.for_package_type(package.package_type),
-            package.package_type,
-            package.name,
-            row.version,
-        )
-    except StorageReadFailed as failed:
-        raise failed.error from failed
+    report, pages = await _scan_in_thread(ctx, row, package, limits)
     data: dict[str, Any] = report.to_dict()
     data.setdefault("duration_ms", round((time.monotonic() - started) * 1000, 1))
     status = VersionStatus.PUBLISHED if report.passed else VersionStatus.QUARANTINED

@@ -19,10 +19,10 @@ from registry.cli import main as cli_main
 real_scan = scans._scan_blocking
 
 
-def slow_scan(*args: Any) -> Any:
+def slow_scan(*args: Any, **kwargs: Any) -> Any:
     Path(os.environ["SLOW_SCAN_MARKER"]).write_text(str(os.getpid()))
     time.sleep(float(os.environ["SLOW_SCAN_SECONDS"]))
-    return real_scan(*args)
+    return real_scan(*args, **kwargs)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ SETTINGS_VARIABLES = ("DATA_DIR", "CLOUDM_JWT_SECRET", "REDIS_URL", "ARQ_QUEUE_N
 LOCK_TIMEOUT_SECONDS = 4
 
 
-def hanging_scan(*args: Any) -> Any:
+def hanging_scan(*args: Any, **kwargs: Any) -> Any:
     Path(os.environ["SLOW_SCAN_MARKER"]).write_text(str(os.getpid()))
     time.sleep(3600)
     raise AssertionError("the test kills this worker long before")

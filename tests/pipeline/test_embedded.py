@@ -112,9 +112,9 @@ def gated_scans(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     gate = threading.Event()
     original = scans._scan_blocking
 
-    def gated(*args: Any) -> Any:
+    def gated(*args: Any, **kwargs: Any) -> Any:
         gate.wait(60)
-        return original(*args)
+        return original(*args, **kwargs)
 
     monkeypatch.setattr(scans, "_scan_blocking", gated)
     yield gate
