@@ -102,17 +102,42 @@ async def hold_published(
     changes: dict[str, Any] = {"status": VersionStatus.QUARANTINED}
     if scan_report is not None:
         changes["scan_report"] = scan_report
+    return await _change_status(
+        actor,
+        package,
+        row,
+        VersionStatus.PUBLISHED,
+        changes,
+        "version.quarantine",
+        details,
+        using_db=using_db,
+    )
+
+
+async def _change_status(
+    actor: Actor,
+    package: Package,
+    row: PackageVersion,
+    expected: VersionStatus,
+    changes: dict[str, Any],
+    action: str,
+    details: dict[str, Any],
+    *,
+    using_db: Any,
+) -> bool:
+    """A version's status change inside the caller's transaction, which holds the package
+    lock: the conditional update (only while the version is still `expected`; one changed,
+    released or deleted meanwhile is left alone: False), the package's latest version
+    recomputed and `action` audited with `details` and the archive's sha256."""
     updated = (
-        await PackageVersion.filter(id=row.id, status=VersionStatus.PUBLISHED)
-        .using_db(using_db)
-        .update(**changes)
+        await PackageVersion.filter(id=row.id, status=expected).using_db(using_db).update(**changes)
     )
     if not updated:
         return False
     await packages.refresh_latest_version(package.id, using_db=using_db)
     await audit.record(
         actor,
-        "version.quarantine",
+        action,
         target_type="version",
         target_id=_target(package, row),
         publisher_id=package.publisher_id,
@@ -194,23 +219,18 @@ async def release_version(
     async with write_transaction() as conn:
         await packages.lock_package(package.id, using_db=conn)
         # Conditional: a concurrent release or deletion leaves nothing to update.
-        updated = (
-            await PackageVersion.filter(id=row.id, status=VersionStatus.QUARANTINED)
-            .using_db(conn)
-            .update(status=VersionStatus.PUBLISHED, published_at=datetime.now(UTC))
-        )
-        if not updated:
-            raise refused
-        await packages.refresh_latest_version(package.id, using_db=conn)
-        await audit.record(
+        released = await _change_status(
             actor,
+            package,
+            row,
+            VersionStatus.QUARANTINED,
+            {"status": VersionStatus.PUBLISHED, "published_at": datetime.now(UTC)},
             "version.release",
-            target_type="version",
-            target_id=_target(package, row),
-            publisher_id=package.publisher_id,
-            details={"reason": reason, "rule": report.get("rule"), "sha256": row.sha256},
+            {"reason": reason, "rule": report.get("rule")},
             using_db=conn,
         )
+        if not released:
+            raise refused
     await row.refresh_from_db()
     await publish_committed(
         ctx.events,
