@@ -22,6 +22,7 @@ from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models import Publisher, PublisherInvitation, PublisherMember, User, fits
 from domain.names import choice
 from domain.services import audit
+from domain.services.pending_offers import close_open, current_state, key_is_held
 from domain.services.publishers import get_publisher, require_owner, require_session
 
 INVITATION_TTL = timedelta(days=14)
@@ -94,11 +95,8 @@ class Invitation:
     responded_at: datetime | None
 
 
-def _state(row: PublisherInvitation, now: datetime) -> str:
-    """A pending invitation past its expiry is expired, whether or not that was written."""
-    if row.state == InvitationState.PENDING and row.expires_at <= now:
-        return InvitationState.EXPIRED
-    return row.state
+def _state(row: PublisherInvitation, now: datetime) -> InvitationState:
+    return current_state(row, now, InvitationState)
 
 
 def _invitation(
@@ -144,12 +142,7 @@ async def invite_member(
     try:
         async with write_transaction() as conn:
             # An invitation left to expire gives its key up, so the user can be asked again.
-            await (
-                PublisherInvitation.filter(pending_key=key, expires_at__lte=now)
-                .using_db(conn)
-                .update(state=InvitationState.EXPIRED, pending_key=None)
-            )
-            if await PublisherInvitation.filter(pending_key=key).using_db(conn).exists():
+            if await key_is_held(PublisherInvitation, key, now, InvitationState, conn):
                 raise invited
             row = await PublisherInvitation.create(
                 publisher_id=publisher.id,
@@ -232,12 +225,7 @@ async def _answer(
     now: datetime,
 ) -> None:
     """Close a pending invitation (only if it is still open: two answers cannot both win)."""
-    closed = await (
-        PublisherInvitation.filter(id=row.id, state=InvitationState.PENDING, expires_at__gt=now)
-        .using_db(conn)
-        .update(state=state, pending_key=None, responded_at=now)
-    )
-    if not closed:
+    if not await close_open(PublisherInvitation, row.id, state, now, conn):
         raise Conflict("This invitation was answered, cancelled or expired meanwhile")
     row.state, row.pending_key, row.responded_at = state, None, now
     await audit.record(

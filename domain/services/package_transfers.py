@@ -52,6 +52,7 @@ from domain.models import (
 from domain.names import choice
 from domain.services import audit, lifecycle
 from domain.services.packages import get_package, lock_package
+from domain.services.pending_offers import close_open, current_state, key_is_held
 from domain.services.publishers import (
     check_can_publish,
     get_publisher,
@@ -88,10 +89,7 @@ class Transfer:
 
 
 def _state(row: PackageTransfer, now: datetime) -> TransferState:
-    """A pending transfer past its expiry is expired, whether or not that was written."""
-    if row.state == TransferState.PENDING and row.expires_at <= now:
-        return TransferState.EXPIRED
-    return TransferState(row.state)
+    return current_state(row, now, TransferState)
 
 
 async def _views(rows: list[PackageTransfer], now: datetime) -> list[Transfer]:
@@ -171,12 +169,7 @@ async def request_transfer(actor: Actor, package_name: str, to_publisher: object
     try:
         async with write_transaction() as conn:
             # A transfer left to expire gives its key up, so the package can be offered again.
-            await (
-                PackageTransfer.filter(pending_key=key, expires_at__lte=now)
-                .using_db(conn)
-                .update(state=TransferState.EXPIRED, pending_key=None)
-            )
-            if await PackageTransfer.filter(pending_key=key).using_db(conn).exists():
+            if await key_is_held(PackageTransfer, key, now, TransferState, conn):
                 raise pending
             row = await PackageTransfer.create(
                 package_id=package.id,
@@ -228,12 +221,7 @@ async def _close(
     actor: Actor, row: PackageTransfer, state: TransferState, conn: Any, now: datetime
 ) -> None:
     """Close a pending transfer (only if it is still open: two answers cannot both win)."""
-    closed = await (
-        PackageTransfer.filter(id=row.id, state=TransferState.PENDING, expires_at__gt=now)
-        .using_db(conn)
-        .update(state=state, pending_key=None, responded_at=now, responded_by=actor.user_id)
-    )
-    if not closed:
+    if not await close_open(PackageTransfer, row.id, state, now, conn, responded_by=actor.user_id):
         current = await PackageTransfer.filter(id=row.id).using_db(conn).first()
         shown = _state(current, now) if current is not None else "gone"
         raise Conflict(f"This transfer is {shown} and can no longer be answered")
