@@ -43,7 +43,6 @@ DELETE_OBJECT: Job[[str]] = Job(lambda key: f"delete:{key}")
 VERIFY_PUBLISHER: Job[[int]] = Job(lambda request_id: f"verify:{request_id}")
 RECHECK_PUBLISHER: Job[[str]] = Job(lambda publisher_id: f"recheck:{publisher_id}")
 # Periodic sweeps (workers/tasks.py says how often); one run at a time.
-REQUEUE_STUCK_SCANS: Job[[]] = Job(lambda: "cron:requeue_stuck_scans")
 # Every kind of pending work (domain/services/pending_work.py), after a queue lost its jobs.
 REQUEUE_PENDING_WORK: Job[[]] = Job(lambda: "cron:requeue_pending_work")
 RECHECK_VERIFIED: Job[[]] = Job(lambda: "cron:recheck_verified")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from domain.jobs import REQUEUE_STUCK_SCANS, SCAN_VERSION, Retry
+from domain.jobs import SCAN_VERSION, Retry
 from domain.services import scans
 from storage.errors import StorageError
 from workers.functions import runs
@@ -38,8 +38,3 @@ async def scan_version(ctx: dict[str, Any], version_id: int) -> str | None:
             "scan of version %s hit a storage error, retry in %.0f s: %s", version_id, delay, exc
         )
         raise Retry(defer_seconds=delay) from exc
-
-
-@runs(REQUEUE_STUCK_SCANS)
-async def requeue_stuck_scans(ctx: dict[str, Any]) -> int:
-    return await scans.requeue_stuck(ctx["registry"])

@@ -46,7 +46,7 @@ class Periodic:
 
 # The sweep of pending work runs every minute (and at every worker (re)connect, as arq's
 # `run_at_startup`): after Redis comes back empty, everything pending is queued again within
-# a minute. It also covers what `requeue_stuck_scans` does, which is kept as a job of its own.
+# a minute.
 PERIODIC: list[Periodic] = [
     Periodic(REQUEUE_PENDING_WORK, 1),
     Periodic(RECHECK_VERIFIED, 60),

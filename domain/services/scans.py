@@ -25,18 +25,15 @@ import logging
 import os
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
-
-from tortoise import timezone
 
 from domain import search_index
 from domain.changes import write_transaction
 from domain.context import RegistryContext
 from domain.enums import VersionStatus
 from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED, publish_committed
-from domain.jobs import SCAN_VERSION
 from domain.models import Package, PackageVersion
 from domain.names import name_key
 from domain.pages.build import BuiltPages, build_pages
@@ -46,8 +43,6 @@ from storage.errors import StorageError
 from storage.interface import BlobStore, ClosingReader, RandomAccessReader
 
 log = logging.getLogger("registry.scan")
-
-STUCK_AFTER = timedelta(minutes=10)
 
 
 class StorageReadFailed(OSError):
@@ -347,19 +342,3 @@ async def rebuild_pages(
     for version_id in ids:
         written += await rebuild_page(ctx, version_id)
     return written, len(ids)
-
-
-async def requeue_stuck(ctx: RegistryContext, older_than: timedelta = STUCK_AFTER) -> int:
-    """Re-enqueue scans of versions pending for too long (lost jobs, crashed workers, retries
-    given up). A job still queued or running keeps its id, so this never doubles one."""
-    cutoff = timezone.now() - older_than
-    # Tortoise types values_list(flat=True) as tuples; one column gives the values themselves.
-    ids = cast(
-        "list[int]",
-        await PackageVersion.filter(
-            status=VersionStatus.PENDING, created_at__lt=cutoff
-        ).values_list("id", flat=True),
-    )
-    for version_id in ids:
-        await ctx.jobs.enqueue(SCAN_VERSION, version_id)
-    return len(ids)

@@ -14,18 +14,15 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from arq.worker import Worker
-from tortoise import timezone
 
-from domain.jobs import REQUEUE_STUCK_SCANS, SCAN_VERSION
+from domain.jobs import REQUEUE_PENDING_WORK, SCAN_VERSION
 from domain.models import PackageVersion
 from domain.scanning import scan_archive
-from domain.services import scans
 from registry.queues.arq_queue import ArqQueue
 from registry.worker import worker_options
 from storage.readers import BytesReader
@@ -259,10 +256,7 @@ async def test_requeue_recovers_a_job_lost_from_redis(embedded_arq_stack: Stack)
     await queue.pool.delete(
         queue.queue_name, f"arq:job:{queue.scoped_job_id(SCAN_VERSION.job_id(version_id))}"
     )
-    await PackageVersion.filter(id=version_id).update(
-        created_at=timezone.now() - scans.STUCK_AFTER - timedelta(seconds=1)
-    )
-    await queue.enqueue(REQUEUE_STUCK_SCANS)
+    await queue.enqueue(REQUEUE_PENDING_WORK)
     worker = await run_worker(stack)
     assert (worker.jobs_complete, worker.jobs_failed) == (2, 0)  # the requeue, then the scan
     assert (await PackageVersion.get(id=version_id)).status == "published"

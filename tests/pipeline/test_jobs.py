@@ -133,5 +133,5 @@ async def test_scan_stays_pending_when_storage_stays_down(
     await stack.drain_jobs()
     row = await PackageVersion.get(version="1.2.3")
     assert len(attempts) == SCAN_VERSION.max_tries == MAX_TRIES
-    # No verdict from an outage: still pending (invisible), for requeue_stuck_scans later.
+    # No verdict from an outage: still pending (invisible), for the pending-work sweep later.
     assert row.status == "pending" and row.scan_report is None
