@@ -85,6 +85,22 @@ def clean_text(value: object, *, field: str, limit: int, required: bool) -> str:
     return value
 
 
+# Digits of the largest id a caller may name (a BIGINT has 19); longer text is no report's.
+_MAX_ID_DIGITS = 18
+
+
+def report_number(text: str) -> int:
+    """A report's database id from a caller's text (REST path, GraphQL global id); text that
+    cannot be any report's id is 0, which no report has, so the lookup answers NotFound after
+    its own access check."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= _MAX_ID_DIGITS else 0
+
+
+def shown_resolver(report: AbuseReport, *, for_admin: bool) -> str | None:
+    """Who resolved a report, as a caller may see it: admins see the admin, reporters never."""
+    return (report.resolved_by or None) if for_admin else None
+
+
 def parse_reason(value: object) -> ReportReason:
     try:
         return ReportReason(str(value)) if isinstance(value, str) else ReportReason("")

@@ -28,10 +28,6 @@ from registry.rest.openapi import API_PREFIX, PAGE, Op, Param, per_page
 from registry.rest.params import decode_body, paging, query_text
 from registry.rest.serializers import iso
 
-# Ids are database integers; anything else names no report (and is answered as one that
-# does not exist, after the admin check).
-_MAX_ID_DIGITS = 18
-
 
 def report_json(row: AbuseReport, *, for_admin: bool) -> shapes.Report:
     package: Package = row.package
@@ -46,14 +42,13 @@ def report_json(row: AbuseReport, *, for_admin: bool) -> shapes.Report:
         reporter_id=row.reporter_id,
         created_at=iso(row.created_at),
         resolved_at=iso(row.resolved_at) if row.resolved_at else None,
-        resolved_by=(row.resolved_by or None) if for_admin else None,
+        resolved_by=reports.shown_resolver(row, for_admin=for_admin),
         resolution_note=row.resolution_note,
     )
 
 
 def _report_id(request: Request) -> int:
-    raw = request.path_params["id"]
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= _MAX_ID_DIGITS else 0
+    return reports.report_number(request.path_params["id"])
 
 
 def _page(result: reports.ReportPage, page: int, size: int, *, admin: bool) -> Response:

@@ -79,7 +79,7 @@ class AbuseReport(relay.Node):
             reporter_id=row.reporter_id,
             created_at=row.created_at,
             resolved_at=row.resolved_at,
-            resolved_by=(row.resolved_by or None) if for_admin else None,
+            resolved_by=reports.shown_resolver(row, for_admin=for_admin),
             resolution_note=row.resolution_note,
         )
 
@@ -96,23 +96,12 @@ class AbuseReport(relay.Node):
         """Admins see any report by id, reporters their own; anyone else gets null."""
         ids = list(node_ids)
         actor = info.context.actor
-        rows = await reports.visible_reports(actor, [int(i) for i in ids if is_report_id(i)])
+        numbers = [reports.report_number(i) for i in ids]
+        rows = await reports.visible_reports(actor, [n for n in numbers if n])
         return [
-            cls.from_model(rows[int(i)], for_admin=actor.acts_as_admin)
-            if is_report_id(i) and int(i) in rows
-            else None
-            for i in ids
+            cls.from_model(rows[n], for_admin=actor.acts_as_admin) if n in rows else None
+            for n in numbers
         ]
-
-
-def is_report_id(value: str) -> bool:
-    return value.isascii() and value.isdigit() and len(value) <= 18
-
-
-def report_number(value: str) -> int:
-    """A report's database id from a caller's id; one that cannot be any report's is 0 (no
-    report has it: the domain answers NotFound after its admin check)."""
-    return int(value) if is_report_id(value) else 0
 
 
 @strawberry.type(description="A page of reports, newest first.")

@@ -8,8 +8,8 @@ from typing import Annotated
 import strawberry
 
 from domain.services import reports
+from domain.services.reports import report_number
 from schema.core.ids import parse_global_id
-from schema.reports.types import report_number
 
 ReportIdArgument = Annotated[
     strawberry.ID, strawberry.argument(description="The report's global id (or its REST id).")
