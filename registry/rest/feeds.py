@@ -58,10 +58,9 @@ from domain.names import name_key
 from domain.offload import run_cpu_bound
 from domain.services import feeds
 from domain.services.listing import ListedPackage
-from domain.services.urls import external_base
 from registry.read_cache import ResponseCache
 from registry.rest.blobs import etag_matches
-from registry.rest.params import query_int
+from registry.rest.params import query_int, request_base
 
 ATOM = "application/atom+xml; charset=utf-8"
 MAX_SUMMARY_CHARS = 2000  # a description is cut here (longer ones are the detail's to show)
@@ -269,16 +268,6 @@ async def _releases(request: Request, limit: int) -> Feed:
 Build = Callable[[Request, int], Awaitable[Feed]]
 
 
-def _base(request: Request) -> str | None:
-    policy = request.app.state.runtime.ctx.policy
-    return external_base(
-        policy.public_base_url,
-        policy.allowed_hosts,
-        request.url.scheme,
-        request.headers.get("host"),
-    )
-
-
 def _cache_control(ttl: float) -> str:
     return f"public, max-age={int(ttl)}" if ttl > 0 else "public, no-cache"
 
@@ -288,7 +277,7 @@ def _served(build: Build) -> Callable[[Request], Awaitable[Response]]:
         limit = query_int(
             request, "limit", feeds.DEFAULT_FEED_ENTRIES, maximum=feeds.MAX_FEED_ENTRIES
         )
-        base = _base(request)
+        base = request_base(request)
         cache: ResponseCache = request.app.state.runtime.page_cache
         # Everything the body depends on: the route (with its slug or name), the entry count
         # and the origin links are made absolute under. Never the caller (see the top).

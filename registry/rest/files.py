@@ -11,11 +11,12 @@ from domain.exceptions import InvalidInput, NotFound
 from domain.names import FEATURE_PREFIX
 from domain.services import packages
 from domain.services.downloads import downloadable_version
-from domain.services.urls import external_base, package_file_url
+from domain.services.urls import package_file_url
 from registry.auth import optional_actor
 from registry.rest import shapes
 from registry.rest.blobs import BlobDescriptor, blob_response
 from registry.rest.encode import ShapeResponse
+from registry.rest.params import request_base
 
 
 async def package_file(request: Request) -> Response:
@@ -40,19 +41,6 @@ async def package_file(request: Request) -> Response:
     )
 
 
-def _external_base(request: Request, *, unlisted_host: bool = False) -> str | None:
-    """PUBLIC_BASE_URL, else this request's origin if its Host is allowed, else None (see
-    domain/services/urls.py for when an unlisted Host may be used)."""
-    policy = request.app.state.runtime.ctx.policy
-    return external_base(
-        policy.public_base_url,
-        policy.allowed_hosts,
-        request.url.scheme,
-        request.headers.get("host"),
-        unlisted_host=unlisted_host,
-    )
-
-
 async def _latest(request: Request, name: str) -> tuple[str, str, str]:
     actor = await optional_actor(request)
     package = await packages.get_package(actor, name)
@@ -66,7 +54,7 @@ async def feature_latest(request: Request) -> Response:
     """§4.11: `download_url` MUST be absolute here (urllib cannot join a relative one), from
     "PUBLIC_BASE_URL, else the request's scheme and host". An answer naming the request's own
     Host is marked uncacheable, so no shared cache can hand it to anyone else."""
-    base = _external_base(request, unlisted_host=True)
+    base = request_base(request, unlisted_host=True)
     if base is None:
         raise InvalidInput(
             "This registry cannot name its own address for this request's Host "
@@ -95,7 +83,7 @@ async def feature_latest_zip(request: Request) -> Response:
     if not name.lower().startswith(FEATURE_PREFIX):
         name = FEATURE_PREFIX + name
     package_name, version, _ = await _latest(request, name)
-    base = _external_base(request)
+    base = request_base(request)
     if base is not None:
         return RedirectResponse(package_file_url(package_name, version, base), status_code=302)
     # No trusted origin: a reference relative to this route (/features/...), which urllib

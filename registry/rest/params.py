@@ -10,6 +10,7 @@ from starlette.requests import Request
 from domain.commands import command_from
 from domain.exceptions import InvalidInput, TooLarge
 from domain.jsontext import load_json
+from domain.services.urls import external_base
 from domain.textrules import refuse_control, refuse_unstorable
 
 MAX_JSON_BODY = 1024 * 1024
@@ -156,3 +157,16 @@ def _whole_numbers(value: Any) -> Any:
     if isinstance(value, list):
         return [_whole_numbers(item) for item in value]
     return value
+
+
+def request_base(request: Request, *, unlisted_host: bool = False) -> str | None:
+    """PUBLIC_BASE_URL, else this request's origin if its Host is allowed, else None (see
+    domain/services/urls.py for when an unlisted Host may be used)."""
+    policy = request.app.state.runtime.ctx.policy
+    return external_base(
+        policy.public_base_url,
+        policy.allowed_hosts,
+        request.url.scheme,
+        request.headers.get("host"),
+        unlisted_host=unlisted_host,
+    )
