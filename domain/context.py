@@ -18,6 +18,7 @@ from storage.scratch import ScratchArea
 if TYPE_CHECKING:  # annotations only: the services import this module
     from domain.services.replication import ReplicationConfig
     from domain.services.verification import VerificationConfig
+    from domain.services.webhook_outbox import WebhookConfig
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Policy:
     outbound: OutboundRules
     # Days of per-day download statistics kept (domain/services/download_stats.py `prune`).
     download_stats_retention_days: int
+    # Webhook delivery: timeout, response cap, retries, disabling, log retention.
+    webhooks: WebhookConfig
 
 
 @dataclass

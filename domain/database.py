@@ -46,13 +46,19 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The SQLite database's file; None for another backend or an in-memory database."""
+    if not database_url.startswith("sqlite:"):
+        return None
+    path = database_url.split("://", 1)[1].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
 def ensure_sqlite_parent(database_url: str) -> None:
     """SQLite creates the file, but not its folder: make the folder for the embedded default."""
-    if not database_url.startswith("sqlite:"):
-        return
-    path = database_url.split("://", 1)[1].split("?", 1)[0]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(database_url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
 
 
 async def apply_migrations(database_url: str) -> None:

@@ -249,3 +249,33 @@ class PackageSort(StrEnum):
     NAME = "name"
     UPDATED = "updated"
     CREATED = "created"
+
+
+class WebhookEvent(StrEnum):
+    """What a publisher's webhook may subscribe to (domain/services/webhooks.py)."""
+
+    VERSION_PUBLISHED = "version.published"
+    VERSION_QUARANTINED = "version.quarantined"
+    VERSION_YANKED = "version.yanked"
+    PACKAGE_DEPRECATED = "package.deprecated"
+    PACKAGE_TRANSFERRED = "package.transferred"
+    PUBLISHER_VERIFIED = "publisher.verified"
+    PUBLISHER_SUSPENDED = "publisher.suspended"
+
+
+class WebhookFormat(StrEnum):
+    """The body a webhook receives: the registry's signed JSON, or a Discord-compatible
+    message (for a Discord channel's webhook URL; still signed)."""
+
+    JSON = "json"
+    DISCORD = "discord"
+
+
+class DeliveryState(StrEnum):
+    """Where one webhook delivery stands: `pending` until a 2xx answer (`succeeded`) or its
+    last allowed attempt (`failed`); `cancelled` when its hook was disabled or deleted first."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"

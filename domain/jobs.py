@@ -42,12 +42,17 @@ REPLICATE_OBJECT: Job[[str, str]] = Job(lambda key, backend: f"replicate:{backen
 DELETE_OBJECT: Job[[str]] = Job(lambda key: f"delete:{key}")
 VERIFY_PUBLISHER: Job[[int]] = Job(lambda request_id: f"verify:{request_id}")
 RECHECK_PUBLISHER: Job[[str]] = Job(lambda publisher_id: f"recheck:{publisher_id}")
+# One webhook delivery: each attempt, and a short wait before the next one (a Retry), is a try
+# of the job; the delivery's row decides when it is finished (domain/services/webhook_outbox.py),
+# so this is only a bound past every WEBHOOK_MAX_ATTEMPTS, after which the sweep takes over.
+DELIVER_WEBHOOK: Job[[int]] = Job(lambda delivery_id: f"webhook:{delivery_id}", max_tries=100)
 # Periodic sweeps (workers/tasks.py says how often); one run at a time.
 # Every kind of pending work (domain/services/pending_work.py), after a queue lost its jobs.
 REQUEUE_PENDING_WORK: Job[[]] = Job(lambda: "cron:requeue_pending_work")
 RECHECK_VERIFIED: Job[[]] = Job(lambda: "cron:recheck_verified")
 RECONCILE_STORAGE: Job[[]] = Job(lambda: "cron:reconcile_storage")
 PRUNE_DOWNLOAD_STATS: Job[[]] = Job(lambda: "cron:prune_download_stats")
+PRUNE_WEBHOOK_LOG: Job[[]] = Job(lambda: "cron:prune_webhook_log")
 
 
 class Retry(Exception):  # mirrors arq.Retry's name on purpose

@@ -19,6 +19,7 @@ from tortoise.models import Model
 
 from domain.enums import (
     CopyState,
+    DeliveryState,
     InvitationState,
     MemberRole,
     PackageStatus,
@@ -30,6 +31,7 @@ from domain.enums import (
     VerificationRequestState,
     VersionStatus,
     Visibility,
+    WebhookFormat,
 )
 
 BIGINT_RANGE = range(-(2**63), 2**63)  # what the 64-bit integer columns hold
@@ -225,8 +227,6 @@ class Package(Model):
     repository = fields.CharField(max_length=500, default="")
     license = fields.CharField(max_length=100, default="")
     keywords: fields.JSONField[list[str]] = fields.JSONField(default=list)
-    # Lowercased name, display name, description and keywords: one indexed place to match.
-    search_text = fields.TextField(default="")
     latest_version = fields.CharField(max_length=100, default="")
     total_downloads = fields.BigIntField(default=0)
     # Up to MAX_PACKAGE_CATEGORIES slugs from the operator's category list (config).
@@ -437,6 +437,88 @@ class AbuseReport(Model):
         # The queue by state; a reporter's own reports (and their rate limit) by time; the
         # open reports on one version, resolved together when it is quarantined.
         indexes = (("state", "id"), ("reporter_id", "created_at"), ("package_id", "state"))
+
+
+class Webhook(Model):
+    """A publisher's subscription of a URL to events on its packages
+    (domain/services/webhooks.py). `secret` signs every delivery, so it is kept as written
+    (a hash could not sign); it is shown to the owner once, like an API token. A hook that
+    failed WEBHOOK_DISABLE_AFTER deliveries in a row is disabled (`active` False, with the
+    reason and time) until an owner enables it again."""
+
+    id = fields.IntField(primary_key=True)
+    deliveries: fields.ReverseRelation[WebhookDelivery]
+    publisher: fields.ForeignKeyRelation[Publisher] = fields.ForeignKeyField(
+        "models.Publisher", related_name="webhooks", on_delete=fields.CASCADE
+    )
+    publisher_id: str
+    url = fields.CharField(max_length=2048)
+    events: fields.JSONField[list[str]] = fields.JSONField(default=list)  # WebhookEvent values
+    format = fields.CharField(max_length=16, default=WebhookFormat.JSON)
+    description = fields.CharField(max_length=200, default="")
+    secret = fields.CharField(max_length=128)
+    active = fields.BooleanField(default=True)
+    disabled_reason = fields.CharField(max_length=500, default="")
+    disabled_at = fields.DatetimeField(null=True)
+    consecutive_failures = fields.IntField(default=0)
+    created_by = fields.CharField(max_length=128, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "webhooks"
+        # An event looks up the publisher's active hooks.
+        indexes = (("publisher_id", "active"),)
+
+
+class WebhookDelivery(Model):
+    """One event's message to one hook: the outbox row written in the event's own
+    transaction, and its log entry. `body` is the exact bytes sent (as text), so retries and
+    redeliveries send the same message. While `pending`, `next_attempt_at` says when the
+    next attempt is due; a running attempt moves it past its own deadline (a lease), so a
+    second job finds nothing due and a crashed one is retried once the lease runs out."""
+
+    id = fields.IntField(primary_key=True)
+    attempt_log: fields.ReverseRelation[WebhookAttempt]
+    webhook: fields.ForeignKeyRelation[Webhook] = fields.ForeignKeyField(
+        "models.Webhook", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    webhook_id: int
+    event = fields.CharField(max_length=32)  # a WebhookEvent
+    body = fields.TextField()
+    state = fields.CharField(max_length=16, default=DeliveryState.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    last_status_code = fields.IntField(null=True)
+    last_duration_ms = fields.IntField(null=True)
+    last_error = fields.CharField(max_length=500, default="")
+    redelivery_of = fields.IntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "webhook_deliveries"
+        # A hook's log newest first; the sweep's due pending deliveries; the retention prune.
+        indexes = (("webhook_id", "id"), ("state", "next_attempt_at"), ("created_at",))
+
+
+class WebhookAttempt(Model):
+    """One HTTP attempt of a delivery: when, the answer's status (None: no answer), how long
+    it took and what went wrong."""
+
+    id = fields.IntField(primary_key=True)
+    delivery: fields.ForeignKeyRelation[WebhookDelivery] = fields.ForeignKeyField(
+        "models.WebhookDelivery", related_name="attempt_log", on_delete=fields.CASCADE
+    )
+    delivery_id: int
+    attempt = fields.IntField()
+    at = fields.DatetimeField()
+    status_code = fields.IntField(null=True)
+    duration_ms = fields.IntField(default=0)
+    error = fields.CharField(max_length=500, default="")
+
+    class Meta:
+        table = "webhook_attempts"
+        indexes = (("delivery_id", "attempt"),)
 
 
 class StoredCopy(Model):

@@ -2,8 +2,9 @@
 
 An outage is not a bug: while PostgreSQL restarts or Redis is down, the registry answers
 "try again shortly" (REST 503, GraphQL `SERVICE_UNAVAILABLE`) instead of a 500, and the log
-gets one line instead of a traceback. The HTTP layer (registry/outages.py) and the GraphQL
-error mapping (schema/core/errors.py) both ask `unavailable_backend`, so the two agree.
+gets one line instead of a traceback. The HTTP layer (registry/outages.py), the GraphQL
+error mapping (schema/core/errors.py) and the wait for the backends at start and on a worker's
+reconnect (registry/startup_wait.py `is_refusal`) all ask `unavailable_backend`, so they agree.
 
 Classified by type, not by message text, except for asyncpg's one `InterfaceError` that means
 "this pooled connection died" ("connection is closed"): asyncpg gives it no class of its own.
@@ -36,7 +37,6 @@ _DATABASE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
-    DBConnectionError,
 )
 _REDIS_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
@@ -79,6 +79,10 @@ def _direct(exc: BaseException) -> str | None:
         return REDIS
     if isinstance(exc, _DATABASE_ERRORS):
         return DATABASE
+    # Tortoise's wrapper of a failed connect: what it wraps decides (a missing database is no
+    # outage, waiting does not bring it back); one that wraps nothing (no pool) is one.
+    if isinstance(exc, DBConnectionError):
+        return DATABASE if exc.__cause__ is None else None
     if isinstance(exc, asyncpg.exceptions.InterfaceError) and str(exc).startswith(
         _CLOSED_CONNECTION_MESSAGES
     ):

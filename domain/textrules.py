@@ -24,6 +24,8 @@ from domain.exceptions import InvalidInput
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # C0 controls, DEL, C1 controls, and the unstorable surrogates.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# The same but tab and newline, which free text keeps.
+_FREE_TEXT_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def has_unstorable(text: str) -> bool:
@@ -43,6 +45,32 @@ def refuse_control(text: str, what: str, *, field: str | None = None) -> None:
     """InvalidInput when `text` holds any control character (a rule for parameters)."""
     if _CONTROL.search(text) is not None:
         raise InvalidInput(f"{what} contains a control character", field=field)
+
+
+def bounded_text(
+    value: object,
+    *,
+    field: str,
+    limit: int,
+    strip: bool = True,
+    drop_control: bool = False,
+    missing: str | None = None,
+) -> str:
+    """A free-text field, bounded before anything else reads it: None is "", anything but a
+    string or longer than `limit` characters is InvalidInput on `field`. Then control
+    characters are removed when `drop_control` (tab and newline stay) and surrounding
+    whitespace when `strip`; text left empty is refused with the message `missing`, if given."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string", field=field)
+    if len(value) > limit:
+        raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
+    text = _FREE_TEXT_CONTROL.sub("", value) if drop_control else value
+    text = text.strip() if strip else text
+    if missing is not None and not text:
+        raise InvalidInput(missing, field=field)
+    return text
 
 
 def first_unstorable_path(value: Any) -> str | None:

@@ -13,6 +13,7 @@ from arq import cron
 
 from domain.jobs import (
     PRUNE_DOWNLOAD_STATS,
+    PRUNE_WEBHOOK_LOG,
     RECHECK_VERIFIED,
     RECONCILE_STORAGE,
     REQUEUE_PENDING_WORK,
@@ -26,6 +27,7 @@ from workers import (
     scan,  # noqa: F401 - implements the scan jobs
     storage_jobs,  # noqa: F401 - implements the object lifecycle jobs
     verification,  # noqa: F401 - implements the verification jobs
+    webhooks,  # noqa: F401 - implements the webhook delivery and log retention jobs
 )
 from workers.functions import JOBS, JobFunction
 
@@ -52,6 +54,7 @@ PERIODIC: list[Periodic] = [
     Periodic(RECHECK_VERIFIED, 60),
     Periodic(RECONCILE_STORAGE, 10),
     Periodic(PRUNE_DOWNLOAD_STATS, 60),
+    Periodic(PRUNE_WEBHOOK_LOG, 60),
 ]
 
 

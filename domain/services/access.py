@@ -139,6 +139,24 @@ async def listed_filter(actor: Actor) -> Q:
     return live & public
 
 
+# What of an `Actor` decides what it may read, apart from who it is (its user id, name, token
+# and address): every rule above reads only these and the database. Two callers equal in them
+# are given the same answer by any read that never looks at who they are (registry/graphql/
+# answers.py shares answers on this; schema/core/personal.py notices a look at the rest).
+VISIBILITY_FIELDS = ("is_admin", "scopes", "package_globs", "publisher_ids")
+
+
+def visibility_class(actor: Actor) -> tuple[object, ...]:
+    """`actor`'s `VISIBILITY_FIELDS`, hashable and exact (a signed-in user without memberships
+    or admin rights is in the anonymous caller's class)."""
+    return (
+        actor.is_admin,
+        actor.scopes,
+        actor.package_globs,
+        tuple(sorted(actor.publisher_ids)),
+    )
+
+
 def not_found(name: str) -> NotFound:
     return NotFound(f"Package not found: {name}")
 

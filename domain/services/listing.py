@@ -46,9 +46,10 @@ totals when the query allows (no search, at most one facet filter), otherwise fr
 facet value come from the facet pair totals (search_index.pair_totals); those of a search
 alone, for a caller who sees the public packages, from the matching ids and the public facet
 rows held as bits (`_public_facet_bits`, reread when a public facet row changes). A page and
-its facet counts asked together (`numbered_page_and_facets`, REST's `facets=true`) are
-planned once, and such a search reads its matching ids once for the total and the counts
-(on PostgreSQL each read visits every match's heap page).
+its facet counts asked together (`numbered_page_and_facets`, REST's `facets=true`;
+`keyset_page_and_facets`, GraphQL's connection with `facets` selected) are planned once, and
+such a search reads its matching ids once for the total and the counts (on PostgreSQL each
+read visits every match's heap page).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -1119,11 +1120,22 @@ async def numbered_page_and_facets(
     `facets=true`): the query is planned once, and a search alone, seen as the public
     packages, reads its matching ids once (from the search indexes: on PostgreSQL a heap
     visit per match), for the facet counts and for the total both, instead of once each."""
+    return await _page_and_facets(
+        actor, query, lambda plan: _numbered(plan, page=page, per_page=per_page)
+    )
+
+
+async def _page_and_facets(
+    actor: Actor,
+    query: ListingQuery,
+    read_page: Callable[[_Plan], Awaitable[tuple[list[ListedPackage], int]]],
+) -> tuple[list[ListedPackage], int, dict[str, list[tuple[str, int]]]]:
+    """A page (`read_page`) and the facet counts of one query, from one plan."""
     plan = await _plan(actor, query)
     if plan is None:
         return [], 0, _facet_lists({})
     plan.search_counts = await _search_counts(plan)
-    found, total = await _numbered(plan, page=page, per_page=per_page)
+    found, total = await read_page(plan)
     return found, total, await _facets(plan)
 
 
@@ -1158,6 +1170,23 @@ async def keyset_page(
     plan = await _plan(actor, query)
     if plan is None:
         return [], 0
+    return await _keyset(plan, limit=limit, after=after)
+
+
+async def keyset_page_and_facets(
+    actor: Actor, query: ListingQuery, *, limit: int, after: Sequence[Any] | None
+) -> tuple[list[ListedPackage], int, dict[str, list[tuple[str, int]]]]:
+    """`keyset_page` and `facet_counts` of one query, answered together (GraphQL's package
+    connection with its `facets` selected), from one plan as `numbered_page_and_facets`."""
+    return await _page_and_facets(
+        actor, query, lambda plan: _keyset(plan, limit=limit, after=after)
+    )
+
+
+async def _keyset(
+    plan: _Plan, *, limit: int, after: Sequence[Any] | None
+) -> tuple[list[ListedPackage], int]:
+    query = plan.query
     rows: dict[int, ListedPackage] = {}
     ids, total = await _ids(
         plan, ordering_of(query), limit=limit + 1, after=after, prefetched=rows, readme=True

@@ -38,7 +38,7 @@ from tortoise.functions import Sum
 
 from domain.actor import Actor
 from domain.changes import write_transaction
-from domain.enums import MemberRole, TransferState
+from domain.enums import MemberRole, TransferState, WebhookEvent
 from domain.events import PACKAGE_TRANSFERRED, EventBus, publish_committed
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.models import (
@@ -50,7 +50,7 @@ from domain.models import (
     fits,
 )
 from domain.names import choice
-from domain.services import audit, lifecycle
+from domain.services import audit, lifecycle, webhook_outbox
 from domain.services.packages import get_package, lock_package
 from domain.services.pending_offers import close_open, current_state, key_is_held
 from domain.services.publishers import (
@@ -273,6 +273,19 @@ async def accept_transfer(
             .update(publisher_id=row.to_publisher_id, updated_at=now)
         )
         await _record(actor, "package.transfer_accept", row, package.name, conn)
+        giver = await Publisher.filter(id=row.from_publisher_id).using_db(conn).get()
+        # Both sides' hooks hear it: the giving publisher's owners lose the package.
+        await webhook_outbox.emit(
+            WebhookEvent.PACKAGE_TRANSFERRED,
+            row.to_publisher_id,
+            also_to=[row.from_publisher_id],
+            package=package,
+            details={
+                "from_publisher": {"id": giver.id, "name": giver.name},
+                "to_publisher": {"id": target.id, "name": target.name},
+            },
+            using_db=conn,
+        )
     transfer = await _view(row, now)
     if events is not None:
         await publish_committed(

@@ -14,7 +14,14 @@ from domain.actor import Actor
 from domain.categories import CategoryCatalog
 from domain.changes import write_transaction
 from domain.commands import MAX_DESCRIPTION, CreatePackage, PackageUpdate, present_fields
-from domain.enums import PackageType, TokenScope, VersionStatus, Visibility
+from domain.enums import (
+    PackageStatus,
+    PackageType,
+    TokenScope,
+    VersionStatus,
+    Visibility,
+    WebhookEvent,
+)
 from domain.exceptions import Conflict, InvalidInput, PermissionDenied
 from domain.models import Package, PackageVersion
 from domain.names import (
@@ -23,8 +30,9 @@ from domain.names import (
     validate_package_name,
     validate_visibility,
 )
-from domain.services import audit, blobs, lifecycle, publishers
+from domain.services import audit, blobs, lifecycle, publishers, webhook_outbox
 from domain.services.access import not_found, require_manage, require_view
+from domain.textrules import bounded_text
 from domain.versions import highest_version
 
 MAX_KEYWORDS = 20
@@ -50,16 +58,11 @@ EDITABLE_FIELDS = (
 
 
 def _clean_text(field: str, value: object) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be a string", field=field)
-    value = value.strip() if field != "readme" else value
-    if len(value) > _TEXT_LIMITS[field]:
-        raise InvalidInput(f"{field} is longer than {_TEXT_LIMITS[field]} characters", field=field)
-    if field in ("homepage", "repository") and value and not re.match(r"https?://", value):
+    # The author's README keeps its surrounding whitespace (Markdown can depend on it).
+    text = bounded_text(value, field=field, limit=_TEXT_LIMITS[field], strip=field != "readme")
+    if field in ("homepage", "repository") and text and not re.match(r"https?://", text):
         raise InvalidInput(f"{field} must be an http(s) URL", field=field)
-    return value
+    return text
 
 
 def _clean_keywords(value: object) -> list[str]:
@@ -95,11 +98,6 @@ def clean_fields(data: dict[str, Any], catalog: CategoryCatalog | None = None) -
         else:
             cleaned[field] = _clean_text(field, value)
     return cleaned
-
-
-def search_text_of(package: Package) -> str:
-    parts = [package.name, package.display_name, package.description, *package.keywords]
-    return "\n".join(p.lower() for p in parts if p)
 
 
 async def find_package(name: str) -> Package | None:
@@ -142,7 +140,6 @@ async def create_package(
     )
     if not package.display_name:
         package.display_name = name
-    package.search_text = search_text_of(package)
     try:
         async with write_transaction() as conn:
             db = using_db or conn
@@ -191,11 +188,10 @@ async def update_package(
     old_status = package.status
     for field, value in changes.items():
         setattr(package, field, value)
-    package.search_text = search_text_of(package)
     async with write_transaction() as conn:
         # Only the columns this update sets: the row read above may be stale by now (a
         # publish meanwhile writes latest_version and readme_text; search_index).
-        await package.save(using_db=conn, update_fields=[*changes, "search_text", "updated_at"])
+        await package.save(using_db=conn, update_fields=[*changes, "updated_at"])
         await audit.record(
             actor,
             "package.update",
@@ -235,6 +231,17 @@ async def update_package(
                 },
                 using_db=conn,
             )
+            if package.status == PackageStatus.DEPRECATED:
+                await webhook_outbox.emit(
+                    WebhookEvent.PACKAGE_DEPRECATED,
+                    package.publisher_id,
+                    package=package,
+                    details={
+                        "message": package.deprecation_message,
+                        "successor": package.successor,
+                    },
+                    using_db=conn,
+                )
     return package
 
 

@@ -8,7 +8,9 @@ the job's effect commits:
 * a version `pending`: its scan (SCAN_VERSION);
 * a referenced object without a present copy on a mirror: its replication (REPLICATE_OBJECT);
 * a stored copy of an object nothing references or claims: its delete (DELETE_OBJECT);
-* an automatic verification request `pending`: its check (VERIFY_PUBLISHER).
+* an automatic verification request `pending`: its check (VERIFY_PUBLISHER);
+* a webhook delivery `pending` whose attempt is due: that attempt (DELIVER_WEBHOOK; this is
+  also how an attempt after a long backoff is queued: workers/webhooks.py).
 
 (The hourly re-check of verified publishers is chosen from the publisher rows each run, so
 it needs nothing here.)
@@ -17,7 +19,8 @@ it needs nothing here.)
 right when `tb-registry worker` (re)connects to Redis. It never doubles an effect: a job id
 still queued or running is not queued again, and every job re-reads its row and does nothing
 once the work is done (a verdict is written only over `pending`, a present copy is left
-alone, a delete re-checks that nothing uses the object, a decided request is skipped).
+alone, a delete re-checks that nothing uses the object, a decided request is skipped, a
+delivery is claimed only while due).
 Each kind is bounded per run (`SWEEP_LIMIT`) so a run stays cheap; the rest goes next run.
 """
 
@@ -33,9 +36,15 @@ from tortoise.expressions import Subquery
 
 from domain.context import RegistryContext
 from domain.enums import VerificationRequestState, VersionStatus
-from domain.jobs import DELETE_OBJECT, REPLICATE_OBJECT, SCAN_VERSION, VERIFY_PUBLISHER
+from domain.jobs import (
+    DELETE_OBJECT,
+    DELIVER_WEBHOOK,
+    REPLICATE_OBJECT,
+    SCAN_VERSION,
+    VERIFY_PUBLISHER,
+)
 from domain.models import ObjectClaim, PackageVersion, VerificationRequest
-from domain.services import reconciliation
+from domain.services import reconciliation, webhook_outbox
 from domain.services.verification import AUTOMATIC_METHODS
 
 log = logging.getLogger("registry.jobs")
@@ -55,6 +64,7 @@ class SweepCounts:
     replications: int = 0
     deletes: int = 0
     verifications: int = 0
+    webhook_deliveries: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -124,6 +134,9 @@ async def requeue_pending(ctx: RegistryContext) -> SweepCounts:
     for request_id in await pending_checks():
         await ctx.jobs.enqueue(VERIFY_PUBLISHER, request_id)
         counts.verifications += 1
+    for delivery_id in await webhook_outbox.due_deliveries(SWEEP_LIMIT):
+        await ctx.jobs.enqueue(DELIVER_WEBHOOK, delivery_id)
+        counts.webhook_deliveries += 1
     if any(counts.as_dict().values()):
         log.info("pending work queued again: %s", counts.as_dict())
     return counts

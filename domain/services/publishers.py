@@ -19,7 +19,13 @@ from tortoise.functions import Count, Sum
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.commands import PublisherPolicy, PublisherProfile, RegisterPublisher
-from domain.enums import MemberRole, PublisherStatus, VerificationRequestState, Visibility
+from domain.enums import (
+    MemberRole,
+    PublisherStatus,
+    VerificationRequestState,
+    Visibility,
+    WebhookEvent,
+)
 from domain.exceptions import Conflict, InvalidInput, NotFound, PermissionDenied
 from domain.fieldtypes import GITHUB_LOGIN
 from domain.models import (
@@ -32,7 +38,7 @@ from domain.models import (
     fits,
 )
 from domain.names import choice, validate_publisher_slug
-from domain.services import audit
+from domain.services import audit, webhook_outbox
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Request states an admin decision closes (the newest open request is the one decided).
@@ -376,6 +382,7 @@ async def _save_decision(
     details: dict[str, Any],
     request_state: VerificationRequestState | None,
     notes: str,
+    webhook_event: WebhookEvent | None = None,
 ) -> Publisher:
     async with write_transaction() as conn:
         await publisher.save(update_fields=[*fields, "updated_at"], using_db=conn)
@@ -392,6 +399,10 @@ async def _save_decision(
             details=details,
             using_db=conn,
         )
+        if webhook_event is not None:
+            await webhook_outbox.emit(
+                webhook_event, publisher.id, details={"notes": notes}, using_db=conn
+            )
     return publisher
 
 
@@ -424,6 +435,7 @@ async def admin_verify(actor: Actor, name_or_id: str, notes: object = "") -> Pub
         {"from": previous, "notes": text},
         VerificationRequestState.APPROVED,
         text,
+        WebhookEvent.PUBLISHER_VERIFIED,
     )
 
 
@@ -488,6 +500,7 @@ async def admin_suspend(actor: Actor, name_or_id: str, notes: object = "") -> Pu
         {"from": previous, "notes": text},
         VerificationRequestState.CANCELLED,
         text,
+        WebhookEvent.PUBLISHER_SUSPENDED,
     )
 
 

@@ -15,13 +15,14 @@ from typing import Any
 from domain.actor import Actor
 from domain.changes import write_transaction
 from domain.context import RegistryContext
-from domain.enums import VersionStatus
+from domain.enums import VersionStatus, WebhookEvent
 from domain.events import VERSION_STATUS_CHANGED, publish_committed
-from domain.exceptions import Conflict, InvalidInput
+from domain.exceptions import Conflict
 from domain.models import Dependency, Package, PackageVersion
-from domain.services import audit, blobs, packages, versions
+from domain.services import audit, blobs, packages, versions, webhook_outbox
 from domain.services.access import not_found
 from domain.services.scans import announce_published
+from domain.textrules import bounded_text
 
 MAX_REASON = 1000
 
@@ -55,16 +56,8 @@ class DeletedVersion:
 
 
 def _reason(value: object, *, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput("reason must be a string", field="reason")
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput("A reason is required", field="reason")
-    if len(value) > MAX_REASON:
-        raise InvalidInput(f"reason is longer than {MAX_REASON} characters", field="reason")
-    return value
+    missing = "A reason is required" if required else None
+    return bounded_text(value, field="reason", limit=MAX_REASON, missing=missing)
 
 
 def _target(package: Package, row: PackageVersion) -> str:
@@ -142,6 +135,20 @@ async def _change_status(
         target_id=_target(package, row),
         publisher_id=package.publisher_id,
         details={**details, "sha256": row.sha256},
+        using_db=using_db,
+    )
+    row.status = changes["status"]
+    row.published_at = changes.get("published_at", row.published_at)
+    await webhook_outbox.emit(
+        WebhookEvent.VERSION_PUBLISHED
+        if row.status == VersionStatus.PUBLISHED
+        else WebhookEvent.VERSION_QUARANTINED,
+        package.publisher_id,
+        package=package,
+        version=row,
+        # Why, as far as the owners may read it: who decided (scan, rescan, report, admin)
+        # and the scan rule; not the admin's notes.
+        details={k: details[k] for k in ("by", "rule") if details.get(k)},
         using_db=using_db,
     )
     return True

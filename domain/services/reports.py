@@ -28,7 +28,6 @@ resolved), in the same transaction as the change they record.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -41,18 +40,16 @@ from domain.context import RegistryContext
 from domain.enums import ReportAction, ReportReason, ReportState, VersionStatus
 from domain.exceptions import Conflict, InvalidInput, NotFound, RateLimited
 from domain.models import AbuseReport, Package, PackageVersion, User
+from domain.names import choice
 from domain.services import audit, packages, versions
 from domain.services import quarantine as quarantine_rules
+from domain.textrules import bounded_text
 
 MAX_DETAILS = 4000  # characters of a report's details
 MAX_NOTE = 1000  # characters of an admin's resolution note
 REPORTS_PER_DAY = 10  # reports one user may file in any rolling 24 hours
 RATE_WINDOW = timedelta(hours=24)
 MAX_PER_PAGE = 100
-
-# Control characters other than newline and tab, and lone surrogates (which no database
-# stores): removed from free text. One character class, so the scan is linear.
-_STRIPPED = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -71,18 +68,9 @@ class QuarantineOutcome:
     resolved: list[int]  # ids of every report this resolved (the one acted on included)
 
 
-def clean_text(value: object, *, field: str, limit: int, required: bool) -> str:
-    """Free text bounded before anything else reads it, control characters removed."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be a string", field=field)
-    if len(value) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
-    value = _STRIPPED.sub("", value).strip()
-    if required and not value:
-        raise InvalidInput(f"{field} is required", field=field)
-    return value
+def _note(value: object) -> str:
+    """An admin's resolution note: optional free text, control characters removed."""
+    return bounded_text(value, field="note", limit=MAX_NOTE, drop_control=True)
 
 
 # Digits of the largest id a caller may name (a BIGINT has 19); longer text is no report's.
@@ -101,14 +89,6 @@ def shown_resolver(report: AbuseReport, *, for_admin: bool) -> str | None:
     return (report.resolved_by or None) if for_admin else None
 
 
-def parse_reason(value: object) -> ReportReason:
-    try:
-        return ReportReason(str(value)) if isinstance(value, str) else ReportReason("")
-    except ValueError:
-        choices = ", ".join(ReportReason)
-        raise InvalidInput(f"reason must be one of: {choices}", field="reason") from None
-
-
 def _target_of(report: AbuseReport, package: Package) -> str:
     return f"{package.name}=={report.version}" if report.version else package.name
 
@@ -123,8 +103,14 @@ async def create_report(
 ) -> AbuseReport:
     """File a report on package `name` (or its `version`) as the signed-in `actor`."""
     reporter = actor.require_user()
-    chosen = parse_reason(reason)
-    text = clean_text(details, field="details", limit=MAX_DETAILS, required=True)
+    chosen = choice(reason, ReportReason, "reason", "reason")
+    text = bounded_text(
+        details,
+        field="details",
+        limit=MAX_DETAILS,
+        drop_control=True,
+        missing="details is required",
+    )
     if version:
         package, row = await versions.get_version(actor, name, version)
         version_text, key = row.version, row.version_key
@@ -227,7 +213,7 @@ def _already_resolved(report: AbuseReport) -> Conflict:
 
 async def dismiss(actor: Actor, report_id: int, note: object = "") -> AbuseReport:
     """Admin: close a report without acting on the package."""
-    text = clean_text(note, field="note", limit=MAX_NOTE, required=False)
+    text = _note(note)
     report = await get_report(actor, report_id)
     package: Package = report.package
     async with write_transaction() as conn:
@@ -247,7 +233,7 @@ async def quarantine(
 ) -> QuarantineOutcome:
     """Admin: quarantine the reported version (or `version`, required when the report names
     none) and resolve every open report on it (module docstring)."""
-    text = clean_text(note, field="note", limit=MAX_NOTE, required=False)
+    text = _note(note)
     report = await get_report(actor, report_id)
     if report.state != ReportState.OPEN:
         raise _already_resolved(report)

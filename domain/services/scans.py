@@ -32,13 +32,13 @@ from typing import Any, cast
 from domain import search_index
 from domain.changes import write_transaction
 from domain.context import RegistryContext
-from domain.enums import VersionStatus
+from domain.enums import VersionStatus, WebhookEvent
 from domain.events import PACKAGE_PUBLISHED, VERSION_STATUS_CHANGED, publish_committed
 from domain.models import Package, PackageVersion
 from domain.names import name_key
 from domain.pages.build import BuiltPages, build_pages
 from domain.scanning import ScanLimits, ScanReport, scan_archive
-from domain.services import blobs, packages, replication
+from domain.services import blobs, packages, replication, webhook_outbox
 from storage.errors import StorageError
 from storage.interface import BlobStore, ClosingReader, RandomAccessReader
 
@@ -186,6 +186,17 @@ async def _record_verdict(
             if icon is not None and ctx is not None:
                 await blobs.mark_stored(ctx, icon, using_db=conn)
             await packages.refresh_latest_version(row.package_id, using_db=conn)
+            row.status, row.published_at = status, fields.get("published_at")
+            await webhook_outbox.emit(
+                WebhookEvent.VERSION_PUBLISHED
+                if status == VersionStatus.PUBLISHED
+                else WebhookEvent.VERSION_QUARANTINED,
+                row.package.publisher_id,
+                package=row.package,
+                version=row,
+                details={} if status == VersionStatus.PUBLISHED else {"rule": report.get("rule")},
+                using_db=conn,
+            )
     return bool(updated)
 
 

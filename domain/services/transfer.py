@@ -15,7 +15,7 @@ must keep them as they were.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -44,6 +44,9 @@ from domain.models import (
     User,
     VerificationRequest,
     VersionDownloadDay,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
 )
 from domain.search_index import is_postgres, marks
 
@@ -66,6 +69,11 @@ COPIED: tuple[type[Model], ...] = (
     VersionDownloadDay,  # download statistics per day (domain/download_counts.py)
     BuildDownloadDay,
     AbuseReport,  # abuse reports and their resolution (domain/services/reports.py)
+    # Publishers' webhooks (their secrets, which sign) and the delivery log; a delivery still
+    # pending is sent by the target (domain/services/webhook_outbox.py).
+    Webhook,
+    WebhookDelivery,
+    WebhookAttempt,
     ApiToken,
     AuditEvent,
 )
@@ -77,6 +85,12 @@ NOT_COPIED: dict[type[Model], str] = {
     StoredCopy: "per-backend copy records; the import records its own",
     # An upload's hold on an object while it is being stored: meaningless once it is over.
     ObjectClaim: "transient holds of uploads in flight",
+}
+
+# Columns a migration has dropped since: an export taken before it still has them, and the
+# import leaves their values out (each held nothing the remaining columns do not).
+DROPPED_COLUMNS: dict[type[Model], frozenset[str]] = {
+    Package: frozenset({"search_text"}),  # migration 0013_drop_search_text
 }
 
 # The listing's search and facet index (domain/search_index.py) is derived from the copied
@@ -97,6 +111,12 @@ def model_for(table: str) -> type[Model] | None:
 def columns_of(model: type[Model]) -> list[str]:
     """The table's columns, in the model's field order."""
     return list(model._meta.fields_db_projection.values())
+
+
+def current_columns(model: type[Model], columns: Iterable[str]) -> list[str]:
+    """An export's columns of the model's table, less the ones dropped since."""
+    dropped = DROPPED_COLUMNS.get(model, frozenset())
+    return [column for column in columns if column not in dropped]
 
 
 def _fields_by_column(model: type[Model]) -> dict[str, Any]:
@@ -150,17 +170,19 @@ def primary_key_column(model: type[Model]) -> str:
 
 async def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows as `pages` yields them, unchanged, in one transaction; a row whose key is
-    already there is skipped. Raises ValueError for a column the table does not have."""
+    already there is skipped; values of columns dropped since are left out. Raises ValueError
+    for a column the table does not have."""
     if not rows:
         return
     fields_by_column = _fields_by_column(model)
-    columns = list(rows[0])
+    exported = list(rows[0])
+    columns = current_columns(model, exported)
     unknown = [column for column in columns if column not in fields_by_column]
     if unknown:
         raise ValueError(f"table {table_of(model)} has no column {', '.join(unknown)}")
     values = []
     for row in rows:
-        if list(row) != columns:
+        if list(row) != exported:
             raise ValueError(f"table {table_of(model)}: rows with differing columns")
         converted = []
         for column in columns:

@@ -25,12 +25,13 @@ from domain.enums import (
     PublisherStatus,
     VerificationMethod,
     VerificationRequestState,
+    WebhookEvent,
 )
 from domain.exceptions import InvalidInput, PermissionDenied
 from domain.fieldtypes import DOMAIN_LABEL, MAX_MANUAL_DATA, TLD
 from domain.jobs import VERIFY_PUBLISHER, JobQueue, enqueue_committed
 from domain.models import Publisher, PublisherMember, VerificationRequest
-from domain.services import audit
+from domain.services import audit, webhook_outbox
 from domain.services.publishers import (
     publisher_of_user,
     require_session,
@@ -479,6 +480,13 @@ async def _record_check(
             },
             using_db=conn,
         )
+        if match:
+            await webhook_outbox.emit(
+                WebhookEvent.PUBLISHER_VERIFIED,
+                target.publisher_id,
+                details={"method": target.method, "subject": target.subject},
+                using_db=conn,
+            )
     return state
 
 

@@ -6,10 +6,10 @@ from typing import Protocol
 
 from domain.actor import Actor
 from domain.changes import write_transaction
-from domain.enums import TokenScope, VersionStatus
+from domain.enums import TokenScope, VersionStatus, WebhookEvent
 from domain.exceptions import InvalidInput, NotFound
 from domain.models import Package, PackageVersion, fits
-from domain.services import audit, packages
+from domain.services import audit, packages, webhook_outbox
 from domain.services.access import can_read_private, is_member, require_manage
 from domain.versions import loose_version, sort_newest_first
 
@@ -124,4 +124,13 @@ async def set_yanked(
             details={"reason": reason},
             using_db=conn,
         )
+        if yanked:
+            await webhook_outbox.emit(
+                WebhookEvent.VERSION_YANKED,
+                package.publisher_id,
+                package=package,
+                version=row,
+                details={"reason": reason},
+                using_db=conn,
+            )
     return package, row
