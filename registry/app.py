@@ -14,9 +14,8 @@ from registry.config import Settings, load_settings
 from registry.cors import cors_middleware
 from registry.errors import EXCEPTION_HANDLERS
 from registry.graphql.view import graphql_routes
-from registry.metrics_http import RequestMetricsMiddleware, metrics_routes
-from registry.middleware import RequestIdMiddleware, RequestTextGuardMiddleware
-from registry.proxies import TrustedProxyMiddleware
+from registry.metrics_http import metrics_routes
+from registry.middleware import EdgeMiddleware, RequestTextGuardMiddleware
 from registry.ratelimit import build_limiter
 from registry.ratelimit_middleware import RateLimitMiddleware
 from registry.rest import files, health
@@ -57,11 +56,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *web_ui_routes(),  # last: its catch-all serves the UI's index.html
         ],
         middleware=[
-            # First: the real client address (TRUSTED_PROXIES) for everything below.
-            Middleware(TrustedProxyMiddleware, trusted_proxies=settings.trusted_proxies),
-            # Next: every request counted and timed, by route template and status.
-            Middleware(RequestMetricsMiddleware),
-            Middleware(RequestIdMiddleware),
+            # First, in one layer: the real client address (TRUSTED_PROXIES) for everything
+            # below, the request id, security headers, metrics and the access line.
+            Middleware(EdgeMiddleware, trusted_proxies=settings.trusted_proxies),
             # Before the rate limits: a preflight is answered, a refusal carries CORS headers.
             *cors_middleware(settings.cors_allow_origins),
             Middleware(RateLimitMiddleware, limiter=limiter),

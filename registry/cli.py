@@ -174,10 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
         "an admin token that can publish (refused with CLOUDM_JWT_SECRET or a "
         "non-loopback SERVER_HOST)",
     )
-    commands.add_parser(
+    worker = commands.add_parser(
         "worker",
         help="run an arq worker (needs REDIS_URL)",
         description="Run background jobs from Redis (scans, mirrors, checks).",
+    )
+    worker.add_argument(
+        "--check",
+        action="store_true",
+        help="liveness probe: exit 0 if this host's worker of ARQ_QUEUE_NAME has a fresh, "
+        "healthy heartbeat, else 1 with one line saying why (a Redis outage alone is healthy: "
+        "WORKER_OUTAGE_LIMIT decides)",
     )
     commands.add_parser(
         "migrate",
@@ -303,6 +310,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from registry.commands.doctor import run
 
         return run()
+    if args.command == "worker" and args.check:  # a probe: exit 1, never 2, on a bad setting
+        from registry.commands.worker_check import run as check_worker
+
+        return check_worker()
     try:
         settings = load_settings()
         _configure_logging(settings)

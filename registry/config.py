@@ -62,6 +62,7 @@ class Section(StrEnum):
     GRAPHQL = "GraphQL"
     VERIFICATION = "Publisher verification"
     OUTBOUND = "Outbound requests"
+    WEBHOOKS = "Webhooks"
     RATE_LIMITS = "Rate limits"
     MIRRORS = "Mirrors: replication and repair"
     METRICS = "Metrics"
@@ -401,9 +402,11 @@ class Settings:
     package_cache_ttl_seconds: int = setting(
         "PACKAGE_CACHE_TTL",
         5,
-        "Seconds an anonymous package detail, package list, search or category page may be "
-        "answered from memory (0: off); every committed write drops the cache at once, so this "
-        "only bounds download-counter lag.",
+        "Seconds an answer may be served from memory (0: off): an anonymous REST package "
+        "detail, package list, search, category page or resolution, and a GraphQL answer for "
+        "every caller of the visibility class it was kept for (anonymous callers and signed-in "
+        "readers without memberships or admin rights share one). Every committed write drops "
+        "them at once, so this only bounds download-counter lag.",
         ge=0,
         le=300,
     )
@@ -563,6 +566,60 @@ class Settings:
         "IP networks (comma-separated CIDRs or addresses) outbound requests may reach although "
         "they are not public, whatever name led there.",
         example="10.20.0.0/16",
+    )
+
+    webhook_timeout_seconds: float = setting(
+        "WEBHOOK_TIMEOUT",
+        10.0,
+        "Seconds one webhook delivery attempt may take (connect, send and read the answer); "
+        "longer is a failed attempt.",
+        section=Section.WEBHOOKS,
+        gt=0,
+        le=60,
+    )
+    webhook_response_limit_bytes: Size = setting(
+        "WEBHOOK_RESPONSE_LIMIT",
+        64 * 1024,
+        "Most bytes read of a receiver's answer to a webhook delivery; the rest is dropped "
+        "(only the status counts).",
+        le=1024**2,
+    )
+    webhook_max_attempts: int = setting(
+        "WEBHOOK_MAX_ATTEMPTS",
+        8,
+        "Attempts per webhook delivery before it counts as failed (the owner can redeliver).",
+        ge=1,
+        le=25,
+    )
+    webhook_retry_base_seconds: float = setting(
+        "WEBHOOK_RETRY_BASE",
+        60.0,
+        "Seconds before a failed webhook delivery's second attempt; each later one waits "
+        "twice as long as the one before, up to WEBHOOK_RETRY_MAX.",
+        gt=0,
+        le=86_400,
+    )
+    webhook_retry_max_seconds: float = setting(
+        "WEBHOOK_RETRY_MAX",
+        6 * 3600.0,
+        "Longest wait between two attempts of a webhook delivery, in seconds.",
+        gt=0,
+        le=7 * 86_400,
+    )
+    webhook_disable_after: int = setting(
+        "WEBHOOK_DISABLE_AFTER",
+        20,
+        "Consecutive failed delivery attempts after which a webhook is disabled; its owners "
+        "see why, and enable it again when the receiver is fixed.",
+        ge=1,
+        le=1000,
+    )
+    webhook_log_retention_days: int = setting(
+        "WEBHOOK_LOG_RETENTION_DAYS",
+        30,
+        "Days each webhook's delivery log (finished deliveries and their attempts) is kept.",
+        ge=1,
+        le=3650,
     )
 
     rate_limit_enabled: bool = setting(

@@ -1,10 +1,11 @@
-"""HTTP side of the metrics: the per-request middleware and the `GET /metrics` route.
+"""HTTP side of the metrics: the per-request count and the `GET /metrics` route.
 
-The middleware is on every request's path, so it does as little as it can: two clock reads,
-one wrapped `send`, and a tally in plain dicts (registry/metrics.py, RequestTally). The
-route template is the path pattern of the route that answered (`/api/v1/packages/{name}`),
-never the raw path: `registry/routing.py` leaves the matched route on `scope["route"]`, and
-the template of each route is computed once from the app's route table. Anything that no
+The count is on every request's path, so it does as little as it can: the edge middleware's
+two clock reads and `send` wrapper (registry/middleware.py, shared with the access line), and
+a tally in plain dicts (registry/metrics.py, RequestTally). The route template is the path
+pattern of the route that answered (`/api/v1/packages/{name}`), never the raw path:
+`registry/routing.py` leaves the matched route on `scope["route"]`, and the template of each
+route is computed once from the app's route table. Anything that no
 route answered (404s, requests refused before routing: 400 text guard, 429 rate limit) is
 counted under `UNMATCHED`; methods outside the standard ones under `OTHER`.
 
@@ -19,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import ipaddress
-import time
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
@@ -27,7 +27,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from registry import metrics
 from registry.config import ConfigError, Settings
@@ -58,44 +58,25 @@ def route_templates(routes: list[BaseRoute], prefix: str = "") -> dict[int, str]
     return templates
 
 
-class RequestMetricsMiddleware:
-    """Counts every HTTP request by route template, method and status, and times it."""
+class RequestCounter:
+    """Counts an HTTP request by route template, method and status, and its duration; called
+    once per request by `registry.middleware.EdgeMiddleware`, which times it."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def __init__(self) -> None:
         self._templates: dict[int, str] | None = None  # from the app's routes, on first use
         self._add = metrics.REQUEST_TALLY.add
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500  # what the server error middleware answers when nothing was sent
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        started = time.perf_counter()
-        try:
-            await self.app(scope, receive, send_noting_status)
-        finally:
-            elapsed = time.perf_counter() - started
-            method = scope["method"]
-            self._add(
-                self._template(scope), method if method in _METHODS else OTHER, status, elapsed
-            )
-
-    def _template(self, scope: Scope) -> str:
+    def __call__(self, scope: Scope, status: int, seconds: float) -> None:
         route = scope.get("route")
         if route is None:
-            return UNMATCHED
-        templates = self._templates
-        if templates is None:
-            templates = self._templates = route_templates(scope["app"].router.routes)
-        return templates.get(id(route), UNMATCHED)
+            template = UNMATCHED
+        else:
+            templates = self._templates
+            if templates is None:
+                templates = self._templates = route_templates(scope["app"].router.routes)
+            template = templates.get(id(route), UNMATCHED)
+        method = scope["method"]
+        self._add(template, method if method in _METHODS else OTHER, status, seconds)
 
 
 # --- GET /metrics -------------------------------------------------------------------------------

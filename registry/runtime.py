@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from domain import database, search_index
@@ -16,7 +17,13 @@ from domain.categories import parse_catalog
 from domain.context import Policy, RegistryContext, StorageSet
 from domain.events import EventBus, InMemoryEventBus
 from domain.outbound import OutboundRules
-from domain.services import lifecycle, replication, resolution_cache, verification
+from domain.services import (
+    lifecycle,
+    replication,
+    resolution_cache,
+    verification,
+    webhook_outbox,
+)
 from registry import metrics
 from registry.change_feed import ChangeFeed
 from registry.config import Settings
@@ -56,6 +63,19 @@ def policy_from(settings: Settings) -> Policy:
             allow_networks=settings.outbound_allow_networks,
         ),
         download_stats_retention_days=settings.download_stats_retention_days,
+        webhooks=webhook_config_from(settings),
+    )
+
+
+def webhook_config_from(settings: Settings) -> webhook_outbox.WebhookConfig:
+    return webhook_outbox.WebhookConfig(
+        timeout_seconds=settings.webhook_timeout_seconds,
+        response_limit_bytes=settings.webhook_response_limit_bytes,
+        max_attempts=settings.webhook_max_attempts,
+        retry_base_seconds=settings.webhook_retry_base_seconds,
+        retry_max_seconds=settings.webhook_retry_max_seconds,
+        disable_after=settings.webhook_disable_after,
+        log_retention_days=settings.webhook_log_retention_days,
     )
 
 
@@ -138,6 +158,8 @@ class Runtime:
         search_index.configure(toolbox_releases=settings.toolbox_releases)
         self.context: RegistryContext | None = None
         self.queue: InProcessQueue | ArqQueue | None = None
+        # Undoes `webhook_outbox.connect` (the queue events' deliveries are sent through).
+        self._disconnect_webhooks: Callable[[], None] | None = None
         # Anonymous package details (registry/read_cache.py), dropped on every committed
         # write of this process and, through the change feed, of every other one.
         self.package_cache = ResponseCache(settings.package_cache_ttl_seconds, name="package")
@@ -149,8 +171,8 @@ class Runtime:
             max_bytes=PAGE_CACHE_BYTES,
             name="page",
         )
-        # Anonymous GraphQL answers (registry/graphql/answers.py) and REST resolutions
-        # (registry/rest/resolve.py), under the same rules and budget kind.
+        # GraphQL answers, per visibility class (registry/graphql/answers.py), and anonymous
+        # REST resolutions (registry/rest/resolve.py), under the same rules and budget kind.
         self.graphql_cache = ResponseCache(
             settings.package_cache_ttl_seconds,
             max_entries=2_000,
@@ -208,6 +230,7 @@ class Runtime:
             )
             await asyncio.to_thread(scratch.cleanup_stale)
             job_ctx["registry"] = self.context
+            self._disconnect_webhooks = webhook_outbox.connect(self.queue, settings.public_base_url)
             shared_bus = (
                 self.context.events if isinstance(self.context.events, RedisEventBus) else None
             )
@@ -226,6 +249,9 @@ class Runtime:
             )
 
     async def stop(self) -> None:
+        if self._disconnect_webhooks is not None:
+            self._disconnect_webhooks()
+            self._disconnect_webhooks = None
         if self.change_feed is not None:
             await self.change_feed.stop()
             self.change_feed = None

@@ -20,16 +20,26 @@ _NAMES = frozenset(name for name, _ in SECURITY_HEADERS) | {_CSP}
 _ALL = (*SECURITY_HEADERS, (_CSP, _FRAME_ANCESTORS))
 
 
-def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """`headers` (raw ASGI pairs, names in lower case as Starlette writes them) with the
-    security headers they lack. Added to every HTTP response by
-    `registry.middleware.RequestIdMiddleware` (one wrapper of `send` on the hot path rather
-    than one more middleware), and by the unexpected-error handler, whose 500 is answered
-    outside every middleware (registry/errors.py)."""
+def with_security_headers(
+    headers: list[tuple[bytes, bytes]], *also: tuple[bytes, bytes]
+) -> list[tuple[bytes, bytes]]:
+    """A new list: `headers` (raw ASGI pairs, names in lower case as Starlette writes them),
+    then `also` (the request id), then the security headers they lack. Added to every HTTP
+    response by `registry.middleware.EdgeMiddleware` (in its one wrapper of `send`), and by the
+    unexpected-error handler, whose 500 is answered outside every middleware
+    (registry/errors.py). `headers` itself is not changed: a cached answer sends the same list
+    each time."""
+    for name, _ in headers:
+        if name in _NAMES:
+            break
+    else:  # the usual case: an API answer sets none of them
+        return [*headers, *also, *_ALL]
     present = {name for name, _ in headers}
-    if present.isdisjoint(_NAMES):  # the usual case: an API answer sets none of them
-        return [*headers, *_ALL]
-    headers = [*headers, *(header for header in SECURITY_HEADERS if header[0] not in present)]
+    headers = [
+        *headers,
+        *also,
+        *(header for header in SECURITY_HEADERS if header[0] not in present),
+    ]
     if _CSP not in present:
         headers.append((_CSP, _FRAME_ANCESTORS))
         return headers

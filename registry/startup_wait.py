@@ -5,8 +5,8 @@ file, a rolling restart) would otherwise exit on the first refusal. `wait_for` r
 connect with a growing delay, logs one line per failed attempt, and gives up once
 `STARTUP_WAIT_SECONDS` have passed: then the last error propagates, and the command line
 reports it as its one-line failure. Only refusals (nothing listening yet, a server still
-starting up, a timeout) are waited for; any other error (a bad password, a missing database)
-fails at once, as before.
+starting up, a timeout: what domain/outages.py counts as an outage) are waited for; any other
+error (a bad password, a missing database) fails at once, as before.
 
 The backoff is written out here instead of taken from a retry library: the project has none,
 and the loop is a few lines whose every step logs.
@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TypeVar
 
-import redis.exceptions
+from domain.outages import unavailable_backend
 
 log = logging.getLogger("registry.startup")
 
@@ -29,31 +29,11 @@ T = TypeVar("T")
 FIRST_DELAY_SECONDS = 0.5
 MAX_DELAY_SECONDS = 5.0
 
-# asyncpg's "the database system is starting up" (and "shutting down") answer.
-_STARTING_UP = ("CannotConnectNowError",)
-
 
 def is_refusal(exc: BaseException) -> bool:
-    """A server that is not (yet) there, as opposed to one that answers with an error. The
-    database driver's errors arrive wrapped (Tortoise's DBConnectionError): the cause chain
-    is searched."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(
-            current,
-            ConnectionRefusedError
-            | ConnectionResetError
-            | TimeoutError
-            | redis.exceptions.ConnectionError
-            | redis.exceptions.TimeoutError,
-        ):
-            return True
-        if type(current).__name__ in _STARTING_UP:
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    """A server that is not (yet) there, as opposed to one that answers with an error: the
+    same classification as a request's 503 (domain/outages.py)."""
+    return unavailable_backend(exc) is not None
 
 
 def backoff_delays(

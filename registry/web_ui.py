@@ -49,9 +49,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
+# The UI's own policies; nosniff and the framing ban come with every response
+# (registry/security_headers.py), which keeps these.
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
 INDEX_CACHE_CONTROL = "no-cache"

@@ -16,6 +16,9 @@ So arq's loop runs under this supervisor, one `Worker` per Redis connection:
 * On SIGTERM/SIGINT it stops picking jobs, lets the running ones finish within
   WORKER_SHUTDOWN_GRACE seconds, and cuts off the rest: arq puts a cancelled job back in the
   queue (`retry_jobs`), and its row still says the work is to do. Exit code 0.
+* Throughout, a task on its event loop writes a heartbeat for `tb-registry worker --check`
+  (registry/commands/worker_check.py): what it is doing, and a problem once arq's job loop
+  stops coming round. A blocked event loop or a stopped process writes nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import time
 from collections.abc import Callable, Coroutine
@@ -33,6 +37,7 @@ from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
 from arq.worker import Worker
 
+from registry.commands.worker_check import HEARTBEAT_INTERVAL_SECONDS, Heartbeat, heartbeat_path
 from registry.config import Settings
 from registry.runtime import Runtime
 from registry.startup_wait import backoff_delays, is_refusal
@@ -45,6 +50,9 @@ RECONNECT_MAX_DELAY_SECONDS = 5.0
 # The watchdog's PING: how often, and how long an answer may take before Redis counts as lost.
 PING_INTERVAL_SECONDS = 5.0
 PING_TIMEOUT_SECONDS = 10.0
+# arq's job loop comes round every poll_delay (0.5 s), running jobs or not; longer than this
+# without a round (and no lost connection seen by the watchdog) it is stuck.
+POLL_STALL_SECONDS = 60.0
 
 
 class RedisOutage(Exception):
@@ -56,6 +64,28 @@ def _quiet(task: asyncio.Task[Any]) -> None:
     reading it keeps asyncio from logging 'exception was never retrieved'."""
     if not task.cancelled():
         task.exception()
+
+
+class _BeatingWorker(Worker):
+    """arq's Worker, stamping each round of its job loop (arq's `heart_beat` ends each)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.polled_at = time.monotonic()
+
+    async def heart_beat(self) -> None:
+        await super().heart_beat()
+        self.polled_at = time.monotonic()
+
+    def stall(self) -> str:
+        """Why the job loop counts as stuck, or "" while it comes round.
+
+        It comes round even while all `max_jobs` slots are busy (arq's semaphore has one
+        permit more than the slots: a full worker skips picking, it does not wait)."""
+        idle = time.monotonic() - self.polled_at
+        if idle <= POLL_STALL_SECONDS:
+            return ""
+        return f"arq's job loop has not come round for {idle:.0f} s"
 
 
 class WorkerSupervisor:
@@ -75,6 +105,9 @@ class WorkerSupervisor:
         self.starting: asyncio.Task[Any] | None = None
         # Jobs cut off at the stop (queued again): their threads may still be running.
         self.cut_off = 0
+        # What the heartbeat reports: the phase, and the arq worker while one runs.
+        self.state = "starting"
+        self.worker: _BeatingWorker | None = None
 
     def _on_signal(self, signum: signal.Signals) -> None:
         if not self.stopping.is_set():
@@ -110,6 +143,7 @@ class WorkerSupervisor:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._on_signal, signum)
         runtime = Runtime(self.settings)
+        heartbeat = asyncio.ensure_future(self._beat())
         try:
             # Started in this task, not a child: Tortoise keeps its connections in a context
             # variable, which the worker's tasks must inherit (and `stop` must see).
@@ -124,11 +158,39 @@ class WorkerSupervisor:
                 self.starting = None
             await self._supervise(runtime)
         finally:
+            self._enter("stopping")
             await self._end_lost_workers(self.settings.worker_shutdown_grace_seconds)
             await runtime.stop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(signum)
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+            # Gone, not stale: the check says at once that no worker runs.
+            heartbeat_path(self.settings.queue_name).unlink(missing_ok=True)
         log.info("worker stopped")
+
+    async def _beat(self) -> None:
+        """The heartbeat, from this event loop: a blocked loop or a stopped process writes none.
+
+        A Redis outage is not a problem here: the supervisor reconnects, running jobs go on,
+        and WORKER_OUTAGE_LIMIT alone decides when to give up (the module's docstring of
+        registry/commands/worker_check.py says why the probe must not overrule it)."""
+        while True:
+            self._write_heartbeat()
+            await asyncio.sleep(HEARTBEAT_INTERVAL_SECONDS)
+
+    def _write_heartbeat(self) -> None:
+        path = heartbeat_path(self.settings.queue_name)
+        problem = self.worker.stall() if self.state == "running" and self.worker else ""
+        try:
+            Heartbeat(os.getpid(), time.time(), self.state, problem).write(path)
+        except OSError as exc:  # a full or read-only /tmp: the probe will say it is stale
+            log.warning("cannot write the worker's heartbeat %s: %s", path, exc)
+
+    def _enter(self, state: str, worker: _BeatingWorker | None = None) -> None:
+        """A new phase, in the heartbeat at once (not only at the next beat)."""
+        self.state, self.worker = state, worker
+        self._write_heartbeat()
 
     async def _connect(self, outage_started: float | None = None) -> ArqRedis | None:
         """A pool to Redis, retried with backoff while Redis is unreachable; None once a stop
@@ -182,13 +244,15 @@ class WorkerSupervisor:
     async def _supervise(self, runtime: Runtime) -> None:
         lost_at: float | None = None
         while not self.stopping.is_set():
+            self._enter("connecting" if lost_at is None else "reconnecting")
             pool = await self._connect(lost_at)
             if pool is None:
                 return
             # Signals are the supervisor's: arq's own handlers would cancel running jobs at once.
-            worker = Worker(
+            worker = _BeatingWorker(
                 **self.options(self.settings, runtime), redis_pool=pool, handle_signals=False
             )
+            self._enter("running", worker)
             main = asyncio.ensure_future(worker.main())
             stop = asyncio.ensure_future(self.stopping.wait())
             watch = asyncio.ensure_future(self._watch(pool))
@@ -196,6 +260,7 @@ class WorkerSupervisor:
             stop.cancel()
             watch.cancel()
             if self.stopping.is_set():
+                self._enter("stopping")
                 await self._drain(worker, main)
                 return
             if watch.done() and not watch.cancelled() and not main.done():

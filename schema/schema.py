@@ -40,6 +40,7 @@ from schema.stats.schema import StatsQueries
 from schema.tokens.schema import TokenMutations
 from schema.transfers.schema import TransferMutations, TransferQueries
 from schema.users.schema import UserQueries
+from schema.webhooks.schema import WebhookMutations, WebhookQueries
 
 
 @strawberry.type(
@@ -56,6 +57,7 @@ class Query(
     StatsQueries,
     ReportQueries,
     TransferQueries,
+    WebhookQueries,
 ):
     node: relay.Node | None = relay.node(
         description="Any object by its global id; null when it does not exist or the caller "
@@ -75,6 +77,7 @@ class Mutation(
     AdminMutations,
     ReportMutations,
     TransferMutations,
+    WebhookMutations,
 ):
     pass
 

@@ -25,7 +25,6 @@ import secrets
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
@@ -102,29 +101,21 @@ def check_configuration(settings: Settings) -> list[Finding]:
 # -- database ---------------------------------------------------------------------------------
 
 
-def _sqlite_file(database_url: str) -> Path | None:
-    path = database_url.split("://", 1)[1].split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
-
-
 async def check_database(settings: Settings) -> list[Finding]:
     from domain.database import (
         close_database,
         describe_database,
         init_database,
         migration_status,
+        sqlite_file,
     )
 
     where = describe_database(settings.database_url)
-    if settings.is_sqlite:
-        path = _sqlite_file(settings.database_url)
-        if path is not None and not path.exists():
-            return [
-                _ok(
-                    "database",
-                    f"{where}: not created yet (the first start creates and migrates it)",
-                )
-            ]
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        return [
+            _ok("database", f"{where}: not created yet (the first start creates and migrates it)")
+        ]
     try:
         # asyncio.timeout, not wait_for: Tortoise keeps its connections in this task's context.
         async with asyncio.timeout(TIMEOUT_SECONDS):

@@ -25,8 +25,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -37,9 +36,10 @@ from tortoise.models import Model
 
 from domain import search_index
 from domain.context import StorageSet
-from domain.database import apply_migrations, close_database, describe_database, init_database
+from domain.database import describe_database
 from domain.services import replication, transfer
 from domain.services.replication import ReferencedObject
+from registry.commands.offline import open_database, opened_storage
 from registry.commands.progress import Progress, print_summary
 from registry.commands.transfer_files import (
     EXPORT_STATE,
@@ -62,7 +62,6 @@ from registry.commands.transfer_files import (
     write_json_atomically,
 )
 from registry.config import Settings
-from registry.runtime import open_storage
 from storage.errors import ChecksumMismatch, ObjectNotFound, StorageError
 from storage.failover import read_with_failover
 from storage.interface import BlobStore
@@ -78,25 +77,6 @@ OBJECT_CONCURRENCY = 4  # objects read or written at once
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-@asynccontextmanager
-async def _database(database_url: str, *, migrate: bool = False) -> AsyncIterator[None]:
-    await init_database(database_url, migrate=migrate)
-    try:
-        yield
-    finally:
-        await close_database()
-
-
-@asynccontextmanager
-async def _storage(settings: Settings) -> AsyncIterator[StorageSet]:
-    storage = await open_storage(settings)
-    try:
-        yield storage
-    finally:
-        for store in storage.all:
-            await store.aclose()
 
 
 def _describe_storage(settings: Settings) -> str:
@@ -298,11 +278,11 @@ async def export_registry(
     started = time.monotonic()
     state, resumed = _start_export(directory)
     # The embedded default is brought to the current schema first, as every command does.
-    async with _database(settings.database_url, migrate=settings.is_sqlite):
+    async with open_database(settings):
         migrations = await transfer.applied_migrations()
         for model in transfer.COPIED:
             await _export_table(directory, state, model, page_rows, after_page)
-        async with _storage(settings) as storage:
+        async with opened_storage(settings) as storage:
             await _export_objects(storage, directory, state, page_rows, after_page)
         tables = []
         for model in transfer.COPIED:
@@ -415,7 +395,7 @@ async def _check_schema(manifest: dict[str, Any]) -> None:
     for table in manifest["tables"]:
         model = transfer.model_for(table["name"])
         assert model is not None  # _read_manifest checked the names
-        if list(table["columns"]) != transfer.columns_of(model):
+        if transfer.current_columns(model, table["columns"]) != transfer.columns_of(model):
             raise TransferError(
                 f"table {table['name']}: the export's columns differ from this registry's; "
                 "export and import with the same tb-registry version"
@@ -534,7 +514,7 @@ async def _import_objects(
     uploaded = 0
     reader = LineReader(directory / OBJECT_LIST)
     try:
-        async with _storage(settings) as storage:
+        async with opened_storage(settings) as storage:
             with Progress("import objects", total=total) as bar:
                 await asyncio.to_thread(reader.skip, state["objects"])
                 bar.advance(state["objects"])
@@ -566,13 +546,12 @@ async def import_registry(
     started = time.monotonic()
     manifest = _read_manifest(directory)
     await asyncio.to_thread(_check_files, directory, manifest)
-    await apply_migrations(settings.database_url)
     target = {
         "database": describe_database(settings.database_url),
         "storage": _describe_storage(settings),
     }
     by_name = {table["name"]: table for table in manifest["tables"]}
-    async with _database(settings.database_url):
+    async with open_database(settings, migrate=True):
         await _check_schema(manifest)
         state, resumed = await _start_import(directory, manifest, target)
         uploaded = 0

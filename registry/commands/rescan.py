@@ -173,8 +173,6 @@ async def rescan(
     """The whole command: select, resume, scan with a progress bar, print the summary."""
     from registry.commands.announce import announce_change
     from registry.commands.offline import offline_context, with_database
-    from registry.redis_event_bus import RedisEventBus
-    from registry.runtime import event_bus_for
 
     summary = RescanSummary()
     started = time.monotonic()
@@ -186,16 +184,12 @@ async def rescan(
         todo = [version_id for version_id in ids if version_id not in journal.done]
         summary.selected = len(ids)
         summary.already_done = len(ids) - len(todo)
+        # Its status events reach other processes' subscribers (offline_context's bus).
         async with offline_context(settings) as ctx:
-            # Status events reach other processes' subscribers when Redis is configured.
-            bus = event_bus_for(settings)
-            ctx.events = bus
             try:
                 with journal, Progress("rescan", total=len(todo), stream=stream) as bar:
                     await _scan_all(ctx, todo, journal, summary, bar, concurrency)
             finally:
-                if isinstance(bus, RedisEventBus):
-                    await bus.aclose()
                 if Outcome.QUARANTINED in summary.outcomes:
                     await announce_change(settings)
         if summary.ok:

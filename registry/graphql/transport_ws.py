@@ -49,6 +49,7 @@ from domain.exceptions import RateLimited
 from domain.sessions import expiry_problem, rights_lost
 from schema.core.charging import charges_of
 from schema.core.context import GraphQLContext
+from schema.core.errors import naming_request
 from schema.core.graphql_limits import GraphQLLimits
 
 log = logging.getLogger("registry.graphql.ws")
@@ -247,10 +248,8 @@ class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         await super().handle_message(message)
 
     def _extensions(self, **fields: Any) -> dict[str, Any]:
-        """An error's extensions naming the socket's request id, as every GraphQL error does
-        (schema/core/errors.py)."""
-        request_id = self.context.request_id
-        return {**fields, "requestId": request_id} if request_id else fields
+        """An error's extensions naming the socket's request id (schema/core/errors.py)."""
+        return naming_request(fields, self.context.request_id)
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)

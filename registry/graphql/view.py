@@ -52,6 +52,7 @@ from registry.graphql.answers import (
     MAX_CACHED_ANSWER_BYTES,
     MAX_CACHED_REQUEST_BYTES,
     answer_key,
+    class_key,
     pack,
     rate_limited_body,
     unpack,
@@ -95,8 +96,9 @@ from registry.read_cache import ResponseCache
 from registry.rest.blobs import etag_matches
 from schema.core.analysis import AnswerNote
 from schema.core.context import GraphQLContext
-from schema.core.errors import SERVICE_UNAVAILABLE
+from schema.core.errors import SERVICE_UNAVAILABLE, naming_request
 from schema.core.graphql_limits import GraphQLLimits
+from schema.core.personal import watched
 from schema.core.uploads import UploadOperations
 from schema.graphiql import SelfHostedGraphiQLMixin, graphiql_static_app
 from schema.schema import schema
@@ -158,10 +160,7 @@ def _error_response(
     media_type: str = JSON,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    extensions = {"code": code}
-    request_id = REQUEST_ID.get()
-    if request_id:  # as every GraphQL error does (schema/core/errors.py)
-        extensions["requestId"] = request_id
+    extensions = naming_request({"code": code}, REQUEST_ID.get())
     return JSONResponse(
         {"errors": [{"message": message, "extensions": extensions}]},
         status_code=status,
@@ -265,7 +264,7 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         try:
             cache = self._answer_cache(scope, declared)
             if cache is not None:
-                await self._serve_anonymous(scope, limited_receive, send, cache)
+                await self._serve_cached(scope, limited_receive, send, cache)
             elif self._is_large_document(scope, declared):
                 # The whole body first: a client sending it slowly must not hold the turn.
                 replay = await _read_body(limited_receive)
@@ -315,12 +314,9 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
 
     @staticmethod
     def _answer_cache(scope: Scope, declared: bytes | None) -> ResponseCache | None:
-        """The anonymous answer cache, when this request may be answered from it: a JSON POST
-        of known, small length, or a GET with a small URL query, without any Authorization
-        header (registry/graphql/answers.py)."""
+        """The answer cache, when this request may be answered from it: a JSON POST of known,
+        small length, or a GET with a small URL query (registry/graphql/answers.py)."""
         headers = dict(scope.get("headers") or [])
-        if b"authorization" in headers:
-            return None
         if scope.get("method") == "GET":
             if len(scope.get("query_string", b"")) > MAX_CACHED_REQUEST_BYTES:
                 return None
@@ -334,11 +330,12 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         cache: ResponseCache | None = getattr(runtime, "graphql_cache", None)
         return cache if cache is not None and cache.enabled else None
 
-    async def _serve_anonymous(
+    async def _serve_cached(
         self, scope: Scope, receive: Receive, send: Send, cache: ResponseCache
     ) -> None:
-        """Answer a repeat from `cache` (charged like the operation it repeats); run anything
-        else as usual, and keep the answer of a query that ran without errors."""
+        """Answer a repeat from `cache` (charged like the operation it repeats) when the entry
+        may serve this caller; run anything else as usual, and keep the answer of a query that
+        ran without errors unless it is a signed-in caller's personal one."""
         body = bytearray()
         is_get = scope.get("method") == "GET"
         while not is_get:
@@ -357,6 +354,17 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         if key is None:
             await super().__call__(scope, replay, send)
             return
+        headers = dict(scope.get("headers") or [])
+        credential = b"authorization" in headers
+        try:
+            # Checked (and kept on the request's state for `get_context`) before any answer.
+            actor = await optional_actor(Request(scope, replay)) if credential else None
+        except Exception:  # an outage: `run` resolves the caller again and answers 503
+            await super().__call__(scope, replay, send)
+            return
+        signed_in = actor is not None and actor.is_authenticated
+        if actor is not None:
+            key = class_key(key, actor)
         state = scope.setdefault("state", {})
         media_type = _media_type(scope)
         note = AnswerNote()
@@ -364,8 +372,8 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
         etag = f'"{self._etag_prefix}.{cache.generation}.{key.rpartition(":")[2]}.{media_type}"'
         state[_ETAG_STATE] = etag
         entry = cache.get(key)
-        if entry is not None:
-            charges, answer = unpack(entry)
+        shared, charges, answer = unpack(entry) if entry is not None else (False, {}, b"")
+        if entry is not None and (shared or not signed_in):
             note.is_query = True  # only a query's answer is kept
             status = 200
             budgets = request_charges(scope)
@@ -378,9 +386,9 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
                     if media_type == GRAPHQL_RESPONSE_JSON:  # a request error: no `data`
                         answer = json.dumps({"errors": json.loads(answer)["errors"]}).encode()
                         status = 429
-            headers = dict(scope.get("headers") or [])
             if (
                 is_get
+                and not credential  # only anonymous GETs are given the ETag
                 and not note.failed
                 and etag_matches(headers.get(b"if-none-match", b"").decode("latin-1"), etag)
             ):
@@ -406,7 +414,10 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
 
         await super().__call__(scope, replay, capture)
         if keep and status == 200 and note.is_query and not note.failed:
-            cache.put(key, pack(note.charges, bytes(sent)), generation)
+            if not (signed_in and note.personal):
+                cache.put(
+                    key, pack(note.charges, bytes(sent), shared=not note.personal), generation
+                )
 
     def _answer_key(self, scope: Scope, body: bytes) -> str | None:
         """The answer cache's key of a request (registry/graphql/answers.py), or None when it
@@ -603,16 +614,18 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
                 credential=bearer_token(request),
             )
         actor = await optional_actor(request)
+        note: AnswerNote | None = getattr(request.state, _ANSWER_STATE, None)
         # The rate-limit middleware's charges for this request (when limits are on): the
         # operation adds the budgets of what it does to them (schema.core.charging).
         return GraphQLContext(
             registry=runtime.ctx,
-            actor=actor,
+            # An answer that may be kept notes whether it read who the caller is.
+            actor=actor if note is None else watched(actor, note),
             limits=self.limits,
             connection=request,
             response=response,
             charges=request_charges(request.scope),
-            answer_note=getattr(request.state, _ANSWER_STATE, None),
+            answer_note=note,
         )
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -626,7 +639,7 @@ class RegistryGraphQL(SelfHostedGraphiQLMixin, GraphQL[GraphQLContext, None]):
             # Errors from before the operation ran (a document that does not parse) miss the
             # schema's rewrite (schema/core/errors.py): they name the request here.
             for error in cast(list[dict[str, Any]], processed.get("errors") or []):
-                error.setdefault("extensions", {}).setdefault("requestId", request_id)
+                error["extensions"] = naming_request(error.get("extensions"), request_id)
         if _media_type(request.scope) == GRAPHQL_RESPONSE_JSON:
             status = request_error_status(result.data, result.errors)
             if status is not None:  # nothing executed: no `data` entry (over_http.py)

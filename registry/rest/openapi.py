@@ -50,8 +50,9 @@ from domain.names import ARCH_ALIASES, PACKAGE_NAME, PLATFORM_ALIASES
 from domain.services import package_transfers as package_transfers_domain
 from domain.services.feeds import DEFAULT_FEED_ENTRIES as FEED_LIMIT
 from domain.services.feeds import MAX_FEED_ENTRIES as FEED_LIMIT_MAX
+from domain.services.webhooks import MAX_DELIVERIES_PAGE, MAX_WEBHOOKS_PER_PUBLISHER
 from domain.versions import _VERSION_FORM as VERSION_FORM
-from registry.rest import package_transfers, shapes
+from registry.rest import package_transfers, shapes, webhooks
 from registry.rest.listing_params import MAX_TOOLBOX_VERSION, SORT_ALIASES
 from registry.rest.params import MAX_PAGE
 
@@ -214,6 +215,16 @@ PLATFORM_QUERY = (
         "architecture",
         _names_or_aliases(Architecture, ARCH_ALIASES),
         "Canonical name or alias (§7)",
+    ),
+)
+# The download statistics' range (registry/rest/download_stats.py), packages and artifacts.
+STATS_RANGE = (
+    Param("from", PARAM_DATE, "First day, YYYY-MM-DD; default: 29 days before to"),
+    Param("to", PARAM_DATE, "Last day, YYYY-MM-DD; default: today (UTC)"),
+    Param(
+        "granularity",
+        {"type": "string", "enum": ["day", "week", "month"], "default": "day"},
+        "A week starts on Monday, a month on its 1st",
     ),
 )
 # A time filter: shapes.ISO_TIME_PATTERN, or "" (no filter).
@@ -434,6 +445,87 @@ OPERATIONS: dict[tuple[str, str], Op] = {
             ("cancel", "Withdraw a package transfer (owners of the offering publisher)"),
         )
     },
+    # webhooks (registry/rest/webhooks.py): owners of the publisher, with a CloudM session
+    # (an API token is 403); someone else's hook or delivery is 404
+    ("GET", f"{V}/publishers/{{name}}/webhooks"): Op(
+        "A publisher's webhooks (owners; never their secrets)",
+        "webhooks",
+        "user",
+        ok={200: webhooks.WebhookList},
+        errors=(403, 404),
+    ),
+    ("POST", f"{V}/publishers/{{name}}/webhooks"): Op(
+        "Register a webhook (owners, with a session); its signing secret is in this answer "
+        f"only. At most {MAX_WEBHOOKS_PER_PUBLISHER} per publisher (413 beyond)",
+        "webhooks",
+        "user",
+        body=webhooks.CreateWebhook,
+        ok={201: webhooks.WebhookCreated},
+        errors=(400, 403, 404, 413),
+    ),
+    ("GET", f"{V}/webhooks/{{id}}"): Op(
+        "A webhook (owners of its publisher)",
+        "webhooks",
+        "user",
+        ok={200: webhooks.Webhook},
+        errors=(403, 404),
+    ),
+    ("PATCH", f"{V}/webhooks/{{id}}"): Op(
+        "Change a webhook: only the keys present change; active=false disables it, "
+        "active=true enables it again",
+        "webhooks",
+        "user",
+        body=webhooks.UpdateWebhook,
+        ok={200: webhooks.Webhook},
+        errors=(400, 403, 404),
+    ),
+    ("DELETE", f"{V}/webhooks/{{id}}"): Op(
+        "Delete a webhook and its delivery log",
+        "webhooks",
+        "user",
+        ok={204: None},
+        errors=(403, 404),
+    ),
+    ("POST", f"{V}/webhooks/{{id}}/secret"): Op(
+        "Rotate the signing secret: the old one stops signing at once; the new one is in "
+        "this answer only",
+        "webhooks",
+        "user",
+        body_required=False,
+        ok={200: webhooks.WebhookCreated},
+        errors=(403, 404),
+    ),
+    ("GET", f"{V}/webhooks/{{id}}/deliveries"): Op(
+        "The webhook's deliveries, newest first, with every attempt",
+        "webhooks",
+        "user",
+        query=(
+            Param(
+                "limit",
+                {
+                    **whole_number(minimum=1),
+                    "default": webhooks.DELIVERY_PAGE,
+                },
+                f"Values above {MAX_DELIVERIES_PAGE} are clamped to {MAX_DELIVERIES_PAGE}",
+            ),
+            Param(
+                "before",
+                whole_number(minimum=1),
+                "Only deliveries with a smaller id (the last id of the previous page)",
+            ),
+        ),
+        ok={200: webhooks.DeliveryList},
+        errors=(400, 403, 404),
+    ),
+    ("POST", f"{V}/webhooks/{{id}}/deliveries/{{delivery_id}}/redeliver"): Op(
+        "Send a finished delivery's event again, as a new delivery (202: queued; 409 while "
+        "the hook is disabled or the delivery is still being attempted)",
+        "webhooks",
+        "user",
+        body_required=False,
+        ok={202: webhooks.Delivery},
+        errors=(403, 404, 409),
+    ),
     ("GET", f"{V}/auth/invitations"): Op(
         "The caller's open invitations", "auth", "user", ok={200: shapes.InvitationList}
     ),
@@ -618,15 +710,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "Downloads per day, week or month (UTC), every period of the range with zeros; "
         "404 when the caller may not see the package",
         "packages",
-        query=(
-            Param("from", PARAM_DATE, "First day, YYYY-MM-DD; default: 29 days before to"),
-            Param("to", PARAM_DATE, "Last day, YYYY-MM-DD; default: today (UTC)"),
-            Param(
-                "granularity",
-                {"type": "string", "enum": ["day", "week", "month"], "default": "day"},
-                "A week starts on Monday, a month on its 1st",
-            ),
-        ),
+        query=STATS_RANGE,
         ok={200: shapes.DownloadStats},
         errors=(400, 404),
     ),
@@ -792,6 +876,30 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         ok={200: shapes.ArtifactDownload},
         bytes_type="application/octet-stream",
         errors=(400, 404, 503),
+    ),
+    ("GET", f"{V}/artifacts/{{name}}/stats/downloads"): Op(
+        "Downloads of the artifact's builds per day, week or month (UTC), every period of the "
+        "range with zeros; all builds, or those of one version, platform and/or architecture",
+        "artifacts",
+        query=(
+            *STATS_RANGE,
+            Param(
+                "version",
+                {**PARAM_TEXT, "maxLength": VERSION_MAX_LENGTH},
+                "Only this version's builds (exact string, then PEP 440-equal; 404 if none)",
+            ),
+            *(
+                Param(
+                    p.name,
+                    p.schema,
+                    f"Only builds made for exactly this {p.name} (all: "
+                    "the builds for every one); canonical name or alias (§7)",
+                )
+                for p in PLATFORM_QUERY
+            ),
+        ),
+        ok={200: shapes.ArtifactDownloadStats},
+        errors=(400, 404),
     ),
     (
         "GET",

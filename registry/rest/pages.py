@@ -46,7 +46,8 @@ async def package_icon(request: Request) -> Response:
     headers = {
         "ETag": etag,
         "Cache-Control": cache,
-        "X-Content-Type-Options": "nosniff",
+        # An uploaded image: no script even if opened directly (nosniff and the framing ban
+        # come with every response, registry/security_headers.py).
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Content-Disposition": 'inline; filename="icon.png"',
     }

@@ -18,8 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from domain.enums import ReportAction, ReportReason, ReportState, VersionStatus
-from domain.exceptions import InvalidInput
 from domain.models import AbuseReport, Package
+from domain.names import choice
 from domain.services import reports
 from registry.auth import required_actor
 from registry.rest import openapi, shapes
@@ -84,13 +84,7 @@ async def my_reports(request: Request) -> Response:
 
 def _state(request: Request) -> ReportState | None:
     raw = query_text(request, "state")
-    if raw is None:
-        return None
-    try:
-        return ReportState(raw)
-    except ValueError:
-        choices = ", ".join(ReportState)
-        raise InvalidInput(f"state must be one of: {choices}", field="state") from None
+    return None if raw is None else choice(raw, ReportState, "state", "state")
 
 
 async def report_queue(request: Request) -> Response:

@@ -27,6 +27,7 @@ from registry.rest import (
     resolve,
     search,
     tokens,
+    webhooks,
 )
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -78,6 +79,7 @@ def api_routes() -> list[BaseRoute]:
             *auth.routes,
             *publishers.routes,
             *package_transfers.routes,
+            *webhooks.routes,
             *tokens.routes,
             *audit.routes,
             *packages.routes,

@@ -862,10 +862,9 @@ class VersionDownloadCount(Shape):
     downloads: Annotated[int, Meta(description="Downloads within the range")]
 
 
-class DownloadStats(Shape):
-    """GET /packages/{name}/stats/downloads: every period of the range, zeros included."""
+class DownloadSeries(Shape):
+    """What a package's and an artifact's statistics both answer, then each its own fields."""
 
-    package: str
     from_: Annotated[str, Meta(description="First day of the range, YYYY-MM-DD")] = msgspec.field(
         name="from"
     )
@@ -876,6 +875,30 @@ class DownloadStats(Shape):
     versions: Annotated[
         list[VersionDownloadCount],
         Meta(description="Downloads per version within the range, most first; none: left out"),
+    ]
+
+
+class DownloadStats(DownloadSeries):
+    """GET /packages/{name}/stats/downloads: every period of the range, zeros included."""
+
+    package: str
+
+
+class BuildDownloadCount(Shape):
+    version: str
+    platform: str
+    architecture: str
+    downloads: Annotated[int, Meta(description="Downloads within the range")]
+
+
+class ArtifactDownloadStats(DownloadSeries):
+    """GET /artifacts/{name}/stats/downloads: every period of the range, zeros included, for
+    the builds the query selects (all by default): every count is of those builds."""
+
+    artifact: str
+    builds: Annotated[
+        list[BuildDownloadCount],
+        Meta(description="Downloads per build within the range, most first; none: left out"),
     ]
 
 

@@ -13,7 +13,8 @@ from domain import models
 from domain.enums import ArtifactType
 from domain.exceptions import NotFound
 from domain.names import canonical_architecture, canonical_platform
-from domain.services import artifacts
+from domain.services import artifacts, download_stats
+from domain.services.download_stats import BuildFilter, Granularity
 from domain.services.urls import artifact_build_url
 from schema.artifacts.dataloaders import ArtifactByIdLoader, ArtifactVersionsByArtifactIdLoader
 from schema.core.context import Info
@@ -22,6 +23,8 @@ from schema.core.pagination import CountableConnection
 from schema.core.scalars import BigInt
 from schema.publishers.dataloaders import PublisherByIdLoader
 from schema.publishers.types import Publisher
+from schema.stats.arguments import StatsFrom, StatsGranularityArgument, StatsTo
+from schema.stats.types import ArtifactDownloadStats
 
 graphql_enum(
     ArtifactType,
@@ -300,6 +303,32 @@ class Artifact(relay.Node):
         except NotFound:
             return None
         return ChosenArtifactBuild.from_chosen(chosen)
+
+    @strawberry.field(
+        description="Downloads of its builds per day, week or month (UTC) over at most 1096 "
+        "days (REST: GET /artifacts/{name}/stats/downloads): all builds, or only those of "
+        "one version, platform and/or architecture (exact: `all` selects the builds made for "
+        "every platform or architecture); an error `invalid` for a bad range or filter, "
+        "`not_found` for an unknown version."
+    )
+    async def download_stats(
+        self,
+        info: Info,
+        from_: StatsFrom = None,
+        to: StatsTo = None,
+        granularity: StatsGranularityArgument = Granularity.DAY,
+        version: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only this version's builds (exact string, then PEP 440-equal)."
+            ),
+        ] = None,
+        platform: PlatformArgument = None,
+        architecture: ArchitectureArgument = None,
+    ) -> ArtifactDownloadStats:
+        only = BuildFilter.parse(version, platform, architecture)
+        stats = await download_stats.artifact_downloads(self.row.name, from_, to, granularity, only)
+        return ArtifactDownloadStats.from_domain(stats)
 
 
 @strawberry.type(description="A page of artifacts.")

@@ -83,14 +83,16 @@ def operation_key(
 
 
 class AnswerNote:
-    """What an HTTP operation turned out to be, for the view's anonymous answer cache
+    """What an HTTP operation turned out to be, for the view's answer cache
     (registry/graphql/answers.py): filled in once the operation passed its checks, read
     after it ran. Only a query without errors may be kept, and a repeat is charged
-    `charges` again."""
+    `charges` again. `personal`: the operation looked at who the caller is, beyond what it
+    may see (schema/core/personal.py), so its answer is for no other caller of its class."""
 
-    __slots__ = ("charges", "failed", "is_query")
+    __slots__ = ("charges", "failed", "is_query", "personal")
 
     def __init__(self) -> None:
         self.is_query = False
         self.failed = False
+        self.personal = False
         self.charges: dict[str, int] = {}

@@ -210,11 +210,20 @@ def _public_error(error: GraphQLError, request_id: str) -> GraphQLError:
     return error
 
 
-def _with_request_id(error: GraphQLError, request_id: str) -> GraphQLError:
-    """Every error names its request (`extensions.requestId`, as the `X-Request-ID` header and
-    the log lines do), so a report can be matched to the server's log."""
+def naming_request(extensions: dict[str, Any] | None, request_id: str | None) -> dict[str, Any]:
+    """An error's `extensions` naming its request (`requestId`, as the `X-Request-ID` header
+    and the log lines do), so a report can be matched to the server's log. The one place for
+    it: the schema's errors, the view's request errors and cached refusals, and the
+    WebSocket's own messages all use it."""
+    named = dict(extensions or {})
     if request_id:
-        error.extensions = {**(error.extensions or {}), "requestId": request_id}
+        named["requestId"] = request_id
+    return named
+
+
+def _with_request_id(error: GraphQLError, request_id: str) -> GraphQLError:
+    if request_id:
+        error.extensions = naming_request(error.extensions, request_id)
     return error
 
 

@@ -11,8 +11,9 @@ and the types need nothing from here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from domain.services import listing
 from domain.services.listing import ListedPackage, ListingQuery
@@ -31,6 +32,25 @@ class PackagePage:
     after: str | None
     cursor_of: Callable[[ListedPackage], str]
     query: ListingQuery  # what was asked: the connection's facets count over the same
+    # The facet counts, when the connection's `facets` is selected: counted with the page,
+    # from one plan (listing.keyset_page_and_facets). None: not selected.
+    facets: dict[str, list[tuple[str, int]]] | None
+
+
+def asks_for(selections: Iterable[Any], name: str) -> bool:
+    """Whether `name` is selected anywhere in `selections` (Strawberry's selected fields,
+    fragments included; what `@skip`/`@include` leave out is not selected)."""
+    return any(
+        _included(selection)
+        and (getattr(selection, "name", None) == name or asks_for(selection.selections, name))
+        for selection in selections
+    )
+
+
+def _included(selection: Any) -> bool:
+    directives = getattr(selection, "directives", None) or {}
+    skipped = directives.get("skip", {}).get("if") is True
+    return not skipped and directives.get("include", {}).get("if", True) is not False
 
 
 async def list_packages(
@@ -41,7 +61,14 @@ async def list_packages(
     position = None
     if after is not None:
         position = ordering.parse_key(decode_cursor(after, ordering.name, ordering.arity))
-    rows, total = await listing.keyset_page(info.context.actor, query, limit=limit, after=position)
+    actor = info.context.actor
+    facets = None
+    if asks_for(info.selected_fields, "facets"):
+        rows, total, facets = await listing.keyset_page_and_facets(
+            actor, query, limit=limit, after=position
+        )
+    else:
+        rows, total = await listing.keyset_page(actor, query, limit=limit, after=position)
     return PackagePage(
         rows,
         limit,
@@ -49,4 +76,5 @@ async def list_packages(
         after,
         lambda row: encode_cursor(ordering.name, ordering.key_of(row)),
         query,
+        facets,
     )

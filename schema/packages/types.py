@@ -37,7 +37,7 @@ from schema.packages.dataloaders import (
     VersionsByPackageIdLoader,
 )
 from schema.packages.enums import PackageStatus, PackageType, VersionStatus, Visibility
-from schema.packages.listing import PackagePage
+from schema.packages.listing import PackagePage, asks_for
 from schema.publishers.dataloaders import PublisherByIdLoader
 
 if TYPE_CHECKING:
@@ -537,8 +537,10 @@ class PackageFacet:
 
 @strawberry.type(description="A page of packages.")
 class PackageConnection(CountableConnection[Package]):
-    # The listing this page belongs to (set by `package_connection`), for `facets`.
+    # The listing this page belongs to and its facet counts when they were counted with the
+    # page (both set by `package_connection`), for `facets`.
     query: strawberry.Private[ListingQuery | None] = None
+    facet_counts: strawberry.Private[dict[str, list[tuple[str, int]]] | None] = None
 
     @strawberry.field(
         description="For each facet, how many of all matching packages (every page, as the "
@@ -547,7 +549,9 @@ class PackageConnection(CountableConnection[Package]):
     async def facets(self, info: Info) -> list[PackageFacet]:
         if self.query is None:
             return []
-        counts = await listing.facet_counts(info.context.actor, self.query)
+        counts = self.facet_counts
+        if counts is None:  # not seen as selected when the page was read
+            counts = await listing.facet_counts(info.context.actor, self.query)
         return [
             PackageFacet(
                 facet=facet,
@@ -555,15 +559,6 @@ class PackageConnection(CountableConnection[Package]):
             )
             for facet, values in counts.items()
         ]
-
-
-def _asks_for(selections: Iterable[Any], name: str) -> bool:
-    """Whether `name` is selected anywhere in `selections` (Strawberry's selected fields,
-    fragments included)."""
-    return any(
-        getattr(selection, "name", None) == name or _asks_for(selection.selections, name)
-        for selection in selections
-    )
 
 
 async def package_connection(info: Info, page: PackagePage) -> PackageConnection:
@@ -580,7 +575,7 @@ async def package_connection(info: Info, page: PackagePage) -> PackageConnection
 
     # The same for the latest versions, in one query, when the page's items ask for them.
     latest: dict[int, Any] = {}
-    if _asks_for(info.selected_fields, "latest"):
+    if asks_for(info.selected_fields, "latest"):
         keys = [(row.id, row.latest_version) for row in page.rows[: page.limit]]
         wanted = [key for key in keys if key[1]]
         found = await info.context.loader(LatestVersionLoader).load_many(wanted)
@@ -603,4 +598,5 @@ async def package_connection(info: Info, page: PackagePage) -> PackageConnection
         after=page.after,
     )
     connection.query = page.query
+    connection.facet_counts = page.facets
     return connection

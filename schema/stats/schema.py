@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-
 import strawberry
 
 from domain.services import download_stats
 from domain.services.download_stats import Granularity
 from schema.core.arguments import PackageName
 from schema.core.context import Info
+from schema.stats.arguments import StatsFrom, StatsGranularityArgument, StatsTo
 from schema.stats.types import DownloadStats
 
 
@@ -25,19 +23,9 @@ class StatsQueries:
         self,
         info: Info,
         package: PackageName,
-        from_: Annotated[
-            date | None,
-            strawberry.argument(
-                name="from", description="First day (default: 29 days before `to`)."
-            ),
-        ] = None,
-        to: Annotated[
-            date | None, strawberry.argument(description="Last day (default: today, UTC).")
-        ] = None,
-        granularity: Annotated[
-            Granularity,
-            strawberry.argument(description="Days, ISO weeks (from Monday) or months."),
-        ] = Granularity.DAY,
+        from_: StatsFrom = None,
+        to: StatsTo = None,
+        granularity: StatsGranularityArgument = Granularity.DAY,
     ) -> DownloadStats:
         stats = await download_stats.package_downloads(
             info.context.actor, package, from_, to, granularity

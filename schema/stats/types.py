@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import strawberry
 
-from domain.services.download_stats import Granularity, PackageDownloads
+from domain.services.download_stats import (
+    ArtifactDownloads,
+    Granularity,
+    PackageDownloads,
+)
 from schema.core.enums import graphql_enum
 from schema.core.scalars import BigInt
 
@@ -38,9 +43,11 @@ class VersionDownloadCount:
     downloads: BigInt = strawberry.field(description="Its downloads within the asked range.")
 
 
-@strawberry.type(description="A package's downloads over a range of days.")
-class DownloadStats:
-    package: str = strawberry.field(description="Canonical package name.")
+@strawberry.type(description="Downloads over a range of days.")
+class DownloadSeries:
+    """What a package's and an artifact's statistics both answer (not in the schema itself:
+    each type lists these fields, then its own)."""
+
     from_: date = strawberry.field(name="from", description="First day of the range.")
     to: date = strawberry.field(description="Last day of the range.")
     granularity: Granularity = strawberry.field(description="How the periods group days.")
@@ -54,19 +61,64 @@ class DownloadStats:
         "any are left out."
     )
 
+
+def _series(stats: PackageDownloads | ArtifactDownloads) -> dict[str, Any]:
+    """The `DownloadSeries` fields of either statistics."""
+    return {
+        "from_": stats.start,
+        "to": stats.end,
+        "granularity": stats.granularity,
+        "total": BigInt(stats.total),
+        "periods": [
+            DownloadPeriod(start=p.start, downloads=BigInt(p.downloads)) for p in stats.periods
+        ],
+        "versions": [
+            VersionDownloadCount(version=v.version, downloads=BigInt(v.downloads))
+            for v in stats.versions
+        ],
+    }
+
+
+@strawberry.type(description="A package's downloads over a range of days.")
+class DownloadStats(DownloadSeries):
+    package: str = strawberry.field(description="Canonical package name.")
+
     @classmethod
     def from_domain(cls, stats: PackageDownloads) -> DownloadStats:
+        return cls(package=stats.package, **_series(stats))
+
+
+@strawberry.type(description="Downloads of one artifact build within the asked range.")
+class BuildDownloadCount:
+    version: str = strawberry.field(description="The version the build belongs to.")
+    platform: str = strawberry.field(description="Canonical platform (all = any).")
+    architecture: str = strawberry.field(description="Canonical architecture (all = any).")
+    downloads: BigInt = strawberry.field(description="Its downloads within the asked range.")
+
+
+@strawberry.type(
+    description="An artifact's build downloads over a range of days: every count is of the "
+    "builds the filters select (all by default)."
+)
+class ArtifactDownloadStats(DownloadSeries):
+    artifact: str = strawberry.field(description="Canonical artifact name.")
+    builds: list[BuildDownloadCount] = strawberry.field(
+        description="Downloads per build within the range, most first; builds without any "
+        "are left out."
+    )
+
+    @classmethod
+    def from_domain(cls, stats: ArtifactDownloads) -> ArtifactDownloadStats:
         return cls(
-            package=stats.package,
-            from_=stats.start,
-            to=stats.end,
-            granularity=stats.granularity,
-            total=BigInt(stats.total),
-            periods=[
-                DownloadPeriod(start=p.start, downloads=BigInt(p.downloads)) for p in stats.periods
+            artifact=stats.artifact,
+            builds=[
+                BuildDownloadCount(
+                    version=b.version,
+                    platform=b.platform,
+                    architecture=b.architecture,
+                    downloads=BigInt(b.downloads),
+                )
+                for b in stats.builds
             ],
-            versions=[
-                VersionDownloadCount(version=v.version, downloads=BigInt(v.downloads))
-                for v in stats.versions
-            ],
+            **_series(stats),
         )

@@ -1,0 +1,1 @@
+"""Webhook queries and mutations (issue 18 part 1)."""

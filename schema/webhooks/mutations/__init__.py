@@ -1,0 +1,1 @@
+"""Webhook mutations, one per module."""
