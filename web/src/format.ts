@@ -10,6 +10,14 @@ export function formatExactCount(n: number): string {
   return whole.format(n);
 }
 
+const plurals = new Intl.PluralRules('en');
+
+/** "1 package", "2 packages": `n` as `format` writes it, and the noun that agrees with it
+ * (every noun the UI counts takes its plural with "s"). */
+export function formatQuantity(n: number, noun: string, format = formatExactCount): string {
+  return `${format(n)} ${noun}${plurals.select(n) === 'one' ? '' : 's'}`;
+}
+
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;

@@ -1,10 +1,10 @@
-// The package page's downloads over time: a bar chart drawn as plain SVG (a chart library would
+// A package's or an artifact's downloads over time: a bar chart drawn as plain SVG (a chart library would
 // be most of the page's script for a handful of rectangles). Sizes and colours are attributes
 // and CSS classes only: the UI's CSP forbids inline styles. The same numbers are in a
 // visually-hidden table for screen readers, and the chart itself is one labelled image.
 import { useState } from 'preact/hooks';
-import { formatExactCount } from '../format';
-import { DownloadStatsQuery } from '../graphql/operations/catalog';
+import { formatExactCount, formatQuantity } from '../format';
+import { ArtifactDownloadStatsQuery, DownloadStatsQuery } from '../graphql/operations/catalog';
 import type { VariablesOf } from '../graphql/tada';
 import { useQuery } from '../graphql/useQuery';
 
@@ -34,19 +34,31 @@ function periodLabel(start: string, granularity: Granularity): string {
   return start;
 }
 
-export function DownloadChart({ name }: { name: string }) {
+/** Whose downloads: a package's (downloadStats) or all builds of an artifact
+ * (artifact.downloadStats); the two answers have the same shape. */
+export type ChartSubject = 'package' | 'artifact';
+
+export function DownloadChart({ name, subject = 'package' }: { name: string; subject?: ChartSubject }) {
   const [range, setRange] = useState(RANGES[0]);
-  const result = useQuery(DownloadStatsQuery, {
-    package: name,
-    from: range.daysBack === null ? null : daysAgo(range.daysBack),
-    granularity: range.granularity,
-  });
-  const stats = result.data?.downloadStats;
+  const from = range.daysBack === null ? null : daysAgo(range.daysBack);
+  // Both hooks run (hooks may not be conditional); the one for the other subject is skipped.
+  const packageResult = useQuery(
+    DownloadStatsQuery,
+    { package: name, from, granularity: range.granularity },
+    { skip: subject !== 'package' },
+  );
+  const artifactResult = useQuery(
+    ArtifactDownloadStatsQuery,
+    { name, from, granularity: range.granularity },
+    { skip: subject !== 'artifact' },
+  );
+  const result = subject === 'package' ? packageResult : artifactResult;
+  const stats = subject === 'package' ? packageResult.data?.downloadStats : artifactResult.data?.artifact?.downloadStats;
   const periods = stats?.periods ?? [];
   const most = Math.max(1, ...periods.map((p) => p.downloads));
   const slot = periods.length ? CHART_WIDTH / periods.length : CHART_WIDTH;
   const summary = stats
-    ? `${formatExactCount(stats.total)} downloads from ${stats.from} to ${stats.to}, at most ${formatExactCount(Math.max(0, ...periods.map((p) => p.downloads)))} in one ${range.granularity.toLowerCase()}`
+    ? `${formatQuantity(stats.total, 'download')} from ${stats.from} to ${stats.to}, at most ${formatExactCount(Math.max(0, ...periods.map((p) => p.downloads)))} in one ${range.granularity.toLowerCase()}`
     : '';
   return (
     <section class="download-chart" aria-labelledby="downloads-chart-heading">

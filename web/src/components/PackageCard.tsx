@@ -1,6 +1,6 @@
 import { readFragment, type FragmentOf } from '../graphql/tada';
 import { PackageCardFields } from '../graphql/operations/catalog';
-import { formatCount, formatDate, titleCase } from '../format';
+import { formatCount, formatDate, formatQuantity, titleCase } from '../format';
 import { PackageIcon } from './PackageIcon';
 import { VerifiedBadge } from './PublisherBadge';
 
@@ -21,7 +21,7 @@ export function PackageCard({ data }: { data: FragmentOf<typeof PackageCardField
           <span>
             by {pkg.publisher.displayName || pkg.publisher.name} <VerifiedBadge status={pkg.publisher.verificationStatus} />
           </span>
-          <span title={`${pkg.totalDownloads} downloads`}>{formatCount(pkg.totalDownloads)} downloads</span>
+          <span title={formatQuantity(pkg.totalDownloads, 'download')}>{formatQuantity(pkg.totalDownloads, 'download', formatCount)}</span>
           <span class="nowrap">updated {formatDate(pkg.updatedAt)}</span>
         </p>
       </div>

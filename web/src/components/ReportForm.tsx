@@ -26,7 +26,10 @@ export function ReportForm({ name, versions }: { name: string; versions: readonl
   const [version, setVersion] = useState('');
   const [details, setDetails] = useState('');
   const [sent, setSent] = useState(false);
-  if (viewer.status !== 'signed-in') {
+  // While a kept token is being checked, offer nothing: a "Sign in" link there would send a
+  // visitor who is a moment from being signed in to the sign-in page.
+  if (viewer.status === 'loading') return null;
+  if (viewer.status === 'anonymous') {
     return (
       <p class="report-link">
         <a href={signInUrl()}>Sign in to report this package</a>

@@ -2,7 +2,7 @@ import { PackageList } from '../components/PackageCard';
 import { SearchBox } from '../components/SearchBox';
 import { ErrorMessage, Loading } from '../components/Status';
 import { usePageTitle } from '../components/usePageTitle';
-import { formatCount } from '../format';
+import { formatCount, formatQuantity } from '../format';
 import { HomeQuery } from '../graphql/operations/catalog';
 import { useQuery } from '../graphql/useQuery';
 
@@ -14,7 +14,7 @@ export function HomePage() {
       <section class="hero" aria-labelledby="home-title">
         <h1 id="home-title">Mods, libraries and apps for ToolBoxV2</h1>
         <SearchBox id="home-search" large />
-        {result.data && <p class="hero-count">{formatCount(result.data.popular.totalCount)} packages</p>}
+        {result.data && <p class="hero-count">{formatQuantity(result.data.popular.totalCount, 'package', formatCount)}</p>}
       </section>
       {result.status === 'loading' && <Loading />}
       {result.status === 'error' && <ErrorMessage error={result.error} retry={result.reload} />}

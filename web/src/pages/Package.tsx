@@ -7,7 +7,7 @@ import { Prose, withoutLeadingHeading } from '../components/Prose';
 import { PublisherLink } from '../components/PublisherBadge';
 import { ErrorMessage, Loading, Notice } from '../components/Status';
 import { usePageTitle } from '../components/usePageTitle';
-import { formatBytes, formatCount, formatDate, formatExactCount, titleCase } from '../format';
+import { formatBytes, formatCount, formatDate, formatExactCount, formatQuantity, titleCase } from '../format';
 import { PackageQuery } from '../graphql/operations/catalog';
 import type { ResultOf } from '../graphql/tada';
 import { useQuery } from '../graphql/useQuery';
@@ -74,7 +74,7 @@ function VersionList({ pkg }: { pkg: Pkg }) {
               {version.yanked && <span class="tag tag-warning">yanked</span>}
               {version.status !== 'PUBLISHED' && <span class="tag tag-warning">{titleCase(version.status)}</span>}
               <span class="muted">
-                {formatDate(version.publishedAt)} · {formatExactCount(version.downloads)} downloads
+                {formatDate(version.publishedAt)} · {formatQuantity(version.downloads, 'download')}
               </span>
             </summary>
             <div class="version-body">
@@ -146,7 +146,7 @@ function ArtifactBuilds({ artifact }: { artifact: Artifact }) {
                 {PLATFORM_LABELS[build.platform] ?? build.platform} · {build.architecture}
               </a>
               <span class="muted">
-                {build.filename} · {formatBytes(build.sizeBytes)} · {formatExactCount(build.downloads)} downloads
+                {build.filename} · {formatBytes(build.sizeBytes)} · {formatQuantity(build.downloads, 'download')}
                 {index === 0 && build.platform === platform && ' · your platform'}
               </span>
             </li>
@@ -280,7 +280,14 @@ export function PackagePage({ name }: { name: string }) {
             </p>
           </div>
         </header>
-        <ArtifactBuilds artifact={artifact} />
+        <div class="package-layout">
+          <div class="package-main">
+            <ArtifactBuilds artifact={artifact} />
+          </div>
+          <aside class="package-sidebar" aria-label="About this artifact">
+            <DownloadChart name={artifact.name} subject="artifact" />
+          </aside>
+        </div>
       </article>
     );
   }
@@ -296,7 +303,7 @@ export function PackagePage({ name }: { name: string }) {
           <p class="lead">{p.description}</p>
           <p class="muted">
             <code>{p.name}</code> · {titleCase(p.packageType)} by <PublisherLink publisher={p.publisher} /> ·{' '}
-            {formatCount(p.totalDownloads)} downloads ·{' '}
+            {formatQuantity(p.totalDownloads, 'download', formatCount)} ·{' '}
             <a href={packageFeedUrl(p.name)} type="application/atom+xml">
               Atom feed
             </a>

@@ -3,7 +3,7 @@ import { PackageList } from '../components/PackageCard';
 import { ErrorMessage, Loading } from '../components/Status';
 import { useMediaQuery } from '../components/useMediaQuery';
 import { usePageTitle } from '../components/usePageTitle';
-import { formatCount, titleCase } from '../format';
+import { formatCount, formatQuantity, titleCase } from '../format';
 import { SearchQuery } from '../graphql/operations/catalog';
 import type { VariablesOf } from '../graphql/tada';
 import { useQuery } from '../graphql/useQuery';
@@ -138,7 +138,7 @@ export function SearchPage() {
         <section class="results" aria-labelledby="results-heading">
           <div class="results-bar">
             <h2 id="results-heading" aria-live="polite">
-              {connection ? `${formatCount(connection.totalCount)} ${connection.totalCount === 1 ? 'package' : 'packages'}` : 'Packages'}
+              {connection ? formatQuantity(connection.totalCount, 'package', formatCount) : 'Packages'}
               {page > 1 && `, page ${page}`}
             </h2>
             <label class="sort">

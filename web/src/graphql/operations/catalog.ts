@@ -191,3 +191,19 @@ export const DownloadStatsQuery = graphql(`
     }
   }
 `);
+
+/** An artifact's downloads per period (all its builds) for the artifact page's chart. */
+export const ArtifactDownloadStatsQuery = graphql(`
+  query ArtifactDownloadStats($name: String!, $from: Date, $granularity: StatsGranularity!) {
+    artifact(name: $name) {
+      id
+      downloadStats(from: $from, granularity: $granularity) {
+        from
+        to
+        granularity
+        total
+        periods { start downloads }
+      }
+    }
+  }
+`);

@@ -3,6 +3,7 @@
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { ErrorMessage, Loading } from '../../components/Status';
+import { formatQuantity } from '../../format';
 import { ADMIN_LINKS, SubNav } from '../../components/SubNav';
 import { usePageTitle } from '../../components/usePageTitle';
 import { useQuery } from '../../graphql/useQuery';
@@ -86,7 +87,7 @@ export function AuditLogPage() {
       {result.status === 'error' && <ErrorMessage error={result.error} retry={result.reload} />}
       {connection && (
         <>
-          <p class="muted">{connection.totalCount} events</p>
+          <p class="muted">{formatQuantity(connection.totalCount, 'event')}</p>
           {connection.edges.length === 0 ? (
             <p class="empty">No event matches.</p>
           ) : (

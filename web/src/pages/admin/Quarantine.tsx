@@ -3,20 +3,19 @@
 // queue to one package, ?after= pages on.
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
-import { ActionErrors, useAction } from '../../components/Action';
+import { DecisionForm } from '../../components/DecisionForm';
 import { ScanReport } from '../../components/ScanReport';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { ADMIN_LINKS, SubNav } from '../../components/SubNav';
 import { usePageTitle } from '../../components/usePageTitle';
 import { useLiveQuery } from '../../components/useLiveQuery';
-import { formatBytes, formatDate } from '../../format';
+import { formatBytes, formatDate, formatQuantity } from '../../format';
 import { DeleteVersionMutation, QuarantineQuery, ReleaseVersionMutation } from '../../graphql/operations/admin';
 import type { ResultOf } from '../../graphql/tada';
 
 type Item = ResultOf<typeof QuarantineQuery>['quarantinedVersions']['edges'][number]['node'];
 
 function QueueItem({ item, onDone }: { item: Item; onDone: (message: string) => void }) {
-  const action = useAction();
   const [reason, setReason] = useState('');
   const label = `${item.package.name} ${item.version}`;
   const reasonId = `reason-${item.id}`;
@@ -31,7 +30,27 @@ function QueueItem({ item, onDone }: { item: Item; onDone: (message: string) => 
         <code class="hash">{item.checksumSha256.slice(0, 16)}…</code>
       </p>
       <ScanReport report={item.scanReport} label={`Scan report of ${label}`} />
-      <form class="form form-wide" aria-label={`Decide on ${label}`} onSubmit={(event) => event.preventDefault()}>
+      <DecisionForm
+        label={`Decide on ${label}`}
+        onDone={onDone}
+        decisions={[
+          {
+            label: `Release ${label}`,
+            tone: 'primary',
+            decide: async (action) =>
+              (await action.run(ReleaseVersionMutation, { package: item.package.name, version: item.version, reason }, (d) => d.releaseVersion?.errors)) &&
+              `Released ${label}: it is published.`,
+          },
+          {
+            label: `Delete ${label}`,
+            tone: 'danger',
+            confirm: `Delete ${label} for good?`,
+            decide: async (action) =>
+              (await action.run(DeleteVersionMutation, { package: item.package.name, version: item.version, reason }, (d) => d.deleteVersion?.errors)) &&
+              `Deleted ${label}.`,
+          },
+        ]}
+      >
         <div class="field">
           <label for={reasonId}>Reason for {label}</label>
           <input id={reasonId} maxLength={1000} value={reason} aria-describedby={`${reasonId}-hint`} onInput={(e) => setReason(e.currentTarget.value)} />
@@ -39,33 +58,7 @@ function QueueItem({ item, onDone }: { item: Item; onDone: (message: string) => 
             Required to release (audited); optional to delete.
           </p>
         </div>
-        <ActionErrors errors={action.errors} />
-        <div class="row-actions">
-          <button
-            type="button"
-            class="button button-primary"
-            disabled={action.busy}
-            onClick={async () => {
-              const data = await action.run(ReleaseVersionMutation, { package: item.package.name, version: item.version, reason }, (d) => d.releaseVersion?.errors);
-              if (data) onDone(`Released ${label}: it is published.`);
-            }}
-          >
-            Release {label}
-          </button>
-          <button
-            type="button"
-            class="button button-danger"
-            disabled={action.busy}
-            onClick={async () => {
-              if (!window.confirm(`Delete ${label} for good?`)) return;
-              const data = await action.run(DeleteVersionMutation, { package: item.package.name, version: item.version, reason }, (d) => d.deleteVersion?.errors);
-              if (data) onDone(`Deleted ${label}.`);
-            }}
-          >
-            Delete {label}
-          </button>
-        </div>
-      </form>
+      </DecisionForm>
     </li>
   );
 }
@@ -113,7 +106,7 @@ export function QuarantinePage() {
       {result.status === 'error' && <ErrorMessage error={result.error} retry={result.reload} />}
       {connection && (
         <>
-          <p class="muted">{connection.totalCount} quarantined versions</p>
+          <p class="muted">{formatQuantity(connection.totalCount, 'quarantined version')}</p>
           {connection.edges.length === 0 ? (
             <p class="empty">Nothing is waiting.</p>
           ) : (

@@ -3,22 +3,22 @@
 // about the whole package). ?state=all shows resolved reports too, ?after= pages on.
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
-import { ActionErrors, useAction } from '../../components/Action';
+import { DecisionForm } from '../../components/DecisionForm';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { ADMIN_LINKS, SubNav } from '../../components/SubNav';
 import { usePageTitle } from '../../components/usePageTitle';
 import { useLiveQuery } from '../../components/useLiveQuery';
-import { formatDate, titleCase } from '../../format';
+import { formatDate, formatQuantity, titleCase } from '../../format';
 import { AbuseReportFields, AbuseReportsQuery, DismissReportMutation, QuarantineReportedVersionMutation } from '../../graphql/operations/reports';
 import { readFragment, type ResultOf } from '../../graphql/tada';
 
 type Report = ResultOf<typeof AbuseReportFields>;
 
 function ReportItem({ report, onDone }: { report: Report; onDone: (message: string) => void }) {
-  const action = useAction();
   const [note, setNote] = useState('');
   const [version, setVersion] = useState('');
   const target = report.version ? `${report.package} ${report.version}` : report.package;
+  const chosen = report.version ?? version.trim();
   const key = report.id.replace(/[^A-Za-z0-9_-]/g, '');
   return (
     <li class="queue-item" data-report={report.id}>
@@ -35,7 +35,34 @@ function ReportItem({ report, onDone }: { report: Report; onDone: (message: stri
       {report.state === 'RESOLVED' ? (
         report.resolutionNote && <p class="muted">Note: {report.resolutionNote}</p>
       ) : (
-        <form class="form form-wide" aria-label={`Decide on the report of ${target}`} onSubmit={(event) => event.preventDefault()}>
+        <DecisionForm
+          label={`Decide on the report of ${target}`}
+          onDone={onDone}
+          decisions={[
+            {
+              label: `Dismiss report of ${target}`,
+              decide: async (action) =>
+                (await action.run(DismissReportMutation, { id: report.id, note: note.trim() }, (d) => d.dismissReport?.errors)) &&
+                `Dismissed the report of ${target}.`,
+            },
+            {
+              label: `Quarantine ${target}`,
+              tone: 'danger',
+              confirm: `Quarantine ${report.package} ${chosen}? It can no longer be installed.`,
+              decide: async (action) => {
+                const data = await action.run(
+                  QuarantineReportedVersionMutation,
+                  { id: report.id, note: note.trim(), version: report.version ? null : version.trim() || null },
+                  (d) => d.quarantineReportedVersion?.errors,
+                );
+                const payload = data?.quarantineReportedVersion;
+                if (!payload) return null;
+                const v = payload.version?.version ?? chosen;
+                return `Quarantined ${report.package} ${v}; ${payload.resolvedCount ?? 1} report(s) resolved.`;
+              },
+            },
+          ]}
+        >
           <div class="field">
             <label for={`note-${key}`}>Note on {target} (optional, audited)</label>
             <input id={`note-${key}`} maxLength={1000} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
@@ -49,41 +76,7 @@ function ReportItem({ report, onDone }: { report: Report; onDone: (message: stri
               </p>
             </div>
           )}
-          <ActionErrors errors={action.errors} />
-          <div class="row-actions">
-            <button
-              type="button"
-              class="button"
-              disabled={action.busy}
-              onClick={async () => {
-                if (await action.run(DismissReportMutation, { id: report.id, note: note.trim() }, (d) => d.dismissReport?.errors)) onDone(`Dismissed the report of ${target}.`);
-              }}
-            >
-              Dismiss report of {target}
-            </button>
-            <button
-              type="button"
-              class="button button-danger"
-              disabled={action.busy}
-              onClick={async () => {
-                const chosen = report.version ?? version.trim();
-                if (!window.confirm(`Quarantine ${report.package} ${chosen}? It can no longer be installed.`)) return;
-                const data = await action.run(
-                  QuarantineReportedVersionMutation,
-                  { id: report.id, note: note.trim(), version: report.version ? null : version.trim() || null },
-                  (d) => d.quarantineReportedVersion?.errors,
-                );
-                const payload = data?.quarantineReportedVersion;
-                if (payload) {
-                  const v = payload.version?.version ?? chosen;
-                  onDone(`Quarantined ${report.package} ${v}; ${payload.resolvedCount ?? 1} report(s) resolved.`);
-                }
-              }}
-            >
-              Quarantine {target}
-            </button>
-          </div>
-        </form>
+        </DecisionForm>
       )}
     </li>
   );
@@ -123,7 +116,7 @@ export function ReportsPage() {
       {connection && (
         <>
           <p class="muted">
-            {connection.totalCount} {all ? 'reports' : 'open reports'}
+            {formatQuantity(connection.totalCount, all ? 'report' : 'open report')}
           </p>
           {connection.edges.length === 0 ? (
             <p class="empty">Nothing is waiting.</p>

@@ -2,7 +2,7 @@
 // verify or reject, with notes (stored, audited, shown to the publisher).
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
-import { ActionErrors, useAction } from '../../components/Action';
+import { DecisionForm } from '../../components/DecisionForm';
 import { ErrorMessage, Loading } from '../../components/Status';
 import { ADMIN_LINKS, SubNav } from '../../components/SubNav';
 import { usePageTitle } from '../../components/usePageTitle';
@@ -14,7 +14,6 @@ import type { ResultOf } from '../../graphql/tada';
 type Pending = ResultOf<typeof PendingPublishersQuery>['pendingPublishers']['edges'][number]['node'];
 
 function PendingItem({ publisher, onDone }: { publisher: Pending; onDone: (message: string) => void }) {
-  const action = useAction();
   const [notes, setNotes] = useState('');
   const request = publisher.verificationRequest;
   const notesId = `notes-${publisher.id}`;
@@ -65,35 +64,29 @@ function PendingItem({ publisher, onDone }: { publisher: Pending; onDone: (messa
           </>
         )}
       </dl>
-      <form class="form form-wide" aria-label={`Decide on ${name}`} onSubmit={(event) => event.preventDefault()}>
+      <DecisionForm
+        label={`Decide on ${name}`}
+        onDone={onDone}
+        decisions={[
+          {
+            label: `Verify ${name}`,
+            tone: 'primary',
+            decide: async (action) =>
+              (await action.run(VerifyPublisherMutation, { publisher: publisher.name, notes }, (d) => d.verifyPublisher?.errors)) && `Verified ${name}.`,
+          },
+          {
+            label: `Reject ${name}`,
+            tone: 'danger',
+            decide: async (action) =>
+              (await action.run(RejectPublisherMutation, { publisher: publisher.name, notes }, (d) => d.rejectPublisher?.errors)) && `Rejected ${name}.`,
+          },
+        ]}
+      >
         <div class="field">
           <label for={notesId}>Notes on {name}</label>
           <textarea id={notesId} rows={2} maxLength={1000} value={notes} onInput={(e) => setNotes(e.currentTarget.value)} />
         </div>
-        <ActionErrors errors={action.errors} />
-        <div class="row-actions">
-          <button
-            type="button"
-            class="button button-primary"
-            disabled={action.busy}
-            onClick={async () => {
-              if (await action.run(VerifyPublisherMutation, { publisher: publisher.name, notes }, (d) => d.verifyPublisher?.errors)) onDone(`Verified ${name}.`);
-            }}
-          >
-            Verify {name}
-          </button>
-          <button
-            type="button"
-            class="button button-danger"
-            disabled={action.busy}
-            onClick={async () => {
-              if (await action.run(RejectPublisherMutation, { publisher: publisher.name, notes }, (d) => d.rejectPublisher?.errors)) onDone(`Rejected ${name}.`);
-            }}
-          >
-            Reject {name}
-          </button>
-        </div>
-      </form>
+      </DecisionForm>
     </li>
   );
 }

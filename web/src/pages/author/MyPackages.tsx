@@ -5,7 +5,7 @@ import { ActionErrors, useAction } from '../../components/Action';
 import { ErrorMessage, Loading, Notice } from '../../components/Status';
 import { ACCOUNT_LINKS, SubNav } from '../../components/SubNav';
 import { usePageTitle } from '../../components/usePageTitle';
-import { formatDate, formatExactCount, titleCase } from '../../format';
+import { formatDate, formatQuantity, titleCase } from '../../format';
 import { AcceptInvitationMutation, DeclineInvitationMutation, MyPackagesQuery } from '../../graphql/operations/author';
 import { useLiveQuery } from '../../components/useLiveQuery';
 
@@ -82,7 +82,7 @@ export function MyPackagesPage() {
             <>
               <p class="muted">
                 Published as <a href={`/publishers/${encodeURIComponent(result.data.me.publisher.name)}`}>{result.data.me.publisher.displayName || result.data.me.publisher.name}</a> ·{' '}
-                {formatExactCount(result.data.me.publisher.packages.totalCount)} packages
+                {formatQuantity(result.data.me.publisher.packages.totalCount, 'package')}
               </p>
               {result.data.me.publisher.packages.edges.length === 0 ? (
                 <p class="empty">No packages yet.</p>
@@ -98,7 +98,7 @@ export function MyPackagesPage() {
                         <span class="tag">{titleCase(pkg.visibility)}</span>
                         {pkg.status !== 'ACTIVE' && <span class="tag tag-warning">{titleCase(pkg.status)}</span>}
                         <span class="row-sub muted">
-                          {pkg.description || 'No description'} · {formatExactCount(pkg.totalDownloads)} downloads · updated{' '}
+                          {pkg.description || 'No description'} · {formatQuantity(pkg.totalDownloads, 'download')} · updated{' '}
                           {formatDate(pkg.updatedAt)}
                         </span>
                       </span>

@@ -1,5 +1,6 @@
 // /my/publisher: the author's publisher: register one, ask for verification (GitHub, domain or
-// an admin's review) and follow the instructions, see its state; members and invitations.
+// an admin's review) and follow the instructions, see its state; members and invitations;
+// owners also get package transfers and webhooks.
 import { useState } from 'preact/hooks';
 import { useViewer } from '../../auth';
 import { ActionErrors, useAction } from '../../components/Action';
@@ -22,6 +23,7 @@ import {
 import type { ResultOf, VariablesOf } from '../../graphql/tada';
 import { TextField } from './PackageFields';
 import { PublisherTransfers } from './Transfers';
+import { PublisherWebhooks } from './Webhooks';
 
 type Publisher = NonNullable<NonNullable<ResultOf<typeof MyPublisherQuery>['me']>['publisher']>;
 type Method = VariablesOf<typeof RequestVerificationMutation>['method'];
@@ -316,6 +318,7 @@ export function MyPublisherPage() {
             <Verification publisher={publisher} onChange={result.reload} />
             <Members publisher={publisher} onChange={result.reload} />
             {isOwner(publisher, me) && <PublisherTransfers publisher={publisher.name} onAccepted={result.reload} />}
+            {isOwner(publisher, me) && <PublisherWebhooks publisher={publisher.name} />}
           </>
         ) : (
           <RegisterForm onDone={result.reload} />

@@ -1,4 +1,4 @@
-import{P as e,Q as t}from"./index-vKDSAwPr.js";var n=t(`
+import{$ as e,P as t}from"./index-DtupRRxO.js";var n=e(`
   query QuarantineQueue($package: String, $after: String) {
     quarantinedVersions(package: $package, first: 20, after: $after) {
       totalCount
@@ -17,21 +17,21 @@ import{P as e,Q as t}from"./index-vKDSAwPr.js";var n=t(`
       }
     }
   }
-`),r=t(`
+`),r=e(`
   mutation ReleaseVersion($package: String!, $version: String!, $reason: String!) {
     releaseVersion(package: $package, version: $version, reason: $reason) {
       version { id version status }
       errors { ...UserErrorFields }
     }
   }
-`,[e]),i=t(`
+`,[t]),i=e(`
   mutation DeleteVersion($package: String!, $version: String!, $reason: String!) {
     deleteVersion(package: $package, version: $version, reason: $reason) {
       deleted { package version previousStatus objectReleased }
       errors { ...UserErrorFields }
     }
   }
-`,[e]),a=t(`
+`,[t]),a=e(`
   query PendingPublishers($after: String) {
     pendingPublishers(first: 20, after: $after) {
       totalCount
@@ -60,21 +60,21 @@ import{P as e,Q as t}from"./index-vKDSAwPr.js";var n=t(`
       }
     }
   }
-`),o=t(`
+`),o=e(`
   mutation VerifyPublisher($publisher: String!, $notes: String!) {
     verifyPublisher(publisher: $publisher, notes: $notes) {
       publisher { id name verificationStatus }
       errors { ...UserErrorFields }
     }
   }
-`,[e]),s=t(`
+`,[t]),s=e(`
   mutation RejectPublisher($publisher: String!, $notes: String!) {
     rejectPublisher(publisher: $publisher, notes: $notes) {
       publisher { id name verificationStatus }
       errors { ...UserErrorFields }
     }
   }
-`,[e]),c=t(`
+`,[t]),c=e(`
   query AuditLog($filter: AuditLogFilter, $after: String) {
     auditLog(filter: $filter, first: 50, after: $after) {
       totalCount
@@ -95,7 +95,7 @@ import{P as e,Q as t}from"./index-vKDSAwPr.js";var n=t(`
       }
     }
   }
-`),l=t(`
+`),l=e(`
   query StorageStatus($probe: Boolean!) {
     storageStatus(probe: $probe) {
       objects

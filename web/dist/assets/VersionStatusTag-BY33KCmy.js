@@ -1,0 +1,1 @@
+import{G as e,Z as t,mt as n}from"./index-DtupRRxO.js";function r({status:r,yanked:i}){return t(n,{children:[t(`span`,{class:`tag ${r===`QUARANTINED`?`tag-danger`:r===`PENDING`?`tag-warning`:`tag-ok`}`,"data-status":r,children:e(r)}),i&&t(`span`,{class:`tag tag-warning`,children:`Yanked`})]})}export{r as t};

@@ -1,1 +1,0 @@
-import{W as e,X as t,pt as n}from"./index-vKDSAwPr.js";function r({status:r,yanked:i}){return t(n,{children:[t(`span`,{class:`tag ${r===`QUARANTINED`?`tag-danger`:r===`PENDING`?`tag-warning`:`tag-ok`}`,"data-status":r,children:e(r)}),i&&t(`span`,{class:`tag tag-warning`,children:`Yanked`})]})}export{r as t};

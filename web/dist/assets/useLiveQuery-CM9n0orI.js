@@ -1,1 +1,0 @@
-import{dt as e,z as t}from"./index-vKDSAwPr.js";function n(n,r){let i=t(n,r),a=JSON.stringify(r??{}),o=e(null);return i.status===`done`&&(o.current={key:a,data:i.data}),i.status===`loading`&&o.current?.key===a?{status:`done`,data:o.current.data,reload:i.reload}:i}export{n as t};

@@ -1,0 +1,1 @@
+import{ft as e,z as t}from"./index-DtupRRxO.js";function n(n,r){let i=t(n,r),a=JSON.stringify(r??{}),o=e(null);return i.status===`done`&&(o.current={key:a,data:i.data}),i.status===`loading`&&o.current?.key===a?{status:`done`,data:o.current.data,reload:i.reload}:i}export{n as t};
