@@ -4,19 +4,25 @@ an interruption or a storage failure."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
+from dataclasses import replace
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
 from domain.database import close_database, init_database
 from domain.enums import VersionStatus
+from domain.events import VERSION_STATUS_CHANGED
 from domain.models import AuditEvent, Package, PackageVersion
 from domain.services import rescans
 from domain.services.rescans import Outcome, Selection
 from registry.commands import rescan as command
 from registry.config import Settings
+from registry.redis_event_bus import RedisEventBus
+from registry.runtime import event_bus_for
 from tests.cli.support import Interrupted, Seeded, seed
 
 
@@ -161,3 +167,34 @@ def test_cli_exit_codes_and_bad_input(seeded: Seeded, monkeypatch: pytest.Monkey
     assert main(["rescan", "--since", "yesterday"]) == 2
     assert main(["rescan", "--version", "not a version"]) == 2
     assert main(["rescan", "--since", "2020-01-01", "--status", "published"]) == 0
+
+
+async def test_a_quarantine_reaches_other_processes_through_redis(
+    seeded: Seeded, redis_url: str
+) -> None:
+    """With Redis configured, the command's status events reach the servers' subscribers
+    (registry/commands/offline.py gives a command the registry's event bus)."""
+    settings = replace(seeded.settings, redis_url=redis_url, queue_name=f"rescan-{uuid4().hex}")
+    seeded.blobs["Alpha", "1.1.0"].write_bytes(unsafe_archive())
+    server = event_bus_for(settings)
+    assert isinstance(server, RedisEventBus)
+    events = server.subscribe(VERSION_STATUS_CHANGED)
+    first = asyncio.ensure_future(anext(events))
+    try:
+        for _ in range(500):  # subscribed before the command runs
+            if await server.subscriber_count(VERSION_STATUS_CHANGED):
+                break
+            await asyncio.sleep(0.02)
+        summary = await command.rescan(settings, Selection(), stream=io.StringIO())
+        assert rescans.count(summary.outcomes)[Outcome.QUARANTINED] == 1
+        async with asyncio.timeout(10):
+            event = await first
+        assert (event["package"], event["version"], event["status"]) == (
+            "Alpha",
+            "1.1.0",
+            VersionStatus.QUARANTINED,
+        )
+    finally:
+        first.cancel()
+        await events.aclose()
+        await server.aclose()

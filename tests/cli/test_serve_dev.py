@@ -20,6 +20,7 @@ import pytest
 from registry.commands import dev
 from registry.config import ConfigError, load_settings
 from tests.helpers import mod_zip
+from tests.process.rest_setup import wait_published
 from tests.process.server import free_port
 
 TOKEN_LINE = re.compile(r"export TOKEN=(\S+)")
@@ -89,16 +90,20 @@ def dev_server_factory(tmp_path: Path) -> Iterator[list[DevServer]]:
         server.stop()
 
 
-def listed(base: str, name: str, timeout: float = 30) -> dict[str, object]:
-    """The package as the public list shows it, once its scan (in-process) published it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        packages = httpx.get(f"{base}/api/v1/packages").json()["packages"]
-        found = [p for p in packages if p["name"] == name]
-        if found:
-            return found[0]
-        time.sleep(0.3)
-    raise AssertionError(f"{name} never appeared in the list")
+def latest_in_list(base: str, name: str) -> list[str]:
+    """The package's `latest_version` as the public list shows it ([] when not listed)."""
+    packages = httpx.get(f"{base}/api/v1/packages").json()["packages"]
+    return [p["latest_version"] for p in packages if p["name"] == name]
+
+
+def published_and_listed(base: str, name: str, version: str) -> bool:
+    """Waits for the in-process scan to publish `version`, then whether the list shows it.
+
+    The package is listed from its upload on, with `latest_version` "" while its only version
+    is pending (the contract's value for "none"): a loaded machine reads the list before the
+    scan ends, so the wait is for the version, and the list must agree at once after it."""
+    wait_published(base, name, 60, version=version)
+    return latest_in_list(base, name) == [version]
 
 
 def test_fresh_clone_publishes_with_the_printed_token(
@@ -124,7 +129,7 @@ def test_fresh_clone_publishes_with_the_printed_token(
         data={"metadata": '{"name": "hello", "version": "0.1.0", "description": "First"}'},
     )
     assert publish.status_code == 201, publish.text
-    assert listed(server.url, "hello")["latest_version"] == "0.1.0"
+    assert published_and_listed(server.url, "hello", "0.1.0")
     server.stop()
 
     # Second start: same secret, so the first token still works (and publishes).
@@ -242,7 +247,7 @@ def test_the_readme_commands_publish(tmp_path: Path, dev_server_factory: list[De
     )
     assert result.returncode == 0, result.stderr
     assert '"status":"pending"' in result.stdout and '"package":"hello"' in result.stdout
-    assert listed(server.url, "hello")["latest_version"] == "0.1.0"
+    assert published_and_listed(server.url, "hello", "0.1.0")
     graphql = httpx.post(
         f"{server.url}/graphql",
         json={"query": '{ package(name: "hello") { name latestVersion } }'},

@@ -43,21 +43,36 @@ async def test_facets_are_counted_only_when_selected(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await _catalogue()
-    calls: list[listing.ListingQuery] = []
-    counted = listing.facet_counts
+    plans: list[listing.ListingQuery] = []
+    counted: list[listing.ListingQuery] = []
+    planned, together = listing._plan, listing.keyset_page_and_facets
 
-    async def counting(who: Any, query: listing.ListingQuery) -> Any:
-        calls.append(query)
-        return await counted(who, query)
+    async def planning(who: Any, query: listing.ListingQuery) -> Any:
+        plans.append(query)
+        return await planned(who, query)
 
-    monkeypatch.setattr(listing, "facet_counts", counting)
+    async def counting(who: Any, query: listing.ListingQuery, **page: Any) -> Any:
+        counted.append(query)
+        return await together(who, query, **page)
+
+    monkeypatch.setattr(listing, "_plan", planning)
+    monkeypatch.setattr(listing, "keyset_page_and_facets", counting)
     assert await _names(stack, {}) == ["alpha", "beta", "gamma"]
-    assert calls == []
+    assert counted == [] and len(plans) == 1
+    plans.clear()
     page = (await data(stack, WITH_FACETS, {"filter": {"type": "MOD"}}))["packages"]
-    assert len(calls) == 1 and calls[0].package_type == "mod"
+    # The page and its facet counts from one plan, as REST's `facets=true`.
+    assert len(counted) == 1 and counted[0].package_type == "mod"
+    assert len(plans) == 1
     facets = {entry["facet"]: entry["values"] for entry in page["facets"]}
     assert set(facets) == {"type", "category", "toolbox", "platform", "architecture", "verified"}
     assert page["totalCount"] == 2
+    # `@include(if: false)` leaves the facets out: nothing counted.
+    counted.clear()
+    skipped = """query($facets: Boolean!) { packages(first: 50) {
+      totalCount facets @include(if: $facets) { facet } } }"""
+    assert "facets" not in (await data(stack, skipped, {"facets": False}))["packages"]
+    assert counted == []
 
 
 async def test_facets_count_what_the_caller_may_see(stack: Stack) -> None:

@@ -242,7 +242,6 @@ async def _seed() -> None:
             categories=seed.categories,
             status=seed.status,
             total_downloads=seed.downloads,
-            search_text="\n".join([seed.name, seed.name, seed.description.lower(), *seed.keywords]),
         )
         for number, version in enumerate(seed.versions):
             digest = f"{index:04d}{number:02d}".ljust(64, "0")

@@ -163,7 +163,6 @@ async def add_package(
         keywords=keywords or [],
         description=description,
         total_downloads=downloads,
-        search_text="\n".join([name.lower(), name.lower(), description.lower(), *(keywords or [])]),
     )
 
 

@@ -211,6 +211,25 @@ async def test_get_answers_for_a_caller_are_private(stack: Stack) -> None:
     assert "etag" not in response.headers
 
 
+async def test_a_shared_answer_to_a_caller_stays_private(stack: Stack) -> None:
+    # A reader is answered from the anonymous caller's entry (registry/graphql/answers.py),
+    # but as a caller's answer: never public, no ETag, no 304 for the anonymous ETag.
+    params = {"query": QUERY}
+    anonymous = await stack.client.get(
+        "/graphql", params=params, headers={"Accept": "application/json"}
+    )
+    etag = anonymous.headers["etag"]
+    for _ in range(2):
+        reader = await stack.client.get(
+            "/graphql",
+            params=params,
+            headers={"Accept": "application/json", "If-None-Match": etag, **bearer("bob")},
+        )
+        assert reader.status_code == 200 and reader.content == anonymous.content
+        assert reader.headers["cache-control"] == "private, no-store"
+        assert "etag" not in reader.headers
+
+
 async def test_get_errors_are_not_kept(stack: Stack) -> None:
     response = await stack.client.get(
         "/graphql", params={"query": "{ noSuchField }"}, headers={"Accept": "application/json"}

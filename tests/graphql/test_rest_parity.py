@@ -242,7 +242,6 @@ async def _listing_world() -> str:
         )
         if display:
             package.display_name = display
-            package.search_text = "\n".join([name, display.lower(), description])
             await package.save()
         await add_version(package, "1.0.0", yanked=name == "dead")
     return str(team.id)

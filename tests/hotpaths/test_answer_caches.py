@@ -8,8 +8,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from domain.models import Publisher
+from domain.enums import MemberRole
+from domain.models import Publisher, PublisherMember
 from domain.services import resolution_cache
+from domain.services.users import upsert_user
 from registry.graphql.answers import MAX_CACHED_REQUEST_BYTES
 from registry.read_cache import ResponseCache
 from schema.core import charging, cost
@@ -67,15 +69,94 @@ async def test_an_anonymous_answer_never_reaches_a_member(stack: Stack) -> None:
     }
 
 
-async def test_only_requests_without_any_credential_are_kept(stack: Stack) -> None:
+async def test_a_reader_without_memberships_shares_the_anonymous_entry(stack: Stack) -> None:
     await private_world()
     client = stack.client
-    await name_of(client, "Shown", user="alice")
-    await name_of(client, "Shown", headers={"Authorization": "Basic YWxpY2U6eA=="})
-    await name_of(client, "Shown", headers={"Authorization": "Bearer not-a-token"})
-    assert len(answers(stack)._entries) == 0
     await name_of(client, "Shown")
-    assert len(answers(stack)._entries) == 1
+    (key,) = answers(stack)._entries
+    expires, entry = answers(stack)._entries[key]
+    assert entry.startswith(b"s")  # read nothing of who asked
+    # A marked entry proves where an answer came from.
+    marked = entry.replace(b'"description":""', b'"description":"from memory"')
+    answers(stack)._entries[key] = (expires, marked)
+    for who in ("bob", "carol"):
+        assert (await name_of(client, "Shown", user=who))["description"] == "from memory"  # type: ignore[index]
+    # A refused or non-Bearer credential is an anonymous caller, as when the query runs.
+    for header in ("Basic YWxpY2U6eA==", "Bearer not-a-token"):
+        answer = await name_of(client, "Shown", headers={"Authorization": header})
+        assert answer["description"] == "from memory"  # type: ignore[index]
+    # A member's class has its own entry.
+    assert (await name_of(client, "Shown", user="alice"))["description"] == ""  # type: ignore[index]
+    assert len(answers(stack)._entries) == 2
+
+
+async def test_a_members_cached_answer_never_reaches_a_reader_and_back(stack: Stack) -> None:
+    await private_world()
+    client = stack.client
+    for first, second in (("alice", "bob"), ("bob", "alice")):
+        answers(stack).invalidate()
+        for _ in range(2):  # the second round is answered from memory
+            seen = {who: await name_of(client, "Hidden", user=who) for who in (first, second)}
+            assert seen["alice"] is not None and seen["bob"] is None
+            assert await name_of(client, "Hidden") is None
+        assert len(answers(stack)._entries) == 2  # the members' class and the public one
+
+
+async def test_a_new_membership_is_a_new_class(stack: Stack) -> None:
+    publisher = await private_world()
+    client = stack.client
+    await upsert_user("bob", "user-bob", "bob@example.com")
+    assert await name_of(client, "Hidden", user="bob") is None
+    await PublisherMember.create(publisher=publisher, user_id="bob")
+    stack.runtime.invalidate_reads()  # what announcing the committed write does
+    assert await name_of(client, "Hidden", user="bob") is not None
+    # Another reader still gets the public class's answer.
+    assert await name_of(client, "Hidden", user="carol") is None
+
+
+ME = "{ me { username } }"
+
+
+async def me(client: httpx.AsyncClient, user: str | None = None) -> object:
+    response = await post(client, ME, user=user)
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+    return response.json()["data"]["me"]
+
+
+async def test_personal_answers_go_to_nobody_else(stack: Stack) -> None:
+    client = stack.client
+    for user in ("bob", "carol"):
+        await upsert_user(user, f"user-{user}", f"{user}@example.com")
+    for _ in range(2):
+        assert await me(client) is None
+        assert await me(client, "bob") == {"username": "user-bob"}
+        assert await me(client, "carol") == {"username": "user-carol"}
+    # Only the anonymous caller's answer is kept, for anonymous callers only.
+    ((key, (_, entry)),) = answers(stack)._entries.items()
+    assert entry.startswith(b"p")
+    # The same for a personal field beside shared ones.
+    await private_world()
+    mixed = '{ package(name: "Shown") { name } me { username } }'
+    for _ in range(2):
+        answer = (await post(client, mixed, user="bob")).json()["data"]
+        assert answer["me"] == {"username": "user-bob"}
+    assert len(answers(stack)._entries) == 0  # the write above emptied it; bob's not kept
+
+
+async def test_an_owners_answer_never_reaches_a_member_of_the_same_class(stack: Stack) -> None:
+    # Owner and plain member of one publisher see the same packages (one visibility class);
+    # owning is decided from who asks (domain.services.publishers.require_owner), so the
+    # owner's webhooks answer is personal: not kept, never the member's answer.
+    publisher = await private_world()
+    await upsert_user("bob", "user-bob", "bob@example.com")
+    await PublisherMember.create(publisher=publisher, user_id="bob", role=MemberRole.MEMBER)
+    hooks = '{ webhooks(publisher: "alices") { url } }'
+    for _ in range(2):
+        owner = (await post(stack.client, hooks, user="alice")).json()
+        assert owner == {"data": {"webhooks": []}}, owner
+        member = (await post(stack.client, hooks, user="bob")).json()
+        assert member["errors"][0]["extensions"]["code"] == "forbidden", member
+    assert len(answers(stack)._entries) == 0
 
 
 # --- GraphQL: what is never kept ------------------------------------------------------------

@@ -6,9 +6,10 @@ from the Dockerfile); only the places the containers would reach are mapped to t
 the `postgres` service to a fresh database on the local PostgreSQL, `redis` to the local Redis
 with a queue name of its own, `minio-primary` and `minio-mirror` to two fresh buckets on a
 SeaweedFS S3 server, each container's port 4025 to a free loopback port and its DATA_DIR to a
-temporary folder. Then, as compose would: the buckets, `migrate` (must exit 0), the `web`
-replicas (ready by the compose healthcheck's own command) and `worker`; one publish, the scan
-on the worker, a download through each web process, the copy on the mirror, `/metrics`.
+temporary folder, its /tmp to one more. Then, as compose would: the buckets, `migrate` (must
+exit 0), the `web` replicas (ready by the compose healthcheck's own command) and `worker`
+(healthy by its own, and unhealthy once stopped); one publish, the scan on the worker, a
+download through each web process, the copy on the mirror, `/metrics`.
 """
 
 from __future__ import annotations
@@ -169,14 +170,17 @@ class ComposeRun:
         name = f"{service}-{index}"
         data_dir = self.tmp / name
         data_dir.mkdir()
+        tmpdir = self.tmp / f"{name}-tmp"
+        tmpdir.mkdir()
         port = free_port()
         env = {
             **{k: v for k, v in self.image.environment.items() if k != "PATH"},
             **to_local(config["environment"], self.services_config, self.places),
-            # The container's own places: its port 4025 and its DATA_DIR volume.
+            # The container's own places: its port 4025, its DATA_DIR volume and its /tmp.
             "SERVER_HOST": "127.0.0.1",
             "SERVER_PORT": str(port),
             "DATA_DIR": str(data_dir),
+            "TMPDIR": str(tmpdir),
             "PATH": os.environ["PATH"],
             # Test-only guards: proofs are never fetched from outside loopback, even if a
             # periodic job found one to re-check.
@@ -201,17 +205,17 @@ class ComposeRun:
         self.running.append(container)
         return container
 
-    def healthy(self, container: Service) -> bool | None:
-        """The compose healthcheck of the container's service, run as compose runs it."""
-        container.check_running()
+    def probe(self, container: Service) -> subprocess.CompletedProcess[bytes]:
+        """The compose healthcheck of the container's service, run as compose runs it: inside
+        the container, with its environment."""
         test = self.services_config[container.name.rsplit("-", 1)[0]]["healthcheck"]["test"]
-        probe = subprocess.run(
-            healthcheck_argv(test),
-            env={**os.environ, "SERVER_PORT": container.env["SERVER_PORT"]},
-            capture_output=True,
-            timeout=30,
+        return subprocess.run(
+            healthcheck_argv(test), env=container.env, capture_output=True, timeout=30
         )
-        return True if probe.returncode == 0 else None
+
+    def healthy(self, container: Service) -> bool | None:
+        container.check_running()
+        return True if self.probe(container).returncode == 0 else None
 
     def logs(self) -> str:
         """The end of every process's log, for a failure message."""
@@ -260,6 +264,7 @@ def test_compose_services_run_as_processes(tmp_path: Path, places: LocalPlaces) 
         run.run_once("migrate")
         webs = [run.start("web", index) for index in range(1, replicas + 1)]
         worker = run.start("worker")
+        wait_for("worker healthy", lambda: run.healthy(worker), START_DEADLINE)
         for web in webs:
             wait_for(f"{web.name} ready", lambda web=web: run.healthy(web), START_DEADLINE)
             # The image's own HEALTHCHECK (liveness) passes as well.
@@ -328,6 +333,12 @@ def test_compose_services_run_as_processes(tmp_path: Path, places: LocalPlaces) 
 
         for container in [*webs, worker]:
             container.check_running()
+        assert run.healthy(worker), run.probe(worker)
+        worker.stop()
+        assert worker.process is not None and worker.process.returncode == 0
+        stopped = run.probe(worker)
+        assert stopped.returncode == 1, stopped
+        assert b"unhealthy: no heartbeat" in stopped.stderr, stopped
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{run.logs()}") from None
     finally:

@@ -133,3 +133,21 @@ def test_config_holds_only_registry_settings_and_the_secret_the_credentials(
     assert not set(config) & set(secret)
     assert "CLOUDM_JWT_SECRET" in secret and "DATABASE_URL" in secret
     assert not [name for name in config if "SECRET" in name or "PASSWORD" in name]
+
+
+def test_worker_liveness_is_the_cli_heartbeat_check(
+    resources: dict[tuple[str, str], dict[str, Any]],
+) -> None:
+    from registry.cli import build_parser
+
+    (container,) = _pod(resources[("Deployment", "tb-registry-worker")])["containers"]
+    probe = container["livenessProbe"]
+    # An exec probe skips the ENTRYPOINT: the image's command itself, then the worker's check.
+    command = probe["exec"]["command"]
+    assert command == [*read_image().entrypoint, *container["args"], "--check"]
+    assert build_parser().parse_args(command[1:]).check
+    # The heartbeat lives in /tmp, writable although the root filesystem is read-only.
+    assert "/tmp" in {mount["mountPath"] for mount in container["volumeMounts"]}
+    # Restarted only after the heartbeat has been stale for several periods.
+    assert probe["periodSeconds"] * probe["failureThreshold"] >= 30
+    assert "readinessProbe" not in container  # no traffic is routed to a worker

@@ -267,6 +267,41 @@ async def test_embedded_to_postgres_and_s3_and_back_resuming_after_interruptions
         await stop_stack(again, None)
 
 
+def add_column(directory: Path, table: str, column: str, value: Any) -> None:
+    """Rewrite an export's table as a registry with one more column wrote it (the manifest's
+    columns and checksum included)."""
+    manifest = json.loads((directory / MANIFEST).read_text())
+    entry = next(t for t in manifest["tables"] if t["name"] == table)
+    path = directory / entry["file"]
+    rows = [json.loads(line) | {column: value} for line in path.read_text().splitlines()]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    entry["columns"] = [*entry["columns"], column]
+    entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (directory / MANIFEST).write_text(json.dumps(manifest))
+
+
+async def test_an_export_from_before_a_column_was_dropped_imports(
+    source: Source, tmp_path: Path
+) -> None:
+    """Exports taken before migration 0013 hold `packages.search_text`: the import leaves it
+    out; a column this registry never had is still refused."""
+    directory = tmp_path / "export"
+    switch_database()
+    await export_import.export_registry(source.settings, directory)
+    unknown = tmp_path / "unknown-column"
+    await asyncio.to_thread(shutil.copytree, directory, unknown)
+    add_column(unknown, "packages", "shoe_size", 42)
+    target = load_settings({"DATA_DIR": str(tmp_path / "target")})
+    with pytest.raises(TransferError, match="packages: the export's columns differ"):
+        await export_import.import_registry(target, unknown)
+
+    add_column(directory, "packages", "search_text", "alpha")
+    target = load_settings({"DATA_DIR": str(tmp_path / "target-2")})
+    switch_database()
+    summary = dict(await export_import.import_registry(target, directory))
+    assert summary["rows packages"] == 3
+
+
 def test_every_table_is_copied_or_left_out_with_a_reason() -> None:
     models = {
         value

@@ -7,11 +7,20 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from domain.jobs import Job
-from registry.logs import JOB_ID, REQUEST_ID, ContextFilter, JsonFormatter, configure_logging
+from registry.logs import (
+    JOB_ID,
+    REQUEST_ID,
+    TEXT_FORMAT,
+    ContextFilter,
+    JsonFormatter,
+    TextFormatter,
+    configure_logging,
+)
 from registry.queues.inprocess import InProcessQueue
 from registry.worker import for_arq
 from tests.fixtures.stack import Stack
@@ -97,6 +106,48 @@ def test_configure_logging_text_and_json() -> None:
         logging.captureWarnings(False)
         for name, value in saved_switches.items():
             setattr(logging, name, value)
+
+
+def record_at(created: float, message: str = "GET /x 200", **extra: object) -> logging.LogRecord:
+    record = logging.LogRecord("registry.access", logging.INFO, "", 0, message, None, None)
+    record.created = created
+    record.msecs = int((created - int(created)) * 1000) + 0.0  # as LogRecord computes it
+    record.request_id = "req-7"
+    record.__dict__.update(extra)
+    return record
+
+
+# Whole seconds formatted once and reused: records in one second, the next, and back again.
+MOMENTS = (1765035748.123, 1765035748.9999996, 1765035749.0004, 1765035748.5, 1.0, 1765035750.7)
+
+
+def test_json_timestamps_and_values_read_as_before() -> None:
+    formatter = JsonFormatter()
+    for created in MOMENTS:
+        entry = json.loads(formatter.format(record_at(created, status=200, duration_ms=0.1)))
+        expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert entry["ts"] == expected
+        assert entry["status"] == 200 and entry["duration_ms"] == 0.1
+    # What the fast encoder does not write as json.dumps did goes through json.dumps: text
+    # outside ASCII (escaped), a lone surrogate, values shown by str().
+    when = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)
+    for message, extra, shown in (
+        ("caf\u00e9 \u2603", {}, {"message": "caf\u00e9 \u2603"}),
+        ("bad \udc80", {}, {"message": "bad \udc80"}),
+        ("plain", {"at": when, "ids": {3}}, {"at": str(when), "ids": "{3}"}),
+    ):
+        line = formatter.format(record_at(MOMENTS[0], message, **extra))
+        assert line.isascii() and "\n" not in line
+        entry = json.loads(line)
+        assert {key: entry[key] for key in shown} == shown
+
+
+def test_text_lines_read_as_logging_formatter_wrote_them() -> None:
+    plain = logging.Formatter(TEXT_FORMAT)
+    formatter = TextFormatter()
+    for created in MOMENTS:
+        record = record_at(created)
+        assert formatter.format(record) == plain.format(record)
 
 
 async def test_request_lines_and_access_line_carry_the_echoed_id(

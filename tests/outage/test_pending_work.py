@@ -72,7 +72,13 @@ async def test_the_sweep_queues_every_kind_of_pending_work_once(
         ],
         key=repr,
     )
-    assert counts.as_dict() == {"scans": 1, "replications": 0, "deletes": 1, "verifications": 1}
+    assert counts.as_dict() == {
+        "scans": 1,
+        "replications": 0,
+        "deletes": 1,
+        "verifications": 1,
+        "webhook_deliveries": 0,
+    }
 
 
 async def test_running_the_swept_jobs_twice_changes_nothing_the_second_time(

@@ -71,6 +71,17 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(embedded: Stack) 
             assert_429(await peer.get("/api/v1/packages", headers=forwarded("1.1.1.2")))
 
 
+async def test_no_trusted_proxies_believes_no_peer(embedded: Stack) -> None:
+    # TRUSTED_PROXIES empty: not even loopback's X-Forwarded-For (or -Proto) is read.
+    async with limited(embedded, rate_limit_read=(1, 60), trusted_proxies=()) as (_, client_from):
+        local = client_from("127.0.0.1")
+        first = await local.get(
+            "/api/v1/packages", headers={**forwarded("1.1.1.1"), "X-Forwarded-Proto": "https"}
+        )
+        assert first.status_code == 200
+        assert_429(await local.get("/api/v1/packages", headers=forwarded("1.1.1.2")))
+
+
 async def test_audit_and_access_log_name_the_forwarded_client(embedded: Stack) -> None:
     await make_publisher("px", "px-team")
     stream = io.StringIO()

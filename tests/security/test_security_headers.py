@@ -134,3 +134,16 @@ def test_frame_ancestors_joins_a_policy_that_lacks_it() -> None:
     )
     assert dict(headers)[b"x-frame-options"] == b"DENY"
     assert len(headers) == 4
+
+
+def test_headers_of_a_cached_answer_are_not_changed() -> None:
+    # A cached answer sends the same list each time: the merge builds a new one.
+    sent = [(b"content-type", b"application/json")]
+    request_id = (b"x-request-id", b"abc")
+    for headers in (sent, [*sent, (b"x-frame-options", b"SAMEORIGIN")]):
+        before = list(headers)
+        merged = with_security_headers(headers, request_id)
+        assert headers == before and merged is not headers
+        assert merged[: len(headers) + 1] == [*headers, request_id]
+        assert dict(merged)[b"x-frame-options"] == dict(headers).get(b"x-frame-options", b"DENY")
+        assert dict(merged)[b"content-security-policy"] == b"frame-ancestors 'none'"

@@ -32,6 +32,11 @@ def _wrapped(inner: BaseException) -> BaseException:
         return outer
 
 
+def _raised_from(outer: BaseException, cause: BaseException) -> BaseException:
+    outer.__cause__ = cause  # as `raise outer from cause` leaves it
+    return outer
+
+
 @pytest.mark.parametrize(
     ("exc", "backend"),
     [
@@ -42,12 +47,21 @@ def _wrapped(inner: BaseException) -> BaseException:
         (asyncpg.exceptions.ConnectionDoesNotExistError("closed mid-operation"), DATABASE),
         (asyncpg.exceptions.InterfaceError("connection is closed"), DATABASE),
         (DBConnectionError("no pool"), DATABASE),
+        (_raised_from(DBConnectionError("Can't connect"), ConnectionRefusedError()), DATABASE),
         (TimeoutError(), DATABASE),
         (redis.exceptions.ConnectionError("Error 111 connecting"), REDIS),
         (redis.exceptions.TimeoutError("Timeout reading"), REDIS),
         (_wrapped(ConnectionResetError(errno.ECONNRESET, "reset")), DATABASE),
         (ExceptionGroup("task group", [ValueError("x"), ConnectionRefusedError()]), DATABASE),
-        # Not outages: bugs, missing files, bad SQL, misuse of a connection.
+        # Not outages: bugs, missing files, bad SQL, misuse of a connection, a missing
+        # database (Tortoise wraps asyncpg's answer; waiting would not bring it).
+        (
+            _raised_from(
+                DBConnectionError("Can't establish connection to database absent"),
+                asyncpg.exceptions.InvalidCatalogNameError('database "absent" does not exist'),
+            ),
+            None,
+        ),
         (FileNotFoundError(errno.ENOENT, "no such file"), None),
         (OSError(errno.ENOSPC, "disk full"), None),
         (asyncpg.exceptions.InterfaceError("another operation is in progress"), None),

@@ -236,7 +236,7 @@ class GraphQLCall:
     authorized: bool
 
 
-def _graphql_call(request: Request) -> GraphQLCall | None:
+def graphql_call(request: Request) -> GraphQLCall | None:
     if urlsplit(request.url).path != "/graphql":
         return None
     if request.method == "GET":
@@ -343,7 +343,7 @@ def open_page(registry: SeededRegistry, browser: Browser) -> Callable[..., Any]:
             ui = UiPage(page, registry.base_url, width, scheme)
 
             def on_request(request: Request) -> None:
-                call = _graphql_call(request)
+                call = graphql_call(request)
                 if call:
                     ui.graphql.append(call)
 

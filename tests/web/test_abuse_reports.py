@@ -8,8 +8,10 @@ from people who are not admins."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
 from domain.enums import VersionStatus
 from domain.models import PackageVersion
@@ -22,6 +24,7 @@ from tests.web.conftest import (
     PageCase,
     SeededRegistry,
     UiPage,
+    graphql_call,
     review_pages,
 )
 from tests.web.fixtures_authors import ADMIN, make_admin, make_author
@@ -49,7 +52,8 @@ async def reported(registry: SeededRegistry) -> SeededRegistry:
 
 async def _report(ui: UiPage, package: str, reason: str, version: str, details: str) -> None:
     await ui.goto(f"/packages/{package}")
-    await ui.page.get_by_text("Report this package").click()
+    # Exact: "Sign in to report this package" also holds the words.
+    await ui.page.get_by_text("Report this package", exact=True).click()
     form = ui.page.get_by_role("form", name=f"Report {package}")
     await form.get_by_label("Why").select_option(label=reason)
     await form.get_by_label("Which version").select_option(label=version)
@@ -65,6 +69,34 @@ async def test_anonymous_visitors_are_offered_sign_in(
         link = ui.page.get_by_role("link", name="Sign in to report this package")
         await expect(link).to_have_attribute("href", f"/signin?next=%2Fpackages%2F{BAD}")
         await expect(ui.page.get_by_text("Report this package", exact=True)).to_have_count(0)
+        ui.assert_clean()
+
+
+async def test_a_signed_in_user_is_never_offered_sign_in_while_the_token_is_checked(
+    reported: SeededRegistry, open_page: OpenPage
+) -> None:
+    """The kept token's check (the Viewer query) is held until the package page has drawn:
+    in that moment the report area offers nothing, not "Sign in to report" (which a user a
+    moment from being signed in would click), and the report form once the check answers."""
+    released = asyncio.Event()
+
+    async def hold_the_viewer_check(route: Route) -> None:
+        call = graphql_call(route.request)
+        if call is not None and call.operation_name == "Viewer":
+            await released.wait()
+        await route.continue_()
+
+    async with open_page(token=reported.token(REPORTER)) as ui:
+        await ui.page.route("**/graphql?*", hold_the_viewer_check)
+        await ui.goto(f"/packages/{BAD}")
+        await expect(ui.page.get_by_role("heading", level=1)).to_be_visible()
+        await expect(ui.page.get_by_text("Signing in…")).to_be_visible()
+        sidebar = ui.page.get_by_role("complementary", name="About this package")
+        await expect(sidebar).to_be_visible()
+        await expect(sidebar.get_by_role("link", name="Sign in to report")).to_have_count(0)
+        await expect(sidebar.get_by_text("Report this package", exact=True)).to_have_count(0)
+        released.set()
+        await expect(sidebar.get_by_text("Report this package", exact=True)).to_be_visible()
         ui.assert_clean()
 
 
@@ -91,7 +123,7 @@ async def test_a_report_is_quarantined_and_another_dismissed_through_the_ui(
         page = admin.page
         page.on("dialog", lambda dialog: dialog.accept())
         await admin.goto("/admin/quarantine")
-        await page.get_by_role("link", name="Reports").click()
+        await page.get_by_role("link", name="Reports", exact=True).click()
         await expect(page).to_have_url(admin.url("/admin/reports"))
         queue = page.get_by_role("list", name="Reports")
         bad = queue.locator(".queue-item", has_text=f"{BAD}").filter(has_text="1.0.1")
@@ -126,8 +158,13 @@ async def test_a_report_is_quarantined_and_another_dismissed_through_the_ui(
 
 
 async def _queue_shows_open_report(ui: UiPage) -> None:
-    item = ui.page.get_by_role("list", name="Reports").locator(".queue-item", has_text=SHOWN)
+    queue = ui.page.get_by_role("list", name="Reports")
+    item = queue.locator(".queue-item", has_text=SHOWN)
     await expect(item.get_by_role("button", name=f"Quarantine {SHOWN} 2.0.0")).to_be_visible()
+    # The count agrees with its noun ("1 open report", "2 open reports").
+    shown = await queue.locator(".queue-item").count()
+    noun = "open report" if shown == 1 else "open reports"
+    await expect(ui.page.get_by_text(f"{shown} {noun}", exact=True)).to_be_visible()
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

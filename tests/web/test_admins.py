@@ -59,7 +59,7 @@ async def _quarantine(ui: UiPage) -> None:
     ).to_contain_text("unsafe_path")
     await expect(item.get_by_role("button", name=f"Release {SHOWN_SUSPECT} 0.5.0")).to_be_visible()
     await expect(
-        ui.page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin")
+        ui.page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin", exact=True)
     ).to_be_visible()
 
 
@@ -132,7 +132,7 @@ async def test_admin_releases_and_deletes_quarantined_versions(
         await uploads.watch(page)
         page.on("dialog", lambda dialog: dialog.accept())
         await ui.goto("/")
-        await page.get_by_role("link", name="Admin").click()
+        await page.get_by_role("link", name="Admin", exact=True).click()
         await expect(page).to_have_url(ui.url("/admin/quarantine"))
         await page.get_by_label("Package name").fill(SUSPECT)
         await page.get_by_role("button", name="Filter").click()
@@ -212,7 +212,7 @@ async def test_admin_pages_are_hidden_from_others(
         for path in ("/admin/quarantine", "/admin/verifications", "/admin/audit", "/admin/storage"):
             await ui.goto(path)
             await expect(ui.page.get_by_role("heading", name="Not found")).to_be_visible()
-        await expect(ui.page.get_by_role("link", name="Admin")).to_have_count(0)
+        await expect(ui.page.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
         names = {call.operation_name for call in ui.graphql}
         assert names.isdisjoint(
             {"QuarantineQueue", "PendingPublishers", "AuditLog", "StorageStatus"}

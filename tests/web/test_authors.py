@@ -87,11 +87,11 @@ async def _my_packages(ui: UiPage) -> None:
     listing = ui.page.get_by_role("list", name="Your packages")
     await expect(listing.get_by_role("link", name=SHOWN, exact=True)).to_be_visible()
     await expect(listing.get_by_role("link", name=LIVE, exact=True)).to_be_visible()
-    await expect(ui.page.get_by_role("link", name="Create a package")).to_be_visible()
+    await expect(ui.page.get_by_role("link", name="Create a package", exact=True)).to_be_visible()
     await expect(
         ui.page.get_by_role("navigation", name="Main").get_by_role("link", name="My packages")
     ).to_be_visible()
-    await expect(ui.page.get_by_role("link", name="Admin")).to_have_count(0)
+    await expect(ui.page.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
 
 
 async def _new_package(ui: UiPage) -> None:
@@ -324,7 +324,7 @@ async def test_edit_metadata_yank_and_deprecate(
         await expect(page.get_by_label("Description").first).to_have_value("Edited in the browser")
         await expect(page.get_by_role("checkbox", name="Productivity")).to_be_checked()
         await expect(page.get_by_role("radio", name="Unlisted")).to_be_checked()
-        await page.get_by_role("link", name="Public page").click()
+        await page.get_by_role("link", name="Public page", exact=True).click()
         banner = page.locator(".notice-warning")
         await expect(banner).to_contain_text("This package is deprecated")
         await expect(banner).to_contain_text("Use AuthorLive instead.")
@@ -431,5 +431,5 @@ async def test_admin_pages_are_not_shown_to_authors(
     async with open_page(token=author_token(authors)) as ui:
         await ui.goto("/admin/quarantine")
         await expect(ui.page.get_by_role("heading", name="Not found")).to_be_visible()
-        await expect(ui.page.get_by_role("link", name="Admin")).to_have_count(0)
+        await expect(ui.page.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
         assert not any(call.operation_name == "QuarantineQueue" for call in ui.graphql)

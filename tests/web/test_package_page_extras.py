@@ -15,6 +15,7 @@ from playwright.async_api import expect
 from domain import download_counts
 from domain.models import PackageVersion
 from tests.helpers import mod_zip, upload_version
+from tests.web.charts import downloads_drawn, expect_chart_drawn
 from tests.web.conftest import (
     SCHEMES,
     SHOWCASE,
@@ -60,14 +61,7 @@ async def charted(registry: SeededRegistry) -> SeededRegistry:
 
 
 async def _chart_drawn(ui: UiPage) -> None:
-    chart = ui.page.locator("svg.chart")
-    await expect(chart).to_be_visible()
-    await expect(chart).to_have_attribute("data-periods", "30")
-    await expect(chart).to_have_attribute(
-        "aria-label",
-        f"{IN_30_DAYS} downloads from {TODAY - timedelta(days=29)} to {TODAY}, "
-        "at most 7 in one day",
-    )
+    await expect_chart_drawn(ui, today=TODAY, total=IN_30_DAYS, peak=7)
 
 
 async def test_the_chart_shows_the_counted_downloads(
@@ -78,17 +72,7 @@ async def test_the_chart_shows_the_counted_downloads(
         await _chart_drawn(ui)
         section = ui.page.locator(".download-chart")
         await expect(section.locator(".chart-total")).to_contain_text(f"{IN_30_DAYS} in the last")
-        bars = section.locator("rect.chart-bar")
-        await expect(bars).to_have_count(30)
-        heights = {
-            (await bar.locator("title").text_content() or "").split(":")[0]: int(
-                await bar.get_attribute("data-downloads") or "0"
-            )
-            for bar in await bars.all()
-        }
-        assert {day: n for day, n in heights.items() if n} == {
-            day.isoformat(): n for day, n in COUNTED.items()
-        }
+        assert await downloads_drawn(section) == {day.isoformat(): n for day, n in COUNTED.items()}
         # The tallest bar is the busiest day; a day without downloads draws nothing.
         tallest = section.locator('rect[data-downloads="7"]')
         assert float(await tallest.get_attribute("height") or 0) > float(

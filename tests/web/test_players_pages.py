@@ -47,7 +47,7 @@ async def open_filters(ui: UiPage) -> None:
 async def _search(ui: UiPage) -> None:
     await open_filters(ui)
     results = ui.page.get_by_role("list", name="Search results")
-    await expect(results.get_by_role("link", name="Showcase Mod")).to_be_visible()
+    await expect(results.get_by_role("link", name="Showcase Mod", exact=True)).to_be_visible()
     await expect(ui.page.get_by_role("heading", name="Type")).to_be_visible()
     await expect(ui.page.get_by_label("Sort by")).to_be_visible()
 
@@ -119,13 +119,13 @@ async def _publisher(ui: UiPage) -> None:
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Publisher web-owner")
     await expect(page.locator("h1 .badge-verified")).to_be_visible()
     listing = page.get_by_role("list", name="Packages by Publisher web-owner")
-    await expect(listing.get_by_role("link", name="Showcase Mod")).to_be_visible()
-    await expect(listing.get_by_role("link", name="Showcase Helper")).to_be_visible()
+    await expect(listing.get_by_role("link", name="Showcase Mod", exact=True)).to_be_visible()
+    await expect(listing.get_by_role("link", name="Showcase Helper", exact=True)).to_be_visible()
 
 
 async def _not_found(ui: UiPage) -> None:
     await expect(ui.page.get_by_role("heading", name="Not found")).to_be_visible()
-    await expect(ui.page.get_by_role("link", name="Browse packages")).to_be_visible()
+    await expect(ui.page.get_by_role("link", name="Browse packages", exact=True)).to_be_visible()
 
 
 async def _sign_in(ui: UiPage) -> None:

@@ -35,11 +35,11 @@ async def _tour(ui: UiPage) -> None:
     await expect(ui.page.get_by_role("heading", name="Popular")).to_be_visible()
     await ui.page.get_by_role("searchbox", name="Search packages").fill("showcase")
     await ui.page.get_by_role("button", name="Search").click()
-    await expect(ui.page.get_by_role("link", name="Showcase Mod")).to_be_visible()
-    await ui.page.get_by_role("link", name="Showcase Mod").click()
+    await expect(ui.page.get_by_role("link", name="Showcase Mod", exact=True)).to_be_visible()
+    await ui.page.get_by_role("link", name="Showcase Mod", exact=True).click()
     await expect(ui.page.locator(".readme")).to_be_visible()
     await ui.goto(f"/publishers/{PUBLISHER}")
-    await expect(ui.page.get_by_role("link", name="Showcase Helper")).to_be_visible()
+    await expect(ui.page.get_by_role("link", name="Showcase Helper", exact=True)).to_be_visible()
     await ui.goto(f"/packages/{ARTIFACT}")
     await expect(ui.page.locator(".build-list")).to_be_visible()
 
@@ -143,7 +143,7 @@ async def test_sign_in_returns_to_the_page_and_a_refused_token_comes_back_to_sig
     async with open_page() as ui:
         page = ui.page
         await ui.goto(back_to)
-        await page.get_by_role("link", name="Sign in").click()
+        await page.get_by_role("link", name="Sign in", exact=True).click()
         await expect(page).to_have_url(ui.url(f"/signin?next={quote(back_to, safe='')}"))
         await page.get_by_label("Token").fill("tbr_not-a-real-token")
         await page.get_by_role("button", name="Sign in").click()
@@ -296,8 +296,10 @@ async def test_the_client_sends_the_text_when_the_server_does_not_know_the_hash(
             handler = _refusing_hash_only(status, error, refused)
             await ui.page.route("**/graphql?*", handler)
             await ui.goto("/search?q=showcase")
-            await expect(ui.page.get_by_role("link", name="Showcase Mod")).to_be_visible()
-            await ui.page.get_by_role("link", name="Showcase Mod").click()
+            await expect(
+                ui.page.get_by_role("link", name="Showcase Mod", exact=True)
+            ).to_be_visible()
+            await ui.page.get_by_role("link", name="Showcase Mod", exact=True).click()
             await expect(ui.page.locator(".readme")).to_be_visible()
             with_text = [call for call in ui.graphql if call.query is not None]
             assert {call.operation_name for call in with_text} >= {"Search", "PackagePage"}
