@@ -848,7 +848,6 @@ async def bulk_seed(database_url: str, count: int, seed: int = 2026) -> dict[str
     from domain.database import apply_migrations, tortoise_config
     from domain.enums import PublisherStatus, VersionStatus
     from domain.models import Package, PackageVersion, Publisher
-    from domain.services.packages import search_text_of
 
     EXECUTOR_CACHE.clear()  # compiled statements are per connection name: never mix dialects
     await apply_migrations(database_url)
@@ -912,7 +911,6 @@ async def bulk_seed(database_url: str, count: int, seed: int = 2026) -> dict[str
                     )
                     count_versions = rng.choice((1, 1, 2, 2, 3))
                     package.latest_version = f"1.{count_versions - 1}.0"
-                    package.search_text = search_text_of(package)
                     packages.append(package)
                     toolbox = rng.choice(SCALE_TOOLBOX)
                     platforms = sorted(set(rng.sample(MOD_PLATFORMS, rng.randint(1, 3))))

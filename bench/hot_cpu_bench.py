@@ -15,10 +15,14 @@ a reader's Bearer token. Per request it reports
   for interpreter work that a loaded machine does not change).
 
 Anonymous repeats are answered from the registry's answer caches, as under load.
-`--profile KEY` prints cProfile's top functions for that endpoint.
+`--profile KEY` prints cProfile's top functions for that endpoint. Logging is left
+unconfigured (as bench/http_load.py serves: no access line) unless `--log-format text|json`
+configures it as `tb-registry serve` does, onto /dev/null: each request then writes its access
+line (a write and a flush, as to a pipe or file).
 
     uv run python bench/hot_cpu_bench.py [--backends embedded,postgres] [--requests 3500]
         [--only search,detail,...] [--profile search] [--sort tottime|cumulative]
+        [--log-format text|json]
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import argparse
 import asyncio
 import cProfile
 import json
+import os
 import pstats
 import sys
 import tempfile
@@ -101,10 +106,15 @@ class Caller:
 async def measure(
     label: str, env: dict[str, str], args: argparse.Namespace, reader: str
 ) -> list[tuple[str, str, float, float, int]]:
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
+
     from registry.app import create_app
     from registry.config import load_settings
     from registry.runtime import Runtime
 
+    # Tortoise keeps each model's compiled INSERT/DELETE per connection name ("default" for
+    # every backend): a PostgreSQL run after the SQLite one must not reuse `?` placeholders.
+    EXECUTOR_CACHE.clear()
     settings = load_settings(env)
     runtime = Runtime(settings)
     await runtime.start()
@@ -156,6 +166,10 @@ def run_backend(label: str, workdir: Path, url: str, args: argparse.Namespace) -
     finally:
         server.stop()
     assert tokens.reader is not None
+    if args.log_format:
+        from registry.logs import configure_logging
+
+        configure_logging(args.log_format, stream=open(os.devnull, "w"))
     return asyncio.run(measure(label, env, args, tokens.reader))
 
 
@@ -169,6 +183,9 @@ def main() -> int:
     parser.add_argument("--only", help="comma-separated endpoint keys (discovery_bench's)")
     parser.add_argument("--profile", help="an endpoint key: print its cProfile top 30")
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
+    parser.add_argument(
+        "--log-format", choices=("text", "json"), help="write access lines (to /dev/null)"
+    )
     parser.add_argument("--packages", type=int, default=200)
     parser.add_argument("--versions", type=int, default=399)
     args = parser.parse_args()

@@ -1,12 +1,13 @@
-"""CPU the request metrics middleware (registry/metrics_http.py) adds per request, in process.
+"""CPU the request metrics (registry/metrics_http.py, counted by registry/middleware.py's
+EdgeMiddleware) add per request, in process.
 
 Two measurements, each `time.process_time()` over `--requests` calls, best of 3 rounds:
 
-- middleware alone: the middleware around a trivial ASGI app that answers at once (what the
-  middleware itself costs, without the rest of the stack's noise);
+- middleware alone: the edge middleware around a trivial ASGI app that answers at once,
+  without and with the count (what counting costs, without the rest of the stack's noise);
 - end to end: a cached anonymous REST package detail (`GET /api/v1/packages/{name}`, answered
   from the package cache) through httpx's ASGI transport, on the embedded stack, with the app
-  as `create_app` builds it and with the metrics middleware removed.
+  as `create_app` builds it and with the count left out of its edge middleware.
 
 Set PROMETHEUS_MULTIPROC_DIR to an empty directory to measure multiprocess mode.
 
@@ -28,11 +29,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import httpx  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
 from registry.app import create_app  # noqa: E402
 from registry.metrics import multiprocess_dir  # noqa: E402
-from registry.metrics_http import RequestMetricsMiddleware  # noqa: E402
+from registry.middleware import EdgeMiddleware  # noqa: E402
 from tests.fixtures.stack import start_stack, stop_stack  # noqa: E402
 from tests.helpers import upload_version  # noqa: E402
 from tests.pipeline.support import OWNER, benign_mod, make_owner_package  # noqa: E402
@@ -70,9 +72,16 @@ async def middleware_alone(count: int) -> tuple[float, float]:
     async def receive() -> Any:
         return {"type": "http.request"}
 
-    scope = {"type": "http", "method": "GET", "app": App(), "path": "/api/v1/packages/x"}
-    counted = RequestMetricsMiddleware(answer)
-    bare = await best_per_call(lambda: answer(dict(scope), receive, send), count)
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "app": App(),
+        "path": "/api/v1/packages/x",
+        "headers": [],
+    }
+    uncounted = EdgeMiddleware(answer, trusted_proxies=(), count_requests=False)
+    counted = EdgeMiddleware(answer, trusted_proxies=())
+    bare = await best_per_call(lambda: uncounted(dict(scope), receive, send), count)
     wrapped = await best_per_call(lambda: counted(dict(scope), receive, send), count)
     return bare, wrapped
 
@@ -94,8 +103,13 @@ async def end_to_end(count: int) -> tuple[float, float]:
         for label, keep in (("without", False), ("with", True)):
             app = create_app(stack.settings, runtime=stack.runtime)
             if not keep:
+                uncounted = Middleware(
+                    EdgeMiddleware,
+                    trusted_proxies=stack.settings.trusted_proxies,
+                    count_requests=False,
+                )
                 app.user_middleware = [
-                    m for m in app.user_middleware if m.cls is not RequestMetricsMiddleware
+                    uncounted if m.cls is EdgeMiddleware else m for m in app.user_middleware
                 ]
             clients[label] = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://testserver"

@@ -98,7 +98,6 @@ async def seed_orm(packages: Sequence[OrmPackage]) -> None:
             publisher_id=publisher.id,
             description=spec.description or f"Mod {index} for benchmarks",
             keywords=["bench"],
-            search_text=spec.name,
             total_downloads=index * 7,
         )
         for minor in range(spec.versions):
