@@ -40,7 +40,8 @@ from domain.textrules import refuse_control
 URL_MAX_LENGTH = 2048
 DESCRIPTION_MAX_LENGTH = 200
 MAX_WEBHOOKS_PER_PUBLISHER = 20
-# Deliveries one page of the log holds at most.
+# Deliveries one page of the log holds when the caller does not say, and at most.
+DEFAULT_DELIVERIES_PAGE = 50
 MAX_DELIVERIES_PAGE = 100
 SECRET_PREFIX = "tbwhsec_"
 # 32 random bytes: 256 bits, as url-safe base64.

@@ -50,7 +50,11 @@ from domain.names import ARCH_ALIASES, PACKAGE_NAME, PLATFORM_ALIASES
 from domain.services import package_transfers as package_transfers_domain
 from domain.services.feeds import DEFAULT_FEED_ENTRIES as FEED_LIMIT
 from domain.services.feeds import MAX_FEED_ENTRIES as FEED_LIMIT_MAX
-from domain.services.webhooks import MAX_DELIVERIES_PAGE, MAX_WEBHOOKS_PER_PUBLISHER
+from domain.services.webhooks import (
+    DEFAULT_DELIVERIES_PAGE,
+    MAX_DELIVERIES_PAGE,
+    MAX_WEBHOOKS_PER_PUBLISHER,
+)
 from domain.versions import _VERSION_FORM as VERSION_FORM
 from registry.rest import package_transfers, shapes, webhooks
 from registry.rest.listing_params import MAX_TOOLBOX_VERSION, SORT_ALIASES
@@ -504,7 +508,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
                 "limit",
                 {
                     **whole_number(minimum=1),
-                    "default": webhooks.DELIVERY_PAGE,
+                    "default": DEFAULT_DELIVERIES_PAGE,
                 },
                 f"Values above {MAX_DELIVERIES_PAGE} are clamped to {MAX_DELIVERIES_PAGE}",
             ),

@@ -26,8 +26,6 @@ from registry.rest.params import decode_body, query_int
 from registry.rest.serializers import iso
 from registry.rest.shapes import Body, MaybeTimestamp, Shape, Slug, Text, Timestamp
 
-# The delivery log is read newest first, a page at a time (`before`: the last id seen).
-DELIVERY_PAGE = 50
 SECRET_WARNING = "Store this secret now: it is shown only once"
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -228,8 +226,13 @@ async def rotate_secret(request: Request) -> Response:
 
 async def list_deliveries(request: Request) -> Response:
     actor = await required_actor(request)
+    # The log is read newest first, a page at a time (`before`: the last id seen).
     limit = query_int(
-        request, "limit", DELIVERY_PAGE, maximum=webhooks.MAX_DELIVERIES_PAGE, clamp=True
+        request,
+        "limit",
+        webhooks.DEFAULT_DELIVERIES_PAGE,
+        maximum=webhooks.MAX_DELIVERIES_PAGE,
+        clamp=True,
     )
     # `before` as given: the service parses the cursor (one rule for REST and GraphQL).
     before = request.query_params.get("before")

@@ -56,7 +56,9 @@ graphql_enum(
 )
 
 # The delivery log is read newest first, a page at a time (`before`: the last id seen).
-DELIVERY_PAGE = ListSize(default=50, maximum=webhooks.MAX_DELIVERIES_PAGE)
+DELIVERY_PAGE = ListSize(
+    default=webhooks.DEFAULT_DELIVERIES_PAGE, maximum=webhooks.MAX_DELIVERIES_PAGE
+)
 
 
 @strawberry.type(description="One try to deliver an event.")
